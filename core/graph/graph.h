@@ -1,0 +1,78 @@
+/* InfGraph — the traced pipeline: nodes, edges, inputs, outputs.
+ *
+ * Built once per pipeline by the tracer; shared read-only by every input's
+ * execution state. Nodes are stored in one array; node 0..n_inputs-1 are the
+ * graph's input nodes (kind INF_GRAPH_NODE_INPUT, id "input:NAME"), the rest
+ * are module nodes in the order they were recorded (a valid topological
+ * order, since a call can only use values recorded before it).
+ */
+#pragma once
+
+#include <inf/inf.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  INF_GRAPH_NODE_INPUT,
+  INF_GRAPH_NODE_MODULE,
+} InfGraphNodeKind;
+
+/* One argument of a node: a literal or a reference to another node's output
+ * (optionally a field of it). */
+typedef struct {
+  char *name;        /* the argument's name (dict args / declared inputs), or NULL */
+  InfValue *literal; /* set for literals; then source == -1 */
+  gint source;       /* index of the producing node, or -1 */
+  char **path;       /* key path into the source's output (NULL-terminated) or NULL */
+} InfGraphArg;
+
+typedef struct {
+  char *id; /* stable, readable: "summarize", "summarize_1", "analyze.keywords", "input:text" */
+  InfGraphNodeKind kind;
+  InfModule *module; /* atomic module (a reference), NULL for inputs */
+  const char *alias; /* the module's resource alias, or NULL (cached at build) */
+  InfGraphArg *args;
+  guint n_args;
+  gint priority; /* lower runs first */
+  guint *deps;   /* distinct producing node indices, ascending */
+  guint n_deps;
+  guint *dependents; /* distinct consuming node indices, ascending */
+  guint n_dependents;
+} InfGraphNode;
+
+typedef enum {
+  INF_GRAPH_OUTPUT_VALUE, /* one output */
+  INF_GRAPH_OUTPUT_LIST,  /* a list of outputs */
+  INF_GRAPH_OUTPUT_DICT,  /* a dict with the user's keys */
+} InfGraphOutputShape;
+
+/* Where one output comes from: a node (and path), or a literal. */
+typedef struct {
+  char *key; /* dict key, or NULL */
+  InfValue *literal;
+  gint source;
+  char **path;
+} InfGraphOutput;
+
+typedef struct {
+  gint ref_count;
+  InfGraphNode *nodes;
+  guint n_nodes;
+  guint n_inputs; /* nodes[0..n_inputs) are the inputs */
+  GHashTable *index_by_id; /* id → GUINT_TO_POINTER(index + 1) */
+  InfGraphOutputShape output_shape;
+  InfGraphOutput *outputs;
+  guint n_outputs;
+  char **aliases; /* distinct resource aliases used by nodes, NULL-terminated */
+} InfGraph;
+
+InfGraph *inf_graph_ref(InfGraph *graph);
+void inf_graph_unref(InfGraph *graph);
+/* The index of node @id, or -1. */
+gint inf_graph_lookup(const InfGraph *graph, const char *id);
+/* The input names, in order (borrowed ids minus the "input:" prefix). */
+const char *inf_graph_input_name(const InfGraph *graph, guint input);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfGraph, inf_graph_unref)
+
+G_END_DECLS

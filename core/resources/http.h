@@ -1,0 +1,45 @@
+/* The engine's HTTP layer: one libcurl multi handle driven by the GLib main
+ * loop (socket and timer callbacks; no polling, no thread per request).
+ * Connection reuse, HTTP/2 multiplexing where offered, per-request timeout,
+ * TLS verification on (optional CA file), request/response size limits.
+ * Secret headers never appear in errors or logs.
+ */
+#pragma once
+
+#include <inf/inf.h>
+
+G_BEGIN_DECLS
+
+typedef struct _InfHttpSession InfHttpSession;
+
+/* Called once per request on the main loop: with the response (any status)
+ * and error NULL, or response NULL and an INF_ERROR error (TIMEOUT,
+ * TRANSPORT, BAD_RESPONSE for an over-size reply, CANCELLED). Both are
+ * borrowed. */
+typedef void (*InfHttpDoneFunc)(InfHttpRequest *request, const InfHttpResponse *response,
+                                const GError *error, gpointer user_data);
+
+InfHttpSession *inf_http_session_new(GMainContext *context /* NULL: default */);
+/* Cancels what is in flight (callbacks run with INF_ERROR_CANCELLED) and frees. */
+void inf_http_session_free(InfHttpSession *session);
+/* Requests in flight. */
+guint inf_http_session_get_in_flight(const InfHttpSession *session);
+
+InfHttpRequest *inf_http_request_new(void);
+void inf_http_request_free(InfHttpRequest *request);
+void inf_http_request_set_timeout_ms(InfHttpRequest *request, gint64 timeout_ms);
+void inf_http_request_set_ca_file(InfHttpRequest *request, const char *ca_file);
+void inf_http_request_set_max_response_bytes(InfHttpRequest *request, gint64 max_bytes);
+const char *inf_http_request_get_url(const InfHttpRequest *request);
+
+/* Starts @request (transfer full: the session frees it after @done ran). */
+void inf_http_session_send(InfHttpSession *session, InfHttpRequest *request,
+                           InfHttpDoneFunc done, gpointer user_data);
+
+/* The server's retry hint in ms from retry-after-ms or Retry-After (seconds
+ * or an HTTP date), or -1. */
+gint64 inf_http_response_get_retry_after_ms(const InfHttpResponse *response);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHttpRequest, inf_http_request_free)
+
+G_END_DECLS

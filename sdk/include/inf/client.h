@@ -1,0 +1,62 @@
+/* inf-engine SDK — LLM client backends.
+ *
+ * One InfClient instance exists per endpoint of the resources config. The
+ * endpoint's common fields (model, base_url, the API key read from
+ * api_key_env, timeout, limits) are the engine's; the class's option table
+ * declares its provider options only.
+ *
+ * A client is either:
+ *  - HTTP: implements build_request and parse_response; the engine sends the
+ *    request and calls parse_response with every reply, whatever its status.
+ *    parse_response returns FALSE with an INF_ERROR code the engine acts on:
+ *    RATE_LIMITED (requeued after the server's Retry-After), SERVER, TIMEOUT,
+ *    TRANSPORT, BAD_RESPONSE (retried up to max_retries), anything else
+ *    (failed with the server's message).
+ *  - in process: implements call, and finishes each InfLlmCall later from the
+ *    main loop (the mock).
+ */
+#pragma once
+
+#include <inf/http.h>
+#include <inf/llm.h>
+#include <inf/macros.h>
+#include <inf/options.h>
+
+G_BEGIN_DECLS
+
+typedef struct _InfClient InfClient;
+
+typedef struct {
+  gsize struct_size;
+  const char *name; /* the provider name used in resources ("openai") */
+  const char *description;
+  const InfOptionSpec *options; /* provider options */
+
+  gboolean (*init)(InfClient *self, const InfOptions *options, gpointer *out_private,
+                   GError **error);
+  void (*finalize)(gpointer private_data);
+
+  /* HTTP clients. */
+  gboolean (*build_request)(InfClient *self, const InfLlmRequest *request,
+                            InfHttpRequest *http, GError **error);
+  gboolean (*parse_response)(InfClient *self, const InfLlmRequest *request,
+                             const InfHttpResponse *http, InfLlmResponse *response,
+                             GError **error);
+  /* In-process clients. */
+  void (*call)(InfClient *self, InfLlmCall *call);
+  /* Whether the endpoint needs an API key (api_key_env must name a set
+   * variable). */
+  gboolean requires_api_key;
+} InfClientClass;
+
+INF_API gpointer inf_client_get_private(const InfClient *client);
+INF_API const InfOptions *inf_client_get_options(const InfClient *client);
+/* The endpoint's alias ("fast"). */
+INF_API const char *inf_client_get_alias(const InfClient *client);
+INF_API const char *inf_client_get_model(const InfClient *client);
+/* The base URL without a trailing slash, or NULL when not configured. */
+INF_API const char *inf_client_get_base_url(const InfClient *client);
+/* The API key, or NULL. Never log it. */
+INF_API const char *inf_client_get_api_key(const InfClient *client);
+
+G_END_DECLS

@@ -1,0 +1,72 @@
+/* inf-engine SDK — option tables and validated options.
+ *
+ * Every class declares its options in a table terminated by an entry whose
+ * name is NULL. The config loader validates a class's options against it:
+ * an unknown option is an error naming the valid ones, a value of the wrong
+ * type is an error naming the expected type, a missing required option is an
+ * error. Defaults fill what the config leaves out. `inf-engine inspect NAME`
+ * prints the table.
+ */
+#pragma once
+
+#include <inf/macros.h>
+#include <inf/parameter.h>
+#include <json-c/json.h>
+
+G_BEGIN_DECLS
+
+typedef struct _InfModule InfModule;
+
+typedef enum {
+  INF_OPTION_STRING,    /* a JSON string */
+  INF_OPTION_INT,       /* a JSON integer */
+  INF_OPTION_DOUBLE,    /* a JSON number */
+  INF_OPTION_BOOL,      /* true or false */
+  INF_OPTION_ENUM,      /* a string among InfOptionSpec.choices */
+  INF_OPTION_JSON,      /* any JSON value */
+  INF_OPTION_PARAMETER, /* a string (a fixed text), {"parameter": "NAME"} naming an entry of the
+                           config's parameters block, or an inline parameter
+                           {"value": ..., "description": ..., "requires_grad": true} */
+  INF_OPTION_MODULE,    /* a module: the name of an entry of the config's modules block, or an
+                           inline module object {"type": ..., options...} */
+} InfOptionType;
+
+typedef struct {
+  const char *name;
+  InfOptionType type;
+  /* The default as JSON text ("0.7", "\"text\"", "true"), or NULL for none. */
+  const char *default_json;
+  gboolean required;
+  const char *description;
+  /* For INF_OPTION_ENUM: the valid strings, NULL-terminated. */
+  const char *const *choices;
+  /* Inclusive bounds for INT and DOUBLE options, used when min < max. */
+  double min;
+  double max;
+} InfOptionSpec;
+
+/* The name of an option type as shown to users ("string", "integer", ...). */
+INF_API const char *inf_option_type_name(InfOptionType type);
+
+/* Validated options of one instance, with defaults applied. */
+typedef struct _InfOptions InfOptions;
+
+/* Whether the option was given or has a default. */
+INF_API gboolean inf_options_has(const InfOptions *options, const char *name);
+/* Accessors; each returns the zero value when the option is absent. */
+INF_API const char *inf_options_get_string(const InfOptions *options, const char *name);
+INF_API gint64 inf_options_get_int(const InfOptions *options, const char *name);
+INF_API double inf_options_get_double(const InfOptions *options, const char *name);
+INF_API gboolean inf_options_get_bool(const InfOptions *options, const char *name);
+/* JSON and ENUM options as their json-c value (borrowed). */
+INF_API json_object *inf_options_get_json(const InfOptions *options, const char *name);
+/* A PARAMETER option, resolved (borrowed; add it to the module with
+ * inf_module_add_parameter to make it part of the module's parameters). */
+INF_API InfParameter *inf_options_get_parameter(const InfOptions *options, const char *name);
+/* A MODULE option, instantiated (borrowed; add it with inf_module_add_child). */
+INF_API InfModule *inf_options_get_module(const InfOptions *options, const char *name);
+/* The JSON path of this instance in the config ("modules.pipeline"), for error
+ * messages; "" for instances created in code. */
+INF_API const char *inf_options_get_path(const InfOptions *options);
+
+G_END_DECLS
