@@ -73,6 +73,34 @@ gint inf_graph_lookup(const InfGraph *graph, const char *id);
 /* The input names, in order (borrowed ids minus the "input:" prefix). */
 const char *inf_graph_input_name(const InfGraph *graph, guint input);
 
+/* --- operations (graph.c) --- */
+
+/* A deterministic topological order of @graph's nodes (Kahn's algorithm,
+ * the smallest ready index first): a new array of graph->n_nodes indices.
+ * Fails with INF_ERROR_CONFIG naming a cycle ("a -> b -> a") when there is
+ * one (graphs built by the tracer never have one). */
+guint *inf_graph_topological_order(const InfGraph *graph, GError **error);
+
+/* The same over a plain dependency list, for node lists that are not graphs
+ * yet (a config's `nodes`): @n items, item i depends on the @n_deps[i]
+ * indices in @deps[i] (duplicates allowed). On success returns the order (a
+ * new array of @n indices). On a cycle returns NULL and sets @cycle_out to a
+ * new array of the indices along the cycle, the first repeated at the end
+ * (a, b, a). */
+guint *inf_graph_sort_indices(guint n, const guint *const *deps, const guint *n_deps,
+                              GArray **cycle_out);
+
+/* All nodes @index depends on, directly or not (input nodes included), as a
+ * new sorted array; its length in @n_out. */
+guint *inf_graph_ancestors(const InfGraph *graph, guint index, guint *n_out);
+/* All nodes depending on @index, directly or not, as a new sorted array. */
+guint *inf_graph_descendants(const InfGraph *graph, guint index, guint *n_out);
+/* The number of module nodes (n_nodes - n_inputs). */
+guint inf_graph_n_module_nodes(const InfGraph *graph);
+/* A reference as shown to users: "summarize", "summarize.field.sub",
+ * "input:text" (newly allocated). */
+char *inf_graph_format_ref(const InfGraph *graph, gint source, char *const *path);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfGraph, inf_graph_unref)
 
 G_END_DECLS

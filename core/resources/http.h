@@ -42,4 +42,36 @@ gint64 inf_http_response_get_retry_after_ms(const InfHttpResponse *response);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHttpRequest, inf_http_request_free)
 
+/* --- additions (http engineer) --- */
+
+/* The reply size limit used when a request sets none. */
+#define INF_HTTP_DEFAULT_MAX_RESPONSE_BYTES (G_GINT64_CONSTANT(64) * 1024 * 1024)
+
+/* @url without user info, query and fragment, for messages (never shows
+ * credentials or query secrets). Free with g_free. */
+char *inf_http_redact_url(const char *url);
+
+/* The body set with inf_http_request_take_body (or NULL); @length may be NULL. */
+const char *inf_http_request_get_body(const InfHttpRequest *request, gsize *length);
+/* The value of the last request header @name (case-insensitive), secret ones
+ * included: for tests only, never print it. */
+const char *inf_http_request_get_header(const InfHttpRequest *request, const char *name);
+/* Whether header @name was added with inf_http_request_add_secret_header. */
+gboolean inf_http_request_is_header_secret(const InfHttpRequest *request, const char *name);
+
+/* A response built by hand (tests, in-process clients): @length -1 means
+ * NUL-terminated. */
+InfHttpResponse *inf_http_response_new(guint status, const char *body, gssize length);
+void inf_http_response_add_header(InfHttpResponse *response, const char *name,
+                                  const char *value);
+void inf_http_response_free(InfHttpResponse *response);
+
+/* Requests completed (any outcome) and connections opened since the session
+ * was created: fewer connections than requests means keep-alive reuse or
+ * multiplexing. */
+guint64 inf_http_session_get_n_completed(const InfHttpSession *session);
+guint64 inf_http_session_get_n_connections(const InfHttpSession *session);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHttpResponse, inf_http_response_free)
+
 G_END_DECLS

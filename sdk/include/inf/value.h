@@ -97,10 +97,13 @@ INF_API InfValue *inf_value_get(InfValue *value, const char *key);
 /* A new json-c object (caller owns one reference) representing @value:
  * null/bool/int/double/text map to JSON scalars, lists to arrays, dicts to
  * objects, errors to {"error": message, "code": name, "node": id}, refs to
- * {"$ref": "node.path"}. */
+ * {"$ref": "node.path"}. A null value gives NULL (json-c's JSON null).
+ * Doubles are written in their shortest round-trip form (0.1, not
+ * 0.10000000000000001). */
 INF_API json_object *inf_value_to_json(const InfValue *value);
 /* The inverse of inf_value_to_json for data: scalars map to scalar kinds,
- * objects and arrays to a json value. */
+ * objects and arrays to a json value. @json is borrowed (a json value takes
+ * its own reference); NULL gives a null value. */
 INF_API InfValue *inf_value_from_json(json_object *json);
 /* Text for prompts: a text value as is, anything else as compact JSON.
  * Returns a newly allocated string. */

@@ -1,0 +1,853 @@
+/* The built-in `graph` class: a composite whose body is a config's node
+ * list (DESIGN §5). */
+#include "config/graph-module.h"
+
+#include <string.h>
+
+#include "graph/graph.h"
+#include "graph/tracer-private.h"
+#include "model/module-private.h"
+#include "model/options-private.h"
+
+typedef enum {
+  SOURCE_LITERAL,
+  SOURCE_INPUT,
+  SOURCE_NODE,
+} SourceKind;
+
+/* Where an argument or an output comes from. */
+typedef struct {
+  char *name; /* argument name (dict args) or output key, or NULL */
+  SourceKind kind;
+  guint index;       /* input or node index */
+  char **path;       /* field path, NULL-terminated, or NULL */
+  InfValue *literal; /* SOURCE_LITERAL */
+} Source;
+
+typedef struct {
+  char *name;
+  InfModule *module; /* a reference */
+  Source *args;
+  guint n_args;
+  const char **arg_names; /* n_args names (borrowed from args), or NULL when positional */
+  gboolean has_priority;
+  gint priority;
+} Node;
+
+typedef struct {
+  char **inputs;
+  guint n_inputs;
+  Node *nodes;
+  guint n_nodes;
+  guint *order; /* dependency order of nodes */
+  InfGraphOutputShape shape;
+  Source *outputs;
+  guint n_outputs;
+} GraphPrivate;
+
+static const char *const node_keys[] = { "args", "module", "priority", NULL };
+
+static void
+source_clear(Source *source)
+{
+  g_free(source->name);
+  g_strfreev(source->path);
+  if (source->literal)
+    inf_value_unref(source->literal);
+}
+
+static void
+graph_private_free(gpointer data)
+{
+  GraphPrivate *priv = data;
+  if (priv == NULL)
+    return;
+  g_strfreev(priv->inputs);
+  for (guint i = 0; i < priv->n_nodes; i++)
+    {
+      Node *node = &priv->nodes[i];
+      g_free(node->name);
+      if (node->module)
+        inf_module_unref(node->module);
+      for (guint a = 0; a < node->n_args; a++)
+        source_clear(&node->args[a]);
+      g_free(node->args);
+      g_free(node->arg_names);
+    }
+  g_free(priv->nodes);
+  g_free(priv->order);
+  for (guint i = 0; i < priv->n_outputs; i++)
+    source_clear(&priv->outputs[i]);
+  g_free(priv->outputs);
+  g_free(priv);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GraphPrivate, graph_private_free)
+
+/* What init needs while parsing. */
+typedef struct {
+  InfModule *self;
+  const InfOptions *options;
+  const char *base; /* "modules.pipeline." or "" */
+  GraphPrivate *priv;
+  GHashTable *input_index; /* name → index + 1 */
+  GHashTable *node_index;  /* name → index + 1 */
+  GPtrArray *node_names;   /* config order, borrowed */
+} Parse;
+
+static void parse_error(GError **error, const char *path, const char *format, ...)
+  G_GNUC_PRINTF(3, 4);
+
+/* "PATH: message" (the module layer adds the file). */
+static void
+parse_error(GError **error, const char *path, const char *format, ...)
+{
+  va_list ap;
+  va_start(ap, format);
+  g_autofree char *message = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s", path, message);
+}
+
+static const char *
+json_kind(json_object *json)
+{
+  switch (json_object_get_type(json))
+    {
+    case json_type_null:
+      return "null";
+    case json_type_boolean:
+      return "a boolean";
+    case json_type_int:
+      return "an integer";
+    case json_type_double:
+      return "a number";
+    case json_type_string:
+      return "a string";
+    case json_type_array:
+      return "a list";
+    case json_type_object:
+      return "an object";
+    }
+  return "a value";
+}
+
+/* The inputs and nodes a reference at @self_node may name, for messages. */
+static char *
+visible_names(const Parse *p, gint self_node)
+{
+  GString *s = g_string_new("inputs: ");
+  if (p->priv->n_inputs == 0)
+    g_string_append(s, "(none)");
+  for (guint i = 0; i < p->priv->n_inputs; i++)
+    g_string_append_printf(s, "%s%s", i ? ", " : "", p->priv->inputs[i]);
+  g_string_append(s, "; nodes: ");
+  guint shown = 0;
+  for (guint i = 0; i < p->node_names->len; i++)
+    if ((gint)i != self_node)
+      g_string_append_printf(s, "%s%s", shown++ ? ", " : "",
+                             (const char *)g_ptr_array_index(p->node_names, i));
+  if (shown == 0)
+    g_string_append(s, "(none)");
+  return g_string_free(s, FALSE);
+}
+
+static gboolean
+valid_name(const char *name)
+{
+  return name[0] != '\0' && name[0] != '$' && strchr(name, '.') == NULL &&
+         strchr(name, ':') == NULL;
+}
+
+/* An argument or output: "$name", "$name.field.sub", "$$literal" or any
+ * other JSON as a literal. */
+static gboolean
+parse_source(const Parse *p, json_object *json, const char *path, gint self_node, Source *out,
+             GError **error)
+{
+  out->kind = SOURCE_LITERAL;
+  if (json_object_is_type(json, json_type_string))
+    {
+      const char *text = json_object_get_string(json);
+      if (text[0] == '$' && text[1] == '$')
+        {
+          out->literal = inf_value_new_text(text + 1);
+          return TRUE;
+        }
+      if (text[0] == '$')
+        {
+          g_auto(GStrv) parts = g_strsplit(text + 1, ".", -1);
+          for (guint i = 0; parts[i]; i++)
+            if (parts[i][0] == '\0')
+              {
+                parse_error(error, path,
+                            "invalid reference '%s': expected $NAME or $NAME.field (write $$ "
+                            "for a literal '$')",
+                            text);
+                return FALSE;
+              }
+          if (parts[0] == NULL)
+            {
+              parse_error(error, path, "invalid reference '$': expected $NAME or $NAME.field");
+              return FALSE;
+            }
+          gpointer hit;
+          if ((hit = g_hash_table_lookup(p->input_index, parts[0])))
+            {
+              out->kind = SOURCE_INPUT;
+              out->index = GPOINTER_TO_UINT(hit) - 1;
+            }
+          else if ((hit = g_hash_table_lookup(p->node_index, parts[0])))
+            {
+              out->kind = SOURCE_NODE;
+              out->index = GPOINTER_TO_UINT(hit) - 1;
+            }
+          else
+            {
+              g_autofree char *visible = visible_names(p, self_node);
+              parse_error(error, path, "unknown reference '%s'; visible here: %s", text, visible);
+              return FALSE;
+            }
+          if (parts[1])
+            out->path = g_strdupv(parts + 1);
+          return TRUE;
+        }
+    }
+  out->literal = inf_value_from_json(json);
+  return TRUE;
+}
+
+static char **
+parse_inputs(json_object *json, const char *path, GError **error)
+{
+  if (json == NULL)
+    return g_new0(char *, 1);
+  if (!json_object_is_type(json, json_type_array))
+    {
+      parse_error(error, path, "expected a list of input names, got %s", json_kind(json));
+      return NULL;
+    }
+  gsize n = json_object_array_length(json);
+  g_auto(GStrv) names = g_new0(char *, n + 1);
+  for (gsize i = 0; i < n; i++)
+    {
+      json_object *item = json_object_array_get_idx(json, i);
+      g_autofree char *item_path = g_strdup_printf("%s[%zu]", path, i);
+      if (!json_object_is_type(item, json_type_string))
+        {
+          parse_error(error, item_path, "expected an input name (a string), got %s",
+                      json_kind(item));
+          return NULL;
+        }
+      const char *name = json_object_get_string(item);
+      if (!valid_name(name))
+        {
+          parse_error(error, item_path,
+                      "invalid input name '%s': names are not empty and contain no '.', ':' or "
+                      "leading '$'",
+                      name);
+          return NULL;
+        }
+      if (g_strv_contains((const char *const *)names, name))
+        {
+          parse_error(error, item_path, "input '%s' is listed twice", name);
+          return NULL;
+        }
+      names[i] = g_strdup(name);
+    }
+  return g_steal_pointer(&names);
+}
+
+/* Resolves a node's module: through the config's resolver (names and inline
+ * objects), or inline only when the graph was created in code. */
+static InfModule *
+resolve_node_module(const Parse *p, const char *node_name, json_object *spec, const char *path,
+                    GError **error)
+{
+  const InfOptionsResolver *resolver = inf_options_get_resolver(p->options);
+  if (resolver && resolver->resolve_module)
+    return resolver->resolve_module(resolver->data, spec, path, error);
+
+  if (json_object_is_type(spec, json_type_string))
+    {
+      parse_error(error, path,
+                  "module references by name (\"%s\") can only be resolved in a config's modules "
+                  "block; use an inline object {\"type\": ...} here",
+                  json_object_get_string(spec));
+      return NULL;
+    }
+  if (!json_object_is_type(spec, json_type_object))
+    {
+      parse_error(error, path,
+                  "expected a module (the name of a module, or an inline object {\"type\": "
+                  "...}), got %s",
+                  json_kind(spec));
+      return NULL;
+    }
+  InfRegistry *registry = inf_module_get_registry(p->self);
+  json_object *type;
+  if (!json_object_object_get_ex(spec, "type", &type) ||
+      !json_object_is_type(type, json_type_string))
+    {
+      parse_error(error, path, "an inline module needs a \"type\" (a string)");
+      return NULL;
+    }
+  const InfModuleClass *klass = inf_registry_lookup_module_class(registry,
+                                                                 json_object_get_string(type));
+  if (klass == NULL)
+    {
+      g_auto(GStrv) known = inf_registry_list(registry, INF_CLASS_MODULE);
+      g_autofree char *list = g_strjoinv(", ", known);
+      g_autofree char *type_path = g_strconcat(path, ".type", NULL);
+      parse_error(error, type_path, "unknown module type '%s'; known module types: %s",
+                  json_object_get_string(type), list);
+      return NULL;
+    }
+  static const char *const skip[] = { "type", "name", NULL };
+  json_object *jname;
+  const char *name = node_name;
+  if (json_object_object_get_ex(spec, "name", &jname) &&
+      json_object_is_type(jname, json_type_string))
+    name = json_object_get_string(jname);
+  return inf_module_new_full(registry, klass, name, spec, skip, inf_options_get_file(p->options),
+                             path, NULL, error);
+}
+
+/* Checks the node's arguments against what its module accepts. */
+static gboolean
+check_node_args(const Node *node, const char *path, GError **error)
+{
+  if (inf_module_is_graph(node->module))
+    {
+      const char *const *inputs = inf_graph_module_get_inputs(node->module);
+      guint n_inputs = g_strv_length((char **)inputs);
+      g_autofree char *list = n_inputs ? g_strjoinv(", ", (char **)inputs) : g_strdup("none");
+      if (node->arg_names == NULL)
+        {
+          if (node->n_args != n_inputs)
+            {
+              parse_error(error, path, "graph '%s' takes %u argument%s (%s), got %u",
+                          inf_module_get_name(node->module) ? inf_module_get_name(node->module)
+                                                            : node->name,
+                          n_inputs, n_inputs == 1 ? "" : "s", list, node->n_args);
+              return FALSE;
+            }
+          return TRUE;
+        }
+      for (guint a = 0; a < node->n_args; a++)
+        if (!g_strv_contains(inputs, node->arg_names[a]))
+          {
+            parse_error(error, path, "graph '%s' has no input '%s'; its inputs: %s",
+                        inf_module_get_name(node->module) ? inf_module_get_name(node->module)
+                                                          : node->name,
+                        node->arg_names[a], list);
+            return FALSE;
+          }
+      for (guint i = 0; i < n_inputs; i++)
+        {
+          guint a = 0;
+          while (a < node->n_args && strcmp(node->arg_names[a], inputs[i]) != 0)
+            a++;
+          if (a == node->n_args)
+            {
+              parse_error(error, path, "missing input '%s' of graph '%s'; its inputs: %s",
+                          inputs[i],
+                          inf_module_get_name(node->module) ? inf_module_get_name(node->module)
+                                                            : node->name,
+                          list);
+              return FALSE;
+            }
+        }
+      return TRUE;
+    }
+  g_autofree char *problem = NULL;
+  if (!inf_tracer_check_inputs(inf_module_get_class(node->module), node->n_args,
+                               node->arg_names, &problem))
+    {
+      parse_error(error, path, "%s", problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_node(Parse *p, guint index, const char *name, json_object *json, const char *path,
+           GError **error)
+{
+  Node *node = &p->priv->nodes[index];
+  node->name = g_strdup(name);
+  if (!json_object_is_type(json, json_type_object))
+    {
+      parse_error(error, path,
+                  "expected a node object {\"module\": ..., \"args\": ..., \"priority\": ...}, "
+                  "got %s",
+                  json_kind(json));
+      return FALSE;
+    }
+  json_object_object_foreach(json, key, member)
+  {
+    (void)member;
+    if (!g_strv_contains(node_keys, key))
+      {
+        g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
+        parse_error(error, key_path, "unknown key in a graph node; valid keys: args, module, "
+                                     "priority");
+        return FALSE;
+      }
+  }
+
+  json_object *module_json, *args_json, *priority_json;
+  if (!json_object_object_get_ex(json, "module", &module_json))
+    {
+      parse_error(error, path, "a graph node needs a \"module\" (a module name or an inline "
+                               "module object)");
+      return FALSE;
+    }
+  g_autofree char *module_path = g_strconcat(path, ".module", NULL);
+  node->module = resolve_node_module(p, name, module_json, module_path, error);
+  if (node->module == NULL)
+    return FALSE;
+
+  g_autofree char *args_path = g_strconcat(path, ".args", NULL);
+  if (json_object_object_get_ex(json, "args", &args_json) && args_json != NULL)
+    {
+      if (json_object_is_type(args_json, json_type_array))
+        {
+          node->n_args = json_object_array_length(args_json);
+          node->args = g_new0(Source, node->n_args ? node->n_args : 1);
+          for (guint a = 0; a < node->n_args; a++)
+            {
+              g_autofree char *arg_path = g_strdup_printf("%s[%u]", args_path, a);
+              if (!parse_source(p, json_object_array_get_idx(args_json, a), arg_path,
+                                (gint)index, &node->args[a], error))
+                return FALSE;
+            }
+        }
+      else if (json_object_is_type(args_json, json_type_object))
+        {
+          node->n_args = json_object_object_length(args_json);
+          node->args = g_new0(Source, node->n_args ? node->n_args : 1);
+          node->arg_names = g_new0(const char *, node->n_args + 1);
+          guint a = 0;
+          json_object_object_foreach(args_json, arg_name, arg_json)
+          {
+            g_autofree char *arg_path = g_strconcat(args_path, ".", arg_name, NULL);
+            node->args[a].name = g_strdup(arg_name);
+            node->arg_names[a] = node->args[a].name;
+            if (!parse_source(p, arg_json, arg_path, (gint)index, &node->args[a], error))
+              return FALSE;
+            a++;
+          }
+        }
+      else
+        {
+          parse_error(error, args_path,
+                      "expected a list (positional) or an object (named) of arguments, got %s",
+                      json_kind(args_json));
+          return FALSE;
+        }
+    }
+  if (!check_node_args(node, args_path, error))
+    return FALSE;
+
+  if (json_object_object_get_ex(json, "priority", &priority_json))
+    {
+      g_autofree char *priority_path = g_strconcat(path, ".priority", NULL);
+      if (!json_object_is_type(priority_json, json_type_int))
+        {
+          parse_error(error, priority_path, "expected an integer (lower runs first), got %s",
+                      json_kind(priority_json));
+          return FALSE;
+        }
+      gint64 v = json_object_get_int64(priority_json);
+      if (v < G_MININT || v > G_MAXINT)
+        {
+          parse_error(error, priority_path, "priority %" G_GINT64_FORMAT " is out of range", v);
+          return FALSE;
+        }
+      if (inf_module_is_composite(node->module))
+        {
+          parse_error(error, priority_path,
+                      "a priority applies to atomic modules only; '%s' is a composite (%s): set "
+                      "priorities on the nodes inside it",
+                      name, inf_module_get_type_name(node->module));
+          return FALSE;
+        }
+      node->has_priority = TRUE;
+      node->priority = (gint)v;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_outputs(Parse *p, json_object *json, const char *path, GError **error)
+{
+  GraphPrivate *priv = p->priv;
+  if (json_object_is_type(json, json_type_array))
+    {
+      priv->shape = INF_GRAPH_OUTPUT_LIST;
+      priv->n_outputs = json_object_array_length(json);
+      priv->outputs = g_new0(Source, priv->n_outputs ? priv->n_outputs : 1);
+      for (guint i = 0; i < priv->n_outputs; i++)
+        {
+          g_autofree char *item_path = g_strdup_printf("%s[%u]", path, i);
+          if (!parse_source(p, json_object_array_get_idx(json, i), item_path, -1,
+                            &priv->outputs[i], error))
+            return FALSE;
+        }
+      return TRUE;
+    }
+  if (json_object_is_type(json, json_type_object))
+    {
+      priv->shape = INF_GRAPH_OUTPUT_DICT;
+      priv->n_outputs = json_object_object_length(json);
+      priv->outputs = g_new0(Source, priv->n_outputs ? priv->n_outputs : 1);
+      guint i = 0;
+      json_object_object_foreach(json, key, item)
+      {
+        g_autofree char *item_path = g_strconcat(path, ".", key, NULL);
+        priv->outputs[i].name = g_strdup(key);
+        if (!parse_source(p, item, item_path, -1, &priv->outputs[i], error))
+          return FALSE;
+        i++;
+      }
+      return TRUE;
+    }
+  priv->shape = INF_GRAPH_OUTPUT_VALUE;
+  priv->n_outputs = 1;
+  priv->outputs = g_new0(Source, 1);
+  return parse_source(p, json, path, -1, &priv->outputs[0], error);
+}
+
+/* Adds each distinct node module once as a child: under its instance name
+ * (a module of the config's modules block) or else the node's name. */
+static gboolean
+add_children(InfModule *self, GraphPrivate *priv, GError **error)
+{
+  g_autoptr(GHashTable) added = g_hash_table_new(g_direct_hash, g_direct_equal);
+  g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < priv->n_nodes; i++)
+    {
+      InfModule *module = priv->nodes[i].module;
+      if (!g_hash_table_add(added, module))
+        continue;
+      const char *instance = inf_module_get_name(module);
+      const char *base = instance && valid_name(instance) ? instance : priv->nodes[i].name;
+      char *name = g_strdup(base);
+      for (guint k = 1; g_hash_table_contains(taken, name); k++)
+        {
+          g_free(name);
+          name = g_strdup_printf("%s_%u", base, k);
+        }
+      g_hash_table_add(taken, name);
+      if (!inf_module_add_child(self, name, module, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+graph_init(InfModule *self, const InfOptions *options, gpointer *out_private, GError **error)
+{
+  const char *opath = inf_options_get_path(options);
+  g_autofree char *base = opath && opath[0] ? g_strconcat(opath, ".", NULL) : g_strdup("");
+  g_autoptr(GraphPrivate) priv = g_new0(GraphPrivate, 1);
+  g_autoptr(GHashTable) input_index = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) node_index = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) node_names = g_ptr_array_new();
+  Parse p = { self, options, base, priv, input_index, node_index, node_names };
+
+  g_autofree char *inputs_path = g_strconcat(base, "inputs", NULL);
+  priv->inputs = parse_inputs(inf_options_get_json(options, "inputs"), inputs_path, error);
+  if (priv->inputs == NULL)
+    return FALSE;
+  priv->n_inputs = g_strv_length(priv->inputs);
+  for (guint i = 0; i < priv->n_inputs; i++)
+    g_hash_table_insert(input_index, priv->inputs[i], GUINT_TO_POINTER(i + 1));
+
+  g_autofree char *nodes_path = g_strconcat(base, "nodes", NULL);
+  json_object *nodes = inf_options_get_json(options, "nodes");
+  if (nodes == NULL || !json_object_is_type(nodes, json_type_object))
+    {
+      parse_error(error, nodes_path, "expected an object mapping node names to nodes, got %s",
+                  nodes ? json_kind(nodes) : "null");
+      return FALSE;
+    }
+  /* Names first, so references may point forward. */
+  {
+    json_object_object_foreach(nodes, name, node_json)
+    {
+      (void)node_json;
+      g_autofree char *node_path = g_strconcat(nodes_path, ".", name, NULL);
+      if (!valid_name(name))
+        {
+          parse_error(error, node_path,
+                      "invalid node name '%s': names are not empty and contain no '.', ':' or "
+                      "leading '$'",
+                      name);
+          return FALSE;
+        }
+      if (g_hash_table_contains(input_index, name))
+        {
+          parse_error(error, node_path,
+                      "node '%s' has the name of an input; '$%s' would be ambiguous", name, name);
+          return FALSE;
+        }
+      g_ptr_array_add(node_names, name);
+      g_hash_table_insert(node_index, name, GUINT_TO_POINTER(node_names->len));
+    }
+  }
+  priv->n_nodes = node_names->len;
+  priv->nodes = g_new0(Node, priv->n_nodes ? priv->n_nodes : 1);
+  {
+    guint i = 0;
+    json_object_object_foreach(nodes, name, node_json)
+    {
+      g_autofree char *node_path = g_strconcat(nodes_path, ".", name, NULL);
+      if (!parse_node(&p, i, name, node_json, node_path, error))
+        return FALSE;
+      i++;
+    }
+  }
+
+  g_autofree char *outputs_path = g_strconcat(base, "outputs", NULL);
+  if (!parse_outputs(&p, inf_options_get_json(options, "outputs"), outputs_path, error))
+    return FALSE;
+
+  /* Dependency order; a cycle is an error naming it. */
+  {
+    guint n = priv->n_nodes;
+    g_autofree const guint **deps = g_new0(const guint *, n ? n : 1);
+    g_autofree guint *n_deps = g_new0(guint, n ? n : 1);
+    g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < n; i++)
+      {
+        Node *node = &priv->nodes[i];
+        guint *d = g_new(guint, node->n_args ? node->n_args : 1);
+        for (guint a = 0; a < node->n_args; a++)
+          if (node->args[a].kind == SOURCE_NODE)
+            d[n_deps[i]++] = node->args[a].index;
+        deps[i] = d;
+        g_ptr_array_add(owned, d);
+      }
+    GArray *cycle = NULL;
+    priv->order = inf_graph_sort_indices(n, deps, n_deps, &cycle);
+    if (priv->order == NULL)
+      {
+        GString *s = g_string_new(NULL);
+        for (guint i = 0; i < cycle->len; i++)
+          g_string_append_printf(s, "%s%s", i ? " -> " : "",
+                                 priv->nodes[g_array_index(cycle, guint, i)].name);
+        parse_error(error, nodes_path, "cycle: %s (each node uses the output of the one before)",
+                    s->str);
+        g_string_free(s, TRUE);
+        g_array_unref(cycle);
+        return FALSE;
+      }
+  }
+
+  if (!add_children(self, priv, error))
+    return FALSE;
+  *out_private = g_steal_pointer(&priv);
+  return TRUE;
+}
+
+/* The value of @source given the values so far (a new reference), or NULL
+ * with @error set. */
+static InfValue *
+source_value(const GraphPrivate *priv, const Source *source, InfValue *const *inputs,
+             InfValue *const *node_values, GError **error)
+{
+  if (source->kind == SOURCE_LITERAL)
+    return inf_value_ref(source->literal);
+  InfValue *value = source->kind == SOURCE_INPUT ? inputs[source->index]
+                                                 : node_values[source->index];
+  const char *from = source->kind == SOURCE_INPUT ? priv->inputs[source->index]
+                                                  : priv->nodes[source->index].name;
+  if (value == NULL)
+    {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "'%s' has no value", from);
+      return NULL;
+    }
+  value = inf_value_ref(value);
+  for (guint i = 0; source->path && source->path[i]; i++)
+    {
+      InfValue *next = inf_value_get(value, source->path[i]);
+      if (next == NULL)
+        {
+          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                      "'$%s': '%s' has no field '%s' (it is a %s)", from, from, source->path[i],
+                      inf_value_kind_name(inf_value_get_kind(value)));
+          inf_value_unref(value);
+          return NULL;
+        }
+      inf_value_unref(value);
+      value = next;
+    }
+  return value;
+}
+
+static InfValue *
+graph_forward(InfModule *self, InfTracer *tracer, InfValue *const *given, guint n_given,
+              GError **error)
+{
+  const GraphPrivate *priv = inf_module_get_private(self);
+  const char *label = inf_module_get_name(self) ? inf_module_get_name(self) : "graph";
+
+  /* Match the given values to the inputs: by name when the caller named
+   * them, else by position. */
+  g_autofree InfValue **inputs = g_new0(InfValue *, priv->n_inputs + 1);
+  const char *const *names = inf_tracer_get_input_names(tracer);
+  if (names)
+    {
+      for (guint i = 0; i < n_given; i++)
+        {
+          guint k = 0;
+          while (k < priv->n_inputs && (names[i] == NULL || strcmp(priv->inputs[k], names[i]) != 0))
+            k++;
+          if (k == priv->n_inputs)
+            {
+              g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                          "graph '%s' has no input '%s'", label, names[i] ? names[i] : "(null)");
+              return NULL;
+            }
+          inputs[k] = given[i];
+        }
+      for (guint k = 0; k < priv->n_inputs; k++)
+        if (inputs[k] == NULL)
+          {
+            g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                        "graph '%s': missing input '%s'", label, priv->inputs[k]);
+            return NULL;
+          }
+    }
+  else
+    {
+      if (n_given != priv->n_inputs)
+        {
+          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                      "graph '%s' takes %u input%s, got %u", label, priv->n_inputs,
+                      priv->n_inputs == 1 ? "" : "s", n_given);
+          return NULL;
+        }
+      for (guint k = 0; k < priv->n_inputs; k++)
+        inputs[k] = given[k];
+    }
+
+  InfValue **values = g_new0(InfValue *, priv->n_nodes + 1);
+  GPtrArray *args = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
+  InfValue *result = NULL;
+  for (guint k = 0; k < priv->n_nodes; k++)
+    {
+      guint i = priv->order[k];
+      const Node *node = &priv->nodes[i];
+      g_ptr_array_set_size(args, 0);
+      for (guint a = 0; a < node->n_args; a++)
+        {
+          InfValue *v = source_value(priv, &node->args[a], inputs, values, error);
+          if (v == NULL)
+            {
+              g_prefix_error(error, "node '%s': ", node->name);
+              goto out;
+            }
+          g_ptr_array_add(args, v);
+        }
+      values[i] = inf_tracer_call_as(tracer, node->module, node->name, node->n_args,
+                                     (InfValue *const *)args->pdata, node->arg_names);
+      if (inf_tracer_has_error(tracer))
+        {
+          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "node '%s' failed to trace",
+                      node->name);
+          goto out;
+        }
+      if (node->has_priority)
+        inf_tracer_set_priority(tracer, values[i], node->priority);
+    }
+
+  if (priv->shape == INF_GRAPH_OUTPUT_VALUE)
+    {
+      result = source_value(priv, &priv->outputs[0], inputs, values, error);
+      if (result == NULL)
+        g_prefix_error(error, "output: ");
+    }
+  else
+    {
+      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
+      for (guint o = 0; o < priv->n_outputs; o++)
+        {
+          InfValue *v = source_value(priv, &priv->outputs[o], inputs, values, error);
+          if (v == NULL)
+            {
+              if (priv->outputs[o].name)
+                g_prefix_error(error, "output '%s': ", priv->outputs[o].name);
+              else
+                g_prefix_error(error, "output [%u]: ", o);
+              goto out;
+            }
+          g_ptr_array_add(items, v);
+        }
+      if (priv->shape == INF_GRAPH_OUTPUT_LIST)
+        result = inf_value_new_list((InfValue *const *)items->pdata, items->len);
+      else
+        {
+          result = inf_value_new_dict();
+          for (guint o = 0; o < priv->n_outputs; o++)
+            inf_value_dict_set(result, priv->outputs[o].name, g_ptr_array_index(items, o));
+        }
+    }
+
+out:
+  for (guint i = 0; i < priv->n_nodes; i++)
+    if (values[i])
+      inf_value_unref(values[i]);
+  g_free(values);
+  g_ptr_array_unref(args);
+  return result;
+}
+
+static const InfOptionSpec graph_options[] = {
+  { "inputs", INF_OPTION_JSON, "[]", FALSE,
+    "The graph's input names, a list of strings; nodes refer to them as \"$name\".", NULL, 0, 0 },
+  { "nodes", INF_OPTION_JSON, NULL, TRUE,
+    "An object mapping node names to nodes {\"module\": name-or-inline-module, \"args\": "
+    "list-or-object, \"priority\": int}. \"$name\" and \"$name.field\" in args refer to inputs "
+    "and other nodes; anything else is a literal (\"$$\" for a literal '$').",
+    NULL, 0, 0 },
+  { "outputs", INF_OPTION_JSON, NULL, TRUE,
+    "The graph's output: a \"$ref\" (or literal), a list of them, or an object of them (the "
+    "output keys).",
+    NULL, 0, 0 },
+  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+};
+
+static const InfModuleClass graph_class = {
+  .struct_size = sizeof(InfModuleClass),
+  .name = "graph",
+  .description = "A composite defined in the config: inputs, nodes wired by $references, "
+                 "outputs.",
+  .options = graph_options,
+  .inputs = NULL,
+  .init = graph_init,
+  .finalize = graph_private_free,
+  .forward = graph_forward,
+};
+
+const InfModuleClass *
+inf_graph_module_class(void)
+{
+  return &graph_class;
+}
+
+gboolean
+inf_module_is_graph(const InfModule *module)
+{
+  return module != NULL && inf_module_get_class(module) == &graph_class;
+}
+
+const char *const *
+inf_graph_module_get_inputs(const InfModule *module)
+{
+  g_return_val_if_fail(inf_module_is_graph(module), NULL);
+  const GraphPrivate *priv = inf_module_get_private(module);
+  return (const char *const *)priv->inputs;
+}

@@ -1,0 +1,49 @@
+/* InfBatch — runs a graph over a stream of JSONL inputs.
+ *
+ * Inputs are read only as capacity frees (at most max_inflight in flight,
+ * plus, with ordered output, results held for order), so memory stays
+ * bounded however large the input. Each result is written as one JSONL line
+ * as soon as it is done: {"index", "outputs", "errors" (only when some node
+ * failed or was cancelled), "duration_ms"}; in completion order, or in input
+ * order when ordered. A bad line (invalid JSON, a missing input) yields an
+ * error line for its index and the batch goes on. */
+#pragma once
+
+#include <stdio.h>
+
+#include "exec/scheduler.h"
+
+G_BEGIN_DECLS
+
+typedef struct _InfBatch InfBatch;
+
+typedef struct {
+  gboolean ordered;
+  gboolean quiet;       /* no progress and no summary */
+  gboolean tty_progress; /* redraw a status line instead of periodic lines */
+  guint progress_interval_ms; /* plain progress lines; 0: default 5000 */
+  gint64 total_inputs;  /* -1: unknown */
+  guint max_inflight;   /* with ordered: in flight plus held results */
+} InfBatchConfig;
+
+/* Reads from @input (a JSONL stream) and writes to @output; both stay owned
+ * by the caller. */
+InfBatch *inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *resources,
+                        FILE *input, const char *input_name, FILE *output,
+                        const InfBatchConfig *config);
+void inf_batch_free(InfBatch *batch);
+
+/* Runs the main loop until every input is done (or the run was stopped by
+ * signals). Returns FALSE with @error when writing the output failed. */
+gboolean inf_batch_run(InfBatch *batch, GError **error);
+
+guint64 inf_batch_get_done(const InfBatch *batch);
+guint64 inf_batch_get_failed(const InfBatch *batch);
+gboolean inf_batch_was_interrupted(const InfBatch *batch);
+/* Prints the end-of-run summary line to stderr. */
+void inf_batch_print_summary(InfBatch *batch);
+
+/* Counts the lines of a regular file quickly (for done/total), or -1. */
+gint64 inf_batch_count_lines(const char *path);
+
+G_END_DECLS

@@ -1,0 +1,578 @@
+#include "exec/scheduler.h"
+
+#include <stdarg.h>
+
+#include "model/module-private.h"
+
+typedef InfModuleExecuteFunc ExecuteFunc;
+
+typedef struct {
+  gint priority;
+  guint64 seq;
+  InfExecState *state;
+  guint node;
+} ReadyEntry;
+
+typedef struct {
+  InfScheduler *scheduler;
+  InfResourceAlias *alias; /* NULL: local nodes */
+  GArray *heap;            /* ReadyEntry, a binary min-heap */
+  InfClient *candidate;    /* picked during a pump */
+  GSource *wake;           /* rate-limit wait */
+} Lane;
+
+#define TASK_INLINE_ARGS 4
+
+struct _InfTask {
+  InfScheduler *scheduler;
+  InfExecState *state;
+  guint node;
+  gint priority;
+  guint64 seq;
+  Lane *lane;
+  InfClient *endpoint;
+  guint n_args;
+  InfValue **args;
+  InfValue *inline_args[TASK_INLINE_ARGS];
+  InfLlmCallback llm_callback;
+  gpointer llm_data;
+  InfTask *next_free;
+};
+
+struct _InfScheduler {
+  InfGraph *graph;
+  InfResourceManager *resources;
+  gint max_concurrent;
+  guint max_inflight;
+  Lane *lanes;
+  guint n_lanes;
+  guint *node_lane;
+  ExecuteFunc *node_execute;
+  gint running;
+  guint n_states;
+  GHashTable *states; /* inputs in flight (a set) */
+  guint64 seq;
+  gint64 override_seq; /* >= 0 while requeueing: keep the node's place */
+  gboolean pumping;
+  gboolean stopped;
+  guint64 executed;
+  guint64 requeued;
+  InfTask *free_tasks;
+  InfSchedulerFeedFunc feed;
+  gpointer feed_data;
+  InfSchedulerDoneFunc done;
+  gpointer done_data;
+};
+
+/* --- the heap --- */
+
+static inline gboolean
+entry_before(const ReadyEntry *a, const ReadyEntry *b)
+{
+  return a->priority < b->priority || (a->priority == b->priority && a->seq < b->seq);
+}
+
+static void
+heap_push(GArray *heap, const ReadyEntry *entry)
+{
+  g_array_append_val(heap, *entry);
+  ReadyEntry *e = (ReadyEntry *)heap->data;
+  guint i = heap->len - 1;
+  while (i > 0) {
+    guint parent = (i - 1) / 2;
+    if (!entry_before(&e[i], &e[parent]))
+      break;
+    ReadyEntry tmp = e[i];
+    e[i] = e[parent];
+    e[parent] = tmp;
+    i = parent;
+  }
+}
+
+static ReadyEntry
+heap_pop(GArray *heap)
+{
+  ReadyEntry *e = (ReadyEntry *)heap->data;
+  ReadyEntry top = e[0];
+  guint n = heap->len - 1;
+  e[0] = e[n];
+  g_array_set_size(heap, n);
+  guint i = 0;
+  for (;;) {
+    guint l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && entry_before(&e[l], &e[m]))
+      m = l;
+    if (r < n && entry_before(&e[r], &e[m]))
+      m = r;
+    if (m == i)
+      break;
+    ReadyEntry tmp = e[i];
+    e[i] = e[m];
+    e[m] = tmp;
+    i = m;
+  }
+  return top;
+}
+
+/* --- set-up --- */
+
+InfScheduler *
+inf_scheduler_new(InfGraph *graph, InfResourceManager *resources, const InfSchedulerConfig *config,
+                  GError **error)
+{
+  g_autofree guint *node_lane = g_new0(guint, graph->n_nodes);
+  g_autofree ExecuteFunc *node_execute = g_new0(ExecuteFunc, graph->n_nodes);
+  GPtrArray *aliases = g_ptr_array_new();
+  g_ptr_array_add(aliases, NULL); /* lane 0: local nodes */
+  for (guint i = graph->n_inputs; i < graph->n_nodes; i++) {
+    const InfGraphNode *gn = &graph->nodes[i];
+    const InfModuleClass *klass = inf_module_get_class(gn->module);
+    ExecuteFunc execute = inf_module_get_execute_func(gn->module);
+    if (!execute) {
+      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                  "node '%s': module class '%s' cannot run as a node (it has no execute)", gn->id,
+                  klass->name);
+      g_ptr_array_unref(aliases);
+      return NULL;
+    }
+    node_execute[i] = execute;
+    if (!gn->alias)
+      continue;
+    InfResourceAlias *alias = resources ? inf_resource_manager_lookup(resources, gn->alias) : NULL;
+    if (!alias) {
+      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                  "node '%s' uses alias '%s', which no resources endpoint defines", gn->id,
+                  gn->alias);
+      g_ptr_array_unref(aliases);
+      return NULL;
+    }
+    guint lane;
+    if (!g_ptr_array_find(aliases, alias, &lane)) {
+      lane = aliases->len;
+      g_ptr_array_add(aliases, alias);
+    }
+    node_lane[i] = lane;
+  }
+  InfScheduler *s = g_new0(InfScheduler, 1);
+  s->graph = inf_graph_ref(graph);
+  s->resources = resources;
+  s->max_concurrent = config && config->max_concurrent > 0 ? config->max_concurrent : G_MAXINT;
+  s->max_inflight = config && config->max_inflight > 0 ? (guint)config->max_inflight : 1024;
+  s->override_seq = -1;
+  s->states = g_hash_table_new(g_direct_hash, g_direct_equal);
+  s->node_lane = g_steal_pointer(&node_lane);
+  s->node_execute = g_steal_pointer(&node_execute);
+  s->n_lanes = aliases->len;
+  s->lanes = g_new0(Lane, s->n_lanes);
+  for (guint i = 0; i < s->n_lanes; i++) {
+    s->lanes[i].scheduler = s;
+    s->lanes[i].alias = g_ptr_array_index(aliases, i);
+    s->lanes[i].heap = g_array_sized_new(FALSE, FALSE, sizeof(ReadyEntry), 1024);
+  }
+  g_ptr_array_unref(aliases);
+  return s;
+}
+
+void
+inf_scheduler_free(InfScheduler *s)
+{
+  if (!s)
+    return;
+  for (guint i = 0; i < s->n_lanes; i++) {
+    Lane *lane = &s->lanes[i];
+    for (guint j = 0; j < lane->heap->len; j++)
+      inf_exec_state_unref(g_array_index(lane->heap, ReadyEntry, j).state);
+    g_array_unref(lane->heap);
+    if (lane->wake) {
+      g_source_destroy(lane->wake);
+      g_source_unref(lane->wake);
+    }
+  }
+  while (s->free_tasks) {
+    InfTask *t = s->free_tasks;
+    s->free_tasks = t->next_free;
+    g_free(t);
+  }
+  GHashTableIter iter;
+  gpointer key;
+  g_hash_table_iter_init(&iter, s->states);
+  while (g_hash_table_iter_next(&iter, &key, NULL))
+    inf_exec_state_unref(key);
+  g_hash_table_unref(s->states);
+  g_free(s->lanes);
+  g_free(s->node_lane);
+  g_free(s->node_execute);
+  inf_graph_unref(s->graph);
+  g_free(s);
+}
+
+void
+inf_scheduler_set_feed(InfScheduler *s, InfSchedulerFeedFunc feed, gpointer user_data)
+{
+  s->feed = feed;
+  s->feed_data = user_data;
+}
+
+void
+inf_scheduler_set_done(InfScheduler *s, InfSchedulerDoneFunc done, gpointer user_data)
+{
+  s->done = done;
+  s->done_data = user_data;
+}
+
+guint
+inf_scheduler_get_inputs_in_flight(const InfScheduler *s)
+{
+  return s->n_states;
+}
+
+gint
+inf_scheduler_get_running(const InfScheduler *s)
+{
+  return s->running;
+}
+
+guint64
+inf_scheduler_get_executed(const InfScheduler *s)
+{
+  return s->executed;
+}
+
+guint64
+inf_scheduler_get_requeued(const InfScheduler *s)
+{
+  return s->requeued;
+}
+
+void
+inf_scheduler_stop(InfScheduler *s)
+{
+  s->stopped = TRUE;
+}
+
+static void check_state_done(InfScheduler *s, InfExecState *state);
+
+void
+inf_scheduler_cancel_all(InfScheduler *s, const GError *error)
+{
+  s->stopped = TRUE;
+  guint n = 0;
+  g_autofree gpointer *states = g_hash_table_get_keys_as_array(s->states, &n);
+  for (guint i = 0; i < n; i++) {
+    inf_exec_state_cancel_all(states[i], error);
+    check_state_done(s, states[i]);
+  }
+}
+
+/* --- readiness and completion --- */
+
+static void
+on_node_ready(InfExecState *state, guint node, gpointer user_data)
+{
+  InfScheduler *s = user_data;
+  ReadyEntry entry = {
+    .priority = s->graph->nodes[node].priority,
+    .seq = s->override_seq >= 0 ? (guint64)s->override_seq : s->seq++,
+    .state = inf_exec_state_ref(state),
+    .node = node,
+  };
+  heap_push(s->lanes[s->node_lane[node]].heap, &entry);
+}
+
+static void
+check_state_done(InfScheduler *s, InfExecState *state)
+{
+  if (!inf_exec_state_is_done(state) || state->user_data == (gpointer)s)
+    return;
+  /* Mark it reported (user_data is the scheduler's while in flight). */
+  state->user_data = s;
+  s->n_states--;
+  g_hash_table_remove(s->states, state);
+  if (s->done)
+    s->done(s, state, s->done_data);
+  inf_exec_state_unref(state);
+}
+
+void
+inf_scheduler_add_input(InfScheduler *s, InfExecState *state)
+{
+  inf_exec_state_ref(state);
+  s->n_states++;
+  g_hash_table_add(s->states, state);
+  inf_exec_state_start(state, on_node_ready, s);
+  check_state_done(s, state);
+}
+
+static void
+task_release(InfTask *task)
+{
+  InfScheduler *s = task->scheduler;
+  for (guint i = 0; i < task->n_args; i++)
+    inf_value_unref(task->args[i]);
+  if (task->args != task->inline_args)
+    g_free(task->args);
+  if (task->endpoint)
+    inf_resource_alias_release(task->lane->alias, task->endpoint);
+  s->running--;
+  InfExecState *state = task->state;
+  task->state = NULL;
+  task->next_free = s->free_tasks;
+  s->free_tasks = task;
+  inf_exec_state_unref(state);
+}
+
+static void
+task_finish(InfTask *task, InfValue *value, GError *error)
+{
+  InfScheduler *s = task->scheduler;
+  InfExecState *state = inf_exec_state_ref(task->state);
+  guint node = task->node;
+  task_release(task);
+  s->executed++;
+  if (error) {
+    inf_exec_state_fail(state, node, error);
+    g_error_free(error);
+  } else {
+    inf_exec_state_complete(state, node, value);
+  }
+  check_state_done(s, state);
+  inf_exec_state_unref(state);
+  inf_scheduler_pump(s);
+}
+
+/* --- dispatch --- */
+
+static gboolean
+wake_cb(gpointer data)
+{
+  Lane *lane = data;
+  g_source_unref(lane->wake);
+  lane->wake = NULL;
+  inf_scheduler_pump(lane->scheduler);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+lane_arm_wake(Lane *lane, gint64 wait_us)
+{
+  if (lane->wake)
+    return;
+  /* Round up to whole ms: waking early would only find the bucket empty. */
+  lane->wake = g_timeout_source_new((guint)((wait_us + 999) / 1000));
+  g_source_set_callback(lane->wake, wake_cb, lane, NULL);
+  g_source_attach(lane->wake, NULL);
+}
+
+static void
+dispatch(InfScheduler *s, Lane *lane, ReadyEntry entry, gint64 now)
+{
+  InfExecState *state = entry.state; /* the entry's reference moves to the task */
+  guint node = entry.node;
+  const InfGraphNode *gn = &s->graph->nodes[node];
+  InfTask *task = s->free_tasks;
+  if (task)
+    s->free_tasks = task->next_free;
+  else
+    task = g_new(InfTask, 1);
+  *task = (InfTask){
+    .scheduler = s,
+    .state = state,
+    .node = node,
+    .priority = entry.priority,
+    .seq = entry.seq,
+    .lane = lane,
+    .endpoint = lane->candidate,
+    .n_args = gn->n_args,
+  };
+  task->args = gn->n_args <= TASK_INLINE_ARGS ? task->inline_args : g_new(InfValue *, gn->n_args);
+  if (task->endpoint)
+    inf_resource_alias_reserve(lane->alias, task->endpoint, now);
+  lane->candidate = NULL;
+  s->running++;
+  inf_exec_state_mark_running(state, node);
+  GError *error = NULL;
+  if (!inf_exec_state_resolve_args(state, node, task->args, &error)) {
+    task->n_args = 0;
+    task_finish(task, NULL, error);
+    return;
+  }
+  s->node_execute[node](gn->module, task);
+}
+
+static inline gboolean
+entry_is_live(const ReadyEntry *e)
+{
+  return e->state->status[e->node] == INF_NODE_PENDING;
+}
+
+void
+inf_scheduler_pump(InfScheduler *s)
+{
+  if (s->pumping)
+    return; /* the running pump loops again */
+  s->pumping = TRUE;
+  for (;;) {
+    while (!s->stopped && s->feed && s->n_states < s->max_inflight)
+      if (!s->feed(s, s->feed_data))
+        break;
+    if (s->stopped || s->running >= s->max_concurrent)
+      break;
+    Lane *best = NULL;
+    gint64 now = 0;
+    for (guint i = 0; i < s->n_lanes; i++) {
+      Lane *lane = &s->lanes[i];
+      GArray *heap = lane->heap;
+      while (heap->len && !entry_is_live(&g_array_index(heap, ReadyEntry, 0))) {
+        ReadyEntry stale = heap_pop(heap);
+        inf_exec_state_unref(stale.state);
+      }
+      if (!heap->len)
+        continue;
+      if (best && !entry_before(&g_array_index(heap, ReadyEntry, 0),
+                                &g_array_index(best->heap, ReadyEntry, 0)))
+        continue;
+      if (lane->alias) {
+        gint64 wait = 0;
+        if (!now)
+          now = g_get_monotonic_time();
+        lane->candidate = inf_resource_alias_pick(lane->alias, now, &wait);
+        if (!lane->candidate) {
+          if (wait > 0)
+            lane_arm_wake(lane, wait);
+          continue;
+        }
+      }
+      best = lane;
+    }
+    if (!best)
+      break;
+    /* Stale states found above may have finished their input. */
+    ReadyEntry entry = heap_pop(best->heap);
+    dispatch(s, best, entry, now ? now : g_get_monotonic_time());
+  }
+  s->pumping = FALSE;
+}
+
+/* --- InfTask (SDK) --- */
+
+InfModule *
+inf_task_get_module(const InfTask *task)
+{
+  return task->scheduler->graph->nodes[task->node].module;
+}
+
+const char *
+inf_task_get_node_id(const InfTask *task)
+{
+  return task->scheduler->graph->nodes[task->node].id;
+}
+
+guint64
+inf_task_get_input_index(const InfTask *task)
+{
+  return task->state->index;
+}
+
+guint
+inf_task_get_n_args(const InfTask *task)
+{
+  return task->n_args;
+}
+
+InfValue *
+inf_task_get_arg(const InfTask *task, guint index)
+{
+  g_return_val_if_fail(index < task->n_args, NULL);
+  return task->args[index];
+}
+
+const char *
+inf_task_get_arg_name(const InfTask *task, guint index)
+{
+  g_return_val_if_fail(index < task->n_args, NULL);
+  return task->scheduler->graph->nodes[task->node].args[index].name;
+}
+
+InfValue *
+inf_task_lookup_arg(const InfTask *task, const char *name)
+{
+  const InfGraphNode *gn = &task->scheduler->graph->nodes[task->node];
+  for (guint i = 0; i < task->n_args; i++)
+    if (gn->args[i].name && g_str_equal(gn->args[i].name, name))
+      return task->args[i];
+  return NULL;
+}
+
+void
+inf_task_return_value(InfTask *task, InfValue *value)
+{
+  g_return_if_fail(task != NULL && task->state != NULL);
+  if (!value)
+    value = inf_value_new_null();
+  task_finish(task, value, NULL);
+}
+
+void
+inf_task_return_error(InfTask *task, GError *error)
+{
+  g_return_if_fail(task != NULL && task->state != NULL);
+  if (!error)
+    error = g_error_new(INF_ERROR, INF_ERROR_FAILED, "node failed without an error message");
+  task_finish(task, NULL, error);
+}
+
+void
+inf_task_return_new_error(InfTask *task, InfErrorCode code, const char *format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  GError *error = g_error_new_valist(INF_ERROR, code, format, args);
+  va_end(args);
+  inf_task_return_error(task, error);
+}
+
+static void
+llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data)
+{
+  InfTask *task = user_data;
+  InfScheduler *s = task->scheduler;
+  if (!error) {
+    task->llm_callback(task, response, task->llm_data);
+    return;
+  }
+  if (g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED) && !s->stopped) {
+    /* Requeue: back to pending at its old place; not a failure. */
+    InfExecState *state = inf_exec_state_ref(task->state);
+    guint node = task->node;
+    guint64 seq = task->seq;
+    task_release(task);
+    s->requeued++;
+    s->override_seq = (gint64)seq;
+    inf_exec_state_requeue(state, node);
+    s->override_seq = -1;
+  s->states = g_hash_table_new(g_direct_hash, g_direct_equal);
+    inf_exec_state_unref(state);
+    inf_scheduler_pump(s);
+    return;
+  }
+  task_finish(task, NULL, g_error_copy(error));
+}
+
+void
+inf_task_call_llm(InfTask *task, InfLlmRequest *request, InfLlmCallback callback, gpointer user_data)
+{
+  g_return_if_fail(task != NULL && request != NULL && callback != NULL);
+  if (!task->endpoint) {
+    inf_llm_request_unref(request);
+    inf_task_return_new_error(task, INF_ERROR_CONFIG,
+                              "node '%s' called an LLM, but its module class '%s' declares no "
+                              "resource_alias",
+                              inf_task_get_node_id(task),
+                              inf_module_get_class(inf_task_get_module(task))->name);
+    return;
+  }
+  task->llm_callback = callback;
+  task->llm_data = user_data;
+  inf_resource_manager_send(task->scheduler->resources, task->endpoint, request, llm_done, task);
+  inf_llm_request_unref(request);
+}

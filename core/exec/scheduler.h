@@ -1,0 +1,61 @@
+/* InfScheduler — runs graph nodes for many inputs on the GLib main loop.
+ *
+ * Single-threaded. Ready nodes of every input wait in priority queues (one
+ * per resource alias, one for local nodes): lower priority number first, then
+ * first come first served, so older inputs finish first. A global
+ * max_concurrent caps running nodes; LLM nodes also need a slot and a rate
+ * token of an endpoint of their alias. Dispatch happens when something
+ * changes (a node finished, an input arrived, a rate-limit wait ended): no
+ * busy-waiting and no polling timers. A rate-limited LLM node is requeued
+ * without counting as a failure. */
+#pragma once
+
+#include "exec/state.h"
+#include "resources/manager.h"
+
+G_BEGIN_DECLS
+
+typedef struct _InfScheduler InfScheduler;
+
+/* Asked for more inputs while fewer than max_inflight are in flight; adds
+ * one with inf_scheduler_add_input() and returns TRUE, or returns FALSE when
+ * it has none now. */
+typedef gboolean (*InfSchedulerFeedFunc)(InfScheduler *scheduler, gpointer user_data);
+/* An input finished (every node terminal). The state is valid during the
+ * call only, unless referenced. */
+typedef void (*InfSchedulerDoneFunc)(InfScheduler *scheduler, InfExecState *state,
+                                     gpointer user_data);
+
+typedef struct {
+  gint max_concurrent; /* running nodes; 0: unlimited */
+  gint max_inflight;   /* inputs in flight; 0: 1024 */
+} InfSchedulerConfig;
+
+/* @resources may be NULL for graphs without LLM nodes. Fails when a node's
+ * alias is not in @resources. */
+InfScheduler *inf_scheduler_new(InfGraph *graph, InfResourceManager *resources,
+                                const InfSchedulerConfig *config, GError **error);
+void inf_scheduler_free(InfScheduler *scheduler);
+
+void inf_scheduler_set_feed(InfScheduler *scheduler, InfSchedulerFeedFunc feed, gpointer user_data);
+void inf_scheduler_set_done(InfScheduler *scheduler, InfSchedulerDoneFunc done, gpointer user_data);
+
+/* Starts an input (the state is referenced). */
+void inf_scheduler_add_input(InfScheduler *scheduler, InfExecState *state);
+/* Dispatches what can run now; call after set-up and whenever feeding may
+ * have become possible again. */
+void inf_scheduler_pump(InfScheduler *scheduler);
+/* Stops dispatching new nodes (running ones finish). */
+void inf_scheduler_stop(InfScheduler *scheduler);
+/* Stops, and cancels every node of every input in flight (running ones
+ * included: their late results are dropped), reporting each input done. */
+void inf_scheduler_cancel_all(InfScheduler *scheduler, const GError *error);
+
+guint inf_scheduler_get_inputs_in_flight(const InfScheduler *scheduler);
+gint inf_scheduler_get_running(const InfScheduler *scheduler);
+/* Nodes executed (finished, any outcome) so far. */
+guint64 inf_scheduler_get_executed(const InfScheduler *scheduler);
+/* Rate-limited requeues so far. */
+guint64 inf_scheduler_get_requeued(const InfScheduler *scheduler);
+
+G_END_DECLS

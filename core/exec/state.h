@@ -1,0 +1,87 @@
+/* InfExecState — the execution state of one input through the graph.
+ *
+ * Per node: a status, the count of dependencies not yet completed, and the
+ * result (a value, or an error value for failed and cancelled nodes). One
+ * allocation per input; the graph is shared. A node becomes ready (PENDING)
+ * when its last dependency completes; a failure cancels every descendant
+ * that has not run while the rest of the graph goes on; a requeue (rate
+ * limit) puts a running node back to PENDING and re-blocks its descendants.
+ */
+#pragma once
+
+#include "graph/graph.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  INF_NODE_BLOCKED,
+  INF_NODE_PENDING,
+  INF_NODE_RUNNING,
+  INF_NODE_COMPLETED,
+  INF_NODE_FAILED,
+  INF_NODE_CANCELLED,
+  INF_NODE_SKIPPED,
+} InfNodeStatus;
+
+const char *inf_node_status_name(InfNodeStatus status);
+
+typedef struct _InfExecState InfExecState;
+
+/* Called when @node becomes PENDING (ready to run). */
+typedef void (*InfExecReadyFunc)(InfExecState *state, guint node, gpointer user_data);
+
+struct _InfExecState {
+  InfGraph *graph; /* a reference */
+  guint64 index;   /* input index */
+  gint ref_count;
+  guint n_terminal; /* nodes completed, failed, cancelled or skipped */
+  guint n_failed;   /* nodes failed or cancelled */
+  gint64 start_us;
+  InfExecReadyFunc on_ready;
+  gpointer on_ready_data;
+  gpointer user_data; /* the owner's */
+  guint8 *status;
+  guint32 *remaining;
+  InfValue **results;
+};
+
+/* A state for input @index. @inputs holds one value per graph input
+ * (borrowed; referenced). Nothing is ready until inf_exec_state_start(). */
+InfExecState *inf_exec_state_new(InfGraph *graph, guint64 index, InfValue *const *inputs);
+InfExecState *inf_exec_state_ref(InfExecState *state);
+void inf_exec_state_unref(InfExecState *state);
+
+/* Completes the input nodes and reports every node that is then ready. */
+void inf_exec_state_start(InfExecState *state, InfExecReadyFunc on_ready, gpointer user_data);
+gboolean inf_exec_state_is_done(const InfExecState *state);
+
+/* PENDING → RUNNING. */
+void inf_exec_state_mark_running(InfExecState *state, guint node);
+/* RUNNING → COMPLETED with @value (transfer full); reports newly ready
+ * dependents. */
+void inf_exec_state_complete(InfExecState *state, guint node, InfValue *value);
+/* → FAILED with @error (copied); every descendant not yet terminal becomes
+ * CANCELLED with an error naming @node. */
+void inf_exec_state_fail(InfExecState *state, guint node, const GError *error);
+/* RUNNING → PENDING (reported ready again); descendants back to BLOCKED with
+ * their results dropped and dependency counts recomputed. */
+void inf_exec_state_requeue(InfExecState *state, guint node);
+/* Every node not yet terminal and not running → CANCELLED with @error. */
+void inf_exec_state_cancel_pending(InfExecState *state, const GError *error);
+
+/* Every node not yet terminal, running ones included → CANCELLED with
+ * @error; a running node's late result is then dropped. */
+void inf_exec_state_cancel_all(InfExecState *state, const GError *error);
+
+/* The node's arguments resolved against completed results (new references
+ * stored in @out, which has room for n_args). FALSE with @error when a field
+ * path does not exist in the producing node's value. */
+gboolean inf_exec_state_resolve_args(InfExecState *state, guint node, InfValue **out,
+                                     GError **error);
+/* The outputs: a value, a list or a dict per the graph's output shape; an
+ * output whose node did not complete is null (its error is in the errors). */
+InfValue *inf_exec_state_get_outputs(InfExecState *state);
+/* {node id: message} for failed and cancelled nodes, or NULL when none. */
+json_object *inf_exec_state_errors_json(InfExecState *state);
+
+G_END_DECLS

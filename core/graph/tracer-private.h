@@ -1,0 +1,34 @@
+/* Tracing a composite module into an InfGraph. */
+#pragma once
+
+#include "graph/graph.h"
+
+G_BEGIN_DECLS
+
+/* Traces @module (a composite) with symbolic inputs named @input_names
+ * (NULL-terminated). Fails on any error recorded during forward(). */
+InfGraph *inf_tracer_trace(InfModule *module, const char *const *input_names, GError **error);
+
+/* For composites that name their nodes themselves (the config's `graph`
+ * class): calls @child, recording its node (or, for a composite, its nodes)
+ * under @name within the current composite instead of the child's own name.
+ * Otherwise the same as inf_callv(). */
+InfValue *inf_tracer_call_as(InfTracer *tracer, InfModule *child, const char *name, guint n_args,
+                             InfValue *const *args, const char *const *names);
+
+/* The names of the inputs given to the forward() now running (the call's
+ * argument names, or the trace's input names at the top), NULL-terminated;
+ * NULL when they were passed positionally. */
+const char *const *inf_tracer_get_input_names(InfTracer *tracer);
+
+/* Whether an error was recorded during this trace. */
+gboolean inf_tracer_has_error(InfTracer *tracer);
+
+/* Checks arguments (positional when @names or its item is NULL) against
+ * @klass's declared inputs, if it declares any: too many positional
+ * arguments, an unknown or repeated name, a missing required input. On a
+ * problem returns FALSE with a message in @problem (newly allocated). */
+gboolean inf_tracer_check_inputs(const InfModuleClass *klass, guint n_args,
+                                 const char *const *names, char **problem);
+
+G_END_DECLS

@@ -1,0 +1,737 @@
+/* The tracer: runs a composite's forward() once with symbolic inputs and
+ * records every call of an atomic child as a graph node (DESIGN §4).
+ * Composite children are traced in place (flattened) under their name. */
+#include "graph/tracer-private.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "model/module-private.h"
+
+/* The class's declared inputs (honouring struct_size), or NULL. */
+#define CLASS_INPUTS(klass) INF_CLASS_GET(klass, InfModuleClass, inputs)
+
+/* One composite being traced: calls made by its forward() get ids prefixed
+ * with @prefix ("" at the top, "analyze." inside child "analyze"). */
+typedef struct {
+  InfModule *module;
+  char *prefix;
+  GHashTable *child_names; /* InfModule * → char * (its first name), built on demand */
+} Frame;
+
+struct _InfTracer {
+  GArray *nodes; /* InfGraphNode */
+  guint n_inputs;
+  GHashTable *index_by_id;   /* node id (borrowed from the node) → index + 1 */
+  GHashTable *composite_ids; /* ids used by composite calls (owned) */
+  GPtrArray *frames;         /* Frame *, innermost last */
+  const char *const *input_names;
+  GError *error; /* the first error recorded */
+};
+
+static void
+frame_free(gpointer p)
+{
+  Frame *frame = p;
+  g_free(frame->prefix);
+  if (frame->child_names)
+    g_hash_table_unref(frame->child_names);
+  g_free(frame);
+}
+
+static void
+node_clear(InfGraphNode *node)
+{
+  for (guint a = 0; a < node->n_args; a++)
+    {
+      g_free(node->args[a].name);
+      if (node->args[a].literal)
+        inf_value_unref(node->args[a].literal);
+      g_strfreev(node->args[a].path);
+    }
+  g_free(node->args);
+  g_free(node->deps);
+  g_free(node->dependents);
+  if (node->module)
+    inf_module_unref(node->module);
+  g_free(node->id);
+}
+
+static InfTracer *
+tracer_new(void)
+{
+  InfTracer *tracer = g_new0(InfTracer, 1);
+  tracer->nodes = g_array_new(FALSE, TRUE, sizeof(InfGraphNode));
+  tracer->index_by_id = g_hash_table_new(g_str_hash, g_str_equal);
+  tracer->composite_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  tracer->frames = g_ptr_array_new_with_free_func(frame_free);
+  return tracer;
+}
+
+static void
+tracer_free(InfTracer *tracer)
+{
+  if (tracer->nodes)
+    {
+      for (guint i = 0; i < tracer->nodes->len; i++)
+        node_clear(&g_array_index(tracer->nodes, InfGraphNode, i));
+      g_array_unref(tracer->nodes);
+    }
+  if (tracer->index_by_id)
+    g_hash_table_unref(tracer->index_by_id);
+  g_hash_table_unref(tracer->composite_ids);
+  g_ptr_array_unref(tracer->frames);
+  g_clear_error(&tracer->error);
+  g_free(tracer);
+}
+
+/* Records an error (the first one wins) and returns an error value for the
+ * caller of inf_call(). */
+static InfValue *tracer_fail(InfTracer *tracer, const char *node_id, const char *format, ...)
+  G_GNUC_PRINTF(3, 4);
+
+static InfValue *
+tracer_fail(InfTracer *tracer, const char *node_id, const char *format, ...)
+{
+  va_list ap;
+  va_start(ap, format);
+  g_autofree char *message = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  g_autoptr(GError) error = NULL;
+  if (node_id)
+    error = g_error_new(INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "node '%s': %s", node_id, message);
+  else
+    error = g_error_new_literal(INF_ERROR, INF_ERROR_INVALID_ARGUMENT, message);
+  if (tracer->error == NULL)
+    tracer->error = g_error_copy(error);
+  return inf_value_new_error(error, node_id);
+}
+
+gboolean
+inf_tracer_has_error(InfTracer *tracer)
+{
+  return tracer->error != NULL;
+}
+
+const char *const *
+inf_tracer_get_input_names(InfTracer *tracer)
+{
+  return tracer->input_names;
+}
+
+static Frame *
+current_frame(InfTracer *tracer)
+{
+  return tracer->frames->len ? g_ptr_array_index(tracer->frames, tracer->frames->len - 1) : NULL;
+}
+
+static gboolean
+id_taken(InfTracer *tracer, const char *id)
+{
+  return g_hash_table_contains(tracer->index_by_id, id) ||
+         g_hash_table_contains(tracer->composite_ids, id);
+}
+
+/* prefix + name, made unique with "_1", "_2"... */
+static char *
+unique_id(InfTracer *tracer, const char *prefix, const char *name)
+{
+  char *id = g_strconcat(prefix, name, NULL);
+  for (guint k = 1; id_taken(tracer, id); k++)
+    {
+      g_free(id);
+      id = g_strdup_printf("%s%s_%u", prefix, name, k);
+    }
+  return id;
+}
+
+static guint
+count_inputs(const InfModuleClass *klass)
+{
+  guint n = 0;
+  if (CLASS_INPUTS(klass))
+    while (klass->inputs[n].name)
+      n++;
+  return n;
+}
+
+static char *
+join_inputs(const InfModuleClass *klass)
+{
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; klass->inputs[i].name; i++)
+    g_string_append_printf(s, "%s%s", i ? ", " : "", klass->inputs[i].name);
+  return g_string_free(s, FALSE);
+}
+
+/* Checks the arguments against the class's declared inputs, if any. */
+gboolean
+inf_tracer_check_inputs(const InfModuleClass *klass, guint n_args, const char *const *names,
+                        char **problem)
+{
+  if (!CLASS_INPUTS(klass))
+    return TRUE;
+  guint n_declared = count_inputs(klass);
+  g_autofree gboolean *given = g_new0(gboolean, n_declared + 1);
+  for (guint i = 0; i < n_args; i++)
+    {
+      const char *name = names ? names[i] : NULL;
+      if (name == NULL)
+        {
+          if (i >= n_declared)
+            {
+              g_autofree char *list = join_inputs(klass);
+              *problem = g_strdup_printf("module type '%s' takes %u argument%s (%s), got %u",
+                                         klass->name, n_declared, n_declared == 1 ? "" : "s",
+                                         n_declared ? list : "none", n_args);
+              return FALSE;
+            }
+          given[i] = TRUE;
+          continue;
+        }
+      guint k = 0;
+      while (k < n_declared && strcmp(klass->inputs[k].name, name) != 0)
+        k++;
+      if (k == n_declared)
+        {
+          g_autofree char *list = join_inputs(klass);
+          *problem = g_strdup_printf("module type '%s' has no input '%s'; its inputs: %s",
+                                     klass->name, name, n_declared ? list : "none");
+          return FALSE;
+        }
+      if (given[k])
+        {
+          *problem = g_strdup_printf("input '%s' is given twice", name);
+          return FALSE;
+        }
+      given[k] = TRUE;
+    }
+  for (guint k = 0; k < n_declared; k++)
+    if (klass->inputs[k].required && !given[k])
+      {
+        *problem = g_strdup_printf("missing required input '%s' of module type '%s'",
+                                   klass->inputs[k].name, klass->name);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+value_contains_ref(const InfValue *value)
+{
+  switch (inf_value_get_kind(value))
+    {
+    case INF_VALUE_REF:
+      return TRUE;
+    case INF_VALUE_LIST:
+      for (guint i = 0; i < inf_value_list_length(value); i++)
+        if (value_contains_ref(inf_value_list_get(value, i)))
+          return TRUE;
+      return FALSE;
+    case INF_VALUE_DICT:
+      for (guint i = 0; i < inf_value_dict_size(value); i++)
+        if (value_contains_ref(inf_value_dict_value(value, i)))
+          return TRUE;
+      return FALSE;
+    default:
+      return FALSE;
+    }
+}
+
+static char **
+copy_path(const char *const *path)
+{
+  return path && path[0] ? g_strdupv((char **)path) : NULL;
+}
+
+static int
+compare_guint(gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *)a, y = *(const guint *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Fills @arg from @value; on error returns an error value (else NULL). */
+static InfValue *
+resolve_arg(InfTracer *tracer, const char *node_id, guint index, const char *name,
+            InfValue *value, InfGraphArg *arg)
+{
+  g_autofree char *what = name ? g_strdup_printf("argument %u ('%s')", index, name)
+                               : g_strdup_printf("argument %u", index);
+  arg->source = -1;
+  if (value == NULL)
+    return tracer_fail(tracer, node_id, "%s is NULL", what);
+  switch (inf_value_get_kind(value))
+    {
+    case INF_VALUE_ERROR:
+      {
+        const GError *e = inf_value_get_error(value);
+        return tracer_fail(tracer, node_id, "%s is an error value: %s", what,
+                           e ? e->message : "unknown error");
+      }
+    case INF_VALUE_REF:
+      {
+        const char *source = inf_value_get_ref_node(value);
+        gpointer p = source ? g_hash_table_lookup(tracer->index_by_id, source) : NULL;
+        if (p == NULL)
+          return tracer_fail(tracer, node_id,
+                             "%s refers to '%s', which is not a node of this trace", what,
+                             source ? source : "(null)");
+        arg->source = (gint)GPOINTER_TO_UINT(p) - 1;
+        arg->path = copy_path(inf_value_get_ref_path(value));
+        return NULL;
+      }
+    case INF_VALUE_LIST:
+    case INF_VALUE_DICT:
+      if (value_contains_ref(value))
+        return tracer_fail(tracer, node_id,
+                           "%s is a %s holding symbolic values; pass each value as its own "
+                           "argument",
+                           what, inf_value_kind_name(inf_value_get_kind(value)));
+      arg->literal = inf_value_ref(value);
+      return NULL;
+    default:
+      arg->literal = inf_value_ref(value);
+      return NULL;
+    }
+}
+
+/* Records one node for atomic @module. Returns a ref to its output or an
+ * error value. */
+static InfValue *
+record_node(InfTracer *tracer, InfModule *module, const char *prefix, const char *name,
+            guint n_args, InfValue *const *args, const char *const *names)
+{
+  const InfModuleClass *klass = inf_module_get_class(module);
+  g_autofree char *id = unique_id(tracer, prefix, name);
+
+  g_autofree char *problem = NULL;
+  if (!inf_tracer_check_inputs(klass, n_args, names, &problem))
+    return tracer_fail(tracer, id, "%s", problem);
+
+  InfGraphNode node = { 0 };
+  node.kind = INF_GRAPH_NODE_MODULE;
+  node.n_args = n_args;
+  node.args = g_new0(InfGraphArg, n_args ? n_args : 1);
+  guint deps_local[16];
+  g_autofree guint *deps_heap = n_args > G_N_ELEMENTS(deps_local) ? g_new(guint, n_args) : NULL;
+  guint *deps = deps_heap ? deps_heap : deps_local;
+  guint n_deps = 0;
+  for (guint i = 0; i < n_args; i++)
+    {
+      InfGraphArg *arg = &node.args[i];
+      const char *arg_name = names ? names[i] : NULL;
+      if (arg_name == NULL && CLASS_INPUTS(klass) && i < count_inputs(klass))
+        arg_name = klass->inputs[i].name;
+      arg->name = g_strdup(arg_name);
+      InfValue *failed = resolve_arg(tracer, id, i, arg_name, args[i], arg);
+      if (failed)
+        {
+          node.n_args = i + 1;
+          node_clear(&node);
+          return failed;
+        }
+      if (arg->source >= 0)
+        deps[n_deps++] = (guint)arg->source;
+    }
+  if (n_deps > 1)
+    {
+      qsort(deps, n_deps, sizeof(guint), compare_guint);
+      guint k = 1;
+      for (guint i = 1; i < n_deps; i++)
+        if (deps[i] != deps[k - 1])
+          deps[k++] = deps[i];
+      n_deps = k;
+    }
+  node.n_deps = n_deps;
+  node.deps = n_deps ? g_memdup2(deps, sizeof(guint) * n_deps) : NULL;
+  node.module = inf_module_ref(module);
+  node.alias = inf_module_get_resource_alias(module);
+  node.id = g_steal_pointer(&id);
+
+  guint index = tracer->nodes->len;
+  g_array_append_val(tracer->nodes, node);
+  g_hash_table_insert(tracer->index_by_id, node.id, GUINT_TO_POINTER(index + 1));
+  return inf_value_new_ref(node.id, NULL);
+}
+
+static InfValue *
+call_composite(InfTracer *tracer, InfModule *child, const char *prefix, const char *name,
+               guint n_args, InfValue *const *args, const char *const *names)
+{
+  char *id = unique_id(tracer, prefix, name);
+  g_hash_table_add(tracer->composite_ids, id); /* owns id */
+
+  for (guint i = 0; i < n_args; i++)
+    {
+      if (args[i] == NULL)
+        return tracer_fail(tracer, id, "argument %u is NULL", i);
+      if (inf_value_get_kind(args[i]) == INF_VALUE_ERROR)
+        {
+          const GError *e = inf_value_get_error(args[i]);
+          return tracer_fail(tracer, id, "argument %u is an error value: %s", i,
+                             e ? e->message : "unknown error");
+        }
+    }
+
+  Frame *frame = g_new0(Frame, 1);
+  frame->module = child;
+  frame->prefix = g_strconcat(id, ".", NULL);
+  g_ptr_array_add(tracer->frames, frame);
+  const char *const *saved_names = tracer->input_names;
+  tracer->input_names = names;
+
+  g_autoptr(GError) error = NULL;
+  InfValue *result = inf_module_get_forward_func(child)(child, tracer, args, n_args, &error);
+
+  tracer->input_names = saved_names;
+  g_ptr_array_set_size(tracer->frames, tracer->frames->len - 1);
+
+  if (result == NULL)
+    {
+      InfValue *failed = tracer_fail(tracer, id, "%s",
+                                     error ? error->message : "forward() returned no value");
+      return failed;
+    }
+  return result;
+}
+
+InfValue *
+inf_tracer_call_as(InfTracer *tracer, InfModule *child, const char *name, guint n_args,
+                   InfValue *const *args, const char *const *names)
+{
+  g_return_val_if_fail(tracer != NULL, NULL);
+  Frame *frame = current_frame(tracer);
+  const char *prefix = frame ? frame->prefix : "";
+  if (child == NULL)
+    return tracer_fail(tracer, NULL, "inf_call() with a NULL module");
+  if (n_args > 0 && args == NULL)
+    return tracer_fail(tracer, name, "%u arguments but no argument array", n_args);
+  if (inf_module_is_composite(child))
+    return call_composite(tracer, child, prefix, name, n_args, args, names);
+  return record_node(tracer, child, prefix, name, n_args, args, names);
+}
+
+/* The name of @child within the current composite (a direct child, else a
+ * dotted path to a deeper descendant), or NULL. */
+static const char *
+child_name(Frame *frame, InfModule *child)
+{
+  if (frame->child_names == NULL)
+    {
+      frame->child_names = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+      g_autoptr(GPtrArray) named = inf_module_named_children(frame->module);
+      for (guint i = 0; i < named->len; i++)
+        {
+          InfNamedModule *nm = g_ptr_array_index(named, i);
+          if (!g_hash_table_contains(frame->child_names, nm->module))
+            g_hash_table_insert(frame->child_names, nm->module, g_strdup(nm->name));
+        }
+    }
+  const char *name = g_hash_table_lookup(frame->child_names, child);
+  if (name)
+    return name;
+  g_autoptr(GPtrArray) all = inf_module_named_modules(frame->module);
+  for (guint i = 0; i < all->len; i++)
+    {
+      InfNamedModule *nm = g_ptr_array_index(all, i);
+      if (nm->module == child && nm->name && nm->name[0])
+        {
+          char *copy = g_strdup(nm->name);
+          g_hash_table_insert(frame->child_names, child, copy);
+          return copy;
+        }
+    }
+  return NULL;
+}
+
+InfValue *
+inf_callv(InfTracer *tracer, InfModule *child, guint n_args, InfValue *const *args,
+          const char *const *names)
+{
+  g_return_val_if_fail(tracer != NULL, NULL);
+  Frame *frame = current_frame(tracer);
+  if (frame == NULL)
+    return tracer_fail(tracer, NULL, "inf_call() outside of a trace");
+  if (child == NULL)
+    return tracer_fail(tracer, NULL, "inf_call() with a NULL module (in '%s')",
+                       inf_module_get_name(frame->module) ? inf_module_get_name(frame->module)
+                                                          : inf_module_get_type_name(frame->module));
+  const char *name = child_name(frame, child);
+  if (name == NULL)
+    {
+      const char *child_label = inf_module_get_name(child) ? inf_module_get_name(child)
+                                                           : inf_module_get_type_name(child);
+      const char *owner = inf_module_get_name(frame->module) ? inf_module_get_name(frame->module)
+                                                             : inf_module_get_type_name(frame->module);
+      g_autofree char *id = g_strconcat(frame->prefix, child_label, NULL);
+      return tracer_fail(tracer, id,
+                         "module '%s' (type '%s') is not a child of '%s'; add it with "
+                         "inf_module_add_child() in init",
+                         child_label, inf_module_get_type_name(child), owner);
+    }
+  return inf_tracer_call_as(tracer, child, name, n_args, args, names);
+}
+
+InfValue *
+inf_call(InfTracer *tracer, InfModule *child, ...)
+{
+  g_return_val_if_fail(tracer != NULL, NULL);
+  va_list ap;
+  va_start(ap, child);
+  GPtrArray *args = g_ptr_array_new();
+  InfValue *v;
+  while ((v = va_arg(ap, InfValue *)) != NULL)
+    g_ptr_array_add(args, v);
+  va_end(ap);
+  InfValue *result =
+    inf_callv(tracer, child, args->len, (InfValue *const *)args->pdata, NULL);
+  g_ptr_array_unref(args);
+  return result;
+}
+
+void
+inf_tracer_set_priority(InfTracer *tracer, InfValue *output, gint priority)
+{
+  g_return_if_fail(tracer != NULL);
+  if (output == NULL || inf_value_get_kind(output) != INF_VALUE_REF)
+    {
+      tracer_fail(tracer, NULL, "inf_tracer_set_priority(): the value is not the output of a node");
+      return;
+    }
+  const char *id = inf_value_get_ref_node(output);
+  gpointer p = g_hash_table_lookup(tracer->index_by_id, id);
+  guint index = p ? GPOINTER_TO_UINT(p) - 1 : 0;
+  if (p == NULL || index < tracer->n_inputs)
+    {
+      tracer_fail(tracer, id, "inf_tracer_set_priority(): '%s' is not a module node", id);
+      return;
+    }
+  g_array_index(tracer->nodes, InfGraphNode, index).priority = priority;
+}
+
+/* --- building the graph --- */
+
+static gboolean
+fill_output(InfTracer *tracer, InfGraphOutput *out, const char *what, InfValue *value,
+            GError **error)
+{
+  out->source = -1;
+  switch (inf_value_get_kind(value))
+    {
+    case INF_VALUE_ERROR:
+      {
+        const GError *e = inf_value_get_error(value);
+        g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "%s is an error value: %s",
+                    what, e ? e->message : "unknown error");
+        return FALSE;
+      }
+    case INF_VALUE_REF:
+      {
+        const char *source = inf_value_get_ref_node(value);
+        gpointer p = source ? g_hash_table_lookup(tracer->index_by_id, source) : NULL;
+        if (p == NULL)
+          {
+            g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                        "%s refers to '%s', which is not a node of this trace", what,
+                        source ? source : "(null)");
+            return FALSE;
+          }
+        out->source = (gint)GPOINTER_TO_UINT(p) - 1;
+        out->path = copy_path(inf_value_get_ref_path(value));
+        return TRUE;
+      }
+    case INF_VALUE_LIST:
+    case INF_VALUE_DICT:
+      if (value_contains_ref(value))
+        {
+          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                      "%s is a nested %s holding symbolic values; outputs may be one level "
+                      "of list or dict",
+                      what, inf_value_kind_name(inf_value_get_kind(value)));
+          return FALSE;
+        }
+      out->literal = inf_value_ref(value);
+      return TRUE;
+    default:
+      out->literal = inf_value_ref(value);
+      return TRUE;
+    }
+}
+
+static void
+outputs_free(InfGraphOutput *outputs, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_free(outputs[i].key);
+      if (outputs[i].literal)
+        inf_value_unref(outputs[i].literal);
+      g_strfreev(outputs[i].path);
+    }
+  g_free(outputs);
+}
+
+static InfGraph *
+build_graph(InfTracer *tracer, InfValue *result, GError **error)
+{
+  InfGraphOutputShape shape;
+  guint n_outputs;
+  switch (inf_value_get_kind(result))
+    {
+    case INF_VALUE_LIST:
+      shape = INF_GRAPH_OUTPUT_LIST;
+      n_outputs = inf_value_list_length(result);
+      break;
+    case INF_VALUE_DICT:
+      shape = INF_GRAPH_OUTPUT_DICT;
+      n_outputs = inf_value_dict_size(result);
+      break;
+    default:
+      shape = INF_GRAPH_OUTPUT_VALUE;
+      n_outputs = 1;
+      break;
+    }
+  InfGraphOutput *outputs = g_new0(InfGraphOutput, n_outputs ? n_outputs : 1);
+  for (guint i = 0; i < n_outputs; i++)
+    {
+      InfValue *item;
+      g_autofree char *what = NULL;
+      if (shape == INF_GRAPH_OUTPUT_LIST)
+        {
+          item = inf_value_list_get(result, i);
+          what = g_strdup_printf("output [%u]", i);
+        }
+      else if (shape == INF_GRAPH_OUTPUT_DICT)
+        {
+          item = inf_value_dict_value(result, i);
+          outputs[i].key = g_strdup(inf_value_dict_key(result, i));
+          what = g_strdup_printf("output '%s'", outputs[i].key);
+        }
+      else
+        {
+          item = result;
+          what = g_strdup("the output");
+        }
+      if (!fill_output(tracer, &outputs[i], what, item, error))
+        {
+          outputs_free(outputs, n_outputs);
+          return NULL;
+        }
+    }
+
+  InfGraph *graph = g_new0(InfGraph, 1);
+  graph->ref_count = 1;
+  graph->n_nodes = tracer->nodes->len;
+  graph->nodes = (InfGraphNode *)g_array_free(tracer->nodes, FALSE);
+  tracer->nodes = NULL;
+  graph->n_inputs = tracer->n_inputs;
+  graph->index_by_id = g_steal_pointer(&tracer->index_by_id);
+  graph->output_shape = shape;
+  graph->outputs = outputs;
+  graph->n_outputs = n_outputs;
+
+  /* Dependents: nodes are visited in index order, so each list comes out
+   * ascending; deps are distinct, so are dependents. */
+  guint n = graph->n_nodes;
+  for (guint i = 0; i < n; i++)
+    for (guint d = 0; d < graph->nodes[i].n_deps; d++)
+      graph->nodes[graph->nodes[i].deps[d]].n_dependents++;
+  for (guint i = 0; i < n; i++)
+    {
+      InfGraphNode *node = &graph->nodes[i];
+      node->dependents = node->n_dependents ? g_new(guint, node->n_dependents) : NULL;
+      node->n_dependents = 0;
+    }
+  for (guint i = 0; i < n; i++)
+    for (guint d = 0; d < graph->nodes[i].n_deps; d++)
+      {
+        InfGraphNode *dep = &graph->nodes[graph->nodes[i].deps[d]];
+        dep->dependents[dep->n_dependents++] = i;
+      }
+
+  GPtrArray *aliases = g_ptr_array_new();
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *alias = graph->nodes[i].alias;
+      if (alias && g_hash_table_add(seen, (gpointer)alias))
+        g_ptr_array_add(aliases, g_strdup(alias));
+    }
+  g_ptr_array_add(aliases, NULL);
+  graph->aliases = (char **)g_ptr_array_free(aliases, FALSE);
+  return graph;
+}
+
+InfGraph *
+inf_tracer_trace(InfModule *module, const char *const *input_names, GError **error)
+{
+  g_return_val_if_fail(module != NULL, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; input_names && input_names[i]; i++)
+    {
+      if (input_names[i][0] == '\0' || !g_hash_table_add(seen, (gpointer)input_names[i]))
+        {
+          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                      "input names must be distinct and not empty ('%s')", input_names[i]);
+          return NULL;
+        }
+    }
+
+  InfTracer *tracer = tracer_new();
+  guint n_inputs = input_names ? g_strv_length((char **)input_names) : 0;
+  g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
+  for (guint i = 0; i < n_inputs; i++)
+    {
+      InfGraphNode node = { 0 };
+      node.kind = INF_GRAPH_NODE_INPUT;
+      node.id = g_strconcat("input:", input_names[i], NULL);
+      g_array_append_val(tracer->nodes, node);
+      g_hash_table_insert(tracer->index_by_id, node.id, GUINT_TO_POINTER(i + 1));
+      g_ptr_array_add(refs, inf_value_new_ref(node.id, NULL));
+    }
+  tracer->n_inputs = n_inputs;
+
+  Frame *frame = g_new0(Frame, 1);
+  frame->module = module;
+  frame->prefix = g_strdup("");
+  g_ptr_array_add(tracer->frames, frame);
+
+  g_autoptr(GError) forward_error = NULL;
+  InfValue *result;
+  const InfModuleClass *klass = inf_module_get_class(module);
+  if (inf_module_is_composite(module))
+    {
+      tracer->input_names = input_names;
+      result = inf_module_get_forward_func(module)(module, tracer,
+                                                   (InfValue *const *)refs->pdata, n_inputs,
+                                                   &forward_error);
+      tracer->input_names = NULL;
+    }
+  else
+    {
+      /* An atomic module on its own: one node taking every input. */
+      const char *name = inf_module_get_name(module);
+      result = record_node(tracer, module, "", name && name[0] ? name : klass->name, n_inputs,
+                           (InfValue *const *)refs->pdata, input_names);
+    }
+
+  InfGraph *graph = NULL;
+  if (tracer->error)
+    g_propagate_error(error, g_steal_pointer(&tracer->error));
+  else if (result == NULL)
+    {
+      if (forward_error)
+        g_propagate_error(error, g_steal_pointer(&forward_error));
+      else
+        g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                    "forward() of '%s' returned no value", klass->name);
+    }
+  else
+    graph = build_graph(tracer, result, error);
+
+  if (result)
+    inf_value_unref(result);
+  tracer_free(tracer);
+  return graph;
+}

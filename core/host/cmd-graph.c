@@ -1,0 +1,81 @@
+/* `inf-engine graph CONFIG`: prints the traced graph of a pipeline as
+ * Graphviz DOT, a Mermaid flowchart or JSON. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "graph/graph-export.h"
+#include "host/commands.h"
+
+int
+inf_command_graph(int argc, char **argv)
+{
+  g_auto(GStrv) plugin_dirs = NULL;
+  g_autofree char *resources = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *output = NULL;
+  g_auto(GStrv) rest = NULL;
+  g_autoptr(InfHostContext) context = NULL;
+  g_autoptr(InfConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+  const GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      "Output format: dot (default), mermaid or json", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      "Write to FILE instead of standard output", "FILE" },
+    { "resources", 'r', 0, G_OPTION_ARG_FILENAME, &resources,
+      "Use the resources (endpoints) in FILE instead of the config's resources block", "FILE" },
+    INF_HOST_PLUGIN_DIR_OPTION(&plugin_dirs),
+    G_OPTION_ENTRY_NULL,
+  };
+
+  if (!inf_command_parse_args("graph", "CONFIG",
+                              "Loads a pipeline config, traces it and prints its graph: nodes "
+                              "(id, module type,\nalias, priority), edges from arguments, inputs "
+                              "and outputs.\nRender DOT with 'dot -Tsvg', paste Mermaid into a "
+                              "Markdown file; JSON is for tools.",
+                              entries, argc, argv, &rest, &status))
+    return status;
+  if (rest[0] == NULL || rest[1] != NULL) {
+    g_printerr("inf-engine graph: expected exactly one CONFIG file\n"
+               "Run 'inf-engine graph --help' for usage.\n");
+    return INF_EXIT_USAGE;
+  }
+  if (format != NULL && !g_str_equal(format, "dot") && !g_str_equal(format, "mermaid") &&
+      !g_str_equal(format, "json")) {
+    g_printerr("inf-engine graph: unknown format '%s'; formats: dot, mermaid, json\n", format);
+    return INF_EXIT_USAGE;
+  }
+
+  context = inf_host_context_new((const char *const *)plugin_dirs, &error);
+  if (context == NULL) {
+    g_printerr("inf-engine graph: %s\n", error->message);
+    return INF_EXIT_FAILURE;
+  }
+  config = inf_config_load(rest[0], resources, context->registry, context->loader, &error);
+  if (config == NULL) {
+    g_printerr("%s\n", error->message);
+    return INF_EXIT_FAILURE;
+  }
+
+  g_autofree char *base = g_path_get_basename(rest[0]);
+  char *dot = strrchr(base, '.');
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  g_autofree char *text = inf_graph_export(inf_config_get_graph(config), format, base, &error);
+  if (text == NULL) {
+    g_printerr("inf-engine graph: %s\n", error->message);
+    return INF_EXIT_FAILURE;
+  }
+  if (output != NULL) {
+    if (!g_file_set_contents(output, text, -1, &error)) {
+      g_printerr("inf-engine graph: cannot write %s: %s\n", output, error->message);
+      return INF_EXIT_FAILURE;
+    }
+  } else {
+    fputs(text, stdout);
+    fflush(stdout);
+  }
+  return INF_EXIT_OK;
+}

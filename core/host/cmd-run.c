@@ -1,0 +1,229 @@
+/* inf-engine run — run a pipeline over a JSONL input stream. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "exec/batch.h"
+#include "exec/scheduler.h"
+#include "host/commands.h"
+#include "resources/manager.h"
+
+static void
+print_stats(InfResourceManager *resources, FILE *out)
+{
+  fprintf(out, "%-12s %9s %9s %7s %7s %7s %9s %9s %9s %10s %10s %10s\n", "alias", "requests",
+          "successes", "errors", "429s", "retries", "p50 ms", "p95 ms", "p99 ms", "tokens in",
+          "tokens out", "cost $");
+  for (guint i = 0; i < inf_resource_manager_get_n_aliases(resources); i++) {
+    InfResourceAlias *alias = inf_resource_manager_get_alias(resources, i);
+    InfMetrics *m = inf_resource_alias_get_metrics(alias);
+    guint64 errors = 0;
+    for (guint c = 0; c < INF_METRICS_N_CODES; c++)
+      if (c != INF_ERROR_RATE_LIMITED)
+        errors += m->errors[c];
+    fprintf(out,
+            "%-12s %9" G_GUINT64_FORMAT " %9" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT
+            " %7" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT " %9.2f %9.2f %9.2f %10" G_GINT64_FORMAT
+            " %10" G_GINT64_FORMAT " %10.4f\n",
+            m->alias, m->requests, m->successes, errors, m->rate_limited, m->retries,
+            inf_metrics_latency_quantile(m, 0.5), inf_metrics_latency_quantile(m, 0.95),
+            inf_metrics_latency_quantile(m, 0.99), m->input_tokens, m->output_tokens, m->cost);
+  }
+}
+
+static gboolean
+write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
+              InfScheduler *scheduler, double seconds, GError **error)
+{
+  json_object *root = inf_resource_manager_metrics_json(resources);
+  json_object *run = json_object_new_object();
+  json_object_object_add(run, "inputs", json_object_new_int64((gint64)inf_batch_get_done(batch)));
+  json_object_object_add(run, "failed_inputs", json_object_new_int64((gint64)inf_batch_get_failed(batch)));
+  json_object_object_add(run, "node_executions",
+                         json_object_new_int64((gint64)inf_scheduler_get_executed(scheduler)));
+  json_object_object_add(run, "requeued", json_object_new_int64((gint64)inf_scheduler_get_requeued(scheduler)));
+  json_object_object_add(run, "duration_s", json_object_new_double(seconds));
+  json_object_object_add(run, "interrupted", json_object_new_boolean(inf_batch_was_interrupted(batch)));
+  json_object_object_add(root, "run", run);
+  const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+  gboolean ok = g_file_set_contents(path, text, -1, error);
+  json_object_put(root);
+  return ok;
+}
+
+static gboolean
+load_params(InfModule *main_module, const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents(path, &text, NULL, error))
+    return FALSE;
+  json_object *json = json_tokener_parse(text);
+  if (!json || !json_object_is_type(json, json_type_object)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: expected a JSON object mapping parameter names to values (a state dict "
+                "written by `inf-engine train`)", path);
+    json_object_put(json);
+    return FALSE;
+  }
+  g_autoptr(GError) local = NULL;
+  gboolean ok = inf_module_load_state_dict(main_module, json, TRUE, &local);
+  json_object_put(json);
+  if (!ok)
+    g_set_error(error, local->domain, local->code, "%s: %s", path, local->message);
+  return ok;
+}
+
+int
+inf_command_run(int argc, char **argv)
+{
+  g_autofree char *input_path = NULL;
+  g_autofree char *output_path = NULL;
+  g_autofree char *resources_path = NULL;
+  g_autofree char *metrics_path = NULL;
+  g_autofree char *params_path = NULL;
+  g_auto(GStrv) plugin_dirs = NULL;
+  gint max_concurrent = 0;
+  gint max_inflight = 0;
+  gboolean ordered = FALSE, quiet = FALSE, stats = FALSE;
+  GOptionEntry entries[] = {
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input_path, "JSONL inputs, one object per line ('-' or absent: stdin)", "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_path, "JSONL results ('-' or absent: stdout)", "FILE" },
+    { "resources", 'r', 0, G_OPTION_ARG_FILENAME, &resources_path, "Resources file replacing the config's resources block", "FILE" },
+    { "plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &plugin_dirs, "Also load plugins from DIR (repeatable)", "DIR" },
+    { "max-concurrent", 0, 0, G_OPTION_ARG_INT, &max_concurrent, "Nodes running at once (default: no global cap)", "N" },
+    { "max-inflight", 0, 0, G_OPTION_ARG_INT, &max_inflight, "Inputs in flight at once (default: resources.max_inflight_graphs or 1024)", "N" },
+    { "ordered", 0, 0, G_OPTION_ARG_NONE, &ordered, "Write results in input order (default: completion order)", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress and no summary on stderr", NULL },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &stats, "Print per-alias metrics on stderr at the end", NULL },
+    { "metrics-out", 0, 0, G_OPTION_ARG_FILENAME, &metrics_path, "Write per-alias metrics as JSON to FILE", "FILE" },
+    { "params", 0, 0, G_OPTION_ARG_FILENAME, &params_path, "Load parameter values (a state dict) from FILE", "FILE" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new("CONFIG — run a pipeline over JSONL inputs");
+  g_option_context_add_main_entries(context, entries, NULL);
+  g_option_context_set_summary(context,
+    "Runs CONFIG's main module once per input line and writes one JSON line per input:\n"
+    "  {\"index\": N, \"outputs\": ..., \"errors\": {node: message}, \"duration_ms\": T}\n"
+    "(\"errors\" only when a node failed or was cancelled). Exit status: 0 when every input\n"
+    "succeeded, 1 when some failed, 2 on a usage or config error, 130 when interrupted.");
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(context, &argc, &argv, &error)) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    return 2;
+  }
+  if (argc != 2) {
+    g_printerr("inf-engine run: expected one CONFIG file (see inf-engine run --help)\n");
+    return 2;
+  }
+  if (max_concurrent < 0 || max_inflight < 0) {
+    g_printerr("inf-engine run: --max-concurrent and --max-inflight take a number >= 1\n");
+    return 2;
+  }
+
+  g_autoptr(InfHostContext) host = inf_host_context_new((const char *const *)plugin_dirs, &error);
+  if (!host) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    return 2;
+  }
+  g_autoptr(InfConfig) config = inf_config_load(argv[1], resources_path, host->registry,
+                                                host->loader, &error);
+  if (!config) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    return 2;
+  }
+  if (params_path && !load_params(inf_config_get_main(config), params_path, &error)) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    return 2;
+  }
+  const InfResourcesConfig *resources_config = inf_config_get_resources(config);
+  InfResourceManager *resources = inf_resource_manager_new(resources_config, host->registry, &error);
+  if (!resources) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    return 2;
+  }
+  if (max_inflight == 0)
+    max_inflight = resources_config && resources_config->max_inflight_graphs > 0
+                     ? resources_config->max_inflight_graphs : 1024;
+  InfSchedulerConfig sched_config = { .max_concurrent = max_concurrent, .max_inflight = max_inflight };
+  InfGraph *graph = inf_config_get_graph(config);
+  InfScheduler *scheduler = inf_scheduler_new(graph, resources, &sched_config, &error);
+  if (!scheduler) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    inf_resource_manager_free(resources);
+    return 2;
+  }
+
+  FILE *input = stdin;
+  const char *input_name = "stdin";
+  if (input_path && !g_str_equal(input_path, "-")) {
+    input = fopen(input_path, "re");
+    input_name = input_path;
+    if (!input) {
+      g_printerr("inf-engine run: cannot open input %s: %s\n", input_path, g_strerror(errno));
+      inf_scheduler_free(scheduler);
+      inf_resource_manager_free(resources);
+      return 2;
+    }
+  }
+  FILE *output = stdout;
+  if (output_path && !g_str_equal(output_path, "-")) {
+    output = fopen(output_path, "we");
+    if (!output) {
+      g_printerr("inf-engine run: cannot write output %s: %s\n", output_path, g_strerror(errno));
+      if (input != stdin)
+        fclose(input);
+      inf_scheduler_free(scheduler);
+      inf_resource_manager_free(resources);
+      return 2;
+    }
+  }
+  static char output_buffer[1 << 16];
+  setvbuf(output, output_buffer, _IOFBF, sizeof output_buffer);
+
+  InfBatchConfig batch_config = {
+    .ordered = ordered,
+    .quiet = quiet,
+    .tty_progress = isatty(STDERR_FILENO),
+    .total_inputs = -1,
+    .max_inflight = (guint)max_inflight,
+  };
+  struct stat st;
+  if (!quiet && input != stdin && fstat(fileno(input), &st) == 0 && S_ISREG(st.st_mode))
+    batch_config.total_inputs = inf_batch_count_lines(input_path);
+
+  InfBatch *batch = inf_batch_new(scheduler, graph, resources, input, input_name, output, &batch_config);
+  gint64 start = g_get_monotonic_time();
+  gboolean ok = inf_batch_run(batch, &error);
+  double seconds = (double)(g_get_monotonic_time() - start) / 1e6;
+  int status = 0;
+  if (!ok) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    g_clear_error(&error);
+    status = 1;
+  }
+  if (!quiet)
+    inf_batch_print_summary(batch);
+  if (stats)
+    print_stats(resources, stderr);
+  if (metrics_path && !write_metrics(metrics_path, resources, batch, scheduler, seconds, &error)) {
+    g_printerr("inf-engine run: cannot write metrics: %s\n", error->message);
+    g_clear_error(&error);
+    status = 1;
+  }
+  if (inf_batch_get_failed(batch) > 0 && status == 0)
+    status = 1;
+  if (inf_batch_was_interrupted(batch))
+    status = 130;
+  inf_batch_free(batch);
+  inf_resource_manager_free(resources);
+  inf_scheduler_free(scheduler);
+  if (input != stdin)
+    fclose(input);
+  if (output != stdout)
+    fclose(output);
+  else
+    fflush(stdout);
+  return status;
+}

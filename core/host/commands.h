@@ -1,0 +1,57 @@
+/* The inf-engine command line: one function per command, each in its own
+ * file (cmd-NAME.c), listed in the table of cli.c. Each parses its own
+ * options with GOption (so `inf-engine COMMAND --help` works) and returns the
+ * process exit status. */
+#pragma once
+
+#include <inf/inf.h>
+
+#include "plugin/loader.h"
+
+G_BEGIN_DECLS
+
+int inf_command_plugins(int argc, char **argv);
+int inf_command_inspect(int argc, char **argv);
+int inf_command_validate(int argc, char **argv);
+int inf_command_graph(int argc, char **argv);
+int inf_command_run(int argc, char **argv);
+
+/* Exit statuses of every command. */
+#define INF_EXIT_OK 0
+#define INF_EXIT_FAILURE 1 /* the command failed (bad config, unknown class, ...) */
+#define INF_EXIT_USAGE 2   /* bad command line */
+
+/* The --plugin-dir option every command that loads classes accepts; @dirs is
+ * the address of a char ** (free it with g_strfreev). */
+#define INF_HOST_PLUGIN_DIR_OPTION(dirs)                                                          \
+  { "plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, (dirs),                                      \
+    "Load plugins from DIR before the default search path (repeatable)", "DIR" }
+
+/* Parses the arguments of `inf-engine COMMAND` with GOption: @argv holds the
+ * command name, then its arguments; @entries (may be NULL) are the command's
+ * options, --help is added. On success returns TRUE and sets *rest to the
+ * positional arguments (NULL-terminated, without the command name; free with
+ * g_strfreev). Otherwise returns FALSE and sets *exit_status: INF_EXIT_OK
+ * after printing the help, INF_EXIT_USAGE after printing a usage error. */
+gboolean inf_command_parse_args(const char *command, const char *parameter_string,
+                                const char *summary, const GOptionEntry *entries, int argc,
+                                char **argv, char ***rest, int *exit_status);
+
+/* What every command that needs classes sets up: a registry with the
+ * built-in classes, and the plugins found on the search path (DESIGN §2:
+ * --plugin-dir dirs, INF_PLUGIN_PATH, the build tree when run from it, the
+ * install dir). Refused plugins are recorded in the loader, never fatal. */
+typedef struct {
+  InfRegistry *registry;
+  InfPluginLoader *loader;
+  char **search_path; /* the directories searched, in order */
+} InfHostContext;
+
+/* A --plugin-dir that is not a directory is an error (INF_ERROR_IO); other
+ * search path entries that do not exist are skipped. */
+InfHostContext *inf_host_context_new(const char *const *plugin_dirs, GError **error);
+void inf_host_context_free(InfHostContext *context);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHostContext, inf_host_context_free)
+
+G_END_DECLS

@@ -1,0 +1,46 @@
+/* The host context: a registry with the built-in classes and the plugins of
+ * the search path, shared by every command that needs classes. */
+#include "host/commands.h"
+
+#include "config/builtins.h"
+
+InfHostContext *
+inf_host_context_new(const char *const *plugin_dirs, GError **error)
+{
+  g_autoptr(InfHostContext) context = g_new0(InfHostContext, 1);
+
+  for (const char *const *d = plugin_dirs; d != NULL && *d != NULL; d++) {
+    if (!g_file_test(*d, G_FILE_TEST_IS_DIR)) {
+      g_set_error(error, INF_ERROR, INF_ERROR_IO,
+                  "plugin directory %s (--plugin-dir) does not exist or is not a directory", *d);
+      return NULL;
+    }
+  }
+
+  context->registry = inf_registry_new();
+  if (!inf_builtins_register(context->registry, error))
+    return NULL;
+  context->loader = inf_plugin_loader_new(context->registry);
+  context->search_path = inf_plugin_loader_default_path(plugin_dirs);
+
+  for (char **dir = context->search_path; *dir != NULL; dir++) {
+    gboolean explicit = plugin_dirs != NULL && g_strv_contains(plugin_dirs, *dir);
+
+    if (!explicit && !g_file_test(*dir, G_FILE_TEST_EXISTS))
+      continue;
+    if (!inf_plugin_loader_load_dir(context->loader, *dir, error))
+      return NULL;
+  }
+  return g_steal_pointer(&context);
+}
+
+void
+inf_host_context_free(InfHostContext *context)
+{
+  if (context == NULL)
+    return;
+  g_clear_pointer(&context->loader, inf_plugin_loader_free);
+  g_clear_pointer(&context->registry, inf_registry_free);
+  g_strfreev(context->search_path);
+  g_free(context);
+}

@@ -1,0 +1,464 @@
+/* The plugin loader: finds plugin files, dlopen()s them, checks what they
+ * declare in inf_plugin_info and lets them register their classes. Every
+ * refusal is recorded with a message naming the file, the reason and what to
+ * do; a refused file never stops the others. */
+#include "plugin/loader.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/registry-private.h"
+
+#ifndef INF_BUILD_PLUGIN_DIR
+#  error "INF_BUILD_PLUGIN_DIR must be defined by the build"
+#endif
+#ifndef INF_BUILD_HOST_DIR
+#  error "INF_BUILD_HOST_DIR must be defined by the build"
+#endif
+#ifndef INF_PLUGIN_INSTALL_DIR
+#  error "INF_PLUGIN_INSTALL_DIR must be defined by the build"
+#endif
+
+/* What happened to a file, by its real path. */
+typedef enum {
+  SEEN_LOADED,
+  SEEN_REFUSED,
+  SEEN_SKIPPED,
+} SeenState;
+
+typedef struct {
+  SeenState state;
+  char *reason; /* SEEN_REFUSED */
+} SeenFile;
+
+struct _InfPluginLoader {
+  InfRegistry *registry;
+  GPtrArray *loaded;      /* InfPluginRecord * */
+  GPtrArray *refused;     /* InfPluginRefusal * */
+  GHashTable *seen;       /* real path → SeenFile */
+  GHashTable *names;      /* plugin name → real path of its directory */
+  GHashTable *name_files; /* plugin name → the file it was loaded from */
+  char **allow_list;
+};
+
+/* InfPluginInfo fields every plugin of ABI 1.x has. */
+#define INFO_MIN_SIZE                                                                        \
+  (G_STRUCT_OFFSET(InfPluginInfo, register_classes) +                                        \
+   sizeof(((InfPluginInfo *)0)->register_classes))
+
+static void
+record_free(gpointer data)
+{
+  InfPluginRecord *record = data;
+
+  g_free(record->file);
+  g_free(record->name);
+  g_free(record->version);
+  g_free(record->description);
+  g_free(record->license);
+  g_clear_pointer(&record->classes, g_ptr_array_unref);
+  g_free(record);
+}
+
+static void
+refusal_free(gpointer data)
+{
+  InfPluginRefusal *refusal = data;
+
+  g_free(refusal->file);
+  g_free(refusal->reason);
+  g_free(refusal);
+}
+
+static void
+seen_free(gpointer data)
+{
+  SeenFile *seen = data;
+
+  g_free(seen->reason);
+  g_free(seen);
+}
+
+InfPluginLoader *
+inf_plugin_loader_new(InfRegistry *registry)
+{
+  InfPluginLoader *loader;
+
+  g_return_val_if_fail(registry != NULL, NULL);
+  loader = g_new0(InfPluginLoader, 1);
+  loader->registry = registry;
+  loader->loaded = g_ptr_array_new_with_free_func(record_free);
+  loader->refused = g_ptr_array_new_with_free_func(refusal_free);
+  loader->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, seen_free);
+  loader->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  loader->name_files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  return loader;
+}
+
+void
+inf_plugin_loader_free(InfPluginLoader *loader)
+{
+  if (loader == NULL)
+    return;
+  g_ptr_array_unref(loader->loaded);
+  g_ptr_array_unref(loader->refused);
+  g_hash_table_destroy(loader->seen);
+  g_hash_table_destroy(loader->names);
+  g_hash_table_destroy(loader->name_files);
+  g_strfreev(loader->allow_list);
+  g_free(loader);
+}
+
+void
+inf_plugin_loader_set_allow_list(InfPluginLoader *loader, const char *const *names)
+{
+  g_return_if_fail(loader != NULL);
+  g_strfreev(loader->allow_list);
+  loader->allow_list = g_strdupv((char **)names);
+}
+
+GPtrArray *
+inf_plugin_loader_get_loaded(InfPluginLoader *loader)
+{
+  g_return_val_if_fail(loader != NULL, NULL);
+  return loader->loaded;
+}
+
+GPtrArray *
+inf_plugin_loader_get_refused(InfPluginLoader *loader)
+{
+  g_return_val_if_fail(loader != NULL, NULL);
+  return loader->refused;
+}
+
+static void
+mark_seen(InfPluginLoader *loader, const char *real, SeenState state, const char *reason)
+{
+  SeenFile *seen = g_new0(SeenFile, 1);
+
+  seen->state = state;
+  seen->reason = g_strdup(reason);
+  g_hash_table_replace(loader->seen, g_strdup(real), seen);
+}
+
+/* Records a refusal of @file and fails with it. */
+static gboolean
+refuse(InfPluginLoader *loader, const char *file, const char *real, GError **error,
+       const char *format, ...) G_GNUC_PRINTF(5, 6);
+
+static gboolean
+refuse(InfPluginLoader *loader, const char *file, const char *real, GError **error,
+       const char *format, ...)
+{
+  InfPluginRefusal *refusal = g_new0(InfPluginRefusal, 1);
+  g_autofree char *detail = NULL;
+  va_list args;
+
+  va_start(args, format);
+  detail = g_strdup_vprintf(format, args);
+  va_end(args);
+
+  refusal->file = g_strdup(file);
+  refusal->reason = g_strdup_printf("%s: %s", file, detail);
+  g_ptr_array_add(loader->refused, refusal);
+  if (real != NULL)
+    mark_seen(loader, real, SEEN_REFUSED, refusal->reason);
+  g_set_error_literal(error, INF_ERROR, INF_ERROR_PLUGIN, refusal->reason);
+  return FALSE;
+}
+
+/* Whether @file starts with the ELF magic; FALSE with @errnum set when it
+ * cannot be read. */
+static gboolean
+has_elf_magic(const char *file, int *errnum)
+{
+  unsigned char magic[4] = { 0 };
+  FILE *stream = fopen(file, "rb");
+  size_t n;
+
+  *errnum = 0;
+  if (stream == NULL) {
+    *errnum = errno;
+    return FALSE;
+  }
+  n = fread(magic, 1, sizeof magic, stream);
+  fclose(stream);
+  return n == sizeof magic && memcmp(magic, "\177ELF", 4) == 0;
+}
+
+static gboolean
+name_allowed(InfPluginLoader *loader, const char *name)
+{
+  return loader->allow_list == NULL ||
+         g_strv_contains((const char *const *)loader->allow_list, name);
+}
+
+static char *
+allow_list_text(InfPluginLoader *loader)
+{
+  if (loader->allow_list == NULL || loader->allow_list[0] == NULL)
+    return g_strdup("(none)");
+  return g_strjoinv(", ", loader->allow_list);
+}
+
+static gboolean
+load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **error)
+{
+  g_autofree char *file = g_canonicalize_filename(path, NULL);
+  g_autofree char *real = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const InfPluginInfo *info;
+  const char *owner_dir;
+  InfPluginRecord *record;
+  SeenFile *seen;
+  char **classes;
+  void *handle;
+  int errnum;
+
+  real = realpath(file, NULL);
+  if (real == NULL) {
+    int saved = errno;
+
+    return refuse(loader, file, NULL, error, "cannot be read: %s", g_strerror(saved));
+  }
+
+  seen = g_hash_table_lookup(loader->seen, real);
+  if (seen != NULL) {
+    if (seen->state == SEEN_REFUSED && !from_dir) {
+      g_set_error_literal(error, INF_ERROR, INF_ERROR_PLUGIN, seen->reason);
+      return FALSE;
+    }
+    return TRUE;
+  }
+
+  if (!has_elf_magic(file, &errnum)) {
+    if (errnum != 0)
+      return refuse(loader, file, real, error, "cannot be read: %s", g_strerror(errnum));
+    return refuse(loader, file, real, error,
+                  "not a shared object (not an ELF file); remove it from the plugin directory");
+  }
+
+  dlerror();
+  handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+  if (handle == NULL) {
+    const char *why = dlerror();
+
+    if (why == NULL)
+      why = "unknown dlopen error";
+    if (strstr(why, "undefined symbol") != NULL)
+      return refuse(loader, file, real, error,
+                    "unresolved symbol (%s); the plugin needs a function this host does not "
+                    "provide: rebuild it against this SDK, or link the library that defines it",
+                    why);
+    if (strstr(why, "cannot open shared object file") != NULL)
+      return refuse(loader, file, real, error,
+                    "a library it needs cannot be loaded (%s); install that library or rebuild "
+                    "the plugin",
+                    why);
+    return refuse(loader, file, real, error,
+                  "not a shared object (%s); remove it from the plugin directory", why);
+  }
+
+  dlerror();
+  info = dlsym(handle, "inf_plugin_info");
+  if (info == NULL) {
+    dlclose(handle);
+    return refuse(loader, file, real, error,
+                  "not an inf-engine plugin: it does not export inf_plugin_info; define it with "
+                  "INF_PLUGIN_DEFINE");
+  }
+
+  /* abi_major comes first and never moves: check it before anything else. */
+  if (info->abi_major != INF_ABI_MAJOR) {
+    guint major = info->abi_major, minor = info->abi_minor;
+
+    dlclose(handle);
+    return refuse(loader, file, real, error,
+                  "built for ABI %u.%u, this host provides %u.%u: rebuild the plugin against "
+                  "this SDK",
+                  major, minor, (guint)INF_ABI_MAJOR, (guint)INF_ABI_MINOR);
+  }
+  if (info->abi_minor > INF_ABI_MINOR) {
+    guint major = info->abi_major, minor = info->abi_minor;
+
+    dlclose(handle);
+    return refuse(loader, file, real, error,
+                  "built for ABI %u.%u, newer than this host's %u.%u: upgrade inf-engine or "
+                  "rebuild the plugin",
+                  major, minor, (guint)INF_ABI_MAJOR, (guint)INF_ABI_MINOR);
+  }
+  if (info->struct_size < INFO_MIN_SIZE || info->name == NULL || *info->name == '\0' ||
+      info->register_classes == NULL) {
+    const char *what = info->struct_size < INFO_MIN_SIZE ? "its inf_plugin_info is truncated"
+                       : info->register_classes == NULL  ? "its inf_plugin_info has no register "
+                                                            "function"
+                                                          : "its inf_plugin_info has no name";
+
+    dlclose(handle);
+    return refuse(loader, file, real, error, "%s; define it with INF_PLUGIN_DEFINE", what);
+  }
+
+  if (!name_allowed(loader, info->name)) {
+    g_autofree char *allowed = allow_list_text(loader);
+
+    if (from_dir) {
+      dlclose(handle);
+      return TRUE;
+    }
+    refuse(loader, file, NULL, error,
+           "plugin '%s' is not in the allow list (%s); add it to the config's plugins.allow",
+           info->name, allowed);
+    dlclose(handle);
+    return FALSE;
+  }
+
+  dir = g_path_get_dirname(real);
+  owner_dir = g_hash_table_lookup(loader->names, info->name);
+  if (owner_dir != NULL) {
+    const char *owner_file = g_hash_table_lookup(loader->name_files, info->name);
+
+    if (strcmp(owner_dir, dir) != 0) {
+      /* An earlier directory provides this plugin: it shadows this one. */
+      mark_seen(loader, real, SEEN_SKIPPED, NULL);
+      dlclose(handle);
+      return TRUE;
+    }
+    {
+      g_autofree char *name = g_strdup(info->name);
+
+      dlclose(handle);
+      return refuse(loader, file, real, error,
+                    "a plugin named '%s' is already loaded from %s; remove one of the two files",
+                    name, owner_file);
+    }
+  }
+
+  inf_registry_set_current_plugin(loader->registry, file);
+  if (!info->register_classes(loader->registry, &local_error) || local_error != NULL) {
+    inf_registry_set_current_plugin(loader->registry, NULL);
+    inf_registry_remove_classes_from(loader->registry, file);
+    /* The plugin stays mapped: its register function may have left state
+     * behind that unloading would invalidate. */
+    return refuse(loader, file, real, error, "plugin '%s' could not register its classes: %s",
+                  info->name,
+                  local_error != NULL ? local_error->message
+                                      : "its register function failed without an error");
+  }
+  inf_registry_set_current_plugin(loader->registry, NULL);
+
+  record = g_new0(InfPluginRecord, 1);
+  record->file = g_strdup(file);
+  record->name = g_strdup(info->name);
+  record->version = g_strdup(info->version != NULL ? info->version : "");
+  record->description = g_strdup(info->description != NULL ? info->description : "");
+  record->license = g_strdup(info->license != NULL ? info->license : "");
+  record->abi_major = info->abi_major;
+  record->abi_minor = info->abi_minor;
+  record->classes = g_ptr_array_new_with_free_func(g_free);
+  classes = inf_registry_list_classes_from(loader->registry, file);
+  for (char **c = classes; *c != NULL; c++)
+    g_ptr_array_add(record->classes, *c);
+  g_free(classes); /* the strings moved to the array */
+  g_ptr_array_add(loader->loaded, record);
+
+  g_hash_table_insert(loader->names, g_strdup(info->name), g_strdup(dir));
+  g_hash_table_insert(loader->name_files, g_strdup(info->name), g_strdup(file));
+  mark_seen(loader, real, SEEN_LOADED, NULL);
+  return TRUE;
+}
+
+gboolean
+inf_plugin_loader_load_file(InfPluginLoader *loader, const char *file, GError **error)
+{
+  g_return_val_if_fail(loader != NULL, FALSE);
+  g_return_val_if_fail(file != NULL, FALSE);
+  return load_one(loader, file, FALSE, error);
+}
+
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+gboolean
+inf_plugin_loader_load_dir(InfPluginLoader *loader, const char *dir, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GDir) handle = NULL;
+  const char *name;
+
+  g_return_val_if_fail(loader != NULL, FALSE);
+  g_return_val_if_fail(dir != NULL, FALSE);
+
+  handle = g_dir_open(dir, 0, &local_error);
+  if (handle == NULL) {
+    g_set_error(error, INF_ERROR, INF_ERROR_IO, "cannot read plugin directory %s: %s", dir,
+                local_error->message);
+    return FALSE;
+  }
+  names = g_ptr_array_new_with_free_func(g_free);
+  while ((name = g_dir_read_name(handle)) != NULL) {
+    if (g_str_has_suffix(name, ".so"))
+      g_ptr_array_add(names, g_strdup(name));
+  }
+  g_ptr_array_sort(names, compare_names);
+
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+
+    if (g_file_test(path, G_FILE_TEST_IS_DIR))
+      continue;
+    load_one(loader, path, TRUE, NULL);
+  }
+  return TRUE;
+}
+
+/* Whether the running program is the build tree's inf-engine. */
+static gboolean
+running_from_build_tree(void)
+{
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  g_autofree char *exe_dir = NULL;
+  g_autofree char *real_exe_dir = NULL;
+  g_autofree char *real_host_dir = NULL;
+
+  if (exe == NULL)
+    return FALSE;
+  exe_dir = g_path_get_dirname(exe);
+  real_exe_dir = realpath(exe_dir, NULL);
+  real_host_dir = realpath(INF_BUILD_HOST_DIR, NULL);
+  return real_exe_dir != NULL && real_host_dir != NULL &&
+         strcmp(real_exe_dir, real_host_dir) == 0;
+}
+
+char **
+inf_plugin_loader_default_path(const char *const *extra_dirs)
+{
+  GPtrArray *path = g_ptr_array_new();
+  const char *env = g_getenv("INF_PLUGIN_PATH");
+
+  for (const char *const *d = extra_dirs; d != NULL && *d != NULL; d++) {
+    if (**d != '\0')
+      g_ptr_array_add(path, g_strdup(*d));
+  }
+  if (env != NULL) {
+    g_auto(GStrv) parts = g_strsplit(env, ":", -1);
+
+    for (char **p = parts; *p != NULL; p++) {
+      if (**p != '\0')
+        g_ptr_array_add(path, g_strdup(*p));
+    }
+  }
+  if (running_from_build_tree())
+    g_ptr_array_add(path, g_strdup(INF_BUILD_PLUGIN_DIR));
+  g_ptr_array_add(path, g_strdup(INF_PLUGIN_INSTALL_DIR));
+  g_ptr_array_add(path, NULL);
+  return (char **)g_ptr_array_free(path, FALSE);
+}

@@ -1,0 +1,45 @@
+/* Registry internals for the host: which plugin file registered each class,
+ * rollback of a plugin's classes, and a kind-independent view of a class. */
+#pragma once
+
+#include <inf/inf.h>
+
+G_BEGIN_DECLS
+
+/* What classes registered while no plugin is being loaded are attributed to. */
+#define INF_REGISTRY_BUILTIN "(built-in)"
+
+/* The file that classes added from now on come from (the loader sets it
+ * around a plugin's register_classes); NULL means INF_REGISTRY_BUILTIN. */
+void inf_registry_set_current_plugin(InfRegistry *registry, const char *file);
+const char *inf_registry_get_current_plugin(InfRegistry *registry);
+
+/* A kind-independent view of one registered class (all borrowed). */
+typedef struct {
+  InfClassKind kind;
+  const char *name;
+  const char *description;
+  const InfOptionSpec *options;
+  const InfInputSpec *inputs; /* modules only, else NULL */
+  const char *file;           /* the plugin file, or INF_REGISTRY_BUILTIN */
+  gconstpointer klass;        /* the class struct of @kind */
+} InfClassInfo;
+
+/* Fills @info for the class @name of @kind; FALSE when there is none. */
+gboolean inf_registry_get_class_info(InfRegistry *registry, InfClassKind kind, const char *name,
+                                     InfClassInfo *info);
+/* "kind:name" of every class registered from @file (NULL: built-in), in
+ * registration order (free with g_strfreev). */
+char **inf_registry_list_classes_from(InfRegistry *registry, const char *file);
+/* Removes every class registered from @file (rollback of a plugin whose
+ * registration failed). Returns how many were removed. */
+guint inf_registry_remove_classes_from(InfRegistry *registry, const char *file);
+
+/* Parses "module", "client", "loss" or "optimizer" (also the plurals). */
+gboolean inf_class_kind_from_name(const char *name, InfClassKind *kind);
+/* "modules", "clients", "losses", "optimizers". */
+const char *inf_class_kind_plural(InfClassKind kind);
+
+#define INF_CLASS_KIND_COUNT 4
+
+G_END_DECLS

@@ -1,0 +1,161 @@
+/* InfHttpResponse: status, headers and body of one reply. */
+#include "resources/http-private.h"
+
+#include <math.h>
+#include <string.h>
+
+InfHttpResponse *
+inf_http_response_alloc(void)
+{
+  InfHttpResponse *response = g_new0(InfHttpResponse, 1);
+  response->body = g_string_sized_new(1024);
+  response->header_data = g_string_sized_new(512);
+  response->header_offsets = g_array_sized_new(FALSE, FALSE, sizeof(guint), 32);
+  return response;
+}
+
+void
+inf_http_response_reset(InfHttpResponse *response)
+{
+  response->status = 0;
+  response->max_bytes = 0;
+  g_string_truncate(response->body, 0);
+  g_string_truncate(response->header_data, 0);
+  g_array_set_size(response->header_offsets, 0);
+}
+
+void
+inf_http_response_free(InfHttpResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_string_free(response->body, TRUE);
+  g_string_free(response->header_data, TRUE);
+  g_array_unref(response->header_offsets);
+  g_free(response);
+}
+
+InfHttpResponse *
+inf_http_response_new(guint status, const char *body, gssize length)
+{
+  InfHttpResponse *response = inf_http_response_alloc();
+  response->status = status;
+  if (body != NULL)
+    g_string_append_len(response->body, body, length < 0 ? (gssize)strlen(body) : length);
+  return response;
+}
+
+static void
+append_header(InfHttpResponse *response, const char *name, gsize name_length, const char *value,
+              gsize value_length)
+{
+  guint offsets[2];
+  offsets[0] = (guint)response->header_data->len;
+  g_string_append_len(response->header_data, name, name_length);
+  g_string_append_c(response->header_data, '\0');
+  offsets[1] = (guint)response->header_data->len;
+  g_string_append_len(response->header_data, value, value_length);
+  g_string_append_c(response->header_data, '\0');
+  g_array_append_vals(response->header_offsets, offsets, 2);
+}
+
+void
+inf_http_response_add_header(InfHttpResponse *response, const char *name, const char *value)
+{
+  g_return_if_fail(response != NULL && name != NULL && value != NULL);
+  append_header(response, name, strlen(name), value, strlen(value));
+}
+
+void
+inf_http_response_add_header_line(InfHttpResponse *response, const char *line, gsize length)
+{
+  /* A status line starts a new block (after "100 Continue", or an
+   * intermediate reply): only the last block counts. */
+  if (length >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+    g_string_truncate(response->header_data, 0);
+    g_array_set_size(response->header_offsets, 0);
+    return;
+  }
+  const char *colon = memchr(line, ':', length);
+  if (colon == NULL || colon == line)
+    return; /* the blank line ending the block, or garbage */
+  gsize name_length = colon - line;
+  const char *value = colon + 1;
+  const char *end = line + length;
+  while (value < end && (*value == ' ' || *value == '\t'))
+    value++;
+  while (end > value && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+    end--;
+  append_header(response, line, name_length, value, end - value);
+}
+
+guint
+inf_http_response_get_status(const InfHttpResponse *response)
+{
+  g_return_val_if_fail(response != NULL, 0);
+  return response->status;
+}
+
+const char *
+inf_http_response_get_body(const InfHttpResponse *response, gsize *length)
+{
+  g_return_val_if_fail(response != NULL, NULL);
+  if (length != NULL)
+    *length = response->body->len;
+  return response->body->str;
+}
+
+const char *
+inf_http_response_get_header(const InfHttpResponse *response, const char *name)
+{
+  g_return_val_if_fail(response != NULL && name != NULL, NULL);
+  const guint *offsets = (const guint *)(gpointer)response->header_offsets->data;
+  const char *data = response->header_data->str;
+  /* Last one wins: search backwards. */
+  for (guint i = response->header_offsets->len; i >= 2; i -= 2)
+    if (g_ascii_strcasecmp(data + offsets[i - 2], name) == 0)
+      return data + offsets[i - 1];
+  return NULL;
+}
+
+/* A non-negative decimal number ("2", "1.5"); FALSE for anything else. */
+static gboolean
+parse_seconds(const char *text, double *out)
+{
+  while (*text == ' ')
+    text++;
+  if (!g_ascii_isdigit(*text))
+    return FALSE;
+  char *end = NULL;
+  double value = g_ascii_strtod(text, &end);
+  while (end != NULL && *end == ' ')
+    end++;
+  if (end == NULL || *end != '\0' || !isfinite(value) || value < 0)
+    return FALSE;
+  *out = value;
+  return TRUE;
+}
+
+/* Caps a hint so nonsense (years) cannot overflow the arithmetic. */
+#define MAX_RETRY_AFTER_MS (G_GINT64_CONSTANT(24) * 3600 * 1000)
+
+gint64
+inf_http_response_get_retry_after_ms(const InfHttpResponse *response)
+{
+  g_return_val_if_fail(response != NULL, -1);
+  double seconds;
+  const char *ms = inf_http_response_get_header(response, "retry-after-ms");
+  if (ms != NULL && parse_seconds(ms, &seconds))
+    return (gint64)MIN(ceil(seconds), (double)MAX_RETRY_AFTER_MS);
+  const char *value = inf_http_response_get_header(response, "retry-after");
+  if (value == NULL)
+    return -1;
+  if (parse_seconds(value, &seconds))
+    return (gint64)MIN(ceil(seconds * 1000.0), (double)MAX_RETRY_AFTER_MS);
+  /* An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT". */
+  time_t when = curl_getdate(value, NULL);
+  if (when == -1)
+    return -1;
+  gint64 delta_ms = ((gint64)when * G_USEC_PER_SEC - g_get_real_time()) / 1000;
+  return CLAMP(delta_ms, 0, MAX_RETRY_AFTER_MS);
+}

@@ -1,0 +1,212 @@
+/* InfLlmRequest and InfLlmResponse: what modules ask of an LLM and what
+ * clients answer. */
+#include <inf/inf.h>
+
+typedef struct {
+  char *role;
+  char *content;
+} Message;
+
+struct _InfLlmRequest {
+  gint ref_count;
+  char *system;
+  GArray *messages; /* Message */
+  double temperature;
+  gint64 max_tokens;
+  gboolean json_mode;
+};
+
+struct _InfLlmResponse {
+  char *content;
+  char *finish_reason;
+  char *model;
+  gint64 input_tokens;
+  gint64 output_tokens;
+};
+
+static void
+message_clear(gpointer data)
+{
+  Message *m = data;
+  g_free(m->role);
+  g_free(m->content);
+}
+
+InfLlmRequest *
+inf_llm_request_new(void)
+{
+  InfLlmRequest *request = g_new0(InfLlmRequest, 1);
+  request->ref_count = 1;
+  request->temperature = -1;
+  request->messages = g_array_sized_new(FALSE, FALSE, sizeof(Message), 1);
+  g_array_set_clear_func(request->messages, message_clear);
+  return request;
+}
+
+InfLlmRequest *
+inf_llm_request_ref(InfLlmRequest *request)
+{
+  request->ref_count++;
+  return request;
+}
+
+void
+inf_llm_request_unref(InfLlmRequest *request)
+{
+  if (!request || --request->ref_count > 0)
+    return;
+  g_free(request->system);
+  g_array_unref(request->messages);
+  g_free(request);
+}
+
+void
+inf_llm_request_set_system(InfLlmRequest *request, const char *system)
+{
+  g_free(request->system);
+  request->system = (system && *system) ? g_strdup(system) : NULL;
+}
+
+void
+inf_llm_request_add_message(InfLlmRequest *request, const char *role, const char *content)
+{
+  Message m = { g_strdup(role ? role : "user"), g_strdup(content ? content : "") };
+  g_array_append_val(request->messages, m);
+}
+
+void
+inf_llm_request_set_temperature(InfLlmRequest *request, double temperature)
+{
+  request->temperature = temperature;
+}
+
+void
+inf_llm_request_set_max_tokens(InfLlmRequest *request, gint64 max_tokens)
+{
+  request->max_tokens = MAX(max_tokens, 0);
+}
+
+void
+inf_llm_request_set_json_mode(InfLlmRequest *request, gboolean json_mode)
+{
+  request->json_mode = json_mode;
+}
+
+const char *
+inf_llm_request_get_system(const InfLlmRequest *request)
+{
+  return request->system;
+}
+
+guint
+inf_llm_request_get_n_messages(const InfLlmRequest *request)
+{
+  return request->messages->len;
+}
+
+const char *
+inf_llm_request_get_role(const InfLlmRequest *request, guint index)
+{
+  g_return_val_if_fail(index < request->messages->len, NULL);
+  return g_array_index(request->messages, Message, index).role;
+}
+
+const char *
+inf_llm_request_get_content(const InfLlmRequest *request, guint index)
+{
+  g_return_val_if_fail(index < request->messages->len, NULL);
+  return g_array_index(request->messages, Message, index).content;
+}
+
+double
+inf_llm_request_get_temperature(const InfLlmRequest *request)
+{
+  return request->temperature;
+}
+
+gint64
+inf_llm_request_get_max_tokens(const InfLlmRequest *request)
+{
+  return request->max_tokens;
+}
+
+gboolean
+inf_llm_request_get_json_mode(const InfLlmRequest *request)
+{
+  return request->json_mode;
+}
+
+InfLlmResponse *
+inf_llm_response_new(void)
+{
+  return g_new0(InfLlmResponse, 1);
+}
+
+void
+inf_llm_response_free(InfLlmResponse *response)
+{
+  if (!response)
+    return;
+  g_free(response->content);
+  g_free(response->finish_reason);
+  g_free(response->model);
+  g_free(response);
+}
+
+void
+inf_llm_response_set_content(InfLlmResponse *response, const char *content)
+{
+  g_free(response->content);
+  response->content = g_strdup(content);
+}
+
+void
+inf_llm_response_set_usage(InfLlmResponse *response, gint64 input_tokens, gint64 output_tokens)
+{
+  response->input_tokens = MAX(input_tokens, 0);
+  response->output_tokens = MAX(output_tokens, 0);
+}
+
+void
+inf_llm_response_set_finish_reason(InfLlmResponse *response, const char *reason)
+{
+  g_free(response->finish_reason);
+  response->finish_reason = g_strdup(reason);
+}
+
+void
+inf_llm_response_set_model(InfLlmResponse *response, const char *model)
+{
+  g_free(response->model);
+  response->model = g_strdup(model);
+}
+
+const char *
+inf_llm_response_get_content(const InfLlmResponse *response)
+{
+  return response->content ? response->content : "";
+}
+
+gint64
+inf_llm_response_get_input_tokens(const InfLlmResponse *response)
+{
+  return response->input_tokens;
+}
+
+gint64
+inf_llm_response_get_output_tokens(const InfLlmResponse *response)
+{
+  return response->output_tokens;
+}
+
+const char *
+inf_llm_response_get_finish_reason(const InfLlmResponse *response)
+{
+  return response->finish_reason;
+}
+
+const char *
+inf_llm_response_get_model(const InfLlmResponse *response)
+{
+  return response->model;
+}

@@ -1,0 +1,540 @@
+/* The resource manager: clients, pools, limits, retries, metrics. */
+#include "resources/manager.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "model/module-private.h"
+#include "model/options-private.h"
+#include "resources/http.h"
+#include "resources/rate-limiter.h"
+
+#define CLIENT_HAS(klass, field) INF_CLASS_HAS(klass, InfClientClass, field)
+
+struct _InfClient {
+  InfResourceManager *manager;
+  InfResourceAlias *alias;
+  const InfEndpointConfig *config;
+  const InfClientClass *klass;
+  InfOptions *options;
+  gpointer priv;
+  char *api_key;
+  InfRateLimiter *limiter;
+  gint in_flight;
+  /* class entry points, read once within struct_size */
+  void (*finalize)(gpointer);
+  gboolean (*build_request)(InfClient *, const InfLlmRequest *, InfHttpRequest *, GError **);
+  gboolean (*parse_response)(InfClient *, const InfLlmRequest *, const InfHttpResponse *,
+                             InfLlmResponse *, GError **);
+  void (*call)(InfClient *, InfLlmCall *);
+};
+
+struct _InfResourceAlias {
+  char *name;
+  InfResourceManager *manager;
+  GPtrArray *endpoints; /* InfClient * */
+  gint in_flight;
+  InfMetrics *metrics;
+};
+
+struct _InfResourceManager {
+  GPtrArray *aliases; /* InfResourceAlias * */
+  GHashTable *by_name;
+  gint max_total;
+  gint in_flight;
+  InfHttpSession *http;
+  GRand *jitter;
+};
+
+struct _InfLlmCall {
+  InfResourceManager *manager;
+  InfClient *endpoint;
+  InfLlmRequest *request;
+  InfLlmDoneFunc done;
+  gpointer user_data;
+  guint attempt;
+  gint64 attempt_start_us;
+  GSource *retry_source;
+};
+
+static void
+client_free(gpointer data)
+{
+  InfClient *client = data;
+  if (client->finalize && client->priv)
+    client->finalize(client->priv);
+  if (client->options)
+    inf_options_free(client->options);
+  if (client->api_key) {
+    memset(client->api_key, 0, strlen(client->api_key));
+    g_free(client->api_key);
+  }
+  if (client->limiter)
+    inf_rate_limiter_free(client->limiter);
+  g_free(client);
+}
+
+static void
+alias_free(gpointer data)
+{
+  InfResourceAlias *alias = data;
+  g_ptr_array_unref(alias->endpoints);
+  inf_metrics_free(alias->metrics);
+  g_free(alias->name);
+  g_free(alias);
+}
+
+void
+inf_resource_manager_free(InfResourceManager *manager)
+{
+  if (!manager)
+    return;
+  /* The HTTP session cancels what is in flight first, while clients exist. */
+  if (manager->http)
+    inf_http_session_free(manager->http);
+  g_hash_table_unref(manager->by_name);
+  g_ptr_array_unref(manager->aliases);
+  g_rand_free(manager->jitter);
+  g_free(manager);
+}
+
+static InfClient *
+client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpointConfig *config,
+           InfRegistry *registry, const char *file, GError **error)
+{
+  const InfClientClass *klass = config->klass;
+  InfClient *client = g_new0(InfClient, 1);
+  client->manager = manager;
+  client->alias = alias;
+  client->config = config;
+  client->klass = klass;
+  if (CLIENT_HAS(klass, finalize))
+    client->finalize = klass->finalize;
+  if (CLIENT_HAS(klass, build_request))
+    client->build_request = klass->build_request;
+  if (CLIENT_HAS(klass, parse_response))
+    client->parse_response = klass->parse_response;
+  if (CLIENT_HAS(klass, call))
+    client->call = klass->call;
+  gboolean requires_key = CLIENT_HAS(klass, requires_api_key) && klass->requires_api_key;
+
+  if (config->api_key_env) {
+    const char *key = g_getenv(config->api_key_env);
+    if (!key || !*key) {
+      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                  "%s: %s.api_key_env: the API key variable %s for alias '%s' is not set "
+                  "(export %s=... before running)",
+                  file, config->json_path, config->api_key_env, config->alias,
+                  config->api_key_env);
+      client_free(client);
+      return NULL;
+    }
+    client->api_key = g_strdup(key);
+  } else if (requires_key) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: %s: provider '%s' of alias '%s' needs an API key: set \"api_key_env\" to "
+                "the name of the environment variable holding it",
+                file, config->json_path, config->provider, config->alias);
+    client_free(client);
+    return NULL;
+  }
+  if (!client->call && !(client->build_request && client->parse_response)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
+                "%s: %s: client class '%s' implements neither call nor "
+                "build_request/parse_response",
+                file, config->json_path, config->provider);
+    client_free(client);
+    return NULL;
+  }
+  client->options = inf_options_new(klass->options, config->provider_options, NULL, registry,
+                                    file, config->json_path, NULL, error);
+  if (!client->options) {
+    client_free(client);
+    return NULL;
+  }
+  InfRateLimiterConfig lc = {
+    .rate = config->rate_limit,
+    .burst = config->burst,
+    .tokens_per_minute = config->tokens_per_minute,
+  };
+  client->limiter = inf_rate_limiter_new(&lc, g_get_monotonic_time());
+  if (CLIENT_HAS(klass, init) && klass->init) {
+    gpointer priv = NULL;
+    if (!klass->init(client, client->options, &priv, error)) {
+      client_free(client);
+      return NULL;
+    }
+    client->priv = priv;
+  }
+  if (client->build_request && !client->call && !manager->http)
+    manager->http = inf_http_session_new(NULL);
+  return client;
+}
+
+InfResourceManager *
+inf_resource_manager_new(const InfResourcesConfig *config, InfRegistry *registry, GError **error)
+{
+  InfResourceManager *manager = g_new0(InfResourceManager, 1);
+  manager->aliases = g_ptr_array_new_with_free_func(alias_free);
+  manager->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+  manager->max_total = config ? config->max_total_concurrent : 0;
+  manager->jitter = g_rand_new();
+  for (guint i = 0; config && i < config->aliases->len; i++) {
+    const InfAliasConfig *ac = g_ptr_array_index(config->aliases, i);
+    InfResourceAlias *alias = g_new0(InfResourceAlias, 1);
+    alias->name = g_strdup(ac->name);
+    alias->manager = manager;
+    alias->endpoints = g_ptr_array_new_with_free_func(client_free);
+    alias->metrics = inf_metrics_new(ac->name);
+    g_ptr_array_add(manager->aliases, alias);
+    g_hash_table_insert(manager->by_name, alias->name, alias);
+    for (guint j = 0; j < ac->endpoints->len; j++) {
+      InfClient *client = client_new(manager, alias, g_ptr_array_index(ac->endpoints, j),
+                                     registry, config->file, error);
+      if (!client) {
+        inf_resource_manager_free(manager);
+        return NULL;
+      }
+      g_ptr_array_add(alias->endpoints, client);
+    }
+  }
+  return manager;
+}
+
+InfResourceAlias *
+inf_resource_manager_lookup(InfResourceManager *manager, const char *alias)
+{
+  return alias ? g_hash_table_lookup(manager->by_name, alias) : NULL;
+}
+
+guint
+inf_resource_manager_get_n_aliases(const InfResourceManager *manager)
+{
+  return manager->aliases->len;
+}
+
+InfResourceAlias *
+inf_resource_manager_get_alias(InfResourceManager *manager, guint index)
+{
+  return g_ptr_array_index(manager->aliases, index);
+}
+
+gint
+inf_resource_manager_get_in_flight(const InfResourceManager *manager)
+{
+  return manager->in_flight;
+}
+
+const char *
+inf_resource_alias_get_name(const InfResourceAlias *alias)
+{
+  return alias->name;
+}
+
+InfMetrics *
+inf_resource_alias_get_metrics(InfResourceAlias *alias)
+{
+  return alias->metrics;
+}
+
+gint
+inf_resource_alias_get_in_flight(const InfResourceAlias *alias)
+{
+  return alias->in_flight;
+}
+
+double
+inf_resource_alias_get_rate(const InfResourceAlias *alias)
+{
+  double total = 0;
+  for (guint i = 0; i < alias->endpoints->len; i++) {
+    InfClient *client = g_ptr_array_index(alias->endpoints, i);
+    double rate = inf_rate_limiter_get_rate(client->limiter);
+    if (rate <= 0)
+      return 0;
+    total += rate;
+  }
+  return total;
+}
+
+InfClient *
+inf_resource_alias_pick(InfResourceAlias *alias, gint64 now_us, gint64 *wait_us)
+{
+  InfResourceManager *manager = alias->manager;
+  *wait_us = 0;
+  if (manager->max_total > 0 && manager->in_flight >= manager->max_total)
+    return NULL;
+  InfClient *best = NULL;
+  gint64 min_wait = G_MAXINT64;
+  for (guint i = 0; i < alias->endpoints->len; i++) {
+    InfClient *client = g_ptr_array_index(alias->endpoints, i);
+    if (client->config->max_concurrent > 0 && client->in_flight >= client->config->max_concurrent)
+      continue;
+    gint64 wait = inf_rate_limiter_wait_us(client->limiter, now_us);
+    if (wait > 0) {
+      min_wait = MIN(min_wait, wait);
+      continue;
+    }
+    if (!best || client->in_flight < best->in_flight)
+      best = client;
+  }
+  if (!best && min_wait != G_MAXINT64)
+    *wait_us = min_wait;
+  return best;
+}
+
+void
+inf_resource_alias_reserve(InfResourceAlias *alias, InfClient *endpoint, gint64 now_us)
+{
+  inf_rate_limiter_take(endpoint->limiter, now_us);
+  endpoint->in_flight++;
+  alias->in_flight++;
+  alias->manager->in_flight++;
+}
+
+void
+inf_resource_alias_release(InfResourceAlias *alias, InfClient *endpoint)
+{
+  g_return_if_fail(endpoint->in_flight > 0);
+  endpoint->in_flight--;
+  alias->in_flight--;
+  alias->manager->in_flight--;
+}
+
+/* --- sending --- */
+
+static void call_attempt(InfLlmCall *call);
+
+static void
+call_free(InfLlmCall *call)
+{
+  if (call->retry_source) {
+    g_source_destroy(call->retry_source);
+    g_source_unref(call->retry_source);
+  }
+  inf_llm_request_unref(call->request);
+  g_free(call);
+}
+
+static gboolean
+is_transient(const GError *error)
+{
+  return error->domain == INF_ERROR &&
+         (error->code == INF_ERROR_TIMEOUT || error->code == INF_ERROR_TRANSPORT ||
+          error->code == INF_ERROR_SERVER || error->code == INF_ERROR_BAD_RESPONSE);
+}
+
+static gboolean
+retry_cb(gpointer data)
+{
+  InfLlmCall *call = data;
+  g_source_unref(call->retry_source);
+  call->retry_source = NULL;
+  call_attempt(call);
+  return G_SOURCE_REMOVE;
+}
+
+/* Every attempt ends here, on the main loop. */
+static void
+call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
+                    gint64 retry_after_ms)
+{
+  InfClient *endpoint = call->endpoint;
+  InfMetrics *metrics = endpoint->alias->metrics;
+  const InfEndpointConfig *config = endpoint->config;
+  gint64 now = g_get_monotonic_time();
+  inf_metrics_record_latency(metrics, (double)(now - call->attempt_start_us) / 1000.0);
+
+  if (!error) {
+    metrics->successes++;
+    gint64 in = inf_llm_response_get_input_tokens(response);
+    gint64 out = inf_llm_response_get_output_tokens(response);
+    metrics->input_tokens += in;
+    metrics->output_tokens += out;
+    metrics->cost += ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
+    inf_rate_limiter_recover(endpoint->limiter);
+    inf_rate_limiter_add_tokens(endpoint->limiter, in + out, now);
+    call->done(response, NULL, call->user_data);
+    inf_llm_response_free(response);
+    call_free(call);
+    return;
+  }
+  inf_llm_response_free(response);
+  if (error->domain == INF_ERROR && error->code >= 0 && error->code < INF_METRICS_N_CODES)
+    metrics->errors[error->code]++;
+
+  if (g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) {
+    metrics->rate_limited++;
+    inf_rate_limiter_backoff(endpoint->limiter, retry_after_ms >= 0 ? retry_after_ms * 1000 : -1, now);
+    call->done(NULL, error, call->user_data);
+    g_error_free(error);
+    call_free(call);
+    return;
+  }
+  if (is_transient(error) && call->attempt < (guint)config->max_retries) {
+    metrics->retries++;
+    double delay_ms = config->retry_delay * 1000.0 * (double)(1u << MIN(call->attempt, 16u));
+    delay_ms = MIN(delay_ms, 30000.0);
+    delay_ms *= 1.0 + 0.25 * g_rand_double(call->manager->jitter);
+    if (retry_after_ms > delay_ms)
+      delay_ms = (double)retry_after_ms;
+    call->attempt++;
+    g_debug("alias '%s': attempt %u failed (%s), retrying in %.0f ms", endpoint->alias->name,
+            call->attempt, error->message, delay_ms);
+    g_error_free(error);
+    call->retry_source = g_timeout_source_new((guint)delay_ms);
+    g_source_set_callback(call->retry_source, retry_cb, call, NULL);
+    g_source_attach(call->retry_source, NULL);
+    return;
+  }
+  metrics->failures++;
+  g_autoptr(GError) final = NULL;
+  if (call->attempt > 0)
+    final = g_error_new(error->domain, error->code, "alias '%s': %s (after %u attempts)",
+                        endpoint->alias->name, error->message, call->attempt + 1);
+  else
+    final = g_error_new(error->domain, error->code, "alias '%s': %s", endpoint->alias->name,
+                        error->message);
+  g_error_free(error);
+  call->done(NULL, final, call->user_data);
+  call_free(call);
+}
+
+static void
+http_done(InfHttpRequest *http, const InfHttpResponse *http_response, const GError *http_error,
+          gpointer user_data)
+{
+  (void)http;
+  InfLlmCall *call = user_data;
+  InfClient *endpoint = call->endpoint;
+  if (http_error) {
+    call_finish_attempt(call, NULL, g_error_copy(http_error), -1);
+    return;
+  }
+  InfLlmResponse *response = inf_llm_response_new();
+  GError *error = NULL;
+  if (!endpoint->parse_response(endpoint, call->request, http_response, response, &error)) {
+    if (!error)
+      error = g_error_new(INF_ERROR, INF_ERROR_BAD_RESPONSE, "client '%s' rejected the reply "
+                          "without saying why (HTTP %u)", endpoint->klass->name,
+                          inf_http_response_get_status(http_response));
+    call_finish_attempt(call, response, error, inf_http_response_get_retry_after_ms(http_response));
+    return;
+  }
+  call_finish_attempt(call, response, NULL, -1);
+}
+
+static void
+call_attempt(InfLlmCall *call)
+{
+  InfClient *endpoint = call->endpoint;
+  endpoint->alias->metrics->requests++;
+  call->attempt_start_us = g_get_monotonic_time();
+  if (endpoint->call) {
+    endpoint->call(endpoint, call);
+    return;
+  }
+  InfHttpRequest *http = inf_http_request_new();
+  GError *error = NULL;
+  if (!endpoint->build_request(endpoint, call->request, http, &error)) {
+    inf_http_request_free(http);
+    if (!error)
+      error = g_error_new(INF_ERROR, INF_ERROR_FAILED, "client '%s' could not build the request",
+                          endpoint->klass->name);
+    /* Not transient: fail without retrying. */
+    call->attempt = G_MAXUINT;
+    call_finish_attempt(call, NULL, error, -1);
+    return;
+  }
+  inf_http_request_set_timeout_ms(http, (gint64)(endpoint->config->timeout * 1000.0));
+  inf_http_request_set_max_response_bytes(http, endpoint->config->max_response_bytes);
+  if (endpoint->config->ca_file)
+    inf_http_request_set_ca_file(http, endpoint->config->ca_file);
+  inf_http_session_send(call->manager->http, http, http_done, call);
+}
+
+void
+inf_resource_manager_send(InfResourceManager *manager, InfClient *endpoint, InfLlmRequest *request,
+                          InfLlmDoneFunc done, gpointer user_data)
+{
+  InfLlmCall *call = g_new0(InfLlmCall, 1);
+  call->manager = manager;
+  call->endpoint = endpoint;
+  call->request = inf_llm_request_ref(request);
+  call->done = done;
+  call->user_data = user_data;
+  call_attempt(call);
+}
+
+/* --- InfLlmCall (in-process clients) --- */
+
+const InfLlmRequest *
+inf_llm_call_get_request(const InfLlmCall *call)
+{
+  return call->request;
+}
+
+void
+inf_llm_call_return(InfLlmCall *call, InfLlmResponse *response)
+{
+  g_return_if_fail(call != NULL && response != NULL);
+  call_finish_attempt(call, response, NULL, -1);
+}
+
+void
+inf_llm_call_return_error(InfLlmCall *call, GError *error, gint64 retry_after_ms)
+{
+  g_return_if_fail(call != NULL && error != NULL);
+  call_finish_attempt(call, NULL, error, retry_after_ms);
+}
+
+/* --- InfClient accessors (SDK) --- */
+
+gpointer
+inf_client_get_private(const InfClient *client)
+{
+  return client->priv;
+}
+
+const InfOptions *
+inf_client_get_options(const InfClient *client)
+{
+  return client->options;
+}
+
+const char *
+inf_client_get_alias(const InfClient *client)
+{
+  return client->config->alias;
+}
+
+const char *
+inf_client_get_model(const InfClient *client)
+{
+  return client->config->model;
+}
+
+const char *
+inf_client_get_base_url(const InfClient *client)
+{
+  return client->config->base_url;
+}
+
+const char *
+inf_client_get_api_key(const InfClient *client)
+{
+  return client->api_key;
+}
+
+json_object *
+inf_resource_manager_metrics_json(InfResourceManager *manager)
+{
+  json_object *root = json_object_new_object();
+  json_object *aliases = json_object_new_object();
+  for (guint i = 0; i < manager->aliases->len; i++) {
+    InfResourceAlias *alias = g_ptr_array_index(manager->aliases, i);
+    json_object_object_add(aliases, alias->name, inf_metrics_to_json(alias->metrics));
+  }
+  json_object_object_add(root, "aliases", aliases);
+  return root;
+}

@@ -1,0 +1,66 @@
+/* InfResourceManager — the LLM side of a run: one InfClient per endpoint,
+ * pools per alias (least in flight), per-endpoint concurrency limits and rate
+ * limiters, a global cap, retries of transient errors, metrics.
+ *
+ * The scheduler asks for capacity (inf_resource_alias_pick), reserves a slot
+ * (inf_resource_alias_reserve) before it runs an LLM node, and the module's
+ * inf_task_call_llm() sends through inf_resource_manager_send(). A
+ * rate-limited attempt is reported back (INF_ERROR_RATE_LIMITED) so the
+ * scheduler requeues the node; transient errors are retried here. */
+#pragma once
+
+#include <inf/inf.h>
+
+#include "resources/endpoint.h"
+#include "resources/metrics.h"
+
+G_BEGIN_DECLS
+
+typedef struct _InfResourceManager InfResourceManager;
+typedef struct _InfResourceAlias InfResourceAlias;
+
+/* Called once per send: @response on success, else @error (borrowed). */
+typedef void (*InfLlmDoneFunc)(const InfLlmResponse *response, const GError *error,
+                               gpointer user_data);
+
+/* Creates a client per endpoint. Fails when an endpoint's API key variable is
+ * unset or empty (naming the alias and the variable) or a client's init
+ * fails. @config must outlive the manager. */
+InfResourceManager *inf_resource_manager_new(const InfResourcesConfig *config,
+                                             InfRegistry *registry, GError **error);
+void inf_resource_manager_free(InfResourceManager *manager);
+
+InfResourceAlias *inf_resource_manager_lookup(InfResourceManager *manager, const char *alias);
+guint inf_resource_manager_get_n_aliases(const InfResourceManager *manager);
+InfResourceAlias *inf_resource_manager_get_alias(InfResourceManager *manager, guint index);
+/* LLM calls in flight across all aliases. */
+gint inf_resource_manager_get_in_flight(const InfResourceManager *manager);
+
+const char *inf_resource_alias_get_name(const InfResourceAlias *alias);
+InfMetrics *inf_resource_alias_get_metrics(InfResourceAlias *alias);
+gint inf_resource_alias_get_in_flight(const InfResourceAlias *alias);
+/* The alias's current rate (sum over its endpoints; 0: unlimited). */
+double inf_resource_alias_get_rate(const InfResourceAlias *alias);
+
+/* An endpoint of @alias that may start a call now (free slot under the
+ * endpoint, alias-independent global cap, and rate limiter), least in flight
+ * first; or NULL, with *wait_us > 0 when only rate limiters block (the time
+ * until one may start) and 0 when it must wait for a call to finish. */
+InfClient *inf_resource_alias_pick(InfResourceAlias *alias, gint64 now_us, gint64 *wait_us);
+/* Takes a slot and a rate token of @endpoint. */
+void inf_resource_alias_reserve(InfResourceAlias *alias, InfClient *endpoint, gint64 now_us);
+/* Gives the slot back. */
+void inf_resource_alias_release(InfResourceAlias *alias, InfClient *endpoint);
+
+/* Sends @request (borrowed; kept alive by a reference) to @endpoint, retrying
+ * transient errors up to the endpoint's max_retries with exponential backoff
+ * and jitter. A 429 is not retried here: it reaches @done as
+ * INF_ERROR_RATE_LIMITED after the limiter backed off. The slot stays
+ * reserved until the caller releases it. */
+void inf_resource_manager_send(InfResourceManager *manager, InfClient *endpoint,
+                               InfLlmRequest *request, InfLlmDoneFunc done, gpointer user_data);
+
+/* {"aliases": {name: metrics}} plus totals (caller owns). */
+json_object *inf_resource_manager_metrics_json(InfResourceManager *manager);
+
+G_END_DECLS

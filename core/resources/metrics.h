@@ -1,0 +1,39 @@
+/* Per-alias metrics: requests, successes, errors by kind, rate-limited,
+ * retries, latency percentiles (a log-bucket histogram: memory is constant
+ * however many calls), tokens and cost. */
+#pragma once
+
+#include <inf/inf.h>
+
+G_BEGIN_DECLS
+
+#define INF_METRICS_N_CODES 16
+#define INF_METRICS_N_BUCKETS 1200
+
+typedef struct {
+  char *alias;
+  guint64 requests;     /* attempts sent to a backend */
+  guint64 successes;
+  guint64 failures;     /* calls that failed for good */
+  guint64 errors[INF_METRICS_N_CODES]; /* every error attempt, by InfErrorCode */
+  guint64 rate_limited;
+  guint64 retries;
+  gint64 input_tokens;
+  gint64 output_tokens;
+  double cost;
+  guint64 latency_count;
+  double latency_max_ms;
+  guint32 latency_buckets[INF_METRICS_N_BUCKETS];
+} InfMetrics;
+
+InfMetrics *inf_metrics_new(const char *alias);
+void inf_metrics_free(InfMetrics *metrics);
+void inf_metrics_record_latency(InfMetrics *metrics, double ms);
+/* The @q quantile (0..1) of recorded latencies in ms (about 1% precision). */
+double inf_metrics_latency_quantile(const InfMetrics *metrics, double q);
+/* {"alias": {...}} fields: requests, successes, failures, errors {kind: n},
+ * rate_limited, retries, latency_ms {p50, p95, p99, max}, tokens {input,
+ * output}, cost. */
+json_object *inf_metrics_to_json(const InfMetrics *metrics);
+
+G_END_DECLS

@@ -1,0 +1,136 @@
+#include "resources/rate-limiter.h"
+
+#include <math.h>
+
+struct _InfRateLimiter {
+  InfRateLimiterConfig config;
+  double rate;   /* current rate, 0: unlimited */
+  double tokens; /* request tokens in the bucket */
+  gint64 last_us;
+  gint64 blocked_until_us;
+  /* tokens-per-minute budget: a bucket of tokens_per_minute refilling per µs */
+  double tpm_tokens;
+  gint64 tpm_last_us;
+};
+
+InfRateLimiter *
+inf_rate_limiter_new(const InfRateLimiterConfig *config, gint64 now_us)
+{
+  InfRateLimiter *limiter = g_new0(InfRateLimiter, 1);
+  limiter->config = *config;
+  if (limiter->config.burst < 1)
+    limiter->config.burst = MAX(1.0, config->rate);
+  if (limiter->config.backoff_factor <= 0 || limiter->config.backoff_factor >= 1)
+    limiter->config.backoff_factor = 0.5;
+  if (limiter->config.recovery_factor <= 1)
+    limiter->config.recovery_factor = 1.05;
+  if (limiter->config.floor <= 0)
+    limiter->config.floor = 0.1;
+  if (config->rate > 0 && limiter->config.floor > config->rate)
+    limiter->config.floor = config->rate;
+  limiter->rate = config->rate;
+  /* Start with one token, not a full bucket: the first second then runs at
+   * the configured rate instead of bursting `burst` requests at once. */
+  limiter->tokens = 1;
+  limiter->last_us = now_us;
+  limiter->tpm_tokens = (double)config->tokens_per_minute;
+  limiter->tpm_last_us = now_us;
+  return limiter;
+}
+
+void
+inf_rate_limiter_free(InfRateLimiter *limiter)
+{
+  g_free(limiter);
+}
+
+static void
+refill(InfRateLimiter *limiter, gint64 now_us)
+{
+  if (now_us > limiter->last_us) {
+    if (limiter->rate > 0)
+      limiter->tokens = MIN(limiter->config.burst,
+                            limiter->tokens + (double)(now_us - limiter->last_us) * limiter->rate / 1e6);
+    limiter->last_us = now_us;
+  }
+  if (limiter->config.tokens_per_minute > 0 && now_us > limiter->tpm_last_us) {
+    double per_us = (double)limiter->config.tokens_per_minute / 60e6;
+    limiter->tpm_tokens = MIN((double)limiter->config.tokens_per_minute,
+                              limiter->tpm_tokens + (double)(now_us - limiter->tpm_last_us) * per_us);
+    limiter->tpm_last_us = now_us;
+  }
+}
+
+gint64
+inf_rate_limiter_wait_us(InfRateLimiter *limiter, gint64 now_us)
+{
+  if (now_us < limiter->blocked_until_us)
+    return limiter->blocked_until_us - now_us;
+  refill(limiter, now_us);
+  gint64 wait = 0;
+  if (limiter->rate > 0 && limiter->tokens < 1)
+    wait = (gint64)ceil((1 - limiter->tokens) * 1e6 / limiter->rate);
+  if (limiter->config.tokens_per_minute > 0 && limiter->tpm_tokens <= 0) {
+    double per_us = (double)limiter->config.tokens_per_minute / 60e6;
+    wait = MAX(wait, (gint64)ceil((1 - limiter->tpm_tokens) / per_us));
+  }
+  return wait;
+}
+
+void
+inf_rate_limiter_take(InfRateLimiter *limiter, gint64 now_us)
+{
+  refill(limiter, now_us);
+  if (limiter->rate > 0)
+    limiter->tokens -= 1;
+}
+
+void
+inf_rate_limiter_add_tokens(InfRateLimiter *limiter, gint64 tokens, gint64 now_us)
+{
+  if (limiter->config.tokens_per_minute <= 0 || tokens <= 0)
+    return;
+  refill(limiter, now_us);
+  limiter->tpm_tokens -= (double)tokens;
+}
+
+void
+inf_rate_limiter_backoff(InfRateLimiter *limiter, gint64 retry_after_us, gint64 now_us)
+{
+  refill(limiter, now_us);
+  double rate = limiter->rate;
+  if (retry_after_us > 0) {
+    double hinted = 1e6 / (double)retry_after_us;
+    rate = rate > 0 ? MIN(rate, hinted) : hinted;
+    limiter->blocked_until_us = MAX(limiter->blocked_until_us, now_us + retry_after_us);
+  } else {
+    /* No hint: an unlimited limiter starts from a rate it can recover from. */
+    rate = rate > 0 ? rate * limiter->config.backoff_factor
+                    : MAX(limiter->config.floor, 10.0 * limiter->config.backoff_factor);
+  }
+  limiter->rate = MAX(rate, limiter->config.floor);
+  limiter->tokens = 0;
+}
+
+void
+inf_rate_limiter_recover(InfRateLimiter *limiter)
+{
+  if (limiter->rate <= 0)
+    return;
+  double rate = limiter->rate * limiter->config.recovery_factor;
+  if (limiter->config.rate > 0)
+    rate = MIN(rate, limiter->config.rate);
+  limiter->rate = rate;
+}
+
+double
+inf_rate_limiter_get_rate(const InfRateLimiter *limiter)
+{
+  return limiter->rate;
+}
+
+gboolean
+inf_rate_limiter_is_limited(const InfRateLimiter *limiter)
+{
+  return limiter->rate > 0 || limiter->config.tokens_per_minute > 0;
+}

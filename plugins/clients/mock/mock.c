@@ -1,0 +1,286 @@
+/* The mock LLM client: in process, deterministic, offline.
+ *
+ * Replies are derived from the request (a hash plus the start of the last
+ * message), so runs are reproducible. Every call completes from the main
+ * loop after latency_ms (± jitter_ms) — a zero latency still returns on a
+ * later loop iteration, never inside the call. error_rate and
+ * rate_limit_rate inject transient server errors and 429s; fail_pattern
+ * makes matching prompts fail for good. One GSource and one heap per client
+ * serve every pending call. */
+#include <inf/inf.h>
+
+#include <string.h>
+
+typedef struct {
+  gint64 due_us;
+  guint64 seq;
+  InfLlmCall *call;
+  InfLlmResponse *response;
+  GError *error;
+  gint64 retry_after_ms;
+} Pending;
+
+typedef struct {
+  GSource *source;
+  GArray *heap; /* Pending, min-heap by (due_us, seq) */
+  guint64 seq;
+  GRand *rand;
+  gint64 latency_us;
+  gint64 jitter_us;
+  double error_rate;
+  double rate_limit_rate;
+  gint64 retry_after_ms;
+  char *reply;
+  char *fail_pattern;
+  char *model;
+} Mock;
+
+typedef struct {
+  GSource source;
+  Mock *mock;
+} MockSource;
+
+static inline gboolean
+pending_before(const Pending *a, const Pending *b)
+{
+  return a->due_us < b->due_us || (a->due_us == b->due_us && a->seq < b->seq);
+}
+
+static void
+heap_push(GArray *heap, const Pending *p)
+{
+  g_array_append_val(heap, *p);
+  Pending *e = (Pending *)heap->data;
+  for (guint i = heap->len - 1; i > 0;) {
+    guint parent = (i - 1) / 2;
+    if (!pending_before(&e[i], &e[parent]))
+      break;
+    Pending tmp = e[i];
+    e[i] = e[parent];
+    e[parent] = tmp;
+    i = parent;
+  }
+}
+
+static Pending
+heap_pop(GArray *heap)
+{
+  Pending *e = (Pending *)heap->data;
+  Pending top = e[0];
+  guint n = heap->len - 1;
+  e[0] = e[n];
+  g_array_set_size(heap, n);
+  for (guint i = 0;;) {
+    guint l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && pending_before(&e[l], &e[m]))
+      m = l;
+    if (r < n && pending_before(&e[r], &e[m]))
+      m = r;
+    if (m == i)
+      break;
+    Pending tmp = e[i];
+    e[i] = e[m];
+    e[m] = tmp;
+    i = m;
+  }
+  return top;
+}
+
+static void
+mock_rearm(Mock *mock)
+{
+  g_source_set_ready_time(mock->source,
+                          mock->heap->len ? g_array_index(mock->heap, Pending, 0).due_us : -1);
+}
+
+static gboolean
+mock_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  (void)callback;
+  (void)user_data;
+  Mock *mock = ((MockSource *)source)->mock;
+  gint64 now = g_source_get_time(source);
+  /* Only calls made before this dispatch: completions may start new calls,
+   * which must wait for a later iteration. */
+  guint64 seq_limit = mock->seq;
+  g_source_set_ready_time(source, -1);
+  while (mock->heap->len) {
+    const Pending *top = &g_array_index(mock->heap, Pending, 0);
+    if (top->due_us > now || top->seq >= seq_limit)
+      break;
+    Pending p = heap_pop(mock->heap);
+    if (p.error)
+      inf_llm_call_return_error(p.call, p.error, p.retry_after_ms);
+    else
+      inf_llm_call_return(p.call, p.response);
+  }
+  mock_rearm(mock);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs mock_source_funcs = {
+  .dispatch = mock_source_dispatch,
+};
+
+static guint32
+fnv1a(guint32 hash, const char *text)
+{
+  for (const guchar *p = (const guchar *)text; p && *p; p++)
+    hash = (hash ^ *p) * 16777619u;
+  return hash;
+}
+
+static gint64
+approx_tokens(gsize bytes)
+{
+  return (gint64)MAX((bytes + 3) / 4, 1);
+}
+
+static char *
+make_reply(Mock *mock, const InfLlmRequest *request, guint32 hash, const char *last)
+{
+  if (mock->reply) {
+    /* "{prompt}" stands for the last message. */
+    g_auto(GStrv) parts = g_strsplit(mock->reply, "{prompt}", -1);
+    return g_strjoinv(last, parts);
+  }
+  gsize n = strlen(last);
+  gsize cut = MIN(n, 48);
+  while (cut < n && cut > 0 && (((guchar)last[cut]) & 0xC0) == 0x80)
+    cut--; /* do not split a UTF-8 sequence */
+  char *text = g_strdup_printf("mock-%08x: %.*s", hash, (int)cut, last);
+  if (!inf_llm_request_get_json_mode(request))
+    return text;
+  json_object *obj = json_object_new_object();
+  json_object_object_add(obj, "text", json_object_new_string(text));
+  json_object_object_add(obj, "hash", json_object_new_string_len(text + 5, 8));
+  char *json = g_strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+  json_object_put(obj);
+  g_free(text);
+  return json;
+}
+
+static void
+mock_call(InfClient *self, InfLlmCall *call)
+{
+  Mock *mock = inf_client_get_private(self);
+  const InfLlmRequest *request = inf_llm_call_get_request(call);
+  guint n = inf_llm_request_get_n_messages(request);
+  const char *last = n ? inf_llm_request_get_content(request, n - 1) : "";
+  guint32 hash = fnv1a(2166136261u, inf_llm_request_get_system(request));
+  gsize in_bytes = 0;
+  gboolean matches_fail = FALSE;
+  for (guint i = 0; i < n; i++) {
+    const char *content = inf_llm_request_get_content(request, i);
+    hash = fnv1a(hash, content);
+    in_bytes += strlen(content);
+    if (mock->fail_pattern && strstr(content, mock->fail_pattern))
+      matches_fail = TRUE;
+  }
+  Pending p = { .seq = mock->seq++, .call = call, .retry_after_ms = -1 };
+  gint64 latency = mock->latency_us;
+  if (mock->jitter_us > 0)
+    latency += g_rand_int_range(mock->rand, (gint32)-mock->jitter_us, (gint32)mock->jitter_us + 1);
+  p.due_us = g_get_monotonic_time() + MAX(latency, 0);
+
+  if (matches_fail) {
+    p.error = g_error_new(INF_ERROR, INF_ERROR_HTTP_STATUS,
+                          "mock: the prompt matches fail_pattern '%s'", mock->fail_pattern);
+  } else if (mock->rate_limit_rate > 0 && g_rand_double(mock->rand) < mock->rate_limit_rate) {
+    p.error = g_error_new(INF_ERROR, INF_ERROR_RATE_LIMITED, "mock: 429 rate limited (injected)");
+    p.retry_after_ms = mock->retry_after_ms > 0 ? mock->retry_after_ms : -1;
+  } else if (mock->error_rate > 0 && g_rand_double(mock->rand) < mock->error_rate) {
+    p.error = g_error_new(INF_ERROR, INF_ERROR_SERVER, "mock: 503 server error (injected)");
+  } else {
+    char *text = make_reply(mock, request, hash, last);
+    p.response = inf_llm_response_new();
+    inf_llm_response_set_usage(p.response, approx_tokens(in_bytes), approx_tokens(strlen(text)));
+    inf_llm_response_set_finish_reason(p.response, "stop");
+    inf_llm_response_set_model(p.response, mock->model);
+    inf_llm_response_set_content(p.response, text);
+    g_free(text);
+  }
+  gboolean was_empty = mock->heap->len == 0;
+  heap_push(mock->heap, &p);
+  if (was_empty || g_array_index(mock->heap, Pending, 0).seq == p.seq)
+    mock_rearm(mock);
+}
+
+static gboolean
+mock_init(InfClient *self, const InfOptions *options, gpointer *out_private, GError **error)
+{
+  (void)error;
+  Mock *mock = g_new0(Mock, 1);
+  mock->heap = g_array_sized_new(FALSE, FALSE, sizeof(Pending), 256);
+  mock->rand = g_rand_new_with_seed((guint32)inf_options_get_int(options, "seed"));
+  mock->latency_us = inf_options_get_int(options, "latency_ms") * 1000;
+  mock->jitter_us = MIN(inf_options_get_int(options, "jitter_ms"), G_MAXINT32 / 1000) * 1000;
+  mock->error_rate = inf_options_get_double(options, "error_rate");
+  mock->rate_limit_rate = inf_options_get_double(options, "rate_limit_rate");
+  mock->retry_after_ms = inf_options_get_int(options, "retry_after_ms");
+  mock->reply = g_strdup(inf_options_get_string(options, "reply"));
+  mock->fail_pattern = g_strdup(inf_options_get_string(options, "fail_pattern"));
+  const char *model = inf_client_get_model(self);
+  mock->model = g_strdup(model ? model : "mock");
+  mock->source = g_source_new(&mock_source_funcs, sizeof(MockSource));
+  ((MockSource *)mock->source)->mock = mock;
+  g_source_set_name(mock->source, "inf-mock-client");
+  g_source_attach(mock->source, NULL);
+  *out_private = mock;
+  return TRUE;
+}
+
+static void
+mock_finalize(gpointer data)
+{
+  Mock *mock = data;
+  g_source_destroy(mock->source);
+  g_source_unref(mock->source);
+  for (guint i = 0; i < mock->heap->len; i++) {
+    Pending *p = &g_array_index(mock->heap, Pending, i);
+    inf_llm_response_free(p->response);
+    if (p->error)
+      g_error_free(p->error);
+  }
+  g_array_unref(mock->heap);
+  g_rand_free(mock->rand);
+  g_free(mock->reply);
+  g_free(mock->fail_pattern);
+  g_free(mock->model);
+  g_free(mock);
+}
+
+static const InfOptionSpec mock_options[] = {
+  { "latency_ms", INF_OPTION_INT, "0", FALSE, "Delay before each reply, in ms", NULL, 0, 3600000 },
+  { "jitter_ms", INF_OPTION_INT, "0", FALSE, "Random ± spread added to latency_ms, in ms", NULL, 0, 3600000 },
+  { "error_rate", INF_OPTION_DOUBLE, "0", FALSE,
+    "Fraction of calls failing with a transient server error (retried)", NULL, 0, 1 },
+  { "rate_limit_rate", INF_OPTION_DOUBLE, "0", FALSE,
+    "Fraction of calls answered with a 429 rate limit (requeued)", NULL, 0, 1 },
+  { "retry_after_ms", INF_OPTION_INT, "100", FALSE,
+    "Retry-After hint sent with injected 429s, in ms (0: none)", NULL, 0, 3600000 },
+  { "seed", INF_OPTION_INT, "42", FALSE, "Seed of the random choices (jitter, injection)", NULL, 0, 0 },
+  { "reply", INF_OPTION_STRING, NULL, FALSE,
+    "A fixed reply instead of the derived one; {prompt} stands for the last message", NULL, 0, 0 },
+  { "fail_pattern", INF_OPTION_STRING, NULL, FALSE,
+    "Prompts containing this text fail with a non-retryable error", NULL, 0, 0 },
+  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+};
+
+static const InfClientClass mock_class = {
+  .struct_size = sizeof(InfClientClass),
+  .name = "mock",
+  .description = "In-process deterministic LLM for offline runs, tests and benchmarks",
+  .options = mock_options,
+  .init = mock_init,
+  .finalize = mock_finalize,
+  .call = mock_call,
+};
+
+static gboolean
+mock_register(InfRegistry *registry, GError **error)
+{
+  return inf_registry_add_client_class(registry, &mock_class, error);
+}
+
+INF_PLUGIN_DEFINE("mock", INF_VERSION_STRING, "The built-in mock LLM backend", "MIT", mock_register)

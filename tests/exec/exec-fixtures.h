@@ -1,0 +1,26 @@
+/* Test fixtures for the executor: small module classes and composites,
+ * traced into real graphs. */
+#pragma once
+
+#include <inf/inf.h>
+
+#include "exec/scheduler.h"
+#include "graph/tracer-private.h"
+#include "plugin/loader.h"
+#include "resources/endpoint.h"
+#include "resources/manager.h"
+
+/* Registers test classes: "echo" (sync: "name(arg0,arg1,...)"), "later"
+ * (the same, finished from an idle callback), "boom" (fails), "llm-echo"
+ * (calls the LLM of option alias with its first argument), "diamond"
+ * (composite), "chain" (composite with option n), "wide" (composite with
+ * option n), and "prio" (composite: option priorities list). */
+void exec_fixtures_register(InfRegistry *registry);
+/* Loads the in-tree plugins (INF_PLUGIN_PATH) into @registry. */
+InfPluginLoader *exec_fixtures_load_plugins(InfRegistry *registry);
+/* The order in which "echo"/"later" nodes ran (node ids), appended. */
+GPtrArray *exec_fixtures_get_log(void);
+void exec_fixtures_clear_log(void);
+/* Traces module @type (options @options_json) with inputs @inputs. */
+InfGraph *exec_fixtures_trace(InfRegistry *registry, const char *type, const char *options_json,
+                              const char *const *inputs);

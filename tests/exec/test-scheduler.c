@@ -1,0 +1,357 @@
+/* InfScheduler on the main loop: many inputs, priorities, bounded in-flight
+ * inputs, failure isolation, LLM nodes with per-alias limits and 429
+ * requeues. */
+#include "exec-fixtures.h"
+
+#include <string.h>
+
+typedef struct {
+  InfGraph *graph;
+  guint n_inputs;
+  guint fed;
+  guint done;
+  guint failed;
+  guint max_in_flight_seen;
+  GPtrArray *outputs; /* char * JSON per input index */
+  GMainLoop *loop;
+} Run;
+
+static gboolean
+feed(InfScheduler *s, gpointer data)
+{
+  Run *run = data;
+  if (run->fed == run->n_inputs)
+    return FALSE;
+  g_autofree char *text = g_strdup_printf("in%u", run->fed);
+  g_autoptr(InfValue) x = inf_value_new_text(text);
+  InfExecState *state = inf_exec_state_new(run->graph, run->fed++, (InfValue *[]){ x });
+  inf_scheduler_add_input(s, state);
+  inf_exec_state_unref(state);
+  run->max_in_flight_seen = MAX(run->max_in_flight_seen, inf_scheduler_get_inputs_in_flight(s));
+  return TRUE;
+}
+
+static void
+done(InfScheduler *s, InfExecState *state, gpointer data)
+{
+  (void)s;
+  Run *run = data;
+  g_autoptr(InfValue) outputs = inf_exec_state_get_outputs(state);
+  json_object *json = inf_value_to_json(outputs);
+  g_ptr_array_index(run->outputs, state->index) =
+    g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN));
+  json_object_put(json);
+  json_object *errors = inf_exec_state_errors_json(state);
+  if (errors) {
+    run->failed++;
+    json_object_put(errors);
+  }
+  if (++run->done == run->n_inputs)
+    g_main_loop_quit(run->loop);
+}
+
+static void
+run_scheduler(Run *run, InfGraph *graph, InfResourceManager *rm, gint max_concurrent,
+              gint max_inflight, guint n_inputs)
+{
+  memset(run, 0, sizeof *run);
+  run->graph = graph;
+  run->n_inputs = n_inputs;
+  run->outputs = g_ptr_array_new_full(n_inputs, g_free);
+  g_ptr_array_set_size(run->outputs, n_inputs);
+  run->loop = g_main_loop_new(NULL, FALSE);
+  InfSchedulerConfig config = { .max_concurrent = max_concurrent, .max_inflight = max_inflight };
+  g_autoptr(GError) error = NULL;
+  InfScheduler *s = inf_scheduler_new(graph, rm, &config, &error);
+  g_assert_no_error(error);
+  inf_scheduler_set_feed(s, feed, run);
+  inf_scheduler_set_done(s, done, run);
+  inf_scheduler_pump(s);
+  if (run->done < n_inputs)
+    g_main_loop_run(run->loop);
+  g_assert_cmpuint(run->done, ==, n_inputs);
+  g_assert_cmpint(inf_scheduler_get_running(s), ==, 0);
+  g_assert_cmpuint(inf_scheduler_get_inputs_in_flight(s), ==, 0);
+  inf_scheduler_free(s);
+  g_main_loop_unref(run->loop);
+}
+
+static void
+test_many_inputs_bounded(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  InfGraph *graph = exec_fixtures_trace(registry, "diamond", NULL, (const char *const[]){ "x", NULL });
+  Run run;
+  run_scheduler(&run, graph, NULL, 0, 8, 500);
+  g_assert_cmpuint(run.failed, ==, 0);
+  g_assert_cmpuint(run.max_in_flight_seen, <=, 8);
+  g_assert_cmpuint(run.max_in_flight_seen, >=, 2); /* "later" nodes overlap inputs */
+  for (guint i = 0; i < 500; i++) {
+    g_autofree char *expected = g_strdup_printf(
+      "{\"b\":\"b(a(in%u))\",\"d\":\"d(b(a(in%u)),c(in%u))\"}", i, i, i);
+    g_assert_cmpstr(g_ptr_array_index(run.outputs, i), ==, expected);
+  }
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_registry_free(registry);
+}
+
+static void
+test_priority_order(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  InfGraph *graph = exec_fixtures_trace(registry, "prio", NULL, (const char *const[]){ "x", NULL });
+  exec_fixtures_clear_log();
+  Run run;
+  run_scheduler(&run, graph, NULL, 1, 1, 1);
+  GPtrArray *log = exec_fixtures_get_log();
+  g_assert_cmpuint(log->len, ==, 3);
+  g_assert_cmpstr(g_ptr_array_index(log, 0), ==, "p1"); /* priority 1 */
+  g_assert_cmpstr(g_ptr_array_index(log, 1), ==, "p2"); /* priority 2 */
+  g_assert_cmpstr(g_ptr_array_index(log, 2), ==, "p0"); /* priority 3 */
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_registry_free(registry);
+}
+
+static void
+test_fifo_across_inputs(void)
+{
+  /* Equal priorities: older inputs' nodes run first. */
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  InfGraph *graph = exec_fixtures_trace(registry, "chain", "{\"n\": 2, \"type\": \"later\"}",
+                                        (const char *const[]){ "x", NULL });
+  exec_fixtures_clear_log();
+  Run run;
+  run_scheduler(&run, graph, NULL, 1, 4, 4);
+  g_assert_cmpuint(run.failed, ==, 0);
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_registry_free(registry);
+}
+
+static void
+test_failure_isolated(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  InfGraph *graph = exec_fixtures_trace(registry, "failing", NULL, (const char *const[]){ "x", NULL });
+  Run run;
+  run_scheduler(&run, graph, NULL, 0, 4, 20);
+  g_assert_cmpuint(run.failed, ==, 20);
+  for (guint i = 0; i < 20; i++) {
+    g_autofree char *expected = g_strdup_printf("{\"g\":null,\"s\":\"s(in%u)\"}", i);
+    g_assert_cmpstr(g_ptr_array_index(run.outputs, i), ==, expected);
+  }
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_registry_free(registry);
+}
+
+static void
+test_long_chain(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  InfGraph *graph = exec_fixtures_trace(registry, "chain", "{\"n\": 300}", (const char *const[]){ "x", NULL });
+  g_assert_cmpuint(graph->n_nodes, ==, 301);
+  Run run;
+  run_scheduler(&run, graph, NULL, 0, 1, 1);
+  const char *out = g_ptr_array_index(run.outputs, 0);
+  /* 300 nested calls of the same child: "step(step(...(in0)...))" */
+  guint depth = 0;
+  for (const char *p = out; (p = strstr(p, "step(")); p += 5)
+    depth++;
+  g_assert_cmpuint(depth, ==, 300);
+  g_assert_true(g_str_has_prefix(out, "\"step(step("));
+  g_assert_nonnull(strstr(out, "step(in0))))"));
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_registry_free(registry);
+}
+
+/* --- LLM nodes --- */
+
+typedef struct {
+  gint in_flight;
+  gint max_in_flight;
+  guint calls;
+} Probe;
+
+static Probe probe;
+
+static gboolean
+probe_finish(gpointer data)
+{
+  InfLlmCall *call = data;
+  probe.in_flight--;
+  InfLlmResponse *response = inf_llm_response_new();
+  inf_llm_response_set_content(response, "ok");
+  inf_llm_response_set_usage(response, 3, 1);
+  inf_llm_call_return(call, response);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+probe_call(InfClient *self, InfLlmCall *call)
+{
+  (void)self;
+  probe.calls++;
+  probe.in_flight++;
+  probe.max_in_flight = MAX(probe.max_in_flight, probe.in_flight);
+  g_timeout_add(1, probe_finish, call);
+}
+
+static const InfClientClass probe_class = {
+  .struct_size = sizeof(InfClientClass), .name = "probe", .description = "counts calls",
+  .call = probe_call,
+};
+
+static InfResourceManager *
+make_resources(InfRegistry *registry, const char *json_text, InfResourcesConfig **config_out)
+{
+  g_autoptr(GError) error = NULL;
+  json_object *json = json_tokener_parse(json_text);
+  g_assert_nonnull(json);
+  InfResourcesConfig *config = inf_resources_config_parse(json, "test.json", "resources", registry, &error);
+  json_object_put(json);
+  g_assert_no_error(error);
+  InfResourceManager *rm = inf_resource_manager_new(config, registry, &error);
+  g_assert_no_error(error);
+  *config_out = config;
+  return rm;
+}
+
+static void
+test_llm_alias_concurrency(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  g_assert_true(inf_registry_add_client_class(registry, &probe_class, NULL));
+  InfResourcesConfig *config;
+  InfResourceManager *rm = make_resources(registry,
+    "{\"endpoints\": {\"fast\": {\"provider\": \"probe\", \"max_concurrent\": 4}}}", &config);
+  InfGraph *graph = exec_fixtures_trace(registry, "wide",
+    "{\"n\": 40, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
+    (const char *const[]){ "x", NULL });
+  memset(&probe, 0, sizeof probe);
+  Run run;
+  run_scheduler(&run, graph, rm, 0, 4, 5);
+  g_assert_cmpuint(run.failed, ==, 0);
+  g_assert_cmpuint(probe.calls, ==, 200);
+  g_assert_cmpint(probe.max_in_flight, ==, 4);
+  InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "fast"));
+  g_assert_cmpuint(m->requests, ==, 200);
+  g_assert_cmpuint(m->successes, ==, 200);
+  g_assert_cmpint(m->input_tokens, ==, 600);
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_resource_manager_free(rm);
+  inf_resources_config_free(config);
+  inf_registry_free(registry);
+}
+
+static void
+test_mock_429_requeue(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
+  InfResourcesConfig *config;
+  InfResourceManager *rm = make_resources(registry,
+    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"rate_limit_rate\": 0.3, "
+    "\"retry_after_ms\": 1, \"max_concurrent\": 8}}}", &config);
+  InfGraph *graph = exec_fixtures_trace(registry, "wide",
+    "{\"n\": 10, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
+    (const char *const[]){ "x", NULL });
+  Run run;
+  run_scheduler(&run, graph, rm, 0, 16, 30);
+  g_assert_cmpuint(run.failed, ==, 0);
+  InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "fast"));
+  g_assert_cmpuint(m->successes, ==, 300);
+  g_assert_cmpuint(m->rate_limited, >, 0);
+  g_assert_cmpuint(m->requests, ==, m->successes + m->rate_limited);
+  g_assert_cmpuint(m->failures, ==, 0);
+  for (guint i = 0; i < 30; i++)
+    g_assert_true(g_str_has_prefix(g_ptr_array_index(run.outputs, i), "[\"mock-"));
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_resource_manager_free(rm);
+  inf_resources_config_free(config);
+  inf_plugin_loader_free(loader);
+  inf_registry_free(registry);
+}
+
+static void
+test_mock_transient_errors_retried(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
+  InfResourcesConfig *config;
+  InfResourceManager *rm = make_resources(registry,
+    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"error_rate\": 0.2, "
+    "\"max_retries\": 20, \"retry_delay\": 0.001}}}", &config);
+  InfGraph *graph = exec_fixtures_trace(registry, "wide",
+    "{\"n\": 10, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
+    (const char *const[]){ "x", NULL });
+  Run run;
+  run_scheduler(&run, graph, rm, 0, 16, 10);
+  g_assert_cmpuint(run.failed, ==, 0);
+  InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "fast"));
+  g_assert_cmpuint(m->successes, ==, 100);
+  g_assert_cmpuint(m->retries, >, 0);
+  g_assert_cmpuint(m->errors[INF_ERROR_SERVER], ==, m->retries);
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_resource_manager_free(rm);
+  inf_resources_config_free(config);
+  inf_plugin_loader_free(loader);
+  inf_registry_free(registry);
+}
+
+static void
+test_mock_retries_exhausted(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
+  InfResourcesConfig *config;
+  InfResourceManager *rm = make_resources(registry,
+    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"error_rate\": 1, "
+    "\"max_retries\": 2, \"retry_delay\": 0.001}}}", &config);
+  InfGraph *graph = exec_fixtures_trace(registry, "chain",
+    "{\"n\": 2, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
+    (const char *const[]){ "x", NULL });
+  Run run;
+  run_scheduler(&run, graph, rm, 0, 4, 3);
+  g_assert_cmpuint(run.failed, ==, 3);
+  InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "fast"));
+  g_assert_cmpuint(m->requests, ==, 9); /* 3 inputs x (1 + 2 retries); step_1 cancelled */
+  g_assert_cmpuint(m->failures, ==, 3);
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_resource_manager_free(rm);
+  inf_resources_config_free(config);
+  inf_plugin_loader_free(loader);
+  inf_registry_free(registry);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/exec/scheduler/many-inputs-bounded", test_many_inputs_bounded);
+  g_test_add_func("/exec/scheduler/priority-order", test_priority_order);
+  g_test_add_func("/exec/scheduler/fifo-across-inputs", test_fifo_across_inputs);
+  g_test_add_func("/exec/scheduler/failure-isolated", test_failure_isolated);
+  g_test_add_func("/exec/scheduler/long-chain", test_long_chain);
+  g_test_add_func("/exec/scheduler/llm-alias-concurrency", test_llm_alias_concurrency);
+  g_test_add_func("/exec/scheduler/mock-429-requeue", test_mock_429_requeue);
+  g_test_add_func("/exec/scheduler/mock-transient-retried", test_mock_transient_errors_retried);
+  g_test_add_func("/exec/scheduler/mock-retries-exhausted", test_mock_retries_exhausted);
+  return g_test_run();
+}
