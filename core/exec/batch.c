@@ -157,7 +157,8 @@ on_input_done(InfScheduler *scheduler, InfExecState *state, gpointer user_data)
     batch->failed++;
   double ms = (double)(g_get_monotonic_time() - state->start_us) / 1000.0;
   emit(batch, state->index, result_line(state->index, inf_value_to_json(outputs), errors, ms));
-  if (batch->eof && inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0 && batch->loop)
+  if ((batch->eof || batch->signals > 0) &&
+      inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0 && batch->loop)
     g_main_loop_quit(batch->loop);
 }
 

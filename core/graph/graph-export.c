@@ -57,17 +57,17 @@ edge_label(const InfGraphNode *node, guint source)
       const InfGraphArg *arg = &node->args[a];
       if (arg->source != (gint)source)
         continue;
+      if (arg->name == NULL && arg->path == NULL)
+        continue; /* an unnamed positional argument: the edge says it all */
       if (s->len)
         g_string_append(s, ", ");
-      if (arg->name)
+      g_autofree char *suffix = path_suffix(arg->path);
+      if (arg->name && arg->path)
+        g_string_append_printf(s, "%s (%s)", arg->name, suffix + 1);
+      else if (arg->name)
         g_string_append(s, arg->name);
       else
-        g_string_append_printf(s, "#%u", a);
-      if (arg->path)
-        {
-          g_autofree char *suffix = path_suffix(arg->path);
-          g_string_append_printf(s, " (%s)", suffix + 1);
-        }
+        g_string_append(s, suffix + 1);
     }
   return g_string_free(s, FALSE);
 }

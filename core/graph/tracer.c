@@ -24,6 +24,7 @@ struct _InfTracer {
   guint n_inputs;
   GHashTable *index_by_id;   /* node id (borrowed from the node) → index + 1 */
   GHashTable *composite_ids; /* ids used by composite calls (owned) */
+  GHashTable *next_suffix;   /* base id (owned) → the next "_k" to try */
   GPtrArray *frames;         /* Frame *, innermost last */
   const char *const *input_names;
   GError *error; /* the first error recorded */
@@ -64,6 +65,7 @@ tracer_new(void)
   tracer->nodes = g_array_new(FALSE, TRUE, sizeof(InfGraphNode));
   tracer->index_by_id = g_hash_table_new(g_str_hash, g_str_equal);
   tracer->composite_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  tracer->next_suffix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   tracer->frames = g_ptr_array_new_with_free_func(frame_free);
   return tracer;
 }
@@ -80,6 +82,7 @@ tracer_free(InfTracer *tracer)
   if (tracer->index_by_id)
     g_hash_table_unref(tracer->index_by_id);
   g_hash_table_unref(tracer->composite_ids);
+  g_hash_table_unref(tracer->next_suffix);
   g_ptr_array_unref(tracer->frames);
   g_clear_error(&tracer->error);
   g_free(tracer);
@@ -137,11 +140,21 @@ static char *
 unique_id(InfTracer *tracer, const char *prefix, const char *name)
 {
   char *id = g_strconcat(prefix, name, NULL);
-  for (guint k = 1; id_taken(tracer, id); k++)
+  if (!id_taken(tracer, id))
+    return id;
+  /* Remember where the suffixes of this base stopped: calling one child n
+   * times stays linear. */
+  gpointer stored = NULL;
+  guint k = 1;
+  char *base = id;
+  if (g_hash_table_lookup_extended(tracer->next_suffix, base, NULL, &stored))
+    k = GPOINTER_TO_UINT(stored);
+  for (id = g_strdup_printf("%s_%u", base, k); id_taken(tracer, id); k++)
     {
       g_free(id);
-      id = g_strdup_printf("%s%s_%u", prefix, name, k);
+      id = g_strdup_printf("%s_%u", base, k + 1);
     }
+  g_hash_table_replace(tracer->next_suffix, base, GUINT_TO_POINTER(k + 1));
   return id;
 }
 
@@ -172,7 +185,10 @@ inf_tracer_check_inputs(const InfModuleClass *klass, guint n_args, const char *c
   if (!CLASS_INPUTS(klass))
     return TRUE;
   guint n_declared = count_inputs(klass);
-  g_autofree gboolean *given = g_new0(gboolean, n_declared + 1);
+  gboolean given_local[16] = { 0 };
+  g_autofree gboolean *given_heap =
+    n_declared > G_N_ELEMENTS(given_local) ? g_new0(gboolean, n_declared) : NULL;
+  gboolean *given = given_heap ? given_heap : given_local;
   for (guint i = 0; i < n_args; i++)
     {
       const char *name = names ? names[i] : NULL;
@@ -478,16 +494,20 @@ inf_call(InfTracer *tracer, InfModule *child, ...)
 {
   g_return_val_if_fail(tracer != NULL, NULL);
   va_list ap;
+  guint n = 0;
   va_start(ap, child);
-  GPtrArray *args = g_ptr_array_new();
-  InfValue *v;
-  while ((v = va_arg(ap, InfValue *)) != NULL)
-    g_ptr_array_add(args, v);
+  while (va_arg(ap, InfValue *) != NULL)
+    n++;
   va_end(ap);
-  InfValue *result =
-    inf_callv(tracer, child, args->len, (InfValue *const *)args->pdata, NULL);
-  g_ptr_array_unref(args);
-  return result;
+
+  InfValue *local[16];
+  g_autofree InfValue **heap = n > G_N_ELEMENTS(local) ? g_new(InfValue *, n) : NULL;
+  InfValue **args = heap ? heap : local;
+  va_start(ap, child);
+  for (guint i = 0; i < n; i++)
+    args[i] = va_arg(ap, InfValue *);
+  va_end(ap);
+  return inf_callv(tracer, child, n, args, NULL);
 }
 
 void

@@ -258,5 +258,12 @@ inf_engine_main(int argc, char **argv)
     g_printerr("Commands: %s\nRun 'inf-engine --help' for usage.\n", names);
     return INF_EXIT_USAGE;
   }
-  return command->run((int)g_strv_length(args) - 1, args + 1);
+  {
+    /* Commands may reorder or drop entries of their argv (GOption does):
+     * hand them a shallow copy and free the strings from @args. */
+    int n = (int)g_strv_length(args) - 1;
+    g_autofree char **command_argv = g_memdup2(args + 1, sizeof(char *) * (n + 1));
+
+    return command->run(n, command_argv);
+  }
 }

@@ -20,6 +20,33 @@ find_record(InfPluginLoader *loader, const char *file)
   return NULL;
 }
 
+/* Prints @text indented by @indent, wrapped at word boundaries to fit in
+ * @width columns. */
+static void
+print_wrapped(const char *text, int indent, int width)
+{
+  g_auto(GStrv) words = g_strsplit(text, " ", -1);
+  int column = 0;
+
+  for (char **word = words; *word != NULL; word++) {
+    int len = (int)g_utf8_strlen(*word, -1);
+
+    if (**word == '\0')
+      continue;
+    if (column > 0 && column + 1 + len > width - indent) {
+      g_print("\n");
+      column = 0;
+    }
+    if (column == 0)
+      g_print("%*s%s", indent, "", *word);
+    else
+      g_print(" %s", *word);
+    column += (column == 0 ? 0 : 1) + len;
+  }
+  if (column > 0)
+    g_print("\n");
+}
+
 /* "required", "default: 0.7", "optional", plus choices and range. */
 static char *
 option_summary(const InfOptionSpec *spec)
@@ -73,7 +100,7 @@ print_options(const InfOptionSpec *options)
     g_print("  %-*s  %-*s  %s\n", (int)name_width, spec->name, (int)type_width,
             inf_option_type_name(spec->type), summary);
     if (spec->description != NULL && *spec->description != '\0')
-      g_print("      %s\n", spec->description);
+      print_wrapped(spec->description, 6, 80);
   }
 }
 
@@ -96,7 +123,7 @@ print_inputs(const InfInputSpec *inputs)
   for (const InfInputSpec *spec = inputs; spec->name != NULL; spec++) {
     g_print("  %-*s  %s\n", (int)width, spec->name, spec->required ? "required" : "optional");
     if (spec->description != NULL && *spec->description != '\0')
-      g_print("      %s\n", spec->description);
+      print_wrapped(spec->description, 6, 80);
   }
 }
 
@@ -107,7 +134,7 @@ print_class(InfHostContext *context, const InfClassInfo *info)
 
   g_print("%s (%s class)\n", info->name, inf_class_kind_name(info->kind));
   if (info->description != NULL && *info->description != '\0')
-    g_print("  %s\n", info->description);
+    print_wrapped(info->description, 2, 80);
   g_print("\n");
   g_print("%-13s%s", "Kind:", inf_class_kind_name(info->kind));
   if (info->kind == INF_CLASS_MODULE) {

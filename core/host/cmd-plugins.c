@@ -32,7 +32,7 @@ print_classes(const char *indent, char *const *classes, guint n_classes)
     }
   }
   if (!any)
-    g_print("%s%-13s%s\n", indent, "classes:", "(none)");
+    g_print("%s(none)\n", indent);
 }
 
 int

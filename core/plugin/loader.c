@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "plugin/registry-private.h"
 
@@ -216,6 +217,7 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
   const char *owner_dir;
   InfPluginRecord *record;
   SeenFile *seen;
+  struct stat st;
   char **classes;
   void *handle;
   int errnum;
@@ -224,7 +226,14 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
   if (real == NULL) {
     int saved = errno;
 
-    return refuse(loader, file, NULL, error, "cannot be read: %s", g_strerror(saved));
+    seen = g_hash_table_lookup(loader->seen, file);
+    if (seen != NULL) {
+      if (from_dir)
+        return TRUE;
+      g_set_error_literal(error, INF_ERROR, INF_ERROR_PLUGIN, seen->reason);
+      return FALSE;
+    }
+    return refuse(loader, file, file, error, "cannot be read: %s", g_strerror(saved));
   }
 
   seen = g_hash_table_lookup(loader->seen, real);
@@ -236,6 +245,9 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
     return TRUE;
   }
 
+  if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+    return refuse(loader, file, real, error,
+                  "not a regular file; remove it from the plugin directory");
   if (!has_elf_magic(file, &errnum)) {
     if (errnum != 0)
       return refuse(loader, file, real, error, "cannot be read: %s", g_strerror(errnum));

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "model/module-private.h"
+
 typedef struct {
   InfClassKind kind;
   gconstpointer klass;
@@ -29,6 +31,23 @@ static const gsize base_size[INF_CLASS_KIND_COUNT] = {
   [INF_CLASS_LOSS] = INF_FIELD_END(InfLossClass, finalize),
   [INF_CLASS_OPTIMIZER] = INF_FIELD_END(InfOptimizerClass, finalize),
 };
+
+/* Whether @klass has every field of ABI 1.0 (see base_size). */
+static gboolean
+has_base_fields(InfClassKind kind, gconstpointer klass)
+{
+  switch (kind) {
+  case INF_CLASS_MODULE:
+    return INF_CLASS_HAS((const InfModuleClass *)klass, InfModuleClass, resource_alias);
+  case INF_CLASS_CLIENT:
+    return INF_CLASS_HAS((const InfClientClass *)klass, InfClientClass, requires_api_key);
+  case INF_CLASS_LOSS:
+    return INF_CLASS_HAS((const InfLossClass *)klass, InfLossClass, finalize);
+  case INF_CLASS_OPTIMIZER:
+    return INF_CLASS_HAS((const InfOptimizerClass *)klass, InfOptimizerClass, finalize);
+  }
+  return FALSE;
+}
 
 static const char *const struct_names[INF_CLASS_KIND_COUNT] = {
   [INF_CLASS_MODULE] = "InfModuleClass",
@@ -264,20 +283,20 @@ registry_add(InfRegistry *registry, InfClassKind kind, gconstpointer klass, GErr
   InfRegistryEntry *entry;
 
   if (klass == NULL) {
-    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: a NULL %s class was registered", file,
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: NULL %s class registered", file,
                 kind_name);
     return FALSE;
   }
-  if (head->struct_size < base_size[kind]) {
+  if (!has_base_fields(kind, klass)) {
     g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                "%s: a %s class has struct_size %" G_GSIZE_FORMAT ", smaller than the %" G_GSIZE_FORMAT
+                "%s: %s class has struct_size %" G_GSIZE_FORMAT ", smaller than the %" G_GSIZE_FORMAT
                 " bytes every %s has; set .struct_size = sizeof(%s)",
                 file, kind_name, head->struct_size, base_size[kind], struct_names[kind],
                 struct_names[kind]);
     return FALSE;
   }
   if (head->name == NULL) {
-    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: a %s class has no name; set .name", file,
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: %s class has no name; set .name", file,
                 kind_name);
     return FALSE;
   }
@@ -325,7 +344,8 @@ registry_add(InfRegistry *registry, InfClassKind kind, gconstpointer klass, GErr
 
   entry = g_hash_table_lookup(registry->classes[kind], head->name);
   if (entry != NULL) {
-    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s is already registered by %s", what,
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
+                "class %s '%s' from %s is already registered by %s", kind_name, head->name, file,
                 entry->file);
     return FALSE;
   }

@@ -1,9 +1,14 @@
 /* InfHttpSession: one libcurl multi handle driven by a GLib main context.
  *
  * libcurl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when
- * to wake it up (CURLMOPT_TIMERFUNCTION); we watch with one GSource per
- * socket and one timer GSource, and call curl_multi_socket_action() when they
- * fire. Finished transfers are collected with curl_multi_info_read() after
+ * to wake it up (CURLMOPT_TIMERFUNCTION); we watch the sockets and keep one
+ * timer GSource, and call curl_multi_socket_action() when they fire.
+ *
+ * Sockets are watched, on Linux, through one epoll set that a single GSource
+ * polls: the main loop polls one descriptor however many connections are
+ * open, and a socket changing direction costs an epoll_ctl() instead of a
+ * GSource (re)creation and a wakeup of the context. Elsewhere (or with
+ * INF_HTTP_WATCHER=gsource) each socket has its own GSource. Finished transfers are collected with curl_multi_info_read() after
  * every curl_multi_socket_action() and completed right there, on the main
  * loop, outside any curl callback (so @done may send again).
  *
@@ -15,12 +20,23 @@
  *  - easy handles are added and removed only outside curl callbacks;
  *  - curl_multi_cleanup() runs before the socket table is freed.
  *
+ * Connections are kept alive and reused; when a reused connection turns out
+ * to be closed before any byte of the reply arrived, libcurl itself resends
+ * the request once on a fresh connection (a stale keep-alive connection is
+ * not an error).
+ *
  * Easy handles and response buffers are pooled, so a steady stream of
  * requests allocates little besides what the caller builds.
  */
 #include "resources/http-private.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/epoll.h>
+#define HAVE_EPOLL 1
+#endif
 
 /* Connections kept alive in the multi handle's cache (per session). Not a
  * cap on connections in flight: the resource manager limits concurrency. */
@@ -42,7 +58,10 @@ struct _InfHttpSession {
   CURLM *multi;
   GSource *timer; /* curl's pending timer, or NULL */
   gboolean timer_is_zero;
-  GHashTable *sockets; /* fd -> SocketSource * (owned) */
+  GHashTable *sockets; /* portable watcher: fd -> SocketSource * (owned) */
+  int epoll_fd;        /* Linux watcher: an epoll set of curl's sockets, or -1 */
+  GSource *epoll_source;
+  GByteArray *registered; /* epoll: 1 at [fd] when fd is in the set */
   GQueue in_flight;    /* requests whose easy handle is in the multi handle */
   GQueue pending;      /* requests that failed before reaching curl */
   GSource *pending_source;
@@ -252,12 +271,96 @@ poll_condition(int what)
   return condition;
 }
 
+#ifdef HAVE_EPOLL
+static gboolean
+epoll_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  (void)callback;
+  (void)user_data;
+  InfHttpSession *session = ((SocketSource *)source)->session;
+  struct epoll_event events[64];
+  int n = epoll_wait(session->epoll_fd, events, G_N_ELEMENTS(events), 0);
+  if (n <= 0)
+    return G_SOURCE_CONTINUE;
+  session_enter(session);
+  for (int i = 0; i < n && !session->closing; i++) {
+    int mask = 0;
+    if (events[i].events & EPOLLIN)
+      mask |= CURL_CSELECT_IN;
+    if (events[i].events & EPOLLOUT)
+      mask |= CURL_CSELECT_OUT;
+    if (events[i].events & (EPOLLERR | EPOLLHUP))
+      mask |= CURL_CSELECT_ERR;
+    /* A socket closed by an earlier action of this batch is unknown to curl
+     * by now: the action then only runs due timers. */
+    socket_action(session, events[i].data.fd, mask);
+  }
+  session_leave(session);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs epoll_source_funcs = {
+  .dispatch = epoll_source_dispatch,
+};
+
+static gboolean
+epoll_is_registered(InfHttpSession *session, curl_socket_t fd)
+{
+  return (guint)fd < session->registered->len && session->registered->data[fd] != 0;
+}
+
+static void
+epoll_set_registered(InfHttpSession *session, curl_socket_t fd, gboolean registered)
+{
+  if ((guint)fd >= session->registered->len) {
+    if (!registered)
+      return;
+    guint old = session->registered->len;
+    g_byte_array_set_size(session->registered, MAX((guint)fd + 1, old * 2));
+    memset(session->registered->data + old, 0, session->registered->len - old);
+  }
+  session->registered->data[fd] = registered ? 1 : 0;
+}
+
+static void
+epoll_watch(InfHttpSession *session, curl_socket_t fd, int what)
+{
+  if (what == CURL_POLL_REMOVE) {
+    /* Unknown sockets too (curl's internal handles): ENOENT is fine. */
+    epoll_ctl(session->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+    epoll_set_registered(session, fd, FALSE);
+    return;
+  }
+  struct epoll_event event = { .events = 0, .data.fd = fd };
+  if (what & CURL_POLL_IN)
+    event.events |= EPOLLIN;
+  if (what & CURL_POLL_OUT)
+    event.events |= EPOLLOUT;
+  int op = epoll_is_registered(session, fd) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(session->epoll_fd, op, fd, &event) != 0) {
+    /* Our flag was stale (a number reused after curl closed a socket). */
+    op = errno == ENOENT ? EPOLL_CTL_ADD : errno == EEXIST ? EPOLL_CTL_MOD : -1;
+    if (op < 0 || epoll_ctl(session->epoll_fd, op, fd, &event) != 0) {
+      g_warning("epoll_ctl on a curl socket: %s", g_strerror(errno));
+      return;
+    }
+  }
+  epoll_set_registered(session, fd, TRUE);
+}
+#endif
+
 static int
 socket_callback(CURL *easy, curl_socket_t fd, int what, void *user_data, void *socket_data)
 {
   (void)easy;
-  (void)socket_data; /* may be NULL even for sockets we watch; the table is the truth */
+  (void)socket_data; /* may be NULL even for sockets we watch; our table is the truth */
   InfHttpSession *session = user_data;
+#ifdef HAVE_EPOLL
+  if (session->epoll_fd >= 0) {
+    epoll_watch(session, fd, what);
+    return 0;
+  }
+#endif
   gpointer key = GINT_TO_POINTER(fd);
 
   if (what == CURL_POLL_REMOVE) {
@@ -340,6 +443,23 @@ inf_http_session_new(GMainContext *context)
   InfHttpSession *session = g_new0(InfHttpSession, 1);
   session->context = g_main_context_ref(context != NULL ? context : g_main_context_default());
   session->sockets = g_hash_table_new_full(NULL, NULL, NULL, socket_source_drop);
+  session->epoll_fd = -1;
+#ifdef HAVE_EPOLL
+  if (g_strcmp0(g_getenv("INF_HTTP_WATCHER"), "gsource") != 0)
+    session->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (session->epoll_fd >= 0) {
+    session->registered = g_byte_array_sized_new(1024);
+    g_byte_array_set_size(session->registered, 1024);
+    memset(session->registered->data, 0, 1024);
+    session->epoll_source = g_source_new(&epoll_source_funcs, sizeof(SocketSource));
+    ((SocketSource *)session->epoll_source)->session = session;
+    ((SocketSource *)session->epoll_source)->fd = session->epoll_fd;
+    ((SocketSource *)session->epoll_source)->tag =
+      g_source_add_unix_fd(session->epoll_source, session->epoll_fd, G_IO_IN);
+    g_source_set_static_name(session->epoll_source, "inf-http-epoll");
+    g_source_attach(session->epoll_source, session->context);
+  }
+#endif
   session->easy_pool = g_ptr_array_new();
   session->response_pool = g_ptr_array_new();
   g_queue_init(&session->in_flight);
@@ -475,7 +595,12 @@ configure(InfHttpRequest *request)
   }
   if (request->timeout_ms > 0)
     SETOPT(CURLOPT_TIMEOUT_MS, (long)MIN(request->timeout_ms, (gint64)G_MAXLONG));
-  SETOPT(CURLOPT_PIPEWAIT, 1L);
+  /* Over TLS, ALPN says after the handshake whether the server multiplexes
+   * (HTTP/2): wait for that rather than open a connection per request. Plain
+   * http:// is HTTP/1.1, where waiting would hold every new request until the
+   * first reply arrived. */
+  if (g_ascii_strncasecmp(request->url, "https:", 6) == 0)
+    SETOPT(CURLOPT_PIPEWAIT, 1L);
   SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
   SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
@@ -576,6 +701,14 @@ session_free_now(InfHttpSession *session)
   curl_multi_cleanup(session->multi);
   session->multi = NULL;
   g_hash_table_destroy(session->sockets);
+  if (session->epoll_source != NULL) {
+    g_source_destroy(session->epoll_source);
+    g_clear_pointer(&session->epoll_source, g_source_unref);
+  }
+  if (session->epoll_fd >= 0)
+    close(session->epoll_fd);
+  if (session->registered != NULL)
+    g_byte_array_unref(session->registered);
   if (session->timer != NULL) {
     g_source_destroy(session->timer);
     g_clear_pointer(&session->timer, g_source_unref);

@@ -50,6 +50,17 @@ plugin_test_copy(const char *src, const char *dir, const char *name)
 }
 
 char *
+plugin_test_write_text(const char *dir, const char *name, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  char *dest = g_build_filename(dir, name, NULL);
+
+  g_file_set_contents(dest, text, -1, &error);
+  g_assert_no_error(error);
+  return dest;
+}
+
+char *
 plugin_test_write_garbage(const char *dir, const char *name, gsize len)
 {
   g_autoptr(GError) error = NULL;

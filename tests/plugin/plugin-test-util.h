@@ -12,6 +12,8 @@ char *plugin_test_mkdtemp(void);
 void plugin_test_rmdir(const char *dir);
 /* Copies @src to @dir/@name; returns the new path. */
 char *plugin_test_copy(const char *src, const char *dir, const char *name);
+/* Writes @text to @dir/@name; returns the new path. */
+char *plugin_test_write_text(const char *dir, const char *name, const char *text);
 /* Writes @len pseudo-random bytes (fixed seed) to @dir/@name. */
 char *plugin_test_write_garbage(const char *dir, const char *name, gsize len);
 /* The path of test plugin @name ("good") built next to the test. */

@@ -292,7 +292,7 @@ test_invalid_module_classes(void)
 
   expect_module_refused(&small, "struct_size 16, smaller than");
   expect_module_refused(&small, "set .struct_size = sizeof(InfModuleClass)");
-  expect_module_refused(&unnamed, "a module class has no name");
+  expect_module_refused(&unnamed, "module class has no name");
   expect_module_refused(&bad_name, "module class name 'a b' is not valid");
   expect_module_refused(&empty_name, "module class name '' is not valid");
   expect_module_refused(&neither, "module class 'neither' from /x/p.so implements neither "
@@ -334,7 +334,7 @@ test_invalid_other_classes(void)
   g_assert_nonnull(strstr(error->message, "sizeof(InfLossClass)"));
   g_clear_error(&error);
   g_assert_false(inf_registry_add_optimizer_class(registry, &unnamed, &error));
-  g_assert_nonnull(strstr(error->message, "an optimizer class has no name"));
+  g_assert_nonnull(strstr(error->message, "optimizer class has no name"));
   g_clear_error(&error);
   g_assert_false(inf_registry_add_loss_class(registry, NULL, &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_PLUGIN);

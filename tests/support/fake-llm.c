@@ -413,6 +413,7 @@ request_begin(InfFakeLlm *fake, SoupServerMessage *msg)
 
 static const char connection_key[] = "inf-fake-connection-seen";
 
+/* Counts connections: a socket not seen before is a new one. */
 static void
 on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
@@ -811,6 +812,8 @@ reply_send(Reply *reply)
   soup_server_message_set_status(msg, reply->status, status_phrase(reply->status));
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE,
                                    g_steal_pointer(&reply->body), reply->length);
+  if (reply->chunked)
+    soup_message_body_complete(soup_server_message_get_response_body(msg));
 }
 
 static gboolean
@@ -986,7 +989,7 @@ handle_llm(InfFakeLlm *fake, SoupServerMessage *msg, const char *path, Format fo
     return;
   }
   gint64 now = g_get_monotonic_time();
-  fake->stats.requests++;
+  fake->stats.requests++; if (g_getenv("FAKE_DEBUG")) g_printerr("req %ld\n", (long)((now - fake->start_us) / 1000));
   histogram_add(fake, fake->received_per_second, now);
   request_begin(fake, msg);
 
@@ -1112,15 +1115,24 @@ inf_fake_llm_start(InfFakeLlm *fake, guint16 port, GError **error)
   fake->server = soup_server_new("server-header", "inf-fake-llm ", NULL);
   soup_server_add_handler(fake->server, NULL, handler, fake, NULL);
   g_signal_connect(fake->server, "request-started", G_CALLBACK(on_request_started), fake);
+  /* Our own listening socket: GSocket's default backlog (10) drops SYNs
+   * when many clients connect at once, and they retry only a second later. */
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, port);
-  gboolean ok = soup_server_listen(fake->server, address, 0, error);
+  g_autoptr(GSocket) socket =
+    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  g_autoptr(GSocketAddress) bound = NULL;
+  gboolean ok = socket != NULL;
+  if (ok) {
+    g_socket_set_listen_backlog(socket, 4096);
+    ok = g_socket_bind(socket, address, TRUE, error) && g_socket_listen(socket, error) &&
+         (bound = g_socket_get_local_address(socket, error)) != NULL &&
+         soup_server_listen_socket(fake->server, socket, 0, error);
+  }
   g_main_context_pop_thread_default(fake->context);
   if (!ok)
     return FALSE;
-  GSList *uris = soup_server_get_uris(fake->server);
-  fake->port = uris != NULL ? (guint16)g_uri_get_port(uris->data) : port;
-  g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+  fake->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
   fake->base_url = g_strdup_printf("http://127.0.0.1:%u", fake->port);
   fake->start_us = g_get_monotonic_time();
   return TRUE;

@@ -94,8 +94,8 @@ add_placeholder(TemplateProgram *program, const char *inner, gsize offset, GErro
   }
   parts = g_strsplit(inner, ".", -1);
   n_parts = g_strv_length(parts);
-  for (guint i = 0; i < n_parts; i++) {
-    if (parts[i][0] == '\0') {
+  for (guint i = 0; i < MAX(n_parts, 1); i++) {
+    if (n_parts == 0 || parts[i][0] == '\0') {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                   "invalid placeholder '{%s}' at offset %" G_GSIZE_FORMAT
                   ": empty name; use {name}, {name.field} or {0}, and write {{ and }} for "
@@ -320,6 +320,10 @@ template_program_render(const TemplateProgram *program, const TemplateArgs *args
       }
       inf_value_unref(value);
       value = next;
+    }
+    if (inf_value_get_kind(value) == INF_VALUE_TEXT) {
+      g_string_append_len(out, inf_value_get_text(value), inf_value_get_text_length(value));
+      continue;
     }
     text = inf_value_to_string(value);
     g_string_append(out, text);

@@ -1,0 +1,424 @@
+/* The anthropic client: the Anthropic Messages API.
+ *
+ *   POST {base_url}/messages              base_url default https://api.anthropic.com/v1
+ *   x-api-key: KEY                        secret header (an API key is required)
+ *   anthropic-version: 2023-06-01         option anthropic_version
+ *
+ * The system prompt travels top-level; max_tokens is required by the API, so
+ * the option max_tokens (default 1024) fills in when the request sets none.
+ * JSON mode: the API has no such switch, so an instruction to reply with one
+ * JSON object only is appended to the system prompt (option
+ * json_instruction); the llm module parses the reply (fences stripped).
+ * Temperatures are clamped to Anthropic's range [0, 1].
+ *
+ * Replies: the text blocks of content, usage (input tokens including cache
+ * reads and writes, output tokens), stop_reason normalized (end_turn and
+ * stop_sequence: stop; max_tokens: length; tool_use: tool_calls; refusal:
+ * content_filter), model. Errors: 429 rate_limit_error is rate limiting
+ * (Retry-After); 529 overloaded_error, 408, 409 and 5xx are transient; other
+ * statuses fail with the server's message; a 2xx reply without the expected
+ * fields is a bad response naming what is missing.
+ */
+#include <inf/inf.h>
+
+#include <string.h>
+
+#define PROVIDER "anthropic"
+#define DEFAULT_BASE_URL "https://api.anthropic.com/v1"
+#define DEFAULT_JSON_INSTRUCTION                                                               \
+  "Reply with a single JSON object only: no prose before or after it, no code fences."
+/* Server text quoted in error messages is cut to this many bytes. */
+#define MAX_QUOTED 300
+
+typedef struct {
+  char *url;
+  char *version;
+  gint64 max_tokens;
+  char *json_instruction;
+  json_object *extra_body;
+} Anthropic;
+
+/* --- helpers (each client plugin stands alone: SDK only) ---------------- */
+
+/* @url without user info, query or fragment, for messages. */
+static char *
+redact_url(const char *url)
+{
+  const char *scheme_end = strstr(url, "://");
+  const char *authority = scheme_end != NULL ? scheme_end + 3 : url;
+  gsize authority_length = strcspn(authority, "/?#");
+  const char *host = authority;
+  for (const char *p = authority; p < authority + authority_length; p++)
+    if (*p == '@')
+      host = p + 1;
+  const char *path = authority + authority_length;
+  return g_strdup_printf("%.*s%.*s%.*s", (int)(authority - url), url,
+                         (int)(authority + authority_length - host), host,
+                         (int)strcspn(path, "?#"), path);
+}
+
+/* Server text made safe to show: one line, cut, the API key removed. */
+static char *
+quote_server_text(const char *text, gsize length, const char *api_key)
+{
+  GString *out = g_string_sized_new(MIN(length, MAX_QUOTED) + 16);
+  g_string_append_len(out, text, (gssize)MIN(length, MAX_QUOTED));
+  if (api_key != NULL && *api_key != '\0')
+    g_string_replace(out, api_key, "[redacted]", 0);
+  for (gsize i = 0; i < out->len; i++)
+    if (out->str[i] == '\n' || out->str[i] == '\r' || out->str[i] == '\t')
+      out->str[i] = ' ';
+  g_strstrip(out->str);
+  out->len = strlen(out->str);
+  if (length > MAX_QUOTED)
+    g_string_append(out, "...");
+  char *valid = g_utf8_make_valid(out->str, (gssize)out->len);
+  g_string_free(out, TRUE);
+  return valid;
+}
+
+/* Parses a whole reply body as JSON; NULL with why when it is not. */
+static json_object *
+parse_json(const char *body, gsize length, char **why)
+{
+  if (length == 0) {
+    *why = g_strdup("the body is empty");
+    return NULL;
+  }
+  if (length > G_MAXINT) {
+    *why = g_strdup("the body is too large");
+    return NULL;
+  }
+  json_tokener *tokener = json_tokener_new();
+  json_object *root = json_tokener_parse_ex(tokener, body, (int)length);
+  enum json_tokener_error error = json_tokener_get_error(tokener);
+  size_t end = json_tokener_get_parse_end(tokener);
+  json_tokener_free(tokener);
+  if (root == NULL || error != json_tokener_success) {
+    json_object_put(root);
+    if (error == json_tokener_continue)
+      *why = g_strdup_printf("it ends early after %zu bytes (truncated JSON)", length);
+    else
+      *why = g_strdup_printf("invalid JSON at byte %zu: %s", end,
+                             json_tokener_error_desc(error));
+    return NULL;
+  }
+  while (end < length && g_ascii_isspace(body[end]))
+    end++;
+  if (end < length) {
+    json_object_put(root);
+    *why = g_strdup_printf("invalid JSON: unexpected data after byte %zu", end);
+    return NULL;
+  }
+  return root;
+}
+
+static json_object *
+get_member(json_object *object, const char *name, json_type type)
+{
+  json_object *value;
+  if (object == NULL || !json_object_is_type(object, json_type_object) ||
+      !json_object_object_get_ex(object, name, &value) || !json_object_is_type(value, type))
+    return NULL;
+  return value;
+}
+
+static const char *
+get_string(json_object *object, const char *name)
+{
+  json_object *value = get_member(object, name, json_type_string);
+  return value != NULL ? json_object_get_string(value) : NULL;
+}
+
+static gint64
+get_count(json_object *object, const char *name)
+{
+  json_object *value = get_member(object, name, json_type_int);
+  return value != NULL ? MAX(json_object_get_int64(value), 0) : 0;
+}
+
+/* --- the class ---------------------------------------------------------- */
+
+static const InfOptionSpec anthropic_options[] = {
+  { "anthropic_version", INF_OPTION_STRING, "\"2023-06-01\"", FALSE,
+    "The anthropic-version header", NULL, 0, 0 },
+  { "max_tokens", INF_OPTION_INT, "1024", FALSE,
+    "max_tokens sent when the request sets none (the API requires one)", NULL, 1, 1000000 },
+  { "json_instruction", INF_OPTION_STRING, "\"" DEFAULT_JSON_INSTRUCTION "\"", FALSE,
+    "Appended to the system prompt when the request asks for JSON", NULL, 0, 0 },
+  { "extra_body", INF_OPTION_JSON, NULL, FALSE,
+    "A JSON object merged into every request body (e.g. {\"top_k\": 40})", NULL, 0, 0 },
+  { "path", INF_OPTION_STRING, "\"/messages\"", FALSE, "Path appended to base_url", NULL, 0, 0 },
+  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+};
+
+static void
+anthropic_finalize(gpointer data)
+{
+  Anthropic *self = data;
+  if (self == NULL)
+    return;
+  g_free(self->url);
+  g_free(self->version);
+  g_free(self->json_instruction);
+  json_object_put(self->extra_body);
+  g_free(self);
+}
+
+static gboolean
+anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_private,
+               GError **error)
+{
+  json_object *extra = inf_options_get_json(options, "extra_body");
+  if (extra != NULL && !json_object_is_type(extra, json_type_object)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s.extra_body: expected a JSON object, got %s", inf_options_get_path(options),
+                json_type_to_name(json_object_get_type(extra)));
+    return FALSE;
+  }
+  const char *path = inf_options_get_string(options, "path");
+  if (path == NULL)
+    path = "/messages";
+  const char *base_url = inf_client_get_base_url(client);
+  if (base_url == NULL)
+    base_url = DEFAULT_BASE_URL;
+  if (!g_str_has_prefix(base_url, "http://") && !g_str_has_prefix(base_url, "https://")) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: base_url must start with http:// or https://", inf_options_get_path(options));
+    return FALSE;
+  }
+  Anthropic *self = g_new0(Anthropic, 1);
+  gsize base_length = strlen(base_url);
+  while (base_length > 0 && base_url[base_length - 1] == '/')
+    base_length--;
+  self->url = g_strdup_printf("%.*s%s%s", (int)base_length, base_url, *path == '/' ? "" : "/",
+                              path);
+  const char *version = inf_options_get_string(options, "anthropic_version");
+  self->version = g_strdup(version != NULL ? version : "2023-06-01");
+  self->max_tokens = inf_options_has(options, "max_tokens")
+                       ? MAX(inf_options_get_int(options, "max_tokens"), 1)
+                       : 1024;
+  const char *instruction = inf_options_get_string(options, "json_instruction");
+  self->json_instruction = g_strdup(instruction != NULL ? instruction : DEFAULT_JSON_INSTRUCTION);
+  self->extra_body = extra != NULL ? json_object_get(extra) : NULL;
+  *out_private = self;
+  return TRUE;
+}
+
+static gboolean
+anthropic_build_request(InfClient *client, const InfLlmRequest *request, InfHttpRequest *http,
+                        GError **error)
+{
+  Anthropic *self = inf_client_get_private(client);
+  const char *model = inf_client_get_model(client);
+  if (model == NULL || *model == '\0') {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                PROVIDER ": alias '%s' has no model (set \"model\" in its endpoint)",
+                inf_client_get_alias(client));
+    return FALSE;
+  }
+  guint n = inf_llm_request_get_n_messages(request);
+  if (n == 0) {
+    g_set_error_literal(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                        PROVIDER ": the request has no messages (the API needs at least one)");
+    return FALSE;
+  }
+  json_object *body = json_object_new_object();
+  json_object_object_add(body, "model", json_object_new_string(model));
+  gint64 max_tokens = inf_llm_request_get_max_tokens(request);
+  json_object_object_add(body, "max_tokens",
+                         json_object_new_int64(max_tokens > 0 ? max_tokens : self->max_tokens));
+
+  const char *system = inf_llm_request_get_system(request);
+  gboolean json_mode = inf_llm_request_get_json_mode(request);
+  if (json_mode && self->json_instruction[0] != '\0') {
+    g_autofree char *joined = system != NULL && *system != '\0'
+                                ? g_strconcat(system, "\n\n", self->json_instruction, NULL)
+                                : g_strdup(self->json_instruction);
+    json_object_object_add(body, "system", json_object_new_string(joined));
+  } else if (system != NULL && *system != '\0') {
+    json_object_object_add(body, "system", json_object_new_string(system));
+  }
+
+  json_object *messages = json_object_new_array_ext((int)n);
+  for (guint i = 0; i < n; i++) {
+    const char *content = inf_llm_request_get_content(request, i);
+    json_object *message = json_object_new_object();
+    json_object_object_add(message, "role",
+                           json_object_new_string(inf_llm_request_get_role(request, i)));
+    json_object_object_add(message, "content", json_object_new_string(content ? content : ""));
+    json_object_array_add(messages, message);
+  }
+  json_object_object_add(body, "messages", messages);
+  double temperature = inf_llm_request_get_temperature(request);
+  if (temperature >= 0)
+    json_object_object_add(body, "temperature", json_object_new_double(MIN(temperature, 1.0)));
+  if (self->extra_body != NULL) {
+    json_object_object_foreach(self->extra_body, key, value)
+      json_object_object_add(body, key, json_object_get(value));
+  }
+  size_t length;
+  const char *text = json_object_to_json_string_length(
+    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
+  inf_http_request_take_body(http, g_strndup(text, length), length);
+  json_object_put(body);
+
+  inf_http_request_set_url(http, self->url);
+  inf_http_request_add_header(http, "content-type", "application/json");
+  inf_http_request_add_header(http, "accept", "application/json");
+  inf_http_request_add_header(http, "anthropic-version", self->version);
+  const char *api_key = inf_client_get_api_key(client);
+  if (api_key != NULL && *api_key != '\0')
+    inf_http_request_add_secret_header(http, "x-api-key", api_key);
+  return TRUE;
+}
+
+static const char *
+normalize_stop_reason(const char *reason)
+{
+  if (reason == NULL)
+    return NULL;
+  if (strcmp(reason, "end_turn") == 0 || strcmp(reason, "stop_sequence") == 0 ||
+      strcmp(reason, "pause_turn") == 0)
+    return "stop";
+  if (strcmp(reason, "max_tokens") == 0 || strcmp(reason, "model_context_window_exceeded") == 0)
+    return "length";
+  if (strcmp(reason, "tool_use") == 0)
+    return "tool_calls";
+  if (strcmp(reason, "refusal") == 0)
+    return "content_filter";
+  return reason;
+}
+
+static gboolean
+fail_status(Anthropic *self, InfClient *client, const InfHttpResponse *http, GError **error)
+{
+  guint status = inf_http_response_get_status(http);
+  gsize length;
+  const char *body = inf_http_response_get_body(http, &length);
+  const char *api_key = inf_client_get_api_key(client);
+  g_autofree char *why = NULL;
+  json_object *root = parse_json(body, length, &why);
+  json_object *detail = get_member(root, "error", json_type_object);
+  const char *message = get_string(detail, "message");
+  const char *type = get_string(detail, "type");
+  if (message == NULL)
+    message = get_string(root, "message");
+  g_autofree char *quoted = message != NULL ? quote_server_text(message, strlen(message), api_key)
+                          : length > 0      ? quote_server_text(body, length, api_key)
+                                            : g_strdup("(empty body)");
+  InfErrorCode code;
+  if (status == 429)
+    code = INF_ERROR_RATE_LIMITED;
+  else if (status == 408 || status == 409 || status >= 500)
+    code = INF_ERROR_SERVER; /* 529: overloaded_error */
+  else
+    code = INF_ERROR_HTTP_STATUS;
+  const char *should_retry = inf_http_response_get_header(http, "x-should-retry");
+  if (should_retry != NULL && code != INF_ERROR_RATE_LIMITED) {
+    if (strcmp(should_retry, "true") == 0)
+      code = INF_ERROR_SERVER;
+    else if (strcmp(should_retry, "false") == 0)
+      code = INF_ERROR_HTTP_STATUS;
+  }
+  g_autofree char *url = redact_url(self->url);
+  g_set_error(error, INF_ERROR, code, PROVIDER ": HTTP %u from %s: %s%s%s%s", status, url, quoted,
+              type != NULL ? " (" : "", type != NULL ? type : "", type != NULL ? ")" : "");
+  json_object_put(root);
+  return FALSE;
+}
+
+static gboolean
+bad_response(Anthropic *self, GError **error, const char *what)
+{
+  g_autofree char *url = redact_url(self->url);
+  g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, PROVIDER ": bad reply from %s: %s", url,
+              what);
+  return FALSE;
+}
+
+static gboolean
+anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
+                         const InfHttpResponse *http, InfLlmResponse *response, GError **error)
+{
+  (void)request;
+  Anthropic *self = inf_client_get_private(client);
+  guint status = inf_http_response_get_status(http);
+  if (status < 200 || status >= 300)
+    return fail_status(self, client, http, error);
+
+  gsize length;
+  const char *body = inf_http_response_get_body(http, &length);
+  g_autofree char *why = NULL;
+  json_object *root = parse_json(body, length, &why);
+  if (root == NULL)
+    return bad_response(self, error, why);
+  gboolean ok = FALSE;
+  json_object *content = get_member(root, "content", json_type_array);
+  const char *type = get_string(root, "type");
+  if (!json_object_is_type(root, json_type_object)) {
+    bad_response(self, error, "the reply is not a JSON object");
+  } else if (g_strcmp0(type, "error") == 0) {
+    const char *text = get_string(get_member(root, "error", json_type_object), "message");
+    g_autofree char *quoted = quote_server_text(text ? text : "(no message)",
+                                                text ? strlen(text) : 12,
+                                                inf_client_get_api_key(client));
+    g_autofree char *what = g_strdup_printf("an error object under HTTP %u: %s", status, quoted);
+    bad_response(self, error, what);
+  } else if (content == NULL) {
+    bad_response(self, error, "missing \"content\"");
+  } else {
+    GString *text = g_string_new(NULL);
+    gboolean has_text = FALSE;
+    for (size_t i = 0; i < json_object_array_length(content); i++) {
+      json_object *block = json_object_array_get_idx(content, i);
+      const char *block_text = get_string(block, "text");
+      if (g_strcmp0(get_string(block, "type"), "text") == 0 && block_text != NULL) {
+        g_string_append(text, block_text);
+        has_text = TRUE;
+      }
+    }
+    const char *stop_reason = get_string(root, "stop_reason");
+    if (!has_text && json_object_array_length(content) > 0 &&
+        g_strcmp0(stop_reason, "tool_use") != 0) {
+      bad_response(self, error, "no text block in \"content\"");
+    } else {
+      inf_llm_response_set_content(response, text->str);
+      json_object *usage = get_member(root, "usage", json_type_object);
+      gint64 input = get_count(usage, "input_tokens") +
+                     get_count(usage, "cache_creation_input_tokens") +
+                     get_count(usage, "cache_read_input_tokens");
+      inf_llm_response_set_usage(response, input, get_count(usage, "output_tokens"));
+      const char *normalized = normalize_stop_reason(stop_reason);
+      if (normalized != NULL)
+        inf_llm_response_set_finish_reason(response, normalized);
+      const char *model = get_string(root, "model");
+      inf_llm_response_set_model(response, model != NULL ? model : inf_client_get_model(client));
+      ok = TRUE;
+    }
+    g_string_free(text, TRUE);
+  }
+  json_object_put(root);
+  return ok;
+}
+
+static const InfClientClass anthropic_class = {
+  .struct_size = sizeof(InfClientClass),
+  .name = "anthropic",
+  .description = "Anthropic Messages API (Claude models)",
+  .options = anthropic_options,
+  .init = anthropic_init,
+  .finalize = anthropic_finalize,
+  .build_request = anthropic_build_request,
+  .parse_response = anthropic_parse_response,
+  .requires_api_key = TRUE,
+};
+
+static gboolean
+anthropic_register(InfRegistry *registry, GError **error)
+{
+  return inf_registry_add_client_class(registry, &anthropic_class, error);
+}
+
+INF_PLUGIN_DEFINE("anthropic", INF_VERSION_STRING, "Anthropic Messages API client", "MIT",
+                  anthropic_register)

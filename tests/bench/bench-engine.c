@@ -1,0 +1,329 @@
+/* inf-engine benchmarks (run on demand, not in the test suite).
+ *
+ *   bench-engine [w1a|w1b|w1c|w2|w3|all] [--json FILE] [--quick]
+ *
+ * W1 runs the real `inf-engine run` program (env INF_ENGINE) on a diamond
+ * pipeline over the mock client and measures wall time and the child's peak
+ * RSS (wait4). W2 and W3 trace and run in process, so tracing and scheduling
+ * are timed apart. Every figure is printed with its ratio to the target or
+ * the ideal, and all are written as JSON. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../exec/exec-fixtures.h"
+
+static json_object *summary;
+static char *tmpdir;
+static gboolean quick;
+
+static void
+record(const char *bench, const char *key, double value)
+{
+  json_object *b;
+  if (!json_object_object_get_ex(summary, bench, &b)) {
+    b = json_object_new_object();
+    json_object_object_add(summary, bench, b);
+  }
+  json_object_object_add(b, key, json_object_new_double(value));
+}
+
+static const char *w1_config =
+  "{\"resources\": {\"max_inflight_graphs\": %d, \"endpoints\": {\n"
+  "  \"fast\": {\"provider\": \"mock\", \"latency_ms\": %d, \"max_concurrent\": %d},\n"
+  "  \"smart\": {\"provider\": \"mock\", \"latency_ms\": %d, \"max_concurrent\": %d}}},\n"
+  " \"modules\": {\n"
+  "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+  "  \"smart\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
+  "  \"join\": {\"type\": \"template\", \"template\": \"{0} | {1} | {2}\"},\n"
+  "  \"w1\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+  "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+  "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"]},\n"
+  "    \"sentiment\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+  "    \"notes\": {\"module\": \"join\", \"args\": [\"$summary\", \"$keywords\", \"$sentiment\"]},\n"
+  "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
+  "   \"outputs\": {\"report\": \"$report\", \"sentiment\": \"$sentiment\"}}},\n"
+  " \"main\": \"w1\"}\n";
+
+static char *
+write_inputs(guint64 n)
+{
+  g_autofree char *name = g_strdup_printf("inputs-%" G_GUINT64_FORMAT ".jsonl", n);
+  char *path = g_build_filename(tmpdir, name, NULL);
+  if (g_file_test(path, G_FILE_TEST_EXISTS))
+    return path;
+  FILE *f = fopen(path, "w");
+  g_assert_nonnull(f);
+  for (guint64 i = 0; i < n; i++)
+    fprintf(f, "{\"text\": \"Input %" G_GUINT64_FORMAT " talks about a product launch, its price and "
+               "the first reviews from customers.\"}\n", i);
+  fclose(f);
+  return path;
+}
+
+typedef struct {
+  double seconds;
+  double peak_rss_mb;
+  int status;
+} Child;
+
+static Child
+run_child(char **argv)
+{
+  Child c = { 0 };
+  gint64 start = g_get_monotonic_time();
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, STDOUT_FILENO);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int status = 0;
+  struct rusage usage;
+  wait4(pid, &status, 0, &usage);
+  c.seconds = (double)(g_get_monotonic_time() - start) / 1e6;
+  c.peak_rss_mb = (double)usage.ru_maxrss / 1024.0;
+  c.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return c;
+}
+
+static Child
+run_w1(const char *label, guint64 n, int latency_ms, int concurrency, int inflight)
+{
+  g_autofree char *config_text = g_strdup_printf(w1_config, inflight, latency_ms, concurrency,
+                                                 latency_ms, concurrency);
+  g_autofree char *config = g_build_filename(tmpdir, "w1.json", NULL);
+  g_file_set_contents(config, config_text, -1, NULL);
+  g_autofree char *inputs = write_inputs(n);
+  g_autofree char *inflight_text = g_strdup_printf("%d", inflight);
+  char *argv[] = { (char *)g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--quiet",
+                   "--max-inflight", inflight_text, NULL };
+  Child c = run_child(argv);
+  if (c.status != 0)
+    g_printerr("%s: inf-engine exited with %d\n", label, c.status);
+  return c;
+}
+
+static void
+bench_w1a(void)
+{
+  guint64 sizes[] = { 10000, quick ? 20000 : 100000 };
+  double per_node[2];
+  /* The fixed cost of a run (start-up, plugin loading, config) measured
+   * with one input, so per-node costs compare the marginal cost. */
+  double fixed = run_w1("w1a", 1, 0, 0, 1024).seconds;
+  printf("W1a  fixed cost of a run (1 input): %.3f s\n", fixed);
+  record("w1a", "fixed_seconds", fixed);
+  for (guint i = 0; i < 2; i++) {
+    Child c = run_w1("w1a", sizes[i], 0, 0, 1024);
+    double nodes = (double)sizes[i] * 5;
+    per_node[i] = MAX(c.seconds - fixed, 1e-9) / nodes * 1e9;
+    printf("W1a  %7" G_GUINT64_FORMAT " inputs: %.2f s, %.0f node executions/s (target 500000: "
+           "%.2fx), %.0f ns/node, peak RSS %.1f MB\n",
+           sizes[i], c.seconds, nodes / c.seconds, nodes / c.seconds / 500000.0, per_node[i],
+           c.peak_rss_mb);
+    g_autofree char *key = g_strdup_printf("inputs_%" G_GUINT64_FORMAT, sizes[i]);
+    record("w1a", "node_executions_per_s", nodes / c.seconds);
+    record("w1a", "peak_rss_mb", c.peak_rss_mb);
+    g_autofree char *k2 = g_strdup_printf("%s_ns_per_node", key);
+    record("w1a", k2, per_node[i]);
+  }
+  printf("W1a  marginal per-node cost growth %u→%u inputs: %+.1f%% (target within ±10%%)\n",
+         (guint)sizes[0], (guint)sizes[1], (per_node[1] / per_node[0] - 1) * 100);
+  record("w1a", "per_node_growth", per_node[1] / per_node[0] - 1);
+}
+
+static void
+bench_w1b(void)
+{
+  guint64 n = quick ? 2000 : 5000;
+  int latency = 50, concurrency = 256;
+  Child c = run_w1("w1b", n, latency, concurrency, 4096);
+  /* The ideal: the busiest alias (fast: 3 calls per input) at full
+   * concurrency, plus the critical path of one input (4 sequential calls). */
+  double ideal = (double)(3 * n) * latency / 1000.0 / concurrency + 3 * latency / 1000.0;
+  double calls = (double)(4 * n);
+  printf("W1b  %" G_GUINT64_FORMAT " inputs, 50 ms, 256/alias: %.2f s, %.0f LLM calls/s; ideal %.2f s "
+         "→ %.3f of the concurrency ideal (target 0.95)\n",
+         n, c.seconds, calls / c.seconds, ideal, ideal / c.seconds);
+  record("w1b", "seconds", c.seconds);
+  record("w1b", "ideal_seconds", ideal);
+  record("w1b", "ratio_to_ideal", ideal / c.seconds);
+}
+
+static void
+bench_w1c(void)
+{
+  guint64 n = quick ? 200000 : 1000000;
+  Child c = run_w1("w1c", n, 0, 0, 1024);
+  printf("W1c  %" G_GUINT64_FORMAT " inputs streamed, --max-inflight 1024: %.2f s, peak RSS %.1f MB "
+         "(target ≤ 150 MB: %.2f of it)\n",
+         n, c.seconds, c.peak_rss_mb, c.peak_rss_mb / 150.0);
+  record("w1c", "seconds", c.seconds);
+  record("w1c", "peak_rss_mb", c.peak_rss_mb);
+}
+
+/* --- W2 / W3: in process --- */
+
+static double
+current_rss_mb(void)
+{
+  g_autofree char *status = NULL;
+  if (!g_file_get_contents("/proc/self/statm", &status, NULL, NULL))
+    return 0;
+  long pages = 0, resident = 0;
+  sscanf(status, "%ld %ld", &pages, &resident);
+  return (double)resident * (double)sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
+}
+
+static double
+peak_rss_mb(void)
+{
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return (double)usage.ru_maxrss / 1024.0;
+}
+
+static gboolean
+feed_one(InfScheduler *s, gpointer data)
+{
+  InfGraph **graph = data;
+  if (!*graph)
+    return FALSE;
+  g_autoptr(InfValue) x = inf_value_new_text("a short input text");
+  InfExecState *state = inf_exec_state_new(*graph, 0, (InfValue *[]){ x });
+  *graph = NULL;
+  inf_scheduler_add_input(s, state);
+  inf_exec_state_unref(state);
+  return TRUE;
+}
+
+static void
+quit_loop(InfScheduler *s, InfExecState *state, gpointer data)
+{
+  (void)s;
+  g_assert_cmpuint(state->n_failed, ==, 0);
+  g_main_loop_quit(data);
+}
+
+static void
+bench_graph(const char *name, const char *type, guint n, double *trace_s, double *run_s,
+            double *rss_per_node)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
+  json_object *rj = json_tokener_parse("{\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}}");
+  InfResourcesConfig *rc = inf_resources_config_parse(rj, "bench", "resources", registry, NULL);
+  json_object_put(rj);
+  InfResourceManager *rm = inf_resource_manager_new(rc, registry, NULL);
+  double baseline = current_rss_mb();
+  g_autofree char *options = g_strdup_printf(
+    "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}", n);
+  gint64 t0 = g_get_monotonic_time();
+  InfGraph *graph = exec_fixtures_trace(registry, type, options, (const char *const[]){ "x", NULL });
+  gint64 t1 = g_get_monotonic_time();
+  InfSchedulerConfig sc = { 0 };
+  InfScheduler *s = inf_scheduler_new(graph, rm, &sc, NULL);
+  GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+  InfGraph *feed_graph = graph;
+  inf_scheduler_set_feed(s, feed_one, &feed_graph);
+  inf_scheduler_set_done(s, quit_loop, loop);
+  gint64 t2 = g_get_monotonic_time();
+  inf_scheduler_pump(s);
+  g_main_loop_run(loop);
+  gint64 t3 = g_get_monotonic_time();
+  double peak = MAX(peak_rss_mb(), current_rss_mb());
+  *trace_s = (double)(t1 - t0) / 1e6;
+  *run_s = (double)(t3 - t2) / 1e6;
+  *rss_per_node = (peak - baseline) * 1024.0 * 1024.0 / n;
+  (void)name;
+  g_main_loop_unref(loop);
+  inf_scheduler_free(s);
+  inf_graph_unref(graph);
+  inf_resource_manager_free(rm);
+  inf_resources_config_free(rc);
+  inf_plugin_loader_free(loader);
+  inf_registry_free(registry);
+}
+
+static void
+bench_w2(void)
+{
+  guint sizes[] = { 1000, 10000 };
+  for (guint i = 0; i < 2; i++) {
+    double trace, run, rss;
+    bench_graph("w2", "chain", sizes[i], &trace, &run, &rss);
+    printf("W2   chain of %5u mock LLM nodes: trace %.4f s (%.0f ns/node), run %.4f s (%.0f ns/node)\n",
+           sizes[i], trace, trace / sizes[i] * 1e9, run, run / sizes[i] * 1e9);
+    g_autofree char *k1 = g_strdup_printf("trace_ns_per_node_%u", sizes[i]);
+    g_autofree char *k2 = g_strdup_printf("run_ns_per_node_%u", sizes[i]);
+    record("w2", k1, trace / sizes[i] * 1e9);
+    record("w2", k2, run / sizes[i] * 1e9);
+  }
+}
+
+static void
+bench_w3(void)
+{
+  guint sizes[] = { 10000, 100000 };
+  for (guint i = 0; i < 2; i++) {
+    double trace, run, rss;
+    bench_graph("w3", "wide", sizes[i], &trace, &run, &rss);
+    printf("W3   %6u independent mock LLM nodes: trace %.3f s (%.0f ns/node), run %.3f s (%.0f "
+           "ns/node), %.0f bytes/node above baseline (target ≤ 1024: %.2f of it)\n",
+           sizes[i], trace, trace / sizes[i] * 1e9, run, run / sizes[i] * 1e9, rss, rss / 1024.0);
+    g_autofree char *k1 = g_strdup_printf("trace_ns_per_node_%u", sizes[i]);
+    g_autofree char *k2 = g_strdup_printf("run_ns_per_node_%u", sizes[i]);
+    g_autofree char *k3 = g_strdup_printf("bytes_per_node_%u", sizes[i]);
+    record("w3", k1, trace / sizes[i] * 1e9);
+    record("w3", k2, run / sizes[i] * 1e9);
+    record("w3", k3, rss);
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  const char *which = "all";
+  const char *json_path = "bench-engine.json";
+  for (int i = 1; i < argc; i++) {
+    if (g_str_equal(argv[i], "--json") && i + 1 < argc)
+      json_path = argv[++i];
+    else if (g_str_equal(argv[i], "--quick"))
+      quick = TRUE;
+    else
+      which = argv[i];
+  }
+  if (!g_getenv("INF_ENGINE") || !g_getenv("INF_PLUGIN_PATH")) {
+    g_printerr("set INF_ENGINE (the inf-engine program) and INF_PLUGIN_PATH (its plugin dir); "
+               "tests/bench/run.sh does\n");
+    return 2;
+  }
+  summary = json_object_new_object();
+  tmpdir = g_dir_make_tmp("inf-bench-XXXXXX", NULL);
+  gboolean all = g_str_equal(which, "all");
+  if (all || g_str_equal(which, "w2"))
+    bench_w2();
+  if (all || g_str_equal(which, "w3"))
+    bench_w3();
+  if (all || g_str_equal(which, "w1a"))
+    bench_w1a();
+  if (all || g_str_equal(which, "w1b"))
+    bench_w1b();
+  if (all || g_str_equal(which, "w1c"))
+    bench_w1c();
+  json_object_to_file_ext(json_path, summary, JSON_C_TO_STRING_PRETTY);
+  printf("summary written to %s\n", json_path);
+  json_object_put(summary);
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+  if (system(cmd) != 0)
+    g_printerr("could not remove %s\n", tmpdir);
+  g_free(tmpdir);
+  return 0;
+}

@@ -1,0 +1,375 @@
+/* `inf-engine run` end to end: the real program on real files. */
+#include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <string.h>
+
+#include <gio/gio.h>
+
+static char *tmpdir;
+
+static char *
+write_file(const char *name, const char *contents)
+{
+  char *path = g_build_filename(tmpdir, name, NULL);
+  g_assert_true(g_file_set_contents(path, contents, -1, NULL));
+  return path;
+}
+
+/* A diamond-with-report pipeline like the quickstart, on the mock. */
+static char *
+write_config_full(const char *name, const char *fast_extra, const char *summarize_alias)
+{
+  g_autofree char *text = g_strdup_printf(
+    "{\n"
+    "  \"resources\": {\"endpoints\": {\n"
+    "    \"fast\": {\"provider\": \"mock\", \"max_concurrent\": 8 %s},\n"
+    "    \"flaky\": {\"provider\": \"mock\", \"fail_pattern\": \"POISON\"},\n"
+    "    \"smart\": {\"provider\": \"mock\"}}},\n"
+    "  \"modules\": {\n"
+    "    \"summarize\": {\"type\": \"llm\", \"alias\": \"%s\"},\n"
+    "    \"keywords\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+    "    \"sentiment\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+    "    \"notes\": {\"type\": \"template\", \"template\": \"{summary} | {keywords} | {sentiment}\"},\n"
+    "    \"report\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
+    "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+    "      \"summary\": {\"module\": \"summarize\", \"args\": [\"$text\"]},\n"
+    "      \"keywords\": {\"module\": \"keywords\", \"args\": [\"$summary\"]},\n"
+    "      \"sentiment\": {\"module\": \"sentiment\", \"args\": [\"$text\"]},\n"
+    "      \"notes\": {\"module\": \"notes\", \"args\": {\"summary\": \"$summary\", \"keywords\": \"$keywords\", \"sentiment\": \"$sentiment\"}},\n"
+    "      \"report\": {\"module\": \"report\", \"args\": [\"$notes\"]}},\n"
+    "      \"outputs\": {\"summary\": \"$summary\", \"report\": \"$report\", \"sentiment\": \"$sentiment\"}}},\n"
+    "  \"main\": \"pipeline\"\n"
+    "}\n", fast_extra ? fast_extra : "", summarize_alias);
+  return write_file(name, text);
+}
+
+static char *
+write_config(const char *name, const char *fast_extra)
+{
+  return write_config_full(name, fast_extra, "fast");
+}
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+  GPtrArray *lines; /* json_object * */
+} Result;
+
+static void
+result_clear(Result *r)
+{
+  g_free(r->out);
+  g_free(r->err);
+  g_ptr_array_unref(r->lines);
+}
+
+static void
+json_free(gpointer json)
+{
+  json_object_put(json);
+}
+
+static void
+parse_lines(Result *r)
+{
+  r->lines = g_ptr_array_new_with_free_func(json_free);
+  g_auto(GStrv) lines = g_strsplit(r->out, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    if (!*lines[i])
+      continue;
+    json_object *json = json_tokener_parse(lines[i]);
+    g_assert_nonnull(json);
+    g_ptr_array_add(r->lines, json);
+  }
+}
+
+static void
+run_engine(Result *r, const char *stdin_text, const char *const *args)
+{
+  GPtrArray *argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
+  g_ptr_array_add(argv, "run");
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (char *)args[i]);
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(GError) error = NULL;
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                           (stdin_text ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0);
+  g_autoptr(GSubprocess) proc = g_subprocess_newv((const char *const *)argv->pdata, flags, &error);
+  g_assert_no_error(error);
+  g_subprocess_communicate_utf8(proc, stdin_text, NULL, &r->out, &r->err, &error);
+  g_assert_no_error(error);
+  r->status = g_subprocess_get_exit_status(proc);
+  g_ptr_array_unref(argv);
+  parse_lines(r);
+}
+
+static json_object *
+get(json_object *obj, const char *key)
+{
+  json_object *v = NULL;
+  json_object_object_get_ex(obj, key, &v);
+  return v;
+}
+
+static json_object *
+line_for_index(Result *r, gint64 index)
+{
+  for (guint i = 0; i < r->lines->len; i++) {
+    json_object *line = g_ptr_array_index(r->lines, i);
+    if (json_object_get_int64(get(line, "index")) == index)
+      return line;
+  }
+  g_assert_not_reached();
+}
+
+static char *
+make_inputs(guint n)
+{
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf(s, "{\"text\": \"input number %u\"}\n", i);
+  return g_string_free(s, FALSE);
+}
+
+static void
+test_quickstart_style(void)
+{
+  g_autofree char *config = write_config("pipeline.json", NULL);
+  g_autofree char *inputs_text = make_inputs(50);
+  g_autofree char *inputs = write_file("inputs.jsonl", inputs_text);
+  g_autofree char *output = g_build_filename(tmpdir, "out.jsonl", NULL);
+  g_autofree char *metrics = g_build_filename(tmpdir, "metrics.json", NULL);
+  Result r = { 0 };
+  run_engine(&r, NULL, (const char *const[]){ config, "--input", inputs, "--output", output,
+                                              "--metrics-out", metrics, "--stats", NULL });
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpuint(r.lines->len, ==, 0); /* results went to the file */
+  g_assert_nonnull(strstr(r.err, "finished: 50 inputs (0 failed)"));
+  g_assert_nonnull(strstr(r.err, "alias")); /* --stats table */
+  result_clear(&r);
+
+  g_autofree char *out_text = NULL;
+  g_assert_true(g_file_get_contents(output, &out_text, NULL, NULL));
+  r.out = g_steal_pointer(&out_text);
+  r.err = NULL;
+  parse_lines(&r);
+  g_assert_cmpuint(r.lines->len, ==, 50);
+  gboolean seen[50] = { FALSE };
+  for (guint i = 0; i < 50; i++) {
+    json_object *line = g_ptr_array_index(r.lines, i);
+    gint64 index = json_object_get_int64(get(line, "index"));
+    g_assert_cmpint(index, >=, 0);
+    g_assert_cmpint(index, <, 50);
+    seen[index] = TRUE;
+    g_assert_null(get(line, "errors"));
+    g_assert_nonnull(get(line, "duration_ms"));
+    json_object *outputs = get(line, "outputs");
+    g_assert_cmpint(json_object_object_length(outputs), ==, 3);
+    g_autofree char *needle = g_strdup_printf("input number %" G_GINT64_FORMAT, index);
+    g_assert_nonnull(strstr(json_object_get_string(get(outputs, "sentiment")), needle));
+    g_assert_true(g_str_has_prefix(json_object_get_string(get(outputs, "report")), "mock-"));
+  }
+  for (guint i = 0; i < 50; i++)
+    g_assert_true(seen[i]);
+  result_clear(&r);
+
+  g_autofree char *metrics_text = NULL;
+  g_assert_true(g_file_get_contents(metrics, &metrics_text, NULL, NULL));
+  json_object *m = json_tokener_parse(metrics_text);
+  json_object *fast = get(get(m, "aliases"), "fast");
+  json_object *smart = get(get(m, "aliases"), "smart");
+  g_assert_cmpint(json_object_get_int64(get(fast, "successes")), ==, 150);
+  g_assert_cmpint(json_object_get_int64(get(smart, "successes")), ==, 50);
+  g_assert_cmpint(json_object_get_int64(get(get(m, "run"), "node_executions")), ==, 250);
+  g_assert_cmpint(json_object_get_int64(get(get(fast, "tokens"), "output")), >, 0);
+  json_object_put(m);
+}
+
+static void
+test_ordered(void)
+{
+  /* Random latency makes completion order differ from input order. */
+  g_autofree char *config = write_config("jitter.json", ", \"latency_ms\": 5, \"jitter_ms\": 5");
+  g_autofree char *inputs_text = make_inputs(40);
+  g_autofree char *inputs = write_file("inputs-ordered.jsonl", inputs_text);
+  Result r = { 0 };
+  run_engine(&r, NULL, (const char *const[]){ config, "--input", inputs, "--ordered", "--quiet", NULL });
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpstr(r.err, ==, "");
+  g_assert_cmpuint(r.lines->len, ==, 40);
+  for (guint i = 0; i < 40; i++)
+    g_assert_cmpint(json_object_get_int64(get(g_ptr_array_index(r.lines, i), "index")), ==, i);
+  result_clear(&r);
+}
+
+static void
+test_bad_lines_and_stdin(void)
+{
+  g_autofree char *config = write_config("bad.json", NULL);
+  const char *input =
+    "{\"text\": \"fine 0\"}\n"
+    "{\"text\": \n"             /* 1: invalid JSON */
+    "{\"other\": \"x\"}\n"      /* 2: missing input */
+    "\n"                        /* blank lines are skipped */
+    "[1, 2]\n"                  /* 3: not an object */
+    "\"a bare string\"\n"       /* 4: a one-input graph takes a bare string */
+    "{\"text\": \"fine 5\"}\n";
+  Result r = { 0 };
+  run_engine(&r, input, (const char *const[]){ config, "--quiet", "--ordered", NULL });
+  g_assert_cmpint(r.status, ==, 1); /* some input failed */
+  g_assert_cmpuint(r.lines->len, ==, 6);
+  g_assert_null(get(line_for_index(&r, 0), "errors"));
+  const char *e1 = json_object_get_string(get(get(line_for_index(&r, 1), "errors"), "input"));
+  g_assert_nonnull(strstr(e1, "stdin:2: invalid JSON"));
+  const char *e2 = json_object_get_string(get(get(line_for_index(&r, 2), "errors"), "input"));
+  g_assert_nonnull(strstr(e2, "stdin:3: missing input 'text'"));
+  const char *e3 = json_object_get_string(get(get(line_for_index(&r, 3), "errors"), "input"));
+  g_assert_nonnull(strstr(e3, "stdin:5: expected a JSON object"));
+  g_assert_null(get(line_for_index(&r, 4), "errors"));
+  g_assert_nonnull(strstr(json_object_get_string(get(get(line_for_index(&r, 4), "outputs"), "sentiment")),
+                          "a bare string"));
+  g_assert_null(get(line_for_index(&r, 5), "errors"));
+  result_clear(&r);
+}
+
+static void
+test_failing_node(void)
+{
+  /* The summarizer fails on inputs containing "POISON": keywords, notes and
+   * report are cancelled; sentiment (a sibling) completes. */
+  g_autofree char *config = write_config_full("failing.json", NULL, "flaky");
+  const char *input = "{\"text\": \"ok\"}\n{\"text\": \"POISON pill\"}\n";
+  Result r = { 0 };
+  run_engine(&r, input, (const char *const[]){ config, "--quiet", NULL });
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_cmpuint(r.lines->len, ==, 2);
+  g_assert_null(get(line_for_index(&r, 0), "errors"));
+  json_object *bad = line_for_index(&r, 1);
+  json_object *errors = get(bad, "errors");
+  g_assert_cmpint(json_object_object_length(errors), ==, 4);
+  g_assert_nonnull(strstr(json_object_get_string(get(errors, "summary")), "fail_pattern"));
+  for (const char *const *id = (const char *const[]){ "keywords", "notes", "report", NULL }; *id; id++)
+    g_assert_nonnull(strstr(json_object_get_string(get(errors, *id)), "upstream node 'summary' failed"));
+  json_object *outputs = get(bad, "outputs");
+  g_assert_true(json_object_is_type(get(outputs, "summary"), json_type_null));
+  g_assert_nonnull(strstr(json_object_get_string(get(outputs, "sentiment")), "POISON pill"));
+  result_clear(&r);
+}
+
+static void
+test_429_requeue_completes(void)
+{
+  g_autofree char *config = write_config("429.json", ", \"rate_limit_rate\": 0.4, \"retry_after_ms\": 2");
+  g_autofree char *inputs_text = make_inputs(30);
+  g_autofree char *metrics = g_build_filename(tmpdir, "metrics-429.json", NULL);
+  Result r = { 0 };
+  run_engine(&r, inputs_text, (const char *const[]){ config, "--quiet", "--metrics-out", metrics, NULL });
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpuint(r.lines->len, ==, 30);
+  for (guint i = 0; i < 30; i++)
+    g_assert_null(get(g_ptr_array_index(r.lines, i), "errors"));
+  result_clear(&r);
+  g_autofree char *metrics_text = NULL;
+  g_assert_true(g_file_get_contents(metrics, &metrics_text, NULL, NULL));
+  json_object *m = json_tokener_parse(metrics_text);
+  json_object *fast = get(get(m, "aliases"), "fast");
+  g_assert_cmpint(json_object_get_int64(get(fast, "rate_limited")), >, 0);
+  g_assert_cmpint(json_object_get_int64(get(fast, "successes")), ==, 90);
+  g_assert_cmpint(json_object_get_int64(get(fast, "failures")), ==, 0);
+  g_assert_cmpint(json_object_get_int64(get(get(m, "run"), "requeued")), ==,
+                  json_object_get_int64(get(fast, "rate_limited")));
+  json_object_put(m);
+}
+
+static void
+test_usage_errors(void)
+{
+  Result r = { 0 };
+  run_engine(&r, NULL, (const char *const[]){ NULL });
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "expected one CONFIG"));
+  result_clear(&r);
+  g_autofree char *config = write_config("u.json", NULL);
+  run_engine(&r, NULL, (const char *const[]){ config, "--input", "/nonexistent/in.jsonl", NULL });
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "cannot open input /nonexistent/in.jsonl"));
+  result_clear(&r);
+}
+
+static gboolean
+send_sigint(gpointer data)
+{
+  g_subprocess_send_signal(data, SIGINT);
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct {
+  GMainLoop *loop;
+  Result *r;
+} CommunicateData;
+
+static void
+communicated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CommunicateData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &data->r->out, &data->r->err,
+                                       &error);
+  g_assert_no_error(error);
+  g_main_loop_quit(data->loop);
+}
+
+static void
+test_interrupt(void)
+{
+  /* Slow calls; SIGINT stops taking inputs, lets in-flight inputs finish,
+   * writes them and exits 130 with a summary. */
+  g_autofree char *config = write_config("slow.json", ", \"latency_ms\": 400");
+  g_autofree char *inputs_text = make_inputs(100);
+  g_autofree char *inputs = write_file("inputs-slow.jsonl", inputs_text);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_subprocess_new(
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, g_getenv("INF_ENGINE"),
+    "run", config, "--input", inputs, "--max-inflight", "3", NULL);
+  g_assert_no_error(error);
+  g_timeout_add(300, send_sigint, proc);
+  Result r = { 0 };
+  CommunicateData data = { .loop = g_main_loop_new(NULL, FALSE), .r = &r };
+  g_subprocess_communicate_utf8_async(proc, NULL, NULL, communicated, &data);
+  g_main_loop_run(data.loop);
+  g_main_loop_unref(data.loop);
+  g_assert_true(g_subprocess_wait(proc, NULL, &error));
+  r.status = g_subprocess_get_exit_status(proc);
+  parse_lines(&r);
+  g_assert_cmpint(r.status, ==, 130);
+  g_assert_nonnull(strstr(r.err, "interrupted"));
+  g_assert_cmpuint(r.lines->len, >=, 1);
+  g_assert_cmpuint(r.lines->len, <, 100);
+  for (guint i = 0; i < r.lines->len; i++)
+    g_assert_null(get(g_ptr_array_index(r.lines, i), "errors")); /* finished, not cancelled */
+  result_clear(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_assert_nonnull(g_getenv("INF_ENGINE"));
+  tmpdir = g_dir_make_tmp("inf-run-XXXXXX", NULL);
+  g_test_add_func("/run/quickstart-style", test_quickstart_style);
+  g_test_add_func("/run/ordered", test_ordered);
+  g_test_add_func("/run/bad-lines-and-stdin", test_bad_lines_and_stdin);
+  g_test_add_func("/run/failing-node", test_failing_node);
+  g_test_add_func("/run/429-requeue-completes", test_429_requeue_completes);
+  g_test_add_func("/run/usage-errors", test_usage_errors);
+  g_test_add_func("/run/interrupt", test_interrupt);
+  int status = g_test_run();
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+  if (system(cmd) != 0)
+    g_printerr("could not remove %s\n", tmpdir);
+  g_free(tmpdir);
+  return status;
+}

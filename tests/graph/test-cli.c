@@ -1,0 +1,328 @@
+/* Integration tests of `inf-engine validate` and `inf-engine graph`: the real
+ * program on config files in a temp dir. */
+#include <glib/gstdio.h>
+#include <sys/wait.h>
+#include <string.h>
+
+#include "graph-fixtures.h"
+
+#define RESOURCES                                                                            \
+  "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"},"                      \
+  " \"smart\": {\"provider\": \"mock\"}}}"
+
+#define PIPELINE                                                                             \
+  "{\n" RESOURCES ",\n"                                                                      \
+  " \"modules\": {\n"                                                                        \
+  "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"                                  \
+  "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"             \
+  "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"                        \
+  "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"], \"priority\": 1},\n"   \
+  "    \"report\": {\"module\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"                \
+  "                 \"args\": [\"$keywords\"]}},\n"                                          \
+  "   \"outputs\": {\"summary\": \"$summary\", \"report\": \"$report\"}}},\n"                \
+  " \"main\": \"pipeline\"\n"                                                                \
+  "}\n"
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear(Run *run)
+{
+  g_free(run->out);
+  g_free(run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
+/* Runs inf-engine with the NULL-terminated arguments. */
+static gboolean
+run_engine(Run *run, ...)
+{
+  const char *exe = g_getenv("INF_ENGINE");
+  if (exe == NULL)
+    {
+      g_test_skip("INF_ENGINE is not set (run through meson test)");
+      return FALSE;
+    }
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (gpointer)exe);
+  va_list ap;
+  va_start(ap, run);
+  const char *arg;
+  while ((arg = va_arg(ap, const char *)))
+    g_ptr_array_add(argv, (gpointer)arg);
+  va_end(ap);
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(GError) error = NULL;
+  int wait_status;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                             &run->out, &run->err, &wait_status, &error));
+  g_assert_no_error(error);
+  g_assert_true(WIFEXITED(wait_status));
+  run->status = WEXITSTATUS(wait_status);
+  return TRUE;
+}
+
+typedef struct {
+  char *dir;
+  char *config;
+} Fixture;
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  f->dir = g_dir_make_tmp("inf-cli-XXXXXX", &error);
+  g_assert_no_error(error);
+  f->config = graph_fixtures_write(f->dir, "pipeline.json", PIPELINE);
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  GDir *d = g_dir_open(f->dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d)))
+    {
+      g_autofree char *path = g_build_filename(f->dir, name, NULL);
+      g_unlink(path);
+    }
+  if (d)
+    g_dir_close(d);
+  g_rmdir(f->dir);
+  g_free(f->dir);
+  g_free(f->config);
+}
+
+static void
+test_validate_ok(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_auto(Run) run = { 0 };
+  if (!run_engine(&run, "validate", f->config, NULL))
+    return;
+  g_assert_cmpint(run.status, ==, 0);
+  g_autofree char *expected =
+    g_strdup_printf("%s: valid (3 nodes, inputs: text, aliases: fast, smart)\n", f->config);
+  g_assert_cmpstr(run.out, ==, expected);
+}
+
+static void
+test_validate_error(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *bad = graph_fixtures_write(
+    f->dir, "bad.json",
+    "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fsat\"}}, \"main\": \"s\"}");
+  g_auto(Run) run = { 0 };
+  if (!run_engine(&run, "validate", bad, NULL))
+    return;
+  g_assert_cmpint(run.status, ==, 1);
+  g_assert_cmpstr(run.out, ==, "");
+  g_autofree char *expected = g_strdup_printf(
+    "%s: modules.s.alias: unknown alias 'fsat'; known aliases: fast, smart\n", bad);
+  g_assert_true(g_str_has_prefix(run.err, expected));
+
+  g_auto(Run) syntax = { 0 };
+  g_autofree char *broken = graph_fixtures_write(f->dir, "broken.json", "{\n  \"main\": ,\n}");
+  run_engine(&syntax, "validate", broken, NULL);
+  g_assert_cmpint(syntax.status, ==, 1);
+  g_autofree char *prefix = g_strdup_printf("%s:2:11: JSON syntax error", broken);
+  g_assert_true(g_str_has_prefix(syntax.err, prefix));
+
+  g_auto(Run) missing = { 0 };
+  run_engine(&missing, "validate", "/nonexistent/pipeline.json", NULL);
+  g_assert_cmpint(missing.status, ==, 1);
+  g_assert_nonnull(strstr(missing.err, "/nonexistent/pipeline.json"));
+}
+
+static void
+test_validate_resources_option(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *config = graph_fixtures_write(
+    f->dir, "prod-only.json",
+    "{\"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"prod\"}}, \"main\": \"s\"}");
+  g_autofree char *resources = graph_fixtures_write(
+    f->dir, "prod-resources.json", "{\"endpoints\": {\"prod\": {\"provider\": \"mock\"}}}");
+  g_auto(Run) without = { 0 };
+  if (!run_engine(&without, "validate", config, NULL))
+    return;
+  g_assert_cmpint(without.status, ==, 1);
+  g_assert_nonnull(strstr(without.err, "modules.s.alias: unknown alias 'prod'"));
+  g_auto(Run) with = { 0 };
+  run_engine(&with, "validate", "--resources", resources, config, NULL);
+  g_assert_cmpint(with.status, ==, 0);
+  g_assert_nonnull(strstr(with.out, "valid (1 node, inputs: prompt, aliases: prod)"));
+}
+
+static void
+test_validate_usage(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_auto(Run) none = { 0 };
+  if (!run_engine(&none, "validate", NULL))
+    return;
+  g_assert_cmpint(none.status, ==, 2);
+  g_assert_nonnull(strstr(none.err, "expected exactly one CONFIG"));
+  g_auto(Run) dir = { 0 };
+  run_engine(&dir, "validate", "--plugin-dir", "/nonexistent/plugins", f->config, NULL);
+  g_assert_cmpint(dir.status, ==, 1);
+  g_assert_nonnull(strstr(dir.err, "/nonexistent/plugins"));
+  g_auto(Run) help = { 0 };
+  run_engine(&help, "validate", "--help", NULL);
+  g_assert_cmpint(help.status, ==, 0);
+  g_assert_nonnull(strstr(help.out, "--resources"));
+  g_assert_nonnull(strstr(help.out, "--plugin-dir"));
+  (void)f;
+}
+
+static void
+test_graph_dot(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_auto(Run) run = { 0 };
+  if (!run_engine(&run, "graph", f->config, NULL))
+    return;
+  g_assert_cmpint(run.status, ==, 0);
+  g_assert_true(g_str_has_prefix(run.out, "digraph \"pipeline\" {"));
+  g_assert_nonnull(strstr(run.out, "\"input:text\" -> \"summary\" [label=\"prompt\"];"));
+  g_assert_nonnull(strstr(run.out, "\"summary\" -> \"keywords\" [label=\"prompt\"];"));
+  g_assert_nonnull(strstr(run.out, "\"keywords\" -> \"report\" [label=\"prompt\"];"));
+  g_assert_nonnull(strstr(run.out, "label=\"keywords\\nllm @fast\\npriority 1\""));
+  g_assert_nonnull(strstr(run.out, "\"report\" -> \"output:report\";"));
+}
+
+static void
+test_graph_mermaid(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_auto(Run) run = { 0 };
+  if (!run_engine(&run, "graph", "--format", "mermaid", f->config, NULL))
+    return;
+  g_assert_cmpint(run.status, ==, 0);
+  g_assert_true(g_str_has_prefix(run.out, "flowchart TD\n"));
+  g_assert_nonnull(strstr(run.out, "n1[\"summary<br/>llm @fast\"]"));
+  g_assert_nonnull(strstr(run.out, "n0 -->|\"prompt\"| n1"));
+  g_assert_nonnull(strstr(run.out, "n2 -->|\"prompt\"| n3"));
+}
+
+static void
+test_graph_json(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_auto(Run) run = { 0 };
+  if (!run_engine(&run, "graph", "--format", "json", f->config, NULL))
+    return;
+  g_assert_cmpint(run.status, ==, 0);
+  json_object *json = json_tokener_parse(run.out);
+  g_assert_nonnull(json);
+  json_object *nodes = json_object_object_get(json, "nodes");
+  g_assert_cmpuint(json_object_array_length(nodes), ==, 3);
+  const char *ids[] = { "summary", "keywords", "report" };
+  const char *aliases[] = { "fast", "fast", "smart" };
+  for (guint i = 0; i < 3; i++)
+    {
+      json_object *node = json_object_array_get_idx(nodes, i);
+      g_assert_cmpstr(json_object_get_string(json_object_object_get(node, "id")), ==, ids[i]);
+      g_assert_cmpstr(json_object_get_string(json_object_object_get(node, "module")), ==, "llm");
+      g_assert_cmpstr(json_object_get_string(json_object_object_get(node, "alias")), ==,
+                      aliases[i]);
+    }
+  g_assert_cmpint(json_object_get_int(json_object_object_get(json_object_array_get_idx(nodes, 1),
+                                                             "priority")),
+                  ==, 1);
+  json_object *outputs = json_object_object_get(json, "outputs");
+  g_assert_cmpstr(json_object_get_string(
+                    json_object_object_get(json_object_object_get(outputs, "report"), "ref")),
+                  ==, "report");
+  json_object_put(json);
+
+  /* --output writes the same to a file */
+  g_autofree char *out = g_build_filename(f->dir, "graph.json", NULL);
+  g_auto(Run) to_file = { 0 };
+  run_engine(&to_file, "graph", "-f", "json", "-o", out, f->config, NULL);
+  g_assert_cmpint(to_file.status, ==, 0);
+  g_autofree char *contents = NULL;
+  g_assert_true(g_file_get_contents(out, &contents, NULL, NULL));
+  g_assert_cmpstr(contents, ==, run.out);
+}
+
+static void
+test_graph_errors(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_auto(Run) format = { 0 };
+  if (!run_engine(&format, "graph", "--format", "svg", f->config, NULL))
+    return;
+  g_assert_cmpint(format.status, ==, 2);
+  g_assert_nonnull(strstr(format.err, "unknown format 'svg'; formats: dot, mermaid, json"));
+
+  g_autofree char *cyclic = graph_fixtures_write(
+    f->dir, "cyclic.json",
+    "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"nodes\": {"
+    " \"a\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$b\"]},"
+    " \"b\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$a\"]}},"
+    " \"outputs\": \"$b\"}}");
+  g_auto(Run) cycle = { 0 };
+  run_engine(&cycle, "graph", cyclic, NULL);
+  g_assert_cmpint(cycle.status, ==, 1);
+  g_autofree char *expected = g_strdup_printf("%s: main.nodes: cycle: a -> b -> a", cyclic);
+  g_assert_true(g_str_has_prefix(cycle.err, expected));
+}
+
+/* Every example config in configs/ is valid. */
+static void
+test_examples_valid(Fixture *f, gconstpointer data)
+{
+  (void)data, (void)f;
+  const char *dir = g_getenv("INF_CONFIGS_DIR");
+  if (dir == NULL)
+    {
+      g_test_skip("INF_CONFIGS_DIR is not set (run through meson test)");
+      return;
+    }
+  GDir *d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  const char *name;
+  guint n = 0;
+  while ((name = g_dir_read_name(d)))
+    {
+      if (!g_str_has_suffix(name, ".json"))
+        continue;
+      g_autofree char *path = g_build_filename(dir, name, NULL);
+      g_auto(Run) run = { 0 };
+      if (!run_engine(&run, "validate", path, NULL))
+        break;
+      if (run.status != 0)
+        g_error("%s is not valid: %s", name, run.err);
+      g_assert_nonnull(strstr(run.out, ": valid ("));
+      n++;
+    }
+  g_dir_close(d);
+  g_assert_cmpuint(n, >=, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+#define ADD(path, func) \
+  g_test_add("/cli/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD("validate/ok", test_validate_ok);
+  ADD("validate/error", test_validate_error);
+  ADD("validate/resources-option", test_validate_resources_option);
+  ADD("validate/usage", test_validate_usage);
+  ADD("graph/dot", test_graph_dot);
+  ADD("graph/mermaid", test_graph_mermaid);
+  ADD("graph/json", test_graph_json);
+  ADD("graph/errors", test_graph_errors);
+  ADD("examples-valid", test_examples_valid);
+  return g_test_run();
+}

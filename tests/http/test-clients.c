@@ -1,0 +1,771 @@
+/* The openai, anthropic and ollama client plugins (the built .so files,
+ * loaded through the plugin loader): the requests they build, and how they
+ * read every kind of reply of the loopback fake server. */
+#include <gio/gio.h>
+#include <string.h>
+
+#include "fake-llm.h"
+#include "plugin/loader.h"
+#include "resources/endpoint.h"
+#include "resources/http.h"
+#include "resources/manager.h"
+
+#define KEY_ENV "INF_TEST_HTTP_CLIENT_KEY"
+#define SECRET "sk-client-SECRET-0123456789"
+
+typedef struct {
+  const char *provider;
+  const char *base_suffix; /* appended to the fake's base URL to make base_url */
+  const char *path;        /* what the fake sees */
+} Provider;
+
+static const Provider providers[] = {
+  { "openai", "/v1", "/v1/chat/completions" },
+  { "anthropic", "/v1", "/v1/messages" },
+  { "ollama", "", "/api/chat" },
+};
+
+typedef struct {
+  GMainContext *context;
+  InfRegistry *registry;
+  InfPluginLoader *loader;
+  InfFakeLlm *fake;
+  InfHttpSession *session;
+  InfResourcesConfig *config;
+  InfResourceManager *manager;
+  const InfClientClass *klass;
+  InfClient *client;
+} Fixture;
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  f->context = g_main_context_ref_thread_default();
+  f->registry = inf_registry_new();
+  f->loader = inf_plugin_loader_new(f->registry);
+  const char *dir = g_getenv("INF_PLUGIN_PATH");
+  g_assert_nonnull(dir);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(inf_plugin_loader_load_dir(f->loader, dir, &error));
+  for (guint i = 0; i < G_N_ELEMENTS(providers); i++)
+    g_assert_nonnull(inf_registry_lookup_client_class(f->registry, providers[i].provider));
+  f->fake = inf_fake_llm_new(f->context);
+  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
+  f->session = inf_http_session_new(f->context);
+}
+
+static void
+drop_client(Fixture *f)
+{
+  g_clear_pointer(&f->manager, inf_resource_manager_free);
+  g_clear_pointer(&f->config, inf_resources_config_free);
+  f->client = NULL;
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  drop_client(f);
+  inf_fake_llm_free(f->fake);
+  inf_http_session_free(f->session);
+  while (g_main_context_iteration(f->context, FALSE))
+    ;
+  inf_plugin_loader_free(f->loader);
+  inf_registry_free(f->registry);
+  g_main_context_unref(f->context);
+}
+
+/* Makes f->client from one endpoint object (JSON text, "%s" = the fake's
+ * base URL with the provider's suffix). */
+static gboolean
+make_client(Fixture *f, const Provider *p, const char *endpoint_format, GError **error)
+{
+  drop_client(f);
+  g_autofree char *base = g_strconcat(inf_fake_llm_get_base_url(f->fake), p->base_suffix, NULL);
+  g_autofree char *endpoint = g_strdup_printf(endpoint_format, p->provider, base);
+  g_autofree char *text = g_strdup_printf("{\"endpoints\": {\"a\": %s}}", endpoint);
+  json_object *json = json_tokener_parse(text);
+  g_assert_nonnull(json);
+  f->config = inf_resources_config_parse(json, "test.json", "resources", f->registry, error);
+  json_object_put(json);
+  if (f->config == NULL)
+    return FALSE;
+  f->manager = inf_resource_manager_new(f->config, f->registry, error);
+  if (f->manager == NULL)
+    return FALSE;
+  InfResourceAlias *alias = inf_resource_manager_lookup(f->manager, "a");
+  g_assert_nonnull(alias);
+  gint64 wait = 0;
+  f->client = inf_resource_alias_pick(alias, g_get_monotonic_time(), &wait);
+  g_assert_nonnull(f->client);
+  f->klass = inf_registry_lookup_client_class(f->registry, p->provider);
+  return TRUE;
+}
+
+static void
+make_default_client(Fixture *f, const Provider *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true(make_client(f, p,
+                            "{\"provider\": \"%s\", \"model\": \"test-model\", \"base_url\": "
+                            "\"%s\", \"api_key_env\": \"" KEY_ENV "\"}",
+                            &error));
+  g_assert_no_error(error);
+}
+
+static InfLlmRequest *
+new_llm_request(const char *prompt)
+{
+  InfLlmRequest *request = inf_llm_request_new();
+  inf_llm_request_set_system(request, "You are terse.");
+  inf_llm_request_add_message(request, "user", prompt);
+  return request;
+}
+
+static InfHttpRequest *
+build(Fixture *f, const InfLlmRequest *request)
+{
+  InfHttpRequest *http = inf_http_request_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(f->klass->build_request(f->client, request, http, &error));
+  g_assert_no_error(error);
+  return http;
+}
+
+static json_object *
+body_json(const InfHttpRequest *http)
+{
+  gsize length;
+  const char *body = inf_http_request_get_body(http, &length);
+  g_assert_nonnull(body);
+  json_object *json = json_tokener_parse(body);
+  g_assert_nonnull(json);
+  return json;
+}
+
+static json_object *
+member(json_object *o, const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit(path, ".", -1);
+  for (char **part = parts; *part != NULL && o != NULL; part++) {
+    if (g_ascii_isdigit(**part))
+      o = json_object_array_get_idx(o, atoi(*part));
+    else if (!json_object_object_get_ex(o, *part, &o))
+      o = NULL;
+  }
+  return o;
+}
+
+static const char *
+member_string(json_object *o, const char *path)
+{
+  json_object *value = member(o, path);
+  return value != NULL ? json_object_get_string(value) : NULL;
+}
+
+/* --- what the clients send ---------------------------------------------- */
+
+static void
+test_build_openai(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const Provider *p = &providers[0];
+  make_default_client(f, p);
+  g_autoptr(InfLlmRequest) request = new_llm_request("Hello");
+  inf_llm_request_set_temperature(request, 0.3);
+  inf_llm_request_set_max_tokens(request, 50);
+  inf_llm_request_set_json_mode(request, TRUE);
+  g_autoptr(InfHttpRequest) http = build(f, request);
+
+  g_autofree char *url = g_strconcat(inf_fake_llm_get_base_url(f->fake), p->path, NULL);
+  g_assert_cmpstr(inf_http_request_get_url(http), ==, url);
+  g_assert_cmpstr(inf_http_request_get_header(http, "content-type"), ==, "application/json");
+  g_assert_cmpstr(inf_http_request_get_header(http, "authorization"), ==, "Bearer " SECRET);
+  g_assert_true(inf_http_request_is_header_secret(http, "Authorization"));
+  json_object *body = body_json(http);
+  g_assert_cmpstr(member_string(body, "model"), ==, "test-model");
+  g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "system");
+  g_assert_cmpstr(member_string(body, "messages.0.content"), ==, "You are terse.");
+  g_assert_cmpstr(member_string(body, "messages.1.role"), ==, "user");
+  g_assert_cmpstr(member_string(body, "messages.1.content"), ==, "Hello");
+  g_assert_cmpfloat_with_epsilon(json_object_get_double(member(body, "temperature")), 0.3, 1e-9);
+  g_assert_cmpint(json_object_get_int64(member(body, "max_tokens")), ==, 50);
+  g_assert_null(member(body, "max_completion_tokens"));
+  g_assert_cmpstr(member_string(body, "response_format.type"), ==, "json_object");
+  g_assert_null(member(body, "stream"));
+  /* The key only in its header. */
+  g_assert_null(strstr(inf_http_request_get_body(http, NULL), SECRET));
+  json_object_put(body);
+
+  /* Defaults: no temperature, no max tokens, no response_format. */
+  g_autoptr(InfLlmRequest) plain = new_llm_request("Hi");
+  g_autoptr(InfHttpRequest) http2 = build(f, plain);
+  body = body_json(http2);
+  g_assert_null(member(body, "temperature"));
+  g_assert_null(member(body, "max_tokens"));
+  g_assert_null(member(body, "response_format"));
+  json_object_put(body);
+
+  /* An OpenAI-compatible local server: no api_key_env, no Authorization;
+   * provider options max_tokens_field and extra_body. */
+  g_autoptr(GError) error = NULL;
+  g_assert_true(make_client(f, p,
+                            "{\"provider\": \"%s\", \"model\": \"local\", \"base_url\": \"%s/\","
+                            " \"max_tokens_field\": \"max_completion_tokens\","
+                            " \"extra_body\": {\"seed\": 7, \"top_p\": 0.5}}",
+                            &error));
+  g_assert_no_error(error);
+  g_autoptr(InfHttpRequest) http3 = build(f, request);
+  g_assert_cmpstr(inf_http_request_get_url(http3), ==, url);
+  g_assert_null(inf_http_request_get_header(http3, "Authorization"));
+  body = body_json(http3);
+  g_assert_cmpint(json_object_get_int64(member(body, "max_completion_tokens")), ==, 50);
+  g_assert_null(member(body, "max_tokens"));
+  g_assert_cmpint(json_object_get_int64(member(body, "seed")), ==, 7);
+  g_assert_cmpfloat_with_epsilon(json_object_get_double(member(body, "top_p")), 0.5, 1e-9);
+  json_object_put(body);
+
+  /* Bad provider options are config errors naming the option. */
+  g_clear_error(&error);
+  g_assert_false(make_client(f, p,
+                             "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\","
+                             " \"max_tokens_field\": \"tokens\"}",
+                             &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+  g_assert_nonnull(strstr(error->message, "max_tokens_field"));
+  g_assert_nonnull(strstr(error->message, "max_completion_tokens"));
+  g_clear_error(&error);
+  g_assert_false(make_client(f, p,
+                             "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\","
+                             " \"extra_body\": [1]}",
+                             &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+  g_assert_nonnull(strstr(error->message, "extra_body"));
+}
+
+static void
+test_build_anthropic(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const Provider *p = &providers[1];
+  make_default_client(f, p);
+  g_autoptr(InfLlmRequest) request = new_llm_request("Hello");
+  inf_llm_request_add_message(request, "assistant", "Hi!");
+  inf_llm_request_add_message(request, "user", "More");
+  inf_llm_request_set_temperature(request, 1.7);
+  g_autoptr(InfHttpRequest) http = build(f, request);
+
+  g_autofree char *url = g_strconcat(inf_fake_llm_get_base_url(f->fake), p->path, NULL);
+  g_assert_cmpstr(inf_http_request_get_url(http), ==, url);
+  g_assert_cmpstr(inf_http_request_get_header(http, "x-api-key"), ==, SECRET);
+  g_assert_true(inf_http_request_is_header_secret(http, "x-api-key"));
+  g_assert_null(inf_http_request_get_header(http, "authorization"));
+  g_assert_cmpstr(inf_http_request_get_header(http, "anthropic-version"), ==, "2023-06-01");
+  g_assert_cmpstr(inf_http_request_get_header(http, "content-type"), ==, "application/json");
+  json_object *body = body_json(http);
+  g_assert_cmpstr(member_string(body, "model"), ==, "test-model");
+  g_assert_cmpstr(member_string(body, "system"), ==, "You are terse.");
+  g_assert_cmpint(json_object_array_length(member(body, "messages")), ==, 3);
+  g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "user");
+  g_assert_cmpstr(member_string(body, "messages.1.role"), ==, "assistant");
+  g_assert_cmpstr(member_string(body, "messages.2.content"), ==, "More");
+  /* max_tokens is required: the option's default fills in. */
+  g_assert_cmpint(json_object_get_int64(member(body, "max_tokens")), ==, 1024);
+  /* Anthropic's temperatures stop at 1. */
+  g_assert_cmpfloat_with_epsilon(json_object_get_double(member(body, "temperature")), 1.0, 1e-9);
+  json_object_put(body);
+
+  /* JSON mode: an instruction in the system prompt; the request's max tokens. */
+  inf_llm_request_set_json_mode(request, TRUE);
+  inf_llm_request_set_max_tokens(request, 77);
+  g_autoptr(InfHttpRequest) http2 = build(f, request);
+  body = body_json(http2);
+  const char *system = member_string(body, "system");
+  g_assert_true(g_str_has_prefix(system, "You are terse.\n\n"));
+  g_assert_nonnull(strstr(system, "JSON object"));
+  g_assert_cmpint(json_object_get_int64(member(body, "max_tokens")), ==, 77);
+  json_object_put(body);
+
+  /* Options: anthropic_version and max_tokens. */
+  g_autoptr(GError) error = NULL;
+  g_assert_true(make_client(f, p,
+                            "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\","
+                            " \"api_key_env\": \"" KEY_ENV "\", \"anthropic_version\": "
+                            "\"2024-01-01\", \"max_tokens\": 99}",
+                            &error));
+  g_autoptr(InfLlmRequest) plain = new_llm_request("x");
+  g_autoptr(InfHttpRequest) http3 = build(f, plain);
+  g_assert_cmpstr(inf_http_request_get_header(http3, "anthropic-version"), ==, "2024-01-01");
+  body = body_json(http3);
+  g_assert_cmpint(json_object_get_int64(member(body, "max_tokens")), ==, 99);
+  json_object_put(body);
+
+  /* An API key is required: a clear error at start naming the alias. */
+  g_assert_false(make_client(f, p, "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\"}",
+                             &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+  g_assert_nonnull(strstr(error->message, "api_key_env"));
+  g_assert_nonnull(strstr(error->message, "'a'"));
+}
+
+static void
+test_build_ollama(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const Provider *p = &providers[2];
+  g_autoptr(GError) error = NULL;
+  g_assert_true(make_client(f, p,
+                            "{\"provider\": \"%s\", \"model\": \"llama3\", \"base_url\": \"%s\","
+                            " \"keep_alive\": \"10m\", \"num_ctx\": 4096,"
+                            " \"options\": {\"top_k\": 20}}",
+                            &error));
+  g_assert_no_error(error);
+  g_autoptr(InfLlmRequest) request = new_llm_request("Hello");
+  inf_llm_request_set_temperature(request, 0.0);
+  inf_llm_request_set_max_tokens(request, 12);
+  inf_llm_request_set_json_mode(request, TRUE);
+  g_autoptr(InfHttpRequest) http = build(f, request);
+  g_autofree char *url = g_strconcat(inf_fake_llm_get_base_url(f->fake), p->path, NULL);
+  g_assert_cmpstr(inf_http_request_get_url(http), ==, url);
+  g_assert_null(inf_http_request_get_header(http, "authorization"));
+  json_object *body = body_json(http);
+  g_assert_cmpstr(member_string(body, "model"), ==, "llama3");
+  g_assert_false(json_object_get_boolean(member(body, "stream")));
+  g_assert_true(json_object_is_type(member(body, "stream"), json_type_boolean));
+  g_assert_cmpstr(member_string(body, "format"), ==, "json");
+  g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "system");
+  g_assert_cmpstr(member_string(body, "messages.1.content"), ==, "Hello");
+  g_assert_nonnull(member(body, "options.temperature"));
+  g_assert_cmpfloat(json_object_get_double(member(body, "options.temperature")), ==, 0.0);
+  g_assert_cmpint(json_object_get_int64(member(body, "options.num_predict")), ==, 12);
+  g_assert_cmpint(json_object_get_int64(member(body, "options.num_ctx")), ==, 4096);
+  g_assert_cmpint(json_object_get_int64(member(body, "options.top_k")), ==, 20);
+  g_assert_cmpstr(member_string(body, "keep_alive"), ==, "10m");
+  json_object_put(body);
+
+  /* A key, when configured (a proxy in front), goes as a secret header. */
+  make_default_client(f, p);
+  g_autoptr(InfHttpRequest) http2 = build(f, request);
+  g_assert_cmpstr(inf_http_request_get_header(http2, "Authorization"), ==, "Bearer " SECRET);
+  g_assert_true(inf_http_request_is_header_secret(http2, "authorization"));
+}
+
+/* --- what they make of the fake's replies ------------------------------- */
+
+typedef struct {
+  Fixture *f;
+  InfLlmRequest *request;
+  gboolean done;
+  gboolean ok;
+  InfLlmResponse *response;
+  GError *error;
+  gint64 retry_after_ms;
+} Exchange;
+
+static void
+on_http_done(InfHttpRequest *http, const InfHttpResponse *response, const GError *error,
+             gpointer user_data)
+{
+  (void)http;
+  Exchange *x = user_data;
+  x->done = TRUE;
+  if (error != NULL) {
+    x->error = g_error_copy(error);
+    return;
+  }
+  x->response = inf_llm_response_new();
+  x->retry_after_ms = inf_http_response_get_retry_after_ms(response);
+  x->ok = x->f->klass->parse_response(x->f->client, x->request, response, x->response,
+                                      &x->error);
+  g_assert_true(x->ok == (x->error == NULL));
+}
+
+/* Sends one request with the client and parses the reply. */
+static void
+exchange(Fixture *f, Exchange *x, const char *prompt, gboolean json_mode)
+{
+  memset(x, 0, sizeof *x);
+  x->f = f;
+  x->retry_after_ms = -1;
+  x->request = new_llm_request(prompt);
+  inf_llm_request_set_json_mode(x->request, json_mode);
+  InfHttpRequest *http = build(f, x->request);
+  inf_http_request_set_timeout_ms(http, 30000);
+  inf_http_session_send(f->session, http, on_http_done, x);
+  while (!x->done)
+    g_main_context_iteration(f->context, TRUE);
+}
+
+static void
+exchange_clear(Exchange *x)
+{
+  inf_llm_request_unref(x->request);
+  g_clear_pointer(&x->response, inf_llm_response_free);
+  g_clear_error(&x->error);
+}
+
+static void
+assert_no_secret(const GError *error)
+{
+  if (error != NULL)
+    g_assert_null(strstr(error->message, SECRET));
+}
+
+static void
+test_replies(Fixture *f, gconstpointer data)
+{
+  const Provider *p = data;
+  make_default_client(f, p);
+  Exchange x;
+
+  /* A good reply. */
+  exchange(f, &x, "Hello there", FALSE);
+  g_assert_no_error(x.error);
+  g_assert_cmpstr(inf_llm_response_get_content(x.response), ==, "echo: Hello there");
+  g_assert_cmpint(inf_llm_response_get_input_tokens(x.response), >, 0);
+  g_assert_cmpint(inf_llm_response_get_output_tokens(x.response), ==, 5);
+  g_assert_cmpstr(inf_llm_response_get_finish_reason(x.response), ==, "stop");
+  g_assert_cmpstr(inf_llm_response_get_model(x.response), ==, "test-model");
+  g_assert_cmpstr(inf_fake_llm_get_last_path(f->fake), ==, p->path);
+  g_assert_cmpuint(inf_fake_llm_count_api_key(f->fake, SECRET), ==, 1);
+  exchange_clear(&x);
+
+  /* JSON mode: the fake answers with an object (it saw the request ask). */
+  exchange(f, &x, "Give JSON", TRUE);
+  g_assert_no_error(x.error);
+  json_object *parsed = json_tokener_parse(inf_llm_response_get_content(x.response));
+  g_assert_nonnull(parsed);
+  g_assert_cmpstr(member_string(parsed, "echo"), ==, "echo: Give JSON");
+  json_object_put(parsed);
+  exchange_clear(&x);
+
+  /* Cut by max tokens: finish reason "length". */
+  x.request = NULL;
+  {
+    memset(&x, 0, sizeof x);
+    x.f = f;
+    x.request = new_llm_request("a prompt long enough to be cut by max tokens");
+    inf_llm_request_set_max_tokens(x.request, 2);
+    inf_http_session_send(f->session, build(f, x.request), on_http_done, &x);
+    while (!x.done)
+      g_main_context_iteration(f->context, TRUE);
+    g_assert_no_error(x.error);
+    g_assert_cmpstr(inf_llm_response_get_finish_reason(x.response), ==, "length");
+    g_assert_cmpint(inf_llm_response_get_output_tokens(x.response), ==, 2);
+    exchange_clear(&x);
+  }
+
+  struct {
+    const char *script;
+    InfErrorCode code;
+    const char *in_message;
+    gint64 retry_after_ms;
+  } cases[] = {
+    { "429 retry-after=2", INF_ERROR_RATE_LIMITED, "429", 2000 },
+    { "429", INF_ERROR_RATE_LIMITED, "scripted status 429", -1 },
+    { "429 retry-after-ms=250", INF_ERROR_RATE_LIMITED, "429", 250 },
+    { "500", INF_ERROR_SERVER, "scripted status 500", -1 },
+    { "503 retry-after=1", INF_ERROR_SERVER, "scripted status 503", 1000 },
+    { "529", INF_ERROR_SERVER, "scripted status 529", -1 },
+    { "502", INF_ERROR_SERVER, "502", -1 },
+    { "408", INF_ERROR_SERVER, "408", -1 },
+    { "409", INF_ERROR_SERVER, "409", -1 },
+    { "400", INF_ERROR_HTTP_STATUS, "scripted status 400", -1 },
+    { "404", INF_ERROR_HTTP_STATUS, "scripted status 404", -1 },
+    { "401", INF_ERROR_HTTP_STATUS, "scripted status 401", -1 },
+    { "malformed", INF_ERROR_BAD_RESPONSE, "invalid JSON", -1 },
+    { "truncated", INF_ERROR_BAD_RESPONSE, "truncated", -1 },
+    { "missing", INF_ERROR_BAD_RESPONSE, "missing", -1 },
+    /* On a reused connection libcurl resends once on a fresh one when the
+     * old one dies before any reply byte: drop both. */
+    { "drop x2", INF_ERROR_TRANSPORT, p->path, -1 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_assert_true(inf_fake_llm_push_script(f->fake, cases[i].script, NULL));
+    exchange(f, &x, "scripted", FALSE);
+    g_test_message("%s %s: %s", p->provider, cases[i].script,
+                   x.error != NULL ? x.error->message : "(no error)");
+    g_assert_error(x.error, INF_ERROR, (gint)cases[i].code);
+    g_assert_nonnull(strstr(x.error->message, cases[i].in_message));
+    if (cases[i].code != INF_ERROR_TRANSPORT)
+      g_assert_true(g_str_has_prefix(x.error->message, p->provider));
+    g_assert_cmpint(x.retry_after_ms, ==, cases[i].retry_after_ms);
+    assert_no_secret(x.error);
+    g_assert_cmpuint(inf_fake_llm_get_script_length(f->fake), ==, 0);
+    exchange_clear(&x);
+  }
+
+  /* What "missing" names, per format. */
+  const char *missing = g_str_equal(p->provider, "openai")      ? "missing \"choices\""
+                        : g_str_equal(p->provider, "anthropic") ? "missing \"content\""
+                                                                : "missing \"message\"";
+  g_assert_true(inf_fake_llm_push_script(f->fake, "missing", NULL));
+  exchange(f, &x, "scripted", FALSE);
+  g_assert_nonnull(strstr(x.error->message, missing));
+  exchange_clear(&x);
+
+  /* OpenAI's insufficient_quota 429 is not retryable. */
+  g_assert_true(inf_fake_llm_push_script(f->fake, "quota", NULL));
+  exchange(f, &x, "scripted", FALSE);
+  if (g_str_equal(p->provider, "openai")) {
+    g_assert_error(x.error, INF_ERROR, INF_ERROR_HTTP_STATUS);
+    g_assert_nonnull(strstr(x.error->message, "insufficient_quota"));
+    g_assert_nonnull(strstr(x.error->message, "exceeded your current quota"));
+  } else {
+    g_assert_error(x.error, INF_ERROR, INF_ERROR_RATE_LIMITED);
+  }
+  exchange_clear(&x);
+
+  /* The fake's own rate limiter: 429 with Retry-After. */
+  inf_fake_llm_set_rate_limit(f->fake, 0.5, 1);
+  exchange(f, &x, "first", FALSE);
+  g_assert_no_error(x.error);
+  exchange_clear(&x);
+  exchange(f, &x, "second", FALSE);
+  g_assert_error(x.error, INF_ERROR, INF_ERROR_RATE_LIMITED);
+  g_assert_cmpint(x.retry_after_ms, >, 0);
+  exchange_clear(&x);
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(f->fake, &stats);
+  g_assert_cmpuint(stats.rejected, ==, 1);
+  g_assert_cmpuint(stats.invalid, ==, 0); /* every request was well-formed */
+  g_assert_cmpuint(inf_fake_llm_count_api_key(f->fake, SECRET), ==, stats.requests);
+}
+
+/* Replies built by hand: what the fake does not produce. */
+static InfLlmResponse *
+parse(Fixture *f, guint status, const char *body, const char *header, const char *value,
+      GError **error)
+{
+  g_autoptr(InfHttpResponse) http = inf_http_response_new(status, body, -1);
+  if (header != NULL)
+    inf_http_response_add_header(http, header, value);
+  g_autoptr(InfLlmRequest) request = new_llm_request("x");
+  InfLlmResponse *response = inf_llm_response_new();
+  if (!f->klass->parse_response(f->client, request, http, response, error))
+    g_clear_pointer(&response, inf_llm_response_free);
+  return response;
+}
+
+static void
+test_parse_edges(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  InfLlmResponse *response;
+
+  /* The server echoing the key in a message: scrubbed. */
+  for (guint i = 0; i < G_N_ELEMENTS(providers); i++) {
+    make_default_client(f, &providers[i]);
+    response = parse(f, 401,
+                     "{\"error\": {\"message\": \"Incorrect API key provided: " SECRET "\", "
+                     "\"type\": \"invalid_request_error\"}, \"type\": \"error\"}",
+                     NULL, NULL, &error);
+    g_assert_null(response);
+    g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
+    g_assert_null(strstr(error->message, SECRET));
+    g_assert_nonnull(strstr(error->message, "[redacted]"));
+    g_clear_error(&error);
+    /* An HTML error page from a proxy: quoted on one line, cut. */
+    g_autofree char *page = g_strdup_printf("<html>\n<body>%0800d</body></html>", 0);
+    response = parse(f, 502, page, NULL, NULL, &error);
+    g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
+    g_assert_null(strchr(error->message, '\n'));
+    g_assert_cmpuint(strlen(error->message), <, 500);
+    g_clear_error(&error);
+    /* An empty 2xx body. */
+    response = parse(f, 200, "", NULL, NULL, &error);
+    g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+    g_assert_nonnull(strstr(error->message, "empty"));
+    g_clear_error(&error);
+    /* JSON that is not an object. */
+    response = parse(f, 200, "[1, 2]", NULL, NULL, &error);
+    g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+    g_clear_error(&error);
+  }
+
+  /* OpenAI: x-should-retry, null content with a refusal, other finish reasons. */
+  make_default_client(f, &providers[0]);
+  response = parse(f, 500, "{\"error\": {\"message\": \"boom\"}}", "x-should-retry", "false",
+                   &error);
+  g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
+  g_clear_error(&error);
+  response = parse(f, 400, "{\"error\": {\"message\": \"later\"}}", "x-should-retry", "true",
+                   &error);
+  g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
+  g_clear_error(&error);
+  response = parse(f, 200,
+                   "{\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": null, "
+                   "\"refusal\": \"no\"}, \"finish_reason\": null}]}",
+                   NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(inf_llm_response_get_content(response), ==, "");
+  g_assert_cmpstr(inf_llm_response_get_finish_reason(response), ==, "content_filter");
+  g_assert_cmpstr(inf_llm_response_get_model(response), ==, "test-model");
+  g_assert_cmpint(inf_llm_response_get_input_tokens(response), ==, 0);
+  inf_llm_response_free(response);
+  response = parse(f, 200,
+                   "{\"choices\": [{\"message\": {\"content\": \"x\"}, \"finish_reason\": "
+                   "\"function_call\"}], \"usage\": {\"prompt_tokens\": 3, "
+                   "\"completion_tokens\": 4}, \"model\": \"gpt-x\"}",
+                   NULL, NULL, &error);
+  g_assert_cmpstr(inf_llm_response_get_finish_reason(response), ==, "tool_calls");
+  g_assert_cmpint(inf_llm_response_get_input_tokens(response), ==, 3);
+  g_assert_cmpint(inf_llm_response_get_output_tokens(response), ==, 4);
+  g_assert_cmpstr(inf_llm_response_get_model(response), ==, "gpt-x");
+  inf_llm_response_free(response);
+  response = parse(f, 200, "{\"choices\": [{\"message\": {\"content\": 5}}]}", NULL, NULL,
+                   &error);
+  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  g_assert_nonnull(strstr(error->message, "choices[0].message.content"));
+  g_clear_error(&error);
+  response = parse(f, 200, "{\"choices\": []}", NULL, NULL, &error);
+  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  g_assert_nonnull(strstr(error->message, "empty"));
+  g_clear_error(&error);
+  response = parse(f, 200, "{\"choices\": [{}]}", NULL, NULL, &error);
+  g_assert_nonnull(strstr(error->message, "choices[0].message"));
+  g_clear_error(&error);
+  response = parse(f, 200, "{\"choices\": [{\"message\": {}}]} trailing", NULL, NULL, &error);
+  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  g_clear_error(&error);
+
+  /* Anthropic: several text blocks, stop reasons, cache tokens. */
+  make_default_client(f, &providers[1]);
+  response = parse(f, 200,
+                   "{\"type\": \"message\", \"content\": [{\"type\": \"text\", \"text\": \"a\"}, "
+                   "{\"type\": \"text\", \"text\": \"b\"}], \"stop_reason\": \"max_tokens\", "
+                   "\"usage\": {\"input_tokens\": 5, \"cache_read_input_tokens\": 10, "
+                   "\"output_tokens\": 2}, \"model\": \"claude-x\"}",
+                   NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(inf_llm_response_get_content(response), ==, "ab");
+  g_assert_cmpstr(inf_llm_response_get_finish_reason(response), ==, "length");
+  g_assert_cmpint(inf_llm_response_get_input_tokens(response), ==, 15);
+  g_assert_cmpint(inf_llm_response_get_output_tokens(response), ==, 2);
+  inf_llm_response_free(response);
+  const char *reasons[][2] = { { "end_turn", "stop" },        { "stop_sequence", "stop" },
+                               { "tool_use", "tool_calls" },  { "refusal", "content_filter" },
+                               { "something_new", "something_new" } };
+  for (guint i = 0; i < G_N_ELEMENTS(reasons); i++) {
+    g_autofree char *body = g_strdup_printf(
+      "{\"content\": [{\"type\": \"text\", \"text\": \"t\"}], \"stop_reason\": \"%s\"}",
+      reasons[i][0]);
+    response = parse(f, 200, body, NULL, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(inf_llm_response_get_finish_reason(response), ==, reasons[i][1]);
+    inf_llm_response_free(response);
+  }
+  response = parse(f, 200, "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
+                           "\"message\": \"Overloaded\"}}", NULL, NULL, &error);
+  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  g_assert_nonnull(strstr(error->message, "Overloaded"));
+  g_clear_error(&error);
+  response = parse(f, 529, "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
+                           "\"message\": \"Overloaded\"}}", NULL, NULL, &error);
+  g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
+  g_assert_nonnull(strstr(error->message, "overloaded_error"));
+  g_clear_error(&error);
+
+  /* Ollama: done_reason and counts; a missing model name falls back. */
+  make_default_client(f, &providers[2]);
+  response = parse(f, 200,
+                   "{\"message\": {\"role\": \"assistant\", \"content\": \"hi\"}, \"done\": true,"
+                   " \"done_reason\": \"length\", \"prompt_eval_count\": 8, \"eval_count\": 9}",
+                   NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(inf_llm_response_get_content(response), ==, "hi");
+  g_assert_cmpstr(inf_llm_response_get_finish_reason(response), ==, "length");
+  g_assert_cmpint(inf_llm_response_get_input_tokens(response), ==, 8);
+  g_assert_cmpint(inf_llm_response_get_output_tokens(response), ==, 9);
+  g_assert_cmpstr(inf_llm_response_get_model(response), ==, "test-model");
+  inf_llm_response_free(response);
+  response = parse(f, 404, "{\"error\": \"model 'x' not found, try pulling it first\"}", NULL,
+                   NULL, &error);
+  g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
+  g_assert_nonnull(strstr(error->message, "try pulling it first"));
+  g_clear_error(&error);
+  response = parse(f, 200, "{\"message\": {\"role\": \"assistant\"}}", NULL, NULL, &error);
+  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  g_assert_nonnull(strstr(error->message, "message.content"));
+  g_clear_error(&error);
+}
+
+/* The same through the resource manager: retries, then the final error. */
+typedef struct {
+  gboolean done;
+  GError *error;
+  char *content;
+} ManagerResult;
+
+static void
+on_manager_done(const InfLlmResponse *response, const GError *error, gpointer user_data)
+{
+  ManagerResult *r = user_data;
+  r->done = TRUE;
+  if (error != NULL)
+    r->error = g_error_copy(error);
+  else
+    r->content = g_strdup(inf_llm_response_get_content(response));
+}
+
+static void
+test_through_manager(Fixture *f, gconstpointer data)
+{
+  const Provider *p = data;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(make_client(f, p,
+                            "{\"provider\": \"%s\", \"model\": \"test-model\", \"base_url\": "
+                            "\"%s\", \"api_key_env\": \"" KEY_ENV "\", \"max_retries\": 2, "
+                            "\"retry_delay\": 0.01}",
+                            &error));
+  /* Two transient failures, then success. */
+  g_assert_true(inf_fake_llm_push_script(f->fake, "503; malformed", NULL));
+  g_autoptr(InfLlmRequest) request = new_llm_request("through the manager");
+  ManagerResult r = { 0 };
+  inf_resource_manager_send(f->manager, f->client, request, on_manager_done, &r);
+  while (!r.done)
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_no_error(r.error);
+  g_assert_cmpstr(r.content, ==, "echo: through the manager");
+  g_free(r.content);
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(f->fake, &stats);
+  g_assert_cmpuint(stats.requests, ==, 3);
+
+  /* Retries exhausted: the last error, naming the alias. */
+  memset(&r, 0, sizeof r);
+  g_assert_true(inf_fake_llm_push_script(f->fake, "500 x3", NULL));
+  inf_resource_manager_send(f->manager, f->client, request, on_manager_done, &r);
+  while (!r.done)
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_error(r.error, INF_ERROR, INF_ERROR_SERVER);
+  g_assert_nonnull(strstr(r.error->message, "'a'"));
+  g_assert_null(strstr(r.error->message, SECRET));
+  g_clear_error(&r.error);
+  inf_fake_llm_get_stats(f->fake, &stats);
+  g_assert_cmpuint(stats.requests, ==, 6);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_setenv(KEY_ENV, SECRET, TRUE);
+#define ADD(path, data, fn) \
+  g_test_add(path, Fixture, data, fixture_set_up, fn, fixture_tear_down)
+  ADD("/http/clients/openai/build", NULL, test_build_openai);
+  ADD("/http/clients/anthropic/build", NULL, test_build_anthropic);
+  ADD("/http/clients/ollama/build", NULL, test_build_ollama);
+  ADD("/http/clients/parse-edges", NULL, test_parse_edges);
+  for (guint i = 0; i < G_N_ELEMENTS(providers); i++) {
+    g_autofree char *replies = g_strdup_printf("/http/clients/%s/replies", providers[i].provider);
+    g_autofree char *manager = g_strdup_printf("/http/clients/%s/manager", providers[i].provider);
+    ADD(replies, &providers[i], test_replies);
+    ADD(manager, &providers[i], test_through_manager);
+  }
+#undef ADD
+  return g_test_run();
+}
