@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds inf-engine in ./build and shows it at work:
-# the plugins it finds and the `llm` module class.
+# Installs what is missing, builds inf-engine in ./build and runs the
+# quickstart pipeline (configs/quickstart.json) over configs/quickstart.jsonl
+# on the built-in mock backend: offline, no API key.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,5 +12,4 @@ fi
 meson compile -C build
 
 set -x
-build/core/inf-engine plugins
-build/core/inf-engine inspect llm
+build/core/inf-engine run configs/quickstart.json --input configs/quickstart.jsonl --ordered --stats

@@ -299,6 +299,27 @@ test_usage_errors(void)
   result_clear(&r);
 }
 
+static void
+test_missing_api_key(void)
+{
+  /* A missing key is an error at start naming the alias and the variable,
+   * before any input is read. */
+  const char *text =
+    "{\"resources\": {\"endpoints\": {\"cloud\": {\"provider\": \"anthropic\", "
+    "\"model\": \"m\", \"api_key_env\": \"INF_TEST_UNSET_KEY_VARIABLE\"}}},\n"
+    " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"cloud\"}},\n"
+    " \"main\": \"ask\"}\n";
+  g_autofree char *config = write_file("key.json", text);
+  g_unsetenv("INF_TEST_UNSET_KEY_VARIABLE");
+  Result r = { 0 };
+  run_engine(&r, "\"hello\"\n", (const char *const[]){ config, NULL });
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "INF_TEST_UNSET_KEY_VARIABLE"));
+  g_assert_nonnull(strstr(r.err, "'cloud'"));
+  g_assert_cmpuint(r.lines->len, ==, 0);
+  result_clear(&r);
+}
+
 static gboolean
 send_sigint(gpointer data)
 {
@@ -366,6 +387,7 @@ main(int argc, char **argv)
   g_test_add_func("/run/429-requeue-completes", test_429_requeue_completes);
   g_test_add_func("/run/usage-errors", test_usage_errors);
   g_test_add_func("/run/interrupt", test_interrupt);
+  g_test_add_func("/run/missing-api-key", test_missing_api_key);
   int status = g_test_run();
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
   if (system(cmd) != 0)

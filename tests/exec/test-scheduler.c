@@ -195,10 +195,35 @@ probe_finish(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct {
+  guint calls;
+} EndpointCount;
+
+static gboolean
+probe_init(InfClient *self, const InfOptions *options, gpointer *out_private, GError **error)
+{
+  (void)self;
+  (void)options;
+  (void)error;
+  *out_private = g_new0(EndpointCount, 1);
+  return TRUE;
+}
+
+static guint probe_endpoint_calls[2];
+static guint probe_n_endpoints;
+
+static void
+probe_finalize(gpointer data)
+{
+  if (probe_n_endpoints < 2)
+    probe_endpoint_calls[probe_n_endpoints++] = ((EndpointCount *)data)->calls;
+  g_free(data);
+}
+
 static void
 probe_call(InfClient *self, InfLlmCall *call)
 {
-  (void)self;
+  ((EndpointCount *)inf_client_get_private(self))->calls++;
   probe.calls++;
   probe.in_flight++;
   probe.max_in_flight = MAX(probe.max_in_flight, probe.in_flight);
@@ -207,7 +232,7 @@ probe_call(InfClient *self, InfLlmCall *call)
 
 static const InfClientClass probe_class = {
   .struct_size = sizeof(InfClientClass), .name = "probe", .description = "counts calls",
-  .call = probe_call,
+  .init = probe_init, .finalize = probe_finalize, .call = probe_call,
 };
 
 static InfResourceManager *
@@ -250,6 +275,40 @@ test_llm_alias_concurrency(void)
   g_ptr_array_unref(run.outputs);
   inf_graph_unref(graph);
   inf_resource_manager_free(rm);
+  inf_resources_config_free(config);
+  inf_registry_free(registry);
+}
+
+static void
+test_pool_and_global_cap(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  g_assert_true(inf_registry_add_client_class(registry, &probe_class, NULL));
+  /* A pool of two endpoints (3 slots each) under a global cap of 5. */
+  InfResourcesConfig *config;
+  InfResourceManager *rm = make_resources(registry,
+    "{\"max_total_concurrent\": 5, \"endpoints\": {\"fast\": ["
+    "{\"provider\": \"probe\", \"max_concurrent\": 3},"
+    "{\"provider\": \"probe\", \"max_concurrent\": 3}]}}", &config);
+  InfGraph *graph = exec_fixtures_trace(registry, "wide",
+    "{\"n\": 50, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
+    (const char *const[]){ "x", NULL });
+  memset(&probe, 0, sizeof probe);
+  probe_n_endpoints = 0;
+  Run run;
+  run_scheduler(&run, graph, rm, 0, 4, 4);
+  g_assert_cmpuint(run.failed, ==, 0);
+  g_assert_cmpuint(probe.calls, ==, 200);
+  g_assert_cmpint(probe.max_in_flight, ==, 5); /* the global cap, not 6 */
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_resource_manager_free(rm);
+  /* least in flight: both endpoints took a fair share */
+  g_assert_cmpuint(probe_n_endpoints, ==, 2);
+  g_assert_cmpuint(probe_endpoint_calls[0] + probe_endpoint_calls[1], ==, 200);
+  g_assert_cmpuint(probe_endpoint_calls[0], >=, 60);
+  g_assert_cmpuint(probe_endpoint_calls[1], >=, 60);
   inf_resources_config_free(config);
   inf_registry_free(registry);
 }
@@ -350,6 +409,7 @@ main(int argc, char **argv)
   g_test_add_func("/exec/scheduler/failure-isolated", test_failure_isolated);
   g_test_add_func("/exec/scheduler/long-chain", test_long_chain);
   g_test_add_func("/exec/scheduler/llm-alias-concurrency", test_llm_alias_concurrency);
+  g_test_add_func("/exec/scheduler/pool-and-global-cap", test_pool_and_global_cap);
   g_test_add_func("/exec/scheduler/mock-429-requeue", test_mock_429_requeue);
   g_test_add_func("/exec/scheduler/mock-transient-retried", test_mock_transient_errors_retried);
   g_test_add_func("/exec/scheduler/mock-retries-exhausted", test_mock_retries_exhausted);

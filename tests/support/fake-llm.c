@@ -1032,8 +1032,15 @@ handle_llm(InfFakeLlm *fake, SoupServerMessage *msg, const char *path, Format fo
     fake->stats.invalid++;
     answer_status(msg, format, 400, invalid);
   } else if (fake->required_key != NULL && !has_key(fake, headers)) {
+    /* Like real APIs, quote what was sent (clients must scrub it). */
+    const char *auth = soup_message_headers_get_one(headers, "Authorization");
+    const char *sent = auth != NULL && g_str_has_prefix(auth, "Bearer ") ? auth + 7 : auth;
+    if (sent == NULL)
+      sent = soup_message_headers_get_one(headers, "x-api-key");
+    g_autofree char *message =
+      g_strdup_printf("fake: incorrect API key provided: %s", sent != NULL ? sent : "(none)");
     fake->stats.invalid++;
-    answer_status(msg, format, 401, "fake: invalid or missing API key");
+    answer_status(msg, format, 401, message);
   } else {
     InfFakeBehaviour b;
     if (!find_trigger(fake, &prompt, &b)) {

@@ -113,8 +113,8 @@ guint inf_fake_llm_get_script_length(const InfFakeLlm *fake);
 void inf_fake_llm_set_rate_limit(InfFakeLlm *fake, double rps, double burst);
 /* A fraction of default replies become 500s (deterministic for @seed). */
 void inf_fake_llm_set_fail_rate(InfFakeLlm *fake, double rate, guint32 seed);
-/* Requests not carrying @key (Authorization: Bearer or x-api-key) get 401.
- * NULL: no check. */
+/* Requests not carrying @key (Authorization: Bearer or x-api-key) get 401
+ * whose message quotes the key they sent, as real APIs do. NULL: no check. */
 void inf_fake_llm_set_required_api_key(InfFakeLlm *fake, const char *key);
 
 void inf_fake_llm_get_stats(const InfFakeLlm *fake, InfFakeStats *stats);
