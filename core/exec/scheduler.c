@@ -550,7 +550,6 @@ llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data
     s->override_seq = (gint64)seq;
     inf_exec_state_requeue(state, node);
     s->override_seq = -1;
-  s->states = g_hash_table_new(g_direct_hash, g_direct_equal);
     inf_exec_state_unref(state);
     inf_scheduler_pump(s);
     return;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the engine benchmarks (W1a/b/c, W2, W3) against a release build.
-#   tests/bench/run.sh [w1a|w1b|w1c|w2|w3|all] [--quick]
+# Runs the benchmarks against a release build:
+#   tests/bench/run.sh [w1a|w1b|w1c|w2|w3|all] [--quick]      the engine (W1-W3)
+#   tests/bench/run.sh limits [accuracy|recovery|all] [--quick]  rate limiting
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=build-bench
@@ -10,4 +11,8 @@ fi
 ninja -C "$build" >/dev/null
 export INF_ENGINE="$PWD/$build/core/inf-engine"
 export INF_PLUGIN_PATH="$PWD/$build/plugins"
-"$build/tests/bench/bench-engine" "$@" --json "$build/bench-engine.json"
+if [ "${1:-}" = limits ]; then
+  shift
+  exec "$build/tests/bench/bench-limits" "$@" --json "$build/bench-limits.json"
+fi
+exec "$build/tests/bench/bench-engine" "$@" --json "$build/bench-engine.json"

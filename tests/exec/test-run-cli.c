@@ -320,6 +320,40 @@ test_missing_api_key(void)
   result_clear(&r);
 }
 
+static void
+test_example_configs(void)
+{
+  /* Every example config runs offline over the quickstart inputs with no
+   * failed input. */
+  const char *source_root = g_getenv("INF_SOURCE_ROOT");
+  g_assert_nonnull(source_root);
+  g_autofree char *configs = g_build_filename(source_root, "configs", NULL);
+  g_autofree char *inputs = g_build_filename(configs, "quickstart.jsonl", NULL);
+  g_autoptr(GDir) dir = g_dir_open(configs, 0, NULL);
+  g_assert_nonnull(dir);
+  guint ran = 0;
+  const char *name;
+  while ((name = g_dir_read_name(dir))) {
+    if (!g_str_has_suffix(name, ".json"))
+      continue;
+    g_autofree char *config = g_build_filename(configs, name, NULL);
+    Result r = { 0 };
+    run_engine(&r, NULL, (const char *const[]){ config, "--input", inputs, "--quiet", NULL });
+    if (r.status != 0)
+      g_printerr("%s: %s\n", name, r.err);
+    g_assert_cmpint(r.status, ==, 0);
+    g_assert_cmpuint(r.lines->len, ==, 8);
+    for (guint i = 0; i < r.lines->len; i++) {
+      json_object *line = g_ptr_array_index(r.lines, i);
+      g_assert_null(get(line, "errors"));
+      g_assert_false(json_object_is_type(get(line, "outputs"), json_type_null));
+    }
+    result_clear(&r);
+    ran++;
+  }
+  g_assert_cmpuint(ran, >=, 5);
+}
+
 static gboolean
 send_sigint(gpointer data)
 {
@@ -388,6 +422,7 @@ main(int argc, char **argv)
   g_test_add_func("/run/usage-errors", test_usage_errors);
   g_test_add_func("/run/interrupt", test_interrupt);
   g_test_add_func("/run/missing-api-key", test_missing_api_key);
+  g_test_add_func("/run/example-configs", test_example_configs);
   int status = g_test_run();
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
   if (system(cmd) != 0)
