@@ -8,9 +8,13 @@
  * polls: the main loop polls one descriptor however many connections are
  * open, and a socket changing direction costs an epoll_ctl() instead of a
  * GSource (re)creation and a wakeup of the context. Elsewhere (or with
- * INF_HTTP_WATCHER=gsource) each socket has its own GSource. Finished transfers are collected with curl_multi_info_read() after
- * every curl_multi_socket_action() and completed right there, on the main
- * loop, outside any curl callback (so @done may send again).
+ * INF_HTTP_WATCHER=gsource) each socket has its own GSource.
+ *
+ * Finished transfers are collected with curl_multi_info_read() after every
+ * curl_multi_socket_action() and completed right there, on the main loop,
+ * outside any curl callback (so @done may send again). Once a callback has
+ * asked to free the session, nothing else completes normally: the rest is
+ * cancelled.
  *
  * Rules kept here (see the notes on libcurl multi on GLib):
  *  - we hold GSource pointers and destroy them; no numeric ids;
@@ -58,12 +62,12 @@ struct _InfHttpSession {
   CURLM *multi;
   GSource *timer; /* curl's pending timer, or NULL */
   gboolean timer_is_zero;
-  GHashTable *sockets; /* portable watcher: fd -> SocketSource * (owned) */
-  int epoll_fd;        /* Linux watcher: an epoll set of curl's sockets, or -1 */
+  GHashTable *sockets;    /* portable watcher: fd -> SocketSource * (owned) */
+  int epoll_fd;           /* Linux watcher: an epoll set of curl's sockets, or -1 */
   GSource *epoll_source;
   GByteArray *registered; /* epoll: 1 at [fd] when fd is in the set */
-  GQueue in_flight;    /* requests whose easy handle is in the multi handle */
-  GQueue pending;      /* requests that failed before reaching curl */
+  GQueue in_flight;       /* requests whose easy handle is in the multi handle */
+  GQueue pending;         /* requests that failed before reaching curl */
   GSource *pending_source;
   GPtrArray *easy_pool;     /* CURL * */
   GPtrArray *response_pool; /* InfHttpResponse * */
@@ -201,7 +205,8 @@ check_done(InfHttpSession *session)
 {
   CURLMsg *message;
   int left;
-  while ((message = curl_multi_info_read(session->multi, &left)) != NULL) {
+  while (!session->free_requested &&
+         (message = curl_multi_info_read(session->multi, &left)) != NULL) {
     if (message->msg != CURLMSG_DONE)
       continue;
     CURL *easy = message->easy_handle;
@@ -283,7 +288,7 @@ epoll_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
   if (n <= 0)
     return G_SOURCE_CONTINUE;
   session_enter(session);
-  for (int i = 0; i < n && !session->closing; i++) {
+  for (int i = 0; i < n && !session->free_requested; i++) {
     int mask = 0;
     if (events[i].events & EPOLLIN)
       mask |= CURL_CSELECT_IN;
@@ -506,7 +511,8 @@ pending_dispatch(gpointer user_data)
   session->pending_source = NULL;
   session_enter(session);
   GList *link;
-  while ((link = g_queue_pop_head_link(&session->pending)) != NULL) {
+  while (!session->free_requested &&
+         (link = g_queue_pop_head_link(&session->pending)) != NULL) {
     InfHttpRequest *request = link->data;
     g_autoptr(GError) error = g_steal_pointer(&request->error);
     finish(session, request, NULL, error);

@@ -42,8 +42,7 @@ static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
   (void)data;
-  /* The server hangs up first: libsoup 3.2 leaks idle connections that
-   * clients close. */
+  /* The server first, then the session with its idle connections. */
   inf_fake_llm_free(f->fake);
   inf_http_session_free(f->session);
   /* Let closed sockets' sources go. */

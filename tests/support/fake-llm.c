@@ -989,7 +989,7 @@ handle_llm(InfFakeLlm *fake, SoupServerMessage *msg, const char *path, Format fo
     return;
   }
   gint64 now = g_get_monotonic_time();
-  fake->stats.requests++; if (g_getenv("FAKE_DEBUG")) g_printerr("req %ld\n", (long)((now - fake->start_us) / 1000));
+  fake->stats.requests++;
   histogram_add(fake, fake->received_per_second, now);
   request_begin(fake, msg);
 

@@ -127,8 +127,9 @@ start_fake(GSubprocess **out, GError **error)
   const char *path = g_getenv("INF_FAKE_LLM");
   if (path == NULL)
     path = INF_FAKE_LLM_PATH;
-  GSubprocess *fake = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                       error, path, "--port", "0", NULL);
+  GSubprocess *fake =
+    g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, error,
+                     path, "--port", "0", NULL);
   if (fake == NULL)
     return NULL;
   g_autoptr(GDataInputStream) lines =
