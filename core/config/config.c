@@ -2,6 +2,7 @@
  * resources, parameters, modules, main and training blocks. Every error
  * names the file, the JSON path and, where it helps, the valid choices. */
 #include "config/config.h"
+#include "model/value-private.h"
 
 #include <errno.h>
 #include <string.h>
@@ -54,29 +55,6 @@ config_error(GError **error, const InfConfig *config, const char *path, const ch
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s: %s", config->path, path, message);
   else
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s", config->path, message);
-}
-
-static const char *
-json_kind(json_object *json)
-{
-  switch (json_object_get_type(json))
-    {
-    case json_type_null:
-      return "null";
-    case json_type_boolean:
-      return "a boolean";
-    case json_type_int:
-      return "an integer";
-    case json_type_double:
-      return "a number";
-    case json_type_string:
-      return "a string";
-    case json_type_array:
-      return "a list";
-    case json_type_object:
-      return "an object";
-    }
-  return "a value";
 }
 
 /* "a, b, c" or @none. */
@@ -260,7 +238,7 @@ create_module(InfConfig *config, json_object *spec, const char *path, const char
     {
       config_error(error, config, path,
                    "expected a module object {\"type\": ..., options...}, got %s",
-                   json_kind(spec));
+                   inf_json_kind_phrase(spec));
       return NULL;
     }
   json_object *type;
@@ -275,7 +253,7 @@ create_module(InfConfig *config, json_object *spec, const char *path, const char
   if (!json_object_is_type(type, json_type_string))
     {
       config_error(error, config, type_path, "expected a module type name (a string), got %s",
-                   json_kind(type));
+                   inf_json_kind_phrase(type));
       return NULL;
     }
   const char *type_name = json_object_get_string(type);
@@ -303,7 +281,7 @@ create_module(InfConfig *config, json_object *spec, const char *path, const char
               g_autofree char *name_path = g_strconcat(path, ".name", NULL);
               config_error(error, config, name_path,
                            "expected a module name (a non-empty string without '.'), got %s",
-                           json_kind(jname));
+                           inf_json_kind_phrase(jname));
               return NULL;
             }
           own_name = g_strdup(json_object_get_string(jname));
@@ -336,7 +314,7 @@ resolve_module(gpointer data, json_object *spec, const char *json_path, GError *
   config_error(error, config, json_path,
                "expected a module: the name of an entry of the modules block (%s) or an inline "
                "module object {\"type\": ...}; got %s",
-               names, json_kind(spec));
+               names, inf_json_kind_phrase(spec));
   return NULL;
 }
 
@@ -403,7 +381,7 @@ check_string_list(InfConfig *config, json_object *json, const char *path, GError
 {
   if (!json_object_is_type(json, json_type_array))
     {
-      config_error(error, config, path, "expected a list of strings, got %s", json_kind(json));
+      config_error(error, config, path, "expected a list of strings, got %s", inf_json_kind_phrase(json));
       return FALSE;
     }
   for (gsize i = 0; i < json_object_array_length(json); i++)
@@ -412,7 +390,7 @@ check_string_list(InfConfig *config, json_object *json, const char *path, GError
       if (!json_object_is_type(item, json_type_string))
         {
           g_autofree char *item_path = g_strdup_printf("%s[%zu]", path, i);
-          config_error(error, config, item_path, "expected a string, got %s", json_kind(item));
+          config_error(error, config, item_path, "expected a string, got %s", inf_json_kind_phrase(item));
           return FALSE;
         }
     }
@@ -428,7 +406,7 @@ load_plugins(InfConfig *config, json_object *block, InfPluginLoader *loader, GEr
     {
       config_error(error, config, "plugins",
                    "expected an object {\"paths\": [...], \"allow\": [...]}, got %s",
-                   json_kind(block));
+                   inf_json_kind_phrase(block));
       return FALSE;
     }
   json_object *paths = NULL, *allow = NULL;
@@ -496,7 +474,7 @@ load_parameters(InfConfig *config, json_object *block, GError **error)
   if (!json_object_is_type(block, json_type_object))
     {
       config_error(error, config, "parameters",
-                   "expected an object mapping names to parameters, got %s", json_kind(block));
+                   "expected an object mapping names to parameters, got %s", inf_json_kind_phrase(block));
       return FALSE;
     }
   json_object_object_foreach(block, name, spec)
@@ -521,7 +499,7 @@ load_parameters(InfConfig *config, json_object *block, GError **error)
               if (!json_object_is_type(member, json_type_string))
                 {
                   config_error(error, config, key_path, "expected a string, got %s",
-                               json_kind(member));
+                               inf_json_kind_phrase(member));
                   return FALSE;
                 }
               if (key[0] == 'v')
@@ -534,7 +512,7 @@ load_parameters(InfConfig *config, json_object *block, GError **error)
               if (!json_object_is_type(member, json_type_boolean))
                 {
                   config_error(error, config, key_path, "expected true or false, got %s",
-                               json_kind(member));
+                               inf_json_kind_phrase(member));
                   return FALSE;
                 }
               requires_grad = json_object_get_boolean(member);
@@ -557,7 +535,7 @@ load_parameters(InfConfig *config, json_object *block, GError **error)
         config_error(error, config, path,
                      "expected a string or an object {\"value\", \"description\", "
                      "\"requires_grad\"}, got %s",
-                     json_kind(spec));
+                     inf_json_kind_phrase(spec));
         return FALSE;
       }
     g_autoptr(GError) local = NULL;
@@ -600,7 +578,7 @@ load_modules(InfConfig *config, json_object *block, GError **error)
       config_error(error, config, "modules",
                    "expected an object mapping names to modules {\"type\": ..., options...}, "
                    "got %s",
-                   json_kind(block));
+                   inf_json_kind_phrase(block));
       return FALSE;
     }
   config->modules_json = block;
@@ -649,7 +627,7 @@ load_main(InfConfig *config, json_object *main_json, GError **error)
       config_error(error, config, "main",
                    "expected the name of a module (modules: %s) or an inline module object, got "
                    "%s",
-                   names, json_kind(main_json));
+                   names, inf_json_kind_phrase(main_json));
       return FALSE;
     }
   return config->main != NULL;
@@ -822,7 +800,7 @@ inf_config_load(const char *path, const char *resources_path, InfRegistry *regis
       config_error(error, config, NULL,
                    "expected a JSON object at the top level (with \"main\", \"modules\", ...), "
                    "got %s",
-                   json_kind(config->json));
+                   inf_json_kind_phrase(config->json));
       return NULL;
     }
   json_object_object_foreach(config->json, key, value)

@@ -1,6 +1,7 @@
 /* The built-in `graph` class: a composite whose body is a config's node
  * list (DESIGN §5). */
 #include "config/graph-module.h"
+#include "model/value-private.h"
 
 #include <string.h>
 
@@ -109,29 +110,6 @@ parse_error(GError **error, const char *path, const char *format, ...)
   g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s", path, message);
 }
 
-static const char *
-json_kind(json_object *json)
-{
-  switch (json_object_get_type(json))
-    {
-    case json_type_null:
-      return "null";
-    case json_type_boolean:
-      return "a boolean";
-    case json_type_int:
-      return "an integer";
-    case json_type_double:
-      return "a number";
-    case json_type_string:
-      return "a string";
-    case json_type_array:
-      return "a list";
-    case json_type_object:
-      return "an object";
-    }
-  return "a value";
-}
-
 /* The inputs and nodes a reference at @self_node may name, for messages. */
 static char *
 visible_names(const Parse *p, gint self_node)
@@ -224,7 +202,7 @@ parse_inputs(json_object *json, const char *path, GError **error)
     return g_new0(char *, 1);
   if (!json_object_is_type(json, json_type_array))
     {
-      parse_error(error, path, "expected a list of input names, got %s", json_kind(json));
+      parse_error(error, path, "expected a list of input names, got %s", inf_json_kind_phrase(json));
       return NULL;
     }
   gsize n = json_object_array_length(json);
@@ -236,7 +214,7 @@ parse_inputs(json_object *json, const char *path, GError **error)
       if (!json_object_is_type(item, json_type_string))
         {
           parse_error(error, item_path, "expected an input name (a string), got %s",
-                      json_kind(item));
+                      inf_json_kind_phrase(item));
           return NULL;
         }
       const char *name = json_object_get_string(item);
@@ -281,7 +259,7 @@ resolve_node_module(const Parse *p, const char *node_name, json_object *spec, co
       parse_error(error, path,
                   "expected a module (the name of a module, or an inline object {\"type\": "
                   "...}), got %s",
-                  json_kind(spec));
+                  inf_json_kind_phrase(spec));
       return NULL;
     }
   InfRegistry *registry = inf_module_get_registry(p->self);
@@ -381,7 +359,7 @@ parse_node(Parse *p, guint index, const char *name, json_object *json, const cha
       parse_error(error, path,
                   "expected a node object {\"module\": ..., \"args\": ..., \"priority\": ...}, "
                   "got %s",
-                  json_kind(json));
+                  inf_json_kind_phrase(json));
       return FALSE;
     }
   json_object_object_foreach(json, key, member)
@@ -443,7 +421,7 @@ parse_node(Parse *p, guint index, const char *name, json_object *json, const cha
         {
           parse_error(error, args_path,
                       "expected a list (positional) or an object (named) of arguments, got %s",
-                      json_kind(args_json));
+                      inf_json_kind_phrase(args_json));
           return FALSE;
         }
     }
@@ -456,7 +434,7 @@ parse_node(Parse *p, guint index, const char *name, json_object *json, const cha
       if (!json_object_is_type(priority_json, json_type_int))
         {
           parse_error(error, priority_path, "expected an integer (lower runs first), got %s",
-                      json_kind(priority_json));
+                      inf_json_kind_phrase(priority_json));
           return FALSE;
         }
       gint64 v = json_object_get_int64(priority_json);
@@ -570,7 +548,7 @@ graph_init(InfModule *self, const InfOptions *options, gpointer *out_private, GE
   if (nodes == NULL || !json_object_is_type(nodes, json_type_object))
     {
       parse_error(error, nodes_path, "expected an object mapping node names to nodes, got %s",
-                  nodes ? json_kind(nodes) : "null");
+                  nodes ? inf_json_kind_phrase(nodes) : "null");
       return FALSE;
     }
   /* Names first, so references may point forward. */

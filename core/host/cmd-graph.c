@@ -48,16 +48,10 @@ inf_command_graph(int argc, char **argv)
     return INF_EXIT_USAGE;
   }
 
-  context = inf_host_context_new((const char *const *)plugin_dirs, &error);
-  if (context == NULL) {
-    g_printerr("inf-engine graph: %s\n", error->message);
+  config = inf_host_load_config("graph", (const char *const *)plugin_dirs, rest[0], resources,
+                                &context);
+  if (config == NULL)
     return INF_EXIT_FAILURE;
-  }
-  config = inf_config_load(rest[0], resources, context->registry, context->loader, &error);
-  if (config == NULL) {
-    g_printerr("%s\n", error->message);
-    return INF_EXIT_FAILURE;
-  }
 
   g_autofree char *base = g_path_get_basename(rest[0]);
   char *dot = strrchr(base, '.');

@@ -122,17 +122,11 @@ inf_command_run(int argc, char **argv)
     return 2;
   }
 
-  g_autoptr(InfHostContext) host = inf_host_context_new((const char *const *)plugin_dirs, &error);
-  if (!host) {
-    g_printerr("inf-engine run: %s\n", error->message);
+  g_autoptr(InfHostContext) host = NULL;
+  g_autoptr(InfConfig) config = inf_host_load_config("run", (const char *const *)plugin_dirs, argv[1],
+                                                     resources_path, &host);
+  if (!config)
     return 2;
-  }
-  g_autoptr(InfConfig) config = inf_config_load(argv[1], resources_path, host->registry,
-                                                host->loader, &error);
-  if (!config) {
-    g_printerr("inf-engine run: %s\n", error->message);
-    return 2;
-  }
   if (params_path && !load_params(inf_config_get_main(config), params_path, &error)) {
     g_printerr("inf-engine run: %s\n", error->message);
     return 2;

@@ -4,17 +4,6 @@
 #include "config/config.h"
 #include "host/commands.h"
 
-/* A hint when plugins were refused: a missing class may be theirs. */
-static void
-print_refusals_hint(InfPluginLoader *loader)
-{
-  guint n = loader ? inf_plugin_loader_get_refused(loader)->len : 0;
-
-  if (n > 0)
-    g_printerr("note: %u plugin file%s refused; run 'inf-engine plugins' to see why\n", n,
-               n == 1 ? " was" : "s were");
-}
-
 int
 inf_command_validate(int argc, char **argv)
 {
@@ -46,17 +35,10 @@ inf_command_validate(int argc, char **argv)
     return INF_EXIT_USAGE;
   }
 
-  context = inf_host_context_new((const char *const *)plugin_dirs, &error);
-  if (context == NULL) {
-    g_printerr("inf-engine validate: %s\n", error->message);
+  config = inf_host_load_config("validate", (const char *const *)plugin_dirs, rest[0], resources,
+                                &context);
+  if (config == NULL)
     return INF_EXIT_FAILURE;
-  }
-  config = inf_config_load(rest[0], resources, context->registry, context->loader, &error);
-  if (config == NULL) {
-    g_printerr("%s\n", error->message);
-    print_refusals_hint(context->loader);
-    return INF_EXIT_FAILURE;
-  }
 
   InfGraph *graph = inf_config_get_graph(config);
   GString *inputs = g_string_new(NULL);

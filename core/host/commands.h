@@ -6,6 +6,7 @@
 
 #include <inf/inf.h>
 
+#include "config/config.h"
 #include "plugin/loader.h"
 
 G_BEGIN_DECLS
@@ -51,6 +52,15 @@ typedef struct {
  * search path entries that do not exist are skipped. */
 InfHostContext *inf_host_context_new(const char *const *plugin_dirs, GError **error);
 void inf_host_context_free(InfHostContext *context);
+
+/* What validate, graph and run share: sets up the host context (returned in
+ * @out_context) and loads @config_path (with @resources_path replacing its
+ * resources when given). On failure prints the error (and, when plugins were
+ * refused, a hint to run `inf-engine plugins`) and returns NULL; @command
+ * names the command in messages. */
+InfConfig *inf_host_load_config(const char *command, const char *const *plugin_dirs,
+                                const char *config_path, const char *resources_path,
+                                InfHostContext **out_context);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHostContext, inf_host_context_free)
 

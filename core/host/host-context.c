@@ -44,3 +44,25 @@ inf_host_context_free(InfHostContext *context)
   g_strfreev(context->search_path);
   g_free(context);
 }
+
+InfConfig *
+inf_host_load_config(const char *command, const char *const *plugin_dirs, const char *config_path,
+                     const char *resources_path, InfHostContext **out_context)
+{
+  g_autoptr(GError) error = NULL;
+  *out_context = inf_host_context_new(plugin_dirs, &error);
+  if (*out_context == NULL) {
+    g_printerr("inf-engine %s: %s\n", command, error->message);
+    return NULL;
+  }
+  InfConfig *config = inf_config_load(config_path, resources_path, (*out_context)->registry,
+                                      (*out_context)->loader, &error);
+  if (config == NULL) {
+    g_printerr("%s\n", error->message);
+    guint refused = inf_plugin_loader_get_refused((*out_context)->loader)->len;
+    if (refused > 0)
+      g_printerr("note: %u plugin file%s refused; run 'inf-engine plugins' to see why\n", refused,
+                 refused == 1 ? " was" : "s were");
+  }
+  return config;
+}

@@ -828,3 +828,26 @@ inf_value_equal (const InfValue *a, const InfValue *b)
     }
   return FALSE;
 }
+
+const char *
+inf_json_kind_phrase (json_object *json)
+{
+  switch (json_object_get_type (json))
+    {
+    case json_type_null:
+      return "null";
+    case json_type_boolean:
+      return "a boolean";
+    case json_type_int:
+      return "an integer";
+    case json_type_double:
+      return "a number";
+    case json_type_string:
+      return "a string";
+    case json_type_array:
+      return "a list";
+    case json_type_object:
+      return "an object";
+    }
+  return "a value";
+}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/options-private.h"
+#include "model/value-private.h"
 
 typedef enum { FIELD_STRING, FIELD_INT, FIELD_DOUBLE } FieldType;
 
@@ -76,21 +77,6 @@ inf_resources_config_free(InfResourcesConfig *config)
   g_free(config);
 }
 
-static const char *
-json_type_word(json_object *value)
-{
-  switch (json_object_get_type(value)) {
-  case json_type_null: return "null";
-  case json_type_boolean: return "a boolean";
-  case json_type_double: return "a number";
-  case json_type_int: return "an integer";
-  case json_type_object: return "an object";
-  case json_type_array: return "an array";
-  case json_type_string: return "a string";
-  }
-  return "a value";
-}
-
 static gboolean
 parse_field(InfEndpointConfig *ep, const EndpointField *field, json_object *value, const char *file,
             const char *path, GError **error)
@@ -100,7 +86,7 @@ parse_field(InfEndpointConfig *ep, const EndpointField *field, json_object *valu
   case FIELD_STRING:
     if (!json_object_is_type(value, json_type_string)) {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s.%s: expected a string, got %s", file,
-                  path, field->name, json_type_word(value));
+                  path, field->name, inf_json_kind_phrase(value));
       return FALSE;
     }
     g_free(*(char **)slot);
@@ -140,7 +126,7 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
   if (!json_object_is_type(json, json_type_object)) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "%s: %s: expected an endpoint object {\"provider\": ...} or a list of them, got %s",
-                file, path, json_type_word(json));
+                file, path, inf_json_kind_phrase(json));
     return NULL;
   }
   g_autoptr(GPtrArray) guard = g_ptr_array_new_with_free_func(endpoint_config_free);
@@ -222,7 +208,7 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
   if (!json_object_is_type(json, json_type_object)) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "%s: %s: expected an object with \"endpoints\", got %s", file, json_path,
-                json_type_word(json));
+                inf_json_kind_phrase(json));
     return NULL;
   }
   json_object_object_foreach(json, key, value) {
@@ -242,7 +228,7 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
       if (!json_object_is_type(value, json_type_object)) {
         g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                     "%s: %s.endpoints: expected an object mapping aliases to endpoints, got %s",
-                    file, json_path, json_type_word(value));
+                    file, json_path, inf_json_kind_phrase(value));
         return NULL;
       }
       json_object_object_foreach(value, alias, spec) {
