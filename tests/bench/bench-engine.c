@@ -308,16 +308,18 @@ main(int argc, char **argv)
   summary = json_object_new_object();
   tmpdir = g_dir_make_tmp("inf-bench-XXXXXX", NULL);
   gboolean all = g_str_equal(which, "all");
-  if (all || g_str_equal(which, "w2"))
-    bench_w2();
-  if (all || g_str_equal(which, "w3"))
-    bench_w3();
+  /* W1 first: a child's peak RSS (wait4) includes what the parent had
+   * resident when it forked, and W2/W3 grow this process. */
   if (all || g_str_equal(which, "w1a"))
     bench_w1a();
   if (all || g_str_equal(which, "w1b"))
     bench_w1b();
   if (all || g_str_equal(which, "w1c"))
     bench_w1c();
+  if (all || g_str_equal(which, "w2"))
+    bench_w2();
+  if (all || g_str_equal(which, "w3"))
+    bench_w3();
   json_object_to_file_ext(json_path, summary, JSON_C_TO_STRING_PRETTY);
   printf("summary written to %s\n", json_path);
   json_object_put(summary);
