@@ -282,10 +282,9 @@ on_node_ready(InfExecState *state, guint node, gpointer user_data)
 static void
 check_state_done(InfScheduler *s, InfExecState *state)
 {
-  if (!inf_exec_state_is_done(state) || state->user_data == (gpointer)s)
+  if (!inf_exec_state_is_done(state) || state->reported)
     return;
-  /* Mark it reported (user_data is the scheduler's while in flight). */
-  state->user_data = s;
+  state->reported = TRUE;
   s->n_states--;
   g_hash_table_remove(s->states, state);
   if (s->done)

@@ -37,6 +37,7 @@ struct _InfExecState {
   guint n_terminal; /* nodes completed, failed, cancelled or skipped */
   guint n_failed;   /* nodes failed or cancelled */
   gint64 start_us;
+  gboolean reported; /* the scheduler reported it done */
   InfExecReadyFunc on_ready;
   gpointer on_ready_data;
   gpointer user_data; /* the owner's */
