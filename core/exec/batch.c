@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gunixinputstream.h>
 #include <glib-unix.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +22,11 @@ struct _InfBatch {
   json_tokener *tokener;
   char *line;
   size_t line_cap;
+  /* asynchronous input (pipes, terminals, sockets) */
+  GDataInputStream *stream;
+  GCancellable *cancellable;
+  GQueue *lines; /* char *, read ahead */
+  gboolean reading;
   guint64 line_number;
   guint64 next_index;
   gboolean eof;
@@ -231,6 +238,111 @@ parse_input(InfBatch *batch, const char *text, gsize len, InfValue **inputs, cha
   return ok;
 }
 
+#define READ_AHEAD_LINES 64
+
+static void start_async_read(InfBatch *batch);
+
+static void
+input_ended(InfBatch *batch)
+{
+  batch->eof = TRUE;
+  if (inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0 && batch->loop)
+    g_main_loop_quit(batch->loop);
+}
+
+static void
+async_line_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  InfBatch *batch = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), result, &length,
+                                                    &error);
+  batch->reading = FALSE;
+  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* the batch is being freed */
+  if (error) {
+    g_printerr("inf-engine: reading %s failed: %s\n", batch->input_name, error->message);
+    input_ended(batch);
+    return;
+  }
+  if (!line) {
+    input_ended(batch);
+    return;
+  }
+  g_queue_push_tail(batch->lines, line);
+  if (g_queue_get_length(batch->lines) < READ_AHEAD_LINES)
+    start_async_read(batch);
+  inf_scheduler_pump(batch->scheduler);
+}
+
+static void
+start_async_read(InfBatch *batch)
+{
+  if (batch->reading || batch->eof)
+    return;
+  batch->reading = TRUE;
+  g_data_input_stream_read_line_async(batch->stream, G_PRIORITY_DEFAULT, batch->cancellable,
+                                      async_line_read, batch);
+}
+
+/* The next input line (owned by the batch until the next call), or NULL
+ * when none is available now (a read is under way) or the input ended. */
+static char *
+next_line(InfBatch *batch, gsize *length)
+{
+  if (!batch->stream) {
+    ssize_t n = getline(&batch->line, &batch->line_cap, batch->input);
+    if (n < 0) {
+      input_ended(batch);
+      return NULL;
+    }
+    *length = (gsize)n;
+    return batch->line;
+  }
+  /* Pipes, terminals, sockets: lines arrive from the main loop, so a slow
+   * producer never stalls the calls in flight. */
+  g_free(batch->line);
+  batch->line = g_queue_pop_head(batch->lines);
+  if (g_queue_get_length(batch->lines) < READ_AHEAD_LINES)
+    start_async_read(batch);
+  *length = batch->line ? strlen(batch->line) : 0;
+  return batch->line;
+}
+
+/* Starts one input from @text (not NUL-terminated at @n: it is, but may
+ * hold trailing spaces); FALSE for a blank line. */
+static gboolean
+start_input(InfBatch *batch, InfScheduler *scheduler, char *text, gsize n)
+{
+  batch->line_number++;
+  while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+    text[--n] = '\0';
+  gsize start = 0;
+  while (start < n && g_ascii_isspace(text[start]))
+    start++;
+  if (start == n)
+    return FALSE; /* blank lines are not inputs */
+  guint64 index = batch->next_index++;
+  InfValue **inputs = g_newa(InfValue *, batch->graph->n_inputs + 1);
+  memset(inputs, 0, sizeof(InfValue *) * (batch->graph->n_inputs + 1));
+  char *message = NULL;
+  if (!parse_input(batch, text + start, n - start, inputs, &message)) {
+    for (guint i = 0; i < batch->graph->n_inputs; i++)
+      if (inputs[i])
+        inf_value_unref(inputs[i]);
+    emit_input_error(batch, index, message);
+    g_free(message);
+    return TRUE;
+  }
+  InfExecState *state = inf_exec_state_new(batch->graph, index, inputs);
+  for (guint i = 0; i < batch->graph->n_inputs; i++)
+    inf_value_unref(inputs[i]);
+  inf_scheduler_add_input(scheduler, state);
+  inf_exec_state_unref(state);
+  return TRUE;
+}
+
 static gboolean
 feed(InfScheduler *scheduler, gpointer user_data)
 {
@@ -243,39 +355,12 @@ feed(InfScheduler *scheduler, gpointer user_data)
         MAX(batch->config.max_inflight, 1u))
     return FALSE;
   for (;;) {
-    ssize_t n = getline(&batch->line, &batch->line_cap, batch->input);
-    if (n < 0) {
-      batch->eof = TRUE;
-      if (inf_scheduler_get_inputs_in_flight(scheduler) == 0 && batch->loop)
-        g_main_loop_quit(batch->loop);
+    gsize n = 0;
+    char *text = next_line(batch, &n);
+    if (!text)
       return FALSE;
-    }
-    batch->line_number++;
-    while (n > 0 && (batch->line[n - 1] == '\n' || batch->line[n - 1] == '\r'))
-      batch->line[--n] = '\0';
-    gsize start = 0;
-    while ((ssize_t)start < n && g_ascii_isspace(batch->line[start]))
-      start++;
-    if ((ssize_t)start == n)
-      continue; /* blank lines are not inputs */
-    guint64 index = batch->next_index++;
-    InfValue **inputs = g_newa(InfValue *, batch->graph->n_inputs + 1);
-    memset(inputs, 0, sizeof(InfValue *) * (batch->graph->n_inputs + 1));
-    char *message = NULL;
-    if (!parse_input(batch, batch->line + start, (gsize)n - start, inputs, &message)) {
-      for (guint i = 0; i < batch->graph->n_inputs; i++)
-        if (inputs[i])
-          inf_value_unref(inputs[i]);
-      emit_input_error(batch, index, message);
-      g_free(message);
+    if (start_input(batch, scheduler, text, n))
       return TRUE;
-    }
-    InfExecState *state = inf_exec_state_new(batch->graph, index, inputs);
-    for (guint i = 0; i < batch->graph->n_inputs; i++)
-      inf_value_unref(inputs[i]);
-    inf_scheduler_add_input(scheduler, state);
-    inf_exec_state_unref(state);
-    return TRUE;
   }
 }
 
@@ -385,6 +470,14 @@ inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *reso
   batch->output = output;
   batch->tokener = json_tokener_new();
   batch->held = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  struct stat st;
+  if (fstat(fileno(input), &st) == 0 && !S_ISREG(st.st_mode)) {
+    g_autoptr(GInputStream) raw = g_unix_input_stream_new(fileno(input), FALSE);
+    batch->stream = g_data_input_stream_new(raw);
+    g_data_input_stream_set_newline_type(batch->stream, G_DATA_STREAM_NEWLINE_TYPE_LF);
+    batch->cancellable = g_cancellable_new();
+    batch->lines = g_queue_new();
+  }
   inf_scheduler_set_feed(scheduler, feed, batch);
   inf_scheduler_set_done(scheduler, on_input_done, batch);
   return batch;
@@ -402,6 +495,17 @@ inf_batch_free(InfBatch *batch)
     g_source_unref(batch->flush);
   }
   g_hash_table_unref(batch->held);
+  if (batch->stream) {
+    g_cancellable_cancel(batch->cancellable);
+    /* Let a pending read see the cancellation before the batch goes. */
+    while (batch->reading)
+      g_main_context_iteration(NULL, TRUE);
+    g_object_unref(batch->stream);
+    g_object_unref(batch->cancellable);
+    g_queue_free_full(batch->lines, g_free);
+    g_free(batch->line);
+    batch->line = NULL;
+  }
   json_tokener_free(batch->tokener);
   g_clear_error(&batch->write_error);
   inf_graph_unref(batch->graph);

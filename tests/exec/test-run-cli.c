@@ -354,6 +354,38 @@ test_example_configs(void)
   g_assert_cmpuint(ran, >=, 5);
 }
 
+static void
+test_streaming_stdin(void)
+{
+  /* A slow producer: the result of the first line must come out while the
+   * engine still waits for the second (reads from a pipe never block the
+   * calls in flight). */
+  g_autofree char *config = write_config("stream.json", ", \"latency_ms\": 5");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_subprocess_new(
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv("INF_ENGINE"),
+    "run", config, "--quiet", NULL);
+  g_assert_no_error(error);
+  GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
+  g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+  const char *first = "{\"text\": \"first line\"}\n";
+  g_assert_true(g_output_stream_write_all(in, first, strlen(first), NULL, NULL, &error));
+  g_assert_true(g_output_stream_flush(in, NULL, &error));
+  g_autofree char *line1 = g_data_input_stream_read_line(out, NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(line1);
+  g_assert_nonnull(strstr(line1, "\"index\":0"));
+  g_assert_nonnull(strstr(line1, "first line"));
+  const char *second = "{\"text\": \"second line\"}\n";
+  g_assert_true(g_output_stream_write_all(in, second, strlen(second), NULL, NULL, &error));
+  g_assert_true(g_output_stream_close(in, NULL, &error));
+  g_autofree char *line2 = g_data_input_stream_read_line(out, NULL, NULL, &error);
+  g_assert_nonnull(line2);
+  g_assert_nonnull(strstr(line2, "second line"));
+  g_assert_true(g_subprocess_wait(proc, NULL, &error));
+  g_assert_cmpint(g_subprocess_get_exit_status(proc), ==, 0);
+}
+
 static gboolean
 send_sigint(gpointer data)
 {
@@ -423,6 +455,7 @@ main(int argc, char **argv)
   g_test_add_func("/run/interrupt", test_interrupt);
   g_test_add_func("/run/missing-api-key", test_missing_api_key);
   g_test_add_func("/run/example-configs", test_example_configs);
+  g_test_add_func("/run/streaming-stdin", test_streaming_stdin);
   int status = g_test_run();
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
   if (system(cmd) != 0)
