@@ -121,6 +121,28 @@ inf_http_request_take_body(InfHttpRequest *request, char *body, gsize length)
   request->body_length = body != NULL ? length : 0;
 }
 
+void
+inf_http_request_set_json_body(InfHttpRequest *request, json_object *body)
+{
+  g_return_if_fail(request != NULL && body != NULL);
+  size_t length;
+  const char *text = json_object_to_json_string_length(
+    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
+  inf_http_request_take_body(request, g_strndup(text, length), length);
+}
+
+void
+inf_http_request_add_bearer_token(InfHttpRequest *request, const char *token)
+{
+  g_return_if_fail(request != NULL);
+  if (token == NULL || *token == '\0')
+    return;
+  char *value = g_strconcat("Bearer ", token, NULL);
+  add_header(request, "Authorization", value, TRUE);
+  explicit_bzero(value, strlen(value));
+  g_free(value);
+}
+
 const char *
 inf_http_request_get_body(const InfHttpRequest *request, gsize *length)
 {

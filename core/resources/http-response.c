@@ -159,3 +159,80 @@ inf_http_response_get_retry_after_ms(const InfHttpResponse *response)
   gint64 delta_ms = ((gint64)when * G_USEC_PER_SEC - g_get_real_time()) / 1000;
   return CLAMP(delta_ms, 0, MAX_RETRY_AFTER_MS);
 }
+
+/* --- helpers for HTTP clients (SDK) --- */
+
+json_object *
+inf_http_response_parse_json(const InfHttpResponse *response, GError **error)
+{
+  g_return_val_if_fail(response != NULL, NULL);
+  const char *body = response->body->str;
+  gsize length = response->body->len;
+  if (length == 0) {
+    g_set_error_literal(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, "the body is empty");
+    return NULL;
+  }
+  if (length > G_MAXINT) {
+    g_set_error_literal(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, "the body is too large");
+    return NULL;
+  }
+  json_tokener *tokener = json_tokener_new();
+  json_object *root = json_tokener_parse_ex(tokener, body, (int)length);
+  enum json_tokener_error parse_error = json_tokener_get_error(tokener);
+  size_t end = json_tokener_get_parse_end(tokener);
+  json_tokener_free(tokener);
+  if (root == NULL || parse_error != json_tokener_success) {
+    json_object_put(root);
+    if (parse_error == json_tokener_continue)
+      g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                  "it ends early after %zu bytes (truncated JSON)", length);
+    else
+      g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, "invalid JSON at byte %zu: %s", end,
+                  json_tokener_error_desc(parse_error));
+    return NULL;
+  }
+  while (end < length && g_ascii_isspace(body[end]))
+    end++;
+  if (end < length) {
+    json_object_put(root);
+    g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                "invalid JSON: unexpected data after byte %zu", end);
+    return NULL;
+  }
+  return root;
+}
+
+char *
+inf_http_response_quote_body(const InfHttpResponse *response, gsize max_bytes,
+                             const char *secret)
+{
+  g_return_val_if_fail(response != NULL, NULL);
+  if (response->body->len == 0)
+    return g_strdup("(empty body)");
+  return inf_text_quote(response->body->str, (gssize)response->body->len, max_bytes, secret);
+}
+
+InfErrorCode
+inf_error_code_from_http_status(guint status)
+{
+  if (status == 429)
+    return INF_ERROR_RATE_LIMITED;
+  if (status == 408 || status == 409 || status >= 500)
+    return INF_ERROR_SERVER;
+  return INF_ERROR_HTTP_STATUS;
+}
+
+InfErrorCode
+inf_http_response_get_error_code(const InfHttpResponse *response)
+{
+  g_return_val_if_fail(response != NULL, INF_ERROR_FAILED);
+  InfErrorCode code = inf_error_code_from_http_status(response->status);
+  const char *should_retry = inf_http_response_get_header(response, "x-should-retry");
+  if (should_retry != NULL && code != INF_ERROR_RATE_LIMITED) {
+    if (strcmp(should_retry, "true") == 0)
+      code = INF_ERROR_SERVER;
+    else if (strcmp(should_retry, "false") == 0)
+      code = INF_ERROR_HTTP_STATUS;
+  }
+  return code;
+}

@@ -47,10 +47,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHttpRequest, inf_http_request_free)
 /* The reply size limit used when a request sets none. */
 #define INF_HTTP_DEFAULT_MAX_RESPONSE_BYTES (G_GINT64_CONSTANT(64) * 1024 * 1024)
 
-/* @url without user info, query and fragment, for messages (never shows
- * credentials or query secrets). Free with g_free. */
-char *inf_http_redact_url(const char *url);
-
 /* The body set with inf_http_request_take_body (or NULL); @length may be NULL. */
 const char *inf_http_request_get_body(const InfHttpRequest *request, gsize *length);
 /* The value of the last request header @name (case-insensitive), secret ones

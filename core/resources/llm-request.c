@@ -136,6 +136,32 @@ inf_llm_request_get_json_mode(const InfLlmRequest *request)
   return request->json_mode;
 }
 
+static json_object *
+new_message(const char *role, const char *content)
+{
+  json_object *message = json_object_new_object();
+  json_object_object_add(message, "role", json_object_new_string(role != NULL ? role : ""));
+  json_object_object_add(message, "content",
+                         json_object_new_string(content != NULL ? content : ""));
+  return message;
+}
+
+json_object *
+inf_llm_request_build_messages(const InfLlmRequest *request, const char *system_role)
+{
+  g_return_val_if_fail(request != NULL, NULL);
+  gboolean with_system =
+    system_role != NULL && request->system != NULL && *request->system != '\0';
+  json_object *messages = json_object_new_array_ext((int)request->messages->len + 1);
+  if (with_system)
+    json_object_array_add(messages, new_message(system_role, request->system));
+  for (guint i = 0; i < request->messages->len; i++) {
+    const Message *m = &g_array_index(request->messages, Message, i);
+    json_object_array_add(messages, new_message(m->role, m->content));
+  }
+  return messages;
+}
+
 InfLlmResponse *
 inf_llm_response_new(void)
 {

@@ -352,7 +352,7 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
     metrics->input_tokens += in;
     metrics->output_tokens += out;
     metrics->cost += ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
-    inf_rate_limiter_recover(endpoint->limiter);
+    inf_rate_limiter_recover(endpoint->limiter, now);
     inf_rate_limiter_add_tokens(endpoint->limiter, in + out, now);
     call->done(response, NULL, call->user_data);
     inf_llm_response_free(response);

@@ -11,7 +11,34 @@ struct _InfRateLimiter {
   /* tokens-per-minute budget: a bucket of tokens_per_minute refilling per µs */
   double tpm_tokens;
   gint64 tpm_last_us;
+  /* successes in the current and the previous one-second window */
+  gint64 window_start_us;
+  guint window_successes;
+  guint previous_successes;
 };
+
+#define WINDOW_US G_GINT64_CONSTANT(1000000)
+
+static void
+roll_window(InfRateLimiter *limiter, gint64 now_us)
+{
+  if (now_us - limiter->window_start_us < WINDOW_US)
+    return;
+  gboolean adjacent = now_us - limiter->window_start_us < 2 * WINDOW_US;
+  limiter->previous_successes = adjacent ? limiter->window_successes : 0;
+  limiter->window_successes = 0;
+  limiter->window_start_us = adjacent ? limiter->window_start_us + WINDOW_US : now_us;
+}
+
+/* Successes per second over the last second (the previous window weighted
+ * by how much of it is still within that second), or 0 when unknown. */
+static double
+measured_rate(InfRateLimiter *limiter, gint64 now_us)
+{
+  roll_window(limiter, now_us);
+  double into = (double)(now_us - limiter->window_start_us) / (double)WINDOW_US;
+  return (double)limiter->window_successes + (double)limiter->previous_successes * (1.0 - into);
+}
 
 InfRateLimiter *
 inf_rate_limiter_new(const InfRateLimiterConfig *config, gint64 now_us)
@@ -23,7 +50,7 @@ inf_rate_limiter_new(const InfRateLimiterConfig *config, gint64 now_us)
   if (limiter->config.backoff_factor <= 0 || limiter->config.backoff_factor >= 1)
     limiter->config.backoff_factor = 0.5;
   if (limiter->config.recovery_factor <= 1)
-    limiter->config.recovery_factor = 1.05;
+    limiter->config.recovery_factor = 1.02;
   if (limiter->config.floor <= 0)
     limiter->config.floor = 0.1;
   if (config->rate > 0 && limiter->config.floor > config->rate)
@@ -35,6 +62,7 @@ inf_rate_limiter_new(const InfRateLimiterConfig *config, gint64 now_us)
   limiter->last_us = now_us;
   limiter->tpm_tokens = (double)config->tokens_per_minute;
   limiter->tpm_last_us = now_us;
+  limiter->window_start_us = now_us;
   return limiter;
 }
 
@@ -108,13 +136,18 @@ inf_rate_limiter_backoff(InfRateLimiter *limiter, gint64 retry_after_us, gint64 
     rate = rate > 0 ? rate * limiter->config.backoff_factor
                     : MAX(limiter->config.floor, 10.0 * limiter->config.backoff_factor);
   }
+  double measured = measured_rate(limiter, now_us);
+  if (measured >= 1.0)
+    rate = MIN(rate, measured);
   limiter->rate = MAX(rate, limiter->config.floor);
   limiter->tokens = 0;
 }
 
 void
-inf_rate_limiter_recover(InfRateLimiter *limiter)
+inf_rate_limiter_recover(InfRateLimiter *limiter, gint64 now_us)
 {
+  roll_window(limiter, now_us);
+  limiter->window_successes++;
   if (limiter->rate <= 0)
     return;
   double rate = limiter->rate * limiter->config.recovery_factor;

@@ -2,8 +2,8 @@
  *
  * The bucket holds up to `burst` tokens and refills at the current rate.
  * On a 429 the rate drops to 1/retry_after when the server gave a hint, else
- * by the backoff factor, never below the floor, and the bucket stays empty
- * until the hint has passed. Each success raises the rate by the recovery
+ * by the backoff factor, capped by the success rate just measured, never
+ * below the floor, and the bucket stays empty until the hint has passed. Each success raises the rate by the recovery
  * factor, up to the configured rate (an unlimited limiter that saw a 429
  * keeps probing upward). A tokens-per-minute budget runs beside the request
  * rate. Time is passed in (monotonic µs) so it is testable. */
@@ -18,7 +18,7 @@ typedef struct {
   double burst;           /* bucket size (>= 1) */
   gint64 tokens_per_minute; /* 0: unlimited */
   double backoff_factor;  /* rate multiplier on a 429 without hint (default 0.5) */
-  double recovery_factor; /* rate multiplier per success (default 1.05) */
+  double recovery_factor; /* rate multiplier per success (default 1.02) */
   double floor;           /* lowest rate (default 0.1 requests/s) */
 } InfRateLimiterConfig;
 
@@ -32,10 +32,14 @@ gint64 inf_rate_limiter_wait_us(InfRateLimiter *limiter, gint64 now_us);
 void inf_rate_limiter_take(InfRateLimiter *limiter, gint64 now_us);
 /* Records the tokens a finished call used (the per-minute budget). */
 void inf_rate_limiter_add_tokens(InfRateLimiter *limiter, gint64 tokens, gint64 now_us);
-/* A 429: @retry_after_us < 0 when the server gave no hint. */
+/* A 429: @retry_after_us < 0 when the server gave no hint. The new rate is
+ * 1/retry_after (or the current rate times the backoff factor without a
+ * hint), but never above the rate of successes over the last second: a
+ * hint says when the next request may go, which can be much sooner than the
+ * server's sustained rate. */
 void inf_rate_limiter_backoff(InfRateLimiter *limiter, gint64 retry_after_us, gint64 now_us);
 /* A success. */
-void inf_rate_limiter_recover(InfRateLimiter *limiter);
+void inf_rate_limiter_recover(InfRateLimiter *limiter, gint64 now_us);
 /* The current rate in requests/s (0: unlimited). */
 double inf_rate_limiter_get_rate(const InfRateLimiter *limiter);
 gboolean inf_rate_limiter_is_limited(const InfRateLimiter *limiter);

@@ -57,10 +57,10 @@ test_backoff_with_hint_and_recovery(void)
   g_assert_cmpfloat_with_epsilon(inf_rate_limiter_get_rate(l), 2.0, 1e-9);
   g_assert_cmpint(inf_rate_limiter_wait_us(l, 0), ==, S / 2); /* blocked for the hint */
   g_assert_cmpint(inf_rate_limiter_wait_us(l, S / 2), ==, 0);
-  inf_rate_limiter_recover(l);
+  inf_rate_limiter_recover(l, S / 2);
   g_assert_cmpfloat_with_epsilon(inf_rate_limiter_get_rate(l), 4.0, 1e-9);
   for (int i = 0; i < 10; i++)
-    inf_rate_limiter_recover(l);
+    inf_rate_limiter_recover(l, S / 2);
   g_assert_cmpfloat_with_epsilon(inf_rate_limiter_get_rate(l), 20.0, 1e-9); /* capped */
   inf_rate_limiter_free(l);
 }
@@ -87,6 +87,22 @@ test_backoff_without_hint_and_floor(void)
 }
 
 static void
+test_backoff_capped_by_measured_rate(void)
+{
+  /* 10 successes per second, then a 429 whose hint (20 ms) would allow 50/s:
+   * the rate drops to what actually succeeded. */
+  InfRateLimiterConfig c = { 0 };
+  InfRateLimiter *l = inf_rate_limiter_new(&c, 0);
+  for (int i = 0; i < 20; i++)
+    inf_rate_limiter_recover(l, (gint64)i * S / 10);
+  inf_rate_limiter_backoff(l, S / 50, 2 * S);
+  double rate = inf_rate_limiter_get_rate(l);
+  g_assert_cmpfloat(rate, >=, 9.0);
+  g_assert_cmpfloat(rate, <=, 11.0);
+  inf_rate_limiter_free(l);
+}
+
+static void
 test_tokens_per_minute(void)
 {
   InfRateLimiterConfig c = { .tokens_per_minute = 600 };
@@ -109,6 +125,7 @@ main(int argc, char **argv)
   g_test_add_func("/resources/rate-limiter/unlimited", test_unlimited);
   g_test_add_func("/resources/rate-limiter/backoff-hint-recovery", test_backoff_with_hint_and_recovery);
   g_test_add_func("/resources/rate-limiter/backoff-floor", test_backoff_without_hint_and_floor);
+  g_test_add_func("/resources/rate-limiter/backoff-capped-by-measured-rate", test_backoff_capped_by_measured_rate);
   g_test_add_func("/resources/rate-limiter/tokens-per-minute", test_tokens_per_minute);
   return g_test_run();
 }
