@@ -12,6 +12,7 @@ struct _InfRateLimiter {
   double tpm_tokens;
   gint64 tpm_last_us;
   /* successes in the current and the previous one-second window */
+  gint64 created_us;
   gint64 window_start_us;
   guint window_successes;
   guint previous_successes;
@@ -62,6 +63,7 @@ inf_rate_limiter_new(const InfRateLimiterConfig *config, gint64 now_us)
   limiter->last_us = now_us;
   limiter->tpm_tokens = (double)config->tokens_per_minute;
   limiter->tpm_last_us = now_us;
+  limiter->created_us = now_us;
   limiter->window_start_us = now_us;
   return limiter;
 }
@@ -136,8 +138,9 @@ inf_rate_limiter_backoff(InfRateLimiter *limiter, gint64 retry_after_us, gint64 
     rate = rate > 0 ? rate * limiter->config.backoff_factor
                     : MAX(limiter->config.floor, 10.0 * limiter->config.backoff_factor);
   }
+  /* Only a full second of history says what the server sustains. */
   double measured = measured_rate(limiter, now_us);
-  if (measured >= 1.0)
+  if (now_us - limiter->created_us >= WINDOW_US && measured >= 1.0)
     rate = MIN(rate, measured);
   limiter->rate = MAX(rate, limiter->config.floor);
   limiter->tokens = 0;

@@ -95,10 +95,18 @@ test_backoff_capped_by_measured_rate(void)
   InfRateLimiter *l = inf_rate_limiter_new(&c, 0);
   for (int i = 0; i < 20; i++)
     inf_rate_limiter_recover(l, (gint64)i * S / 10);
-  inf_rate_limiter_backoff(l, S / 50, 2 * S);
+  inf_rate_limiter_backoff(l, S / 50, 2 * S); /* after a full second of history */
   double rate = inf_rate_limiter_get_rate(l);
   g_assert_cmpfloat(rate, >=, 9.0);
   g_assert_cmpfloat(rate, <=, 11.0);
+  inf_rate_limiter_free(l);
+
+  /* Within the first second nothing is known yet: the hint alone counts. */
+  l = inf_rate_limiter_new(&c, 0);
+  inf_rate_limiter_recover(l, S / 10);
+  inf_rate_limiter_recover(l, S / 5);
+  inf_rate_limiter_backoff(l, S / 50, S / 4);
+  g_assert_cmpfloat_with_epsilon(inf_rate_limiter_get_rate(l), 50.0, 1e-9);
   inf_rate_limiter_free(l);
 }
 

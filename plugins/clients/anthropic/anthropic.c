@@ -38,105 +38,6 @@ typedef struct {
   json_object *extra_body;
 } Anthropic;
 
-/* --- helpers (each client plugin stands alone: SDK only) ---------------- */
-
-/* @url without user info, query or fragment, for messages. */
-static char *
-redact_url(const char *url)
-{
-  const char *scheme_end = strstr(url, "://");
-  const char *authority = scheme_end != NULL ? scheme_end + 3 : url;
-  gsize authority_length = strcspn(authority, "/?#");
-  const char *host = authority;
-  for (const char *p = authority; p < authority + authority_length; p++)
-    if (*p == '@')
-      host = p + 1;
-  const char *path = authority + authority_length;
-  return g_strdup_printf("%.*s%.*s%.*s", (int)(authority - url), url,
-                         (int)(authority + authority_length - host), host,
-                         (int)strcspn(path, "?#"), path);
-}
-
-/* Server text made safe to show: one line, cut, the API key removed. */
-static char *
-quote_server_text(const char *text, gsize length, const char *api_key)
-{
-  GString *out = g_string_sized_new(MIN(length, MAX_QUOTED) + 16);
-  g_string_append_len(out, text, (gssize)MIN(length, MAX_QUOTED));
-  if (api_key != NULL && *api_key != '\0')
-    g_string_replace(out, api_key, "[redacted]", 0);
-  for (gsize i = 0; i < out->len; i++)
-    if (out->str[i] == '\n' || out->str[i] == '\r' || out->str[i] == '\t')
-      out->str[i] = ' ';
-  g_strstrip(out->str);
-  out->len = strlen(out->str);
-  if (length > MAX_QUOTED)
-    g_string_append(out, "...");
-  char *valid = g_utf8_make_valid(out->str, (gssize)out->len);
-  g_string_free(out, TRUE);
-  return valid;
-}
-
-/* Parses a whole reply body as JSON; NULL with why when it is not. */
-static json_object *
-parse_json(const char *body, gsize length, char **why)
-{
-  if (length == 0) {
-    *why = g_strdup("the body is empty");
-    return NULL;
-  }
-  if (length > G_MAXINT) {
-    *why = g_strdup("the body is too large");
-    return NULL;
-  }
-  json_tokener *tokener = json_tokener_new();
-  json_object *root = json_tokener_parse_ex(tokener, body, (int)length);
-  enum json_tokener_error error = json_tokener_get_error(tokener);
-  size_t end = json_tokener_get_parse_end(tokener);
-  json_tokener_free(tokener);
-  if (root == NULL || error != json_tokener_success) {
-    json_object_put(root);
-    if (error == json_tokener_continue)
-      *why = g_strdup_printf("it ends early after %zu bytes (truncated JSON)", length);
-    else
-      *why = g_strdup_printf("invalid JSON at byte %zu: %s", end,
-                             json_tokener_error_desc(error));
-    return NULL;
-  }
-  while (end < length && g_ascii_isspace(body[end]))
-    end++;
-  if (end < length) {
-    json_object_put(root);
-    *why = g_strdup_printf("invalid JSON: unexpected data after byte %zu", end);
-    return NULL;
-  }
-  return root;
-}
-
-static json_object *
-get_member(json_object *object, const char *name, json_type type)
-{
-  json_object *value;
-  if (object == NULL || !json_object_is_type(object, json_type_object) ||
-      !json_object_object_get_ex(object, name, &value) || !json_object_is_type(value, type))
-    return NULL;
-  return value;
-}
-
-static const char *
-get_string(json_object *object, const char *name)
-{
-  json_object *value = get_member(object, name, json_type_string);
-  return value != NULL ? json_object_get_string(value) : NULL;
-}
-
-static gint64
-get_count(json_object *object, const char *name)
-{
-  json_object *value = get_member(object, name, json_type_int);
-  return value != NULL ? MAX(json_object_get_int64(value), 0) : 0;
-}
-
 /* --- the class ---------------------------------------------------------- */
 
 static const InfOptionSpec anthropic_options[] = {
@@ -177,22 +78,12 @@ anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_priva
     return FALSE;
   }
   const char *path = inf_options_get_string(options, "path");
-  if (path == NULL)
-    path = "/messages";
-  const char *base_url = inf_client_get_base_url(client);
-  if (base_url == NULL)
-    base_url = DEFAULT_BASE_URL;
-  if (!g_str_has_prefix(base_url, "http://") && !g_str_has_prefix(base_url, "https://")) {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s: base_url must start with http:// or https://", inf_options_get_path(options));
+  char *url = inf_client_build_url(client, DEFAULT_BASE_URL, path != NULL ? path : "/messages",
+                                   error);
+  if (url == NULL)
     return FALSE;
-  }
   Anthropic *self = g_new0(Anthropic, 1);
-  gsize base_length = strlen(base_url);
-  while (base_length > 0 && base_url[base_length - 1] == '/')
-    base_length--;
-  self->url = g_strdup_printf("%.*s%s%s", (int)base_length, base_url, *path == '/' ? "" : "/",
-                              path);
+  self->url = url;
   const char *version = inf_options_get_string(options, "anthropic_version");
   self->version = g_strdup(version != NULL ? version : "2023-06-01");
   self->max_tokens = inf_options_has(options, "max_tokens")
@@ -240,27 +131,13 @@ anthropic_build_request(InfClient *client, const InfLlmRequest *request, InfHttp
     json_object_object_add(body, "system", json_object_new_string(system));
   }
 
-  json_object *messages = json_object_new_array_ext((int)n);
-  for (guint i = 0; i < n; i++) {
-    const char *content = inf_llm_request_get_content(request, i);
-    json_object *message = json_object_new_object();
-    json_object_object_add(message, "role",
-                           json_object_new_string(inf_llm_request_get_role(request, i)));
-    json_object_object_add(message, "content", json_object_new_string(content ? content : ""));
-    json_object_array_add(messages, message);
-  }
-  json_object_object_add(body, "messages", messages);
+  /* The system prompt travels top-level (above), not as a message. */
+  json_object_object_add(body, "messages", inf_llm_request_build_messages(request, NULL));
   double temperature = inf_llm_request_get_temperature(request);
   if (temperature >= 0)
     json_object_object_add(body, "temperature", json_object_new_double(MIN(temperature, 1.0)));
-  if (self->extra_body != NULL) {
-    json_object_object_foreach(self->extra_body, key, value)
-      json_object_object_add(body, key, json_object_get(value));
-  }
-  size_t length;
-  const char *text = json_object_to_json_string_length(
-    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
-  inf_http_request_take_body(http, g_strndup(text, length), length);
+  inf_json_merge_members(body, self->extra_body);
+  inf_http_request_set_json_body(http, body);
   json_object_put(body);
 
   inf_http_request_set_url(http, self->url);
@@ -294,34 +171,19 @@ static gboolean
 fail_status(Anthropic *self, InfClient *client, const InfHttpResponse *http, GError **error)
 {
   guint status = inf_http_response_get_status(http);
-  gsize length;
-  const char *body = inf_http_response_get_body(http, &length);
   const char *api_key = inf_client_get_api_key(client);
-  g_autofree char *why = NULL;
-  json_object *root = parse_json(body, length, &why);
-  json_object *detail = get_member(root, "error", json_type_object);
-  const char *message = get_string(detail, "message");
-  const char *type = get_string(detail, "type");
+  json_object *root = inf_http_response_parse_json(http, NULL);
+  json_object *detail = inf_json_get_member(root, "error", json_type_object);
+  const char *message = inf_json_get_string(detail, "message");
+  const char *type = inf_json_get_string(detail, "type");
   if (message == NULL)
-    message = get_string(root, "message");
-  g_autofree char *quoted = message != NULL ? quote_server_text(message, strlen(message), api_key)
-                          : length > 0      ? quote_server_text(body, length, api_key)
-                                            : g_strdup("(empty body)");
-  InfErrorCode code;
-  if (status == 429)
-    code = INF_ERROR_RATE_LIMITED;
-  else if (status == 408 || status == 409 || status >= 500)
-    code = INF_ERROR_SERVER; /* 529: overloaded_error */
-  else
-    code = INF_ERROR_HTTP_STATUS;
-  const char *should_retry = inf_http_response_get_header(http, "x-should-retry");
-  if (should_retry != NULL && code != INF_ERROR_RATE_LIMITED) {
-    if (strcmp(should_retry, "true") == 0)
-      code = INF_ERROR_SERVER;
-    else if (strcmp(should_retry, "false") == 0)
-      code = INF_ERROR_HTTP_STATUS;
-  }
-  g_autofree char *url = redact_url(self->url);
+    message = inf_json_get_string(root, "message");
+  g_autofree char *quoted = message != NULL
+                              ? inf_text_quote(message, -1, MAX_QUOTED, api_key)
+                              : inf_http_response_quote_body(http, MAX_QUOTED, api_key);
+  /* 529 (overloaded_error) is a 5xx: SERVER. */
+  InfErrorCode code = inf_http_response_get_error_code(http);
+  g_autofree char *url = inf_http_redact_url(self->url);
   g_set_error(error, INF_ERROR, code, PROVIDER ": HTTP %u from %s: %s%s%s%s", status, url, quoted,
               type != NULL ? " (" : "", type != NULL ? type : "", type != NULL ? ")" : "");
   json_object_put(root);
@@ -331,7 +193,7 @@ fail_status(Anthropic *self, InfClient *client, const InfHttpResponse *http, GEr
 static gboolean
 bad_response(Anthropic *self, GError **error, const char *what)
 {
-  g_autofree char *url = redact_url(self->url);
+  g_autofree char *url = inf_http_redact_url(self->url);
   g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, PROVIDER ": bad reply from %s: %s", url,
               what);
   return FALSE;
@@ -347,22 +209,20 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
   if (status < 200 || status >= 300)
     return fail_status(self, client, http, error);
 
-  gsize length;
-  const char *body = inf_http_response_get_body(http, &length);
-  g_autofree char *why = NULL;
-  json_object *root = parse_json(body, length, &why);
+  g_autoptr(GError) parse_error = NULL;
+  json_object *root = inf_http_response_parse_json(http, &parse_error);
   if (root == NULL)
-    return bad_response(self, error, why);
+    return bad_response(self, error, parse_error->message);
   gboolean ok = FALSE;
-  json_object *content = get_member(root, "content", json_type_array);
-  const char *type = get_string(root, "type");
+  json_object *content = inf_json_get_member(root, "content", json_type_array);
+  const char *type = inf_json_get_string(root, "type");
   if (!json_object_is_type(root, json_type_object)) {
     bad_response(self, error, "the reply is not a JSON object");
   } else if (g_strcmp0(type, "error") == 0) {
-    const char *text = get_string(get_member(root, "error", json_type_object), "message");
-    g_autofree char *quoted = quote_server_text(text ? text : "(no message)",
-                                                text ? strlen(text) : 12,
-                                                inf_client_get_api_key(client));
+    const char *text =
+      inf_json_get_string(inf_json_get_member(root, "error", json_type_object), "message");
+    g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
+                                             inf_client_get_api_key(client));
     g_autofree char *what = g_strdup_printf("an error object under HTTP %u: %s", status, quoted);
     bad_response(self, error, what);
   } else if (content == NULL) {
@@ -372,27 +232,27 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
     gboolean has_text = FALSE;
     for (size_t i = 0; i < json_object_array_length(content); i++) {
       json_object *block = json_object_array_get_idx(content, i);
-      const char *block_text = get_string(block, "text");
-      if (g_strcmp0(get_string(block, "type"), "text") == 0 && block_text != NULL) {
+      const char *block_text = inf_json_get_string(block, "text");
+      if (g_strcmp0(inf_json_get_string(block, "type"), "text") == 0 && block_text != NULL) {
         g_string_append(text, block_text);
         has_text = TRUE;
       }
     }
-    const char *stop_reason = get_string(root, "stop_reason");
+    const char *stop_reason = inf_json_get_string(root, "stop_reason");
     if (!has_text && json_object_array_length(content) > 0 &&
         g_strcmp0(stop_reason, "tool_use") != 0) {
       bad_response(self, error, "no text block in \"content\"");
     } else {
       inf_llm_response_set_content(response, text->str);
-      json_object *usage = get_member(root, "usage", json_type_object);
-      gint64 input = get_count(usage, "input_tokens") +
-                     get_count(usage, "cache_creation_input_tokens") +
-                     get_count(usage, "cache_read_input_tokens");
-      inf_llm_response_set_usage(response, input, get_count(usage, "output_tokens"));
+      json_object *usage = inf_json_get_member(root, "usage", json_type_object);
+      gint64 input = inf_json_get_count(usage, "input_tokens") +
+                     inf_json_get_count(usage, "cache_creation_input_tokens") +
+                     inf_json_get_count(usage, "cache_read_input_tokens");
+      inf_llm_response_set_usage(response, input, inf_json_get_count(usage, "output_tokens"));
       const char *normalized = normalize_stop_reason(stop_reason);
       if (normalized != NULL)
         inf_llm_response_set_finish_reason(response, normalized);
-      const char *model = get_string(root, "model");
+      const char *model = inf_json_get_string(root, "model");
       inf_llm_response_set_model(response, model != NULL ? model : inf_client_get_model(client));
       ok = TRUE;
     }

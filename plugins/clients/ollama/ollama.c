@@ -16,8 +16,6 @@
  */
 #include <inf/inf.h>
 
-#include <string.h>
-
 #define PROVIDER "ollama"
 #define DEFAULT_BASE_URL "http://localhost:11434"
 /* Server text quoted in error messages is cut to this many bytes. */
@@ -29,105 +27,6 @@ typedef struct {
   gint64 num_ctx;
   json_object *extra_options;
 } Ollama;
-
-/* --- helpers (each client plugin stands alone: SDK only) ---------------- */
-
-/* @url without user info, query or fragment, for messages. */
-static char *
-redact_url(const char *url)
-{
-  const char *scheme_end = strstr(url, "://");
-  const char *authority = scheme_end != NULL ? scheme_end + 3 : url;
-  gsize authority_length = strcspn(authority, "/?#");
-  const char *host = authority;
-  for (const char *p = authority; p < authority + authority_length; p++)
-    if (*p == '@')
-      host = p + 1;
-  const char *path = authority + authority_length;
-  return g_strdup_printf("%.*s%.*s%.*s", (int)(authority - url), url,
-                         (int)(authority + authority_length - host), host,
-                         (int)strcspn(path, "?#"), path);
-}
-
-/* Server text made safe to show: one line, cut, the API key removed. */
-static char *
-quote_server_text(const char *text, gsize length, const char *api_key)
-{
-  GString *out = g_string_sized_new(MIN(length, MAX_QUOTED) + 16);
-  g_string_append_len(out, text, (gssize)MIN(length, MAX_QUOTED));
-  if (api_key != NULL && *api_key != '\0')
-    g_string_replace(out, api_key, "[redacted]", 0);
-  for (gsize i = 0; i < out->len; i++)
-    if (out->str[i] == '\n' || out->str[i] == '\r' || out->str[i] == '\t')
-      out->str[i] = ' ';
-  g_strstrip(out->str);
-  out->len = strlen(out->str);
-  if (length > MAX_QUOTED)
-    g_string_append(out, "...");
-  char *valid = g_utf8_make_valid(out->str, (gssize)out->len);
-  g_string_free(out, TRUE);
-  return valid;
-}
-
-/* Parses a whole reply body as JSON; NULL with why when it is not. */
-static json_object *
-parse_json(const char *body, gsize length, char **why)
-{
-  if (length == 0) {
-    *why = g_strdup("the body is empty");
-    return NULL;
-  }
-  if (length > G_MAXINT) {
-    *why = g_strdup("the body is too large");
-    return NULL;
-  }
-  json_tokener *tokener = json_tokener_new();
-  json_object *root = json_tokener_parse_ex(tokener, body, (int)length);
-  enum json_tokener_error error = json_tokener_get_error(tokener);
-  size_t end = json_tokener_get_parse_end(tokener);
-  json_tokener_free(tokener);
-  if (root == NULL || error != json_tokener_success) {
-    json_object_put(root);
-    if (error == json_tokener_continue)
-      *why = g_strdup_printf("it ends early after %zu bytes (truncated JSON)", length);
-    else
-      *why = g_strdup_printf("invalid JSON at byte %zu: %s", end,
-                             json_tokener_error_desc(error));
-    return NULL;
-  }
-  while (end < length && g_ascii_isspace(body[end]))
-    end++;
-  if (end < length) {
-    json_object_put(root);
-    *why = g_strdup_printf("invalid JSON: unexpected data after byte %zu", end);
-    return NULL;
-  }
-  return root;
-}
-
-static json_object *
-get_member(json_object *object, const char *name, json_type type)
-{
-  json_object *value;
-  if (object == NULL || !json_object_is_type(object, json_type_object) ||
-      !json_object_object_get_ex(object, name, &value) || !json_object_is_type(value, type))
-    return NULL;
-  return value;
-}
-
-static const char *
-get_string(json_object *object, const char *name)
-{
-  json_object *value = get_member(object, name, json_type_string);
-  return value != NULL ? json_object_get_string(value) : NULL;
-}
-
-static gint64
-get_count(json_object *object, const char *name)
-{
-  json_object *value = get_member(object, name, json_type_int);
-  return value != NULL ? MAX(json_object_get_int64(value), 0) : 0;
-}
 
 /* --- the class ---------------------------------------------------------- */
 
@@ -166,36 +65,17 @@ ollama_init(InfClient *client, const InfOptions *options, gpointer *out_private,
     return FALSE;
   }
   const char *path = inf_options_get_string(options, "path");
-  if (path == NULL)
-    path = "/api/chat";
-  const char *base_url = inf_client_get_base_url(client);
-  if (base_url == NULL)
-    base_url = DEFAULT_BASE_URL;
-  if (!g_str_has_prefix(base_url, "http://") && !g_str_has_prefix(base_url, "https://")) {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s: base_url must start with http:// or https://", inf_options_get_path(options));
+  char *url = inf_client_build_url(client, DEFAULT_BASE_URL, path != NULL ? path : "/api/chat",
+                                   error);
+  if (url == NULL)
     return FALSE;
-  }
   Ollama *self = g_new0(Ollama, 1);
-  gsize base_length = strlen(base_url);
-  while (base_length > 0 && base_url[base_length - 1] == '/')
-    base_length--;
-  self->url = g_strdup_printf("%.*s%s%s", (int)base_length, base_url, *path == '/' ? "" : "/",
-                              path);
+  self->url = url;
   self->keep_alive = g_strdup(inf_options_get_string(options, "keep_alive"));
   self->num_ctx = inf_options_get_int(options, "num_ctx");
   self->extra_options = extra != NULL ? json_object_get(extra) : NULL;
   *out_private = self;
   return TRUE;
-}
-
-static json_object *
-new_message(const char *role, const char *content)
-{
-  json_object *message = json_object_new_object();
-  json_object_object_add(message, "role", json_object_new_string(role));
-  json_object_object_add(message, "content", json_object_new_string(content ? content : ""));
-  return message;
 }
 
 static gboolean
@@ -212,15 +92,7 @@ ollama_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
   }
   json_object *body = json_object_new_object();
   json_object_object_add(body, "model", json_object_new_string(model));
-  guint n = inf_llm_request_get_n_messages(request);
-  const char *system = inf_llm_request_get_system(request);
-  json_object *messages = json_object_new_array_ext((int)n + 1);
-  if (system != NULL && *system != '\0')
-    json_object_array_add(messages, new_message("system", system));
-  for (guint i = 0; i < n; i++)
-    json_object_array_add(messages, new_message(inf_llm_request_get_role(request, i),
-                                                inf_llm_request_get_content(request, i)));
-  json_object_object_add(body, "messages", messages);
+  json_object_object_add(body, "messages", inf_llm_request_build_messages(request, "system"));
   json_object_object_add(body, "stream", json_object_new_boolean(FALSE));
   if (inf_llm_request_get_json_mode(request))
     json_object_object_add(body, "format", json_object_new_string("json"));
@@ -234,10 +106,7 @@ ollama_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
     json_object_object_add(options, "num_predict", json_object_new_int64(max_tokens));
   if (self->num_ctx > 0)
     json_object_object_add(options, "num_ctx", json_object_new_int64(self->num_ctx));
-  if (self->extra_options != NULL) {
-    json_object_object_foreach(self->extra_options, key, value)
-      json_object_object_add(options, key, json_object_get(value));
-  }
+  inf_json_merge_members(options, self->extra_options);
   if (json_object_object_length(options) > 0)
     json_object_object_add(body, "options", options);
   else
@@ -245,22 +114,13 @@ ollama_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
   if (self->keep_alive != NULL)
     json_object_object_add(body, "keep_alive", json_object_new_string(self->keep_alive));
 
-  size_t length;
-  const char *text = json_object_to_json_string_length(
-    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
-  inf_http_request_take_body(http, g_strndup(text, length), length);
+  inf_http_request_set_json_body(http, body);
   json_object_put(body);
 
   inf_http_request_set_url(http, self->url);
   inf_http_request_add_header(http, "Content-Type", "application/json");
   inf_http_request_add_header(http, "Accept", "application/json");
-  const char *api_key = inf_client_get_api_key(client);
-  if (api_key != NULL && *api_key != '\0') {
-    char *value = g_strconcat("Bearer ", api_key, NULL);
-    inf_http_request_add_secret_header(http, "Authorization", value);
-    memset(value, 0, strlen(value));
-    g_free(value);
-  }
+  inf_http_request_add_bearer_token(http, inf_client_get_api_key(client));
   return TRUE;
 }
 
@@ -268,25 +128,17 @@ static gboolean
 fail_status(Ollama *self, InfClient *client, const InfHttpResponse *http, GError **error)
 {
   guint status = inf_http_response_get_status(http);
-  gsize length;
-  const char *body = inf_http_response_get_body(http, &length);
   const char *api_key = inf_client_get_api_key(client);
-  g_autofree char *why = NULL;
-  json_object *root = parse_json(body, length, &why);
-  const char *message = get_string(root, "error");
+  json_object *root = inf_http_response_parse_json(http, NULL);
+  const char *message = inf_json_get_string(root, "error");
   if (message == NULL)
-    message = get_string(get_member(root, "error", json_type_object), "message");
-  g_autofree char *quoted = message != NULL ? quote_server_text(message, strlen(message), api_key)
-                          : length > 0      ? quote_server_text(body, length, api_key)
-                                            : g_strdup("(empty body)");
-  InfErrorCode code;
-  if (status == 429)
-    code = INF_ERROR_RATE_LIMITED;
-  else if (status == 408 || status == 409 || status >= 500)
-    code = INF_ERROR_SERVER;
-  else
-    code = INF_ERROR_HTTP_STATUS;
-  g_autofree char *url = redact_url(self->url);
+    message = inf_json_get_string(inf_json_get_member(root, "error", json_type_object), "message");
+  g_autofree char *quoted = message != NULL
+                              ? inf_text_quote(message, -1, MAX_QUOTED, api_key)
+                              : inf_http_response_quote_body(http, MAX_QUOTED, api_key);
+  /* Ollama sends no x-should-retry: the status alone decides. */
+  InfErrorCode code = inf_error_code_from_http_status(status);
+  g_autofree char *url = inf_http_redact_url(self->url);
   g_set_error(error, INF_ERROR, code, PROVIDER ": HTTP %u from %s: %s", status, url, quoted);
   json_object_put(root);
   return FALSE;
@@ -295,7 +147,7 @@ fail_status(Ollama *self, InfClient *client, const InfHttpResponse *http, GError
 static gboolean
 bad_response(Ollama *self, GError **error, const char *what)
 {
-  g_autofree char *url = redact_url(self->url);
+  g_autofree char *url = inf_http_redact_url(self->url);
   g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, PROVIDER ": bad reply from %s: %s", url,
               what);
   return FALSE;
@@ -311,21 +163,19 @@ ollama_parse_response(InfClient *client, const InfLlmRequest *request,
   if (status < 200 || status >= 300)
     return fail_status(self, client, http, error);
 
-  gsize length;
-  const char *body = inf_http_response_get_body(http, &length);
-  g_autofree char *why = NULL;
-  json_object *root = parse_json(body, length, &why);
+  g_autoptr(GError) parse_error = NULL;
+  json_object *root = inf_http_response_parse_json(http, &parse_error);
   if (root == NULL)
-    return bad_response(self, error, why);
+    return bad_response(self, error, parse_error->message);
   gboolean ok = FALSE;
-  json_object *message = get_member(root, "message", json_type_object);
-  json_object *content = get_member(message, "content", json_type_string);
-  const char *server_error = get_string(root, "error");
+  json_object *message = inf_json_get_member(root, "message", json_type_object);
+  json_object *content = inf_json_get_member(message, "content", json_type_string);
+  const char *server_error = inf_json_get_string(root, "error");
   if (!json_object_is_type(root, json_type_object)) {
     bad_response(self, error, "the reply is not a JSON object");
   } else if (server_error != NULL) {
     g_autofree char *quoted =
-      quote_server_text(server_error, strlen(server_error), inf_client_get_api_key(client));
+      inf_text_quote(server_error, -1, MAX_QUOTED, inf_client_get_api_key(client));
     g_autofree char *what = g_strdup_printf("an error under HTTP %u: %s", status, quoted);
     bad_response(self, error, what);
   } else if (message == NULL) {
@@ -334,12 +184,12 @@ ollama_parse_response(InfClient *client, const InfLlmRequest *request,
     bad_response(self, error, "missing \"message.content\"");
   } else {
     inf_llm_response_set_content(response, json_object_get_string(content));
-    inf_llm_response_set_usage(response, get_count(root, "prompt_eval_count"),
-                               get_count(root, "eval_count"));
-    const char *reason = get_string(root, "done_reason");
+    inf_llm_response_set_usage(response, inf_json_get_count(root, "prompt_eval_count"),
+                               inf_json_get_count(root, "eval_count"));
+    const char *reason = inf_json_get_string(root, "done_reason");
     if (reason != NULL)
       inf_llm_response_set_finish_reason(response, reason); /* stop, length, or Ollama's word */
-    const char *model = get_string(root, "model");
+    const char *model = inf_json_get_string(root, "model");
     inf_llm_response_set_model(response, model != NULL ? model : inf_client_get_model(client));
     ok = TRUE;
   }

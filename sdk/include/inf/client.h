@@ -59,4 +59,12 @@ INF_API const char *inf_client_get_base_url(const InfClient *client);
 /* The API key, or NULL. Never log it. */
 INF_API const char *inf_client_get_api_key(const InfClient *client);
 
+/* For HTTP clients, usually in init: the URL to post to, the endpoint's
+ * base_url (or @default_base_url when it sets none) without trailing slashes,
+ * joined to @path with one '/'. NULL with INF_ERROR_CONFIG, naming the
+ * options' JSON path, when the base URL is not http:// or https://. Free
+ * with g_free. */
+INF_API char *inf_client_build_url(const InfClient *client, const char *default_base_url,
+                                   const char *path, GError **error);
+
 G_END_DECLS

@@ -7,7 +7,9 @@
  */
 #pragma once
 
+#include <inf/error.h>
 #include <inf/macros.h>
+#include <json-c/json.h>
 
 G_BEGIN_DECLS
 
@@ -31,5 +33,41 @@ INF_API const char *inf_http_response_get_body(const InfHttpResponse *response, 
 /* The last value of header @name (case-insensitive), or NULL. */
 INF_API const char *inf_http_response_get_header(const InfHttpResponse *response,
                                                  const char *name);
+
+/* --- helpers for HTTP clients --- */
+
+/* Sets the body to @body written as compact JSON (slashes not escaped).
+ * @body is not consumed. */
+INF_API void inf_http_request_set_json_body(InfHttpRequest *request, json_object *body);
+/* Adds the secret header "Authorization: Bearer @token"; nothing when @token
+ * is NULL or empty. */
+INF_API void inf_http_request_add_bearer_token(InfHttpRequest *request, const char *token);
+
+/* The whole body as JSON (a new reference), or NULL with
+ * INF_ERROR_BAD_RESPONSE saying why: "the body is empty", "it ends early after
+ * N bytes (truncated JSON)", "invalid JSON at byte N: ...", "invalid JSON:
+ * unexpected data after byte N" (whitespace after the value is allowed), "the
+ * body is too large" (over 2 GiB). */
+INF_API json_object *inf_http_response_parse_json(const InfHttpResponse *response,
+                                                  GError **error);
+/* The body made safe to quote in an error message (inf_text_quote: one line,
+ * at most @max_bytes of it, @secret replaced by "[redacted]", valid UTF-8),
+ * or "(empty body)". Free with g_free. */
+INF_API char *inf_http_response_quote_body(const InfHttpResponse *response, gsize max_bytes,
+                                           const char *secret);
+
+/* The INF_ERROR code for a failed HTTP status: 429 is RATE_LIMITED (the
+ * request is requeued); 408, 409 and 5xx are SERVER (retried); anything
+ * else is HTTP_STATUS (not retried). */
+INF_API InfErrorCode inf_error_code_from_http_status(guint status);
+/* The same for a non-2xx @response, where the server's "x-should-retry:
+ * true" or "false" header turns a status other than 429 into SERVER or
+ * HTTP_STATUS. */
+INF_API InfErrorCode inf_http_response_get_error_code(const InfHttpResponse *response);
+
+/* @url without user info, query and fragment, for messages (never shows
+ * credentials or query secrets): "https://u:p@host/v1?key=s" gives
+ * "https://host/v1"; NULL gives "(no URL)". Free with g_free. */
+INF_API char *inf_http_redact_url(const char *url);
 
 G_END_DECLS

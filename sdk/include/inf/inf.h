@@ -9,6 +9,7 @@
 #include <inf/engine.h>
 #include <inf/error.h>
 #include <inf/http.h>
+#include <inf/json-util.h>
 #include <inf/llm.h>
 #include <inf/loss.h>
 #include <inf/macros.h>
@@ -19,6 +20,7 @@
 #include <inf/plugin.h>
 #include <inf/registry.h>
 #include <inf/task.h>
+#include <inf/text.h>
 #include <inf/tracer.h>
 #include <inf/value.h>
 #include <inf/version.h>

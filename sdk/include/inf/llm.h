@@ -38,6 +38,13 @@ INF_API const char *inf_llm_request_get_content(const InfLlmRequest *request, gu
 INF_API double inf_llm_request_get_temperature(const InfLlmRequest *request);
 INF_API gint64 inf_llm_request_get_max_tokens(const InfLlmRequest *request);
 INF_API gboolean inf_llm_request_get_json_mode(const InfLlmRequest *request);
+/* The conversation as a new JSON array of {"role": ..., "content": ...}
+ * objects (a NULL content gives ""), the shape most chat APIs take. When
+ * @system_role is not NULL and the request has a non-empty system prompt, it
+ * comes first as a message of that role ("system"); with NULL it is left out
+ * (for APIs that take it apart). */
+INF_API json_object *inf_llm_request_build_messages(const InfLlmRequest *request,
+                                                    const char *system_role);
 
 /* --- responses --- */
 INF_API InfLlmResponse *inf_llm_response_new(void);

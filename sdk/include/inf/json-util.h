@@ -1,0 +1,27 @@
+/* inf-engine SDK — small helpers for reading json-c replies.
+ *
+ * They never fail loudly: a missing member, a member of another type or a
+ * NULL or non-object @object all give the "absent" result, so lookups chain
+ * (inf_json_get_string(inf_json_get_member(root, "error", json_type_object),
+ * "message")). Returned objects and strings are borrowed from @object.
+ */
+#pragma once
+
+#include <inf/macros.h>
+#include <json-c/json.h>
+
+G_BEGIN_DECLS
+
+/* Member @name of @object when it has type @type, else NULL. */
+INF_API json_object *inf_json_get_member(json_object *object, const char *name, json_type type);
+/* The string member @name of @object, or NULL. */
+INF_API const char *inf_json_get_string(json_object *object, const char *name);
+/* The integer member @name of @object as a count: negative values give 0,
+ * and so does a missing or non-integer member. */
+INF_API gint64 inf_json_get_count(json_object *object, const char *name);
+/* Adds every member of the object @from to the object @into (a new
+ * reference each), replacing members of the same name: a shallow merge.
+ * Nothing when either is NULL or not an object. */
+INF_API void inf_json_merge_members(json_object *into, json_object *from);
+
+G_END_DECLS

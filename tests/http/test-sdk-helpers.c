@@ -1,0 +1,520 @@
+/* The SDK helpers for HTTP client plugins: quoting server text, reading a
+ * reply as JSON, HTTP status to INF_ERROR code, URL redaction and building,
+ * JSON member lookups, the messages array, JSON bodies and bearer tokens. */
+#include <string.h>
+
+#include "resources/endpoint.h"
+#include "resources/http.h"
+#include "resources/manager.h"
+
+#define SECRET "sk-helper-SECRET-0123456789"
+
+/* --- inf_text_quote ------------------------------------------------------- */
+
+static void
+test_quote_plain(void)
+{
+  g_autofree char *a = inf_text_quote("Model not found", -1, 300, NULL);
+  g_assert_cmpstr(a, ==, "Model not found");
+  /* @length counts: only the first 5 bytes. */
+  g_autofree char *b = inf_text_quote("Model not found", 5, 300, NULL);
+  g_assert_cmpstr(b, ==, "Model");
+  g_autofree char *c = inf_text_quote(NULL, -1, 300, SECRET);
+  g_assert_cmpstr(c, ==, "");
+  g_autofree char *d = inf_text_quote("", 0, 300, SECRET);
+  g_assert_cmpstr(d, ==, "");
+}
+
+static void
+test_quote_one_line(void)
+{
+  /* Line breaks, tabs and other control bytes become spaces; the ends are
+   * trimmed. */
+  g_autofree char *a = inf_text_quote("\n  line one\r\nline\ttwo\x1b[31m \n", -1, 300, NULL);
+  g_assert_cmpstr(a, ==, "line one  line two [31m");
+  g_assert_null(strchr(a, '\n'));
+  /* An embedded NUL (explicit length) is a control byte too. */
+  g_autofree char *b = inf_text_quote("a\0b", 3, 300, NULL);
+  g_assert_cmpstr(b, ==, "a b");
+}
+
+static void
+test_quote_cut(void)
+{
+  g_autofree char *a = inf_text_quote("0123456789", -1, 4, NULL);
+  g_assert_cmpstr(a, ==, "0123...");
+  /* Exactly @max_bytes: no cut. */
+  g_autofree char *b = inf_text_quote("0123", -1, 4, NULL);
+  g_assert_cmpstr(b, ==, "0123");
+  /* Spaces before the cut are trimmed, the mark stays. */
+  g_autofree char *c = inf_text_quote("ab  cdef", -1, 4, NULL);
+  g_assert_cmpstr(c, ==, "ab...");
+  g_autofree char *d = inf_text_quote("abcdef", -1, 0, NULL);
+  g_assert_cmpstr(d, ==, "...");
+}
+
+static void
+test_quote_secret(void)
+{
+  const char *text = "Incorrect API key provided: " SECRET ". Again: " SECRET;
+  g_autofree char *a = inf_text_quote(text, -1, 300, SECRET);
+  g_assert_cmpstr(a, ==, "Incorrect API key provided: [redacted]. Again: [redacted]");
+  /* A secret that starts before the cut is replaced whole: no prefix of it
+   * shows. */
+  g_autofree char *b = inf_text_quote(text, -1, 32, SECRET);
+  g_assert_cmpstr(b, ==, "Incorrect API key provided: [redacted]...");
+  g_assert_null(strstr(b, "sk-"));
+  for (gsize max = 0; max < strlen(text) + 2; max++) {
+    g_autofree char *c = inf_text_quote(text, -1, max, SECRET);
+    g_assert_null(strstr(c, "sk-helper"));
+    g_assert_null(strstr(c, "0123456789"));
+  }
+  /* The secret at the very end, cut exactly there. */
+  g_autofree char *d = inf_text_quote("key " SECRET, -1, 4 + strlen(SECRET), SECRET);
+  g_assert_cmpstr(d, ==, "key [redacted]");
+  /* NULL or empty secret: nothing is replaced. */
+  g_autofree char *e = inf_text_quote("a b", -1, 300, "");
+  g_assert_cmpstr(e, ==, "a b");
+}
+
+static void
+test_quote_utf8(void)
+{
+  /* Invalid bytes are repaired. */
+  g_autofree char *a = inf_text_quote("caf\xc3 ok \xff", -1, 300, NULL);
+  g_assert_true(g_utf8_validate(a, -1, NULL));
+  g_assert_true(g_str_has_prefix(a, "caf"));
+  g_assert_nonnull(strstr(a, " ok "));
+  /* A cut inside a multi-byte character still gives valid UTF-8. */
+  const char *text = "\xc3\xa9\xc3\xa9\xc3\xa9"; /* "ééé" */
+  for (gsize max = 0; max <= 6; max++) {
+    g_autofree char *b = inf_text_quote(text, -1, max, NULL);
+    g_assert_true(g_utf8_validate(b, -1, NULL));
+  }
+  g_autofree char *c = inf_text_quote(text, -1, 4, NULL);
+  g_assert_cmpstr(c, ==, "\xc3\xa9\xc3\xa9...");
+}
+
+/* --- replies ---------------------------------------------------------------- */
+
+static json_object *
+parse(const char *body, GError **error)
+{
+  g_autoptr(InfHttpResponse) response = inf_http_response_new(200, body, -1);
+  return inf_http_response_parse_json(response, error);
+}
+
+static void
+test_parse_json(void)
+{
+  g_autoptr(GError) error = NULL;
+  json_object *root = parse("{\"a\": [1, 2]}  \r\n", &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(root);
+  g_assert_cmpint(json_object_array_length(inf_json_get_member(root, "a", json_type_array)), ==,
+                  2);
+  json_object_put(root);
+  /* Any JSON value, not only objects. */
+  root = parse("[true]", &error);
+  g_assert_no_error(error);
+  g_assert_true(json_object_is_type(root, json_type_array));
+  json_object_put(root);
+  root = parse("\"text\"", &error);
+  g_assert_no_error(error);
+  g_assert_true(json_object_is_type(root, json_type_string));
+  json_object_put(root);
+}
+
+static void
+test_parse_json_errors(void)
+{
+  struct {
+    const char *body;
+    const char *message; /* exact, or a prefix when it ends with '*' */
+  } cases[] = {
+    { "", "the body is empty" },
+    { "{\"choices\": [", "it ends early after 13 bytes (truncated JSON)" },
+    { "   ", "it ends early after 3 bytes (truncated JSON)" },
+    { "{\"a\": tru}", "invalid JSON at byte 9: *" },
+    { "<html>502 Bad Gateway</html>", "invalid JSON at byte 0: *" },
+    { "{\"a\": 1} {\"b\": 2}", "invalid JSON: unexpected data after byte 9" },
+    { "{\"a\": 1}\nx", "invalid JSON: unexpected data after byte 9" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    json_object *root = parse(cases[i].body, &error);
+    g_assert_null(root);
+    g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+    gsize n = strlen(cases[i].message);
+    if (cases[i].message[n - 1] == '*') {
+      if (strncmp(error->message, cases[i].message, n - 1) != 0)
+        g_error("case %u: '%s' does not start with '%.*s'", i, error->message, (int)(n - 1),
+                cases[i].message);
+      g_assert_cmpuint(strlen(error->message), >, n - 1); /* json-c's reason follows */
+    } else {
+      g_assert_cmpstr(error->message, ==, cases[i].message);
+    }
+  }
+  /* A NULL error is fine. */
+  g_assert_null(parse("{", NULL));
+}
+
+static void
+test_quote_body(void)
+{
+  g_autoptr(InfHttpResponse) empty = inf_http_response_new(500, NULL, 0);
+  g_autofree char *a = inf_http_response_quote_body(empty, 300, SECRET);
+  g_assert_cmpstr(a, ==, "(empty body)");
+  g_autoptr(InfHttpResponse) text = inf_http_response_new(
+    401, "Unauthorized:\n key " SECRET " is not valid for this organization", -1);
+  g_autofree char *b = inf_http_response_quote_body(text, 300, SECRET);
+  g_assert_cmpstr(b, ==, "Unauthorized:  key [redacted] is not valid for this organization");
+  g_autofree char *c = inf_http_response_quote_body(text, 12, SECRET);
+  g_assert_cmpstr(c, ==, "Unauthorized...");
+  /* A body of spaces quotes as nothing (it is not empty). */
+  g_autoptr(InfHttpResponse) blank = inf_http_response_new(502, " \n", -1);
+  g_autofree char *d = inf_http_response_quote_body(blank, 300, NULL);
+  g_assert_cmpstr(d, ==, "");
+}
+
+static void
+test_error_codes(void)
+{
+  struct {
+    guint status;
+    InfErrorCode code;
+  } cases[] = {
+    { 429, INF_ERROR_RATE_LIMITED }, { 408, INF_ERROR_SERVER },      { 409, INF_ERROR_SERVER },
+    { 500, INF_ERROR_SERVER },       { 502, INF_ERROR_SERVER },      { 503, INF_ERROR_SERVER },
+    { 529, INF_ERROR_SERVER },       { 400, INF_ERROR_HTTP_STATUS }, { 401, INF_ERROR_HTTP_STATUS },
+    { 403, INF_ERROR_HTTP_STATUS },  { 404, INF_ERROR_HTTP_STATUS }, { 422, INF_ERROR_HTTP_STATUS },
+    { 302, INF_ERROR_HTTP_STATUS },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_assert_cmpint(inf_error_code_from_http_status(cases[i].status), ==, cases[i].code);
+    /* Without x-should-retry the response gives the same. */
+    g_autoptr(InfHttpResponse) response = inf_http_response_new(cases[i].status, "", 0);
+    g_assert_cmpint(inf_http_response_get_error_code(response), ==, cases[i].code);
+  }
+}
+
+static InfErrorCode
+code_with_should_retry(guint status, const char *should_retry)
+{
+  g_autoptr(InfHttpResponse) response = inf_http_response_new(status, "{}", -1);
+  inf_http_response_add_header(response, "X-Should-Retry", should_retry);
+  return inf_http_response_get_error_code(response);
+}
+
+static void
+test_error_code_should_retry(void)
+{
+  g_assert_cmpint(code_with_should_retry(400, "true"), ==, INF_ERROR_SERVER);
+  g_assert_cmpint(code_with_should_retry(500, "false"), ==, INF_ERROR_HTTP_STATUS);
+  g_assert_cmpint(code_with_should_retry(409, "false"), ==, INF_ERROR_HTTP_STATUS);
+  /* 429 stays rate limiting either way. */
+  g_assert_cmpint(code_with_should_retry(429, "false"), ==, INF_ERROR_RATE_LIMITED);
+  g_assert_cmpint(code_with_should_retry(429, "true"), ==, INF_ERROR_RATE_LIMITED);
+  /* Anything but "true" or "false" is ignored. */
+  g_assert_cmpint(code_with_should_retry(400, "yes"), ==, INF_ERROR_HTTP_STATUS);
+  g_assert_cmpint(code_with_should_retry(503, "TRUE"), ==, INF_ERROR_SERVER);
+}
+
+static void
+test_redact_url(void)
+{
+  struct {
+    const char *in, *out;
+  } cases[] = {
+    { "https://api.anthropic.com/v1/messages", "https://api.anthropic.com/v1/messages" },
+    { "https://user:" SECRET "@host:8443/v1?api_key=" SECRET "#f", "https://host:8443/v1" },
+    { "http://127.0.0.1:11434/api/chat?x=1", "http://127.0.0.1:11434/api/chat" },
+    { "http://host#frag", "http://host" },
+    { "host/path?q", "host/path" },
+    { "", "" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *out = inf_http_redact_url(cases[i].in);
+    g_assert_cmpstr(out, ==, cases[i].out);
+  }
+  g_autofree char *none = inf_http_redact_url(NULL);
+  g_assert_cmpstr(none, ==, "(no URL)");
+}
+
+/* --- JSON lookups ------------------------------------------------------------ */
+
+static void
+test_json_getters(void)
+{
+  json_object *root = json_tokener_parse(
+    "{\"error\": {\"message\": \"bad\", \"code\": 7}, \"usage\": {\"in\": 12, \"neg\": -3, "
+    "\"half\": 1.5, \"text\": \"9\", \"big\": 9007199254740993}, \"list\": [1], \"n\": null}");
+  g_assert_nonnull(root);
+
+  json_object *error = inf_json_get_member(root, "error", json_type_object);
+  g_assert_nonnull(error);
+  g_assert_null(inf_json_get_member(root, "error", json_type_array)); /* another type */
+  g_assert_null(inf_json_get_member(root, "missing", json_type_object));
+  g_assert_null(inf_json_get_member(root, "n", json_type_object));
+  g_assert_nonnull(inf_json_get_member(root, "list", json_type_array));
+  g_assert_null(inf_json_get_member(NULL, "error", json_type_object));
+  /* A non-object (the array) has no members. */
+  g_assert_null(inf_json_get_member(inf_json_get_member(root, "list", json_type_array), "0",
+                                    json_type_int));
+
+  g_assert_cmpstr(inf_json_get_string(error, "message"), ==, "bad");
+  g_assert_null(inf_json_get_string(error, "code")); /* an int */
+  g_assert_null(inf_json_get_string(error, "missing"));
+  g_assert_null(inf_json_get_string(NULL, "message"));
+  /* Chained lookups stop quietly at the first gap. */
+  g_assert_null(
+    inf_json_get_string(inf_json_get_member(root, "nothing", json_type_object), "message"));
+
+  json_object *usage = inf_json_get_member(root, "usage", json_type_object);
+  g_assert_cmpint(inf_json_get_count(usage, "in"), ==, 12);
+  g_assert_cmpint(inf_json_get_count(usage, "neg"), ==, 0);
+  g_assert_cmpint(inf_json_get_count(usage, "half"), ==, 0);
+  g_assert_cmpint(inf_json_get_count(usage, "text"), ==, 0);
+  g_assert_cmpint(inf_json_get_count(usage, "missing"), ==, 0);
+  g_assert_cmpint(inf_json_get_count(usage, "big"), ==, G_GINT64_CONSTANT(9007199254740993));
+  g_assert_cmpint(inf_json_get_count(NULL, "in"), ==, 0);
+  json_object_put(root);
+}
+
+static void
+test_json_merge(void)
+{
+  json_object *into = json_tokener_parse("{\"model\": \"m\", \"top_p\": 1}");
+  json_object *from = json_tokener_parse("{\"top_p\": 0.9, \"seed\": {\"a\": 1}}");
+  inf_json_merge_members(into, from);
+  g_assert_cmpint(json_object_object_length(into), ==, 3);
+  g_assert_cmpstr(inf_json_get_string(into, "model"), ==, "m");
+  g_assert_cmpfloat(json_object_get_double(inf_json_get_member(into, "top_p", json_type_double)),
+                    ==, 0.9);
+  json_object *seed = inf_json_get_member(into, "seed", json_type_object);
+  g_assert_true(seed == inf_json_get_member(from, "seed", json_type_object)); /* shared */
+  /* Each side holds its own reference. */
+  json_object_put(from);
+  g_assert_cmpint(inf_json_get_count(seed, "a"), ==, 1);
+  /* No-ops. */
+  inf_json_merge_members(into, NULL);
+  inf_json_merge_members(NULL, into);
+  inf_json_merge_members(into, into);
+  json_object *array = json_object_new_array();
+  inf_json_merge_members(into, array);
+  inf_json_merge_members(array, into);
+  g_assert_cmpint(json_object_object_length(into), ==, 3);
+  g_assert_cmpint(json_object_array_length(array), ==, 0);
+  json_object_put(array);
+  json_object_put(into);
+}
+
+/* --- requests ------------------------------------------------------------------ */
+
+static void
+test_build_messages(void)
+{
+  g_autoptr(InfLlmRequest) request = inf_llm_request_new();
+  inf_llm_request_set_system(request, "Be terse.");
+  inf_llm_request_add_message(request, "user", "Hi");
+  inf_llm_request_add_message(request, "assistant", NULL);
+  inf_llm_request_add_message(request, "user", "a/b \"q\"");
+
+  json_object *with = inf_llm_request_build_messages(request, "system");
+  g_assert_cmpstr(json_object_to_json_string_ext(with, JSON_C_TO_STRING_PLAIN |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE),
+                  ==,
+                  "[{\"role\":\"system\",\"content\":\"Be terse.\"},"
+                  "{\"role\":\"user\",\"content\":\"Hi\"},"
+                  "{\"role\":\"assistant\",\"content\":\"\"},"
+                  "{\"role\":\"user\",\"content\":\"a/b \\\"q\\\"\"}]");
+  json_object_put(with);
+  /* Another role name for the system prompt. */
+  json_object *developer = inf_llm_request_build_messages(request, "developer");
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(
+                    json_object_array_get_idx(developer, 0), "role")),
+                  ==, "developer");
+  json_object_put(developer);
+  /* NULL: the system prompt is left out. */
+  json_object *without = inf_llm_request_build_messages(request, NULL);
+  g_assert_cmpint(json_object_array_length(without), ==, 3);
+  g_assert_cmpstr(inf_json_get_string(json_object_array_get_idx(without, 0), "role"), ==, "user");
+  json_object_put(without);
+
+  /* An empty system prompt is no message; no messages is an empty array. */
+  g_autoptr(InfLlmRequest) bare = inf_llm_request_new();
+  inf_llm_request_set_system(bare, "");
+  json_object *empty = inf_llm_request_build_messages(bare, "system");
+  g_assert_true(json_object_is_type(empty, json_type_array));
+  g_assert_cmpint(json_object_array_length(empty), ==, 0);
+  json_object_put(empty);
+}
+
+static void
+test_json_body(void)
+{
+  g_autoptr(InfHttpRequest) http = inf_http_request_new();
+  json_object *body = json_tokener_parse("{\"model\": \"org/model\", \"n\": [1, 2.5, true]}");
+  inf_http_request_set_json_body(http, body);
+  gsize length;
+  const char *sent = inf_http_request_get_body(http, &length);
+  g_assert_cmpstr(sent, ==, "{\"model\":\"org/model\",\"n\":[1,2.5,true]}");
+  g_assert_cmpuint(length, ==, strlen(sent));
+  /* Not consumed: still usable, and a second call replaces the body. */
+  json_object_object_add(body, "stream", json_object_new_boolean(FALSE));
+  inf_http_request_set_json_body(http, body);
+  g_assert_nonnull(strstr(inf_http_request_get_body(http, NULL), "\"stream\":false"));
+  json_object_put(body);
+}
+
+static void
+test_bearer_token(void)
+{
+  g_autoptr(InfHttpRequest) http = inf_http_request_new();
+  inf_http_request_add_bearer_token(http, SECRET);
+  g_assert_cmpstr(inf_http_request_get_header(http, "authorization"), ==, "Bearer " SECRET);
+  g_assert_true(inf_http_request_is_header_secret(http, "Authorization"));
+
+  g_autoptr(InfHttpRequest) none = inf_http_request_new();
+  inf_http_request_add_bearer_token(none, NULL);
+  inf_http_request_add_bearer_token(none, "");
+  g_assert_null(inf_http_request_get_header(none, "Authorization"));
+}
+
+/* --- inf_client_build_url ------------------------------------------------------ */
+
+/* A client class whose init builds its URL from the options "default" and
+ * "path" and keeps it as its private data. */
+static const InfOptionSpec url_probe_options[] = {
+  { "default", INF_OPTION_STRING, NULL, FALSE, "default_base_url", NULL, 0, 0 },
+  { "path", INF_OPTION_STRING, NULL, FALSE, "path", NULL, 0, 0 },
+  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+};
+
+static gboolean
+url_probe_init(InfClient *client, const InfOptions *options, gpointer *out_private,
+               GError **error)
+{
+  char *url = inf_client_build_url(client, inf_options_get_string(options, "default"),
+                                   inf_options_get_string(options, "path"), error);
+  *out_private = url;
+  return url != NULL;
+}
+
+static void
+url_probe_call(InfClient *client, InfLlmCall *call)
+{
+  (void)client;
+  (void)call;
+  g_assert_not_reached();
+}
+
+static const InfClientClass url_probe_class = {
+  .struct_size = sizeof(InfClientClass),
+  .name = "url-probe",
+  .description = "builds its URL",
+  .options = url_probe_options,
+  .init = url_probe_init,
+  .finalize = g_free,
+  .call = url_probe_call,
+};
+
+/* The URL the probe built for one endpoint object, or NULL with @error. */
+static char *
+probe_url(const char *endpoint, GError **error)
+{
+  g_autoptr(InfRegistry) registry = inf_registry_new();
+  g_assert_true(inf_registry_add_client_class(registry, &url_probe_class, NULL));
+  g_autofree char *text = g_strdup_printf("{\"endpoints\": {\"a\": %s}}", endpoint);
+  json_object *json = json_tokener_parse(text);
+  g_assert_nonnull(json);
+  g_autoptr(InfResourcesConfig) config =
+    inf_resources_config_parse(json, "test.json", "resources", registry, error);
+  json_object_put(json);
+  g_assert_nonnull(config);
+  InfResourceManager *manager = inf_resource_manager_new(config, registry, error);
+  if (manager == NULL)
+    return NULL;
+  gint64 wait = 0;
+  InfClient *client = inf_resource_alias_pick(inf_resource_manager_lookup(manager, "a"),
+                                              g_get_monotonic_time(), &wait);
+  g_assert_nonnull(client);
+  char *url = g_strdup(inf_client_get_private(client));
+  inf_resource_manager_free(manager);
+  return url;
+}
+
+static void
+test_client_build_url(void)
+{
+  struct {
+    const char *endpoint, *url;
+  } cases[] = {
+    { "{\"provider\": \"url-probe\", \"base_url\": \"http://127.0.0.1:8080/v1\", "
+      "\"path\": \"/chat/completions\"}",
+      "http://127.0.0.1:8080/v1/chat/completions" },
+    /* Trailing slashes go; a path without its leading slash gets one. */
+    { "{\"provider\": \"url-probe\", \"base_url\": \"https://h/v1///\", \"path\": \"messages\"}",
+      "https://h/v1/messages" },
+    /* No base_url: the class's default. */
+    { "{\"provider\": \"url-probe\", \"default\": \"http://localhost:11434/\", "
+      "\"path\": \"/api/chat\"}",
+      "http://localhost:11434/api/chat" },
+    /* The endpoint's base_url wins over the default. */
+    { "{\"provider\": \"url-probe\", \"base_url\": \"http://b\", \"default\": \"http://d\", "
+      "\"path\": \"/x\"}",
+      "http://b/x" },
+    /* No path. */
+    { "{\"provider\": \"url-probe\", \"base_url\": \"http://b/api\"}", "http://b/api/" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *url = probe_url(cases[i].endpoint, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(url, ==, cases[i].url);
+  }
+}
+
+static void
+test_client_build_url_errors(void)
+{
+  const char *endpoints[] = {
+    "{\"provider\": \"url-probe\", \"base_url\": \"ftp://h/v1\", \"path\": \"/x\"}",
+    "{\"provider\": \"url-probe\", \"base_url\": \"127.0.0.1:8080\"}",
+    "{\"provider\": \"url-probe\", \"default\": \"localhost:11434\"}",
+    "{\"provider\": \"url-probe\"}", /* no base URL at all */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(endpoints); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *url = probe_url(endpoints[i], &error);
+    g_assert_null(url);
+    g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+    g_assert_nonnull(strstr(error->message, "resources.endpoints.a"));
+    g_assert_nonnull(strstr(error->message, "base_url must start with http:// or https://"));
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/sdk-helpers/text-quote/plain", test_quote_plain);
+  g_test_add_func("/sdk-helpers/text-quote/one-line", test_quote_one_line);
+  g_test_add_func("/sdk-helpers/text-quote/cut", test_quote_cut);
+  g_test_add_func("/sdk-helpers/text-quote/secret", test_quote_secret);
+  g_test_add_func("/sdk-helpers/text-quote/utf8", test_quote_utf8);
+  g_test_add_func("/sdk-helpers/response/parse-json", test_parse_json);
+  g_test_add_func("/sdk-helpers/response/parse-json-errors", test_parse_json_errors);
+  g_test_add_func("/sdk-helpers/response/quote-body", test_quote_body);
+  g_test_add_func("/sdk-helpers/response/error-codes", test_error_codes);
+  g_test_add_func("/sdk-helpers/response/should-retry", test_error_code_should_retry);
+  g_test_add_func("/sdk-helpers/url/redact", test_redact_url);
+  g_test_add_func("/sdk-helpers/json/getters", test_json_getters);
+  g_test_add_func("/sdk-helpers/json/merge", test_json_merge);
+  g_test_add_func("/sdk-helpers/request/messages", test_build_messages);
+  g_test_add_func("/sdk-helpers/request/json-body", test_json_body);
+  g_test_add_func("/sdk-helpers/request/bearer-token", test_bearer_token);
+  g_test_add_func("/sdk-helpers/client/build-url", test_client_build_url);
+  g_test_add_func("/sdk-helpers/client/build-url-errors", test_client_build_url_errors);
+  return g_test_run();
+}
