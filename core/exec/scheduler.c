@@ -6,8 +6,11 @@
 
 typedef InfModuleExecuteFunc ExecuteFunc;
 
+/* Order: lower priority number, then the older input, then the node that
+ * became ready first. */
 typedef struct {
   gint priority;
+  guint64 input;
   guint64 seq;
   InfExecState *state;
   guint node;
@@ -69,7 +72,11 @@ struct _InfScheduler {
 static inline gboolean
 entry_before(const ReadyEntry *a, const ReadyEntry *b)
 {
-  return a->priority < b->priority || (a->priority == b->priority && a->seq < b->seq);
+  if (a->priority != b->priority)
+    return a->priority < b->priority;
+  if (a->input != b->input)
+    return a->input < b->input;
+  return a->seq < b->seq;
 }
 
 static void
@@ -272,6 +279,7 @@ on_node_ready(InfExecState *state, guint node, gpointer user_data)
   InfScheduler *s = user_data;
   ReadyEntry entry = {
     .priority = s->graph->nodes[node].priority,
+    .input = state->index,
     .seq = s->override_seq >= 0 ? (guint64)s->override_seq : s->seq++,
     .state = inf_exec_state_ref(state),
     .node = node,

@@ -2,7 +2,8 @@
  *
  * Single-threaded. Ready nodes of every input wait in priority queues (one
  * per resource alias, one for local nodes): lower priority number first, then
- * first come first served, so older inputs finish first. A global
+ * the older input, then first come first served, so older inputs finish
+ * first. A global
  * max_concurrent caps running nodes; LLM nodes also need a slot and a rate
  * token of an endpoint of their alias. Dispatch happens when something
  * changes (a node finished, an input arrived, a rate-limit wait ended): no

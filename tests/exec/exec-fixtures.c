@@ -3,6 +3,15 @@
 #include <string.h>
 
 static GPtrArray *run_log;
+static GPtrArray *run_log_by_input;
+
+GPtrArray *
+exec_fixtures_get_log_by_input(void)
+{
+  if (!run_log_by_input)
+    run_log_by_input = g_ptr_array_new_with_free_func(g_free);
+  return run_log_by_input;
+}
 
 GPtrArray *
 exec_fixtures_get_log(void)
@@ -16,6 +25,7 @@ void
 exec_fixtures_clear_log(void)
 {
   g_ptr_array_set_size(exec_fixtures_get_log(), 0);
+  g_ptr_array_set_size(exec_fixtures_get_log_by_input(), 0);
 }
 
 static char *
@@ -36,6 +46,9 @@ echo_execute(InfModule *self, InfTask *task)
 {
   (void)self;
   g_ptr_array_add(exec_fixtures_get_log(), g_strdup(inf_task_get_node_id(task)));
+  g_ptr_array_add(exec_fixtures_get_log_by_input(),
+                  g_strdup_printf("%s@%" G_GUINT64_FORMAT, inf_task_get_node_id(task),
+                                  inf_task_get_input_index(task)));
   inf_task_return_value(task, inf_value_new_text_take(describe(task)));
 }
 
@@ -52,6 +65,9 @@ later_execute(InfModule *self, InfTask *task)
 {
   (void)self;
   g_ptr_array_add(exec_fixtures_get_log(), g_strdup(inf_task_get_node_id(task)));
+  g_ptr_array_add(exec_fixtures_get_log_by_input(),
+                  g_strdup_printf("%s@%" G_GUINT64_FORMAT, inf_task_get_node_id(task),
+                                  inf_task_get_input_index(task)));
   g_idle_add(later_finish, task);
 }
 

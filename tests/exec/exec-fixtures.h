@@ -20,6 +20,8 @@ void exec_fixtures_register(InfRegistry *registry);
 InfPluginLoader *exec_fixtures_load_plugins(InfRegistry *registry);
 /* The order in which "echo"/"later" nodes ran (node ids), appended. */
 GPtrArray *exec_fixtures_get_log(void);
+/* The same as "id@input index". */
+GPtrArray *exec_fixtures_get_log_by_input(void);
 void exec_fixtures_clear_log(void);
 /* Traces module @type (options @options_json) with inputs @inputs. */
 InfGraph *exec_fixtures_trace(InfRegistry *registry, const char *type, const char *options_json,

@@ -119,7 +119,7 @@ test_priority_order(void)
 static void
 test_fifo_across_inputs(void)
 {
-  /* Equal priorities: older inputs' nodes run first. */
+  /* Equal priorities: the older input's nodes run first. */
   InfRegistry *registry = inf_registry_new();
   exec_fixtures_register(registry);
   InfGraph *graph = exec_fixtures_trace(registry, "chain", "{\"n\": 2, \"type\": \"later\"}",
@@ -128,6 +128,14 @@ test_fifo_across_inputs(void)
   Run run;
   run_scheduler(&run, graph, NULL, 1, 4, 4);
   g_assert_cmpuint(run.failed, ==, 0);
+  /* One node at a time, four inputs in flight: each input's second step
+   * runs before the next input's first step. */
+  GPtrArray *log = exec_fixtures_get_log_by_input();
+  const char *expected[] = { "step@0", "step_1@0", "step@1", "step_1@1",
+                             "step@2", "step_1@2", "step@3", "step_1@3" };
+  g_assert_cmpuint(log->len, ==, G_N_ELEMENTS(expected));
+  for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
+    g_assert_cmpstr(g_ptr_array_index(log, i), ==, expected[i]);
   g_ptr_array_unref(run.outputs);
   inf_graph_unref(graph);
   inf_registry_free(registry);
@@ -313,90 +321,81 @@ test_pool_and_global_cap(void)
   inf_registry_free(registry);
 }
 
+/* A graph of llm-echo nodes (a `shape` composite of @n steps) on the mock
+ * endpoint "fast" with @endpoint_fields, run over @n_inputs inputs. */
+typedef struct {
+  InfRegistry *registry;
+  InfPluginLoader *loader;
+  InfResourcesConfig *config;
+  InfResourceManager *rm;
+  InfGraph *graph;
+  Run run;
+  InfMetrics *metrics;
+} MockRun;
+
+static void
+mock_run(MockRun *m, const char *endpoint_fields, const char *shape, guint n, guint n_inputs)
+{
+  m->registry = inf_registry_new();
+  exec_fixtures_register(m->registry);
+  m->loader = exec_fixtures_load_plugins(m->registry);
+  g_autofree char *resources = g_strdup_printf(
+    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", %s}}}", endpoint_fields);
+  m->rm = make_resources(m->registry, resources, &m->config);
+  g_autofree char *options = g_strdup_printf(
+    "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}", n);
+  m->graph = exec_fixtures_trace(m->registry, shape, options, (const char *const[]){ "x", NULL });
+  run_scheduler(&m->run, m->graph, m->rm, 0, 16, n_inputs);
+  m->metrics = inf_resource_alias_get_metrics(inf_resource_manager_lookup(m->rm, "fast"));
+}
+
+static void
+mock_run_clear(MockRun *m)
+{
+  g_ptr_array_unref(m->run.outputs);
+  inf_graph_unref(m->graph);
+  inf_resource_manager_free(m->rm);
+  inf_resources_config_free(m->config);
+  inf_plugin_loader_free(m->loader);
+  inf_registry_free(m->registry);
+}
+
 static void
 test_mock_429_requeue(void)
 {
-  InfRegistry *registry = inf_registry_new();
-  exec_fixtures_register(registry);
-  InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
-  InfResourcesConfig *config;
-  InfResourceManager *rm = make_resources(registry,
-    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"rate_limit_rate\": 0.3, "
-    "\"retry_after_ms\": 1, \"max_concurrent\": 8}}}", &config);
-  InfGraph *graph = exec_fixtures_trace(registry, "wide",
-    "{\"n\": 10, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
-    (const char *const[]){ "x", NULL });
-  Run run;
-  run_scheduler(&run, graph, rm, 0, 16, 30);
-  g_assert_cmpuint(run.failed, ==, 0);
-  InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "fast"));
-  g_assert_cmpuint(m->successes, ==, 300);
-  g_assert_cmpuint(m->rate_limited, >, 0);
-  g_assert_cmpuint(m->requests, ==, m->successes + m->rate_limited);
-  g_assert_cmpuint(m->failures, ==, 0);
+  MockRun m;
+  mock_run(&m, "\"rate_limit_rate\": 0.3, \"retry_after_ms\": 1, \"max_concurrent\": 8", "wide", 10, 30);
+  g_assert_cmpuint(m.run.failed, ==, 0);
+  g_assert_cmpuint(m.metrics->successes, ==, 300);
+  g_assert_cmpuint(m.metrics->rate_limited, >, 0);
+  g_assert_cmpuint(m.metrics->requests, ==, m.metrics->successes + m.metrics->rate_limited);
+  g_assert_cmpuint(m.metrics->failures, ==, 0);
   for (guint i = 0; i < 30; i++)
-    g_assert_true(g_str_has_prefix(g_ptr_array_index(run.outputs, i), "[\"mock-"));
-  g_ptr_array_unref(run.outputs);
-  inf_graph_unref(graph);
-  inf_resource_manager_free(rm);
-  inf_resources_config_free(config);
-  inf_plugin_loader_free(loader);
-  inf_registry_free(registry);
+    g_assert_true(g_str_has_prefix(g_ptr_array_index(m.run.outputs, i), "[\"mock-"));
+  mock_run_clear(&m);
 }
 
 static void
 test_mock_transient_errors_retried(void)
 {
-  InfRegistry *registry = inf_registry_new();
-  exec_fixtures_register(registry);
-  InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
-  InfResourcesConfig *config;
-  InfResourceManager *rm = make_resources(registry,
-    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"error_rate\": 0.2, "
-    "\"max_retries\": 20, \"retry_delay\": 0.001}}}", &config);
-  InfGraph *graph = exec_fixtures_trace(registry, "wide",
-    "{\"n\": 10, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
-    (const char *const[]){ "x", NULL });
-  Run run;
-  run_scheduler(&run, graph, rm, 0, 16, 10);
-  g_assert_cmpuint(run.failed, ==, 0);
-  InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "fast"));
-  g_assert_cmpuint(m->successes, ==, 100);
-  g_assert_cmpuint(m->retries, >, 0);
-  g_assert_cmpuint(m->errors[INF_ERROR_SERVER], ==, m->retries);
-  g_ptr_array_unref(run.outputs);
-  inf_graph_unref(graph);
-  inf_resource_manager_free(rm);
-  inf_resources_config_free(config);
-  inf_plugin_loader_free(loader);
-  inf_registry_free(registry);
+  MockRun m;
+  mock_run(&m, "\"error_rate\": 0.2, \"max_retries\": 20, \"retry_delay\": 0.001", "wide", 10, 10);
+  g_assert_cmpuint(m.run.failed, ==, 0);
+  g_assert_cmpuint(m.metrics->successes, ==, 100);
+  g_assert_cmpuint(m.metrics->retries, >, 0);
+  g_assert_cmpuint(m.metrics->errors[INF_ERROR_SERVER], ==, m.metrics->retries);
+  mock_run_clear(&m);
 }
 
 static void
 test_mock_retries_exhausted(void)
 {
-  InfRegistry *registry = inf_registry_new();
-  exec_fixtures_register(registry);
-  InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
-  InfResourcesConfig *config;
-  InfResourceManager *rm = make_resources(registry,
-    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"error_rate\": 1, "
-    "\"max_retries\": 2, \"retry_delay\": 0.001}}}", &config);
-  InfGraph *graph = exec_fixtures_trace(registry, "chain",
-    "{\"n\": 2, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
-    (const char *const[]){ "x", NULL });
-  Run run;
-  run_scheduler(&run, graph, rm, 0, 4, 3);
-  g_assert_cmpuint(run.failed, ==, 3);
-  InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "fast"));
-  g_assert_cmpuint(m->requests, ==, 9); /* 3 inputs x (1 + 2 retries); step_1 cancelled */
-  g_assert_cmpuint(m->failures, ==, 3);
-  g_ptr_array_unref(run.outputs);
-  inf_graph_unref(graph);
-  inf_resource_manager_free(rm);
-  inf_resources_config_free(config);
-  inf_plugin_loader_free(loader);
-  inf_registry_free(registry);
+  MockRun m;
+  mock_run(&m, "\"error_rate\": 1, \"max_retries\": 2, \"retry_delay\": 0.001", "chain", 2, 3);
+  g_assert_cmpuint(m.run.failed, ==, 3);
+  g_assert_cmpuint(m.metrics->requests, ==, 9); /* 3 inputs x (1 + 2 retries); step_1 cancelled */
+  g_assert_cmpuint(m.metrics->failures, ==, 3);
+  mock_run_clear(&m);
 }
 
 int
