@@ -189,28 +189,6 @@ peak_rss_mb(void)
   return (double)usage.ru_maxrss / 1024.0;
 }
 
-static gboolean
-feed_one(InfScheduler *s, gpointer data)
-{
-  InfGraph **graph = data;
-  if (!*graph)
-    return FALSE;
-  g_autoptr(InfValue) x = inf_value_new_text("a short input text");
-  InfExecState *state = inf_exec_state_new(*graph, 0, (InfValue *[]){ x });
-  *graph = NULL;
-  inf_scheduler_add_input(s, state);
-  inf_exec_state_unref(state);
-  return TRUE;
-}
-
-static void
-quit_loop(InfScheduler *s, InfExecState *state, gpointer data)
-{
-  (void)s;
-  g_assert_cmpuint(state->n_failed, ==, 0);
-  g_main_loop_quit(data);
-}
-
 static void
 bench_graph(const char *name, const char *type, guint n, double *trace_s, double *run_s,
             double *rss_per_node)
@@ -228,23 +206,13 @@ bench_graph(const char *name, const char *type, guint n, double *trace_s, double
   gint64 t0 = g_get_monotonic_time();
   InfGraph *graph = exec_fixtures_trace(registry, type, options, (const char *const[]){ "x", NULL });
   gint64 t1 = g_get_monotonic_time();
-  InfSchedulerConfig sc = { 0 };
-  InfScheduler *s = inf_scheduler_new(graph, rm, &sc, NULL);
-  GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-  InfGraph *feed_graph = graph;
-  inf_scheduler_set_feed(s, feed_one, &feed_graph);
-  inf_scheduler_set_done(s, quit_loop, loop);
-  gint64 t2 = g_get_monotonic_time();
-  inf_scheduler_pump(s);
-  g_main_loop_run(loop);
-  gint64 t3 = g_get_monotonic_time();
+  guint n_failed = 0;
+  *run_s = exec_fixtures_run_one(graph, rm, "a short input text", &n_failed);
+  g_assert_cmpuint(n_failed, ==, 0);
   double peak = MAX(peak_rss_mb(), current_rss_mb());
   *trace_s = (double)(t1 - t0) / 1e6;
-  *run_s = (double)(t3 - t2) / 1e6;
   *rss_per_node = (peak - baseline) * 1024.0 * 1024.0 / n;
   (void)name;
-  g_main_loop_unref(loop);
-  inf_scheduler_free(s);
   inf_graph_unref(graph);
   inf_resource_manager_free(rm);
   inf_resources_config_free(rc);

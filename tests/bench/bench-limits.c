@@ -19,35 +19,6 @@
 static json_object *summary;
 static gboolean quick;
 
-typedef struct {
-  GMainLoop *loop;
-  InfGraph *graph;
-  guint failed;
-} Run;
-
-static gboolean
-feed_one(InfScheduler *s, gpointer data)
-{
-  Run *run = data;
-  if (!run->graph)
-    return FALSE;
-  g_autoptr(InfValue) x = inf_value_new_text("rate limit benchmark prompt");
-  InfExecState *state = inf_exec_state_new(run->graph, 0, (InfValue *[]){ x });
-  run->graph = NULL;
-  inf_scheduler_add_input(s, state);
-  inf_exec_state_unref(state);
-  return TRUE;
-}
-
-static void
-done(InfScheduler *s, InfExecState *state, gpointer data)
-{
-  (void)s;
-  Run *run = data;
-  run->failed = state->n_failed;
-  g_main_loop_quit(run->loop);
-}
-
 /* Runs @n independent LLM calls against @fake with the endpoint fields
  * @endpoint_json; returns the seconds from the first request to the last
  * reply. */
@@ -70,22 +41,12 @@ run_calls(InfFakeLlm *fake, guint n, const char *endpoint_json, InfMetrics *metr
   g_autofree char *options = g_strdup_printf(
     "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"api\"}}", n);
   InfGraph *graph = exec_fixtures_trace(registry, "wide", options, (const char *const[]){ "x", NULL });
-  InfSchedulerConfig sc = { 0 };
-  InfScheduler *s = inf_scheduler_new(graph, rm, &sc, &error);
-  g_assert_no_error(error);
-  Run run = { .loop = g_main_loop_new(NULL, FALSE), .graph = graph };
-  inf_scheduler_set_feed(s, feed_one, &run);
-  inf_scheduler_set_done(s, done, &run);
-  gint64 start = g_get_monotonic_time();
-  inf_scheduler_pump(s);
-  g_main_loop_run(run.loop);
-  double seconds = (double)(g_get_monotonic_time() - start) / 1e6;
-  if (run.failed)
-    g_printerr("%u calls failed\n", run.failed);
+  guint failed = 0;
+  double seconds = exec_fixtures_run_one(graph, rm, "rate limit benchmark prompt", &failed);
+  if (failed)
+    g_printerr("%u calls failed\n", failed);
   *metrics_out = *inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "api"));
   metrics_out->alias = NULL;
-  g_main_loop_unref(run.loop);
-  inf_scheduler_free(s);
   inf_graph_unref(graph);
   inf_resource_manager_free(rm);
   inf_resources_config_free(rc);

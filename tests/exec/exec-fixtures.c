@@ -307,3 +307,55 @@ exec_fixtures_trace(InfRegistry *registry, const char *type, const char *options
   g_assert_no_error(error);
   return graph;
 }
+
+typedef struct {
+  InfGraph *graph; /* NULL once fed */
+  const char *text;
+  GMainLoop *loop;
+  guint n_failed;
+} OneRun;
+
+static gboolean
+one_feed(InfScheduler *s, gpointer data)
+{
+  OneRun *run = data;
+  if (!run->graph)
+    return FALSE;
+  g_autoptr(InfValue) x = inf_value_new_text(run->text);
+  InfExecState *state = inf_exec_state_new(run->graph, 0, (InfValue *[]){ x });
+  run->graph = NULL;
+  inf_scheduler_add_input(s, state);
+  inf_exec_state_unref(state);
+  return TRUE;
+}
+
+static void
+one_done(InfScheduler *s, InfExecState *state, gpointer data)
+{
+  (void)s;
+  OneRun *run = data;
+  run->n_failed = state->n_failed;
+  g_main_loop_quit(run->loop);
+}
+
+double
+exec_fixtures_run_one(InfGraph *graph, InfResourceManager *resources, const char *text,
+                      guint *n_failed)
+{
+  g_autoptr(GError) error = NULL;
+  InfSchedulerConfig config = { 0 };
+  InfScheduler *s = inf_scheduler_new(graph, resources, &config, &error);
+  g_assert_no_error(error);
+  OneRun run = { .graph = graph, .text = text, .loop = g_main_loop_new(NULL, FALSE) };
+  inf_scheduler_set_feed(s, one_feed, &run);
+  inf_scheduler_set_done(s, one_done, &run);
+  gint64 start = g_get_monotonic_time();
+  inf_scheduler_pump(s);
+  g_main_loop_run(run.loop);
+  double seconds = (double)(g_get_monotonic_time() - start) / 1e6;
+  g_main_loop_unref(run.loop);
+  inf_scheduler_free(s);
+  if (n_failed)
+    *n_failed = run.n_failed;
+  return seconds;
+}

@@ -23,6 +23,12 @@ GPtrArray *exec_fixtures_get_log(void);
 /* The same as "id@input index". */
 GPtrArray *exec_fixtures_get_log_by_input(void);
 void exec_fixtures_clear_log(void);
+/* Runs one input (the text @text for input 0) through @graph on a new
+ * scheduler over @resources (may be NULL) until it is done. Returns the
+ * seconds it took; *n_failed (may be NULL) gets its failed and cancelled
+ * nodes. */
+double exec_fixtures_run_one(InfGraph *graph, InfResourceManager *resources, const char *text,
+                             guint *n_failed);
 /* Traces module @type (options @options_json) with inputs @inputs. */
 InfGraph *exec_fixtures_trace(InfRegistry *registry, const char *type, const char *options_json,
                               const char *const *inputs);
