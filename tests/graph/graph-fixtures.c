@@ -1,6 +1,8 @@
 /* Test fixtures for the tracer, graphs and configs. */
 #include "graph-fixtures.h"
 
+#include <glib/gstdio.h>
+
 #include <string.h>
 
 #include "config/builtins.h"
@@ -406,4 +408,45 @@ graph_fixtures_write(const char *dir, const char *name, const char *contents)
   g_assert_true(g_file_set_contents(path, contents, -1, &error));
   g_assert_no_error(error);
   return path;
+}
+
+void
+graph_fixtures_remove_dir(const char *dir)
+{
+  GDir *d = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d)))
+    {
+      g_autofree char *path = g_build_filename(dir, name, NULL);
+      if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+        graph_fixtures_remove_dir(path);
+      else
+        g_unlink(path);
+    }
+  if (d)
+    g_dir_close(d);
+  g_rmdir(dir);
+}
+
+void
+graph_config_fixture_setup(GraphConfigFixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  f->dir = g_dir_make_tmp("inf-graph-test-XXXXXX", &error);
+  g_assert_no_error(error);
+  f->registry = inf_registry_new();
+  g_assert_true(inf_builtins_register(f->registry, &error));
+  f->loader = graph_fixtures_load_plugins(f->registry);
+}
+
+void
+graph_config_fixture_teardown(GraphConfigFixture *f, gconstpointer data)
+{
+  (void)data;
+  graph_fixtures_remove_dir(f->dir);
+  g_free(f->dir);
+  if (f->loader)
+    inf_plugin_loader_free(f->loader);
+  inf_registry_free(f->registry);
 }

@@ -29,3 +29,17 @@ char *graph_fixtures_deps(const InfGraph *graph, const char *id);
 InfPluginLoader *graph_fixtures_load_plugins(InfRegistry *registry);
 /* Writes @contents to @name in @dir; returns the path. */
 char *graph_fixtures_write(const char *dir, const char *name, const char *contents);
+
+/* Removes @dir and everything in it (links are removed, not followed). */
+void graph_fixtures_remove_dir(const char *dir);
+
+/* A temp dir plus a registry with the built-ins and the in-tree plugins, for
+ * tests that load config files (g_test_add fixture functions). */
+typedef struct {
+  char *dir;
+  InfRegistry *registry;
+  InfPluginLoader *loader;
+} GraphConfigFixture;
+
+void graph_config_fixture_setup(GraphConfigFixture *f, gconstpointer data);
+void graph_config_fixture_teardown(GraphConfigFixture *f, gconstpointer data);

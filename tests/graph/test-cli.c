@@ -86,16 +86,7 @@ static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
   (void)data;
-  GDir *d = g_dir_open(f->dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name(d)))
-    {
-      g_autofree char *path = g_build_filename(f->dir, name, NULL);
-      g_unlink(path);
-    }
-  if (d)
-    g_dir_close(d);
-  g_rmdir(f->dir);
+  graph_fixtures_remove_dir(f->dir);
   g_free(f->dir);
   g_free(f->config);
 }

@@ -14,52 +14,9 @@
   "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"},"                      \
   " \"smart\": {\"provider\": \"mock\"}}}"
 
-typedef struct {
-  char *dir;
-  InfRegistry *registry;
-  InfPluginLoader *loader;
-} Fixture;
-
-static void
-fixture_setup(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  g_autoptr(GError) error = NULL;
-  f->dir = g_dir_make_tmp("inf-config-XXXXXX", &error);
-  g_assert_no_error(error);
-  f->registry = inf_registry_new();
-  g_assert_true(inf_builtins_register(f->registry, &error));
-  f->loader = graph_fixtures_load_plugins(f->registry);
-}
-
-static void
-remove_tree(const char *dir)
-{
-  GDir *d = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name(d)))
-    {
-      g_autofree char *path = g_build_filename(dir, name, NULL);
-      if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-        remove_tree(path);
-      else
-        g_unlink(path);
-    }
-  if (d)
-    g_dir_close(d);
-  g_rmdir(dir);
-}
-
-static void
-fixture_teardown(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  remove_tree(f->dir);
-  g_free(f->dir);
-  if (f->loader)
-    inf_plugin_loader_free(f->loader);
-  inf_registry_free(f->registry);
-}
+typedef GraphConfigFixture Fixture;
+#define fixture_setup graph_config_fixture_setup
+#define fixture_teardown graph_config_fixture_teardown
 
 static InfConfig *
 load(Fixture *f, const char *contents, const char *resources_path, GError **error)

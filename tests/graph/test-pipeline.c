@@ -32,40 +32,9 @@ static const char graph_config[] =
   "              \"sentiment\": \"$sentiment\", \"report\": \"$report\"}}},\n"
   " \"main\": \"analysis\"}";
 
-typedef struct {
-  char *dir;
-  InfRegistry *registry;
-  InfPluginLoader *loader;
-} Fixture;
-
-static void
-fixture_setup(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  g_autoptr(GError) error = NULL;
-  f->dir = g_dir_make_tmp("inf-pipeline-XXXXXX", &error);
-  g_assert_no_error(error);
-  f->registry = inf_registry_new();
-  g_assert_true(inf_builtins_register(f->registry, &error));
-  f->loader = graph_fixtures_load_plugins(f->registry);
-}
-
-static void
-fixture_teardown(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  const char *names[] = { "c.json", "graph.json" };
-  for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
-    {
-      g_autofree char *path = g_build_filename(f->dir, names[i], NULL);
-      g_remove(path);
-    }
-  g_rmdir(f->dir);
-  g_free(f->dir);
-  if (f->loader)
-    inf_plugin_loader_free(f->loader);
-  inf_registry_free(f->registry);
-}
+typedef GraphConfigFixture Fixture;
+#define fixture_setup graph_config_fixture_setup
+#define fixture_teardown graph_config_fixture_teardown
 
 static InfConfig *
 load(Fixture *f, const char *name, const char *contents)
