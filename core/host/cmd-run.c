@@ -31,6 +31,12 @@ print_stats(InfResourceManager *resources, FILE *out)
             inf_metrics_latency_quantile(m, 0.5), inf_metrics_latency_quantile(m, 0.95),
             inf_metrics_latency_quantile(m, 0.99), m->input_tokens, m->output_tokens, m->cost);
   }
+  for (guint i = 0; i < inf_resource_manager_get_n_aliases(resources); i++) {
+    InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_get_alias(resources, i));
+    g_autofree char *reasons = inf_metrics_format_finish_reasons(m);
+    if (*reasons)
+      fprintf(out, "%-12s finish reasons: %s\n", m->alias, reasons);
+  }
 }
 
 static gboolean

@@ -136,7 +136,7 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
   ep->json_path = g_strdup(path);
   ep->max_retries = 3;
   ep->retry_delay = 0.5;
-  ep->timeout = 60.0;
+  ep->timeout = 600.0; /* the official SDKs' default: long generations take minutes */
   ep->max_response_bytes = 16 * 1024 * 1024;
   ep->burst = -1;
   ep->provider_options = json_object_new_object();

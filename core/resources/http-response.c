@@ -212,6 +212,45 @@ inf_http_response_quote_body(const InfHttpResponse *response, gsize max_bytes,
   return inf_text_quote(response->body->str, (gssize)response->body->len, max_bytes, secret);
 }
 
+char *
+inf_http_response_get_error_message(const InfHttpResponse *response, gsize max_bytes,
+                                    const char *secret)
+{
+  g_return_val_if_fail(response != NULL, NULL);
+  json_object *root = inf_http_response_parse_json(response, NULL);
+  json_object *error = NULL;
+  const char *message = NULL;
+  g_autofree char *joined = NULL;
+  if (root != NULL && json_object_is_type(root, json_type_object)) {
+    json_object_object_get_ex(root, "error", &error);
+    const char *top = inf_json_get_string(root, "message");
+    if (json_object_is_type(error, json_type_object)) {
+      message = inf_json_get_string(error, "message");
+    } else if (json_object_is_type(error, json_type_string)) {
+      const char *text = json_object_get_string(error);
+      message = top != NULL && *top != '\0' && strcmp(top, text) != 0
+                  ? (joined = g_strdup_printf("%s: %s", text, top))
+                  : text;
+    }
+    if (message == NULL)
+      message = top;
+    json_object *detail = NULL;
+    if (message == NULL && json_object_object_get_ex(root, "detail", &detail) && detail != NULL)
+      message = json_object_is_type(detail, json_type_string)
+                  ? json_object_get_string(detail)
+                  : json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    json_object *errors = inf_json_get_member(root, "errors", json_type_array);
+    if (message == NULL && errors != NULL && json_object_array_length(errors) > 0)
+      message = inf_json_get_string(json_object_array_get_idx(errors, 0), "message");
+  }
+  char *quoted = message != NULL && *message != '\0'
+                   ? inf_text_quote(message, -1, max_bytes, secret)
+                   : inf_http_response_quote_body(response, max_bytes, secret);
+  json_object_put(root);
+  return quoted;
+}
+
 InfErrorCode
 inf_error_code_from_http_status(guint status)
 {

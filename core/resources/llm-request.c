@@ -22,6 +22,10 @@ struct _InfLlmResponse {
   char *model;
   gint64 input_tokens;
   gint64 output_tokens;
+  GString *appended; /* content built by append_content, or NULL */
+  char *refusal;
+  GString *reasoning;
+  gint64 reasoning_tokens;
 };
 
 static void
@@ -176,6 +180,11 @@ inf_llm_response_free(InfLlmResponse *response)
   g_free(response->content);
   g_free(response->finish_reason);
   g_free(response->model);
+  if (response->appended)
+    g_string_free(response->appended, TRUE);
+  g_free(response->refusal);
+  if (response->reasoning)
+    g_string_free(response->reasoning, TRUE);
   g_free(response);
 }
 
@@ -184,6 +193,69 @@ inf_llm_response_set_content(InfLlmResponse *response, const char *content)
 {
   g_free(response->content);
   response->content = g_strdup(content);
+  if (response->appended)
+    g_string_truncate(response->appended, 0);
+}
+
+void
+inf_llm_response_append_content(InfLlmResponse *response, const char *text, gssize length)
+{
+  g_return_if_fail(response != NULL);
+  if (text == NULL)
+    return;
+  if (!response->appended) {
+    response->appended = g_string_new(response->content);
+    g_clear_pointer(&response->content, g_free);
+  } else if (response->content) {
+    /* set_content after appends: start from that text. */
+    g_string_assign(response->appended, response->content);
+    g_clear_pointer(&response->content, g_free);
+  }
+  g_string_append_len(response->appended, text, length);
+}
+
+void
+inf_llm_response_set_refusal(InfLlmResponse *response, const char *refusal)
+{
+  g_return_if_fail(response != NULL);
+  g_free(response->refusal);
+  response->refusal = g_strdup(refusal);
+}
+
+const char *
+inf_llm_response_get_refusal(const InfLlmResponse *response)
+{
+  return response->refusal;
+}
+
+void
+inf_llm_response_append_reasoning(InfLlmResponse *response, const char *text, gssize length)
+{
+  g_return_if_fail(response != NULL);
+  if (text == NULL)
+    return;
+  if (!response->reasoning)
+    response->reasoning = g_string_new(NULL);
+  g_string_append_len(response->reasoning, text, length);
+}
+
+const char *
+inf_llm_response_get_reasoning(const InfLlmResponse *response)
+{
+  return response->reasoning ? response->reasoning->str : NULL;
+}
+
+void
+inf_llm_response_set_reasoning_tokens(InfLlmResponse *response, gint64 tokens)
+{
+  g_return_if_fail(response != NULL);
+  response->reasoning_tokens = MAX(tokens, 0);
+}
+
+gint64
+inf_llm_response_get_reasoning_tokens(const InfLlmResponse *response)
+{
+  return response->reasoning_tokens;
 }
 
 void
@@ -210,7 +282,9 @@ inf_llm_response_set_model(InfLlmResponse *response, const char *model)
 const char *
 inf_llm_response_get_content(const InfLlmResponse *response)
 {
-  return response->content ? response->content : "";
+  if (response->content)
+    return response->content;
+  return response->appended ? response->appended->str : "";
 }
 
 gint64

@@ -345,15 +345,23 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
   gint64 now = g_get_monotonic_time();
   inf_metrics_record_latency(metrics, (double)(now - call->attempt_start_us) / 1000.0);
 
-  if (!error) {
-    metrics->successes++;
+  /* Tokens are paid for whatever became of the reply: counted first. */
+  if (response) {
     gint64 in = inf_llm_response_get_input_tokens(response);
     gint64 out = inf_llm_response_get_output_tokens(response);
     metrics->input_tokens += in;
     metrics->output_tokens += out;
+    metrics->reasoning_tokens += inf_llm_response_get_reasoning_tokens(response);
     metrics->cost += ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
-    inf_rate_limiter_recover(endpoint->limiter, now);
     inf_rate_limiter_add_tokens(endpoint->limiter, in + out, now);
+  }
+  if (!error) {
+    metrics->successes++;
+    /* The provider did not say why it stopped: a normal end. */
+    if (!inf_llm_response_get_finish_reason(response))
+      inf_llm_response_set_finish_reason(response, INF_FINISH_STOP);
+    inf_metrics_count_finish_reason(metrics, inf_llm_response_get_finish_reason(response));
+    inf_rate_limiter_recover(endpoint->limiter, now);
     call->done(response, NULL, call->user_data);
     inf_llm_response_free(response);
     call_free(call);

@@ -10,6 +10,7 @@ inf_metrics_new(const char *alias)
 {
   InfMetrics *metrics = g_new0(InfMetrics, 1);
   metrics->alias = g_strdup(alias);
+  metrics->finish_reasons = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return metrics;
 }
 
@@ -19,6 +20,7 @@ inf_metrics_free(InfMetrics *metrics)
   if (!metrics)
     return;
   g_free(metrics->alias);
+  g_hash_table_unref(metrics->finish_reasons);
   g_free(metrics);
 }
 
@@ -31,6 +33,37 @@ inf_metrics_record_latency(InfMetrics *metrics, double ms)
   metrics->latency_buckets[index]++;
   metrics->latency_count++;
   metrics->latency_max_ms = MAX(metrics->latency_max_ms, ms);
+}
+
+void
+inf_metrics_count_finish_reason(InfMetrics *metrics, const char *reason)
+{
+  if (!reason)
+    reason = "stop";
+  gpointer old = NULL;
+  if (g_hash_table_lookup_extended(metrics->finish_reasons, reason, NULL, &old))
+    g_hash_table_insert(metrics->finish_reasons, g_strdup(reason),
+                        GUINT_TO_POINTER(GPOINTER_TO_UINT(old) + 1));
+  else
+    g_hash_table_insert(metrics->finish_reasons, g_strdup(reason), GUINT_TO_POINTER(1));
+}
+
+static GList *
+sorted_reasons(const InfMetrics *metrics)
+{
+  return g_list_sort(g_hash_table_get_keys(metrics->finish_reasons), (GCompareFunc)g_strcmp0);
+}
+
+char *
+inf_metrics_format_finish_reasons(const InfMetrics *metrics)
+{
+  GString *text = g_string_new(NULL);
+  GList *keys = sorted_reasons(metrics);
+  for (GList *l = keys; l; l = l->next)
+    g_string_append_printf(text, "%s%s %u", text->len ? ", " : "", (const char *)l->data,
+                           GPOINTER_TO_UINT(g_hash_table_lookup(metrics->finish_reasons, l->data)));
+  g_list_free(keys);
+  return g_string_free(text, FALSE);
 }
 
 double
@@ -76,7 +109,16 @@ inf_metrics_to_json(const InfMetrics *metrics)
   json_object *tokens = json_object_new_object();
   json_object_object_add(tokens, "input", json_object_new_int64(metrics->input_tokens));
   json_object_object_add(tokens, "output", json_object_new_int64(metrics->output_tokens));
+  json_object_object_add(tokens, "reasoning", json_object_new_int64(metrics->reasoning_tokens));
   json_object_object_add(obj, "tokens", tokens);
+  json_object *reasons = json_object_new_object();
+  GList *keys = sorted_reasons(metrics);
+  for (GList *l = keys; l; l = l->next)
+    json_object_object_add(reasons, l->data,
+                           json_object_new_int64(GPOINTER_TO_UINT(
+                             g_hash_table_lookup(metrics->finish_reasons, l->data))));
+  g_list_free(keys);
+  json_object_object_add(obj, "finish_reasons", reasons);
   json_object_object_add(obj, "cost", json_object_new_double(metrics->cost));
   return obj;
 }

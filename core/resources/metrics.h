@@ -20,7 +20,9 @@ typedef struct {
   guint64 retries;
   gint64 input_tokens;
   gint64 output_tokens;
+  gint64 reasoning_tokens; /* part of output_tokens */
   double cost;
+  GHashTable *finish_reasons; /* reason -> count (GUINT_TO_POINTER) of successful replies */
   guint64 latency_count;
   double latency_max_ms;
   guint32 latency_buckets[INF_METRICS_N_BUCKETS];
@@ -29,6 +31,11 @@ typedef struct {
 InfMetrics *inf_metrics_new(const char *alias);
 void inf_metrics_free(InfMetrics *metrics);
 void inf_metrics_record_latency(InfMetrics *metrics, double ms);
+/* Counts a successful reply's finish reason ("stop", "length", ...). */
+void inf_metrics_count_finish_reason(InfMetrics *metrics, const char *reason);
+/* "stop 10, length 2" (reasons sorted by name), or "" before any; free with
+ * g_free. */
+char *inf_metrics_format_finish_reasons(const InfMetrics *metrics);
 /* The @q quantile (0..1) of recorded latencies in ms (about 1% precision). */
 double inf_metrics_latency_quantile(const InfMetrics *metrics, double q);
 /* {"alias": {...}} fields: requests, successes, failures, errors {kind: n},

@@ -187,7 +187,10 @@ test_build_openai(Fixture *f, gconstpointer data)
   json_object *body = body_json(http);
   g_assert_cmpstr(member_string(body, "model"), ==, "test-model");
   g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "system");
-  g_assert_cmpstr(member_string(body, "messages.0.content"), ==, "You are terse.");
+  /* JSON mode needs the word "json" in the messages: none has it, so the
+   * instruction joins the system message. */
+  g_assert_cmpstr(member_string(body, "messages.0.content"), ==,
+                  "You are terse.\n\nReply with a single JSON object.");
   g_assert_cmpstr(member_string(body, "messages.1.role"), ==, "user");
   g_assert_cmpstr(member_string(body, "messages.1.content"), ==, "Hello");
   g_assert_cmpfloat_with_epsilon(json_object_get_double(member(body, "temperature")), 0.3, 1e-9);
@@ -197,6 +200,24 @@ test_build_openai(Fixture *f, gconstpointer data)
   g_assert_null(member(body, "stream"));
   /* The key only in its header. */
   g_assert_null(strstr(inf_http_request_get_body(http, NULL), SECRET));
+  json_object_put(body);
+
+  /* A message that says "Json" already: nothing added. */
+  g_autoptr(InfLlmRequest) says_json = new_llm_request("Answer in Json please");
+  inf_llm_request_set_json_mode(says_json, TRUE);
+  g_autoptr(InfHttpRequest) http_json = build(f, says_json);
+  body = body_json(http_json);
+  g_assert_cmpstr(member_string(body, "messages.0.content"), ==, "You are terse.");
+  json_object_put(body);
+  /* No system prompt: the instruction becomes the system message. */
+  g_autoptr(InfLlmRequest) bare = inf_llm_request_new();
+  inf_llm_request_add_message(bare, "user", "Hello");
+  inf_llm_request_set_json_mode(bare, TRUE);
+  g_autoptr(InfHttpRequest) http_bare = build(f, bare);
+  body = body_json(http_bare);
+  g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "system");
+  g_assert_cmpstr(member_string(body, "messages.0.content"), ==, "Reply with a single JSON object.");
+  g_assert_cmpstr(member_string(body, "messages.1.content"), ==, "Hello");
   json_object_put(body);
 
   /* Defaults: no temperature, no max tokens, no response_format. */
@@ -298,9 +319,28 @@ test_build_anthropic(Fixture *f, gconstpointer data)
   g_autoptr(InfLlmRequest) plain = new_llm_request("x");
   g_autoptr(InfHttpRequest) http3 = build(f, plain);
   g_assert_cmpstr(inf_http_request_get_header(http3, "anthropic-version"), ==, "2024-01-01");
+  g_assert_null(inf_http_request_get_header(http3, "anthropic-beta"));
   body = body_json(http3);
   g_assert_cmpint(json_object_get_int64(member(body, "max_tokens")), ==, 99);
   json_object_put(body);
+
+  /* The bearer form of the key (OAuth tokens, gateways), and a beta header. */
+  g_assert_true(make_client(f, p,
+                            "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\","
+                            " \"api_key_env\": \"" KEY_ENV "\", \"auth\": \"bearer\", "
+                            "\"anthropic_beta\": \"output-128k-2025-02-19\"}",
+                            &error));
+  g_autoptr(InfHttpRequest) http4 = build(f, plain);
+  g_assert_cmpstr(inf_http_request_get_header(http4, "authorization"), ==, "Bearer " SECRET);
+  g_assert_true(inf_http_request_is_header_secret(http4, "authorization"));
+  g_assert_null(inf_http_request_get_header(http4, "x-api-key"));
+  g_assert_cmpstr(inf_http_request_get_header(http4, "anthropic-version"), ==, "2023-06-01");
+  g_assert_cmpstr(inf_http_request_get_header(http4, "anthropic-beta"), ==,
+                  "output-128k-2025-02-19");
+  /* The default timeout is the SDKs' 10 minutes. */
+  const InfAliasConfig *alias = inf_resources_config_lookup(f->config, "a");
+  const InfEndpointConfig *endpoint = g_ptr_array_index(alias->endpoints, 0);
+  g_assert_cmpfloat(endpoint->timeout, ==, 600.0);
 
   /* An API key is required: a clear error at start naming the alias. */
   g_assert_false(make_client(f, p, "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\"}",
@@ -602,7 +642,8 @@ test_parse_edges(Fixture *f, gconstpointer data)
                    NULL, NULL, &error);
   g_assert_no_error(error);
   g_assert_cmpstr(inf_llm_response_get_content(response), ==, "");
-  g_assert_cmpstr(inf_llm_response_get_finish_reason(response), ==, "content_filter");
+  g_assert_cmpstr(inf_llm_response_get_finish_reason(response), ==, "refusal");
+  g_assert_cmpstr(inf_llm_response_get_refusal(response), ==, "no");
   g_assert_cmpstr(inf_llm_response_get_model(response), ==, "test-model");
   g_assert_cmpint(inf_llm_response_get_input_tokens(response), ==, 0);
   inf_llm_response_free(response);
@@ -647,7 +688,9 @@ test_parse_edges(Fixture *f, gconstpointer data)
   g_assert_cmpint(inf_llm_response_get_output_tokens(response), ==, 2);
   inf_llm_response_free(response);
   const char *reasons[][2] = { { "end_turn", "stop" },        { "stop_sequence", "stop" },
-                               { "tool_use", "tool_calls" },  { "refusal", "content_filter" },
+                               { "tool_use", "tool_calls" },  { "refusal", "refusal" },
+                               { "pause_turn", "pause" },
+                               { "model_context_window_exceeded", "length" },
                                { "something_new", "something_new" } };
   for (guint i = 0; i < G_N_ELEMENTS(reasons); i++) {
     g_autofree char *body = g_strdup_printf(
@@ -691,6 +734,117 @@ test_parse_edges(Fixture *f, gconstpointer data)
   g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
   g_assert_nonnull(strstr(error->message, "message.content"));
   g_clear_error(&error);
+}
+
+/* Every reply shape of the fake, per provider: the documented outcome. */
+typedef struct {
+  const char *script;
+  const char *finish;    /* the normalized finish reason */
+  const char *content;   /* NULL: do not check */
+  const char *refusal;   /* NULL: none */
+  gboolean reasoning;    /* reasoning text expected, apart from the content */
+  gint64 reasoning_tokens;
+} Shape;
+
+static void
+test_reply_shapes(Fixture *f, gconstpointer data)
+{
+  const Provider *p = data;
+  gboolean openai = g_str_equal(p->provider, "openai");
+  gboolean anthropic = g_str_equal(p->provider, "anthropic");
+  make_default_client(f, p);
+  const Shape common[] = {
+    { "ok", "stop", "echo: shapes", NULL, FALSE, 0 },
+    { "think", "stop", "echo: shapes", NULL, TRUE, openai ? 64 : 0 },
+    { "reasoning", "length", "", NULL, TRUE, openai ? 64 : 0 },
+  };
+  const Shape openai_shapes[] = {
+    { "finish=length", "length", "echo: shapes", NULL, FALSE, 0 },
+    { "finish=content_filter", "content_filter", NULL, NULL, FALSE, 0 },
+    { "finish=tool_calls", "tool_calls", NULL, NULL, FALSE, 0 },
+    { "finish=function_call", "tool_calls", NULL, NULL, FALSE, 0 },
+    { "refusal", "refusal", "", "fake: I can't help with that.", FALSE, 0 },
+  };
+  const Shape anthropic_shapes[] = {
+    { "finish=max_tokens", "length", "echo: shapes", NULL, FALSE, 0 },
+    { "finish=stop_sequence", "stop", NULL, NULL, FALSE, 0 },
+    { "finish=pause_turn", "pause", NULL, NULL, FALSE, 0 },
+    { "finish=tool_use", "tool_calls", NULL, NULL, FALSE, 0 },
+    { "refusal", "refusal", "fake: I can't help with that.", "fake: I can't help with that.",
+      FALSE, 0 },
+  };
+  const Shape ollama_shapes[] = {
+    { "finish=length", "length", "echo: shapes", NULL, FALSE, 0 },
+    { "finish=load", "load", NULL, NULL, FALSE, 0 },
+  };
+  const Shape *own = openai ? openai_shapes : anthropic ? anthropic_shapes : ollama_shapes;
+  guint n_own = openai      ? G_N_ELEMENTS(openai_shapes)
+                : anthropic ? G_N_ELEMENTS(anthropic_shapes)
+                            : G_N_ELEMENTS(ollama_shapes);
+  for (guint i = 0; i < G_N_ELEMENTS(common) + n_own; i++) {
+    const Shape *shape = i < G_N_ELEMENTS(common) ? &common[i] : &own[i - G_N_ELEMENTS(common)];
+    Exchange x;
+    g_assert_true(inf_fake_llm_push_script(f->fake, shape->script, NULL));
+    exchange(f, &x, "shapes", FALSE);
+    g_test_message("%s %s", p->provider, shape->script);
+    g_assert_no_error(x.error);
+    g_assert_cmpstr(inf_llm_response_get_finish_reason(x.response), ==, shape->finish);
+    if (shape->content != NULL)
+      g_assert_cmpstr(inf_llm_response_get_content(x.response), ==, shape->content);
+    g_assert_cmpstr(inf_llm_response_get_refusal(x.response), ==, shape->refusal);
+    const char *reasoning = inf_llm_response_get_reasoning(x.response);
+    if (shape->reasoning) {
+      g_assert_cmpstr(reasoning, ==, "fake: thinking it over step by step.");
+      g_assert_null(strstr(inf_llm_response_get_content(x.response), "thinking"));
+    } else {
+      g_assert_null(reasoning);
+    }
+    g_assert_cmpint(inf_llm_response_get_reasoning_tokens(x.response), ==,
+                    shape->reasoning_tokens);
+    g_assert_cmpint(inf_llm_response_get_output_tokens(x.response), >, 0);
+    exchange_clear(&x);
+  }
+
+  /* Error bodies of every common shape give the server's message. */
+  const struct {
+    const char *script;
+    const char *message;
+  } bodies[] = {
+    { "400 errbody=plain", "fake: scripted status 400" },
+    { "400 errbody=split", "Bad Request: fake: scripted status 400" },
+    { "422 errbody=detail", "fake: scripted status 422" },
+    { "400 errbody=nested", "fake: scripted status 400" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bodies); i++) {
+    Exchange x;
+    g_assert_true(inf_fake_llm_push_script(f->fake, bodies[i].script, NULL));
+    exchange(f, &x, "bodies", FALSE);
+    g_test_message("%s %s: %s", p->provider, bodies[i].script, x.error->message);
+    g_assert_error(x.error, INF_ERROR, INF_ERROR_HTTP_STATUS);
+    g_assert_nonnull(strstr(x.error->message, bodies[i].message));
+    g_assert_null(strstr(x.error->message, "{"));
+    exchange_clear(&x);
+  }
+}
+
+/* Usage is read even from a reply that is then rejected. */
+static void
+test_usage_of_bad_replies(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  make_default_client(f, &providers[0]);
+  g_autoptr(InfHttpResponse) http = inf_http_response_new(
+    200,
+    "{\"choices\": [{\"message\": {\"content\": null}, \"finish_reason\": \"stop\"}], "
+    "\"usage\": {\"prompt_tokens\": 7, \"completion_tokens\": 9}}",
+    -1);
+  g_autoptr(InfLlmRequest) request = new_llm_request("x");
+  g_autoptr(InfLlmResponse) response = inf_llm_response_new();
+  g_assert_false(f->klass->parse_response(f->client, request, http, response, &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  g_assert_cmpint(inf_llm_response_get_input_tokens(response), ==, 7);
+  g_assert_cmpint(inf_llm_response_get_output_tokens(response), ==, 9);
 }
 
 /* The same through the resource manager: retries, then the final error. */
@@ -760,11 +914,14 @@ main(int argc, char **argv)
   ADD("/http/clients/anthropic/build", NULL, test_build_anthropic);
   ADD("/http/clients/ollama/build", NULL, test_build_ollama);
   ADD("/http/clients/parse-edges", NULL, test_parse_edges);
+  ADD("/http/clients/usage-of-bad-replies", NULL, test_usage_of_bad_replies);
   for (guint i = 0; i < G_N_ELEMENTS(providers); i++) {
     g_autofree char *replies = g_strdup_printf("/http/clients/%s/replies", providers[i].provider);
     g_autofree char *manager = g_strdup_printf("/http/clients/%s/manager", providers[i].provider);
     ADD(replies, &providers[i], test_replies);
     ADD(manager, &providers[i], test_through_manager);
+    g_autofree char *shapes = g_strdup_printf("/http/clients/%s/shapes", providers[i].provider);
+    ADD(shapes, &providers[i], test_reply_shapes);
   }
 #undef ADD
   return g_test_run();

@@ -8,6 +8,9 @@
 
 #include "plugin-test-util.h"
 
+/* The ABI this host provides, as `plugins` prints it. */
+#define HOST_ABI G_STRINGIFY(INF_ABI_MAJOR) "." G_STRINGIFY(INF_ABI_MINOR)
+
 typedef struct {
   int status;
   char *out;
@@ -154,7 +157,7 @@ test_plugins_with_garbage(void)
   g_assert_cmpint(run.status, ==, 0);
   plugin_test_assert_contains(run.out, good_line);
   plugin_test_assert_contains(run.out, "    version:     1.2.3\n");
-  plugin_test_assert_contains(run.out, "    ABI:         1.0\n");
+  plugin_test_assert_contains(run.out, "    ABI:         " HOST_ABI "\n");
   plugin_test_assert_contains(run.out, "    license:     MIT\n");
   plugin_test_assert_contains(run.out, "    modules:     test-echo\n"
                                        "    clients:     test-client\n"
@@ -168,8 +171,8 @@ test_plugins_with_garbage(void)
                                  "the plugin directory\n",
                                  garbage);
   plugin_test_assert_contains(run.out, garbage_line);
-  abi_line = g_strdup_printf("\n  %s: built for ABI 2.0, this host provides 1.0: rebuild the "
-                             "plugin against this SDK\n",
+  abi_line = g_strdup_printf("\n  %s: built for ABI 2.0, this host provides " HOST_ABI
+                             ": rebuild the plugin against this SDK\n",
                              abi);
   plugin_test_assert_contains(run.out, abi_line);
   plugin_test_rmdir(tmp);

@@ -180,7 +180,7 @@ test_class_declares(Fixture *f, gconstpointer data)
       g_assert_cmpstr(spec->default_json, ==, "\"text\"");
     }
   }
-  g_assert_cmpuint(n, ==, 5);
+  g_assert_cmpuint(n, ==, 7);
 }
 
 /* --- replies read as JSON --- */

@@ -88,6 +88,28 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
     b->kind = INF_FAKE_REPLY_DROP;
   } else if (strcmp(token, "chunked") == 0) {
     b->chunked = TRUE;
+  } else if (g_str_has_prefix(token, "finish=") && token[7] != '\0' &&
+             length - 7 < sizeof b->finish) {
+    g_strlcpy(b->finish, token + 7, sizeof b->finish);
+  } else if (strcmp(token, "refusal") == 0) {
+    b->refusal = TRUE;
+  } else if (strcmp(token, "reasoning") == 0) {
+    b->reasoning = TRUE;
+  } else if (strcmp(token, "think") == 0) {
+    b->think = TRUE;
+  } else if (strcmp(token, "stream-error") == 0) {
+    b->stream_error = TRUE;
+  } else if (strcmp(token, "stream-cut") == 0) {
+    b->stream_cut = TRUE;
+  } else if (g_str_has_prefix(token, "header=") && strchr(token + 7, ':') != NULL &&
+             strlen(b->headers) + length < sizeof b->headers) {
+    const char *colon = strchr(token + 7, ':');
+    g_autofree char *line =
+      g_strdup_printf("%.*s: %s\n", (int)(colon - token - 7), token + 7, colon + 1);
+    g_strlcat(b->headers, line, sizeof b->headers);
+  } else if (g_str_has_prefix(token, "errbody=") && length - 8 < sizeof b->errbody &&
+             strstr("plain split detail nested", token + 8) != NULL && token[8] != '\0') {
+    g_strlcpy(b->errbody, token + 8, sizeof b->errbody);
   } else if (length == 3 && parse_uint(token, 599, &value) && value >= 100) {
     b->kind = value / 100 == 2 ? INF_FAKE_REPLY_OK : INF_FAKE_REPLY_STATUS;
     b->status = (guint)value;
@@ -105,7 +127,9 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
   } else {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown fake behaviour \"%s\" (valid: ok, NNN, quota, malformed, truncated, "
-                "missing, drop, chunked, big=N, delay=MS, retry-after=V, retry-after-ms=N, xN)",
+                "missing, drop, chunked, big=N, delay=MS, retry-after=V, retry-after-ms=N, "
+                "finish=WORD, refusal, reasoning, think, header=NAME:VALUE, errbody=SHAPE, "
+                "stream-error, stream-cut, xN)",
                 token);
     return FALSE;
   }
@@ -138,6 +162,8 @@ typedef struct {
   char *retry_after_ms;
   gboolean drop;
   gboolean chunked;
+  char *headers;            /* "Name: value\n" lines, or NULL */
+  const char *content_type; /* NULL: application/json */
 } Reply;
 
 static void
@@ -152,6 +178,7 @@ reply_free(gpointer data)
   g_free(reply->body);
   g_free(reply->retry_after);
   g_free(reply->retry_after_ms);
+  g_free(reply->headers);
   g_free(reply);
 }
 
@@ -452,6 +479,8 @@ typedef struct {
   char *last_user;    /* the last user message */
   gboolean json_mode;
   gint64 max_tokens;  /* 0: none */
+  gboolean stream;
+  gboolean include_usage; /* OpenAI stream_options.include_usage */
 } Prompt;
 
 static void
@@ -503,8 +532,11 @@ read_prompt(Format format, json_object *body, SoupMessageHeaders *headers, Promp
     return FALSE;
   }
   if (json_object_object_get_ex(body, "stream", &value) && json_object_get_boolean(value)) {
-    *message = g_strdup("stream: the fake server answers only \"stream\": false");
-    return FALSE;
+    json_object *stream_options, *include;
+    p->stream = TRUE;
+    p->include_usage = json_object_object_get_ex(body, "stream_options", &stream_options) &&
+                       json_object_object_get_ex(stream_options, "include_usage", &include) &&
+                       json_object_get_boolean(include);
   }
   if (format == FORMAT_OLLAMA &&
       (!json_object_object_get_ex(body, "stream", &value) ||
@@ -613,9 +645,25 @@ iso_now(void)
   return g_date_time_format_iso8601(now);
 }
 
-static char *
-good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolean missing)
+#define FAKE_REFUSAL "fake: I can't help with that."
+#define FAKE_REASONING "fake: thinking it over step by step."
+#define FAKE_REASONING_TOKENS 64
+
+/* What a good reply says, whatever the wire format. */
+typedef struct {
+  char *text;            /* NULL: no content (refusal, reasoning only) */
+  const char *reasoning; /* NULL: none */
+  const char *refusal;   /* OpenAI's message.refusal, or NULL */
+  const char *finish;    /* the format's own word */
+  gint64 input_tokens;
+  gint64 output_tokens;
+  gint64 reasoning_tokens;
+} Parts;
+
+static void
+reply_parts(const Prompt *p, const InfFakeBehaviour *b, Parts *parts)
 {
+  memset(parts, 0, sizeof *parts);
   char *text;
   if (b->big > 0) {
     text = g_malloc((gsize)b->big + 1);
@@ -631,16 +679,52 @@ good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolea
       text = g_steal_pointer(&echo);
     }
   }
-  gint64 input_tokens = count_tokens(p->all_text->len);
-  gint64 output_tokens = count_tokens(strlen(text));
-  gboolean cut = p->max_tokens > 0 && output_tokens > p->max_tokens;
+  parts->input_tokens = count_tokens(p->all_text->len);
+  parts->output_tokens = count_tokens(strlen(text));
+  gboolean cut = p->max_tokens > 0 && parts->output_tokens > p->max_tokens;
   if (cut) {
     /* Cut at a character boundary near max_tokens * 4 bytes. */
     const char *end = text + MIN(strlen(text), (gsize)p->max_tokens * 4);
     end = g_utf8_find_prev_char(text, end + 1);
     *(char *)(end != NULL ? end : text) = '\0';
-    output_tokens = p->max_tokens;
+    parts->output_tokens = p->max_tokens;
   }
+  parts->text = text;
+  const char *stop = p->format == FORMAT_ANTHROPIC ? "end_turn" : "stop";
+  const char *length = p->format == FORMAT_ANTHROPIC ? "max_tokens" : "length";
+  parts->finish = cut ? length : stop;
+  if (b->think || b->reasoning) {
+    parts->reasoning = FAKE_REASONING;
+    parts->reasoning_tokens = FAKE_REASONING_TOKENS;
+    parts->output_tokens += FAKE_REASONING_TOKENS;
+  }
+  if (b->reasoning) {
+    g_clear_pointer(&parts->text, g_free);
+    parts->output_tokens = FAKE_REASONING_TOKENS;
+    parts->finish = length;
+  }
+  if (b->refusal && p->format == FORMAT_OPENAI) {
+    g_clear_pointer(&parts->text, g_free);
+    parts->refusal = FAKE_REFUSAL;
+    parts->output_tokens = count_tokens(strlen(FAKE_REFUSAL));
+  } else if (b->refusal && p->format == FORMAT_ANTHROPIC) {
+    g_free(parts->text);
+    parts->text = g_strdup(FAKE_REFUSAL);
+    parts->output_tokens = count_tokens(strlen(FAKE_REFUSAL));
+    parts->finish = "refusal";
+  }
+  if (b->finish[0] != '\0')
+    parts->finish = b->finish;
+}
+
+static char *
+good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolean missing)
+{
+  Parts parts;
+  reply_parts(p, b, &parts);
+  const char *text = parts.text;
+  gint64 input_tokens = parts.input_tokens;
+  gint64 output_tokens = parts.output_tokens;
   guint64 serial = ++fake->serial;
   json_object *o = json_object_new_object();
   json_object *usage = json_object_new_object();
@@ -655,11 +739,16 @@ good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolea
       json_object *choice = json_object_new_object();
       json_object *message = json_object_new_object();
       json_object_object_add(message, "role", json_object_new_string("assistant"));
-      json_object_object_add(message, "content", json_object_new_string(text));
+      json_object_object_add(message, "content",
+                             text != NULL ? json_object_new_string(text) : NULL);
+      if (parts.refusal != NULL)
+        json_object_object_add(message, "refusal", json_object_new_string(parts.refusal));
+      if (parts.reasoning != NULL)
+        json_object_object_add(message, "reasoning_content",
+                               json_object_new_string(parts.reasoning));
       json_object_object_add(choice, "index", json_object_new_int(0));
       json_object_object_add(choice, "message", message);
-      json_object_object_add(choice, "finish_reason",
-                             json_object_new_string(cut ? "length" : "stop"));
+      json_object_object_add(choice, "finish_reason", json_object_new_string(parts.finish));
       json_object *choices = json_object_new_array();
       json_object_array_add(choices, choice);
       json_object_object_add(o, "choices", choices);
@@ -667,6 +756,12 @@ good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolea
       json_object_object_add(usage, "completion_tokens", json_object_new_int64(output_tokens));
       json_object_object_add(usage, "total_tokens",
                              json_object_new_int64(input_tokens + output_tokens));
+      if (parts.reasoning_tokens > 0) {
+        json_object *details = json_object_new_object();
+        json_object_object_add(details, "reasoning_tokens",
+                               json_object_new_int64(parts.reasoning_tokens));
+        json_object_object_add(usage, "completion_tokens_details", details);
+      }
       json_object_object_add(o, "usage", json_object_get(usage));
     }
     break;
@@ -678,14 +773,22 @@ good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolea
     json_object_object_add(o, "role", json_object_new_string("assistant"));
     json_object_object_add(o, "model", json_object_new_string(p->model));
     if (!missing) {
-      json_object *block = json_object_new_object();
-      json_object_object_add(block, "type", json_object_new_string("text"));
-      json_object_object_add(block, "text", json_object_new_string(text));
       json_object *content = json_object_new_array();
-      json_object_array_add(content, block);
+      if (parts.reasoning != NULL) {
+        json_object *thinking = json_object_new_object();
+        json_object_object_add(thinking, "type", json_object_new_string("thinking"));
+        json_object_object_add(thinking, "thinking", json_object_new_string(parts.reasoning));
+        json_object_object_add(thinking, "signature", json_object_new_string("fake-signature"));
+        json_object_array_add(content, thinking);
+      }
+      if (text != NULL) {
+        json_object *block = json_object_new_object();
+        json_object_object_add(block, "type", json_object_new_string("text"));
+        json_object_object_add(block, "text", json_object_new_string(text));
+        json_object_array_add(content, block);
+      }
       json_object_object_add(o, "content", content);
-      json_object_object_add(o, "stop_reason",
-                             json_object_new_string(cut ? "max_tokens" : "end_turn"));
+      json_object_object_add(o, "stop_reason", json_object_new_string(parts.finish));
       json_object_object_add(o, "stop_sequence", NULL);
       json_object_object_add(usage, "input_tokens", json_object_new_int64(input_tokens));
       json_object_object_add(usage, "output_tokens", json_object_new_int64(output_tokens));
@@ -700,12 +803,14 @@ good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolea
     if (!missing) {
       json_object *message = json_object_new_object();
       json_object_object_add(message, "role", json_object_new_string("assistant"));
-      json_object_object_add(message, "content", json_object_new_string(text));
+      json_object_object_add(message, "content", json_object_new_string(text ? text : ""));
+      if (parts.reasoning != NULL)
+        json_object_object_add(message, "thinking", json_object_new_string(parts.reasoning));
       json_object_object_add(o, "message", message);
     }
     json_object_object_add(o, "done", json_object_new_boolean(TRUE));
     if (!missing) {
-      json_object_object_add(o, "done_reason", json_object_new_string(cut ? "length" : "stop"));
+      json_object_object_add(o, "done_reason", json_object_new_string(parts.finish));
       json_object_object_add(o, "total_duration", json_object_new_int64(1000000));
       json_object_object_add(o, "load_duration", json_object_new_int64(0));
       json_object_object_add(o, "prompt_eval_count", json_object_new_int64(input_tokens));
@@ -715,8 +820,248 @@ good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolea
   }
   }
   json_object_put(usage);
-  g_free(text);
+  g_free(parts.text);
   return json_text(o);
+}
+
+/* --- streams ------------------------------------------------------------- */
+
+#define STREAM_PIECE 7 /* bytes of text per delta: several deltas per reply */
+
+static void
+sse_event(GString *out, const char *event, json_object *data)
+{
+  if (event != NULL)
+    g_string_append_printf(out, "event: %s\n", event);
+  g_autofree char *text = json_text(data);
+  g_string_append_printf(out, "data: %s\n\n", text);
+}
+
+/* The next piece of @text from *@offset, cut at a character boundary. */
+static char *
+next_piece(const char *text, gsize *offset)
+{
+  gsize length = strlen(text);
+  gsize end = MIN(*offset + STREAM_PIECE, length);
+  while (end < length && (text[end] & 0xC0) == 0x80)
+    end++;
+  char *piece = g_strndup(text + *offset, end - *offset);
+  *offset = end;
+  return piece;
+}
+
+static json_object *
+openai_chunk(const Prompt *p, guint64 serial, json_object *delta, const char *finish)
+{
+  json_object *o = json_object_new_object();
+  g_autofree char *id = g_strdup_printf("chatcmpl-fake-%" G_GUINT64_FORMAT, serial);
+  json_object_object_add(o, "id", json_object_new_string(id));
+  json_object_object_add(o, "object", json_object_new_string("chat.completion.chunk"));
+  json_object_object_add(o, "model", json_object_new_string(p->model));
+  json_object *choices = json_object_new_array();
+  if (delta != NULL) {
+    json_object *choice = json_object_new_object();
+    json_object_object_add(choice, "index", json_object_new_int(0));
+    json_object_object_add(choice, "delta", delta);
+    json_object_object_add(choice, "finish_reason",
+                           finish != NULL ? json_object_new_string(finish) : NULL);
+    json_object_array_add(choices, choice);
+  }
+  json_object_object_add(o, "choices", choices);
+  return o;
+}
+
+static json_object *
+delta_of(const char *field, const char *text)
+{
+  json_object *delta = json_object_new_object();
+  json_object_object_add(delta, field, json_object_new_string(text));
+  return delta;
+}
+
+static json_object *
+error_object(Format format, const char *message)
+{
+  json_object *o = json_object_new_object();
+  if (format == FORMAT_OLLAMA) {
+    json_object_object_add(o, "error", json_object_new_string(message));
+    return o;
+  }
+  json_object *e = json_object_new_object();
+  json_object_object_add(e, "type", json_object_new_string(format == FORMAT_ANTHROPIC
+                                                              ? "overloaded_error"
+                                                              : "server_error"));
+  json_object_object_add(e, "message", json_object_new_string(message));
+  if (format == FORMAT_ANTHROPIC)
+    json_object_object_add(o, "type", json_object_new_string("error"));
+  json_object_object_add(o, "error", e);
+  return o;
+}
+
+#define FAKE_STREAM_ERROR "fake: the stream broke off"
+
+static char *
+stream_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b)
+{
+  Parts parts;
+  reply_parts(p, b, &parts);
+  guint64 serial = ++fake->serial;
+  GString *out = g_string_new(NULL);
+  gsize offset = 0;
+  const char *text = parts.text != NULL ? parts.text : "";
+  switch (p->format) {
+  case FORMAT_OPENAI: {
+    sse_event(out, NULL, openai_chunk(p, serial, delta_of("role", "assistant"), NULL));
+    if (parts.reasoning != NULL)
+      sse_event(out, NULL,
+                openai_chunk(p, serial, delta_of("reasoning_content", parts.reasoning), NULL));
+    if (parts.refusal != NULL)
+      sse_event(out, NULL, openai_chunk(p, serial, delta_of("refusal", parts.refusal), NULL));
+    while (text[offset] != '\0') {
+      g_autofree char *piece = next_piece(text, &offset);
+      sse_event(out, NULL, openai_chunk(p, serial, delta_of("content", piece), NULL));
+      if (b->stream_error)
+        break;
+    }
+    if (b->stream_error) {
+      sse_event(out, NULL, error_object(p->format, FAKE_STREAM_ERROR));
+      break;
+    }
+    sse_event(out, NULL, openai_chunk(p, serial, json_object_new_object(), parts.finish));
+    if (b->stream_cut)
+      break;
+    if (p->include_usage) {
+      json_object *chunk = openai_chunk(p, serial, NULL, NULL);
+      json_object *usage = json_object_new_object();
+      json_object_object_add(usage, "prompt_tokens", json_object_new_int64(parts.input_tokens));
+      json_object_object_add(usage, "completion_tokens",
+                             json_object_new_int64(parts.output_tokens));
+      if (parts.reasoning_tokens > 0) {
+        json_object *details = json_object_new_object();
+        json_object_object_add(details, "reasoning_tokens",
+                               json_object_new_int64(parts.reasoning_tokens));
+        json_object_object_add(usage, "completion_tokens_details", details);
+      }
+      json_object_object_add(chunk, "usage", usage);
+      sse_event(out, NULL, chunk);
+    }
+    g_string_append(out, "data: [DONE]\n\n");
+    break;
+  }
+  case FORMAT_ANTHROPIC: {
+    json_object *start = json_object_new_object();
+    json_object *message = json_object_new_object();
+    json_object *usage = json_object_new_object();
+    json_object_object_add(start, "type", json_object_new_string("message_start"));
+    json_object_object_add(message, "id", json_object_new_string("msg_fake_stream"));
+    json_object_object_add(message, "type", json_object_new_string("message"));
+    json_object_object_add(message, "role", json_object_new_string("assistant"));
+    json_object_object_add(message, "model", json_object_new_string(p->model));
+    json_object_object_add(message, "content", json_object_new_array());
+    json_object_object_add(usage, "input_tokens", json_object_new_int64(parts.input_tokens));
+    json_object_object_add(usage, "output_tokens", json_object_new_int64(1));
+    json_object_object_add(message, "usage", usage);
+    json_object_object_add(start, "message", message);
+    sse_event(out, "message_start", start);
+    g_string_append(out, "event: ping\ndata: {\"type\": \"ping\"}\n\n");
+    int index = 0;
+    if (parts.reasoning != NULL) {
+      json_object *block = json_object_new_object();
+      json_object_object_add(block, "type", json_object_new_string("content_block_delta"));
+      json_object_object_add(block, "index", json_object_new_int(index));
+      json_object *delta = json_object_new_object();
+      json_object_object_add(delta, "type", json_object_new_string("thinking_delta"));
+      json_object_object_add(delta, "thinking", json_object_new_string(parts.reasoning));
+      json_object_object_add(block, "delta", delta);
+      sse_event(out, "content_block_delta", block);
+      index++;
+    }
+    while (text[offset] != '\0') {
+      g_autofree char *piece = next_piece(text, &offset);
+      json_object *block = json_object_new_object();
+      json_object_object_add(block, "type", json_object_new_string("content_block_delta"));
+      json_object_object_add(block, "index", json_object_new_int(index));
+      json_object *delta = json_object_new_object();
+      json_object_object_add(delta, "type", json_object_new_string("text_delta"));
+      json_object_object_add(delta, "text", json_object_new_string(piece));
+      json_object_object_add(block, "delta", delta);
+      sse_event(out, "content_block_delta", block);
+      if (b->stream_error)
+        break;
+    }
+    if (b->stream_error) {
+      sse_event(out, "error", error_object(p->format, FAKE_STREAM_ERROR));
+      break;
+    }
+    json_object *end = json_object_new_object();
+    json_object_object_add(end, "type", json_object_new_string("message_delta"));
+    json_object *delta = json_object_new_object();
+    json_object_object_add(delta, "stop_reason", json_object_new_string(parts.finish));
+    json_object_object_add(delta, "stop_sequence", NULL);
+    json_object_object_add(end, "delta", delta);
+    json_object *end_usage = json_object_new_object();
+    json_object_object_add(end_usage, "output_tokens",
+                           json_object_new_int64(parts.output_tokens));
+    json_object_object_add(end, "usage", end_usage);
+    sse_event(out, "message_delta", end);
+    if (b->stream_cut)
+      break;
+    g_string_append(out, "event: message_stop\ndata: {\"type\": \"message_stop\"}\n\n");
+    break;
+  }
+  case FORMAT_OLLAMA: {
+    g_autofree char *now = iso_now();
+    if (parts.reasoning != NULL) {
+      json_object *line = json_object_new_object();
+      json_object_object_add(line, "model", json_object_new_string(p->model));
+      json_object *message = json_object_new_object();
+      json_object_object_add(message, "role", json_object_new_string("assistant"));
+      json_object_object_add(message, "content", json_object_new_string(""));
+      json_object_object_add(message, "thinking", json_object_new_string(parts.reasoning));
+      json_object_object_add(line, "message", message);
+      json_object_object_add(line, "done", json_object_new_boolean(FALSE));
+      g_autofree char *t = json_text(line);
+      g_string_append_printf(out, "%s\n", t);
+    }
+    while (text[offset] != '\0') {
+      g_autofree char *piece = next_piece(text, &offset);
+      json_object *line = json_object_new_object();
+      json_object_object_add(line, "model", json_object_new_string(p->model));
+      json_object_object_add(line, "created_at", json_object_new_string(now));
+      json_object *message = json_object_new_object();
+      json_object_object_add(message, "role", json_object_new_string("assistant"));
+      json_object_object_add(message, "content", json_object_new_string(piece));
+      json_object_object_add(line, "message", message);
+      json_object_object_add(line, "done", json_object_new_boolean(FALSE));
+      g_autofree char *t = json_text(line);
+      g_string_append_printf(out, "%s\n", t);
+      if (b->stream_error)
+        break;
+    }
+    if (b->stream_error) {
+      g_autofree char *t = json_text(error_object(p->format, FAKE_STREAM_ERROR));
+      g_string_append_printf(out, "%s\n", t);
+      break;
+    }
+    if (b->stream_cut)
+      break;
+    json_object *last = json_object_new_object();
+    json_object_object_add(last, "model", json_object_new_string(p->model));
+    json_object *message = json_object_new_object();
+    json_object_object_add(message, "role", json_object_new_string("assistant"));
+    json_object_object_add(message, "content", json_object_new_string(""));
+    json_object_object_add(last, "message", message);
+    json_object_object_add(last, "done", json_object_new_boolean(TRUE));
+    json_object_object_add(last, "done_reason", json_object_new_string(parts.finish));
+    json_object_object_add(last, "prompt_eval_count", json_object_new_int64(parts.input_tokens));
+    json_object_object_add(last, "eval_count", json_object_new_int64(parts.output_tokens));
+    g_autofree char *t = json_text(last);
+    g_string_append_printf(out, "%s\n", t);
+    break;
+  }
+  }
+  g_free(parts.text);
+  return g_string_free(out, FALSE);
 }
 
 static const char *
@@ -748,10 +1093,19 @@ openai_error_type(guint status, const char **code)
 }
 
 static char *
-error_body(Format format, guint status, const char *message, gboolean quota)
+error_body_shaped(Format format, guint status, const char *message, gboolean quota,
+                  const char *shape)
 {
+  if (g_strcmp0(shape, "plain") == 0)
+    return g_strdup(message);
   json_object *o = json_object_new_object();
-  if (format == FORMAT_OLLAMA) {
+  if (g_strcmp0(shape, "split") == 0) {
+    json_object_object_add(o, "error", json_object_new_string("Bad Request"));
+    json_object_object_add(o, "message", json_object_new_string(message));
+    json_object_object_add(o, "statusCode", json_object_new_int((int)status));
+  } else if (g_strcmp0(shape, "detail") == 0) {
+    json_object_object_add(o, "detail", json_object_new_string(message));
+  } else if (format == FORMAT_OLLAMA) {
     json_object_object_add(o, "error", json_object_new_string(message));
   } else if (format == FORMAT_ANTHROPIC) {
     json_object *e = json_object_new_object();
@@ -774,6 +1128,12 @@ error_body(Format format, guint status, const char *message, gboolean quota)
   return json_text(o);
 }
 
+static char *
+error_body(Format format, guint status, const char *message, gboolean quota)
+{
+  return error_body_shaped(format, status, message, quota, NULL);
+}
+
 /* libsoup knows no phrase for some statuses LLM APIs use. */
 static const char *
 status_phrase(guint status)
@@ -794,6 +1154,19 @@ drop_connection(InfFakeLlm *fake, SoupServerMessage *msg)
     g_io_stream_close(stream, NULL, NULL);
 }
 
+/* "rfc3339+N": an RFC 3339 time N seconds ahead; anything else as is. */
+static char *
+header_value(const char *value)
+{
+  if (!g_str_has_prefix(value, "rfc3339+"))
+    return g_strdup(value);
+  guint64 seconds = 0;
+  g_ascii_string_to_unsigned(value + 8, 10, 0, 86400 * 365, &seconds, NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autoptr(GDateTime) then = g_date_time_add_seconds(now, (gdouble)seconds);
+  return g_date_time_format(then, "%Y-%m-%dT%H:%M:%SZ");
+}
+
 static void
 reply_send(Reply *reply)
 {
@@ -807,10 +1180,24 @@ reply_send(Reply *reply)
     soup_message_headers_replace(headers, "Retry-After", reply->retry_after);
   if (reply->retry_after_ms != NULL)
     soup_message_headers_replace(headers, "retry-after-ms", reply->retry_after_ms);
+  if (reply->headers != NULL) {
+    g_auto(GStrv) lines = g_strsplit(reply->headers, "\n", -1);
+    for (char **line = lines; *line != NULL; line++) {
+      char *colon = strchr(*line, ':');
+      if (colon == NULL)
+        continue;
+      *colon = '\0';
+      g_autofree char *value = header_value(g_strstrip(colon + 1));
+      soup_message_headers_append(headers, *line, value);
+    }
+  }
   if (reply->chunked)
     soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
   soup_server_message_set_status(msg, reply->status, status_phrase(reply->status));
-  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE,
+  soup_server_message_set_response(msg,
+                                   reply->content_type != NULL ? reply->content_type
+                                                               : "application/json",
+                                   SOUP_MEMORY_TAKE,
                                    g_steal_pointer(&reply->body), reply->length);
   if (reply->chunked)
     soup_message_body_complete(soup_server_message_get_response_body(msg));
@@ -853,7 +1240,13 @@ answer(InfFakeLlm *fake, SoupServerMessage *msg, const Prompt *p, const InfFakeB
   switch (b->kind) {
   case INF_FAKE_REPLY_OK:
     reply->status = 200;
-    reply->body = good_reply(fake, p, b, FALSE);
+    if (p->stream) {
+      reply->body = stream_reply(fake, p, b);
+      reply->content_type =
+        p->format == FORMAT_OLLAMA ? "application/x-ndjson" : "text/event-stream";
+    } else {
+      reply->body = good_reply(fake, p, b, FALSE);
+    }
     fake->stats.ok++;
     break;
   case INF_FAKE_REPLY_MISSING:
@@ -884,7 +1277,9 @@ answer(InfFakeLlm *fake, SoupServerMessage *msg, const Prompt *p, const InfFakeB
   case INF_FAKE_REPLY_STATUS: {
     g_autofree char *message = g_strdup_printf("fake: scripted status %u", b->status);
     reply->status = b->status;
-    reply->body = error_body(p->format, b->status, message, FALSE);
+    reply->body = error_body_shaped(p->format, b->status, message, FALSE, b->errbody);
+    if (g_strcmp0(b->errbody, "plain") == 0)
+      reply->content_type = "text/plain";
     fake->stats.errors++;
     break;
   }
@@ -895,6 +1290,8 @@ answer(InfFakeLlm *fake, SoupServerMessage *msg, const Prompt *p, const InfFakeB
   }
   reply->length = reply->body != NULL ? strlen(reply->body) : 0;
   reply->chunked = b->chunked;
+  if (b->headers[0] != '\0')
+    reply->headers = g_strdup(b->headers);
   if (b->retry_after[0] != '\0')
     reply->retry_after = retry_after_value(b->retry_after);
   if (b->retry_after_ms >= 0)

@@ -5,7 +5,11 @@
  * formats by path:
  *   POST .../chat/completions   OpenAI chat completions
  *   POST .../messages           Anthropic messages
- *   POST .../api/chat           Ollama chat (stream: false only)
+ *   POST .../api/chat           Ollama chat
+ * and streams when the request asks ("stream": true): OpenAI and Anthropic as
+ * SSE (OpenAI's usage chunk only with stream_options.include_usage), Ollama as
+ * NDJSON, the text in pieces of a few bytes; the same content, usage and
+ * finish reason as the one-piece reply;
  * and a few control paths: GET /fake/stats (JSON counters), POST /fake/reset
  * (zero the counters, clear the script), POST /fake/script (body: a script,
  * queued), POST /fake/default (body: a behaviour, the new default).
@@ -30,6 +34,24 @@
  *   retry-after=V       send "Retry-After: V" (with an error status);
  *                       V = date+N sends an HTTP date N seconds ahead
  *   retry-after-ms=N    send "retry-after-ms: N"
+ *   finish=WORD         a good reply whose finish reason is WORD, verbatim in the
+ *                       format's field (finish_reason, stop_reason, done_reason)
+ *   refusal             a refusal: OpenAI content null with message.refusal,
+ *                       Anthropic stop_reason "refusal" (Ollama: a good reply)
+ *   reasoning           a reasoning-only reply: reasoning text (OpenAI
+ *                       message.reasoning_content, Anthropic a thinking block,
+ *                       Ollama message.thinking), no content, 64 reasoning
+ *                       tokens (OpenAI completion_tokens_details), cut at
+ *                       max tokens (length / max_tokens)
+ *   think               a good reply with reasoning text beside the content
+ *   header=NAME:VALUE   send that response header (repeatable); VALUE
+ *                       "rfc3339+N" is an RFC 3339 time N seconds ahead
+ *   errbody=SHAPE       the error body of a status reply: "plain" (text/plain),
+ *                       "split" ({"error": "Bad Request", "message": ...}),
+ *                       "detail" ({"detail": ...}), "nested" (the default
+ *                       shape of the format)
+ *   stream-error        a stream that sends some text, then an error event
+ *   stream-cut          a stream that ends before its final event
  *   xN                  repeat: queued N times / triggers N times
  * e.g. "429 retry-after=1", "delay=200", "503 x2", "500x3". A script is
  * behaviours separated by ';' ("500; 503; ok"), consumed one per request in
@@ -71,6 +93,14 @@ typedef struct {
   char retry_after[64];  /* Retry-After value ("" for none; "date+N" for a date) */
   gint64 retry_after_ms; /* retry-after-ms value, < 0 for none */
   guint count;           /* xN: queued N times / triggers N times; 0: once / always */
+  char finish[32];       /* finish=WORD, "" for the natural one */
+  gboolean refusal;
+  gboolean reasoning;    /* reasoning only, no content */
+  gboolean think;        /* reasoning beside the content */
+  char headers[512];     /* "Name: value\n" lines to send */
+  char errbody[16];      /* "", "plain", "split", "detail", "nested" */
+  gboolean stream_error;
+  gboolean stream_cut;
 } InfFakeBehaviour;
 
 /* A good reply, no delay, no count. */

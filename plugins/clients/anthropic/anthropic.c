@@ -1,8 +1,10 @@
 /* The anthropic client: the Anthropic Messages API.
  *
  *   POST {base_url}/messages              base_url default https://api.anthropic.com/v1
- *   x-api-key: KEY                        secret header (an API key is required)
+ *   x-api-key: KEY                        secret header (an API key is required);
+ *                                         option auth "bearer": Authorization: Bearer KEY
  *   anthropic-version: 2023-06-01         option anthropic_version
+ *   anthropic-beta: ...                   option anthropic_beta, when set
  *
  * The system prompt travels top-level; max_tokens is required by the API, so
  * the option max_tokens (default 1024) fills in when the request sets none.
@@ -11,13 +13,16 @@
  * json_instruction); the llm module parses the reply (fences stripped).
  * Temperatures are clamped to Anthropic's range [0, 1].
  *
- * Replies: the text blocks of content, usage (input tokens including cache
- * reads and writes, output tokens), stop_reason normalized (end_turn and
- * stop_sequence: stop; max_tokens: length; tool_use: tool_calls; refusal:
- * content_filter), model. Errors: 429 rate_limit_error is rate limiting
- * (Retry-After); 529 overloaded_error, 408, 409 and 5xx are transient; other
- * statuses fail with the server's message; a 2xx reply without the expected
- * fields is a bad response naming what is missing.
+ * Replies: the text blocks of content, thinking blocks as reasoning (kept
+ * apart), usage (input tokens including cache reads and writes, output
+ * tokens; read first, so counted even when the rest fails), stop_reason
+ * normalized (end_turn and stop_sequence: stop; max_tokens and
+ * model_context_window_exceeded: length; tool_use: tool_calls; refusal:
+ * refusal, the text as its message; pause_turn: pause), model. Errors: 429
+ * rate_limit_error is rate limiting (Retry-After); 529 overloaded_error, 408,
+ * 409 and 5xx are transient; other statuses fail with the server's message;
+ * a 2xx reply without the expected fields is a bad response naming what is
+ * missing.
  */
 #include <inf/inf.h>
 
@@ -36,13 +41,22 @@ typedef struct {
   gint64 max_tokens;
   char *json_instruction;
   json_object *extra_body;
+  gboolean bearer; /* Authorization: Bearer instead of x-api-key */
+  char *beta;
 } Anthropic;
 
 /* --- the class ---------------------------------------------------------- */
 
+static const char *const auth_forms[] = { "x-api-key", "bearer", NULL };
+
 static const InfOptionSpec anthropic_options[] = {
   { "anthropic_version", INF_OPTION_STRING, "\"2023-06-01\"", FALSE,
-    "The anthropic-version header", NULL, 0, 0 },
+    "The anthropic-version header (2023-06-01 is the current API version)", NULL, 0, 0 },
+  { "anthropic_beta", INF_OPTION_STRING, NULL, FALSE,
+    "Sent as the anthropic-beta header (comma-separated beta features)", NULL, 0, 0 },
+  { "auth", INF_OPTION_ENUM, "\"x-api-key\"", FALSE,
+    "How the key travels: x-api-key (API keys) or bearer (Authorization: Bearer, for OAuth "
+    "tokens and gateways)", auth_forms, 0, 0 },
   { "max_tokens", INF_OPTION_INT, "1024", FALSE,
     "max_tokens sent when the request sets none (the API requires one)", NULL, 1, 1000000 },
   { "json_instruction", INF_OPTION_STRING, "\"" DEFAULT_JSON_INSTRUCTION "\"", FALSE,
@@ -63,6 +77,7 @@ anthropic_finalize(gpointer data)
   g_free(self->version);
   g_free(self->json_instruction);
   json_object_put(self->extra_body);
+  g_free(self->beta);
   g_free(self);
 }
 
@@ -92,6 +107,8 @@ anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_priva
   const char *instruction = inf_options_get_string(options, "json_instruction");
   self->json_instruction = g_strdup(instruction != NULL ? instruction : DEFAULT_JSON_INSTRUCTION);
   self->extra_body = extra != NULL ? json_object_get(extra) : NULL;
+  self->bearer = g_strcmp0(inf_options_get_string(options, "auth"), "bearer") == 0;
+  self->beta = g_strdup(inf_options_get_string(options, "anthropic_beta"));
   *out_private = self;
   return TRUE;
 }
@@ -144,8 +161,12 @@ anthropic_build_request(InfClient *client, const InfLlmRequest *request, InfHttp
   inf_http_request_add_header(http, "content-type", "application/json");
   inf_http_request_add_header(http, "accept", "application/json");
   inf_http_request_add_header(http, "anthropic-version", self->version);
+  if (self->beta != NULL && *self->beta != '\0')
+    inf_http_request_add_header(http, "anthropic-beta", self->beta);
   const char *api_key = inf_client_get_api_key(client);
-  if (api_key != NULL && *api_key != '\0')
+  if (self->bearer)
+    inf_http_request_add_bearer_token(http, api_key);
+  else if (api_key != NULL && *api_key != '\0')
     inf_http_request_add_secret_header(http, "x-api-key", api_key);
   return TRUE;
 }
@@ -155,15 +176,16 @@ normalize_stop_reason(const char *reason)
 {
   if (reason == NULL)
     return NULL;
-  if (strcmp(reason, "end_turn") == 0 || strcmp(reason, "stop_sequence") == 0 ||
-      strcmp(reason, "pause_turn") == 0)
-    return "stop";
+  if (strcmp(reason, "end_turn") == 0 || strcmp(reason, "stop_sequence") == 0)
+    return INF_FINISH_STOP;
   if (strcmp(reason, "max_tokens") == 0 || strcmp(reason, "model_context_window_exceeded") == 0)
-    return "length";
+    return INF_FINISH_LENGTH;
   if (strcmp(reason, "tool_use") == 0)
-    return "tool_calls";
+    return INF_FINISH_TOOL_CALLS;
   if (strcmp(reason, "refusal") == 0)
-    return "content_filter";
+    return INF_FINISH_REFUSAL;
+  if (strcmp(reason, "pause_turn") == 0)
+    return INF_FINISH_PAUSE;
   return reason;
 }
 
@@ -174,13 +196,9 @@ fail_status(Anthropic *self, InfClient *client, const InfHttpResponse *http, GEr
   const char *api_key = inf_client_get_api_key(client);
   json_object *root = inf_http_response_parse_json(http, NULL);
   json_object *detail = inf_json_get_member(root, "error", json_type_object);
-  const char *message = inf_json_get_string(detail, "message");
   const char *type = inf_json_get_string(detail, "type");
-  if (message == NULL)
-    message = inf_json_get_string(root, "message");
-  g_autofree char *quoted = message != NULL
-                              ? inf_text_quote(message, -1, MAX_QUOTED, api_key)
-                              : inf_http_response_quote_body(http, MAX_QUOTED, api_key);
+  /* Anthropic's {"type": "error", "error": {...}}, or whatever a proxy sent. */
+  g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
   /* 529 (overloaded_error) is a 5xx: SERVER. */
   InfErrorCode code = inf_http_response_get_error_code(http);
   g_autofree char *url = inf_http_redact_url(self->url);
@@ -216,6 +234,13 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
   gboolean ok = FALSE;
   json_object *content = inf_json_get_member(root, "content", json_type_array);
   const char *type = inf_json_get_string(root, "type");
+  json_object *usage = inf_json_get_member(root, "usage", json_type_object);
+  if (usage != NULL) {
+    gint64 input = inf_json_get_count(usage, "input_tokens") +
+                   inf_json_get_count(usage, "cache_creation_input_tokens") +
+                   inf_json_get_count(usage, "cache_read_input_tokens");
+    inf_llm_response_set_usage(response, input, inf_json_get_count(usage, "output_tokens"));
+  }
   if (!json_object_is_type(root, json_type_object)) {
     bad_response(self, error, "the reply is not a JSON object");
   } else if (g_strcmp0(type, "error") == 0) {
@@ -232,26 +257,27 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
     gboolean has_text = FALSE;
     for (size_t i = 0; i < json_object_array_length(content); i++) {
       json_object *block = json_object_array_get_idx(content, i);
+      const char *block_type = inf_json_get_string(block, "type");
       const char *block_text = inf_json_get_string(block, "text");
-      if (g_strcmp0(inf_json_get_string(block, "type"), "text") == 0 && block_text != NULL) {
+      const char *thinking = inf_json_get_string(block, "thinking");
+      if (g_strcmp0(block_type, "text") == 0 && block_text != NULL) {
         g_string_append(text, block_text);
         has_text = TRUE;
+      } else if (g_strcmp0(block_type, "thinking") == 0 && thinking != NULL) {
+        inf_llm_response_append_reasoning(response, thinking, -1);
       }
     }
-    const char *stop_reason = inf_json_get_string(root, "stop_reason");
+    const char *stop_reason = normalize_stop_reason(inf_json_get_string(root, "stop_reason"));
     if (!has_text && json_object_array_length(content) > 0 &&
-        g_strcmp0(stop_reason, "tool_use") != 0) {
+        (stop_reason == NULL || g_str_equal(stop_reason, INF_FINISH_STOP))) {
+      /* Blocks, but none of text, and no stop reason to explain it. */
       bad_response(self, error, "no text block in \"content\"");
     } else {
       inf_llm_response_set_content(response, text->str);
-      json_object *usage = inf_json_get_member(root, "usage", json_type_object);
-      gint64 input = inf_json_get_count(usage, "input_tokens") +
-                     inf_json_get_count(usage, "cache_creation_input_tokens") +
-                     inf_json_get_count(usage, "cache_read_input_tokens");
-      inf_llm_response_set_usage(response, input, inf_json_get_count(usage, "output_tokens"));
-      const char *normalized = normalize_stop_reason(stop_reason);
-      if (normalized != NULL)
-        inf_llm_response_set_finish_reason(response, normalized);
+      if (g_strcmp0(stop_reason, INF_FINISH_REFUSAL) == 0)
+        inf_llm_response_set_refusal(response, text->str);
+      if (stop_reason != NULL)
+        inf_llm_response_set_finish_reason(response, stop_reason);
       const char *model = inf_json_get_string(root, "model");
       inf_llm_response_set_model(response, model != NULL ? model : inf_client_get_model(client));
       ok = TRUE;

@@ -8,8 +8,10 @@
  * needed; when the endpoint has one (a proxy in front of Ollama), it is sent
  * as a secret Authorization: Bearer header.
  *
- * Replies: message.content, usage (prompt_eval_count, eval_count),
- * done_reason (stop, length, ...), model. Errors ({"error": "..."}): 429 is
+ * Replies: message.content, message.thinking as reasoning (kept apart),
+ * usage (prompt_eval_count, eval_count; read first, so counted even when the
+ * rest fails), done_reason (stop, length, or Ollama's own word such as load
+ * or unload), model. Errors ({"error": "..."}, or any common shape): 429 is
  * rate limiting, 503 (queue full), 408, 409 and other 5xx are transient,
  * other statuses (404: model not pulled) fail with the server's message; a
  * 2xx reply without message.content is a bad response.
@@ -129,18 +131,11 @@ fail_status(Ollama *self, InfClient *client, const InfHttpResponse *http, GError
 {
   guint status = inf_http_response_get_status(http);
   const char *api_key = inf_client_get_api_key(client);
-  json_object *root = inf_http_response_parse_json(http, NULL);
-  const char *message = inf_json_get_string(root, "error");
-  if (message == NULL)
-    message = inf_json_get_string(inf_json_get_member(root, "error", json_type_object), "message");
-  g_autofree char *quoted = message != NULL
-                              ? inf_text_quote(message, -1, MAX_QUOTED, api_key)
-                              : inf_http_response_quote_body(http, MAX_QUOTED, api_key);
+  g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
   /* Ollama sends no x-should-retry: the status alone decides. */
   InfErrorCode code = inf_error_code_from_http_status(status);
   g_autofree char *url = inf_http_redact_url(self->url);
   g_set_error(error, INF_ERROR, code, PROVIDER ": HTTP %u from %s: %s", status, url, quoted);
-  json_object_put(root);
   return FALSE;
 }
 
@@ -171,6 +166,11 @@ ollama_parse_response(InfClient *client, const InfLlmRequest *request,
   json_object *message = inf_json_get_member(root, "message", json_type_object);
   json_object *content = inf_json_get_member(message, "content", json_type_string);
   const char *server_error = inf_json_get_string(root, "error");
+  inf_llm_response_set_usage(response, inf_json_get_count(root, "prompt_eval_count"),
+                             inf_json_get_count(root, "eval_count"));
+  const char *thinking = inf_json_get_string(message, "thinking");
+  if (thinking != NULL && *thinking != '\0')
+    inf_llm_response_append_reasoning(response, thinking, -1);
   if (!json_object_is_type(root, json_type_object)) {
     bad_response(self, error, "the reply is not a JSON object");
   } else if (server_error != NULL) {
@@ -184,8 +184,6 @@ ollama_parse_response(InfClient *client, const InfLlmRequest *request,
     bad_response(self, error, "missing \"message.content\"");
   } else {
     inf_llm_response_set_content(response, json_object_get_string(content));
-    inf_llm_response_set_usage(response, inf_json_get_count(root, "prompt_eval_count"),
-                               inf_json_get_count(root, "eval_count"));
     const char *reason = inf_json_get_string(root, "done_reason");
     if (reason != NULL)
       inf_llm_response_set_finish_reason(response, reason); /* stop, length, or Ollama's word */

@@ -8,13 +8,24 @@
  * for api.openai.com set api_key_env (the server answers 401 otherwise). The
  * key travels only as a secret header and is scrubbed from server messages.
  *
- * Replies: choices[0].message.content, usage (prompt/completion tokens),
- * finish_reason (stop, length, content_filter, tool_calls), model. Errors:
- * 429 is rate limiting (retry-after-ms / Retry-After honoured by the engine)
- * except insufficient_quota (no money left: not retryable); 408, 409 and 5xx
- * are transient; other statuses fail with the server's message; a 2xx reply
- * that is not the expected JSON is a bad response naming what is missing.
- * `x-should-retry: true|false` overrides the transient/permanent choice.
+ * JSON mode sends response_format {"type": "json_object"}; the API rejects it
+ * unless the word "json" appears in the messages, so when none of them has
+ * it an instruction (option json_instruction) is added to the system message.
+ *
+ * Replies: choices[0].message.content, usage (prompt/completion tokens,
+ * completion_tokens_details.reasoning_tokens), finish_reason (stop, length,
+ * content_filter, tool_calls; function_call is tool_calls; a
+ * message.refusal makes it refusal), reasoning text (message.reasoning_content
+ * or message.reasoning, as vLLM and llama.cpp send it) kept apart from the
+ * content, model. A null content is an empty reply when the finish reason,
+ * a refusal, tool calls or reasoning explain it. Usage is read first, so it
+ * is counted even when the rest of the reply is unusable. Errors: 429 is
+ * rate limiting (retry-after-ms / Retry-After honoured by the engine) except
+ * insufficient_quota (no money left: not retryable); 408, 409 and 5xx are
+ * transient; other statuses fail with the server's message (error bodies of
+ * any common shape); a 2xx reply that is not the expected JSON is a bad
+ * response naming what is missing. `x-should-retry: true|false` overrides
+ * the transient/permanent choice.
  */
 #include <inf/inf.h>
 
@@ -24,12 +35,14 @@
 #define DEFAULT_BASE_URL "https://api.openai.com/v1"
 /* Server text quoted in error messages is cut to this many bytes. */
 #define MAX_QUOTED 300
+#define DEFAULT_JSON_INSTRUCTION "Reply with a single JSON object."
 
 typedef struct {
   char *url;
   gboolean max_completion_tokens; /* the newer name of the max tokens field */
   json_object *extra_body;        /* merged into every body (owned ref), or NULL */
   char *organization;
+  char *json_instruction;
 } OpenAi;
 
 /* --- the class ---------------------------------------------------------- */
@@ -48,6 +61,9 @@ static const InfOptionSpec openai_options[] = {
     "Path appended to base_url", NULL, 0, 0 },
   { "organization", INF_OPTION_STRING, NULL, FALSE, "Sent as the OpenAI-Organization header",
     NULL, 0, 0 },
+  { "json_instruction", INF_OPTION_STRING, "\"" DEFAULT_JSON_INSTRUCTION "\"", FALSE,
+    "Added to the system message in JSON mode when no message mentions \"json\" (the API "
+    "requires the word); \"\" adds nothing", NULL, 0, 0 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -60,6 +76,7 @@ openai_finalize(gpointer data)
   g_free(self->url);
   json_object_put(self->extra_body);
   g_free(self->organization);
+  g_free(self->json_instruction);
   g_free(self);
 }
 
@@ -84,8 +101,42 @@ openai_init(InfClient *client, const InfOptions *options, gpointer *out_private,
     g_strcmp0(inf_options_get_string(options, "max_tokens_field"), "max_completion_tokens") == 0;
   self->extra_body = extra != NULL ? json_object_get(extra) : NULL;
   self->organization = g_strdup(inf_options_get_string(options, "organization"));
+  const char *instruction = inf_options_get_string(options, "json_instruction");
+  self->json_instruction = g_strdup(instruction != NULL ? instruction : DEFAULT_JSON_INSTRUCTION);
   *out_private = self;
   return TRUE;
+}
+
+/* OpenAI's JSON mode answers 400 unless some message contains "json" (any
+ * case): when none does, the instruction joins the system message (or
+ * becomes one). */
+static json_object *
+add_json_instruction(OpenAi *self, json_object *messages)
+{
+  if (self->json_instruction[0] == '\0')
+    return messages;
+  for (size_t i = 0; i < json_object_array_length(messages); i++) {
+    const char *text = inf_json_get_string(json_object_array_get_idx(messages, i), "content");
+    g_autofree char *lower = text != NULL ? g_ascii_strdown(text, -1) : NULL;
+    if (lower != NULL && strstr(lower, "json") != NULL)
+      return messages;
+  }
+  json_object *first = json_object_array_get_idx(messages, 0);
+  if (g_strcmp0(inf_json_get_string(first, "role"), "system") == 0) {
+    g_autofree char *joined =
+      g_strconcat(inf_json_get_string(first, "content"), "\n\n", self->json_instruction, NULL);
+    json_object_object_add(first, "content", json_object_new_string(joined));
+    return messages;
+  }
+  json_object *with_system = json_object_new_array();
+  json_object *system = json_object_new_object();
+  json_object_object_add(system, "role", json_object_new_string("system"));
+  json_object_object_add(system, "content", json_object_new_string(self->json_instruction));
+  json_object_array_add(with_system, system);
+  for (size_t i = 0; i < json_object_array_length(messages); i++)
+    json_object_array_add(with_system, json_object_get(json_object_array_get_idx(messages, i)));
+  json_object_put(messages);
+  return with_system;
 }
 
 static gboolean
@@ -102,7 +153,10 @@ openai_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
   }
   json_object *body = json_object_new_object();
   json_object_object_add(body, "model", json_object_new_string(model));
-  json_object_object_add(body, "messages", inf_llm_request_build_messages(request, "system"));
+  json_object *messages = inf_llm_request_build_messages(request, "system");
+  if (inf_llm_request_get_json_mode(request))
+    messages = add_json_instruction(self, messages);
+  json_object_object_add(body, "messages", messages);
   double temperature = inf_llm_request_get_temperature(request);
   if (temperature >= 0)
     json_object_object_add(body, "temperature", json_object_new_double(temperature));
@@ -135,12 +189,14 @@ normalize_finish_reason(const char *reason)
   if (reason == NULL)
     return NULL;
   if (strcmp(reason, "function_call") == 0)
-    return "tool_calls";
+    return INF_FINISH_TOOL_CALLS;
   if (strcmp(reason, "eos") == 0 || strcmp(reason, "end_turn") == 0 ||
       strcmp(reason, "stop_sequence") == 0)
-    return "stop"; /* some compatible servers */
-  if (strcmp(reason, "max_tokens") == 0)
-    return "length";
+    return INF_FINISH_STOP; /* some compatible servers */
+  if (strcmp(reason, "max_tokens") == 0 || strcmp(reason, "model_length") == 0)
+    return INF_FINISH_LENGTH;
+  if (strcmp(reason, "refusal") == 0)
+    return INF_FINISH_REFUSAL;
   return reason; /* stop, length, content_filter, tool_calls, or the server's own word */
 }
 
@@ -152,18 +208,11 @@ fail_status(OpenAi *self, InfClient *client, const InfHttpResponse *http, GError
   const char *api_key = inf_client_get_api_key(client);
   json_object *root = inf_http_response_parse_json(http, NULL);
   json_object *detail = inf_json_get_member(root, "error", json_type_object);
-  const char *message = inf_json_get_string(detail, "message");
   const char *type = inf_json_get_string(detail, "type");
   const char *code = inf_json_get_string(detail, "code");
-  if (message == NULL)
-    message = inf_json_get_string(root, "error"); /* {"error": "text"}: Ollama's /v1, others */
-  if (message == NULL)
-    message = inf_json_get_string(root, "message");
-  if (message == NULL)
-    message = inf_json_get_string(root, "detail"); /* FastAPI-style servers */
-  g_autofree char *quoted = message != NULL
-                              ? inf_text_quote(message, -1, MAX_QUOTED, api_key)
-                              : inf_http_response_quote_body(http, MAX_QUOTED, api_key);
+  /* {"error": {"message"}}, {"error": "...", "message": "..."}, FastAPI's
+   * {"detail"}, plain text: whatever the compatible server sent. */
+  g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
   gboolean quota = g_strcmp0(type, "insufficient_quota") == 0 ||
                    g_strcmp0(code, "insufficient_quota") == 0;
 
@@ -190,6 +239,32 @@ bad_response(OpenAi *self, GError **error, const char *what)
   return FALSE;
 }
 
+/* Usage first: it is counted even when the rest of the reply fails. */
+static void
+read_usage(json_object *root, InfLlmResponse *response)
+{
+  json_object *usage = inf_json_get_member(root, "usage", json_type_object);
+  if (usage == NULL)
+    return;
+  inf_llm_response_set_usage(response, inf_json_get_count(usage, "prompt_tokens"),
+                             inf_json_get_count(usage, "completion_tokens"));
+  json_object *details = inf_json_get_member(usage, "completion_tokens_details", json_type_object);
+  inf_llm_response_set_reasoning_tokens(response, inf_json_get_count(details, "reasoning_tokens"));
+}
+
+/* vLLM and llama.cpp put the thinking in reasoning_content (or reasoning). */
+static gboolean
+read_reasoning(json_object *message, InfLlmResponse *response)
+{
+  const char *reasoning = inf_json_get_string(message, "reasoning_content");
+  if (reasoning == NULL)
+    reasoning = inf_json_get_string(message, "reasoning");
+  if (reasoning == NULL)
+    return FALSE;
+  inf_llm_response_append_reasoning(response, reasoning, -1);
+  return TRUE;
+}
+
 static gboolean
 openai_parse_response(InfClient *client, const InfLlmRequest *request,
                       const InfHttpResponse *http, InfLlmResponse *response, GError **error)
@@ -205,6 +280,7 @@ openai_parse_response(InfClient *client, const InfLlmRequest *request,
   if (root == NULL)
     return bad_response(self, error, parse_error->message);
   gboolean ok = FALSE;
+  read_usage(root, response);
   json_object *error_object = inf_json_get_member(root, "error", json_type_object);
   json_object *choices = inf_json_get_member(root, "choices", json_type_array);
   json_object *choice = choices != NULL && json_object_array_length(choices) > 0
@@ -212,7 +288,10 @@ openai_parse_response(InfClient *client, const InfLlmRequest *request,
                           : NULL;
   json_object *message = inf_json_get_member(choice, "message", json_type_object);
   json_object *content = NULL;
-  const char *finish_reason = inf_json_get_string(choice, "finish_reason");
+  const char *finish_reason = normalize_finish_reason(inf_json_get_string(choice, "finish_reason"));
+  const char *refusal = inf_json_get_string(message, "refusal");
+  gboolean reasoned = message != NULL && read_reasoning(message, response);
+  reasoned = reasoned || inf_llm_response_get_reasoning_tokens(response) > 0;
   if (error_object != NULL) {
     const char *text = inf_json_get_string(error_object, "message");
     g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
@@ -227,25 +306,26 @@ openai_parse_response(InfClient *client, const InfLlmRequest *request,
     bad_response(self, error, "\"choices\" is empty");
   } else if (message == NULL) {
     bad_response(self, error, "missing \"choices[0].message\"");
-  } else if (!json_object_object_get_ex(message, "content", &content)) {
+  } else if (!json_object_object_get_ex(message, "content", &content) && refusal == NULL &&
+             !reasoned) {
     bad_response(self, error, "missing \"choices[0].message.content\"");
   } else if (content != NULL && !json_object_is_type(content, json_type_string)) {
     bad_response(self, error, "\"choices[0].message.content\" is not a string");
-  } else if (content == NULL && g_strcmp0(finish_reason, "tool_calls") != 0 &&
-             inf_json_get_string(message, "refusal") == NULL) {
+  } else if (content == NULL && refusal == NULL && !reasoned &&
+             (finish_reason == NULL || g_str_equal(finish_reason, INF_FINISH_STOP))) {
+    /* Nothing says why there is no text: a broken reply, worth a retry. */
     bad_response(self, error, "\"choices[0].message.content\" is null");
   } else {
-    /* content null with a refusal or tool calls: empty text, the reason says why. */
+    /* A null content explained by a refusal, tool calls, reasoning or the
+     * finish reason: an empty text, the finish reason says why. */
     inf_llm_response_set_content(response, content != NULL ? json_object_get_string(content)
                                                            : "");
-    if (content == NULL && finish_reason == NULL)
-      finish_reason = "content_filter";
-    json_object *usage = inf_json_get_member(root, "usage", json_type_object);
-    inf_llm_response_set_usage(response, inf_json_get_count(usage, "prompt_tokens"),
-                               inf_json_get_count(usage, "completion_tokens"));
-    const char *normalized = normalize_finish_reason(finish_reason);
-    if (normalized != NULL)
-      inf_llm_response_set_finish_reason(response, normalized);
+    if (refusal != NULL) {
+      inf_llm_response_set_refusal(response, refusal);
+      finish_reason = INF_FINISH_REFUSAL;
+    }
+    if (finish_reason != NULL)
+      inf_llm_response_set_finish_reason(response, finish_reason);
     const char *model = inf_json_get_string(root, "model");
     inf_llm_response_set_model(response, model != NULL ? model : inf_client_get_model(client));
     ok = TRUE;

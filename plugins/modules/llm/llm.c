@@ -12,12 +12,22 @@
  * JSON; several arguments are joined by blank lines). The system prompt is
  * a parameter, so training can improve it; its current value is read at
  * every call. With response_format "json" the reply is parsed (a Markdown code
- * fence around it is accepted) and a reply that is not JSON fails the node. */
+ * fence around it is accepted) and a reply that is not JSON fails the node.
+ *
+ * A reply that did not end normally (finish reason other than "stop": cut
+ * off at max_tokens, refused, content-filtered, tool calls, paused), or that
+ * has no content because the model spent its tokens reasoning, fails the
+ * node with a message saying so (option on_incomplete "error"); with
+ * "accept" its text is kept. With output "details" the node's value is an
+ * object {content, finish_reason, refusal, reasoning, usage} instead of the
+ * content alone: the way to read the reasoning text and the finish reason. */
 #include <inf/inf.h>
 
 #include "llm-reply.h"
 
 static const char *const response_formats[] = { "text", "json", NULL };
+static const char *const on_incomplete_choices[] = { "error", "accept", NULL };
+static const char *const output_choices[] = { "content", "details", NULL };
 
 static const InfOptionSpec llm_options[] = {
   { .name = "alias",
@@ -45,6 +55,23 @@ static const InfOptionSpec llm_options[] = {
     .description = "\"text\": the reply as text; \"json\": the reply parsed as JSON (asks the "
                    "provider for JSON where it can)",
     .choices = response_formats },
+  { .name = "on_incomplete",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"error\"",
+    .description = "A reply that did not end normally (finish reason other than stop: cut off at "
+                   "max_tokens, refused, content filtered, ...) or has only reasoning and no "
+                   "content: \"error\" fails the node saying why; \"accept\" keeps the text "
+                   "(the finish reason is counted in the metrics and part of output "
+                   "\"details\")",
+    .choices = on_incomplete_choices },
+  { .name = "output",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"content\"",
+    .description = "\"content\": the node's value is the reply (text or parsed JSON); "
+                   "\"details\": an object {content, finish_reason, refusal, reasoning, usage "
+                   "{input, output, reasoning}} (reasoning: the model's reasoning text or null, "
+                   "never mixed into content)",
+    .choices = output_choices },
   { NULL },
 };
 
@@ -61,6 +88,8 @@ typedef struct {
   double temperature;          /* negative: the provider's default */
   gint64 max_tokens;           /* 0: the provider's default */
   gboolean json;
+  gboolean accept_incomplete; /* on_incomplete "accept" */
+  gboolean details;           /* output "details" */
 } LlmModule;
 
 static void
@@ -96,6 +125,8 @@ llm_init(InfModule *self, const InfOptions *options, gpointer *out_private, GErr
   llm->max_tokens =
     inf_options_has(options, "max_tokens") ? inf_options_get_int(options, "max_tokens") : 0;
   llm->json = format != NULL && g_strcmp0(json_object_get_string(format), "json") == 0;
+  llm->accept_incomplete = g_strcmp0(inf_options_get_string(options, "on_incomplete"), "accept") == 0;
+  llm->details = g_strcmp0(inf_options_get_string(options, "output"), "details") == 0;
 
   if (inf_options_has(options, "system_prompt")) {
     InfParameter *param = inf_options_get_parameter(options, "system_prompt");
@@ -129,15 +160,25 @@ llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
   InfValue *value;
 
   (void)user_data;
+  if (!llm->accept_incomplete) {
+    error = llm_reply_check_finish(response, inf_task_get_node_id(task), llm->alias,
+                                   llm->max_tokens);
+    if (error != NULL) {
+      inf_task_return_error(task, error);
+      return;
+    }
+  }
   if (!llm->json) {
-    inf_task_return_value(task, inf_value_new_text(content != NULL ? content : ""));
-    return;
+    value = inf_value_new_text(content != NULL ? content : "");
+  } else {
+    value = llm_reply_parse_json(content, inf_task_get_node_id(task), llm->alias, &error);
+    if (value == NULL) {
+      inf_task_return_error(task, error);
+      return;
+    }
   }
-  value = llm_reply_parse_json(content, inf_task_get_node_id(task), llm->alias, &error);
-  if (value == NULL) {
-    inf_task_return_error(task, error);
-    return;
-  }
+  if (llm->details)
+    value = llm_reply_details(response, value);
   inf_task_return_value(task, value);
 }
 

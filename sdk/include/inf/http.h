@@ -56,6 +56,16 @@ INF_API json_object *inf_http_response_parse_json(const InfHttpResponse *respons
 INF_API char *inf_http_response_quote_body(const InfHttpResponse *response, gsize max_bytes,
                                            const char *secret);
 
+/* The server's message in an error reply of any common shape, made safe to
+ * quote like inf_http_response_quote_body(): {"error": {"message": M}} gives
+ * M; {"error": E, "message": M} gives "E: M"; {"error": E} gives E;
+ * {"message": M} gives M; {"detail": D} (FastAPI; a string or any JSON) and
+ * {"errors": [{"message": M}, ...]} give D and M; any other body (plain text,
+ * an HTML page, other JSON) is quoted as it is; an empty one gives "(empty
+ * body)". Free with g_free. Since: 1.1 */
+INF_API char *inf_http_response_get_error_message(const InfHttpResponse *response,
+                                                  gsize max_bytes, const char *secret);
+
 /* The INF_ERROR code for a failed HTTP status: 429 is RATE_LIMITED (the
  * request is requeued); 408, 409 and 5xx are SERVER (retried); anything
  * else is HTTP_STATUS (not retried). */

@@ -52,15 +52,52 @@ INF_API void inf_llm_response_free(InfLlmResponse *response);
 INF_API void inf_llm_response_set_content(InfLlmResponse *response, const char *content);
 INF_API void inf_llm_response_set_usage(InfLlmResponse *response, gint64 input_tokens,
                                         gint64 output_tokens);
-/* Normalized to "stop", "length", "content_filter", "tool_calls" or the
- * provider's own word. */
+/* Why the reply ended, normalized by the client to one of the INF_FINISH_*
+ * words below, or the provider's own word when none fits. */
 INF_API void inf_llm_response_set_finish_reason(InfLlmResponse *response, const char *reason);
 INF_API void inf_llm_response_set_model(InfLlmResponse *response, const char *model);
 INF_API const char *inf_llm_response_get_content(const InfLlmResponse *response);
 INF_API gint64 inf_llm_response_get_input_tokens(const InfLlmResponse *response);
 INF_API gint64 inf_llm_response_get_output_tokens(const InfLlmResponse *response);
+/* The finish reason. A reply the engine hands to a module always has one:
+ * when the client set none (the provider did not say), the engine sets
+ * INF_FINISH_STOP before the module sees it. NULL only before that. */
 INF_API const char *inf_llm_response_get_finish_reason(const InfLlmResponse *response);
 INF_API const char *inf_llm_response_get_model(const InfLlmResponse *response);
+
+/* --- finish reasons, refusals, reasoning (Since: 1.1) ---
+ *
+ * The documented set of finish reasons every client maps its provider's stop
+ * signal to (docs/backends.md has the table per provider): */
+#define INF_FINISH_STOP "stop"                     /* a natural end or a stop sequence */
+#define INF_FINISH_LENGTH "length"                 /* cut off at max_tokens (or the context) */
+#define INF_FINISH_CONTENT_FILTER "content_filter" /* withheld or cut by a content filter */
+#define INF_FINISH_REFUSAL "refusal"               /* the model refused (see get_refusal) */
+#define INF_FINISH_TOOL_CALLS "tool_calls"         /* the model asked to call tools */
+#define INF_FINISH_PAUSE "pause"                   /* a long turn paused (Anthropic pause_turn) */
+
+/* Appends @length bytes of @text (-1: NUL-terminated) to the content, for
+ * replies that arrive in pieces (streams). Since: 1.1 */
+INF_API void inf_llm_response_append_content(InfLlmResponse *response, const char *text,
+                                             gssize length);
+/* The model's refusal message (OpenAI message.refusal), copied; NULL clears
+ * it. A client that sets one also sets the finish reason INF_FINISH_REFUSAL.
+ * Since: 1.1 */
+INF_API void inf_llm_response_set_refusal(InfLlmResponse *response, const char *refusal);
+/* The refusal message, or NULL when the reply has none (borrowed). Since: 1.1 */
+INF_API const char *inf_llm_response_get_refusal(const InfLlmResponse *response);
+/* Appends @length bytes (-1: NUL-terminated) of the model's reasoning text
+ * (vLLM/llama.cpp "reasoning"/"reasoning_content", Anthropic thinking
+ * blocks). Kept apart from the content, never mixed into it. Since: 1.1 */
+INF_API void inf_llm_response_append_reasoning(InfLlmResponse *response, const char *text,
+                                               gssize length);
+/* The reasoning text, or NULL when the reply has none (borrowed). Since: 1.1 */
+INF_API const char *inf_llm_response_get_reasoning(const InfLlmResponse *response);
+/* Output tokens spent on reasoning (a part of the output tokens; OpenAI
+ * completion_tokens_details.reasoning_tokens); negative values give 0.
+ * Since: 1.1 */
+INF_API void inf_llm_response_set_reasoning_tokens(InfLlmResponse *response, gint64 tokens);
+INF_API gint64 inf_llm_response_get_reasoning_tokens(const InfLlmResponse *response);
 
 /* --- in-process calls (clients implementing `call`) ---
  * The client finishes each call exactly once, from the main loop (never

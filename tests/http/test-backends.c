@@ -1,0 +1,350 @@
+/* Backends as they really answer, end to end: `inf-engine run` (a
+ * subprocess) with one llm node against the loopback fake server serving in
+ * this test's main loop, for the OpenAI, Anthropic and Ollama formats.
+ * Finish reasons, refusals and reasoning-only replies give the documented
+ * node errors (or are kept with on_incomplete "accept"), usage is counted
+ * even for replies that fail, and the metrics count finish reasons. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "fake-llm.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
+
+#define KEY_ENV "INF_TEST_BACKENDS_KEY"
+#define SECRET "sk-backends-SECRET-1a2b3c4d"
+
+typedef struct {
+  GMainContext *context;
+  InfFakeLlm *fake;
+  char *dir;
+} Fixture;
+
+typedef struct {
+  int status;
+  char *log;
+  char *metrics;
+  GPtrArray *lines; /* json_object *, by input index */
+} Run;
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  f->context = g_main_context_ref_thread_default();
+  f->fake = inf_fake_llm_new(f->context);
+  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
+  f->dir = g_dir_make_tmp("inf-backends-XXXXXX", &error);
+  g_assert_no_error(error);
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  inf_fake_llm_free(f->fake);
+  while (g_main_context_iteration(f->context, FALSE))
+    ;
+  g_autoptr(GDir) handle = g_dir_open(f->dir, 0, NULL);
+  const char *name;
+  while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
+    g_autofree char *path = g_build_filename(f->dir, name, NULL);
+    g_remove(path);
+  }
+  g_rmdir(f->dir);
+  g_free(f->dir);
+  g_main_context_unref(f->context);
+}
+
+static void
+run_clear(Run *r)
+{
+  g_free(r->log);
+  g_free(r->metrics);
+  if (r->lines != NULL)
+    g_ptr_array_unref(r->lines);
+  memset(r, 0, sizeof *r);
+}
+
+static char *
+write_file(Fixture *f, const char *name, const char *text)
+{
+  char *path = g_build_filename(f->dir, name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+/* A config with one llm node "answer" (its options: @llm_options, JSON
+ * members) on alias "fast": @provider at the fake with @endpoint_extra. */
+static char *
+write_config(Fixture *f, const char *provider, const char *endpoint_extra,
+             const char *llm_options)
+{
+  const char *suffix = g_str_equal(provider, "ollama") ? "" : "/v1";
+  g_autofree char *text = g_strdup_printf(
+    "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"%s\", \"model\": \"fake-model\", "
+    "\"base_url\": \"%s%s\", \"api_key_env\": \"" KEY_ENV "\", \"retry_delay\": 0.01%s%s}}},\n"
+    " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"fast\", \"max_tokens\": 50%s%s},\n"
+    "   \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"],\n"
+    "     \"nodes\": {\"answer\": {\"module\": \"ask\", \"args\": [\"$text\"]}},\n"
+    "     \"outputs\": {\"answer\": \"$answer\"}}},\n"
+    " \"main\": \"pipeline\"}\n",
+    provider, inf_fake_llm_get_base_url(f->fake), suffix, *endpoint_extra ? ", " : "",
+    endpoint_extra, *llm_options ? ", " : "", llm_options);
+  return write_file(f, "config.json", text);
+}
+
+static char *
+write_inputs(Fixture *f, const char *const *texts, guint n)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < n; i++) {
+    json_object *line = json_object_new_object();
+    json_object_object_add(line, "text", json_object_new_string(texts[i]));
+    g_string_append_printf(out, "%s\n", json_object_to_json_string_ext(line,
+                                                                        JSON_C_TO_STRING_PLAIN));
+    json_object_put(line);
+  }
+  char *path = write_file(f, "inputs.jsonl", out->str);
+  g_string_free(out, TRUE);
+  return path;
+}
+
+static void
+on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *r = user_data;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out,
+                                                     &r->log, &error));
+  g_assert_no_error(error);
+  g_free(out);
+  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
+                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                : 255;
+}
+
+static void
+put_json(gpointer data)
+{
+  json_object_put(data);
+}
+
+static void
+run_engine(Fixture *f, const char *config, const char *inputs, Run *r)
+{
+  memset(r, 0, sizeof *r);
+  r->status = -1;
+  g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
+  g_autofree char *metrics = g_build_filename(f->dir, "metrics.json", NULL);
+  g_remove(output);
+  g_remove(metrics);
+  const char *engine = g_getenv("INF_ENGINE");
+  g_assert_nonnull(engine);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv(launcher, KEY_ENV, SECRET, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = g_subprocess_launcher_spawn(
+    launcher, &error, engine, "run", config, "--input", inputs, "--output", output,
+    "--metrics-out", metrics, "--stats", "--ordered", NULL);
+  g_assert_no_error(error);
+  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
+  while (r->status == -1)
+    g_main_context_iteration(f->context, TRUE);
+  g_autofree char *text = NULL;
+  g_file_get_contents(output, &text, NULL, NULL);
+  g_file_get_contents(metrics, &r->metrics, NULL, NULL);
+  r->lines = g_ptr_array_new_with_free_func(put_json);
+  g_auto(GStrv) lines = g_strsplit(text != NULL ? text : "", "\n", -1);
+  for (char **line = lines; *line != NULL; line++)
+    if (**line != '\0')
+      g_ptr_array_add(r->lines, json_tokener_parse(*line));
+  g_test_message("inf-engine exited with %d:\n%s", r->status, r->log);
+}
+
+/* The error of node "answer" on input @index, or NULL. */
+static const char *
+answer_error(Run *r, guint index)
+{
+  g_assert_cmpuint(index, <, r->lines->len);
+  json_object *line = g_ptr_array_index(r->lines, index), *errors, *message;
+  if (!json_object_object_get_ex(line, "errors", &errors) ||
+      !json_object_object_get_ex(errors, "answer", &message))
+    return NULL;
+  return json_object_get_string(message);
+}
+
+static json_object *
+answer_value(Run *r, guint index)
+{
+  g_assert_cmpuint(index, <, r->lines->len);
+  json_object *line = g_ptr_array_index(r->lines, index), *outputs, *value;
+  if (!json_object_object_get_ex(line, "outputs", &outputs) ||
+      !json_object_object_get_ex(outputs, "answer", &value))
+    return NULL;
+  return value;
+}
+
+static json_object *
+fast_metrics(Run *r)
+{
+  g_assert_nonnull(r->metrics);
+  json_object *root = json_tokener_parse(r->metrics), *aliases, *metrics;
+  g_assert_nonnull(root);
+  g_assert_true(json_object_object_get_ex(root, "aliases", &aliases));
+  g_assert_true(json_object_object_get_ex(aliases, "fast", &metrics));
+  json_object_get(metrics);
+  json_object_put(root);
+  return metrics;
+}
+
+static gint64
+member_int(json_object *o, const char *a, const char *b)
+{
+  json_object *value = NULL;
+  if (!json_object_object_get_ex(o, a, &value))
+    return -1;
+  if (b != NULL && !json_object_object_get_ex(value, b, &value))
+    return -1;
+  return json_object_get_int64(value);
+}
+
+static void
+assert_contains(const char *haystack, const char *needle)
+{
+  if (haystack == NULL || strstr(haystack, needle) == NULL)
+    g_error("expected to find \"%s\" in \"%s\"", needle, haystack ? haystack : "(null)");
+}
+
+static const char *const provider_names[] = { "openai", "anthropic", "ollama" };
+
+/* Default on_incomplete "error": each reply that did not end normally fails
+ * its node saying why; usage is counted for all of them. */
+static void
+test_incomplete_errors(Fixture *f, gconstpointer data)
+{
+  const char *provider = data;
+  gboolean ollama = g_str_equal(provider, "ollama");
+  gboolean anthropic = g_str_equal(provider, "anthropic");
+  const char *cases[] = {
+    "A normal question.",
+    anthropic ? "Cut [[fake:finish=max_tokens]]" : "Cut [[fake:finish=length]]",
+    "Think only [[fake:reasoning]]",
+    ollama ? "Loaded [[fake:finish=load]]" : "Refuse [[fake:refusal]]",
+    anthropic ? "Paused [[fake:finish=pause_turn]]" : "Filtered [[fake:finish=content_filter]]",
+    "Think and answer [[fake:think]]",
+  };
+  g_autofree char *config = write_config(f, provider, "", "");
+  g_autofree char *inputs = write_inputs(f, cases, G_N_ELEMENTS(cases));
+  Run r;
+  run_engine(f, config, inputs, &r);
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_cmpuint(r.lines->len, ==, G_N_ELEMENTS(cases));
+
+  g_assert_null(answer_error(&r, 0));
+  g_assert_cmpstr(json_object_get_string(answer_value(&r, 0)), ==, "echo: A normal question.");
+  assert_contains(answer_error(&r, 1), "reply cut off at max_tokens (50)");
+  assert_contains(answer_error(&r, 1), "finish reason \"length\"");
+  assert_contains(answer_error(&r, 2), "reply cut off at max_tokens (50)");
+  assert_contains(answer_error(&r, 2), "no content, the model spent them reasoning");
+  if (ollama) {
+    assert_contains(answer_error(&r, 3), "finish reason \"load\"");
+    assert_contains(answer_error(&r, 4), "finish reason \"content_filter\"");
+  } else {
+    assert_contains(answer_error(&r, 3), "refused: fake: I can't help with that.");
+    assert_contains(answer_error(&r, 3), "finish reason \"refusal\"");
+    if (anthropic)
+      assert_contains(answer_error(&r, 4), "finish reason \"pause\"");
+  }
+  if (!anthropic)
+    assert_contains(answer_error(&r, 4), "content filtered");
+  /* Reasoning beside the content: the content alone. */
+  g_assert_null(answer_error(&r, 5));
+  g_assert_cmpstr(json_object_get_string(answer_value(&r, 5)), ==, "echo: Think and answer");
+
+  /* Every reply's tokens are counted, failed nodes included; finish reasons
+   * per reason. */
+  g_autoptr(json_object) metrics = fast_metrics(&r);
+  g_assert_cmpint(member_int(metrics, "successes", NULL), ==, G_N_ELEMENTS(cases));
+  g_assert_cmpint(member_int(metrics, "finish_reasons", "stop"), ==, 2);
+  g_assert_cmpint(member_int(metrics, "finish_reasons", "length"), ==, 2);
+  g_assert_cmpint(member_int(metrics, "tokens", "output"), >=, 64 * 2);
+  if (g_str_equal(provider, "openai"))
+    g_assert_cmpint(member_int(metrics, "tokens", "reasoning"), ==, 64 * 2);
+  assert_contains(r.log, "finish reasons: ");
+  assert_contains(r.log, "length 2");
+  run_clear(&r);
+}
+
+/* JSON mode on a cut-off reply: "cut off", not "invalid JSON". */
+static void
+test_json_cut_off(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *cases[] = { "Give me data [[fake:finish=length]]" };
+  g_autofree char *config = write_config(f, "openai", "", "\"response_format\": \"json\"");
+  g_autofree char *inputs = write_inputs(f, cases, 1);
+  Run r;
+  run_engine(f, config, inputs, &r);
+  g_assert_cmpint(r.status, ==, 1);
+  assert_contains(answer_error(&r, 0), "cut off at max_tokens (50)");
+  g_assert_null(strstr(answer_error(&r, 0), "invalid JSON"));
+  g_assert_null(strstr(answer_error(&r, 0), "not valid JSON"));
+  run_clear(&r);
+}
+
+/* on_incomplete "accept" with output "details": the text is kept, marked
+ * with its finish reason; reasoning stays apart from the content. */
+static void
+test_accept_details(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *cases[] = {
+    "Cut [[fake:finish=length]]",
+    "Think and answer [[fake:think]]",
+    "Refuse [[fake:refusal]]",
+  };
+  g_autofree char *config = write_config(f, "openai", "",
+                                         "\"on_incomplete\": \"accept\", \"output\": \"details\"");
+  g_autofree char *inputs = write_inputs(f, cases, G_N_ELEMENTS(cases));
+  Run r;
+  run_engine(f, config, inputs, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  json_object *cut = answer_value(&r, 0), *value;
+  g_assert_true(json_object_object_get_ex(cut, "finish_reason", &value));
+  g_assert_cmpstr(json_object_get_string(value), ==, "length");
+  g_assert_true(json_object_object_get_ex(cut, "content", &value));
+  g_assert_cmpstr(json_object_get_string(value), ==, "echo: Cut");
+  json_object *think = answer_value(&r, 1);
+  g_assert_true(json_object_object_get_ex(think, "content", &value));
+  g_assert_cmpstr(json_object_get_string(value), ==, "echo: Think and answer");
+  g_assert_true(json_object_object_get_ex(think, "reasoning", &value));
+  g_assert_cmpstr(json_object_get_string(value), ==, "fake: thinking it over step by step.");
+  g_assert_cmpint(member_int(think, "usage", "reasoning"), ==, 64);
+  json_object *refusal = answer_value(&r, 2);
+  g_assert_true(json_object_object_get_ex(refusal, "refusal", &value));
+  g_assert_cmpstr(json_object_get_string(value), ==, "fake: I can't help with that.");
+  g_assert_true(json_object_object_get_ex(refusal, "finish_reason", &value));
+  g_assert_cmpstr(json_object_get_string(value), ==, "refusal");
+  run_clear(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(provider_names); i++) {
+    g_autofree char *path = g_strdup_printf("/http/backends/%s/incomplete", provider_names[i]);
+    g_test_add(path, Fixture, provider_names[i], fixture_set_up, test_incomplete_errors,
+               fixture_tear_down);
+  }
+  g_test_add("/http/backends/json-cut-off", Fixture, NULL, fixture_set_up, test_json_cut_off,
+             fixture_tear_down);
+  g_test_add("/http/backends/accept-details", Fixture, NULL, fixture_set_up, test_accept_details,
+             fixture_tear_down);
+  return g_test_run();
+}
