@@ -143,61 +143,165 @@ line_column(const char *text, gsize offset, guint *line, guint *column)
     }
 }
 
-/* Parses @file's contents; comments are allowed. Errors read
- * "FILE:LINE:COLUMN: JSON syntax error: ...". */
-static json_object *
-parse_json_file(const char *file, GError **error)
+/* One open object while scanning for duplicate keys. */
+typedef struct {
+  gboolean is_object;
+  gboolean expect_key;
+  GHashTable *keys; /* raw key text → offset of its first occurrence (objects only) */
+} ScanFrame;
+
+/* Finds the end of the string literal starting at @p (its opening quote). */
+static const char *
+string_end(const char *p, const char *end)
+{
+  for (p++; p < end; p++)
+    {
+      if (*p == '\\')
+        p++;
+      else if (*p == '"')
+        return p + 1;
+    }
+  return end;
+}
+
+/* Checks @text (already parsed successfully by json-c, which keeps the last of
+ * two equal keys silently) for an object with the same key twice. On a
+ * duplicate returns FALSE with the key and both offsets. */
+static gboolean
+find_duplicate_key(const char *text, gsize length, char **key, gsize *first, gsize *second)
+{
+  const char *p = text, *end = text + length;
+  g_autoptr(GArray) stack = g_array_new(FALSE, TRUE, sizeof(ScanFrame));
+  gboolean ok = TRUE;
+  while (ok && (p = skip_space_and_comments(p, end)) < end)
+    {
+      ScanFrame *top = stack->len ? &g_array_index(stack, ScanFrame, stack->len - 1) : NULL;
+      if (*p == '{' || *p == '[')
+        {
+          ScanFrame frame = { *p == '{', *p == '{', NULL };
+          if (frame.is_object)
+            frame.keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+          g_array_append_val(stack, frame);
+          p++;
+        }
+      else if (*p == '}' || *p == ']')
+        {
+          if (top && top->keys)
+            g_hash_table_destroy(top->keys);
+          if (top)
+            g_array_set_size(stack, stack->len - 1);
+          p++;
+        }
+      else if (*p == ',')
+        {
+          if (top && top->is_object)
+            top->expect_key = TRUE;
+          p++;
+        }
+      else if (*p == '"')
+        {
+          const char *close = string_end(p, end);
+          if (top && top->is_object && top->expect_key)
+            {
+              char *raw = g_strndup(p + 1, MAX(close - p - 2, 0));
+              gpointer seen;
+              if (g_hash_table_lookup_extended(top->keys, raw, NULL, &seen))
+                {
+                  *key = raw;
+                  *first = GPOINTER_TO_SIZE(seen);
+                  *second = p - text;
+                  ok = FALSE;
+                }
+              else
+                g_hash_table_insert(top->keys, raw, GSIZE_TO_POINTER((gsize)(p - text)));
+              top->expect_key = FALSE;
+            }
+          p = close;
+        }
+      else
+        p++;
+    }
+  for (guint i = 0; i < stack->len; i++)
+    if (g_array_index(stack, ScanFrame, i).keys)
+      g_hash_table_destroy(g_array_index(stack, ScanFrame, i).keys);
+  return ok;
+}
+
+/* Parses @file's contents into @json; comments are allowed, an object with the
+ * same key twice is not. Errors read "FILE:LINE:COLUMN: JSON syntax error:
+ * ...". @json is NULL when the document is the literal null. */
+static gboolean
+parse_json_file(const char *file, json_object **json_out, GError **error)
 {
   g_autofree char *text = NULL;
   gsize length = 0;
   g_autoptr(GError) local = NULL;
+  *json_out = NULL;
   if (!g_file_get_contents(file, &text, &length, &local))
     {
       g_set_error(error, INF_ERROR, INF_ERROR_IO, "%s: cannot read the file: %s", file,
                   local->message);
-      return NULL;
+      return FALSE;
     }
-  if (length > G_MAXINT)
+  if (length >= G_MAXINT)
     {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: the file is too large", file);
-      return NULL;
+      return FALSE;
     }
+  /* A document that is a bare literal ("null", "42") is parsed with its
+   * terminating NUL, so that it ends there instead of waiting for more text. */
+  const char *first = skip_space_and_comments(text, text + length);
+  gboolean bare = first < text + length && *first != '{' && *first != '[' && *first != '"';
   json_tokener *tok = json_tokener_new();
-  json_object *json = json_tokener_parse_ex(tok, text, (int)length);
+  json_object *json = json_tokener_parse_ex(tok, text, (int)length + (bare ? 1 : 0));
   enum json_tokener_error jerr = json_tokener_get_error(tok);
-  gsize end = json_tokener_get_parse_end(tok);
+  gsize end = MIN(json_tokener_get_parse_end(tok), length);
   json_tokener_free(tok);
 
   const char *problem = NULL;
-  if (jerr == json_tokener_continue)
+  g_autofree char *owned_problem = NULL;
+  if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof)
     {
       problem = "unexpected end of file (an object, list or string is not closed)";
       end = length;
-      json_object_put(json);
-      json = NULL;
     }
+  else if (jerr == json_tokener_error_depth)
+    problem = "nesting too deep (at most 32 levels of objects and lists)";
   else if (jerr != json_tokener_success)
     problem = json_tokener_error_desc(jerr);
   else
     {
       const char *rest = skip_space_and_comments(text + end, text + length);
+      g_autofree char *key = NULL;
+      gsize first = 0, second = 0;
       if (rest < text + length)
         {
           problem = "unexpected text after the end of the JSON document";
           end = rest - text;
-          json_object_put(json);
-          json = NULL;
+        }
+      else if (!find_duplicate_key(text, length, &key, &first, &second))
+        {
+          guint line, column;
+          line_column(text, first, &line, &column);
+          g_autofree char *shown = g_strescape(key, NULL);
+          problem = owned_problem = g_strdup_printf(
+            "duplicate key \"%s\" in one object (first at line %u, column %u): each key may "
+            "appear once",
+            shown, line, column);
+          end = second;
         }
     }
   if (problem)
     {
+      json_object_put(json);
       guint line, column;
       line_column(text, end, &line, &column);
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s:%u:%u: JSON syntax error: %s", file, line,
                   column, problem);
-      return NULL;
+      return FALSE;
     }
-  return json;
+  *json_out = json;
+  return TRUE;
 }
 
 /* --- modules --- */
@@ -364,6 +468,14 @@ build_named_module(InfConfig *config, const char *name, const char *ref_path, GE
         return NULL;
       }
 
+  if (config->building->len >= INF_MAX_NESTING_DEPTH)
+    {
+      config_error(error, config, ref_path,
+                   "modules nest more than %d levels deep (%s -> %s -> ... -> %s)",
+                   INF_MAX_NESTING_DEPTH, (const char *)g_ptr_array_index(config->building, 0),
+                   (const char *)g_ptr_array_index(config->building, 1), name);
+      return NULL;
+    }
   g_autofree char *path = g_strconcat("modules.", name, NULL);
   g_ptr_array_add(config->building, (gpointer)name);
   module = create_module(config, spec, path, name, FALSE, error);
@@ -555,9 +667,17 @@ load_resources(InfConfig *config, json_object *block, const char *resources_path
 {
   if (resources_path)
     {
-      json_object *json = parse_json_file(resources_path, error);
-      if (json == NULL)
+      json_object *json = NULL;
+      if (!parse_json_file(resources_path, &json, error))
         return FALSE;
+      if (!json_object_is_type(json, json_type_object))
+        {
+          g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                      "%s: expected a JSON object with \"endpoints\" at the top level, got %s",
+                      resources_path, inf_json_kind_phrase(json));
+          json_object_put(json);
+          return FALSE;
+        }
       config->resources = inf_resources_config_parse(json, resources_path, "resources",
                                                      config->registry, error);
       json_object_put(json);
@@ -633,7 +753,18 @@ load_main(InfConfig *config, json_object *main_json, GError **error)
   return config->main != NULL;
 }
 
-/* Every LLM module's alias must be defined in the resources. */
+static void
+named_module_free(gpointer p)
+{
+  InfNamedModule *nm = p;
+  g_free(nm->name);
+  g_free(nm);
+}
+
+/* Every LLM module's alias must be defined in the resources. Each module the
+ * config created is checked with the descendants its class created itself
+ * (a walk that stops at the config's own modules, which are checked under
+ * their own path), so the check is linear in the number of modules. */
 static gboolean
 check_aliases(InfConfig *config, GError **error)
 {
@@ -644,12 +775,30 @@ check_aliases(InfConfig *config, GError **error)
   for (guint i = 0; i < config->created->len; i++)
     {
       Created *c = g_ptr_array_index(config->created, i);
-      g_autoptr(GPtrArray) all = inf_module_named_modules(c->module);
-      for (guint k = 0; k < all->len; k++)
+      /* (module, dotted name below c) pairs still to visit */
+      g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func(named_module_free);
+      g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+      InfNamedModule *start = g_new0(InfNamedModule, 1);
+      start->module = c->module;
+      start->name = NULL;
+      g_ptr_array_add(stack, start);
+      while (stack->len > 0)
         {
-          InfNamedModule *nm = g_ptr_array_index(all, k);
+          g_autofree InfNamedModule *nm = g_ptr_array_steal_index(stack, stack->len - 1);
+          g_autofree char *name = nm->name;
+          if (!g_hash_table_add(seen, nm->module))
+            continue;
           if (nm->module != c->module && g_hash_table_contains(from_config, nm->module))
             continue; /* checked under its own path */
+          g_autoptr(GPtrArray) children = inf_module_named_children(nm->module);
+          for (guint k = children->len; k > 0; k--)
+            {
+              InfNamedModule *child = g_ptr_array_index(children, k - 1);
+              InfNamedModule *next = g_new0(InfNamedModule, 1);
+              next->module = child->module;
+              next->name = name ? g_strconcat(name, ".", child->name, NULL) : g_strdup(child->name);
+              g_ptr_array_add(stack, next);
+            }
           if (inf_module_is_composite(nm->module))
             continue;
           const char *alias = inf_module_get_resource_alias(nm->module);
@@ -667,7 +816,7 @@ check_aliases(InfConfig *config, GError **error)
           if (nm->module == c->module)
             path = has_alias_option ? g_strconcat(c->path, ".alias", NULL) : g_strdup(c->path);
           else
-            path = g_strdup_printf("%s (child '%s')", c->path, nm->name);
+            path = g_strdup_printf("%s (child '%s')", c->path, name);
           const char *file = config->resources->file ? config->resources->file : config->path;
           if (strcmp(file, config->path) == 0)
             config_error(error, config, path, "unknown alias '%s'; known aliases: %s", alias,
@@ -792,8 +941,7 @@ inf_config_load(const char *path, const char *resources_path, InfRegistry *regis
   config->resolver.resolve_module = resolve_module;
   config->resolver.data = config;
 
-  config->json = parse_json_file(path, error);
-  if (config->json == NULL)
+  if (!parse_json_file(path, &config->json, error))
     return NULL;
   if (!json_object_is_type(config->json, json_type_object))
     {

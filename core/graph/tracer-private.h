@@ -5,6 +5,11 @@
 
 G_BEGIN_DECLS
 
+/* How deeply composites may nest (a composite calling a composite ...), in
+ * the config's modules and in a trace: deeper pipelines are refused with a
+ * message instead of exhausting the stack. */
+#define INF_MAX_NESTING_DEPTH 100
+
 /* Traces @module (a composite) with symbolic inputs named @input_names
  * (NULL-terminated). Fails on any error recorded during forward(). */
 InfGraph *inf_tracer_trace(InfModule *module, const char *const *input_names, GError **error);

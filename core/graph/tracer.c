@@ -377,6 +377,8 @@ call_composite(InfTracer *tracer, InfModule *child, const char *prefix, const ch
 {
   char *id = unique_id(tracer, prefix, name);
   g_hash_table_add(tracer->composite_ids, id); /* owns id */
+  if (tracer->frames->len >= INF_MAX_NESTING_DEPTH)
+    return tracer_fail(tracer, id, "composites nest more than %d levels deep", INF_MAX_NESTING_DEPTH);
 
   for (guint i = 0; i < n_args; i++)
     {

@@ -2,8 +2,9 @@
  * ordered named parameters.
  *
  * Refcounted with a plain (non-atomic) count: modules belong to the main loop
- * thread. Children and parameters are few per module, so they are kept in
- * insertion-ordered arrays searched linearly.
+ * thread. Children and parameters are kept in insertion-ordered arrays; a
+ * module with many (a config graph with thousands of inline nodes) also gets
+ * a name index, so adding and finding them stays linear overall.
  */
 #include "module-private.h"
 
@@ -26,7 +27,13 @@ struct _InfModule
   InfOptions *options;
   GArray *children;   /* Entry */
   GArray *parameters; /* Entry */
+  GHashTable *child_index;     /* name (borrowed from the entry) → index + 1, or NULL */
+  GHashTable *parameter_index; /* the same for parameters */
+  guint n_parents;             /* how many modules hold this one as a child */
 };
+
+/* Below this many entries a linear search is cheaper than an index. */
+#define INDEX_THRESHOLD 16
 
 G_STATIC_ASSERT (offsetof (struct _InfModule, head) == 0);
 
@@ -150,6 +157,10 @@ inf_module_unref (InfModule *module)
     module->finalize (module->head.private_data);
   g_array_unref (module->children);
   g_array_unref (module->parameters);
+  if (module->child_index)
+    g_hash_table_unref (module->child_index);
+  if (module->parameter_index)
+    g_hash_table_unref (module->parameter_index);
   inf_options_free (module->options);
   g_free (module->name);
   g_free (module);
@@ -215,18 +226,37 @@ inf_module_is_composite (const InfModule *module)
   return module->head.forward != NULL;
 }
 
+/* The index of @name in @entries, or -1. Builds *@index once @entries is
+ * large enough (entries are only ever appended, so it stays valid). */
 static gint
-entry_find (GArray *entries, const char *name)
+entry_find (GArray *entries, GHashTable **index, const char *name)
 {
+  if (*index == NULL && entries->len >= INDEX_THRESHOLD)
+    {
+      *index = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint k = 0; k < entries->len; k++)
+        g_hash_table_insert (*index, g_array_index (entries, Entry, k).name, GUINT_TO_POINTER (k + 1));
+    }
+  if (*index != NULL)
+    return (gint) GPOINTER_TO_UINT (g_hash_table_lookup (*index, name)) - 1;
   for (guint k = 0; k < entries->len; k++)
     if (strcmp (g_array_index (entries, Entry, k).name, name) == 0)
       return (gint) k;
   return -1;
 }
 
+/* Appends @e to @entries, keeping *@index (if any) up to date. */
+static void
+entry_append (GArray *entries, GHashTable *index, Entry e)
+{
+  g_array_append_val (entries, e);
+  if (index != NULL)
+    g_hash_table_insert (index, e.name, GUINT_TO_POINTER (entries->len));
+}
+
 static gboolean
-check_name (GArray *entries, const char *name, const char *what, const InfModule *self,
-            GError **error)
+check_name (GArray *entries, GHashTable **index, const char *name, const char *what,
+            const InfModule *self, GError **error)
 {
   const char *type = self->head.klass->name;
   if (name == NULL || name[0] == '\0')
@@ -243,7 +273,7 @@ check_name (GArray *entries, const char *name, const char *what, const InfModule
                    name, self->name ? self->name : "", type);
       return FALSE;
     }
-  if (entry_find (entries, name) >= 0)
+  if (entry_find (entries, index, name) >= 0)
     {
       g_set_error (error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
                    "module '%s' (%s) already has a %s named '%s'", self->name ? self->name : "",
@@ -253,14 +283,24 @@ check_name (GArray *entries, const char *name, const char *what, const InfModule
   return TRUE;
 }
 
+/* Whether @target is @root or one of its descendants; iterative, each module
+ * visited once. */
 static gboolean
 module_contains (const InfModule *root, const InfModule *target)
 {
-  if (root == target)
-    return TRUE;
-  for (guint k = 0; k < root->children->len; k++)
-    if (module_contains (g_array_index (root->children, Entry, k).item, target))
-      return TRUE;
+  g_autoptr (GPtrArray) stack = g_ptr_array_new ();
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_ptr_array_add (stack, (gpointer) root);
+  while (stack->len > 0)
+    {
+      const InfModule *m = g_ptr_array_steal_index_fast (stack, stack->len - 1);
+      if (m == target)
+        return TRUE;
+      if (!g_hash_table_add (seen, (gpointer) m))
+        continue;
+      for (guint k = 0; k < m->children->len; k++)
+        g_ptr_array_add (stack, g_array_index (m->children, Entry, k).item);
+    }
   return FALSE;
 }
 
@@ -271,9 +311,11 @@ inf_module_add_child (InfModule *self, const char *name, InfModule *child, GErro
   g_return_val_if_fail (child != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_name (self->children, name, "child", self, error))
+  if (!check_name (self->children, &self->child_index, name, "child", self, error))
     return FALSE;
-  if (module_contains (child, self))
+  /* A module nobody holds yet cannot be below @child: skip the walk then (a
+   * config builds its modules bottom-up, so this is the usual case). */
+  if (child == self || (self->n_parents > 0 && module_contains (child, self)))
     {
       g_set_error (error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
                    "adding child '%s' to module '%s' would create a cycle", name,
@@ -281,7 +323,8 @@ inf_module_add_child (InfModule *self, const char *name, InfModule *child, GErro
       return FALSE;
     }
   Entry e = { g_strdup (name), inf_module_ref (child) };
-  g_array_append_val (self->children, e);
+  entry_append (self->children, self->child_index, e);
+  child->n_parents++;
   return TRUE;
 }
 
@@ -292,10 +335,10 @@ inf_module_add_parameter (InfModule *self, const char *name, InfParameter *param
   g_return_val_if_fail (param != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_name (self->parameters, name, "parameter", self, error))
+  if (!check_name (self->parameters, &self->parameter_index, name, "parameter", self, error))
     return FALSE;
   Entry e = { g_strdup (name), inf_parameter_ref (param) };
-  g_array_append_val (self->parameters, e);
+  entry_append (self->parameters, self->parameter_index, e);
   return TRUE;
 }
 
@@ -304,7 +347,7 @@ inf_module_get_child (const InfModule *self, const char *name)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
-  gint k = entry_find (self->children, name);
+  gint k = entry_find (self->children, &((InfModule *) self)->child_index, name);
   return k >= 0 ? g_array_index (self->children, Entry, k).item : NULL;
 }
 
@@ -313,7 +356,7 @@ inf_module_get_parameter (const InfModule *self, const char *name)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
-  gint k = entry_find (self->parameters, name);
+  gint k = entry_find (self->parameters, &((InfModule *) self)->parameter_index, name);
   return k >= 0 ? g_array_index (self->parameters, Entry, k).item : NULL;
 }
 

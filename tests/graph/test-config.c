@@ -344,6 +344,111 @@ test_error_syntax(Fixture *f, gconstpointer data)
   assert_load_error(f, "{\"main\": \"x\" /* unclosed", NULL, ":1:25: JSON syntax error: unexpected end of file", NULL);
 }
 
+/* Regressions of the adversarial pass: a config or resources file that is
+ * the JSON literal null crashed the loader; duplicate keys were silently
+ * resolved to the last one; deep nesting is refused with its depth. */
+static void
+test_error_null_and_scalars(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  if (f->loader == NULL)
+    return;
+  assert_load_error(f, "null", NULL, ": expected a JSON object at the top level", "got null",
+                    NULL);
+  assert_load_error(f, "// nothing\nnull\n", NULL, ": expected a JSON object at the top level",
+                    "got null", NULL);
+  assert_load_error(f, "42", NULL, ": expected a JSON object at the top level",
+                    "got an integer", NULL);
+  assert_load_error(f, "\"text\"", NULL, "got a string", NULL);
+  const char *contents = "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": "
+                         "\"x\"}}, \"main\": \"t\"}";
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *bodies[] = { "null", "[]", "7" };
+      const char *kinds[] = { "got null", "got a list", "got an integer" };
+      g_autofree char *resources = graph_fixtures_write(f->dir, "resources.json", bodies[i]);
+      g_autoptr(GError) error = NULL;
+      g_assert_null(load(f, contents, resources, &error));
+      g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+      g_autofree char *expected = g_strconcat(resources, ": expected a JSON object with "
+                                                         "\"endpoints\" at the top level, ",
+                                              kinds[i], NULL);
+      g_assert_cmpstr(error->message, ==, expected);
+    }
+}
+
+static void
+test_error_duplicate_keys(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  if (f->loader == NULL)
+    return;
+  assert_load_error(f, "{\"main\": \"a\",\n \"modules\": {},\n \"main\": \"b\"}", NULL,
+                    ":3:2: JSON syntax error: duplicate key \"main\" in one object (first at "
+                    "line 1, column 2): each key may appear once",
+                    NULL);
+  /* nested, after a comment containing a quote and a string with an escaped quote */
+  assert_load_error(f,
+                    "{\"modules\": {\"t\": {\"type\": \"template\", /* \" */ \"template\": "
+                    "\"a\\\"b\",\n \"template\": \"c\"}}, \"main\": \"t\"}",
+                    NULL, ":2:2: JSON syntax error: duplicate key \"template\"", NULL);
+  /* the same key in different objects, and a value equal to a key, are fine */
+  g_autoptr(InfConfig) config = load_ok(
+    f, "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"type\"},"
+       " \"u\": {\"type\": \"template\", \"template\": \"main\"}}, \"main\": \"t\"}");
+  /* in a resources file too */
+  g_autofree char *resources = graph_fixtures_write(
+    f->dir, "resources.json",
+    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"provider\": \"mock\"}}}");
+  g_autoptr(GError) error = NULL;
+  g_assert_null(load(f, "{\"main\": {\"type\": \"template\", \"template\": \"x\"}}",
+                     resources, &error));
+  g_autofree char *prefix = g_strconcat(resources, ":1:45: JSON syntax error: duplicate key "
+                                                   "\"provider\"",
+                                        NULL);
+  g_assert_true(g_str_has_prefix(error->message, prefix));
+}
+
+/* A chain of @depth graph modules, m0 -> m1 -> ... -> a template. */
+static char *
+nested_chain(guint depth)
+{
+  GString *s = g_string_new("{\"main\": \"m0\", \"modules\": {");
+  for (guint i = 0; i < depth; i++)
+    g_string_append_printf(s,
+                           "\"m%u\": {\"type\": \"graph\", \"inputs\": [\"text\"], "
+                           "\"nodes\": {\"n\": {\"module\": \"m%u\", \"args\": [\"$text\"]}}, "
+                           "\"outputs\": \"$n\"},\n",
+                           i, i + 1);
+  g_string_append_printf(s, "\"m%u\": {\"type\": \"template\", \"template\": \"{text}\"}}}",
+                         depth);
+  return g_string_free(s, FALSE);
+}
+
+static void
+test_error_nesting_depth(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  if (f->loader == NULL)
+    return;
+  /* 13,000 levels overflowed the stack; the limit is 100 */
+  g_autofree char *deep = nested_chain(13000);
+  assert_load_error(f, deep, NULL,
+                    ": modules.m99.nodes.n.module: modules nest more than 100 levels deep (m0 -> "
+                    "m1 -> ... -> m100)",
+                    NULL);
+  g_autofree char *ok = nested_chain(99);
+  g_autoptr(InfConfig) config = load_ok(f, ok);
+  g_assert_cmpuint(inf_graph_n_module_nodes(inf_config_get_graph(config)), ==, 1);
+  /* JSON nesting beyond json-c's limit is a syntax error that says so */
+  GString *brackets = g_string_new("{\"main\": ");
+  for (guint i = 0; i < 40; i++)
+    g_string_append_c(brackets, '[');
+  g_autofree char *text = g_string_free(brackets, FALSE);
+  assert_load_error(f, text, NULL,
+                    ":1:", "JSON syntax error: nesting too deep (at most 32 levels", NULL);
+}
+
 static void
 test_error_top_level(Fixture *f, gconstpointer data)
 {
@@ -545,6 +650,9 @@ main(int argc, char **argv)
   ADD("plugins-block", test_plugins_block);
   ADD("error/syntax", test_error_syntax);
   ADD("error/top-level", test_error_top_level);
+  ADD("error/null-and-scalars", test_error_null_and_scalars);
+  ADD("error/duplicate-keys", test_error_duplicate_keys);
+  ADD("error/nesting-depth", test_error_nesting_depth);
   ADD("error/module-type", test_error_module_type);
   ADD("error/options", test_error_options);
   ADD("error/refs", test_error_refs);

@@ -178,6 +178,40 @@ test_plugins_with_garbage(void)
   plugin_test_rmdir(tmp);
 }
 
+/* Regression: a plugin that crashes in its register function used to take
+ * down every command. `plugins` lists it as refused by name, and `validate`
+ * of a config that does not use it still works. */
+static void
+test_crashing_plugin(void)
+{
+  g_autofree char *tmp = plugin_test_mkdtemp();
+  g_autofree char *crash_src = plugin_test_plugin("crash");
+  g_autofree char *crash = plugin_test_copy(crash_src, tmp, "crash.so");
+  g_autofree char *config = plugin_test_write_text(
+    tmp, "pipeline.json",
+    "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{text}\"}}, "
+    "\"main\": \"t\"}");
+  g_autofree char *refused_line = g_strdup_printf("\n  %s: crashed while loading (", crash);
+  g_auto(Run) plugins = { 0 };
+  g_auto(Run) validate = { 0 };
+  g_auto(Run) inspect = { 0 };
+
+  run_engine(&plugins, NULL, "plugins", "--plugin-dir", tmp, NULL);
+  g_assert_cmpint(plugins.status, ==, 0);
+  plugin_test_assert_contains(plugins.out, "/plugins/template.so\n    name:        template\n");
+  plugin_test_assert_contains(plugins.out, "\nRefused (1):\n");
+  plugin_test_assert_contains(plugins.out, refused_line);
+
+  run_engine(&inspect, NULL, "inspect", "--plugin-dir", tmp, "template", NULL);
+  g_assert_cmpint(inspect.status, ==, 0);
+  plugin_test_assert_contains(inspect.out, "template");
+
+  run_engine(&validate, NULL, "validate", "--plugin-dir", tmp, config, NULL);
+  g_assert_cmpint(validate.status, ==, 0);
+  plugin_test_assert_contains(validate.out, ": valid (1 node");
+  plugin_test_rmdir(tmp);
+}
+
 /* Without --plugin-dir or INF_PLUGIN_PATH, the build tree's plugins are
  * found because the program runs from the build tree. */
 static void
@@ -323,6 +357,7 @@ main(int argc, char **argv)
   g_test_add_func("/cli/usage-errors", test_usage_errors);
   g_test_add_func("/cli/plugins-with-garbage", test_plugins_with_garbage);
   g_test_add_func("/cli/plugins-build-tree", test_plugins_build_tree);
+  g_test_add_func("/cli/crashing-plugin", test_crashing_plugin);
   g_test_add_func("/cli/plugins-env-path", test_plugins_env_path);
   g_test_add_func("/cli/plugins-missing-dir", test_plugins_missing_dir);
   g_test_add_func("/cli/inspect-llm", test_inspect_llm);

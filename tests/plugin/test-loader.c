@@ -174,6 +174,24 @@ test_silent_failure(Fixture *f, gconstpointer data)
                  NULL);
 }
 
+/* Regression: a plugin that crashes in its register function used to take
+ * the host down; it is refused by file name and the others still load. */
+static void
+test_crash_in_register(Fixture *f, gconstpointer data)
+{
+  g_autofree char *good = plugin_test_plugin("good");
+  g_autoptr(GError) error = NULL;
+
+  (void)data;
+  expect_refused(f, "crash", "crashed while loading (",
+                 "in a constructor or its register function); skipped so that the other "
+                 "plugins still load: fix or remove the file",
+                 NULL);
+  g_assert_true(inf_plugin_loader_load_file(f->loader, good, &error));
+  g_assert_no_error(error);
+  g_assert_nonnull(inf_registry_lookup_module_class(f->registry, "test-echo"));
+}
+
 static void
 test_garbage(Fixture *f, gconstpointer data)
 {
@@ -481,6 +499,7 @@ main(int argc, char **argv)
   ADD("unresolved", test_unresolved);
   ADD("bad-class", test_bad_class);
   ADD("silent-failure", test_silent_failure);
+  ADD("crash-in-register", test_crash_in_register);
   ADD("garbage", test_garbage);
   ADD("truncated-elf", test_truncated_elf);
   ADD("empty-file", test_empty_file);
