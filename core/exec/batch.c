@@ -45,6 +45,7 @@ struct _InfBatch {
   GSource *progress;
   GSource *flush;
   gboolean progress_drawn;
+  gboolean halted; /* the budget stopped LLM dispatch */
 };
 
 gint64
@@ -433,6 +434,18 @@ progress_cb(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* --- budget --- */
+
+static void
+on_halted(InfScheduler *scheduler, gpointer user_data)
+{
+  (void)scheduler;
+  InfBatch *batch = user_data;
+  batch->halted = TRUE;
+  if (batch->loop)
+    g_main_loop_quit(batch->loop);
+}
+
 /* --- signals --- */
 
 static gboolean
@@ -480,6 +493,7 @@ inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *reso
   }
   inf_scheduler_set_feed(scheduler, feed, batch);
   inf_scheduler_set_done(scheduler, on_input_done, batch);
+  inf_scheduler_set_halted(scheduler, on_halted, batch);
   return batch;
 }
 
@@ -490,6 +504,7 @@ inf_batch_free(InfBatch *batch)
     return;
   inf_scheduler_set_feed(batch->scheduler, NULL, NULL);
   inf_scheduler_set_done(batch->scheduler, NULL, NULL);
+  inf_scheduler_set_halted(batch->scheduler, NULL, NULL);
   if (batch->flush) {
     g_source_destroy(batch->flush);
     g_source_unref(batch->flush);
@@ -530,7 +545,7 @@ inf_batch_run(InfBatch *batch, GError **error)
   }
   inf_scheduler_pump(batch->scheduler);
   if (!(batch->eof && inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0) &&
-      !batch->write_error)
+      !batch->write_error && !batch->halted)
     g_main_loop_run(batch->loop);
   /* A second signal: what is still in flight is cancelled and written. */
   g_source_remove(batch->sigint_id);
@@ -590,11 +605,18 @@ inf_batch_was_interrupted(const InfBatch *batch)
   return batch->signals > 0;
 }
 
+gboolean
+inf_batch_was_halted(const InfBatch *batch)
+{
+  return batch->halted;
+}
+
 void
 inf_batch_print_summary(InfBatch *batch)
 {
   double elapsed = (double)(g_get_monotonic_time() - batch->start_us) / 1e6;
   g_autofree char *text = progress_text(batch);
   fprintf(stderr, "%s: %" G_GUINT64_FORMAT " inputs (%" G_GUINT64_FORMAT " failed) in %.2fs; %s\n",
-          batch->signals ? "interrupted" : "finished", batch->done, batch->failed, elapsed, text);
+          batch->signals ? "interrupted" : batch->halted ? "stopped by the budget" : "finished",
+          batch->done, batch->failed, elapsed, text);
 }

@@ -40,6 +40,9 @@ gboolean inf_batch_run(InfBatch *batch, GError **error);
 guint64 inf_batch_get_done(const InfBatch *batch);
 guint64 inf_batch_get_failed(const InfBatch *batch);
 gboolean inf_batch_was_interrupted(const InfBatch *batch);
+/* Whether the budget stopped the run (the inputs still in flight were not
+ * finished and are not written). */
+gboolean inf_batch_was_halted(const InfBatch *batch);
 /* Prints the end-of-run summary line to stderr. */
 void inf_batch_print_summary(InfBatch *batch);
 

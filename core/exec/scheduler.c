@@ -58,6 +58,8 @@ struct _InfScheduler {
   gint64 override_seq; /* >= 0 while requeueing: keep the node's place */
   gboolean pumping;
   gboolean stopped;
+  gboolean llm_halted;  /* the budget refused a call: no more LLM dispatch */
+  gboolean halt_reported;
   guint64 executed;
   guint64 requeued;
   InfTask *free_tasks;
@@ -65,6 +67,8 @@ struct _InfScheduler {
   gpointer feed_data;
   InfSchedulerDoneFunc done;
   gpointer done_data;
+  InfSchedulerHaltedFunc halted;
+  gpointer halted_data;
 };
 
 /* --- the heap --- */
@@ -225,6 +229,19 @@ inf_scheduler_set_done(InfScheduler *s, InfSchedulerDoneFunc done, gpointer user
 {
   s->done = done;
   s->done_data = user_data;
+}
+
+void
+inf_scheduler_set_halted(InfScheduler *s, InfSchedulerHaltedFunc halted, gpointer user_data)
+{
+  s->halted = halted;
+  s->halted_data = user_data;
+}
+
+gboolean
+inf_scheduler_is_halted(const InfScheduler *s)
+{
+  return s->llm_halted;
 }
 
 guint
@@ -419,7 +436,7 @@ inf_scheduler_pump(InfScheduler *s)
     return; /* the running pump loops again */
   s->pumping = TRUE;
   for (;;) {
-    while (!s->stopped && s->feed && s->n_states < s->max_inflight)
+    while (!s->stopped && !s->llm_halted && s->feed && s->n_states < s->max_inflight)
       if (!s->feed(s, s->feed_data))
         break;
     if (s->stopped || s->running >= s->max_concurrent)
@@ -433,7 +450,7 @@ inf_scheduler_pump(InfScheduler *s)
         ReadyEntry stale = heap_pop(heap);
         inf_exec_state_unref(stale.state);
       }
-      if (!heap->len)
+      if (!heap->len || (lane->alias && s->llm_halted))
         continue;
       if (best && !entry_before(&g_array_index(heap, ReadyEntry, 0),
                                 &g_array_index(best->heap, ReadyEntry, 0)))
@@ -458,6 +475,11 @@ inf_scheduler_pump(InfScheduler *s)
     dispatch(s, best, entry, now ? now : g_get_monotonic_time());
   }
   s->pumping = FALSE;
+  if (s->llm_halted && s->running == 0 && !s->halt_reported && !s->stopped) {
+    s->halt_reported = TRUE;
+    if (s->halted)
+      s->halted(s, s->halted_data);
+  }
 }
 
 /* --- InfTask (SDK) --- */
@@ -547,13 +569,19 @@ llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data
     task->llm_callback(task, response, task->llm_data);
     return;
   }
-  if (g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED) && !s->stopped) {
-    /* Requeue: back to pending at its old place; not a failure. */
+  gboolean refused = g_error_matches(error, INF_BUDGET_ERROR, INF_BUDGET_ERROR_EXHAUSTED);
+  if ((refused || g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) && !s->stopped) {
+    /* Requeue: back to pending at its old place; not a failure. A call the
+     * budget refused stays pending: LLM dispatch ends, local nodes and
+     * calls in flight finish, then the halted callback runs. */
     InfExecState *state = inf_exec_state_ref(task->state);
     guint node = task->node;
     guint64 seq = task->seq;
     task_release(task);
-    s->requeued++;
+    if (refused)
+      s->llm_halted = TRUE;
+    else
+      s->requeued++;
     s->override_seq = (gint64)seq;
     inf_exec_state_requeue(state, node);
     s->override_seq = -1;

@@ -27,6 +27,10 @@ typedef gboolean (*InfSchedulerFeedFunc)(InfScheduler *scheduler, gpointer user_
 typedef void (*InfSchedulerDoneFunc)(InfScheduler *scheduler, InfExecState *state,
                                      gpointer user_data);
 
+/* LLM dispatch halted because the budget refused a call, and nothing runs any
+ * more: the inputs still in flight cannot finish in this run. Called once. */
+typedef void (*InfSchedulerHaltedFunc)(InfScheduler *scheduler, gpointer user_data);
+
 typedef struct {
   gint max_concurrent; /* running nodes; 0: unlimited */
   gint max_inflight;   /* inputs in flight; 0: 1024 */
@@ -40,6 +44,14 @@ void inf_scheduler_free(InfScheduler *scheduler);
 
 void inf_scheduler_set_feed(InfScheduler *scheduler, InfSchedulerFeedFunc feed, gpointer user_data);
 void inf_scheduler_set_done(InfScheduler *scheduler, InfSchedulerDoneFunc done, gpointer user_data);
+
+/* Called once when a budget refusal has halted LLM dispatch and the calls
+ * and local nodes in flight have finished (see InfSchedulerHaltedFunc).
+ * After a refusal no new inputs are fed and no LLM node is dispatched; the
+ * refused node stays pending. */
+void inf_scheduler_set_halted(InfScheduler *scheduler, InfSchedulerHaltedFunc halted,
+                              gpointer user_data);
+gboolean inf_scheduler_is_halted(const InfScheduler *scheduler);
 
 /* Starts an input (the state is referenced). */
 void inf_scheduler_add_input(InfScheduler *scheduler, InfExecState *state);

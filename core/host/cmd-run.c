@@ -1,5 +1,6 @@
 /* inf-engine run — run a pipeline over a JSONL input stream. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +45,9 @@ write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
               InfScheduler *scheduler, double seconds, GError **error)
 {
   json_object *root = inf_resource_manager_metrics_json(resources);
+  InfBudget *budget = inf_resource_manager_get_budget(resources);
+  if (budget)
+    json_object_object_add(root, "budget", inf_budget_to_json(budget));
   json_object *run = json_object_new_object();
   json_object_object_add(run, "inputs", json_object_new_int64((gint64)inf_batch_get_done(batch)));
   json_object_object_add(run, "failed_inputs", json_object_new_int64((gint64)inf_batch_get_failed(batch)));
@@ -52,6 +56,7 @@ write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
   json_object_object_add(run, "requeued", json_object_new_int64((gint64)inf_scheduler_get_requeued(scheduler)));
   json_object_object_add(run, "duration_s", json_object_new_double(seconds));
   json_object_object_add(run, "interrupted", json_object_new_boolean(inf_batch_was_interrupted(batch)));
+  json_object_object_add(run, "budget_exhausted", json_object_new_boolean(inf_batch_was_halted(batch)));
   json_object_object_add(root, "run", run);
   const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
   gboolean ok = g_file_set_contents(path, text, -1, error);
@@ -81,6 +86,87 @@ load_params(InfModule *main_module, const char *path, GError **error)
   return ok;
 }
 
+/* --max-cost: a finite number >= 0 (USD). */
+static gboolean
+parse_max_cost(const char *text, double *out)
+{
+  char *end = NULL;
+  double v = g_ascii_strtod(text, &end);
+  if (end == text || *end != '\0' || !isfinite(v) || v < 0)
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static void
+format_amount(GString *out, const char *what, double v)
+{
+  if (g_str_equal(what, "max_cost"))
+    g_string_append_printf(out, "$%.4f", v);
+  else
+    g_string_append_printf(out, "%.0f", v);
+}
+
+static void
+budget_warn(InfBudget *budget, const char *scope, const char *what, double fraction, double spent,
+            double limit, gpointer user_data)
+{
+  (void)budget;
+  (void)user_data;
+  g_autoptr(GString) line = g_string_new(NULL);
+  g_string_append_printf(line, "budget warning: %.0f%% of %s ", fraction * 100, what);
+  format_amount(line, what, limit);
+  if (g_str_equal(scope, "global"))
+    g_string_append(line, " used: ");
+  else
+    g_string_append_printf(line, " of alias '%s' used: ", scope);
+  format_amount(line, what, spent);
+  fprintf(stderr, "%s\n", line->str);
+  fflush(stderr);
+}
+
+/* A budget with a cost limit counts calls to unpriced endpoints as $0: say
+ * so before the run rather than after it. */
+static void
+warn_unpriced(const InfResourcesConfig *config, const InfGraph *graph, InfBudget *budget)
+{
+  InfBudgetLimits limits;
+  inf_budget_get_limits(budget, &limits);
+  for (guint i = 0; graph->aliases && graph->aliases[i]; i++) {
+    const InfAliasConfig *ac = inf_resources_config_lookup(config, graph->aliases[i]);
+    const InfBudgetAliasConfig *bc =
+      config->budget ? inf_budget_config_lookup(config->budget, graph->aliases[i]) : NULL;
+    if (!ac || (limits.max_cost < 0 && !(bc && bc->limits.max_cost >= 0)))
+      continue;
+    for (guint e = 0; e < ac->endpoints->len; e++) {
+      const InfEndpointConfig *ep = g_ptr_array_index(ac->endpoints, e);
+      if (ep->input_cost_per_1m == 0 && ep->output_cost_per_1m == 0) {
+        fprintf(stderr,
+                "budget warning: %s sets no input_cost_per_1m/output_cost_per_1m: its calls "
+                "count as $0 toward the cost limit\n",
+                ep->json_path);
+        break;
+      }
+    }
+  }
+}
+
+static void
+print_budget_stop(InfBudget *budget, InfBatch *batch, InfScheduler *scheduler)
+{
+  InfBudgetAmount spent;
+  inf_budget_get_spent(budget, NULL, &spent);
+  const char *reason = inf_budget_get_exhausted_reason(budget);
+  fprintf(stderr,
+          "budget exhausted: %s\n"
+          "spent $%.4f in %" G_GINT64_FORMAT " requests, %" G_GINT64_FORMAT " tokens; %"
+          G_GUINT64_FORMAT " inputs written, %u unfinished (not written)\n"
+          "to continue: run the unfinished inputs again with a higher limit (--max-cost, "
+          "--max-requests or resources.budget)\n",
+          reason ? reason : "a limit was reached", spent.cost, spent.requests, spent.tokens,
+          inf_batch_get_done(batch), inf_scheduler_get_inputs_in_flight(scheduler));
+}
+
 int
 inf_command_run(int argc, char **argv)
 {
@@ -89,6 +175,8 @@ inf_command_run(int argc, char **argv)
   g_autofree char *resources_path = NULL;
   g_autofree char *metrics_path = NULL;
   g_autofree char *params_path = NULL;
+  g_autofree char *max_cost_text = NULL;
+  g_autofree char *max_requests_text = NULL;
   g_auto(GStrv) plugin_dirs = NULL;
   gint max_concurrent = 0;
   gint max_inflight = 0;
@@ -105,6 +193,8 @@ inf_command_run(int argc, char **argv)
     { "stats", 0, 0, G_OPTION_ARG_NONE, &stats, "Print per-alias metrics on stderr at the end", NULL },
     { "metrics-out", 0, 0, G_OPTION_ARG_FILENAME, &metrics_path, "Write per-alias metrics as JSON to FILE", "FILE" },
     { "params", 0, 0, G_OPTION_ARG_FILENAME, &params_path, "Load parameter values (a state dict) from FILE", "FILE" },
+    { "max-cost", 0, 0, G_OPTION_ARG_STRING, &max_cost_text, "Stop before spending more than USD (replaces resources.budget.max_cost)", "USD" },
+    { "max-requests", 0, 0, G_OPTION_ARG_STRING, &max_requests_text, "Stop before sending more than N requests, retries included (replaces resources.budget.max_requests)", "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) context = g_option_context_new("CONFIG — run a pipeline over JSONL inputs");
@@ -113,7 +203,8 @@ inf_command_run(int argc, char **argv)
     "Runs CONFIG's main module once per input line and writes one JSON line per input:\n"
     "  {\"index\": N, \"outputs\": ..., \"errors\": {node: message}, \"duration_ms\": T}\n"
     "(\"errors\" only when a node failed or was cancelled). Exit status: 0 when every input\n"
-    "succeeded, 1 when some failed, 2 on a usage or config error, 130 when interrupted.");
+    "succeeded, 1 when some failed, 2 on a usage or config error, 3 when a budget limit\n"
+    "stopped the run, 130 when interrupted.");
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(context, &argc, &argv, &error)) {
     g_printerr("inf-engine run: %s\n", error->message);
@@ -126,6 +217,21 @@ inf_command_run(int argc, char **argv)
   if (max_concurrent < 0 || max_inflight < 0) {
     g_printerr("inf-engine run: --max-concurrent and --max-inflight take a number >= 1\n");
     return 2;
+  }
+  InfBudgetLimits overrides = INF_BUDGET_LIMITS_NONE;
+  if (max_cost_text && !parse_max_cost(max_cost_text, &overrides.max_cost)) {
+    g_printerr("inf-engine run: --max-cost takes an amount in USD, a finite number >= 0 "
+               "(e.g. 2.50), not '%s'\n", max_cost_text);
+    return 2;
+  }
+  if (max_requests_text) {
+    guint64 n = 0;
+    if (!g_ascii_string_to_unsigned(max_requests_text, 10, 0, G_MAXINT64, &n, NULL)) {
+      g_printerr("inf-engine run: --max-requests takes a whole number >= 0, not '%s'\n",
+                 max_requests_text);
+      return 2;
+    }
+    overrides.max_requests = (gint64)n;
   }
 
   g_autoptr(InfHostContext) host = NULL;
@@ -146,6 +252,15 @@ inf_command_run(int argc, char **argv)
   if (max_inflight == 0)
     max_inflight = resources_config && resources_config->max_inflight_graphs > 0
                      ? resources_config->max_inflight_graphs : 1024;
+  g_autoptr(InfBudget) budget = NULL;
+  if (inf_budget_config_has_limits(resources_config ? resources_config->budget : NULL) ||
+      overrides.max_cost >= 0 || overrides.max_requests >= 0) {
+    budget = inf_budget_new(resources_config ? resources_config->budget : NULL, &overrides);
+    inf_budget_set_warn_func(budget, budget_warn, NULL);
+    inf_resource_manager_set_budget(resources, budget);
+    if (resources_config)
+      warn_unpriced(resources_config, inf_config_get_graph(config), budget);
+  }
   InfSchedulerConfig sched_config = { .max_concurrent = max_concurrent, .max_inflight = max_inflight };
   InfGraph *graph = inf_config_get_graph(config);
   InfScheduler *scheduler = inf_scheduler_new(graph, resources, &sched_config, &error);
@@ -205,6 +320,8 @@ inf_command_run(int argc, char **argv)
   }
   if (!quiet)
     inf_batch_print_summary(batch);
+  if (inf_batch_was_halted(batch))
+    print_budget_stop(budget, batch, scheduler);
   if (stats)
     print_stats(resources, stderr);
   if (metrics_path && !write_metrics(metrics_path, resources, batch, scheduler, seconds, &error)) {
@@ -214,6 +331,8 @@ inf_command_run(int argc, char **argv)
   }
   if (inf_batch_get_failed(batch) > 0 && status == 0)
     status = 1;
+  if (inf_batch_was_halted(batch))
+    status = 3;
   if (inf_batch_was_interrupted(batch))
     status = 130;
   inf_batch_free(batch);

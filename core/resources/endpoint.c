@@ -74,6 +74,7 @@ inf_resources_config_free(InfResourcesConfig *config)
     return;
   g_free(config->file);
   g_ptr_array_unref(config->aliases);
+  inf_budget_config_free(config->budget);
   g_free(config);
 }
 
@@ -224,6 +225,12 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
         config->max_total_concurrent = v;
       else
         config->max_inflight_graphs = v;
+    } else if (g_str_equal(key, "budget")) {
+      g_autofree char *path = g_strconcat(json_path, ".budget", NULL);
+      inf_budget_config_free(config->budget);
+      config->budget = inf_budget_config_parse(value, file, path, error);
+      if (!config->budget)
+        return NULL;
     } else if (g_str_equal(key, "endpoints")) {
       if (!json_object_is_type(value, json_type_object)) {
         g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
@@ -262,11 +269,22 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
       }
     } else {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "%s: %s.%s: unknown key; valid keys: endpoints, max_total_concurrent, "
+                  "%s: %s.%s: unknown key; valid keys: endpoints, budget, max_total_concurrent, "
                   "max_inflight_graphs",
                   file, json_path, key);
       return NULL;
     }
+  }
+  for (guint i = 0; config->budget && i < config->budget->aliases->len; i++) {
+    const InfBudgetAliasConfig *ac = g_ptr_array_index(config->budget->aliases, i);
+    if (inf_resources_config_lookup(config, ac->alias))
+      continue;
+    g_auto(GStrv) known = inf_resources_config_list_aliases(config);
+    g_autofree char *list = g_strjoinv(", ", known);
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: %s.budget.aliases.%s: unknown alias '%s'; known aliases: %s", file, json_path,
+                ac->alias, ac->alias, list[0] ? list : "(none: add resources.endpoints)");
+    return NULL;
   }
   return g_steal_pointer(&config);
 }

@@ -4,6 +4,7 @@
  *   "resources": {
  *     "max_total_concurrent": 256,          optional, global cap on LLM calls in flight
  *     "max_inflight_graphs": 1024,          optional, inputs in flight
+ *     "budget": { "max_cost": 5.0, ... },    optional, spend limits (resources/budget.h)
  *     "endpoints": {
  *       "fast":  { "provider": "mock", "model": "m", "max_concurrent": 64, ... },
  *       "smart": [ { "provider": "openai", ... }, { ... } ]      a pool
@@ -13,6 +14,8 @@
 #pragma once
 
 #include <inf/inf.h>
+
+#include "resources/budget.h"
 
 G_BEGIN_DECLS
 
@@ -48,6 +51,7 @@ typedef struct {
   gint max_total_concurrent; /* 0: unlimited */
   gint max_inflight_graphs;  /* 0: the run's default */
   GPtrArray *aliases;        /* InfAliasConfig *, in file order */
+  InfBudgetConfig *budget;   /* the budget block, or NULL */
 } InfResourcesConfig;
 
 /* Parses and validates @json (the resources object). Errors name @file and

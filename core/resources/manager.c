@@ -35,6 +35,7 @@ struct _InfResourceAlias {
   GPtrArray *endpoints; /* InfClient * */
   gint in_flight;
   InfMetrics *metrics;
+  InfBudgetAccount *account; /* with a budget */
 };
 
 struct _InfResourceManager {
@@ -44,6 +45,7 @@ struct _InfResourceManager {
   gint in_flight;
   InfHttpSession *http;
   GRand *jitter;
+  InfBudget *budget; /* borrowed, or NULL */
 };
 
 struct _InfLlmCall {
@@ -55,6 +57,8 @@ struct _InfLlmCall {
   guint attempt;
   gint64 attempt_start_us;
   GSource *retry_source;
+  InfBudgetAmount reserved; /* this attempt's reservation */
+  gboolean has_reservation;
 };
 
 static void
@@ -201,6 +205,22 @@ inf_resource_manager_new(const InfResourcesConfig *config, InfRegistry *registry
   return manager;
 }
 
+void
+inf_resource_manager_set_budget(InfResourceManager *manager, InfBudget *budget)
+{
+  manager->budget = budget;
+  for (guint i = 0; i < manager->aliases->len; i++) {
+    InfResourceAlias *alias = g_ptr_array_index(manager->aliases, i);
+    alias->account = budget ? inf_budget_get_account(budget, alias->name) : NULL;
+  }
+}
+
+InfBudget *
+inf_resource_manager_get_budget(const InfResourceManager *manager)
+{
+  return manager->budget;
+}
+
 InfResourceAlias *
 inf_resource_manager_lookup(InfResourceManager *manager, const char *alias)
 {
@@ -334,11 +354,51 @@ retry_cb(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Replaces the attempt's reservation by its charge: the reported usage on
+ * success (the reservation when none is reported); the reservation when the
+ * provider may have done the work without our seeing the usage (timeout,
+ * dropped connection, unreadable reply); nothing after an error status. */
+static void
+call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *error)
+{
+  if (!call->has_reservation)
+    return;
+  call->has_reservation = FALSE;
+  const InfEndpointConfig *config = call->endpoint->config;
+  InfBudgetAmount actual = { .requests = 1 };
+  if (!error) {
+    gint64 in = inf_llm_response_get_input_tokens(response);
+    gint64 out = inf_llm_response_get_output_tokens(response);
+    if (in == 0 && out == 0) {
+      actual = call->reserved;
+    } else {
+      actual.tokens = in + out;
+      actual.cost = ((double)in * config->input_cost_per_1m +
+                     (double)out * config->output_cost_per_1m) / 1e6;
+    }
+  } else if (error->domain == INF_ERROR &&
+             (error->code == INF_ERROR_TIMEOUT || error->code == INF_ERROR_TRANSPORT ||
+              error->code == INF_ERROR_BAD_RESPONSE)) {
+    actual = call->reserved;
+  }
+  inf_budget_settle(call->manager->budget, call->endpoint->alias->account, &call->reserved,
+                    &actual);
+}
+
 /* Every attempt ends here, on the main loop. */
 static void
 call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
                     gint64 retry_after_ms)
 {
+  if (error && error->domain == INF_BUDGET_ERROR) {
+    /* Refused before sending: no attempt was made. */
+    inf_llm_response_free(response);
+    call->done(NULL, error, call->user_data);
+    g_error_free(error);
+    call_free(call);
+    return;
+  }
+  call_settle(call, error ? NULL : response, error);
   InfClient *endpoint = call->endpoint;
   InfMetrics *metrics = endpoint->alias->metrics;
   const InfEndpointConfig *config = endpoint->config;
@@ -432,10 +492,50 @@ http_done(InfHttpRequest *http, const InfHttpResponse *http_response, const GErr
   call_finish_attempt(call, response, NULL, -1);
 }
 
+static gboolean
+refused_cb(gpointer data)
+{
+  InfLlmCall *call = data;
+  g_source_unref(call->retry_source);
+  call->retry_source = NULL;
+  const char *reason = inf_budget_get_exhausted_reason(call->manager->budget);
+  call_finish_attempt(call, NULL,
+                      g_error_new(INF_BUDGET_ERROR, INF_BUDGET_ERROR_EXHAUSTED,
+                                  "alias '%s': the budget is exhausted%s%s",
+                                  call->endpoint->alias->name, reason ? ": " : "",
+                                  reason ? reason : ""),
+                      -1);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reserves the attempt's estimate; FALSE when the budget refuses it. */
+static gboolean
+call_reserve(InfLlmCall *call)
+{
+  InfBudget *budget = call->manager->budget;
+  if (!budget)
+    return TRUE;
+  const InfEndpointConfig *config = call->endpoint->config;
+  inf_budget_estimate_request(call->request, inf_budget_get_default_max_tokens(budget),
+                              config->input_cost_per_1m, config->output_cost_per_1m,
+                              &call->reserved);
+  if (!inf_budget_reserve(budget, call->endpoint->alias->account, &call->reserved))
+    return FALSE;
+  call->has_reservation = TRUE;
+  return TRUE;
+}
+
 static void
 call_attempt(InfLlmCall *call)
 {
   InfClient *endpoint = call->endpoint;
+  if (!call_reserve(call)) {
+    /* Reported from the main loop, never from inside the send. */
+    call->retry_source = g_idle_source_new();
+    g_source_set_callback(call->retry_source, refused_cb, call, NULL);
+    g_source_attach(call->retry_source, NULL);
+    return;
+  }
   endpoint->alias->metrics->requests++;
   call->attempt_start_us = g_get_monotonic_time();
   if (endpoint->call) {

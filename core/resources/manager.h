@@ -11,6 +11,7 @@
 
 #include <inf/inf.h>
 
+#include "resources/budget.h"
 #include "resources/endpoint.h"
 #include "resources/metrics.h"
 
@@ -29,6 +30,13 @@ typedef void (*InfLlmDoneFunc)(const InfLlmResponse *response, const GError *err
 InfResourceManager *inf_resource_manager_new(const InfResourcesConfig *config,
                                              InfRegistry *registry, GError **error);
 void inf_resource_manager_free(InfResourceManager *manager);
+
+/* Enforces @budget (borrowed; NULL: none) on every attempt from now on:
+ * each reserves its estimate before it is sent and settles when it ends. A
+ * refused attempt is not sent; it reaches the send's done function as
+ * INF_BUDGET_ERROR_EXHAUSTED (from the main loop). */
+void inf_resource_manager_set_budget(InfResourceManager *manager, InfBudget *budget);
+InfBudget *inf_resource_manager_get_budget(const InfResourceManager *manager);
 
 InfResourceAlias *inf_resource_manager_lookup(InfResourceManager *manager, const char *alias);
 guint inf_resource_manager_get_n_aliases(const InfResourceManager *manager);
