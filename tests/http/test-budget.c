@@ -1,0 +1,397 @@
+/* Spend budgets end to end: `inf-engine run` (a subprocess) against the
+ * loopback fake server, whose usage is known exactly: a prompt of 12 bytes
+ * ("aaaaaaaaaaaa", no system prompt) is 13 bytes of text at the fake (the
+ * message and a newline), 4 input tokens; the reply "echo: aaaaaaaaaaaa" is
+ * 18 bytes, 5 output tokens. At $1 per input token and $2 per output token a
+ * call costs exactly $14. The engine reserves ceil(12 / 3) = 4 input tokens
+ * plus the reply's max_tokens: with max_tokens 5 the reservation is exactly
+ * the charge ($14); without it, default_max_tokens. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "fake-llm.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
+
+#define PROMPT "aaaaaaaaaaaa"
+#define CALL_COST 14.0
+
+typedef struct {
+  GMainContext *context;
+  InfFakeLlm *fake;
+  char *dir;
+} Fixture;
+
+typedef struct {
+  int status;
+  char *log;           /* stderr */
+  guint n_lines;       /* output lines */
+  json_object *metrics; /* the metrics file, or NULL */
+} Run;
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  f->context = g_main_context_ref_thread_default();
+  f->fake = inf_fake_llm_new(f->context);
+  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
+  f->dir = g_dir_make_tmp("inf-budget-XXXXXX", &error);
+  g_assert_no_error(error);
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  inf_fake_llm_free(f->fake);
+  while (g_main_context_iteration(f->context, FALSE))
+    ;
+  g_autoptr(GDir) handle = g_dir_open(f->dir, 0, NULL);
+  const char *name;
+  while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
+    g_autofree char *path = g_build_filename(f->dir, name, NULL);
+    g_remove(path);
+  }
+  g_rmdir(f->dir);
+  g_free(f->dir);
+  g_main_context_unref(f->context);
+}
+
+static void
+run_clear(Run *r)
+{
+  g_free(r->log);
+  if (r->metrics)
+    json_object_put(r->metrics);
+  memset(r, 0, sizeof *r);
+}
+
+/* An endpoint at the fake: $1 per input token, $2 per output token. */
+static char *
+endpoint(Fixture *f, guint max_concurrent)
+{
+  return g_strdup_printf("{\"provider\": \"openai\", \"model\": \"m\", \"base_url\": \"%s/v1\", "
+                         "\"max_concurrent\": %u, \"retry_delay\": 0.01, "
+                         "\"input_cost_per_1m\": 1000000, \"output_cost_per_1m\": 2000000}",
+                         inf_fake_llm_get_base_url(f->fake), max_concurrent);
+}
+
+/* A config whose graph calls each of @aliases once per input, in a chain
+ * (node 0 calls @aliases[0] with the input text, node i calls @aliases[i]
+ * with node i-1's reply), with @budget (JSON or NULL) and
+ * @max_tokens (0: unset) on every llm module. */
+static char *
+write_config(Fixture *f, const char *const *aliases, guint max_concurrent, const char *budget,
+             guint max_tokens)
+{
+  g_autofree char *ep = endpoint(f, max_concurrent);
+  GString *s = g_string_new("{\"resources\": {");
+  if (budget)
+    g_string_append_printf(s, "\"budget\": %s, ", budget);
+  g_string_append(s, "\"endpoints\": {");
+  for (guint i = 0; aliases[i]; i++)
+    g_string_append_printf(s, "%s\"%s\": %s", i ? ", " : "", aliases[i], ep);
+  g_string_append(s, "}}, \"main\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {");
+  for (guint i = 0; aliases[i]; i++) {
+    g_string_append_printf(s, "%s\"n%u\": {\"module\": {\"type\": \"llm\", \"alias\": \"%s\"",
+                           i ? ", " : "", i, aliases[i]);
+    if (max_tokens)
+      g_string_append_printf(s, ", \"max_tokens\": %u", max_tokens);
+    if (i == 0)
+      g_string_append(s, "}, \"args\": [\"$text\"]}");
+    else
+      g_string_append_printf(s, "}, \"args\": [\"$n%u\"]}", i - 1);
+  }
+  g_string_append(s, "}, \"outputs\": {");
+  for (guint i = 0; aliases[i]; i++)
+    g_string_append_printf(s, "%s\"o%u\": \"$n%u\"", i ? ", " : "", i, i);
+  g_string_append(s, "}}}");
+  char *path = g_build_filename(f->dir, "config.json", NULL);
+  g_assert_true(g_file_set_contents(path, s->str, -1, NULL));
+  g_string_free(s, TRUE);
+  return path;
+}
+
+static char *
+write_inputs(Fixture *f, guint n)
+{
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append(s, "{\"text\": \"" PROMPT "\"}\n");
+  char *path = g_build_filename(f->dir, "inputs.jsonl", NULL);
+  g_assert_true(g_file_set_contents(path, s->str, -1, NULL));
+  g_string_free(s, TRUE);
+  return path;
+}
+
+static void
+on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *r = user_data;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log,
+                                                     &error));
+  g_assert_no_error(error);
+  g_free(out);
+  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
+                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                : 255;
+}
+
+/* Runs `inf-engine run CONFIG --input INPUTS --output DIR/out.jsonl
+ * --metrics-out DIR/metrics.json EXTRA...` while the fake serves here. */
+static void
+run_engine(Fixture *f, const char *config, const char *inputs, const char *const *extra, Run *r)
+{
+  memset(r, 0, sizeof *r);
+  r->status = -1;
+  g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
+  g_autofree char *metrics = g_build_filename(f->dir, "metrics.json", NULL);
+  g_remove(output);
+  g_remove(metrics);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  const char *engine = g_getenv("INF_ENGINE");
+  g_assert_nonnull(engine);
+  const char *fixed[] = { engine, "run", config, "--input", inputs, "--output", output,
+                          "--metrics-out", metrics, "--quiet" };
+  for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+    g_ptr_array_add(argv, (gpointer)fixed[i]);
+  for (guint i = 0; extra && extra[i]; i++)
+    g_ptr_array_add(argv, (gpointer)extra[i]);
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = g_subprocess_newv(
+    (const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+    &error);
+  g_assert_no_error(error);
+  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
+  while (r->status == -1)
+    g_main_context_iteration(f->context, TRUE);
+
+  g_autofree char *text = NULL;
+  if (g_file_get_contents(output, &text, NULL, NULL))
+    for (const char *p = text; (p = strchr(p, '\n')); p++)
+      r->n_lines++;
+  g_autofree char *metrics_text = NULL;
+  if (g_file_get_contents(metrics, &metrics_text, NULL, NULL))
+    r->metrics = json_tokener_parse(metrics_text);
+  g_test_message("inf-engine exited with %d:\n%s", r->status, r->log);
+}
+
+/* metrics.budget[.aliases.ALIAS].spent.FIELD as a double. */
+static double
+spent(Run *r, const char *alias, const char *field)
+{
+  json_object *o, *value;
+  g_assert_nonnull(r->metrics);
+  g_assert_true(json_object_object_get_ex(r->metrics, "budget", &o));
+  if (alias) {
+    g_assert_true(json_object_object_get_ex(o, "aliases", &o));
+    g_assert_true(json_object_object_get_ex(o, alias, &o));
+  }
+  g_assert_true(json_object_object_get_ex(o, "spent", &o));
+  g_assert_true(json_object_object_get_ex(o, field, &value));
+  return json_object_get_double(value);
+}
+
+static guint
+count_substr(const char *text, const char *needle)
+{
+  guint n = 0;
+  for (const char *p = text; p && (p = strstr(p, needle)); p += strlen(needle))
+    n++;
+  return n;
+}
+
+static guint64
+fake_requests(Fixture *f)
+{
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(f->fake, &stats);
+  return stats.requests;
+}
+
+static const char *const one_alias[] = { "fast", NULL };
+
+/* Reservations equal to the charges, one call at a time: $50 buys three
+ * $14 calls (the fourth would need $56); the run stops with status 3, writes
+ * the three finished inputs and says how to continue. */
+static void
+test_stop(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *config = write_config(f, one_alias, 1, NULL, 5);
+  g_autofree char *inputs = write_inputs(f, 10);
+  Run r;
+  const char *extra[] = { "--max-cost", "50", NULL };
+  run_engine(f, config, inputs, extra, &r);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_cmpuint(r.n_lines, ==, 3);
+  g_assert_cmpuint(fake_requests(f), ==, 3);
+  g_assert_cmpfloat_with_epsilon(spent(&r, NULL, "cost"), 3 * CALL_COST, 1e-9);
+  g_assert_cmpfloat(spent(&r, NULL, "cost"), <=, 50.0);
+  g_assert_nonnull(strstr(r.log, "budget exhausted: max_cost $50 (global)"));
+  g_assert_nonnull(strstr(r.log, "3 inputs written, 7 unfinished"));
+  g_assert_nonnull(strstr(r.log, "to continue"));
+  json_object *run, *exhausted;
+  g_assert_true(json_object_object_get_ex(r.metrics, "run", &run));
+  g_assert_true(json_object_object_get_ex(run, "budget_exhausted", &exhausted));
+  g_assert_true(json_object_get_boolean(exhausted));
+  run_clear(&r);
+
+  /* A limit the run fits in: everything done, status 0. */
+  inf_fake_llm_reset_stats(f->fake);
+  const char *enough[] = { "--max-cost", "140", NULL };
+  run_engine(f, config, inputs, enough, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpuint(r.n_lines, ==, 10);
+  g_assert_cmpuint(fake_requests(f), ==, 10);
+  g_assert_cmpfloat_with_epsilon(spent(&r, NULL, "cost"), 10 * CALL_COST, 1e-9);
+  g_assert_null(strstr(r.log, "budget exhausted"));
+  run_clear(&r);
+}
+
+/* Reservations smaller than the charges (default_max_tokens 1: $6 reserved,
+ * $14 charged), four calls in flight: the four fit $30 when they start; the
+ * first to finish leaves too little for a fifth. The overspend is bounded by
+ * what was in flight: 4 calls, $56 in all. */
+static void
+test_in_flight_bound(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *config = write_config(f, one_alias, 4, "{\"default_max_tokens\": 1}", 0);
+  g_autofree char *inputs = write_inputs(f, 20);
+  Run r;
+  const char *extra[] = { "--max-cost", "30", NULL };
+  run_engine(f, config, inputs, extra, &r);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_cmpuint(fake_requests(f), ==, 4);
+  g_assert_cmpuint(r.n_lines, ==, 4);
+  g_assert_cmpfloat_with_epsilon(spent(&r, NULL, "cost"), 4 * CALL_COST, 1e-9);
+  g_assert_cmpfloat(spent(&r, NULL, "cost"), <=, 30.0 + 4 * CALL_COST);
+  run_clear(&r);
+}
+
+/* One warning line at each warn_at fraction, and none twice. */
+static void
+test_warnings(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *config =
+    write_config(f, one_alias, 2, "{\"max_requests\": 10, \"warn_at\": [0.8, 0.5]}", 5);
+  g_autofree char *inputs = write_inputs(f, 10);
+  Run r;
+  run_engine(f, config, inputs, NULL, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpuint(r.n_lines, ==, 10);
+  g_assert_cmpuint(count_substr(r.log, "budget warning"), ==, 2);
+  g_assert_cmpuint(count_substr(r.log, "budget warning: 50% of max_requests 10 used: 5\n"), ==, 1);
+  g_assert_cmpuint(count_substr(r.log, "budget warning: 80% of max_requests 10 used: 8\n"), ==, 1);
+  run_clear(&r);
+}
+
+/* A limit on one alias stops the run when that alias runs out. */
+static void
+test_per_alias(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *const aliases[] = { "cheap", "dear", NULL };
+  g_autofree char *config =
+    write_config(f, aliases, 1, "{\"aliases\": {\"dear\": {\"max_requests\": 2}}}", 5);
+  g_autofree char *inputs = write_inputs(f, 5);
+  Run r;
+  run_engine(f, config, inputs, NULL, &r);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_cmpuint(r.n_lines, ==, 2);
+  g_assert_cmpfloat(spent(&r, "dear", "requests"), ==, 2);
+  g_assert_cmpfloat(spent(&r, "cheap", "requests"), >=, 2);
+  g_assert_cmpfloat(spent(&r, NULL, "requests"), ==,
+                    spent(&r, "dear", "requests") + spent(&r, "cheap", "requests"));
+  g_assert_nonnull(strstr(r.log, "max_requests 2 (dear)"));
+  run_clear(&r);
+}
+
+/* Retries count as requests; the failed attempt (HTTP 500) costs nothing. */
+static void
+test_retries_count(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(inf_fake_llm_push_script(f->fake, "500", &error));
+  g_autofree char *config = write_config(f, one_alias, 1, NULL, 5);
+  g_autofree char *inputs = write_inputs(f, 2);
+  Run r;
+  const char *extra[] = { "--max-requests", "2", NULL };
+  run_engine(f, config, inputs, extra, &r);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_cmpuint(r.n_lines, ==, 1);
+  g_assert_cmpuint(fake_requests(f), ==, 2);
+  g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 2);
+  g_assert_cmpfloat_with_epsilon(spent(&r, NULL, "cost"), CALL_COST, 1e-9);
+  run_clear(&r);
+}
+
+/* Limits that contradict themselves are usage or config errors (status 2),
+ * before any call. */
+static void
+test_bad_limits(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *config = write_config(f, one_alias, 1, NULL, 5);
+  g_autofree char *inputs = write_inputs(f, 1);
+  const char *const bad[][3] = {
+    { "--max-cost", "-1", "--max-cost takes an amount in USD" },
+    { "--max-cost", "nan", "--max-cost takes an amount in USD" },
+    { "--max-cost", "inf", "--max-cost takes an amount in USD" },
+    { "--max-cost", "1.5x", "--max-cost takes an amount in USD" },
+    { "--max-requests", "-1", "--max-requests takes a whole number" },
+    { "--max-requests", "2.5", "--max-requests takes a whole number" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    Run r;
+    g_autofree char *flag = g_strdup_printf("%s=%s", bad[i][0], bad[i][1]);
+    const char *extra[] = { flag, NULL };
+    run_engine(f, config, inputs, extra, &r);
+    g_assert_cmpint(r.status, ==, 2);
+    g_assert_nonnull(strstr(r.log, bad[i][2]));
+    run_clear(&r);
+  }
+  const char *const bad_blocks[][2] = {
+    { "{\"max_cost\": -2}", "resources.budget.max_cost: expected a number >= 0" },
+    { "{\"max_requests\": 1.5}", "resources.budget.max_requests: expected a whole number" },
+    { "{\"warn_at\": [0.5, 1.5]}", "resources.budget.warn_at[1]: expected a fraction in (0, 1]" },
+    { "{\"max_cost\": 1, \"limit\": 2}", "resources.budget.limit: unknown key" },
+    { "{\"aliases\": {\"nope\": {\"max_cost\": 1}}}",
+      "resources.budget.aliases.nope: unknown alias 'nope'; known aliases: fast" },
+    { "{\"aliases\": {\"fast\": {\"max_cost\": \"1\"}}}",
+      "resources.budget.aliases.fast.max_cost: expected a number >= 0" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad_blocks); i++) {
+    g_autofree char *bad_config = write_config(f, one_alias, 1, bad_blocks[i][0], 5);
+    Run r;
+    run_engine(f, bad_config, inputs, NULL, &r);
+    g_assert_cmpint(r.status, ==, 2);
+    g_assert_nonnull(strstr(r.log, bad_blocks[i][1]));
+    run_clear(&r);
+  }
+  g_assert_cmpuint(fake_requests(f), ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn)                                                                              \
+  g_test_add("/budget/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD("stop", test_stop);
+  ADD("in-flight-bound", test_in_flight_bound);
+  ADD("warnings", test_warnings);
+  ADD("per-alias", test_per_alias);
+  ADD("retries-count", test_retries_count);
+  ADD("bad-limits", test_bad_limits);
+  return g_test_run();
+}
