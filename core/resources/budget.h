@@ -17,10 +17,11 @@
  * default_max_tokens) before it is sent; a reservation that would take spent
  * plus reserved past a limit is refused and the budget is exhausted from then
  * on (every later reservation is refused too). When the attempt ends the
- * reservation is replaced by what it cost: the reported usage on success (the
- * reservation when the reply reports none); the reservation after a timeout,
- * a dropped connection or an unreadable reply (the provider may have done
- * and billed the work); nothing after an error status. Requests count every
+ * reservation is replaced by what it cost: the usage a reply reports, whatever
+ * became of the reply (the reservation when a success reports none); the
+ * reservation after a timeout, a dropped connection or an unreadable reply
+ * (the provider may have done and billed the work); nothing after an error
+ * status. Requests count every
  * attempt sent. Single-threaded (the main loop). */
 #pragma once
 

@@ -354,10 +354,11 @@ retry_cb(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Replaces the attempt's reservation by its charge: the reported usage on
- * success (the reservation when none is reported); the reservation when the
- * provider may have done the work without our seeing the usage (timeout,
- * dropped connection, unreadable reply); nothing after an error status. */
+/* Replaces the attempt's reservation by its charge: the usage a reply
+ * reports (whatever became of it, like the metrics); the reservation for a
+ * success without usage and when the provider may have done the work without
+ * our seeing the usage (timeout, dropped connection, unreadable reply);
+ * nothing after an error status. */
 static void
 call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *error)
 {
@@ -366,19 +367,15 @@ call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *erro
   call->has_reservation = FALSE;
   const InfEndpointConfig *config = call->endpoint->config;
   InfBudgetAmount actual = { .requests = 1 };
-  if (!error) {
-    gint64 in = inf_llm_response_get_input_tokens(response);
-    gint64 out = inf_llm_response_get_output_tokens(response);
-    if (in == 0 && out == 0) {
-      actual = call->reserved;
-    } else {
-      actual.tokens = in + out;
-      actual.cost = ((double)in * config->input_cost_per_1m +
-                     (double)out * config->output_cost_per_1m) / 1e6;
-    }
-  } else if (error->domain == INF_ERROR &&
-             (error->code == INF_ERROR_TIMEOUT || error->code == INF_ERROR_TRANSPORT ||
-              error->code == INF_ERROR_BAD_RESPONSE)) {
+  gint64 in = response ? inf_llm_response_get_input_tokens(response) : 0;
+  gint64 out = response ? inf_llm_response_get_output_tokens(response) : 0;
+  if (in > 0 || out > 0) {
+    actual.tokens = in + out;
+    actual.cost =
+      ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
+  } else if (!error || (error->domain == INF_ERROR && (error->code == INF_ERROR_TIMEOUT ||
+                                                        error->code == INF_ERROR_TRANSPORT ||
+                                                        error->code == INF_ERROR_BAD_RESPONSE))) {
     actual = call->reserved;
   }
   inf_budget_settle(call->manager->budget, call->endpoint->alias->account, &call->reserved,
@@ -398,7 +395,7 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
     call_free(call);
     return;
   }
-  call_settle(call, error ? NULL : response, error);
+  call_settle(call, response, error);
   InfClient *endpoint = call->endpoint;
   InfMetrics *metrics = endpoint->alias->metrics;
   const InfEndpointConfig *config = endpoint->config;
