@@ -21,6 +21,8 @@ static const InfCommand commands[] = {
   { "validate", "Check a pipeline config without running it", inf_command_validate },
   { "graph", "Print a pipeline's graph (DOT, Mermaid or JSON)", inf_command_graph },
   { "run", "Run a pipeline over JSONL inputs", inf_command_run },
+  { "estimate", "Print the calls, tokens and cost a run will need, calling nothing",
+    inf_command_estimate },
   { "help", "Show the help of inf-engine or of a command", command_help },
 };
 

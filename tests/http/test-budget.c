@@ -96,7 +96,9 @@ write_config(Fixture *f, const char *const *aliases, guint max_concurrent, const
     g_string_append_printf(s, "%s\"%s\": %s", i ? ", " : "", aliases[i], ep);
   g_string_append(s, "}}, \"main\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {");
   for (guint i = 0; aliases[i]; i++) {
-    g_string_append_printf(s, "%s\"n%u\": {\"module\": {\"type\": \"llm\", \"alias\": \"%s\"",
+    /* Replies cut at max_tokens (a chained reply grows) are kept. */
+    g_string_append_printf(s, "%s\"n%u\": {\"module\": {\"type\": \"llm\", \"alias\": \"%s\", "
+                           "\"on_incomplete\": \"accept\"",
                            i ? ", " : "", i, aliases[i]);
     if (max_tokens)
       g_string_append_printf(s, ", \"max_tokens\": %u", max_tokens);
@@ -381,6 +383,146 @@ test_bad_limits(Fixture *f, gconstpointer data)
   g_assert_cmpuint(fake_requests(f), ==, 0);
 }
 
+/* --- estimate ------------------------------------------------------------ */
+
+typedef struct {
+  int status;
+  char *out;
+  char *log;
+} Estimate;
+
+static void
+on_estimated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Estimate *e = user_data;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &e->out,
+                                                     &e->log, &error));
+  g_assert_no_error(error);
+  e->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
+                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                : 255;
+}
+
+/* `inf-engine estimate ARGS...` (NULL-terminated). */
+static void
+run_estimate(Fixture *f, const char *const *args, Estimate *e)
+{
+  memset(e, 0, sizeof *e);
+  e->status = -1;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (gpointer)g_getenv("INF_ENGINE"));
+  g_ptr_array_add(argv, (gpointer)"estimate");
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (gpointer)args[i]);
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = g_subprocess_newv(
+    (const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+    &error);
+  g_assert_no_error(error);
+  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_estimated, e);
+  while (e->status == -1)
+    g_main_context_iteration(f->context, TRUE);
+  g_test_message("estimate exited with %d:\n%s%s", e->status, e->out, e->log);
+}
+
+static double
+estimate_get(json_object *root, const char *alias, const char *field)
+{
+  json_object *o, *value;
+  if (alias) {
+    g_assert_true(json_object_object_get_ex(root, "aliases", &o));
+    g_assert_true(json_object_object_get_ex(o, alias, &o));
+  } else {
+    g_assert_true(json_object_object_get_ex(root, "total", &o));
+  }
+  g_assert_true(json_object_object_get_ex(o, field, &value));
+  return json_object_get_double(value);
+}
+
+/* The estimate's call counts equal a real run's; its tokens and cost follow
+ * the documented rule exactly: node 0 gets the 12-byte prompt (4 tokens) and
+ * may reply 5 tokens; node 1 gets that reply, counted as 5 tokens (15 bytes),
+ * and may reply 5. Nothing is called. */
+static void
+test_estimate(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *const aliases[] = { "cheap", "dear", NULL };
+  g_autofree char *config =
+    write_config(f, aliases, 2, "{\"max_cost\": 200, \"max_requests\": 10}", 5);
+  g_autofree char *inputs = write_inputs(f, 5);
+  const char *args[] = { config, "--input", inputs, "--json", NULL };
+  Estimate e;
+  run_estimate(f, args, &e);
+  g_assert_cmpint(e.status, ==, 0);
+  g_assert_cmpuint(fake_requests(f), ==, 0);
+  g_autoptr(json_object) json = json_tokener_parse(e.out);
+  g_assert_nonnull(json);
+  g_assert_cmpfloat(estimate_get(json, "cheap", "calls"), ==, 5);
+  g_assert_cmpfloat(estimate_get(json, "cheap", "calls_per_input"), ==, 1);
+  g_assert_cmpfloat(estimate_get(json, "cheap", "input_tokens"), ==, 5 * 4);
+  g_assert_cmpfloat(estimate_get(json, "cheap", "output_tokens"), ==, 5 * 5);
+  g_assert_cmpfloat_with_epsilon(estimate_get(json, "cheap", "cost"), 5 * CALL_COST, 1e-9);
+  g_assert_cmpfloat(estimate_get(json, "dear", "input_tokens"), ==, 5 * 5);
+  g_assert_cmpfloat_with_epsilon(estimate_get(json, "dear", "cost"), 5 * 15.0, 1e-9);
+  g_assert_cmpfloat(estimate_get(json, NULL, "calls"), ==, 10);
+  g_free(e.out);
+  g_free(e.log);
+
+  /* The same run makes exactly the estimated calls. */
+  Run r;
+  run_engine(f, config, inputs, NULL, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpuint(fake_requests(f), ==, 10);
+  run_clear(&r);
+
+  /* Text: a row per alias and the total; the budget compared; a line that
+   * is not an input counted apart. */
+  g_autofree char *more = g_build_filename(f->dir, "more.jsonl", NULL);
+  g_assert_true(g_file_set_contents(more, "{\"text\": \"" PROMPT "\"}\nnot json\n\n"
+                                    "{\"other\": 1}\n", -1, NULL));
+  const char *text_args[] = { config, "-i", more, NULL };
+  run_estimate(f, text_args, &e);
+  g_assert_cmpint(e.status, ==, 0);
+  g_assert_true(g_str_has_prefix(e.out, "3 inputs (2 not valid: no calls)\n"));
+  g_assert_nonnull(strstr(e.out, "\ncheap "));
+  g_assert_nonnull(strstr(e.out, "\ntotal "));
+  g_assert_nonnull(strstr(e.out, "budget: max_cost $200: the estimate ($29.0000) fits\n"));
+  g_assert_nonnull(strstr(e.out, "budget: max_requests 10: the estimate (2 calls, without "
+                                 "retries) fits\n"));
+  g_free(e.out);
+  g_free(e.log);
+
+  /* Without max_tokens: default_max_tokens is the reply size. */
+  g_autofree char *config2 = write_config(f, one_alias, 1, "{\"default_max_tokens\": 7}", 0);
+  const char *args2[] = { config2, "--input", inputs, "--json", NULL };
+  run_estimate(f, args2, &e);
+  g_assert_cmpint(e.status, ==, 0);
+  g_autoptr(json_object) json2 = json_tokener_parse(e.out);
+  g_assert_cmpfloat(estimate_get(json2, "fast", "output_tokens"), ==, 5 * 7);
+  g_free(e.out);
+  g_free(e.log);
+
+  /* Usage errors (2) and a config error (1). */
+  const char *no_input[] = { config, NULL };
+  run_estimate(f, no_input, &e);
+  g_assert_cmpint(e.status, ==, 2);
+  g_assert_nonnull(strstr(e.log, "--input FILE is required"));
+  g_free(e.out);
+  g_free(e.log);
+  g_autofree char *broken = g_build_filename(f->dir, "broken.json", NULL);
+  g_assert_true(g_file_set_contents(broken, "{\"main\": \"nope\"}", -1, NULL));
+  const char *bad_config[] = { broken, "--input", inputs, NULL };
+  run_estimate(f, bad_config, &e);
+  g_assert_cmpint(e.status, ==, 1);
+  g_assert_nonnull(strstr(e.log, "unknown module 'nope'"));
+  g_free(e.out);
+  g_free(e.log);
+  g_assert_cmpuint(fake_requests(f), ==, 10);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -393,5 +535,6 @@ main(int argc, char **argv)
   ADD("per-alias", test_per_alias);
   ADD("retries-count", test_retries_count);
   ADD("bad-limits", test_bad_limits);
+  ADD("estimate", test_estimate);
   return g_test_run();
 }
