@@ -25,15 +25,35 @@ typedef struct {
   InfValue *literal; /* SOURCE_LITERAL */
 } Source;
 
+typedef struct _Switch Switch;
+
 typedef struct {
   char *name;
-  InfModule *module; /* a reference */
+  InfModule *module; /* a reference; NULL for a switch */
   Source *args;
   guint n_args;
   const char **arg_names; /* n_args names (borrowed from args), or NULL when positional */
   gboolean has_priority;
   gint priority;
+  Switch *sw; /* a switch node, else NULL */
 } Node;
+
+/* One case of a switch node: a match and a call (its module, args and the
+ * name its nodes are traced under in `call`). */
+typedef struct {
+  InfMatchKind match;
+  char *pattern;
+  char **one_of;
+  Node call;
+} Case;
+
+struct _Switch {
+  Source selector;
+  guint normalize;
+  Case *cases; /* the default, if any, last */
+  guint n_cases;
+  gboolean has_default;
+};
 
 typedef struct {
   char **inputs;
@@ -47,6 +67,8 @@ typedef struct {
 } GraphPrivate;
 
 static const char *const node_keys[] = { "args", "module", "priority", NULL };
+static const char *const switch_keys[] = { "switch", "normalize", "cases", "default", NULL };
+static const char *const case_keys[] = { "match", "module", "args", NULL };
 
 static void
 source_clear(Source *source)
@@ -57,6 +79,36 @@ source_clear(Source *source)
     inf_value_unref(source->literal);
 }
 
+static void switch_free(Switch *sw);
+
+static void
+node_clear(Node *node)
+{
+  g_free(node->name);
+  if (node->module)
+    inf_module_unref(node->module);
+  for (guint a = 0; a < node->n_args; a++)
+    source_clear(&node->args[a]);
+  g_free(node->args);
+  g_free(node->arg_names);
+  if (node->sw)
+    switch_free(node->sw);
+}
+
+static void
+switch_free(Switch *sw)
+{
+  source_clear(&sw->selector);
+  for (guint c = 0; c < sw->n_cases; c++)
+    {
+      g_free(sw->cases[c].pattern);
+      g_strfreev(sw->cases[c].one_of);
+      node_clear(&sw->cases[c].call);
+    }
+  g_free(sw->cases);
+  g_free(sw);
+}
+
 static void
 graph_private_free(gpointer data)
 {
@@ -65,16 +117,7 @@ graph_private_free(gpointer data)
     return;
   g_strfreev(priv->inputs);
   for (guint i = 0; i < priv->n_nodes; i++)
-    {
-      Node *node = &priv->nodes[i];
-      g_free(node->name);
-      if (node->module)
-        inf_module_unref(node->module);
-      for (guint a = 0; a < node->n_args; a++)
-        source_clear(&node->args[a]);
-      g_free(node->args);
-      g_free(node->arg_names);
-    }
+    node_clear(&priv->nodes[i]);
   g_free(priv->nodes);
   g_free(priv->order);
   for (guint i = 0; i < priv->n_outputs; i++)
@@ -348,33 +391,13 @@ check_node_args(const Node *node, const char *path, GError **error)
   return TRUE;
 }
 
+/* The module and arguments of a call (a node, or a switch case) at @path:
+ * {"module": ..., "args": ...}; @index is the graph node it belongs to. */
 static gboolean
-parse_node(Parse *p, guint index, const char *name, json_object *json, const char *path,
+parse_call(Parse *p, guint index, Node *call, json_object *json, const char *path,
            GError **error)
 {
-  Node *node = &p->priv->nodes[index];
-  node->name = g_strdup(name);
-  if (!json_object_is_type(json, json_type_object))
-    {
-      parse_error(error, path,
-                  "expected a node object {\"module\": ..., \"args\": ..., \"priority\": ...}, "
-                  "got %s",
-                  inf_json_kind_phrase(json));
-      return FALSE;
-    }
-  json_object_object_foreach(json, key, member)
-  {
-    (void)member;
-    if (!g_strv_contains(node_keys, key))
-      {
-        g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
-        parse_error(error, key_path, "unknown key in a graph node; valid keys: args, module, "
-                                     "priority");
-        return FALSE;
-      }
-  }
-
-  json_object *module_json, *args_json, *priority_json;
+  json_object *module_json, *args_json;
   if (!json_object_object_get_ex(json, "module", &module_json))
     {
       parse_error(error, path, "a graph node needs a \"module\" (a module name or an inline "
@@ -382,8 +405,8 @@ parse_node(Parse *p, guint index, const char *name, json_object *json, const cha
       return FALSE;
     }
   g_autofree char *module_path = g_strconcat(path, ".module", NULL);
-  node->module = resolve_node_module(p, name, module_json, module_path, error);
-  if (node->module == NULL)
+  call->module = resolve_node_module(p, call->name, module_json, module_path, error);
+  if (call->module == NULL)
     return FALSE;
 
   g_autofree char *args_path = g_strconcat(path, ".args", NULL);
@@ -391,28 +414,28 @@ parse_node(Parse *p, guint index, const char *name, json_object *json, const cha
     {
       if (json_object_is_type(args_json, json_type_array))
         {
-          node->n_args = json_object_array_length(args_json);
-          node->args = g_new0(Source, node->n_args ? node->n_args : 1);
-          for (guint a = 0; a < node->n_args; a++)
+          call->n_args = json_object_array_length(args_json);
+          call->args = g_new0(Source, call->n_args ? call->n_args : 1);
+          for (guint a = 0; a < call->n_args; a++)
             {
               g_autofree char *arg_path = g_strdup_printf("%s[%u]", args_path, a);
               if (!parse_source(p, json_object_array_get_idx(args_json, a), arg_path,
-                                (gint)index, &node->args[a], error))
+                                (gint)index, &call->args[a], error))
                 return FALSE;
             }
         }
       else if (json_object_is_type(args_json, json_type_object))
         {
-          node->n_args = json_object_object_length(args_json);
-          node->args = g_new0(Source, node->n_args ? node->n_args : 1);
-          node->arg_names = g_new0(const char *, node->n_args + 1);
+          call->n_args = json_object_object_length(args_json);
+          call->args = g_new0(Source, call->n_args ? call->n_args : 1);
+          call->arg_names = g_new0(const char *, call->n_args + 1);
           guint a = 0;
           json_object_object_foreach(args_json, arg_name, arg_json)
           {
             g_autofree char *arg_path = g_strconcat(args_path, ".", arg_name, NULL);
-            node->args[a].name = g_strdup(arg_name);
-            node->arg_names[a] = node->args[a].name;
-            if (!parse_source(p, arg_json, arg_path, (gint)index, &node->args[a], error))
+            call->args[a].name = g_strdup(arg_name);
+            call->arg_names[a] = call->args[a].name;
+            if (!parse_source(p, arg_json, arg_path, (gint)index, &call->args[a], error))
               return FALSE;
             a++;
           }
@@ -425,7 +448,312 @@ parse_node(Parse *p, guint index, const char *name, json_object *json, const cha
           return FALSE;
         }
     }
-  if (!check_node_args(node, args_path, error))
+  return check_node_args(call, args_path, error);
+}
+
+static gboolean
+check_keys(json_object *json, const char *const *valid, const char *what, const char *path,
+           GError **error)
+{
+  json_object_object_foreach(json, key, member)
+  {
+    (void)member;
+    if (!g_strv_contains(valid, key))
+      {
+        g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
+        g_autofree char *list = g_strjoinv(", ", (char **)valid);
+        parse_error(error, key_path, "unknown key in %s; valid keys: %s", what, list);
+        return FALSE;
+      }
+  }
+  return TRUE;
+}
+
+/* A case's "match": "text", {"regex"|"prefix"|"contains": "..."} or
+ * {"one_of": ["...", ...]}. */
+static gboolean
+parse_match(Case *c, json_object *json, const char *path, GError **error)
+{
+  static const char *const kinds[] = { "regex", "prefix", "contains", "one_of", NULL };
+  static const InfMatchKind kind_values[] = { INF_MATCH_REGEX, INF_MATCH_PREFIX,
+                                              INF_MATCH_CONTAINS, INF_MATCH_ONE_OF };
+  if (json_object_is_type(json, json_type_string))
+    {
+      c->match = INF_MATCH_EXACT;
+      c->pattern = g_strdup(json_object_get_string(json));
+      return TRUE;
+    }
+  if (!json_object_is_type(json, json_type_object) || json_object_object_length(json) != 1)
+    {
+      parse_error(error, path,
+                  "expected a match: a string (exact), or an object with one of \"regex\", "
+                  "\"prefix\", \"contains\" (a string) or \"one_of\" (a list of strings); "
+                  "got %s",
+                  json ? inf_json_kind_phrase(json) : "null");
+      return FALSE;
+    }
+  json_object_object_foreach(json, key, value)
+  {
+    g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
+    guint k = 0;
+    while (kinds[k] && strcmp(kinds[k], key) != 0)
+      k++;
+    if (kinds[k] == NULL)
+      {
+        parse_error(error, key_path, "unknown match kind; valid kinds: a string (exact), regex, "
+                                     "prefix, contains, one_of");
+        return FALSE;
+      }
+    c->match = kind_values[k];
+    if (c->match == INF_MATCH_ONE_OF)
+      {
+        if (!json_object_is_type(value, json_type_array) || json_object_array_length(value) == 0)
+          {
+            parse_error(error, key_path, "expected a non-empty list of strings, got %s",
+                        value ? inf_json_kind_phrase(value) : "null");
+            return FALSE;
+          }
+        gsize n = json_object_array_length(value);
+        c->one_of = g_new0(char *, n + 1);
+        for (gsize i = 0; i < n; i++)
+          {
+            json_object *item = json_object_array_get_idx(value, i);
+            if (!json_object_is_type(item, json_type_string))
+              {
+                g_autofree char *item_path = g_strdup_printf("%s[%zu]", key_path, i);
+                parse_error(error, item_path, "expected a string, got %s",
+                            inf_json_kind_phrase(item));
+                return FALSE;
+              }
+            c->one_of[i] = g_strdup(json_object_get_string(item));
+          }
+        return TRUE;
+      }
+    if (!json_object_is_type(value, json_type_string))
+      {
+        parse_error(error, key_path, "expected a string, got %s",
+                    value ? inf_json_kind_phrase(value) : "null");
+        return FALSE;
+      }
+    c->pattern = g_strdup(json_object_get_string(value));
+    if (c->match == INF_MATCH_REGEX)
+      {
+        g_autoptr(GError) regex_error = NULL;
+        g_autoptr(GRegex) regex = g_regex_new(c->pattern, 0, 0, &regex_error);
+        if (regex == NULL)
+          {
+            parse_error(error, key_path, "invalid regex '%s': %s", c->pattern,
+                        regex_error->message);
+            return FALSE;
+          }
+      }
+  }
+  return TRUE;
+}
+
+/* An exact or one_of value of case @c already matched exactly by an earlier
+ * case (after normalization): its JSON path suffix is written to @where. */
+static char *
+repeated_exact(const Switch *sw, guint c, char **where)
+{
+  const Case *mine = &sw->cases[c];
+  if (mine->match != INF_MATCH_EXACT && mine->match != INF_MATCH_ONE_OF)
+    return NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (guint k = 0; k < c; k++)
+    {
+      const Case *other = &sw->cases[k];
+      if (other->match == INF_MATCH_EXACT)
+        g_hash_table_add(seen, inf_graph_switch_normalize(other->pattern, sw->normalize));
+      else if (other->match == INF_MATCH_ONE_OF)
+        for (guint i = 0; other->one_of[i]; i++)
+          g_hash_table_add(seen, inf_graph_switch_normalize(other->one_of[i], sw->normalize));
+    }
+  const char *single[] = { mine->pattern, NULL };
+  const char *const *values = mine->match == INF_MATCH_EXACT ? single
+                                                             : (const char *const *)mine->one_of;
+  for (guint i = 0; values[i]; i++)
+    {
+      char *normal = inf_graph_switch_normalize(values[i], sw->normalize);
+      if (!g_hash_table_add(seen, normal))
+        {
+          *where = mine->match == INF_MATCH_EXACT ? g_strdup("")
+                                                  : g_strdup_printf(".one_of[%u]", i);
+          return g_strdup(values[i]);
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+parse_case(Parse *p, guint index, Switch *sw, guint c, json_object *json, const char *path,
+           GError **error)
+{
+  Case *cs = &sw->cases[c];
+  gboolean is_default = sw->has_default && c == sw->n_cases - 1;
+  if (!json_object_is_type(json, json_type_object))
+    {
+      parse_error(error, path, "expected a case object {%s\"module\": ..., \"args\": ...}, got %s",
+                  is_default ? "" : "\"match\": ..., ", json ? inf_json_kind_phrase(json) : "null");
+      return FALSE;
+    }
+  static const char *const default_keys[] = { "module", "args", NULL };
+  if (!check_keys(json, is_default ? default_keys : case_keys,
+                  is_default ? "a switch's default" : "a switch case", path, error))
+    return FALSE;
+  if (!is_default)
+    {
+      json_object *match;
+      g_autofree char *match_path = g_strconcat(path, ".match", NULL);
+      if (!json_object_object_get_ex(json, "match", &match))
+        {
+          parse_error(error, path, "a case needs a \"match\" (a string, or {\"regex\"|\"prefix\"|"
+                                   "\"contains\": ...} or {\"one_of\": [...]})");
+          return FALSE;
+        }
+      if (!parse_match(cs, match, match_path, error))
+        return FALSE;
+      g_autofree char *where = NULL;
+      g_autofree char *repeated = repeated_exact(sw, c, &where);
+      if (repeated)
+        {
+          g_autofree char *at = g_strconcat(match_path, where, NULL);
+          parse_error(error, at, "'%s' is already matched exactly by an earlier case; each value "
+                                 "may be listed once", repeated);
+          return FALSE;
+        }
+    }
+  /* The case's node name: its module's name in the modules block, an inline
+   * module's "name", else "caseN" / "default". */
+  json_object *module_json = NULL, *jname = NULL;
+  json_object_object_get_ex(json, "module", &module_json);
+  if (module_json && json_object_is_type(module_json, json_type_string) &&
+      valid_name(json_object_get_string(module_json)))
+    cs->call.name = g_strdup(json_object_get_string(module_json));
+  else if (module_json && json_object_is_type(module_json, json_type_object) &&
+           json_object_object_get_ex(module_json, "name", &jname) &&
+           json_object_is_type(jname, json_type_string) && valid_name(json_object_get_string(jname)))
+    cs->call.name = g_strdup(json_object_get_string(jname));
+  else
+    cs->call.name = is_default ? g_strdup("default") : g_strdup_printf("case%u", c);
+  return parse_call(p, index, &cs->call, json, path, error);
+}
+
+static gboolean
+parse_switch(Parse *p, guint index, Node *node, json_object *json, const char *path,
+             GError **error)
+{
+  if (!check_keys(json, switch_keys, "a switch node", path, error))
+    return FALSE;
+  Switch *sw = node->sw = g_new0(Switch, 1);
+  json_object *selector = NULL, *normalize = NULL, *cases = NULL, *def = NULL;
+  json_object_object_get_ex(json, "switch", &selector);
+  g_autofree char *selector_path = g_strconcat(path, ".switch", NULL);
+  if (!json_object_is_type(selector, json_type_string) ||
+      json_object_get_string(selector)[0] != '$' || json_object_get_string(selector)[1] == '$')
+    {
+      g_autofree char *visible = visible_names(p, (gint)index);
+      parse_error(error, selector_path,
+                  "a switch selects on a reference (\"$name\" or \"$name.field\"); got %s; "
+                  "visible here: %s",
+                  selector ? json_object_to_json_string(selector) : "null", visible);
+      return FALSE;
+    }
+  if (!parse_source(p, selector, selector_path, (gint)index, &sw->selector, error))
+    return FALSE;
+
+  if (json_object_object_get_ex(json, "normalize", &normalize))
+    {
+      g_autofree char *normalize_path = g_strconcat(path, ".normalize", NULL);
+      if (!json_object_is_type(normalize, json_type_array))
+        {
+          parse_error(error, normalize_path, "expected a list of \"trim\" and \"casefold\", got %s",
+                      normalize ? inf_json_kind_phrase(normalize) : "null");
+          return FALSE;
+        }
+      for (gsize i = 0; i < json_object_array_length(normalize); i++)
+        {
+          json_object *item = json_object_array_get_idx(normalize, i);
+          const char *name = json_object_is_type(item, json_type_string)
+                               ? json_object_get_string(item)
+                               : "";
+          if (strcmp(name, "trim") == 0)
+            sw->normalize |= INF_SWITCH_NORMALIZE_TRIM;
+          else if (strcmp(name, "casefold") == 0)
+            sw->normalize |= INF_SWITCH_NORMALIZE_CASEFOLD;
+          else
+            {
+              g_autofree char *item_path = g_strdup_printf("%s[%zu]", normalize_path, i);
+              parse_error(error, item_path, "unknown normalization %s; valid: trim, casefold",
+                          json_object_to_json_string(item));
+              return FALSE;
+            }
+        }
+    }
+
+  g_autofree char *cases_path = g_strconcat(path, ".cases", NULL);
+  if (!json_object_object_get_ex(json, "cases", &cases) ||
+      !json_object_is_type(cases, json_type_array) || json_object_array_length(cases) == 0)
+    {
+      parse_error(error, cases_path,
+                  "a switch needs \"cases\": a non-empty list of {\"match\": ..., \"module\": ..., "
+                  "\"args\": ...}%s%s",
+                  cases ? ", got " : "",
+                  cases ? (json_object_is_type(cases, json_type_array) ? "an empty list"
+                                                                      : inf_json_kind_phrase(cases))
+                        : "");
+      return FALSE;
+    }
+  guint n = (guint)json_object_array_length(cases);
+  sw->has_default = json_object_object_get_ex(json, "default", &def);
+  sw->n_cases = n + (sw->has_default ? 1 : 0);
+  sw->cases = g_new0(Case, sw->n_cases);
+  for (guint c = 0; c < n; c++)
+    {
+      g_autofree char *case_path = g_strdup_printf("%s[%u]", cases_path, c);
+      if (!parse_case(p, index, sw, c, json_object_array_get_idx(cases, c), case_path, error))
+        return FALSE;
+    }
+  if (sw->has_default)
+    {
+      g_autofree char *default_path = g_strconcat(path, ".default", NULL);
+      if (!parse_case(p, index, sw, n, def, default_path, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_node(Parse *p, guint index, const char *name, json_object *json, const char *path,
+           GError **error)
+{
+  Node *node = &p->priv->nodes[index];
+  node->name = g_strdup(name);
+  if (!json_object_is_type(json, json_type_object))
+    {
+      parse_error(error, path,
+                  "expected a node object {\"module\": ..., \"args\": ..., \"priority\": ...} "
+                  "or a switch {\"switch\": \"$ref\", \"cases\": [...]}, got %s",
+                  inf_json_kind_phrase(json));
+      return FALSE;
+    }
+  if (json_object_object_get_ex(json, "switch", NULL))
+    return parse_switch(p, index, node, json, path, error);
+  json_object_object_foreach(json, key, member)
+  {
+    (void)member;
+    if (!g_strv_contains(node_keys, key))
+      {
+        g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
+        parse_error(error, key_path, "unknown key in a graph node; valid keys: args, module, "
+                                     "priority (or switch, normalize, cases, default for a "
+                                     "switch)");
+        return FALSE;
+      }
+  }
+
+  json_object *priority_json;
+  if (!parse_call(p, index, node, json, path, error))
     return FALSE;
 
   if (json_object_object_get_ex(json, "priority", &priority_json))
@@ -504,13 +832,24 @@ add_children(InfModule *self, GraphPrivate *priv, GError **error)
 {
   g_autoptr(GHashTable) added = g_hash_table_new(g_direct_hash, g_direct_equal);
   g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  /* Module calls in config order: a node's, or each case of a switch's. */
+  g_autoptr(GPtrArray) calls = g_ptr_array_new();
   for (guint i = 0; i < priv->n_nodes; i++)
     {
-      InfModule *module = priv->nodes[i].module;
+      Switch *sw = priv->nodes[i].sw;
+      if (sw == NULL)
+        g_ptr_array_add(calls, &priv->nodes[i]);
+      for (guint c = 0; sw && c < sw->n_cases; c++)
+        g_ptr_array_add(calls, &sw->cases[c].call);
+    }
+  for (guint i = 0; i < calls->len; i++)
+    {
+      const Node *call = g_ptr_array_index(calls, i);
+      InfModule *module = call->module;
       if (!g_hash_table_add(added, module))
         continue;
       const char *instance = inf_module_get_name(module);
-      const char *base = instance && valid_name(instance) ? instance : priv->nodes[i].name;
+      const char *base = instance && valid_name(instance) ? instance : call->name;
       char *name = g_strdup(base);
       for (guint k = 1; g_hash_table_contains(taken, name); k++)
         {
@@ -601,10 +940,26 @@ graph_init(InfModule *self, const InfOptions *options, gpointer *out_private, GE
     for (guint i = 0; i < n; i++)
       {
         Node *node = &priv->nodes[i];
-        guint *d = g_new(guint, node->n_args ? node->n_args : 1);
+        guint n_args = node->n_args;
+        if (node->sw)
+          {
+            n_args = 1;
+            for (guint c = 0; c < node->sw->n_cases; c++)
+              n_args += node->sw->cases[c].call.n_args;
+          }
+        guint *d = g_new(guint, n_args ? n_args : 1);
         for (guint a = 0; a < node->n_args; a++)
           if (node->args[a].kind == SOURCE_NODE)
             d[n_deps[i]++] = node->args[a].index;
+        if (node->sw && node->sw->selector.kind == SOURCE_NODE)
+          d[n_deps[i]++] = node->sw->selector.index;
+        for (guint c = 0; node->sw && c < node->sw->n_cases; c++)
+          {
+            const Node *call = &node->sw->cases[c].call;
+            for (guint a = 0; a < call->n_args; a++)
+              if (call->args[a].kind == SOURCE_NODE)
+                d[n_deps[i]++] = call->args[a].index;
+          }
         deps[i] = d;
         g_ptr_array_add(owned, d);
       }
@@ -665,6 +1020,69 @@ source_value(const GraphPrivate *priv, const Source *source, InfValue *const *in
   return value;
 }
 
+/* Traces switch node @node with inf_switch(); returns its output or NULL
+ * with @error set. */
+static InfValue *
+trace_switch(InfTracer *tracer, const GraphPrivate *priv, const Node *node,
+             InfValue *const *inputs, InfValue *const *values, GError **error)
+{
+  const Switch *sw = node->sw;
+  g_autoptr(InfValue) selector = source_value(priv, &sw->selector, inputs, values, error);
+  if (selector == NULL)
+    {
+      g_prefix_error(error, "node '%s': ", node->name);
+      return NULL;
+    }
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
+  g_autofree InfSwitchCase *cases = g_new0(InfSwitchCase, sw->n_cases);
+  g_autofree const char **case_names = g_new0(const char *, sw->n_cases + 1);
+  g_autofree InfValue **arg_values = NULL;
+  guint n_values = 0;
+  for (guint c = 0; c < sw->n_cases; c++)
+    n_values += sw->cases[c].call.n_args;
+  arg_values = g_new0(InfValue *, n_values + 1);
+  guint next = 0;
+  for (guint c = 0; c < sw->n_cases; c++)
+    {
+      const Case *cs = &sw->cases[c];
+      InfValue **case_args = arg_values + next;
+      for (guint a = 0; a < cs->call.n_args; a++)
+        {
+          InfValue *v = source_value(priv, &cs->call.args[a], inputs, values, error);
+          if (v == NULL)
+            {
+              g_prefix_error(error, "node '%s', case %u: ", node->name, c);
+              return NULL;
+            }
+          g_ptr_array_add(owned, v);
+          arg_values[next++] = v;
+        }
+      cases[c] = (InfSwitchCase){
+        .match = cs->match,
+        .pattern = cs->pattern,
+        .one_of = (const char *const *)cs->one_of,
+        .module = cs->call.module,
+        .n_args = cs->call.n_args,
+        .args = case_args,
+        .arg_names = cs->call.arg_names,
+      };
+      case_names[c] = cs->call.name;
+    }
+  guint n_matched = sw->n_cases - (sw->has_default ? 1 : 0);
+  InfValue *result = inf_tracer_switch_as(tracer, node->name, selector, sw->normalize, cases,
+                                          n_matched, sw->has_default ? &cases[n_matched] : NULL,
+                                          case_names);
+  if (inf_tracer_has_error(tracer))
+    {
+      if (result)
+        inf_value_unref(result);
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "node '%s' failed to trace",
+                  node->name);
+      return NULL;
+    }
+  return result;
+}
+
 static InfValue *
 graph_forward(InfModule *self, InfTracer *tracer, InfValue *const *given, guint n_given,
               GError **error)
@@ -719,6 +1137,13 @@ graph_forward(InfModule *self, InfTracer *tracer, InfValue *const *given, guint 
     {
       guint i = priv->order[k];
       const Node *node = &priv->nodes[i];
+      if (node->sw)
+        {
+          values[i] = trace_switch(tracer, priv, node, inputs, values, error);
+          if (values[i] == NULL)
+            goto out;
+          continue;
+        }
       g_ptr_array_set_size(args, 0);
       for (guint a = 0; a < node->n_args; a++)
         {
@@ -789,7 +1214,10 @@ static const InfOptionSpec graph_options[] = {
   { "nodes", INF_OPTION_JSON, NULL, TRUE,
     "An object mapping node names to nodes {\"module\": name-or-inline-module, \"args\": "
     "list-or-object, \"priority\": int}. \"$name\" and \"$name.field\" in args refer to inputs "
-    "and other nodes; anything else is a literal (\"$$\" for a literal '$').",
+    "and other nodes; anything else is a literal (\"$$\" for a literal '$'). A node may be a "
+    "switch instead: {\"switch\": \"$ref\", \"normalize\": [\"trim\", \"casefold\"], \"cases\": "
+    "[{\"match\": \"text\" | {\"regex\"|\"prefix\"|\"contains\": \"...\"} | {\"one_of\": [...]}, "
+    "\"module\": ..., \"args\": ...}], \"default\": {\"module\": ..., \"args\": ...}}.",
     NULL, 0, 0 },
   { "outputs", INF_OPTION_JSON, NULL, TRUE,
     "The graph's output: a \"$ref\" (or literal), a list of them, or an object of them (the "

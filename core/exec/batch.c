@@ -127,13 +127,16 @@ emit(InfBatch *batch, guint64 index, char *line)
 }
 
 static char *
-result_line(guint64 index, json_object *outputs, json_object *errors, double duration_ms)
+result_line(guint64 index, json_object *outputs, json_object *errors, json_object *statuses,
+            double duration_ms)
 {
   json_object *obj = json_object_new_object();
   json_object_object_add(obj, "index", json_object_new_int64((gint64)index));
   json_object_object_add(obj, "outputs", outputs);
   if (errors)
     json_object_object_add(obj, "errors", errors);
+  if (statuses)
+    json_object_object_add(obj, "nodes", statuses);
   char ms[32];
   g_snprintf(ms, sizeof ms, "%.3f", duration_ms);
   json_object_object_add(obj, "duration_ms", json_object_new_double_s(duration_ms, ms));
@@ -150,7 +153,7 @@ emit_input_error(InfBatch *batch, guint64 index, const char *message)
   json_object_object_add(errors, "input", json_object_new_string(message));
   batch->done++;
   batch->failed++;
-  emit(batch, index, result_line(index, NULL, errors, 0));
+  emit(batch, index, result_line(index, NULL, errors, NULL, 0));
 }
 
 static void
@@ -164,7 +167,9 @@ on_input_done(InfScheduler *scheduler, InfExecState *state, gpointer user_data)
   if (errors)
     batch->failed++;
   double ms = (double)(g_get_monotonic_time() - state->start_us) / 1000.0;
-  emit(batch, state->index, result_line(state->index, inf_value_to_json(outputs), errors, ms));
+  json_object *statuses = batch->config.node_status ? inf_exec_state_statuses_json(state) : NULL;
+  emit(batch, state->index,
+       result_line(state->index, inf_value_to_json(outputs), errors, statuses, ms));
   if ((batch->eof || batch->signals > 0) &&
       inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0 && batch->loop)
     g_main_loop_quit(batch->loop);

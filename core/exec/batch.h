@@ -24,6 +24,7 @@ typedef struct {
   guint progress_interval_ms; /* plain progress lines; 0: default 5000 */
   gint64 total_inputs;  /* -1: unknown */
   guint max_inflight;   /* with ordered: in flight plus held results */
+  gboolean node_status; /* add "nodes": {id: status} to each result line */
 } InfBatchConfig;
 
 /* Reads from @input (a JSONL stream) and writes to @output; both stay owned

@@ -137,6 +137,8 @@ inf_scheduler_new(InfGraph *graph, InfResourceManager *resources, const InfSched
   g_ptr_array_add(aliases, NULL); /* lane 0: local nodes */
   for (guint i = graph->n_inputs; i < graph->n_nodes; i++) {
     const InfGraphNode *gn = &graph->nodes[i];
+    if (gn->kind == INF_GRAPH_NODE_SWITCH)
+      continue; /* decided by the execution state, never dispatched */
     const InfModuleClass *klass = inf_module_get_class(gn->module);
     ExecuteFunc execute = inf_module_get_execute_func(gn->module);
     if (!execute) {

@@ -15,22 +15,104 @@ is_terminal(guint8 status)
   return status >= INF_NODE_COMPLETED;
 }
 
+static inline const InfGraphSwitch *
+node_switch(const InfExecState *state, guint node)
+{
+  return &state->graph->switches[state->graph->nodes[node].switch_index];
+}
+
+static inline gboolean
+is_switch(const InfExecState *state, guint node)
+{
+  return state->graph->nodes[node].kind == INF_GRAPH_NODE_SWITCH;
+}
+
+/* Whether @node's guard (if any) has been released: its case was taken. */
+static inline gboolean
+guard_open(const InfExecState *state, const InfGraphNode *gn)
+{
+  return gn->guard < 0 || state->decided[gn->guard] == (gint32)gn->guard_case;
+}
+
+/* Whether @source is one of case @gc's output sources. */
+static gboolean
+case_reads(const InfGraphCase *gc, guint source)
+{
+  for (guint o = 0; o < gc->n_outputs; o++)
+    if (gc->outputs[o].source == (gint)source)
+      return TRUE;
+  return FALSE;
+}
+
+/* The distinct output sources of case @gc not completed yet. */
+static guint32
+case_waiting(const InfExecState *state, const InfGraphCase *gc)
+{
+  guint32 n = 0;
+  for (guint o = 0; o < gc->n_outputs; o++)
+    {
+      gint source = gc->outputs[o].source;
+      if (source < 0 || state->status[source] == INF_NODE_COMPLETED)
+        continue;
+      gboolean seen = FALSE;
+      for (guint p = 0; p < o && !seen; p++)
+        seen = gc->outputs[p].source == source;
+      if (!seen)
+        n++;
+    }
+  return n;
+}
+
+/* What blocked @node waits for, given the statuses now: its dependencies
+ * not completed and an unreleased guard; for a switch, its selector (and
+ * guard) until it decides, then the taken case's outputs. */
+static guint32
+count_remaining(const InfExecState *state, guint node)
+{
+  const InfGraphNode *gn = &state->graph->nodes[node];
+  guint32 n = guard_open(state, gn) ? 0 : 1;
+  if (gn->kind == INF_GRAPH_NODE_SWITCH)
+    {
+      const InfGraphSwitch *sw = node_switch(state, node);
+      gint32 taken = state->decided[gn->switch_index];
+      if (taken >= 0)
+        return case_waiting(state, &sw->cases[taken]);
+      return n + (state->status[gn->args[0].source] == INF_NODE_COMPLETED ? 0 : 1);
+    }
+  for (guint j = 0; j < gn->n_deps; j++)
+    if (state->status[gn->deps[j]] != INF_NODE_COMPLETED)
+      n++;
+  return n;
+}
+
 InfExecState *
 inf_exec_state_new(InfGraph *graph, guint64 index, InfValue *const *inputs)
 {
   guint n = graph->n_nodes;
-  /* One block: the struct, results, remaining counts, statuses. */
-  gsize size = sizeof(InfExecState) + n * sizeof(InfValue *) + n * sizeof(guint32) + n;
+  guint n_sw = graph->n_switches;
+  /* One block: the struct, results, remaining counts, switch decisions,
+   * statuses. */
+  gsize size = sizeof(InfExecState) + n * sizeof(InfValue *) + n * sizeof(guint32) +
+               n_sw * sizeof(gint32) + n;
   InfExecState *state = g_malloc0(size);
   state->graph = inf_graph_ref(graph);
   state->index = index;
   state->ref_count = 1;
   state->results = (InfValue **)(state + 1);
   state->remaining = (guint32 *)(state->results + n);
-  state->status = (guint8 *)(state->remaining + n);
+  state->decided = (gint32 *)(state->remaining + n);
+  state->status = (guint8 *)(state->decided + n_sw);
   state->start_us = g_get_monotonic_time();
+  for (guint s = 0; s < n_sw; s++)
+    state->decided[s] = -1;
   for (guint i = 0; i < n; i++)
-    state->remaining[i] = graph->nodes[i].n_deps;
+    {
+      const InfGraphNode *gn = &graph->nodes[i];
+      /* Nothing is completed yet: every dependency counts (a switch waits
+       * for its selector only), and so does a guard. */
+      state->remaining[i] = (gn->kind == INF_GRAPH_NODE_SWITCH ? 1 : gn->n_deps) +
+                            (gn->guard >= 0 ? 1 : 0);
+    }
   for (guint i = 0; i < graph->n_inputs; i++)
     state->results[i] = inputs && inputs[i] ? inf_value_ref(inputs[i]) : inf_value_new_null();
   return state;
@@ -61,18 +143,213 @@ inf_exec_state_is_done(const InfExecState *state)
   return state->n_terminal == state->graph->n_nodes;
 }
 
+static void switch_dependency_done(InfExecState *state, guint sw_node, guint source);
+
+/* @node just became runnable as far as its data and guard go. */
+static void
+node_unblocked(InfExecState *state, guint node);
+
 static void
 release_dependents(InfExecState *state, guint node)
 {
   const InfGraphNode *gn = &state->graph->nodes[node];
   for (guint i = 0; i < gn->n_dependents; i++) {
     guint d = gn->dependents[i];
-    if (state->status[d] == INF_NODE_BLOCKED && --state->remaining[d] == 0) {
-      state->status[d] = INF_NODE_PENDING;
-      if (state->on_ready)
-        state->on_ready(state, d, state->on_ready_data);
+    if (state->status[d] != INF_NODE_BLOCKED)
+      continue;
+    if (is_switch(state, d))
+      switch_dependency_done(state, d, node);
+    else if (--state->remaining[d] == 0)
+      node_unblocked(state, d);
+  }
+}
+
+/* --- switches --- */
+
+static void switch_decide(InfExecState *state, guint node);
+
+static void
+node_unblocked(InfExecState *state, guint node)
+{
+  if (is_switch(state, node)) {
+    switch_decide(state, node);
+    return;
+  }
+  state->status[node] = INF_NODE_PENDING;
+  if (state->on_ready)
+    state->on_ready(state, node, state->on_ready_data);
+}
+
+static void
+push_node(GArray *stack, guint node)
+{
+  g_array_append_val(stack, node);
+}
+
+/* Marks @node SKIPPED, with every node that then cannot run: an undecided
+ * switch's cases, and dependents reading a skipped value (a switch only
+ * when it is its selector or an output of its taken case). */
+static void
+skip_nodes(InfExecState *state, GArray *stack)
+{
+  const InfGraph *graph = state->graph;
+  while (stack->len) {
+    guint n = g_array_index(stack, guint, stack->len - 1);
+    g_array_set_size(stack, stack->len - 1);
+    guint8 st = state->status[n];
+    if (st != INF_NODE_BLOCKED && st != INF_NODE_PENDING)
+      continue;
+    state->status[n] = INF_NODE_SKIPPED;
+    state->n_terminal++;
+    const InfGraphNode *gn = &graph->nodes[n];
+    if (gn->kind == INF_GRAPH_NODE_SWITCH && state->decided[gn->switch_index] < 0) {
+      const InfGraphSwitch *sw = &graph->switches[gn->switch_index];
+      for (guint c = 0; c < sw->n_cases; c++)
+        for (guint k = 0; k < sw->cases[c].n_nodes; k++)
+          push_node(stack, sw->cases[c].nodes[k]);
+    }
+    for (guint i = 0; i < gn->n_dependents; i++) {
+      guint d = gn->dependents[i];
+      const InfGraphNode *dn = &graph->nodes[d];
+      if (dn->kind == INF_GRAPH_NODE_SWITCH) {
+        gint32 taken = state->decided[dn->switch_index];
+        gboolean needed = taken < 0 ? dn->args[0].source == (gint)n
+                                    : case_reads(&graph->switches[dn->switch_index].cases[taken], n);
+        if (!needed)
+          continue;
+      }
+      push_node(stack, d);
     }
   }
+}
+
+/* Skips every node of case @c of switch @sw_index. */
+static void
+skip_case(InfExecState *state, guint sw_index, guint c, GArray *stack)
+{
+  const InfGraphCase *gc = &state->graph->switches[sw_index].cases[c];
+  for (guint k = 0; k < gc->n_nodes; k++)
+    push_node(stack, gc->nodes[k]);
+  skip_nodes(state, stack);
+}
+
+static void fail_node(InfExecState *state, guint node, GError *error);
+
+/* The value of case @gc's outputs (all completed), or NULL with @error. */
+static InfValue *follow_path(InfValue *value, char **path, GError **error, const char *node_id);
+
+static InfValue *
+case_value(InfExecState *state, const InfGraphCase *gc, GError **error)
+{
+  const InfGraph *graph = state->graph;
+  InfValue **items = g_newa(InfValue *, gc->n_outputs + 1);
+  for (guint o = 0; o < gc->n_outputs; o++) {
+    const InfGraphOutput *out = &gc->outputs[o];
+    items[o] = out->source < 0
+                 ? inf_value_ref(out->literal)
+                 : follow_path(state->results[out->source], out->path, error,
+                               graph->nodes[out->source].id);
+    if (!items[o]) {
+      for (guint p = 0; p < o; p++)
+        inf_value_unref(items[p]);
+      return NULL;
+    }
+  }
+  InfValue *value;
+  if (gc->shape == INF_GRAPH_OUTPUT_VALUE) {
+    return items[0];
+  } else if (gc->shape == INF_GRAPH_OUTPUT_LIST) {
+    value = inf_value_new_list(items, gc->n_outputs);
+  } else {
+    value = inf_value_new_dict();
+    for (guint o = 0; o < gc->n_outputs; o++)
+      inf_value_dict_set(value, gc->outputs[o].key, items[o]);
+  }
+  for (guint o = 0; o < gc->n_outputs; o++)
+    inf_value_unref(items[o]);
+  return value;
+}
+
+/* The taken case's outputs are all done: the switch completes with them. */
+static void
+switch_finish(InfExecState *state, guint node)
+{
+  const InfGraphNode *gn = &state->graph->nodes[node];
+  const InfGraphSwitch *sw = node_switch(state, node);
+  GError *error = NULL;
+  InfValue *value = case_value(state, &sw->cases[state->decided[gn->switch_index]], &error);
+  if (!value) {
+    fail_node(state, node, error);
+    return;
+  }
+  state->status[node] = INF_NODE_COMPLETED;
+  state->results[node] = value;
+  state->n_terminal++;
+  release_dependents(state, node);
+}
+
+/* The selector (and the switch's own guard) is done: pick the case. */
+static void
+switch_decide(InfExecState *state, guint node)
+{
+  const InfGraph *graph = state->graph;
+  const InfGraphNode *gn = &graph->nodes[node];
+  const InfGraphSwitch *sw = node_switch(state, node);
+  const InfGraphArg *sel = &gn->args[0];
+  GError *error = NULL;
+  g_autoptr(InfValue) value = follow_path(state->results[sel->source], sel->path, &error,
+                                          graph->nodes[sel->source].id);
+  g_autofree char *text = value ? inf_graph_switch_selector_text(graph, sw, value, &error) : NULL;
+  gint taken = text ? inf_graph_switch_select(sw, text) : -1;
+  GArray *stack = g_array_new(FALSE, FALSE, sizeof(guint));
+  if (taken < 0) {
+    if (!error) {
+      /* No case matches: none runs; the switch fails. */
+      for (guint c = 0; c < sw->n_cases; c++)
+        skip_case(state, gn->switch_index, c, stack);
+      g_autofree char *cases = inf_graph_switch_describe_cases(sw);
+      g_autofree char *ref = inf_graph_format_ref(graph, sel->source, sel->path);
+      error = g_error_new(INF_ERROR, INF_ERROR_INPUT,
+                          "switch '%s': no case matches '%s' (the value of $%s; cases: %s) and "
+                          "there is no default",
+                          gn->id, text, g_str_has_prefix(ref, "input:") ? ref + 6 : ref, cases);
+    }
+    g_array_unref(stack);
+    fail_node(state, node, error);
+    return;
+  }
+  state->decided[gn->switch_index] = taken;
+  for (guint c = 0; c < sw->n_cases; c++)
+    if (c != (guint)taken)
+      skip_case(state, gn->switch_index, c, stack);
+  g_array_unref(stack);
+  state->remaining[node] = case_waiting(state, &sw->cases[taken]);
+  /* Release the taken case; a nested switch there may decide (and even
+   * finish) at once. */
+  const InfGraphCase *gc = &sw->cases[taken];
+  for (guint k = 0; k < gc->n_nodes; k++) {
+    guint d = gc->nodes[k];
+    if (state->status[d] == INF_NODE_BLOCKED && --state->remaining[d] == 0)
+      node_unblocked(state, d);
+  }
+  if (state->status[node] == INF_NODE_BLOCKED && state->remaining[node] == 0)
+    switch_finish(state, node);
+}
+
+/* Blocked switch @sw_node learns that its dependency @source completed. */
+static void
+switch_dependency_done(InfExecState *state, guint sw_node, guint source)
+{
+  const InfGraphNode *gn = &state->graph->nodes[sw_node];
+  gint32 taken = state->decided[gn->switch_index];
+  if (taken < 0) {
+    if (gn->args[0].source == (gint)source && --state->remaining[sw_node] == 0)
+      switch_decide(state, sw_node);
+    return;
+  }
+  if (case_reads(&node_switch(state, sw_node)->cases[taken], source) &&
+      --state->remaining[sw_node] == 0)
+    switch_finish(state, sw_node);
 }
 
 void
@@ -85,9 +362,9 @@ inf_exec_state_start(InfExecState *state, InfExecReadyFunc on_ready, gpointer us
     state->status[i] = INF_NODE_COMPLETED;
     state->n_terminal++;
   }
-  /* Nodes with no dependencies at all (literal arguments only). */
+  /* Nodes with no dependencies at all (literal arguments only, unguarded). */
   for (guint i = graph->n_inputs; i < graph->n_nodes; i++)
-    if (graph->nodes[i].n_deps == 0 && state->status[i] == INF_NODE_BLOCKED) {
+    if (state->remaining[i] == 0 && state->status[i] == INF_NODE_BLOCKED) {
       state->status[i] = INF_NODE_PENDING;
       if (on_ready)
         on_ready(state, i, user_data);
@@ -128,22 +405,53 @@ cancel_descendants(InfExecState *state, guint node, const char *reason_node)
     guint n = g_array_index(stack, guint, stack->len - 1);
     g_array_set_size(stack, stack->len - 1);
     const InfGraphNode *gn = &graph->nodes[n];
-    for (guint i = 0; i < gn->n_dependents; i++) {
-      guint d = gn->dependents[i];
-      guint8 st = state->status[d];
-      if (st != INF_NODE_BLOCKED && st != INF_NODE_PENDING)
-        continue;
-      if (!cancelled)
-        cancelled = g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "cancelled: upstream node '%s' failed",
-                                reason_node);
-      state->status[d] = INF_NODE_CANCELLED;
-      state->results[d] = inf_value_new_error(cancelled, graph->nodes[d].id);
-      state->n_terminal++;
-      state->n_failed++;
-      g_array_append_val(stack, d);
+    /* An undecided switch that did not complete takes its cases along. */
+    const InfGraphSwitch *sw = gn->kind == INF_GRAPH_NODE_SWITCH &&
+                                   state->decided[gn->switch_index] < 0
+                                 ? &graph->switches[gn->switch_index]
+                                 : NULL;
+    guint n_cases = sw ? sw->n_cases : 0;
+    for (guint c = 0; c <= n_cases; c++) {
+      const guint *targets = c < n_cases ? sw->cases[c].nodes : gn->dependents;
+      guint n_targets = c < n_cases ? sw->cases[c].n_nodes : gn->n_dependents;
+      for (guint i = 0; i < n_targets; i++) {
+        guint d = targets[i];
+        guint8 st = state->status[d];
+        if (st != INF_NODE_BLOCKED && st != INF_NODE_PENDING)
+          continue;
+        const InfGraphNode *dn = &graph->nodes[d];
+        if (dn->kind == INF_GRAPH_NODE_SWITCH && state->decided[dn->switch_index] < 0 &&
+            dn->args[0].source == (gint)n) {
+          /* A selector that did not complete fails its switch. */
+          g_autofree char *ref = inf_graph_format_ref(graph, n, dn->args[0].path);
+          g_autoptr(GError) failed = g_error_new(
+            INF_ERROR, INF_ERROR_FAILED, "switch '%s': its selector $%s did not complete (%s)",
+            dn->id, g_str_has_prefix(ref, "input:") ? ref + 6 : ref,
+            n == node ? "it failed" : "an upstream node failed");
+          state->status[d] = INF_NODE_FAILED;
+          state->results[d] = inf_value_new_error(failed, dn->id);
+        } else {
+          if (!cancelled)
+            cancelled = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
+                                    "cancelled: upstream node '%s' failed", reason_node);
+          state->status[d] = INF_NODE_CANCELLED;
+          state->results[d] = inf_value_new_error(cancelled, dn->id);
+        }
+        state->n_terminal++;
+        state->n_failed++;
+        g_array_append_val(stack, d);
+      }
     }
   }
   g_array_unref(stack);
+}
+
+/* → FAILED with @error (taken), cancelling what depends on it. */
+static void
+fail_node(InfExecState *state, guint node, GError *error)
+{
+  inf_exec_state_fail(state, node, error);
+  g_error_free(error);
 }
 
 void
@@ -185,15 +493,9 @@ inf_exec_state_requeue(InfExecState *state, guint node)
     }
   }
   g_array_unref(stack);
-  for (guint i = graph->n_inputs; i < graph->n_nodes; i++) {
-    if (state->status[i] != INF_NODE_BLOCKED)
-      continue;
-    guint32 remaining = 0;
-    for (guint j = 0; j < graph->nodes[i].n_deps; j++)
-      if (state->status[graph->nodes[i].deps[j]] != INF_NODE_COMPLETED)
-        remaining++;
-    state->remaining[i] = remaining;
-  }
+  for (guint i = graph->n_inputs; i < graph->n_nodes; i++)
+    if (state->status[i] == INF_NODE_BLOCKED)
+      state->remaining[i] = count_remaining(state, i);
   state->status[node] = INF_NODE_PENDING;
   if (state->on_ready)
     state->on_ready(state, node, state->on_ready_data);
@@ -228,6 +530,10 @@ inf_exec_state_cancel_all(InfExecState *state, const GError *error)
 static InfValue *
 follow_path(InfValue *value, char **path, GError **error, const char *node_id)
 {
+  if (value == NULL) {
+    g_set_error(error, INF_ERROR, INF_ERROR_INPUT, "node '%s' has no value", node_id);
+    return NULL;
+  }
   InfValue *current = inf_value_ref(value);
   for (guint i = 0; path && path[i]; i++) {
     InfValue *next = inf_value_get(current, path[i]);
@@ -321,4 +627,14 @@ inf_exec_state_errors_json(InfExecState *state)
                            json_object_new_string(err ? err->message : "failed"));
   }
   return errors;
+}
+
+json_object *
+inf_exec_state_statuses_json(InfExecState *state)
+{
+  json_object *statuses = json_object_new_object();
+  for (guint i = state->graph->n_inputs; i < state->graph->n_nodes; i++)
+    json_object_object_add(statuses, state->graph->nodes[i].id,
+                           json_object_new_string(inf_node_status_name(state->status[i])));
+  return statuses;
 }

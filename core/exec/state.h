@@ -6,6 +6,17 @@
  * when its last dependency completes; a failure cancels every descendant
  * that has not run while the rest of the graph goes on; a requeue (rate
  * limit) puts a running node back to PENDING and re-blocks its descendants.
+ *
+ * Switches (DESIGN §6): a node guarded by a switch case also waits for that
+ * switch's decision. A switch node is never dispatched: when its selector
+ * (and its own guard) is done, the state picks the case, marks every node of
+ * the other cases SKIPPED (nested switches there never evaluate), releases
+ * the taken case's nodes, and completes the switch with the taken case's
+ * output once that is done. A node that reads a skipped node is skipped too,
+ * except a switch reading an untaken case's output. No matching case fails
+ * the switch (its cases are skipped, its dependents cancelled); a selector
+ * that does not complete fails it too (its cases are cancelled). SKIPPED is
+ * terminal like COMPLETED and is not a failure.
  */
 #pragma once
 
@@ -44,6 +55,7 @@ struct _InfExecState {
   guint8 *status;
   guint32 *remaining;
   InfValue **results;
+  gint32 *decided; /* per graph switch: the taken case, or -1 while undecided */
 };
 
 /* A state for input @index. @inputs holds one value per graph input
@@ -84,5 +96,8 @@ gboolean inf_exec_state_resolve_args(InfExecState *state, guint node, InfValue *
 InfValue *inf_exec_state_get_outputs(InfExecState *state);
 /* {node id: message} for failed and cancelled nodes, or NULL when none. */
 json_object *inf_exec_state_errors_json(InfExecState *state);
+/* {node id: status name} for every module and switch node ("completed",
+ * "skipped", "failed", "cancelled"...). */
+json_object *inf_exec_state_statuses_json(InfExecState *state);
 
 G_END_DECLS

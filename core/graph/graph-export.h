@@ -11,10 +11,14 @@ char *inf_graph_to_dot(const InfGraph *graph, const char *name);
 /* A Mermaid flowchart. Newly allocated. */
 char *inf_graph_to_mermaid(const InfGraph *graph);
 /* {"inputs": [names], "nodes": [{"id", "module", "name", "alias", "args",
- *  "priority", "deps"}], "output_shape": "value"|"list"|"dict",
+ *  "priority", "deps", "guard"}], "output_shape": "value"|"list"|"dict",
  *  "outputs": entry | [entries] | {key: entry}} where an argument or output
  * entry is {"ref": "node.field"} or {"value": literal} (plus "name" for
- * arguments that have one). The caller owns the reference. */
+ * arguments that have one). "guard" is null or the innermost branch guard
+ * {"switch": id, "case": index, "match": label}. A switch node has module
+ * "switch" and "switch": {"selector", "normalize", "cases": [{"kind",
+ * "pattern"|"values", "label", "output", "nodes"}]}. The caller owns the
+ * reference. */
 json_object *inf_graph_to_json(const InfGraph *graph);
 
 /* "dot", "mermaid" or "json": the export as text, or NULL with an error

@@ -46,6 +46,9 @@ graph_free(InfGraph *graph)
   if (graph->index_by_id)
     g_hash_table_unref(graph->index_by_id);
   g_strfreev(graph->aliases);
+  for (guint i = 0; i < graph->n_switches; i++)
+    inf_graph_switch_clear(&graph->switches[i]);
+  g_free(graph->switches);
   g_free(graph);
 }
 

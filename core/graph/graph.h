@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 typedef enum {
   INF_GRAPH_NODE_INPUT,
   INF_GRAPH_NODE_MODULE,
+  INF_GRAPH_NODE_SWITCH, /* a switch: no module; its value is the taken case's output (§6) */
 } InfGraphNodeKind;
 
 /* One argument of a node: a literal or a reference to another node's output
@@ -38,6 +39,12 @@ typedef struct {
   guint n_deps;
   guint *dependents; /* distinct consuming node indices, ascending */
   guint n_dependents;
+  /* The innermost branch guard: the node runs only when switch @guard (an
+   * index into graph->switches, -1: none) takes case @guard_case. Guards
+   * nest through the switch node's own guard. */
+  gint guard;
+  guint guard_case;
+  gint switch_index; /* INF_GRAPH_NODE_SWITCH: its index in graph->switches, else -1 */
 } InfGraphNode;
 
 typedef enum {
@@ -54,6 +61,39 @@ typedef struct {
   char **path;
 } InfGraphOutput;
 
+/* How a switch case matches the (normalized) selector text. */
+typedef enum {
+  INF_GRAPH_MATCH_EXACT,
+  INF_GRAPH_MATCH_REGEX,
+  INF_GRAPH_MATCH_PREFIX,
+  INF_GRAPH_MATCH_CONTAINS,
+  INF_GRAPH_MATCH_ONE_OF,
+  INF_GRAPH_MATCH_DEFAULT, /* the default case: always matches */
+} InfGraphMatchKind;
+
+/* One case of a switch: its match, the value it yields (shaped like the
+ * graph's outputs: one value, a list or a dict of refs and literals), and
+ * the nodes guarded by it directly (nested switches guard their own). */
+typedef struct {
+  InfGraphMatchKind kind;
+  char **patterns; /* normalized like the selector; one, or several for one_of */
+  GRegex *regex;   /* INF_GRAPH_MATCH_REGEX */
+  char *label;     /* for people: "billing", "regex ^tech", "default" */
+  InfGraphOutputShape shape;
+  InfGraphOutput *outputs;
+  guint n_outputs;
+  guint *nodes; /* ascending */
+  guint n_nodes;
+} InfGraphCase;
+
+typedef struct {
+  guint node;      /* the switch node's index */
+  guint normalize; /* InfSwitchNormalize flags */
+  InfGraphCase *cases; /* the default, if any, last */
+  guint n_cases;
+  gboolean has_default;
+} InfGraphSwitch;
+
 typedef struct {
   gint ref_count;
   InfGraphNode *nodes;
@@ -64,6 +104,8 @@ typedef struct {
   InfGraphOutput *outputs;
   guint n_outputs;
   char **aliases; /* distinct resource aliases used by nodes, NULL-terminated */
+  InfGraphSwitch *switches;
+  guint n_switches;
 } InfGraph;
 
 InfGraph *inf_graph_ref(InfGraph *graph);
@@ -100,6 +142,23 @@ guint inf_graph_n_module_nodes(const InfGraph *graph);
 /* A reference as shown to users: "summarize", "summarize.field.sub",
  * "input:text" (newly allocated). */
 char *inf_graph_format_ref(const InfGraph *graph, gint source, char *const *path);
+
+/* --- switches (graph-switch.c) --- */
+
+/* The selector @value as the text cases match against, normalized per
+ * @sw: text as is, numbers and booleans as their JSON text. NULL with an
+ * error for other kinds. */
+char *inf_graph_switch_selector_text(const InfGraph *graph, const InfGraphSwitch *sw,
+                                     const InfValue *value, GError **error);
+/* The first case of @sw matching @text (normalized), or -1 when none does
+ * (and there is no default). */
+gint inf_graph_switch_select(const InfGraphSwitch *sw, const char *text);
+/* "no case of switch 'routed' matches 'xyz' (cases: billing, regex ^tech)". */
+char *inf_graph_switch_describe_cases(const InfGraphSwitch *sw);
+/* Normalizes @text per @flags (trim, casefold): newly allocated. */
+char *inf_graph_switch_normalize(const char *text, guint flags);
+/* Frees the contents of @sw. */
+void inf_graph_switch_clear(InfGraphSwitch *sw);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfGraph, inf_graph_unref)
 

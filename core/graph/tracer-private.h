@@ -21,6 +21,12 @@ InfGraph *inf_tracer_trace(InfModule *module, const char *const *input_names, GE
 InfValue *inf_tracer_call_as(InfTracer *tracer, InfModule *child, const char *name, guint n_args,
                              InfValue *const *args, const char *const *names);
 
+/* inf_switch() with the cases' node names given (@case_names: n_cases, then
+ * the default's, if any; NULL: each module's name within the composite). */
+InfValue *inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector,
+                               guint normalize, const InfSwitchCase *cases, guint n_cases,
+                               const InfSwitchCase *default_case, const char *const *case_names);
+
 /* The names of the inputs given to the forward() now running (the call's
  * argument names, or the trace's input names at the top), NULL-terminated;
  * NULL when they were passed positionally. */

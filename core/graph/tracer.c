@@ -27,8 +27,16 @@ struct _InfTracer {
   GHashTable *next_suffix;   /* base id (owned) → the next "_k" to try */
   GPtrArray *frames;         /* Frame *, innermost last */
   const char *const *input_names;
-  GError *error; /* the first error recorded */
+  GError *error;       /* the first error recorded */
+  GPtrArray *switches; /* InfGraphSwitch *, in the order they were opened */
+  GArray *guards;      /* Guard: the cases being traced, innermost last */
 };
+
+/* A case being traced: nodes recorded now carry this guard. */
+typedef struct {
+  gint sw;
+  guint c;
+} Guard;
 
 static void
 frame_free(gpointer p)
@@ -67,6 +75,8 @@ tracer_new(void)
   tracer->composite_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   tracer->next_suffix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   tracer->frames = g_ptr_array_new_with_free_func(frame_free);
+  tracer->switches = g_ptr_array_new();
+  tracer->guards = g_array_new(FALSE, FALSE, sizeof(Guard));
   return tracer;
 }
 
@@ -84,6 +94,14 @@ tracer_free(InfTracer *tracer)
   g_hash_table_unref(tracer->composite_ids);
   g_hash_table_unref(tracer->next_suffix);
   g_ptr_array_unref(tracer->frames);
+  for (guint i = 0; i < tracer->switches->len; i++)
+    {
+      InfGraphSwitch *sw = g_ptr_array_index(tracer->switches, i);
+      inf_graph_switch_clear(sw);
+      g_free(sw);
+    }
+  g_ptr_array_unref(tracer->switches);
+  g_array_unref(tracer->guards);
   g_clear_error(&tracer->error);
   g_free(tracer);
 }
@@ -312,6 +330,34 @@ resolve_arg(InfTracer *tracer, const char *node_id, guint index, const char *nam
     }
 }
 
+/* A new node carries the innermost guard being traced, if any. */
+static void
+set_guard(InfTracer *tracer, InfGraphNode *node)
+{
+  node->switch_index = -1;
+  node->guard = -1;
+  if (tracer->guards->len)
+    {
+      Guard *g = &g_array_index(tracer->guards, Guard, tracer->guards->len - 1);
+      node->guard = g->sw;
+      node->guard_case = g->c;
+    }
+}
+
+/* Sorts @deps and drops repeats; returns the new count. */
+static guint
+sort_unique(guint *deps, guint n_deps)
+{
+  if (n_deps < 2)
+    return n_deps;
+  qsort(deps, n_deps, sizeof(guint), compare_guint);
+  guint k = 1;
+  for (guint i = 1; i < n_deps; i++)
+    if (deps[i] != deps[k - 1])
+      deps[k++] = deps[i];
+  return k;
+}
+
 /* Records one node for atomic @module. Returns a ref to its output or an
  * error value. */
 static InfValue *
@@ -327,6 +373,7 @@ record_node(InfTracer *tracer, InfModule *module, const char *prefix, const char
 
   InfGraphNode node = { 0 };
   node.kind = INF_GRAPH_NODE_MODULE;
+  set_guard(tracer, &node);
   node.n_args = n_args;
   node.args = g_new0(InfGraphArg, n_args ? n_args : 1);
   guint deps_local[16];
@@ -350,15 +397,7 @@ record_node(InfTracer *tracer, InfModule *module, const char *prefix, const char
       if (arg->source >= 0)
         deps[n_deps++] = (guint)arg->source;
     }
-  if (n_deps > 1)
-    {
-      qsort(deps, n_deps, sizeof(guint), compare_guint);
-      guint k = 1;
-      for (guint i = 1; i < n_deps; i++)
-        if (deps[i] != deps[k - 1])
-          deps[k++] = deps[i];
-      n_deps = k;
-    }
+  n_deps = sort_unique(deps, n_deps);
   node.n_deps = n_deps;
   node.deps = n_deps ? g_memdup2(deps, sizeof(guint) * n_deps) : NULL;
   node.module = inf_module_ref(module);
@@ -594,8 +633,11 @@ outputs_free(InfGraphOutput *outputs, guint n)
   g_free(outputs);
 }
 
-static InfGraph *
-build_graph(InfTracer *tracer, InfValue *result, GError **error)
+/* Shapes @result (a value, or a list or dict of values) into outputs; @what
+ * names them in messages ("output", "case 'billing' output"). */
+static gboolean
+fill_outputs(InfTracer *tracer, InfValue *result, const char *what, InfGraphOutputShape *shape_out,
+             InfGraphOutput **outputs_out, guint *n_out, GError **error)
 {
   InfGraphOutputShape shape;
   guint n_outputs;
@@ -618,29 +660,296 @@ build_graph(InfTracer *tracer, InfValue *result, GError **error)
   for (guint i = 0; i < n_outputs; i++)
     {
       InfValue *item;
-      g_autofree char *what = NULL;
+      g_autofree char *item_what = NULL;
       if (shape == INF_GRAPH_OUTPUT_LIST)
         {
           item = inf_value_list_get(result, i);
-          what = g_strdup_printf("output [%u]", i);
+          item_what = g_strdup_printf("%s [%u]", what, i);
         }
       else if (shape == INF_GRAPH_OUTPUT_DICT)
         {
           item = inf_value_dict_value(result, i);
           outputs[i].key = g_strdup(inf_value_dict_key(result, i));
-          what = g_strdup_printf("output '%s'", outputs[i].key);
+          item_what = g_strdup_printf("%s '%s'", what, outputs[i].key);
         }
       else
         {
           item = result;
-          what = g_strdup("the output");
+          item_what = g_strdup_printf("the %s", what);
         }
-      if (!fill_output(tracer, &outputs[i], what, item, error))
+      if (!fill_output(tracer, &outputs[i], item_what, item, error))
         {
           outputs_free(outputs, n_outputs);
-          return NULL;
+          return FALSE;
         }
     }
+  *shape_out = shape;
+  *outputs_out = outputs;
+  *n_out = n_outputs;
+  return TRUE;
+}
+
+/* --- switches --- */
+
+/* Fills case @c's match from @spec, normalizing patterns per @normalize.
+ * On a problem returns FALSE with a message in @problem. */
+static gboolean
+fill_case_match(InfGraphCase *c, const InfSwitchCase *spec, gboolean is_default, guint normalize,
+                char **problem)
+{
+  if (is_default)
+    {
+      c->kind = INF_GRAPH_MATCH_DEFAULT;
+      c->label = g_strdup("default");
+      return TRUE;
+    }
+  if ((guint)spec->match > INF_MATCH_ONE_OF)
+    {
+      *problem = g_strdup_printf("unknown match kind %d", (int)spec->match);
+      return FALSE;
+    }
+  c->kind = (InfGraphMatchKind)spec->match;
+  if (c->kind == INF_GRAPH_MATCH_ONE_OF)
+    {
+      if (spec->one_of == NULL || spec->one_of[0] == NULL)
+        {
+          *problem = g_strdup("a one_of match needs at least one value");
+          return FALSE;
+        }
+      guint n = g_strv_length((char **)spec->one_of);
+      c->patterns = g_new0(char *, n + 1);
+      for (guint i = 0; i < n; i++)
+        c->patterns[i] = inf_graph_switch_normalize(spec->one_of[i], normalize);
+      g_autofree char *joined = g_strjoinv("|", c->patterns);
+      c->label = g_strdup_printf("one_of %s", joined);
+      return TRUE;
+    }
+  if (spec->pattern == NULL)
+    {
+      *problem = g_strdup("the case has no pattern");
+      return FALSE;
+    }
+  c->patterns = g_new0(char *, 2);
+  switch (c->kind)
+    {
+    case INF_GRAPH_MATCH_REGEX:
+      {
+        g_autoptr(GError) regex_error = NULL;
+        GRegexCompileFlags flags = G_REGEX_OPTIMIZE;
+        if (normalize & INF_SWITCH_NORMALIZE_CASEFOLD)
+          flags |= G_REGEX_CASELESS;
+        c->regex = g_regex_new(spec->pattern, flags, 0, &regex_error);
+        if (c->regex == NULL)
+          {
+            *problem = g_strdup_printf("invalid regex '%s': %s", spec->pattern,
+                                       regex_error->message);
+            return FALSE;
+          }
+        c->patterns[0] = g_strdup(spec->pattern);
+        c->label = g_strdup_printf("regex %s", spec->pattern);
+        return TRUE;
+      }
+    case INF_GRAPH_MATCH_PREFIX:
+      c->patterns[0] = inf_graph_switch_normalize(spec->pattern, normalize);
+      c->label = g_strdup_printf("prefix %s", c->patterns[0]);
+      return TRUE;
+    case INF_GRAPH_MATCH_CONTAINS:
+      c->patterns[0] = inf_graph_switch_normalize(spec->pattern, normalize);
+      c->label = g_strdup_printf("contains %s", c->patterns[0]);
+      return TRUE;
+    default:
+      c->patterns[0] = inf_graph_switch_normalize(spec->pattern, normalize);
+      c->label = g_strdup(c->patterns[0]);
+      return TRUE;
+    }
+}
+
+/* An exact or one_of value of @c already matched exactly by an earlier case. */
+static const char *
+repeated_exact(const InfGraphSwitch *sw, guint c)
+{
+  const InfGraphCase *mine = &sw->cases[c];
+  if (mine->kind != INF_GRAPH_MATCH_EXACT && mine->kind != INF_GRAPH_MATCH_ONE_OF)
+    return NULL;
+  for (guint p = 0; mine->patterns[p]; p++)
+    {
+      for (guint q = 0; q < p; q++)
+        if (strcmp(mine->patterns[q], mine->patterns[p]) == 0)
+          return mine->patterns[p];
+      for (guint k = 0; k < c; k++)
+        {
+          const InfGraphCase *other = &sw->cases[k];
+          if ((other->kind == INF_GRAPH_MATCH_EXACT || other->kind == INF_GRAPH_MATCH_ONE_OF) &&
+              g_strv_contains((const char *const *)other->patterns, mine->patterns[p]))
+            return mine->patterns[p];
+        }
+    }
+  return NULL;
+}
+
+InfValue *
+inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector, guint normalize,
+                     const InfSwitchCase *cases, guint n_cases, const InfSwitchCase *default_case,
+                     const char *const *case_names)
+{
+  Frame *frame = current_frame(tracer);
+  if (frame == NULL)
+    return tracer_fail(tracer, NULL, "inf_switch() outside of a trace");
+  if (name == NULL || name[0] == '\0')
+    return tracer_fail(tracer, NULL, "inf_switch() needs a name for the switch node");
+  char *id = unique_id(tracer, frame->prefix, name);
+  g_hash_table_add(tracer->composite_ids, id); /* owns id; the node takes a copy */
+
+  if (n_cases == 0 && default_case == NULL)
+    return tracer_fail(tracer, id, "a switch needs at least one case");
+  if (n_cases > 0 && cases == NULL)
+    return tracer_fail(tracer, id, "%u cases but no case array", n_cases);
+  if (normalize & ~(guint)(INF_SWITCH_NORMALIZE_TRIM | INF_SWITCH_NORMALIZE_CASEFOLD))
+    return tracer_fail(tracer, id, "unknown normalize flags 0x%x", normalize);
+  if (selector == NULL || inf_value_get_kind(selector) != INF_VALUE_REF)
+    {
+      const GError *e = selector && inf_value_get_kind(selector) == INF_VALUE_ERROR
+                          ? inf_value_get_error(selector)
+                          : NULL;
+      return tracer_fail(tracer, id,
+                         "the selector must be a reference to an input or a node output%s%s",
+                         e ? ": " : "", e ? e->message : "");
+    }
+  InfGraphArg selector_arg = { 0 };
+  InfValue *failed = resolve_arg(tracer, id, 0, "selector", selector, &selector_arg);
+  if (failed)
+    return failed;
+
+  guint n_all = n_cases + (default_case ? 1 : 0);
+  InfGraphSwitch *sw = g_new0(InfGraphSwitch, 1);
+  sw->normalize = normalize;
+  sw->has_default = default_case != NULL;
+  sw->cases = g_new0(InfGraphCase, n_all);
+  sw->n_cases = n_all;
+  gint sw_index = (gint)tracer->switches->len;
+  g_ptr_array_add(tracer->switches, sw); /* owned by the tracer from now on */
+  for (guint c = 0; c < n_all; c++)
+    {
+      const InfSwitchCase *spec = c < n_cases ? &cases[c] : default_case;
+      g_autofree char *problem = NULL;
+      if (!fill_case_match(&sw->cases[c], spec, c == n_cases, normalize, &problem))
+        {
+          g_strfreev(selector_arg.path);
+          return tracer_fail(tracer, id, "case %u: %s", c, problem);
+        }
+      const char *repeated = repeated_exact(sw, c);
+      if (repeated)
+        {
+          g_strfreev(selector_arg.path);
+          return tracer_fail(tracer, id, "case %u: '%s' is already matched by an earlier case", c,
+                             repeated);
+        }
+    }
+
+  /* Trace each case under "ID.", guarded. */
+  Frame *case_frame = g_new0(Frame, 1);
+  case_frame->module = frame->module;
+  case_frame->prefix = g_strconcat(id, ".", NULL);
+  g_ptr_array_add(tracer->frames, case_frame);
+  gboolean ok = TRUE;
+  for (guint c = 0; c < n_all && ok; c++)
+    {
+      const InfSwitchCase *spec = c < n_cases ? &cases[c] : default_case;
+      const char *case_name = case_names ? case_names[c] : NULL;
+      if (spec->module == NULL)
+        {
+          tracer_fail(tracer, id, "case %u has no module", c);
+          ok = FALSE;
+          break;
+        }
+      if (case_name == NULL)
+        case_name = child_name(frame, spec->module);
+      if (case_name == NULL)
+        {
+          const char *label = inf_module_get_name(spec->module)
+                                ? inf_module_get_name(spec->module)
+                                : inf_module_get_type_name(spec->module);
+          tracer_fail(tracer, id,
+                      "case %u: module '%s' (type '%s') is not a child of the traced module; "
+                      "add it with inf_module_add_child() in init",
+                      c, label, inf_module_get_type_name(spec->module));
+          ok = FALSE;
+          break;
+        }
+      Guard guard = { sw_index, c };
+      g_array_append_val(tracer->guards, guard);
+      g_autoptr(InfValue) out = inf_tracer_call_as(tracer, spec->module, case_name, spec->n_args,
+                                                   spec->args, spec->arg_names);
+      g_array_set_size(tracer->guards, tracer->guards->len - 1);
+      if (tracer->error)
+        {
+          ok = FALSE;
+          break;
+        }
+      g_autoptr(GError) error = NULL;
+      g_autofree char *what = g_strdup_printf("output of case '%s'", sw->cases[c].label);
+      InfGraphCase *gc = &sw->cases[c];
+      if (!fill_outputs(tracer, out, what, &gc->shape, &gc->outputs, &gc->n_outputs, &error))
+        {
+          tracer_fail(tracer, id, "%s", error->message);
+          ok = FALSE;
+        }
+    }
+  g_ptr_array_set_size(tracer->frames, tracer->frames->len - 1);
+  if (!ok)
+    {
+      g_strfreev(selector_arg.path);
+      return tracer_fail(tracer, id, "a case failed to trace");
+    }
+
+  /* The switch node: after its cases, depending on the selector and on
+   * every case output. */
+  InfGraphNode node = { 0 };
+  node.kind = INF_GRAPH_NODE_SWITCH;
+  set_guard(tracer, &node);
+  node.switch_index = sw_index;
+  node.n_args = 1;
+  node.args = g_new0(InfGraphArg, 1);
+  node.args[0] = selector_arg;
+  node.args[0].name = g_strdup("selector");
+  GArray *deps = g_array_new(FALSE, FALSE, sizeof(guint));
+  guint selector_source = (guint)selector_arg.source;
+  g_array_append_val(deps, selector_source);
+  for (guint c = 0; c < n_all; c++)
+    for (guint o = 0; o < sw->cases[c].n_outputs; o++)
+      if (sw->cases[c].outputs[o].source >= 0)
+        {
+          guint source = (guint)sw->cases[c].outputs[o].source;
+          g_array_append_val(deps, source);
+        }
+  node.n_deps = sort_unique((guint *)deps->data, deps->len);
+  node.deps = g_memdup2(deps->data, sizeof(guint) * node.n_deps);
+  g_array_unref(deps);
+  node.id = g_strdup(id);
+  guint index = tracer->nodes->len;
+  sw->node = index;
+  g_array_append_val(tracer->nodes, node);
+  g_hash_table_insert(tracer->index_by_id, node.id, GUINT_TO_POINTER(index + 1));
+  return inf_value_new_ref(node.id, NULL);
+}
+
+InfValue *
+inf_switch(InfTracer *tracer, const char *name, InfValue *selector, guint normalize,
+           const InfSwitchCase *cases, guint n_cases, const InfSwitchCase *default_case)
+{
+  g_return_val_if_fail(tracer != NULL, NULL);
+  return inf_tracer_switch_as(tracer, name, selector, normalize, cases, n_cases, default_case,
+                              NULL);
+}
+
+static InfGraph *
+build_graph(InfTracer *tracer, InfValue *result, GError **error)
+{
+  InfGraphOutputShape shape;
+  guint n_outputs;
+  InfGraphOutput *outputs;
+  if (!fill_outputs(tracer, result, "output", &shape, &outputs, &n_outputs, error))
+    return NULL;
 
   InfGraph *graph = g_new0(InfGraph, 1);
   graph->ref_count = 1;
@@ -682,6 +991,33 @@ build_graph(InfTracer *tracer, InfValue *result, GError **error)
     }
   g_ptr_array_add(aliases, NULL);
   graph->aliases = (char **)g_ptr_array_free(aliases, FALSE);
+
+  /* Switches, and the nodes each case guards directly. */
+  graph->n_switches = tracer->switches->len;
+  graph->switches = graph->n_switches ? g_new0(InfGraphSwitch, graph->n_switches) : NULL;
+  for (guint i = 0; i < graph->n_switches; i++)
+    {
+      InfGraphSwitch *sw = g_ptr_array_index(tracer->switches, i);
+      graph->switches[i] = *sw;
+      g_free(sw);
+    }
+  g_ptr_array_set_size(tracer->switches, 0);
+  for (guint i = 0; i < n; i++)
+    if (graph->nodes[i].guard >= 0)
+      graph->switches[graph->nodes[i].guard].cases[graph->nodes[i].guard_case].n_nodes++;
+  for (guint s = 0; s < graph->n_switches; s++)
+    for (guint c = 0; c < graph->switches[s].n_cases; c++)
+      {
+        InfGraphCase *gc = &graph->switches[s].cases[c];
+        gc->nodes = gc->n_nodes ? g_new(guint, gc->n_nodes) : NULL;
+        gc->n_nodes = 0;
+      }
+  for (guint i = 0; i < n; i++)
+    if (graph->nodes[i].guard >= 0)
+      {
+        InfGraphCase *gc = &graph->switches[graph->nodes[i].guard].cases[graph->nodes[i].guard_case];
+        gc->nodes[gc->n_nodes++] = i;
+      }
   return graph;
 }
 
@@ -707,6 +1043,8 @@ inf_tracer_trace(InfModule *module, const char *const *input_names, GError **err
     {
       InfGraphNode node = { 0 };
       node.kind = INF_GRAPH_NODE_INPUT;
+      node.guard = -1;
+      node.switch_index = -1;
       node.id = g_strconcat("input:", input_names[i], NULL);
       g_array_append_val(tracer->nodes, node);
       g_hash_table_insert(tracer->index_by_id, node.id, GUINT_TO_POINTER(i + 1));

@@ -180,7 +180,7 @@ inf_command_run(int argc, char **argv)
   g_auto(GStrv) plugin_dirs = NULL;
   gint max_concurrent = 0;
   gint max_inflight = 0;
-  gboolean ordered = FALSE, quiet = FALSE, stats = FALSE;
+  gboolean ordered = FALSE, quiet = FALSE, stats = FALSE, node_status = FALSE;
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input_path, "JSONL inputs, one object per line ('-' or absent: stdin)", "FILE" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_path, "JSONL results ('-' or absent: stdout)", "FILE" },
@@ -190,6 +190,7 @@ inf_command_run(int argc, char **argv)
     { "max-inflight", 0, 0, G_OPTION_ARG_INT, &max_inflight, "Inputs in flight at once (default: resources.max_inflight_graphs or 1024)", "N" },
     { "ordered", 0, 0, G_OPTION_ARG_NONE, &ordered, "Write results in input order (default: completion order)", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress and no summary on stderr", NULL },
+    { "node-status", 0, 0, G_OPTION_ARG_NONE, &node_status, "Add \"nodes\": {node: status} to each result (completed, skipped, failed, cancelled)", NULL },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &stats, "Print per-alias metrics on stderr at the end", NULL },
     { "metrics-out", 0, 0, G_OPTION_ARG_FILENAME, &metrics_path, "Write per-alias metrics as JSON to FILE", "FILE" },
     { "params", 0, 0, G_OPTION_ARG_FILENAME, &params_path, "Load parameter values (a state dict) from FILE", "FILE" },
@@ -202,9 +203,10 @@ inf_command_run(int argc, char **argv)
   g_option_context_set_summary(context,
     "Runs CONFIG's main module once per input line and writes one JSON line per input:\n"
     "  {\"index\": N, \"outputs\": ..., \"errors\": {node: message}, \"duration_ms\": T}\n"
-    "(\"errors\" only when a node failed or was cancelled). Exit status: 0 when every input\n"
-    "succeeded, 1 when some failed, 2 on a usage or config error, 3 when a budget limit\n"
-    "stopped the run, 130 when interrupted.");
+    "(\"errors\" only when a node failed or was cancelled; with --node-status also \"nodes\":\n"
+    "{node: status}, where nodes of untaken switch cases are \"skipped\"). Exit status: 0 when\n"
+    "every input succeeded, 1 when some failed, 2 on a usage or config error, 3 when a budget\n"
+    "limit stopped the run, 130 when interrupted.");
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(context, &argc, &argv, &error)) {
     g_printerr("inf-engine run: %s\n", error->message);
@@ -303,6 +305,7 @@ inf_command_run(int argc, char **argv)
     .tty_progress = isatty(STDERR_FILENO),
     .total_inputs = -1,
     .max_inflight = (guint)max_inflight,
+    .node_status = node_status,
   };
   struct stat st;
   if (!quiet && input != stdin && fstat(fileno(input), &st) == 0 && S_ISREG(st.st_mode))

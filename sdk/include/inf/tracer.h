@@ -28,4 +28,60 @@ INF_API InfValue *inf_callv(InfTracer *tracer, InfModule *child, guint n_args,
  * recorded for @output (a ref returned by inf_call). */
 INF_API void inf_tracer_set_priority(InfTracer *tracer, InfValue *output, gint priority);
 
+/* --- branching (Since: 1.1) --- */
+
+/* How a case matches the selector's text. Since: 1.1 */
+typedef enum {
+  INF_MATCH_EXACT,    /* the whole text equals pattern */
+  INF_MATCH_REGEX,    /* pattern (a GRegex/PCRE regex) matches somewhere; anchor with ^ and $ */
+  INF_MATCH_PREFIX,   /* the text starts with pattern */
+  INF_MATCH_CONTAINS, /* the text contains pattern */
+  INF_MATCH_ONE_OF,   /* the whole text equals one of one_of */
+} InfMatchKind;
+
+/* Applied to the selector's text before matching, and to exact, prefix,
+ * contains and one_of patterns (casefold makes regexes caseless).
+ * Since: 1.1 */
+typedef enum {
+  INF_SWITCH_NORMALIZE_NONE = 0,
+  INF_SWITCH_NORMALIZE_TRIM = 1 << 0,     /* strip leading and trailing white space */
+  INF_SWITCH_NORMALIZE_CASEFOLD = 1 << 1, /* Unicode case folding (g_utf8_casefold) */
+} InfSwitchNormalize;
+
+/* One case of inf_switch(). Everything is borrowed for the duration of the
+ * call. This struct's layout is fixed for ABI 1.x (arrays of it are passed);
+ * later additions come as new functions. Since: 1.1 */
+typedef struct {
+  InfMatchKind match;           /* ignored for the default case */
+  const char *pattern;          /* EXACT, REGEX, PREFIX, CONTAINS: not NULL */
+  const char *const *one_of;    /* ONE_OF: NULL-terminated, at least one item; else NULL */
+  InfModule *module;            /* a child (or descendant) of the traced composite: atomic or
+                                   composite (a graph, which may hold switches itself) */
+  guint n_args;                 /* the call's arguments, as for inf_callv() */
+  InfValue *const *args;
+  const char *const *arg_names; /* may be NULL (positional) */
+} InfSwitchCase;
+
+/* Records a switch node named @name (prefixed like other nodes of the
+ * current composite): when @selector (a ref returned by inf_call(), a
+ * field of one, or an input) is done, its text (text as is; numbers and
+ * booleans as their JSON text) is normalized per @normalize (an
+ * InfSwitchNormalize mask) and matched against @cases in order: the first
+ * match is taken, else @default_case (may be NULL). Every case is traced
+ * now, under the name of its module within the composite ("route.billing"),
+ * and its nodes carry the switch's guard: at run time they wait for the
+ * selector, and the nodes of untaken cases are skipped (never run, no LLM
+ * call). Cases nest: a case's module may be a composite that calls
+ * inf_switch() itself. No match and no default fails the switch node (its
+ * dependents are cancelled); so does a failed selector.
+ *
+ * Returns a new reference to the switch's output (the taken case's output;
+ * inf_value_get() on it gives refs to fields). On misuse (no cases, a bad
+ * regex, a repeated exact match, a module that is not a child, a selector
+ * that is not a ref) the tracer records the error, returns an error value,
+ * and the trace fails. Since: 1.1 */
+INF_API InfValue *inf_switch(InfTracer *tracer, const char *name, InfValue *selector,
+                             guint normalize, const InfSwitchCase *cases, guint n_cases,
+                             const InfSwitchCase *default_case);
+
 G_END_DECLS

@@ -1,0 +1,124 @@
+/* Switch nodes (DESIGN §6): normalizing the selector and picking a case. */
+#include "graph/graph.h"
+
+#include <string.h>
+
+char *
+inf_graph_switch_normalize(const char *text, guint flags)
+{
+  char *copy = g_strdup(text);
+  if (flags & INF_SWITCH_NORMALIZE_TRIM)
+    g_strstrip(copy);
+  if (flags & INF_SWITCH_NORMALIZE_CASEFOLD)
+    {
+      char *folded = g_utf8_casefold(copy, -1);
+      g_free(copy);
+      copy = folded;
+    }
+  return copy;
+}
+
+char *
+inf_graph_switch_selector_text(const InfGraph *graph, const InfGraphSwitch *sw,
+                               const InfValue *value, GError **error)
+{
+  g_autofree char *raw = NULL;
+  switch (inf_value_get_kind(value))
+    {
+    case INF_VALUE_TEXT:
+      raw = g_strdup(inf_value_get_text(value));
+      break;
+    case INF_VALUE_INT:
+    case INF_VALUE_DOUBLE:
+    case INF_VALUE_BOOL:
+      raw = inf_value_to_string(value);
+      break;
+    case INF_VALUE_JSON:
+      {
+        json_object *json = inf_value_to_json(value);
+        if (json_object_is_type(json, json_type_string))
+          raw = g_strdup(json_object_get_string(json));
+        else if (json_object_is_type(json, json_type_int) ||
+                 json_object_is_type(json, json_type_double) ||
+                 json_object_is_type(json, json_type_boolean))
+          raw = g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN));
+        json_object_put(json);
+        if (raw)
+          break;
+      }
+      G_GNUC_FALLTHROUGH;
+    default:
+      g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
+                  "switch '%s': the selector is %s %s; a switch selects on text (or a number "
+                  "or a boolean)",
+                  graph->nodes[sw->node].id,
+                  inf_value_get_kind(value) == INF_VALUE_INT ? "an" : "a",
+                  inf_value_kind_name(inf_value_get_kind(value)));
+      return NULL;
+    }
+  return inf_graph_switch_normalize(raw, sw->normalize);
+}
+
+static gboolean
+case_matches(const InfGraphCase *c, const char *text)
+{
+  switch (c->kind)
+    {
+    case INF_GRAPH_MATCH_EXACT:
+      return strcmp(text, c->patterns[0]) == 0;
+    case INF_GRAPH_MATCH_REGEX:
+      return g_regex_match(c->regex, text, 0, NULL);
+    case INF_GRAPH_MATCH_PREFIX:
+      return g_str_has_prefix(text, c->patterns[0]);
+    case INF_GRAPH_MATCH_CONTAINS:
+      return strstr(text, c->patterns[0]) != NULL;
+    case INF_GRAPH_MATCH_ONE_OF:
+      return g_strv_contains((const char *const *)c->patterns, text);
+    case INF_GRAPH_MATCH_DEFAULT:
+      return TRUE;
+    }
+  return FALSE;
+}
+
+gint
+inf_graph_switch_select(const InfGraphSwitch *sw, const char *text)
+{
+  for (guint i = 0; i < sw->n_cases; i++)
+    if (case_matches(&sw->cases[i], text))
+      return (gint)i;
+  return -1;
+}
+
+char *
+inf_graph_switch_describe_cases(const InfGraphSwitch *sw)
+{
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < sw->n_cases; i++)
+    g_string_append_printf(s, "%s%s", i ? ", " : "", sw->cases[i].label);
+  return g_string_free(s, FALSE);
+}
+
+void
+inf_graph_switch_clear(InfGraphSwitch *sw)
+{
+  for (guint i = 0; i < sw->n_cases; i++)
+    {
+      InfGraphCase *c = &sw->cases[i];
+      g_strfreev(c->patterns);
+      if (c->regex)
+        g_regex_unref(c->regex);
+      g_free(c->label);
+      for (guint o = 0; o < c->n_outputs; o++)
+        {
+          g_free(c->outputs[o].key);
+          if (c->outputs[o].literal)
+            inf_value_unref(c->outputs[o].literal);
+          g_strfreev(c->outputs[o].path);
+        }
+      g_free(c->outputs);
+      g_free(c->nodes);
+    }
+  g_free(sw->cases);
+  sw->cases = NULL;
+  sw->n_cases = 0;
+}
