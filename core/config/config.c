@@ -326,6 +326,10 @@ inline_name(const char *path)
   g_autofree char *copy = g_strdup(path);
   if (g_str_has_suffix(copy, ".module"))
     copy[strlen(copy) - strlen(".module")] = '\0';
+  /* A switch case ("...cases[2]"): "case2", as its node is named. */
+  const char *cases = g_strrstr(copy, ".cases[");
+  if (cases && g_str_has_suffix(copy, "]") && strchr(cases + 7, '.') == NULL)
+    return g_strdup_printf("case%.*s", (int)(strlen(cases + 7) - 1), cases + 7);
   char *bracket = strrchr(copy, '[');
   if (bracket && bracket == copy + strlen(copy) - strlen(bracket) && g_str_has_suffix(copy, "]"))
     *bracket = '\0';

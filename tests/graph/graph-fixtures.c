@@ -241,10 +241,48 @@ scenario_nested_output(InfModule *self, InfTracer *t, InfValue *const *in, guint
   return out;
 }
 
+/* Misused inf_switch(): each must fail the trace. */
+static InfValue *
+scenario_switch_misuse(InfModule *self, InfTracer *t, InfValue *const *in, const char *what)
+{
+  InfSwitchCase cases[2] = {
+    { INF_MATCH_EXACT, "a", NULL, CHILD("a"), 1, in, NULL },
+    { INF_MATCH_EXACT, "a", NULL, CHILD("a"), 1, in, NULL },
+  };
+  if (g_str_equal(what, "no-cases"))
+    return inf_switch(t, "route", in[0], 0, NULL, 0, NULL);
+  if (g_str_equal(what, "bad-regex"))
+    {
+      cases[0].match = INF_MATCH_REGEX;
+      cases[0].pattern = "(x";
+      return inf_switch(t, "route", in[0], 0, cases, 1, NULL);
+    }
+  if (g_str_equal(what, "repeat"))
+    return inf_switch(t, "route", in[0], 0, cases, 2, NULL);
+  g_autoptr(InfValue) literal = inf_value_new_text("a");
+  return inf_switch(t, "route", literal, 0, cases, 1, NULL);
+}
+
+#define SWITCH_MISUSE(func, what)                                                            \
+  static InfValue *func(InfModule *self, InfTracer *t, InfValue *const *in, guint n,           \
+                        GError **error)                                                      \
+  {                                                                                          \
+    (void)n, (void)error;                                                                    \
+    return scenario_switch_misuse(self, t, in, what);                                        \
+  }
+SWITCH_MISUSE(scenario_switch_no_cases, "no-cases")
+SWITCH_MISUSE(scenario_switch_bad_regex, "bad-regex")
+SWITCH_MISUSE(scenario_switch_repeat, "repeat")
+SWITCH_MISUSE(scenario_switch_not_ref, "not-ref")
+
 static const struct {
   const char *name;
   ScenarioFunc func;
 } scenarios[] = {
+  { "switch-no-cases", scenario_switch_no_cases },
+  { "switch-bad-regex", scenario_switch_bad_regex },
+  { "switch-repeat", scenario_switch_repeat },
+  { "switch-not-ref", scenario_switch_not_ref },
   { "linear", scenario_linear },
   { "fanout", scenario_fanout },
   { "fanin", scenario_fanin },
