@@ -463,6 +463,13 @@ on_signal(gpointer data)
       fprintf(stderr, "%sinterrupted: no new inputs; finishing the %u in flight (signal again to "
                       "cancel them)\n",
               batch->progress_drawn ? "\n" : "", inf_scheduler_get_inputs_in_flight(batch->scheduler));
+    /* Waits that have not started a request end now: calls waiting to
+     * retry and nodes waiting on a rate limit fail as interrupted. */
+    g_autoptr(GError) interrupted = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
+                                                "interrupted while waiting on a rate limit");
+    if (batch->resources)
+      inf_resource_manager_end_waits(batch->resources);
+    inf_scheduler_end_waits(batch->scheduler, interrupted);
     if (inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0)
       g_main_loop_quit(batch->loop);
   } else {

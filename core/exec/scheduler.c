@@ -60,6 +60,8 @@ struct _InfScheduler {
   gboolean stopped;
   gboolean llm_halted;  /* the budget refused a call: no more LLM dispatch */
   gboolean halt_reported;
+  gboolean no_waits; /* a 429 fails its node instead of requeueing it */
+  GError *wait_error; /* what nodes whose waits were ended fail with */
   guint64 executed;
   guint64 requeued;
   InfTask *free_tasks;
@@ -212,6 +214,7 @@ inf_scheduler_free(InfScheduler *s)
   while (g_hash_table_iter_next(&iter, &key, NULL))
     inf_exec_state_unref(key);
   g_hash_table_unref(s->states);
+  g_clear_error(&s->wait_error);
   g_free(s->lanes);
   g_free(s->node_lane);
   g_free(s->node_execute);
@@ -277,6 +280,7 @@ inf_scheduler_stop(InfScheduler *s)
 }
 
 static void check_state_done(InfScheduler *s, InfExecState *state);
+static void heap_push(GArray *heap, const ReadyEntry *entry);
 
 void
 inf_scheduler_cancel_all(InfScheduler *s, const GError *error)
@@ -288,6 +292,65 @@ inf_scheduler_cancel_all(InfScheduler *s, const GError *error)
     inf_exec_state_cancel_all(states[i], error);
     check_state_done(s, states[i]);
   }
+}
+
+/* Fails the pending entries of @lane that wait on a rate limit: all of them
+ * when @all (the alias is held back by its server), else those requeued
+ * after a 429. */
+static void
+lane_end_waits(InfScheduler *s, Lane *lane, gboolean all)
+{
+  GPtrArray *ended = g_ptr_array_new();
+  GArray *nodes = g_array_new(FALSE, FALSE, sizeof(guint));
+  {
+    GArray *heap = lane->heap;
+    GArray *kept = g_array_sized_new(FALSE, FALSE, sizeof(ReadyEntry), heap->len);
+    for (guint j = 0; j < heap->len; j++) {
+      ReadyEntry *e = &g_array_index(heap, ReadyEntry, j);
+      if (e->state->status[e->node] == INF_NODE_PENDING &&
+          (all || inf_exec_state_was_rate_limited(e->state, e->node))) {
+        g_ptr_array_add(ended, e->state); /* the entry's reference */
+        g_array_append_val(nodes, e->node);
+      } else {
+        heap_push(kept, e);
+      }
+    }
+    g_array_unref(heap);
+    lane->heap = kept;
+  }
+  for (guint i = 0; i < ended->len; i++) {
+    InfExecState *state = g_ptr_array_index(ended, i);
+    inf_exec_state_fail(state, g_array_index(nodes, guint, i), s->wait_error);
+    check_state_done(s, state);
+    inf_exec_state_unref(state);
+  }
+  g_ptr_array_unref(ended);
+  g_array_unref(nodes);
+}
+
+/* After end_waits: lanes whose alias is held back by its server end the
+ * waits of all their pending nodes. */
+static void
+end_blocked_lanes(InfScheduler *s)
+{
+  gint64 now = g_get_monotonic_time();
+  for (guint i = 0; i < s->n_lanes; i++) {
+    Lane *lane = &s->lanes[i];
+    if (lane->alias && lane->heap->len && inf_resource_alias_is_blocked(lane->alias, now))
+      lane_end_waits(s, lane, TRUE);
+  }
+}
+
+void
+inf_scheduler_end_waits(InfScheduler *s, const GError *error)
+{
+  if (s->no_waits)
+    return;
+  s->no_waits = TRUE;
+  s->wait_error = g_error_copy(error);
+  for (guint i = 0; i < s->n_lanes; i++)
+    lane_end_waits(s, &s->lanes[i], FALSE);
+  inf_scheduler_pump(s);
 }
 
 /* --- readiness and completion --- */
@@ -437,6 +500,8 @@ inf_scheduler_pump(InfScheduler *s)
   if (s->pumping)
     return; /* the running pump loops again */
   s->pumping = TRUE;
+  if (s->no_waits)
+    end_blocked_lanes(s);
   for (;;) {
     while (!s->stopped && !s->llm_halted && s->feed && s->n_states < s->max_inflight)
       if (!s->feed(s, s->feed_data))
@@ -562,6 +627,28 @@ inf_task_return_new_error(InfTask *task, InfErrorCode code, const char *format, 
   inf_task_return_error(task, error);
 }
 
+/* A 429 ends the node instead of requeueing it when the node has waited on
+ * rate limits for the endpoint's max_rate_limit_wait since its first 429, or
+ * when waits were ended (a signal); NULL: requeue. */
+static GError *
+rate_limit_final_error(InfTask *task, const GError *error)
+{
+  InfScheduler *s = task->scheduler;
+  const char *alias = inf_resource_alias_get_name(task->lane->alias);
+  gint64 now = g_get_monotonic_time();
+  gint64 since = inf_exec_state_mark_rate_limited(task->state, task->node, now);
+  gint64 max_wait = inf_resource_endpoint_get_max_rate_limit_wait_us(task->endpoint);
+  if (s->no_waits)
+    return g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
+                       "alias '%s': rate limited, not waiting: the run was interrupted (last: %s)",
+                       alias, error->message);
+  if (now - since < max_wait)
+    return NULL;
+  g_autofree char *limit = inf_format_duration_us(max_wait);
+  return g_error_new(INF_ERROR, INF_ERROR_RATE_LIMITED, "alias '%s': rate limited for %s (last: %s)",
+                     alias, limit, error->message);
+}
+
 static void
 llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data)
 {
@@ -570,6 +657,13 @@ llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data
   if (!error) {
     task->llm_callback(task, response, task->llm_data);
     return;
+  }
+  if (g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) {
+    GError *final = rate_limit_final_error(task, error);
+    if (final) {
+      task_finish(task, NULL, final);
+      return;
+    }
   }
   gboolean refused = g_error_matches(error, INF_BUDGET_ERROR, INF_BUDGET_ERROR_EXHAUSTED);
   if ((refused || g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) && !s->stopped) {

@@ -63,6 +63,11 @@ void inf_scheduler_stop(InfScheduler *scheduler);
 /* Stops, and cancels every node of every input in flight (running ones
  * included: their late results are dropped), reporting each input done. */
 void inf_scheduler_cancel_all(InfScheduler *scheduler, const GError *error);
+/* Ends the waits that have not started a request (the first SIGINT/SIGTERM):
+ * nodes requeued after a 429 fail with @error instead of waiting for the rate
+ * limit to clear, and from now on a 429 fails its node instead of requeueing
+ * it. Nodes that never met a rate limit still run. */
+void inf_scheduler_end_waits(InfScheduler *scheduler, const GError *error);
 
 guint inf_scheduler_get_inputs_in_flight(const InfScheduler *scheduler);
 gint inf_scheduler_get_running(const InfScheduler *scheduler);

@@ -134,7 +134,24 @@ inf_exec_state_unref(InfExecState *state)
     if (state->results[i])
       inf_value_unref(state->results[i]);
   inf_graph_unref(state->graph);
+  g_free(state->rate_limited_since);
   g_free(state);
+}
+
+gint64
+inf_exec_state_mark_rate_limited(InfExecState *state, guint node, gint64 now_us)
+{
+  if (!state->rate_limited_since)
+    state->rate_limited_since = g_new0(gint64, state->graph->n_nodes);
+  if (state->rate_limited_since[node] == 0)
+    state->rate_limited_since[node] = MAX(now_us, 1);
+  return state->rate_limited_since[node];
+}
+
+gboolean
+inf_exec_state_was_rate_limited(const InfExecState *state, guint node)
+{
+  return state->rate_limited_since && state->rate_limited_since[node] != 0;
 }
 
 gboolean

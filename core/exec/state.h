@@ -56,6 +56,7 @@ struct _InfExecState {
   guint32 *remaining;
   InfValue **results;
   gint32 *decided; /* per graph switch: the taken case, or -1 while undecided */
+  gint64 *rate_limited_since; /* per node: monotonic µs of its first 429, 0: none; lazy */
 };
 
 /* A state for input @index. @inputs holds one value per graph input
@@ -85,6 +86,12 @@ void inf_exec_state_cancel_pending(InfExecState *state, const GError *error);
 /* Every node not yet terminal, running ones included → CANCELLED with
  * @error; a running node's late result is then dropped. */
 void inf_exec_state_cancel_all(InfExecState *state, const GError *error);
+
+/* When @node first got a 429 (monotonic µs): set to @now_us the first time.
+ * Used to bound how long one node keeps waiting on rate limits. */
+gint64 inf_exec_state_mark_rate_limited(InfExecState *state, guint node, gint64 now_us);
+/* Whether @node has been rate limited (requeued after a 429) before. */
+gboolean inf_exec_state_was_rate_limited(const InfExecState *state, guint node);
 
 /* The node's arguments resolved against completed results (new references
  * stored in @out, which has room for n_args). FALSE with @error when a field

@@ -31,6 +31,8 @@ static const EndpointField endpoint_fields[] = {
   FIELD(max_retries, FIELD_INT, 0),
   FIELD(retry_delay, FIELD_DOUBLE, 0),
   FIELD(timeout, FIELD_DOUBLE, 0),
+  FIELD(max_rate_limit_wait, FIELD_DOUBLE, 0),
+  FIELD(max_retry_after, FIELD_DOUBLE, 0),
   FIELD(max_response_bytes, FIELD_INT, 1),
   FIELD(input_cost_per_1m, FIELD_DOUBLE, 0),
   FIELD(output_cost_per_1m, FIELD_DOUBLE, 0),
@@ -38,7 +40,8 @@ static const EndpointField endpoint_fields[] = {
 
 static const char *const endpoint_field_names[] = {
   "provider", "model", "base_url", "api_key_env", "ca_file", "max_concurrent", "rate_limit", "burst",
-  "tokens_per_minute", "max_retries", "retry_delay", "timeout", "max_response_bytes",
+  "tokens_per_minute", "max_retries", "retry_delay", "timeout", "max_rate_limit_wait",
+  "max_retry_after", "max_response_bytes",
   "input_cost_per_1m", "output_cost_per_1m", NULL,
 };
 
@@ -138,6 +141,8 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
   ep->max_retries = 3;
   ep->retry_delay = 0.5;
   ep->timeout = 600.0; /* the official SDKs' default: long generations take minutes */
+  ep->max_rate_limit_wait = 600.0;
+  ep->max_retry_after = 60.0;
   ep->max_response_bytes = 16 * 1024 * 1024;
   ep->burst = -1;
   ep->provider_options = json_object_new_object();

@@ -34,6 +34,8 @@ typedef struct {
   gint max_retries;          /* transient errors */
   double retry_delay;        /* seconds, first backoff */
   double timeout;            /* seconds per request */
+  double max_rate_limit_wait; /* seconds one node may keep waiting on 429s, then it fails */
+  double max_retry_after;     /* seconds: cap on any wait a server asks for (Retry-After, ...) */
   gint64 max_response_bytes; /* reply size limit */
   double input_cost_per_1m;
   double output_cost_per_1m;

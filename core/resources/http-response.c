@@ -139,6 +139,90 @@ parse_seconds(const char *text, double *out)
 /* Caps a hint so nonsense (years) cannot overflow the arithmetic. */
 #define MAX_RETRY_AFTER_MS (G_GINT64_CONSTANT(24) * 3600 * 1000)
 
+/* A Go duration as OpenAI sends it ("1s", "6m0s", "20ms", "1h2m3.5s"). */
+static gboolean
+parse_go_duration(const char *text, double *out_ms)
+{
+  double total = 0;
+  const char *p = text;
+  if (p == NULL || *p == '\0')
+    return FALSE;
+  while (*p != '\0') {
+    char *end = NULL;
+    double value = g_ascii_strtod(p, &end);
+    if (end == p || !isfinite(value) || value < 0)
+      return FALSE;
+    p = end;
+    double unit;
+    if (g_str_has_prefix(p, "ms")) {
+      unit = 1, p += 2;
+    } else if (g_str_has_prefix(p, "us") || g_str_has_prefix(p, "\u00b5s")) {
+      unit = 0.001, p += *p == 'u' ? 2 : 3;
+    } else if (g_str_has_prefix(p, "ns")) {
+      unit = 1e-6, p += 2;
+    } else if (*p == 'h') {
+      unit = 3600e3, p++;
+    } else if (*p == 'm') {
+      unit = 60e3, p++;
+    } else if (*p == 's') {
+      unit = 1e3, p++;
+    } else {
+      return FALSE;
+    }
+    total += value * unit;
+  }
+  *out_ms = total;
+  return TRUE;
+}
+
+/* An RFC 3339 time as Anthropic sends it, as ms from now (>= 0). */
+static gboolean
+parse_rfc3339_from_now(const char *text, double *out_ms)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_iso8601(text, NULL);
+  if (when == NULL)
+    return FALSE;
+  gint64 delta_us = g_date_time_to_unix(when) * G_USEC_PER_SEC +
+                    g_date_time_get_microsecond(when) - g_get_real_time();
+  *out_ms = MAX((double)delta_us / 1000.0, 0.0);
+  return TRUE;
+}
+
+/* On a 429 without Retry-After: when the exhausted limit resets, from
+ * OpenAI's x-ratelimit-reset-{requests,tokens} (durations) or Anthropic's
+ * anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset (RFC
+ * 3339 times). A limit counts when its remaining header is 0 or absent; the
+ * latest reset among them wins. -1: no hint. */
+static gint64
+reset_hint_ms(const InfHttpResponse *response)
+{
+  static const struct {
+    const char *reset;
+    const char *remaining;
+    gboolean rfc3339;
+  } limits[] = {
+    { "x-ratelimit-reset-requests", "x-ratelimit-remaining-requests", FALSE },
+    { "x-ratelimit-reset-tokens", "x-ratelimit-remaining-tokens", FALSE },
+    { "anthropic-ratelimit-requests-reset", "anthropic-ratelimit-requests-remaining", TRUE },
+    { "anthropic-ratelimit-tokens-reset", "anthropic-ratelimit-tokens-remaining", TRUE },
+    { "anthropic-ratelimit-input-tokens-reset", "anthropic-ratelimit-input-tokens-remaining",
+      TRUE },
+    { "anthropic-ratelimit-output-tokens-reset", "anthropic-ratelimit-output-tokens-remaining",
+      TRUE },
+  };
+  double best = -1;
+  for (guint i = 0; i < G_N_ELEMENTS(limits); i++) {
+    const char *reset = inf_http_response_get_header(response, limits[i].reset);
+    const char *remaining = inf_http_response_get_header(response, limits[i].remaining);
+    double ms;
+    if (reset == NULL || (remaining != NULL && strcmp(remaining, "0") != 0))
+      continue;
+    if (limits[i].rfc3339 ? parse_rfc3339_from_now(reset, &ms) : parse_go_duration(reset, &ms))
+      best = MAX(best, ms);
+  }
+  return best < 0 ? -1 : (gint64)MIN(ceil(best), (double)MAX_RETRY_AFTER_MS);
+}
+
 gint64
 inf_http_response_get_retry_after_ms(const InfHttpResponse *response)
 {
@@ -149,7 +233,7 @@ inf_http_response_get_retry_after_ms(const InfHttpResponse *response)
     return (gint64)MIN(ceil(seconds), (double)MAX_RETRY_AFTER_MS);
   const char *value = inf_http_response_get_header(response, "retry-after");
   if (value == NULL)
-    return -1;
+    return response->status == 429 ? reset_hint_ms(response) : -1;
   if (parse_seconds(value, &seconds))
     return (gint64)MIN(ceil(seconds * 1000.0), (double)MAX_RETRY_AFTER_MS);
   /* An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT". */

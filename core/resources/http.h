@@ -37,7 +37,10 @@ void inf_http_session_send(InfHttpSession *session, InfHttpRequest *request,
                            InfHttpDoneFunc done, gpointer user_data);
 
 /* The server's retry hint in ms from retry-after-ms or Retry-After (seconds
- * or an HTTP date), or -1. */
+ * or an HTTP date); on a 429 without them, when the exhausted rate limit
+ * resets (x-ratelimit-reset-requests/-tokens durations such as "6m0s", or
+ * anthropic-ratelimit-*-reset RFC 3339 times); or -1. Not capped here: the
+ * resource manager caps it by the endpoint's max_retry_after. */
 gint64 inf_http_response_get_retry_after_ms(const InfHttpResponse *response);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHttpRequest, inf_http_request_free)

@@ -46,6 +46,8 @@ struct _InfResourceManager {
   InfHttpSession *http;
   GRand *jitter;
   InfBudget *budget; /* borrowed, or NULL */
+  GQueue waiting;    /* InfLlmCall * waiting to retry */
+  gboolean no_waits; /* end_waits was called: no more retry waits */
 };
 
 struct _InfLlmCall {
@@ -59,6 +61,8 @@ struct _InfLlmCall {
   GSource *retry_source;
   InfBudgetAmount reserved; /* this attempt's reservation */
   gboolean has_reservation;
+  GList link;       /* in manager->waiting while retry_source is set */
+  char *last_error; /* the error the call waits to retry after */
 };
 
 static void
@@ -303,6 +307,17 @@ inf_resource_alias_pick(InfResourceAlias *alias, gint64 now_us, gint64 *wait_us)
   return best;
 }
 
+gboolean
+inf_resource_alias_is_blocked(const InfResourceAlias *alias, gint64 now_us)
+{
+  for (guint i = 0; i < alias->endpoints->len; i++) {
+    InfClient *client = g_ptr_array_index(alias->endpoints, i);
+    if (!inf_rate_limiter_is_blocked(client->limiter, now_us))
+      return FALSE;
+  }
+  return alias->endpoints->len > 0;
+}
+
 void
 inf_resource_alias_reserve(InfResourceAlias *alias, InfClient *endpoint, gint64 now_us)
 {
@@ -331,9 +346,45 @@ call_free(InfLlmCall *call)
   if (call->retry_source) {
     g_source_destroy(call->retry_source);
     g_source_unref(call->retry_source);
+    g_queue_unlink(&call->manager->waiting, &call->link);
   }
   inf_llm_request_unref(call->request);
+  g_free(call->last_error);
   g_free(call);
+}
+
+/* The wait a server asked for, capped by the endpoint's max_retry_after (a
+ * "Retry-After: 100000" must not park an input for a day); -1: none. */
+static gint64
+capped_retry_after_ms(const InfClient *endpoint, gint64 retry_after_ms)
+{
+  if (retry_after_ms < 0)
+    return -1;
+  return MIN(retry_after_ms, (gint64)(endpoint->config->max_retry_after * 1000.0));
+}
+
+gint64
+inf_resource_endpoint_get_max_rate_limit_wait_us(const InfClient *endpoint)
+{
+  return (gint64)(endpoint->config->max_rate_limit_wait * 1e6);
+}
+
+char *
+inf_format_duration_us(gint64 us)
+{
+  if (us < 0)
+    us = 0;
+  if (us < G_USEC_PER_SEC)
+    return g_strdup_printf("%gms", (double)us / 1000.0);
+  gint64 hours = us / (G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC);
+  gint64 minutes = us / (G_GINT64_CONSTANT(60) * G_USEC_PER_SEC) % 60;
+  double seconds = (double)(us % (G_GINT64_CONSTANT(60) * G_USEC_PER_SEC)) / 1e6;
+  if (hours > 0)
+    return g_strdup_printf("%" G_GINT64_FORMAT "h%" G_GINT64_FORMAT "m%gs", hours, minutes,
+                           seconds);
+  if (minutes > 0)
+    return g_strdup_printf("%" G_GINT64_FORMAT "m%gs", minutes, seconds);
+  return g_strdup_printf("%gs", seconds);
 }
 
 static gboolean
@@ -350,6 +401,7 @@ retry_cb(gpointer data)
   InfLlmCall *call = data;
   g_source_unref(call->retry_source);
   call->retry_source = NULL;
+  g_queue_unlink(&call->manager->waiting, &call->link);
   call_attempt(call);
   return G_SOURCE_REMOVE;
 }
@@ -428,6 +480,7 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
   if (error->domain == INF_ERROR && error->code >= 0 && error->code < INF_METRICS_N_CODES)
     metrics->errors[error->code]++;
 
+  retry_after_ms = capped_retry_after_ms(endpoint, retry_after_ms);
   if (g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) {
     metrics->rate_limited++;
     inf_rate_limiter_backoff(endpoint->limiter, retry_after_ms >= 0 ? retry_after_ms * 1000 : -1, now);
@@ -436,7 +489,8 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
     call_free(call);
     return;
   }
-  if (is_transient(error) && call->attempt < (guint)config->max_retries) {
+  if (is_transient(error) && call->attempt < (guint)config->max_retries &&
+      !call->manager->no_waits) {
     metrics->retries++;
     double delay_ms = config->retry_delay * 1000.0 * (double)(1u << MIN(call->attempt, 16u));
     delay_ms = MIN(delay_ms, 30000.0);
@@ -446,10 +500,14 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
     call->attempt++;
     g_debug("alias '%s': attempt %u failed (%s), retrying in %.0f ms", endpoint->alias->name,
             call->attempt, error->message, delay_ms);
+    g_free(call->last_error);
+    call->last_error = g_strdup(error->message);
     g_error_free(error);
-    call->retry_source = g_timeout_source_new((guint)delay_ms);
+    call->retry_source = g_timeout_source_new((guint)MIN(delay_ms, (double)G_MAXUINT));
     g_source_set_callback(call->retry_source, retry_cb, call, NULL);
     g_source_attach(call->retry_source, NULL);
+    call->link.data = call;
+    g_queue_push_tail_link(&call->manager->waiting, &call->link);
     return;
   }
   metrics->failures++;
@@ -556,6 +614,25 @@ call_attempt(InfLlmCall *call)
   if (endpoint->config->ca_file)
     inf_http_request_set_ca_file(http, endpoint->config->ca_file);
   inf_http_session_send(call->manager->http, http, http_done, call);
+}
+
+void
+inf_resource_manager_end_waits(InfResourceManager *manager)
+{
+  manager->no_waits = TRUE;
+  GList *link;
+  while ((link = g_queue_pop_head_link(&manager->waiting)) != NULL) {
+    InfLlmCall *call = link->data;
+    g_source_destroy(call->retry_source);
+    g_clear_pointer(&call->retry_source, g_source_unref);
+    call->endpoint->alias->metrics->failures++;
+    g_autoptr(GError) error = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
+                                          "alias '%s': not retried: the run was interrupted "
+                                          "(last: %s)",
+                                          call->endpoint->alias->name, call->last_error);
+    call->done(NULL, error, call->user_data);
+    call_free(call);
+  }
 }
 
 void

@@ -55,6 +55,9 @@ double inf_resource_alias_get_rate(const InfResourceAlias *alias);
  * first; or NULL, with *wait_us > 0 when only rate limiters block (the time
  * until one may start) and 0 when it must wait for a call to finish. */
 InfClient *inf_resource_alias_pick(InfResourceAlias *alias, gint64 now_us, gint64 *wait_us);
+/* Whether every endpoint of @alias is held back by a wait its server asked
+ * for (a 429's Retry-After or rate-limit reset) at @now_us. */
+gboolean inf_resource_alias_is_blocked(const InfResourceAlias *alias, gint64 now_us);
 /* Takes a slot and a rate token of @endpoint. */
 void inf_resource_alias_reserve(InfResourceAlias *alias, InfClient *endpoint, gint64 now_us);
 /* Gives the slot back. */
@@ -67,6 +70,17 @@ void inf_resource_alias_release(InfResourceAlias *alias, InfClient *endpoint);
  * reserved until the caller releases it. */
 void inf_resource_manager_send(InfResourceManager *manager, InfClient *endpoint,
                                InfLlmRequest *request, InfLlmDoneFunc done, gpointer user_data);
+
+/* The endpoint's max_rate_limit_wait in µs: how long one node may keep
+ * waiting on its 429s before it fails. */
+gint64 inf_resource_endpoint_get_max_rate_limit_wait_us(const InfClient *endpoint);
+/* Ends every call waiting to retry (the first SIGINT/SIGTERM): each fails
+ * with INF_ERROR_CANCELLED naming its last error, and from now on a failed
+ * attempt is not retried. Requests in flight go on. */
+void inf_resource_manager_end_waits(InfResourceManager *manager);
+/* A duration as Go writes it ("10m0s", "1h0m0s", "1.5s", "200ms"); free with
+ * g_free. */
+char *inf_format_duration_us(gint64 us);
 
 /* {"aliases": {name: metrics}} plus totals (caller owns). */
 json_object *inf_resource_manager_metrics_json(InfResourceManager *manager);

@@ -159,6 +159,12 @@ inf_rate_limiter_recover(InfRateLimiter *limiter, gint64 now_us)
   limiter->rate = rate;
 }
 
+gboolean
+inf_rate_limiter_is_blocked(const InfRateLimiter *limiter, gint64 now_us)
+{
+  return now_us < limiter->blocked_until_us;
+}
+
 double
 inf_rate_limiter_get_rate(const InfRateLimiter *limiter)
 {

@@ -42,6 +42,8 @@ void inf_rate_limiter_backoff(InfRateLimiter *limiter, gint64 retry_after_us, gi
 void inf_rate_limiter_recover(InfRateLimiter *limiter, gint64 now_us);
 /* The current rate in requests/s (0: unlimited). */
 double inf_rate_limiter_get_rate(const InfRateLimiter *limiter);
+/* Whether a server-requested wait (a 429's Retry-After) blocks it at @now_us. */
+gboolean inf_rate_limiter_is_blocked(const InfRateLimiter *limiter, gint64 now_us);
 gboolean inf_rate_limiter_is_limited(const InfRateLimiter *limiter);
 
 G_END_DECLS

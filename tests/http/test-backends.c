@@ -6,6 +6,7 @@
  * even for replies that fail, and the metrics count finish reasons. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "fake-llm.h"
@@ -133,8 +134,11 @@ put_json(gpointer data)
   json_object_put(data);
 }
 
+/* Runs inf-engine; with @signal_after > 0, sends it SIGINT once the fake
+ * has received that many LLM requests. */
 static void
-run_engine(Fixture *f, const char *config, const char *inputs, Run *r)
+run_engine_signal(Fixture *f, const char *config, const char *inputs, guint signal_after,
+                  Run *r)
 {
   memset(r, 0, sizeof *r);
   r->status = -1;
@@ -153,8 +157,16 @@ run_engine(Fixture *f, const char *config, const char *inputs, Run *r)
     "--metrics-out", metrics, "--stats", "--ordered", NULL);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
-  while (r->status == -1)
+  gboolean signalled = FALSE;
+  while (r->status == -1) {
     g_main_context_iteration(f->context, TRUE);
+    InfFakeStats stats;
+    inf_fake_llm_get_stats(f->fake, &stats);
+    if (signal_after > 0 && !signalled && stats.requests >= signal_after) {
+      g_subprocess_send_signal(process, SIGINT);
+      signalled = TRUE;
+    }
+  }
   g_autofree char *text = NULL;
   g_file_get_contents(output, &text, NULL, NULL);
   g_file_get_contents(metrics, &r->metrics, NULL, NULL);
@@ -164,6 +176,12 @@ run_engine(Fixture *f, const char *config, const char *inputs, Run *r)
     if (**line != '\0')
       g_ptr_array_add(r->lines, json_tokener_parse(*line));
   g_test_message("inf-engine exited with %d:\n%s", r->status, r->log);
+}
+
+static void
+run_engine(Fixture *f, const char *config, const char *inputs, Run *r)
+{
+  run_engine_signal(f, config, inputs, 0, r);
 }
 
 /* The error of node "answer" on input @index, or NULL. */
@@ -333,6 +351,101 @@ test_accept_details(Fixture *f, gconstpointer data)
   run_clear(&r);
 }
 
+/* --- rate limits that never clear ------------------------------------- */
+
+static const char *const two_inputs[] = { "first question", "second question" };
+
+/* A server that answers 429 forever: each node fails after
+ * max_rate_limit_wait, naming the server's message. */
+static void
+test_429_forever(Fixture *f, gconstpointer data)
+{
+  const char *provider = data;
+  g_assert_true(inf_fake_llm_set_default_text(f->fake, "429", NULL));
+  g_autofree char *config = write_config(f, provider, "\"max_rate_limit_wait\": 0.2", "");
+  g_autofree char *inputs = write_inputs(f, two_inputs, 2);
+  Run r;
+  run_engine(f, config, inputs, &r);
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_cmpuint(r.lines->len, ==, 2);
+  for (guint i = 0; i < 2; i++) {
+    assert_contains(answer_error(&r, i), "alias 'fast': rate limited for 200ms (last: ");
+    assert_contains(answer_error(&r, i), "fake: scripted status 429");
+  }
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(f->fake, &stats);
+  g_assert_cmpuint(stats.requests, >=, 4); /* each node tried more than once */
+  run_clear(&r);
+}
+
+/* "Retry-After: 100000" on a 429 or a 503 waits at most max_retry_after. */
+static void
+test_retry_after_capped(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *cases[] = {
+    "Limited [[fake:429 retry-after=100000]]",
+    "Unavailable [[fake:503 retry-after=100000]]",
+  };
+  g_autofree char *config = write_config(
+    f, "openai", "\"max_retry_after\": 0.05, \"max_rate_limit_wait\": 0.2, \"max_retries\": 1",
+    "");
+  g_autofree char *inputs = write_inputs(f, cases, 2);
+  Run r;
+  run_engine(f, config, inputs, &r);
+  g_assert_cmpint(r.status, ==, 1);
+  assert_contains(answer_error(&r, 0), "rate limited for 200ms");
+  assert_contains(answer_error(&r, 1), "scripted status 503");
+  assert_contains(answer_error(&r, 1), "(after 2 attempts)");
+  run_clear(&r);
+}
+
+/* A 429 without Retry-After: the reset headers are the hint. */
+static void
+test_reset_headers(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  /* One 429 whose reset says 50 ms, then good replies. */
+  g_assert_true(inf_fake_llm_push_script(
+    f->fake,
+    "429 header=x-ratelimit-remaining-requests:0 header=x-ratelimit-reset-requests:50ms",
+    NULL));
+  const char *cases[] = { "only question" };
+  g_autofree char *config = write_config(f, "openai", "", "");
+  g_autofree char *inputs = write_inputs(f, cases, 1);
+  Run r;
+  run_engine(f, config, inputs, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpstr(json_object_get_string(answer_value(&r, 0)), ==, "echo: only question");
+  run_clear(&r);
+}
+
+/* The first SIGINT ends the waits that have not started a request: a node
+ * requeued after "Retry-After: 100000" (uncapped here) and a call waiting to
+ * retry a 503 fail as interrupted instead of parking the run. */
+static void
+test_signal_ends_waits(Fixture *f, gconstpointer data)
+{
+  const char *script = data;
+  g_assert_true(inf_fake_llm_set_default_text(f->fake, script, NULL));
+  g_autofree char *config = write_config(
+    f, "openai", "\"max_retry_after\": 3600, \"max_rate_limit_wait\": 7200, "
+                 "\"max_retries\": 3, \"max_concurrent\": 1",
+    "");
+  g_autofree char *inputs = write_inputs(f, two_inputs, 2);
+  Run r;
+  run_engine_signal(f, config, inputs, 1, &r);
+  g_assert_cmpint(r.status, ==, 130);
+  g_assert_cmpuint(r.lines->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    g_assert_nonnull(answer_error(&r, i));
+  assert_contains(r.log, "interrupted");
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(f->fake, &stats);
+  g_assert_cmpuint(stats.requests, <=, 2);
+  run_clear(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -342,6 +455,19 @@ main(int argc, char **argv)
     g_test_add(path, Fixture, provider_names[i], fixture_set_up, test_incomplete_errors,
                fixture_tear_down);
   }
+  for (guint i = 0; i < G_N_ELEMENTS(provider_names); i++) {
+    g_autofree char *path = g_strdup_printf("/http/backends/%s/429-forever", provider_names[i]);
+    g_test_add(path, Fixture, provider_names[i], fixture_set_up, test_429_forever,
+               fixture_tear_down);
+  }
+  g_test_add("/http/backends/retry-after-capped", Fixture, NULL, fixture_set_up,
+             test_retry_after_capped, fixture_tear_down);
+  g_test_add("/http/backends/reset-headers", Fixture, NULL, fixture_set_up, test_reset_headers,
+             fixture_tear_down);
+  g_test_add("/http/backends/signal-ends-429-wait", Fixture, "429 retry-after=100000",
+             fixture_set_up, test_signal_ends_waits, fixture_tear_down);
+  g_test_add("/http/backends/signal-ends-retry-wait", Fixture, "503 retry-after=100000",
+             fixture_set_up, test_signal_ends_waits, fixture_tear_down);
   g_test_add("/http/backends/json-cut-off", Fixture, NULL, fixture_set_up, test_json_cut_off,
              fixture_tear_down);
   g_test_add("/http/backends/accept-details", Fixture, NULL, fixture_set_up, test_accept_details,

@@ -494,6 +494,90 @@ test_client_build_url_errors(void)
   }
 }
 
+/* Rate-limit reset headers as retry hints on a 429. */
+static gint64
+hint(guint status, const char *const *headers)
+{
+  g_autoptr(InfHttpResponse) response = inf_http_response_new(status, "{}", -1);
+  for (guint i = 0; headers[i] != NULL; i += 2)
+    inf_http_response_add_header(response, headers[i], headers[i + 1]);
+  return inf_http_response_get_retry_after_ms(response);
+}
+
+static void
+test_reset_hints(void)
+{
+  const char *six_minutes[] = { "x-ratelimit-remaining-requests", "0",
+                                "x-ratelimit-reset-requests", "6m0s", NULL };
+  g_assert_cmpint(hint(429, six_minutes), ==, 360000);
+  /* Only the exhausted limit counts. */
+  const char *tokens[] = { "x-ratelimit-remaining-requests", "5", "x-ratelimit-reset-requests",
+                           "6m0s", "x-ratelimit-remaining-tokens", "0",
+                           "x-ratelimit-reset-tokens", "20ms", NULL };
+  g_assert_cmpint(hint(429, tokens), ==, 20);
+  const char *no_remaining[] = { "x-ratelimit-reset-tokens", "1h2m3.5s", NULL };
+  g_assert_cmpint(hint(429, no_remaining), ==, 3723500);
+  /* Retry-After and retry-after-ms come first. */
+  const char *both[] = { "x-ratelimit-reset-requests", "6m0s", "retry-after", "2", NULL };
+  g_assert_cmpint(hint(429, both), ==, 2000);
+  /* Not a hint on other statuses, nor when unreadable. */
+  g_assert_cmpint(hint(503, six_minutes), ==, -1);
+  const char *garbage[] = { "x-ratelimit-reset-requests", "soon", NULL };
+  g_assert_cmpint(hint(429, garbage), ==, -1);
+  /* Anthropic: RFC 3339 times, the latest exhausted one. */
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autoptr(GDateTime) later = g_date_time_add_seconds(now, 30);
+  g_autofree char *stamp = g_date_time_format_iso8601(later);
+  const char *anthropic[] = { "anthropic-ratelimit-requests-remaining", "0",
+                              "anthropic-ratelimit-requests-reset", stamp, NULL };
+  gint64 ms = hint(429, anthropic);
+  g_assert_cmpint(ms, >, 20000);
+  g_assert_cmpint(ms, <=, 30000);
+  const char *past[] = { "anthropic-ratelimit-tokens-reset", "2001-01-01T00:00:00Z", NULL };
+  g_assert_cmpint(hint(429, past), ==, 0);
+
+  /* Waits are named the way Go (and OpenAI's headers) write durations. */
+  const struct {
+    gint64 us;
+    const char *text;
+  } durations[] = { { G_GINT64_CONSTANT(600) * G_USEC_PER_SEC, "10m0s" },
+                    { G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC, "1h0m0s" },
+                    { 1500000, "1.5s" },             { 200000, "200ms" },
+                    { G_GINT64_CONSTANT(90) * G_USEC_PER_SEC, "1m30s" } };
+  for (guint i = 0; i < G_N_ELEMENTS(durations); i++) {
+    g_autofree char *text = inf_format_duration_us(durations[i].us);
+    g_assert_cmpstr(text, ==, durations[i].text);
+  }
+}
+
+/* Error bodies of any common shape give their message. */
+static void
+test_error_message(void)
+{
+  const struct {
+    const char *body;
+    const char *message;
+  } cases[] = {
+    { "{\"error\": {\"message\": \"Invalid model\", \"type\": \"x\"}}", "Invalid model" },
+    { "{\"error\": \"Bad Request\", \"message\": \"model not found\"}",
+      "Bad Request: model not found" },
+    { "{\"error\": \"model 'x' not found\"}", "model 'x' not found" },
+    { "{\"message\": \"Forbidden\"}", "Forbidden" },
+    { "{\"detail\": \"Not authenticated\"}", "Not authenticated" },
+    { "{\"detail\": [{\"loc\": [\"body\"], \"msg\": \"field required\"}]}",
+      "[{\"loc\":[\"body\"],\"msg\":\"field required\"}]" },
+    { "{\"errors\": [{\"message\": \"first\"}, {\"message\": \"second\"}]}", "first" },
+    { "upstream connect error", "upstream connect error" },
+    { "", "(empty body)" },
+    { "{\"error\": {\"message\": \"key sk-123 is bad\"}}", "key [redacted] is bad" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(InfHttpResponse) response = inf_http_response_new(400, cases[i].body, -1);
+    g_autofree char *message = inf_http_response_get_error_message(response, 300, "sk-123");
+    g_assert_cmpstr(message, ==, cases[i].message);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -508,6 +592,8 @@ main(int argc, char **argv)
   g_test_add_func("/sdk-helpers/response/quote-body", test_quote_body);
   g_test_add_func("/sdk-helpers/response/error-codes", test_error_codes);
   g_test_add_func("/sdk-helpers/response/should-retry", test_error_code_should_retry);
+  g_test_add_func("/sdk-helpers/response/reset-hints", test_reset_hints);
+  g_test_add_func("/sdk-helpers/response/error-message", test_error_message);
   g_test_add_func("/sdk-helpers/url/redact", test_redact_url);
   g_test_add_func("/sdk-helpers/json/getters", test_json_getters);
   g_test_add_func("/sdk-helpers/json/merge", test_json_merge);
