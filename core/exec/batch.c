@@ -38,6 +38,7 @@ struct _InfBatch {
   guint64 failed;
   gint64 start_us;
   GError *write_error;
+  GError *read_error; /* reading the input failed: the run fails */
   /* signals and progress */
   guint signals;
   guint sigint_id;
@@ -56,17 +57,22 @@ inf_batch_count_lines(const char *path)
     return -1;
   char buffer[1 << 16];
   gint64 lines = 0;
-  gboolean last_newline = TRUE;
+  gboolean content = FALSE; /* the current line has a non-blank character */
   ssize_t n;
   while ((n = read(fd, buffer, sizeof buffer)) > 0) {
-    for (char *p = buffer; (p = memchr(p, '\n', (size_t)(buffer + n - p))); p++)
-      lines++;
-    last_newline = buffer[n - 1] == '\n';
+    for (ssize_t i = 0; i < n; i++) {
+      if (buffer[i] == '\n') {
+        lines += content;
+        content = FALSE;
+      } else if (!content && !g_ascii_isspace(buffer[i])) {
+        content = TRUE;
+      }
+    }
   }
   close(fd);
   if (n < 0)
     return -1;
-  return lines + (last_newline ? 0 : 1);
+  return lines + content;
 }
 
 /* --- output --- */
@@ -182,7 +188,10 @@ parse_input(InfBatch *batch, const char *text, gsize len, InfValue **inputs, cha
 {
   InfGraph *graph = batch->graph;
   json_tokener_reset(batch->tokener);
-  json_object *json = json_tokener_parse_ex(batch->tokener, text, (int)len);
+  /* A bare literal ("42", "null") is parsed with the NUL after it (text[len]
+   * is '\0' or a space), so that it ends there instead of waiting for more. */
+  gboolean bare = text[0] != '{' && text[0] != '[' && text[0] != '"';
+  json_object *json = json_tokener_parse_ex(batch->tokener, text, (int)len + (bare ? 1 : 0));
   enum json_tokener_error jerr = json_tokener_get_error(batch->tokener);
   if (jerr == json_tokener_continue) {
     jerr = json_tokener_error_parse_eof;
@@ -201,6 +210,13 @@ parse_input(InfBatch *batch, const char *text, gsize len, InfValue **inputs, cha
   if (jerr != json_tokener_success) {
     *message = g_strdup_printf("%s:%" G_GUINT64_FORMAT ": invalid JSON: %s", batch->input_name,
                                batch->line_number, json_tokener_error_desc(jerr));
+    return FALSE;
+  }
+  g_autofree char *unportable = inf_json_describe_unportable(json);
+  if (unportable) {
+    json_object_put(json);
+    *message = g_strdup_printf("%s:%" G_GUINT64_FORMAT ": cannot take this input: %s",
+                               batch->input_name, batch->line_number, unportable);
     return FALSE;
   }
   gboolean ok = TRUE;
@@ -237,7 +253,7 @@ parse_input(InfBatch *batch, const char *text, gsize len, InfValue **inputs, cha
                                graph->n_inputs ? inf_graph_input_name(graph, 0) : "",
                                graph->n_inputs > 1 ? ", ..." : "",
                                graph->n_inputs == 1 ? " or a JSON string" : "",
-                               json_type_to_name(json_object_get_type(json)));
+                               inf_json_kind_phrase(json));
     ok = FALSE;
   }
   json_object_put(json);
@@ -268,7 +284,8 @@ async_line_read(GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return; /* the batch is being freed */
   if (error) {
-    g_printerr("inf-engine: reading %s failed: %s\n", batch->input_name, error->message);
+    g_set_error(&batch->read_error, INF_ERROR, INF_ERROR_IO, "reading %s failed: %s",
+                batch->input_name, error->message);
     input_ended(batch);
     return;
   }
@@ -298,8 +315,12 @@ static char *
 next_line(InfBatch *batch, gsize *length)
 {
   if (!batch->stream) {
+    errno = 0;
     ssize_t n = getline(&batch->line, &batch->line_cap, batch->input);
     if (n < 0) {
+      if (ferror(batch->input) && !batch->read_error)
+        g_set_error(&batch->read_error, INF_ERROR, INF_ERROR_IO, "reading %s failed: %s",
+                    batch->input_name, g_strerror(errno ? errno : EIO));
       input_ended(batch);
       return NULL;
     }
@@ -535,6 +556,7 @@ inf_batch_free(InfBatch *batch)
   }
   json_tokener_free(batch->tokener);
   g_clear_error(&batch->write_error);
+  g_clear_error(&batch->read_error);
   inf_graph_unref(batch->graph);
   free(batch->line);
   g_free(batch->input_name);
@@ -594,6 +616,10 @@ inf_batch_run(InfBatch *batch, GError **error)
                 g_strerror(errno));
   if (batch->write_error) {
     g_propagate_error(error, g_steal_pointer(&batch->write_error));
+    return FALSE;
+  }
+  if (batch->read_error) {
+    g_propagate_error(error, g_steal_pointer(&batch->read_error));
     return FALSE;
   }
   return TRUE;

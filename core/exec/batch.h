@@ -47,7 +47,8 @@ gboolean inf_batch_was_halted(const InfBatch *batch);
 /* Prints the end-of-run summary line to stderr. */
 void inf_batch_print_summary(InfBatch *batch);
 
-/* Counts the lines of a regular file quickly (for done/total), or -1. */
+/* Counts the non-blank lines of a regular file quickly (the inputs, for
+ * done/total: blank lines are not inputs), or -1. */
 gint64 inf_batch_count_lines(const char *path);
 
 G_END_DECLS

@@ -1,8 +1,11 @@
 /* The inf-engine command line: global options (--version, --help), the
  * command table, and the option parsing every command shares. */
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/commands.h"
 
@@ -205,6 +208,23 @@ command_help(int argc, char **argv)
   }
 }
 
+/* Opens /dev/null on any of the standard descriptors 0, 1, 2 that is closed
+ * (`inf-engine run <&-`), so that no file, socket or eventfd opened later
+ * takes its number and is read as input or written as output. */
+static void
+guard_standard_fds(void)
+{
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    int opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (opened >= 0 && opened != fd) {
+      dup2(opened, fd);
+      close(opened);
+    }
+  }
+}
+
 int
 inf_engine_main(int argc, char **argv)
 {
@@ -215,6 +235,7 @@ inf_engine_main(int argc, char **argv)
   const InfCommand *command;
   ParseJob job;
 
+  guard_standard_fds();
   /* Character set only: numbers are always written with a '.'. */
   setlocale(LC_CTYPE, "");
   if (g_get_prgname() == NULL)

@@ -1,6 +1,7 @@
 /* Unit tests of the `llm` module: option validation (the class loaded from
  * the in-tree llm.so on INF_PLUGIN_PATH), its parameter and resource alias,
  * and reading replies as JSON. */
+#include <math.h>
 #include <string.h>
 
 #include <inf/inf.h>
@@ -253,6 +254,44 @@ test_reply_not_json(void)
   }
 }
 
+/* Regression: NaN, Infinity, 1e400 and integers beyond 64 bits in a JSON
+ * reply produced non-JSON result lines or were clamped silently. */
+static void
+test_reply_json_numbers(void)
+{
+  expect_bad_reply("{\"score\": NaN}", "score: NaN is not a finite number");
+  expect_bad_reply("[1, -Infinity]", "[1]: -Infinity is not a finite number");
+  expect_bad_reply("{\"a\": {\"b\": 1e400}}", "a.b: 1e400 is not a finite number");
+  expect_bad_reply("{\"id\": 123456789012345678901234}", "id: the integer is out of range");
+  expect_bad_reply("{\"s\": \"a\\u0000b\"}", "s: the string contains a NUL character");
+  expect_json("{\"big\": 9223372036854775807, \"small\": 1e-5}",
+              "{\"big\":9223372036854775807,\"small\":1e-5}");
+}
+
+/* inf_json_describe_unportable() itself, on values built in C. */
+static void
+test_describe_unportable(void)
+{
+  g_autoptr(json_object) ok = json_object_new_object();
+  json_object_object_add(ok, "x", json_object_new_double(1.5));
+  json_object_object_add(ok, "t", json_object_new_string("caf\xc3\xa9"));
+  g_assert_null(inf_json_describe_unportable(ok));
+  g_assert_null(inf_json_describe_unportable(NULL));
+
+  g_autoptr(json_object) bad = json_object_new_array();
+  json_object_array_add(bad, json_object_new_string_len("a\0b", 3));
+  g_autofree char *nul = inf_json_describe_unportable(bad);
+  g_assert_cmpstr(nul, ==, "[0]: the string contains a NUL character (\\u0000), which "
+                           "inf-engine does not pass on");
+  g_autoptr(json_object) utf8 = json_object_new_string("\xff");
+  g_autofree char *bad_utf8 = inf_json_describe_unportable(utf8);
+  g_assert_cmpstr(bad_utf8, ==, "(top level): the string is not valid UTF-8");
+  g_autoptr(json_object) nan = json_object_new_double(NAN);
+  g_autofree char *bad_nan = inf_json_describe_unportable(nan);
+  plugin_test_assert_contains(bad_nan, "(top level): ");
+  plugin_test_assert_contains(bad_nan, "is not a finite number");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -265,5 +304,7 @@ main(int argc, char **argv)
 #undef ADD
   g_test_add_func("/llm/reply-json", test_reply_json);
   g_test_add_func("/llm/reply-not-json", test_reply_not_json);
+  g_test_add_func("/llm/reply-json-numbers", test_reply_json_numbers);
+  g_test_add_func("/llm/describe-unportable", test_describe_unportable);
   return g_test_run();
 }

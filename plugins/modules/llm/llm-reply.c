@@ -46,6 +46,7 @@ llm_reply_parse_json(const char *content, const char *node_id, const char *alias
   json_object *json;
   enum json_tokener_error jerr;
   const char *problem = NULL;
+  g_autofree char *unportable = NULL;
   size_t end;
 
   if (content == NULL)
@@ -67,6 +68,12 @@ llm_reply_parse_json(const char *content, const char *node_id, const char *alias
           problem = "unexpected text after the JSON value";
           break;
         }
+      }
+      if (problem == NULL) {
+        /* NaN, Infinity, 1e400, integers beyond 64 bits, invalid UTF-8 or
+         * NUL characters would come out as non-JSON or changed. */
+        unportable = inf_json_describe_unportable(json);
+        problem = unportable;
       }
       if (problem == NULL)
         return json != NULL ? inf_value_new_json(json) : inf_value_new_null();

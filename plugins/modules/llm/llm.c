@@ -169,7 +169,12 @@ llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
     }
   }
   if (!llm->json) {
-    value = inf_value_new_text(content != NULL ? content : "");
+    /* Invalid UTF-8 in a reply is repaired (each bad byte becomes U+FFFD), so
+     * that result lines stay valid JSON. */
+    if (content != NULL && !g_utf8_validate(content, -1, NULL))
+      value = inf_value_new_text_take(g_utf8_make_valid(content, -1));
+    else
+      value = inf_value_new_text(content != NULL ? content : "");
   } else {
     value = llm_reply_parse_json(content, inf_task_get_node_id(task), llm->alias, &error);
     if (value == NULL) {

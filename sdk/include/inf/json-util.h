@@ -24,4 +24,15 @@ INF_API gint64 inf_json_get_count(json_object *object, const char *name);
  * Nothing when either is NULL or not an object. */
 INF_API void inf_json_merge_members(json_object *into, json_object *from);
 
+/* Whether @json can be written as standard JSON and read back as the same
+ * values: every number finite (json-c reads NaN, Infinity and 1e400, which
+ * it would write back as non-JSON), every integer within
+ * -(2^63 - 1) .. 2^63 - 1 (json-c clamps larger ones to the limits
+ * silently), every string and key valid UTF-8 without NUL characters (C
+ * strings would end there). Returns NULL when it can, else a description of
+ * the first problem with its path, e.g. "scores[2]: NaN is not a finite
+ * number"; the caller frees it with g_free(). @json may be NULL (JSON null).
+ * Since: 1.1. */
+INF_API char *inf_json_describe_unportable(json_object *json);
+
 G_END_DECLS

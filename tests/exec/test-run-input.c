@@ -1,0 +1,250 @@
+/* Regression tests of the adversarial pass on `inf-engine run`'s input side:
+ * lines that are JSON scalars, numbers and strings JSON cannot carry, invalid
+ * UTF-8, NUL characters, blank lines in the progress totals, read errors and
+ * a closed standard input. The real program on real files. */
+#include <json-c/json.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+static char *tmpdir;
+
+static char *
+write_file(const char *name, const char *contents, gssize length)
+{
+  char *path = g_build_filename(tmpdir, name, NULL);
+  g_assert_true(g_file_set_contents(path, contents, length, NULL));
+  return path;
+}
+
+/* A template echoing its input: no backend needed. */
+static char *
+write_config(void)
+{
+  return write_file("echo.json",
+                    "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"<{text}>\"},"
+                    " \"p\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\":"
+                    " {\"a\": {\"module\": \"t\", \"args\": {\"text\": \"$text\"}}},"
+                    " \"outputs\": {\"a\": \"$a\"}}}, \"main\": \"p\"}",
+                    -1);
+}
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+  GPtrArray *lines; /* json_object *, by "index" */
+} Result;
+
+static void
+result_clear(Result *r)
+{
+  g_free(r->out);
+  g_free(r->err);
+  g_ptr_array_unref(r->lines);
+}
+
+static void
+json_free(gpointer json)
+{
+  if (json)
+    json_object_put(json);
+}
+
+/* Every output line must be strict JSON (no NaN, valid UTF-8). */
+static void
+parse_lines(Result *r)
+{
+  r->lines = g_ptr_array_new_with_free_func(json_free);
+  g_assert_true(g_utf8_validate(r->out, -1, NULL));
+  g_auto(GStrv) lines = g_strsplit(r->out, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    if (!*lines[i])
+      continue;
+    json_tokener *tok = json_tokener_new();
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    json_object *json = json_tokener_parse_ex(tok, lines[i], (int)strlen(lines[i]) + 1);
+    if (json_tokener_get_error(tok) != json_tokener_success)
+      g_error("not strict JSON: %s", lines[i]);
+    json_tokener_free(tok);
+    json_object *index = json_object_object_get(json, "index");
+    guint k = (guint)json_object_get_int64(index);
+    if (r->lines->len <= k)
+      g_ptr_array_set_size(r->lines, k + 1);
+    r->lines->pdata[k] = json;
+  }
+}
+
+static void
+run_engine(Result *r, const char *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (char *)args[i]);
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+  memset(r, 0, sizeof *r);
+  g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+               &wait_status, &error);
+  g_assert_no_error(error);
+  g_assert_true(WIFEXITED(wait_status));
+  r->status = WEXITSTATUS(wait_status);
+  if (g_test_verbose())
+    g_printerr("status %d\nstdout:\n%s\nstderr:\n%s\n", r->status, r->out, r->err);
+  parse_lines(r);
+}
+
+static const char *
+input_error(Result *r, guint index)
+{
+  g_assert_cmpuint(index, <, r->lines->len);
+  json_object *line = r->lines->pdata[index];
+  g_assert_nonnull(line);
+  json_object *errors = json_object_object_get(line, "errors");
+  g_assert_nonnull(errors);
+  return json_object_get_string(json_object_object_get(errors, "input"));
+}
+
+static void
+assert_contains(const char *haystack, const char *needle)
+{
+  if (haystack == NULL || strstr(haystack, needle) == NULL)
+    g_error("expected to find\n  %s\nin\n  %s", needle, haystack ? haystack : "(null)");
+}
+
+/* A JSON scalar line said "invalid JSON: unexpected end of data". */
+static void
+test_scalar_lines(void)
+{
+  g_autofree char *config = write_config();
+  g_autofree char *input = write_file("scalars.jsonl", "42\nnull\ntrue\n{\"text\": \"ok\"}\n", -1);
+  Result r;
+  run_engine(&r, (const char *const[]){ "run", config, "--input", input, "--quiet", NULL });
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_cmpuint(r.lines->len, ==, 4);
+  assert_contains(input_error(&r, 0), "scalars.jsonl:1: expected a JSON object keyed by the "
+                                      "inputs (text) or a JSON string, got an integer");
+  assert_contains(input_error(&r, 1), "scalars.jsonl:2: expected a JSON object");
+  assert_contains(input_error(&r, 1), "got null");
+  assert_contains(input_error(&r, 2), "got a boolean");
+  g_assert_null(json_object_object_get(r.lines->pdata[3], "errors"));
+  result_clear(&r);
+}
+
+/* NaN, Infinity and 1e400 came out as non-JSON, integers beyond 64 bits were
+ * clamped, \u0000 cut strings short and invalid UTF-8 was passed through. */
+static void
+test_values_json_cannot_carry(void)
+{
+  g_autofree char *config = write_config();
+  static const char input_text[] =
+    "{\"text\": NaN}\n"
+    "{\"text\": [1, Infinity]}\n"
+    "{\"text\": {\"x\": 1e400}}\n"
+    "{\"text\": 99999999999999999999}\n"
+    "{\"text\": -99999999999999999999}\n"
+    "{\"text\": \"a\\u0000b\"}\n"
+    "{\"text\": \"caf\xc3\xa9 \xff\xfe\"}\n"
+    "{\"text\": 9223372036854775807}\n"
+    "{\"text\": 1.5}\n";
+  g_autofree char *input = write_file("values.jsonl", input_text, sizeof input_text - 1);
+  Result r;
+  run_engine(&r, (const char *const[]){ "run", config, "--input", input, "--quiet", NULL });
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_cmpuint(r.lines->len, ==, 9);
+  assert_contains(input_error(&r, 0), "values.jsonl:1: cannot take this input: text: NaN is not "
+                                      "a finite number");
+  assert_contains(input_error(&r, 1), "values.jsonl:2: cannot take this input: text[1]: Infinity "
+                                      "is not a finite number");
+  assert_contains(input_error(&r, 2), "text.x: 1e400 is not a finite number");
+  assert_contains(input_error(&r, 3), "values.jsonl:4: cannot take this input: text: the integer "
+                                      "is out of range");
+  assert_contains(input_error(&r, 4), "the integer is out of range");
+  assert_contains(input_error(&r, 5), "text: the string contains a NUL character");
+  assert_contains(input_error(&r, 6), "values.jsonl:7: cannot take this input: text: the string "
+                                      "is not valid UTF-8");
+  json_object *outputs = json_object_object_get(r.lines->pdata[7], "outputs");
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(outputs, "a")), ==,
+                  "<9223372036854775807>");
+  outputs = json_object_object_get(r.lines->pdata[8], "outputs");
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(outputs, "a")), ==, "<1.5>");
+  result_clear(&r);
+}
+
+/* The progress totals counted blank lines, which are not inputs. */
+static void
+test_blank_lines_not_counted(void)
+{
+  g_autofree char *config = write_config();
+  g_autofree char *input = write_file("blanks.jsonl",
+                                      "\n{\"text\": \"a\"}\n   \n\n{\"text\": \"b\"}\n\t\n", -1);
+  Result r;
+  run_engine(&r, (const char *const[]){ "run", config, "--input", input, NULL });
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpuint(r.lines->len, ==, 2);
+  assert_contains(r.err, "finished: 2 inputs (0 failed)");
+  assert_contains(r.err, "; 2/2 done");
+  result_clear(&r);
+}
+
+/* A read error (here: the input is a directory) ended the run as if the
+ * input had ended, with exit status 0. */
+static void
+test_read_error(void)
+{
+  g_autofree char *config = write_config();
+  Result r;
+  run_engine(&r, (const char *const[]){ "run", config, "--input", tmpdir, "--quiet", NULL });
+  g_assert_cmpint(r.status, !=, 0);
+  g_autofree char *expected = g_strdup_printf("reading %s failed: ", tmpdir);
+  assert_contains(r.err, expected);
+  assert_contains(r.err, "Is a directory");
+  result_clear(&r);
+}
+
+/* With standard input closed (`<&-`) the quickstart never ended: fd 0 was
+ * reused by an eventfd and read as input. Now fd 0 is /dev/null: no inputs. */
+static void
+test_stdin_closed(void)
+{
+  g_autofree char *config = g_build_filename(g_getenv("INF_SOURCE_ROOT"), "configs",
+                                             "quickstart.json", NULL);
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+  g_autofree char *out = NULL, *err = NULL;
+  const char *argv[] = { "/bin/sh", "-c", "exec \"$0\" run \"$1\" <&-", g_getenv("INF_ENGINE"),
+                         config, NULL };
+  g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &wait_status,
+               &error);
+  g_assert_no_error(error);
+  g_assert_true(WIFEXITED(wait_status));
+  g_assert_cmpint(WEXITSTATUS(wait_status), ==, 0);
+  g_assert_cmpstr(out, ==, "");
+  assert_contains(err, "finished: 0 inputs (0 failed)");
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  tmpdir = g_dir_make_tmp("inf-run-input-XXXXXX", NULL);
+  g_test_add_func("/run-input/scalar-lines", test_scalar_lines);
+  g_test_add_func("/run-input/values-json-cannot-carry", test_values_json_cannot_carry);
+  g_test_add_func("/run-input/blank-lines-not-counted", test_blank_lines_not_counted);
+  g_test_add_func("/run-input/read-error", test_read_error);
+  g_test_add_func("/run-input/stdin-closed", test_stdin_closed);
+  int status = g_test_run();
+  g_autoptr(GDir) dir = g_dir_open(tmpdir, 0, NULL);
+  const char *name;
+  while (dir && (name = g_dir_read_name(dir))) {
+    g_autofree char *path = g_build_filename(tmpdir, name, NULL);
+    g_remove(path);
+  }
+  g_rmdir(tmpdir);
+  g_free(tmpdir);
+  return status;
+}
