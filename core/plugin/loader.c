@@ -47,6 +47,7 @@ struct _InfPluginLoader {
   GHashTable *names;      /* plugin name → real path of its directory */
   GHashTable *name_files; /* plugin name → the file it was loaded from */
   char **allow_list;
+  GHashTable *probed;     /* file → "" or how its probe child crashed (probe_in_child) */
 };
 
 /* InfPluginInfo fields every plugin of ABI 1.x has. */
@@ -100,6 +101,7 @@ inf_plugin_loader_new(InfRegistry *registry)
   loader->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, seen_free);
   loader->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   loader->name_files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  loader->probed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   return loader;
 }
 
@@ -113,6 +115,7 @@ inf_plugin_loader_free(InfPluginLoader *loader)
   g_hash_table_destroy(loader->seen);
   g_hash_table_destroy(loader->names);
   g_hash_table_destroy(loader->name_files);
+  g_hash_table_destroy(loader->probed);
   g_strfreev(loader->allow_list);
   g_free(loader);
 }
@@ -209,52 +212,109 @@ allow_list_text(InfPluginLoader *loader)
   return g_strjoinv(", ", loader->allow_list);
 }
 
-/* Loads @file and runs its register function in a forked child first, the
- * way GStreamer's registry scanner does, so a plugin that crashes while
- * loading (in a constructor or its register function) is refused by name
- * instead of taking the host down. Returns NULL when the child came through
- * (any other problem is found again, and reported, by the real load), else
- * how it ended: "signal 11, Segmentation fault" or "exit status 1" (a plugin
- * that calls exit(), or a sanitizer that found an error). */
-static char *
-probe_in_child(const char *file)
+/* In a probe child: loads @file and runs its register function on a scratch
+ * registry. Returns only when neither crashed. */
+static void
+probe_one(const char *file)
 {
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid < 0)
-    return NULL; /* cannot fork: load without the safety net */
-  if (pid == 0) {
-    signal(SIGSEGV, SIG_DFL);
-    signal(SIGBUS, SIG_DFL);
-    signal(SIGFPE, SIG_DFL);
-    signal(SIGILL, SIG_DFL);
-    signal(SIGABRT, SIG_DFL);
-    void *handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-    if (handle != NULL) {
-      const InfPluginInfo *info = dlsym(handle, "inf_plugin_info");
-      if (info != NULL && info->abi_major == INF_ABI_MAJOR && info->abi_minor <= INF_ABI_MINOR &&
-          info->struct_size >= INFO_MIN_SIZE && info->register_classes != NULL) {
-        InfRegistry *registry = inf_registry_new();
-        GError *error = NULL;
-        inf_registry_set_current_plugin(registry, file);
-        info->register_classes(registry, &error);
-        g_clear_error(&error);
-        inf_registry_set_current_plugin(registry, NULL);
-        inf_registry_free(registry);
-      }
-    }
-    _exit(0);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR)
-      return NULL;
-  }
+  void *handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+  if (handle == NULL)
+    return;
+  const InfPluginInfo *info = dlsym(handle, "inf_plugin_info");
+  if (info == NULL || info->abi_major != INF_ABI_MAJOR || info->abi_minor > INF_ABI_MINOR ||
+      info->struct_size < INFO_MIN_SIZE || info->register_classes == NULL)
+    return;
+  InfRegistry *registry = inf_registry_new();
+  GError *error = NULL;
+  inf_registry_set_current_plugin(registry, file);
+  info->register_classes(registry, &error);
+  g_clear_error(&error);
+  inf_registry_set_current_plugin(registry, NULL);
+  inf_registry_free(registry);
+}
+
+/* How a probe child ended, or NULL when it exited normally. */
+static char *
+describe_wait_status(int status)
+{
   if (WIFSIGNALED(status))
     return g_strdup_printf("signal %d, %s", WTERMSIG(status), g_strsignal(WTERMSIG(status)));
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
     return g_strdup_printf("exit status %d", WEXITSTATUS(status));
   return NULL;
+}
+
+/* Loads each of @files and runs its register function in a forked child
+ * first, the way GStreamer's registry scanner does, so that a plugin that
+ * crashes while loading (in a constructor or its register function, or by
+ * calling exit()) is refused by name instead of taking the host down. One
+ * child probes the files in order and reports each before loading it; when
+ * it dies, the file it was on is marked and a new child goes on with the next
+ * one. Records in loader->probed each file → "" (came through) or how its
+ * child ended ("signal 11, Segmentation fault"). Any other problem is found
+ * again, and reported, by the real load. */
+static void
+probe_in_child(InfPluginLoader *loader, const char *const *files, guint n_files)
+{
+  guint next = 0;
+  while (next < n_files) {
+    int fds[2];
+    if (pipe(fds) < 0)
+      return; /* no safety net: the real load goes ahead */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+      close(fds[0]);
+      close(fds[1]);
+      return;
+    }
+    if (pid == 0) {
+      close(fds[0]);
+      signal(SIGSEGV, SIG_DFL);
+      signal(SIGBUS, SIG_DFL);
+      signal(SIGFPE, SIG_DFL);
+      signal(SIGILL, SIG_DFL);
+      signal(SIGABRT, SIG_DFL);
+      signal(SIGPIPE, SIG_DFL);
+      for (guint i = next; i < n_files; i++) {
+        guint32 index = i;
+        if (write(fds[1], &index, sizeof index) != sizeof index)
+          _exit(0);
+        probe_one(files[i]);
+      }
+      _exit(0);
+    }
+    close(fds[1]);
+    guint32 index = 0;
+    gboolean started = FALSE;
+    guint current = next;
+    for (;;) {
+      ssize_t n = read(fds[0], &index, sizeof index);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n != sizeof index)
+        break;
+      current = index;
+      started = TRUE;
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR)
+        return;
+    }
+    char *how = describe_wait_status(status);
+    for (guint i = next; i < (how ? current : n_files); i++)
+      g_hash_table_replace(loader->probed, g_strdup(files[i]), g_strdup(""));
+    if (how == NULL)
+      return;
+    if (!started) {
+      g_free(how);
+      return; /* the child died before probing anything: no safety net */
+    }
+    g_hash_table_replace(loader->probed, g_strdup(files[current]), how);
+    next = current + 1;
+  }
 }
 
 static gboolean
@@ -306,8 +366,12 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
                   "not a shared object (not an ELF file); remove it from the plugin directory");
   }
 
-  g_autofree char *crash = probe_in_child(file);
-  if (crash != NULL)
+  if (!g_hash_table_contains(loader->probed, file)) {
+    const char *one[] = { file };
+    probe_in_child(loader, one, 1);
+  }
+  const char *crash = g_hash_table_lookup(loader->probed, file);
+  if (crash != NULL && crash[0] != '\0')
     return refuse(loader, file, real, error,
                   "crashed while loading (%s, in a constructor or its register function); "
                   "skipped so that the other plugins still load: fix or remove the file",
@@ -479,6 +543,19 @@ inf_plugin_loader_load_dir(InfPluginLoader *loader, const char *dir, GError **er
       g_ptr_array_add(names, g_strdup(name));
   }
   g_ptr_array_sort(names, compare_names);
+
+  /* One probe child for the whole directory (see probe_in_child). */
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+    char *file = g_canonicalize_filename(path, NULL);
+    if (!g_hash_table_contains(loader->probed, file) &&
+        g_file_test(file, G_FILE_TEST_IS_REGULAR))
+      g_ptr_array_add(files, file);
+    else
+      g_free(file);
+  }
+  probe_in_child(loader, (const char *const *)files->pdata, files->len);
 
   for (guint i = 0; i < names->len; i++) {
     g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);

@@ -187,6 +187,10 @@ test_crashing_plugin(void)
   g_autofree char *tmp = plugin_test_mkdtemp();
   g_autofree char *crash_src = plugin_test_plugin("crash");
   g_autofree char *crash = plugin_test_copy(crash_src, tmp, "crash.so");
+  g_autofree char *good_src = plugin_test_plugin("good");
+  /* after crash.so in name order: the scan goes on past the crash */
+  g_autofree char *good = plugin_test_copy(good_src, tmp, "good.so");
+  g_autofree char *good_line = g_strdup_printf("\n  %s\n    name:        test-good\n", good);
   g_autofree char *config = plugin_test_write_text(
     tmp, "pipeline.json",
     "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{text}\"}}, "
@@ -199,6 +203,7 @@ test_crashing_plugin(void)
   run_engine(&plugins, NULL, "plugins", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(plugins.status, ==, 0);
   plugin_test_assert_contains(plugins.out, "/plugins/template.so\n    name:        template\n");
+  plugin_test_assert_contains(plugins.out, good_line);
   plugin_test_assert_contains(plugins.out, "\nRefused (1):\n");
   plugin_test_assert_contains(plugins.out, refused_line);
 
