@@ -178,8 +178,9 @@ inf_command_run(int argc, char **argv)
   g_autofree char *max_cost_text = NULL;
   g_autofree char *max_requests_text = NULL;
   g_auto(GStrv) plugin_dirs = NULL;
-  gint max_concurrent = 0;
-  gint max_inflight = 0;
+  /* G_MININT: not given (0 and negative numbers given are refused alike) */
+  gint max_concurrent = G_MININT;
+  gint max_inflight = G_MININT;
   gboolean ordered = FALSE, quiet = FALSE, stats = FALSE, node_status = FALSE;
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input_path, "JSONL inputs, one object per line ('-' or absent: stdin)", "FILE" },
@@ -216,10 +217,16 @@ inf_command_run(int argc, char **argv)
     g_printerr("inf-engine run: expected one CONFIG file (see inf-engine run --help)\n");
     return 2;
   }
-  if (max_concurrent < 0 || max_inflight < 0) {
-    g_printerr("inf-engine run: --max-concurrent and --max-inflight take a number >= 1\n");
+  if ((max_concurrent != G_MININT && max_concurrent < 1) ||
+      (max_inflight != G_MININT && max_inflight < 1)) {
+    g_printerr("inf-engine run: --max-concurrent and --max-inflight take a number >= 1, got %d\n",
+               max_concurrent != G_MININT && max_concurrent < 1 ? max_concurrent : max_inflight);
     return 2;
   }
+  if (max_concurrent == G_MININT)
+    max_concurrent = 0; /* no global cap */
+  if (max_inflight == G_MININT)
+    max_inflight = 0; /* the default below */
   InfBudgetLimits overrides = INF_BUDGET_LIMITS_NONE;
   if (max_cost_text && !parse_max_cost(max_cost_text, &overrides.max_cost)) {
     g_printerr("inf-engine run: --max-cost takes an amount in USD, a finite number >= 0 "

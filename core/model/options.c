@@ -6,6 +6,7 @@
 
 #include <inf/error.h>
 #include <inf/registry.h>
+#include <math.h>
 #include <string.h>
 
 typedef struct
@@ -366,6 +367,12 @@ parse_slot (OptionSlot *slot, json_object *json, const Ctx *ctx, GError **error)
           return FALSE;
         }
       slot->u.d = json_object_get_double (json);
+      if (!isfinite (slot->u.d))
+        {
+          set_error (error, ctx, path, "expected a finite number, got %s",
+                     json_object_to_json_string (json));
+          return FALSE;
+        }
       if (!check_range (spec, slot->u.d, ctx, path, error))
         return FALSE;
       break;

@@ -20,8 +20,13 @@ inf_client_build_url(const InfClient *client, const char *default_base_url, cons
   }
   if (path == NULL)
     path = "";
-  gsize base_length = strlen(base_url);
+  /* The path goes before a query string or fragment of the base URL
+   * ("https://h/v1?api-version=2" + "chat/completions" →
+   * "https://h/v1/chat/completions?api-version=2"). */
+  gsize base_length = strcspn(base_url, "?#");
+  const char *suffix = base_url + base_length;
   while (base_length > 0 && base_url[base_length - 1] == '/')
     base_length--;
-  return g_strdup_printf("%.*s%s%s", (int)base_length, base_url, *path == '/' ? "" : "/", path);
+  return g_strdup_printf("%.*s%s%s%s", (int)base_length, base_url, *path == '/' ? "" : "/", path,
+                         suffix);
 }

@@ -30,7 +30,7 @@ static const EndpointField endpoint_fields[] = {
   FIELD(tokens_per_minute, FIELD_INT, 0),
   FIELD(max_retries, FIELD_INT, 0),
   FIELD(retry_delay, FIELD_DOUBLE, 0),
-  FIELD(timeout, FIELD_DOUBLE, 0),
+  FIELD(timeout, FIELD_DOUBLE, 0.001), /* 0 would mean no timeout at all to curl */
   FIELD(max_rate_limit_wait, FIELD_DOUBLE, 0),
   FIELD(max_retry_after, FIELD_DOUBLE, 0),
   FIELD(max_response_bytes, FIELD_INT, 1),
@@ -123,6 +123,36 @@ parse_field(InfEndpointConfig *ep, const EndpointField *field, json_object *valu
   return FALSE;
 }
 
+/* An http:// or https:// URL with a host and, if any, a port from 1 to
+ * 65535. */
+static gboolean
+check_base_url(const char *url, const char *file, const char *path, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, &local);
+  const char *problem = NULL;
+  g_autofree char *owned = NULL;
+  if (uri == NULL && g_error_matches(local, G_URI_ERROR, G_URI_ERROR_BAD_PORT))
+    problem = "the port is not a number from 1 to 65535";
+  else if (uri == NULL)
+    problem = owned = g_strdup_printf("not a URL (%s)", local->message);
+  else if (g_ascii_strcasecmp(g_uri_get_scheme(uri), "http") != 0 &&
+           g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") != 0)
+    problem = "the scheme must be http:// or https://";
+  else if (g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0')
+    problem = "it has no host";
+  else if (g_uri_get_port(uri) == 0)
+    problem = "port 0 is not a valid port (1 to 65535)";
+  if (problem == NULL)
+    return TRUE;
+  g_autofree char *shown = g_strescape(url, NULL);
+  g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+              "%s: %s.base_url: \"%s\" is not a valid base URL: %s; expected e.g. "
+              "\"https://api.example.com/v1\"",
+              file, path, shown, problem);
+  return FALSE;
+}
+
 static InfEndpointConfig *
 parse_endpoint(json_object *json, const char *alias, const char *file, const char *path,
                InfRegistry *registry, GError **error)
@@ -176,6 +206,8 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
     return NULL;
   }
   if (ep->base_url) {
+    if (!check_base_url(ep->base_url, file, path, error))
+      return NULL;
     gsize len = strlen(ep->base_url);
     while (len > 0 && ep->base_url[len - 1] == '/')
       ep->base_url[--len] = '\0';

@@ -227,6 +227,25 @@ test_stdin_closed(void)
   assert_contains(err, "finished: 0 inputs (0 failed)");
 }
 
+/* --max-inflight 0 and --max-concurrent 0 were accepted silently while -1
+ * was refused. */
+static void
+test_zero_limits_refused(void)
+{
+  g_autofree char *config = write_config();
+  const char *flags[] = { "--max-inflight", "--max-concurrent" };
+  const char *values[] = { "0", "-1" };
+  for (guint i = 0; i < G_N_ELEMENTS(flags); i++)
+    for (guint k = 0; k < G_N_ELEMENTS(values); k++) {
+      Result r;
+      run_engine(&r, (const char *const[]){ "run", config, flags[i], values[k], NULL });
+      g_assert_cmpint(r.status, ==, 2);
+      assert_contains(r.err, "--max-concurrent and --max-inflight take a number >= 1, got ");
+      assert_contains(r.err, values[k]);
+      result_clear(&r);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -237,6 +256,7 @@ main(int argc, char **argv)
   g_test_add_func("/run-input/blank-lines-not-counted", test_blank_lines_not_counted);
   g_test_add_func("/run-input/read-error", test_read_error);
   g_test_add_func("/run-input/stdin-closed", test_stdin_closed);
+  g_test_add_func("/run-input/zero-limits-refused", test_zero_limits_refused);
   int status = g_test_run();
   g_autoptr(GDir) dir = g_dir_open(tmpdir, 0, NULL);
   const char *name;

@@ -449,6 +449,49 @@ test_error_nesting_depth(Fixture *f, gconstpointer data)
                     ":1:", "JSON syntax error: nesting too deep (at most 32 levels", NULL);
 }
 
+/* Regressions: validate accepted configs that cannot work. */
+static void
+test_error_values_that_cannot_work(Fixture *f, gconstpointer data)
+{
+  (void)data;
+#define MOCK_WITH(extra)                                                                       \
+  "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"" extra "}}},"             \
+  " \"main\": {\"type\": \"llm\", \"alias\": \"fast\"}}"
+  /* "timeout": 0 meant no timeout at all; under 1 ms too */
+  assert_load_error(f, MOCK_WITH(", \"timeout\": 0"), NULL,
+                    ": resources.endpoints.fast.timeout: expected a number >= 0.001, got 0", NULL);
+  assert_load_error(f, MOCK_WITH(", \"timeout\": 0.0005"), NULL,
+                    ": resources.endpoints.fast.timeout: expected a number >= 0.001", NULL);
+  /* NaN passed every range check */
+  assert_load_error(f, MOCK_WITH(", \"error_rate\": NaN"), NULL,
+                    ": resources.endpoints.fast.error_rate: expected a finite number, got NaN",
+                    NULL);
+  assert_load_error(f,
+                    "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}},"
+                    " \"main\": {\"type\": \"llm\", \"alias\": \"fast\", \"temperature\": NaN}}",
+                    NULL, ": main.temperature: expected a finite number, got NaN", NULL);
+  assert_load_error(f,
+                    "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}},"
+                    " \"main\": {\"type\": \"llm\", \"alias\": \"fast\", \"temperature\": "
+                    "-Infinity}}",
+                    NULL, ": main.temperature: expected a finite number, got -Infinity", NULL);
+  /* a base_url that is not a URL, or has an invalid port */
+  assert_load_error(f, MOCK_WITH(", \"base_url\": \"localhost:8080/v1\""), NULL,
+                    ": resources.endpoints.fast.base_url: \"localhost:8080/v1\" is not a valid "
+                    "base URL",
+                    NULL);
+  assert_load_error(f, MOCK_WITH(", \"base_url\": \"http://127.0.0.1:70000/v1\""), NULL,
+                    ": resources.endpoints.fast.base_url: \"http://127.0.0.1:70000/v1\" is not a "
+                    "valid base URL: the port is not a number from 1 to 65535",
+                    NULL);
+  if (f->loader != NULL)
+    {
+      g_autoptr(InfConfig) ok = load_ok(f, MOCK_WITH(", \"timeout\": 0.001, \"base_url\": "
+                                                     "\"https://h:8443/v1?api-version=1\""));
+    }
+#undef MOCK_WITH
+}
+
 static void
 test_error_top_level(Fixture *f, gconstpointer data)
 {
@@ -653,6 +696,7 @@ main(int argc, char **argv)
   ADD("error/null-and-scalars", test_error_null_and_scalars);
   ADD("error/duplicate-keys", test_error_duplicate_keys);
   ADD("error/nesting-depth", test_error_nesting_depth);
+  ADD("error/values-that-cannot-work", test_error_values_that_cannot_work);
   ADD("error/module-type", test_error_module_type);
   ADD("error/options", test_error_options);
   ADD("error/refs", test_error_refs);

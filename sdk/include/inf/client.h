@@ -61,7 +61,9 @@ INF_API const char *inf_client_get_api_key(const InfClient *client);
 
 /* For HTTP clients, usually in init: the URL to post to, the endpoint's
  * base_url (or @default_base_url when it sets none) without trailing slashes,
- * joined to @path with one '/'. NULL with INF_ERROR_CONFIG, naming the
+ * joined to @path with one '/'; a query string or fragment of the base URL
+ * stays at the end (since 1.1; before, the path came after it). NULL with
+ * INF_ERROR_CONFIG, naming the
  * options' JSON path, when the base URL is not http:// or https://. Free
  * with g_free. */
 INF_API char *inf_client_build_url(const InfClient *client, const char *default_base_url,
