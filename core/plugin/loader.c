@@ -282,11 +282,18 @@ probe_in_child(InfPluginLoader *loader, const char *const *files, guint n_files)
           _exit(0);
         probe_one(files[i]);
       }
+      /* Came through them all: said before exiting, so that a tool which
+       * changes the exit status afterwards (valgrind or LeakSanitizer
+       * reporting leaks at exit) does not make the last file look broken. */
+      guint32 all_done = n_files;
+      if (write(fds[1], &all_done, sizeof all_done) != sizeof all_done)
+        _exit(0);
       _exit(0);
     }
     close(fds[1]);
     guint32 index = 0;
     gboolean started = FALSE;
+    gboolean all_done = FALSE;
     guint current = next;
     for (;;) {
       ssize_t n = read(fds[0], &index, sizeof index);
@@ -294,6 +301,10 @@ probe_in_child(InfPluginLoader *loader, const char *const *files, guint n_files)
         continue;
       if (n != sizeof index)
         break;
+      if (index == n_files) {
+        all_done = TRUE;
+        break;
+      }
       current = index;
       started = TRUE;
     }
@@ -303,7 +314,7 @@ probe_in_child(InfPluginLoader *loader, const char *const *files, guint n_files)
       if (errno != EINTR)
         return;
     }
-    char *how = describe_wait_status(status);
+    char *how = all_done ? NULL : describe_wait_status(status);
     for (guint i = next; i < (how ? current : n_files); i++)
       g_hash_table_replace(loader->probed, g_strdup(files[i]), g_strdup(""));
     if (how == NULL)
