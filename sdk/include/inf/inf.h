@@ -9,6 +9,7 @@
 #include <inf/engine.h>
 #include <inf/error.h>
 #include <inf/http.h>
+#include <inf/json-schema.h>
 #include <inf/json-util.h>
 #include <inf/llm.h>
 #include <inf/loss.h>

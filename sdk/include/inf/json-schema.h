@@ -1,0 +1,73 @@
+/* inf-engine SDK — JSON Schema validation (draft 7). Since: 1.1
+ *
+ * A compact validator for JSON Schema draft 7, used by the `llm` module's
+ * json_schema option and available to every plugin (losses that check a
+ * structured reply, modules that validate their input).
+ *
+ * Supported keywords:
+ *   any type     type, enum, const, allOf, anyOf, oneOf, not, if/then/else,
+ *                $ref, definitions, $defs
+ *   numbers      minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf
+ *   strings      minLength, maxLength (in Unicode code points), pattern (a
+ *                GRegex/PCRE search, unanchored like ECMA 262's test())
+ *   arrays       items (one schema or a list), additionalItems, minItems,
+ *                maxItems, uniqueItems, contains
+ *   objects      properties, required, additionalProperties, patternProperties,
+ *                minProperties, maxProperties, dependencies, propertyNames
+ * and boolean schemas (true accepts anything, false nothing). "format" and the
+ * annotations (title, description, default, examples, $comment, $schema, $id,
+ * readOnly, writeOnly, contentMediaType, contentEncoding) are accepted and do
+ * not constrain; other unknown keywords are ignored, as the specification
+ * says. Numbers compare by value (1 equals 1.0; 1.0 is an integer).
+ *
+ * $ref must point inside the same schema: "#", or a JSON pointer fragment
+ * such as "#/definitions/NAME" or "#/$defs/NAME" (percent-encoding and the
+ * ~0 / ~1 escapes are decoded). Remote references, references relative to an
+ * $id and plain-name fragments are refused when the schema is compiled.
+ *
+ * Objects are refcounted; a compiled schema is immutable and may be shared
+ * (validation keeps no state in it). Not thread-safe beyond that: use it from
+ * one thread at a time.
+ */
+#pragma once
+
+#include <inf/macros.h>
+#include <json-c/json.h>
+
+G_BEGIN_DECLS
+
+typedef struct _InfJsonSchema InfJsonSchema;
+
+/* Compiles @schema (borrowed; the compiled schema keeps its own reference,
+ * so do not modify @schema afterwards). Every keyword's value is checked,
+ * every pattern compiled and every $ref resolved up front, so validation
+ * itself cannot fail on the schema. @json_path names the schema in messages
+ * ("modules.classify.json_schema"; NULL: "schema"); errors are
+ * INF_ERROR_CONFIG and start with the JSON path of the offending keyword
+ * ("modules.classify.json_schema.properties.label.pattern: invalid regular
+ * expression ..."). Returns a new schema, or NULL with @error set.
+ * Since: 1.1 */
+INF_API InfJsonSchema *inf_json_schema_new(json_object *schema, const char *json_path,
+                                           GError **error);
+/* Since: 1.1 */
+INF_API InfJsonSchema *inf_json_schema_ref(InfJsonSchema *schema);
+/* Since: 1.1 */
+INF_API void inf_json_schema_unref(InfJsonSchema *schema);
+
+/* The schema document as given to inf_json_schema_new (borrowed; owned by
+ * @schema; do not modify it). Since: 1.1 */
+INF_API json_object *inf_json_schema_get_json(const InfJsonSchema *schema);
+
+/* Validates @instance (borrowed; NULL is JSON null) against @schema. On the
+ * first violation returns FALSE with @error set (INF_ERROR_INVALID_ARGUMENT)
+ * to "PATH: what is wrong", where PATH is the instance path of the violation
+ * in JSONPath-like form: "$" for the root, "$.label", "$.items[2]",
+ * "$[\"odd key\"]". When @out_path is not NULL it receives that path (newly
+ * allocated; NULL on success). @error may be NULL.
+ * Since: 1.1 */
+INF_API gboolean inf_json_schema_validate(const InfJsonSchema *schema, json_object *instance,
+                                          char **out_path, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfJsonSchema, inf_json_schema_unref)
+
+G_END_DECLS
