@@ -37,11 +37,11 @@ InfOptions *inf_options_new_for_class(const InfOptionSpec *spec, const char *cla
                                       const InfOptionsResolver *resolver, GError **error);
 void inf_options_free(InfOptions *options);
 
-/* The file and the resolver the options were validated with ("" and NULL
- * when none). For composites whose options hold module references inside
- * JSON (the config's `graph` class resolves its nodes' modules in init); the
- * resolver's data is only valid while the config loads, i.e. during init. */
-const char *inf_options_get_file(const InfOptions *options);
+/* The resolver the options were validated with (NULL when none; the file
+ * is public: inf_options_get_file). For composites whose options hold module
+ * references inside JSON (the config's `graph` class resolves its nodes'
+ * modules in init); the resolver's data is only valid while the config
+ * loads, i.e. during init. */
 const InfOptionsResolver *inf_options_get_resolver(const InfOptions *options);
 
 /* The spec table the options were validated against (may be NULL). */

@@ -14,6 +14,8 @@ struct _InfLlmRequest {
   double temperature;
   gint64 max_tokens;
   gboolean json_mode;
+  json_object *json_schema; /* owned reference, or NULL */
+  char *json_schema_name;
 };
 
 struct _InfLlmResponse {
@@ -61,6 +63,8 @@ inf_llm_request_unref(InfLlmRequest *request)
     return;
   g_free(request->system);
   g_array_unref(request->messages);
+  json_object_put(request->json_schema);
+  g_free(request->json_schema_name);
   g_free(request);
 }
 
@@ -94,6 +98,37 @@ void
 inf_llm_request_set_json_mode(InfLlmRequest *request, gboolean json_mode)
 {
   request->json_mode = json_mode;
+}
+
+void
+inf_llm_request_set_json_schema(InfLlmRequest *request, const char *name, json_object *schema)
+{
+  g_return_if_fail(request != NULL);
+  json_object_put(request->json_schema);
+  g_clear_pointer(&request->json_schema_name, g_free);
+  request->json_schema = NULL;
+  if (schema == NULL)
+    return;
+  request->json_schema = json_object_get(schema);
+  request->json_mode = TRUE;
+  if (name == NULL || *name == '\0')
+    name = "reply";
+  GString *clean = g_string_new(NULL);
+  for (const char *p = name; *p != '\0' && clean->len < 64; p++)
+    g_string_append_c(clean, g_ascii_isalnum(*p) || *p == '_' || *p == '-' ? *p : '_');
+  request->json_schema_name = g_string_free(clean, FALSE);
+}
+
+json_object *
+inf_llm_request_get_json_schema(const InfLlmRequest *request)
+{
+  return request->json_schema;
+}
+
+const char *
+inf_llm_request_get_json_schema_name(const InfLlmRequest *request)
+{
+  return request->json_schema_name;
 }
 
 const char *

@@ -11,6 +11,11 @@
  * JSON mode: the API has no such switch, so an instruction to reply with one
  * JSON object only is appended to the system prompt (option
  * json_instruction); the llm module parses the reply (fences stripped).
+ * A request with a JSON schema uses tool use instead: one tool named after
+ * the schema whose input_schema is the schema (wrapped as the property
+ * "value" of an object when its type is not "object"), forced with
+ * tool_choice; the tool_use block's input is the reply, as JSON text, with
+ * finish reason "stop".
  * Temperatures are clamped to Anthropic's range [0, 1].
  *
  * Replies: the text blocks of content, thinking blocks as reasoning (kept
@@ -113,6 +118,67 @@ anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_priva
   return TRUE;
 }
 
+/* Whether the schema's root is an object schema (Anthropic's input_schema
+ * must be one); others travel wrapped as the property "value". */
+static gboolean
+schema_is_object(json_object *schema)
+{
+  return g_strcmp0(inf_json_get_string(schema, "type"), "object") == 0;
+}
+
+/* Structured output through a single forced tool. */
+static void
+add_schema_tool(json_object *body, const InfLlmRequest *request, json_object *schema)
+{
+  const char *name = inf_llm_request_get_json_schema_name(request);
+  json_object *input_schema;
+  if (schema_is_object(schema)) {
+    input_schema = json_object_get(schema);
+  } else {
+    json_object *properties = json_object_new_object();
+    json_object *required = json_object_new_array();
+    json_object_object_add(properties, "value", json_object_get(schema));
+    json_object_array_add(required, json_object_new_string("value"));
+    input_schema = json_object_new_object();
+    json_object_object_add(input_schema, "type", json_object_new_string("object"));
+    json_object_object_add(input_schema, "properties", properties);
+    json_object_object_add(input_schema, "required", required);
+  }
+  json_object *tool = json_object_new_object();
+  json_object_object_add(tool, "name", json_object_new_string(name));
+  json_object_object_add(tool, "description",
+                         json_object_new_string("Give the reply as data matching the schema."));
+  json_object_object_add(tool, "input_schema", input_schema);
+  json_object *tools = json_object_new_array();
+  json_object_array_add(tools, tool);
+  json_object_object_add(body, "tools", tools);
+  json_object *choice = json_object_new_object();
+  json_object_object_add(choice, "type", json_object_new_string("tool"));
+  json_object_object_add(choice, "name", json_object_new_string(name));
+  json_object_object_add(body, "tool_choice", choice);
+}
+
+/* The input of the schema tool's tool_use block in @content, as JSON text
+ * (unwrapped from "value" when the schema was wrapped), or NULL. */
+static char *
+schema_tool_reply(const InfLlmRequest *request, json_object *content)
+{
+  json_object *schema = inf_llm_request_get_json_schema(request);
+  const char *name = inf_llm_request_get_json_schema_name(request);
+  for (size_t i = 0; schema != NULL && i < json_object_array_length(content); i++) {
+    json_object *block = json_object_array_get_idx(content, i), *input;
+    if (g_strcmp0(inf_json_get_string(block, "type"), "tool_use") != 0 ||
+        g_strcmp0(inf_json_get_string(block, "name"), name) != 0 ||
+        !json_object_object_get_ex(block, "input", &input))
+      continue;
+    if (!schema_is_object(schema) && !json_object_object_get_ex(input, "value", &input))
+      return g_strdup("{}"); /* the wrapper without its value: left to validation */
+    return g_strdup(json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
+  }
+  return NULL;
+}
+
 static gboolean
 anthropic_build_request(InfClient *client, const InfLlmRequest *request, InfHttpRequest *http,
                         GError **error)
@@ -138,7 +204,10 @@ anthropic_build_request(InfClient *client, const InfLlmRequest *request, InfHttp
                          json_object_new_int64(max_tokens > 0 ? max_tokens : self->max_tokens));
 
   const char *system = inf_llm_request_get_system(request);
-  gboolean json_mode = inf_llm_request_get_json_mode(request);
+  json_object *schema = inf_llm_request_get_json_schema(request);
+  gboolean json_mode = inf_llm_request_get_json_mode(request) && schema == NULL;
+  if (schema != NULL)
+    add_schema_tool(body, request, schema);
   if (json_mode && self->json_instruction[0] != '\0') {
     g_autofree char *joined = system != NULL && *system != '\0'
                                 ? g_strconcat(system, "\n\n", self->json_instruction, NULL)
@@ -221,7 +290,6 @@ static gboolean
 anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
                          const InfHttpResponse *http, InfLlmResponse *response, GError **error)
 {
-  (void)request;
   Anthropic *self = inf_client_get_private(client);
   guint status = inf_http_response_get_status(http);
   if (status < 200 || status >= 300)
@@ -232,6 +300,7 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
   if (root == NULL)
     return bad_response(self, error, parse_error->message);
   gboolean ok = FALSE;
+  g_autofree char *tool_reply = NULL;
   json_object *content = inf_json_get_member(root, "content", json_type_array);
   const char *type = inf_json_get_string(root, "type");
   json_object *usage = inf_json_get_member(root, "usage", json_type_object);
@@ -252,6 +321,23 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
     bad_response(self, error, what);
   } else if (content == NULL) {
     bad_response(self, error, "missing \"content\"");
+  } else if ((tool_reply = schema_tool_reply(request, content)) != NULL) {
+    inf_llm_response_set_content(response, tool_reply);
+    json_object *usage = inf_json_get_member(root, "usage", json_type_object);
+    gint64 input = inf_json_get_count(usage, "input_tokens") +
+                   inf_json_get_count(usage, "cache_creation_input_tokens") +
+                   inf_json_get_count(usage, "cache_read_input_tokens");
+    inf_llm_response_set_usage(response, input, inf_json_get_count(usage, "output_tokens"));
+    /* The forced tool call is how the reply arrives, not the model's choice. */
+    const char *stop_reason = inf_json_get_string(root, "stop_reason");
+    const char *normalized = g_strcmp0(stop_reason, "tool_use") == 0
+                               ? "stop"
+                               : normalize_stop_reason(stop_reason);
+    if (normalized != NULL)
+      inf_llm_response_set_finish_reason(response, normalized);
+    const char *model = inf_json_get_string(root, "model");
+    inf_llm_response_set_model(response, model != NULL ? model : inf_client_get_model(client));
+    ok = TRUE;
   } else {
     GString *text = g_string_new(NULL);
     gboolean has_text = FALSE;

@@ -6,9 +6,22 @@
  * later loop iteration, never inside the call. error_rate and
  * rate_limit_rate inject transient server errors and 429s; fail_pattern
  * makes matching prompts fail for good. One GSource and one heap per client
- * serve every pending call. */
+ * serve every pending call.
+ *
+ * Schema requests (inf_llm_request_set_json_schema) get a valid instance
+ * built from the schema, deterministically: const as is; an enum's first
+ * value (in schema order) that occurs in the last message, case-insensitive,
+ * else the value chosen by the request's hash; objects with every property
+ * of "properties" (and every "required" one); arrays of max(minItems, 1)
+ * items (within maxItems); strings from the derived reply text, cut to
+ * maxLength and padded to minLength; numbers at the lower bound (0 when
+ * unbounded), rounded to multipleOf; booleans false; anyOf/oneOf/allOf use
+ * their first schema; local $refs are followed. Patterns are not generated:
+ * a string with a pattern its text does not match is "" (the module's
+ * validation reports it). */
 #include <inf/inf.h>
 
+#include <math.h>
 #include <string.h>
 
 typedef struct {
@@ -136,6 +149,240 @@ approx_tokens(gsize bytes)
   return (gint64)MAX((bytes + 3) / 4, 1);
 }
 
+/* --- schema-constrained replies --- */
+
+typedef struct {
+  json_object *root;
+  const char *last; /* the last message */
+  const char *text; /* the derived reply text */
+  guint32 hash;
+} Instance;
+
+static json_object *make_instance(const Instance *in, json_object *s, guint depth);
+
+static json_object *
+resolve_local_ref(json_object *root, const char *ref)
+{
+  if (ref[0] != '#')
+    return NULL;
+  if (ref[1] == '\0')
+    return root;
+  if (ref[1] != '/')
+    return NULL;
+  g_auto(GStrv) tokens = g_strsplit(ref + 2, "/", -1);
+  json_object *node = root;
+  for (char **t = tokens; *t != NULL && node != NULL; t++) {
+    g_autofree char *escaped_slash = NULL;
+    g_auto(GStrv) a = g_strsplit(*t, "~1", -1);
+    escaped_slash = g_strjoinv("/", a);
+    g_auto(GStrv) b = g_strsplit(escaped_slash, "~0", -1);
+    g_autofree char *token = g_strjoinv("~", b);
+    json_object *next = NULL;
+    if (json_object_is_type(node, json_type_array))
+      next = json_object_array_get_idx(node, (size_t)g_ascii_strtoull(token, NULL, 10));
+    else if (!json_object_object_get_ex(node, token, &next))
+      next = NULL;
+    node = next;
+  }
+  return node;
+}
+
+static json_object *
+pick_enum(const Instance *in, json_object *choices)
+{
+  size_t n = json_object_array_length(choices);
+  if (n == 0)
+    return NULL;
+  g_autofree char *last = g_utf8_casefold(in->last, -1);
+  for (size_t i = 0; i < n; i++) {
+    json_object *choice = json_object_array_get_idx(choices, i);
+    if (!json_object_is_type(choice, json_type_string) || *json_object_get_string(choice) == '\0')
+      continue;
+    g_autofree char *folded = g_utf8_casefold(json_object_get_string(choice), -1);
+    if (strstr(last, folded) != NULL)
+      return json_object_get(choice);
+  }
+  return json_object_get(json_object_array_get_idx(choices, in->hash % n));
+}
+
+static const char *
+schema_type(json_object *s)
+{
+  json_object *type;
+  if (json_object_object_get_ex(s, "type", &type)) {
+    if (json_object_is_type(type, json_type_string))
+      return json_object_get_string(type);
+    const char *first = NULL;
+    for (size_t i = 0; i < json_object_array_length(type); i++) {
+      const char *name = json_object_get_string(json_object_array_get_idx(type, i));
+      if (first == NULL || g_strcmp0(first, "null") == 0)
+        first = name;
+    }
+    if (first != NULL)
+      return first;
+  }
+  if (json_object_object_get_ex(s, "properties", NULL) ||
+      json_object_object_get_ex(s, "required", NULL))
+    return "object";
+  if (json_object_object_get_ex(s, "items", NULL))
+    return "array";
+  if (json_object_object_get_ex(s, "minLength", NULL) ||
+      json_object_object_get_ex(s, "maxLength", NULL) ||
+      json_object_object_get_ex(s, "pattern", NULL))
+    return "string";
+  if (json_object_object_get_ex(s, "minimum", NULL) ||
+      json_object_object_get_ex(s, "maximum", NULL) ||
+      json_object_object_get_ex(s, "exclusiveMinimum", NULL) ||
+      json_object_object_get_ex(s, "exclusiveMaximum", NULL))
+    return "number";
+  return "null";
+}
+
+static double
+get_number(json_object *s, const char *name, double fallback)
+{
+  json_object *value;
+  if (!json_object_object_get_ex(s, name, &value) ||
+      !(json_object_is_type(value, json_type_int) || json_object_is_type(value, json_type_double)))
+    return fallback;
+  return json_object_get_double(value);
+}
+
+static json_object *
+make_number(json_object *s, gboolean integer)
+{
+  double lo = get_number(s, "minimum", -INFINITY);
+  double hi = get_number(s, "maximum", INFINITY);
+  double xlo = get_number(s, "exclusiveMinimum", -INFINITY);
+  double xhi = get_number(s, "exclusiveMaximum", INFINITY);
+  double step = get_number(s, "multipleOf", integer ? 1 : 0);
+  double bound_hi = MIN(hi, xhi);
+  double x;
+  if (isfinite(lo) && lo > xlo)
+    x = lo;
+  else if (isfinite(xlo))
+    x = isfinite(bound_hi) ? (xlo + bound_hi) / 2 : xlo + 1;
+  else
+    x = MIN(0.0, bound_hi == xhi && isfinite(xhi) ? xhi - 1 : bound_hi);
+  if (step > 0) {
+    double up = ceil(x / step) * step;
+    x = up >= bound_hi && up - step > MAX(lo, xlo) ? up - step : up;
+    if (x <= xlo)
+      x += step;
+  }
+  if (integer)
+    return json_object_new_int64((gint64)ceil(x));
+  return json_object_new_double(x);
+}
+
+static json_object *
+make_string(const Instance *in, json_object *s)
+{
+  gint64 max = (gint64)get_number(s, "maxLength", 1e9);
+  gint64 min = (gint64)get_number(s, "minLength", 0);
+  glong n = g_utf8_strlen(in->text, -1);
+  g_autofree char *cut = g_utf8_substring(in->text, 0, MIN(n, (glong)MAX(max, 0)));
+  GString *text = g_string_new(cut);
+  for (glong i = MIN(n, max); i < min; i++)
+    g_string_append_c(text, 'x');
+  json_object *pattern;
+  if (json_object_object_get_ex(s, "pattern", &pattern) &&
+      json_object_is_type(pattern, json_type_string)) {
+    g_autoptr(GRegex) regex = g_regex_new(json_object_get_string(pattern), 0, 0, NULL);
+    if (regex == NULL || !g_regex_match(regex, text->str, 0, NULL))
+      g_string_truncate(text, 0);
+  }
+  json_object *result = json_object_new_string_len(text->str, (int)text->len);
+  g_string_free(text, TRUE);
+  return result;
+}
+
+static json_object *
+make_object(const Instance *in, json_object *s, guint depth)
+{
+  json_object *object = json_object_new_object();
+  json_object *properties, *required;
+  if (json_object_object_get_ex(s, "properties", &properties) &&
+      json_object_is_type(properties, json_type_object)) {
+    json_object_object_foreach(properties, name, sub)
+      json_object_object_add(object, name, make_instance(in, sub, depth + 1));
+  }
+  if (json_object_object_get_ex(s, "required", &required) &&
+      json_object_is_type(required, json_type_array)) {
+    for (size_t i = 0; i < json_object_array_length(required); i++) {
+      const char *name = json_object_get_string(json_object_array_get_idx(required, i));
+      if (name != NULL && !json_object_object_get_ex(object, name, NULL))
+        json_object_object_add(object, name, json_object_new_string(""));
+    }
+  }
+  return object;
+}
+
+static json_object *
+make_array(const Instance *in, json_object *s, guint depth)
+{
+  json_object *array = json_object_new_array();
+  json_object *items = NULL;
+  json_object_object_get_ex(s, "items", &items);
+  gint64 n = MIN((gint64)get_number(s, "maxItems", 1e9), MAX((gint64)get_number(s, "minItems", 0), 1));
+  if (items == NULL)
+    n = (gint64)get_number(s, "minItems", 0);
+  for (gint64 i = 0; i < n && i < 64; i++) {
+    json_object *item = json_object_is_type(items, json_type_array)
+                          ? json_object_array_get_idx(items, (size_t)i)
+                          : items;
+    if (json_object_is_type(items, json_type_array) &&
+        (size_t)i >= json_object_array_length(items))
+      break;
+    json_object_array_add(array, make_instance(in, item, depth + 1));
+  }
+  return array;
+}
+
+static json_object *
+make_instance(const Instance *in, json_object *s, guint depth)
+{
+  json_object *value;
+  if (depth > 32 || !json_object_is_type(s, json_type_object))
+    return NULL;
+  if (json_object_object_get_ex(s, "$ref", &value) &&
+      json_object_is_type(value, json_type_string))
+    return make_instance(in, resolve_local_ref(in->root, json_object_get_string(value)),
+                         depth + 1);
+  if (json_object_object_get_ex(s, "const", &value))
+    return json_object_get(value);
+  if (json_object_object_get_ex(s, "enum", &value) && json_object_is_type(value, json_type_array))
+    return pick_enum(in, value);
+  const char *combinators[] = { "anyOf", "oneOf", "allOf" };
+  for (guint i = 0; i < G_N_ELEMENTS(combinators); i++)
+    if (json_object_object_get_ex(s, combinators[i], &value) &&
+        json_object_array_length(value) > 0 && !json_object_object_get_ex(s, "type", NULL))
+      return make_instance(in, json_object_array_get_idx(value, 0), depth + 1);
+  const char *type = schema_type(s);
+  if (strcmp(type, "object") == 0)
+    return make_object(in, s, depth);
+  if (strcmp(type, "array") == 0)
+    return make_array(in, s, depth);
+  if (strcmp(type, "string") == 0)
+    return make_string(in, s);
+  if (strcmp(type, "integer") == 0 || strcmp(type, "number") == 0)
+    return make_number(s, strcmp(type, "integer") == 0);
+  if (strcmp(type, "boolean") == 0)
+    return json_object_new_boolean(FALSE);
+  return NULL;
+}
+
+static char *
+make_schema_reply(json_object *schema, const char *last, const char *text, guint32 hash)
+{
+  Instance in = { schema, last, text, hash };
+  json_object *instance = make_instance(&in, schema, 0);
+  char *json = g_strdup(json_object_to_json_string_ext(instance, JSON_C_TO_STRING_PLAIN |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put(instance);
+  return json;
+}
+
 static char *
 make_reply(Mock *mock, const InfLlmRequest *request, guint32 hash, const char *last)
 {
@@ -149,6 +396,12 @@ make_reply(Mock *mock, const InfLlmRequest *request, guint32 hash, const char *l
   while (cut < n && cut > 0 && (((guchar)last[cut]) & 0xC0) == 0x80)
     cut--; /* do not split a UTF-8 sequence */
   char *text = g_strdup_printf("mock-%08x: %.*s", hash, (int)cut, last);
+  json_object *schema = inf_llm_request_get_json_schema(request);
+  if (schema != NULL) {
+    char *json = make_schema_reply(schema, last, text, hash);
+    g_free(text);
+    return json;
+  }
   if (!inf_llm_request_get_json_mode(request))
     return text;
   json_object *obj = json_object_new_object();

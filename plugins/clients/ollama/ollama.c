@@ -2,7 +2,8 @@
  *
  *   POST {base_url}/api/chat              base_url default http://localhost:11434
  *
- * One reply per request ("stream": false). JSON mode sends "format": "json";
+ * One reply per request ("stream": false). JSON mode sends "format": "json",
+ * a request with a JSON schema sends the schema as "format";
  * temperature and max tokens go under options (temperature, num_predict),
  * with num_ctx and any other option from the provider options. No API key is
  * needed; when the endpoint has one (a proxy in front of Ollama), it is sent
@@ -96,7 +97,10 @@ ollama_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
   json_object_object_add(body, "model", json_object_new_string(model));
   json_object_object_add(body, "messages", inf_llm_request_build_messages(request, "system"));
   json_object_object_add(body, "stream", json_object_new_boolean(FALSE));
-  if (inf_llm_request_get_json_mode(request))
+  json_object *schema = inf_llm_request_get_json_schema(request);
+  if (schema != NULL)
+    json_object_object_add(body, "format", json_object_get(schema)); /* structured outputs */
+  else if (inf_llm_request_get_json_mode(request))
     json_object_object_add(body, "format", json_object_new_string("json"));
 
   json_object *options = json_object_new_object();

@@ -26,6 +26,12 @@
  * any common shape); a 2xx reply that is not the expected JSON is a bad
  * response naming what is missing. `x-should-retry: true|false` overrides
  * the transient/permanent choice.
+ *
+ * Structured outputs: a request with a JSON schema sends response_format
+ * {"type": "json_schema", "json_schema": {"name", "schema", "strict"}}
+ * (strict from the option json_schema_strict); JSON mode without a schema
+ * sends {"type": "json_object"}. A 400 naming response_format or json_schema
+ * for a schema request says the server does not take the schema.
  */
 #include <inf/inf.h>
 
@@ -43,6 +49,7 @@ typedef struct {
   json_object *extra_body;        /* merged into every body (owned ref), or NULL */
   char *organization;
   char *json_instruction;
+  gboolean schema_strict; /* json_schema.strict */
 } OpenAi;
 
 /* --- the class ---------------------------------------------------------- */
@@ -64,6 +71,9 @@ static const InfOptionSpec openai_options[] = {
   { "json_instruction", INF_OPTION_STRING, "\"" DEFAULT_JSON_INSTRUCTION "\"", FALSE,
     "Added to the system message in JSON mode when no message mentions \"json\" (the API "
     "requires the word); \"\" adds nothing", NULL, 0, 0 },
+  { "json_schema_strict", INF_OPTION_BOOL, "true", FALSE,
+    "json_schema.strict in schema requests (OpenAI's strict mode needs every property required "
+    "and additionalProperties false)", NULL, 0, 0 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -103,6 +113,7 @@ openai_init(InfClient *client, const InfOptions *options, gpointer *out_private,
   self->organization = g_strdup(inf_options_get_string(options, "organization"));
   const char *instruction = inf_options_get_string(options, "json_instruction");
   self->json_instruction = g_strdup(instruction != NULL ? instruction : DEFAULT_JSON_INSTRUCTION);
+  self->schema_strict = inf_options_get_bool(options, "json_schema_strict");
   *out_private = self;
   return TRUE;
 }
@@ -154,7 +165,8 @@ openai_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
   json_object *body = json_object_new_object();
   json_object_object_add(body, "model", json_object_new_string(model));
   json_object *messages = inf_llm_request_build_messages(request, "system");
-  if (inf_llm_request_get_json_mode(request))
+  /* (json_schema needs no such word) */
+  if (inf_llm_request_get_json_mode(request) && inf_llm_request_get_json_schema(request) == NULL)
     messages = add_json_instruction(self, messages);
   json_object_object_add(body, "messages", messages);
   double temperature = inf_llm_request_get_temperature(request);
@@ -165,7 +177,18 @@ openai_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
     json_object_object_add(body, self->max_completion_tokens ? "max_completion_tokens"
                                                              : "max_tokens",
                            json_object_new_int64(max_tokens));
-  if (inf_llm_request_get_json_mode(request)) {
+  json_object *schema = inf_llm_request_get_json_schema(request);
+  if (schema != NULL) {
+    json_object *spec = json_object_new_object();
+    json_object_object_add(spec, "name",
+                           json_object_new_string(inf_llm_request_get_json_schema_name(request)));
+    json_object_object_add(spec, "schema", json_object_get(schema));
+    json_object_object_add(spec, "strict", json_object_new_boolean(self->schema_strict));
+    json_object *format = json_object_new_object();
+    json_object_object_add(format, "type", json_object_new_string("json_schema"));
+    json_object_object_add(format, "json_schema", spec);
+    json_object_object_add(body, "response_format", format);
+  } else if (inf_llm_request_get_json_mode(request)) {
     json_object *format = json_object_new_object();
     json_object_object_add(format, "type", json_object_new_string("json_object"));
     json_object_object_add(body, "response_format", format);
@@ -202,7 +225,8 @@ normalize_finish_reason(const char *reason)
 
 /* A non-2xx reply: the INF_ERROR code and the server's message. */
 static gboolean
-fail_status(OpenAi *self, InfClient *client, const InfHttpResponse *http, GError **error)
+fail_status(OpenAi *self, InfClient *client, const InfLlmRequest *request,
+            const InfHttpResponse *http, GError **error)
 {
   guint status = inf_http_response_get_status(http);
   const char *api_key = inf_client_get_api_key(client);
@@ -222,6 +246,20 @@ fail_status(OpenAi *self, InfClient *client, const InfHttpResponse *http, GError
                           : status == 429 ? INF_ERROR_HTTP_STATUS
                                           : inf_error_code_from_http_status(status);
   g_autofree char *url = inf_http_redact_url(self->url);
+  /* A server without structured outputs: say so, not just "400". */
+  gboolean schema_refused = status == 400 && inf_llm_request_get_json_schema(request) != NULL &&
+                            (strstr(quoted, "response_format") != NULL ||
+                             strstr(quoted, "json_schema") != NULL);
+  if (schema_refused) {
+    g_set_error(error, INF_ERROR, inf_code,
+                PROVIDER ": HTTP 400 from %s: the server refused the JSON schema (response_format "
+                "\"json_schema\", structured outputs): %s; use a model or server that supports "
+                "structured outputs, set json_schema_strict to false if the schema breaks strict "
+                "mode's rules, or use response_format \"json\" without json_schema",
+                url, quoted);
+    json_object_put(root);
+    return FALSE;
+  }
   g_set_error(error, INF_ERROR, inf_code, PROVIDER ": HTTP %u from %s: %s%s%s%s", status, url,
               quoted, type != NULL || code != NULL ? " (" : "",
               code != NULL ? code : (type != NULL ? type : ""),
@@ -269,11 +307,10 @@ static gboolean
 openai_parse_response(InfClient *client, const InfLlmRequest *request,
                       const InfHttpResponse *http, InfLlmResponse *response, GError **error)
 {
-  (void)request;
   OpenAi *self = inf_client_get_private(client);
   guint status = inf_http_response_get_status(http);
   if (status < 200 || status >= 300)
-    return fail_status(self, client, http, error);
+    return fail_status(self, client, request, http, error);
 
   g_autoptr(GError) parse_error = NULL;
   json_object *root = inf_http_response_parse_json(http, &parse_error);

@@ -20,10 +20,20 @@
  * node with a message saying so (option on_incomplete "error"); with
  * "accept" its text is kept. With output "details" the node's value is an
  * object {content, finish_reason, refusal, reasoning, usage} instead of the
- * content alone: the way to read the reasoning text and the finish reason. */
+ * content alone: the way to read the reasoning text and the finish reason.
+ *
+ * With json_schema (an inline JSON Schema, or the path of a file holding one,
+ * relative to the config file) the client asks its provider for JSON matching
+ * the schema, and the reply is parsed and validated here. A reply that is not
+ * JSON or does not match is sent back once more (max_repairs times) with the
+ * problem appended as a new user message; after that the node fails with the
+ * JSON path of the first violation. The schema is compiled when the config
+ * loads, so a bad schema is a config error. */
 #include <inf/inf.h>
 
 #include "llm-reply.h"
+
+#include <string.h>
 
 static const char *const response_formats[] = { "text", "json", NULL };
 static const char *const on_incomplete_choices[] = { "error", "accept", NULL };
@@ -72,6 +82,18 @@ static const InfOptionSpec llm_options[] = {
                    "{input, output, reasoning}} (reasoning: the model's reasoning text or null, "
                    "never mixed into content)",
     .choices = output_choices },
+  { .name = "json_schema",
+    .type = INF_OPTION_JSON,
+    .description = "A JSON Schema (draft 7 subset, see docs/config.md) the reply must match: "
+                   "inline, or a file path relative to the config file; implies "
+                   "response_format \"json\"" },
+  { .name = "max_repairs",
+    .type = INF_OPTION_INT,
+    .default_json = "1",
+    .description = "With json_schema: how many times a reply that does not match is sent back "
+                   "with the problem before the node fails",
+    .min = 0,
+    .max = 10 },
   { NULL },
 };
 
@@ -90,6 +112,9 @@ typedef struct {
   gboolean json;
   gboolean accept_incomplete; /* on_incomplete "accept" */
   gboolean details;           /* output "details" */
+  InfJsonSchema *schema;      /* json_schema, or NULL */
+  char *schema_name;          /* its name for providers */
+  guint max_repairs;          /* with a schema */
 } LlmModule;
 
 static void
@@ -101,7 +126,101 @@ llm_finalize(gpointer private_data)
     return;
   g_free(llm->alias);
   g_clear_pointer(&llm->system_prompt, inf_parameter_unref);
+  g_clear_pointer(&llm->schema, inf_json_schema_unref);
+  g_free(llm->schema_name);
   g_free(llm);
+}
+
+/* Reads the schema file @given, relative to the config file. */
+static json_object *
+load_schema_file(const InfOptions *options, const char *given, GError **error)
+{
+  const char *path = inf_options_get_path(options);
+  const char *config = inf_options_get_file(options);
+  g_autofree char *dir = config != NULL && *config != '\0' ? g_path_get_dirname(config)
+                                                         : g_strdup(".");
+  g_autofree char *file = g_path_is_absolute(given) ? g_strdup(given)
+                                                    : g_build_filename(dir, given, NULL);
+  g_autofree char *text = NULL;
+  gsize length;
+  g_autoptr(GError) read_error = NULL;
+
+  if (*given == '\0') {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s.json_schema: expected a JSON Schema object or the path of a file holding "
+                "one, got \"\"",
+                path);
+    return NULL;
+  }
+  if (!g_file_get_contents(file, &text, &length, &read_error)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s.json_schema: cannot read the schema file '%s' (paths are relative to the "
+                "config file): %s",
+                path, given, read_error->message);
+    return NULL;
+  }
+  json_tokener *tok = json_tokener_new();
+  json_object *json = json_tokener_parse_ex(tok, text, (int)length);
+  enum json_tokener_error jerr = json_tokener_get_error(tok);
+  if (jerr == json_tokener_continue)
+    jerr = json_tokener_error_parse_eof;
+  gboolean trailing = FALSE;
+  for (size_t i = json_tokener_get_parse_end(tok); jerr == json_tokener_success && i < length; i++)
+    trailing = trailing || !g_ascii_isspace(text[i]);
+  json_tokener_free(tok);
+  if (jerr != json_tokener_success || trailing) {
+    json_object_put(json);
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s.json_schema: the schema file '%s' is not valid JSON: %s", path, given,
+                trailing ? "text after the JSON value" : json_tokener_error_desc(jerr));
+    return NULL;
+  }
+  return json;
+}
+
+/* The schema's name for providers: its title when that is a usable name,
+ * else the module's name, else "reply". */
+static char *
+schema_name(InfModule *self, json_object *schema)
+{
+  const char *title = inf_json_get_string(schema, "title");
+  if (title != NULL && *title != '\0' && strlen(title) <= 64 &&
+      strspn(title, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+        strlen(title))
+    return g_strdup(title);
+  const char *name = inf_module_get_name(self);
+  return g_strdup(name != NULL && *name != '\0' ? name : "reply");
+}
+
+static gboolean
+llm_load_schema(InfModule *self, LlmModule *llm, const InfOptions *options, GError **error)
+{
+  json_object *given = inf_options_get_json(options, "json_schema");
+  const char *path = inf_options_get_path(options);
+  g_autofree char *schema_path = NULL;
+  json_object *schema;
+
+  if (json_object_is_type(given, json_type_string)) {
+    schema = load_schema_file(options, json_object_get_string(given), error);
+    if (schema == NULL)
+      return FALSE;
+    schema_path = g_strdup_printf("%s.json_schema (%s)", path, json_object_get_string(given));
+  } else if (json_object_is_type(given, json_type_object) ||
+             json_object_is_type(given, json_type_boolean)) {
+    schema = json_object_get(given);
+    schema_path = g_strdup_printf("%s.json_schema", path);
+  } else {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s.json_schema: expected a JSON Schema object or the path of a file holding one, "
+                "got %s",
+                path, json_type_to_name(json_object_get_type(given)));
+    return FALSE;
+  }
+  llm->schema = inf_json_schema_new(schema, schema_path, error);
+  if (llm->schema != NULL)
+    llm->schema_name = schema_name(self, schema);
+  json_object_put(schema);
+  return llm->schema != NULL;
 }
 
 static gboolean
@@ -127,6 +246,14 @@ llm_init(InfModule *self, const InfOptions *options, gpointer *out_private, GErr
   llm->json = format != NULL && g_strcmp0(json_object_get_string(format), "json") == 0;
   llm->accept_incomplete = g_strcmp0(inf_options_get_string(options, "on_incomplete"), "accept") == 0;
   llm->details = g_strcmp0(inf_options_get_string(options, "output"), "details") == 0;
+  llm->max_repairs = (guint)inf_options_get_int(options, "max_repairs");
+  if (inf_options_has(options, "json_schema")) {
+    if (!llm_load_schema(self, llm, options, error)) {
+      llm_finalize(llm);
+      return FALSE;
+    }
+    llm->json = TRUE;
+  }
 
   if (inf_options_has(options, "system_prompt")) {
     InfParameter *param = inf_options_get_parameter(options, "system_prompt");
@@ -151,6 +278,48 @@ llm_resource_alias(InfModule *self)
   return llm != NULL ? llm->alias : NULL;
 }
 
+static void llm_send(InfTask *task, const LlmModule *llm, const char *bad_reply,
+                     const char *problem, guint attempt);
+
+/* Schema replies: parse and validate. Returns the valid value, or NULL when
+ * the reply went back for a repair or the task failed. */
+static InfValue *
+llm_reply_schema(InfTask *task, const LlmModule *llm, const char *content, guint attempt)
+{
+  const char *node_id = inf_task_get_node_id(task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *problem = NULL;
+  g_autofree char *instance_path = NULL;
+  InfValue *value = llm_reply_parse_json(content, node_id, llm->alias, &error);
+
+  if (value != NULL) {
+    json_object *json = inf_value_to_json(value);
+    gboolean valid = inf_json_schema_validate(llm->schema, json, &instance_path, &error);
+    json_object_put(json);
+    if (valid)
+      return value;
+    inf_value_unref(value);
+    problem = g_strdup_printf("Your reply does not match the required JSON schema: %s.",
+                              error->message);
+  } else {
+    problem = g_strdup("Your reply is not valid JSON.");
+  }
+  if (attempt < llm->max_repairs) {
+    llm_send(task, llm, content, problem, attempt + 1);
+    return NULL;
+  }
+  if (instance_path != NULL)
+    inf_task_return_new_error(task, INF_ERROR_BAD_RESPONSE,
+                              "node '%s': the reply from alias '%s' does not match json_schema "
+                              "at %s (after %u repair%s): %s",
+                              node_id, llm->alias, instance_path, attempt,
+                              attempt == 1 ? "" : "s", error->message);
+  else
+    inf_task_return_new_error(task, INF_ERROR_BAD_RESPONSE, "%s (json_schema; after %u repair%s)",
+                              error->message, attempt, attempt == 1 ? "" : "s");
+  return NULL;
+}
+
 static void
 llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
 {
@@ -159,7 +328,8 @@ llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
   GError *error = NULL;
   InfValue *value;
 
-  (void)user_data;
+  /* The finish reason first: a cut-off reply is reported as such, not as
+   * JSON that does not match. */
   if (!llm->accept_incomplete) {
     error = llm_reply_check_finish(response, inf_task_get_node_id(task), llm->alias,
                                    llm->max_tokens);
@@ -168,7 +338,11 @@ llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
       return;
     }
   }
-  if (!llm->json) {
+  if (llm->schema != NULL) {
+    value = llm_reply_schema(task, llm, content, GPOINTER_TO_UINT(user_data));
+    if (value == NULL)
+      return; /* repairing, or failed */
+  } else if (!llm->json) {
     /* Invalid UTF-8 in a reply is repaired (each bad byte becomes U+FFFD), so
      * that result lines stay valid JSON. */
     if (content != NULL && !g_utf8_validate(content, -1, NULL))
@@ -187,46 +361,67 @@ llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
   inf_task_return_value(task, value);
 }
 
-static void
-llm_execute(InfModule *self, InfTask *task)
+/* The prompt: the arguments, text as is and other values as compact JSON,
+ * joined by blank lines. */
+static char *
+llm_prompt(InfTask *task)
 {
-  const LlmModule *llm = inf_module_get_private(self);
   guint n_args = inf_task_get_n_args(task);
-  InfLlmRequest *request;
-  char *prompt;
+  if (n_args == 1)
+    return inf_value_to_string(inf_task_get_arg(task, 0));
+  GString *joined = g_string_new(NULL);
+  for (guint i = 0; i < n_args; i++) {
+    g_autofree char *part = inf_value_to_string(inf_task_get_arg(task, i));
 
-  if (n_args == 0) {
-    inf_task_return_new_error(task, INF_ERROR_INVALID_ARGUMENT,
-                              "node '%s': the llm module needs an argument (the prompt)",
-                              inf_task_get_node_id(task));
-    return;
+    if (i > 0)
+      g_string_append(joined, "\n\n");
+    g_string_append(joined, part);
   }
-  if (n_args == 1) {
-    prompt = inf_value_to_string(inf_task_get_arg(task, 0));
-  } else {
-    GString *joined = g_string_new(NULL);
+  return g_string_free(joined, FALSE);
+}
 
-    for (guint i = 0; i < n_args; i++) {
-      g_autofree char *part = inf_value_to_string(inf_task_get_arg(task, i));
+/* Sends the node's request; a repair (@attempt > 0) adds the bad reply and
+ * @problem to the conversation. */
+static void
+llm_send(InfTask *task, const LlmModule *llm, const char *bad_reply, const char *problem,
+         guint attempt)
+{
+  InfLlmRequest *request = inf_llm_request_new();
+  char *prompt = llm_prompt(task);
 
-      if (i > 0)
-        g_string_append(joined, "\n\n");
-      g_string_append(joined, part);
-    }
-    prompt = g_string_free(joined, FALSE);
-  }
-
-  request = inf_llm_request_new();
   if (llm->system_prompt != NULL)
     inf_llm_request_set_system(request, inf_parameter_get_value(llm->system_prompt));
   inf_llm_request_add_message(request, "user", prompt);
   g_free(prompt);
+  if (attempt > 0) {
+    g_autofree char *correction =
+      g_strdup_printf("%s Reply again with only the corrected JSON value.", problem);
+    inf_llm_request_add_message(request, "assistant", bad_reply);
+    inf_llm_request_add_message(request, "user", correction);
+  }
   if (llm->temperature >= 0)
     inf_llm_request_set_temperature(request, llm->temperature);
   if (llm->max_tokens > 0)
     inf_llm_request_set_max_tokens(request, llm->max_tokens);
   inf_llm_request_set_json_mode(request, llm->json);
-  inf_task_call_llm(task, request, llm_reply, NULL);
+  if (llm->schema != NULL)
+    inf_llm_request_set_json_schema(request, llm->schema_name,
+                                    inf_json_schema_get_json(llm->schema));
+  inf_task_call_llm(task, request, llm_reply, GUINT_TO_POINTER(attempt));
+}
+
+static void
+llm_execute(InfModule *self, InfTask *task)
+{
+  const LlmModule *llm = inf_module_get_private(self);
+
+  if (inf_task_get_n_args(task) == 0) {
+    inf_task_return_new_error(task, INF_ERROR_INVALID_ARGUMENT,
+                              "node '%s': the llm module needs an argument (the prompt)",
+                              inf_task_get_node_id(task));
+    return;
+  }
+  llm_send(task, llm, NULL, NULL, 0);
 }
 
 static const InfModuleClass llm_class = {

@@ -30,6 +30,17 @@ INF_API void inf_llm_request_set_max_tokens(InfLlmRequest *request, gint64 max_t
 /* Ask for a JSON object reply where the provider supports it; the reply is
  * parsed into a JSON value either way. */
 INF_API void inf_llm_request_set_json_mode(InfLlmRequest *request, gboolean json_mode);
+/* Asks for a reply that is JSON matching the JSON Schema @schema (borrowed;
+ * the request keeps its own reference, so do not modify it afterwards; NULL
+ * removes the schema). @name names the schema where a provider needs a name
+ * (OpenAI's json_schema.name, Anthropic's tool name): letters, digits, '_'
+ * and '-', at most 64 characters; other characters become '_'; NULL or ""
+ * gives "reply". Setting a schema also sets JSON mode, so clients that know
+ * no schemas still ask for JSON. Clients send the schema the way their
+ * provider constrains output; the caller validates the reply (see
+ * inf/json-schema.h). Since: 1.1 */
+INF_API void inf_llm_request_set_json_schema(InfLlmRequest *request, const char *name,
+                                             json_object *schema);
 
 INF_API const char *inf_llm_request_get_system(const InfLlmRequest *request);
 INF_API guint inf_llm_request_get_n_messages(const InfLlmRequest *request);
@@ -38,6 +49,12 @@ INF_API const char *inf_llm_request_get_content(const InfLlmRequest *request, gu
 INF_API double inf_llm_request_get_temperature(const InfLlmRequest *request);
 INF_API gint64 inf_llm_request_get_max_tokens(const InfLlmRequest *request);
 INF_API gboolean inf_llm_request_get_json_mode(const InfLlmRequest *request);
+/* The schema set with inf_llm_request_set_json_schema (borrowed), or NULL.
+ * Since: 1.1 */
+INF_API json_object *inf_llm_request_get_json_schema(const InfLlmRequest *request);
+/* The schema's name ("reply" by default), or NULL when there is no schema.
+ * Since: 1.1 */
+INF_API const char *inf_llm_request_get_json_schema_name(const InfLlmRequest *request);
 /* The conversation as a new JSON array of {"role": ..., "content": ...}
  * objects (a NULL content gives ""), the shape most chat APIs take. When
  * @system_role is not NULL and the request has a non-empty system prompt, it

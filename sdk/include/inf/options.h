@@ -68,5 +68,9 @@ INF_API InfModule *inf_options_get_module(const InfOptions *options, const char 
 /* The JSON path of this instance in the config ("modules.pipeline"), for error
  * messages; "" for instances created in code. */
 INF_API const char *inf_options_get_path(const InfOptions *options);
+/* The config file the options were read from, as given on the command line
+ * (a relative or absolute path), or "" for instances created in code; for
+ * options that name files relative to the config. Since: 1.1 */
+INF_API const char *inf_options_get_file(const InfOptions *options);
 
 G_END_DECLS
