@@ -179,6 +179,12 @@ test_class_declares(Fixture *f, gconstpointer data)
     } else if (strcmp(spec->name, "response_format") == 0) {
       g_assert_cmpint(spec->type, ==, INF_OPTION_ENUM);
       g_assert_cmpstr(spec->default_json, ==, "\"text\"");
+    } else if (strcmp(spec->name, "json_schema") == 0) {
+      g_assert_cmpint(spec->type, ==, INF_OPTION_JSON);
+      g_assert_null(spec->default_json);
+    } else if (strcmp(spec->name, "max_repairs") == 0) {
+      g_assert_cmpint(spec->type, ==, INF_OPTION_INT);
+      g_assert_cmpstr(spec->default_json, ==, "1");
     }
   }
   g_assert_cmpuint(n, ==, 7);

@@ -34,6 +34,9 @@ struct _InfFakeLlm {
   json_object *last_body;
   GHashTable *delayed; /* Delayed * (owned): replies waiting for their time */
   guint64 serial;
+  GQueue reply_texts;          /* char *: texts of the next good replies */
+  GPtrArray *bodies;           /* json_object *: every LLM request body (NULL: not JSON) */
+  gboolean reject_json_schema; /* OpenAI json_schema requests get 400 */
 };
 
 /* --- behaviours ---------------------------------------------------------- */
@@ -182,6 +185,12 @@ reply_free(gpointer data)
   g_free(reply);
 }
 
+static void
+body_free(gpointer body)
+{
+  json_object_put(body);
+}
+
 InfFakeLlm *
 inf_fake_llm_new(GMainContext *context)
 {
@@ -196,6 +205,8 @@ inf_fake_llm_new(GMainContext *context)
   fake->delayed = g_hash_table_new_full(NULL, NULL, reply_free, NULL);
   fake->rand = g_rand_new_with_seed(1);
   fake->start_us = g_get_monotonic_time();
+  g_queue_init(&fake->reply_texts);
+  fake->bodies = g_ptr_array_new_with_free_func(body_free);
   return fake;
 }
 
@@ -212,6 +223,8 @@ inf_fake_llm_free(InfFakeLlm *fake)
   }
   g_main_context_pop_thread_default(fake->context);
   g_queue_clear_full(&fake->script, g_free);
+  g_queue_clear_full(&fake->reply_texts, g_free);
+  g_ptr_array_unref(fake->bodies);
   g_hash_table_destroy(fake->trigger_counts);
   g_hash_table_destroy(fake->api_keys);
   g_array_unref(fake->received_per_second);
@@ -339,6 +352,8 @@ inf_fake_llm_reset_stats(InfFakeLlm *fake)
   g_hash_table_remove_all(fake->trigger_counts);
   g_hash_table_remove_all(fake->api_keys);
   g_queue_clear_full(&fake->script, g_free);
+  g_queue_clear_full(&fake->reply_texts, g_free);
+  g_ptr_array_set_size(fake->bodies, 0);
   fake->start_us = g_get_monotonic_time();
   if (fake->rate > 0)
     inf_fake_llm_set_rate_limit(fake, fake->rate, fake->burst);
@@ -397,6 +412,31 @@ json_object *
 inf_fake_llm_get_last_body(const InfFakeLlm *fake)
 {
   return fake->last_body;
+}
+
+void
+inf_fake_llm_push_reply_text(InfFakeLlm *fake, const char *text)
+{
+  g_queue_push_tail(&fake->reply_texts, g_strdup(text));
+}
+
+guint
+inf_fake_llm_get_n_bodies(const InfFakeLlm *fake)
+{
+  return fake->bodies->len;
+}
+
+json_object *
+inf_fake_llm_get_body(const InfFakeLlm *fake, guint index)
+{
+  g_return_val_if_fail(index < fake->bodies->len, NULL);
+  return g_ptr_array_index(fake->bodies, index);
+}
+
+void
+inf_fake_llm_set_reject_json_schema(InfFakeLlm *fake, gboolean reject)
+{
+  fake->reject_json_schema = reject;
 }
 
 /* --- counting ------------------------------------------------------------ */
@@ -481,6 +521,9 @@ typedef struct {
   gint64 max_tokens;  /* 0: none */
   gboolean stream;
   gboolean include_usage; /* OpenAI stream_options.include_usage */
+  const char *tool;       /* Anthropic: the tool forced by tool_choice, or NULL */
+  gboolean json_schema;   /* OpenAI: response_format json_schema */
+  char *given_text;       /* a queued reply text (inf_fake_llm_push_reply_text), or NULL */
 } Prompt;
 
 static void
@@ -489,6 +532,7 @@ prompt_clear(Prompt *p)
   if (p->all_text != NULL)
     g_string_free(p->all_text, TRUE);
   g_free(p->last_user);
+  g_free(p->given_text);
 }
 
 /* Text of a content value: a string, or an array of {type: text, text}. */
@@ -555,6 +599,10 @@ read_prompt(Format format, json_object *body, SoupMessageHeaders *headers, Promp
       return FALSE;
     }
     p->max_tokens = json_object_get_int64(value);
+    json_object *choice, *name;
+    if (json_object_object_get_ex(body, "tool_choice", &choice) &&
+        json_object_object_get_ex(choice, "name", &name))
+      p->tool = json_object_get_string(name);
     if (json_object_object_get_ex(body, "system", &value)) {
       append_content(p->all_text, value);
       g_string_append_c(p->all_text, '\n');
@@ -563,8 +611,10 @@ read_prompt(Format format, json_object *body, SoupMessageHeaders *headers, Promp
   } else if (format == FORMAT_OPENAI) {
     json_object *type;
     if (json_object_object_get_ex(body, "response_format", &value) &&
-        json_object_object_get_ex(value, "type", &type))
+        json_object_object_get_ex(value, "type", &type)) {
       p->json_mode = g_str_has_prefix(json_object_get_string(type), "json");
+      p->json_schema = g_strcmp0(json_object_get_string(type), "json_schema") == 0;
+    }
     if (json_object_object_get_ex(body, "max_completion_tokens", &value) ||
         json_object_object_get_ex(body, "max_tokens", &value))
       p->max_tokens = json_object_get_int64(value);
@@ -665,7 +715,9 @@ reply_parts(const Prompt *p, const InfFakeBehaviour *b, Parts *parts)
 {
   memset(parts, 0, sizeof *parts);
   char *text;
-  if (b->big > 0) {
+  if (p->given_text != NULL) {
+    text = g_strdup(p->given_text);
+  } else if (b->big > 0) {
     text = g_malloc((gsize)b->big + 1);
     memset(text, 'x', (gsize)b->big);
     text[b->big] = '\0';
@@ -781,14 +833,32 @@ good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolea
         json_object_object_add(thinking, "signature", json_object_new_string("fake-signature"));
         json_object_array_add(content, thinking);
       }
-      if (text != NULL) {
+      const char *finish = parts.finish;
+      if (text != NULL && p->tool != NULL) {
+        /* The forced tool's call: the text is its input (an object). */
+        json_object *input = json_tokener_parse(text);
+        if (!json_object_is_type(input, json_type_object)) {
+          json_object_put(input);
+          input = json_object_new_object();
+          json_object_object_add(input, "echo", json_object_new_string(text));
+        }
+        g_autofree char *tool_id = g_strdup_printf("toolu_fake_%" G_GUINT64_FORMAT, serial);
+        json_object *block = json_object_new_object();
+        json_object_object_add(block, "type", json_object_new_string("tool_use"));
+        json_object_object_add(block, "id", json_object_new_string(tool_id));
+        json_object_object_add(block, "name", json_object_new_string(p->tool));
+        json_object_object_add(block, "input", input);
+        json_object_array_add(content, block);
+        if (g_strcmp0(finish, "end_turn") == 0)
+          finish = "tool_use";
+      } else if (text != NULL) {
         json_object *block = json_object_new_object();
         json_object_object_add(block, "type", json_object_new_string("text"));
         json_object_object_add(block, "text", json_object_new_string(text));
         json_object_array_add(content, block);
       }
       json_object_object_add(o, "content", content);
-      json_object_object_add(o, "stop_reason", json_object_new_string(parts.finish));
+      json_object_object_add(o, "stop_reason", json_object_new_string(finish));
       json_object_object_add(o, "stop_sequence", NULL);
       json_object_object_add(usage, "input_tokens", json_object_new_int64(input_tokens));
       json_object_object_add(usage, "output_tokens", json_object_new_int64(output_tokens));
@@ -1354,6 +1424,7 @@ record_request(InfFakeLlm *fake, const char *path, SoupMessageHeaders *headers,
   fake->last_headers = soup_message_headers_ref(headers);
   g_clear_pointer(&fake->last_body, json_object_put);
   fake->last_body = json_object_get(body);
+  g_ptr_array_add(fake->bodies, json_object_get(body));
 
   const char *auth = soup_message_headers_get_one(headers, "Authorization");
   const char *keys[2] = {
@@ -1428,6 +1499,11 @@ handle_llm(InfFakeLlm *fake, SoupServerMessage *msg, const char *path, Format fo
   } else if (!read_prompt(format, body, headers, &prompt, &invalid)) {
     fake->stats.invalid++;
     answer_status(msg, format, 400, invalid);
+  } else if (fake->reject_json_schema && prompt.json_schema) {
+    fake->stats.invalid++;
+    answer_status(msg, format, 400,
+                  "Invalid parameter: 'response_format' of type 'json_schema' is not supported "
+                  "with this model.");
   } else if (fake->required_key != NULL && !has_key(fake, headers)) {
     /* Like real APIs, quote what was sent (clients must scrub it). */
     const char *auth = soup_message_headers_get_one(headers, "Authorization");
@@ -1453,6 +1529,8 @@ handle_llm(InfFakeLlm *fake, SoupServerMessage *msg, const char *path, Format fo
         }
       }
     }
+    if (b.kind == INF_FAKE_REPLY_OK && b.big == 0)
+      prompt.given_text = g_queue_pop_head(&fake->reply_texts);
     answer(fake, msg, &prompt, &b);
   }
   prompt_clear(&prompt);

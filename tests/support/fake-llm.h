@@ -16,7 +16,11 @@
  *
  * A good reply's text is derived from the prompt (the last user message):
  * "echo: <its first 40 characters>", or {"echo": "<same>"} when the request
- * asks for JSON. Token counts are characters / 4, rounded up.
+ * asks for JSON; texts queued with inf_fake_llm_push_reply_text() replace it,
+ * one per good reply. An Anthropic request that forces a tool (tool_choice
+ * {"type": "tool", "name": N}) gets a tool_use block of tool N whose input is
+ * the text parsed as a JSON object ({"echo": text} when it is none). Token
+ * counts are characters / 4, rounded up.
  *
  * Behaviours, as text (also accepted in prompts, see below): tokens separated
  * by spaces or commas:
@@ -163,5 +167,16 @@ guint inf_fake_llm_count_api_key(const InfFakeLlm *fake, const char *key);
 const char *inf_fake_llm_get_last_path(const InfFakeLlm *fake);
 const char *inf_fake_llm_get_last_header(const InfFakeLlm *fake, const char *name);
 json_object *inf_fake_llm_get_last_body(const InfFakeLlm *fake);
+/* Every LLM request body since start or the last reset, in arrival order
+ * (borrowed; NULL for a body that was not JSON). */
+guint inf_fake_llm_get_n_bodies(const InfFakeLlm *fake);
+json_object *inf_fake_llm_get_body(const InfFakeLlm *fake, guint index);
+
+/* Queues @text as the text of the next good reply (one per reply, in order,
+ * before the derived echo). Cleared by a reset. */
+void inf_fake_llm_push_reply_text(InfFakeLlm *fake, const char *text);
+/* Like a server without structured outputs: OpenAI-format requests whose
+ * response_format is json_schema get 400 naming response_format. */
+void inf_fake_llm_set_reject_json_schema(InfFakeLlm *fake, gboolean reject);
 
 G_END_DECLS
