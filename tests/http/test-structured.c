@@ -337,6 +337,24 @@ test_repair_fails(Fixture *f, gconstpointer data)
   run_clear(&r);
 }
 
+/* A reply cut off at max_tokens says so; it is not sent back for repair. */
+static void
+test_cut_off(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  inf_fake_llm_push_reply_text(f->fake, "{\"label\": \"billing\", \"confidence\": 0.5}");
+  g_autofree char *config =
+    write_config(f, "openai", "\"ticket-schema.json\"", ", \"max_tokens\": 3");
+  Run r;
+  run_engine(f, "run", config, &r);
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_cmpuint(requests(f), ==, 1);
+  const char *error = member_string(r.line, "errors.classify");
+  assert_contains(error, "cut off at max_tokens");
+  g_assert_null(strstr(error, "json_schema"));
+  run_clear(&r);
+}
+
 /* An OpenAI-compatible server without structured outputs. */
 static void
 test_schema_refused(Fixture *f, gconstpointer data)
@@ -410,6 +428,7 @@ main(int argc, char **argv)
   ADD("repair", test_repair, "openai");
   ADD("repair-anthropic", test_repair, "anthropic");
   ADD("repair-fails", test_repair_fails, NULL);
+  ADD("cut-off", test_cut_off, NULL);
   ADD("schema-refused", test_schema_refused, NULL);
   ADD("config-errors", test_config_errors, NULL);
 #undef ADD

@@ -187,7 +187,7 @@ test_class_declares(Fixture *f, gconstpointer data)
       g_assert_cmpstr(spec->default_json, ==, "1");
     }
   }
-  g_assert_cmpuint(n, ==, 7);
+  g_assert_cmpuint(n, ==, 9);
 }
 
 /* --- replies read as JSON --- */
