@@ -29,6 +29,7 @@ struct _InfFakeLlm {
   GArray *received_per_second; /* guint */
   GArray *accepted_per_second; /* guint */
   GHashTable *api_keys;        /* key -> count */
+  GHashTable *watched;         /* text -> well-formed requests containing it */
   char *last_path;
   SoupMessageHeaders *last_headers;
   json_object *last_body;
@@ -200,6 +201,7 @@ inf_fake_llm_new(GMainContext *context)
   g_queue_init(&fake->script);
   fake->trigger_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   fake->api_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  fake->watched = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   fake->received_per_second = g_array_new(FALSE, TRUE, sizeof(guint));
   fake->accepted_per_second = g_array_new(FALSE, TRUE, sizeof(guint));
   fake->delayed = g_hash_table_new_full(NULL, NULL, reply_free, NULL);
@@ -227,6 +229,7 @@ inf_fake_llm_free(InfFakeLlm *fake)
   g_ptr_array_unref(fake->bodies);
   g_hash_table_destroy(fake->trigger_counts);
   g_hash_table_destroy(fake->api_keys);
+  g_hash_table_destroy(fake->watched);
   g_array_unref(fake->received_per_second);
   g_array_unref(fake->accepted_per_second);
   g_rand_free(fake->rand);
@@ -351,6 +354,13 @@ inf_fake_llm_reset_stats(InfFakeLlm *fake)
   g_array_set_size(fake->accepted_per_second, 0);
   g_hash_table_remove_all(fake->trigger_counts);
   g_hash_table_remove_all(fake->api_keys);
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init(&iter, fake->watched);
+    while (g_hash_table_iter_next(&iter, &key, &value))
+      g_hash_table_iter_replace(&iter, GUINT_TO_POINTER(0));
+  }
   g_queue_clear_full(&fake->script, g_free);
   g_queue_clear_full(&fake->reply_texts, g_free);
   g_ptr_array_set_size(fake->bodies, 0);
@@ -386,6 +396,31 @@ inf_fake_llm_stats_json(const InfFakeLlm *fake)
   json_object_object_add(o, "received_per_second", histogram_json(fake->received_per_second));
   json_object_object_add(o, "accepted_per_second", histogram_json(fake->accepted_per_second));
   return o;
+}
+
+void
+inf_fake_llm_watch(InfFakeLlm *fake, const char *text)
+{
+  if (!g_hash_table_contains(fake->watched, text))
+    g_hash_table_insert(fake->watched, g_strdup(text), GUINT_TO_POINTER(0));
+}
+
+guint
+inf_fake_llm_count_watched(const InfFakeLlm *fake, const char *text)
+{
+  return GPOINTER_TO_UINT(g_hash_table_lookup(fake->watched, text));
+}
+
+/* Counts @p under every watched text it contains. */
+static void
+count_watched(InfFakeLlm *fake, const char *all_text)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  g_hash_table_iter_init(&iter, fake->watched);
+  while (g_hash_table_iter_next(&iter, &key, &value))
+    if (strstr(all_text, key) != NULL)
+      g_hash_table_iter_replace(&iter, GUINT_TO_POINTER(GPOINTER_TO_UINT(value) + 1));
 }
 
 guint
@@ -1515,6 +1550,7 @@ handle_llm(InfFakeLlm *fake, SoupServerMessage *msg, const char *path, Format fo
     fake->stats.invalid++;
     answer_status(msg, format, 401, message);
   } else {
+    count_watched(fake, prompt.all_text->str);
     InfFakeBehaviour b;
     if (!find_trigger(fake, &prompt, &b)) {
       InfFakeBehaviour *scripted = g_queue_pop_head(&fake->script);

@@ -160,6 +160,12 @@ void inf_fake_llm_reset_stats(InfFakeLlm *fake);
 /* The counters and histograms as JSON (caller owns). */
 json_object *inf_fake_llm_stats_json(const InfFakeLlm *fake);
 
+/* Counts, from now on, the well-formed LLM requests whose text (system
+ * prompt and messages) contains @text: e.g. one system prompt per pipeline
+ * branch, to count the calls of each. Reset to 0 by reset_stats. */
+void inf_fake_llm_watch(InfFakeLlm *fake, const char *text);
+/* Requests counted under watched @text (0 when not watched). */
+guint inf_fake_llm_count_watched(const InfFakeLlm *fake, const char *text);
 /* Requests that carried @key in Authorization (Bearer) or x-api-key. */
 guint inf_fake_llm_count_api_key(const InfFakeLlm *fake, const char *key);
 /* The last LLM request: its path, a header, its JSON body (borrowed; NULL

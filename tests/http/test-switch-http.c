@@ -1,0 +1,239 @@
+/* End to end: a routing pipeline with a switch (and a nested one) run by
+ * `inf-engine run` (a subprocess) against the loopback fake server, which
+ * serves in this test's main loop and counts the calls of each branch by
+ * its system prompt: only the taken cases call the LLM, a nested switch in
+ * an untaken case never calls its selector, a failed selector fails only
+ * its input's switch, and --node-status reports the skipped nodes. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "fake-llm.h"
+
+typedef struct {
+  GMainContext *context;
+  InfFakeLlm *fake;
+  char *dir;
+} Fixture;
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  f->context = g_main_context_ref_thread_default();
+  f->fake = inf_fake_llm_new(f->context);
+  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
+  f->dir = g_dir_make_tmp("inf-switch-http-XXXXXX", &error);
+  g_assert_no_error(error);
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  inf_fake_llm_free(f->fake);
+  while (g_main_context_iteration(f->context, FALSE))
+    ;
+  g_autoptr(GDir) handle = g_dir_open(f->dir, 0, NULL);
+  const char *name;
+  while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
+    g_autofree char *path = g_build_filename(f->dir, name, NULL);
+    g_remove(path);
+  }
+  g_rmdir(f->dir);
+  g_free(f->dir);
+  g_main_context_unref(f->context);
+}
+
+/* classify echoes its input ("echo: billing ..."); the switch routes on it.
+ * tech_flow probes the text and switches again on the probe's reply. */
+static const char config_text[] =
+  "{\n"
+  "  \"modules\": {\n"
+  "    \"classify\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": \"CLASSIFY\"},\n"
+  "    \"billing_flow\": {\"type\": \"llm\", \"alias\": \"fast\","
+  "                       \"system_prompt\": \"BILLING-FLOW\"},\n"
+  "    \"tech_flow\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {\n"
+  "      \"probe\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\","
+  "                  \"system_prompt\": \"TECH-PROBE\"}, \"args\": [\"$t\"]},\n"
+  "      \"inner\": {\"switch\": \"$probe\", \"cases\": [\n"
+  "        {\"match\": {\"contains\": \"printer\"},\n"
+  "         \"module\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": \"PRINTER-FLOW\"},\n"
+  "         \"args\": [\"$t\"]}],\n"
+  "        \"default\": {\"module\": {\"type\": \"template\", \"template\": \"other: {x}\"},\n"
+  "                    \"args\": {\"x\": \"$probe\"}}}},\n"
+  "      \"outputs\": \"$inner\"},\n"
+  "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+  "      \"classify\": {\"module\": \"classify\", \"args\": [\"$text\"]},\n"
+  "      \"routed\": {\"switch\": \"$classify\", \"normalize\": [\"casefold\"], \"cases\": [\n"
+  "        {\"match\": {\"contains\": \"billing\"}, \"module\": \"billing_flow\","
+  "         \"args\": [\"$text\"]},\n"
+  "        {\"match\": {\"regex\": \"^echo: tech\"}, \"module\": \"tech_flow\","
+  "         \"args\": [\"$text\"]}],\n"
+  "        \"default\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\","
+  "                    \"system_prompt\": \"FALLBACK-FLOW\"}, \"args\": [\"$text\"]}},\n"
+  "      \"side\": {\"module\": {\"type\": \"template\", \"template\": \"side: {x}\"},"
+  "                \"args\": {\"x\": \"$text\"}}},\n"
+  "      \"outputs\": {\"routed\": \"$routed\", \"side\": \"$side\"}}\n"
+  "  },\n"
+  "  \"main\": \"pipeline\"\n"
+  "}\n";
+
+static const char *const inputs[] = {
+  "Billing: invoice 1",   "tech: printer jam",   "billing: refund 2", "Tech: laptop slow",
+  "hello there",          "billing: invoice 3",  "tech: printer ink", "[[fake:400]] billing 4",
+  "tech: printer driver", "billing: card 5",     "what is this",      "tech: wifi",
+};
+
+typedef struct {
+  int status;
+  char *log;
+  GPtrArray *lines; /* json_object *, by index */
+} Run;
+
+static void
+on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *r = user_data;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out,
+                                                     &r->log, &error));
+  g_assert_no_error(error);
+  g_free(out);
+  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
+                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                : 255;
+}
+
+static void
+put_json(gpointer data)
+{
+  json_object_put(data);
+}
+
+static void
+run_engine(Fixture *f, Run *r)
+{
+  r->status = -1;
+  g_autofree char *config = g_build_filename(f->dir, "routing.json", NULL);
+  g_assert_true(g_file_set_contents(config, config_text, -1, NULL));
+  g_autofree char *resources_text = g_strdup_printf(
+    "{\"endpoints\": {\"fast\": {\"provider\": \"openai\", \"model\": \"fake\", "
+    "\"base_url\": \"%s/v1\", \"max_concurrent\": 4, \"max_retries\": 0}}}",
+    inf_fake_llm_get_base_url(f->fake));
+  g_autofree char *resources = g_build_filename(f->dir, "resources.json", NULL);
+  g_assert_true(g_file_set_contents(resources, resources_text, -1, NULL));
+  GString *in = g_string_new(NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(inputs); i++) {
+    json_object *line = json_object_new_object();
+    json_object_object_add(line, "text", json_object_new_string(inputs[i]));
+    g_string_append_printf(in, "%s\n", json_object_to_json_string(line));
+    json_object_put(line);
+  }
+  g_autofree char *input = g_build_filename(f->dir, "in.jsonl", NULL);
+  g_assert_true(g_file_set_contents(input, in->str, -1, NULL));
+  g_string_free(in, TRUE);
+  g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = g_subprocess_new(
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+    g_getenv("INF_ENGINE"), "run", config, "--resources", resources, "--input", input,
+    "--output", output, "--node-status", "--quiet", NULL);
+  g_assert_no_error(error);
+  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
+  while (r->status == -1)
+    g_main_context_iteration(f->context, TRUE);
+
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(output, &text, NULL, NULL));
+  r->lines = g_ptr_array_new_with_free_func(put_json);
+  g_ptr_array_set_size(r->lines, G_N_ELEMENTS(inputs));
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **line = lines; *line; line++) {
+    if (**line == '\0')
+      continue;
+    json_object *o = json_tokener_parse(*line);
+    g_assert_nonnull(o);
+    guint i = (guint)json_object_get_int(json_object_object_get(o, "index"));
+    g_assert_cmpuint(i, <, G_N_ELEMENTS(inputs));
+    g_ptr_array_index(r->lines, i) = o;
+  }
+}
+
+static const char *
+get(Run *r, guint index, const char *what, const char *key)
+{
+  json_object *line = g_ptr_array_index(r->lines, index);
+  g_assert_nonnull(line);
+  json_object *obj = json_object_object_get(line, what);
+  json_object *value = obj ? json_object_object_get(obj, key) : NULL;
+  return value ? json_object_get_string(value) : NULL;
+}
+
+static void
+test_branch_call_counts(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *const prompts[] = { "CLASSIFY", "BILLING-FLOW", "TECH-PROBE", "PRINTER-FLOW",
+                                  "FALLBACK-FLOW" };
+  for (guint i = 0; i < G_N_ELEMENTS(prompts); i++)
+    inf_fake_llm_watch(f->fake, prompts[i]);
+  Run r = { 0 };
+  run_engine(f, &r);
+  if (r.status != 1)
+    g_error("inf-engine exited with %d:\n%s", r.status, r.log);
+
+  /* 12 classifications; 4 billing inputs (the 5th failed to classify);
+   * 5 tech probes, 3 of them printers; 2 others to the default. */
+  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "CLASSIFY"), ==, 12);
+  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "BILLING-FLOW"), ==, 4);
+  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "TECH-PROBE"), ==, 5);
+  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "PRINTER-FLOW"), ==, 3);
+  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "FALLBACK-FLOW"), ==, 2);
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(f->fake, &stats);
+  g_assert_cmpuint(stats.requests, ==, 12 + 4 + 5 + 3 + 2);
+
+  /* Billing: the LLM's reply; everything else in routed skipped. */
+  g_assert_cmpstr(get(&r, 0, "outputs", "routed"), ==, "echo: Billing: invoice 1");
+  g_assert_cmpstr(get(&r, 0, "nodes", "routed.billing_flow"), ==, "completed");
+  g_assert_cmpstr(get(&r, 0, "nodes", "routed.tech_flow.probe"), ==, "skipped");
+  g_assert_cmpstr(get(&r, 0, "nodes", "routed.tech_flow.inner"), ==, "skipped");
+  g_assert_cmpstr(get(&r, 0, "nodes", "routed.tech_flow.inner.case0"), ==, "skipped");
+  g_assert_cmpstr(get(&r, 0, "nodes", "routed.default"), ==, "skipped");
+  g_assert_null(json_object_object_get(g_ptr_array_index(r.lines, 0), "errors"));
+  /* Tech, printer: the nested switch took its first case. */
+  g_assert_cmpstr(get(&r, 1, "outputs", "routed"), ==, "echo: tech: printer jam");
+  g_assert_cmpstr(get(&r, 1, "nodes", "routed.tech_flow.inner.case0"), ==, "completed");
+  g_assert_cmpstr(get(&r, 1, "nodes", "routed.tech_flow.inner.default"), ==, "skipped");
+  g_assert_cmpstr(get(&r, 1, "nodes", "routed.billing_flow"), ==, "skipped");
+  /* Tech, not a printer: the nested default (a template). */
+  g_assert_cmpstr(get(&r, 3, "outputs", "routed"), ==, "other: echo: Tech: laptop slow");
+  g_assert_cmpstr(get(&r, 3, "nodes", "routed.tech_flow.inner.case0"), ==, "skipped");
+  /* Neither: the default. */
+  g_assert_cmpstr(get(&r, 4, "outputs", "routed"), ==, "echo: hello there");
+  g_assert_cmpstr(get(&r, 4, "nodes", "routed.default"), ==, "completed");
+  /* The failed selector fails the switch only; side still ran. */
+  g_assert_cmpstr(get(&r, 7, "nodes", "classify"), ==, "failed");
+  g_assert_cmpstr(get(&r, 7, "nodes", "routed"), ==, "failed");
+  g_assert_cmpstr(get(&r, 7, "nodes", "routed.billing_flow"), ==, "cancelled");
+  g_assert_cmpstr(get(&r, 7, "outputs", "side"), ==, "side: [[fake:400]] billing 4");
+  g_assert_cmpstr(get(&r, 7, "errors", "routed"), ==,
+                  "switch 'routed': its selector $classify did not complete (it failed)");
+  g_assert_null(get(&r, 7, "errors", "side"));
+
+  g_free(r.log);
+  g_ptr_array_unref(r.lines);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add("/switch-http/branch-call-counts", Fixture, NULL, fixture_set_up,
+             test_branch_call_counts, fixture_tear_down);
+  return g_test_run();
+}
