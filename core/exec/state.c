@@ -197,33 +197,50 @@ node_unblocked(InfExecState *state, guint node)
     state->on_ready(state, node, state->on_ready_data);
 }
 
+/* A worklist of nodes to skip. Each node is marked SKIPPED when pushed, so
+ * it is pushed at most once and n_nodes items always fit. */
+typedef struct {
+  guint *items;
+  guint len;
+  guint local[64];
+  guint *heap;
+} SkipList;
+
 static void
-push_node(GArray *stack, guint node)
+skip_list_init(SkipList *list, guint n_nodes)
 {
-  g_array_append_val(stack, node);
+  list->len = 0;
+  list->heap = n_nodes > G_N_ELEMENTS(list->local) ? g_new(guint, n_nodes) : NULL;
+  list->items = list->heap ? list->heap : list->local;
 }
 
-/* Marks @node SKIPPED, with every node that then cannot run: an undecided
- * switch's cases, and dependents reading a skipped value (a switch only
- * when it is its selector or an output of its taken case). */
+/* Marks @node SKIPPED and queues it, if it has not started. */
 static void
-skip_nodes(InfExecState *state, GArray *stack)
+skip_push(InfExecState *state, SkipList *list, guint node)
+{
+  guint8 st = state->status[node];
+  if (st != INF_NODE_BLOCKED && st != INF_NODE_PENDING)
+    return;
+  state->status[node] = INF_NODE_SKIPPED;
+  state->n_terminal++;
+  list->items[list->len++] = node;
+}
+
+/* Skips, with the queued nodes, every node that then cannot run: an
+ * undecided switch's cases, and dependents reading a skipped value (a
+ * switch only when it is its selector or an output of its taken case). */
+static void
+skip_drain(InfExecState *state, SkipList *list)
 {
   const InfGraph *graph = state->graph;
-  while (stack->len) {
-    guint n = g_array_index(stack, guint, stack->len - 1);
-    g_array_set_size(stack, stack->len - 1);
-    guint8 st = state->status[n];
-    if (st != INF_NODE_BLOCKED && st != INF_NODE_PENDING)
-      continue;
-    state->status[n] = INF_NODE_SKIPPED;
-    state->n_terminal++;
+  while (list->len) {
+    guint n = list->items[--list->len];
     const InfGraphNode *gn = &graph->nodes[n];
     if (gn->kind == INF_GRAPH_NODE_SWITCH && state->decided[gn->switch_index] < 0) {
       const InfGraphSwitch *sw = &graph->switches[gn->switch_index];
       for (guint c = 0; c < sw->n_cases; c++)
         for (guint k = 0; k < sw->cases[c].n_nodes; k++)
-          push_node(stack, sw->cases[c].nodes[k]);
+          skip_push(state, list, sw->cases[c].nodes[k]);
     }
     for (guint i = 0; i < gn->n_dependents; i++) {
       guint d = gn->dependents[i];
@@ -235,19 +252,26 @@ skip_nodes(InfExecState *state, GArray *stack)
         if (!needed)
           continue;
       }
-      push_node(stack, d);
+      skip_push(state, list, d);
     }
   }
 }
 
-/* Skips every node of case @c of switch @sw_index. */
+/* Skips every case of switch @sw_index but @taken (-1: all). */
 static void
-skip_case(InfExecState *state, guint sw_index, guint c, GArray *stack)
+skip_cases(InfExecState *state, guint sw_index, gint taken)
 {
-  const InfGraphCase *gc = &state->graph->switches[sw_index].cases[c];
-  for (guint k = 0; k < gc->n_nodes; k++)
-    push_node(stack, gc->nodes[k]);
-  skip_nodes(state, stack);
+  const InfGraphSwitch *sw = &state->graph->switches[sw_index];
+  SkipList list;
+  skip_list_init(&list, state->graph->n_nodes);
+  for (guint c = 0; c < sw->n_cases; c++) {
+    if ((gint)c == taken)
+      continue;
+    for (guint k = 0; k < sw->cases[c].n_nodes; k++)
+      skip_push(state, &list, sw->cases[c].nodes[k]);
+    skip_drain(state, &list);
+  }
+  g_free(list.heap);
 }
 
 static void fail_node(InfExecState *state, guint node, GError *error);
@@ -318,12 +342,10 @@ switch_decide(InfExecState *state, guint node)
                                           graph->nodes[sel->source].id);
   g_autofree char *text = value ? inf_graph_switch_selector_text(graph, sw, value, &error) : NULL;
   gint taken = text ? inf_graph_switch_select(sw, text) : -1;
-  GArray *stack = g_array_new(FALSE, FALSE, sizeof(guint));
   if (taken < 0) {
     if (!error) {
       /* No case matches: none runs; the switch fails. */
-      for (guint c = 0; c < sw->n_cases; c++)
-        skip_case(state, gn->switch_index, c, stack);
+      skip_cases(state, gn->switch_index, -1);
       g_autofree char *cases = inf_graph_switch_describe_cases(sw);
       g_autofree char *ref = inf_graph_format_ref(graph, sel->source, sel->path);
       error = g_error_new(INF_ERROR, INF_ERROR_INPUT,
@@ -331,15 +353,11 @@ switch_decide(InfExecState *state, guint node)
                           "there is no default",
                           gn->id, text, g_str_has_prefix(ref, "input:") ? ref + 6 : ref, cases);
     }
-    g_array_unref(stack);
     fail_node(state, node, error);
     return;
   }
   state->decided[gn->switch_index] = taken;
-  for (guint c = 0; c < sw->n_cases; c++)
-    if (c != (guint)taken)
-      skip_case(state, gn->switch_index, c, stack);
-  g_array_unref(stack);
+  skip_cases(state, gn->switch_index, taken);
   state->remaining[node] = case_waiting(state, &sw->cases[taken]);
   /* Release the taken case; a nested switch there may decide (and even
    * finish) at once. */

@@ -1,6 +1,6 @@
 /* inf-engine benchmarks (run on demand, not in the test suite).
  *
- *   bench-engine [w1a|w1b|w1c|w2|w3|all] [--json FILE] [--quick]
+ *   bench-engine [w1a|w1b|w1c|w1s|w2|w3|all] [--json FILE] [--quick]
  *
  * W1 runs the real `inf-engine run` program (env INF_ENGINE) on a diamond
  * pipeline over the mock client and measures wall time and the child's peak
@@ -48,6 +48,31 @@ static const char *w1_config =
   "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
   "   \"outputs\": {\"report\": \"$report\", \"sentiment\": \"$sentiment\"}}},\n"
   " \"main\": \"w1\"}\n";
+
+/* W1s: the W1 diamond behind a two-way switch on the input's "route"
+ * (a → the diamond, b → a second copy of it): every input executes 5 nodes
+ * and skips 5. */
+static const char *w1s_config =
+  "{\"resources\": {\"max_inflight_graphs\": %d, \"endpoints\": {\n"
+  "  \"fast\": {\"provider\": \"mock\", \"latency_ms\": 0},\n"
+  "  \"smart\": {\"provider\": \"mock\", \"latency_ms\": 0}}},\n"
+  " \"modules\": {\n"
+  "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+  "  \"smart\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
+  "  \"join\": {\"type\": \"template\", \"template\": \"{0} | {1} | {2}\"},\n"
+  "  \"w1\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+  "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+  "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"]},\n"
+  "    \"sentiment\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+  "    \"notes\": {\"module\": \"join\", \"args\": [\"$summary\", \"$keywords\", \"$sentiment\"]},\n"
+  "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
+  "   \"outputs\": {\"report\": \"$report\", \"sentiment\": \"$sentiment\"}},\n"
+  "  \"routed\": {\"type\": \"graph\", \"inputs\": [\"text\", \"route\"], \"nodes\": {\n"
+  "    \"w\": {\"switch\": \"$route\", \"cases\": [\n"
+  "      {\"match\": \"a\", \"module\": \"w1\", \"args\": [\"$text\"]},\n"
+  "      {\"match\": \"b\", \"module\": \"w1\", \"args\": [\"$text\"]}]}},\n"
+  "   \"outputs\": \"$w\"}},\n"
+  " \"main\": \"%s\"}\n";
 
 static char *
 write_inputs(guint64 n)
@@ -136,6 +161,84 @@ bench_w1a(void)
   printf("W1a  marginal per-node cost growth %u→%u inputs: %+.1f%% (target within ±10%%)\n",
          (guint)sizes[0], (guint)sizes[1], (per_node[1] / per_node[0] - 1) * 100);
   record("w1a", "per_node_growth", per_node[1] / per_node[0] - 1);
+}
+
+/* The W1 inputs with "route": "a" and "b" alternating. */
+static char *
+write_routed_inputs(guint64 n)
+{
+  g_autofree char *name = g_strdup_printf("routed-%" G_GUINT64_FORMAT ".jsonl", n);
+  char *path = g_build_filename(tmpdir, name, NULL);
+  if (g_file_test(path, G_FILE_TEST_EXISTS))
+    return path;
+  FILE *f = fopen(path, "w");
+  g_assert_nonnull(f);
+  for (guint64 i = 0; i < n; i++)
+    fprintf(f, "{\"text\": \"Input %" G_GUINT64_FORMAT " talks about a product launch, its price "
+               "and the first reviews from customers.\", \"route\": \"%s\"}\n",
+            i, i % 2 ? "b" : "a");
+  fclose(f);
+  return path;
+}
+
+static Child
+run_w1s(const char *main_name, guint64 n)
+{
+  g_autofree char *config_text = g_strdup_printf(w1s_config, 1024, main_name);
+  g_autofree char *config = g_build_filename(tmpdir, "w1s.json", NULL);
+  g_file_set_contents(config, config_text, -1, NULL);
+  g_autofree char *inputs = write_routed_inputs(n);
+  char *argv[] = { (char *)g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--quiet",
+                   "--max-inflight", "1024", NULL };
+  Child c = run_child(argv);
+  if (c.status != 0)
+    g_printerr("w1s (%s): inf-engine exited with %d\n", main_name, c.status);
+  return c;
+}
+
+/* W1 with a two-way switch in front against plain W1, on the same inputs,
+ * interleaved runs, best of 3: the switch must cost nothing per executed
+ * node (untaken cases are only marked skipped) and keep memory flat. */
+static void
+bench_w1s(void)
+{
+  guint64 sizes[] = { 10000, quick ? 20000 : 100000 };
+  double fixed_plain = run_w1s("w1", 1).seconds, fixed_switch = run_w1s("routed", 1).seconds;
+  double ns_plain[2], ns_switch[2], rss_plain[2], rss_switch[2];
+  for (guint i = 0; i < 2; i++) {
+    double best_plain = G_MAXDOUBLE, best_switch = G_MAXDOUBLE;
+    rss_plain[i] = rss_switch[i] = 0;
+    for (guint k = 0; k < 3; k++) {
+      Child p = run_w1s("w1", sizes[i]);
+      Child w = run_w1s("routed", sizes[i]);
+      best_plain = MIN(best_plain, p.seconds);
+      best_switch = MIN(best_switch, w.seconds);
+      rss_plain[i] = MAX(rss_plain[i], p.peak_rss_mb);
+      rss_switch[i] = MAX(rss_switch[i], w.peak_rss_mb);
+    }
+    double executed = (double)sizes[i] * 5; /* both: 5 executed nodes per input */
+    ns_plain[i] = MAX(best_plain - fixed_plain, 1e-9) / executed * 1e9;
+    ns_switch[i] = MAX(best_switch - fixed_switch, 1e-9) / executed * 1e9;
+    printf("W1s  %7" G_GUINT64_FORMAT " inputs: W1 %.2f s (%.0f ns/executed node, peak RSS %.1f MB); "
+           "W1 behind a 2-way switch %.2f s (%.0f ns/executed node, peak RSS %.1f MB): "
+           "%.3fx W1's cost per executed node (target ≤ 1.0)\n",
+           sizes[i], best_plain, ns_plain[i], rss_plain[i], best_switch, ns_switch[i],
+           rss_switch[i], ns_switch[i] / ns_plain[i]);
+    g_autofree char *key = g_strdup_printf("inputs_%" G_GUINT64_FORMAT, sizes[i]);
+    g_autofree char *k1 = g_strconcat(key, "_w1_ns_per_executed_node", NULL);
+    g_autofree char *k2 = g_strconcat(key, "_switch_ns_per_executed_node", NULL);
+    g_autofree char *k3 = g_strconcat(key, "_ratio", NULL);
+    g_autofree char *k4 = g_strconcat(key, "_w1_peak_rss_mb", NULL);
+    g_autofree char *k5 = g_strconcat(key, "_switch_peak_rss_mb", NULL);
+    record("w1s", k1, ns_plain[i]);
+    record("w1s", k2, ns_switch[i]);
+    record("w1s", k3, ns_switch[i] / ns_plain[i]);
+    record("w1s", k4, rss_plain[i]);
+    record("w1s", k5, rss_switch[i]);
+  }
+  printf("W1s  switch peak RSS %u→%u inputs: %+.1f%% (flat: within ±10%%)\n", (guint)sizes[0],
+         (guint)sizes[1], (rss_switch[1] / rss_switch[0] - 1) * 100);
+  record("w1s", "switch_rss_growth", rss_switch[1] / rss_switch[0] - 1);
 }
 
 static void
@@ -284,6 +387,8 @@ main(int argc, char **argv)
     bench_w1b();
   if (all || g_str_equal(which, "w1c"))
     bench_w1c();
+  if (all || g_str_equal(which, "w1s"))
+    bench_w1s();
   if (all || g_str_equal(which, "w2"))
     bench_w2();
   if (all || g_str_equal(which, "w3"))
