@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "model/value-private.h"
+#include "resources/metrics.h"
 
 struct _InfBatch {
   InfScheduler *scheduler;
@@ -425,7 +426,7 @@ progress_text(InfBatch *batch)
   double cost = 0;
   for (guint i = 0; batch->resources && i < inf_resource_manager_get_n_aliases(batch->resources); i++) {
     InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_get_alias(batch->resources, i));
-    tokens += m->input_tokens + m->output_tokens;
+    tokens = inf_tokens_add(tokens, inf_tokens_add(m->input_tokens, m->output_tokens));
     cost += m->cost;
   }
   GString *s = g_string_new(NULL);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/value-private.h"
+#include "resources/metrics.h"
 
 G_DEFINE_QUARK(inf-budget-error-quark, inf_budget_error)
 
@@ -360,7 +361,7 @@ amount_add(InfBudgetAmount *to, const InfBudgetAmount *a, double sign)
 {
   to->cost += sign * a->cost;
   to->requests += (gint64)sign * a->requests;
-  to->tokens += (gint64)sign * a->tokens;
+  to->tokens = inf_tokens_add(to->tokens, sign > 0 ? a->tokens : -MAX(a->tokens, -G_MAXINT64));
   if (to->cost < 0 && to->cost > -1e-9)
     to->cost = 0;
 }

@@ -26,6 +26,8 @@ struct _InfHttpRequest {
   gpointer user_data;
   GError *error; /* a failure found before or without curl (pending list) */
   gboolean over_size;
+  gsize header_bytes;         /* response header bytes received so far */
+  gboolean header_too_large;  /* over INF_HTTP_MAX_HEADER_BYTES: aborted */
   GList link; /* in the session's in-flight or pending list */
   char error_buffer[CURL_ERROR_SIZE];
 };

@@ -301,6 +301,16 @@ inf_http_response_get_error_message(const InfHttpResponse *response, gsize max_b
                                     const char *secret)
 {
   g_return_val_if_fail(response != NULL, NULL);
+  /* A redirect is not followed (a POST would turn into a GET, and the key
+   * would go to another host): name where it points. */
+  const char *location = inf_http_response_get_header(response, "location");
+  if (response->status >= 300 && response->status < 400 && location != NULL) {
+    g_autofree char *target = inf_http_redact_url(location);
+    g_autofree char *quoted = inf_text_quote(target, -1, max_bytes, secret);
+    return g_strdup_printf("redirected to %s (redirects are not followed: set base_url to the "
+                           "URL that answers)",
+                           quoted);
+  }
   json_object *root = inf_http_response_parse_json(response, NULL);
   json_object *error = NULL;
   const char *message = NULL;

@@ -171,6 +171,15 @@ transfer_error(InfHttpRequest *request, CURLcode code)
     inf_code = INF_ERROR_TRANSPORT;
     break;
   }
+  /* curl refuses a single header line over 100 KiB itself, as "out of
+   * memory" before any body arrived; larger header blocks stop at our own
+   * limit. */
+  if (request->header_too_large ||
+      (code == CURLE_OUT_OF_MEMORY && request->response->body->len == 0))
+    return g_error_new(INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                       "response header from %s too large (over %d KiB): a broken server or "
+                       "proxy",
+                       url, INF_HTTP_MAX_HEADER_BYTES / 1024);
   if (request->over_size)
     return g_error_new(INF_ERROR, INF_ERROR_BAD_RESPONSE,
                        "response from %s exceeds %" G_GINT64_FORMAT " bytes", url,
@@ -555,6 +564,11 @@ header_callback(char *data, size_t size, size_t count, void *user_data)
 {
   InfHttpRequest *request = user_data;
   gsize length = size * count;
+  request->header_bytes += length;
+  if (request->header_bytes > INF_HTTP_MAX_HEADER_BYTES) {
+    request->header_too_large = TRUE;
+    return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+  }
   inf_http_response_add_header_line(request->response, data, length);
   return length;
 }
@@ -629,6 +643,8 @@ inf_http_session_send(InfHttpSession *session, InfHttpRequest *request, InfHttpD
   request->done = done;
   request->user_data = user_data;
   request->over_size = FALSE;
+  request->header_bytes = 0;
+  request->header_too_large = FALSE;
 
   if (session->closing) {
     g_autofree char *url = inf_http_redact_url(request->url);

@@ -49,6 +49,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHttpRequest, inf_http_request_free)
 
 /* The reply size limit used when a request sets none. */
 #define INF_HTTP_DEFAULT_MAX_RESPONSE_BYTES (G_GINT64_CONSTANT(64) * 1024 * 1024)
+/* Response headers, all lines together (curl refuses one line over 100 KiB
+ * itself): more is a broken server or proxy. */
+#define INF_HTTP_MAX_HEADER_BYTES (100 * 1024)
 
 /* The body set with inf_http_request_take_body (or NULL); @length may be NULL. */
 const char *inf_http_request_get_body(const InfHttpRequest *request, gsize *length);

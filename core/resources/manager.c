@@ -137,7 +137,28 @@ client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpoi
       client_free(client);
       return NULL;
     }
-    client->api_key = g_strdup(key);
+    /* Sent trimmed (a key read from a file often ends with a newline), so
+     * kept trimmed: messages redact the key as it is actually sent. */
+    while (g_ascii_isspace(*key))
+      key++;
+    gsize length = strlen(key);
+    while (length > 0 && g_ascii_isspace(key[length - 1]))
+      length--;
+    gboolean control = FALSE;
+    for (gsize i = 0; i < length; i++)
+      if ((guchar)key[i] < 0x20 || (guchar)key[i] == 0x7f)
+        control = TRUE;
+    if (length == 0 || control) {
+      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                  "%s: %s.api_key_env: the API key in %s for alias '%s' %s; it cannot be sent "
+                  "in an HTTP header (check how the variable is set)",
+                  file, config->json_path, config->api_key_env, config->alias,
+                  length == 0 ? "is only white space"
+                              : "contains a line break or another control character");
+      client_free(client);
+      return NULL;
+    }
+    client->api_key = g_strndup(key, length);
   } else if (requires_key) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "%s: %s: provider '%s' of alias '%s' needs an API key: set \"api_key_env\" to "
@@ -422,7 +443,7 @@ call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *erro
   gint64 in = response ? inf_llm_response_get_input_tokens(response) : 0;
   gint64 out = response ? inf_llm_response_get_output_tokens(response) : 0;
   if (in > 0 || out > 0) {
-    actual.tokens = in + out;
+    actual.tokens = inf_tokens_add(in, out);
     actual.cost =
       ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
   } else if (!error || (error->domain == INF_ERROR && (error->code == INF_ERROR_TIMEOUT ||
@@ -458,11 +479,12 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
   if (response) {
     gint64 in = inf_llm_response_get_input_tokens(response);
     gint64 out = inf_llm_response_get_output_tokens(response);
-    metrics->input_tokens += in;
-    metrics->output_tokens += out;
-    metrics->reasoning_tokens += inf_llm_response_get_reasoning_tokens(response);
+    metrics->input_tokens = inf_tokens_add(metrics->input_tokens, in);
+    metrics->output_tokens = inf_tokens_add(metrics->output_tokens, out);
+    metrics->reasoning_tokens =
+      inf_tokens_add(metrics->reasoning_tokens, inf_llm_response_get_reasoning_tokens(response));
     metrics->cost += ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
-    inf_rate_limiter_add_tokens(endpoint->limiter, in + out, now);
+    inf_rate_limiter_add_tokens(endpoint->limiter, inf_tokens_add(in, out), now);
   }
   if (!error) {
     metrics->successes++;

@@ -28,6 +28,17 @@ typedef struct {
   guint32 latency_buckets[INF_METRICS_N_BUCKETS];
 } InfMetrics;
 
+/* @a + @b for token counts, saturating at G_MAXINT64 / G_MININT64 instead of
+ * overflowing (a server may report absurd usage). */
+static inline gint64
+inf_tokens_add(gint64 a, gint64 b)
+{
+  gint64 sum;
+  if (__builtin_add_overflow(a, b, &sum))
+    return b > 0 ? G_MAXINT64 : G_MININT64;
+  return sum;
+}
+
 InfMetrics *inf_metrics_new(const char *alias);
 void inf_metrics_free(InfMetrics *metrics);
 void inf_metrics_record_latency(InfMetrics *metrics, double ms);

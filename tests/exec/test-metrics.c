@@ -37,11 +37,24 @@ test_empty(void)
   inf_metrics_free(m);
 }
 
+/* Regression: usage near INT64_MAX overflowed into negative totals (and
+ * undefined behaviour); sums saturate. */
+static void
+test_tokens_saturate(void)
+{
+  g_assert_cmpint(inf_tokens_add(G_MAXINT64 - 10, 5), ==, G_MAXINT64 - 5);
+  g_assert_cmpint(inf_tokens_add(G_MAXINT64 - 10, 11), ==, G_MAXINT64);
+  g_assert_cmpint(inf_tokens_add(G_MAXINT64, G_MAXINT64), ==, G_MAXINT64);
+  g_assert_cmpint(inf_tokens_add(G_MININT64 + 1, -5), ==, G_MININT64);
+  g_assert_cmpint(inf_tokens_add(3, -5), ==, -2);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/resources/metrics/percentiles", test_percentiles);
   g_test_add_func("/resources/metrics/empty", test_empty);
+  g_test_add_func("/resources/metrics/tokens-saturate", test_tokens_saturate);
   return g_test_run();
 }

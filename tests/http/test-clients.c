@@ -903,6 +903,103 @@ test_through_manager(Fixture *f, gconstpointer data)
   g_assert_cmpuint(stats.requests, ==, 6);
 }
 
+/* Regressions of the adversarial pass: a 302 said "(empty body)" instead of
+ * naming its Location; a 300 KB response header was "Out of memory". */
+static void
+test_hostile_headers(Fixture *f, gconstpointer data)
+{
+  const Provider *p = data;
+  make_default_client(f, p);
+  Exchange x;
+
+  g_assert_true(inf_fake_llm_push_script(
+    f->fake, "302 header=Location:https://elsewhere.example/v2?key=hidden", NULL));
+  exchange(f, &x, "moved", FALSE);
+  g_assert_error(x.error, INF_ERROR, INF_ERROR_HTTP_STATUS);
+  if (strstr(x.error->message, "HTTP 302 from ") == NULL ||
+      strstr(x.error->message, "redirected to https://elsewhere.example/v2 (redirects are not "
+                               "followed: set base_url to the URL that answers)") == NULL)
+    g_error("unexpected: %s", x.error->message);
+  g_assert_null(strstr(x.error->message, "hidden"));
+  exchange_clear(&x);
+
+  /* one 300 KB line (curl's own limit), then many lines over ours */
+  g_assert_true(inf_fake_llm_push_script(f->fake, "bigheader=300000", NULL));
+  exchange(f, &x, "big", FALSE);
+  g_assert_error(x.error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  if (strstr(x.error->message, "too large (over 100 KiB)") == NULL)
+    g_error("unexpected: %s", x.error->message);
+  g_assert_null(strstr(x.error->message, "memory"));
+  exchange_clear(&x);
+  g_assert_true(inf_fake_llm_push_script(f->fake, "bigheaders=300000", NULL));
+  exchange(f, &x, "big", FALSE);
+  g_assert_error(x.error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  if (strstr(x.error->message, "too large (over 100 KiB)") == NULL)
+    g_error("unexpected: %s", x.error->message);
+  exchange_clear(&x);
+
+  /* and the next request is fine */
+  exchange(f, &x, "after", FALSE);
+  g_assert_no_error(x.error);
+  exchange_clear(&x);
+}
+
+/* Regressions of the adversarial pass: the key echoed in OpenAI's
+ * error.code/error.type or Anthropic's error.type was shown; a key with a
+ * trailing newline was sent trimmed but redacted untrimmed; a key with a line
+ * break inside warned on every request instead of failing at start. */
+static void
+test_secrets_in_errors(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS(providers); i++) {
+    make_default_client(f, &providers[i]);
+    InfLlmResponse *response =
+      parse(f, 401,
+            "{\"error\": {\"message\": \"denied\", \"type\": \"Bearer " SECRET "\", "
+            "\"code\": \"" SECRET "\"}, \"type\": \"error\"}",
+            NULL, NULL, &error);
+    g_assert_null(response);
+    g_assert_nonnull(error);
+    if (strstr(error->message, "SECRET") != NULL)
+      g_error("%s: the key is shown: %s", providers[i].provider, error->message);
+    if (i < 2) /* openai and anthropic quote type/code */
+      g_assert_nonnull(strstr(error->message, "[redacted]"));
+    g_clear_error(&error);
+  }
+
+  /* A key from a file with a final newline: sent trimmed, redacted as sent. */
+  g_setenv(KEY_ENV, "  " SECRET "\n", TRUE);
+  make_default_client(f, &providers[0]);
+  g_assert_cmpstr(inf_client_get_api_key(f->client), ==, SECRET);
+  InfLlmResponse *response = parse(f, 401, "{\"error\": {\"message\": \"bad key " SECRET "\"}}",
+                                   NULL, NULL, &error);
+  g_assert_null(response);
+  g_assert_null(strstr(error->message, "SECRET"));
+  g_assert_nonnull(strstr(error->message, "bad key [redacted]"));
+  g_clear_error(&error);
+
+  /* A line break inside: an error when the client is made, not per request. */
+  g_setenv(KEY_ENV, "sk-one\nX-Injected: 1", TRUE);
+  g_assert_false(make_client(f, &providers[0],
+                             "{\"provider\": \"%s\", \"base_url\": \"%s\", \"api_key_env\": "
+                             "\"" KEY_ENV "\"}",
+                             &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+  g_assert_nonnull(strstr(error->message, "api_key_env: the API key in " KEY_ENV " for alias 'a' "
+                                          "contains a line break or another control character"));
+  g_assert_null(strstr(error->message, "sk-one"));
+  g_clear_error(&error);
+  g_setenv(KEY_ENV, " \n", TRUE);
+  g_assert_false(make_client(f, &providers[0],
+                             "{\"provider\": \"%s\", \"base_url\": \"%s\", \"api_key_env\": "
+                             "\"" KEY_ENV "\"}",
+                             &error));
+  g_assert_nonnull(strstr(error->message, "is only white space"));
+  g_setenv(KEY_ENV, SECRET, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -914,6 +1011,7 @@ main(int argc, char **argv)
   ADD("/http/clients/anthropic/build", NULL, test_build_anthropic);
   ADD("/http/clients/ollama/build", NULL, test_build_ollama);
   ADD("/http/clients/parse-edges", NULL, test_parse_edges);
+  ADD("/http/clients/secrets-in-errors", NULL, test_secrets_in_errors);
   ADD("/http/clients/usage-of-bad-replies", NULL, test_usage_of_bad_replies);
   for (guint i = 0; i < G_N_ELEMENTS(providers); i++) {
     g_autofree char *replies = g_strdup_printf("/http/clients/%s/replies", providers[i].provider);
@@ -922,6 +1020,9 @@ main(int argc, char **argv)
     ADD(manager, &providers[i], test_through_manager);
     g_autofree char *shapes = g_strdup_printf("/http/clients/%s/shapes", providers[i].provider);
     ADD(shapes, &providers[i], test_reply_shapes);
+    g_autofree char *hostile = g_strdup_printf("/http/clients/%s/hostile-headers",
+                                               providers[i].provider);
+    ADD(hostile, &providers[i], test_hostile_headers);
   }
 #undef ADD
   return g_test_run();

@@ -119,6 +119,11 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
     b->status = (guint)value;
   } else if (g_str_has_prefix(token, "delay=") && parse_uint(token + 6, 3600000, &value)) {
     b->delay_ms = (guint)value;
+  } else if (g_str_has_prefix(token, "bigheader=") && parse_uint(token + 10, 1 << 24, &value)) {
+    b->big_header = (guint)value;
+  } else if (g_str_has_prefix(token, "bigheaders=") && parse_uint(token + 11, 1 << 24, &value)) {
+    b->big_header = (guint)value;
+    b->big_header_split = TRUE;
   } else if (g_str_has_prefix(token, "big=") && parse_uint(token + 4, G_MAXINT32, &value)) {
     b->kind = INF_FAKE_REPLY_OK;
     b->big = (gint64)value;
@@ -132,7 +137,7 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown fake behaviour \"%s\" (valid: ok, NNN, quota, malformed, truncated, "
                 "missing, drop, chunked, big=N, delay=MS, retry-after=V, retry-after-ms=N, "
-                "finish=WORD, refusal, reasoning, think, header=NAME:VALUE, errbody=SHAPE, "
+                "finish=WORD, refusal, reasoning, think, header=NAME:VALUE, bigheader[s]=N, errbody=SHAPE, "
                 "stream-error, stream-cut, xN)",
                 token);
     return FALSE;
@@ -167,6 +172,8 @@ typedef struct {
   gboolean drop;
   gboolean chunked;
   char *headers;            /* "Name: value\n" lines, or NULL */
+  guint big_header;         /* bytes of an X-Fake-Big header, or 0 */
+  gboolean big_header_split; /* ... in lines X-Fake-Big-N of 4 KB */
   const char *content_type; /* NULL: application/json */
 } Reply;
 
@@ -1296,6 +1303,17 @@ reply_send(Reply *reply)
       soup_message_headers_append(headers, *line, value);
     }
   }
+  if (reply->big_header > 0 && !reply->big_header_split) {
+    g_autofree char *big = g_strnfill(reply->big_header, 'a');
+    soup_message_headers_append(headers, "X-Fake-Big", big);
+  }
+  for (guint sent = 0, i = 0; reply->big_header_split && sent < reply->big_header; i++) {
+    guint n = MIN(4096u, reply->big_header - sent);
+    g_autofree char *name = g_strdup_printf("X-Fake-Big-%u", i);
+    g_autofree char *part = g_strnfill(n, 'a');
+    soup_message_headers_append(headers, name, part);
+    sent += n;
+  }
   if (reply->chunked)
     soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
   soup_server_message_set_status(msg, reply->status, status_phrase(reply->status));
@@ -1395,6 +1413,8 @@ answer(InfFakeLlm *fake, SoupServerMessage *msg, const Prompt *p, const InfFakeB
   }
   reply->length = reply->body != NULL ? strlen(reply->body) : 0;
   reply->chunked = b->chunked;
+  reply->big_header = b->big_header;
+  reply->big_header_split = b->big_header_split;
   if (b->headers[0] != '\0')
     reply->headers = g_strdup(b->headers);
   if (b->retry_after[0] != '\0')

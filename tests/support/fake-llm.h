@@ -105,6 +105,8 @@ typedef struct {
   char errbody[16];      /* "", "plain", "split", "detail", "nested" */
   gboolean stream_error;
   gboolean stream_cut;
+  guint big_header;      /* bigheader=N: an X-Fake-Big header of N bytes */
+  gboolean big_header_split; /* bigheaders=N: the same N bytes in 4 KB header lines */
 } InfFakeBehaviour;
 
 /* A good reply, no delay, no count. */

@@ -265,7 +265,11 @@ fail_status(Anthropic *self, InfClient *client, const InfHttpResponse *http, GEr
   const char *api_key = inf_client_get_api_key(client);
   json_object *root = inf_http_response_parse_json(http, NULL);
   json_object *detail = inf_json_get_member(root, "error", json_type_object);
-  const char *type = inf_json_get_string(detail, "type");
+  /* Every field of the body is quoted with the key redacted: a proxy may
+   * echo the key in any of them. */
+  g_autofree char *type = inf_json_get_string(detail, "type") != NULL
+                            ? inf_text_quote(inf_json_get_string(detail, "type"), -1, 64, api_key)
+                            : NULL;
   /* Anthropic's {"type": "error", "error": {...}}, or whatever a proxy sent. */
   g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
   /* 529 (overloaded_error) is a 5xx: SERVER. */

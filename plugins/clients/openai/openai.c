@@ -232,8 +232,14 @@ fail_status(OpenAi *self, InfClient *client, const InfLlmRequest *request,
   const char *api_key = inf_client_get_api_key(client);
   json_object *root = inf_http_response_parse_json(http, NULL);
   json_object *detail = inf_json_get_member(root, "error", json_type_object);
-  const char *type = inf_json_get_string(detail, "type");
-  const char *code = inf_json_get_string(detail, "code");
+  /* Every field of the body is quoted with the key redacted: a proxy may
+   * echo the Authorization header in any of them. */
+  g_autofree char *type = inf_json_get_string(detail, "type") != NULL
+                            ? inf_text_quote(inf_json_get_string(detail, "type"), -1, 64, api_key)
+                            : NULL;
+  g_autofree char *code = inf_json_get_string(detail, "code") != NULL
+                            ? inf_text_quote(inf_json_get_string(detail, "code"), -1, 64, api_key)
+                            : NULL;
   /* {"error": {"message"}}, {"error": "...", "message": "..."}, FastAPI's
    * {"detail"}, plain text: whatever the compatible server sent. */
   g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
