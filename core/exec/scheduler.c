@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 
+#include "exec/node-trace.h"
 #include "model/module-private.h"
 
 typedef InfModuleExecuteFunc ExecuteFunc;
@@ -10,6 +11,7 @@ typedef InfModuleExecuteFunc ExecuteFunc;
  * became ready first. */
 typedef struct {
   gint priority;
+  guint attempt; /* earlier executions of the node (rate-limited ones) */
   guint64 input;
   guint64 seq;
   InfExecState *state;
@@ -22,6 +24,7 @@ typedef struct {
   GArray *heap;            /* ReadyEntry, a binary min-heap */
   InfClient *candidate;    /* picked during a pump */
   GSource *wake;           /* rate-limit wait */
+  guint trace_pid;
 } Lane;
 
 #define TASK_INLINE_ARGS 4
@@ -31,6 +34,7 @@ struct _InfTask {
   InfExecState *state;
   guint node;
   gint priority;
+  guint attempt; /* 1 for the first execution */
   guint64 seq;
   Lane *lane;
   InfClient *endpoint;
@@ -40,6 +44,7 @@ struct _InfTask {
   InfLlmCallback llm_callback;
   gpointer llm_data;
   InfTask *next_free;
+  InfNodeSpan span;
 };
 
 struct _InfScheduler {
@@ -56,6 +61,7 @@ struct _InfScheduler {
   GHashTable *states; /* inputs in flight (a set) */
   guint64 seq;
   gint64 override_seq; /* >= 0 while requeueing: keep the node's place */
+  guint override_attempt;
   gboolean pumping;
   gboolean stopped;
   gboolean llm_halted;  /* the budget refused a call: no more LLM dispatch */
@@ -71,6 +77,7 @@ struct _InfScheduler {
   gpointer done_data;
   InfSchedulerHaltedFunc halted;
   gpointer halted_data;
+  InfNodeTrace *trace; /* NULL: not tracing */
 };
 
 /* --- the heap --- */
@@ -218,6 +225,7 @@ inf_scheduler_free(InfScheduler *s)
   g_free(s->lanes);
   g_free(s->node_lane);
   g_free(s->node_execute);
+  inf_node_trace_free(s->trace);
   inf_graph_unref(s->graph);
   g_free(s);
 }
@@ -271,6 +279,25 @@ guint64
 inf_scheduler_get_requeued(const InfScheduler *s)
 {
   return s->requeued;
+}
+
+void
+inf_scheduler_set_trace(InfScheduler *s, InfTraceWriter *writer)
+{
+  g_return_if_fail(s->trace == NULL && s->running == 0);
+  if (!writer)
+    return;
+  s->trace = inf_node_trace_new(writer, s->resources);
+  for (guint i = 0; i < s->n_lanes; i++)
+    s->lanes[i].trace_pid = inf_node_trace_add_lane(s->trace, s->lanes[i].alias);
+  inf_node_trace_sample(s->trace, s->n_states, s->running, TRUE);
+}
+
+void
+inf_scheduler_finish_trace(InfScheduler *s)
+{
+  if (s->trace)
+    inf_node_trace_finish(s->trace, s->n_states, s->running);
 }
 
 void
@@ -361,6 +388,7 @@ on_node_ready(InfExecState *state, guint node, gpointer user_data)
   InfScheduler *s = user_data;
   ReadyEntry entry = {
     .priority = s->graph->nodes[node].priority,
+    .attempt = s->override_attempt,
     .input = state->index,
     .seq = s->override_seq >= 0 ? (guint64)s->override_seq : s->seq++,
     .state = inf_exec_state_ref(state),
@@ -411,11 +439,23 @@ task_release(InfTask *task)
 }
 
 static void
+trace_end(InfScheduler *s, InfTask *task, const char *status, const GError *error)
+{
+  const InfGraphNode *gn = &s->graph->nodes[task->node];
+  if (task->state->status[task->node] == INF_NODE_CANCELLED)
+    status = "cancelled"; /* a late result, dropped */
+  inf_node_trace_end(s->trace, &task->span, inf_module_get_class(gn->module)->name, gn->id,
+                     task->state->index, task->attempt, status, error);
+}
+
+static void
 task_finish(InfTask *task, InfValue *value, GError *error)
 {
   InfScheduler *s = task->scheduler;
   InfExecState *state = inf_exec_state_ref(task->state);
   guint node = task->node;
+  if (s->trace)
+    trace_end(s, task, error ? "failed" : "ok", error);
   task_release(task);
   s->executed++;
   if (error) {
@@ -426,6 +466,8 @@ task_finish(InfTask *task, InfValue *value, GError *error)
   }
   check_state_done(s, state);
   inf_exec_state_unref(state);
+  if (s->trace)
+    inf_node_trace_sample(s->trace, s->n_states, s->running, FALSE);
   inf_scheduler_pump(s);
 }
 
@@ -468,6 +510,7 @@ dispatch(InfScheduler *s, Lane *lane, ReadyEntry entry, gint64 now)
     .state = state,
     .node = node,
     .priority = entry.priority,
+    .attempt = entry.attempt + 1,
     .seq = entry.seq,
     .lane = lane,
     .endpoint = lane->candidate,
@@ -479,6 +522,10 @@ dispatch(InfScheduler *s, Lane *lane, ReadyEntry entry, gint64 now)
   lane->candidate = NULL;
   s->running++;
   inf_exec_state_mark_running(state, node);
+  if (s->trace) {
+    inf_node_trace_begin(s->trace, &task->span, lane->trace_pid, state->index);
+    inf_node_trace_sample(s->trace, s->n_states, s->running, FALSE);
+  }
   GError *error = NULL;
   if (!inf_exec_state_resolve_args(state, node, task->args, &error)) {
     task->n_args = 0;
@@ -650,6 +697,14 @@ rate_limit_final_error(InfTask *task, const GError *error)
 }
 
 static void
+llm_attempt(gpointer user_data, const InfLlmAttempt *attempt)
+{
+  InfTask *task = user_data;
+  inf_node_trace_attempt(task->scheduler->trace, &task->span, attempt, task->state->index,
+                         inf_task_get_node_id(task));
+}
+
+static void
 llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data)
 {
   InfTask *task = user_data;
@@ -673,14 +728,19 @@ llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data
     InfExecState *state = inf_exec_state_ref(task->state);
     guint node = task->node;
     guint64 seq = task->seq;
+    guint attempt = task->attempt;
+    if (s->trace)
+      trace_end(s, task, refused ? "refused" : "rate_limited", error);
     task_release(task);
     if (refused)
       s->llm_halted = TRUE;
     else
       s->requeued++;
     s->override_seq = (gint64)seq;
+    s->override_attempt = attempt;
     inf_exec_state_requeue(state, node);
     s->override_seq = -1;
+    s->override_attempt = 0;
     inf_exec_state_unref(state);
     inf_scheduler_pump(s);
     return;
@@ -703,6 +763,7 @@ inf_task_call_llm(InfTask *task, InfLlmRequest *request, InfLlmCallback callback
   }
   task->llm_callback = callback;
   task->llm_data = user_data;
-  inf_resource_manager_send(task->scheduler->resources, task->endpoint, request, llm_done, task);
+  inf_resource_manager_send_observed(task->scheduler->resources, task->endpoint, request, llm_done,
+                                     task->scheduler->trace ? llm_attempt : NULL, task);
   inf_llm_request_unref(request);
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "exec/state.h"
+#include "exec/trace-writer.h"
 #include "resources/manager.h"
 
 G_BEGIN_DECLS
@@ -52,6 +53,13 @@ void inf_scheduler_set_done(InfScheduler *scheduler, InfSchedulerDoneFunc done, 
 void inf_scheduler_set_halted(InfScheduler *scheduler, InfSchedulerHaltedFunc halted,
                               gpointer user_data);
 gboolean inf_scheduler_is_halted(const InfScheduler *scheduler);
+/* Traces node executions and counters to @writer (borrowed; it must outlive
+ * the scheduler's last node, see inf_scheduler_finish_trace()); call before
+ * the first input. Nothing is traced without it. */
+void inf_scheduler_set_trace(InfScheduler *scheduler, InfTraceWriter *writer);
+/* Writes a last sample of the counters; call before the resource manager
+ * goes (the counters read it). Spans that end later are still written. */
+void inf_scheduler_finish_trace(InfScheduler *scheduler);
 
 /* Starts an input (the state is referenced). */
 void inf_scheduler_add_input(InfScheduler *scheduler, InfExecState *state);

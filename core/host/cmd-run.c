@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "exec/batch.h"
 #include "exec/scheduler.h"
+#include "exec/trace-writer.h"
 #include "host/commands.h"
 #include "resources/manager.h"
 
@@ -62,6 +63,23 @@ write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
   gboolean ok = g_file_set_contents(path, text, -1, error);
   json_object_put(root);
   return ok;
+}
+
+static InfTraceWriter *
+open_trace(const char *path, guint sample_every, const char *config_path, GError **error)
+{
+  json_object *meta = json_object_new_object();
+  json_object_object_add(meta, "engine", json_object_new_string("inf-engine " INF_VERSION_STRING));
+  g_autofree char *config_name = g_path_get_basename(config_path);
+  json_object_object_add(meta, "config", json_object_new_string(config_name));
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autofree char *started = g_date_time_format_iso8601(now);
+  json_object_object_add(meta, "started", json_object_new_string(started));
+  json_object_object_add(meta, "trace_sample", json_object_new_int64(MAX(sample_every, 1)));
+  InfTraceWriterConfig config = { .sample_every = sample_every };
+  InfTraceWriter *writer = inf_trace_writer_new(path, &config, meta, error);
+  json_object_put(meta);
+  return writer;
 }
 
 static gboolean
@@ -177,6 +195,8 @@ inf_command_run(int argc, char **argv)
   g_autofree char *params_path = NULL;
   g_autofree char *max_cost_text = NULL;
   g_autofree char *max_requests_text = NULL;
+  g_autofree char *trace_path = NULL;
+  gint trace_sample = 0;
   g_auto(GStrv) plugin_dirs = NULL;
   /* G_MININT: not given (0 and negative numbers given are refused alike) */
   gint max_concurrent = G_MININT;
@@ -197,6 +217,8 @@ inf_command_run(int argc, char **argv)
     { "params", 0, 0, G_OPTION_ARG_FILENAME, &params_path, "Load parameter values (a state dict) from FILE", "FILE" },
     { "max-cost", 0, 0, G_OPTION_ARG_STRING, &max_cost_text, "Stop before spending more than USD (replaces resources.budget.max_cost)", "USD" },
     { "max-requests", 0, 0, G_OPTION_ARG_STRING, &max_requests_text, "Stop before sending more than N requests, retries included (replaces resources.budget.max_requests)", "N" },
+    { "trace-out", 0, 0, G_OPTION_ARG_FILENAME, &trace_path, "Write a profiling trace (Chrome Trace Event JSON, for Perfetto) to FILE", "FILE" },
+    { "trace-sample", 0, 0, G_OPTION_ARG_INT, &trace_sample, "With --trace-out: trace every K-th input in full (counters cover all)", "K" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) context = g_option_context_new("CONFIG — run a pipeline over JSONL inputs");
@@ -241,6 +263,10 @@ inf_command_run(int argc, char **argv)
       return 2;
     }
     overrides.max_requests = (gint64)n;
+  }
+  if (trace_sample < 0 || (trace_sample > 0 && !trace_path)) {
+    g_printerr("inf-engine run: --trace-sample takes a number K >= 1 and needs --trace-out FILE\n");
+    return 2;
   }
 
   g_autoptr(InfHostContext) host = NULL;
@@ -318,6 +344,22 @@ inf_command_run(int argc, char **argv)
   if (!quiet && input != stdin && fstat(fileno(input), &st) == 0 && S_ISREG(st.st_mode))
     batch_config.total_inputs = inf_batch_count_lines(input_path);
 
+  InfTraceWriter *trace = NULL;
+  if (trace_path) {
+    trace = open_trace(trace_path, (guint)trace_sample, argv[1], &error);
+    if (!trace) {
+      g_printerr("inf-engine run: %s\n", error->message);
+      if (input != stdin)
+        fclose(input);
+      if (output != stdout)
+        fclose(output);
+      inf_scheduler_free(scheduler);
+      inf_resource_manager_free(resources);
+      return 2;
+    }
+    inf_scheduler_set_trace(scheduler, trace);
+  }
+
   InfBatch *batch = inf_batch_new(scheduler, graph, resources, input, input_name, output, &batch_config);
   gint64 start = g_get_monotonic_time();
   gboolean ok = inf_batch_run(batch, &error);
@@ -346,8 +388,18 @@ inf_command_run(int argc, char **argv)
   if (inf_batch_was_interrupted(batch))
     status = 130;
   inf_batch_free(batch);
+  inf_scheduler_finish_trace(scheduler);
+  /* Calls still in flight are cancelled here; their spans still go to the
+   * trace, which closes after. */
   inf_resource_manager_free(resources);
+  if (trace && !inf_trace_writer_close(trace, &error)) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    g_clear_error(&error);
+    if (status == 0)
+      status = 1;
+  }
   inf_scheduler_free(scheduler);
+  inf_trace_writer_free(trace);
   if (input != stdin)
     fclose(input);
   if (output != stdout)

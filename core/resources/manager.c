@@ -55,8 +55,10 @@ struct _InfLlmCall {
   InfClient *endpoint;
   InfLlmRequest *request;
   InfLlmDoneFunc done;
+  InfLlmAttemptFunc observe;
   gpointer user_data;
   guint attempt;
+  guint http_status; /* of this attempt's reply; 0: none */
   gint64 attempt_start_us;
   GSource *retry_source;
   InfBudgetAmount reserved; /* this attempt's reservation */
@@ -455,6 +457,25 @@ call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *erro
                     &actual);
 }
 
+static void
+report_attempt(InfLlmCall *call, const InfLlmResponse *response, const GError *error,
+               const gint64 tokens[2], double cost, gint64 retry_after_ms, gint64 retry_in_ms)
+{
+  InfLlmAttempt attempt = {
+    .alias = call->endpoint->alias->name,
+    .attempt = call->attempt,
+    .http_status = call->http_status,
+    .error = error,
+    .response = response,
+    .input_tokens = tokens[0],
+    .output_tokens = tokens[1],
+    .cost = cost,
+    .retry_after_ms = retry_after_ms,
+    .retry_in_ms = retry_in_ms,
+  };
+  call->observe(call->user_data, &attempt);
+}
+
 /* Every attempt ends here, on the main loop. */
 static void
 call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
@@ -476,14 +497,17 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
   inf_metrics_record_latency(metrics, (double)(now - call->attempt_start_us) / 1000.0);
 
   /* Tokens are paid for whatever became of the reply: counted first. */
+  double cost = 0;
+  gint64 tokens[2] = { 0, 0 };
   if (response) {
-    gint64 in = inf_llm_response_get_input_tokens(response);
-    gint64 out = inf_llm_response_get_output_tokens(response);
+    gint64 in = tokens[0] = inf_llm_response_get_input_tokens(response);
+    gint64 out = tokens[1] = inf_llm_response_get_output_tokens(response);
     metrics->input_tokens = inf_tokens_add(metrics->input_tokens, in);
     metrics->output_tokens = inf_tokens_add(metrics->output_tokens, out);
     metrics->reasoning_tokens =
       inf_tokens_add(metrics->reasoning_tokens, inf_llm_response_get_reasoning_tokens(response));
-    metrics->cost += ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
+    cost = ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
+    metrics->cost += cost;
     inf_rate_limiter_add_tokens(endpoint->limiter, inf_tokens_add(in, out), now);
   }
   if (!error) {
@@ -493,6 +517,8 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
       inf_llm_response_set_finish_reason(response, INF_FINISH_STOP);
     inf_metrics_count_finish_reason(metrics, inf_llm_response_get_finish_reason(response));
     inf_rate_limiter_recover(endpoint->limiter, now);
+    if (call->observe)
+      report_attempt(call, response, NULL, tokens, cost, -1, -1);
     call->done(response, NULL, call->user_data);
     inf_llm_response_free(response);
     call_free(call);
@@ -506,6 +532,8 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
   if (g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) {
     metrics->rate_limited++;
     inf_rate_limiter_backoff(endpoint->limiter, retry_after_ms >= 0 ? retry_after_ms * 1000 : -1, now);
+    if (call->observe)
+      report_attempt(call, NULL, error, tokens, cost, retry_after_ms, -1);
     call->done(NULL, error, call->user_data);
     g_error_free(error);
     call_free(call);
@@ -519,6 +547,8 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
     delay_ms *= 1.0 + 0.25 * g_rand_double(call->manager->jitter);
     if (retry_after_ms > delay_ms)
       delay_ms = (double)retry_after_ms;
+    if (call->observe)
+      report_attempt(call, NULL, error, tokens, cost, retry_after_ms, (gint64)delay_ms);
     call->attempt++;
     g_debug("alias '%s': attempt %u failed (%s), retrying in %.0f ms", endpoint->alias->name,
             call->attempt, error->message, delay_ms);
@@ -533,6 +563,8 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
     return;
   }
   metrics->failures++;
+  if (call->observe)
+    report_attempt(call, NULL, error, tokens, cost, retry_after_ms, -1);
   g_autoptr(GError) final = NULL;
   if (call->attempt > 0)
     final = g_error_new(error->domain, error->code, "alias '%s': %s (after %u attempts)",
@@ -552,6 +584,7 @@ http_done(InfHttpRequest *http, const InfHttpResponse *http_response, const GErr
   (void)http;
   InfLlmCall *call = user_data;
   InfClient *endpoint = call->endpoint;
+  call->http_status = http_response ? inf_http_response_get_status(http_response) : 0;
   if (http_error) {
     call_finish_attempt(call, NULL, g_error_copy(http_error), -1);
     return;
@@ -615,6 +648,7 @@ call_attempt(InfLlmCall *call)
   }
   endpoint->alias->metrics->requests++;
   call->attempt_start_us = g_get_monotonic_time();
+  call->http_status = 0;
   if (endpoint->call) {
     endpoint->call(endpoint, call);
     return;
@@ -661,11 +695,20 @@ void
 inf_resource_manager_send(InfResourceManager *manager, InfClient *endpoint, InfLlmRequest *request,
                           InfLlmDoneFunc done, gpointer user_data)
 {
+  inf_resource_manager_send_observed(manager, endpoint, request, done, NULL, user_data);
+}
+
+void
+inf_resource_manager_send_observed(InfResourceManager *manager, InfClient *endpoint,
+                                   InfLlmRequest *request, InfLlmDoneFunc done,
+                                   InfLlmAttemptFunc observe, gpointer user_data)
+{
   InfLlmCall *call = g_new0(InfLlmCall, 1);
   call->manager = manager;
   call->endpoint = endpoint;
   call->request = inf_llm_request_ref(request);
   call->done = done;
+  call->observe = observe;
   call->user_data = user_data;
   call_attempt(call);
 }
@@ -728,6 +771,25 @@ const char *
 inf_client_get_api_key(const InfClient *client)
 {
   return client->api_key;
+}
+
+char *
+inf_resource_alias_describe_models(const InfResourceAlias *alias)
+{
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < alias->endpoints->len; i++) {
+    const InfClient *client = g_ptr_array_index(alias->endpoints, i);
+    const char *model = client->config->model ? client->config->model : client->config->provider;
+    gboolean seen = FALSE;
+    for (guint j = 0; j < i && !seen; j++) {
+      const InfClient *other = g_ptr_array_index(alias->endpoints, j);
+      seen = g_strcmp0(other->config->model ? other->config->model : other->config->provider,
+                       model) == 0;
+    }
+    if (!seen)
+      g_string_append_printf(s, "%s%s", s->len ? ", " : "", model);
+  }
+  return g_string_free(s, FALSE);
 }
 
 json_object *

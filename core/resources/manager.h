@@ -24,6 +24,25 @@ typedef struct _InfResourceAlias InfResourceAlias;
 typedef void (*InfLlmDoneFunc)(const InfLlmResponse *response, const GError *error,
                                gpointer user_data);
 
+/* What one attempt of a call came to, for observers (tracing). Valid during
+ * the observer call only. */
+typedef struct {
+  const char *alias;
+  guint attempt;                  /* 0 for the first attempt of a send */
+  guint http_status;              /* the reply's status; 0: no HTTP reply (in process, transport) */
+  const GError *error;            /* NULL: success */
+  const InfLlmResponse *response; /* on success */
+  gint64 input_tokens;            /* as the reply reported (error replies too) */
+  gint64 output_tokens;
+  double cost;                    /* USD for those tokens, at the endpoint's prices */
+  gint64 retry_after_ms;          /* the server's hint; < 0: none */
+  gint64 retry_in_ms;             /* >= 0: retried after this delay; < 0: not retried */
+} InfLlmAttempt;
+
+/* Called at the end of every attempt of an observed send, before its done
+ * callback (or its retry is scheduled), with the send's user_data. */
+typedef void (*InfLlmAttemptFunc)(gpointer user_data, const InfLlmAttempt *attempt);
+
 /* Creates a client per endpoint. Fails when an endpoint's API key variable is
  * unset or empty (naming the alias and the variable) or a client's init
  * fails. @config must outlive the manager. */
@@ -70,6 +89,13 @@ void inf_resource_alias_release(InfResourceAlias *alias, InfClient *endpoint);
  * reserved until the caller releases it. */
 void inf_resource_manager_send(InfResourceManager *manager, InfClient *endpoint,
                                InfLlmRequest *request, InfLlmDoneFunc done, gpointer user_data);
+/* The same, and @observe (may be NULL) sees every attempt (for tracing). */
+void inf_resource_manager_send_observed(InfResourceManager *manager, InfClient *endpoint,
+                                        InfLlmRequest *request, InfLlmDoneFunc done,
+                                        InfLlmAttemptFunc observe, gpointer user_data);
+
+/* The models of @alias's endpoints, comma-separated (caller owns). */
+char *inf_resource_alias_describe_models(const InfResourceAlias *alias);
 
 /* The endpoint's max_rate_limit_wait in µs: how long one node may keep
  * waiting on its 429s before it fails. */
