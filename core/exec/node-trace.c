@@ -9,11 +9,19 @@ typedef struct {
   double last_rate;
 } AliasCounters;
 
+/* Reading the clock for the counters' interval once per this many events. */
+#define SAMPLE_CHECK_EVERY 16
+
 struct _InfNodeTrace {
   InfTraceWriter *writer;
   InfResourceManager *resources;
+  InfGraph *graph;
+  char **name_json; /* per node: its id, its module class, as JSON strings */
+  char **category_json;
   GArray *aliases; /* AliasCounters */
-  gint64 now;      /* the time of the last begin or end */
+  guint since_check;
+  gint64 now; /* read by the last traced begin or end, when fresh */
+  gboolean fresh;
   gint64 last_sample;
   gboolean sampled;
   guint last_inputs;
@@ -22,11 +30,19 @@ struct _InfNodeTrace {
 };
 
 InfNodeTrace *
-inf_node_trace_new(InfTraceWriter *writer, InfResourceManager *resources)
+inf_node_trace_new(InfTraceWriter *writer, InfResourceManager *resources, InfGraph *graph)
 {
   InfNodeTrace *t = g_new0(InfNodeTrace, 1);
   t->writer = writer;
   t->resources = resources;
+  t->graph = inf_graph_ref(graph);
+  t->name_json = g_new0(char *, graph->n_nodes + 1);
+  t->category_json = g_new0(char *, graph->n_nodes + 1);
+  for (guint i = graph->n_inputs; i < graph->n_nodes; i++) {
+    const InfGraphNode *gn = &graph->nodes[i];
+    t->name_json[i] = inf_trace_json_string(gn->id);
+    t->category_json[i] = inf_trace_json_string(inf_module_get_class(gn->module)->name);
+  }
   t->aliases = g_array_new(FALSE, FALSE, sizeof(AliasCounters));
   return t;
 }
@@ -36,6 +52,13 @@ inf_node_trace_free(InfNodeTrace *t)
 {
   if (!t)
     return;
+  for (guint i = 0; i < t->graph->n_nodes; i++) {
+    g_free(t->name_json[i]);
+    g_free(t->category_json[i]);
+  }
+  g_free(t->name_json);
+  g_free(t->category_json);
+  inf_graph_unref(t->graph);
   g_array_unref(t->aliases);
   g_free(t);
 }
@@ -60,11 +83,11 @@ inf_node_trace_add_lane(InfNodeTrace *t, InfResourceAlias *alias)
 void
 inf_node_trace_begin(InfNodeTrace *t, InfNodeSpan *span, guint pid, guint64 input)
 {
-  t->now = inf_trace_writer_now(t->writer);
   span->traced = inf_trace_writer_traces_input(t->writer, input);
   if (!span->traced)
     return;
-  span->start_ns = t->now;
+  span->start_ns = t->now = inf_trace_writer_now(t->writer);
+  t->fresh = TRUE;
   span->pid = pid;
   span->tid = inf_trace_writer_acquire_slot(t->writer, pid);
   span->llm = FALSE;
@@ -88,7 +111,7 @@ rate_counter(InfNodeTrace *t, AliasCounters *c)
 
 void
 inf_node_trace_attempt(InfNodeTrace *t, InfNodeSpan *span, const InfLlmAttempt *a, guint64 input,
-                       const char *node_id)
+                       guint node)
 {
   if (!span->traced)
     return;
@@ -112,7 +135,7 @@ inf_node_trace_attempt(InfNodeTrace *t, InfNodeSpan *span, const InfLlmAttempt *
     span->retries++;
     inf_trace_writer_begin_instant(t->writer, span->pid, (gint)span->tid, "retry", "retry", now);
   }
-  inf_trace_writer_add_string(t->writer, "node", node_id);
+  inf_trace_writer_add_raw(t->writer, "node", t->name_json[node]);
   inf_trace_writer_add_int(t->writer, "input", (gint64)input);
   inf_trace_writer_add_int(t->writer, "attempt", a->attempt + 1);
   if (a->error && a->error->domain == INF_ERROR)
@@ -135,16 +158,17 @@ inf_node_trace_attempt(InfNodeTrace *t, InfNodeSpan *span, const InfLlmAttempt *
 }
 
 void
-inf_node_trace_end(InfNodeTrace *t, InfNodeSpan *span, const char *category, const char *node_id,
-                   guint64 input, guint attempt, const char *status, const GError *error)
+inf_node_trace_end(InfNodeTrace *t, InfNodeSpan *span, guint node, guint64 input, guint attempt,
+                   const char *status, const GError *error)
 {
-  t->now = inf_trace_writer_now(t->writer);
   if (!span->traced)
     return;
   span->traced = FALSE;
   InfTraceWriter *w = t->writer;
-  inf_trace_writer_begin_complete(w, span->pid, span->tid, category, node_id, span->start_ns,
-                                  t->now);
+  t->now = inf_trace_writer_now(w);
+  t->fresh = TRUE;
+  inf_trace_writer_begin_complete_json(w, span->pid, span->tid, t->category_json[node],
+                                       t->name_json[node], span->start_ns, t->now);
   inf_trace_writer_add_int(w, "input", (gint64)input);
   inf_trace_writer_add_int(w, "attempt", attempt);
   inf_trace_writer_add_string(w, "status", status);
@@ -177,14 +201,18 @@ spend(InfNodeTrace *t)
 void
 inf_node_trace_sample(InfNodeTrace *t, guint inputs, gint running, gboolean force)
 {
-  if (!force && t->sampled &&
-      t->now - t->last_sample < inf_trace_writer_get_counter_interval(t->writer))
+  /* Untraced nodes (sampled out) do not read the clock: check it every
+   * few of them. */
+  if (!force && !t->fresh && ++t->since_check < SAMPLE_CHECK_EVERY)
     return;
-  if (force)
-    t->now = inf_trace_writer_now(t->writer);
+  gint64 now = t->fresh && !force ? t->now : inf_trace_writer_now(t->writer);
+  t->since_check = 0;
+  t->fresh = FALSE;
+  if (!force && now - t->last_sample < inf_trace_writer_get_counter_interval(t->writer))
+    return;
   gboolean first = !t->sampled;
   t->sampled = TRUE;
-  t->last_sample = t->now;
+  t->last_sample = now;
   InfTraceWriter *w = t->writer;
   if (first || inputs != t->last_inputs)
     inf_trace_writer_counter(w, INF_TRACE_PID_RUN, "inputs", "in_flight", inputs);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "exec/trace-writer.h"
+#include "graph/graph.h"
 #include "resources/manager.h"
 
 G_BEGIN_DECLS
@@ -36,8 +37,9 @@ typedef struct {
 } InfNodeSpan;
 
 /* @writer and @resources (may be NULL) are borrowed and must outlive the
- * trace, or until inf_node_trace_finish(). */
-InfNodeTrace *inf_node_trace_new(InfTraceWriter *writer, InfResourceManager *resources);
+ * trace, or until inf_node_trace_finish(); @graph is referenced. */
+InfNodeTrace *inf_node_trace_new(InfTraceWriter *writer, InfResourceManager *resources,
+                                 InfGraph *graph);
 void inf_node_trace_free(InfNodeTrace *trace);
 
 /* A process for the nodes of @alias (NULL: local nodes); returns its pid. */
@@ -45,14 +47,14 @@ guint inf_node_trace_add_lane(InfNodeTrace *trace, InfResourceAlias *alias);
 
 /* A node of input @input starts on process @pid. */
 void inf_node_trace_begin(InfNodeTrace *trace, InfNodeSpan *span, guint pid, guint64 input);
-/* One attempt of the node's LLM call ended. */
+/* One attempt of the LLM call of graph node @node ended. */
 void inf_node_trace_attempt(InfNodeTrace *trace, InfNodeSpan *span, const InfLlmAttempt *attempt,
-                            guint64 input, const char *node_id);
-/* The node ended: @status "ok", "failed", "rate_limited" or "cancelled";
- * @error (may be NULL) gives the error kind (never its message). */
-void inf_node_trace_end(InfNodeTrace *trace, InfNodeSpan *span, const char *category,
-                        const char *node_id, guint64 input, guint attempt, const char *status,
-                        const GError *error);
+                            guint64 input, guint node);
+/* Graph node @node ended: @status "ok", "failed", "rate_limited" or
+ * "cancelled"; @error (may be NULL) gives the error kind (never its
+ * message). */
+void inf_node_trace_end(InfNodeTrace *trace, InfNodeSpan *span, guint node, guint64 input,
+                        guint attempt, const char *status, const GError *error);
 /* Samples the counters when the interval has passed since the last sample
  * (or always with @force). */
 void inf_node_trace_sample(InfNodeTrace *trace, guint inputs_in_flight, gint running,

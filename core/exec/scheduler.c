@@ -287,7 +287,7 @@ inf_scheduler_set_trace(InfScheduler *s, InfTraceWriter *writer)
   g_return_if_fail(s->trace == NULL && s->running == 0);
   if (!writer)
     return;
-  s->trace = inf_node_trace_new(writer, s->resources);
+  s->trace = inf_node_trace_new(writer, s->resources, s->graph);
   for (guint i = 0; i < s->n_lanes; i++)
     s->lanes[i].trace_pid = inf_node_trace_add_lane(s->trace, s->lanes[i].alias);
   inf_node_trace_sample(s->trace, s->n_states, s->running, TRUE);
@@ -441,11 +441,10 @@ task_release(InfTask *task)
 static void
 trace_end(InfScheduler *s, InfTask *task, const char *status, const GError *error)
 {
-  const InfGraphNode *gn = &s->graph->nodes[task->node];
   if (task->state->status[task->node] == INF_NODE_CANCELLED)
     status = "cancelled"; /* a late result, dropped */
-  inf_node_trace_end(s->trace, &task->span, inf_module_get_class(gn->module)->name, gn->id,
-                     task->state->index, task->attempt, status, error);
+  inf_node_trace_end(s->trace, &task->span, task->node, task->state->index, task->attempt, status,
+                     error);
 }
 
 static void
@@ -701,7 +700,7 @@ llm_attempt(gpointer user_data, const InfLlmAttempt *attempt)
 {
   InfTask *task = user_data;
   inf_node_trace_attempt(task->scheduler->trace, &task->span, attempt, task->state->index,
-                         inf_task_get_node_id(task));
+                         task->node);
 }
 
 static void

@@ -195,8 +195,9 @@ put_string(InfTraceWriter *w, const char *s)
 
 /* --- events --- */
 
+/* Everything up to the name's value. */
 static void
-event_start(InfTraceWriter *w, char ph, guint pid, gint64 tid, const char *name)
+event_head(InfTraceWriter *w, char ph, guint pid, gint64 tid)
 {
   g_return_if_fail(!w->in_event);
   w->in_event = TRUE;
@@ -212,6 +213,12 @@ event_start(InfTraceWriter *w, char ph, guint pid, gint64 tid, const char *name)
     put_i64(w, tid);
   }
   PUT_LITERAL(w, ",\"name\":");
+}
+
+static void
+event_start(InfTraceWriter *w, char ph, guint pid, gint64 tid, const char *name)
+{
+  event_head(w, ph, pid, tid);
   put_string(w, name);
 }
 
@@ -227,6 +234,16 @@ writable(const InfTraceWriter *w)
   return w && !w->closed && !w->error;
 }
 
+static void
+complete_tail(InfTraceWriter *w, gint64 start_ns, gint64 end_ns)
+{
+  PUT_LITERAL(w, ",\"ts\":");
+  put_us(w, start_ns);
+  PUT_LITERAL(w, ",\"dur\":");
+  put_us(w, MAX(end_ns - start_ns, 0));
+  args_start(w);
+}
+
 void
 inf_trace_writer_begin_complete(InfTraceWriter *w, guint pid, guint tid, const char *category,
                                 const char *name, gint64 start_ns, gint64 end_ns)
@@ -236,11 +253,31 @@ inf_trace_writer_begin_complete(InfTraceWriter *w, guint pid, guint tid, const c
   event_start(w, 'X', pid, tid, name);
   PUT_LITERAL(w, ",\"cat\":");
   put_string(w, category);
-  PUT_LITERAL(w, ",\"ts\":");
-  put_us(w, start_ns);
-  PUT_LITERAL(w, ",\"dur\":");
-  put_us(w, MAX(end_ns - start_ns, 0));
-  args_start(w);
+  complete_tail(w, start_ns, end_ns);
+}
+
+void
+inf_trace_writer_begin_complete_json(InfTraceWriter *w, guint pid, guint tid,
+                                     const char *category_json, const char *name_json,
+                                     gint64 start_ns, gint64 end_ns)
+{
+  if (!writable(w))
+    return;
+  event_head(w, 'X', pid, tid);
+  put(w, name_json, strlen(name_json));
+  PUT_LITERAL(w, ",\"cat\":");
+  put(w, category_json, strlen(category_json));
+  complete_tail(w, start_ns, end_ns);
+}
+
+char *
+inf_trace_json_string(const char *text)
+{
+  json_object *json = json_object_new_string(text);
+  char *out = g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put(json);
+  return out;
 }
 
 void
@@ -261,8 +298,22 @@ inf_trace_writer_begin_instant(InfTraceWriter *w, guint pid, gint tid, const cha
   args_start(w);
 }
 
+/* Keys are plain names: written as they are. */
 static gboolean
 arg_key(InfTraceWriter *w, const char *key)
+{
+  if (!writable(w) || !w->in_event)
+    return FALSE;
+  put(w, w->first_arg ? "\"" : ",\"", w->first_arg ? 1 : 2);
+  w->first_arg = FALSE;
+  put(w, key, strlen(key));
+  PUT_LITERAL(w, "\":");
+  return TRUE;
+}
+
+/* Any text as a key (escaped). */
+static gboolean
+arg_key_escaped(InfTraceWriter *w, const char *key)
 {
   if (!writable(w) || !w->in_event)
     return FALSE;
@@ -311,9 +362,16 @@ inf_trace_writer_add_string(InfTraceWriter *w, const char *key, const char *valu
 }
 
 void
+inf_trace_writer_add_raw(InfTraceWriter *w, const char *key, const char *value_json)
+{
+  if (arg_key(w, key))
+    put(w, value_json, strlen(value_json));
+}
+
+void
 inf_trace_writer_add_json(InfTraceWriter *w, const char *key, json_object *value)
 {
-  if (!arg_key(w, key))
+  if (!arg_key_escaped(w, key))
     return;
   const char *text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE);

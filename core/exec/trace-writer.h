@@ -77,12 +77,21 @@ void inf_trace_writer_begin_complete(InfTraceWriter *writer, guint pid, guint ti
  * process-scoped when @tid < 0. */
 void inf_trace_writer_begin_instant(InfTraceWriter *writer, guint pid, gint tid,
                                     const char *category, const char *name, gint64 ts_ns);
+/* The same with @category_json and @name_json already JSON strings (quotes
+ * included; see inf_trace_json_string()), for hot paths. */
+void inf_trace_writer_begin_complete_json(InfTraceWriter *writer, guint pid, guint tid,
+                                          const char *category_json, const char *name_json,
+                                          gint64 start_ns, gint64 end_ns);
+/* Args of the event begun last. @key is a plain name (letters, digits, '_'),
+ * written as it is. */
 void inf_trace_writer_add_int(InfTraceWriter *writer, const char *key, gint64 value);
 void inf_trace_writer_add_double(InfTraceWriter *writer, const char *key, double value);
 void inf_trace_writer_add_bool(InfTraceWriter *writer, const char *key, gboolean value);
 /* @value may be NULL (written as null). */
 void inf_trace_writer_add_string(InfTraceWriter *writer, const char *key, const char *value);
-/* @value (borrowed) may be NULL. */
+/* @value_json: a JSON value as text, written as it is. */
+void inf_trace_writer_add_raw(InfTraceWriter *writer, const char *key, const char *value_json);
+/* @value (borrowed) may be NULL; @key may be any text. */
 void inf_trace_writer_add_json(InfTraceWriter *writer, const char *key, json_object *value);
 void inf_trace_writer_end_event(InfTraceWriter *writer);
 
@@ -96,6 +105,9 @@ void inf_trace_writer_instant(InfTraceWriter *writer, const char *category, cons
 /* A counter sample ("ph":"C") named @name on @pid now: one series @key. */
 void inf_trace_writer_counter(InfTraceWriter *writer, guint pid, const char *name,
                               const char *key, double value);
+
+/* @text as a JSON string, quotes included (caller frees). */
+char *inf_trace_json_string(const char *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfTraceWriter, inf_trace_writer_free)
 

@@ -9,9 +9,11 @@
  * the ideal, and all are written as JSON. */
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,6 +94,7 @@ write_inputs(guint64 n)
 
 typedef struct {
   double seconds;
+  double cpu_seconds; /* user + system */
   double peak_rss_mb;
   int status;
 } Child;
@@ -113,6 +116,8 @@ run_child(char **argv)
   wait4(pid, &status, 0, &usage);
   c.seconds = (double)(g_get_monotonic_time() - start) / 1e6;
   c.peak_rss_mb = (double)usage.ru_maxrss / 1024.0;
+  c.cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   c.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return c;
 }
@@ -132,6 +137,76 @@ run_w1(const char *label, guint64 n, int latency_ms, int concurrency, int inflig
   if (c.status != 0)
     g_printerr("%s: inf-engine exited with %d\n", label, c.status);
   return c;
+}
+
+/* W1 at zero latency with @extra arguments (NULL-terminated, may be
+ * empty) after the usual ones. */
+static Child
+run_w1_extra(const char *label, guint64 n, const char *const *extra)
+{
+  g_autofree char *config_text = g_strdup_printf(w1_config, 1024, 0, 0, 0, 0);
+  g_autofree char *config = g_build_filename(tmpdir, "w1.json", NULL);
+  g_file_set_contents(config, config_text, -1, NULL);
+  g_autofree char *inputs = write_inputs(n);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  for (const char *const *a = (const char *const[]){ g_getenv("INF_ENGINE"), "run", config,
+                                                     "--input", inputs, "--quiet", NULL };
+       *a; a++)
+    g_ptr_array_add(argv, (char *)*a);
+  for (const char *const *a = extra; *a; a++)
+    g_ptr_array_add(argv, (char *)*a);
+  g_ptr_array_add(argv, NULL);
+  Child c = run_child((char **)argv->pdata);
+  if (c.status != 0)
+    g_printerr("%s: inf-engine exited with %d\n", label, c.status);
+  return c;
+}
+
+/* Trace overhead: W1 with and without --trace-out (and with
+ * --trace-sample 100), alternating, best of three each, in wall and CPU
+ * time (CPU time is steadier on a loaded machine); and the trace's size per
+ * node execution. */
+static void
+bench_trace(void)
+{
+  guint64 n = quick ? 20000 : 100000;
+  double nodes = (double)n * 5;
+  g_autofree char *trace = g_build_filename(tmpdir, "w1-trace.json", NULL);
+  const char *const none[] = { NULL };
+  const char *const full[] = { "--trace-out", trace, NULL };
+  const char *const sampled[] = { "--trace-out", trace, "--trace-sample", "100", NULL };
+  const char *const *variants[] = { none, full, sampled };
+  const char *names[] = { "without", "with", "sampled" };
+  double wall[3] = { G_MAXDOUBLE, G_MAXDOUBLE, G_MAXDOUBLE };
+  double cpu[3] = { G_MAXDOUBLE, G_MAXDOUBLE, G_MAXDOUBLE };
+  guint64 bytes[3] = { 0 };
+  for (guint round = 0; round < 3; round++)
+    for (guint v = 0; v < 3; v++) {
+      Child c = run_w1_extra("trace", n, variants[v]);
+      wall[v] = MIN(wall[v], c.seconds);
+      cpu[v] = MIN(cpu[v], c.cpu_seconds);
+      struct stat st;
+      bytes[v] = stat(trace, &st) == 0 ? (guint64)st.st_size : 0;
+      g_remove(trace);
+    }
+  for (guint v = 0; v < 3; v++) {
+    printf("TRACE W1 %" G_GUINT64_FORMAT " inputs, latency 0, %-7s trace: %.2f s wall (%.0f node "
+           "executions/s, %.3f of without), %.2f s CPU (%.3f of without)",
+           n, names[v], wall[v], nodes / wall[v], wall[v] / wall[0], cpu[v], cpu[v] / cpu[0]);
+    if (bytes[v])
+      printf(", %.1f MB, %.0f bytes per node execution", (double)bytes[v] / 1e6,
+             (double)bytes[v] / nodes);
+    printf("\n");
+    g_autofree char *k_wall = g_strdup_printf("%s_wall_seconds", names[v]);
+    g_autofree char *k_cpu = g_strdup_printf("%s_cpu_seconds", names[v]);
+    g_autofree char *k_bytes = g_strdup_printf("%s_bytes_per_node_execution", names[v]);
+    record("trace", k_wall, wall[v]);
+    record("trace", k_cpu, cpu[v]);
+    if (bytes[v])
+      record("trace", k_bytes, (double)bytes[v] / nodes);
+  }
+  record("trace", "wall_overhead", wall[1] / wall[0] - 1);
+  record("trace", "cpu_overhead", cpu[1] / cpu[0] - 1);
 }
 
 static void
@@ -389,6 +464,8 @@ main(int argc, char **argv)
     bench_w1c();
   if (all || g_str_equal(which, "w1s"))
     bench_w1s();
+  if (all || g_str_equal(which, "trace"))
+    bench_trace();
   if (all || g_str_equal(which, "w2"))
     bench_w2();
   if (all || g_str_equal(which, "w3"))
