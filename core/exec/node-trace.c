@@ -192,6 +192,14 @@ inf_node_trace_end(InfNodeTrace *t, InfNodeSpan *span, guint node, guint64 input
 static double
 spend(InfNodeTrace *t)
 {
+  InfBudget *budget = inf_resource_manager_get_budget(t->resources);
+  if (budget) {
+    /* What the budget charged: reported usage, or the reservation kept
+     * when a call's usage is unknown. */
+    InfBudgetAmount spent;
+    inf_budget_get_spent(budget, NULL, &spent);
+    return spent.cost;
+  }
   double total = 0;
   for (guint i = 0; i < inf_resource_manager_get_n_aliases(t->resources); i++)
     total += inf_resource_alias_get_metrics(inf_resource_manager_get_alias(t->resources, i))->cost;

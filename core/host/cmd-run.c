@@ -125,12 +125,23 @@ format_amount(GString *out, const char *what, double v)
     g_string_append_printf(out, "%.0f", v);
 }
 
+/* @user_data: where the run's trace writer is (NULL: no trace). */
 static void
 budget_warn(InfBudget *budget, const char *scope, const char *what, double fraction, double spent,
             double limit, gpointer user_data)
 {
   (void)budget;
-  (void)user_data;
+  InfTraceWriter *trace = *(InfTraceWriter **)user_data;
+  if (trace) {
+    json_object *args = json_object_new_object();
+    json_object_object_add(args, "scope", json_object_new_string(scope));
+    json_object_object_add(args, "limit", json_object_new_string(what));
+    json_object_object_add(args, "fraction", json_object_new_double(fraction));
+    json_object_object_add(args, "spent", json_object_new_double(spent));
+    json_object_object_add(args, "limit_value", json_object_new_double(limit));
+    inf_trace_writer_instant(trace, "budget", "budget warning", args);
+    json_object_put(args);
+  }
   g_autoptr(GString) line = g_string_new(NULL);
   g_string_append_printf(line, "budget warning: %.0f%% of %s ", fraction * 100, what);
   format_amount(line, what, limit);
@@ -287,11 +298,12 @@ inf_command_run(int argc, char **argv)
   if (max_inflight == 0)
     max_inflight = resources_config && resources_config->max_inflight_graphs > 0
                      ? resources_config->max_inflight_graphs : 1024;
+  InfTraceWriter *trace = NULL; /* opened below, once the run is set up */
   g_autoptr(InfBudget) budget = NULL;
   if (inf_budget_config_has_limits(resources_config ? resources_config->budget : NULL) ||
       overrides.max_cost >= 0 || overrides.max_requests >= 0) {
     budget = inf_budget_new(resources_config ? resources_config->budget : NULL, &overrides);
-    inf_budget_set_warn_func(budget, budget_warn, NULL);
+    inf_budget_set_warn_func(budget, budget_warn, &trace);
     inf_resource_manager_set_budget(resources, budget);
     if (resources_config)
       warn_unpriced(resources_config, inf_config_get_graph(config), budget);
@@ -344,7 +356,6 @@ inf_command_run(int argc, char **argv)
   if (!quiet && input != stdin && fstat(fileno(input), &st) == 0 && S_ISREG(st.st_mode))
     batch_config.total_inputs = inf_batch_count_lines(input_path);
 
-  InfTraceWriter *trace = NULL;
   if (trace_path) {
     trace = open_trace(trace_path, (guint)trace_sample, argv[1], &error);
     if (!trace) {

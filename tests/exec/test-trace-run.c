@@ -490,6 +490,65 @@ test_sampling(void)
 }
 
 static void
+test_budget(void)
+{
+  /* A budget that runs out: warnings become instants on the run's track,
+   * the refused calls end "refused", the spend counter ends at what the
+   * budget charged, and the trace is closed after the stop (status 3). */
+  g_autofree char *config = write_pipeline(
+    "budget.json",
+    "{\"provider\": \"mock\", \"max_concurrent\": 2, \"input_cost_per_1m\": 1000, "
+    "\"output_cost_per_1m\": 1000}",
+    "{\"provider\": \"mock\", \"input_cost_per_1m\": 1000}");
+  g_autofree char *inputs_text = make_inputs(40);
+  g_autofree char *inputs = write_file("budget-inputs.jsonl", inputs_text);
+  g_autofree char *resources = write_file(
+    "budget-resources.json",
+    "{\"budget\": {\"max_cost\": 0.6, \"warn_at\": [0.25, 0.5], \"default_max_tokens\": 20},\n"
+    " \"endpoints\": {\"fast\": {\"provider\": \"mock\", \"max_concurrent\": 2, "
+    "\"input_cost_per_1m\": 1000, \"output_cost_per_1m\": 1000},\n"
+    "  \"smart\": {\"provider\": \"mock\", \"input_cost_per_1m\": 1000}}}\n");
+  g_autofree char *trace_path = g_build_filename(tmpdir, "budget-trace.json", NULL);
+  g_autofree char *metrics_path = g_build_filename(tmpdir, "budget-metrics.json", NULL);
+  Result r;
+  run_engine(&r, (const char *const[]){ config, "--input", inputs, "--resources", resources,
+                                        "--trace-out", trace_path, "--metrics-out", metrics_path,
+                                        NULL });
+  g_assert_cmpint(r.status, ==, 3);
+  guint warnings = 0;
+  for (const char *p = r.err; (p = strstr(p, "budget warning: ")); p++)
+    warnings++;
+  g_assert_cmpuint(warnings, ==, 2);
+  result_clear(&r);
+  Trace t = { 0 };
+  trace_load(&t, trace_path);
+  check_tracks(&t);
+  g_assert_cmpuint(count(&t, "i", "budget warning"), ==, 2);
+  for (guint i = 0; i < n_events(&t); i++) {
+    json_object *e = event(&t, i);
+    if (is(e, "i") && g_str_equal(get_str(e, "name"), "budget warning")) {
+      g_assert_cmpint(json_object_get_int(get(e, "pid")), ==, 1);
+      g_assert_cmpstr(get_str(get(e, "args"), "limit"), ==, "max_cost");
+      g_assert_cmpstr(get_str(get(e, "args"), "scope"), ==, "global");
+      double fraction = json_object_get_double(get(get(e, "args"), "fraction"));
+      g_assert_true(fraction == 0.25 || fraction == 0.5);
+    }
+  }
+  guint refused = 0;
+  for (guint i = 0; i < n_events(&t); i++)
+    if (is(event(&t, i), "X") &&
+        g_str_equal(get_str(get(event(&t, i), "args"), "status"), "refused"))
+      refused++;
+  g_assert_cmpuint(refused, >=, 1);
+  json_object *m = load_json_file(metrics_path);
+  double spent = json_object_get_double(get(get(get(m, "budget"), "spent"), "cost"));
+  g_assert_cmpfloat(spent, >, 0.3);
+  g_assert_cmpfloat_with_epsilon(last_counter(&t, 1, "spend", "usd"), spent, 1e-9);
+  json_object_put(m);
+  trace_clear(&t);
+}
+
+static void
 test_usage_errors(void)
 {
   g_autofree char *config = write_pipeline("usage.json", "{\"provider\": \"mock\"}",
@@ -761,6 +820,7 @@ main(int argc, char **argv)
   tmpdir = g_dir_make_tmp("inf-trace-run-XXXXXX", NULL);
   g_test_add_func("/trace/mock", test_mock);
   g_test_add_func("/trace/sampling", test_sampling);
+  g_test_add_func("/trace/budget", test_budget);
   g_test_add_func("/trace/usage-errors", test_usage_errors);
   g_test_add_func("/trace/sigint", test_sigint);
   g_test_add("/trace/http", Fake, NULL, fake_set_up, test_http, fake_tear_down);
