@@ -10,6 +10,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include <inf/json-schema.h>
+
 #include "fake-llm.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
@@ -373,6 +375,70 @@ test_schema_refused(Fixture *f, gconstpointer data)
   run_clear(&r);
 }
 
+/* --- the mock ----------------------------------------------------------- */
+
+static const char mock_schema[] =
+  "{\"type\": \"object\", \"required\": [\"label\", \"n\", \"items\", \"flag\", \"kind\"],"
+  " \"$defs\": {\"item\": {\"type\": \"object\", \"properties\": {\"name\": {\"type\": "
+  "\"string\", \"minLength\": 80, \"maxLength\": 90}, \"score\": {\"type\": \"number\", "
+  "\"exclusiveMinimum\": 1, \"exclusiveMaximum\": 2}}, \"required\": [\"name\", \"score\"]}},"
+  " \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", \"account\"]},"
+  "  \"n\": {\"type\": \"integer\", \"exclusiveMinimum\": 2, \"multipleOf\": 5},"
+  "  \"neg\": {\"type\": \"number\", \"maximum\": -3},"
+  "  \"items\": {\"type\": \"array\", \"minItems\": 2, \"maxItems\": 3, \"items\": {\"$ref\": "
+  "\"#/$defs/item\"}},"
+  "  \"flag\": {\"type\": \"boolean\"}, \"kind\": {\"const\": \"ticket\"},"
+  "  \"either\": {\"anyOf\": [{\"type\": \"null\"}, {\"type\": \"string\"}]},"
+  "  \"short\": {\"type\": \"string\", \"maxLength\": 4}}}";
+
+/* The mock answers schema requests with a valid instance, the same every
+ * run, with the enum value the prompt names. */
+static void
+test_mock(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *text = g_strdup_printf(
+    "{\"resources\": {\"endpoints\": {\"a\": {\"provider\": \"mock\", \"model\": \"m\"}}},"
+    " \"modules\": {\"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\":"
+    " {\"c\": {\"module\": {\"type\": \"llm\", \"alias\": \"a\", \"json_schema\": %s},"
+    " \"args\": [\"$text\"]}}, \"outputs\": \"$c\"}}, \"main\": \"pipeline\"}",
+    mock_schema);
+  g_autofree char *config = write_file(f, "mock.json", text);
+  g_autoptr(json_object) schema_json = json_tokener_parse(mock_schema);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfJsonSchema) schema = inf_json_schema_new(schema_json, NULL, &error);
+  g_assert_no_error(error);
+  Run first, second;
+  run_engine(f, "run", config, &first);
+  run_engine(f, "run", config, &second);
+  g_assert_cmpint(first.status, ==, 0);
+  g_assert_true(json_object_equal(member(first.line, "outputs"), member(second.line, "outputs")));
+  json_object *reply = member(first.line, "outputs");
+  g_assert_true(inf_json_schema_validate(schema, reply, NULL, &error));
+  g_assert_no_error(error);
+  /* "The invoice is wrong." names no label: the hash picks one. Another
+   * prompt that names one gets it. */
+  g_assert_nonnull(member_string(reply, "label"));
+  g_assert_cmpint(json_object_get_int(member(reply, "n")), ==, 5);
+  g_assert_cmpuint(json_object_array_length(member(reply, "items")), ==, 2);
+  g_assert_cmpstr(member_string(reply, "kind"), ==, "ticket");
+  run_clear(&first);
+  run_clear(&second);
+
+  g_autofree char *inputs =
+    write_file(f, "in.jsonl", "{\"text\": \"A technical problem with billing\"}\n");
+  g_autoptr(GSubprocess) process = g_subprocess_new(
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv("INF_ENGINE"), "run", config, "--input",
+    inputs, "--quiet", NULL);
+  g_assert_no_error(error);
+  g_autofree char *out = NULL;
+  g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, &out, NULL, &error));
+  g_autoptr(json_object) line = json_tokener_parse(out);
+  /* The first enum value (in schema order) the prompt contains. */
+  g_assert_cmpstr(member_string(line, "outputs.label"), ==, "billing");
+  g_assert_cmpuint(requests(f), ==, 0);
+}
+
 /* --- config errors ------------------------------------------------------ */
 
 static void
@@ -431,6 +497,7 @@ main(int argc, char **argv)
   ADD("cut-off", test_cut_off, NULL);
   ADD("schema-refused", test_schema_refused, NULL);
   ADD("config-errors", test_config_errors, NULL);
+  ADD("mock", test_mock, NULL);
 #undef ADD
   return g_test_run();
 }

@@ -327,15 +327,10 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
     bad_response(self, error, "missing \"content\"");
   } else if ((tool_reply = schema_tool_reply(request, content)) != NULL) {
     inf_llm_response_set_content(response, tool_reply);
-    json_object *usage = inf_json_get_member(root, "usage", json_type_object);
-    gint64 input = inf_json_get_count(usage, "input_tokens") +
-                   inf_json_get_count(usage, "cache_creation_input_tokens") +
-                   inf_json_get_count(usage, "cache_read_input_tokens");
-    inf_llm_response_set_usage(response, input, inf_json_get_count(usage, "output_tokens"));
     /* The forced tool call is how the reply arrives, not the model's choice. */
     const char *stop_reason = inf_json_get_string(root, "stop_reason");
     const char *normalized = g_strcmp0(stop_reason, "tool_use") == 0
-                               ? "stop"
+                               ? INF_FINISH_STOP
                                : normalize_stop_reason(stop_reason);
     if (normalized != NULL)
       inf_llm_response_set_finish_reason(response, normalized);
