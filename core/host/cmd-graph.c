@@ -7,6 +7,8 @@
 #include "graph/graph-export.h"
 #include "host/commands.h"
 
+#include <errno.h>
+
 int
 inf_command_graph(int argc, char **argv)
 {
@@ -63,13 +65,13 @@ inf_command_graph(int argc, char **argv)
     return INF_EXIT_FAILURE;
   }
   if (output != NULL) {
-    if (!g_file_set_contents(output, text, -1, &error)) {
-      g_printerr("inf-engine graph: cannot write %s: %s\n", output, error->message);
+    if (!inf_host_write_file(output, text, -1, &error)) {
+      g_printerr("inf-engine graph: %s\n", error->message);
       return INF_EXIT_FAILURE;
     }
-  } else {
-    fputs(text, stdout);
-    fflush(stdout);
+  } else if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
+    g_printerr("inf-engine graph: cannot write to standard output: %s\n", g_strerror(errno));
+    return INF_EXIT_FAILURE;
   }
   return INF_EXIT_OK;
 }

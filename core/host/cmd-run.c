@@ -60,7 +60,7 @@ write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
   json_object_object_add(run, "budget_exhausted", json_object_new_boolean(inf_batch_was_halted(batch)));
   json_object_object_add(root, "run", run);
   const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-  gboolean ok = g_file_set_contents(path, text, -1, error);
+  gboolean ok = inf_host_write_file(path, text, -1, error);
   json_object_put(root);
   return ok;
 }

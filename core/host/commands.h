@@ -65,4 +65,10 @@ InfConfig *inf_host_load_config(const char *command, const char *const *plugin_d
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHostContext, inf_host_context_free)
 
+/* Writes @text (@length bytes, or NUL-terminated when negative) to @path as
+ * a whole: a new or regular file is replaced atomically and keeps its mode; a
+ * symlink (followed), a hard-linked file, a device or a FIFO is written in
+ * place. FALSE with INF_ERROR_IO naming @path on any error. */
+gboolean inf_host_write_file(const char *path, const char *text, gssize length, GError **error);
+
 G_END_DECLS

@@ -2,6 +2,8 @@
  * the search path, shared by every command that needs classes. */
 #include "host/commands.h"
 
+#include <string.h>
+
 #include "config/builtins.h"
 
 InfHostContext *
@@ -45,6 +47,23 @@ inf_host_context_free(InfHostContext *context)
   g_free(context);
 }
 
+/* @message with control characters (from a config key or value: ESC
+ * sequences, line breaks) shown as \xNN, so that a hostile config cannot
+ * drive the terminal. */
+static char *
+escape_controls(const char *message)
+{
+  GString *out = g_string_sized_new(strlen(message));
+  for (const char *p = message; *p != '\0'; p++) {
+    guchar c = (guchar)*p;
+    if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\x%02x", c);
+    else
+      g_string_append_c(out, (char)c);
+  }
+  return g_string_free(out, FALSE);
+}
+
 InfConfig *
 inf_host_load_config(const char *command, const char *const *plugin_dirs, const char *config_path,
                      const char *resources_path, InfHostContext **out_context)
@@ -58,7 +77,8 @@ inf_host_load_config(const char *command, const char *const *plugin_dirs, const 
   InfConfig *config = inf_config_load(config_path, resources_path, (*out_context)->registry,
                                       (*out_context)->loader, &error);
   if (config == NULL) {
-    g_printerr("%s\n", error->message);
+    g_autofree char *shown = escape_controls(error->message);
+    g_printerr("%s\n", shown);
     guint refused = inf_plugin_loader_get_refused((*out_context)->loader)->len;
     if (refused > 0)
       g_printerr("note: %u plugin file%s refused; run 'inf-engine plugins' to see why\n", refused,

@@ -36,6 +36,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/epoll.h>
@@ -59,6 +60,8 @@ typedef struct {
 
 struct _InfHttpSession {
   GMainContext *context;
+  long max_connections;   /* the cap below RLIMIT_NOFILE, or 0 for none */
+  long fd_limit;          /* RLIMIT_NOFILE when the session began, or 0 */
   CURLM *multi;
   GSource *timer; /* curl's pending timer, or NULL */
   gboolean timer_is_zero;
@@ -184,6 +187,12 @@ transfer_error(InfHttpRequest *request, CURLcode code)
     return g_error_new(INF_ERROR, INF_ERROR_BAD_RESPONSE,
                        "response from %s exceeds %" G_GINT64_FORMAT " bytes", url,
                        request->response->max_bytes);
+  if (detail != NULL && strstr(detail, g_strerror(EMFILE)) != NULL)
+    return g_error_new(INF_ERROR, inf_code,
+                       "%s %s: %s (%s): out of file descriptors; the limit is %ld (ulimit -n): "
+                       "raise it",
+                       request_method(request), url, summary, detail,
+                       request->session != NULL ? request->session->fd_limit : 0L);
   if (detail != NULL && strcmp(detail, summary) != 0)
     return g_error_new(INF_ERROR, inf_code, "%s %s: %s (%s)", request_method(request), url,
                        summary, detail);
@@ -488,6 +497,17 @@ inf_http_session_new(GMainContext *context)
   curl_multi_setopt(session->multi, CURLMOPT_TIMERDATA, session);
   curl_multi_setopt(session->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
   curl_multi_setopt(session->multi, CURLMOPT_MAXCONNECTS, (long)CONNECTION_CACHE_SIZE);
+  /* Connections stay below the file descriptor limit, with room for the
+   * other files of the process: beyond the cap, curl queues requests until a
+   * connection frees, instead of failing them with "Couldn't connect". */
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < (rlim_t)G_MAXLONG) {
+    session->fd_limit = (long)limit.rlim_cur;
+    long reserve = MIN(64, session->fd_limit / 2);
+    session->max_connections = MAX(session->fd_limit - reserve, 1);
+    curl_multi_setopt(session->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, session->max_connections);
+  }
   return session;
 }
 

@@ -4,7 +4,9 @@
  * a closed standard input. The real program on real files. */
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -227,6 +229,40 @@ test_stdin_closed(void)
   assert_contains(err, "finished: 0 inputs (0 failed)");
 }
 
+/* --metrics-out replaced a symlink or a device by a regular file and changed
+ * the permissions; a write error must give a non-zero status. */
+static void
+test_metrics_out_in_place(void)
+{
+  g_autofree char *config = write_config();
+  g_autofree char *input = write_file("one.jsonl", "{\"text\": \"a\"}\n", -1);
+  g_autofree char *real = write_file("metrics-real.json", "old", -1);
+  g_autofree char *link = g_build_filename(tmpdir, "metrics-link.json", NULL);
+  g_assert_cmpint(g_chmod(real, 0600), ==, 0);
+  g_assert_cmpint(symlink("metrics-real.json", link), ==, 0);
+  Result r;
+  run_engine(&r, (const char *const[]){ "run", config, "--input", input, "--metrics-out", link,
+                                        "--quiet", NULL });
+  g_assert_cmpint(r.status, ==, 0);
+  result_clear(&r);
+  GStatBuf st;
+  g_assert_cmpint(g_lstat(link, &st), ==, 0);
+  g_assert_true(S_ISLNK(st.st_mode));
+  g_assert_cmpint(g_stat(real, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(real, &text, NULL, NULL));
+  assert_contains(text, "\"run\"");
+  g_remove(link);
+  if (g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+    run_engine(&r, (const char *const[]){ "run", config, "--input", input, "--metrics-out",
+                                          "/dev/full", "--quiet", NULL });
+    g_assert_cmpint(r.status, ==, 1);
+    assert_contains(r.err, "cannot write metrics: cannot write /dev/full: ");
+    result_clear(&r);
+  }
+}
+
 /* --max-inflight 0 and --max-concurrent 0 were accepted silently while -1
  * was refused. */
 static void
@@ -257,6 +293,7 @@ main(int argc, char **argv)
   g_test_add_func("/run-input/read-error", test_read_error);
   g_test_add_func("/run-input/stdin-closed", test_stdin_closed);
   g_test_add_func("/run-input/zero-limits-refused", test_zero_limits_refused);
+  g_test_add_func("/run-input/metrics-out-in-place", test_metrics_out_in_place);
   int status = g_test_run();
   g_autoptr(GDir) dir = g_dir_open(tmpdir, 0, NULL);
   const char *name;

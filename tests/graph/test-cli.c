@@ -1,7 +1,9 @@
 /* Integration tests of `inf-engine validate` and `inf-engine graph`: the real
  * program on config files in a temp dir. */
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "graph-fixtures.h"
@@ -300,6 +302,65 @@ test_examples_valid(Fixture *f, gconstpointer data)
   g_assert_cmpuint(n, >=, 1);
 }
 
+/* Regression: graph --output replaced a symlink (or a device) by a regular
+ * file and changed the permissions, and write errors went unnoticed. */
+static void
+test_graph_output_in_place(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *real = g_build_filename(f->dir, "real.dot", NULL);
+  g_autofree char *link = g_build_filename(f->dir, "link.dot", NULL);
+  g_assert_true(g_file_set_contents(real, "old", -1, NULL));
+  g_assert_cmpint(g_chmod(real, 0640), ==, 0);
+  g_assert_cmpint(symlink("real.dot", link), ==, 0);
+  g_auto(Run) run = { 0 };
+  if (!run_engine(&run, "graph", f->config, "--output", link, NULL))
+    return;
+  g_assert_cmpint(run.status, ==, 0);
+  GStatBuf st;
+  g_assert_cmpint(g_lstat(link, &st), ==, 0);
+  g_assert_true(S_ISLNK(st.st_mode)); /* still a link */
+  g_assert_cmpint(g_stat(real, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 0777, ==, 0640); /* mode kept */
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(real, &text, NULL, NULL));
+  g_assert_true(g_str_has_prefix(text, "digraph "));
+
+  /* a regular file keeps its mode when replaced */
+  g_auto(Run) again = { 0 };
+  g_assert_true(run_engine(&again, "graph", f->config, "--output", real, NULL));
+  g_assert_cmpint(again.status, ==, 0);
+  g_assert_cmpint(g_stat(real, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 0777, ==, 0640);
+
+  /* a device is written in place, and its write error reported */
+  if (g_file_test("/dev/full", G_FILE_TEST_EXISTS))
+    {
+      g_auto(Run) full = { 0 };
+      g_assert_true(run_engine(&full, "graph", f->config, "--output", "/dev/full", NULL));
+      g_assert_cmpint(full.status, ==, 1);
+      g_assert_nonnull(strstr(full.err, "inf-engine graph: cannot write /dev/full: "));
+      g_assert_true(g_file_test("/dev/full", G_FILE_TEST_EXISTS));
+    }
+}
+
+/* Regression: control characters in a config key were echoed raw to the
+ * terminal. */
+static void
+test_control_characters_escaped(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *path = graph_fixtures_write(
+    f->dir, "hostile.json", "{\"ma\\u001b[2Jin\\u0007\": \"x\"}");
+  g_auto(Run) run = { 0 };
+  if (!run_engine(&run, "validate", path, NULL))
+    return;
+  g_assert_cmpint(run.status, ==, 1);
+  g_assert_null(strchr(run.err, '\033'));
+  g_assert_null(strchr(run.err, '\007'));
+  g_assert_nonnull(strstr(run.err, ": ma\\x1b[2Jin\\x07: unknown top-level key"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -314,6 +375,8 @@ main(int argc, char **argv)
   ADD("graph/mermaid", test_graph_mermaid);
   ADD("graph/json", test_graph_json);
   ADD("graph/errors", test_graph_errors);
+  ADD("graph/output-in-place", test_graph_output_in_place);
+  ADD("validate/control-characters-escaped", test_control_characters_escaped);
   ADD("examples-valid", test_examples_valid);
   return g_test_run();
 }

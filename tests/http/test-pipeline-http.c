@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "fake-llm.h"
 
@@ -20,6 +21,7 @@ typedef struct {
   InfFakeLlm *fake;
   char *dir;
   char *config;
+  int nofile; /* > 0: the RLIMIT_NOFILE of inf-engine */
 } Fixture;
 
 typedef struct {
@@ -135,6 +137,13 @@ write_inputs(Fixture *f, const char *const *texts, guint n)
 }
 
 static void
+limit_files(gpointer data)
+{
+  struct rlimit limit = { (rlim_t)GPOINTER_TO_INT(data), (rlim_t)GPOINTER_TO_INT(data) };
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+static void
 on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Run *r = user_data;
@@ -165,6 +174,9 @@ run_engine(Fixture *f, const char *resources, const char *inputs, Run *r)
     G_SUBPROCESS_FLAGS_STDIN_INHERIT | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
     G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv(launcher, KEY_ENV, SECRET, TRUE);
+  if (f->nofile > 0)
+    g_subprocess_launcher_set_child_setup(launcher, limit_files, GINT_TO_POINTER(f->nofile),
+                                          NULL);
   /* The variables the shipped resources files name. */
   g_subprocess_launcher_setenv(launcher, "OPENAI_API_KEY", SECRET, TRUE);
   g_subprocess_launcher_setenv(launcher, "ANTHROPIC_API_KEY", SECRET, TRUE);
@@ -474,6 +486,42 @@ test_failures(Fixture *f, gconstpointer data)
 
 /* --- secrets ------------------------------------------------------------ */
 
+/* Regression: running out of file descriptors failed requests with
+ * "Couldn't connect to server". Connections are capped below the limit, so
+ * 64 concurrent slow calls under `ulimit -n 48` all succeed. */
+static void
+test_fd_limit(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *texts64[64];
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < G_N_ELEMENTS(texts64); i++) {
+    char *text = g_strdup_printf("Input number %u.", i);
+    g_ptr_array_add(owned, text);
+    texts64[i] = text;
+  }
+  g_autofree char *inputs = write_inputs(f, texts64, G_N_ELEMENTS(texts64));
+  g_autofree char *endpoint = g_strdup_printf(
+    "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
+    "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 256, \"retry_delay\": 0.01, "
+    "\"max_retries\": 0}",
+    inf_fake_llm_get_base_url(f->fake));
+  g_autofree char *text = g_strdup_printf("{\"max_inflight_graphs\": 64, \"endpoints\": "
+                                          "{\"fast\": %s, \"smart\": %s}}",
+                                          endpoint, endpoint);
+  g_autofree char *resources = g_build_filename(f->dir, "resources-fd.json", NULL);
+  g_assert_true(g_file_set_contents(resources, text, -1, NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->fake, "delay=200", NULL));
+  f->nofile = 48;
+  Run r;
+  run_engine(f, resources, inputs, &r);
+  if (r.status != 0)
+    g_error("status %d:\n%s", r.status, r.log);
+  g_assert_cmpuint(r.lines->len, ==, 64);
+  g_assert_null(strstr(r.log, "Couldn't connect"));
+  run_clear(&r);
+}
+
 static void
 test_key_never_shown(Fixture *f, gconstpointer data)
 {
@@ -505,6 +553,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) \
   g_test_add("/http/pipeline/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD("fd-limit", test_fd_limit);
   ADD("swap-resources", test_swap_resources);
   ADD("shipped-resources", test_shipped_resources);
   ADD("429-storm", test_429_storm);
