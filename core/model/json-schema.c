@@ -59,18 +59,25 @@ path_append_index(GString *path, gsize index)
   g_string_append_printf(path, "[%zu]", index);
 }
 
-/* A short rendering of a JSON value for messages. */
+/* A rendering of a JSON value for messages, cut to @max characters. */
 static char *
-quote_value(json_object *value)
+quote_value_max(json_object *value, glong max)
 {
   const char *text =
     json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
   if (text == NULL)
     text = "null";
-  if (g_utf8_strlen(text, -1) <= 60)
+  if (g_utf8_strlen(text, -1) <= max)
     return g_strdup(text);
-  g_autofree char *head = g_utf8_substring(text, 0, 57);
+  g_autofree char *head = g_utf8_substring(text, 0, max - 3);
   return g_strconcat(head, "...", NULL);
+}
+
+/* A short rendering (60 characters) of an instance for messages. */
+static char *
+quote_value(json_object *value)
+{
+  return quote_value_max(value, 60);
 }
 
 /* --- JSON helpers -------------------------------------------------------- */
@@ -246,11 +253,13 @@ resolve_pointer(json_object *root, const char *ref, json_object **out, char **pr
 typedef struct {
   InfJsonSchema *schema;
   const char *root_path; /* the schema's own JSON path, for messages */
+  const char *nested_id; /* the $id of an enclosing subschema (a new base URI), or NULL */
   GHashTable *visited;   /* json_object * already compiled */
   GError **error;
 } Compiler;
 
 static gboolean compile_schema(Compiler *c, json_object *s, GString *path);
+static gboolean compile_keywords(Compiler *c, json_object *s, GString *path);
 
 static gboolean
 compile_fail(Compiler *c, GString *path, const char *keyword, const char *format, ...)
@@ -358,6 +367,11 @@ compile_ref(Compiler *c, json_object *value, GString *path)
   if (!json_object_is_type(value, json_type_string))
     return compile_fail(c, path, "$ref", "expected a string, got %s", type_name(value));
   const char *ref = json_object_get_string(value);
+  if (c->nested_id != NULL)
+    return compile_fail(c, path, "$ref",
+                        "\"%s\" stands inside a subschema whose $id \"%s\" changes the base URI; "
+                        "references relative to an $id are not supported: drop that $id",
+                        ref, c->nested_id);
   if (ref[0] != '#')
     return compile_fail(c, path, "$ref",
                         "\"%s\": only references inside this schema are supported (\"#\", "
@@ -399,6 +413,20 @@ compile_schema(Compiler *c, json_object *s, GString *path)
     return TRUE;
   g_hash_table_add(c->visited, s);
 
+  /* An $id below the root starts a new base URI for the references inside. */
+  const char *outer_id = c->nested_id;
+  json_object *id;
+  if (s != c->schema->root && json_object_object_get_ex(s, "$id", &id) &&
+      json_object_is_type(id, json_type_string) && json_object_get_string(id)[0] != '#')
+    c->nested_id = json_object_get_string(id);
+  gboolean ok = compile_keywords(c, s, path);
+  c->nested_id = outer_id;
+  return ok;
+}
+
+static gboolean
+compile_keywords(Compiler *c, json_object *s, GString *path)
+{
   json_object_object_foreach(s, keyword, value)
   {
     gboolean ok = TRUE;
@@ -518,7 +546,7 @@ inf_json_schema_new(json_object *schema, const char *json_path, GError **error)
                                         (GDestroyNotify)g_regex_unref);
   self->refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   const char *root_path = json_path != NULL && *json_path ? json_path : "schema";
-  Compiler c = { self, root_path, g_hash_table_new(NULL, NULL), error };
+  Compiler c = { self, root_path, NULL, g_hash_table_new(NULL, NULL), error };
   g_autoptr(GString) path = g_string_new(root_path);
   gboolean ok = compile_schema(&c, schema, path);
   g_hash_table_destroy(c.visited);
@@ -935,14 +963,14 @@ validate(Validator *v, json_object *s, json_object *x)
       ok = json_equal(json_object_array_get_idx(value, i), x);
     if (!ok) {
       g_autofree char *quoted = quote_value(x);
-      g_autofree char *choices = quote_value(value);
+      g_autofree char *choices = quote_value_max(value, 400); /* a repair needs them all */
       fail(v, "%s is not one of the allowed values %s", quoted, choices);
     }
   }
   value = keyword(s, "const", &present);
   if (ok && present && !json_equal(value, x)) {
     g_autofree char *quoted = quote_value(x);
-    g_autofree char *expected = quote_value(value);
+    g_autofree char *expected = quote_value_max(value, 400);
     ok = fail(v, "%s is not the constant %s", quoted, expected);
   }
   if (ok && is_number(x))

@@ -144,6 +144,10 @@ test_keywords(void)
                  "\"string\"}}}]}",
                  "{\"a\": 1}", "$.a", "expected a string, got integer");
   assert_valid("{\"properties\": {\"$ref\": {\"type\": \"string\"}}}", "{\"$ref\": \"x\"}");
+  /* A root $id and anchors ("#name") change nothing for "#/..." references. */
+  assert_valid("{\"$id\": \"http://example.com/t.json\", \"definitions\": {\"n\": {\"$id\": "
+               "\"#n\", \"type\": \"integer\"}}, \"items\": {\"$ref\": \"#/definitions/n\"}}",
+               "[1, 2]");
   assert_invalid("false", "1", "$", "schema false");
   assert_valid("true", "{\"anything\": [null]}");
 }
@@ -183,6 +187,10 @@ test_compile_errors(void)
                        "modules.classify.json_schema.items.$ref: \"#/definitions/missing\" does "
                        "not resolve: no member \"definitions\"");
   assert_compile_error("{\"$ref\": \"#item\"}", "plain-name fragments");
+  assert_compile_error("{\"$id\": \"http://example.com/root.json\", \"definitions\": {\"a\": "
+                       "{\"$id\": \"other.json\", \"items\": {\"$ref\": \"#/definitions/b\"}}}}",
+                       "json_schema.definitions.a.items.$ref: \"#/definitions/b\" stands inside a "
+                       "subschema whose $id \"other.json\" changes the base URI");
   assert_compile_error("{\"definitions\": {\"a\": {\"$ref\": \"#/definitions/b\"}, \"b\": "
                        "{\"$ref\": \"#/definitions/a\"}}, \"$ref\": \"#/definitions/a\"}",
                        "circular chain of references");
