@@ -765,6 +765,71 @@ named_module_free(gpointer p)
   g_free(nm);
 }
 
+/* "unknown alias 'x'; known aliases[ (from FILE)]: a, b" at @path. */
+static void
+unknown_alias_error(InfConfig *config, const char *path, const char *alias, GError **error)
+{
+  g_auto(GStrv) known = inf_resources_config_list_aliases(config->resources);
+  g_autofree char *list = join_or((const char *const *)known,
+                                  "(none: add a resources block or pass --resources FILE)");
+  const char *file = config->resources && config->resources->file ? config->resources->file
+                                                                   : config->path;
+  if (strcmp(file, config->path) == 0)
+    config_error(error, config, path, "unknown alias '%s'; known aliases: %s", alias, list);
+  else
+    config_error(error, config, path, "unknown alias '%s'; known aliases (from %s): %s", alias,
+                 file, list);
+}
+
+/* The resolver's check of ALIAS options (resources load before modules). */
+static gboolean
+check_alias_option(gpointer data, const char *alias, const char *json_path, GError **error)
+{
+  InfConfig *config = data;
+  if (inf_resources_config_lookup(config->resources, alias))
+    return TRUE;
+  unknown_alias_error(config, json_path, alias, error);
+  return FALSE;
+}
+
+/* The resolver's check of NODE options: against the main graph once it is
+ * traced (classes created after it, such as losses); before that, modules
+ * used as graph nodes are checked by their graph. */
+static gboolean
+check_node_option(gpointer data, const char *ref, const char *json_path, GError **error)
+{
+  InfConfig *config = data;
+  InfGraph *graph = config->graph;
+  if (graph == NULL)
+    return TRUE;
+  g_auto(GStrv) parts = g_strsplit(ref + 1, ".", 2);
+  const char *name = parts[0] ? parts[0] : "";
+  for (guint i = 0; i < graph->n_inputs; i++)
+    if (strcmp(inf_graph_input_name(graph, i), name) == 0)
+      return TRUE;
+  if (inf_graph_lookup(graph, name) >= 0)
+    return TRUE;
+  for (guint i = 0; i < graph->n_outputs; i++)
+    if (graph->outputs[i].key && strcmp(graph->outputs[i].key, name) == 0)
+      return TRUE;
+  GString *visible = g_string_new("inputs: ");
+  for (guint i = 0; i < graph->n_inputs; i++)
+    g_string_append_printf(visible, "%s%s", i ? ", " : "", inf_graph_input_name(graph, i));
+  g_string_append(visible, "; nodes: ");
+  for (guint i = graph->n_inputs; i < graph->n_nodes; i++)
+    g_string_append_printf(visible, "%s%s", i > graph->n_inputs ? ", " : "", graph->nodes[i].id);
+  if (graph->output_shape == INF_GRAPH_OUTPUT_DICT)
+    {
+      g_string_append(visible, "; outputs: ");
+      for (guint i = 0; i < graph->n_outputs; i++)
+        g_string_append_printf(visible, "%s%s", i ? ", " : "", graph->outputs[i].key);
+    }
+  config_error(error, config, json_path, "unknown reference '%s'; visible in main: %s", ref,
+               visible->str);
+  g_string_free(visible, TRUE);
+  return FALSE;
+}
+
 /* Every LLM module's alias must be defined in the resources. Each module the
  * config created is checked with the descendants its class created itself
  * (a walk that stops at the config's own modules, which are checked under
@@ -808,9 +873,6 @@ check_aliases(InfConfig *config, GError **error)
           const char *alias = inf_module_get_resource_alias(nm->module);
           if (alias == NULL || inf_resources_config_lookup(config->resources, alias))
             continue;
-          g_auto(GStrv) known = inf_resources_config_list_aliases(config->resources);
-          g_autofree char *list = join_or((const char *const *)known,
-                                          "(none: add a resources block or pass --resources FILE)");
           const InfOptionSpec *spec = inf_options_get_spec(inf_module_get_options(nm->module));
           gboolean has_alias_option = FALSE;
           for (guint s = 0; spec && spec[s].name; s++)
@@ -821,13 +883,7 @@ check_aliases(InfConfig *config, GError **error)
             path = has_alias_option ? g_strconcat(c->path, ".alias", NULL) : g_strdup(c->path);
           else
             path = g_strdup_printf("%s (child '%s')", c->path, name);
-          const char *file = config->resources->file ? config->resources->file : config->path;
-          if (strcmp(file, config->path) == 0)
-            config_error(error, config, path, "unknown alias '%s'; known aliases: %s", alias,
-                         list);
-          else
-            config_error(error, config, path, "unknown alias '%s'; known aliases (from %s): %s",
-                         alias, file, list);
+          unknown_alias_error(config, path, alias, error);
           return FALSE;
         }
     }
@@ -943,6 +999,8 @@ inf_config_load(const char *path, const char *resources_path, InfRegistry *regis
   config->created = g_ptr_array_new_with_free_func(created_free);
   config->resolver.resolve_parameter = resolve_parameter;
   config->resolver.resolve_module = resolve_module;
+  config->resolver.check_alias = check_alias_option;
+  config->resolver.check_node = check_node_option;
   config->resolver.data = config;
 
   if (!parse_json_file(path, &config->json, error))

@@ -388,6 +388,36 @@ check_node_args(const Node *node, const char *path, GError **error)
       parse_error(error, path, "%s", problem);
       return FALSE;
     }
+  g_autoptr(GError) local = NULL;
+  if (!inf_module_check_args(node->module, node->n_args, node->arg_names, &local))
+    {
+      parse_error(error, path, "%s", local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The NODE options of a node's module name inputs or nodes of this graph. */
+static gboolean
+check_node_options(const Parse *p, guint index, const Node *node, GError **error)
+{
+  const InfOptions *options = inf_module_get_options(node->module);
+  const InfOptionSpec *spec = options ? inf_options_get_spec(options) : NULL;
+  for (guint i = 0; spec && spec[i].name; i++)
+    {
+      if (spec[i].type != INF_OPTION_NODE || !inf_options_has(options, spec[i].name))
+        continue;
+      const char *opath = inf_options_get_path(options);
+      g_autofree char *path = opath && opath[0] ? g_strconcat(opath, ".", spec[i].name, NULL)
+                                                : g_strdup(spec[i].name);
+      json_object *ref = json_object_new_string(inf_options_get_string(options, spec[i].name));
+      Source source = { 0 };
+      gboolean ok = parse_source(p, ref, path, (gint)index, &source, error);
+      source_clear(&source);
+      json_object_put(ref);
+      if (!ok)
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -448,6 +478,8 @@ parse_call(Parse *p, guint index, Node *call, json_object *json, const char *pat
           return FALSE;
         }
     }
+  if (!check_node_options(p, index, call, error))
+    return FALSE;
   return check_node_args(call, args_path, error);
 }
 

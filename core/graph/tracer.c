@@ -370,6 +370,9 @@ record_node(InfTracer *tracer, InfModule *module, const char *prefix, const char
   g_autofree char *problem = NULL;
   if (!inf_tracer_check_inputs(klass, n_args, names, &problem))
     return tracer_fail(tracer, id, "%s", problem);
+  g_autoptr(GError) rejected = NULL;
+  if (!inf_module_check_args(module, n_args, names, &rejected))
+    return tracer_fail(tracer, id, "%s", rejected->message);
 
   InfGraphNode node = { 0 };
   node.kind = INF_GRAPH_NODE_MODULE;

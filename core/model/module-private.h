@@ -67,6 +67,11 @@ inf_module_get_resource_alias(InfModule *module)
   return f != NULL ? f(module) : NULL;
 }
 
+/* Runs the class's check_args (when it has one within its struct_size) on
+ * the arguments a node gives @module; TRUE when it has none. */
+gboolean inf_module_check_args(InfModule *module, guint n_args, const char *const *arg_names,
+                               GError **error);
+
 /* Sets the instance name (the config layer names instances after their
  * entry in the modules block). */
 void inf_module_set_name(InfModule *module, const char *name);

@@ -187,6 +187,26 @@ inf_module_get_name (const InfModule *module)
   return module->name;
 }
 
+gboolean
+inf_module_check_args (InfModule *module, guint n_args, const char *const *arg_names,
+                       GError **error)
+{
+  const InfModuleClass *klass = inf_module_get_class (module);
+  gboolean (*check) (InfModule *, guint, const char *const *, GError **) =
+    INF_CLASS_GET (klass, InfModuleClass, check_args);
+  if (check == NULL)
+    return TRUE;
+  GError *local = NULL;
+  if (check (module, n_args, arg_names, &local))
+    return TRUE;
+  if (local == NULL)
+    local = g_error_new (INF_ERROR, INF_ERROR_CONFIG,
+                         "module type '%s' rejected the node's arguments without saying why",
+                         klass->name);
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
 void
 inf_module_set_name (InfModule *module, const char *name)
 {

@@ -14,6 +14,15 @@ typedef struct {
   /* A MODULE option (a JSON string naming a module, or an inline object {"type":...,...}) → new reference */
   InfModule *(*resolve_module)(gpointer data, json_object *spec, const char *json_path, GError **error);
   gpointer data;
+  /* An ALIAS option's value: FALSE with an error naming the path and the
+   * known aliases when it names none. NULL: not checked. */
+  gboolean (*check_alias)(gpointer data, const char *alias, const char *json_path, GError **error);
+  /* A NODE option's value ("$name" or "$name.field"), for classes created
+   * outside a graph (losses, optimizers: against the main graph): FALSE with
+   * an error naming the path and the visible names. NULL, or TRUE while the
+   * graph is not known yet: modules used as graph nodes are checked by their
+   * graph. */
+  gboolean (*check_node)(gpointer data, const char *ref, const char *json_path, GError **error);
 } InfOptionsResolver;
 
 /* @given may be NULL (no options). @file and @json_path ("modules.summarize") go into messages: e.g.

@@ -57,6 +57,10 @@ inf_option_type_name (InfOptionType type)
       return "parameter";
     case INF_OPTION_MODULE:
       return "module";
+    case INF_OPTION_ALIAS:
+      return "alias";
+    case INF_OPTION_NODE:
+      return "node";
     }
   return "unknown";
 }
@@ -400,6 +404,32 @@ parse_slot (OptionSlot *slot, json_object *json, const Ctx *ctx, GError **error)
       }
     case INF_OPTION_JSON:
       break;
+    case INF_OPTION_ALIAS:
+      if (!json_object_is_type (json, json_type_string))
+        {
+          type_error (error, ctx, path, "an alias name (a key of resources.endpoints)", json);
+          return FALSE;
+        }
+      if (ctx->resolver != NULL && ctx->resolver->check_alias != NULL
+          && !ctx->resolver->check_alias (ctx->resolver->data, json_object_get_string (json), path,
+                                          error))
+        return FALSE;
+      break;
+    case INF_OPTION_NODE:
+      {
+        const char *text = json_object_is_type (json, json_type_string)
+                             ? json_object_get_string (json) : NULL;
+        if (text == NULL || text[0] != '$' || text[1] == '\0' || text[1] == '$')
+          {
+            type_error (error, ctx, path, "a reference \"$name\" or \"$name.field\" to an "
+                        "input or node of the graph", json);
+            return FALSE;
+          }
+        if (ctx->resolver != NULL && ctx->resolver->check_node != NULL
+            && !ctx->resolver->check_node (ctx->resolver->data, text, path, error))
+          return FALSE;
+        break;
+      }
     case INF_OPTION_PARAMETER:
       slot->u.param = parse_parameter (json, ctx, path, error);
       if (slot->u.param == NULL)
@@ -629,6 +659,8 @@ inf_options_get_string (const InfOptions *options, const char *name)
     {
     case INF_OPTION_STRING:
     case INF_OPTION_ENUM:
+    case INF_OPTION_ALIAS:
+    case INF_OPTION_NODE:
       return json_object_get_string (slot->json);
     case INF_OPTION_PARAMETER:
       return inf_parameter_get_value (slot->u.param);

@@ -182,6 +182,9 @@ default_fits(const InfOptionSpec *spec, json_object *json)
     return g_strv_contains((const char *const *)spec->choices, json_object_get_string(json));
   case INF_OPTION_JSON:
     return TRUE;
+  case INF_OPTION_ALIAS:
+  case INF_OPTION_NODE:
+    return type == json_type_string;
   case INF_OPTION_PARAMETER:
   case INF_OPTION_MODULE:
     return type == json_type_string || type == json_type_object;
@@ -206,7 +209,7 @@ validate_options(const char *what, const InfOptionSpec *options, GError **error)
                   spec->name);
       return FALSE;
     }
-    if ((guint)spec->type > INF_OPTION_MODULE) {
+    if ((guint)spec->type > INF_OPTION_NODE) {
       g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
                   "%s: option '%s' has an unknown type (%d)", what, spec->name, (int)spec->type);
       return FALSE;

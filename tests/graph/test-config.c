@@ -420,7 +420,7 @@ nested_chain(guint depth)
                            "\"nodes\": {\"n\": {\"module\": \"m%u\", \"args\": [\"$text\"]}}, "
                            "\"outputs\": \"$n\"},\n",
                            i, i + 1);
-  g_string_append_printf(s, "\"m%u\": {\"type\": \"template\", \"template\": \"{text}\"}}}",
+  g_string_append_printf(s, "\"m%u\": {\"type\": \"template\", \"template\": \"{0}\"}}}",
                          depth);
   return g_string_free(s, FALSE);
 }

@@ -523,6 +523,33 @@ test_estimate(Fixture *f, gconstpointer data)
   g_assert_cmpuint(fake_requests(f), ==, 10);
 }
 
+/* run refuses, before the first call, a config whose template placeholder
+ * no argument supplies (status 2, the JSON path, nothing sent). */
+static void
+test_validate_before_run(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *ep = endpoint(f, 1);
+  g_autofree char *text = g_strdup_printf(
+    "{\"resources\": {\"endpoints\": {\"fast\": %s}}, \"main\": {\"type\": \"graph\", "
+    "\"inputs\": [\"text\"], \"nodes\": {"
+    "\"ask\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$text\"]}, "
+    "\"note\": {\"module\": {\"type\": \"template\", \"template\": \"{answer}: {question}\"}, "
+    "\"args\": {\"answer\": \"$ask\", \"text\": \"$text\"}}}, \"outputs\": \"$note\"}}",
+    ep);
+  g_autofree char *config = g_build_filename(f->dir, "config.json", NULL);
+  g_assert_true(g_file_set_contents(config, text, -1, NULL));
+  g_autofree char *inputs = write_inputs(f, 3);
+  Run r;
+  run_engine(f, config, inputs, NULL, &r);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.log, "main.nodes.note.args: template placeholder {question} has no "
+                                 "argument named 'question' (available: answer, text;"));
+  g_assert_cmpuint(fake_requests(f), ==, 0);
+  g_assert_cmpuint(r.n_lines, ==, 0);
+  run_clear(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -536,5 +563,6 @@ main(int argc, char **argv)
   ADD("retries-count", test_retries_count);
   ADD("bad-limits", test_bad_limits);
   ADD("estimate", test_estimate);
+  ADD("validate-before-run", test_validate_before_run);
   return g_test_run();
 }

@@ -400,7 +400,9 @@ test_resolver (void)
                  0, NULL };
   InfParameter *shared = inf_parameter_new ("shared text", "a shared prompt", TRUE, NULL);
   g_hash_table_insert (r.params, "prompt", shared);
-  InfOptionsResolver resolver = { resolve_parameter, resolve_module, &r };
+  InfOptionsResolver resolver = {
+    .resolve_parameter = resolve_parameter, .resolve_module = resolve_module, .data = &r
+  };
 
   g_autoptr (GError) error = NULL;
   json_object *given = parse ("{\"alias\": \"a\", \"system_prompt\": {\"parameter\": \"prompt\"}}");

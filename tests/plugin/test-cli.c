@@ -193,7 +193,7 @@ test_crashing_plugin(void)
   g_autofree char *good_line = g_strdup_printf("\n  %s\n    name:        test-good\n", good);
   g_autofree char *config = plugin_test_write_text(
     tmp, "pipeline.json",
-    "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{text}\"}}, "
+    "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{0}\"}}, "
     "\"main\": \"t\"}");
   g_autofree char *refused_line = g_strdup_printf("\n  %s: crashed while loading (", crash);
   g_auto(Run) plugins = { 0 };
@@ -273,7 +273,7 @@ test_inspect_llm(void)
   plugin_test_assert_contains(run.out, "Provided by: ");
   plugin_test_assert_contains(run.out, "/plugins/llm.so (plugin llm ");
   plugin_test_assert_contains(run.out, "\nOptions:\n");
-  plugin_test_assert_contains(run.out, "\n  alias            string     required\n");
+  plugin_test_assert_contains(run.out, "\n  alias            alias      required\n");
   plugin_test_assert_contains(run.out, "\n  system_prompt    parameter  optional, no default\n");
   plugin_test_assert_contains(run.out,
                               "\n  temperature      number     optional, no default; range: 0 .. "

@@ -18,7 +18,7 @@ static const char config_text[] =
   "    \"echo\": {\"provider\": \"mock\", \"reply\": \"{prompt}\"}}},\n"
   "  \"modules\": {\n"
   "    \"greet\": {\"type\": \"template\", \"template\": \"Hi {name}, {user.city}! {{ok}} {0}\"},\n"
-  "    \"strict\": {\"type\": \"template\", \"template\": \"{name} {nosuch}\"},\n"
+  "    \"strict\": {\"type\": \"template\", \"template\": \"{name} {user.nosuch}\"},\n"
   "    \"classify\": {\"type\": \"llm\", \"alias\": \"json\", \"response_format\": \"json\"},\n"
   "    \"broken\": {\"type\": \"llm\", \"alias\": \"chatty\", \"response_format\": \"json\"},\n"
   "    \"ask\": {\"type\": \"llm\", \"alias\": \"echo\", \"system_prompt\": \"Be brief.\",\n"
@@ -67,11 +67,13 @@ test_run(void)
   /* template: named arguments, a field of a JSON input, escapes, {0}. */
   g_assert_cmpstr(json_object_get_string(json_object_object_get(outputs, "greet")), ==,
                   "Hi Ada, London! {ok} Ada");
-  /* template: a placeholder without an argument fails the node. */
+  /* template: a placeholder whose field the value lacks fails the node (a
+   * placeholder without an argument is a config error, see
+   * tests/graph/test-validate.c). */
   g_assert_null(json_object_object_get(outputs, "strict"));
   g_assert_cmpstr(json_object_get_string(json_object_object_get(errors, "strict")), ==,
-                  "node 'strict': template placeholder {nosuch} has no argument named 'nosuch' "
-                  "(available: name, user; positional: {0} to {1})");
+                  "node 'strict': template placeholder {user.nosuch}: 'user' has no field "
+                  "'nosuch' (its fields: city)");
   /* llm: the prompt is the argument; a fenced JSON reply is parsed. */
   g_assert_cmpstr(json_object_to_json_string_ext(json_object_object_get(outputs, "label"),
                                                  JSON_C_TO_STRING_PLAIN),

@@ -41,7 +41,7 @@ static const char *const output_choices[] = { "content", "details", NULL };
 
 static const InfOptionSpec llm_options[] = {
   { .name = "alias",
-    .type = INF_OPTION_STRING,
+    .type = INF_OPTION_ALIAS,
     .required = TRUE,
     .description = "The resource alias to call (a key of resources.endpoints)" },
   { .name = "system_prompt",

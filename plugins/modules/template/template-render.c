@@ -253,6 +253,42 @@ describe_fields(InfValue *value)
   return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
+gboolean
+template_program_check(const TemplateProgram *program, const TemplateArgs *args, GError **error)
+{
+  g_return_val_if_fail(program != NULL && args != NULL, FALSE);
+  for (guint s = 0; s < program->segments->len; s++) {
+    const Segment *segment = &g_array_index(program->segments, Segment, s);
+    gboolean found = FALSE;
+
+    if (segment->kind == SEGMENT_LITERAL)
+      continue;
+    if (segment->kind == SEGMENT_POSITIONAL) {
+      found = segment->index < args->n_args;
+    } else {
+      for (guint i = 0; i < args->n_args && !found; i++) {
+        const char *name = args->get_arg_name(args->data, i);
+
+        found = name != NULL && strcmp(name, segment->name) == 0;
+      }
+    }
+    if (!found) {
+      g_autofree char *available = describe_args(args);
+
+      if (segment->kind == SEGMENT_POSITIONAL)
+        g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                    "template placeholder {%s} has no argument %u (%s)", segment->text,
+                    segment->index, available);
+      else
+        g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                    "template placeholder {%s} has no argument named '%s' (%s)", segment->text,
+                    segment->name, available);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 char *
 template_program_render(const TemplateProgram *program, const TemplateArgs *args,
                         const char *node_id, GError **error)

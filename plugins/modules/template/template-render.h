@@ -30,6 +30,13 @@ void template_program_free(TemplateProgram *program);
 guint template_program_get_n_placeholders(const TemplateProgram *program);
 const char *template_program_get_placeholder(const TemplateProgram *program, guint index);
 
+/* Checks, before running, that every placeholder of @program has an
+ * argument: {name} one named @name, {N} at least N+1 arguments. @args needs
+ * only n_args and get_arg_name (no values yet). Fails (INF_ERROR_CONFIG) with
+ * the first placeholder that has none, naming the available arguments. */
+gboolean template_program_check(const TemplateProgram *program, const TemplateArgs *args,
+                                 GError **error);
+
 /* Renders @program with @args. A placeholder without a matching argument or
  * field fails (INF_ERROR_INVALID_ARGUMENT) naming the placeholder, @node_id and
  * the available arguments. Returns a newly allocated string. */

@@ -54,6 +54,31 @@ task_arg_name(gpointer data, guint index)
   return inf_task_get_arg_name(data, index);
 }
 
+static const char *
+names_arg_name(gpointer data, guint index)
+{
+  const char *const *names = data;
+
+  return names != NULL ? names[index] : NULL;
+}
+
+/* Every placeholder must have an argument: checked when the config is loaded
+ * (or the composite traced), so a typo fails `inf-engine validate`, not the
+ * run. */
+static gboolean
+template_check_args(InfModule *self, guint n_args, const char *const *arg_names, GError **error)
+{
+  const TemplateProgram *program = inf_module_get_private(self);
+  TemplateArgs args = {
+    .n_args = n_args,
+    .get_arg = NULL,
+    .get_arg_name = names_arg_name,
+    .data = (gpointer)arg_names,
+  };
+
+  return template_program_check(program, &args, error);
+}
+
 static void
 template_execute(InfModule *self, InfTask *task)
 {
@@ -85,6 +110,7 @@ static const InfModuleClass template_class = {
   .init = template_init,
   .finalize = template_finalize,
   .execute = template_execute,
+  .check_args = template_check_args,
 };
 
 static gboolean

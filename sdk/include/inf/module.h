@@ -59,6 +59,18 @@ typedef struct {
                        guint n_inputs, GError **error);
   /* Atomic LLM classes: the resource alias this instance calls, or NULL. */
   const char *(*resource_alias)(InfModule *self);
+
+  /* Optional. Checks, before anything runs, that the arguments a graph node
+   * gives this instance are enough: @n_args arguments, named by @arg_names
+   * (NULL when all are positional, else @n_args entries, NULL for a
+   * positional one; borrowed). Called when a config is loaded (and by
+   * `inf-engine validate`) and when a composite is traced, never while
+   * running; the values are not known yet. Returns FALSE with @error saying
+   * what is missing and what is available (e.g. a template placeholder
+   * without an argument); the engine adds the file, the JSON path of the
+   * node's args and the node. Since: 1.1 */
+  gboolean (*check_args)(InfModule *self, guint n_args, const char *const *arg_names,
+                         GError **error);
 } InfModuleClass;
 
 /* Creates an instance of the class registered as @type in @registry, named

@@ -29,6 +29,15 @@ typedef enum {
                            {"value": ..., "description": ..., "requires_grad": true} */
   INF_OPTION_MODULE,    /* a module: the name of an entry of the config's modules block, or an
                            inline module object {"type": ..., options...} */
+  INF_OPTION_ALIAS,     /* a string naming a resource alias (a key of resources.endpoints);
+                           a config naming an unknown alias is rejected when it is loaded,
+                           with the JSON path and the known aliases. Read it with
+                           inf_options_get_string(). Since: 1.1 */
+  INF_OPTION_NODE,      /* a string "$name" or "$name.field" naming an input or a node of the
+                           config graph the module is a node of (the syntax of node
+                           arguments); an unknown name is rejected when the config is loaded,
+                           with the JSON path and the visible names. Read it with
+                           inf_options_get_string() (as written). Since: 1.1 */
 } InfOptionType;
 
 typedef struct {
