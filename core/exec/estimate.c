@@ -127,6 +127,25 @@ value_bytes(InfValue *value)
   return text ? strlen(text) : 0;
 }
 
+/* A switch's value is its taken case's outputs: at most the largest case. */
+static gsize
+switch_bytes(const InfEstimate *e, const InfGraphNode *gn)
+{
+  if (gn->switch_index < 0 || (guint)gn->switch_index >= e->graph->n_switches)
+    return 0;
+  const InfGraphSwitch *sw = &e->graph->switches[gn->switch_index];
+  gsize largest = 0;
+  for (guint c = 0; c < sw->n_cases; c++) {
+    gsize sum = 0;
+    for (guint o = 0; o < sw->cases[c].n_outputs; o++) {
+      const InfGraphOutput *out = &sw->cases[c].outputs[o];
+      sum += out->source >= 0 ? e->bytes[out->source] : out->literal ? value_bytes(out->literal) : 0;
+    }
+    largest = MAX(largest, sum);
+  }
+  return largest;
+}
+
 void
 inf_estimate_add_input(InfEstimate *e, InfValue *const *inputs)
 {
@@ -137,6 +156,10 @@ inf_estimate_add_input(InfEstimate *e, InfValue *const *inputs)
   /* Nodes are stored in a topological order. */
   for (guint i = graph->n_inputs; i < graph->n_nodes; i++) {
     const InfGraphNode *gn = &graph->nodes[i];
+    if (gn->kind == INF_GRAPH_NODE_SWITCH) {
+      e->bytes[i] = switch_bytes(e, gn);
+      continue;
+    }
     gsize args = 0;
     for (guint k = 0; k < gn->n_args; k++) {
       const InfGraphArg *arg = &gn->args[k];
@@ -164,6 +187,12 @@ inf_estimate_add_bad_input(InfEstimate *e)
 {
   e->n_inputs++;
   e->n_bad++;
+}
+
+gboolean
+inf_estimate_has_branches(const InfEstimate *e)
+{
+  return e->graph->n_switches > 0;
 }
 
 guint64
@@ -224,6 +253,7 @@ inf_estimate_to_json(const InfEstimate *e)
   json_object *root = json_object_new_object();
   json_object_object_add(root, "inputs", json_object_new_int64((gint64)e->n_inputs));
   json_object_object_add(root, "bad_inputs", json_object_new_int64((gint64)e->n_bad));
+  json_object_object_add(root, "upper_bound", json_object_new_boolean(inf_estimate_has_branches(e)));
   json_object *aliases = json_object_new_object();
   for (guint i = 0; i < e->aliases->len; i++) {
     const InfEstimateAlias *a = g_ptr_array_index(e->aliases, i);

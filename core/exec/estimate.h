@@ -2,7 +2,8 @@
  * the LLM calls, input tokens, output tokens and cost for a stream of inputs.
  *
  * Static, per input: every LLM node of the graph counts as one call (a graph
- * with branches traces every case, so this is an upper bound there). Sizes
+ * with switches traces every case, so this is an upper bound there; a
+ * switch's value is at most its largest case's). Sizes
  * flow along the graph: an input's text (a string as is, other values as
  * compact JSON), a literal's, a local node's output is at most the sum of its
  * arguments plus its own text (string options and parameter values, e.g. a
@@ -43,6 +44,8 @@ void inf_estimate_add_input(InfEstimate *estimate, InfValue *const *inputs);
 /* Counts a line that is not a valid input (it would fail without a call). */
 void inf_estimate_add_bad_input(InfEstimate *estimate);
 
+/* Whether the graph has switches: every case is counted, an upper bound. */
+gboolean inf_estimate_has_branches(const InfEstimate *estimate);
 guint64 inf_estimate_get_n_inputs(const InfEstimate *estimate);
 guint64 inf_estimate_get_n_bad_inputs(const InfEstimate *estimate);
 /* The aliases the graph calls, in first-use order (borrowed). */
@@ -50,7 +53,7 @@ guint inf_estimate_get_n_aliases(const InfEstimate *estimate);
 const InfEstimateAlias *inf_estimate_get_alias(const InfEstimate *estimate, guint index);
 /* The totals over the aliases (alias and model NULL). */
 void inf_estimate_get_total(const InfEstimate *estimate, InfEstimateAlias *out);
-/* {"inputs", "bad_inputs", "aliases": {alias: {"model", "calls",
+/* {"inputs", "bad_inputs", "upper_bound" (the graph has switches), "aliases": {alias: {"model", "calls",
  *  "calls_per_input", "input_tokens", "output_tokens", "cost"}}, "total": {...}}
  * (caller owns). */
 json_object *inf_estimate_to_json(const InfEstimate *estimate);

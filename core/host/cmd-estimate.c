@@ -176,6 +176,8 @@ inf_command_estimate(int argc, char **argv)
   InfEstimateAlias total;
   inf_estimate_get_total(estimate, &total);
   print_row("total", NULL, total.calls_per_input, &total);
+  if (inf_estimate_has_branches(estimate))
+    g_print("the graph has switches: the calls of every case are counted (an upper bound)\n");
   print_budget(resources, &total);
   return INF_EXIT_OK;
 }

@@ -505,6 +505,41 @@ test_estimate(Fixture *f, gconstpointer data)
   g_free(e.out);
   g_free(e.log);
 
+  /* A switch: every case is counted, an upper bound of the run's calls. */
+  g_autofree char *ep = endpoint(f, 2);
+  g_autofree char *routed = g_strdup_printf(
+    "{\"resources\": {\"endpoints\": {\"cheap\": %s, \"dear\": %s}}, \"main\": {\"type\": "
+    "\"graph\", \"inputs\": [\"text\"], \"nodes\": {"
+    "\"n0\": {\"module\": {\"type\": \"llm\", \"alias\": \"cheap\", \"max_tokens\": 5}, "
+    "\"args\": [\"$text\"]}, "
+    "\"route\": {\"switch\": \"$n0\", \"cases\": [{\"match\": \"never\", \"module\": "
+    "{\"type\": \"llm\", \"alias\": \"dear\", \"max_tokens\": 5}, \"args\": [\"$text\"]}], "
+    "\"default\": {\"module\": {\"type\": \"llm\", \"alias\": \"cheap\", \"max_tokens\": 5}, "
+    "\"args\": [\"$text\"]}}}, \"outputs\": \"$route\"}}",
+    ep, ep);
+  g_autofree char *routed_path = g_build_filename(f->dir, "routed.json", NULL);
+  g_assert_true(g_file_set_contents(routed_path, routed, -1, NULL));
+  const char *routed_args[] = { routed_path, "--input", inputs, "--json", NULL };
+  run_estimate(f, routed_args, &e);
+  g_assert_cmpint(e.status, ==, 0);
+  g_autoptr(json_object) json3 = json_tokener_parse(e.out);
+  g_assert_nonnull(json3);
+  g_assert_true(json_object_get_boolean(json_object_object_get(json3, "upper_bound")));
+  g_assert_cmpfloat(estimate_get(json3, "cheap", "calls"), ==, 10);
+  g_assert_cmpfloat(estimate_get(json3, "dear", "calls"), ==, 5);
+  g_free(e.out);
+  g_free(e.log);
+  const char *routed_text[] = { routed_path, "--input", inputs, NULL };
+  run_estimate(f, routed_text, &e);
+  g_assert_nonnull(strstr(e.out, "the calls of every case are counted (an upper bound)"));
+  g_free(e.out);
+  g_free(e.log);
+  inf_fake_llm_reset_stats(f->fake);
+  run_engine(f, routed_path, inputs, NULL, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpuint(fake_requests(f), ==, 10); /* the default case: cheap twice */
+  run_clear(&r);
+
   /* Usage errors (2) and a config error (1). */
   const char *no_input[] = { config, NULL };
   run_estimate(f, no_input, &e);
