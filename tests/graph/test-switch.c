@@ -32,7 +32,7 @@ typedef GraphConfigFixture Fixture;
   "   \"default\": {\"module\": {\"type\": \"template\", \"template\": \"other {x}\"},"         \
   "                 \"args\": {\"x\": \"$a\"}}}},"                                             \
   "  \"outputs\": \"$inner\"},"                                                                \
-  "\"fallback\": {\"type\": \"template\", \"template\": \"fallback {x}\"},"
+  "\"fallback\": {\"type\": \"template\", \"template\": \"fallback {0}\"},"
 
 #define ROUTING_CONFIG                                                                       \
   "{" RESOURCES ", \"modules\": {" ROUTING_MODULES                                           \
