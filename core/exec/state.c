@@ -257,18 +257,33 @@ skip_drain(InfExecState *state, SkipList *list)
   }
 }
 
-/* Skips every case of switch @sw_index but @taken (-1: all). */
+/* Skips every case of switch @sw_index but @taken (-1: all). A closed
+ * case (nothing outside it but the switch reads its nodes) is only marked;
+ * otherwise skipping spreads to the readers of its nodes. */
 static void
 skip_cases(InfExecState *state, guint sw_index, gint taken)
 {
   const InfGraphSwitch *sw = &state->graph->switches[sw_index];
-  SkipList list;
-  skip_list_init(&list, state->graph->n_nodes);
+  SkipList list = { 0 };
   for (guint c = 0; c < sw->n_cases; c++) {
     if ((gint)c == taken)
       continue;
-    for (guint k = 0; k < sw->cases[c].n_nodes; k++)
-      skip_push(state, &list, sw->cases[c].nodes[k]);
+    const InfGraphCase *gc = &sw->cases[c];
+    if (gc->closed) {
+      for (guint k = 0; k < gc->n_all_nodes; k++) {
+        guint n = gc->all_nodes[k];
+        guint8 st = state->status[n];
+        if (st == INF_NODE_BLOCKED || st == INF_NODE_PENDING) {
+          state->status[n] = INF_NODE_SKIPPED;
+          state->n_terminal++;
+        }
+      }
+      continue;
+    }
+    if (list.items == NULL)
+      skip_list_init(&list, state->graph->n_nodes);
+    for (guint k = 0; k < gc->n_nodes; k++)
+      skip_push(state, &list, gc->nodes[k]);
     skip_drain(state, &list);
   }
   g_free(list.heap);
@@ -340,7 +355,9 @@ switch_decide(InfExecState *state, guint node)
   GError *error = NULL;
   g_autoptr(InfValue) value = follow_path(state->results[sel->source], sel->path, &error,
                                           graph->nodes[sel->source].id);
-  g_autofree char *text = value ? inf_graph_switch_selector_text(graph, sw, value, &error) : NULL;
+  g_autofree char *owned = NULL;
+  const char *text = value ? inf_graph_switch_selector_text(graph, sw, value, &owned, &error)
+                           : NULL;
   gint taken = text ? inf_graph_switch_select(sw, text) : -1;
   if (taken < 0) {
     if (!error) {

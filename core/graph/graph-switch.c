@@ -18,14 +18,17 @@ inf_graph_switch_normalize(const char *text, guint flags)
   return copy;
 }
 
-char *
+const char *
 inf_graph_switch_selector_text(const InfGraph *graph, const InfGraphSwitch *sw,
-                               const InfValue *value, GError **error)
+                               const InfValue *value, char **owned, GError **error)
 {
   g_autofree char *raw = NULL;
+  *owned = NULL;
   switch (inf_value_get_kind(value))
     {
     case INF_VALUE_TEXT:
+      if (sw->normalize == 0)
+        return inf_value_get_text(value);
       raw = g_strdup(inf_value_get_text(value));
       break;
     case INF_VALUE_INT:
@@ -56,7 +59,57 @@ inf_graph_switch_selector_text(const InfGraph *graph, const InfGraphSwitch *sw,
                   inf_value_kind_name(inf_value_get_kind(value)));
       return NULL;
     }
-  return inf_graph_switch_normalize(raw, sw->normalize);
+  *owned = sw->normalize ? inf_graph_switch_normalize(raw, sw->normalize) : g_steal_pointer(&raw);
+  return *owned;
+}
+
+/* Appends case @c of switch @s's nodes to @out, with nested switches' cases. */
+static void
+collect_case(const InfGraph *graph, const InfGraphCase *c, GArray *out)
+{
+  for (guint k = 0; k < c->n_nodes; k++)
+    {
+      guint n = c->nodes[k];
+      g_array_append_val(out, n);
+      const InfGraphNode *node = &graph->nodes[n];
+      if (node->kind == INF_GRAPH_NODE_SWITCH)
+        {
+          const InfGraphSwitch *inner = &graph->switches[node->switch_index];
+          for (guint i = 0; i < inner->n_cases; i++)
+            collect_case(graph, &inner->cases[i], out);
+        }
+    }
+}
+
+void
+inf_graph_switch_index_cases(InfGraph *graph)
+{
+  g_autofree guint *mark = g_new0(guint, graph->n_nodes ? graph->n_nodes : 1);
+  guint stamp = 0;
+  GArray *all = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint s = 0; s < graph->n_switches; s++)
+    for (guint c = 0; c < graph->switches[s].n_cases; c++)
+      {
+        InfGraphCase *gc = &graph->switches[s].cases[c];
+        g_array_set_size(all, 0);
+        collect_case(graph, gc, all);
+        gc->n_all_nodes = all->len;
+        gc->all_nodes = all->len ? g_memdup2(all->data, sizeof(guint) * all->len) : NULL;
+        stamp++;
+        for (guint k = 0; k < all->len; k++)
+          mark[g_array_index(all, guint, k)] = stamp;
+        gc->closed = TRUE;
+        for (guint k = 0; k < all->len && gc->closed; k++)
+          {
+            const InfGraphNode *node = &graph->nodes[g_array_index(all, guint, k)];
+            for (guint d = 0; d < node->n_dependents && gc->closed; d++)
+              {
+                guint dep = node->dependents[d];
+                gc->closed = mark[dep] == stamp || dep == graph->switches[s].node;
+              }
+          }
+      }
+  g_array_unref(all);
 }
 
 static gboolean
@@ -117,6 +170,7 @@ inf_graph_switch_clear(InfGraphSwitch *sw)
         }
       g_free(c->outputs);
       g_free(c->nodes);
+      g_free(c->all_nodes);
     }
   g_free(sw->cases);
   sw->cases = NULL;

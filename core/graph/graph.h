@@ -84,6 +84,9 @@ typedef struct {
   guint n_outputs;
   guint *nodes; /* ascending */
   guint n_nodes;
+  guint *all_nodes; /* the nodes above plus, transitively, those of nested switches' cases */
+  guint n_all_nodes;
+  gboolean closed; /* no node outside all_nodes but the switch reads one of them */
 } InfGraphCase;
 
 typedef struct {
@@ -146,10 +149,13 @@ char *inf_graph_format_ref(const InfGraph *graph, gint source, char *const *path
 /* --- switches (graph-switch.c) --- */
 
 /* The selector @value as the text cases match against, normalized per
- * @sw: text as is, numbers and booleans as their JSON text. NULL with an
- * error for other kinds. */
-char *inf_graph_switch_selector_text(const InfGraph *graph, const InfGraphSwitch *sw,
-                                     const InfValue *value, GError **error);
+ * @sw: text as is, numbers and booleans as their JSON text. The result is
+ * borrowed from @value, or newly allocated and also stored in @owned. NULL
+ * with an error for other kinds. */
+const char *inf_graph_switch_selector_text(const InfGraph *graph, const InfGraphSwitch *sw,
+                                           const InfValue *value, char **owned, GError **error);
+/* Fills each case's all_nodes and closed (after nodes and dependents). */
+void inf_graph_switch_index_cases(InfGraph *graph);
 /* The first case of @sw matching @text (normalized), or -1 when none does
  * (and there is no default). */
 gint inf_graph_switch_select(const InfGraphSwitch *sw, const char *text);

@@ -1021,6 +1021,7 @@ build_graph(InfTracer *tracer, InfValue *result, GError **error)
         InfGraphCase *gc = &graph->switches[graph->nodes[i].guard].cases[graph->nodes[i].guard_case];
         gc->nodes[gc->n_nodes++] = i;
       }
+  inf_graph_switch_index_cases(graph);
   return graph;
 }
 

@@ -240,6 +240,12 @@ test_trace(Fixture *f, gconstpointer data)
   g_assert_cmpuint(sw->n_cases, ==, 7);
   g_assert_true(sw->has_default);
   g_assert_cmpstr(sw->cases[4].label, ==, "one_of sales|buy");
+  /* Case 1 holds tech_flow's nodes and, transitively, its inner switch's;
+   * nothing outside reads them but the switch (so skipping only marks). */
+  g_assert_cmpuint(sw->cases[1].n_nodes, ==, 3);
+  g_assert_cmpuint(sw->cases[1].n_all_nodes, ==, 5);
+  for (guint c = 0; c < sw->n_cases; c++)
+    g_assert_true(sw->cases[c].closed);
   /* No LLM alias is shared by skipped-only nodes: every alias is listed. */
   g_assert_cmpstr(graph->aliases[0], ==, "fast");
 }
