@@ -112,16 +112,40 @@ put_char(InfTraceWriter *w, char c)
   w->buffer[w->len++] = c;
 }
 
+static const char digit_pairs[] =
+  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+  "8081828384858687888990919293949596979899";
+
+/* Room for @n bytes at the end of the buffer. */
+static inline char *
+reserve(InfTraceWriter *w, gsize n)
+{
+  if (G_UNLIKELY(w->len + n > BUFFER_SIZE))
+    flush(w);
+  return w->buffer + w->len;
+}
+
 static void
 put_u64(InfTraceWriter *w, guint64 v)
 {
   char tmp[24];
   int i = sizeof tmp;
-  do {
-    tmp[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  put(w, tmp + i, sizeof tmp - (gsize)i);
+  while (v >= 100) {
+    guint pair = (guint)(v % 100) * 2;
+    v /= 100;
+    tmp[--i] = digit_pairs[pair + 1];
+    tmp[--i] = digit_pairs[pair];
+  }
+  if (v >= 10) {
+    tmp[--i] = digit_pairs[v * 2 + 1];
+    tmp[--i] = digit_pairs[v * 2];
+  } else {
+    tmp[--i] = (char)('0' + v);
+  }
+  gsize n = sizeof tmp - (gsize)i;
+  memcpy(reserve(w, n), tmp + i, n);
+  w->len += n;
 }
 
 static void
@@ -164,19 +188,34 @@ put_double(InfTraceWriter *w, double v)
   put(w, tmp, strlen(tmp));
 }
 
+/* A short C string as it is, without calls into libc for the usual short
+ * keys and names. */
+static inline void
+put_cstr(InfTraceWriter *w, const char *text)
+{
+  char *d = reserve(w, 32);
+  gsize n = 0;
+  while (n < 32 && text[n]) {
+    d[n] = text[n];
+    n++;
+  }
+  w->len += n;
+  if (G_UNLIKELY(text[n]))
+    put(w, text + n, strlen(text + n));
+}
+
 /* @s as a JSON string, quotes included. */
 static void
 put_string(InfTraceWriter *w, const char *s)
 {
   static const char hex[] = "0123456789abcdef";
   put_char(w, '"');
-  const char *run = s;
   for (const char *p = s; *p; p++) {
     guchar c = (guchar)*p;
-    if (c >= 0x20 && c != '"' && c != '\\')
+    if (G_LIKELY(c >= 0x20 && c != '"' && c != '\\')) {
+      put_char(w, (char)c);
       continue;
-    put(w, run, (gsize)(p - run));
-    run = p + 1;
+    }
     switch (c) {
     case '"': PUT_LITERAL(w, "\\\""); break;
     case '\\': PUT_LITERAL(w, "\\\\"); break;
@@ -189,7 +228,6 @@ put_string(InfTraceWriter *w, const char *s)
     }
     }
   }
-  put(w, run, strlen(run));
   put_char(w, '"');
 }
 
@@ -264,9 +302,9 @@ inf_trace_writer_begin_complete_json(InfTraceWriter *w, guint pid, guint tid,
   if (!writable(w))
     return;
   event_head(w, 'X', pid, tid);
-  put(w, name_json, strlen(name_json));
+  put_cstr(w, name_json);
   PUT_LITERAL(w, ",\"cat\":");
-  put(w, category_json, strlen(category_json));
+  put_cstr(w, category_json);
   complete_tail(w, start_ns, end_ns);
 }
 
@@ -304,9 +342,12 @@ arg_key(InfTraceWriter *w, const char *key)
 {
   if (!writable(w) || !w->in_event)
     return FALSE;
-  put(w, w->first_arg ? "\"" : ",\"", w->first_arg ? 1 : 2);
+  if (w->first_arg)
+    put_char(w, '"');
+  else
+    PUT_LITERAL(w, ",\"");
   w->first_arg = FALSE;
-  put(w, key, strlen(key));
+  put_cstr(w, key);
   PUT_LITERAL(w, "\":");
   return TRUE;
 }
@@ -365,7 +406,7 @@ void
 inf_trace_writer_add_raw(InfTraceWriter *w, const char *key, const char *value_json)
 {
   if (arg_key(w, key))
-    put(w, value_json, strlen(value_json));
+    put_cstr(w, value_json);
 }
 
 void
