@@ -558,6 +558,21 @@ test_usage_errors(void)
   g_assert_cmpint(r.status, ==, 2);
   g_assert_nonnull(strstr(r.err, "--trace-sample"));
   result_clear(&r);
+  /* The trace must not overwrite the input or the output. */
+  g_autofree char *inputs = write_file("usage-inputs.jsonl", "{\"text\": \"keep me\"}\n");
+  g_autofree char *output = write_file("usage-out.jsonl", "");
+  run_engine(&r, (const char *const[]){ config, "--input", inputs, "--trace-out", inputs, NULL });
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "names the input file"));
+  result_clear(&r);
+  g_autofree char *kept = NULL;
+  g_assert_true(g_file_get_contents(inputs, &kept, NULL, NULL));
+  g_assert_cmpstr(kept, ==, "{\"text\": \"keep me\"}\n");
+  run_engine(&r, (const char *const[]){ config, "--input", inputs, "--output", output,
+                                        "--trace-out", output, NULL });
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "names the output file"));
+  result_clear(&r);
   g_autofree char *bad = g_build_filename(tmpdir, "no-such-dir", "t.json", NULL);
   run_engine(&r, (const char *const[]){ config, "--trace-out", bad, NULL });
   g_assert_cmpint(r.status, ==, 2);
