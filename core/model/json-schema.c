@@ -17,11 +17,85 @@
  * depth) fails instead of recursing further. */
 #define MAX_DEPTH 512
 
+/* The keywords validation looks up, as bits of a schema object's mask:
+ * compiling records which ones each schema object has, so validation skips
+ * the lookups of absent ones. */
+typedef enum {
+  KW_REF,
+  KW_TYPE,
+  KW_ENUM,
+  KW_CONST,
+  KW_MULTIPLE_OF,
+  KW_MAXIMUM,
+  KW_EXCLUSIVE_MAXIMUM,
+  KW_MINIMUM,
+  KW_EXCLUSIVE_MINIMUM,
+  KW_MAX_LENGTH,
+  KW_MIN_LENGTH,
+  KW_PATTERN,
+  KW_MAX_ITEMS,
+  KW_MIN_ITEMS,
+  KW_ITEMS,
+  KW_UNIQUE_ITEMS,
+  KW_CONTAINS,
+  KW_MAX_PROPERTIES,
+  KW_MIN_PROPERTIES,
+  KW_REQUIRED,
+  KW_PROPERTIES,
+  KW_PATTERN_PROPERTIES,
+  KW_ADDITIONAL_PROPERTIES,
+  KW_DEPENDENCIES,
+  KW_PROPERTY_NAMES,
+  KW_ALL_OF,
+  KW_ANY_OF,
+  KW_ONE_OF,
+  KW_NOT,
+  KW_IF,
+  KW_COUNT
+} Keyword;
+
+static const char *const keyword_names[KW_COUNT] = {
+  [KW_REF] = "$ref",
+  [KW_TYPE] = "type",
+  [KW_ENUM] = "enum",
+  [KW_CONST] = "const",
+  [KW_MULTIPLE_OF] = "multipleOf",
+  [KW_MAXIMUM] = "maximum",
+  [KW_EXCLUSIVE_MAXIMUM] = "exclusiveMaximum",
+  [KW_MINIMUM] = "minimum",
+  [KW_EXCLUSIVE_MINIMUM] = "exclusiveMinimum",
+  [KW_MAX_LENGTH] = "maxLength",
+  [KW_MIN_LENGTH] = "minLength",
+  [KW_PATTERN] = "pattern",
+  [KW_MAX_ITEMS] = "maxItems",
+  [KW_MIN_ITEMS] = "minItems",
+  [KW_ITEMS] = "items",
+  [KW_UNIQUE_ITEMS] = "uniqueItems",
+  [KW_CONTAINS] = "contains",
+  [KW_MAX_PROPERTIES] = "maxProperties",
+  [KW_MIN_PROPERTIES] = "minProperties",
+  [KW_REQUIRED] = "required",
+  [KW_PROPERTIES] = "properties",
+  [KW_PATTERN_PROPERTIES] = "patternProperties",
+  [KW_ADDITIONAL_PROPERTIES] = "additionalProperties",
+  [KW_DEPENDENCIES] = "dependencies",
+  [KW_PROPERTY_NAMES] = "propertyNames",
+  [KW_ALL_OF] = "allOf",
+  [KW_ANY_OF] = "anyOf",
+  [KW_ONE_OF] = "oneOf",
+  [KW_NOT] = "not",
+  [KW_IF] = "if",
+};
+
+G_STATIC_ASSERT(KW_COUNT < 32);
+#define MASK_COMPILED (1u << 31)
+
 struct _InfJsonSchema {
   gint ref_count;
   json_object *root;
   GHashTable *regexes; /* pattern text -> GRegex */
   GHashTable *refs;    /* $ref text -> json_object (borrowed from root; NULL: JSON null) */
+  GHashTable *masks;   /* schema json_object -> its keyword mask | MASK_COMPILED */
 };
 
 /* --- paths --------------------------------------------------------------- */
@@ -427,6 +501,16 @@ compile_schema(Compiler *c, json_object *s, GString *path)
 static gboolean
 compile_keywords(Compiler *c, json_object *s, GString *path)
 {
+  guint32 mask = MASK_COMPILED;
+  json_object_object_foreach(s, name, ignored)
+  {
+    (void)ignored;
+    for (guint k = 0; k < KW_COUNT; k++)
+      if (strcmp(name, keyword_names[k]) == 0)
+        mask |= 1u << k;
+  }
+  g_hash_table_insert(c->schema->masks, s, GUINT_TO_POINTER(mask));
+
   json_object_object_foreach(s, keyword, value)
   {
     gboolean ok = TRUE;
@@ -545,6 +629,7 @@ inf_json_schema_new(json_object *schema, const char *json_path, GError **error)
   self->regexes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify)g_regex_unref);
   self->refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  self->masks = g_hash_table_new(NULL, NULL);
   const char *root_path = json_path != NULL && *json_path ? json_path : "schema";
   Compiler c = { self, root_path, NULL, g_hash_table_new(NULL, NULL), error };
   g_autoptr(GString) path = g_string_new(root_path);
@@ -573,6 +658,7 @@ inf_json_schema_unref(InfJsonSchema *schema)
   json_object_put(schema->root);
   g_hash_table_destroy(schema->regexes);
   g_hash_table_destroy(schema->refs);
+  g_hash_table_destroy(schema->masks);
   g_free(schema);
 }
 
@@ -585,10 +671,17 @@ inf_json_schema_get_json(const InfJsonSchema *schema)
 
 /* --- validating ---------------------------------------------------------- */
 
+/* One step of the instance path: a member name, or an array index. */
+typedef struct {
+  const char *key; /* borrowed from the instance; NULL: index */
+  gsize index;
+} Step;
+
 typedef struct {
   const InfJsonSchema *schema;
-  GString *path;  /* the instance path being checked */
-  guint quiet;    /* > 0: inside anyOf/oneOf/not/if: no message needed */
+  GArray *path;  /* Step: the instance path being checked, rendered only on failure */
+  guint32 mask;  /* the keyword mask of the schema object being checked */
+  guint quiet;   /* > 0: inside anyOf/oneOf/not/if: no message needed */
   guint depth;
   char *error_path;
   char *message;
@@ -608,7 +701,15 @@ fail(Validator *v, const char *format, ...)
   va_start(args, format);
   v->message = g_strdup_vprintf(format, args);
   va_end(args);
-  v->error_path = g_strdup(v->path->str);
+  GString *path = g_string_new("$");
+  for (guint i = 0; i < v->path->len; i++) {
+    const Step *step = &g_array_index(v->path, Step, i);
+    if (step->key != NULL)
+      path_append_key(path, step->key);
+    else
+      path_append_index(path, step->index);
+  }
+  v->error_path = g_string_free(path, FALSE);
   return FALSE;
 }
 
@@ -625,28 +726,30 @@ validate_quietly(Validator *v, json_object *s, json_object *x)
 static gboolean
 validate_key(Validator *v, json_object *s, json_object *x, const char *key)
 {
-  gsize len = v->path->len;
-  path_append_key(v->path, key);
+  Step step = { key, 0 };
+  g_array_append_val(v->path, step);
   gboolean ok = validate(v, s, x);
-  g_string_truncate(v->path, len);
+  g_array_set_size(v->path, v->path->len - 1);
   return ok;
 }
 
 static gboolean
 validate_index(Validator *v, json_object *s, json_object *x, gsize index)
 {
-  gsize len = v->path->len;
-  path_append_index(v->path, index);
+  Step step = { NULL, index };
+  g_array_append_val(v->path, step);
   gboolean ok = validate(v, s, x);
-  g_string_truncate(v->path, len);
+  g_array_set_size(v->path, v->path->len - 1);
   return ok;
 }
 
+/* Keyword @k of the schema object @s being validated (whose mask is
+ * v->mask); *present says whether it is there (its value may be JSON null). */
 static json_object *
-keyword(json_object *s, const char *name, gboolean *present)
+keyword(const Validator *v, json_object *s, Keyword k, gboolean *present)
 {
   json_object *value = NULL;
-  *present = json_object_object_get_ex(s, name, &value);
+  *present = (v->mask & (1u << k)) != 0 && json_object_object_get_ex(s, keyword_names[k], &value);
   return value;
 }
 
@@ -682,7 +785,7 @@ validate_number(Validator *v, json_object *s, json_object *x)
   double d = json_object_get_double(x);
   g_autofree char *number = quote_value(x);
 
-  if ((limit = keyword(s, "multipleOf", &present)) != NULL) {
+  if ((limit = keyword(v, s, KW_MULTIPLE_OF, &present)) != NULL) {
     gboolean multiple;
     if (json_object_is_type(x, json_type_int) && json_object_is_type(limit, json_type_int)) {
       multiple = json_object_get_int64(x) % json_object_get_int64(limit) == 0;
@@ -694,17 +797,17 @@ validate_number(Validator *v, json_object *s, json_object *x)
       return fail(v, "%s is not a multiple of %s", number,
                   json_object_get_string(limit));
   }
-  if ((limit = keyword(s, "maximum", &present)) != NULL && d > json_object_get_double(limit))
+  if ((limit = keyword(v, s, KW_MAXIMUM, &present)) != NULL && d > json_object_get_double(limit))
     return fail(v, "%s is greater than the maximum %s", number,
                 json_object_get_string(limit));
-  if ((limit = keyword(s, "exclusiveMaximum", &present)) != NULL &&
+  if ((limit = keyword(v, s, KW_EXCLUSIVE_MAXIMUM, &present)) != NULL &&
       d >= json_object_get_double(limit))
     return fail(v, "%s is not less than the exclusive maximum %s",
                 number, json_object_get_string(limit));
-  if ((limit = keyword(s, "minimum", &present)) != NULL && d < json_object_get_double(limit))
+  if ((limit = keyword(v, s, KW_MINIMUM, &present)) != NULL && d < json_object_get_double(limit))
     return fail(v, "%s is less than the minimum %s", number,
                 json_object_get_string(limit));
-  if ((limit = keyword(s, "exclusiveMinimum", &present)) != NULL &&
+  if ((limit = keyword(v, s, KW_EXCLUSIVE_MINIMUM, &present)) != NULL &&
       d <= json_object_get_double(limit))
     return fail(v, "%s is not greater than the exclusive minimum %s",
                 number, json_object_get_string(limit));
@@ -720,15 +823,15 @@ validate_string(Validator *v, json_object *s, json_object *x)
   gsize len = (gsize)json_object_get_string_len(x);
   gsize n = count_code_points(text, len);
 
-  if ((limit = keyword(s, "maxLength", &present)) != NULL &&
+  if ((limit = keyword(v, s, KW_MAX_LENGTH, &present)) != NULL &&
       (double)n > json_object_get_double(limit))
     return fail(v, "the string has %zu characters, more than maxLength %s", n,
                 json_object_get_string(limit));
-  if ((limit = keyword(s, "minLength", &present)) != NULL &&
+  if ((limit = keyword(v, s, KW_MIN_LENGTH, &present)) != NULL &&
       (double)n < json_object_get_double(limit))
     return fail(v, "the string has %zu characters, fewer than minLength %s", n,
                 json_object_get_string(limit));
-  if ((limit = keyword(s, "pattern", &present)) != NULL) {
+  if ((limit = keyword(v, s, KW_PATTERN, &present)) != NULL) {
     GRegex *regex = g_hash_table_lookup(v->schema->regexes, json_object_get_string(limit));
     if (!g_utf8_validate_len(text, len, NULL))
       return fail(v, "the string is not valid UTF-8");
@@ -749,22 +852,23 @@ validate_array(Validator *v, json_object *s, json_object *x)
   json_object *value;
   size_t n = json_object_array_length(x);
 
-  if ((value = keyword(s, "maxItems", &present)) != NULL &&
+  if ((value = keyword(v, s, KW_MAX_ITEMS, &present)) != NULL &&
       (double)n > json_object_get_double(value))
     return fail(v, "the array has %zu items, more than maxItems %s", n,
                 json_object_get_string(value));
-  if ((value = keyword(s, "minItems", &present)) != NULL &&
+  if ((value = keyword(v, s, KW_MIN_ITEMS, &present)) != NULL &&
       (double)n < json_object_get_double(value))
     return fail(v, "the array has %zu items, fewer than minItems %s", n,
                 json_object_get_string(value));
-  json_object *items = keyword(s, "items", &present);
+  json_object *items = keyword(v, s, KW_ITEMS, &present);
   if (present && json_object_is_type(items, json_type_array)) {
     size_t n_items = json_object_array_length(items);
     for (size_t i = 0; i < MIN(n, n_items); i++)
       if (!validate_index(v, json_object_array_get_idx(items, i), json_object_array_get_idx(x, i),
                           i))
         return FALSE;
-    json_object *additional = keyword(s, "additionalItems", &present);
+    json_object *additional = NULL;
+    present = json_object_object_get_ex(s, "additionalItems", &additional);
     for (size_t i = n_items; present && i < n; i++) {
       if (json_object_is_type(additional, json_type_boolean) &&
           !json_object_get_boolean(additional)) {
@@ -779,13 +883,13 @@ validate_array(Validator *v, json_object *s, json_object *x)
       if (!validate_index(v, items, json_object_array_get_idx(x, i), i))
         return FALSE;
   }
-  if ((value = keyword(s, "uniqueItems", &present)) != NULL && json_object_get_boolean(value)) {
+  if ((value = keyword(v, s, KW_UNIQUE_ITEMS, &present)) != NULL && json_object_get_boolean(value)) {
     for (size_t i = 0; i < n; i++)
       for (size_t j = i + 1; j < n; j++)
         if (json_equal(json_object_array_get_idx(x, i), json_object_array_get_idx(x, j)))
           return fail(v, "items %zu and %zu are equal (uniqueItems)", i, j);
   }
-  json_object *contains = keyword(s, "contains", &present);
+  json_object *contains = keyword(v, s, KW_CONTAINS, &present);
   if (present) {
     gboolean found = FALSE;
     for (size_t i = 0; i < n && !found; i++)
@@ -803,24 +907,24 @@ validate_object(Validator *v, json_object *s, json_object *x)
   json_object *value;
   int n = json_object_object_length(x);
 
-  if ((value = keyword(s, "maxProperties", &present)) != NULL &&
+  if ((value = keyword(v, s, KW_MAX_PROPERTIES, &present)) != NULL &&
       (double)n > json_object_get_double(value))
     return fail(v, "the object has %d properties, more than maxProperties %s", n,
                 json_object_get_string(value));
-  if ((value = keyword(s, "minProperties", &present)) != NULL &&
+  if ((value = keyword(v, s, KW_MIN_PROPERTIES, &present)) != NULL &&
       (double)n < json_object_get_double(value))
     return fail(v, "the object has %d properties, fewer than minProperties %s", n,
                 json_object_get_string(value));
-  if ((value = keyword(s, "required", &present)) != NULL) {
+  if ((value = keyword(v, s, KW_REQUIRED, &present)) != NULL) {
     for (size_t i = 0; i < json_object_array_length(value); i++) {
       const char *name = json_object_get_string(json_object_array_get_idx(value, i));
       if (!json_object_object_get_ex(x, name, NULL))
         return fail(v, "the required property \"%s\" is missing", name);
     }
   }
-  json_object *properties = keyword(s, "properties", &present);
-  json_object *patterns = keyword(s, "patternProperties", &present);
-  json_object *additional = keyword(s, "additionalProperties", &present);
+  json_object *properties = keyword(v, s, KW_PROPERTIES, &present);
+  json_object *patterns = keyword(v, s, KW_PATTERN_PROPERTIES, &present);
+  json_object *additional = keyword(v, s, KW_ADDITIONAL_PROPERTIES, &present);
   gboolean has_additional = present;
   json_object_object_foreach(x, key, member)
   {
@@ -846,16 +950,16 @@ validate_object(Validator *v, json_object *s, json_object *x)
       continue;
     if (json_object_is_type(additional, json_type_boolean) &&
         !json_object_get_boolean(additional)) {
-      gsize len = v->path->len;
-      path_append_key(v->path, key);
+      Step step = { key, 0 };
+      g_array_append_val(v->path, step);
       fail(v, "the property \"%s\" is not allowed (additionalProperties is false)", key);
-      g_string_truncate(v->path, len);
+      g_array_set_size(v->path, v->path->len - 1);
       return FALSE;
     }
     if (!validate_key(v, additional, member, key))
       return FALSE;
   }
-  if ((value = keyword(s, "dependencies", &present)) != NULL) {
+  if ((value = keyword(v, s, KW_DEPENDENCIES, &present)) != NULL) {
     json_object_object_foreach(value, name, dependency)
     {
       if (!json_object_object_get_ex(x, name, NULL))
@@ -873,7 +977,7 @@ validate_object(Validator *v, json_object *s, json_object *x)
       }
     }
   }
-  json_object *names = keyword(s, "propertyNames", &present);
+  json_object *names = keyword(v, s, KW_PROPERTY_NAMES, &present);
   if (present) {
     json_object_object_foreach(x, key, member)
     {
@@ -894,12 +998,12 @@ validate_combinators(Validator *v, json_object *s, json_object *x)
   gboolean present;
   json_object *list;
 
-  if ((list = keyword(s, "allOf", &present)) != NULL) {
+  if ((list = keyword(v, s, KW_ALL_OF, &present)) != NULL) {
     for (size_t i = 0; i < json_object_array_length(list); i++)
       if (!validate(v, json_object_array_get_idx(list, i), x))
         return FALSE;
   }
-  if ((list = keyword(s, "anyOf", &present)) != NULL) {
+  if ((list = keyword(v, s, KW_ANY_OF, &present)) != NULL) {
     gboolean any = FALSE;
     for (size_t i = 0; i < json_object_array_length(list) && !any; i++)
       any = validate_quietly(v, json_object_array_get_idx(list, i), x);
@@ -907,7 +1011,7 @@ validate_combinators(Validator *v, json_object *s, json_object *x)
       return fail(v, "the value matches none of the %zu schemas of anyOf",
                   json_object_array_length(list));
   }
-  if ((list = keyword(s, "oneOf", &present)) != NULL) {
+  if ((list = keyword(v, s, KW_ONE_OF, &present)) != NULL) {
     size_t matched = 0, first = 0;
     for (size_t i = 0; i < json_object_array_length(list); i++) {
       if (validate_quietly(v, json_object_array_get_idx(list, i), x)) {
@@ -922,14 +1026,15 @@ validate_combinators(Validator *v, json_object *s, json_object *x)
       return fail(v, "the value matches none of the %zu schemas of oneOf",
                   json_object_array_length(list));
   }
-  json_object *not = keyword(s, "not", &present);
+  json_object *not = keyword(v, s, KW_NOT, &present);
   if (present && validate_quietly(v, not, x))
     return fail(v, "the value matches the schema under \"not\"");
-  json_object *condition = keyword(s, "if", &present);
+  json_object *condition = keyword(v, s, KW_IF, &present);
   if (present) {
     gboolean branch_present;
     const char *branch = validate_quietly(v, condition, x) ? "then" : "else";
-    json_object *sub = keyword(s, branch, &branch_present);
+    json_object *sub = NULL;
+    branch_present = json_object_object_get_ex(s, branch, &sub);
     if (branch_present && !validate(v, sub, x))
       return FALSE;
   }
@@ -947,17 +1052,22 @@ validate(Validator *v, json_object *s, json_object *x)
   if (v->depth >= MAX_DEPTH)
     return fail(v, "the schema nests deeper than %d levels here", MAX_DEPTH);
   v->depth++;
+  guint32 outer_mask = v->mask;
+  v->mask = GPOINTER_TO_UINT(g_hash_table_lookup(v->schema->masks, s));
+  if (v->mask == 0)
+    v->mask = ~0u; /* not compiled (cannot happen): look every keyword up */
   gboolean ok = TRUE;
-  json_object *ref = keyword(s, "$ref", &present);
+  json_object *ref = keyword(v, s, KW_REF, &present);
   if (present) {
     /* Draft 7: $ref replaces its sibling keywords. */
     ok = validate(v, g_hash_table_lookup(v->schema->refs, json_object_get_string(ref)), x);
+    v->mask = outer_mask;
     v->depth--;
     return ok;
   }
-  if ((value = keyword(s, "type", &present)) != NULL)
+  if ((value = keyword(v, s, KW_TYPE, &present)) != NULL)
     ok = validate_type(v, value, x);
-  if (ok && (value = keyword(s, "enum", &present)) != NULL) {
+  if (ok && (value = keyword(v, s, KW_ENUM, &present)) != NULL) {
     ok = FALSE;
     for (size_t i = 0; i < json_object_array_length(value) && !ok; i++)
       ok = json_equal(json_object_array_get_idx(value, i), x);
@@ -967,7 +1077,7 @@ validate(Validator *v, json_object *s, json_object *x)
       fail(v, "%s is not one of the allowed values %s", quoted, choices);
     }
   }
-  value = keyword(s, "const", &present);
+  value = keyword(v, s, KW_CONST, &present);
   if (ok && present && !json_equal(value, x)) {
     g_autofree char *quoted = quote_value(x);
     g_autofree char *expected = quote_value_max(value, 400);
@@ -983,6 +1093,7 @@ validate(Validator *v, json_object *s, json_object *x)
     ok = validate_object(v, s, x);
   if (ok)
     ok = validate_combinators(v, s, x);
+  v->mask = outer_mask;
   v->depth--;
   return ok;
 }
@@ -993,9 +1104,9 @@ inf_json_schema_validate(const InfJsonSchema *schema, json_object *instance, cha
 {
   g_return_val_if_fail(schema != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
-  Validator v = { .schema = schema, .path = g_string_new("$") };
+  Validator v = { .schema = schema, .path = g_array_sized_new(FALSE, FALSE, sizeof(Step), 16) };
   gboolean ok = validate(&v, schema->root, instance);
-  g_string_free(v.path, TRUE);
+  g_array_unref(v.path);
   if (out_path != NULL)
     *out_path = ok ? NULL : g_strdup(v.error_path);
   if (!ok)
