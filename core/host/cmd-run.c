@@ -415,7 +415,8 @@ inf_command_run(int argc, char **argv)
   inf_batch_free(batch);
   inf_scheduler_finish_trace(scheduler);
   /* Calls still in flight are cancelled here; their spans still go to the
-   * trace, which closes after. */
+   * trace, which closes after. The scheduler starts nothing new meanwhile. */
+  inf_scheduler_stop(scheduler);
   inf_resource_manager_free(resources);
   if (trace && !inf_trace_writer_close(trace, &error)) {
     g_printerr("inf-engine run: %s\n", error->message);

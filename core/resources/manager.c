@@ -48,6 +48,7 @@ struct _InfResourceManager {
   InfBudget *budget; /* borrowed, or NULL */
   GQueue waiting;    /* InfLlmCall * waiting to retry */
   gboolean no_waits; /* end_waits was called: no more retry waits */
+  GHashTable *calls; /* every InfLlmCall not yet completed (a set) */
 };
 
 struct _InfLlmCall {
@@ -94,6 +95,9 @@ alias_free(gpointer data)
   g_free(alias);
 }
 
+static void call_free(InfLlmCall *call);
+static void call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *error);
+
 void
 inf_resource_manager_free(InfResourceManager *manager)
 {
@@ -102,6 +106,24 @@ inf_resource_manager_free(InfResourceManager *manager)
   /* The HTTP session cancels what is in flight first, while clients exist. */
   if (manager->http)
     inf_http_session_free(manager->http);
+  /* Calls still held by in-process clients (the mock) or waiting to retry
+   * (an interrupted run, a failed write): cancelled, so that their callers
+   * free what they hold. The caller has stopped starting new calls. */
+  for (;;) {
+    GHashTableIter iter;
+    gpointer key = NULL;
+    g_hash_table_iter_init(&iter, manager->calls);
+    if (!g_hash_table_iter_next(&iter, &key, NULL))
+      break;
+    InfLlmCall *call = key;
+    g_autoptr(GError) error = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
+                                          "alias '%s': cancelled: the run ended",
+                                          call->endpoint->alias->name);
+    call_settle(call, NULL, error);
+    call->done(NULL, error, call->user_data);
+    call_free(call);
+  }
+  g_hash_table_unref(manager->calls);
   g_hash_table_unref(manager->by_name);
   g_ptr_array_unref(manager->aliases);
   g_rand_free(manager->jitter);
@@ -206,6 +228,7 @@ InfResourceManager *
 inf_resource_manager_new(const InfResourcesConfig *config, InfRegistry *registry, GError **error)
 {
   InfResourceManager *manager = g_new0(InfResourceManager, 1);
+  manager->calls = g_hash_table_new(g_direct_hash, g_direct_equal);
   manager->aliases = g_ptr_array_new_with_free_func(alias_free);
   manager->by_name = g_hash_table_new(g_str_hash, g_str_equal);
   manager->max_total = config ? config->max_total_concurrent : 0;
@@ -366,6 +389,7 @@ static void call_attempt(InfLlmCall *call);
 static void
 call_free(InfLlmCall *call)
 {
+  g_hash_table_remove(call->manager->calls, call);
   if (call->retry_source) {
     g_source_destroy(call->retry_source);
     g_source_unref(call->retry_source);
@@ -710,6 +734,7 @@ inf_resource_manager_send_observed(InfResourceManager *manager, InfClient *endpo
   call->done = done;
   call->observe = observe;
   call->user_data = user_data;
+  g_hash_table_add(manager->calls, call);
   call_attempt(call);
 }
 
