@@ -495,6 +495,22 @@ test_estimate(Fixture *f, gconstpointer data)
   g_free(e.out);
   g_free(e.log);
 
+  /* --resources replaces the prices: $0 input, $1 per output token. */
+  g_autofree char *resources = g_build_filename(f->dir, "resources.json", NULL);
+  g_assert_true(g_file_set_contents(
+    resources,
+    "{\"endpoints\": {\"cheap\": {\"provider\": \"mock\", \"output_cost_per_1m\": 1000000}, "
+    "\"dear\": {\"provider\": \"mock\"}}}",
+    -1, NULL));
+  const char *swapped[] = { config, "--input", inputs, "--json", "--resources", resources, NULL };
+  run_estimate(f, swapped, &e);
+  g_assert_cmpint(e.status, ==, 0);
+  g_autoptr(json_object) json_swapped = json_tokener_parse(e.out);
+  g_assert_cmpfloat_with_epsilon(estimate_get(json_swapped, "cheap", "cost"), 5 * 5.0, 1e-9);
+  g_assert_cmpfloat(estimate_get(json_swapped, "dear", "cost"), ==, 0);
+  g_free(e.out);
+  g_free(e.log);
+
   /* Without max_tokens: default_max_tokens is the reply size. */
   g_autofree char *config2 = write_config(f, one_alias, 1, "{\"default_max_tokens\": 7}", 0);
   const char *args2[] = { config2, "--input", inputs, "--json", NULL };
