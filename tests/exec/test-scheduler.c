@@ -398,6 +398,87 @@ test_mock_retries_exhausted(void)
   mock_run_clear(&m);
 }
 
+/* --- budgets --- */
+
+static guint halted_calls;
+
+static void
+on_halted(InfScheduler *s, gpointer data)
+{
+  (void)s;
+  halted_calls++;
+  g_main_loop_quit(((Run *)data)->loop);
+}
+
+/* A budget of 7 requests over 10 inputs of 2 chained LLM calls, 2 at a
+ * time: the 8th call is refused and stays pending, no further call or input
+ * starts, calls in flight finish, and the halted callback runs once, with
+ * nothing running. Inputs that finished were reported; the others stay in
+ * flight. */
+static void
+test_budget_halt(void)
+{
+  InfRegistry *registry = inf_registry_new();
+  exec_fixtures_register(registry);
+  g_assert_true(inf_registry_add_client_class(registry, &probe_class, NULL));
+  InfResourcesConfig *config;
+  InfResourceManager *rm = make_resources(registry,
+    "{\"budget\": {\"max_requests\": 7}, "
+    "\"endpoints\": {\"fast\": {\"provider\": \"probe\", \"max_concurrent\": 2}}}", &config);
+  g_autoptr(InfBudget) budget = inf_budget_new(config->budget, NULL);
+  inf_resource_manager_set_budget(rm, budget);
+  InfGraph *graph = exec_fixtures_trace(registry, "chain",
+    "{\"n\": 2, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
+    (const char *const[]){ "x", NULL });
+  memset(&probe, 0, sizeof probe);
+  halted_calls = 0;
+  Run run;
+  memset(&run, 0, sizeof run);
+  run.graph = graph;
+  run.n_inputs = 10;
+  run.outputs = g_ptr_array_new_full(10, g_free);
+  g_ptr_array_set_size(run.outputs, 10);
+  run.loop = g_main_loop_new(NULL, FALSE);
+  InfSchedulerConfig sc = { .max_inflight = 3 };
+  g_autoptr(GError) error = NULL;
+  InfScheduler *s = inf_scheduler_new(graph, rm, &sc, &error);
+  g_assert_no_error(error);
+  inf_scheduler_set_feed(s, feed, &run);
+  inf_scheduler_set_done(s, done, &run);
+  inf_scheduler_set_halted(s, on_halted, &run);
+  inf_scheduler_pump(s);
+  g_main_loop_run(run.loop);
+  g_assert_cmpuint(halted_calls, ==, 1);
+  g_assert_true(inf_scheduler_is_halted(s));
+  g_assert_true(inf_budget_is_exhausted(budget));
+  g_assert_cmpuint(probe.calls, ==, 7);
+  g_assert_cmpint(inf_scheduler_get_running(s), ==, 0);
+  g_assert_cmpuint(run.failed, ==, 0);
+  /* 7 calls: at most 3 inputs done (2 calls each); the rest stays in flight. */
+  g_assert_cmpuint(run.done + inf_scheduler_get_inputs_in_flight(s), ==, run.fed);
+  g_assert_cmpuint(run.fed, <=, 3 + run.done);
+  g_assert_cmpuint(run.done, <=, 3);
+  InfBudgetAmount spent;
+  inf_budget_get_spent(budget, NULL, &spent);
+  g_assert_cmpint(spent.requests, ==, 7);
+  g_assert_cmpint(spent.tokens, ==, 7 * 4); /* the probe reports 3 + 1 tokens */
+  InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "fast"));
+  g_assert_cmpuint(m->requests, ==, 7);
+  g_assert_cmpuint(m->failures, ==, 0);
+  /* Nothing more happens: the loop has nothing left to do for the run. */
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+  g_assert_cmpuint(probe.calls, ==, 7);
+  g_assert_cmpuint(halted_calls, ==, 1);
+  inf_scheduler_free(s);
+  g_main_loop_unref(run.loop);
+  g_ptr_array_unref(run.outputs);
+  inf_graph_unref(graph);
+  inf_resource_manager_free(rm);
+  inf_resources_config_free(config);
+  inf_registry_free(registry);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -409,6 +490,7 @@ main(int argc, char **argv)
   g_test_add_func("/exec/scheduler/long-chain", test_long_chain);
   g_test_add_func("/exec/scheduler/llm-alias-concurrency", test_llm_alias_concurrency);
   g_test_add_func("/exec/scheduler/pool-and-global-cap", test_pool_and_global_cap);
+  g_test_add_func("/exec/scheduler/budget-halt", test_budget_halt);
   g_test_add_func("/exec/scheduler/mock-429-requeue", test_mock_429_requeue);
   g_test_add_func("/exec/scheduler/mock-transient-retried", test_mock_transient_errors_retried);
   g_test_add_func("/exec/scheduler/mock-retries-exhausted", test_mock_retries_exhausted);
