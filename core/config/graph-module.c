@@ -664,7 +664,8 @@ parse_case(Parse *p, guint index, Switch *sw, guint c, json_object *json, const 
     cs->call.name = g_strdup(json_object_get_string(module_json));
   else if (module_json && json_object_is_type(module_json, json_type_object) &&
            json_object_object_get_ex(module_json, "name", &jname) &&
-           json_object_is_type(jname, json_type_string) && valid_name(json_object_get_string(jname)))
+           json_object_is_type(jname, json_type_string) &&
+           valid_name(json_object_get_string(jname)))
     cs->call.name = g_strdup(json_object_get_string(jname));
   else
     cs->call.name = is_default ? g_strdup("default") : g_strdup_printf("case%u", c);

@@ -247,8 +247,9 @@ skip_drain(InfExecState *state, SkipList *list)
       const InfGraphNode *dn = &graph->nodes[d];
       if (dn->kind == INF_GRAPH_NODE_SWITCH) {
         gint32 taken = state->decided[dn->switch_index];
+        const InfGraphSwitch *dsw = &graph->switches[dn->switch_index];
         gboolean needed = taken < 0 ? dn->args[0].source == (gint)n
-                                    : case_reads(&graph->switches[dn->switch_index].cases[taken], n);
+                                    : case_reads(&dsw->cases[taken], n);
         if (!needed)
           continue;
       }

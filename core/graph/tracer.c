@@ -1018,7 +1018,8 @@ build_graph(InfTracer *tracer, InfValue *result, GError **error)
   for (guint i = 0; i < n; i++)
     if (graph->nodes[i].guard >= 0)
       {
-        InfGraphCase *gc = &graph->switches[graph->nodes[i].guard].cases[graph->nodes[i].guard_case];
+        InfGraphSwitch *sw = &graph->switches[graph->nodes[i].guard];
+        InfGraphCase *gc = &sw->cases[graph->nodes[i].guard_case];
         gc->nodes[gc->n_nodes++] = i;
       }
   inf_graph_switch_index_cases(graph);

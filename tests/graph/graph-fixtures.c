@@ -241,6 +241,51 @@ scenario_nested_output(InfModule *self, InfTracer *t, InfValue *const *in, guint
   return out;
 }
 
+/* route = switch on in[0] (trimmed, casefolded): "a" → a(in[1]),
+ * regex ^b → b(in[1]), else c(in[1]); then d(route). */
+static InfValue *
+scenario_switch(InfModule *self, InfTracer *t, InfValue *const *in, guint n, GError **error)
+{
+  (void)n, (void)error;
+  const InfSwitchCase cases[] = {
+    { INF_MATCH_EXACT, "a", NULL, CHILD("a"), 1, in + 1, NULL },
+    { INF_MATCH_REGEX, "^b", NULL, CHILD("b"), 1, in + 1, NULL },
+  };
+  const InfSwitchCase fallback = { 0, NULL, NULL, CHILD("c"), 1, in + 1, NULL };
+  g_autoptr(InfValue) route = inf_switch(t, "route", in[0],
+                                         INF_SWITCH_NORMALIZE_TRIM | INF_SWITCH_NORMALIZE_CASEFOLD,
+                                         cases, G_N_ELEMENTS(cases), &fallback);
+  return inf_call(t, CHILD("d"), route, NULL);
+}
+
+/* outer = switch on in[0]: "x" → inner(in[1], in[1]) (a "switch" scenario
+ * child: it switches on in[1]), else e(in[1]). */
+static InfValue *
+scenario_switch_nested(InfModule *self, InfTracer *t, InfValue *const *in, guint n,
+                       GError **error)
+{
+  (void)n, (void)error;
+  InfValue *const inner_args[] = { in[1], in[1] };
+  const InfSwitchCase cases[] = {
+    { INF_MATCH_EXACT, "x", NULL, CHILD("inner"), 2, inner_args, NULL },
+  };
+  const InfSwitchCase fallback = { 0, NULL, NULL, CHILD("e"), 1, in + 1, NULL };
+  return inf_switch(t, "outer", in[0], 0, cases, 1, &fallback);
+}
+
+/* route = switch on in[0]: exact "a" → a(in[1]), no default; after(route). */
+static InfValue *
+scenario_switch_no_default(InfModule *self, InfTracer *t, InfValue *const *in, guint n,
+                           GError **error)
+{
+  (void)n, (void)error;
+  const InfSwitchCase cases[] = {
+    { INF_MATCH_EXACT, "a", NULL, CHILD("a"), 1, in + 1, NULL },
+  };
+  g_autoptr(InfValue) route = inf_switch(t, "route", in[0], 0, cases, 1, NULL);
+  return inf_call(t, CHILD("after"), route, NULL);
+}
+
 /* Misused inf_switch(): each must fail the trace. */
 static InfValue *
 scenario_switch_misuse(InfModule *self, InfTracer *t, InfValue *const *in, const char *what)
@@ -279,6 +324,9 @@ static const struct {
   const char *name;
   ScenarioFunc func;
 } scenarios[] = {
+  { "switch", scenario_switch },
+  { "switch-nested", scenario_switch_nested },
+  { "switch-no-default", scenario_switch_no_default },
   { "switch-no-cases", scenario_switch_no_cases },
   { "switch-bad-regex", scenario_switch_bad_regex },
   { "switch-repeat", scenario_switch_repeat },
