@@ -8,8 +8,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exec/checkpoint.h"
+#include "exec/output.h"
 #include "model/value-private.h"
 #include "resources/metrics.h"
+
+typedef struct {
+  char *line; /* NULL: an input finished in an earlier run (resume) */
+  InfCheckpointEntry *entry;
+  gboolean ok;
+} Held;
 
 struct _InfBatch {
   InfScheduler *scheduler;
@@ -18,7 +26,11 @@ struct _InfBatch {
   InfBatchConfig config;
   FILE *input;
   char *input_name;
-  FILE *output;
+  InfOutput *output;
+  InfCheckpoint *checkpoint;
+  GSource *commit_timer;
+  gboolean abandon; /* stopping: inputs still in flight are not written */
+  GError *fatal;    /* the run cannot go on (checkpoint, changed input) */
   GMainLoop *loop;
   json_tokener *tokener;
   char *line;
@@ -32,20 +44,19 @@ struct _InfBatch {
   guint64 next_index;
   gboolean eof;
   /* ordered output */
-  GHashTable *held; /* index → char * line */
+  GHashTable *held; /* index → Held */
   guint64 next_to_write;
   /* counts */
   guint64 done;
   guint64 failed;
+  guint64 abandoned; /* in flight when the run stopped, not written */
   gint64 start_us;
-  GError *write_error;
   GError *read_error; /* reading the input failed: the run fails */
   /* signals and progress */
   guint signals;
   guint sigint_id;
   guint sigterm_id;
   GSource *progress;
-  GSource *flush;
   gboolean progress_drawn;
   gboolean halted; /* the budget stopped LLM dispatch */
 };
@@ -78,57 +89,53 @@ inf_batch_count_lines(const char *path)
 
 /* --- output --- */
 
-static gboolean
-flush_cb(gpointer data)
+static void stop_run(InfBatch *batch);
+
+static void
+held_free(gpointer data)
 {
-  InfBatch *batch = data;
-  g_source_unref(batch->flush);
-  batch->flush = NULL;
-  fflush(batch->output);
-  return G_SOURCE_REMOVE;
+  Held *h = data;
+  g_free(h->line);
+  g_free(h);
 }
 
 static void
-write_line(InfBatch *batch, const char *line)
+write_line(InfBatch *batch, InfCheckpointEntry *entry, const char *line, gboolean ok)
 {
-  if (batch->write_error)
+  if (!line || inf_output_get_error(batch->output))
     return;
-  if (fputs(line, batch->output) == EOF || fputc('\n', batch->output) == EOF) {
-    g_set_error(&batch->write_error, INF_ERROR, INF_ERROR_IO, "writing the output failed: %s",
-                g_strerror(errno));
-    if (batch->loop)
-      g_main_loop_quit(batch->loop);
+  inf_output_write_line(batch->output, line, strlen(line));
+  if (!entry)
     return;
-  }
-  /* Flush when the loop has nothing more urgent to do. */
-  if (!batch->flush) {
-    batch->flush = g_idle_source_new();
-    g_source_set_priority(batch->flush, G_PRIORITY_LOW);
-    g_source_set_callback(batch->flush, flush_cb, batch, NULL);
-    g_source_attach(batch->flush, NULL);
-  }
+  inf_checkpoint_finish(batch->checkpoint, entry, ok);
+  if (inf_checkpoint_wants_commit(batch->checkpoint) && !batch->fatal &&
+      !inf_checkpoint_commit(batch->checkpoint, batch->output, FALSE, &batch->fatal))
+    stop_run(batch);
 }
 
+/* Writes @line (owned) of input @index now, or holds it for order. NULL:
+ * the input finished in an earlier run; only its place in the order counts. */
 static void
-emit(InfBatch *batch, guint64 index, char *line)
+emit(InfBatch *batch, guint64 index, InfCheckpointEntry *entry, char *line, gboolean ok)
 {
   if (!batch->config.ordered) {
-    write_line(batch, line);
+    write_line(batch, entry, line, ok);
     g_free(line);
     return;
   }
   if (index != batch->next_to_write) {
-    g_hash_table_insert(batch->held, GSIZE_TO_POINTER(index), line);
+    Held *h = g_new(Held, 1);
+    *h = (Held){ line, entry, ok };
+    g_hash_table_insert(batch->held, GSIZE_TO_POINTER(index), h);
     return;
   }
-  write_line(batch, line);
+  write_line(batch, entry, line, ok);
   g_free(line);
   batch->next_to_write++;
-  char *next;
+  Held *next;
   while ((next = g_hash_table_lookup(batch->held, GSIZE_TO_POINTER(batch->next_to_write)))) {
-    g_hash_table_steal(batch->held, GSIZE_TO_POINTER(batch->next_to_write));
-    write_line(batch, next);
-    g_free(next);
+    write_line(batch, next->entry, next->line, next->ok);
+    g_hash_table_remove(batch->held, GSIZE_TO_POINTER(batch->next_to_write));
     batch->next_to_write++;
   }
 }
@@ -154,13 +161,13 @@ result_line(guint64 index, json_object *outputs, json_object *errors, json_objec
 }
 
 static void
-emit_input_error(InfBatch *batch, guint64 index, const char *message)
+emit_input_error(InfBatch *batch, guint64 index, InfCheckpointEntry *entry, const char *message)
 {
   json_object *errors = json_object_new_object();
   json_object_object_add(errors, "input", json_object_new_string(message));
   batch->done++;
   batch->failed++;
-  emit(batch, index, result_line(index, NULL, errors, NULL, 0));
+  emit(batch, index, entry, result_line(index, NULL, errors, NULL, 0), FALSE);
 }
 
 static void
@@ -168,18 +175,66 @@ on_input_done(InfScheduler *scheduler, InfExecState *state, gpointer user_data)
 {
   (void)scheduler;
   InfBatch *batch = user_data;
-  g_autoptr(InfValue) outputs = inf_exec_state_get_outputs(state);
-  json_object *errors = inf_exec_state_errors_json(state);
-  batch->done++;
-  if (errors)
-    batch->failed++;
-  double ms = (double)(g_get_monotonic_time() - state->start_us) / 1000.0;
-  json_object *statuses = batch->config.node_status ? inf_exec_state_statuses_json(state) : NULL;
-  emit(batch, state->index,
-       result_line(state->index, inf_value_to_json(outputs), errors, statuses, ms));
+  if (batch->abandon) {
+    /* Stopped: what was in flight stays unwritten (a checkpoint keeps its
+     * completed nodes for --resume). */
+    batch->abandoned++;
+  } else {
+    g_autoptr(InfValue) outputs = inf_exec_state_get_outputs(state);
+    json_object *errors = inf_exec_state_errors_json(state);
+    batch->done++;
+    if (errors)
+      batch->failed++;
+    double ms = (double)(g_get_monotonic_time() - state->start_us) / 1000.0;
+    json_object *statuses = batch->config.node_status ? inf_exec_state_statuses_json(state) : NULL;
+    emit(batch, state->index, state->user_data,
+         result_line(state->index, inf_value_to_json(outputs), errors, statuses, ms),
+         errors == NULL);
+  }
   if ((batch->eof || batch->signals > 0) &&
       inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0 && batch->loop)
     g_main_loop_quit(batch->loop);
+}
+
+/* The run cannot go on (a write or journal failure, a changed input): no
+ * new inputs or nodes; what is in flight is settled after the loop. */
+static void
+stop_run(InfBatch *batch)
+{
+  inf_scheduler_stop(batch->scheduler);
+  if (batch->loop)
+    g_main_loop_quit(batch->loop);
+}
+
+static void
+on_output(InfOutput *output, gpointer user_data)
+{
+  InfBatch *batch = user_data;
+  if (inf_output_get_error(output))
+    stop_run(batch);
+  else
+    inf_scheduler_pump(batch->scheduler); /* drained: admit inputs again */
+}
+
+static gboolean
+commit_cb(gpointer data)
+{
+  InfBatch *batch = data;
+  if (!batch->fatal && !inf_checkpoint_commit(batch->checkpoint, batch->output, FALSE, &batch->fatal))
+    stop_run(batch);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+inf_batch_flush_checkpoint(InfBatch *batch, GError **error)
+{
+  if (!batch->checkpoint)
+    return TRUE;
+  if (batch->fatal && !g_error_matches(batch->fatal, INF_ERROR, INF_ERROR_CONFIG)) {
+    g_propagate_error(error, g_error_copy(batch->fatal));
+    return FALSE;
+  }
+  return inf_checkpoint_commit(batch->checkpoint, batch->output, TRUE, error);
 }
 
 /* --- input --- */
@@ -269,6 +324,9 @@ static void
 input_ended(InfBatch *batch)
 {
   batch->eof = TRUE;
+  if (batch->checkpoint && !batch->fatal &&
+      !inf_checkpoint_check_input_count(batch->checkpoint, batch->next_index, &batch->fatal))
+    stop_run(batch);
   if (inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0 && batch->loop)
     g_main_loop_quit(batch->loop);
 }
@@ -352,6 +410,20 @@ start_input(InfBatch *batch, InfScheduler *scheduler, char *text, gsize n)
   if (start == n)
     return FALSE; /* blank lines are not inputs */
   guint64 index = batch->next_index++;
+  guint64 hash = 0;
+  InfCheckpointLine journaled = INF_CHECKPOINT_LINE_NEW;
+  if (batch->checkpoint) {
+    hash = inf_checkpoint_hash_line(text + start, n - start);
+    journaled = inf_checkpoint_check_line(batch->checkpoint, index, hash, &batch->fatal);
+    if (journaled == INF_CHECKPOINT_LINE_CHANGED) {
+      stop_run(batch);
+      return TRUE;
+    }
+    if (journaled == INF_CHECKPOINT_LINE_DONE) {
+      emit(batch, index, NULL, NULL, TRUE); /* its place in the order */
+      return FALSE;
+    }
+  }
   InfValue **inputs = g_newa(InfValue *, batch->graph->n_inputs + 1);
   memset(inputs, 0, sizeof(InfValue *) * (batch->graph->n_inputs + 1));
   char *message = NULL;
@@ -359,13 +431,25 @@ start_input(InfBatch *batch, InfScheduler *scheduler, char *text, gsize n)
     for (guint i = 0; i < batch->graph->n_inputs; i++)
       if (inputs[i])
         inf_value_unref(inputs[i]);
-    emit_input_error(batch, index, message);
+    InfCheckpointEntry *entry =
+      batch->checkpoint ? inf_checkpoint_track(batch->checkpoint, NULL, index, hash) : NULL;
+    emit_input_error(batch, index, entry, message);
     g_free(message);
     return TRUE;
   }
   InfExecState *state = inf_exec_state_new(batch->graph, index, inputs);
   for (guint i = 0; i < batch->graph->n_inputs; i++)
     inf_value_unref(inputs[i]);
+  if (batch->checkpoint) {
+    /* The owner's pointer: the batch's journal entry for the input. */
+    state->user_data = inf_checkpoint_track(batch->checkpoint, state, index, hash);
+    if (journaled == INF_CHECKPOINT_LINE_PARTIAL &&
+        !inf_checkpoint_restore(batch->checkpoint, state->user_data, &batch->fatal)) {
+      inf_exec_state_unref(state);
+      stop_run(batch);
+      return TRUE;
+    }
+  }
   inf_scheduler_add_input(scheduler, state);
   inf_exec_state_unref(state);
   return TRUE;
@@ -375,7 +459,10 @@ static gboolean
 feed(InfScheduler *scheduler, gpointer user_data)
 {
   InfBatch *batch = user_data;
-  if (batch->eof || batch->signals > 0)
+  if (batch->eof || batch->signals > 0 || batch->fatal)
+    return FALSE;
+  /* A slow reader: admit no more until the output drains. */
+  if (inf_output_is_full(batch->output))
     return FALSE;
   /* Ordered output: results held for order count as in flight. */
   if (batch->config.ordered &&
@@ -388,7 +475,7 @@ feed(InfScheduler *scheduler, gpointer user_data)
     if (!text)
       return FALSE;
     if (start_input(batch, scheduler, text, n))
-      return TRUE;
+      return !batch->fatal;
   }
 }
 
@@ -430,18 +517,20 @@ progress_text(InfBatch *batch)
     cost += m->cost;
   }
   GString *s = g_string_new(NULL);
+  /* Inputs finished in an earlier run count as done. */
+  guint64 done = batch->done + (batch->checkpoint ? inf_checkpoint_get_resumed(batch->checkpoint) : 0);
   if (batch->config.total_inputs >= 0)
-    g_string_append_printf(s, "%" G_GUINT64_FORMAT "/%" G_GINT64_FORMAT " done", batch->done,
+    g_string_append_printf(s, "%" G_GUINT64_FORMAT "/%" G_GINT64_FORMAT " done", done,
                            batch->config.total_inputs);
   else
-    g_string_append_printf(s, "%" G_GUINT64_FORMAT " done", batch->done);
+    g_string_append_printf(s, "%" G_GUINT64_FORMAT " done", done);
   g_string_append_printf(s, ", %.1f/s, %u in flight, %" G_GUINT64_FORMAT " errors, %" G_GINT64_FORMAT
                          " tokens, $%.4f",
                          rate, inf_scheduler_get_inputs_in_flight(batch->scheduler), batch->failed,
                          tokens, cost);
   if (batch->config.total_inputs >= 0 && rate > 0) {
     g_string_append(s, ", ETA ");
-    format_duration(s, (double)((guint64)batch->config.total_inputs - MIN(batch->done, (guint64)batch->config.total_inputs)) / rate);
+    format_duration(s, (double)((guint64)batch->config.total_inputs - MIN(done, (guint64)batch->config.total_inputs)) / rate);
   }
   return g_string_free(s, FALSE);
 }
@@ -492,6 +581,10 @@ on_signal(gpointer data)
     if (batch->resources)
       inf_resource_manager_end_waits(batch->resources);
     inf_scheduler_end_waits(batch->scheduler, interrupted);
+    /* Journal what has finished so far right away. */
+    if (batch->checkpoint && !batch->fatal &&
+        !inf_checkpoint_commit(batch->checkpoint, batch->output, TRUE, &batch->fatal))
+      stop_run(batch);
     if (inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0)
       g_main_loop_quit(batch->loop);
   } else {
@@ -505,7 +598,8 @@ on_signal(gpointer data)
 
 InfBatch *
 inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *resources, FILE *input,
-              const char *input_name, FILE *output, const InfBatchConfig *config)
+              const char *input_name, int output_fd, const char *output_name,
+              const InfBatchConfig *config)
 {
   InfBatch *batch = g_new0(InfBatch, 1);
   batch->scheduler = scheduler;
@@ -514,9 +608,10 @@ inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *reso
   batch->config = *config;
   batch->input = input;
   batch->input_name = g_strdup(input_name);
-  batch->output = output;
+  batch->output = inf_output_new(output_fd, output_name);
+  inf_output_set_notify(batch->output, on_output, batch);
   batch->tokener = json_tokener_new();
-  batch->held = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  batch->held = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, held_free);
   struct stat st;
   if (fstat(fileno(input), &st) == 0 && !S_ISREG(st.st_mode)) {
     g_autoptr(GInputStream) raw = g_unix_input_stream_new(fileno(input), FALSE);
@@ -532,6 +627,12 @@ inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *reso
 }
 
 void
+inf_batch_set_checkpoint(InfBatch *batch, InfCheckpoint *checkpoint)
+{
+  batch->checkpoint = checkpoint;
+}
+
+void
 inf_batch_free(InfBatch *batch)
 {
   if (!batch)
@@ -539,10 +640,11 @@ inf_batch_free(InfBatch *batch)
   inf_scheduler_set_feed(batch->scheduler, NULL, NULL);
   inf_scheduler_set_done(batch->scheduler, NULL, NULL);
   inf_scheduler_set_halted(batch->scheduler, NULL, NULL);
-  if (batch->flush) {
-    g_source_destroy(batch->flush);
-    g_source_unref(batch->flush);
+  if (batch->commit_timer) {
+    g_source_destroy(batch->commit_timer);
+    g_source_unref(batch->commit_timer);
   }
+  inf_output_free(batch->output);
   g_hash_table_unref(batch->held);
   if (batch->stream) {
     g_cancellable_cancel(batch->cancellable);
@@ -556,12 +658,32 @@ inf_batch_free(InfBatch *batch)
     batch->line = NULL;
   }
   json_tokener_free(batch->tokener);
-  g_clear_error(&batch->write_error);
   g_clear_error(&batch->read_error);
+  g_clear_error(&batch->fatal);
   inf_graph_unref(batch->graph);
   free(batch->line);
   g_free(batch->input_name);
   g_free(batch);
+}
+
+/* Settles what is still in flight when the loop ended early. */
+static void
+settle_in_flight(InfBatch *batch)
+{
+  gboolean output_failed = inf_output_get_error(batch->output) != NULL;
+  if (inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0 ||
+      (batch->signals < 2 && !batch->fatal && !output_failed))
+    return;
+  /* Journal the completed nodes first: --resume will not run them again. */
+  if (batch->checkpoint && !batch->fatal)
+    inf_checkpoint_commit(batch->checkpoint, batch->output, TRUE, &batch->fatal);
+  /* Nothing more can be written after a failure; with a checkpoint, inputs
+   * in flight are left for --resume instead of written as cancelled. */
+  batch->abandon = output_failed || batch->fatal || batch->checkpoint;
+  g_autoptr(GError) cancelled =
+    g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "cancelled: the run was %s",
+                batch->signals > 1 ? "interrupted" : "stopped");
+  inf_scheduler_cancel_all(batch->scheduler, cancelled);
 }
 
 gboolean
@@ -578,16 +700,24 @@ inf_batch_run(InfBatch *batch, GError **error)
     g_source_set_callback(batch->progress, progress_cb, batch, NULL);
     g_source_attach(batch->progress, NULL);
   }
+  if (batch->checkpoint) {
+    batch->commit_timer = g_timeout_source_new(INF_CHECKPOINT_INTERVAL_MS);
+    g_source_set_callback(batch->commit_timer, commit_cb, batch, NULL);
+    g_source_attach(batch->commit_timer, NULL);
+  }
   inf_scheduler_pump(batch->scheduler);
   if (!(batch->eof && inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0) &&
-      !batch->write_error && !batch->halted)
+      !inf_output_get_error(batch->output) && !batch->fatal && !batch->halted)
     g_main_loop_run(batch->loop);
-  /* A second signal: what is still in flight is cancelled and written. */
   g_source_remove(batch->sigint_id);
   g_source_remove(batch->sigterm_id);
   if (batch->progress) {
     g_source_destroy(batch->progress);
     g_clear_pointer(&batch->progress, g_source_unref);
+  }
+  if (batch->commit_timer) {
+    g_source_destroy(batch->commit_timer);
+    g_clear_pointer(&batch->commit_timer, g_source_unref);
   }
   if (batch->progress_drawn) {
     fprintf(stderr, "\r\033[K");
@@ -595,28 +725,29 @@ inf_batch_run(InfBatch *batch, GError **error)
   }
   g_main_loop_unref(batch->loop);
   batch->loop = NULL;
-  if (batch->signals > 1) {
-    /* Cancel what is still in flight and write it as cancelled. */
-    g_autoptr(GError) cancelled = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
-                                              "cancelled: the run was interrupted");
-    inf_scheduler_cancel_all(batch->scheduler, cancelled);
-  }
+  settle_in_flight(batch);
   /* Ordered output after an interruption: inputs never read leave gaps;
    * what is held goes out in index order. */
   if (g_hash_table_size(batch->held)) {
     GList *keys = g_list_sort(g_hash_table_get_keys(batch->held), compare_index);
     for (GList *l = keys; l; l = l->next) {
-      char *line = g_hash_table_lookup(batch->held, l->data);
-      write_line(batch, line);
+      Held *h = g_hash_table_lookup(batch->held, l->data);
+      write_line(batch, h->entry, h->line, h->ok);
     }
     g_list_free(keys);
     g_hash_table_remove_all(batch->held);
   }
-  if (fflush(batch->output) != 0 && !batch->write_error)
-    g_set_error(&batch->write_error, INF_ERROR, INF_ERROR_IO, "writing the output failed: %s",
-                g_strerror(errno));
-  if (batch->write_error) {
-    g_propagate_error(error, g_steal_pointer(&batch->write_error));
+  GError *local = NULL;
+  if (batch->checkpoint && !batch->fatal)
+    inf_checkpoint_commit(batch->checkpoint, batch->output, TRUE, &batch->fatal);
+  else
+    inf_output_flush(batch->output, FALSE, NULL);
+  if (inf_output_get_error(batch->output) && !inf_output_is_broken_pipe(batch->output))
+    local = g_error_copy(inf_output_get_error(batch->output));
+  else if (batch->fatal)
+    local = g_error_copy(batch->fatal);
+  if (local) {
+    g_propagate_error(error, local);
     return FALSE;
   }
   if (batch->read_error) {
@@ -650,12 +781,41 @@ inf_batch_was_halted(const InfBatch *batch)
   return batch->halted;
 }
 
+gboolean
+inf_batch_is_complete(const InfBatch *batch)
+{
+  return batch->eof && batch->signals == 0 && !batch->halted && !batch->fatal &&
+         batch->abandoned == 0 && !inf_output_get_error(batch->output);
+}
+
+gboolean
+inf_batch_output_closed(const InfBatch *batch)
+{
+  return inf_output_is_broken_pipe(batch->output);
+}
+
 void
 inf_batch_print_summary(InfBatch *batch)
 {
   double elapsed = (double)(g_get_monotonic_time() - batch->start_us) / 1e6;
   g_autofree char *text = progress_text(batch);
-  fprintf(stderr, "%s: %" G_GUINT64_FORMAT " inputs (%" G_GUINT64_FORMAT " failed) in %.2fs; %s\n",
-          batch->signals ? "interrupted" : batch->halted ? "stopped by the budget" : "finished",
-          batch->done, batch->failed, elapsed, text);
+  const char *how = batch->signals                             ? "interrupted"
+                    : batch->halted                            ? "stopped by the budget"
+                    : inf_output_is_broken_pipe(batch->output) ? "stopped (the output was closed)"
+                    : inf_output_get_error(batch->output) || batch->fatal ? "stopped"
+                                                                          : "finished";
+  GString *extra = g_string_new(NULL);
+  if (batch->abandoned)
+    g_string_append_printf(extra, ", %" G_GUINT64_FORMAT " not finished", batch->abandoned);
+  if (batch->checkpoint && inf_checkpoint_get_resumed(batch->checkpoint))
+    g_string_append_printf(extra, ", %" G_GUINT64_FORMAT " done before (resumed), %" G_GUINT64_FORMAT
+                           " node results restored",
+                           inf_checkpoint_get_resumed(batch->checkpoint),
+                           inf_checkpoint_get_restored_nodes(batch->checkpoint));
+  else if (batch->checkpoint && inf_checkpoint_get_restored_nodes(batch->checkpoint))
+    g_string_append_printf(extra, ", %" G_GUINT64_FORMAT " node results restored",
+                           inf_checkpoint_get_restored_nodes(batch->checkpoint));
+  fprintf(stderr, "%s: %" G_GUINT64_FORMAT " inputs (%" G_GUINT64_FORMAT " failed%s) in %.2fs; %s\n",
+          how, batch->done, batch->failed, extra->str, elapsed, text);
+  g_string_free(extra, TRUE);
 }

@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 
+#include "exec/checkpoint.h"
 #include "exec/scheduler.h"
 
 G_BEGIN_DECLS
@@ -27,15 +28,27 @@ typedef struct {
   gboolean node_status; /* add "nodes": {id: status} to each result line */
 } InfBatchConfig;
 
-/* Reads from @input (a JSONL stream) and writes to @output; both stay owned
- * by the caller. */
+/* Reads from @input (a JSONL stream) and writes whole lines to @output_fd
+ * (see InfOutput: a slow reader holds back new inputs, never the loop);
+ * both stay owned by the caller. */
 InfBatch *inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *resources,
-                        FILE *input, const char *input_name, FILE *output,
-                        const InfBatchConfig *config);
+                        FILE *input, const char *input_name, int output_fd,
+                        const char *output_name, const InfBatchConfig *config);
 void inf_batch_free(InfBatch *batch);
 
+/* Journals the run in @checkpoint (borrowed; outlives the batch): inputs it
+ * has finished are skipped, its node results restored, and it is committed
+ * every INF_CHECKPOINT_INTERVAL_MS, on signals and at the end. */
+void inf_batch_set_checkpoint(InfBatch *batch, InfCheckpoint *checkpoint);
+/* Commits the checkpoint now, every completed node included; call it on any
+ * path that stops the run early. TRUE without a checkpoint. */
+gboolean inf_batch_flush_checkpoint(InfBatch *batch, GError **error);
+
 /* Runs the main loop until every input is done (or the run was stopped by
- * signals). Returns FALSE with @error when writing the output failed. */
+ * signals). Returns FALSE with @error when writing the output or the
+ * checkpoint failed, or the input is not the one the checkpoint has; the
+ * inputs then in flight are not written. A closed pipe (EPIPE) is a clean
+ * stop (see inf_batch_output_closed()). */
 gboolean inf_batch_run(InfBatch *batch, GError **error);
 
 guint64 inf_batch_get_done(const InfBatch *batch);
@@ -44,6 +57,10 @@ gboolean inf_batch_was_interrupted(const InfBatch *batch);
 /* Whether the budget stopped the run (the inputs still in flight were not
  * finished and are not written). */
 gboolean inf_batch_was_halted(const InfBatch *batch);
+/* Every input was read and written. */
+gboolean inf_batch_is_complete(const InfBatch *batch);
+/* The reader of the output went away (EPIPE): the run stopped there. */
+gboolean inf_batch_output_closed(const InfBatch *batch);
 /* Prints the end-of-run summary line to stderr. */
 void inf_batch_print_summary(InfBatch *batch);
 

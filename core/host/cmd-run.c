@@ -1,6 +1,8 @@
 /* inf-engine run — run a pipeline over a JSONL input stream. */
 #include <errno.h>
 #include <math.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +12,7 @@
 #include "exec/scheduler.h"
 #include "exec/trace-writer.h"
 #include "host/commands.h"
+#include "host/run-checkpoint.h"
 #include "resources/manager.h"
 
 static void
@@ -43,7 +46,7 @@ print_stats(InfResourceManager *resources, FILE *out)
 
 static gboolean
 write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
-              InfScheduler *scheduler, double seconds, GError **error)
+              InfScheduler *scheduler, InfCheckpoint *checkpoint, double seconds, GError **error)
 {
   json_object *root = inf_resource_manager_metrics_json(resources);
   InfBudget *budget = inf_resource_manager_get_budget(resources);
@@ -58,6 +61,8 @@ write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
   json_object_object_add(run, "duration_s", json_object_new_double(seconds));
   json_object_object_add(run, "interrupted", json_object_new_boolean(inf_batch_was_interrupted(batch)));
   json_object_object_add(run, "budget_exhausted", json_object_new_boolean(inf_batch_was_halted(batch)));
+  if (checkpoint)
+    json_object_object_add(run, "checkpoint", inf_checkpoint_stats_json(checkpoint));
   json_object_object_add(root, "run", run);
   const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
   gboolean ok = inf_host_write_file(path, text, -1, error);
@@ -217,7 +222,10 @@ inf_command_run(int argc, char **argv)
   g_autofree char *max_requests_text = NULL;
   g_autofree char *trace_path = NULL;
   gint trace_sample = 0;
+  g_autofree char *checkpoint_path = NULL;
   g_auto(GStrv) plugin_dirs = NULL;
+  g_auto(GStrv) args = g_strdupv(argv); /* as given, for the resume hint */
+  gboolean resume = FALSE;
   /* G_MININT: not given (0 and negative numbers given are refused alike) */
   gint max_concurrent = G_MININT;
   gint max_inflight = G_MININT;
@@ -239,6 +247,8 @@ inf_command_run(int argc, char **argv)
     { "max-requests", 0, 0, G_OPTION_ARG_STRING, &max_requests_text, "Stop before sending more than N requests, retries included (replaces resources.budget.max_requests)", "N" },
     { "trace-out", 0, 0, G_OPTION_ARG_FILENAME, &trace_path, "Write a profiling trace (Chrome Trace Event JSON, for Perfetto) to FILE", "FILE" },
     { "trace-sample", 0, 0, G_OPTION_ARG_INT, &trace_sample, "With --trace-out: trace every K-th input in full (counters cover all)", "K" },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint_path, "Journal the run in FILE (SQLite) so that --resume can continue it", "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue the run journaled in --checkpoint FILE", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) context = g_option_context_new("CONFIG — run a pipeline over JSONL inputs");
@@ -248,8 +258,9 @@ inf_command_run(int argc, char **argv)
     "  {\"index\": N, \"outputs\": ..., \"errors\": {node: message}, \"duration_ms\": T}\n"
     "(\"errors\" only when a node failed or was cancelled; with --node-status also \"nodes\":\n"
     "{node: status}, where nodes of untaken switch cases are \"skipped\"). Exit status: 0 when\n"
-    "every input succeeded, 1 when some failed, 2 on a usage or config error, 3 when a budget\n"
-    "limit stopped the run, 130 when interrupted.");
+    "every input succeeded, 1 when some failed (or writing failed), 2 on a usage or config\n"
+    "error (or a checkpoint that cannot be resumed), 3 when a budget limit stopped the run,\n"
+    "130 when interrupted.");
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(context, &argc, &argv, &error)) {
     g_printerr("inf-engine run: %s\n", error->message);
@@ -288,6 +299,19 @@ inf_command_run(int argc, char **argv)
     g_printerr("inf-engine run: --trace-sample takes a number K >= 1 and needs --trace-out FILE\n");
     return 2;
   }
+  if (resume && !checkpoint_path) {
+    g_printerr("inf-engine run: --resume needs --checkpoint FILE (the journal of the run to "
+               "continue)\n");
+    return 2;
+  }
+  gboolean output_is_file = output_path && !g_str_equal(output_path, "-");
+  if (checkpoint_path && !output_is_file) {
+    g_printerr("inf-engine run: --checkpoint needs --output FILE: on --resume the output is cut "
+               "back to the last commit and appended to\n");
+    return 2;
+  }
+  /* A reader that goes away (`| head -1`) is a clean stop, not a signal. */
+  signal(SIGPIPE, SIG_IGN);
 
   g_autoptr(InfHostContext) host = NULL;
   g_autoptr(InfConfig) config = inf_host_load_config("run", (const char *const *)plugin_dirs, argv[1],
@@ -338,10 +362,38 @@ inf_command_run(int argc, char **argv)
       return 2;
     }
   }
-  FILE *output = stdout;
-  if (output_path && !g_str_equal(output_path, "-")) {
-    output = fopen(output_path, "we");
-    if (!output) {
+  /* Writing the output must not destroy the input. */
+  struct stat in_st, out_st;
+  if (output_is_file && fstat(fileno(input), &in_st) == 0 && stat(output_path, &out_st) == 0 &&
+      in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+    g_printerr("inf-engine run: --output %s is the input file: writing the results would "
+               "destroy the inputs; choose another output file\n", output_path);
+    if (input != stdin)
+      fclose(input);
+    inf_scheduler_free(scheduler);
+    inf_resource_manager_free(resources);
+    return 2;
+  }
+  g_autoptr(InfCheckpoint) checkpoint = NULL;
+  int output_fd = STDOUT_FILENO;
+  if (checkpoint_path) {
+    checkpoint = inf_host_open_checkpoint(config, resources_config, checkpoint_path, resume, &error);
+    if (checkpoint && resume && fstat(fileno(input), &in_st) == 0 && S_ISREG(in_st.st_mode) &&
+        !inf_host_check_checkpoint_input(checkpoint, input, input_name, &error))
+      g_clear_pointer(&checkpoint, inf_checkpoint_free);
+    if (checkpoint)
+      output_fd = inf_checkpoint_open_output(checkpoint, output_path, &error);
+    if (!checkpoint || output_fd < 0) {
+      g_printerr("inf-engine run: %s\n", error->message);
+      if (input != stdin)
+        fclose(input);
+      inf_scheduler_free(scheduler);
+      inf_resource_manager_free(resources);
+      return 2;
+    }
+  } else if (output_is_file) {
+    output_fd = open(output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (output_fd < 0) {
       g_printerr("inf-engine run: cannot write output %s: %s\n", output_path, g_strerror(errno));
       if (input != stdin)
         fclose(input);
@@ -350,8 +402,6 @@ inf_command_run(int argc, char **argv)
       return 2;
     }
   }
-  static char output_buffer[1 << 16];
-  setvbuf(output, output_buffer, _IOFBF, sizeof output_buffer);
 
   InfBatchConfig batch_config = {
     .ordered = ordered,
@@ -376,8 +426,8 @@ inf_command_run(int argc, char **argv)
       g_printerr("inf-engine run: %s\n", error->message);
       if (input != stdin)
         fclose(input);
-      if (output != stdout)
-        fclose(output);
+      if (output_fd != STDOUT_FILENO)
+        close(output_fd);
       inf_scheduler_free(scheduler);
       inf_resource_manager_free(resources);
       return 2;
@@ -385,23 +435,31 @@ inf_command_run(int argc, char **argv)
     inf_scheduler_set_trace(scheduler, trace);
   }
 
-  InfBatch *batch = inf_batch_new(scheduler, graph, resources, input, input_name, output, &batch_config);
+  InfBatch *batch = inf_batch_new(scheduler, graph, resources, input, input_name, output_fd,
+                                  output_is_file ? output_path : "stdout", &batch_config);
+  inf_batch_set_checkpoint(batch, checkpoint);
   gint64 start = g_get_monotonic_time();
   gboolean ok = inf_batch_run(batch, &error);
   double seconds = (double)(g_get_monotonic_time() - start) / 1e6;
   int status = 0;
   if (!ok) {
     g_printerr("inf-engine run: %s\n", error->message);
+    /* A checkpoint that does not fit the input is a refusal, like at start. */
+    status = error->code == INF_ERROR_CONFIG ? 2 : 1;
     g_clear_error(&error);
-    status = 1;
   }
   if (!quiet)
     inf_batch_print_summary(batch);
   if (inf_batch_was_halted(batch))
     print_budget_stop(budget, batch, scheduler);
+  if (checkpoint && !inf_batch_is_complete(batch)) {
+    g_autofree char *command = inf_host_resume_command(args);
+    g_printerr("the checkpoint %s holds what finished; to continue the run:\n  %s\n",
+               checkpoint_path, command);
+  }
   if (stats)
     print_stats(resources, stderr);
-  if (metrics_path && !write_metrics(metrics_path, resources, batch, scheduler, seconds, &error)) {
+  if (metrics_path && !write_metrics(metrics_path, resources, batch, scheduler, checkpoint, seconds, &error)) {
     g_printerr("inf-engine run: cannot write metrics: %s\n", error->message);
     g_clear_error(&error);
     status = 1;
@@ -428,9 +486,9 @@ inf_command_run(int argc, char **argv)
   inf_trace_writer_free(trace);
   if (input != stdin)
     fclose(input);
-  if (output != stdout)
-    fclose(output);
-  else
-    fflush(stdout);
+  if (output_fd != STDOUT_FILENO && close(output_fd) != 0 && status == 0) {
+    g_printerr("inf-engine run: writing %s failed: %s\n", output_path, g_strerror(errno));
+    status = 1;
+  }
   return status;
 }

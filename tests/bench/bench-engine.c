@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -122,8 +123,19 @@ run_child(char **argv)
   return c;
 }
 
+static Child run_w1_with(const char *label, guint64 n, int latency_ms, int concurrency,
+                         int inflight, char **extra);
+
 static Child
 run_w1(const char *label, guint64 n, int latency_ms, int concurrency, int inflight)
+{
+  return run_w1_with(label, n, latency_ms, concurrency, inflight, NULL);
+}
+
+/* The same with @extra arguments (NULL-terminated, may be NULL). */
+static Child
+run_w1_with(const char *label, guint64 n, int latency_ms, int concurrency, int inflight,
+            char **extra)
 {
   g_autofree char *config_text = g_strdup_printf(w1_config, inflight, latency_ms, concurrency,
                                                  latency_ms, concurrency);
@@ -131,9 +143,16 @@ run_w1(const char *label, guint64 n, int latency_ms, int concurrency, int inflig
   g_file_set_contents(config, config_text, -1, NULL);
   g_autofree char *inputs = write_inputs(n);
   g_autofree char *inflight_text = g_strdup_printf("%d", inflight);
-  char *argv[] = { (char *)g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--quiet",
-                   "--max-inflight", inflight_text, NULL };
-  Child c = run_child(argv);
+  GPtrArray *argv = g_ptr_array_new();
+  char *fixed[] = { (char *)g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--quiet",
+                    "--max-inflight", inflight_text };
+  for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+    g_ptr_array_add(argv, fixed[i]);
+  for (char **e = extra; e && *e; e++)
+    g_ptr_array_add(argv, *e);
+  g_ptr_array_add(argv, NULL);
+  Child c = run_child((char **)argv->pdata);
+  g_ptr_array_unref(argv);
   if (c.status != 0)
     g_printerr("%s: inf-engine exited with %d\n", label, c.status);
   return c;
@@ -355,6 +374,72 @@ bench_w1c(void)
   record("w1c", "peak_rss_mb", c.peak_rss_mb);
 }
 
+/* W1 (100k inputs, latency 0) with --checkpoint against the same run
+ * without, both writing the output to a file; the best of 3 alternating
+ * runs each. Target: at most 5% fewer inputs per second. On a shared
+ * machine the CPU time (user + system) of the process is the steadier
+ * figure; both are printed. */
+static void
+bench_w1k(void)
+{
+  guint64 n = quick ? 20000 : 100000;
+  g_autofree char *output = g_build_filename(tmpdir, "w1k-out.jsonl", NULL);
+  g_autofree char *checkpoint = g_build_filename(tmpdir, "w1k.ckpt", NULL);
+  g_autofree char *wal = g_strconcat(checkpoint, "-wal", NULL);
+  double plain = G_MAXDOUBLE, journaled = G_MAXDOUBLE;
+  double plain_cpu = G_MAXDOUBLE, journaled_cpu = G_MAXDOUBLE;
+  g_autofree char *metrics = g_build_filename(tmpdir, "w1k-metrics.json", NULL);
+  gint64 commits = 0;
+  double commit_max_ms = 0, commit_total_ms = 0;
+  for (guint round = 0; round < 3; round++) {
+    char *without[] = { "--output", output, NULL };
+    Child a = run_w1_with("w1k", n, 0, 0, 1024, without);
+    plain = MIN(plain, a.seconds);
+    plain_cpu = MIN(plain_cpu, a.cpu_seconds);
+    g_unlink(checkpoint);
+    g_unlink(wal);
+    char *with[] = { "--output", output, "--checkpoint", checkpoint, "--metrics-out", metrics,
+                     NULL };
+    Child b = run_w1_with("w1k", n, 0, 0, 1024, with);
+    journaled = MIN(journaled, b.seconds);
+    json_object *m = json_object_from_file(metrics), *run, *ck, *v;
+    if (m && json_object_object_get_ex(m, "run", &run) &&
+        json_object_object_get_ex(run, "checkpoint", &ck)) {
+      if (json_object_object_get_ex(ck, "commits", &v))
+        commits = MAX(commits, json_object_get_int64(v));
+      if (json_object_object_get_ex(ck, "commit_ms_max", &v))
+        commit_max_ms = MAX(commit_max_ms, json_object_get_double(v));
+      if (json_object_object_get_ex(ck, "commit_ms_total", &v))
+        commit_total_ms = MAX(commit_total_ms, json_object_get_double(v));
+    }
+    json_object_put(m);
+    journaled_cpu = MIN(journaled_cpu, b.cpu_seconds);
+  }
+  struct stat st;
+  double db_kb = stat(checkpoint, &st) == 0 ? (double)st.st_size / 1024.0 : -1;
+  double loss = 1.0 - plain / journaled;
+  double cpu_loss = 1.0 - plain_cpu / journaled_cpu;
+  printf("W1k  %" G_GUINT64_FORMAT " inputs, latency 0: wall %.2f s without, %.2f s with --checkpoint "
+         "(%.0f vs %.0f inputs/s): throughput loss %.1f%% (target ≤ 5%%: %.2f of it)\n",
+         n, plain, journaled, (double)n / plain, (double)n / journaled, loss * 100, loss / 0.05);
+  printf("W1k  CPU %.2f s without, %.2f s with: throughput loss %.1f%% (target ≤ 5%%: %.2f of it); "
+         "journal %.0f KB\n",
+         plain_cpu, journaled_cpu, cpu_loss * 100, cpu_loss / 0.05, db_kb);
+  printf("W1k  commits on the main loop: %" G_GINT64_FORMAT ", the longest %.2f ms, %.1f ms in all "
+         "(%.1f%% of the run; a writer thread only pays if this is large)\n",
+         commits, commit_max_ms, commit_total_ms, commit_total_ms / 10.0 / journaled);
+  record("w1k", "commits", (double)commits);
+  record("w1k", "commit_ms_max", commit_max_ms);
+  record("w1k", "commit_ms_total", commit_total_ms);
+  record("w1k", "cpu_seconds_without", plain_cpu);
+  record("w1k", "cpu_seconds_with", journaled_cpu);
+  record("w1k", "cpu_throughput_loss", cpu_loss);
+  record("w1k", "seconds_without", plain);
+  record("w1k", "seconds_with", journaled);
+  record("w1k", "throughput_loss", loss);
+  record("w1k", "journal_kb", db_kb);
+}
+
 /* --- W2 / W3: in process --- */
 
 static double
@@ -475,6 +560,8 @@ main(int argc, char **argv)
     bench_w1s();
   if (all || g_str_equal(which, "trace"))
     bench_trace();
+  if (all || g_str_equal(which, "w1k"))
+    bench_w1k();
   if (all || g_str_equal(which, "w2"))
     bench_w2();
   if (all || g_str_equal(which, "w3"))

@@ -1,0 +1,772 @@
+/* `inf-engine run --checkpoint FILE [--resume]` end to end: the program runs
+ * as a subprocess against the loopback fake LLM server, which serves in this
+ * test's main loop and counts every call. Kills are triggered by what the
+ * fake or the journal has seen (a call count, rows committed), never by
+ * time. After a kill -9 and --resume the output must hold every input
+ * exactly once, equal to a clean run, and no committed call may be made
+ * again. Also: each reason a resume is refused, the pid lock, bad files, and
+ * the output rules (whole lines, EPIPE, write errors, the same file). */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/file.h>
+
+#include "fake-llm.h"
+
+#define KEY_ENV "INF_TEST_CHECKPOINT_KEY"
+#define HOLD "500 delay=3600000" /* a call that is never answered */
+
+typedef struct {
+  GMainContext *context;
+  InfFakeLlm *fake;
+  char *dir;
+  char *inputs;
+  char *output;
+  char *checkpoint;
+} Fixture;
+
+typedef struct {
+  GSubprocess *process;
+  gboolean done;
+  int status; /* exit status, or 128 + signal */
+  char *log;  /* stderr */
+} Engine;
+
+/* --- set-up --- */
+
+static void
+remove_tree(const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_remove(path);
+  }
+  g_rmdir(dir);
+}
+
+/* The config: text → a (first, system prompt from the parameter "style") →
+ * b (second); @extra_second is added to the second module's options,
+ * @third adds a third node. */
+static char *
+write_config(Fixture *f, const char *name, const char *style, const char *model,
+             int max_concurrent, const char *extra_second, gboolean third)
+{
+  g_autofree char *text = g_strdup_printf(
+    "{\"resources\": {\"endpoints\": {\"fake\": {\"provider\": \"openai\", \"model\": \"%s\", "
+    "\"base_url\": \"%s/v1\", \"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": %d, "
+    "\"max_retries\": 0}}},\n"
+    " \"parameters\": {\"style\": {\"value\": \"%s\"}},\n"
+    " \"modules\": {\n"
+    "  \"first\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": {\"parameter\": \"style\"}},\n"
+    "  \"second\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": \"Second.\"%s},\n"
+    "  \"pipe\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+    "    \"a\": {\"module\": \"first\", \"args\": [\"$text\"]},\n"
+    "    \"b\": {\"module\": \"second\", \"args\": [\"$a\"]}%s},\n"
+    "   \"outputs\": {\"a\": \"$a\", \"b\": \"$b\"}}},\n"
+    " \"main\": \"pipe\"}\n",
+    model, inf_fake_llm_get_base_url(f->fake), max_concurrent, style, extra_second,
+    third ? ", \"c\": {\"module\": \"second\", \"args\": [\"$b\"]}" : "");
+  char *path = g_build_filename(f->dir, name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+static void
+write_inputs(Fixture *f, guint n, const char *changed_line)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf(out, "{\"text\": \"input %u %s\"}\n", i,
+                           changed_line && i == 1 ? changed_line : "about something");
+  g_assert_true(g_file_set_contents(f->inputs, out->str, (gssize)out->len, NULL));
+  g_string_free(out, TRUE);
+}
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  f->context = g_main_context_ref_thread_default();
+  f->fake = inf_fake_llm_new(f->context);
+  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
+  f->dir = g_dir_make_tmp("inf-checkpoint-XXXXXX", &error);
+  g_assert_no_error(error);
+  f->inputs = g_build_filename(f->dir, "inputs.jsonl", NULL);
+  f->output = g_build_filename(f->dir, "out.jsonl", NULL);
+  f->checkpoint = g_build_filename(f->dir, "run.ckpt", NULL);
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  inf_fake_llm_free(f->fake);
+  while (g_main_context_iteration(f->context, FALSE))
+    ;
+  remove_tree(f->dir);
+  g_free(f->dir);
+  g_free(f->inputs);
+  g_free(f->output);
+  g_free(f->checkpoint);
+  g_main_context_unref(f->context);
+}
+
+/* --- the engine --- */
+
+static void
+on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Engine *e = user_data;
+  char *out = NULL;
+  g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &e->log, NULL);
+  g_free(out);
+  GSubprocess *p = G_SUBPROCESS(source);
+  e->status = g_subprocess_get_if_exited(p)     ? g_subprocess_get_exit_status(p)
+              : g_subprocess_get_if_signaled(p) ? 128 + g_subprocess_get_term_sig(p)
+                                                : 255;
+  e->done = TRUE;
+}
+
+/* Starts `inf-engine run CONFIG ARGS...` (NULL-terminated). */
+static void
+engine_start(Engine *e, const char *config, ...)
+{
+  memset(e, 0, sizeof *e);
+  GPtrArray *argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
+  g_ptr_array_add(argv, "run");
+  g_ptr_array_add(argv, (char *)config);
+  va_list ap;
+  va_start(ap, config);
+  const char *arg;
+  while ((arg = va_arg(ap, const char *)))
+    g_ptr_array_add(argv, (char *)arg);
+  va_end(ap);
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv(launcher, KEY_ENV, "sk-test", TRUE);
+  g_autoptr(GError) error = NULL;
+  e->process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
+  g_assert_no_error(error);
+  g_ptr_array_unref(argv);
+  g_subprocess_communicate_utf8_async(e->process, NULL, NULL, on_communicated, e);
+}
+
+static void
+engine_wait(Fixture *f, Engine *e)
+{
+  while (!e->done)
+    g_main_context_iteration(f->context, TRUE);
+  g_clear_object(&e->process);
+}
+
+static void
+engine_kill(Fixture *f, Engine *e)
+{
+  g_subprocess_send_signal(e->process, SIGKILL);
+  engine_wait(f, e);
+  g_assert_cmpint(e->status, ==, 128 + SIGKILL);
+}
+
+static void
+engine_clear(Engine *e)
+{
+  g_free(e->log);
+  memset(e, 0, sizeof *e);
+}
+
+/* Runs to the end; returns the exit status, the log in *log if asked. */
+static int
+run_engine(Fixture *f, char **log, const char *config, ...)
+{
+  Engine e;
+  memset(&e, 0, sizeof e);
+  GPtrArray *argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
+  g_ptr_array_add(argv, "run");
+  g_ptr_array_add(argv, (char *)config);
+  va_list ap;
+  va_start(ap, config);
+  const char *arg;
+  while ((arg = va_arg(ap, const char *)))
+    g_ptr_array_add(argv, (char *)arg);
+  va_end(ap);
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv(launcher, KEY_ENV, "sk-test", TRUE);
+  g_autoptr(GError) error = NULL;
+  e.process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
+  g_assert_no_error(error);
+  g_ptr_array_unref(argv);
+  g_subprocess_communicate_utf8_async(e.process, NULL, NULL, on_communicated, &e);
+  engine_wait(f, &e);
+  if (log)
+    *log = g_steal_pointer(&e.log);
+  else if (e.status != 0)
+    g_test_message("inf-engine exited with %d:\n%s", e.status, e.log);
+  g_free(e.log);
+  return e.status;
+}
+
+static guint64
+fake_ok(Fixture *f)
+{
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(f->fake, &stats);
+  return stats.ok;
+}
+
+static guint64
+fake_requests(Fixture *f)
+{
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(f->fake, &stats);
+  return stats.requests;
+}
+
+/* Iterates the loop until the fake has received @n requests. */
+static void
+wait_requests(Fixture *f, Engine *e, guint64 n)
+{
+  while (fake_requests(f) < n && !e->done)
+    g_main_context_iteration(f->context, TRUE);
+  g_assert_false(e->done);
+}
+
+/* Inputs finished and node rows in the journal (read-only, as a second
+ * reader of the WAL file). */
+static void
+journal_counts(Fixture *f, gint64 *done, gint64 *nodes)
+{
+  sqlite3 *db = NULL;
+  *done = *nodes = -1;
+  if (sqlite3_open_v2(f->checkpoint, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT (SELECT IFNULL(SUM(hi - lo), 0) FROM input_done), "
+                               "(SELECT COUNT(*) FROM node_result)", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      *done = sqlite3_column_int64(stmt, 0);
+      *nodes = sqlite3_column_int64(stmt, 1);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close_v2(db);
+}
+
+static gboolean
+tick(gpointer data)
+{
+  (void)data;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the loop until the journal has committed @done finished inputs
+ * and @nodes node rows (the engine commits on its own timer). */
+static void
+wait_journal(Fixture *f, Engine *e, gint64 done, gint64 nodes)
+{
+  GSource *poll = g_timeout_source_new(10);
+  g_source_set_callback(poll, tick, NULL, NULL);
+  g_source_attach(poll, f->context);
+  gint64 d = -1, n = -1;
+  while (!e->done) {
+    journal_counts(f, &d, &n);
+    if (d == done && n == nodes)
+      break;
+    g_main_context_iteration(f->context, TRUE);
+  }
+  g_source_destroy(poll);
+  g_source_unref(poll);
+  g_assert_false(e->done);
+}
+
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The output as sorted lines without timings; asserts every line is whole
+ * JSON and no index appears twice. */
+static char *
+normalized_output(Fixture *f)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(f->output, &text, &len, NULL));
+  if (len)
+    g_assert_cmpint(text[len - 1], ==, '\n');
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+  GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (char **line = lines; *line; line++) {
+    if (!**line)
+      continue;
+    json_object *o = json_tokener_parse(*line);
+    g_assert_nonnull(o);
+    json_object *index;
+    g_assert_true(json_object_object_get_ex(o, "index", &index));
+    gint64 i = json_object_get_int64(index);
+    g_assert_false(g_hash_table_contains(seen, GSIZE_TO_POINTER(i + 1)));
+    g_hash_table_add(seen, GSIZE_TO_POINTER(i + 1));
+    json_object_object_del(o, "duration_ms");
+    g_ptr_array_add(rows, g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)));
+    json_object_put(o);
+  }
+  g_ptr_array_sort(rows, compare_strings);
+  g_ptr_array_add(rows, NULL);
+  char *joined = g_strjoinv("\n", (char **)rows->pdata);
+  g_ptr_array_unref(rows);
+  g_hash_table_unref(seen);
+  return joined;
+}
+
+static void
+reset_fake(Fixture *f)
+{
+  inf_fake_llm_reset_stats(f->fake);
+  g_assert_true(inf_fake_llm_set_default_text(f->fake, "ok", NULL));
+}
+
+/* A clean run of @config over the inputs: its normalized output and calls. */
+static char *
+clean_run(Fixture *f, const char *config, guint64 *calls)
+{
+  reset_fake(f);
+  g_assert_cmpint(run_engine(f, NULL, config, "-i", f->inputs, "-o", f->output, "-q", NULL), ==, 0);
+  *calls = fake_ok(f);
+  char *out = normalized_output(f);
+  reset_fake(f);
+  g_remove(f->output);
+  return out;
+}
+
+static void
+resume_to_end(Fixture *f, const char *config, int expected_status)
+{
+  g_autofree char *log = NULL;
+  int status = run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                          f->checkpoint, "--resume", NULL);
+  if (status != expected_status)
+    g_test_message("%s", log);
+  g_assert_cmpint(status, ==, expected_status);
+}
+
+/* --- kill -9, then --resume --- */
+
+/* Calls one at a time (a0 b0 a1 b1 ...); the 8th is held forever. Once the
+ * journal has inputs 0-2 and input 3's node a, kill -9. The resumed run
+ * makes exactly the calls not completed before: none of the 7 again. */
+static void
+test_kill_with_node_rows(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 10, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  guint64 clean_calls = 0;
+  g_autofree char *clean = clean_run(f, config, &clean_calls);
+  g_assert_cmpuint(clean_calls, ==, 20);
+
+  g_assert_true(inf_fake_llm_set_default_text(f->fake, HOLD, NULL));
+  g_assert_true(inf_fake_llm_push_script(f->fake, "ok x7", NULL));
+  Engine e;
+  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
+               NULL);
+  wait_requests(f, &e, 8);
+  wait_journal(f, &e, 3, 1);
+  engine_kill(f, &e);
+  engine_clear(&e);
+  g_assert_cmpuint(fake_ok(f), ==, 7);
+
+  reset_fake(f);
+  resume_to_end(f, config, 0);
+  g_assert_cmpuint(fake_ok(f), ==, clean_calls - 7);
+  g_autofree char *resumed = normalized_output(f);
+  g_assert_cmpstr(resumed, ==, clean);
+  /* Everything finished: no node rows left. */
+  gint64 done, nodes;
+  journal_counts(f, &done, &nodes);
+  g_assert_cmpint(done, ==, 10);
+  g_assert_cmpint(nodes, ==, 0);
+}
+
+/* kill -9 at several points (after the Nth call reached the fake, with 4
+ * calls at a time), then --resume, twice in a row for one of them: the
+ * output is always the clean run's, each input once. */
+static void
+test_kill_at_several_points(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 24, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 4, "", FALSE);
+  guint64 clean_calls = 0;
+  g_autofree char *clean = clean_run(f, config, &clean_calls);
+  static const guint64 points[] = { 1, 9, 30 };
+  for (guint p = 0; p < G_N_ELEMENTS(points); p++) {
+    g_remove(f->checkpoint);
+    g_autofree char *wal = g_strconcat(f->checkpoint, "-wal", NULL);
+    g_remove(wal);
+    g_remove(f->output);
+    reset_fake(f);
+    Engine e;
+    engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
+                 "-q", "--ordered", NULL);
+    wait_requests(f, &e, points[p]);
+    engine_kill(f, &e);
+    engine_clear(&e);
+    guint64 before = fake_ok(f);
+    if (p == 1) {
+      /* Killed again while resuming. */
+      engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
+                   "--resume", "-q", "--ordered", NULL);
+      wait_requests(f, &e, before + 5);
+      engine_kill(f, &e);
+      engine_clear(&e);
+    }
+    reset_fake(f);
+    resume_to_end(f, config, 0);
+    g_autofree char *resumed = normalized_output(f);
+    g_assert_cmpstr(resumed, ==, clean);
+    g_assert_cmpuint(fake_ok(f), <=, clean_calls);
+  }
+}
+
+/* A node that fails ends its input in error; --resume runs that input
+ * again, but only its failed node: the completed one is restored. */
+static void
+test_failed_input_runs_again(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 3, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  guint64 clean_calls = 0;
+  g_autofree char *clean = clean_run(f, config, &clean_calls);
+  /* a0 b0 a1, then b1 fails (400, not retried), a2 b2. */
+  g_assert_true(inf_fake_llm_push_script(f->fake, "ok; ok; ok; 400", NULL));
+  g_autofree char *log = NULL;
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                             f->checkpoint, NULL), ==, 1);
+  g_assert_nonnull(strstr(log, "1 failed"));
+  g_autofree char *failed = normalized_output(f);
+  g_assert_nonnull(strstr(failed, "\"errors\""));
+  reset_fake(f);
+  resume_to_end(f, config, 0);
+  g_assert_cmpuint(fake_ok(f), ==, 1);
+  g_autofree char *resumed = normalized_output(f);
+  g_assert_cmpstr(resumed, ==, clean);
+}
+
+/* SIGINT: the in-flight input finishes, the journal is flushed, and the
+ * summary prints the command that resumes. */
+static void
+test_sigint_prints_resume(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 6, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  guint64 clean_calls = 0;
+  g_autofree char *clean = clean_run(f, config, &clean_calls);
+  g_assert_true(inf_fake_llm_push_script(f->fake, "ok x3", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->fake, "ok delay=3600000", NULL));
+  Engine e;
+  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, NULL);
+  wait_requests(f, &e, 4);
+  /* b1 is held; SIGINT stops new inputs, the journal is committed now. */
+  g_subprocess_send_signal(e.process, SIGINT);
+  wait_journal(f, &e, 1, 1);
+  engine_kill(f, &e);
+  engine_clear(&e);
+  reset_fake(f);
+  /* An interrupted run that ends by itself says how to go on. */
+  g_assert_true(inf_fake_llm_push_script(f->fake, "ok", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->fake, "ok delay=3600000", NULL));
+  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
+               "--resume", NULL);
+  wait_requests(f, &e, 2);
+  g_subprocess_send_signal(e.process, SIGINT);
+  g_subprocess_send_signal(e.process, SIGTERM);
+  engine_wait(f, &e);
+  g_assert_cmpint(e.status, ==, 130);
+  g_assert_nonnull(strstr(e.log, "--checkpoint"));
+  g_assert_nonnull(strstr(e.log, "--resume"));
+  g_assert_nonnull(strstr(e.log, "to continue the run"));
+  engine_clear(&e);
+  reset_fake(f);
+  resume_to_end(f, config, 0);
+  g_autofree char *resumed = normalized_output(f);
+  g_assert_cmpstr(resumed, ==, clean);
+  g_assert_cmpuint(fake_ok(f), <=, clean_calls - 3);
+}
+
+/* --- refusals --- */
+
+static void
+assert_refused(Fixture *f, const char *config, const char *expected)
+{
+  g_autofree char *log = NULL;
+  int status = run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                          f->checkpoint, "--resume", NULL);
+  if (!strstr(log, expected))
+    g_test_message("expected '%s' in:\n%s", expected, log);
+  g_assert_cmpint(status, ==, 2);
+  g_assert_nonnull(strstr(log, expected));
+}
+
+static void
+test_resume_refusals(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 4, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  /* A run that finishes inputs 0 and 1, then stops at a held call. */
+  g_assert_true(inf_fake_llm_set_default_text(f->fake, HOLD, NULL));
+  g_assert_true(inf_fake_llm_push_script(f->fake, "ok x4", NULL));
+  Engine e;
+  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
+               NULL);
+  wait_requests(f, &e, 5);
+  wait_journal(f, &e, 2, 0);
+  engine_kill(f, &e);
+  engine_clear(&e);
+  g_autofree char *before = NULL;
+  g_assert_true(g_file_get_contents(f->output, &before, NULL, NULL));
+  reset_fake(f);
+
+  g_autofree char *param = write_config(f, "param.json", "Summarize briefly.", "m1", 1, "", FALSE);
+  assert_refused(f, param, "parameter 'style' changed");
+  g_autofree char *model = write_config(f, "model.json", "Summarize.", "m2", 1, "", FALSE);
+  assert_refused(f, model, "alias 'fake' changed its model (openai/m1, now openai/m2)");
+  g_autofree char *graph = write_config(f, "graph.json", "Summarize.", "m1", 1, "", TRUE);
+  assert_refused(f, graph, "the graph");
+  g_autofree char *option = write_config(f, "option.json", "Summarize.", "m1", 1,
+                                         ", \"temperature\": 0.5", FALSE);
+  assert_refused(f, option, "the config (its modules or their options) changed");
+  write_inputs(f, 4, "changed");
+  assert_refused(f, config, "input 1 is not the line");
+  write_inputs(f, 4, NULL);
+  /* Input 1 finished: an input of one line no longer has it. */
+  g_autofree char *one = g_strdup_printf("{\"text\": \"input 0 about something\"}\n");
+  g_assert_true(g_file_set_contents(f->inputs, one, -1, NULL));
+  assert_refused(f, config, "has finished inputs up to index 1");
+  write_inputs(f, 4, NULL);
+  /* Nothing was called and the output is as it was. */
+  g_assert_cmpuint(fake_requests(f), ==, 0);
+  g_autofree char *after = NULL;
+  g_assert_true(g_file_get_contents(f->output, &after, NULL, NULL));
+  g_assert_cmpstr(after, ==, before);
+  /* Resources other than the models may change (limits, budgets). */
+  g_autofree char *limits = write_config(f, "limits.json", "Summarize.", "m1", 3, "", FALSE);
+  resume_to_end(f, limits, 0);
+  g_assert_cmpuint(fake_ok(f), ==, 4);
+}
+
+static void
+test_checkpoint_in_use(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 2, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_assert_true(inf_fake_llm_set_default_text(f->fake, HOLD, NULL));
+  Engine e;
+  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
+               NULL);
+  wait_requests(f, &e, 1);
+  g_autofree char *log = NULL;
+  g_autofree char *other = g_build_filename(f->dir, "other.jsonl", NULL);
+  int status = run_engine(f, &log, config, "-i", f->inputs, "-o", other, "--checkpoint",
+                          f->checkpoint, "--resume", NULL);
+  g_assert_cmpint(status, ==, 2);
+  g_autofree char *expected = g_strdup_printf("in use by pid %s",
+                                              g_subprocess_get_identifier(e.process));
+  g_assert_nonnull(strstr(log, expected));
+  engine_kill(f, &e);
+  engine_clear(&e);
+}
+
+static void
+test_bad_checkpoint_files(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 2, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *log = NULL;
+  /* Missing. */
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                             f->checkpoint, "--resume", NULL), ==, 2);
+  g_assert_nonnull(strstr(log, "does not exist"));
+  g_clear_pointer(&log, g_free);
+  /* Not SQLite at all. */
+  g_assert_true(g_file_set_contents(f->checkpoint, "this is not a database, just some text that "
+                                    "is long enough to look like a header and a page........", -1, NULL));
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                             f->checkpoint, "--resume", NULL), ==, 2);
+  g_assert_nonnull(strstr(log, "is not an inf-engine checkpoint"));
+  g_clear_pointer(&log, g_free);
+  /* An existing file is never overwritten by a new run. */
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                             f->checkpoint, NULL), ==, 2);
+  g_assert_nonnull(strstr(log, "already exists"));
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(f->checkpoint, &text, NULL, NULL));
+  g_assert_true(g_str_has_prefix(text, "this is not a database"));
+  g_clear_pointer(&log, g_free);
+  /* SQLite, but another application's. */
+  g_remove(f->checkpoint);
+  sqlite3 *db = NULL;
+  g_assert_cmpint(sqlite3_open(f->checkpoint, &db), ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1)", NULL, NULL, NULL),
+                  ==, SQLITE_OK);
+  sqlite3_close(db);
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                             f->checkpoint, "--resume", NULL), ==, 2);
+  g_assert_nonnull(strstr(log, "is not an inf-engine checkpoint"));
+  g_clear_pointer(&log, g_free);
+  /* A directory where the file should be created. */
+  g_autofree char *dir = g_build_filename(f->dir, "sub", NULL);
+  g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
+  g_autofree char *inside = g_build_filename(dir, "missing", "run.ckpt", NULL);
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                             inside, NULL), ==, 2);
+  g_assert_nonnull(strstr(log, "cannot create checkpoint"));
+  g_rmdir(dir);
+}
+
+static void
+test_usage_errors(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 2, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *log = NULL;
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--resume", NULL),
+                  ==, 2);
+  g_assert_nonnull(strstr(log, "--resume needs --checkpoint"));
+  g_clear_pointer(&log, g_free);
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "--checkpoint", f->checkpoint, NULL),
+                  ==, 2);
+  g_assert_nonnull(strstr(log, "--checkpoint needs --output FILE"));
+  g_assert_false(g_file_test(f->checkpoint, G_FILE_TEST_EXISTS));
+  g_clear_pointer(&log, g_free);
+  /* The input as the output: refused before it is truncated. */
+  g_autofree char *before = NULL;
+  g_assert_true(g_file_get_contents(f->inputs, &before, NULL, NULL));
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->inputs, NULL), ==, 2);
+  g_assert_nonnull(strstr(log, "is the input file"));
+  g_autofree char *after = NULL;
+  g_assert_true(g_file_get_contents(f->inputs, &after, NULL, NULL));
+  g_assert_cmpstr(after, ==, before);
+}
+
+/* --- the output --- */
+
+/* kill -9 without a checkpoint: the output holds whole lines only. */
+static void
+test_whole_lines(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 400, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 8, "", FALSE);
+  Engine e;
+  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "-q", NULL);
+  wait_requests(f, &e, 500);
+  engine_kill(f, &e);
+  engine_clear(&e);
+  g_free(normalized_output(f)); /* asserts whole JSON lines */
+}
+
+static void
+read_one_line(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  char **line = user_data;
+  gsize len = 0;
+  *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), result, &len, NULL);
+  if (!*line)
+    *line = g_strdup("");
+}
+
+/* `| head -1`: the reader goes away; a clean stop with a summary. */
+static void
+test_broken_pipe(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 3000, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 16, "", FALSE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv(launcher, KEY_ENV, "sk-test", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_launcher_spawn(
+    launcher, &error, g_getenv("INF_ENGINE"), "run", config, "-i", f->inputs, NULL);
+  g_assert_no_error(error);
+  g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
+  char *line = NULL;
+  g_data_input_stream_read_line_async(out, G_PRIORITY_DEFAULT, NULL, read_one_line, &line);
+  while (!line)
+    g_main_context_iteration(f->context, TRUE);
+  g_assert_true(g_str_has_prefix(line, "{\"index\":"));
+  g_free(line);
+  g_assert_true(g_input_stream_close(g_subprocess_get_stdout_pipe(p), NULL, NULL));
+  g_clear_object(&out);
+  Engine e = { 0 };
+  char *stdout_text = NULL;
+  GInputStream *err = g_subprocess_get_stderr_pipe(p);
+  g_autoptr(GOutputStream) log = g_memory_output_stream_new_resizable();
+  g_output_stream_splice_async(log, err, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, G_PRIORITY_DEFAULT,
+                               NULL, NULL, NULL);
+  g_subprocess_wait_async(p, NULL, NULL, NULL);
+  while (g_subprocess_get_identifier(p) != NULL || !g_output_stream_is_closed(log))
+    g_main_context_iteration(f->context, TRUE);
+  (void)stdout_text;
+  (void)e;
+  g_assert_true(g_subprocess_get_if_exited(p));
+  g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+  g_autofree char *text = g_strndup(g_memory_output_stream_get_data(G_MEMORY_OUTPUT_STREAM(log)),
+                                    g_memory_output_stream_get_data_size(G_MEMORY_OUTPUT_STREAM(log)));
+  g_assert_nonnull(strstr(text, "stopped (the output was closed)"));
+  g_assert_nonnull(strstr(text, " 0 in flight"));
+}
+
+/* A device that is always full: exit 1, a clear error, nothing in flight. */
+static void
+test_write_error(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  if (!g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+    g_test_skip("no /dev/full");
+    return;
+  }
+  write_inputs(f, 2000, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 16, "", FALSE);
+  g_autofree char *log = NULL;
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", "/dev/full", NULL), ==, 1);
+  g_assert_nonnull(strstr(log, "writing /dev/full failed: No space left on device"));
+  g_assert_nonnull(strstr(log, "stopped:"));
+  g_assert_nonnull(strstr(log, " 0 in flight"));
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD("/checkpoint/kill-with-node-rows", test_kill_with_node_rows);
+  ADD("/checkpoint/kill-at-several-points", test_kill_at_several_points);
+  ADD("/checkpoint/failed-input-runs-again", test_failed_input_runs_again);
+  ADD("/checkpoint/sigint-prints-resume", test_sigint_prints_resume);
+  ADD("/checkpoint/resume-refusals", test_resume_refusals);
+  ADD("/checkpoint/in-use", test_checkpoint_in_use);
+  ADD("/checkpoint/bad-files", test_bad_checkpoint_files);
+  ADD("/checkpoint/usage-errors", test_usage_errors);
+  ADD("/output/whole-lines", test_whole_lines);
+  ADD("/output/broken-pipe", test_broken_pipe);
+  ADD("/output/write-error", test_write_error);
+  return g_test_run();
+}
