@@ -216,6 +216,13 @@ on_output(InfOutput *output, gpointer user_data)
     inf_scheduler_pump(batch->scheduler); /* drained: admit inputs again */
 }
 
+static InfValue *
+restore_cb(InfExecState *state, guint node, gpointer user_data)
+{
+  InfBatch *batch = user_data;
+  return inf_checkpoint_take_result(batch->checkpoint, state->user_data, node);
+}
+
 static gboolean
 commit_cb(gpointer data)
 {
@@ -630,6 +637,7 @@ void
 inf_batch_set_checkpoint(InfBatch *batch, InfCheckpoint *checkpoint)
 {
   batch->checkpoint = checkpoint;
+  inf_scheduler_set_restore(batch->scheduler, checkpoint ? restore_cb : NULL, batch);
 }
 
 void
@@ -640,6 +648,7 @@ inf_batch_free(InfBatch *batch)
   inf_scheduler_set_feed(batch->scheduler, NULL, NULL);
   inf_scheduler_set_done(batch->scheduler, NULL, NULL);
   inf_scheduler_set_halted(batch->scheduler, NULL, NULL);
+  inf_scheduler_set_restore(batch->scheduler, NULL, NULL);
   if (batch->commit_timer) {
     g_source_destroy(batch->commit_timer);
     g_source_unref(batch->commit_timer);

@@ -48,6 +48,7 @@ struct _InfCheckpointEntry {
   guint64 hash;
   InfExecState *state; /* NULL for an input that never started (a bad line) */
   guint8 *journaled;   /* per node, allocated at the first row */
+  InfValue **known;    /* per node: results restored from the journal */
   gboolean has_rows;   /* node rows committed */
   gboolean failed;     /* finished with errors: its nodes are kept for --resume */
 };
@@ -58,6 +59,8 @@ typedef struct {
   guint64 hash;
   gboolean ok;
 } Finished;
+
+typedef struct _CommitBatch CommitBatch;
 
 enum {
   STMT_BEGIN,
@@ -103,6 +106,17 @@ struct _InfCheckpoint {
   GArray *finished;    /* Finished */
   GArray *deletes;     /* guint64: inputs whose node rows go */
   GError *broken;      /* a failed commit: later ones fail the same way */
+  gint64 queued_offset; /* the output offset of the last commit handed over */
+  /* The writer thread: commits go to it in order, it alone uses the
+   * database once it runs. The lock guards what follows it. */
+  GThread *writer;
+  GAsyncQueue *queue; /* CommitBatch *, or &stop */
+  char stop;
+  GMutex lock;
+  GCond cond;
+  guint64 queued_seq, done_seq;
+  GError *writer_error;
+  gint64 writer_total_us, writer_max_us;
   gint64 last_commit_us;
   gint64 max_commit_us;
   gint64 total_commit_us;
@@ -171,6 +185,17 @@ node_row_free(gpointer data)
   g_free(row);
 }
 
+static void
+clear_known(Tracked *t)
+{
+  if (!t->known)
+    return;
+  for (guint i = 0; i < t->state->graph->n_nodes; i++)
+    if (t->known[i])
+      inf_value_unref(t->known[i]);
+  g_clear_pointer(&t->known, g_free);
+}
+
 /* Unlinks @t from the tracked list and keeps it for reuse. */
 static void
 untrack(InfCheckpoint *ck, Tracked *t)
@@ -184,6 +209,7 @@ untrack(InfCheckpoint *ck, Tracked *t)
   if (t->state)
     inf_exec_state_unref(t->state);
   g_clear_pointer(&t->journaled, g_free);
+  clear_known(t);
   t->state = NULL;
   t->prev = NULL;
   t->next = ck->free_entries;
@@ -195,6 +221,7 @@ free_entries(Tracked *t)
 {
   while (t) {
     Tracked *next = t->next;
+    clear_known(t);
     if (t->state)
       inf_exec_state_unref(t->state);
     g_free(t->journaled);
@@ -259,6 +286,10 @@ inf_checkpoint_stats_json(const InfCheckpoint *ck)
   json_object_object_add(o, "commits", json_object_new_int64((gint64)ck->commits));
   json_object_object_add(o, "commit_ms_total", json_object_new_double((double)ck->total_commit_us / 1000.0));
   json_object_object_add(o, "commit_ms_max", json_object_new_double((double)ck->max_commit_us / 1000.0));
+  g_mutex_lock((GMutex *)&ck->lock);
+  json_object_object_add(o, "writer_ms_total", json_object_new_double((double)ck->writer_total_us / 1000.0));
+  json_object_object_add(o, "writer_ms_max", json_object_new_double((double)ck->writer_max_us / 1000.0));
+  g_mutex_unlock((GMutex *)&ck->lock);
   json_object_object_add(o, "resumed_inputs", json_object_new_int64((gint64)ck->resumed));
   json_object_object_add(o, "restored_nodes", json_object_new_int64((gint64)ck->restored));
   return o;
@@ -507,6 +538,8 @@ inf_checkpoint_open(const char *path, gboolean resume, const InfCheckpointIdenti
     return NULL;
   }
   g_autoptr(InfCheckpoint) ck = g_new0(InfCheckpoint, 1);
+  g_mutex_init(&ck->lock);
+  g_cond_init(&ck->cond);
   ck->path = g_strdup(path);
   ck->lock_fd = -1;
   ck->done = g_array_new(FALSE, FALSE, sizeof(DoneRange));
@@ -590,6 +623,14 @@ inf_checkpoint_free(InfCheckpoint *ck)
 {
   if (!ck)
     return;
+  if (ck->writer) {
+    g_async_queue_push(ck->queue, (gpointer)&ck->stop);
+    g_thread_join(ck->writer);
+    g_async_queue_unref(ck->queue);
+  }
+  g_clear_error(&ck->writer_error);
+  g_mutex_clear(&ck->lock);
+  g_cond_clear(&ck->cond);
   for (guint i = 0; i < N_STMTS; i++)
     sqlite3_finalize(ck->stmts[i]);
   if (ck->db)
@@ -756,6 +797,7 @@ inf_checkpoint_open_output(InfCheckpoint *ck, const char *path, GError **error)
     ck->output_offset = offset;
   }
   lseek(fd, 0, SEEK_END);
+  ck->queued_offset = ck->output_offset;
   return fd;
 }
 
@@ -843,6 +885,7 @@ inf_checkpoint_restore(InfCheckpoint *ck, InfCheckpointEntry *t, GError **error)
     return TRUE;
   InfGraph *graph = state->graph;
   t->journaled = g_malloc0(graph->n_nodes);
+  t->known = g_new0(InfValue *, graph->n_nodes);
   t->has_rows = TRUE;
   for (guint i = 0; i < rows->len; i++) {
     NodeRow *row = g_ptr_array_index(rows, i);
@@ -855,22 +898,31 @@ inf_checkpoint_restore(InfCheckpoint *ck, InfCheckpointEntry *t, GError **error)
       parsed = json_tokener_get_error(tok) == json_tokener_success;
       json_tokener_free(tok);
     }
-    if (node < (gint)graph->n_inputs || !parsed || state->status[node] != INF_NODE_BLOCKED) {
+    if (node < (gint)graph->n_inputs || !parsed) {
       json_object_put(json);
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                   "checkpoint %s: input %" G_GUINT64_FORMAT " has a result for node '%s' that does "
                   "not fit the graph", ck->path, index, row->node);
       return FALSE;
     }
-    InfValue *value = row->text && row->value ? inf_value_new_text_len(row->value, row->len)
-                                              : inf_value_from_json(json);
-    inf_exec_state_restore(state, (guint)node, row->status, value);
-    json_object_put(json);
     t->journaled[node] = 1;
-    ck->restored++;
+    /* Skipped nodes are skipped again by the switch that decides them. */
+    if (row->status == INF_NODE_COMPLETED && !t->known[node])
+      t->known[node] = row->text && row->value ? inf_value_new_text_len(row->value, row->len)
+                                               : inf_value_from_json(json);
+    json_object_put(json);
   }
   g_hash_table_remove(ck->partial, &index);
   return TRUE;
+}
+
+InfValue *
+inf_checkpoint_take_result(InfCheckpoint *ck, InfCheckpointEntry *t, guint node)
+{
+  if (!t || !t->known || !t->known[node])
+    return NULL;
+  ck->restored++;
+  return g_steal_pointer(&t->known[node]);
 }
 
 void
@@ -904,11 +956,45 @@ compare_finished(gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-static gboolean
-write_nodes(InfCheckpoint *ck, gboolean all, GError **error)
+/* One commit, handed from the main loop to the writer thread: everything
+ * in it is owned (copied), the thread touches nothing else of the run. */
+typedef struct {
+  guint64 index;
+  const char *node;   /* the graph's (it outlives the writer) */
+  const char *status; /* static */
+  guint64 hash;
+  gboolean text;
+  char *value;
+  gsize len;
+} RowOut;
+
+struct _CommitBatch {
+  GArray *rows;     /* RowOut */
+  GArray *finished; /* Finished */
+  GArray *deletes;  /* guint64 */
+  gint64 offset;
+  int sync_fd; /* >= 0: fdatasync() it first */
+  guint64 seq;
+};
+
+static void
+batch_free(CommitBatch *b)
+{
+  for (guint i = 0; i < b->rows->len; i++)
+    g_free(g_array_index(b->rows, RowOut, i).value);
+  g_array_unref(b->rows);
+  g_array_unref(b->finished);
+  g_array_unref(b->deletes);
+  g_free(b);
+}
+
+/* On the main loop: copies the completed nodes not journaled yet of inputs
+ * in flight (with @all every one, else those older than an interval, and
+ * those of inputs that failed) into @rows. */
+static void
+collect_nodes(InfCheckpoint *ck, gboolean all, GArray *rows)
 {
   gint64 now = g_get_monotonic_time();
-  sqlite3_stmt *stmt = ck->stmts[STMT_NODE];
   for (Tracked *t = ck->tracked; t; t = t->next) {
     InfExecState *state = t->state;
     if (!state ||
@@ -921,37 +1007,57 @@ write_nodes(InfCheckpoint *ck, gboolean all, GError **error)
           (t->journaled && t->journaled[node]))
         continue;
       InfValue *result = state->results[node];
-      gboolean text = result && inf_value_get_kind(result) == INF_VALUE_TEXT;
-      json_object *json = result && !text ? inf_value_to_json(result) : NULL;
-      sqlite3_bind_int64(stmt, 1, (gint64)t->index);
-      sqlite3_bind_text(stmt, 2, graph->nodes[node].id, -1, SQLITE_STATIC);
-      sqlite3_bind_text(stmt, 3, inf_node_status_name(status), -1, SQLITE_STATIC);
-      sqlite3_bind_int64(stmt, 4, (gint64)t->hash);
-      sqlite3_bind_int(stmt, 5, text);
-      if (text)
-        sqlite3_bind_text64(stmt, 6, inf_value_get_text(result), inf_value_get_text_length(result),
-                            SQLITE_STATIC, SQLITE_UTF8);
-      else
-        sqlite3_bind_text(stmt, 6, json_text(json), -1, SQLITE_TRANSIENT);
-      gboolean ok = step_done(ck, stmt, "writing a node result failed", error);
-      json_object_put(json);
-      if (!ok)
-        return FALSE;
+      RowOut row = {
+        .index = t->index,
+        .node = graph->nodes[node].id,
+        .status = inf_node_status_name(status),
+        .hash = t->hash,
+        .text = result && inf_value_get_kind(result) == INF_VALUE_TEXT,
+      };
+      if (row.text) {
+        row.len = inf_value_get_text_length(result);
+        row.value = g_memdup2(inf_value_get_text(result), row.len + 1);
+      } else {
+        json_object *json = result ? inf_value_to_json(result) : NULL;
+        row.value = g_strdup(json_text(json));
+        row.len = strlen(row.value);
+        json_object_put(json);
+      }
+      g_array_append_val(rows, row);
       if (!t->journaled)
         t->journaled = g_malloc0(graph->n_nodes);
       t->journaled[node] = 1;
       t->has_rows = TRUE;
     }
   }
-  return TRUE;
 }
 
+/* In the writer thread. */
 static gboolean
-write_finished(InfCheckpoint *ck, GError **error)
+write_batch(InfCheckpoint *ck, CommitBatch *b, GError **error)
 {
-  GArray *fin = ck->finished;
+  if (b->sync_fd >= 0 && fdatasync(b->sync_fd) != 0) {
+    g_set_error(error, INF_ERROR, INF_ERROR_IO, "syncing the output failed: %s",
+                g_strerror(errno));
+    return FALSE;
+  }
+  if (!step_done(ck, ck->stmts[STMT_BEGIN], "starting a commit failed", error))
+    return FALSE;
+  g_autoptr(GArray) hashes = g_array_new(FALSE, FALSE, sizeof(guint64));
+  for (guint i = 0; i < b->rows->len; i++) {
+    const RowOut *row = &g_array_index(b->rows, RowOut, i);
+    sqlite3_stmt *stmt = ck->stmts[STMT_NODE];
+    sqlite3_bind_int64(stmt, 1, (gint64)row->index);
+    sqlite3_bind_text(stmt, 2, row->node, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, row->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, (gint64)row->hash);
+    sqlite3_bind_int(stmt, 5, row->text);
+    sqlite3_bind_text64(stmt, 6, row->value, row->len, SQLITE_STATIC, SQLITE_UTF8);
+    if (!step_done(ck, stmt, "writing a node result failed", error))
+      goto fail;
+  }
+  GArray *fin = b->finished;
   g_array_sort(fin, compare_finished);
-  GArray *hashes = g_array_new(FALSE, FALSE, sizeof(guint64));
   for (guint i = 0; i < fin->len;) {
     const Finished *f = &g_array_index(fin, Finished, i);
     if (!f->ok) {
@@ -981,59 +1087,124 @@ write_finished(InfCheckpoint *ck, GError **error)
       goto fail;
     i = j;
   }
-  for (guint i = 0; i < ck->deletes->len; i++) {
+  for (guint i = 0; i < b->deletes->len; i++) {
     sqlite3_stmt *stmt = ck->stmts[STMT_DELETE_NODES];
-    sqlite3_bind_int64(stmt, 1, (gint64)g_array_index(ck->deletes, guint64, i));
+    sqlite3_bind_int64(stmt, 1, (gint64)g_array_index(b->deletes, guint64, i));
     if (!step_done(ck, stmt, "removing node results failed", error))
       goto fail;
   }
-  g_array_unref(hashes);
+  sqlite3_stmt *stmt = ck->stmts[STMT_OFFSET];
+  sqlite3_bind_int64(stmt, 1, b->offset);
+  if (!step_done(ck, stmt, "recording the output offset failed", error) ||
+      !step_done(ck, ck->stmts[STMT_COMMIT], "committing failed", error))
+    goto fail;
   return TRUE;
 fail:
-  g_array_unref(hashes);
+  step_done(ck, ck->stmts[STMT_ROLLBACK], "rolling back failed", NULL);
   return FALSE;
+}
+
+static gpointer
+writer_main(gpointer data)
+{
+  InfCheckpoint *ck = data;
+  for (;;) {
+    gpointer item = g_async_queue_pop(ck->queue);
+    if (item == (gpointer)&ck->stop)
+      break;
+    CommitBatch *b = item;
+    gint64 start = g_get_monotonic_time();
+    GError *error = NULL;
+    write_batch(ck, b, &error);
+    gint64 took = g_get_monotonic_time() - start;
+    g_mutex_lock(&ck->lock);
+    ck->done_seq = b->seq;
+    ck->writer_total_us += took;
+    ck->writer_max_us = MAX(ck->writer_max_us, took);
+    if (error && !ck->writer_error)
+      ck->writer_error = g_steal_pointer(&error);
+    g_cond_broadcast(&ck->cond);
+    g_mutex_unlock(&ck->lock);
+    g_clear_error(&error);
+    batch_free(b);
+  }
+  return NULL;
+}
+
+/* The writer's first error, if any, as the checkpoint's. */
+static gboolean
+check_writer(InfCheckpoint *ck, GError **error)
+{
+  if (!ck->broken && ck->writer) {
+    g_mutex_lock(&ck->lock);
+    if (ck->writer_error)
+      ck->broken = g_error_copy(ck->writer_error);
+    g_mutex_unlock(&ck->lock);
+  }
+  if (ck->broken) {
+    g_propagate_error(error, g_error_copy(ck->broken));
+    return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
 inf_checkpoint_commit(InfCheckpoint *ck, InfOutput *output, gboolean all, GError **error)
 {
-  if (ck->broken) {
-    g_propagate_error(error, g_error_copy(ck->broken));
+  if (!check_writer(ck, error))
+    return FALSE;
+  gint64 start = g_get_monotonic_time();
+  gboolean wait = all;
+  if (!wait) {
+    /* The writer is still at the last one: this one waits for the next
+     * interval rather than stall the loop. */
+    g_mutex_lock(&ck->lock);
+    gboolean busy = ck->done_seq != ck->queued_seq;
+    g_mutex_unlock(&ck->lock);
+    if (busy)
+      return TRUE;
+  }
+  /* The output first; the writer syncs it before it commits the offset. */
+  GError *local = NULL;
+  if (!inf_output_flush(output, FALSE, &local)) {
+    ck->broken = g_error_copy(local);
+    g_propagate_error(error, local);
     return FALSE;
   }
-  gint64 start = g_get_monotonic_time();
-  GError *local = NULL;
-  /* The output first: the offset recorded must be on disk. */
-  gboolean sync = inf_output_get_offset(output) != ck->output_offset;
-  if (!inf_output_flush(output, sync, &local))
-    goto fail;
-  gint64 offset = inf_output_get_offset(output);
-  if (!step_done(ck, ck->stmts[STMT_BEGIN], "starting a commit failed", &local))
-    goto fail;
-  sqlite3_stmt *stmt = ck->stmts[STMT_OFFSET];
-  sqlite3_bind_int64(stmt, 1, offset);
-  if (!write_nodes(ck, all, &local) || !write_finished(ck, &local) ||
-      !step_done(ck, stmt, "recording the output offset failed", &local) ||
-      !step_done(ck, ck->stmts[STMT_COMMIT], "committing failed", &local)) {
-    step_done(ck, ck->stmts[STMT_ROLLBACK], "rolling back failed", NULL);
-    goto fail;
-  }
-  ck->output_offset = offset;
-  /* Failed inputs, their nodes now journaled, are done with. */
+  CommitBatch *b = g_new0(CommitBatch, 1);
+  b->rows = g_array_new(FALSE, FALSE, sizeof(RowOut));
+  collect_nodes(ck, all, b->rows);
+  b->finished = ck->finished;
+  b->deletes = ck->deletes;
+  ck->finished = g_array_new(FALSE, FALSE, sizeof(Finished));
+  ck->deletes = g_array_new(FALSE, FALSE, sizeof(guint64));
+  b->offset = inf_output_get_offset(output);
+  b->sync_fd = b->offset != ck->queued_offset ? inf_output_get_fd(output) : -1;
+  ck->queued_offset = b->offset;
+  /* Failed inputs, their nodes now in the batch, are done with. */
   for (Tracked *t = ck->tracked, *next; t; t = next) {
     next = t->next;
     if (t->failed)
       untrack(ck, t);
   }
-  g_array_set_size(ck->finished, 0);
-  g_array_set_size(ck->deletes, 0);
+  if (!ck->writer) {
+    ck->queue = g_async_queue_new();
+    ck->writer = g_thread_new("inf-checkpoint", writer_main, ck);
+  }
+  g_mutex_lock(&ck->lock);
+  b->seq = ++ck->queued_seq;
+  guint64 seq = b->seq;
+  g_mutex_unlock(&ck->lock);
+  g_async_queue_push(ck->queue, b);
+  if (wait) {
+    g_mutex_lock(&ck->lock);
+    while (ck->done_seq < seq)
+      g_cond_wait(&ck->cond, &ck->lock);
+    g_mutex_unlock(&ck->lock);
+  }
   ck->commits++;
   ck->last_commit_us = g_get_monotonic_time() - start;
   ck->max_commit_us = MAX(ck->max_commit_us, ck->last_commit_us);
   ck->total_commit_us += ck->last_commit_us;
-  return TRUE;
-fail:
-  ck->broken = g_error_copy(local);
-  g_propagate_error(error, local);
-  return FALSE;
+  return check_writer(ck, error);
 }

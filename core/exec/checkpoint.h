@@ -87,11 +87,15 @@ typedef struct _InfCheckpointEntry InfCheckpointEntry;
  * are journaled as they complete or are skipped. */
 InfCheckpointEntry *inf_checkpoint_track(InfCheckpoint *checkpoint, InfExecState *state,
                                          guint64 index, guint64 hash);
-/* Before its state starts: fills it with the journaled nodes of its input
- * (a PARTIAL line). FALSE with @error when a journaled node or value does not
- * fit the graph. */
+/* Loads the journaled nodes of the input (a PARTIAL line) into @entry, to be
+ * taken with inf_checkpoint_take_result() as they become ready. FALSE with
+ * @error when a journaled node or value does not fit the graph. */
 gboolean inf_checkpoint_restore(InfCheckpoint *checkpoint, InfCheckpointEntry *entry,
                                 GError **error);
+/* The journaled result of @node (a new reference; counted as restored), or
+ * NULL when it has none and must run. @entry may be NULL. */
+InfValue *inf_checkpoint_take_result(InfCheckpoint *checkpoint, InfCheckpointEntry *entry,
+                                     guint node);
 /* The input's line is in the output (@ok: without errors); @entry is no
  * longer valid. The completed nodes of an input that failed stay journaled,
  * so --resume runs only its failed nodes again. */
@@ -99,20 +103,25 @@ void inf_checkpoint_finish(InfCheckpoint *checkpoint, InfCheckpointEntry *entry,
 
 /* TRUE when enough has finished since the last commit to commit now. */
 gboolean inf_checkpoint_wants_commit(const InfCheckpoint *checkpoint);
-/* Flushes and syncs @output, then commits one transaction: finished inputs
- * (their node rows deleted) and the output offset, and completed nodes of
- * inputs in flight (with @all every one; otherwise those of inputs in
- * flight for longer than the commit interval, so that a fast input costs one
- * row). FALSE with @error when the output or the journal cannot be written;
- * the journal then still holds the previous commit. */
+/* Commits one transaction: finished inputs (their node rows deleted), the
+ * output offset, and completed nodes of inputs in flight (with @all every
+ * one; otherwise those of inputs in flight for longer than the commit
+ * interval, so that a fast input costs one row). The output is written out
+ * here; a writer thread fdatasync()s it, then commits, so a slow disk never
+ * stalls the loop. Without @all the commit is handed over and not waited
+ * for (and skipped while the previous one is still being written); with
+ * @all it is waited for. FALSE with @error when the output or the journal
+ * cannot be written (now or in an earlier commit); the journal then still
+ * holds the last good commit. */
 gboolean inf_checkpoint_commit(InfCheckpoint *checkpoint, InfOutput *output, gboolean all,
                                GError **error);
-/* Commits: the last commit's duration in µs and their count (for the
- * benchmark and the trace). */
+/* Commits: the time the last one took on the main loop in µs, and their
+ * count (for the benchmark and the trace). */
 gint64 inf_checkpoint_get_last_commit_us(const InfCheckpoint *checkpoint);
 guint64 inf_checkpoint_get_commits(const InfCheckpoint *checkpoint);
-/* {"commits", "commit_ms_total", "commit_ms_max" (time on the main loop, the
- * output sync included), "resumed_inputs", "restored_nodes"}; caller owns. */
+/* {"commits", "commit_ms_total", "commit_ms_max" (time on the main loop),
+ * "writer_ms_total", "writer_ms_max" (in the writer thread, the output's
+ * fdatasync included), "resumed_inputs", "restored_nodes"}; caller owns. */
 json_object *inf_checkpoint_stats_json(const InfCheckpoint *checkpoint);
 
 #define INF_CHECKPOINT_INTERVAL_MS 200

@@ -105,6 +105,12 @@ inf_output_is_broken_pipe(const InfOutput *out)
   return out->broken_pipe;
 }
 
+int
+inf_output_get_fd(const InfOutput *out)
+{
+  return out->fd;
+}
+
 guint64
 inf_output_get_lines(const InfOutput *out)
 {

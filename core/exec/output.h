@@ -47,6 +47,8 @@ gint64 inf_output_get_offset(const InfOutput *output);
 const GError *inf_output_get_error(const InfOutput *output);
 /* TRUE when the reader closed the pipe (EPIPE). */
 gboolean inf_output_is_broken_pipe(const InfOutput *output);
+/* The fd written to. */
+int inf_output_get_fd(const InfOutput *output);
 /* Lines accepted so far. */
 guint64 inf_output_get_lines(const InfOutput *output);
 

@@ -32,6 +32,11 @@ typedef void (*InfSchedulerDoneFunc)(InfScheduler *scheduler, InfExecState *stat
  * more: the inputs still in flight cannot finish in this run. Called once. */
 typedef void (*InfSchedulerHaltedFunc)(InfScheduler *scheduler, gpointer user_data);
 
+/* A result known before the node runs (a resumed run's journal): a new
+ * reference to the value @node of @state completed with earlier, or NULL to
+ * run it. Asked when the node is about to be dispatched. */
+typedef InfValue *(*InfSchedulerRestoreFunc)(InfExecState *state, guint node, gpointer user_data);
+
 typedef struct {
   gint max_concurrent; /* running nodes; 0: unlimited */
   gint max_inflight;   /* inputs in flight; 0: 1024 */
@@ -60,6 +65,11 @@ void inf_scheduler_set_trace(InfScheduler *scheduler, InfTraceWriter *writer);
 /* Writes a last sample of the counters; call before the resource manager
  * goes (the counters read it). Spans that end later are still written. */
 void inf_scheduler_finish_trace(InfScheduler *scheduler);
+/* Nodes with a known result complete with it when they become ready,
+ * without running, a slot or a rate token; the rest of the graph (switch
+ * decisions, skipped cases) follows as if they had run. */
+void inf_scheduler_set_restore(InfScheduler *scheduler, InfSchedulerRestoreFunc restore,
+                               gpointer user_data);
 
 /* Starts an input (the state is referenced). */
 void inf_scheduler_add_input(InfScheduler *scheduler, InfExecState *state);

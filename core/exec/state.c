@@ -406,16 +406,6 @@ switch_dependency_done(InfExecState *state, guint sw_node, guint source)
 }
 
 void
-inf_exec_state_restore(InfExecState *state, guint node, InfNodeStatus status, InfValue *value)
-{
-  g_return_if_fail(node >= state->graph->n_inputs && state->status[node] == INF_NODE_BLOCKED &&
-                   (status == INF_NODE_COMPLETED || status == INF_NODE_SKIPPED));
-  state->status[node] = (guint8)status;
-  state->results[node] = value;
-  state->n_terminal++;
-}
-
-void
 inf_exec_state_start(InfExecState *state, InfExecReadyFunc on_ready, gpointer user_data)
 {
   InfGraph *graph = state->graph;
@@ -434,10 +424,6 @@ inf_exec_state_start(InfExecState *state, InfExecReadyFunc on_ready, gpointer us
     }
   for (guint i = 0; i < graph->n_inputs; i++)
     release_dependents(state, i);
-  /* Restored nodes (a resumed run). */
-  for (guint i = graph->n_inputs; i < graph->n_nodes && state->n_terminal > graph->n_inputs; i++)
-    if (state->status[i] == INF_NODE_COMPLETED || state->status[i] == INF_NODE_SKIPPED)
-      release_dependents(state, i);
 }
 
 void

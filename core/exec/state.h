@@ -65,12 +65,7 @@ InfExecState *inf_exec_state_new(InfGraph *graph, guint64 index, InfValue *const
 InfExecState *inf_exec_state_ref(InfExecState *state);
 void inf_exec_state_unref(InfExecState *state);
 
-/* Before start: @node is already COMPLETED or SKIPPED with @value (transfer
- * full), as a checkpoint journaled it; it will not run again. */
-void inf_exec_state_restore(InfExecState *state, guint node, InfNodeStatus status,
-                            InfValue *value);
-/* Completes the input nodes and reports every node that is then ready
- * (restored nodes count as done). */
+/* Completes the input nodes and reports every node that is then ready. */
 void inf_exec_state_start(InfExecState *state, InfExecReadyFunc on_ready, gpointer user_data);
 gboolean inf_exec_state_is_done(const InfExecState *state);
 
