@@ -10,6 +10,7 @@
 
 #include "exec/checkpoint.h"
 #include "exec/output.h"
+#include "exec/trace-writer.h"
 #include "model/value-private.h"
 #include "resources/metrics.h"
 
@@ -28,6 +29,7 @@ struct _InfBatch {
   char *input_name;
   InfOutput *output;
   InfCheckpoint *checkpoint;
+  InfTraceWriter *trace; /* commits as instants; may be NULL */
   GSource *commit_timer;
   gboolean abandon; /* stopping: inputs still in flight are not written */
   GError *fatal;    /* the run cannot go on (checkpoint, changed input) */
@@ -91,6 +93,32 @@ inf_batch_count_lines(const char *path)
 
 static void stop_run(InfBatch *batch);
 
+/* Commits the checkpoint (see inf_checkpoint_commit()); a failure stops the
+ * run. Each commit is an instant in the trace. */
+static gboolean
+commit_checkpoint(InfBatch *batch, gboolean all)
+{
+  if (batch->fatal)
+    return FALSE;
+  guint64 before = inf_checkpoint_get_commits(batch->checkpoint);
+  if (!inf_checkpoint_commit(batch->checkpoint, batch->output, all, &batch->fatal)) {
+    stop_run(batch);
+    return FALSE;
+  }
+  guint64 after = inf_checkpoint_get_commits(batch->checkpoint);
+  if (batch->trace && after != before) {
+    json_object *args = json_object_new_object();
+    json_object_object_add(args, "commit", json_object_new_int64((gint64)after));
+    json_object_object_add(args, "output_bytes",
+                           json_object_new_int64(inf_output_get_offset(batch->output)));
+    json_object_object_add(args, "main_loop_us",
+                           json_object_new_int64(inf_checkpoint_get_last_commit_us(batch->checkpoint)));
+    inf_trace_writer_instant(batch->trace, "checkpoint", "checkpoint commit", args);
+    json_object_put(args);
+  }
+  return TRUE;
+}
+
 static void
 held_free(gpointer data)
 {
@@ -108,9 +136,8 @@ write_line(InfBatch *batch, InfCheckpointEntry *entry, const char *line, gboolea
   if (!entry)
     return;
   inf_checkpoint_finish(batch->checkpoint, entry, ok);
-  if (inf_checkpoint_wants_commit(batch->checkpoint) && !batch->fatal &&
-      !inf_checkpoint_commit(batch->checkpoint, batch->output, FALSE, &batch->fatal))
-    stop_run(batch);
+  if (inf_checkpoint_wants_commit(batch->checkpoint))
+    commit_checkpoint(batch, FALSE);
 }
 
 /* Writes @line (owned) of input @index now, or holds it for order. NULL:
@@ -227,8 +254,7 @@ static gboolean
 commit_cb(gpointer data)
 {
   InfBatch *batch = data;
-  if (!batch->fatal && !inf_checkpoint_commit(batch->checkpoint, batch->output, FALSE, &batch->fatal))
-    stop_run(batch);
+  commit_checkpoint(batch, FALSE);
   return G_SOURCE_CONTINUE;
 }
 
@@ -589,9 +615,8 @@ on_signal(gpointer data)
       inf_resource_manager_end_waits(batch->resources);
     inf_scheduler_end_waits(batch->scheduler, interrupted);
     /* Journal what has finished so far right away. */
-    if (batch->checkpoint && !batch->fatal &&
-        !inf_checkpoint_commit(batch->checkpoint, batch->output, TRUE, &batch->fatal))
-      stop_run(batch);
+    if (batch->checkpoint)
+      commit_checkpoint(batch, TRUE);
     if (inf_scheduler_get_inputs_in_flight(batch->scheduler) == 0)
       g_main_loop_quit(batch->loop);
   } else {
@@ -631,6 +656,12 @@ inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *reso
   inf_scheduler_set_done(scheduler, on_input_done, batch);
   inf_scheduler_set_halted(scheduler, on_halted, batch);
   return batch;
+}
+
+void
+inf_batch_set_trace(InfBatch *batch, InfTraceWriter *trace)
+{
+  batch->trace = trace;
 }
 
 void
@@ -684,8 +715,8 @@ settle_in_flight(InfBatch *batch)
       (batch->signals < 2 && !batch->fatal && !output_failed))
     return;
   /* Journal the completed nodes first: --resume will not run them again. */
-  if (batch->checkpoint && !batch->fatal)
-    inf_checkpoint_commit(batch->checkpoint, batch->output, TRUE, &batch->fatal);
+  if (batch->checkpoint)
+    commit_checkpoint(batch, TRUE);
   /* Nothing more can be written after a failure; with a checkpoint, inputs
    * in flight are left for --resume instead of written as cancelled. */
   batch->abandon = output_failed || batch->fatal || batch->checkpoint;
@@ -748,7 +779,7 @@ inf_batch_run(InfBatch *batch, GError **error)
   }
   GError *local = NULL;
   if (batch->checkpoint && !batch->fatal)
-    inf_checkpoint_commit(batch->checkpoint, batch->output, TRUE, &batch->fatal);
+    commit_checkpoint(batch, TRUE);
   else
     inf_output_flush(batch->output, FALSE, NULL);
   if (inf_output_get_error(batch->output) && !inf_output_is_broken_pipe(batch->output))

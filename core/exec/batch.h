@@ -13,6 +13,7 @@
 
 #include "exec/checkpoint.h"
 #include "exec/scheduler.h"
+#include "exec/trace-writer.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,8 @@ void inf_batch_free(InfBatch *batch);
  * has finished are skipped, its node results restored, and it is committed
  * every INF_CHECKPOINT_INTERVAL_MS, on signals and at the end. */
 void inf_batch_set_checkpoint(InfBatch *batch, InfCheckpoint *checkpoint);
+/* Marks each checkpoint commit in @trace (borrowed; may be NULL). */
+void inf_batch_set_trace(InfBatch *batch, InfTraceWriter *trace);
 /* Commits the checkpoint now, every completed node included; call it on any
  * path that stops the run early. TRUE without a checkpoint. */
 gboolean inf_batch_flush_checkpoint(InfBatch *batch, GError **error);

@@ -438,6 +438,7 @@ inf_command_run(int argc, char **argv)
   InfBatch *batch = inf_batch_new(scheduler, graph, resources, input, input_name, output_fd,
                                   output_is_file ? output_path : "stdout", &batch_config);
   inf_batch_set_checkpoint(batch, checkpoint);
+  inf_batch_set_trace(batch, trace);
   gint64 start = g_get_monotonic_time();
   gboolean ok = inf_batch_run(batch, &error);
   double seconds = (double)(g_get_monotonic_time() - start) / 1e6;
