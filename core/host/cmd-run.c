@@ -70,12 +70,12 @@ write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
   return ok;
 }
 
-/* Whether @path names the file open as @file. */
+/* Whether @path names the file open as @fd. */
 static gboolean
-same_file(FILE *file, const char *path)
+same_file(int fd, const char *path)
 {
   struct stat a, b;
-  return fstat(fileno(file), &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+  return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
          a.st_ino == b.st_ino && S_ISREG(b.st_mode);
 }
 
@@ -416,10 +416,10 @@ inf_command_run(int argc, char **argv)
     batch_config.total_inputs = inf_batch_count_lines(input_path);
 
   if (trace_path) {
-    if (same_file(input, trace_path) || same_file(output, trace_path))
+    if (same_file(fileno(input), trace_path) || same_file(output_fd, trace_path))
       g_set_error(&error, INF_ERROR, INF_ERROR_CONFIG,
                   "--trace-out %s names the %s file; give the trace a file of its own",
-                  trace_path, same_file(input, trace_path) ? "input" : "output");
+                  trace_path, same_file(fileno(input), trace_path) ? "input" : "output");
     else
       trace = open_trace(trace_path, (guint)trace_sample, argv[1], &error);
     if (!trace) {
