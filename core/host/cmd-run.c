@@ -194,8 +194,11 @@ warn_unpriced(const InfResourcesConfig *config, const InfGraph *graph, InfBudget
   }
 }
 
+/* What was spent and how to continue. With a checkpoint, the resume
+ * command follows (printed with the checkpoint's summary). */
 static void
-print_budget_stop(InfBudget *budget, InfBatch *batch, InfScheduler *scheduler)
+print_budget_stop(InfBudget *budget, InfBatch *batch, InfScheduler *scheduler,
+                  gboolean checkpointed)
 {
   InfBudgetAmount spent;
   inf_budget_get_spent(budget, NULL, &spent);
@@ -203,11 +206,17 @@ print_budget_stop(InfBudget *budget, InfBatch *batch, InfScheduler *scheduler)
   fprintf(stderr,
           "budget exhausted: %s\n"
           "spent $%.4f in %" G_GINT64_FORMAT " requests, %" G_GINT64_FORMAT " tokens; %"
-          G_GUINT64_FORMAT " inputs written, %u unfinished (not written)\n"
-          "to continue: run the unfinished inputs again with a higher limit (--max-cost, "
-          "--max-requests or resources.budget)\n",
+          G_GUINT64_FORMAT " inputs written, %u unfinished (%s)\n",
           reason ? reason : "a limit was reached", spent.cost, spent.requests, spent.tokens,
-          inf_batch_get_done(batch), inf_scheduler_get_inputs_in_flight(scheduler));
+          inf_batch_get_done(batch), inf_scheduler_get_inputs_in_flight(scheduler),
+          checkpointed ? "their completed calls are journaled" : "not written");
+  if (checkpointed)
+    fprintf(stderr, "to continue: resume the run (the command below); the limits count what "
+                    "each invocation spends, so set --max-cost/--max-requests to what the rest "
+                    "may spend\n");
+  else
+    fprintf(stderr, "to continue: run the unfinished inputs again with a higher limit "
+                    "(--max-cost, --max-requests or resources.budget)\n");
 }
 
 int
@@ -452,7 +461,7 @@ inf_command_run(int argc, char **argv)
   if (!quiet)
     inf_batch_print_summary(batch);
   if (inf_batch_was_halted(batch))
-    print_budget_stop(budget, batch, scheduler);
+    print_budget_stop(budget, batch, scheduler, checkpoint != NULL);
   if (checkpoint && !inf_batch_is_complete(batch)) {
     g_autofree char *command = inf_host_resume_command(args);
     g_printerr("the checkpoint %s holds what finished; to continue the run:\n  %s\n",

@@ -153,7 +153,8 @@ run_engine(Fixture *f, const char *config, const char *inputs, const char *const
   r->status = -1;
   g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
   g_autofree char *metrics = g_build_filename(f->dir, "metrics.json", NULL);
-  g_remove(output);
+  if (!(extra && g_strv_contains(extra, "--resume")))
+    g_remove(output); /* a resumed run continues it */
   g_remove(metrics);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   const char *engine = g_getenv("INF_ENGINE");
@@ -381,6 +382,73 @@ test_bad_limits(Fixture *f, gconstpointer data)
     run_clear(&r);
   }
   g_assert_cmpuint(fake_requests(f), ==, 0);
+}
+
+/* The outputs of DIR/out.jsonl by index, as compact JSON. */
+static GPtrArray *
+outputs_by_index(Fixture *f)
+{
+  g_autofree char *path = g_build_filename(f->dir, "out.jsonl", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **line = lines; *line; line++) {
+    if (**line == '\0')
+      continue;
+    g_autoptr(json_object) o = json_tokener_parse(*line);
+    g_assert_nonnull(o);
+    guint index = (guint)json_object_get_int(json_object_object_get(o, "index"));
+    if (out->len <= index)
+      g_ptr_array_set_size(out, index + 1);
+    g_assert_null(g_ptr_array_index(out, index)); /* exactly once */
+    g_ptr_array_index(out, index) = g_strdup(json_object_to_json_string_ext(
+      json_object_object_get(o, "outputs"), JSON_C_TO_STRING_PLAIN));
+  }
+  return out;
+}
+
+/* A run stopped by its budget with a checkpoint, resumed with a higher
+ * limit: it finishes, repeats no completed call, and its output equals an
+ * unbudgeted run's. */
+static void
+test_resume(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *const aliases[] = { "cheap", "dear", NULL };
+  g_autofree char *config = write_config(f, aliases, 2, NULL, 5);
+  g_autofree char *inputs = write_inputs(f, 8);
+  Run r;
+  run_engine(f, config, inputs, NULL, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpuint(fake_requests(f), ==, 16);
+  g_autoptr(GPtrArray) expected = outputs_by_index(f);
+  g_assert_cmpuint(expected->len, ==, 8);
+  run_clear(&r);
+
+  inf_fake_llm_reset_stats(f->fake);
+  g_autofree char *ckpt = g_build_filename(f->dir, "run.ckpt", NULL);
+  const char *stop[] = { "--checkpoint", ckpt, "--max-requests", "7", NULL };
+  run_engine(f, config, inputs, stop, &r);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_cmpuint(fake_requests(f), ==, 7);
+  g_assert_cmpuint(r.n_lines, <, 8);
+  g_assert_nonnull(strstr(r.log, "their completed calls are journaled"));
+  g_assert_nonnull(strstr(r.log, "to continue the run:"));
+  g_assert_nonnull(strstr(r.log, "--resume"));
+  run_clear(&r);
+
+  const char *resume[] = { "--checkpoint", ckpt, "--resume", "--max-requests", "100", NULL };
+  run_engine(f, config, inputs, resume, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  /* The 7 calls made before are not made again. */
+  g_assert_cmpuint(fake_requests(f), ==, 16);
+  g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 16 - 7);
+  g_autoptr(GPtrArray) got = outputs_by_index(f);
+  g_assert_cmpuint(got->len, ==, 8);
+  for (guint i = 0; i < 8; i++)
+    g_assert_cmpstr(g_ptr_array_index(got, i), ==, g_ptr_array_index(expected, i));
+  run_clear(&r);
 }
 
 /* --- estimate ------------------------------------------------------------ */
@@ -613,6 +681,7 @@ main(int argc, char **argv)
   ADD("per-alias", test_per_alias);
   ADD("retries-count", test_retries_count);
   ADD("bad-limits", test_bad_limits);
+  ADD("resume", test_resume);
   ADD("estimate", test_estimate);
   ADD("validate-before-run", test_validate_before_run);
   return g_test_run();
