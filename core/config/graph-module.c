@@ -583,24 +583,15 @@ parse_match(Case *c, json_object *json, const char *path, GError **error)
   return TRUE;
 }
 
-/* An exact or one_of value of case @c already matched exactly by an earlier
- * case (after normalization): its JSON path suffix is written to @where. */
+/* Records case @c's exact or one_of values (normalized) in @seen; returns
+ * the first one an earlier case already matched exactly, with its JSON path
+ * suffix in @where. */
 static char *
-repeated_exact(const Switch *sw, guint c, char **where)
+repeated_exact(const Switch *sw, guint c, GHashTable *seen, char **where)
 {
   const Case *mine = &sw->cases[c];
   if (mine->match != INF_MATCH_EXACT && mine->match != INF_MATCH_ONE_OF)
     return NULL;
-  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  for (guint k = 0; k < c; k++)
-    {
-      const Case *other = &sw->cases[k];
-      if (other->match == INF_MATCH_EXACT)
-        g_hash_table_add(seen, inf_graph_switch_normalize(other->pattern, sw->normalize));
-      else if (other->match == INF_MATCH_ONE_OF)
-        for (guint i = 0; other->one_of[i]; i++)
-          g_hash_table_add(seen, inf_graph_switch_normalize(other->one_of[i], sw->normalize));
-    }
   const char *single[] = { mine->pattern, NULL };
   const char *const *values = mine->match == INF_MATCH_EXACT ? single
                                                              : (const char *const *)mine->one_of;
@@ -618,8 +609,8 @@ repeated_exact(const Switch *sw, guint c, char **where)
 }
 
 static gboolean
-parse_case(Parse *p, guint index, Switch *sw, guint c, json_object *json, const char *path,
-           GError **error)
+parse_case(Parse *p, guint index, Switch *sw, guint c, GHashTable *seen, json_object *json,
+           const char *path, GError **error)
 {
   Case *cs = &sw->cases[c];
   gboolean is_default = sw->has_default && c == sw->n_cases - 1;
@@ -646,7 +637,7 @@ parse_case(Parse *p, guint index, Switch *sw, guint c, json_object *json, const 
       if (!parse_match(cs, match, match_path, error))
         return FALSE;
       g_autofree char *where = NULL;
-      g_autofree char *repeated = repeated_exact(sw, c, &where);
+      g_autofree char *repeated = repeated_exact(sw, c, seen, &where);
       if (repeated)
         {
           g_autofree char *at = g_strconcat(match_path, where, NULL);
@@ -741,16 +732,18 @@ parse_switch(Parse *p, guint index, Node *node, json_object *json, const char *p
   sw->has_default = json_object_object_get_ex(json, "default", &def);
   sw->n_cases = n + (sw->has_default ? 1 : 0);
   sw->cases = g_new0(Case, sw->n_cases);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint c = 0; c < n; c++)
     {
       g_autofree char *case_path = g_strdup_printf("%s[%u]", cases_path, c);
-      if (!parse_case(p, index, sw, c, json_object_array_get_idx(cases, c), case_path, error))
+      if (!parse_case(p, index, sw, c, seen, json_object_array_get_idx(cases, c), case_path,
+                      error))
         return FALSE;
     }
   if (sw->has_default)
     {
       g_autofree char *default_path = g_strconcat(path, ".default", NULL);
-      if (!parse_case(p, index, sw, n, def, default_path, error))
+      if (!parse_case(p, index, sw, n, seen, def, default_path, error))
         return FALSE;
     }
   return TRUE;

@@ -767,26 +767,17 @@ fill_case_match(InfGraphCase *c, const InfSwitchCase *spec, gboolean is_default,
     }
 }
 
-/* An exact or one_of value of @c already matched exactly by an earlier case. */
+/* Records case @c's exact or one_of values in @seen; returns the first one
+ * an earlier case (or this one) already matched exactly. */
 static const char *
-repeated_exact(const InfGraphSwitch *sw, guint c)
+repeated_exact(const InfGraphSwitch *sw, guint c, GHashTable *seen)
 {
   const InfGraphCase *mine = &sw->cases[c];
   if (mine->kind != INF_GRAPH_MATCH_EXACT && mine->kind != INF_GRAPH_MATCH_ONE_OF)
     return NULL;
   for (guint p = 0; mine->patterns[p]; p++)
-    {
-      for (guint q = 0; q < p; q++)
-        if (strcmp(mine->patterns[q], mine->patterns[p]) == 0)
-          return mine->patterns[p];
-      for (guint k = 0; k < c; k++)
-        {
-          const InfGraphCase *other = &sw->cases[k];
-          if ((other->kind == INF_GRAPH_MATCH_EXACT || other->kind == INF_GRAPH_MATCH_ONE_OF) &&
-              g_strv_contains((const char *const *)other->patterns, mine->patterns[p]))
-            return mine->patterns[p];
-        }
-    }
+    if (!g_hash_table_add(seen, mine->patterns[p]))
+      return mine->patterns[p];
   return NULL;
 }
 
@@ -831,6 +822,7 @@ inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector, gu
   sw->n_cases = n_all;
   gint sw_index = (gint)tracer->switches->len;
   g_ptr_array_add(tracer->switches, sw); /* owned by the tracer from now on */
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal); /* borrowed keys */
   for (guint c = 0; c < n_all; c++)
     {
       const InfSwitchCase *spec = c < n_cases ? &cases[c] : default_case;
@@ -840,7 +832,7 @@ inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector, gu
           g_strfreev(selector_arg.path);
           return tracer_fail(tracer, id, "case %u: %s", c, problem);
         }
-      const char *repeated = repeated_exact(sw, c);
+      const char *repeated = repeated_exact(sw, c, seen);
       if (repeated)
         {
           g_strfreev(selector_arg.path);
