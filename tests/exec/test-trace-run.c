@@ -549,6 +549,52 @@ test_budget(void)
 }
 
 static void
+test_checkpoint(void)
+{
+  /* Every checkpoint commit is a marker on the run's track, numbered, with
+   * the output offset it made durable; the last is the whole output. */
+  g_autofree char *config = write_pipeline("ckpt.json", "{\"provider\": \"mock\"}",
+                                           "{\"provider\": \"mock\"}");
+  g_autofree char *inputs_text = make_inputs(60);
+  g_autofree char *inputs = write_file("ckpt-inputs.jsonl", inputs_text);
+  g_autofree char *journal = g_build_filename(tmpdir, "ckpt.db", NULL);
+  g_autofree char *output = g_build_filename(tmpdir, "ckpt-out.jsonl", NULL);
+  g_autofree char *trace_path = g_build_filename(tmpdir, "ckpt-trace.json", NULL);
+  g_autofree char *metrics_path = g_build_filename(tmpdir, "ckpt-metrics.json", NULL);
+  Result r;
+  run_engine(&r, (const char *const[]){ config, "--input", inputs, "--output", output, "--quiet",
+                                        "--checkpoint", journal, "--trace-out", trace_path,
+                                        "--metrics-out", metrics_path, NULL });
+  g_assert_cmpint(r.status, ==, 0);
+  result_clear(&r);
+  Trace t = { 0 };
+  trace_load(&t, trace_path);
+  check_tracks(&t);
+  g_assert_cmpuint(check_node_spans(&t, 60, 1), ==, 300);
+  json_object *m = load_json_file(metrics_path);
+  gint64 commits = json_object_get_int64(get(get(get(m, "run"), "checkpoint"), "commits"));
+  g_assert_cmpint(commits, >=, 1);
+  g_assert_cmpuint(count(&t, "i", "checkpoint commit"), ==, commits);
+  gint64 next = 1, last_offset = -1;
+  for (guint i = 0; i < n_events(&t); i++) {
+    json_object *e = event(&t, i);
+    if (!is(e, "i") || !g_str_equal(get_str(e, "name"), "checkpoint commit"))
+      continue;
+    g_assert_cmpint(json_object_get_int(get(e, "pid")), ==, 1);
+    g_assert_cmpstr(get_str(e, "s"), ==, "p");
+    g_assert_cmpint(json_object_get_int64(get(get(e, "args"), "commit")), ==, next++);
+    gint64 offset = json_object_get_int64(get(get(e, "args"), "output_bytes"));
+    g_assert_cmpint(offset, >=, last_offset);
+    last_offset = offset;
+  }
+  GStatBuf st;
+  g_assert_cmpint(g_stat(output, &st), ==, 0);
+  g_assert_cmpint(last_offset, ==, st.st_size);
+  json_object_put(m);
+  trace_clear(&t);
+}
+
+static void
 test_usage_errors(void)
 {
   g_autofree char *config = write_pipeline("usage.json", "{\"provider\": \"mock\"}",
@@ -783,6 +829,40 @@ test_sigint(void)
 }
 
 static void
+test_output_closed(void)
+{
+  /* The reader of the output goes away (like `| head -1`): the run stops
+   * cleanly and the trace is still closed. */
+  g_autofree char *config = write_pipeline("closed.json", "{\"provider\": \"mock\"}",
+                                           "{\"provider\": \"mock\"}");
+  g_autofree char *trace_path = g_build_filename(tmpdir, "closed-trace.json", NULL);
+  g_autoptr(GSubprocess) proc = spawn(
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+    (const char *const[]){ config, "--quiet", "--trace-out", trace_path, NULL });
+  GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
+  g_autoptr(GError) error = NULL;
+  const char *first = "{\"text\": \"first\"}\n";
+  g_assert_true(g_output_stream_write_all(in, first, strlen(first), NULL, NULL, &error));
+  g_assert_true(g_output_stream_flush(in, NULL, &error));
+  {
+    g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+    g_autofree char *line = read_line(out);
+    g_assert_nonnull(line);
+    g_assert_true(g_input_stream_close(G_INPUT_STREAM(out), NULL, &error));
+  }
+  /* More inputs: writing their results finds the pipe closed. */
+  g_autofree char *more = make_inputs(50);
+  g_assert_true(g_output_stream_write_all(in, more, strlen(more), NULL, NULL, &error));
+  g_assert_true(g_output_stream_close(in, NULL, &error));
+  g_assert_cmpint(wait_exit(proc), ==, 0);
+  Trace t = { 0 };
+  trace_load(&t, trace_path);
+  check_tracks(&t);
+  g_assert_cmpuint(count(&t, "X", NULL), >=, 5);
+  trace_clear(&t);
+}
+
+static void
 test_sigterm_cancels(Fake *f, gconstpointer data)
 {
   (void)data;
@@ -836,7 +916,9 @@ main(int argc, char **argv)
   g_test_add_func("/trace/mock", test_mock);
   g_test_add_func("/trace/sampling", test_sampling);
   g_test_add_func("/trace/budget", test_budget);
+  g_test_add_func("/trace/checkpoint", test_checkpoint);
   g_test_add_func("/trace/usage-errors", test_usage_errors);
+  g_test_add_func("/trace/output-closed", test_output_closed);
   g_test_add_func("/trace/sigint", test_sigint);
   g_test_add("/trace/http", Fake, NULL, fake_set_up, test_http, fake_tear_down);
   g_test_add("/trace/http-secret", Fake, NULL, fake_set_up, test_http_secret, fake_tear_down);
