@@ -883,7 +883,8 @@ validate_array(Validator *v, json_object *s, json_object *x)
       if (!validate_index(v, items, json_object_array_get_idx(x, i), i))
         return FALSE;
   }
-  if ((value = keyword(v, s, KW_UNIQUE_ITEMS, &present)) != NULL && json_object_get_boolean(value)) {
+  value = keyword(v, s, KW_UNIQUE_ITEMS, &present);
+  if (value != NULL && json_object_get_boolean(value)) {
     for (size_t i = 0; i < n; i++)
       for (size_t j = i + 1; j < n; j++)
         if (json_equal(json_object_array_get_idx(x, i), json_object_array_get_idx(x, j)))

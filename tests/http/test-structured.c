@@ -93,7 +93,8 @@ write_config(Fixture *f, const char *provider, const char *schema, const char *l
   const char *suffix = g_str_equal(provider, "ollama") ? "" : "/v1";
   g_autofree char *text = g_strdup_printf(
     "{\"resources\": {\"endpoints\": {\"a\": {\"provider\": \"%s\", \"model\": \"fake-model\", "
-    "\"base_url\": \"%s%s\", \"api_key_env\": \"INF_TEST_STRUCTURED_KEY\", \"retry_delay\": 0.01}}},\n"
+    "\"base_url\": \"%s%s\", \"api_key_env\": \"INF_TEST_STRUCTURED_KEY\", "
+    "\"retry_delay\": 0.01}}},\n"
     " \"modules\": {\n"
     "  \"classify\": {\"type\": \"llm\", \"alias\": \"a\", \"system_prompt\": \"Classify.\", "
     "\"json_schema\": %s%s},\n"
@@ -237,7 +238,8 @@ test_anthropic_wrapped(Fixture *f, gconstpointer data)
   inf_fake_llm_push_reply_text(f->fake, "{\"value\": \"technical\"}");
   g_autofree char *simple = g_strdup_printf(
     "{\"resources\": {\"endpoints\": {\"a\": {\"provider\": \"anthropic\", \"model\": \"m\", "
-    "\"base_url\": \"%s/v1\", \"api_key_env\": \"INF_TEST_STRUCTURED_KEY\"}}}, \"modules\": {\"pipeline\": {\"type\": \"graph\", "
+    "\"base_url\": \"%s/v1\", \"api_key_env\": \"INF_TEST_STRUCTURED_KEY\"}}}, "
+    "\"modules\": {\"pipeline\": {\"type\": \"graph\", "
     "\"inputs\": [\"text\"], \"nodes\": {\"classify\": {\"module\": {\"type\": \"llm\", "
     "\"alias\": \"a\", \"json_schema\": {\"enum\": [\"billing\", \"technical\"]}}, "
     "\"args\": [\"$text\"]}}, \"outputs\": {\"label\": \"$classify\"}}}, \"main\": \"pipeline\"}",

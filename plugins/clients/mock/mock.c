@@ -324,10 +324,11 @@ make_array(const Instance *in, json_object *s, guint depth)
   json_object *array = json_object_new_array();
   json_object *items = NULL;
   json_object_object_get_ex(s, "items", &items);
-  gint64 n = MIN((gint64)get_number(s, "maxItems", 1e9), MAX((gint64)get_number(s, "minItems", 0), 1));
+  gint64 min_items = (gint64)get_number(s, "minItems", 0);
+  gint64 n = MIN((gint64)get_number(s, "maxItems", 1e9), MAX(min_items, 1));
   if (items == NULL)
-    n = (gint64)get_number(s, "minItems", 0);
-  for (gint64 i = 0; i < n && i < 64; i++) {
+    n = min_items;
+  for (gint64 i = 0; i < n && i < 10000; i++) {
     json_object *item = json_object_is_type(items, json_type_array)
                           ? json_object_array_get_idx(items, (size_t)i)
                           : items;
