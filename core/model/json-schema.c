@@ -328,7 +328,8 @@ typedef struct {
   InfJsonSchema *schema;
   const char *root_path; /* the schema's own JSON path, for messages */
   const char *nested_id; /* the $id of an enclosing subschema (a new base URI), or NULL */
-  GHashTable *visited;   /* json_object * already compiled */
+  GHashTable *visited;   /* json_object * already compiled -> its JSON path */
+  GPtrArray *order;      /* the same json_object *, in the order compiled */
   GError **error;
 } Compiler;
 
@@ -458,19 +459,6 @@ compile_ref(Compiler *c, json_object *value, GString *path)
   g_autoptr(GString) target_path = g_string_new(c->root_path);
   if (!resolve_pointer(c->schema->root, ref, &target, &problem, target_path))
     return compile_fail(c, path, "$ref", "\"%s\" does not resolve: %s", ref, problem);
-  /* A chain of references that comes back to itself validates nothing. */
-  json_object *hop = target;
-  for (guint n = 0; n < 64 && json_object_is_type(hop, json_type_object); n++) {
-    json_object *next_ref;
-    if (!json_object_object_get_ex(hop, "$ref", &next_ref) ||
-        !json_object_is_type(next_ref, json_type_string))
-      break;
-    const char *next = json_object_get_string(next_ref);
-    if (next[0] != '#' || !resolve_pointer(c->schema->root, next, &hop, &problem, NULL))
-      break;
-    if (hop == target)
-      return compile_fail(c, path, "$ref", "\"%s\" is a circular chain of references", ref);
-  }
   g_hash_table_insert(c->schema->refs, g_strdup(ref), target);
   return compile_schema(c, target, target_path);
 }
@@ -485,7 +473,8 @@ compile_schema(Compiler *c, json_object *s, GString *path)
                         type_name(s));
   if (g_hash_table_contains(c->visited, s))
     return TRUE;
-  g_hash_table_add(c->visited, s);
+  g_hash_table_insert(c->visited, s, g_strdup(path->str));
+  g_ptr_array_add(c->order, s);
 
   /* An $id below the root starts a new base URI for the references inside. */
   const char *outer_id = c->nested_id;
@@ -619,6 +608,71 @@ compile_keywords(Compiler *c, json_object *s, GString *path)
   return TRUE;
 }
 
+/* Adds to @out the subschemas that apply to the same value as @s (no
+ * descent into a member or an item). */
+static void
+in_place_children(const InfJsonSchema *schema, json_object *s, GPtrArray *out)
+{
+  json_object *value;
+  if (json_object_object_get_ex(s, "$ref", &value)) {
+    gpointer target;
+    if (json_object_is_type(value, json_type_string) &&
+        g_hash_table_lookup_extended(schema->refs, json_object_get_string(value), NULL, &target))
+      g_ptr_array_add(out, target);
+    return; /* $ref replaces its siblings */
+  }
+  const char *lists[] = { "allOf", "anyOf", "oneOf" };
+  for (guint i = 0; i < G_N_ELEMENTS(lists); i++)
+    if (json_object_object_get_ex(s, lists[i], &value) &&
+        json_object_is_type(value, json_type_array))
+      for (size_t j = 0; j < json_object_array_length(value); j++)
+        g_ptr_array_add(out, json_object_array_get_idx(value, j));
+  const char *singles[] = { "not", "if", "then", "else" };
+  for (guint i = 0; i < G_N_ELEMENTS(singles); i++)
+    if (json_object_object_get_ex(s, singles[i], &value))
+      g_ptr_array_add(out, value);
+  if (json_object_object_get_ex(s, "dependencies", &value) &&
+      json_object_is_type(value, json_type_object)) {
+    json_object_object_foreach(value, name, dependency)
+    {
+      (void)name;
+      if (!is_string_array(dependency))
+        g_ptr_array_add(out, dependency);
+    }
+  }
+}
+
+enum { CYCLE_OPEN = 1, CYCLE_DONE = 2 };
+
+/* Fails when @s reaches itself again through subschemas that apply to the
+ * same value: validation would never end. */
+static gboolean
+check_cycles(Compiler *c, json_object *s, GHashTable *state)
+{
+  if (!json_object_is_type(s, json_type_object))
+    return TRUE;
+  guint seen = GPOINTER_TO_UINT(g_hash_table_lookup(state, s));
+  if (seen == CYCLE_DONE)
+    return TRUE;
+  if (seen == CYCLE_OPEN) {
+    const char *path = g_hash_table_lookup(c->visited, s);
+    g_set_error(c->error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: this schema applies to the same value again through its own $ref, allOf, "
+                "anyOf, oneOf, not, if/then/else or dependencies, without descending into the "
+                "value: validation would never end",
+                path != NULL ? path : c->root_path);
+    return FALSE;
+  }
+  g_hash_table_insert(state, s, GUINT_TO_POINTER(CYCLE_OPEN));
+  g_autoptr(GPtrArray) children = g_ptr_array_new();
+  in_place_children(c->schema, s, children);
+  for (guint i = 0; i < children->len; i++)
+    if (!check_cycles(c, g_ptr_array_index(children, i), state))
+      return FALSE;
+  g_hash_table_insert(state, s, GUINT_TO_POINTER(CYCLE_DONE));
+  return TRUE;
+}
+
 InfJsonSchema *
 inf_json_schema_new(json_object *schema, const char *json_path, GError **error)
 {
@@ -631,10 +685,19 @@ inf_json_schema_new(json_object *schema, const char *json_path, GError **error)
   self->refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   self->masks = g_hash_table_new(NULL, NULL);
   const char *root_path = json_path != NULL && *json_path ? json_path : "schema";
-  Compiler c = { self, root_path, NULL, g_hash_table_new(NULL, NULL), error };
+  Compiler c = { self, root_path, NULL, g_hash_table_new_full(NULL, NULL, NULL, g_free),
+                 g_ptr_array_new(), error };
   g_autoptr(GString) path = g_string_new(root_path);
   gboolean ok = compile_schema(&c, schema, path);
+  if (ok) {
+    /* In compile order (the root first), so the error names the same place
+     * every time. */
+    g_autoptr(GHashTable) state = g_hash_table_new(NULL, NULL);
+    for (guint i = 0; ok && i < c.order->len; i++)
+      ok = check_cycles(&c, g_ptr_array_index(c.order, i), state);
+  }
   g_hash_table_destroy(c.visited);
+  g_ptr_array_unref(c.order);
   if (!ok) {
     inf_json_schema_unref(self);
     return NULL;

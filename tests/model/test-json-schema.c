@@ -193,7 +193,14 @@ test_compile_errors(void)
                        "subschema whose $id \"other.json\" changes the base URI");
   assert_compile_error("{\"definitions\": {\"a\": {\"$ref\": \"#/definitions/b\"}, \"b\": "
                        "{\"$ref\": \"#/definitions/a\"}}, \"$ref\": \"#/definitions/a\"}",
-                       "circular chain of references");
+                       "json_schema.definitions.a: this schema applies to the same value again");
+  /* Exponential without the check: two alternatives, each the whole schema. */
+  assert_compile_error("{\"anyOf\": [{\"$ref\": \"#\"}, {\"$ref\": \"#\"}]}",
+                       "modules.classify.json_schema: this schema applies to the same value again "
+                       "through its own $ref, allOf, anyOf, oneOf, not, if/then/else or "
+                       "dependencies, without descending into the value");
+  assert_compile_error("{\"definitions\": {\"x\": {\"not\": {\"$ref\": \"#/definitions/x\"}}}}",
+                       "json_schema.definitions.x: this schema applies to the same value again");
   assert_compile_error("{\"type\": \"strin\"}",
                        "modules.classify.json_schema.type: unknown type \"strin\"; valid: null");
   assert_compile_error("{\"properties\": {\"n\": {\"maximum\": true}}}",

@@ -23,7 +23,10 @@
  * $ref must point inside the same schema: "#", or a JSON pointer fragment
  * such as "#/definitions/NAME" or "#/$defs/NAME" (percent-encoding and the
  * ~0 / ~1 escapes are decoded). Remote references, references relative to an
- * $id and plain-name fragments are refused when the schema is compiled.
+ * $id and plain-name fragments are refused when the schema is compiled, and
+ * so is a schema that reaches itself again for the same value (through
+ * $ref, allOf, anyOf, oneOf, not, if/then/else or dependencies, without
+ * descending into a member or an item): its validation would never end.
  *
  * Objects are refcounted; a compiled schema is immutable and may be shared
  * (validation keeps no state in it). Not thread-safe beyond that: use it from
