@@ -17,6 +17,10 @@ struct _InfHttpRequest {
   gint64 timeout_ms;         /* <= 0: none */
   gint64 max_response_bytes; /* <= 0: INF_HTTP_DEFAULT_MAX_RESPONSE_BYTES */
   char *ca_file;
+  InfHttpStreamFormat stream_format;
+  InfHttpBodyFunc body_func; /* 2xx body pieces, or NULL */
+  gpointer body_data;
+  gboolean body_stopped;     /* body_func asked to stop the transfer */
 
   /* While in flight (owned by the session). */
   InfHttpSession *session;
@@ -39,6 +43,7 @@ struct _InfHttpResponse {
   GString *header_data;
   GArray *header_offsets; /* guint: name offset, value offset, ... */
   gint64 max_bytes;       /* the cap of the current transfer */
+  gsize streamed;         /* body bytes handed to a body func instead of kept */
 };
 
 /* Responses (pooled by the session). */

@@ -44,6 +44,28 @@ inf_http_request_set_url(InfHttpRequest *request, const char *url)
   request->url = g_strdup(url);
 }
 
+void
+inf_http_request_set_stream(InfHttpRequest *request, InfHttpStreamFormat format)
+{
+  g_return_if_fail(request != NULL);
+  request->stream_format = format;
+}
+
+InfHttpStreamFormat
+inf_http_request_get_stream(const InfHttpRequest *request)
+{
+  g_return_val_if_fail(request != NULL, INF_HTTP_STREAM_NONE);
+  return request->stream_format;
+}
+
+void
+inf_http_request_set_body_func(InfHttpRequest *request, InfHttpBodyFunc func, gpointer user_data)
+{
+  g_return_if_fail(request != NULL);
+  request->body_func = func;
+  request->body_data = user_data;
+}
+
 const char *
 inf_http_request_get_url(const InfHttpRequest *request)
 {

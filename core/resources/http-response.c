@@ -19,6 +19,7 @@ inf_http_response_reset(InfHttpResponse *response)
 {
   response->status = 0;
   response->max_bytes = 0;
+  response->streamed = 0;
   g_string_truncate(response->body, 0);
   g_string_truncate(response->header_data, 0);
   g_array_set_size(response->header_offsets, 0);

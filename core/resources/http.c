@@ -207,7 +207,7 @@ complete_transfer(InfHttpSession *session, InfHttpRequest *request, CURLcode cod
   curl_easy_getinfo(request->easy, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_getinfo(request->easy, CURLINFO_NUM_CONNECTS, &connects);
   session->n_connections += (guint64)MAX(connects, 0);
-  if (code == CURLE_OK) {
+  if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && request->body_stopped)) {
     request->response->status = (guint)status;
     finish(session, request, request->response, NULL);
   } else {
@@ -571,9 +571,22 @@ write_callback(char *data, size_t size, size_t count, void *user_data)
   InfHttpRequest *request = user_data;
   InfHttpResponse *response = request->response;
   gsize length = size * count;
-  if ((gint64)(response->body->len + length) > response->max_bytes) {
+  if ((gint64)(response->body->len + response->streamed + length) > response->max_bytes) {
     request->over_size = TRUE;
     return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+  }
+  if (request->body_func != NULL) {
+    long status = 0;
+    curl_easy_getinfo(request->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      /* A stream: handed on as it arrives, not kept. */
+      response->streamed += length;
+      if (!request->body_func(request, data, length, request->body_data)) {
+        request->body_stopped = TRUE;
+        return 0;
+      }
+      return length;
+    }
   }
   g_string_append_len(response->body, data, (gssize)length);
   return length;
@@ -665,6 +678,7 @@ inf_http_session_send(InfHttpSession *session, InfHttpRequest *request, InfHttpD
   request->over_size = FALSE;
   request->header_bytes = 0;
   request->header_too_large = FALSE;
+  request->body_stopped = FALSE;
 
   if (session->closing) {
     g_autofree char *url = inf_http_redact_url(request->url);

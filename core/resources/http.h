@@ -32,6 +32,17 @@ void inf_http_request_set_ca_file(InfHttpRequest *request, const char *ca_file);
 void inf_http_request_set_max_response_bytes(InfHttpRequest *request, gint64 max_bytes);
 const char *inf_http_request_get_url(const InfHttpRequest *request);
 
+/* The stream format a client asked for (INF_HTTP_STREAM_NONE by default). */
+InfHttpStreamFormat inf_http_request_get_stream(const InfHttpRequest *request);
+/* Called with each piece of a 2xx reply's body as it arrives (on the main
+ * loop, from inside libcurl: it must not send or free requests); the body is
+ * then not kept in the response. FALSE stops the transfer: @done then runs
+ * with the response (its body empty) as if it had completed. */
+typedef gboolean (*InfHttpBodyFunc)(InfHttpRequest *request, const char *data, gsize length,
+                                    gpointer user_data);
+void inf_http_request_set_body_func(InfHttpRequest *request, InfHttpBodyFunc func,
+                                    gpointer user_data);
+
 /* Starts @request (transfer full: the session frees it after @done ran). */
 void inf_http_session_send(InfHttpSession *session, InfHttpRequest *request,
                            InfHttpDoneFunc done, gpointer user_data);

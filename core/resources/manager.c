@@ -6,6 +6,7 @@
 
 #include "model/module-private.h"
 #include "model/options-private.h"
+#include "resources/event-stream.h"
 #include "resources/http.h"
 #include "resources/rate-limiter.h"
 
@@ -26,6 +27,8 @@ struct _InfClient {
   gboolean (*build_request)(InfClient *, const InfLlmRequest *, InfHttpRequest *, GError **);
   gboolean (*parse_response)(InfClient *, const InfLlmRequest *, const InfHttpResponse *,
                              InfLlmResponse *, GError **);
+  gboolean (*parse_stream_event)(InfClient *, const InfLlmRequest *, const char *, const char *,
+                                 InfLlmResponse *, guint *, GError **);
   void (*call)(InfClient *, InfLlmCall *);
 };
 
@@ -64,8 +67,14 @@ struct _InfLlmCall {
   GSource *retry_source;
   InfBudgetAmount reserved; /* this attempt's reservation */
   gboolean has_reservation;
-  GList link;       /* in manager->waiting while retry_source is set */
+  GList link;       /* in manager->waiting while `waiting` */
+  gboolean waiting; /* retry_source is a retry wait (in manager->waiting) */
   char *last_error; /* the error the call waits to retry after */
+  /* A streamed reply (the request asked for one) being read: */
+  InfEventStream *stream;
+  InfLlmResponse *stream_response;
+  guint stream_state; /* the client's own */
+  GError *stream_error;
 };
 
 static void
@@ -146,6 +155,8 @@ client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpoi
     client->build_request = klass->build_request;
   if (CLIENT_HAS(klass, parse_response))
     client->parse_response = klass->parse_response;
+  if (CLIENT_HAS(klass, parse_stream_event))
+    client->parse_stream_event = klass->parse_stream_event;
   if (CLIENT_HAS(klass, call))
     client->call = klass->call;
   gboolean requires_key = CLIENT_HAS(klass, requires_api_key) && klass->requires_api_key;
@@ -387,14 +398,24 @@ inf_resource_alias_release(InfResourceAlias *alias, InfClient *endpoint)
 static void call_attempt(InfLlmCall *call);
 
 static void
+call_stream_clear(InfLlmCall *call)
+{
+  g_clear_pointer(&call->stream, inf_event_stream_free);
+  g_clear_pointer(&call->stream_response, inf_llm_response_free);
+  g_clear_error(&call->stream_error);
+}
+
+static void
 call_free(InfLlmCall *call)
 {
   g_hash_table_remove(call->manager->calls, call);
   if (call->retry_source) {
     g_source_destroy(call->retry_source);
     g_source_unref(call->retry_source);
-    g_queue_unlink(&call->manager->waiting, &call->link);
   }
+  if (call->waiting)
+    g_queue_unlink(&call->manager->waiting, &call->link);
+  call_stream_clear(call);
   inf_llm_request_unref(call->request);
   g_free(call->last_error);
   g_free(call);
@@ -449,6 +470,7 @@ retry_cb(gpointer data)
   g_source_unref(call->retry_source);
   call->retry_source = NULL;
   g_queue_unlink(&call->manager->waiting, &call->link);
+  call->waiting = FALSE;
   call_attempt(call);
   return G_SOURCE_REMOVE;
 }
@@ -584,6 +606,7 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
     g_source_attach(call->retry_source, NULL);
     call->link.data = call;
     g_queue_push_tail_link(&call->manager->waiting, &call->link);
+    call->waiting = TRUE;
     return;
   }
   metrics->failures++;
@@ -601,6 +624,65 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
   call_free(call);
 }
 
+/* --- streamed replies --- */
+
+static gboolean
+stream_event_cb(const char *event, const char *data, gpointer user_data, GError **error)
+{
+  InfLlmCall *call = user_data;
+  InfClient *endpoint = call->endpoint;
+  if (endpoint->parse_stream_event(endpoint, call->request, event, data, call->stream_response,
+                                   &call->stream_state, error))
+    return TRUE;
+  if (error && !*error)
+    g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                "client '%s' rejected a stream event without saying why", endpoint->klass->name);
+  return FALSE;
+}
+
+/* Pieces of a 2xx body as they arrive (inside libcurl: no sending here). */
+static gboolean
+stream_body_cb(InfHttpRequest *http, const char *data, gsize length, gpointer user_data)
+{
+  (void)http;
+  InfLlmCall *call = user_data;
+  if (call->stream_error)
+    return FALSE;
+  return inf_event_stream_feed(call->stream, data, length, &call->stream_error);
+}
+
+static void
+call_start_stream(InfLlmCall *call, InfHttpRequest *http)
+{
+  call_stream_clear(call);
+  call->stream_response = inf_llm_response_new();
+  call->stream_state = 0;
+  call->stream = inf_event_stream_new(inf_http_request_get_stream(http), stream_event_cb, call);
+  inf_http_request_set_body_func(http, stream_body_cb, call);
+}
+
+/* The end of a 2xx streamed body: the last event, then the client's check
+ * that the stream was complete. */
+static void
+call_finish_stream(InfLlmCall *call)
+{
+  InfClient *endpoint = call->endpoint;
+  GError *error = g_steal_pointer(&call->stream_error);
+  if (!error)
+    inf_event_stream_finish(call->stream, &error);
+  if (!error)
+    stream_event_cb(NULL, NULL, call, &error);
+  InfLlmResponse *response = g_steal_pointer(&call->stream_response);
+  call_stream_clear(call);
+  if (error && !g_str_has_prefix(error->message, endpoint->klass->name)) {
+    GError *named = g_error_new(error->domain, error->code, "%s: %s", endpoint->klass->name,
+                                error->message);
+    g_error_free(error);
+    error = named;
+  }
+  call_finish_attempt(call, response, error, -1);
+}
+
 static void
 http_done(InfHttpRequest *http, const InfHttpResponse *http_response, const GError *http_error,
           gpointer user_data)
@@ -610,9 +692,18 @@ http_done(InfHttpRequest *http, const InfHttpResponse *http_response, const GErr
   InfClient *endpoint = call->endpoint;
   call->http_status = http_response ? inf_http_response_get_status(http_response) : 0;
   if (http_error) {
-    call_finish_attempt(call, NULL, g_error_copy(http_error), -1);
+    /* Tokens a stream reported before it broke off are still counted. */
+    InfLlmResponse *partial = g_steal_pointer(&call->stream_response);
+    call_stream_clear(call);
+    call_finish_attempt(call, partial, g_error_copy(http_error), -1);
     return;
   }
+  guint status = inf_http_response_get_status(http_response);
+  if (call->stream && status >= 200 && status < 300) {
+    call_finish_stream(call);
+    return;
+  }
+  call_stream_clear(call);
   InfLlmResponse *response = inf_llm_response_new();
   GError *error = NULL;
   if (!endpoint->parse_response(endpoint, call->request, http_response, response, &error)) {
@@ -689,6 +780,20 @@ call_attempt(InfLlmCall *call)
     call_finish_attempt(call, NULL, error, -1);
     return;
   }
+  if (inf_http_request_get_stream(http) != INF_HTTP_STREAM_NONE) {
+    if (!endpoint->parse_stream_event) {
+      inf_http_request_free(http);
+      call->attempt = G_MAXUINT;
+      call_finish_attempt(call, NULL,
+                          g_error_new(INF_ERROR, INF_ERROR_PLUGIN,
+                                      "client '%s' asked for a streamed reply but implements no "
+                                      "parse_stream_event",
+                                      endpoint->klass->name),
+                          -1);
+      return;
+    }
+    call_start_stream(call, http);
+  }
   inf_http_request_set_timeout_ms(http, (gint64)(endpoint->config->timeout * 1000.0));
   inf_http_request_set_max_response_bytes(http, endpoint->config->max_response_bytes);
   if (endpoint->config->ca_file)
@@ -703,6 +808,7 @@ inf_resource_manager_end_waits(InfResourceManager *manager)
   GList *link;
   while ((link = g_queue_pop_head_link(&manager->waiting)) != NULL) {
     InfLlmCall *call = link->data;
+    call->waiting = FALSE;
     g_source_destroy(call->retry_source);
     g_clear_pointer(&call->retry_source, g_source_unref);
     call->endpoint->alias->metrics->failures++;

@@ -446,6 +446,85 @@ test_signal_ends_waits(Fixture *f, gconstpointer data)
   run_clear(&r);
 }
 
+/* --- streaming ----------------------------------------------------------- */
+
+/* stream: true gives the same output lines and the same token counts. */
+static void
+test_stream_same(Fixture *f, gconstpointer data)
+{
+  const char *provider = data;
+  const char *cases[] = {
+    "A normal question.",
+    "Think and answer [[fake:think]]",
+    "Cut [[fake:finish=length]]",
+    "Think only [[fake:reasoning]]",
+    "Long [[fake:big=400]]",
+  };
+  g_autofree char *inputs = write_inputs(f, cases, G_N_ELEMENTS(cases));
+  const char *options = "\"on_incomplete\": \"accept\", \"output\": \"details\"";
+  char *outputs[2];
+  gint64 tokens[2][2];
+  for (guint streamed = 0; streamed < 2; streamed++) {
+    g_autofree char *config =
+      write_config(f, provider, streamed ? "\"stream\": true" : "\"stream\": false", options);
+    Run r;
+    run_engine(f, config, inputs, &r);
+    g_assert_cmpint(r.status, ==, 0);
+    GString *all = g_string_new(NULL);
+    for (guint i = 0; i < r.lines->len; i++)
+      g_string_append_printf(all, "%s\n",
+                             json_object_to_json_string_ext(answer_value(&r, i),
+                                                            JSON_C_TO_STRING_PLAIN));
+    outputs[streamed] = g_string_free(all, FALSE);
+    g_autoptr(json_object) metrics = fast_metrics(&r);
+    tokens[streamed][0] = member_int(metrics, "tokens", "input");
+    tokens[streamed][1] = member_int(metrics, "tokens", "output");
+    g_assert_true(json_object_get_boolean(
+      json_object_object_get(inf_fake_llm_get_last_body(f->fake), "stream")) == (streamed != 0));
+    run_clear(&r);
+  }
+  g_test_message("%s", outputs[1]);
+  g_assert_cmpstr(outputs[1], ==, outputs[0]);
+  assert_contains(outputs[1], "fake: thinking it over step by step.");
+  g_assert_cmpint(tokens[1][0], ==, tokens[0][0]);
+  g_assert_cmpint(tokens[1][1], ==, tokens[0][1]);
+  g_assert_cmpint(tokens[1][1], >, 0);
+  g_free(outputs[0]);
+  g_free(outputs[1]);
+}
+
+/* Structured outputs streamed: the same checked value (Anthropic's forced
+ * tool input arrives as input_json_delta pieces). */
+static void
+test_stream_schema(Fixture *f, gconstpointer data)
+{
+  const char *provider = data;
+  const char *cases[] = { "Classify this", "And this one" };
+  g_autofree char *inputs = write_inputs(f, cases, G_N_ELEMENTS(cases));
+  const char *options = "\"json_schema\": {\"type\": \"object\", \"properties\": {\"echo\": "
+                        "{\"type\": \"string\"}}, \"required\": [\"echo\"]}";
+  char *outputs[2];
+  for (guint streamed = 0; streamed < 2; streamed++) {
+    g_autofree char *config =
+      write_config(f, provider, streamed ? "\"stream\": true" : "\"stream\": false", options);
+    Run r;
+    run_engine(f, config, inputs, &r);
+    g_assert_cmpint(r.status, ==, 0);
+    GString *all = g_string_new(NULL);
+    for (guint i = 0; i < r.lines->len; i++)
+      g_string_append_printf(all, "%s\n",
+                             json_object_to_json_string_ext(answer_value(&r, i),
+                                                            JSON_C_TO_STRING_PLAIN));
+    outputs[streamed] = g_string_free(all, FALSE);
+    run_clear(&r);
+  }
+  g_test_message("%s", outputs[1]);
+  g_assert_cmpstr(outputs[1], ==, outputs[0]);
+  assert_contains(outputs[1], "{\"echo\":\"echo: Classify this\"}");
+  g_free(outputs[0]);
+  g_free(outputs[1]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -458,6 +537,14 @@ main(int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS(provider_names); i++) {
     g_autofree char *path = g_strdup_printf("/http/backends/%s/429-forever", provider_names[i]);
     g_test_add(path, Fixture, provider_names[i], fixture_set_up, test_429_forever,
+               fixture_tear_down);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS(provider_names); i++) {
+    g_autofree char *path = g_strdup_printf("/http/backends/%s/stream-same", provider_names[i]);
+    g_test_add(path, Fixture, provider_names[i], fixture_set_up, test_stream_same,
+               fixture_tear_down);
+    g_autofree char *schema = g_strdup_printf("/http/backends/%s/stream-schema", provider_names[i]);
+    g_test_add(schema, Fixture, provider_names[i], fixture_set_up, test_stream_schema,
                fixture_tear_down);
   }
   g_test_add("/http/backends/retry-after-capped", Fixture, NULL, fixture_set_up,

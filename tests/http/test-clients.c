@@ -1000,6 +1000,128 @@ test_secrets_in_errors(Fixture *f, gconstpointer data)
   g_setenv(KEY_ENV, SECRET, TRUE);
 }
 
+/* --- streaming ------------------------------------------------------------ */
+
+typedef struct {
+  gboolean done;
+  GError *error;
+  char *content;
+  char *finish;
+  char *reasoning;
+  char *refusal;
+  gint64 input, output, reasoning_tokens;
+} Outcome;
+
+static void
+on_outcome(const InfLlmResponse *response, const GError *error, gpointer user_data)
+{
+  Outcome *o = user_data;
+  o->done = TRUE;
+  if (error != NULL) {
+    o->error = g_error_copy(error);
+    return;
+  }
+  o->content = g_strdup(inf_llm_response_get_content(response));
+  o->finish = g_strdup(inf_llm_response_get_finish_reason(response));
+  o->reasoning = g_strdup(inf_llm_response_get_reasoning(response));
+  o->refusal = g_strdup(inf_llm_response_get_refusal(response));
+  o->input = inf_llm_response_get_input_tokens(response);
+  o->output = inf_llm_response_get_output_tokens(response);
+  o->reasoning_tokens = inf_llm_response_get_reasoning_tokens(response);
+}
+
+static void
+outcome_clear(Outcome *o)
+{
+  g_clear_error(&o->error);
+  g_free(o->content);
+  g_free(o->finish);
+  g_free(o->reasoning);
+  g_free(o->refusal);
+  memset(o, 0, sizeof *o);
+}
+
+/* One call through the manager with @script queued at the fake. */
+static void
+call_with(Fixture *f, const char *script, const char *prompt, gboolean json_mode, Outcome *o)
+{
+  memset(o, 0, sizeof *o);
+  if (script != NULL)
+    g_assert_true(inf_fake_llm_push_script(f->fake, script, NULL));
+  g_autoptr(InfLlmRequest) request = new_llm_request(prompt);
+  inf_llm_request_set_max_tokens(request, 50);
+  inf_llm_request_set_json_mode(request, json_mode);
+  inf_resource_manager_send(f->manager, f->client, request, on_outcome, o);
+  while (!o->done)
+    g_main_context_iteration(NULL, TRUE);
+}
+
+static void
+test_stream(Fixture *f, gconstpointer data)
+{
+  const Provider *p = data;
+  const char *endpoint = "{\"provider\": \"%s\", \"model\": \"test-model\", \"base_url\": "
+                         "\"%s\", \"api_key_env\": \"" KEY_ENV "\", \"max_retries\": 1, "
+                         "\"retry_delay\": 0.01%s}";
+  g_autofree char *plain = g_strdup_printf(endpoint, "%s", "%s", "");
+  g_autofree char *streamed = g_strdup_printf(endpoint, "%s", "%s", ", \"stream\": true");
+  const char *scripts[] = { "ok", "think", "reasoning", "refusal", "finish=length", "big=3000" };
+  for (guint i = 0; i < G_N_ELEMENTS(scripts); i++) {
+    for (guint json = 0; json < 2; json++) {
+      Outcome one, many;
+      g_autoptr(GError) error = NULL;
+      g_assert_true(make_client(f, p, plain, &error));
+      call_with(f, scripts[i], "Stream me a reply, please", json, &one);
+      g_assert_true(make_client(f, p, streamed, &error));
+      call_with(f, scripts[i], "Stream me a reply, please", json, &many);
+      g_test_message("%s %s: %s", p->provider, scripts[i], many.error ? many.error->message : "");
+      /* The fake saw a streaming request and answered as a stream. */
+      json_object *body = inf_fake_llm_get_last_body(f->fake);
+      g_assert_true(json_object_get_boolean(member(body, "stream")));
+      if (g_str_equal(p->provider, "openai"))
+        g_assert_true(json_object_get_boolean(member(body, "stream_options.include_usage")));
+      g_assert_no_error(one.error);
+      g_assert_no_error(many.error);
+      g_assert_cmpstr(many.content, ==, one.content);
+      g_assert_cmpstr(many.finish, ==, one.finish);
+      g_assert_cmpstr(many.reasoning, ==, one.reasoning);
+      g_assert_cmpstr(many.refusal, ==, one.refusal);
+      g_assert_cmpint(many.input, ==, one.input);
+      g_assert_cmpint(many.output, ==, one.output);
+      g_assert_cmpint(many.reasoning_tokens, ==, one.reasoning_tokens);
+      g_assert_cmpint(many.output, >, 0);
+      outcome_clear(&one);
+      outcome_clear(&many);
+    }
+  }
+
+  /* A stream that breaks off with an error event, or ends early: retried,
+   * then the error. */
+  g_autoptr(GError) error = NULL;
+  g_assert_true(make_client(f, p, streamed, &error));
+  Outcome o;
+  call_with(f, "stream-error x2", "x", FALSE, &o);
+  g_assert_error(o.error, INF_ERROR, INF_ERROR_SERVER);
+  g_assert_nonnull(strstr(o.error->message, "fake: the stream broke off"));
+  g_assert_nonnull(strstr(o.error->message, "(after 2 attempts)"));
+  outcome_clear(&o);
+  call_with(f, "stream-cut x2", "x", FALSE, &o);
+  g_assert_error(o.error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  g_assert_nonnull(strstr(o.error->message, "cut short"));
+  g_assert_true(g_str_has_prefix(o.error->message, "alias 'a': "));
+  outcome_clear(&o);
+  /* Once, then a good stream. */
+  call_with(f, "stream-cut", "once more", FALSE, &o);
+  g_assert_no_error(o.error);
+  g_assert_cmpstr(o.content, ==, "echo: once more");
+  outcome_clear(&o);
+  /* A non-2xx reply to a streaming request is read whole, as usual. */
+  call_with(f, "400 errbody=split", "x", FALSE, &o);
+  g_assert_error(o.error, INF_ERROR, INF_ERROR_HTTP_STATUS);
+  g_assert_nonnull(strstr(o.error->message, "Bad Request: fake: scripted status 400"));
+  outcome_clear(&o);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1023,6 +1145,8 @@ main(int argc, char **argv)
     g_autofree char *hostile = g_strdup_printf("/http/clients/%s/hostile-headers",
                                                providers[i].provider);
     ADD(hostile, &providers[i], test_hostile_headers);
+    g_autofree char *stream = g_strdup_printf("/http/clients/%s/stream", providers[i].provider);
+    ADD(stream, &providers[i], test_stream);
   }
 #undef ADD
   return g_test_run();

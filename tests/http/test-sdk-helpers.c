@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "resources/endpoint.h"
+#include "resources/event-stream.h"
 #include "resources/http.h"
 #include "resources/manager.h"
 
@@ -602,6 +603,68 @@ test_error_message(void)
   }
 }
 
+/* --- stream framing -------------------------------------------------------- */
+
+static gboolean
+collect_event(const char *event, const char *data, gpointer user_data, GError **error)
+{
+  GString *out = user_data;
+  if (g_strcmp0(data, "STOP") == 0) {
+    g_set_error_literal(error, INF_ERROR, INF_ERROR_SERVER, "stopped");
+    return FALSE;
+  }
+  g_string_append_printf(out, "[%s|%s]", event ? event : "-", data);
+  return TRUE;
+}
+
+/* Feeds @body in pieces of @step bytes (0: whole) and returns the events. */
+static char *
+frame(InfHttpStreamFormat format, const char *body, gsize step)
+{
+  GString *out = g_string_new(NULL);
+  InfEventStream *stream = inf_event_stream_new(format, collect_event, out);
+  gsize length = strlen(body);
+  g_autoptr(GError) error = NULL;
+  for (gsize at = 0; at < length;) {
+    gsize n = step > 0 ? MIN(step, length - at) : length;
+    g_assert_true(inf_event_stream_feed(stream, body + at, n, &error));
+    at += n;
+  }
+  g_assert_true(inf_event_stream_finish(stream, &error));
+  g_assert_no_error(error);
+  inf_event_stream_free(stream);
+  return g_string_free(out, FALSE);
+}
+
+static void
+test_event_stream(void)
+{
+  const char *sse = ": keep-alive\r\n"
+                    "event: message_start\r\ndata: {\"a\": 1}\r\n\r\n"
+                    "data: first\ndata:second\nid: 7\nretry: 100\n\n"
+                    "event: ping\n\n"
+                    "data: [DONE]\n\n"
+                    "event: last\ndata: no blank line";
+  const char *expected = "[message_start|{\"a\": 1}][-|first\nsecond][-|[DONE]][last|no blank line]";
+  const char *ndjson = "{\"a\": 1}\n\n  \r\n{\"b\": \"\u00e9\"}\r\n{\"done\": true}";
+  const char *expected_nd = "[-|{\"a\": 1}][-|{\"b\": \"\u00e9\"}][-|{\"done\": true}]";
+  for (gsize step = 0; step < 8; step++) {
+    g_autofree char *events = frame(INF_HTTP_STREAM_SSE, sse, step);
+    g_assert_cmpstr(events, ==, expected);
+    g_autofree char *lines = frame(INF_HTTP_STREAM_NDJSON, ndjson, step);
+    g_assert_cmpstr(lines, ==, expected_nd);
+  }
+  /* The callback's error stops the feed. */
+  GString *out = g_string_new(NULL);
+  InfEventStream *stream = inf_event_stream_new(INF_HTTP_STREAM_NDJSON, collect_event, out);
+  g_autoptr(GError) error = NULL;
+  g_assert_false(inf_event_stream_feed(stream, "one\nSTOP\nnever\n", 17, &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
+  g_assert_cmpstr(out->str, ==, "[-|one]");
+  inf_event_stream_free(stream);
+  g_string_free(out, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -617,6 +680,7 @@ main(int argc, char **argv)
   g_test_add_func("/sdk-helpers/response/error-codes", test_error_codes);
   g_test_add_func("/sdk-helpers/response/should-retry", test_error_code_should_retry);
   g_test_add_func("/sdk-helpers/response/reset-hints", test_reset_hints);
+  g_test_add_func("/sdk-helpers/stream/framing", test_event_stream);
   g_test_add_func("/sdk-helpers/response/error-message", test_error_message);
   g_test_add_func("/sdk-helpers/url/redact", test_redact_url);
   g_test_add_func("/sdk-helpers/json/getters", test_json_getters);

@@ -1088,14 +1088,42 @@ stream_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b)
       sse_event(out, "content_block_delta", block);
       index++;
     }
+    const char *finish = parts.finish;
+    g_autofree char *tool_input = NULL;
+    if (parts.text != NULL && p->tool != NULL) {
+      /* The forced tool's call: its input (an object) in JSON pieces. */
+      json_object *input = json_tokener_parse(parts.text);
+      if (!json_object_is_type(input, json_type_object)) {
+        json_object_put(input);
+        input = json_object_new_object();
+        json_object_object_add(input, "echo", json_object_new_string(parts.text));
+      }
+      tool_input = json_text(input);
+      text = tool_input;
+      json_object *start_block = json_object_new_object();
+      json_object_object_add(start_block, "type", json_object_new_string("content_block_start"));
+      json_object_object_add(start_block, "index", json_object_new_int(index));
+      json_object *tool = json_object_new_object();
+      json_object_object_add(tool, "type", json_object_new_string("tool_use"));
+      json_object_object_add(tool, "id", json_object_new_string("toolu_fake_stream"));
+      json_object_object_add(tool, "name", json_object_new_string(p->tool));
+      json_object_object_add(tool, "input", json_object_new_object());
+      json_object_object_add(start_block, "content_block", tool);
+      sse_event(out, "content_block_start", start_block);
+      if (g_strcmp0(finish, "end_turn") == 0)
+        finish = "tool_use";
+    }
     while (text[offset] != '\0') {
       g_autofree char *piece = next_piece(text, &offset);
       json_object *block = json_object_new_object();
       json_object_object_add(block, "type", json_object_new_string("content_block_delta"));
       json_object_object_add(block, "index", json_object_new_int(index));
       json_object *delta = json_object_new_object();
-      json_object_object_add(delta, "type", json_object_new_string("text_delta"));
-      json_object_object_add(delta, "text", json_object_new_string(piece));
+      json_object_object_add(delta, "type", json_object_new_string(tool_input != NULL
+                                                                     ? "input_json_delta"
+                                                                     : "text_delta"));
+      json_object_object_add(delta, tool_input != NULL ? "partial_json" : "text",
+                             json_object_new_string(piece));
       json_object_object_add(block, "delta", delta);
       sse_event(out, "content_block_delta", block);
       if (b->stream_error)
@@ -1108,7 +1136,7 @@ stream_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b)
     json_object *end = json_object_new_object();
     json_object_object_add(end, "type", json_object_new_string("message_delta"));
     json_object *delta = json_object_new_object();
-    json_object_object_add(delta, "stop_reason", json_object_new_string(parts.finish));
+    json_object_object_add(delta, "stop_reason", json_object_new_string(finish));
     json_object_object_add(delta, "stop_sequence", NULL);
     json_object_object_add(end, "delta", delta);
     json_object *end_usage = json_object_new_object();

@@ -28,6 +28,14 @@
  * 409 and 5xx are transient; other statuses fail with the server's message;
  * a 2xx reply without the expected fields is a bad response naming what is
  * missing.
+ *
+ * Option stream (default false): "stream": true; the SSE events
+ * (message_start with the input usage and model, content_block_delta
+ * text_delta and thinking_delta, message_delta with the stop reason and
+ * output usage, message_stop; ping and unknown events ignored) are read as
+ * they arrive into the same response as without streaming. An error event
+ * fails the attempt as a transient server error; a stream that ends before
+ * message_stop is a bad response (retried).
  */
 #include <inf/inf.h>
 
@@ -47,6 +55,7 @@ typedef struct {
   char *json_instruction;
   json_object *extra_body;
   gboolean bearer; /* Authorization: Bearer instead of x-api-key */
+  gboolean stream;
   char *beta;
 } Anthropic;
 
@@ -69,6 +78,9 @@ static const InfOptionSpec anthropic_options[] = {
   { "extra_body", INF_OPTION_JSON, NULL, FALSE,
     "A JSON object merged into every request body (e.g. {\"top_k\": 40})", NULL, 0, 0 },
   { "path", INF_OPTION_STRING, "\"/messages\"", FALSE, "Path appended to base_url", NULL, 0, 0 },
+  { "stream", INF_OPTION_BOOL, "false", FALSE,
+    "Stream the reply (SSE): the same result, read as it arrives; for long generations behind "
+    "proxies that cut idle connections", NULL, 0, 0 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -114,6 +126,7 @@ anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_priva
   self->extra_body = extra != NULL ? json_object_get(extra) : NULL;
   self->bearer = g_strcmp0(inf_options_get_string(options, "auth"), "bearer") == 0;
   self->beta = g_strdup(inf_options_get_string(options, "anthropic_beta"));
+  self->stream = inf_options_get_bool(options, "stream");
   *out_private = self;
   return TRUE;
 }
@@ -222,13 +235,18 @@ anthropic_build_request(InfClient *client, const InfLlmRequest *request, InfHttp
   double temperature = inf_llm_request_get_temperature(request);
   if (temperature >= 0)
     json_object_object_add(body, "temperature", json_object_new_double(MIN(temperature, 1.0)));
+  if (self->stream)
+    json_object_object_add(body, "stream", json_object_new_boolean(TRUE));
   inf_json_merge_members(body, self->extra_body);
   inf_http_request_set_json_body(http, body);
   json_object_put(body);
 
   inf_http_request_set_url(http, self->url);
   inf_http_request_add_header(http, "content-type", "application/json");
-  inf_http_request_add_header(http, "accept", "application/json");
+  inf_http_request_add_header(http, "accept",
+                              self->stream ? "text/event-stream" : "application/json");
+  if (self->stream)
+    inf_http_request_set_stream(http, INF_HTTP_STREAM_SSE);
   inf_http_request_add_header(http, "anthropic-version", self->version);
   if (self->beta != NULL && *self->beta != '\0')
     inf_http_request_add_header(http, "anthropic-beta", self->beta);
@@ -373,6 +391,136 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
   return ok;
 }
 
+static gint64
+input_usage(json_object *usage)
+{
+  return inf_json_get_count(usage, "input_tokens") +
+         inf_json_get_count(usage, "cache_creation_input_tokens") +
+         inf_json_get_count(usage, "cache_read_input_tokens");
+}
+
+/* One SSE event of a streamed reply; @data NULL: the end of the stream,
+ * complete once message_stop came. */
+#define STREAM_STOPPED 1u /* message_stop came */
+#define STREAM_TOOL 2u    /* inside the schema tool's tool_use block */
+#define STREAM_TOOL_SEEN 4u
+
+/* The end of a streamed schema reply: the tool input gathered as the content
+ * (unwrapped from "value" when the schema was wrapped), finish reason stop. */
+static void
+finish_stream_tool(const InfLlmRequest *request, InfLlmResponse *response)
+{
+  json_object *schema = inf_llm_request_get_json_schema(request);
+  if (!schema_is_object(schema)) {
+    json_object *input = json_tokener_parse(inf_llm_response_get_content(response));
+    json_object *value = NULL;
+    if (json_object_object_get_ex(input, "value", &value))
+      inf_llm_response_set_content(response,
+                                   json_object_to_json_string_ext(
+                                     value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    else
+      inf_llm_response_set_content(response, "{}"); /* left to validation */
+    json_object_put(input);
+  }
+  if (g_strcmp0(inf_llm_response_get_finish_reason(response), INF_FINISH_TOOL_CALLS) == 0)
+    inf_llm_response_set_finish_reason(response, INF_FINISH_STOP);
+}
+
+static gboolean
+anthropic_parse_stream_event(InfClient *client, const InfLlmRequest *request,
+                             const char *event, const char *data, InfLlmResponse *response,
+                             guint *state, GError **error)
+{
+  Anthropic *self = inf_client_get_private(client);
+  if (data == NULL) {
+    if (!(*state & STREAM_STOPPED))
+      return bad_response(self, error, "the stream ended before message_stop (cut short)");
+    if (*state & STREAM_TOOL_SEEN)
+      finish_stream_tool(request, response);
+    if (g_strcmp0(inf_llm_response_get_finish_reason(response), INF_FINISH_REFUSAL) == 0)
+      inf_llm_response_set_refusal(response, inf_llm_response_get_content(response));
+    if (inf_llm_response_get_model(response) == NULL)
+      inf_llm_response_set_model(response, inf_client_get_model(client));
+    return TRUE;
+  }
+  json_tokener *tokener = json_tokener_new();
+  json_object *root = json_tokener_parse_ex(tokener, data, (int)strlen(data));
+  gboolean complete = json_tokener_get_error(tokener) == json_tokener_success;
+  json_tokener_free(tokener);
+  if (!complete || !json_object_is_type(root, json_type_object)) {
+    json_object_put(root);
+    g_autofree char *quoted = inf_text_quote(data, -1, 80, inf_client_get_api_key(client));
+    g_autofree char *what = g_strdup_printf("a stream event that is not a JSON object: %s", quoted);
+    return bad_response(self, error, what);
+  }
+  const char *type = event != NULL ? event : inf_json_get_string(root, "type");
+  gboolean ok = TRUE;
+  if (g_strcmp0(type, "error") == 0) {
+    json_object *detail = inf_json_get_member(root, "error", json_type_object);
+    const char *text = inf_json_get_string(detail, "message");
+    const char *kind = inf_json_get_string(detail, "type");
+    g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
+                                             inf_client_get_api_key(client));
+    g_autofree char *url = inf_http_redact_url(self->url);
+    g_set_error(error, INF_ERROR, INF_ERROR_SERVER, PROVIDER ": an error in the stream from %s: "
+                "%s%s%s%s", url, quoted, kind ? " (" : "", kind ? kind : "", kind ? ")" : "");
+    ok = FALSE;
+  } else if (g_strcmp0(type, "message_start") == 0) {
+    json_object *message = inf_json_get_member(root, "message", json_type_object);
+    json_object *usage = inf_json_get_member(message, "usage", json_type_object);
+    inf_llm_response_set_usage(response, input_usage(usage),
+                               inf_json_get_count(usage, "output_tokens"));
+    const char *model = inf_json_get_string(message, "model");
+    if (model != NULL)
+      inf_llm_response_set_model(response, model);
+  } else if (g_strcmp0(type, "content_block_start") == 0) {
+    json_object *block = inf_json_get_member(root, "content_block", json_type_object);
+    *state &= ~STREAM_TOOL;
+    if (inf_llm_request_get_json_schema(request) != NULL &&
+        g_strcmp0(inf_json_get_string(block, "type"), "tool_use") == 0 &&
+        g_strcmp0(inf_json_get_string(block, "name"),
+                  inf_llm_request_get_json_schema_name(request)) == 0) {
+      /* The schema tool's input is the reply: it arrives as JSON pieces. */
+      *state |= STREAM_TOOL | STREAM_TOOL_SEEN;
+      inf_llm_response_set_content(response, "");
+    }
+    const char *text = inf_json_get_string(block, "text");
+    const char *thinking = inf_json_get_string(block, "thinking");
+    if (text != NULL)
+      inf_llm_response_append_content(response, text, -1);
+    if (thinking != NULL && *thinking != '\0')
+      inf_llm_response_append_reasoning(response, thinking, -1);
+  } else if (g_strcmp0(type, "content_block_delta") == 0) {
+    json_object *delta = inf_json_get_member(root, "delta", json_type_object);
+    const char *delta_type = inf_json_get_string(delta, "type");
+    if (g_strcmp0(delta_type, "input_json_delta") == 0 && (*state & STREAM_TOOL) &&
+        inf_json_get_string(delta, "partial_json"))
+      inf_llm_response_append_content(response, inf_json_get_string(delta, "partial_json"), -1);
+    else if (g_strcmp0(delta_type, "text_delta") == 0 && inf_json_get_string(delta, "text") &&
+             !(*state & STREAM_TOOL_SEEN))
+      inf_llm_response_append_content(response, inf_json_get_string(delta, "text"), -1);
+    else if (g_strcmp0(delta_type, "thinking_delta") == 0 &&
+             inf_json_get_string(delta, "thinking"))
+      inf_llm_response_append_reasoning(response, inf_json_get_string(delta, "thinking"), -1);
+  } else if (g_strcmp0(type, "message_delta") == 0) {
+    json_object *delta = inf_json_get_member(root, "delta", json_type_object);
+    json_object *usage = inf_json_get_member(root, "usage", json_type_object);
+    if (usage != NULL) {
+      gint64 input = input_usage(usage);
+      inf_llm_response_set_usage(response,
+                                 input > 0 ? input : inf_llm_response_get_input_tokens(response),
+                                 inf_json_get_count(usage, "output_tokens"));
+    }
+    const char *stop_reason = normalize_stop_reason(inf_json_get_string(delta, "stop_reason"));
+    if (stop_reason != NULL)
+      inf_llm_response_set_finish_reason(response, stop_reason);
+  } else if (g_strcmp0(type, "message_stop") == 0) {
+    *state |= STREAM_STOPPED;
+  }
+  json_object_put(root);
+  return ok;
+}
+
 static const InfClientClass anthropic_class = {
   .struct_size = sizeof(InfClientClass),
   .name = "anthropic",
@@ -383,6 +531,7 @@ static const InfClientClass anthropic_class = {
   .build_request = anthropic_build_request,
   .parse_response = anthropic_parse_response,
   .requires_api_key = TRUE,
+  .parse_stream_event = anthropic_parse_stream_event,
 };
 
 static gboolean

@@ -16,8 +16,17 @@
  * rate limiting, 503 (queue full), 408, 409 and other 5xx are transient,
  * other statuses (404: model not pulled) fail with the server's message; a
  * 2xx reply without message.content is a bad response.
+ *
+ * Option stream (default false): "stream": true; the NDJSON lines
+ * (message.content and message.thinking pieces, the last line with done,
+ * done_reason and the counts) are read as they arrive into the same response
+ * as without streaming. An {"error"} line fails the attempt as a transient
+ * server error; a stream that ends before its done line is a bad response
+ * (retried).
  */
 #include <inf/inf.h>
+
+#include <string.h>
 
 #define PROVIDER "ollama"
 #define DEFAULT_BASE_URL "http://localhost:11434"
@@ -29,6 +38,7 @@ typedef struct {
   char *keep_alive;
   gint64 num_ctx;
   json_object *extra_options;
+  gboolean stream;
 } Ollama;
 
 /* --- the class ---------------------------------------------------------- */
@@ -43,6 +53,9 @@ static const InfOptionSpec ollama_options[] = {
     "More model options merged into \"options\" (e.g. {\"top_k\": 20, \"seed\": 1})", NULL, 0,
     0 },
   { "path", INF_OPTION_STRING, "\"/api/chat\"", FALSE, "Path appended to base_url", NULL, 0, 0 },
+  { "stream", INF_OPTION_BOOL, "false", FALSE,
+    "Stream the reply (NDJSON): the same result, read as it arrives; for long generations behind "
+    "proxies that cut idle connections", NULL, 0, 0 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -77,6 +90,7 @@ ollama_init(InfClient *client, const InfOptions *options, gpointer *out_private,
   self->keep_alive = g_strdup(inf_options_get_string(options, "keep_alive"));
   self->num_ctx = inf_options_get_int(options, "num_ctx");
   self->extra_options = extra != NULL ? json_object_get(extra) : NULL;
+  self->stream = inf_options_get_bool(options, "stream");
   *out_private = self;
   return TRUE;
 }
@@ -96,7 +110,7 @@ ollama_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
   json_object *body = json_object_new_object();
   json_object_object_add(body, "model", json_object_new_string(model));
   json_object_object_add(body, "messages", inf_llm_request_build_messages(request, "system"));
-  json_object_object_add(body, "stream", json_object_new_boolean(FALSE));
+  json_object_object_add(body, "stream", json_object_new_boolean(self->stream));
   json_object *schema = inf_llm_request_get_json_schema(request);
   if (schema != NULL)
     json_object_object_add(body, "format", json_object_get(schema)); /* structured outputs */
@@ -125,8 +139,11 @@ ollama_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
 
   inf_http_request_set_url(http, self->url);
   inf_http_request_add_header(http, "Content-Type", "application/json");
-  inf_http_request_add_header(http, "Accept", "application/json");
+  inf_http_request_add_header(http, "Accept",
+                              self->stream ? "application/x-ndjson" : "application/json");
   inf_http_request_add_bearer_token(http, inf_client_get_api_key(client));
+  if (self->stream)
+    inf_http_request_set_stream(http, INF_HTTP_STREAM_NDJSON);
   return TRUE;
 }
 
@@ -199,6 +216,66 @@ ollama_parse_response(InfClient *client, const InfLlmRequest *request,
   return ok;
 }
 
+#define STREAM_DONE 1u /* the line with "done": true came */
+
+/* One NDJSON line of a streamed reply; @data NULL: the end of the stream. */
+static gboolean
+ollama_parse_stream_event(InfClient *client, const InfLlmRequest *request, const char *event,
+                          const char *data, InfLlmResponse *response, guint *state,
+                          GError **error)
+{
+  (void)request;
+  (void)event;
+  Ollama *self = inf_client_get_private(client);
+  if (data == NULL) {
+    if (!(*state & STREAM_DONE))
+      return bad_response(self, error, "the stream ended before its \"done\" line (cut short)");
+    if (inf_llm_response_get_model(response) == NULL)
+      inf_llm_response_set_model(response, inf_client_get_model(client));
+    return TRUE;
+  }
+  json_tokener *tokener = json_tokener_new();
+  json_object *line = json_tokener_parse_ex(tokener, data, (int)strlen(data));
+  gboolean complete = json_tokener_get_error(tokener) == json_tokener_success;
+  json_tokener_free(tokener);
+  if (!complete || !json_object_is_type(line, json_type_object)) {
+    json_object_put(line);
+    g_autofree char *quoted = inf_text_quote(data, -1, 80, inf_client_get_api_key(client));
+    g_autofree char *what = g_strdup_printf("a stream line that is not a JSON object: %s", quoted);
+    return bad_response(self, error, what);
+  }
+  const char *server_error = inf_json_get_string(line, "error");
+  if (server_error != NULL) {
+    g_autofree char *quoted =
+      inf_text_quote(server_error, -1, MAX_QUOTED, inf_client_get_api_key(client));
+    g_autofree char *url = inf_http_redact_url(self->url);
+    g_set_error(error, INF_ERROR, INF_ERROR_SERVER, PROVIDER ": an error in the stream from %s: %s",
+                url, quoted);
+    json_object_put(line);
+    return FALSE;
+  }
+  json_object *message = inf_json_get_member(line, "message", json_type_object);
+  const char *content = inf_json_get_string(message, "content");
+  const char *thinking = inf_json_get_string(message, "thinking");
+  if (content != NULL)
+    inf_llm_response_append_content(response, content, -1);
+  if (thinking != NULL && *thinking != '\0')
+    inf_llm_response_append_reasoning(response, thinking, -1);
+  json_object *done = inf_json_get_member(line, "done", json_type_boolean);
+  if (done != NULL && json_object_get_boolean(done)) {
+    *state |= STREAM_DONE;
+    inf_llm_response_set_usage(response, inf_json_get_count(line, "prompt_eval_count"),
+                               inf_json_get_count(line, "eval_count"));
+    const char *reason = inf_json_get_string(line, "done_reason");
+    inf_llm_response_set_finish_reason(response, reason != NULL ? reason : INF_FINISH_STOP);
+    const char *model = inf_json_get_string(line, "model");
+    if (model != NULL)
+      inf_llm_response_set_model(response, model);
+  }
+  json_object_put(line);
+  return TRUE;
+}
+
 static const InfClientClass ollama_class = {
   .struct_size = sizeof(InfClientClass),
   .name = "ollama",
@@ -209,6 +286,7 @@ static const InfClientClass ollama_class = {
   .build_request = ollama_build_request,
   .parse_response = ollama_parse_response,
   .requires_api_key = FALSE,
+  .parse_stream_event = ollama_parse_stream_event,
 };
 
 static gboolean

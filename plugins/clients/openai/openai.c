@@ -32,6 +32,13 @@
  * (strict from the option json_schema_strict); JSON mode without a schema
  * sends {"type": "json_object"}. A 400 naming response_format or json_schema
  * for a schema request says the server does not take the schema.
+ *
+ * Option stream (default false): "stream": true with stream_options
+ * include_usage; the SSE chunks (choices[0].delta content, refusal and
+ * reasoning, finish_reason, the last chunk's usage, "[DONE]") are read as they
+ * arrive into the same response as without streaming. An "error" chunk fails
+ * the attempt as a transient server error; a stream that ends before its
+ * finish reason is a bad response (retried).
  */
 #include <inf/inf.h>
 
@@ -50,6 +57,7 @@ typedef struct {
   char *organization;
   char *json_instruction;
   gboolean schema_strict; /* json_schema.strict */
+  gboolean stream;
 } OpenAi;
 
 /* --- the class ---------------------------------------------------------- */
@@ -68,6 +76,9 @@ static const InfOptionSpec openai_options[] = {
     "Path appended to base_url", NULL, 0, 0 },
   { "organization", INF_OPTION_STRING, NULL, FALSE, "Sent as the OpenAI-Organization header",
     NULL, 0, 0 },
+  { "stream", INF_OPTION_BOOL, "false", FALSE,
+    "Stream the reply (SSE, with stream_options.include_usage): the same result, read as it "
+    "arrives; for long generations behind proxies that cut idle connections", NULL, 0, 0 },
   { "json_instruction", INF_OPTION_STRING, "\"" DEFAULT_JSON_INSTRUCTION "\"", FALSE,
     "Added to the system message in JSON mode when no message mentions \"json\" (the API "
     "requires the word); \"\" adds nothing", NULL, 0, 0 },
@@ -114,6 +125,7 @@ openai_init(InfClient *client, const InfOptions *options, gpointer *out_private,
   const char *instruction = inf_options_get_string(options, "json_instruction");
   self->json_instruction = g_strdup(instruction != NULL ? instruction : DEFAULT_JSON_INSTRUCTION);
   self->schema_strict = inf_options_get_bool(options, "json_schema_strict");
+  self->stream = inf_options_get_bool(options, "stream");
   *out_private = self;
   return TRUE;
 }
@@ -148,6 +160,15 @@ add_json_instruction(OpenAi *self, json_object *messages)
     json_object_array_add(with_system, json_object_get(json_object_array_get_idx(messages, i)));
   json_object_put(messages);
   return with_system;
+}
+
+static void
+add_stream_fields(json_object *body)
+{
+  json_object *options = json_object_new_object();
+  json_object_object_add(options, "include_usage", json_object_new_boolean(TRUE));
+  json_object_object_add(body, "stream", json_object_new_boolean(TRUE));
+  json_object_object_add(body, "stream_options", options);
 }
 
 static gboolean
@@ -193,13 +214,18 @@ openai_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
     json_object_object_add(format, "type", json_object_new_string("json_object"));
     json_object_object_add(body, "response_format", format);
   }
+  if (self->stream)
+    add_stream_fields(body);
   inf_json_merge_members(body, self->extra_body);
   inf_http_request_set_json_body(http, body);
   json_object_put(body);
 
   inf_http_request_set_url(http, self->url);
   inf_http_request_add_header(http, "Content-Type", "application/json");
-  inf_http_request_add_header(http, "Accept", "application/json");
+  inf_http_request_add_header(http, "Accept",
+                              self->stream ? "text/event-stream" : "application/json");
+  if (self->stream)
+    inf_http_request_set_stream(http, INF_HTTP_STREAM_SSE);
   inf_http_request_add_bearer_token(http, inf_client_get_api_key(client));
   if (self->organization != NULL)
     inf_http_request_add_header(http, "OpenAI-Organization", self->organization);
@@ -377,6 +403,83 @@ openai_parse_response(InfClient *client, const InfLlmRequest *request,
   return ok;
 }
 
+#define STREAM_DONE 1u /* "data: [DONE]" came */
+
+/* One SSE chunk of a streamed reply; @data NULL: the end of the stream,
+ * complete once "[DONE]" came (after the usage chunk). */
+static gboolean
+openai_parse_stream_event(InfClient *client, const InfLlmRequest *request, const char *event,
+                          const char *data, InfLlmResponse *response, guint *state,
+                          GError **error)
+{
+  (void)request;
+  (void)event;
+  OpenAi *self = inf_client_get_private(client);
+  if (data == NULL) {
+    if (!(*state & STREAM_DONE))
+      return bad_response(self, error, "the stream ended before \"[DONE]\" (cut short)");
+    if (inf_llm_response_get_refusal(response) != NULL)
+      inf_llm_response_set_finish_reason(response, INF_FINISH_REFUSAL);
+    if (inf_llm_response_get_model(response) == NULL)
+      inf_llm_response_set_model(response, inf_client_get_model(client));
+    return TRUE;
+  }
+  if (strcmp(data, "[DONE]") == 0) {
+    *state |= STREAM_DONE;
+    if (inf_llm_response_get_finish_reason(response) == NULL)
+      inf_llm_response_set_finish_reason(response, INF_FINISH_STOP);
+    return TRUE;
+  }
+  json_tokener *tokener = json_tokener_new();
+  json_object *chunk = json_tokener_parse_ex(tokener, data, (int)strlen(data));
+  gboolean complete = json_tokener_get_error(tokener) == json_tokener_success;
+  json_tokener_free(tokener);
+  if (!complete || !json_object_is_type(chunk, json_type_object)) {
+    json_object_put(chunk);
+    g_autofree char *quoted = inf_text_quote(data, -1, 80, inf_client_get_api_key(client));
+    g_autofree char *what = g_strdup_printf("a stream chunk that is not a JSON object: %s", quoted);
+    return bad_response(self, error, what);
+  }
+  json_object *error_object = inf_json_get_member(chunk, "error", json_type_object);
+  if (error_object != NULL) {
+    const char *text = inf_json_get_string(error_object, "message");
+    g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
+                                             inf_client_get_api_key(client));
+    g_autofree char *url = inf_http_redact_url(self->url);
+    g_set_error(error, INF_ERROR, INF_ERROR_SERVER, PROVIDER ": an error in the stream from %s: %s",
+                url, quoted);
+    json_object_put(chunk);
+    return FALSE;
+  }
+  read_usage(chunk, response);
+  const char *model = inf_json_get_string(chunk, "model");
+  if (model != NULL)
+    inf_llm_response_set_model(response, model);
+  json_object *choices = inf_json_get_member(chunk, "choices", json_type_array);
+  json_object *choice = choices != NULL && json_object_array_length(choices) > 0
+                          ? json_object_array_get_idx(choices, 0)
+                          : NULL;
+  json_object *delta = inf_json_get_member(choice, "delta", json_type_object);
+  const char *content = inf_json_get_string(delta, "content");
+  if (content != NULL)
+    inf_llm_response_append_content(response, content, -1);
+  if (delta != NULL)
+    read_reasoning(delta, response);
+  const char *refusal = inf_json_get_string(delta, "refusal");
+  if (refusal != NULL) {
+    g_autofree char *joined = g_strconcat(inf_llm_response_get_refusal(response) != NULL
+                                            ? inf_llm_response_get_refusal(response)
+                                            : "",
+                                          refusal, NULL);
+    inf_llm_response_set_refusal(response, joined);
+  }
+  const char *finish_reason = normalize_finish_reason(inf_json_get_string(choice, "finish_reason"));
+  if (finish_reason != NULL)
+    inf_llm_response_set_finish_reason(response, finish_reason);
+  json_object_put(chunk);
+  return TRUE;
+}
+
 static const InfClientClass openai_class = {
   .struct_size = sizeof(InfClientClass),
   .name = "openai",
@@ -388,6 +491,7 @@ static const InfClientClass openai_class = {
   .build_request = openai_build_request,
   .parse_response = openai_parse_response,
   .requires_api_key = FALSE, /* local compatible servers need none */
+  .parse_stream_event = openai_parse_stream_event,
 };
 
 static gboolean

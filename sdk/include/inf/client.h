@@ -14,6 +14,9 @@
  *    (failed with the server's message).
  *  - in process: implements call, and finishes each InfLlmCall later from the
  *    main loop (the mock).
+ *
+ * An HTTP client may stream (Since: 1.1): its build_request calls
+ * inf_http_request_set_stream() and the class implements parse_stream_event.
  */
 #pragma once
 
@@ -47,6 +50,23 @@ typedef struct {
   /* Whether the endpoint needs an API key (api_key_env must name a set
    * variable). */
   gboolean requires_api_key;
+
+  /* Streaming HTTP clients (Since: 1.1), for requests whose build_request
+   * called inf_http_request_set_stream(): called on the main loop for each
+   * event of a 2xx reply as it arrives, to fill @response piece by piece
+   * (inf_llm_response_append_content, set_usage, set_finish_reason, ...).
+   * @event is the SSE event name, or NULL (NDJSON lines, SSE events without
+   * one); @data the event's data (SSE data lines joined by '\n', or the
+   * NDJSON line), borrowed. @state is the client's own number for this reply
+   * (0 at its first event, kept across its events: flags for what it has
+   * seen, such as a final event). Called once more at the end of the body
+   * with @event and @data NULL, to check the stream was complete. FALSE with an
+   * INF_ERROR (SERVER for an error event in the stream, BAD_RESPONSE for a
+   * stream cut short or unreadable) ends the request; the engine acts on it
+   * as on parse_response's errors, and counts the usage set so far. */
+  gboolean (*parse_stream_event)(InfClient *self, const InfLlmRequest *request, const char *event,
+                                 const char *data, InfLlmResponse *response, guint *state,
+                                 GError **error);
 } InfClientClass;
 
 INF_API gpointer inf_client_get_private(const InfClient *client);

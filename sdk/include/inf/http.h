@@ -24,6 +24,19 @@ INF_API void inf_http_request_add_header(InfHttpRequest *request, const char *na
 /* Adds a header whose value is a secret: it is sent, never shown. */
 INF_API void inf_http_request_add_secret_header(InfHttpRequest *request, const char *name,
                                                 const char *value);
+/* How a streamed reply body is framed. Since: 1.1 */
+typedef enum {
+  INF_HTTP_STREAM_NONE,   /* one body, read whole (the default) */
+  INF_HTTP_STREAM_SSE,    /* server-sent events: "event:" and "data:" lines, blank-line ended */
+  INF_HTTP_STREAM_NDJSON, /* one JSON value per line */
+} InfHttpStreamFormat;
+
+/* Asks the engine to hand a 2xx reply to the client's parse_stream_event
+ * event by event as it arrives, framed as @format, instead of reading it
+ * whole (see InfClientClass.parse_stream_event). Non-2xx replies still go
+ * to parse_response whole. Since: 1.1 */
+INF_API void inf_http_request_set_stream(InfHttpRequest *request, InfHttpStreamFormat format);
+
 /* The body, sent with POST; takes ownership of @body (g_malloc'ed). */
 INF_API void inf_http_request_take_body(InfHttpRequest *request, char *body, gsize length);
 
