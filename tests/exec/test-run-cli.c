@@ -386,50 +386,44 @@ test_streaming_stdin(void)
   g_assert_cmpint(g_subprocess_get_exit_status(proc), ==, 0);
 }
 
-static gboolean
-send_sigint(gpointer data)
-{
-  g_subprocess_send_signal(data, SIGINT);
-  return G_SOURCE_REMOVE;
-}
-
-typedef struct {
-  GMainLoop *loop;
-  Result *r;
-} CommunicateData;
-
-static void
-communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  CommunicateData *data = user_data;
-  g_autoptr(GError) error = NULL;
-  g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &data->r->out, &data->r->err,
-                                       &error);
-  g_assert_no_error(error);
-  g_main_loop_quit(data->loop);
-}
-
 static void
 test_interrupt(void)
 {
   /* Slow calls; SIGINT stops taking inputs, lets in-flight inputs finish,
-   * writes them and exits 130 with a summary. */
+   * writes them and exits 130 with a summary. The signal is sent once the
+   * first result line is out, so the run is known to be under way (its
+   * handlers installed, inputs in flight) whatever the machine's load. */
   g_autofree char *config = write_config("slow.json", ", \"latency_ms\": 400");
   g_autofree char *inputs_text = make_inputs(100);
   g_autofree char *inputs = write_file("inputs-slow.jsonl", inputs_text);
+  g_autofree char *errors = g_build_filename(tmpdir, "interrupt.err", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = g_subprocess_new(
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, g_getenv("INF_ENGINE"),
-    "run", config, "--input", inputs, "--max-inflight", "3", NULL);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_stderr_file_path(launcher, errors);
+  g_autoptr(GSubprocess) proc =
+    g_subprocess_launcher_spawn(launcher, &error, g_getenv("INF_ENGINE"), "run", config,
+                                "--input", inputs, "--max-inflight", "3", NULL);
   g_assert_no_error(error);
-  g_timeout_add(300, send_sigint, proc);
-  Result r = { 0 };
-  CommunicateData data = { .loop = g_main_loop_new(NULL, FALSE), .r = &r };
-  g_subprocess_communicate_utf8_async(proc, NULL, NULL, communicated, &data);
-  g_main_loop_run(data.loop);
-  g_main_loop_unref(data.loop);
+  g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+  g_autoptr(GString) text = g_string_new(NULL);
+  g_autofree char *first = g_data_input_stream_read_line(out, NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(first);
+  g_string_append_printf(text, "%s\n", first);
+  g_subprocess_send_signal(proc, SIGINT);
+  for (;;) {
+    g_autofree char *line = g_data_input_stream_read_line(out, NULL, NULL, &error);
+    g_assert_no_error(error);
+    if (line == NULL)
+      break;
+    g_string_append_printf(text, "%s\n", line);
+  }
   g_assert_true(g_subprocess_wait(proc, NULL, &error));
+  Result r = { 0 };
   r.status = g_subprocess_get_exit_status(proc);
+  r.out = g_string_free(g_steal_pointer(&text), FALSE);
+  g_assert_true(g_file_get_contents(errors, &r.err, NULL, &error));
   parse_lines(&r);
   g_assert_cmpint(r.status, ==, 130);
   g_assert_nonnull(strstr(r.err, "interrupted"));
