@@ -42,7 +42,8 @@ write_pipeline(const char *name, const char *fast, const char *smart)
     "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
     "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"]},\n"
     "    \"sentiment\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
-    "    \"notes\": {\"module\": \"join\", \"args\": [\"$summary\", \"$keywords\", \"$sentiment\"]},\n"
+    "    \"notes\": {\"module\": \"join\",\n"
+    "      \"args\": [\"$summary\", \"$keywords\", \"$sentiment\"]},\n"
     "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
     "   \"outputs\": {\"report\": \"$report\"}}},\n"
     " \"main\": \"pipeline\"}\n",
@@ -278,7 +279,8 @@ check_tracks(Trace *t)
     json_object *e = event(t, i);
     if (!is(e, "X") && !(is(e, "i") && g_strcmp0(get_str(e, "s"), "t") == 0) && !is(e, "C"))
       continue;
-    g_assert_true(g_hash_table_contains(processes, GINT_TO_POINTER(json_object_get_int(get(e, "pid")))));
+    gint pid = json_object_get_int(get(e, "pid"));
+    g_assert_true(g_hash_table_contains(processes, GINT_TO_POINTER(pid)));
     if (is(e, "C"))
       continue;
     g_autofree char *key = g_strdup_printf("%d/%d", json_object_get_int(get(e, "pid")),
@@ -376,7 +378,8 @@ load_json_file(const char *path)
 static gint64
 metric(json_object *metrics, const char *alias, const char *name)
 {
-  json_object *m = alias ? get(get(get(metrics, "aliases"), alias), name) : get(get(metrics, "run"), name);
+  json_object *m = alias ? get(get(get(metrics, "aliases"), alias), name)
+                         : get(get(metrics, "run"), name);
   g_assert_nonnull(m);
   return json_object_get_int64(m);
 }
@@ -656,7 +659,8 @@ static char *
 write_http_config(Fake *f, const char *name)
 {
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"cloud\": {\"provider\": \"openai\", \"model\": \"fake-model\", "
+    "{\"resources\": {\"endpoints\": {\"cloud\": {\"provider\": \"openai\", "
+    "\"model\": \"fake-model\", "
     "\"base_url\": \"%s/v1\", \"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 1, "
     "\"retry_delay\": 0.001, \"max_retries\": 3, \"timeout\": 120}}},\n"
     " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"cloud\"}},\n"
@@ -807,7 +811,8 @@ test_sigint(void)
                                            "{\"provider\": \"mock\"}");
   g_autofree char *trace_path = g_build_filename(tmpdir, "sigint-trace.json", NULL);
   g_autoptr(GSubprocess) proc = spawn(
-    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE,
     (const char *const[]){ config, "--quiet", "--trace-out", trace_path, NULL });
   GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
@@ -837,7 +842,8 @@ test_output_closed(void)
                                            "{\"provider\": \"mock\"}");
   g_autofree char *trace_path = g_build_filename(tmpdir, "closed-trace.json", NULL);
   g_autoptr(GSubprocess) proc = spawn(
-    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE,
     (const char *const[]){ config, "--quiet", "--trace-out", trace_path, NULL });
   GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
   g_autoptr(GError) error = NULL;
@@ -872,7 +878,8 @@ test_sigterm_cancels(Fake *f, gconstpointer data)
   g_autofree char *config = write_http_config(f, "sigterm.json");
   g_autofree char *trace_path = g_build_filename(tmpdir, "sigterm-trace.json", NULL);
   g_autoptr(GSubprocess) proc = spawn(
-    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+      G_SUBPROCESS_FLAGS_STDERR_PIPE,
     (const char *const[]){ config, "--trace-out", trace_path, NULL });
   GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
   g_autoptr(GDataInputStream) err = g_data_input_stream_new(g_subprocess_get_stderr_pipe(proc));
