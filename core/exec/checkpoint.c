@@ -894,7 +894,7 @@ inf_checkpoint_restore(InfCheckpoint *ck, InfCheckpointEntry *t, GError **error)
     gboolean parsed = TRUE;
     if (row->value && !row->text) {
       json_tokener *tok = json_tokener_new();
-      json = json_tokener_parse_ex(tok, row->value, (int)row->len);
+      json = json_tokener_parse_ex(tok, row->value, -1);
       parsed = json_tokener_get_error(tok) == json_tokener_success;
       json_tokener_free(tok);
     }
