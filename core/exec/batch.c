@@ -93,6 +93,49 @@ inf_batch_count_lines(const char *path)
 
 static void stop_run(InfBatch *batch);
 
+static double
+member_double(json_object *o, const char *key)
+{
+  json_object *v;
+  return o && json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+}
+
+static gint64
+member_int(json_object *o, const char *key)
+{
+  json_object *v;
+  return o && json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* The spend per alias so far, earlier processes of a resumed run included,
+ * for the checkpoint to record. */
+static void
+record_spent(InfBatch *batch)
+{
+  json_object *was = inf_checkpoint_get_spent(batch->checkpoint);
+  json_object *now = json_object_new_object();
+  if (was) {
+    json_object_object_foreach(was, alias, value)
+      json_object_object_add(now, alias, json_object_get(value));
+  }
+  for (guint i = 0; batch->resources && i < inf_resource_manager_get_n_aliases(batch->resources); i++) {
+    InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_get_alias(batch->resources, i));
+    json_object *before = NULL;
+    if (was)
+      json_object_object_get_ex(was, m->alias, &before);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "cost", json_object_new_double(member_double(before, "cost") + m->cost));
+    json_object_object_add(o, "requests",
+                           json_object_new_int64(member_int(before, "requests") + (gint64)m->requests));
+    json_object_object_add(o, "tokens",
+                           json_object_new_int64(member_int(before, "tokens") + m->input_tokens +
+                                                 m->output_tokens));
+    json_object_object_add(now, m->alias, o);
+  }
+  inf_checkpoint_set_spent(batch->checkpoint, now);
+  json_object_put(now);
+}
+
 /* Commits the checkpoint (see inf_checkpoint_commit()); a failure stops the
  * run. Each commit is an instant in the trace. */
 static gboolean
@@ -100,6 +143,7 @@ commit_checkpoint(InfBatch *batch, gboolean all)
 {
   if (batch->fatal)
     return FALSE;
+  record_spent(batch);
   guint64 before = inf_checkpoint_get_commits(batch->checkpoint);
   if (!inf_checkpoint_commit(batch->checkpoint, batch->output, all, &batch->fatal)) {
     stop_run(batch);

@@ -20,7 +20,7 @@
 static const char schema[] =
   "CREATE TABLE run(id INTEGER PRIMARY KEY CHECK(id = 1), format INTEGER NOT NULL,"
   "  engine_version TEXT, created_at INTEGER, pid INTEGER, config_hash TEXT, graph_hash TEXT,"
-  "  parameters TEXT, models TEXT, output_offset INTEGER NOT NULL);"
+  "  parameters TEXT, models TEXT, output_offset INTEGER NOT NULL, spent TEXT);"
   "CREATE TABLE input_done(lo INTEGER PRIMARY KEY, hi INTEGER NOT NULL, hashes BLOB NOT NULL);"
   "CREATE TABLE input_failed(idx INTEGER PRIMARY KEY, hash INTEGER NOT NULL);"
   "CREATE TABLE node_result(idx INTEGER NOT NULL, node TEXT NOT NULL, status TEXT NOT NULL,"
@@ -83,7 +83,7 @@ static const char *const statements[N_STMTS] = {
   [STMT_DONE] = "INSERT INTO input_done(lo, hi, hashes) VALUES(?, ?, ?)",
   [STMT_FAILED] = "INSERT OR REPLACE INTO input_failed(idx, hash) VALUES(?, ?)",
   [STMT_DELETE_NODES] = "DELETE FROM node_result WHERE idx = ?",
-  [STMT_OFFSET] = "UPDATE run SET output_offset = ? WHERE id = 1",
+  [STMT_OFFSET] = "UPDATE run SET output_offset = ?, spent = ? WHERE id = 1",
 };
 
 struct _InfCheckpoint {
@@ -107,6 +107,8 @@ struct _InfCheckpoint {
   GArray *deletes;     /* guint64: inputs whose node rows go */
   GError *broken;      /* a failed commit: later ones fail the same way */
   gint64 queued_offset; /* the output offset of the last commit handed over */
+  json_object *spent;   /* what earlier processes spent, or NULL */
+  char *spent_text;     /* the spend to record with the next commit, or NULL */
   /* The writer thread: commits go to it in order, it alone uses the
    * database once it runs. The lock guards what follows it. */
   GThread *writer;
@@ -280,6 +282,20 @@ inf_checkpoint_get_commits(const InfCheckpoint *ck)
 }
 
 json_object *
+inf_checkpoint_get_spent(const InfCheckpoint *ck)
+{
+  return ck->spent;
+}
+
+void
+inf_checkpoint_set_spent(InfCheckpoint *ck, json_object *spent)
+{
+  g_free(ck->spent_text);
+  ck->spent_text = spent ? g_strdup(json_object_to_json_string_ext(spent, JSON_C_TO_STRING_PLAIN))
+                         : NULL;
+}
+
+json_object *
 inf_checkpoint_stats_json(const InfCheckpoint *ck)
 {
   json_object *o = json_object_new_object();
@@ -346,7 +362,8 @@ verify_identity(InfCheckpoint *ck, const InfCheckpointIdentity *id, GError **err
 {
   sqlite3_stmt *stmt = NULL;
   if (sqlite3_prepare_v2(ck->db,
-                         "SELECT format, config_hash, graph_hash, parameters, models, output_offset "
+                         "SELECT format, config_hash, graph_hash, parameters, models, output_offset, "
+                         "spent "
                          "FROM run WHERE id = 1",
                          -1, &stmt, NULL) != SQLITE_OK) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
@@ -389,6 +406,10 @@ verify_identity(InfCheckpoint *ck, const InfCheckpointIdentity *id, GError **err
   json_object_put(was_params);
   json_object_put(was_models);
   ck->output_offset = sqlite3_column_int64(stmt, 5);
+  const char *spent = (const char *)sqlite3_column_text(stmt, 6);
+  ck->spent = spent ? json_tokener_parse(spent) : NULL;
+  if (!json_object_is_type(ck->spent, json_type_object))
+    g_clear_pointer(&ck->spent, json_object_put);
   sqlite3_finalize(stmt);
   if (diffs->len) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
@@ -648,6 +669,8 @@ inf_checkpoint_free(InfCheckpoint *ck)
   g_array_unref(ck->finished);
   g_array_unref(ck->deletes);
   g_clear_error(&ck->broken);
+  json_object_put(ck->spent);
+  g_free(ck->spent_text);
   g_free(ck->path);
   g_free(ck);
 }
@@ -973,6 +996,7 @@ struct _CommitBatch {
   GArray *finished; /* Finished */
   GArray *deletes;  /* guint64 */
   gint64 offset;
+  char *spent; /* or NULL */
   int sync_fd; /* >= 0: fdatasync() it first */
   guint64 seq;
 };
@@ -985,6 +1009,7 @@ batch_free(CommitBatch *b)
   g_array_unref(b->rows);
   g_array_unref(b->finished);
   g_array_unref(b->deletes);
+  g_free(b->spent);
   g_free(b);
 }
 
@@ -1095,6 +1120,10 @@ write_batch(InfCheckpoint *ck, CommitBatch *b, GError **error)
   }
   sqlite3_stmt *stmt = ck->stmts[STMT_OFFSET];
   sqlite3_bind_int64(stmt, 1, b->offset);
+  if (b->spent)
+    sqlite3_bind_text(stmt, 2, b->spent, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(stmt, 2);
   if (!step_done(ck, stmt, "recording the output offset failed", error) ||
       !step_done(ck, ck->stmts[STMT_COMMIT], "committing failed", error))
     goto fail;
@@ -1179,6 +1208,7 @@ inf_checkpoint_commit(InfCheckpoint *ck, InfOutput *output, gboolean all, GError
   ck->finished = g_array_new(FALSE, FALSE, sizeof(Finished));
   ck->deletes = g_array_new(FALSE, FALSE, sizeof(guint64));
   b->offset = inf_output_get_offset(output);
+  b->spent = g_strdup(ck->spent_text);
   b->sync_fd = b->offset != ck->queued_offset ? inf_output_get_fd(output) : -1;
   ck->queued_offset = b->offset;
   /* Failed inputs, their nodes now in the batch, are done with. */

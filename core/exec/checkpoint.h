@@ -2,8 +2,9 @@
  *
  * One SQLite file (WAL) per run, written only from the main loop. It holds:
  *   run          what the run is (config, graph, parameters, models), the
- *                pid of the process that has it open, and the output offset
- *                that belongs to the last commit;
+ *                pid of the process that has it open, the output offset
+ *                that belongs to the last commit and what the run has spent
+ *                (so that a budget goes on counting after --resume);
  *   input_done   inputs whose line is in the output, as runs of indices with
  *                the hash of each input line;
  *   input_failed inputs whose line is in the output and reports an error
@@ -115,6 +116,12 @@ gboolean inf_checkpoint_wants_commit(const InfCheckpoint *checkpoint);
  * holds the last good commit. */
 gboolean inf_checkpoint_commit(InfCheckpoint *checkpoint, InfOutput *output, gboolean all,
                                GError **error);
+/* What the run spent in earlier processes, as the last commit recorded it:
+ * {alias: {"cost", "requests", "tokens"}} (borrowed), or NULL. */
+json_object *inf_checkpoint_get_spent(const InfCheckpoint *checkpoint);
+/* The run's spend so far (earlier processes included), recorded with the
+ * next commits; @spent is borrowed (copied). */
+void inf_checkpoint_set_spent(InfCheckpoint *checkpoint, json_object *spent);
 /* Commits: the time the last one took on the main loop in µs, and their
  * count (for the benchmark and the trace). */
 gint64 inf_checkpoint_get_last_commit_us(const InfCheckpoint *checkpoint);

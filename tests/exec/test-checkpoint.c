@@ -494,6 +494,36 @@ test_kill_with_switch(Fixture *f, gconstpointer data)
   g_assert_cmpstr(resumed, ==, clean);
 }
 
+/* A budget stop (exit 3) flushes the checkpoint; the journal keeps what the
+ * run spent, so --resume with the same limit stops at once, and with a
+ * higher one continues the same run to the end. */
+static void
+test_budget_stop_and_resume(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  write_inputs(f, 6, NULL);
+  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  guint64 clean_calls = 0;
+  g_autofree char *clean = clean_run(f, config, &clean_calls);
+  g_assert_cmpuint(clean_calls, ==, 12);
+  g_autofree char *log = NULL;
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                             f->checkpoint, "--max-requests", "4", NULL), ==, 3);
+  g_assert_cmpuint(fake_ok(f), ==, 4);
+  g_assert_nonnull(strstr(log, "--resume"));
+  g_clear_pointer(&log, g_free);
+  reset_fake(f);
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                             f->checkpoint, "--resume", "--max-requests", "4", NULL), ==, 3);
+  g_assert_cmpuint(fake_requests(f), ==, 0);
+  g_clear_pointer(&log, g_free);
+  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
+                             f->checkpoint, "--resume", "--max-requests", "12", NULL), ==, 0);
+  g_assert_cmpuint(fake_ok(f), ==, 8);
+  g_autofree char *resumed = normalized_output(f);
+  g_assert_cmpstr(resumed, ==, clean);
+}
+
 /* A node that fails ends its input in error; --resume runs that input
  * again, but only its failed node: the completed one is restored. */
 static void
@@ -815,6 +845,7 @@ main(int argc, char **argv)
   ADD("/checkpoint/kill-with-node-rows", test_kill_with_node_rows);
   ADD("/checkpoint/kill-at-several-points", test_kill_at_several_points);
   ADD("/checkpoint/kill-with-switch", test_kill_with_switch);
+  ADD("/checkpoint/budget-stop-and-resume", test_budget_stop_and_resume);
   ADD("/checkpoint/failed-input-runs-again", test_failed_input_runs_again);
   ADD("/checkpoint/sigint-prints-resume", test_sigint_prints_resume);
   ADD("/checkpoint/resume-refusals", test_resume_refusals);
