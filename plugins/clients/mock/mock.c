@@ -18,8 +18,14 @@
  * unbounded), rounded to multipleOf; booleans false; anyOf/oneOf/allOf use
  * their first schema; local $refs are followed. Patterns are not generated:
  * a string with a pattern its text does not match is "" (the module's
- * validation reports it). */
+ * validation reports it).
+ *
+ * Option mode "instruct" or "edit" replaces the derived text with a scripted
+ * one computed from the request alone (mock-modes.c): a directive follower
+ * and a rule-inducing prompt editor, for offline training demonstrations. */
 #include <inf/inf.h>
+
+#include "mock-modes.h"
 
 #include <math.h>
 #include <string.h>
@@ -46,6 +52,7 @@ typedef struct {
   char *reply;
   char *fail_pattern;
   char *model;
+  char *mode;
 } Mock;
 
 typedef struct {
@@ -392,6 +399,13 @@ make_reply(Mock *mock, const InfLlmRequest *request, guint32 hash, const char *l
     g_auto(GStrv) parts = g_strsplit(mock->reply, "{prompt}", -1);
     return g_strjoinv(last, parts);
   }
+  if (g_strcmp0(mock->mode, "instruct") == 0) {
+    char *scripted = mock_instruct_reply(inf_llm_request_get_system(request), last);
+    if (scripted != NULL)
+      return scripted;
+  } else if (g_strcmp0(mock->mode, "edit") == 0) {
+    return mock_edit_reply(inf_llm_request_get_system(request), last);
+  }
   gsize n = strlen(last);
   gsize cut = MIN(n, 48);
   while (cut < n && cut > 0 && (((guchar)last[cut]) & 0xC0) == 0x80)
@@ -474,6 +488,7 @@ mock_init(InfClient *self, const InfOptions *options, gpointer *out_private, GEr
   mock->retry_after_ms = inf_options_get_int(options, "retry_after_ms");
   mock->reply = g_strdup(inf_options_get_string(options, "reply"));
   mock->fail_pattern = g_strdup(inf_options_get_string(options, "fail_pattern"));
+  mock->mode = g_strdup(inf_options_get_string(options, "mode"));
   const char *model = inf_client_get_model(self);
   mock->model = g_strdup(model ? model : "mock");
   mock->source = g_source_new(&mock_source_funcs, sizeof(MockSource));
@@ -500,9 +515,12 @@ mock_finalize(gpointer data)
   g_rand_free(mock->rand);
   g_free(mock->reply);
   g_free(mock->fail_pattern);
+  g_free(mock->mode);
   g_free(mock->model);
   g_free(mock);
 }
+
+static const char *const mock_modes[] = { "derive", "instruct", "edit", NULL };
 
 static const InfOptionSpec mock_options[] = {
   { "latency_ms", INF_OPTION_INT, "0", FALSE, "Delay before each reply, in ms", NULL, 0, 3600000 },
@@ -518,6 +536,11 @@ static const InfOptionSpec mock_options[] = {
     "A fixed reply instead of the derived one; {prompt} stands for the last message", NULL, 0, 0 },
   { "fail_pattern", INF_OPTION_STRING, NULL, FALSE,
     "Prompts containing this text fail with a non-retryable error", NULL, 0, 0 },
+  { "mode", INF_OPTION_ENUM, "\"derive\"", FALSE,
+    "\"derive\": the reply derived from the request; \"instruct\": a directive follower "
+    "(Answer with one of: ...; If the text mentions 'w', answer x.; Answer in lowercase.); "
+    "\"edit\": a prompt editor for optimizer aliases (merges feedback, adds keyword rules)",
+    mock_modes, 0, 0 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
