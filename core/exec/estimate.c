@@ -139,7 +139,9 @@ switch_bytes(const InfEstimate *e, const InfGraphNode *gn)
     gsize sum = 0;
     for (guint o = 0; o < sw->cases[c].n_outputs; o++) {
       const InfGraphOutput *out = &sw->cases[c].outputs[o];
-      sum += out->source >= 0 ? e->bytes[out->source] : out->literal ? value_bytes(out->literal) : 0;
+      sum += out->source >= 0 ? e->bytes[out->source]
+             : out->literal   ? value_bytes(out->literal)
+                              : 0;
     }
     largest = MAX(largest, sum);
   }
@@ -163,7 +165,9 @@ inf_estimate_add_input(InfEstimate *e, InfValue *const *inputs)
     gsize args = 0;
     for (guint k = 0; k < gn->n_args; k++) {
       const InfGraphArg *arg = &gn->args[k];
-      args += arg->source >= 0 ? e->bytes[arg->source] : arg->literal ? value_bytes(arg->literal) : 0;
+      args += arg->source >= 0 ? e->bytes[arg->source]
+              : arg->literal   ? value_bytes(arg->literal)
+                               : 0;
       if (k > 0)
         args += 2; /* the llm module joins arguments with a blank line */
     }
@@ -253,7 +257,8 @@ inf_estimate_to_json(const InfEstimate *e)
   json_object *root = json_object_new_object();
   json_object_object_add(root, "inputs", json_object_new_int64((gint64)e->n_inputs));
   json_object_object_add(root, "bad_inputs", json_object_new_int64((gint64)e->n_bad));
-  json_object_object_add(root, "upper_bound", json_object_new_boolean(inf_estimate_has_branches(e)));
+  json_object_object_add(root, "upper_bound",
+                         json_object_new_boolean(inf_estimate_has_branches(e)));
   json_object *aliases = json_object_new_object();
   for (guint i = 0; i < e->aliases->len; i++) {
     const InfEstimateAlias *a = g_ptr_array_index(e->aliases, i);

@@ -53,7 +53,8 @@ guint inf_estimate_get_n_aliases(const InfEstimate *estimate);
 const InfEstimateAlias *inf_estimate_get_alias(const InfEstimate *estimate, guint index);
 /* The totals over the aliases (alias and model NULL). */
 void inf_estimate_get_total(const InfEstimate *estimate, InfEstimateAlias *out);
-/* {"inputs", "bad_inputs", "upper_bound" (the graph has switches), "aliases": {alias: {"model", "calls",
+/* {"inputs", "bad_inputs", "upper_bound" (the graph has switches),
+ *  "aliases": {alias: {"model", "calls",
  *  "calls_per_input", "input_tokens", "output_tokens", "cost"}}, "total": {...}}
  * (caller owns). */
 json_object *inf_estimate_to_json(const InfEstimate *estimate);

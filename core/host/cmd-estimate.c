@@ -166,7 +166,8 @@ inf_command_estimate(int argc, char **argv)
   }
   g_print("%" G_GUINT64_FORMAT " inputs", inf_estimate_get_n_inputs(estimate));
   if (inf_estimate_get_n_bad_inputs(estimate))
-    g_print(" (%" G_GUINT64_FORMAT " not valid: no calls)", inf_estimate_get_n_bad_inputs(estimate));
+    g_print(" (%" G_GUINT64_FORMAT " not valid: no calls)",
+            inf_estimate_get_n_bad_inputs(estimate));
   g_print("\n%-14s %-18s %9s %11s %14s %14s %12s\n", "alias", "model", "per input", "calls",
           "input tokens", "output tokens", "cost $");
   for (guint i = 0; i < inf_estimate_get_n_aliases(estimate); i++) {

@@ -114,8 +114,8 @@ gint64 inf_budget_estimate_tokens(gsize bytes);
 gboolean inf_budget_reserve(InfBudget *budget, InfBudgetAccount *account,
                             const InfBudgetAmount *amount);
 /* Replaces the reservation @reserved by the charge @actual; may warn. */
-void inf_budget_settle(InfBudget *budget, InfBudgetAccount *account, const InfBudgetAmount *reserved,
-                       const InfBudgetAmount *actual);
+void inf_budget_settle(InfBudget *budget, InfBudgetAccount *account,
+                       const InfBudgetAmount *reserved, const InfBudgetAmount *actual);
 /* Adds spend made before this process (a resumed run). */
 void inf_budget_add_spent(InfBudget *budget, InfBudgetAccount *account,
                           const InfBudgetAmount *amount);

@@ -143,9 +143,11 @@ test_parse_errors(void)
     { "{\"max_tokens\": -1}", "r.json: resources.budget.max_tokens: expected a whole number >= 0" },
     { "{\"warn_at\": 0.5}", "r.json: resources.budget.warn_at: expected a list of fractions" },
     { "{\"warn_at\": [0]}", "r.json: resources.budget.warn_at[0]: expected a fraction in (0, 1]" },
-    { "{\"default_max_tokens\": 0}", "r.json: resources.budget.default_max_tokens: expected an integer >= 1" },
+    { "{\"default_max_tokens\": 0}",
+      "r.json: resources.budget.default_max_tokens: expected an integer >= 1" },
     { "{\"aliases\": []}", "r.json: resources.budget.aliases: expected an object mapping aliases" },
-    { "{\"aliases\": {\"a\": {\"on_exhausted\": 1}}}", "r.json: resources.budget.aliases.a.on_exhausted: unknown key" },
+    { "{\"aliases\": {\"a\": {\"on_exhausted\": 1}}}",
+      "r.json: resources.budget.aliases.a.on_exhausted: unknown key" },
     { "{\"bogus\": 1}", "r.json: resources.budget.bogus: unknown key; valid keys: max_cost" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {

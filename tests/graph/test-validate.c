@@ -120,7 +120,8 @@ test_template_placeholders(Fixture *f, gconstpointer data)
   assert_error(f, none,
                "FILE: modules.p.nodes.g.args: template placeholder {0} has no argument 0 (the "
                "node has no arguments)");
-  g_autofree char *braces = graph_config("", "{\"type\": \"template\", \"template\": \"{{x}} {1}\"}",
+  g_autofree char *braces =
+    graph_config("", "{\"type\": \"template\", \"template\": \"{{x}} {1}\"}",
                                          "[\"$text\", \"$first\"]");
   assert_valid(f, braces);
 }
@@ -154,7 +155,8 @@ static void
 test_node_options(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autofree char *ok = graph_config("", "{\"type\": \"probe\", \"watch\": \"$first.label\"}", "[]");
+  g_autofree char *ok =
+    graph_config("", "{\"type\": \"probe\", \"watch\": \"$first.label\"}", "[]");
   assert_valid(f, ok);
   g_autofree char *input = graph_config("", "{\"type\": \"probe\", \"watch\": \"$text\"}", "[]");
   assert_valid(f, input);
@@ -166,7 +168,8 @@ test_node_options(Fixture *f, gconstpointer data)
   g_autofree char *named =
     graph_config("\"w\": {\"type\": \"probe\", \"watch\": \"$nope\"}", "\"w\"", "[]");
   assert_error(f, named,
-               "FILE: modules.p: modules.w.watch: unknown reference '$nope'; visible here: inputs: text; "
+               "FILE: modules.p: modules.w.watch: unknown reference '$nope'; visible here: "
+               "inputs: text; "
                "nodes: first");
   g_autofree char *plain = graph_config("", "{\"type\": \"probe\", \"watch\": \"first\"}", "[]");
   assert_error(f, plain,

@@ -168,7 +168,8 @@ run_engine(Fixture *f, const char *config, const char *inputs, const char *const
   g_ptr_array_add(argv, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process = g_subprocess_newv(
-    (const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+    (const char *const *)argv->pdata,
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
     &error);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
@@ -486,7 +487,8 @@ run_estimate(Fixture *f, const char *const *args, Estimate *e)
   g_ptr_array_add(argv, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process = g_subprocess_newv(
-    (const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+    (const char *const *)argv->pdata,
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
     &error);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_estimated, e);
