@@ -734,6 +734,8 @@ llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data
   if (g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) {
     GError *final = rate_limit_final_error(task, error);
     if (final) {
+      /* The call failed for good: counted like any other final failure. */
+      inf_resource_alias_get_metrics(task->lane->alias)->failures++;
       task_finish(task, NULL, final);
       return;
     }

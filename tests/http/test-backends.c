@@ -375,6 +375,9 @@ test_429_forever(Fixture *f, gconstpointer data)
   InfFakeStats stats;
   inf_fake_llm_get_stats(f->fake, &stats);
   g_assert_cmpuint(stats.requests, >=, 4); /* each node tried more than once */
+  json_object *metrics = fast_metrics(&r);
+  g_assert_cmpint(member_int(metrics, "failures", NULL), ==, 2); /* both calls failed for good */
+  json_object_put(metrics);
   run_clear(&r);
 }
 
