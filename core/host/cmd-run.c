@@ -211,9 +211,8 @@ print_budget_stop(InfBudget *budget, InfBatch *batch, InfScheduler *scheduler,
           inf_batch_get_done(batch), inf_scheduler_get_inputs_in_flight(scheduler),
           checkpointed ? "their completed calls are journaled" : "not written");
   if (checkpointed)
-    fprintf(stderr, "to continue: resume the run (the command below); the limits count what "
-                    "each invocation spends, so set --max-cost/--max-requests to what the rest "
-                    "may spend\n");
+    fprintf(stderr, "to continue: resume the run (the command below) with a higher limit; the "
+                    "limits count the whole run's spend, earlier processes included\n");
   else
     fprintf(stderr, "to continue: run the unfinished inputs again with a higher limit "
                     "(--max-cost, --max-requests or resources.budget)\n");
@@ -392,6 +391,22 @@ inf_command_run(int argc, char **argv)
       g_clear_pointer(&checkpoint, inf_checkpoint_free);
     if (checkpoint)
       output_fd = inf_checkpoint_open_output(checkpoint, output_path, &error);
+    /* A budget goes on from what the run spent before (the journal's). */
+    json_object *spent = checkpoint && output_fd >= 0 && budget
+                           ? inf_checkpoint_get_spent(checkpoint) : NULL;
+    if (spent) {
+      json_object_object_foreach(spent, alias, value) {
+        json_object *v;
+        InfBudgetAmount amount = { 0 };
+        if (json_object_object_get_ex(value, "cost", &v))
+          amount.cost = json_object_get_double(v);
+        if (json_object_object_get_ex(value, "requests", &v))
+          amount.requests = json_object_get_int64(v);
+        if (json_object_object_get_ex(value, "tokens", &v))
+          amount.tokens = json_object_get_int64(v);
+        inf_budget_add_spent(budget, inf_budget_get_account(budget, alias), &amount);
+      }
+    }
     if (!checkpoint || output_fd < 0) {
       g_printerr("inf-engine run: %s\n", error->message);
       if (input != stdin)

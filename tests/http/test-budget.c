@@ -411,7 +411,7 @@ outputs_by_index(Fixture *f)
 
 /* A run stopped by its budget with a checkpoint, resumed with a higher
  * limit: it finishes, repeats no completed call, and its output equals an
- * unbudgeted run's. */
+ * unbudgeted run's; the journaled spend counts toward the limit. */
 static void
 test_resume(Fixture *f, gconstpointer data)
 {
@@ -439,12 +439,21 @@ test_resume(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(r.log, "--resume"));
   run_clear(&r);
 
-  const char *resume[] = { "--checkpoint", ckpt, "--resume", "--max-requests", "100", NULL };
+  /* The limits cap the whole run: resumed with the same one, it stops at
+   * once, sending nothing. */
+  const char *same[] = { "--checkpoint", ckpt, "--resume", "--max-requests", "7", NULL };
+  run_engine(f, config, inputs, same, &r);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_cmpuint(fake_requests(f), ==, 7);
+  g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 7);
+  run_clear(&r);
+
+  const char *resume[] = { "--checkpoint", ckpt, "--resume", "--max-requests", "16", NULL };
   run_engine(f, config, inputs, resume, &r);
   g_assert_cmpint(r.status, ==, 0);
-  /* The 7 calls made before are not made again. */
+  /* The 7 calls made before are not made again; the budget counted them. */
   g_assert_cmpuint(fake_requests(f), ==, 16);
-  g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 16 - 7);
+  g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 16);
   g_autoptr(GPtrArray) got = outputs_by_index(f);
   g_assert_cmpuint(got->len, ==, 8);
   for (guint i = 0; i < 8; i++)
