@@ -1,5 +1,6 @@
 /* InfLlmRequest and InfLlmResponse: what modules ask of an LLM and what
  * clients answer. */
+#include <string.h>
 #include <inf/inf.h>
 
 typedef struct {
@@ -246,7 +247,17 @@ inf_llm_response_append_content(InfLlmResponse *response, const char *text, gssi
     g_string_assign(response->appended, response->content);
     g_clear_pointer(&response->content, g_free);
   }
-  g_string_append_len(response->appended, text, length);
+  if (length < 0 || memchr(text, '\0', (gsize)length) == NULL) {
+    g_string_append_len(response->appended, text, length);
+    return;
+  }
+  /* A NUL inside (a JSON "\u0000"): C strings would end there. */
+  for (gssize i = 0; i < length; i++) {
+    if (text[i] == '\0')
+      g_string_append(response->appended, "\xef\xbf\xbd");
+    else
+      g_string_append_c(response->appended, text[i]);
+  }
 }
 
 void

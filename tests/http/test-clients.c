@@ -903,6 +903,34 @@ test_through_manager(Fixture *f, gconstpointer data)
   g_assert_cmpuint(stats.requests, ==, 6);
 }
 
+/* Regression: "\u0000" in a reply cut the content short silently; the NUL
+ * becomes U+FFFD and the rest is kept. */
+static void
+test_nul_in_reply(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *bodies[] = {
+    "{\"choices\": [{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": "
+    "\"a\\u0000b\"}, \"finish_reason\": \"stop\"}], \"usage\": {\"prompt_tokens\": 1, "
+    "\"completion_tokens\": 1}}",
+    "{\"type\": \"message\", \"role\": \"assistant\", \"content\": [{\"type\": \"text\", "
+    "\"text\": \"a\\u0000b\"}], \"stop_reason\": \"end_turn\", \"usage\": {\"input_tokens\": "
+    "1, \"output_tokens\": 1}}",
+    "{\"message\": {\"role\": \"assistant\", \"content\": \"a\\u0000b\"}, \"done\": true, "
+    "\"done_reason\": \"stop\", \"prompt_eval_count\": 1, \"eval_count\": 1}",
+  };
+  G_STATIC_ASSERT(G_N_ELEMENTS(bodies) == G_N_ELEMENTS(providers));
+  for (guint i = 0; i < G_N_ELEMENTS(providers); i++) {
+    g_autoptr(GError) error = NULL;
+    make_default_client(f, &providers[i]);
+    InfLlmResponse *response = parse(f, 200, bodies[i], NULL, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(response);
+    g_assert_cmpstr(inf_llm_response_get_content(response), ==, "a\xef\xbf\xbd" "b");
+    inf_llm_response_free(response);
+  }
+}
+
 /* Regressions of the adversarial pass: a 302 said "(empty body)" instead of
  * naming its Location; a 300 KB response header was "Out of memory". */
 static void
@@ -1134,6 +1162,7 @@ main(int argc, char **argv)
   ADD("/http/clients/ollama/build", NULL, test_build_ollama);
   ADD("/http/clients/parse-edges", NULL, test_parse_edges);
   ADD("/http/clients/secrets-in-errors", NULL, test_secrets_in_errors);
+  ADD("/http/clients/nul-in-reply", NULL, test_nul_in_reply);
   ADD("/http/clients/usage-of-bad-replies", NULL, test_usage_of_bad_replies);
   for (guint i = 0; i < G_N_ELEMENTS(providers); i++) {
     g_autofree char *replies = g_strdup_printf("/http/clients/%s/replies", providers[i].provider);

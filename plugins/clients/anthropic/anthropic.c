@@ -361,10 +361,11 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
     for (size_t i = 0; i < json_object_array_length(content); i++) {
       json_object *block = json_object_array_get_idx(content, i);
       const char *block_type = inf_json_get_string(block, "type");
-      const char *block_text = inf_json_get_string(block, "text");
+      json_object *block_json = inf_json_get_member(block, "text", json_type_string);
+      const char *block_text = block_json != NULL ? json_object_get_string(block_json) : NULL;
       const char *thinking = inf_json_get_string(block, "thinking");
       if (g_strcmp0(block_type, "text") == 0 && block_text != NULL) {
-        g_string_append(text, block_text);
+        g_string_append_len(text, block_text, json_object_get_string_len(block_json));
         has_text = TRUE;
       } else if (g_strcmp0(block_type, "thinking") == 0 && thinking != NULL) {
         inf_llm_response_append_reasoning(response, thinking, -1);
@@ -376,7 +377,8 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
       /* Blocks, but none of text, and no stop reason to explain it. */
       bad_response(self, error, "no text block in \"content\"");
     } else {
-      inf_llm_response_set_content(response, text->str);
+      /* with its length: a "\u0000" inside is kept (as U+FFFD) */
+      inf_llm_response_append_content(response, text->str, (gssize)text->len);
       if (g_strcmp0(stop_reason, INF_FINISH_REFUSAL) == 0)
         inf_llm_response_set_refusal(response, text->str);
       if (stop_reason != NULL)

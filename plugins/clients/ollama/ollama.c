@@ -204,7 +204,9 @@ ollama_parse_response(InfClient *client, const InfLlmRequest *request,
   } else if (content == NULL) {
     bad_response(self, error, "missing \"message.content\"");
   } else {
-    inf_llm_response_set_content(response, json_object_get_string(content));
+    /* with its length: a "\u0000" inside is kept (as U+FFFD) */
+    inf_llm_response_append_content(response, json_object_get_string(content),
+                                    json_object_get_string_len(content));
     const char *reason = inf_json_get_string(root, "done_reason");
     if (reason != NULL)
       inf_llm_response_set_finish_reason(response, reason); /* stop, length, or Ollama's word */

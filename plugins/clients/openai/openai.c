@@ -387,8 +387,10 @@ openai_parse_response(InfClient *client, const InfLlmRequest *request,
   } else {
     /* A null content explained by a refusal, tool calls, reasoning or the
      * finish reason: an empty text, the finish reason says why. */
-    inf_llm_response_set_content(response, content != NULL ? json_object_get_string(content)
-                                                           : "");
+    inf_llm_response_set_content(response, "");
+    if (content != NULL) /* with its length: a "\u0000" inside is kept (as U+FFFD) */
+      inf_llm_response_append_content(response, json_object_get_string(content),
+                                      json_object_get_string_len(content));
     if (refusal != NULL) {
       inf_llm_response_set_refusal(response, refusal);
       finish_reason = INF_FINISH_REFUSAL;

@@ -94,7 +94,9 @@ INF_API const char *inf_llm_response_get_model(const InfLlmResponse *response);
 #define INF_FINISH_PAUSE "pause"                   /* a long turn paused (Anthropic pause_turn) */
 
 /* Appends @length bytes of @text (-1: NUL-terminated) to the content, for
- * replies that arrive in pieces (streams). Since: 1.1 */
+ * replies that arrive in pieces (streams), or for a whole reply whose JSON
+ * string may hold "\u0000": a NUL character among the @length bytes becomes
+ * U+FFFD, so that nothing after it is lost. Since: 1.1 */
 INF_API void inf_llm_response_append_content(InfLlmResponse *response, const char *text,
                                              gssize length);
 /* The model's refusal message (OpenAI message.refusal), copied; NULL clears
