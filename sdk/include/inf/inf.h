@@ -5,9 +5,11 @@
  */
 #pragma once
 
+#include <inf/backward.h>
 #include <inf/client.h>
 #include <inf/engine.h>
 #include <inf/error.h>
+#include <inf/feedback.h>
 #include <inf/http.h>
 #include <inf/json-schema.h>
 #include <inf/json-util.h>

@@ -128,6 +128,18 @@ INF_API void inf_llm_call_return(InfLlmCall *call, InfLlmResponse *response);
  * the server's hint (negative: none). */
 INF_API void inf_llm_call_return_error(InfLlmCall *call, GError *error, gint64 retry_after_ms);
 
+/* --- calls by alias from losses, backward and optimizer steps (Since: 1.1) ---
+ *
+ * Called once per call made with inf_loss_task_call_alias(),
+ * inf_backward_call_alias() or inf_optimizer_step_call_alias(), from the
+ * main loop: with @response (borrowed) on success and @error NULL, or with
+ * @response NULL and @error (borrowed) saying why the call finally failed
+ * (after the engine's retries; a refusal by the spend budget is one too). The
+ * caller decides what a failure means (retry, give up, fail its task).
+ * Since: 1.1 */
+typedef void (*InfAliasReplyFunc)(const InfLlmResponse *response, const GError *error,
+                                  gpointer user_data);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfLlmRequest, inf_llm_request_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfLlmResponse, inf_llm_response_free)
 

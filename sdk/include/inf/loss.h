@@ -1,14 +1,36 @@
-/* inf-engine SDK — loss classes (evaluators producing feedback).
- * The run-time entry points are appended by the optimization layer. */
+/* inf-engine SDK — loss classes: evaluators that turn a pipeline's output into
+ * feedback (an InfFeedback: a score in [0, 1], higher is better, and items).
+ *
+ * A loss is configured in the config's `training.loss` block as
+ * {"type": NAME, options...}; the options are validated against the class's
+ * option table like a module's (unknown options, wrong types and unknown
+ * aliases are errors naming the JSON path). Losses may nest: a composite
+ * creates its children in init with inf_loss_new_child().
+ *
+ * Threading: everything runs on the main loop; `evaluate` may finish at once
+ * or later (after LLM calls), but exactly once.
+ *
+ * The class struct begins with struct_size; the host reads only the fields
+ * that fit in it, so the ABI grows by appending fields. Never reorder.
+ */
 #pragma once
 
+#include <inf/feedback.h>
+#include <inf/llm.h>
 #include <inf/macros.h>
 #include <inf/options.h>
+#include <inf/value.h>
 
 G_BEGIN_DECLS
 
+typedef struct _InfRegistry InfRegistry;
 typedef struct _InfLoss InfLoss;
+/* One evaluation of one example, owned by the engine. Since: 1.1 */
+typedef struct _InfLossTask InfLossTask;
 
+/* As for modules: init validates what the option table cannot, sets
+ * *out_private, and on failure sets @error, frees what it allocated itself
+ * (finalize is not called) and returns FALSE. */
 typedef struct {
   gsize struct_size;
   const char *name;
@@ -17,6 +39,82 @@ typedef struct {
   gboolean (*init)(InfLoss *self, const InfOptions *options, gpointer *out_private,
                    GError **error);
   void (*finalize)(gpointer private_data);
+
+  /* Evaluates @output (the pipeline's output for one example, borrowed)
+   * against @target (the example's "target", borrowed, may be JSON null) and
+   * @example (the whole dataset line as parsed, borrowed: "input", "target",
+   * "id", ...). Finishes @task exactly once, now or later from the main loop,
+   * with inf_loss_task_return() or inf_loss_task_return_error(). LLM calls go
+   * through inf_loss_task_call_alias(). The arguments stay valid until the
+   * task is finished. Required for a loss to be usable in training.
+   * Since: 1.1 */
+  void (*evaluate)(InfLoss *self, InfValue *output, json_object *target, json_object *example,
+                   InfLossTask *task);
+  /* Optional. Checks that @target (borrowed) has a shape this loss can use,
+   * before anything runs (a dataset line's target of the wrong type is then
+   * reported with its line number). FALSE with @error saying what was
+   * expected. Since: 1.1 */
+  gboolean (*check_target)(InfLoss *self, json_object *target, GError **error);
 } InfLossClass;
+
+/* --- losses --- */
+
+/* Creates the loss described by @spec ({"type": NAME, options...}, borrowed)
+ * from the classes in @registry; the options are validated against the
+ * class's table (no alias check: use inf_loss_new_child() in an init for
+ * nested losses, which checks them like the parent's). Returns a new
+ * reference or NULL with @error naming the option at fault. Since: 1.1 */
+INF_API InfLoss *inf_loss_new(InfRegistry *registry, json_object *spec, GError **error);
+/* For a loss class's init (a composite): creates the child loss described by
+ * @spec (borrowed) with the parent's registry, config file and alias checks;
+ * @path_suffix (e.g. "losses[0].loss") is appended to the parent's JSON path
+ * in messages. Returns a new reference (keep it in the private data and
+ * unref it in finalize) or NULL with @error. Since: 1.1 */
+INF_API InfLoss *inf_loss_new_child(InfLoss *parent, json_object *spec, const char *path_suffix,
+                                    GError **error);
+INF_API InfLoss *inf_loss_ref(InfLoss *loss);
+/* NULL is ignored. */
+INF_API void inf_loss_unref(InfLoss *loss);
+INF_API const InfLossClass *inf_loss_get_class(const InfLoss *loss);
+/* The class name ("verifier"). Since: 1.1 */
+INF_API const char *inf_loss_get_type_name(const InfLoss *loss);
+/* The private data set by init. Since: 1.1 */
+INF_API gpointer inf_loss_get_private(const InfLoss *loss);
+/* The validated options (borrowed). Since: 1.1 */
+INF_API const InfOptions *inf_loss_get_options(const InfLoss *loss);
+
+/* --- loss tasks (all Since: 1.1) --- */
+
+INF_API InfLoss *inf_loss_task_get_loss(const InfLossTask *task);
+/* The 0-based index of the example in its dataset (for messages). */
+INF_API guint64 inf_loss_task_get_index(const InfLossTask *task);
+/* Finishes the task with @feedback (transfer full). A feedback without a
+ * score counts as "no opinion" in means and pass rates. */
+INF_API void inf_loss_task_return(InfLossTask *task, InfFeedback *feedback);
+/* Finishes the task with @error (transfer full): the example is reported
+ * with the error, and training goes on without its feedback. */
+INF_API void inf_loss_task_return_error(InfLossTask *task, GError *error);
+INF_API void inf_loss_task_return_new_error(InfLossTask *task, const char *format, ...)
+  G_GNUC_PRINTF(2, 3);
+/* Sends @request (transfer full) to the resource alias @alias through the
+ * resource manager (endpoint pools, concurrency and rate limits, retries,
+ * metrics, spend budget, cache), and calls @reply once from the main loop.
+ * An alias that is not configured reaches @reply as an error. The task must
+ * not be finished while calls are outstanding. */
+INF_API void inf_loss_task_call_alias(InfLossTask *task, const char *alias,
+                                      InfLlmRequest *request, InfAliasReplyFunc reply,
+                                      gpointer user_data);
+
+/* Called once when a child evaluation finishes: with @feedback (borrowed;
+ * copy it to keep it) and @error NULL, or with @feedback NULL and @error
+ * (borrowed). */
+typedef void (*InfLossChildFunc)(InfFeedback *feedback, const GError *error, gpointer user_data);
+/* Evaluates @child (e.g. created with inf_loss_new_child) on the same
+ * output, target and example as @task, calling @done once from the main
+ * loop (never before this function returns). */
+INF_API void inf_loss_task_evaluate_child(InfLossTask *task, InfLoss *child, InfLossChildFunc done,
+                                          gpointer user_data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfLoss, inf_loss_unref)
 
 G_END_DECLS

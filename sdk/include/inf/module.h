@@ -29,6 +29,7 @@ typedef struct _InfModule InfModule;
 typedef struct _InfTask InfTask;
 typedef struct _InfTracer InfTracer;
 typedef struct _InfRegistry InfRegistry;
+typedef struct _InfBackward InfBackward; /* Since: 1.1; see inf/backward.h */
 
 /* A declared input of a module class (shown by inspect; used to name
  * positional arguments). Tables end with a NULL name. */
@@ -71,6 +72,18 @@ typedef struct {
    * node's args and the node. Since: 1.1 */
   gboolean (*check_args)(InfModule *self, guint n_args, const char *const *arg_names,
                          GError **error);
+
+  /* Optional, for atomic classes. Training: turns the feedback on one node's
+   * output (for one example) into feedback on its arguments and its
+   * parameters. @ctx (see inf/backward.h) holds the node's recorded
+   * arguments and output and the combined feedback of everything downstream.
+   * Set argument feedback with inf_backward_set_arg_feedback(), parameter
+   * feedback with inf_backward_add_parameter_feedback(), call aliases with
+   * inf_backward_call_alias(), and finish exactly once, now or later from the
+   * main loop, with inf_backward_return() or inf_backward_return_error().
+   * Without it, every argument gets a copy of the node's feedback and the
+   * parameters get none. Since: 1.1 */
+  void (*backward)(InfModule *self, InfBackward *ctx);
 } InfModuleClass;
 
 /* Creates an instance of the class registered as @type in @registry, named

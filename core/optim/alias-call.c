@@ -1,0 +1,113 @@
+/* Calls to a resource alias from losses, backward and optimizer steps. */
+#include "optim/alias-call.h"
+
+/* While every endpoint is busy (no free slot) nothing tells us when one is
+ * released by a scheduler node, so the call looks again after this long. */
+#define BUSY_RECHECK_MS 5
+
+typedef struct {
+  InfResourceManager *resources;
+  InfResourceAlias *alias;
+  char *alias_name;
+  InfLlmRequest *request;
+  InfAliasReplyFunc reply;
+  gpointer user_data;
+  InfClient *endpoint;
+  GError *error;           /* set: fail from an idle */
+  gint64 first_limited_us; /* 0: not rate limited yet */
+} AliasCall;
+
+static void
+alias_call_free(AliasCall *call)
+{
+  g_free(call->alias_name);
+  inf_llm_request_unref(call->request);
+  g_clear_error(&call->error);
+  g_free(call);
+}
+
+static gboolean fail_idle(gpointer data);
+static gboolean start_source(gpointer data);
+
+static void
+sent(const InfLlmResponse *response, const GError *error, gpointer user_data)
+{
+  AliasCall *call = user_data;
+  InfClient *endpoint = call->endpoint;
+  inf_resource_alias_release(call->alias, endpoint);
+  call->endpoint = NULL;
+  if (error && g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) {
+    gint64 now = g_get_monotonic_time();
+    if (!call->first_limited_us)
+      call->first_limited_us = now;
+    if (now - call->first_limited_us <= inf_resource_endpoint_get_max_rate_limit_wait_us(endpoint)) {
+      g_idle_add(start_source, call);
+      return;
+    }
+  }
+  call->reply(error ? NULL : response, error, call->user_data);
+  alias_call_free(call);
+}
+
+static void
+try_start(AliasCall *call)
+{
+  gint64 now = g_get_monotonic_time();
+  gint64 wait_us = 0;
+  InfClient *endpoint = inf_resource_alias_pick(call->alias, now, &wait_us);
+  if (!endpoint) {
+    guint ms = wait_us > 0 ? (guint)MAX(1, (wait_us + 999) / 1000) : BUSY_RECHECK_MS;
+    g_timeout_add(ms, start_source, call);
+    return;
+  }
+  inf_resource_alias_reserve(call->alias, endpoint, now);
+  call->endpoint = endpoint;
+  inf_resource_manager_send(call->resources, endpoint, call->request, sent, call);
+}
+
+static gboolean
+start_source(gpointer data)
+{
+  try_start(data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+fail_idle(gpointer data)
+{
+  AliasCall *call = data;
+  call->reply(NULL, call->error, call->user_data);
+  alias_call_free(call);
+  return G_SOURCE_REMOVE;
+}
+
+void
+inf_alias_call(InfResourceManager *resources, const char *alias, InfLlmRequest *request,
+               InfAliasReplyFunc reply, gpointer user_data)
+{
+  g_return_if_fail(request != NULL && reply != NULL);
+  AliasCall *call = g_new0(AliasCall, 1);
+  call->resources = resources;
+  call->alias_name = g_strdup(alias ? alias : "");
+  call->request = request;
+  call->reply = reply;
+  call->user_data = user_data;
+  if (!resources) {
+    call->error = g_error_new(INF_ERROR, INF_ERROR_CONFIG,
+                              "alias '%s': no resources are configured for this run",
+                              call->alias_name);
+  } else if (!(call->alias = inf_resource_manager_lookup(resources, call->alias_name))) {
+    GString *known = g_string_new(NULL);
+    for (guint i = 0; i < inf_resource_manager_get_n_aliases(resources); i++)
+      g_string_append_printf(known, "%s%s", i ? ", " : "",
+                             inf_resource_alias_get_name(inf_resource_manager_get_alias(resources, i)));
+    call->error = g_error_new(INF_ERROR, INF_ERROR_CONFIG,
+                              "alias '%s' is not configured; known aliases: %s", call->alias_name,
+                              known->len ? known->str : "(none)");
+    g_string_free(known, TRUE);
+  }
+  if (call->error)
+    g_idle_add(fail_idle, call);
+  else
+    g_idle_add(start_source, call);
+}

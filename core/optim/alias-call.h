@@ -1,0 +1,20 @@
+/* Calls to a resource alias from outside the scheduler (losses, backward,
+ * optimizer steps): the call waits for a free slot and a rate token of an
+ * endpoint of the alias, goes through the resource manager (retries, metrics,
+ * budget), and is requeued after a 429 until the endpoint's
+ * max_rate_limit_wait. */
+#pragma once
+
+#include <inf/inf.h>
+
+#include "resources/manager.h"
+
+G_BEGIN_DECLS
+
+/* Sends @request (transfer full) to @alias of @resources (may be NULL: the
+ * call fails as "no resources"). @reply runs exactly once, from the main
+ * loop, never before this function returns. */
+void inf_alias_call(InfResourceManager *resources, const char *alias, InfLlmRequest *request,
+                    InfAliasReplyFunc reply, gpointer user_data);
+
+G_END_DECLS
