@@ -9,6 +9,7 @@
 #include "model/module-private.h"
 #include "modules/llm/llm-reply.h"
 #include "plugin-test-util.h"
+#include "optim/backward-context.h"
 #include "plugin/loader.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
@@ -125,6 +126,71 @@ test_learnable_system_prompt(Fixture *f, gconstpointer data)
   state = inf_module_state_dict(module);
   g_assert_cmpstr(json_object_get_string(json_object_object_get(state, "system_prompt")), ==,
                   "Answer.");
+}
+
+static void
+backward_done(InfBackward *ctx, const GError *error, gpointer data)
+{
+  (void)ctx;
+  g_assert_no_error(error);
+  *(gboolean *)data = TRUE;
+}
+
+/* Runs the llm class's backward for one example scoring @score. */
+static void
+run_backward(InfModule *module, InfValue *input, InfValue *output, const InfFeedback *fb,
+             double score, gboolean keep_passing)
+{
+  InfBackwardOptions opts = { .pass_score = 1.0, .keep_passing = keep_passing };
+  InfBackward *ctx = inf_backward_new(module, "ask", 0, 1, &input, NULL, output, fb, score, &opts);
+  gboolean done = FALSE;
+  inf_backward_run(ctx, backward_done, &done);
+  g_assert_true(done);
+  g_assert_cmpuint(inf_feedback_get_n_items(inf_backward_get_arg_feedback(ctx, 0)), ==,
+                   inf_feedback_get_n_items(fb));
+  inf_backward_free(ctx);
+}
+
+static void
+test_backward(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  (void)data;
+  g_autoptr(InfModule) module = new_llm(f,
+    "{\"alias\": \"fast\", \"system_prompt\": {\"value\": \"Answer with one of: a, b.\", "
+    "\"description\": \"How to label tickets\", \"requires_grad\": true}}", &error);
+  g_assert_no_error(error);
+  InfParameter *system = inf_module_get_parameter(module, "system_prompt");
+  g_autofree char *long_input = g_strnfill(2000, 'x');
+  InfValue *input = inf_value_new_text(long_input);
+  InfValue *output = inf_value_new_text("a");
+  g_autoptr(InfFeedback) fb = inf_feedback_new(INF_FEEDBACK_VERIFIER);
+  inf_feedback_set_score(fb, 0.0);
+  inf_feedback_add_item(fb, "expected 'b', got 'a'");
+
+  run_backward(module, input, output, fb, 0.0, FALSE);
+  g_assert_cmpuint(inf_parameter_get_n_feedback(system), ==, 1);
+  const char *note = inf_parameter_get_feedback(system, 0);
+  g_assert_nonnull(strstr(note, "System prompt:\nAnswer with one of: a, b.\n"));
+  g_assert_nonnull(strstr(note, "What the prompt is for:\nHow to label tickets\n"));
+  /* The input it saw, cut visibly. */
+  g_autofree char *cut = g_strdup_printf("Input it saw:\n%.600s [... 1400 more bytes cut]\n",
+                                         long_input);
+  g_assert_nonnull(strstr(note, cut));
+  g_assert_nonnull(strstr(note, "Output it gave:\na\n"));
+  g_assert_nonnull(strstr(note, "- expected 'b', got 'a'\n"));
+  g_assert_nonnull(strstr(note, "Score: 0 (1 is best; passing: 1)"));
+
+  /* A passing example adds nothing, or a short note when asked. */
+  inf_feedback_set_score(fb, 1.0);
+  run_backward(module, input, output, fb, 1.0, FALSE);
+  g_assert_cmpuint(inf_parameter_get_n_feedback(system), ==, 1);
+  run_backward(module, input, output, fb, 1.0, TRUE);
+  g_assert_cmpuint(inf_parameter_get_n_feedback(system), ==, 2);
+  g_assert_true(g_str_has_prefix(inf_parameter_get_feedback(system, 1),
+                                 "Kept working on this input (passed):\nxxx"));
+  inf_value_unref(input);
+  inf_value_unref(output);
 }
 
 static void
@@ -306,6 +372,7 @@ main(int argc, char **argv)
   ADD("valid-options", test_valid);
   ADD("learnable-system-prompt", test_learnable_system_prompt);
   ADD("invalid-options", test_invalid);
+  ADD("backward", test_backward);
   ADD("class-declares", test_class_declares);
 #undef ADD
   g_test_add_func("/llm/reply-json", test_reply_json);

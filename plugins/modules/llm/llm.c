@@ -424,6 +424,90 @@ llm_execute(InfModule *self, InfTask *task)
   llm_send(task, llm, NULL, NULL, 0);
 }
 
+/* Backward: long texts in parameter feedback are cut to this many bytes (at
+ * a character boundary) with a visible marker. */
+#define BACKWARD_EXCERPT 600
+
+static void
+append_excerpt(GString *out, const char *label, const char *text)
+{
+  gsize len = strlen(text);
+  g_string_append_printf(out, "%s:\n", label);
+  if (len <= BACKWARD_EXCERPT) {
+    g_string_append(out, text);
+  } else {
+    const char *end = g_utf8_find_prev_char(text, text + BACKWARD_EXCERPT + 1);
+    gsize cut = end ? (gsize)(end - text) : BACKWARD_EXCERPT;
+    g_string_append_len(out, text, (gssize)cut);
+    g_string_append_printf(out, " [... %" G_GSIZE_FORMAT " more bytes cut]", len - cut);
+  }
+  g_string_append(out, "\n");
+}
+
+/* The node's input as the LLM saw it: the arguments joined like llm_prompt. */
+static char *
+backward_input(InfBackward *ctx)
+{
+  GString *joined = g_string_new(NULL);
+  for (guint i = 0; i < inf_backward_get_n_args(ctx); i++) {
+    g_autofree char *part = inf_value_to_string(inf_backward_get_arg(ctx, i));
+    if (i > 0)
+      g_string_append(joined, "\n\n");
+    g_string_append(joined, part);
+  }
+  return g_string_free(joined, FALSE);
+}
+
+/* Every argument gets the node's feedback; a learnable system prompt gets a
+ * note with the prompt, its description, the input the LLM saw, its output,
+ * the feedback and the score. A passing example adds nothing, or only a short
+ * "keep working on" note when the training asks for it. */
+static void
+llm_backward(InfModule *self, InfBackward *ctx)
+{
+  const LlmModule *llm = inf_module_get_private(self);
+  const InfFeedback *fb = inf_backward_get_feedback(ctx);
+
+  for (guint i = 0; i < inf_backward_get_n_args(ctx); i++)
+    inf_backward_set_arg_feedback(ctx, i, inf_feedback_copy(fb));
+  if (llm->system_prompt == NULL || !inf_parameter_get_requires_grad(llm->system_prompt)) {
+    inf_backward_return(ctx);
+    return;
+  }
+  g_autofree char *input = backward_input(ctx);
+  GString *note = g_string_new(NULL);
+  if (inf_backward_is_passing(ctx)) {
+    if (inf_backward_get_keep_passing(ctx)) {
+      append_excerpt(note, "Kept working on this input (passed)", input);
+      inf_backward_add_parameter_feedback(ctx, llm->system_prompt, note->str);
+    }
+    g_string_free(note, TRUE);
+    inf_backward_return(ctx);
+    return;
+  }
+  g_autofree char *output = inf_value_to_string(inf_backward_get_output(ctx));
+  g_string_append_printf(note, "Node '%s' (an LLM call) used this system prompt.\n",
+                         inf_backward_get_node_id(ctx));
+  append_excerpt(note, "System prompt", inf_parameter_get_value(llm->system_prompt));
+  append_excerpt(note, "What the prompt is for", inf_parameter_get_description(llm->system_prompt));
+  append_excerpt(note, "Input it saw", input);
+  append_excerpt(note, "Output it gave", output);
+  g_string_append(note, "Feedback:\n");
+  if (inf_feedback_get_n_items(fb) == 0)
+    g_string_append(note, "- (no remarks)\n");
+  for (guint i = 0; i < inf_feedback_get_n_items(fb); i++)
+    g_string_append_printf(note, "- %s\n", inf_feedback_get_item(fb, i));
+  if (inf_feedback_has_score(fb))
+    g_string_append_printf(note, "Score: %.3g (1 is best; passing: %.3g)\n",
+                           inf_feedback_get_score(fb), inf_backward_get_pass_score(ctx));
+  else
+    g_string_append(note, "Score: none\n");
+  g_string_append(note, "Passed: no");
+  inf_backward_add_parameter_feedback(ctx, llm->system_prompt, note->str);
+  g_string_free(note, TRUE);
+  inf_backward_return(ctx);
+}
+
 static const InfModuleClass llm_class = {
   .struct_size = sizeof(InfModuleClass),
   .name = "llm",
@@ -435,6 +519,7 @@ static const InfModuleClass llm_class = {
   .finalize = llm_finalize,
   .execute = llm_execute,
   .resource_alias = llm_resource_alias,
+  .backward = llm_backward,
 };
 
 static gboolean
