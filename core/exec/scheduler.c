@@ -29,6 +29,12 @@ typedef struct {
 
 #define TASK_INLINE_ARGS 4
 
+typedef enum {
+  CACHE_NONE,   /* no response cache for this call */
+  CACHE_LEADER, /* its upstream call also serves the cache */
+  CACHE_SERVED, /* answered by the cache: a hit or a shared call */
+} CacheRole;
+
 struct _InfTask {
   InfScheduler *scheduler;
   InfExecState *state;
@@ -43,6 +49,9 @@ struct _InfTask {
   InfValue *inline_args[TASK_INLINE_ARGS];
   InfLlmCallback llm_callback;
   gpointer llm_data;
+  guint8 cache_role;     /* CacheRole */
+  gboolean slot_released; /* the cache answered: the endpoint slot went back */
+  InfCacheKey cache_key; /* with a cache role */
   InfTask *next_free;
   InfNodeSpan span;
 };
@@ -437,7 +446,7 @@ task_release(InfTask *task)
     inf_value_unref(task->args[i]);
   if (task->args != task->inline_args)
     g_free(task->args);
-  if (task->endpoint)
+  if (task->endpoint && !task->slot_released)
     inf_resource_alias_release(task->lane->alias, task->endpoint);
   s->running--;
   InfExecState *state = task->state;
@@ -723,9 +732,8 @@ llm_attempt(gpointer user_data, const InfLlmAttempt *attempt)
 }
 
 static void
-llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data)
+llm_finish(InfTask *task, const InfLlmResponse *response, const GError *error)
 {
-  InfTask *task = user_data;
   InfScheduler *s = task->scheduler;
   if (!error) {
     task->llm_callback(task, response, task->llm_data);
@@ -768,6 +776,50 @@ llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data
   task_finish(task, NULL, g_error_copy(error));
 }
 
+static void
+llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data)
+{
+  InfTask *task = user_data;
+  if (task->cache_role != CACHE_LEADER) {
+    llm_finish(task, response, error);
+    return;
+  }
+  /* The module sees the reply first: one it rejects is not stored. */
+  InfResponseCache *cache = inf_resource_manager_get_cache(task->scheduler->resources);
+  InfCacheKey key = task->cache_key;
+  InfExecState *state = inf_exec_state_ref(task->state);
+  guint node = task->node;
+  llm_finish(task, response, error);
+  inf_response_cache_finish(cache, &key, response, error,
+                            state->status[node] != INF_NODE_FAILED);
+  inf_exec_state_unref(state);
+}
+
+/* Through the response cache: TRUE when the cache answers (a hit, or an
+ * identical call in flight), so nothing is sent and the slot and rate token
+ * go back; FALSE when this call must go upstream. */
+static gboolean
+call_cached(InfTask *task, InfResponseCache *cache, const InfLlmRequest *request)
+{
+  const InfEndpointConfig *config = inf_resource_endpoint_get_config(task->endpoint);
+  inf_response_cache_make_key(cache, config, request, &task->cache_key);
+  task->cache_key.sample =
+    inf_exec_state_sample_index(task->state, task->node, task->cache_key.digest);
+  InfResourceAlias *alias = task->lane->alias;
+  if (inf_response_cache_begin(cache, &task->cache_key, inf_resource_alias_get_metrics(alias),
+                               config, llm_done, task) == INF_CACHE_MISS) {
+    task->cache_role = CACHE_LEADER;
+    return FALSE;
+  }
+  task->cache_role = CACHE_SERVED;
+  task->span.llm = TRUE; /* traced as an LLM node: cache_hit, 0 tokens, 0 cost */
+  task->span.cache_hit = TRUE;
+  if (!task->slot_released)
+    inf_resource_alias_unreserve(alias, task->endpoint);
+  task->slot_released = TRUE;
+  return TRUE;
+}
+
 void
 inf_task_call_llm(InfTask *task, InfLlmRequest *request, InfLlmCallback callback, gpointer user_data)
 {
@@ -783,7 +835,18 @@ inf_task_call_llm(InfTask *task, InfLlmRequest *request, InfLlmCallback callback
   }
   task->llm_callback = callback;
   task->llm_data = user_data;
-  inf_resource_manager_send_observed(task->scheduler->resources, task->endpoint, request, llm_done,
-                                     task->scheduler->trace ? llm_attempt : NULL, task);
+  task->cache_role = CACHE_NONE;
+  InfResponseCache *cache = inf_resource_manager_get_cache(task->scheduler->resources);
+  if (!cache || !inf_llm_request_get_cacheable(request) || !call_cached(task, cache, request)) {
+    if (task->slot_released) {
+      /* A second call (a repair) of a node the cache answered first: it
+       * takes its slot back. */
+      inf_resource_alias_reserve(task->lane->alias, task->endpoint, g_get_monotonic_time());
+      task->slot_released = FALSE;
+    }
+    inf_resource_manager_send_observed(task->scheduler->resources, task->endpoint, request,
+                                       llm_done, task->scheduler->trace ? llm_attempt : NULL,
+                                       task);
+  }
   inf_llm_request_unref(request);
 }

@@ -1,5 +1,7 @@
 #include "exec/state.h"
 
+#include <string.h>
+
 const char *
 inf_node_status_name(InfNodeStatus status)
 {
@@ -133,6 +135,8 @@ inf_exec_state_unref(InfExecState *state)
   for (guint i = 0; i < state->graph->n_nodes; i++)
     if (state->results[i])
       inf_value_unref(state->results[i]);
+  if (state->samples)
+    g_hash_table_unref(state->samples);
   inf_graph_unref(state->graph);
   g_free(state->rate_limited_since);
   g_free(state);
@@ -152,6 +156,64 @@ gboolean
 inf_exec_state_was_rate_limited(const InfExecState *state, guint node)
 {
   return state->rate_limited_since && state->rate_limited_since[node] != 0;
+}
+
+#define DIGEST_SIZE 32
+
+/* The nodes of one input that sent one request, in sample order: one
+ * allocation, the digest first (it is the hash table key). */
+typedef struct {
+  guint8 digest[DIGEST_SIZE];
+  guint n_nodes;
+  guint nodes[];
+} SampleEntry;
+
+static guint
+digest_hash(gconstpointer key)
+{
+  guint hash;
+  memcpy(&hash, key, sizeof hash);
+  return hash;
+}
+
+static gboolean
+digest_equal(gconstpointer a, gconstpointer b)
+{
+  return memcmp(a, b, DIGEST_SIZE) == 0;
+}
+
+static SampleEntry *
+sample_entry_new(const guint8 *digest, guint n_nodes)
+{
+  SampleEntry *entry = g_malloc(sizeof(SampleEntry) + n_nodes * sizeof(guint));
+  memcpy(entry->digest, digest, DIGEST_SIZE);
+  entry->n_nodes = n_nodes;
+  return entry;
+}
+
+guint
+inf_exec_state_sample_index(InfExecState *state, guint node, const guint8 *digest)
+{
+  if (!state->samples)
+    state->samples = g_hash_table_new_full(digest_hash, digest_equal, g_free, NULL);
+  SampleEntry *entry = g_hash_table_lookup(state->samples, digest);
+  if (!entry) {
+    entry = sample_entry_new(digest, 1);
+    entry->nodes[0] = node;
+    g_hash_table_add(state->samples, entry);
+    return 0;
+  }
+  for (guint i = 0; i < entry->n_nodes; i++)
+    if (entry->nodes[i] == node)
+      return i;
+  /* Another draw of the same request: a longer entry replaces it. */
+  SampleEntry *longer = sample_entry_new(digest, entry->n_nodes + 1);
+  memcpy(longer->nodes, entry->nodes, entry->n_nodes * sizeof(guint));
+  longer->nodes[entry->n_nodes] = node;
+  g_hash_table_steal(state->samples, entry);
+  g_free(entry);
+  g_hash_table_add(state->samples, longer);
+  return longer->n_nodes - 1;
 }
 
 gboolean

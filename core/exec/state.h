@@ -57,6 +57,7 @@ struct _InfExecState {
   InfValue **results;
   gint32 *decided; /* per graph switch: the taken case, or -1 while undecided */
   gint64 *rate_limited_since; /* per node: monotonic µs of its first 429, 0: none; lazy */
+  GHashTable *samples; /* the response cache's draws per request digest, or NULL */
 };
 
 /* A state for input @index. @inputs holds one value per graph input
@@ -92,6 +93,14 @@ void inf_exec_state_cancel_all(InfExecState *state, const GError *error);
 gint64 inf_exec_state_mark_rate_limited(InfExecState *state, guint node, gint64 now_us);
 /* Whether @node has been rate limited (requeued after a 429) before. */
 gboolean inf_exec_state_was_rate_limited(const InfExecState *state, guint node);
+/* The sample index of @node's LLM request whose 32-byte digest is @digest
+ * (the response cache's key): the first node of this input to send a given
+ * request draws sample 0, the next node of the same input sending the same
+ * request sample 1, and so on; a node keeps its index when it sends the same
+ * request again (a requeue). So repeated draws within one input never
+ * collapse into one cached reply, while equal requests of different inputs
+ * share one. */
+guint inf_exec_state_sample_index(InfExecState *state, guint node, const guint8 *digest);
 
 /* The node's arguments resolved against completed results (new references
  * stored in @out, which has room for n_args). FALSE with @error when a field

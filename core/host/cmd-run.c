@@ -44,6 +44,116 @@ print_stats(InfResourceManager *resources, FILE *out)
   }
 }
 
+/* Totals of the alias metrics' cache counters. */
+static InfMetrics
+cache_totals(InfResourceManager *resources)
+{
+  InfMetrics total = { 0 };
+  for (guint i = 0; i < inf_resource_manager_get_n_aliases(resources); i++) {
+    const InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_get_alias(resources, i));
+    total.cache_hits += m->cache_hits;
+    total.cache_shared += m->cache_shared;
+    total.cache_misses += m->cache_misses;
+    total.cache_saved_input_tokens += m->cache_saved_input_tokens;
+    total.cache_saved_output_tokens += m->cache_saved_output_tokens;
+    total.cache_saved_cost += m->cache_saved_cost;
+  }
+  return total;
+}
+
+static void
+print_cache_stats(InfResourceManager *resources, FILE *out)
+{
+  InfResponseCache *cache = inf_resource_manager_get_cache(resources);
+  if (!cache)
+    return;
+  InfCacheStore *store = inf_response_cache_get_store(cache);
+  const InfCacheConfig *config = inf_cache_store_get_config(store);
+  InfMetrics t = cache_totals(resources);
+  fprintf(out,
+          "cache %s (%s%s): %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT " shared, %"
+          G_GUINT64_FORMAT " misses; saved %" G_GINT64_FORMAT " tokens in, %" G_GINT64_FORMAT
+          " tokens out, $%.4f; %" G_GUINT64_FORMAT " stored, %" G_GUINT64_FORMAT " evicted, %"
+          G_GINT64_FORMAT " entries, %" G_GINT64_FORMAT " bytes\n",
+          config->path, inf_cache_mode_name(config->mode),
+          inf_cache_store_is_active(store) ? "" : ", turned off after an error", t.cache_hits,
+          t.cache_shared, t.cache_misses, t.cache_saved_input_tokens, t.cache_saved_output_tokens,
+          t.cache_saved_cost, inf_cache_store_get_stored(store), inf_cache_store_get_evicted(store),
+          inf_cache_store_get_entries(store), inf_cache_store_get_bytes(store));
+}
+
+static json_object *
+cache_metrics_json(InfResourceManager *resources)
+{
+  InfResponseCache *cache = inf_resource_manager_get_cache(resources);
+  if (!cache)
+    return NULL;
+  InfCacheStore *store = inf_response_cache_get_store(cache);
+  const InfCacheConfig *config = inf_cache_store_get_config(store);
+  InfMetrics t = cache_totals(resources);
+  json_object *json = json_object_new_object();
+  json_object_object_add(json, "path", json_object_new_string(config->path));
+  json_object_object_add(json, "mode", json_object_new_string(inf_cache_mode_name(config->mode)));
+  json_object_object_add(json, "active", json_object_new_boolean(inf_cache_store_is_active(store)));
+  json_object_object_add(json, "hits", json_object_new_int64((gint64)t.cache_hits));
+  json_object_object_add(json, "shared", json_object_new_int64((gint64)t.cache_shared));
+  json_object_object_add(json, "misses", json_object_new_int64((gint64)t.cache_misses));
+  json_object *saved = json_object_new_object();
+  json_object_object_add(saved, "input", json_object_new_int64(t.cache_saved_input_tokens));
+  json_object_object_add(saved, "output", json_object_new_int64(t.cache_saved_output_tokens));
+  json_object_object_add(json, "saved_tokens", saved);
+  json_object_object_add(json, "saved_cost", json_object_new_double(t.cache_saved_cost));
+  json_object_object_add(json, "stored", json_object_new_int64((gint64)inf_cache_store_get_stored(store)));
+  json_object_object_add(json, "evicted", json_object_new_int64((gint64)inf_cache_store_get_evicted(store)));
+  json_object_object_add(json, "entries", json_object_new_int64(inf_cache_store_get_entries(store)));
+  json_object_object_add(json, "bytes", json_object_new_int64(inf_cache_store_get_bytes(store)));
+  return json;
+}
+
+/* The response cache the run asked for (the resources' cache block, then
+ * --cache, --cache-mode and --no-cache), or NULL. A file that cannot be used
+ * is a warning: the run goes on without it. FALSE on a usage error. */
+static gboolean
+open_cache(const InfResourcesConfig *resources, const char *path, const char *mode,
+           gboolean no_cache, InfResponseCache **out)
+{
+  *out = NULL;
+  if (no_cache && (path || mode)) {
+    g_printerr("inf-engine run: --no-cache contradicts --cache and --cache-mode\n");
+    return FALSE;
+  }
+  g_autoptr(InfCacheConfig) config = resources && resources->cache
+                                       ? inf_cache_config_copy(resources->cache)
+                                       : inf_cache_config_new();
+  if (path) {
+    g_free(config->path);
+    config->path = g_strdup(path);
+  }
+  if (mode && !inf_cache_mode_from_name(mode, &config->mode)) {
+    g_printerr("inf-engine run: --cache-mode: expected one of " INF_CACHE_MODE_CHOICES
+               ", got '%s'\n", mode);
+    return FALSE;
+  }
+  if (no_cache)
+    return TRUE;
+  if (!config->path) {
+    if (mode) {
+      g_printerr("inf-engine run: --cache-mode needs a cache file (--cache FILE or "
+                 "resources.cache.path)\n");
+      return FALSE;
+    }
+    return TRUE;
+  }
+  g_autoptr(GError) error = NULL;
+  InfCacheStore *store = inf_cache_store_open(config, &error);
+  if (!store) {
+    g_printerr("inf-engine: warning: %s; the run goes on without the cache\n", error->message);
+    return TRUE;
+  }
+  *out = inf_response_cache_new(store);
+  return TRUE;
+}
+
 static gboolean
 write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
               InfScheduler *scheduler, InfCheckpoint *checkpoint, double seconds, GError **error)
@@ -64,6 +174,9 @@ write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
   if (checkpoint)
     json_object_object_add(run, "checkpoint", inf_checkpoint_stats_json(checkpoint));
   json_object_object_add(root, "run", run);
+  json_object *cache = cache_metrics_json(resources);
+  if (cache)
+    json_object_object_add(root, "cache", cache);
   const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
   gboolean ok = inf_host_write_file(path, text, -1, error);
   json_object_put(root);
@@ -231,6 +344,9 @@ inf_command_run(int argc, char **argv)
   g_autofree char *trace_path = NULL;
   gint trace_sample = 0;
   g_autofree char *checkpoint_path = NULL;
+  g_autofree char *cache_path = NULL;
+  g_autofree char *cache_mode = NULL;
+  gboolean no_cache = FALSE;
   g_auto(GStrv) plugin_dirs = NULL;
   g_auto(GStrv) args = g_strdupv(argv); /* as given, for the resume hint */
   gboolean resume = FALSE;
@@ -257,6 +373,9 @@ inf_command_run(int argc, char **argv)
     { "trace-sample", 0, 0, G_OPTION_ARG_INT, &trace_sample, "With --trace-out: trace every K-th input in full (counters cover all)", "K" },
     { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint_path, "Journal the run in FILE (SQLite) so that --resume can continue it", "FILE" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue the run journaled in --checkpoint FILE", NULL },
+    { "cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_path, "Answer repeated LLM requests from the response cache FILE (SQLite; created when missing)", "FILE" },
+    { "cache-mode", 0, 0, G_OPTION_ARG_STRING, &cache_mode, "read, write, readwrite (default) or refresh", "MODE" },
+    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "No response cache, even when the resources configure one", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) context = g_option_context_new("CONFIG — run a pipeline over JSONL inputs");
@@ -336,6 +455,12 @@ inf_command_run(int argc, char **argv)
     g_printerr("inf-engine run: %s\n", error->message);
     return 2;
   }
+  InfResponseCache *cache = NULL;
+  if (!open_cache(resources_config, cache_path, cache_mode, no_cache, &cache)) {
+    inf_resource_manager_free(resources);
+    return 2;
+  }
+  inf_resource_manager_set_cache(resources, cache);
   if (max_inflight == 0)
     max_inflight = resources_config && resources_config->max_inflight_graphs > 0
                      ? resources_config->max_inflight_graphs : 1024;
@@ -482,8 +607,10 @@ inf_command_run(int argc, char **argv)
     g_printerr("the checkpoint %s holds what finished; to continue the run:\n  %s\n",
                checkpoint_path, command);
   }
-  if (stats)
+  if (stats) {
     print_stats(resources, stderr);
+    print_cache_stats(resources, stderr);
+  }
   if (metrics_path && !write_metrics(metrics_path, resources, batch, scheduler, checkpoint, seconds, &error)) {
     g_printerr("inf-engine run: cannot write metrics: %s\n", error->message);
     g_clear_error(&error);

@@ -78,6 +78,7 @@ inf_resources_config_free(InfResourcesConfig *config)
   g_free(config->file);
   g_ptr_array_unref(config->aliases);
   inf_budget_config_free(config->budget);
+  inf_cache_config_free(config->cache);
   g_free(config);
 }
 
@@ -304,10 +305,16 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
           g_ptr_array_add(ac->endpoints, ep);
         }
       }
+    } else if (g_str_equal(key, "cache")) {
+      g_autofree char *path = g_strdup_printf("%s.cache", json_path);
+      inf_cache_config_free(config->cache);
+      config->cache = inf_cache_config_parse(value, file, path, error);
+      if (!config->cache)
+        return NULL;
     } else {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "%s: %s.%s: unknown key; valid keys: endpoints, budget, max_total_concurrent, "
-                  "max_inflight_graphs",
+                  "%s: %s.%s: unknown key; valid keys: endpoints, budget, cache, "
+                  "max_total_concurrent, max_inflight_graphs",
                   file, json_path, key);
       return NULL;
     }

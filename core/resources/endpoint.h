@@ -5,6 +5,7 @@
  *     "max_total_concurrent": 256,          optional, global cap on LLM calls in flight
  *     "max_inflight_graphs": 1024,          optional, inputs in flight
  *     "budget": { "max_cost": 5.0, ... },    optional, spend limits (resources/budget.h)
+ *     "cache": { "path": "replies.db", ... }  optional, the response cache
  *     "endpoints": {
  *       "fast":  { "provider": "mock", "model": "m", "max_concurrent": 64, ... },
  *       "smart": [ { "provider": "openai", ... }, { ... } ]      a pool
@@ -16,6 +17,7 @@
 #include <inf/inf.h>
 
 #include "resources/budget.h"
+#include "resources/cache-config.h"
 
 G_BEGIN_DECLS
 
@@ -54,6 +56,7 @@ typedef struct {
   gint max_inflight_graphs;  /* 0: the run's default */
   GPtrArray *aliases;        /* InfAliasConfig *, in file order */
   InfBudgetConfig *budget;   /* the budget block, or NULL */
+  InfCacheConfig *cache;     /* the cache block, or NULL */
 } InfResourcesConfig;
 
 /* Parses and validates @json (the resources object). Errors name @file and

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <inf/inf.h>
 
+#include "resources/llm-request-private.h"
+
 typedef struct {
   char *role;
   char *content;
@@ -17,6 +19,9 @@ struct _InfLlmRequest {
   gboolean json_mode;
   json_object *json_schema; /* owned reference, or NULL */
   char *json_schema_name;
+  /* Every field above that the provider sees must also be written by
+   * inf_llm_request_to_json(): it is the response cache's key. */
+  gboolean not_cacheable; /* the engine's, never sent */
 };
 
 struct _InfLlmResponse {
@@ -176,6 +181,19 @@ inf_llm_request_get_json_mode(const InfLlmRequest *request)
   return request->json_mode;
 }
 
+void
+inf_llm_request_set_cacheable(InfLlmRequest *request, gboolean cacheable)
+{
+  g_return_if_fail(request != NULL);
+  request->not_cacheable = !cacheable;
+}
+
+gboolean
+inf_llm_request_get_cacheable(const InfLlmRequest *request)
+{
+  return !request->not_cacheable;
+}
+
 static json_object *
 new_message(const char *role, const char *content)
 {
@@ -200,6 +218,39 @@ inf_llm_request_build_messages(const InfLlmRequest *request, const char *system_
     json_object_array_add(messages, new_message(m->role, m->content));
   }
   return messages;
+}
+
+json_object *
+inf_llm_request_to_json(const InfLlmRequest *request)
+{
+  /* Keys in byte order (the cache key sorts nested objects such as the
+   * schema). */
+  json_object *json = json_object_new_object();
+  json_object_object_add(json, "json_mode", json_object_new_boolean(request->json_mode));
+  json_object_object_add(json, "json_schema",
+                         request->json_schema ? json_object_get(request->json_schema) : NULL);
+  json_object_object_add(json, "json_schema_name",
+                         request->json_schema_name
+                           ? json_object_new_string(request->json_schema_name)
+                           : NULL);
+  json_object_object_add(json, "max_tokens",
+                         request->max_tokens > 0 ? json_object_new_int64(request->max_tokens)
+                                                 : NULL);
+  json_object *messages = json_object_new_array_ext((int)request->messages->len);
+  for (guint i = 0; i < request->messages->len; i++) {
+    const Message *m = &g_array_index(request->messages, Message, i);
+    json_object *message = json_object_new_object();
+    json_object_object_add(message, "content", json_object_new_string(m->content));
+    json_object_object_add(message, "role", json_object_new_string(m->role));
+    json_object_array_add(messages, message);
+  }
+  json_object_object_add(json, "messages", messages);
+  json_object_object_add(json, "system",
+                         request->system ? json_object_new_string(request->system) : NULL);
+  json_object_object_add(json, "temperature",
+                         request->temperature >= 0 ? json_object_new_double(request->temperature)
+                                                   : NULL);
+  return json;
 }
 
 InfLlmResponse *

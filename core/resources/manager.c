@@ -52,6 +52,7 @@ struct _InfResourceManager {
   GQueue waiting;    /* InfLlmCall * waiting to retry */
   gboolean no_waits; /* end_waits was called: no more retry waits */
   GHashTable *calls; /* every InfLlmCall not yet completed (a set) */
+  InfResponseCache *cache;
 };
 
 struct _InfLlmCall {
@@ -133,6 +134,7 @@ inf_resource_manager_free(InfResourceManager *manager)
     call_free(call);
   }
   g_hash_table_unref(manager->calls);
+  inf_response_cache_free(manager->cache);
   g_hash_table_unref(manager->by_name);
   g_ptr_array_unref(manager->aliases);
   g_rand_free(manager->jitter);
@@ -391,6 +393,32 @@ inf_resource_alias_release(InfResourceAlias *alias, InfClient *endpoint)
   endpoint->in_flight--;
   alias->in_flight--;
   alias->manager->in_flight--;
+}
+
+void
+inf_resource_alias_unreserve(InfResourceAlias *alias, InfClient *endpoint)
+{
+  inf_resource_alias_release(alias, endpoint);
+  inf_rate_limiter_give_back(endpoint->limiter);
+}
+
+const InfEndpointConfig *
+inf_resource_endpoint_get_config(const InfClient *endpoint)
+{
+  return endpoint->config;
+}
+
+void
+inf_resource_manager_set_cache(InfResourceManager *manager, InfResponseCache *cache)
+{
+  inf_response_cache_free(manager->cache);
+  manager->cache = cache;
+}
+
+InfResponseCache *
+inf_resource_manager_get_cache(InfResourceManager *manager)
+{
+  return manager->cache;
 }
 
 /* --- sending --- */

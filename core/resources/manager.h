@@ -14,6 +14,7 @@
 #include "resources/budget.h"
 #include "resources/endpoint.h"
 #include "resources/metrics.h"
+#include "resources/response-cache.h"
 
 G_BEGIN_DECLS
 
@@ -81,6 +82,16 @@ gboolean inf_resource_alias_is_blocked(const InfResourceAlias *alias, gint64 now
 void inf_resource_alias_reserve(InfResourceAlias *alias, InfClient *endpoint, gint64 now_us);
 /* Gives the slot back. */
 void inf_resource_alias_release(InfResourceAlias *alias, InfClient *endpoint);
+/* Gives the slot and the rate token back: the reserved call was not sent
+ * (the response cache answered it). */
+void inf_resource_alias_unreserve(InfResourceAlias *alias, InfClient *endpoint);
+/* The endpoint's configuration (provider, model, prices). */
+const InfEndpointConfig *inf_resource_endpoint_get_config(const InfClient *endpoint);
+
+/* The run's response cache (taken; NULL: none). Set before the first call. */
+void inf_resource_manager_set_cache(InfResourceManager *manager, InfResponseCache *cache);
+/* NULL when the run has none. */
+InfResponseCache *inf_resource_manager_get_cache(InfResourceManager *manager);
 
 /* Sends @request (borrowed; kept alive by a reference) to @endpoint, retrying
  * transient errors up to the endpoint's max_retries with exponential backoff

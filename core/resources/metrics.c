@@ -120,5 +120,18 @@ inf_metrics_to_json(const InfMetrics *metrics)
   g_list_free(keys);
   json_object_object_add(obj, "finish_reasons", reasons);
   json_object_object_add(obj, "cost", json_object_new_double(metrics->cost));
+  if (metrics->cache_hits + metrics->cache_shared + metrics->cache_misses > 0) {
+    json_object *cache = json_object_new_object();
+    json_object_object_add(cache, "hits", json_object_new_int64((gint64)metrics->cache_hits));
+    json_object_object_add(cache, "shared", json_object_new_int64((gint64)metrics->cache_shared));
+    json_object_object_add(cache, "misses", json_object_new_int64((gint64)metrics->cache_misses));
+    json_object *saved = json_object_new_object();
+    json_object_object_add(saved, "input", json_object_new_int64(metrics->cache_saved_input_tokens));
+    json_object_object_add(saved, "output",
+                           json_object_new_int64(metrics->cache_saved_output_tokens));
+    json_object_object_add(cache, "saved_tokens", saved);
+    json_object_object_add(cache, "saved_cost", json_object_new_double(metrics->cache_saved_cost));
+    json_object_object_add(obj, "cache", cache);
+  }
   return obj;
 }

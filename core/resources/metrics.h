@@ -26,6 +26,13 @@ typedef struct {
   guint64 latency_count;
   double latency_max_ms;
   guint32 latency_buckets[INF_METRICS_N_BUCKETS];
+  /* the response cache (all 0 without one) */
+  guint64 cache_hits;   /* calls answered from the cache file */
+  guint64 cache_shared; /* calls answered by an identical call in flight */
+  guint64 cache_misses; /* calls that went upstream through the cache */
+  gint64 cache_saved_input_tokens;
+  gint64 cache_saved_output_tokens;
+  double cache_saved_cost;
 } InfMetrics;
 
 /* @a + @b for token counts, saturating at G_MAXINT64 / G_MININT64 instead of
@@ -51,7 +58,9 @@ char *inf_metrics_format_finish_reasons(const InfMetrics *metrics);
 double inf_metrics_latency_quantile(const InfMetrics *metrics, double q);
 /* {"alias": {...}} fields: requests, successes, failures, errors {kind: n},
  * rate_limited, retries, latency_ms {p50, p95, p99, max}, tokens {input,
- * output}, cost. */
+ * output}, cost; and, when the response cache saw calls, cache {hits, shared,
+ * misses, saved_tokens {input, output}, saved_cost}. Requests, tokens and
+ * cost count upstream calls only: a cache hit costs nothing. */
 json_object *inf_metrics_to_json(const InfMetrics *metrics);
 
 G_END_DECLS

@@ -116,6 +116,13 @@ inf_rate_limiter_take(InfRateLimiter *limiter, gint64 now_us)
 }
 
 void
+inf_rate_limiter_give_back(InfRateLimiter *limiter)
+{
+  if (limiter->rate > 0)
+    limiter->tokens = MIN(limiter->config.burst, limiter->tokens + 1);
+}
+
+void
 inf_rate_limiter_add_tokens(InfRateLimiter *limiter, gint64 tokens, gint64 now_us)
 {
   if (limiter->config.tokens_per_minute <= 0 || tokens <= 0)

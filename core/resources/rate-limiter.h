@@ -30,6 +30,8 @@ void inf_rate_limiter_free(InfRateLimiter *limiter);
 gint64 inf_rate_limiter_wait_us(InfRateLimiter *limiter, gint64 now_us);
 /* Takes one request token (call only when wait_us() returned 0). */
 void inf_rate_limiter_take(InfRateLimiter *limiter, gint64 now_us);
+/* Gives back a token taken for a request that was not sent (a cache hit). */
+void inf_rate_limiter_give_back(InfRateLimiter *limiter);
 /* Records the tokens a finished call used (the per-minute budget). */
 void inf_rate_limiter_add_tokens(InfRateLimiter *limiter, gint64 tokens, gint64 now_us);
 /* A 429: @retry_after_us < 0 when the server gave no hint. The new rate is

@@ -1,6 +1,6 @@
 /* inf-engine benchmarks (run on demand, not in the test suite).
  *
- *   bench-engine [w1a|w1b|w1c|w1s|w2|w3|all] [--json FILE] [--quick]
+ *   bench-engine [w1a|w1b|w1c|w1s|w1k|w1-cache|trace|w2|w3|all] [--json FILE] [--quick]
  *
  * W1 runs the real `inf-engine run` program (env INF_ENGINE) on a diamond
  * pipeline over the mock client and measures wall time and the child's peak
@@ -440,6 +440,42 @@ bench_w1k(void)
   record("w1k", "journal_kb", db_kb);
 }
 
+/* W1 with a fully warm response cache (every LLM node a hit) against the
+ * mock at latency 0, in one invocation. Wall time and CPU time (user +
+ * system, the steadier figure on a shared machine) are both printed. */
+static void
+bench_w1_cache(void)
+{
+  guint64 n = quick ? 20000 : 100000;
+  double nodes = (double)n * 5;
+  g_autofree char *cache = g_build_filename(tmpdir, "w1-cache.db", NULL);
+  const char *with_cache[] = { "--cache", cache, NULL };
+  const char *without[] = { NULL };
+  Child mock = run_w1_extra("w1-cache", n, without);
+  Child cold = run_w1_extra("w1-cache", n, with_cache);
+  Child warm = run_w1_extra("w1-cache", n, with_cache);
+  struct stat st;
+  double file_mb = stat(cache, &st) == 0 ? (double)st.st_size / (1024.0 * 1024.0) : 0;
+  printf("W1-cache %" G_GUINT64_FORMAT " inputs: mock latency 0 %.2f s (%.0f node executions/s); "
+         "cold cache %.2f s (%.0f/s, filling); warm cache %.2f s (%.0f/s, every LLM node a hit) "
+         "→ %.2fx the mock\n",
+         n, mock.seconds, nodes / mock.seconds, cold.seconds, nodes / cold.seconds, warm.seconds,
+         nodes / warm.seconds, mock.seconds / warm.seconds);
+  printf("W1-cache CPU: mock %.2f s (%.0f node executions per CPU s), cold %.2f s, warm %.2f s "
+         "(%.0f per CPU s) → %.2fx the mock; cache file %.1f MB, peak RSS warm %.1f MB (mock "
+         "%.1f MB)\n",
+         mock.cpu_seconds, nodes / mock.cpu_seconds, cold.cpu_seconds, warm.cpu_seconds,
+         nodes / warm.cpu_seconds, mock.cpu_seconds / warm.cpu_seconds, file_mb, warm.peak_rss_mb,
+         mock.peak_rss_mb);
+  record("w1_cache", "mock_node_executions_per_s", nodes / mock.seconds);
+  record("w1_cache", "cold_node_executions_per_s", nodes / cold.seconds);
+  record("w1_cache", "warm_node_executions_per_s", nodes / warm.seconds);
+  record("w1_cache", "warm_to_mock", mock.seconds / warm.seconds);
+  record("w1_cache", "warm_to_mock_cpu", mock.cpu_seconds / warm.cpu_seconds);
+  record("w1_cache", "file_mb", file_mb);
+  record("w1_cache", "warm_peak_rss_mb", warm.peak_rss_mb);
+}
+
 /* --- W2 / W3: in process --- */
 
 static double
@@ -558,6 +594,8 @@ main(int argc, char **argv)
     bench_w1c();
   if (all || g_str_equal(which, "w1s"))
     bench_w1s();
+  if (all || g_str_equal(which, "w1-cache"))
+    bench_w1_cache();
   if (all || g_str_equal(which, "trace"))
     bench_trace();
   if (all || g_str_equal(which, "w1k"))

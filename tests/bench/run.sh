@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against a release build:
-#   tests/bench/run.sh [w1a|w1b|w1c|w1s|w1k|trace|w2|w3|all] [--quick]  the engine (W1-W3, trace)
+#   tests/bench/run.sh [w1a|w1b|w1c|w1s|w1k|w1-cache|trace|w2|w3|all] [--quick]  the engine (W1-W3, checkpoint, cache, trace)
 #   tests/bench/run.sh limits [accuracy|recovery|all] [--quick]  rate limiting
 #   tests/bench/run.sh schema [--quick]                          JSON Schema validation
 set -euo pipefail

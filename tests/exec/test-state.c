@@ -187,6 +187,36 @@ test_cancel_pending(void)
   teardown(&f);
 }
 
+/* The response cache's sample index: draws of one request within an input
+ * are numbered in call order, a node keeps its index, and another input
+ * starts again at 0. */
+static void
+test_sample_index(void)
+{
+  Fixture f;
+  setup(&f, "diamond");
+  g_autoptr(InfValue) x = inf_value_new_text("X");
+  InfExecState *state = inf_exec_state_new(f.graph, 0, (InfValue *[]){ x });
+  InfExecState *other = inf_exec_state_new(f.graph, 1, (InfValue *[]){ x });
+  guint8 d1[32], d2[32];
+  memset(d1, 1, sizeof d1);
+  memset(d2, 1, sizeof d2);
+  d2[31] = 2;
+  guint a = node(&f, "a"), b = node(&f, "b"), c = node(&f, "c");
+  g_assert_cmpuint(inf_exec_state_sample_index(state, b, d1), ==, 0);
+  g_assert_cmpuint(inf_exec_state_sample_index(state, a, d1), ==, 1);
+  g_assert_cmpuint(inf_exec_state_sample_index(state, c, d2), ==, 0);
+  g_assert_cmpuint(inf_exec_state_sample_index(state, c, d1), ==, 2);
+  /* Asked again (a requeue): the same index. */
+  g_assert_cmpuint(inf_exec_state_sample_index(state, a, d1), ==, 1);
+  g_assert_cmpuint(inf_exec_state_sample_index(state, b, d1), ==, 0);
+  g_assert_cmpuint(inf_exec_state_sample_index(state, c, d2), ==, 0);
+  g_assert_cmpuint(inf_exec_state_sample_index(other, a, d1), ==, 0);
+  inf_exec_state_unref(other);
+  inf_exec_state_unref(state);
+  teardown(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -195,5 +225,6 @@ main(int argc, char **argv)
   g_test_add_func("/exec/state/failure-cancels-exactly-descendants", test_failure_cancels_exactly_descendants);
   g_test_add_func("/exec/state/requeue", test_requeue);
   g_test_add_func("/exec/state/cancel", test_cancel_pending);
+  g_test_add_func("/exec/state/sample-index", test_sample_index);
   return g_test_run();
 }

@@ -251,9 +251,12 @@ test_class_declares(Fixture *f, gconstpointer data)
     } else if (strcmp(spec->name, "max_repairs") == 0) {
       g_assert_cmpint(spec->type, ==, INF_OPTION_INT);
       g_assert_cmpstr(spec->default_json, ==, "1");
+    } else if (strcmp(spec->name, "cache") == 0) {
+      g_assert_cmpint(spec->type, ==, INF_OPTION_BOOL);
+      g_assert_cmpstr(spec->default_json, ==, "true");
     }
   }
-  g_assert_cmpuint(n, ==, 9);
+  g_assert_cmpuint(n, ==, 10);
 }
 
 /* --- replies read as JSON --- */

@@ -101,6 +101,8 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
     b->reasoning = TRUE;
   } else if (strcmp(token, "think") == 0) {
     b->think = TRUE;
+  } else if (strcmp(token, "numbered") == 0) {
+    b->numbered = TRUE;
   } else if (strcmp(token, "stream-error") == 0) {
     b->stream_error = TRUE;
   } else if (strcmp(token, "stream-cut") == 0) {
@@ -137,7 +139,7 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown fake behaviour \"%s\" (valid: ok, NNN, quota, malformed, truncated, "
                 "missing, drop, chunked, big=N, delay=MS, retry-after=V, retry-after-ms=N, "
-                "finish=WORD, refusal, reasoning, think, header=NAME:VALUE, bigheader[s]=N, errbody=SHAPE, "
+                "finish=WORD, refusal, reasoning, think, numbered, header=NAME:VALUE, bigheader[s]=N, errbody=SHAPE, "
                 "stream-error, stream-cut, xN)",
                 token);
     return FALSE;
@@ -753,7 +755,7 @@ typedef struct {
 } Parts;
 
 static void
-reply_parts(const Prompt *p, const InfFakeBehaviour *b, Parts *parts)
+reply_parts(const Prompt *p, const InfFakeBehaviour *b, guint64 serial, Parts *parts)
 {
   memset(parts, 0, sizeof *parts);
   char *text;
@@ -765,6 +767,12 @@ reply_parts(const Prompt *p, const InfFakeBehaviour *b, Parts *parts)
     text[b->big] = '\0';
   } else {
     g_autofree char *echo = echo_text(p->last_user);
+    if (b->numbered) {
+      /* "echo #N: ...": tells apart replies to equal prompts. */
+      char *numbered = g_strdup_printf("echo #%" G_GUINT64_FORMAT ":%s", serial, echo + 5);
+      g_free(echo);
+      echo = numbered;
+    }
     if (p->json_mode) {
       json_object *o = json_object_new_object();
       json_object_object_add(o, "echo", json_object_new_string(echo));
@@ -815,11 +823,11 @@ static char *
 good_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b, gboolean missing)
 {
   Parts parts;
-  reply_parts(p, b, &parts);
+  guint64 serial = ++fake->serial;
+  reply_parts(p, b, serial, &parts);
   const char *text = parts.text;
   gint64 input_tokens = parts.input_tokens;
   gint64 output_tokens = parts.output_tokens;
-  guint64 serial = ++fake->serial;
   json_object *o = json_object_new_object();
   json_object *usage = json_object_new_object();
   switch (p->format) {
@@ -1016,8 +1024,8 @@ static char *
 stream_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b)
 {
   Parts parts;
-  reply_parts(p, b, &parts);
   guint64 serial = ++fake->serial;
+  reply_parts(p, b, serial, &parts);
   GString *out = g_string_new(NULL);
   gsize offset = 0;
   const char *text = parts.text != NULL ? parts.text : "";

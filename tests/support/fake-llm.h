@@ -48,6 +48,8 @@
  *                       tokens (OpenAI completion_tokens_details), cut at
  *                       max tokens (length / max_tokens)
  *   think               a good reply with reasoning text beside the content
+ *   numbered            a good reply "echo #N: ...", N the server's count of good
+ *                       replies (so replies to equal prompts differ)
  *   header=NAME:VALUE   send that response header (repeatable); VALUE
  *                       "rfc3339+N" is an RFC 3339 time N seconds ahead
  *   errbody=SHAPE       the error body of a status reply: "plain" (text/plain),
@@ -101,6 +103,7 @@ typedef struct {
   gboolean refusal;
   gboolean reasoning;    /* reasoning only, no content */
   gboolean think;        /* reasoning beside the content */
+  gboolean numbered;     /* the reply text starts "echo #N:", N counting good replies */
   char headers[512];     /* "Name: value\n" lines to send */
   char errbody[16];      /* "", "plain", "split", "detail", "nested" */
   gboolean stream_error;

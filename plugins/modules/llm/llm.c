@@ -5,7 +5,8 @@
  *     "alias": "fast",
  *     "system_prompt": { "parameter": "summary_prompt" },
  *     "temperature": 0.2,
- *     "response_format": "json"
+ *     "response_format": "json",
+ *     "cache": false
  *   }
  *
  * The prompt is the node's argument (text as is, other values as compact
@@ -28,7 +29,10 @@
  * JSON or does not match is sent back once more (max_repairs times) with the
  * problem appended as a new user message; after that the node fails with the
  * JSON path of the first violation. The schema is compiled when the config
- * loads, so a bad schema is a config error. */
+ * loads, so a bad schema is a config error.
+ *
+ * With "cache": false the run's response cache never answers the module's
+ * calls (nor stores their replies). */
 #include <inf/inf.h>
 
 #include "llm-reply.h"
@@ -94,6 +98,11 @@ static const InfOptionSpec llm_options[] = {
                    "with the problem before the node fails",
     .min = 0,
     .max = 10 },
+  { .name = "cache",
+    .type = INF_OPTION_BOOL,
+    .default_json = "true",
+    .description = "Whether the run's response cache may answer this module's calls and store "
+                   "their replies; false: every call goes to the provider (fresh draws)" },
   { NULL },
 };
 
@@ -115,6 +124,7 @@ typedef struct {
   InfJsonSchema *schema;      /* json_schema, or NULL */
   char *schema_name;          /* its name for providers */
   guint max_repairs;          /* with a schema */
+  gboolean cache;
 } LlmModule;
 
 static void
@@ -254,6 +264,7 @@ llm_init(InfModule *self, const InfOptions *options, gpointer *out_private, GErr
     }
     llm->json = TRUE;
   }
+  llm->cache = inf_options_get_bool(options, "cache");
 
   if (inf_options_has(options, "system_prompt")) {
     InfParameter *param = inf_options_get_parameter(options, "system_prompt");
@@ -407,6 +418,7 @@ llm_send(InfTask *task, const LlmModule *llm, const char *bad_reply, const char 
   if (llm->schema != NULL)
     inf_llm_request_set_json_schema(request, llm->schema_name,
                                     inf_json_schema_get_json(llm->schema));
+  inf_llm_request_set_cacheable(request, llm->cache);
   inf_task_call_llm(task, request, llm_reply, GUINT_TO_POINTER(attempt));
 }
 

@@ -62,6 +62,14 @@ INF_API const char *inf_llm_request_get_json_schema_name(const InfLlmRequest *re
  * (for APIs that take it apart). */
 INF_API json_object *inf_llm_request_build_messages(const InfLlmRequest *request,
                                                     const char *system_role);
+/* Since: 1.1. Whether the run's response cache may answer @request and
+ * store its reply (default TRUE). FALSE makes the call go to the provider
+ * every time, e.g. for a module whose replies must be fresh draws; the
+ * engine then does not even hash the request. The flag is the engine's: no
+ * client sends it. */
+INF_API void inf_llm_request_set_cacheable(InfLlmRequest *request, gboolean cacheable);
+/* Since: 1.1. */
+INF_API gboolean inf_llm_request_get_cacheable(const InfLlmRequest *request);
 
 /* --- responses --- */
 INF_API InfLlmResponse *inf_llm_response_new(void);
