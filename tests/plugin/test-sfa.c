@@ -276,6 +276,52 @@ test_constraints(Fixture *f, gconstpointer data)
   inf_optimizer_free(opt);
 }
 
+/* The mock's edit mode reads these prompts: merged feedback, the
+ * conservatism and the rejected values reach it. */
+static void
+test_mock_edit(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = g_build_filename(g_getenv("INF_PLUGIN_PATH"), "mock.so", NULL);
+  g_assert_true(inf_plugin_loader_load_file(f->loader, file, &error));
+  g_assert_no_error(error);
+  json_object *json =
+    json_tokener_parse("{\"endpoints\": {\"edit\": {\"provider\": \"mock\", \"mode\": \"edit\"}}}");
+  InfResourcesConfig *config =
+    inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
+  json_object_put(json);
+  g_assert_no_error(error);
+  InfResourceManager *rm = inf_resource_manager_new(config, f->registry, &error);
+  g_assert_no_error(error);
+  json_object *spec = json_tokener_parse("{\"type\": \"sfa\", \"aggregator\": \"edit\", "
+                                         "\"updater\": \"edit\", \"conservatism\": 0.0}");
+  InfOptimizer *opt = inf_optimizer_new_full(f->registry, spec, "cfg.json", "training.optimizer",
+                                             NULL, &error);
+  json_object_put(spec);
+  g_assert_no_error(error);
+  InfParameter *p = param("Answer with one of: red, green, blue.",
+                          (const char *const[]){
+                            "input: wet grass on the lawn\nexpected 'green', got 'Red.'",
+                            "input: the ocean at night\nexpected 'blue', got 'Red.'",
+                            "input: wet grass on the lawn\nexpected 'green', got 'Red.'",
+                            "input: ripe apples\nexpected 'red', got 'Red.'", NULL });
+  InfOptimizerStep *step = inf_optimizer_step_new(1, rm);
+  inf_optimizer_step_add_parameter(
+    step, "route.system_prompt", p,
+    (const char *const[]){ "If the text mentions 'grass', answer green.", NULL });
+  run_step(opt, step);
+  g_assert_cmpstr(inf_optimizer_step_get_candidate(step, 0), ==,
+                  "Answer with one of: red, green, blue.\nAnswer in lowercase.\n"
+                  "If the text mentions 'lawn', answer green.\n"
+                  "If the text mentions 'ocean', answer blue.");
+  inf_optimizer_step_unref(step);
+  inf_parameter_unref(p);
+  inf_optimizer_free(opt);
+  inf_resource_manager_free(rm);
+  inf_resources_config_free(config);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -286,5 +332,6 @@ main(int argc, char **argv)
              fixture_teardown);
   g_test_add("/sfa/constraints", Fixture, NULL, fixture_setup, test_constraints,
              fixture_teardown);
+  g_test_add("/sfa/mock-edit", Fixture, NULL, fixture_setup, test_mock_edit, fixture_teardown);
   return g_test_run();
 }
