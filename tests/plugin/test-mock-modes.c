@@ -116,6 +116,17 @@ test_edit_updater(void)
                   "If the text mentions 'clear', answer blue.\n"
                   "If the text mentions 'lawn', answer green.");
 
+  /* The llm backward's note: "Input it saw:" and the text on the next line. */
+  g_autofree char *p6 = updater_prompt(
+    0.9, "Answer in lowercase.",
+    "<feedback>Node 'route' (an LLM call) used this system prompt.\nSystem prompt:\n"
+    "Answer in lowercase.\nInput it saw:\nthe ocean is deep\nOutput it gave:\nred\n"
+    "Feedback:\n- expected 'blue', got 'red'\nScore: 0 (1 is best; passing: 1)\n"
+    "Passed: no</feedback>\n",
+    NULL);
+  g_autofree char *r6 = mock_edit_reply(NULL, p6);
+  g_assert_cmpstr(r6, ==, "Answer in lowercase.\nIf the text mentions 'ocean', answer blue.");
+
   /* Rules already present are not added twice; nothing to add: unchanged. */
   g_autofree char *p5 = updater_prompt(0.0, "Answer in lowercase.", "all fine", NULL);
   g_autofree char *r5 = mock_edit_reply(NULL, p5);

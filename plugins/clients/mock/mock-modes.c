@@ -16,7 +16,9 @@
  *   updater (a prompt with <current-value>VALUE</current-value>): reads the
  *     feedback blocks of <aggregated-feedback> (else the whole prompt); in
  *     each, the items "expected 'X', got 'Y'" and the input excerpt (a line
- *     "input: TEXT" or <input>TEXT</input>). It answers VALUE plus new
+ *     "input: TEXT", a label line starting with "input" and ending with ":"
+ *     followed by a line TEXT — the llm backward's "Input it saw:" — or
+ *     <input>TEXT</input>). It answers VALUE plus new
  *     directives, one a line: "Answer in lowercase." when some Y equals its X
  *     apart from case and punctuation; then, for each label X answered
  *     wrongly (most failures first), "If the text mentions 'w', answer X."
@@ -326,12 +328,15 @@ input_excerpt(const char *block)
   char *inner = first_block(block, "input");
   if (inner != NULL)
     return inner;
-  g_autoptr(GRegex) re = g_regex_new("^[ \\t*-]*input[ \\t]*:[ \\t]*(.*)$",
+  /* "input: TEXT", or a label line such as "Input it saw:" and TEXT on the next line. */
+  g_autoptr(GRegex) re = g_regex_new("^[ \\t*-]*input[^:\\n]{0,20}:[ \\t]*(.*)\\n?(.*)$",
                                      G_REGEX_CASELESS | G_REGEX_MULTILINE, 0, NULL);
   g_autoptr(GMatchInfo) m = NULL;
-  if (g_regex_match(re, block, 0, &m))
-    return g_match_info_fetch(m, 1);
-  return g_strdup("");
+  if (!g_regex_match(re, block, 0, &m))
+    return g_strdup("");
+  g_autofree char *same_line = g_match_info_fetch(m, 1);
+  g_strstrip(same_line);
+  return *same_line ? g_steal_pointer(&same_line) : g_match_info_fetch(m, 2);
 }
 
 static void
