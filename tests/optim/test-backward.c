@@ -118,8 +118,8 @@ shape_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guint
   g_autoptr(InfValue) c = inf_call(tracer, inf_module_get_child(self, "c"), a, NULL);
   if (pair) {
     InfValue *out = inf_value_new_dict();
-    inf_value_dict_set(out, "b", inf_value_ref(b));
-    inf_value_dict_set(out, "c", inf_value_ref(c));
+    inf_value_dict_set(out, "b", b);
+    inf_value_dict_set(out, "c", c);
     return out;
   }
   return inf_call(tracer, inf_module_get_child(self, "d"), b, c, NULL);
@@ -257,6 +257,7 @@ test_failed_node(void)
   g_assert_cmpstr(a1, ==, "[a: via c via b]");
   inf_module_unref(top);
   /* c fails: it and its inputs get nothing from it. */
+  g_clear_pointer(&out, g_free);
   top = forward_backward(r, "pair", "boom", &out);
   g_autofree char *c = param_feedback(top, "c");
   g_assert_cmpstr(c, ==, "");
