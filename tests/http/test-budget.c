@@ -461,6 +461,44 @@ test_resume(Fixture *f, gconstpointer data)
   run_clear(&r);
 }
 
+/* Cache hits neither reserve nor count: a run that the response cache
+ * answers entirely passes under --max-requests 0 and --max-cost 0, spending
+ * nothing; a miss under the same limits is refused. */
+static void
+test_cache_hits_free(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *config = write_config(f, one_alias, 2, NULL, 5);
+  g_autofree char *inputs = write_inputs(f, 5);
+  g_autofree char *cache = g_build_filename(f->dir, "replies.db", NULL);
+  Run r;
+  const char *fill[] = { "--cache", cache, NULL };
+  run_engine(f, config, inputs, fill, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  guint64 upstream = fake_requests(f);
+  g_assert_cmpuint(upstream, >=, 1);
+  run_clear(&r);
+
+  const char *hits[] = { "--cache", cache, "--max-requests", "0", "--max-cost", "0", NULL };
+  run_engine(f, config, inputs, hits, &r);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_cmpuint(r.n_lines, ==, 5);
+  g_assert_cmpuint(fake_requests(f), ==, upstream);
+  g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 0);
+  g_assert_cmpfloat(spent(&r, NULL, "cost"), ==, 0);
+  g_assert_null(strstr(r.log, "budget exhausted"));
+  run_clear(&r);
+
+  /* A request the cache does not hold is refused before it is sent. */
+  g_autofree char *other = g_build_filename(f->dir, "other.jsonl", NULL);
+  g_assert_true(g_file_set_contents(other, "{\"text\": \"not cached yet\"}\n", -1, NULL));
+  run_engine(f, config, other, hits, &r);
+  g_assert_cmpint(r.status, ==, 3);
+  g_assert_cmpuint(r.n_lines, ==, 0);
+  g_assert_cmpuint(fake_requests(f), ==, upstream);
+  run_clear(&r);
+}
+
 /* --- estimate ------------------------------------------------------------ */
 
 typedef struct {
@@ -693,6 +731,7 @@ main(int argc, char **argv)
   ADD("retries-count", test_retries_count);
   ADD("bad-limits", test_bad_limits);
   ADD("resume", test_resume);
+  ADD("cache-hits-free", test_cache_hits_free);
   ADD("estimate", test_estimate);
   ADD("validate-before-run", test_validate_before_run);
   return g_test_run();
