@@ -1,0 +1,186 @@
+/* A JSON call to an alias with retries of malformed replies. */
+#include "losses-llm.h"
+
+#include <string.h>
+
+typedef struct {
+  InfLossTask *task;
+  char *loss;
+  char *alias;
+  char *system;
+  char *user;
+  double temperature;
+  InfJsonSchema *schema;
+  guint attempts;
+  guint attempt;
+  GPtrArray *history; /* alternating assistant replies and user corrections */
+  LossesReplyCheck check;
+  LossesReplyDone done;
+  gpointer user_data;
+} Call;
+
+static void
+call_free(Call *c)
+{
+  g_free(c->loss);
+  g_free(c->alias);
+  g_free(c->system);
+  g_free(c->user);
+  inf_json_schema_unref(c->schema);
+  g_ptr_array_unref(c->history);
+  g_free(c);
+}
+
+char *
+losses_cut(const char *text, gsize max)
+{
+  gsize len = text ? strlen(text) : 0;
+  if (len <= max)
+    return g_strdup(text ? text : "");
+  /* back to a character boundary */
+  const char *end = g_utf8_find_prev_char(text, text + max + 1);
+  gsize keep = end ? (gsize)(end - text) : max;
+  return g_strdup_printf("%.*s... [cut %zu bytes]", (int)keep, text, len - keep);
+}
+
+/* The reply's JSON: the text itself, or the inside of a ``` fence. */
+static json_object *
+parse_reply(const char *text, gboolean *ok)
+{
+  g_autofree char *copy = g_strstrip(g_strdup(text ? text : ""));
+  char *start = copy;
+  if (g_str_has_prefix(start, "```")) {
+    char *nl = strchr(start, '\n');
+    char *close = nl ? strstr(nl, "```") : NULL;
+    if (nl && close) {
+      *close = '\0';
+      start = nl + 1;
+    }
+  }
+  gsize len = strlen(start);
+  json_tokener *tok = json_tokener_new();
+  json_object *j = json_tokener_parse_ex(tok, start, (int)len);
+  *ok = json_tokener_get_error(tok) == json_tokener_success;
+  for (gsize i = *ok ? json_tokener_get_parse_end(tok) : len; i < len; i++)
+    if (!g_ascii_isspace(start[i]))
+      *ok = FALSE;
+  json_tokener_free(tok);
+  if (!*ok) {
+    json_object_put(j);
+    return NULL;
+  }
+  return j;
+}
+
+static void send_request(Call *c);
+
+static void
+on_reply(const InfLlmResponse *response, const GError *error, gpointer data)
+{
+  Call *c = data;
+  if (error != NULL) {
+    g_autoptr(GError) e = g_error_new(error->domain, error->code, "%s: the call to alias '%s' "
+                                      "failed: %s", c->loss, c->alias, error->message);
+    c->done(NULL, e, c->user_data);
+    call_free(c);
+    return;
+  }
+  const char *text = inf_llm_response_get_content(response);
+  gboolean ok = FALSE;
+  g_autoptr(GError) problem = NULL;
+  json_object *reply = parse_reply(text, &ok);
+  if (!ok)
+    g_set_error(&problem, INF_ERROR, INF_ERROR_BAD_RESPONSE, "the reply is not JSON");
+  else
+    ok = inf_json_schema_validate(c->schema, reply, NULL, &problem) &&
+         (c->check == NULL || c->check(reply, c->user_data, &problem));
+  if (ok) {
+    c->done(reply, NULL, c->user_data);
+    json_object_put(reply);
+    call_free(c);
+    return;
+  }
+  json_object_put(reply);
+  if (c->attempt < c->attempts) {
+    g_ptr_array_add(c->history, g_strdup(text ? text : ""));
+    g_ptr_array_add(c->history,
+                    g_strdup_printf("That reply could not be used: %s. Reply again with only "
+                                    "the JSON asked for, nothing else.",
+                                    problem->message));
+    send_request(c);
+    return;
+  }
+  g_autofree char *quoted = inf_text_quote(text, -1, 200, NULL);
+  g_autoptr(GError) e =
+    g_error_new(INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                "%s: no usable reply from alias '%s' after %u attempt%s: %s (last reply: '%s')",
+                c->loss, c->alias, c->attempts, c->attempts == 1 ? "" : "s", problem->message,
+                quoted);
+  c->done(NULL, e, c->user_data);
+  call_free(c);
+}
+
+static void
+send_request(Call *c)
+{
+  InfLlmRequest *request = inf_llm_request_new();
+  inf_llm_request_set_system(request, c->system);
+  inf_llm_request_add_message(request, "user", c->user);
+  for (guint i = 0; i < c->history->len; i++)
+    inf_llm_request_add_message(request, i % 2 == 0 ? "assistant" : "user",
+                                g_ptr_array_index(c->history, i));
+  inf_llm_request_set_temperature(request, c->temperature);
+  inf_llm_request_set_json_schema(request, c->loss, inf_json_schema_get_json(c->schema));
+  c->attempt++;
+  inf_loss_task_call_alias(c->task, c->alias, request, on_reply, c);
+}
+
+void
+losses_llm_call(InfLossTask *task, const LossesLlmCall *call, LossesReplyCheck check,
+                LossesReplyDone done, gpointer user_data)
+{
+  Call *c = g_new0(Call, 1);
+  c->task = task;
+  c->loss = g_strdup(call->loss);
+  c->alias = g_strdup(call->alias);
+  c->system = g_strdup(call->system);
+  c->user = g_strdup(call->user);
+  c->temperature = call->temperature;
+  c->schema = inf_json_schema_ref(call->schema);
+  c->attempts = MAX(call->attempts, 1);
+  c->history = g_ptr_array_new_with_free_func(g_free);
+  c->check = check;
+  c->done = done;
+  c->user_data = user_data;
+  send_request(c);
+}
+
+/* The parts of the prompt every LLM loss shows: input, output, reference. */
+char *
+losses_describe_example(InfValue *output, json_object *target, json_object *example,
+                        gsize max_chars, const char *output_title)
+{
+  GString *s = g_string_new(NULL);
+  json_object *input = NULL;
+  if (json_object_is_type(example, json_type_object) &&
+      json_object_object_get_ex(example, "input", &input)) {
+    g_autofree char *cut = losses_cut(
+      json_object_is_type(input, json_type_string)
+        ? json_object_get_string(input)
+        : json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN),
+      max_chars);
+    g_string_append_printf(s, "Input:\n%s\n\n", cut);
+  }
+  g_autofree char *out = output ? inf_value_to_string(output) : g_strdup("");
+  g_autofree char *out_cut = losses_cut(out, max_chars);
+  g_string_append_printf(s, "%s:\n%s\n\n", output_title, out_cut);
+  if (target != NULL) {
+    g_autofree char *cut = losses_cut(
+      json_object_is_type(target, json_type_string)
+        ? json_object_get_string(target)
+        : json_object_to_json_string_ext(target, JSON_C_TO_STRING_PLAIN),
+      max_chars);
+    g_string_append_printf(s, "Expected (reference):\n%s\n\n", cut);
+  }
+  return g_string_free(s, FALSE);
+}

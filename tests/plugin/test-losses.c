@@ -1,0 +1,649 @@
+/* Unit tests of the loss classes of the `losses` plugin (loaded from the
+ * in-tree losses.so on INF_PLUGIN_PATH), evaluated through the SDK's loss
+ * tasks: verifier and composite (scores, items, option errors with JSON
+ * paths, targets of the wrong type) and llm-judge against the loopback fake
+ * server (scripted replies, calls counted, malformed replies retried). */
+#include <math.h>
+#include <string.h>
+
+#include <inf/inf.h>
+
+#include "fake-llm.h"
+#include "optim/loss.h"
+#include "plugin-test-util.h"
+#include "plugin/loader.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
+
+typedef struct {
+  InfRegistry *registry;
+  InfPluginLoader *loader;
+  /* LLM losses: the loopback fake and the alias "judge" on it */
+  GMainContext *context;
+  InfFakeLlm *fake;
+  InfResourcesConfig *config;
+  InfResourceManager *rm;
+} Fixture;
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) path = inf_plugin_loader_default_path(NULL);
+
+  (void)data;
+  f->registry = inf_registry_new();
+  f->loader = inf_plugin_loader_new(f->registry);
+  for (char **dir = path; *dir != NULL; dir++) {
+    if (g_file_test(*dir, G_FILE_TEST_IS_DIR))
+      inf_plugin_loader_load_dir(f->loader, *dir, NULL);
+  }
+  g_assert_nonnull(inf_registry_lookup_loss_class(f->registry, "verifier"));
+}
+
+static void
+llm_fixture_setup(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  fixture_setup(f, data);
+  f->context = g_main_context_ref_thread_default();
+  f->fake = inf_fake_llm_new(f->context);
+  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
+  g_autofree char *text = g_strdup_printf(
+    "{\"endpoints\": {\"judge\": {\"provider\": \"openai\", \"model\": \"m\", "
+    "\"base_url\": \"%s/v1\"}}}",
+    inf_fake_llm_get_base_url(f->fake));
+  g_autoptr(json_object) json = json_tokener_parse(text);
+  f->config = inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
+  g_assert_no_error(error);
+  f->rm = inf_resource_manager_new(f->config, f->registry, &error);
+  g_assert_no_error(error);
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  if (f->rm)
+    inf_resource_manager_free(f->rm);
+  if (f->config)
+    inf_resources_config_free(f->config);
+  if (f->fake) {
+    inf_fake_llm_free(f->fake);
+    while (g_main_context_iteration(f->context, FALSE))
+      ;
+    g_main_context_unref(f->context);
+  }
+  inf_plugin_loader_free(f->loader);
+  inf_registry_free(f->registry);
+}
+
+static InfLoss *
+loss_from(Fixture *f, const char *json_text, GError **error)
+{
+  g_autoptr(json_object) spec = json_tokener_parse(json_text);
+  g_assert_nonnull(spec);
+  return inf_loss_new_full(f->registry, spec, "cfg.json", "training.loss", NULL, error);
+}
+
+static void
+expect_config_error(Fixture *f, const char *json_text, const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_null(loss_from(f, json_text, &error));
+  g_assert_nonnull(error);
+  plugin_test_assert_contains(error->message, expected);
+}
+
+typedef struct {
+  gboolean done;
+  InfFeedback *feedback;
+  GError *error;
+} Result;
+
+static void
+result_done(InfFeedback *feedback, GError *error, gpointer data)
+{
+  Result *r = data;
+  g_assert_false(r->done);
+  r->done = TRUE;
+  r->feedback = feedback;
+  r->error = error;
+}
+
+static void
+result_clear(Result *r)
+{
+  inf_feedback_free(r->feedback);
+  g_clear_error(&r->error);
+  memset(r, 0, sizeof *r);
+}
+
+/* Evaluates @loss on @output (a text, or JSON when @output_is_json) against
+ * the target @target_json; waits for the result. */
+static void
+evaluate_full(InfLoss *loss, const char *output, gboolean output_is_json, const char *target_json,
+              InfResourceManager *rm, Result *r)
+{
+  g_autoptr(json_object) target = json_tokener_parse(target_json);
+  g_autoptr(json_object) out_json = output_is_json ? json_tokener_parse(output) : NULL;
+  g_autoptr(InfValue) value = output_is_json ? inf_value_from_json(out_json)
+                                             : inf_value_new_text(output);
+  g_autoptr(json_object) example = json_object_new_object();
+  json_object_object_add(example, "target", json_object_get(target));
+  memset(r, 0, sizeof *r);
+  json_object_object_add(example, "input", json_tokener_parse("{\"text\": \"my card was charged twice\"}"));
+  inf_loss_evaluate(loss, value, target, example, 0, rm, result_done, r);
+  while (!r->done)
+    g_main_context_iteration(NULL, TRUE);
+}
+
+static void
+evaluate(InfLoss *loss, const char *output, gboolean output_is_json, const char *target_json,
+         Result *r)
+{
+  evaluate_full(loss, output, output_is_json, target_json, NULL, r);
+}
+
+static guint64
+fake_requests(Fixture *f)
+{
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(f->fake, &stats);
+  return stats.requests;
+}
+
+/* The text of message @index of request @n at the fake (system first). */
+static const char *
+request_message(Fixture *f, guint n, guint index)
+{
+  json_object *body = inf_fake_llm_get_body(f->fake, n);
+  json_object *messages = json_object_object_get(body, "messages");
+  return json_object_get_string(
+    json_object_object_get(json_object_array_get_idx(messages, index), "content"));
+}
+
+static void
+test_judge(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss =
+    loss_from(f, "{\"type\": \"llm-judge\", \"criteria\": \"the label only\"}", &error);
+  g_assert_no_error(error);
+  Result r;
+  inf_fake_llm_push_reply_text(
+    f->fake, "{\"improvements\": [\"Answer with the label only\", \"  \"]}");
+  evaluate_full(loss, "It is about billing, I think", FALSE, "\"billing\"", f->rm, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpint(inf_feedback_get_kind(r.feedback), ==, INF_FEEDBACK_LLM);
+  g_assert_false(inf_feedback_has_score(r.feedback));
+  g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 1);
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==, "Answer with the label only");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 1);
+  /* The judge sees the input, the output, the reference and the criteria. */
+  const char *user = request_message(f, 0, 1);
+  plugin_test_assert_contains(user, "Input:\n{\"text\":\"my card was charged twice\"}");
+  plugin_test_assert_contains(user, "Output to review:\nIt is about billing, I think");
+  plugin_test_assert_contains(user, "Expected (reference):\nbilling");
+  plugin_test_assert_contains(user, "Focus on: the label only");
+  plugin_test_assert_contains(request_message(f, 0, 0), "actionable improvements");
+
+  /* Nothing to improve: no items. A fenced reply is accepted. */
+  inf_fake_llm_push_reply_text(f->fake, "```json\n{\"improvements\": []}\n```");
+  evaluate_full(loss, "billing", FALSE, "\"billing\"", f->rm, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 2);
+}
+
+static void
+test_judge_score_and_retries(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss = loss_from(f, "{\"type\": \"llm-judge\", \"score\": true}", &error);
+  g_assert_no_error(error);
+  Result r;
+  /* Not JSON, then a score out of range: with the default 2 attempts the
+   * example fails after 2 calls, naming the problem and the last reply. */
+  inf_fake_llm_push_reply_text(f->fake, "Looks fine to me!");
+  inf_fake_llm_push_reply_text(f->fake, "{\"improvements\": [], \"score\": 7}");
+  evaluate_full(loss, "x", FALSE, "\"y\"", f->rm, &r);
+  g_assert_null(r.feedback);
+  g_assert_nonnull(r.error);
+  plugin_test_assert_contains(r.error->message,
+                              "llm-judge: no usable reply from alias 'judge' after 2 attempts: ");
+  plugin_test_assert_contains(r.error->message, "score");
+  plugin_test_assert_contains(r.error->message, "(last reply: '{\"improvements\": [], \"score\": 7}')");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 2);
+  /* The retry showed the judge its reply and what was wrong with it. */
+  g_assert_cmpstr(request_message(f, 1, 2), ==, "Looks fine to me!");
+  plugin_test_assert_contains(request_message(f, 1, 3), "That reply could not be used: the reply "
+                                                        "is not JSON");
+
+  /* A malformed reply, then a good one: the score and items of the second. */
+  inf_fake_llm_push_reply_text(f->fake, "{\"improvements\": \"be brief\", \"score\": 0.5}");
+  inf_fake_llm_push_reply_text(f->fake, "{\"improvements\": [\"be brief\"], \"score\": 0.25}");
+  evaluate_full(loss, "x", FALSE, "null", f->rm, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.25);
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==, "be brief");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 4);
+  /* No reference shown when the target is null. */
+  g_assert_null(strstr(request_message(f, 2, 1), "Expected"));
+
+  /* A failed call is not retried by the loss (the engine retries transport errors). */
+  inf_fake_llm_push_script(f->fake, "400", &error);
+  g_assert_no_error(error);
+  evaluate_full(loss, "x", FALSE, "null", f->rm, &r);
+  g_assert_nonnull(r.error);
+  plugin_test_assert_contains(r.error->message, "llm-judge: the call to alias 'judge' failed: ");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 5);
+
+  /* An alias that is not configured: an error, no call. */
+  g_autoptr(InfLoss) other = loss_from(f, "{\"type\": \"llm-judge\", \"alias\": \"critic\"}", &error);
+  g_assert_no_error(error);
+  evaluate_full(other, "x", FALSE, "null", f->rm, &r);
+  g_assert_nonnull(r.error);
+  plugin_test_assert_contains(r.error->message, "critic");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 5);
+
+  expect_config_error(f, "{\"type\": \"llm-judge\", \"attempts\": 0}",
+                      "cfg.json: training.loss.attempts:");
+  expect_config_error(f, "{\"type\": \"llm-judge\", \"score\": \"yes\"}",
+                      "cfg.json: training.loss.score:");
+}
+
+/* Runs a verifier spec on one output and target; checks the score, and the
+ * single item when @item is not NULL (no item when the check passes). */
+static void
+check_verifier(Fixture *f, const char *spec, const char *output, gboolean json,
+               const char *target, double score, const char *item)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss = loss_from(f, spec, &error);
+  g_assert_no_error(error);
+  Result r;
+  evaluate(loss, output, json, target, &r);
+  g_assert_no_error(r.error);
+  g_assert_nonnull(r.feedback);
+  g_assert_cmpint(inf_feedback_get_kind(r.feedback), ==, INF_FEEDBACK_VERIFIER);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, score);
+  if (score == 1.0) {
+    g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
+  } else {
+    g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 1);
+    if (item)
+      g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==, item);
+  }
+  result_clear(&r);
+}
+
+static void
+test_verifier_exact(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *exact = "{\"type\": \"verifier\"}";
+  check_verifier(f, exact, "billing", FALSE, "\"billing\"", 1.0, NULL);
+  check_verifier(f, exact, "Billing ", FALSE, "\"billing\"", 0.0,
+                 "expected 'billing', got 'Billing'");
+  check_verifier(f, exact, "technical", FALSE, "\"billing\"", 0.0,
+                 "expected 'billing', got 'technical'");
+  const char *folded = "{\"type\": \"verifier\", \"normalize\": [\"trim\", \"casefold\"]}";
+  check_verifier(f, folded, "  BILLING\n", FALSE, "\"billing\"", 1.0, NULL);
+  check_verifier(f, "{\"type\": \"verifier\", \"normalize\": \"trim\"}", " x ", FALSE, "\"x\"",
+                 1.0, NULL);
+  check_verifier(f, "{\"type\": \"verifier\", \"normalize\": \"casefold\"}", " X", FALSE,
+                 "\"x\"", 0.0, NULL);
+  /* A number or boolean target compares with its JSON text. */
+  check_verifier(f, exact, "42", FALSE, "42", 1.0, NULL);
+  check_verifier(f, exact, "true", FALSE, "true", 1.0, NULL);
+  /* Long outputs are cut visibly in the item. */
+  g_autofree char *long_text = g_strnfill(500, 'a');
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss = loss_from(f, exact, &error);
+  Result r;
+  evaluate(loss, long_text, FALSE, "\"b\"", &r);
+  g_assert_cmpuint(strlen(inf_feedback_get_item(r.feedback, 0)), <, 260);
+  plugin_test_assert_contains(inf_feedback_get_item(r.feedback, 0), "...");
+  g_assert_false(json_object_get_boolean(
+    json_object_object_get(inf_feedback_get_meta(r.feedback), "passed")));
+  result_clear(&r);
+}
+
+static void
+test_verifier_matches(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *contains = "{\"type\": \"verifier\", \"match\": \"contains\"}";
+  check_verifier(f, contains, "The answer is Paris.", FALSE, "\"Paris\"", 1.0, NULL);
+  check_verifier(f, contains, "The answer is Rome.", FALSE, "\"Paris\"", 0.0,
+                 "expected 'Paris', got 'The answer is Rome.' (the output must contain the "
+                 "expected text)");
+  check_verifier(f, "{\"type\": \"verifier\", \"match\": \"contains\", \"normalize\": "
+                    "\"casefold\"}", "PARIS!", FALSE, "\"paris\"", 1.0, NULL);
+
+  const char *regex = "{\"type\": \"verifier\", \"match\": \"regex\"}";
+  check_verifier(f, regex, "order 1234", FALSE, "\"^order [0-9]+$\"", 1.0, NULL);
+  check_verifier(f, regex, "order abc", FALSE, "\"^order [0-9]+$\"", 0.0,
+                 "expected '^order [0-9]+$', got 'order abc' (the output must match the regular "
+                 "expression)");
+  const char *pattern = "{\"type\": \"verifier\", \"match\": \"regex\", \"pattern\": \"^[A-Z]\","
+                        " \"normalize\": \"trim\"}";
+  check_verifier(f, pattern, "  Yes", FALSE, "null", 1.0, NULL);
+  check_verifier(f, pattern, "yes", FALSE, "null", 0.0, NULL);
+
+  const char *field = "{\"type\": \"verifier\", \"match\": \"json_field\", \"path\": "
+                      "\"answer.labels[1]\", \"normalize\": \"casefold\"}";
+  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"Billing\"]}}", FALSE,
+                 "\"billing\"", 1.0, NULL);
+  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"billing\"]}}", TRUE,
+                 "\"billing\"", 1.0, NULL);
+  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"tech\"]}}", TRUE,
+                 "\"billing\"", 0.0, "expected 'billing', got 'tech' (field answer.labels[1])");
+  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\"]}}", TRUE, "\"billing\"", 0.0,
+                 "expected 'billing', got '{\"answer\":{\"labels\":[\"a\"]}}' (field "
+                 "answer.labels[1]: not in the output)");
+  check_verifier(f, field, "not json", FALSE, "\"billing\"", 0.0,
+                 "expected 'billing', got 'not json' (field answer.labels[1]: the output is "
+                 "not JSON)");
+  const char *num_field = "{\"type\": \"verifier\", \"match\": \"json_field\", \"path\": \"n\", "
+                          "\"tolerance\": 0.01}";
+  check_verifier(f, num_field, "{\"n\": 3.005}", TRUE, "3", 1.0, NULL);
+  check_verifier(f, num_field, "{\"n\": {\"a\": [1, null]}}", TRUE, "{\"a\": [1, null]}", 1.0,
+                 NULL);
+  check_verifier(f, num_field, "{\"n\": null}", TRUE, "null", 1.0, NULL);
+  check_verifier(f, num_field, "{\"n\": 4}", TRUE, "3", 0.0,
+                 "expected '3', got '4' (field n)");
+
+  const char *number = "{\"type\": \"verifier\", \"match\": \"number_close\", \"tolerance\": 0.5}";
+  check_verifier(f, number, " 3.4 ", FALSE, "3", 1.0, NULL);
+  check_verifier(f, number, "2.5", FALSE, "\"3\"", 1.0, NULL);
+  check_verifier(f, number, "3.6", FALSE, "3", 0.0,
+                 "expected '3', got '3.6' (a number within 0.5)");
+  check_verifier(f, number, "three", FALSE, "3", 0.0, NULL);
+  check_verifier(f, "{\"type\": \"verifier\", \"match\": \"number_close\"}", "3.0", FALSE, "3",
+                 1.0, NULL);
+}
+
+static void
+expect_target_error(Fixture *f, const char *spec, const char *target_json, const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss = loss_from(f, spec, &error);
+  g_assert_no_error(error);
+  g_autoptr(json_object) target = json_tokener_parse(target_json);
+  g_assert_false(inf_loss_check_target(loss, target, &error));
+  plugin_test_assert_contains(error->message, expected);
+  g_clear_error(&error);
+  /* evaluate reports the same as an error of the example */
+  Result r;
+  evaluate(loss, "x", FALSE, target_json, &r);
+  g_assert_null(r.feedback);
+  g_assert_nonnull(r.error);
+  plugin_test_assert_contains(r.error->message, expected);
+  result_clear(&r);
+}
+
+static void
+test_verifier_targets(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  expect_target_error(f, "{\"type\": \"verifier\"}", "{\"a\": 1}",
+                      "expects a target that is a string, number or boolean");
+  expect_target_error(f, "{\"type\": \"verifier\"}", "null",
+                      "expects a target that is a string, number or boolean");
+  expect_target_error(f, "{\"type\": \"verifier\", \"match\": \"contains\"}", "3",
+                      "expects a string target");
+  expect_target_error(f, "{\"type\": \"verifier\", \"match\": \"regex\"}", "\"(\"",
+                      "the target is not a valid regular expression");
+  expect_target_error(f, "{\"type\": \"verifier\", \"match\": \"number_close\"}", "\"three\"",
+                      "expects a number target");
+}
+
+static void
+test_verifier_options(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  expect_config_error(f, "{\"type\": \"verifier\", \"match\": \"fuzzy\"}",
+                      "cfg.json: training.loss.match:");
+  expect_config_error(f, "{\"type\": \"verifier\", \"macth\": \"exact\"}",
+                      "cfg.json: training.loss.macth: unknown option");
+  expect_config_error(f, "{\"type\": \"verifier\", \"normalize\": [\"trim\", \"upper\"]}",
+                      "cfg.json: training.loss: normalize[1]: unknown normalization \"upper\"; "
+                      "valid: \"trim\", \"casefold\"");
+  expect_config_error(f, "{\"type\": \"verifier\", \"normalize\": 3}",
+                      "training.loss: normalize: unknown normalization 3");
+  expect_config_error(f, "{\"type\": \"verifier\", \"match\": \"json_field\"}",
+                      "cfg.json: training.loss: path: required with \"match\": \"json_field\"");
+  expect_config_error(f, "{\"type\": \"verifier\", \"match\": \"json_field\", \"path\": \"a..b\"}",
+                      "training.loss: path: 'a..b' is not a field path");
+  expect_config_error(f, "{\"type\": \"verifier\", \"path\": \"a\"}",
+                      "training.loss: path: only used with \"match\": \"json_field\"");
+  expect_config_error(f, "{\"type\": \"verifier\", \"pattern\": \"a\"}",
+                      "training.loss: pattern: only used with \"match\": \"regex\"");
+  expect_config_error(f, "{\"type\": \"verifier\", \"match\": \"regex\", \"pattern\": \"(\"}",
+                      "training.loss: pattern: invalid regular expression");
+  expect_config_error(f, "{\"type\": \"verifier\", \"tolerance\": -1}",
+                      "cfg.json: training.loss.tolerance:");
+}
+
+static void
+test_composite(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  /* 0.25 x 0 + 0.75 x 1 = 0.75; items of the failing child. */
+  g_autoptr(InfLoss) loss = loss_from(
+    f,
+    "{\"type\": \"composite\", \"losses\": ["
+    " {\"loss\": {\"type\": \"verifier\"}, \"weight\": 0.25},"
+    " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0.75}]}",
+    &error);
+  g_assert_no_error(error);
+  Result r;
+  evaluate(loss, "the billing team", FALSE, "\"billing\"", &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpint(inf_feedback_get_kind(r.feedback), ==, INF_FEEDBACK_COMPOSITE);
+  g_assert_cmpfloat_with_epsilon(inf_feedback_get_score(r.feedback), 0.75, 1e-12);
+  g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 1);
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==,
+                  "expected 'billing', got 'the billing team'");
+  json_object *parts = json_object_object_get(inf_feedback_get_meta(r.feedback), "losses");
+  g_assert_cmpuint(json_object_array_length(parts), ==, 2);
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(
+                    json_object_array_get_idx(parts, 1), "type")), ==, "verifier");
+  result_clear(&r);
+
+  /* A plain spec weighs 1; a zero weight leaves a child out of the score
+   * (its items stay). */
+  g_autoptr(InfLoss) zero = loss_from(
+    f,
+    "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"},"
+    " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0}]}",
+    &error);
+  g_assert_no_error(error);
+  evaluate(zero, "x", FALSE, "\"billing\"", &r);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.0);
+  g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 2);
+  result_clear(&r);
+  evaluate(zero, "billing", FALSE, "\"billing\"", &r);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
+  result_clear(&r);
+
+  /* Nested composites; only weight-0 children: no score at all. */
+  g_autoptr(InfLoss) none = loss_from(
+    f,
+    "{\"type\": \"composite\", \"losses\": [{\"loss\": {\"type\": \"composite\", \"losses\": "
+    "[{\"type\": \"verifier\"}]}, \"weight\": 0}]}",
+    &error);
+  g_assert_no_error(error);
+  evaluate(none, "x", FALSE, "\"x\"", &r);
+  g_assert_false(inf_feedback_has_score(r.feedback));
+  result_clear(&r);
+
+  /* A child's error fails the composite, naming the child; check_target too. */
+  evaluate(loss, "x", FALSE, "{\"a\": 1}", &r);
+  g_assert_null(r.feedback);
+  plugin_test_assert_contains(r.error->message, "losses[0] (verifier): ");
+  result_clear(&r);
+  g_autoptr(json_object) bad = json_tokener_parse("3");
+  g_assert_false(inf_loss_check_target(loss, bad, &error));
+  plugin_test_assert_contains(error->message, "losses[1] (verifier): the verifier (contains) "
+                                              "expects a string target");
+}
+
+static void
+test_composite_options(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  expect_config_error(f, "{\"type\": \"composite\"}", "training.loss");
+  expect_config_error(f, "{\"type\": \"composite\", \"losses\": []}",
+                      "cfg.json: training.loss: losses: expected a non-empty list");
+  expect_config_error(f, "{\"type\": \"composite\", \"losses\": {}}",
+                      "training.loss: losses: expected a non-empty list");
+  expect_config_error(f,
+                      "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"}, "
+                      "{\"loss\": {\"type\": \"verifier\"}, \"weight\": -1}]}",
+                      "training.loss: losses[1].weight: expected a number >= 0, got -1");
+  expect_config_error(f,
+                      "{\"type\": \"composite\", \"losses\": [{\"loss\": {\"type\": "
+                      "\"verifier\"}, \"weight\": \"heavy\"}]}",
+                      "losses[0].weight: expected a number >= 0, got \"heavy\"");
+  expect_config_error(f,
+                      "{\"type\": \"composite\", \"losses\": [{\"loss\": {\"type\": "
+                      "\"verifier\"}, \"wieght\": 2}]}",
+                      "losses[0].wieght: unknown key");
+  expect_config_error(f,
+                      "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"}, "
+                      "{\"loss\": {\"type\": \"verifier\", \"match\": \"nope\"}}]}",
+                      "training.loss.losses[1].loss.match:");
+  expect_config_error(f,
+                      "{\"type\": \"composite\", \"losses\": [{\"type\": \"nope\"}]}",
+                      "training.loss.losses[0].type: unknown loss type 'nope'");
+}
+
+#define RUBRIC                                                                              \
+  "{\"type\": \"rubric\", \"criteria\": \"correct label\", \"levels\": ["                     \
+  "{\"score\": 1, \"label\": \"wrong\", \"description\": \"another label\"},"                  \
+  "{\"score\": 3, \"label\": \"close\"},"                                                      \
+  "{\"score\": 5, \"label\": \"right\", \"description\": \"the expected label\"}]"
+
+static void
+test_rubric(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss = loss_from(f, RUBRIC "}", &error);
+  g_assert_no_error(error);
+  Result r;
+  inf_fake_llm_push_reply_text(f->fake, "{\"score\": 4, \"justification\": \"near\", "
+                                        "\"improvements\": [\"say billing\"]}");
+  evaluate_full(loss, "payments", FALSE, "\"billing\"", f->rm, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpfloat_with_epsilon(inf_feedback_get_score(r.feedback), 0.75, 1e-12);
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==, "say billing");
+  json_object *meta = inf_feedback_get_meta(r.feedback);
+  g_assert_cmpfloat(json_object_get_double(json_object_object_get(meta, "raw_score")), ==, 4);
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(meta, "justification")), ==,
+                  "near");
+  g_assert_false(json_object_get_boolean(json_object_object_get(meta, "clamped")));
+  result_clear(&r);
+  /* The scale and the criteria are in the system prompt; structured output asked. */
+  const char *system = request_message(f, 0, 0);
+  plugin_test_assert_contains(system, "Criteria: correct label\nRating scale:\n"
+                                      "  1 - wrong: another label\n  3 - close\n"
+                                      "  5 - right: the expected label\n");
+  json_object *format = json_object_object_get(inf_fake_llm_get_body(f->fake, 0),
+                                               "response_format");
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(format, "type")), ==,
+                  "json_schema");
+
+  /* Out of the scale: clamped (7 on 1..5 gives 1, not 1.5; 0 gives 0). */
+  inf_fake_llm_push_reply_text(f->fake, "{\"score\": 7, \"justification\": \"\", "
+                                        "\"improvements\": []}");
+  evaluate_full(loss, "billing", FALSE, "\"billing\"", f->rm, &r);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
+  g_assert_true(json_object_get_boolean(
+    json_object_object_get(inf_feedback_get_meta(r.feedback), "clamped")));
+  result_clear(&r);
+  inf_fake_llm_push_reply_text(f->fake, "{\"score\": 0, \"justification\": \"\", "
+                                        "\"improvements\": []}");
+  evaluate_full(loss, "x", FALSE, "\"billing\"", f->rm, &r);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.0);
+  result_clear(&r);
+
+  /* Malformed (a string score, then no improvements): retried, then failed
+   * clearly; a third reply is never asked for. */
+  guint64 before = fake_requests(f);
+  inf_fake_llm_push_reply_text(f->fake, "{\"score\": \"high\", \"justification\": \"\", "
+                                        "\"improvements\": []}");
+  inf_fake_llm_push_reply_text(f->fake, "{\"score\": 5, \"justification\": \"ok\"}");
+  evaluate_full(loss, "x", FALSE, "\"billing\"", f->rm, &r);
+  g_assert_null(r.feedback);
+  plugin_test_assert_contains(r.error->message,
+                              "rubric: no usable reply from alias 'judge' after 2 attempts: ");
+  plugin_test_assert_contains(r.error->message, "improvements");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, before + 2);
+  plugin_test_assert_contains(request_message(f, (guint)before + 1, 3), "$.score");
+
+  /* A malformed reply then a good one. */
+  inf_fake_llm_push_reply_text(f->fake, "oops");
+  inf_fake_llm_push_reply_text(f->fake, "{\"score\": 3, \"justification\": \"\", "
+                                        "\"improvements\": []}");
+  evaluate_full(loss, "x", FALSE, "\"billing\"", f->rm, &r);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.5);
+  result_clear(&r);
+}
+
+static void
+test_rubric_options(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  expect_config_error(f, "{\"type\": \"rubric\", \"levels\": []}", "criteria");
+  expect_config_error(f, "{\"type\": \"rubric\", \"criteria\": \"c\"}", "levels");
+  expect_config_error(f,
+                      "{\"type\": \"rubric\", \"criteria\": \"c\", \"levels\": "
+                      "[{\"score\": 1, \"label\": \"bad\"}]}",
+                      "cfg.json: training.loss: levels");
+  expect_config_error(f,
+                      "{\"type\": \"rubric\", \"criteria\": \"c\", \"levels\": "
+                      "[{\"score\": 1, \"label\": \"bad\"}, {\"score\": \"2\", "
+                      "\"label\": \"good\"}]}",
+                      "training.loss: levels[1].score");
+  expect_config_error(f,
+                      "{\"type\": \"rubric\", \"criteria\": \"c\", \"levels\": "
+                      "[{\"score\": 1, \"label\": \"bad\"}, {\"score\": 1.0, "
+                      "\"label\": \"good\"}]}",
+                      "training.loss: levels[1].score: the same score as levels[0]");
+  expect_config_error(f, RUBRIC ", \"attempts\": 11}", "cfg.json: training.loss.attempts:");
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD("/losses/verifier/exact", test_verifier_exact);
+  ADD("/losses/verifier/matches", test_verifier_matches);
+  ADD("/losses/verifier/targets", test_verifier_targets);
+  ADD("/losses/verifier/options", test_verifier_options);
+  ADD("/losses/composite/score", test_composite);
+  ADD("/losses/composite/options", test_composite_options);
+  g_test_add("/losses/llm-judge/items", Fixture, NULL, llm_fixture_setup, test_judge,
+             fixture_teardown);
+  g_test_add("/losses/llm-judge/score-retries", Fixture, NULL, llm_fixture_setup,
+             test_judge_score_and_retries, fixture_teardown);
+  g_test_add("/losses/rubric/score", Fixture, NULL, llm_fixture_setup, test_rubric,
+             fixture_teardown);
+  g_test_add("/losses/rubric/options", Fixture, NULL, fixture_setup, test_rubric_options,
+             fixture_teardown);
+  return g_test_run();
+}
