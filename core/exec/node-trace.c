@@ -41,7 +41,10 @@ inf_node_trace_new(InfTraceWriter *writer, InfResourceManager *resources, InfGra
   for (guint i = graph->n_inputs; i < graph->n_nodes; i++) {
     const InfGraphNode *gn = &graph->nodes[i];
     t->name_json[i] = inf_trace_json_string(gn->id);
-    t->category_json[i] = inf_trace_json_string(inf_module_get_class(gn->module)->name);
+    /* A switch node has no module: its span (if any) is categorised "switch". */
+    const char *category =
+      gn->module != NULL ? inf_module_get_class(gn->module)->name : "switch";
+    t->category_json[i] = inf_trace_json_string(category);
   }
   t->aliases = g_array_new(FALSE, FALSE, sizeof(AliasCounters));
   return t;

@@ -914,6 +914,48 @@ test_sigterm_cancels(Fake *f, gconstpointer data)
   trace_clear(&t);
 }
 
+/* A graph with a switch (a node without a module): one span per executed
+ * node, none for the skipped case, and a valid trace. */
+static void
+test_switch(void)
+{
+  g_autofree char *config = write_file(
+    "switch.json",
+    "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}},\n"
+    " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+    "  \"echo\": {\"type\": \"template\", \"template\": \"echo {0}\"},\n"
+    "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+    "    \"routed\": {\"switch\": \"$text\",\n"
+    "      \"cases\": [{\"match\": {\"prefix\": \"ask\"}, \"module\": \"ask\", \"args\": [\"$text\"]}],\n"
+    "      \"default\": {\"module\": \"echo\", \"args\": [\"$text\"]}}},\n"
+    "   \"outputs\": {\"routed\": \"$routed\"}}},\n"
+    " \"main\": \"pipeline\"}\n");
+  g_autofree char *inputs = write_file("switch.jsonl", "{\"text\": \"ask me\"}\n"
+                                                       "{\"text\": \"plain\"}\n");
+  g_autofree char *trace_path = g_build_filename(tmpdir, "switch-trace.json", NULL);
+  Result r;
+  run_engine(&r, (const char *const[]){ config, "--input", inputs, "--quiet", "--trace-out",
+                                        trace_path, NULL });
+  g_assert_cmpint(r.status, ==, 0);
+  Trace t = { 0 };
+  trace_load(&t, trace_path);
+  check_tracks(&t);
+  guint llm = 0, template = 0;
+  for (guint i = 0; i < n_events(&t); i++) {
+    json_object *e = event(&t, i);
+    if (!is(e, "X"))
+      continue;
+    if (g_strcmp0(get_str(e, "cat"), "llm") == 0)
+      llm++;
+    else if (g_strcmp0(get_str(e, "cat"), "template") == 0)
+      template++;
+  }
+  g_assert_cmpuint(llm, ==, 1);      /* "ask me" took the llm case */
+  g_assert_cmpuint(template, ==, 1); /* "plain" took the default */
+  trace_clear(&t);
+  result_clear(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -927,6 +969,7 @@ main(int argc, char **argv)
   g_test_add_func("/trace/usage-errors", test_usage_errors);
   g_test_add_func("/trace/output-closed", test_output_closed);
   g_test_add_func("/trace/sigint", test_sigint);
+  g_test_add_func("/trace/switch", test_switch);
   g_test_add("/trace/http", Fake, NULL, fake_set_up, test_http, fake_tear_down);
   g_test_add("/trace/http-secret", Fake, NULL, fake_set_up, test_http_secret, fake_tear_down);
   g_test_add("/trace/sigterm-cancels", Fake, NULL, fake_set_up, test_sigterm_cancels,
