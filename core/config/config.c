@@ -30,11 +30,11 @@ struct _InfConfig {
   InfRegistry *registry;
   InfPluginLoader *own_loader; /* when the caller gave none */
   InfResourcesConfig *resources;
-  GHashTable *parameters;     /* name → InfParameter * */
-  json_object *modules_json;  /* the modules block (borrowed from json) */
-  GHashTable *modules;        /* name → InfModule *, built */
-  GPtrArray *building;        /* names being built, outermost first (cycles) */
-  GPtrArray *created;         /* Created * */
+  GHashTable *parameters;    /* name → InfParameter * */
+  json_object *modules_json; /* the modules block (borrowed from json) */
+  GHashTable *modules;       /* name → InfModule *, built */
+  GPtrArray *building;       /* names being built, outermost first (cycles) */
+  GPtrArray *created;        /* Created * */
   InfOptionsResolver resolver;
   InfModule *main;
   InfGraph *graph;
@@ -85,14 +85,13 @@ static char *
 join_object_keys(json_object *object, const char *none)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new();
-  if (object && json_object_is_type(object, json_type_object))
+  if (object && json_object_is_type(object, json_type_object)) {
+    json_object_object_foreach(object, key, value)
     {
-      json_object_object_foreach(object, key, value)
-      {
-        (void)value;
-        g_ptr_array_add(names, key);
-      }
+      (void)value;
+      g_ptr_array_add(names, key);
     }
+  }
   g_ptr_array_sort(names, compare_str_ptr);
   g_ptr_array_add(names, NULL);
   return join_or((const char *const *)names->pdata, none);
@@ -104,25 +103,20 @@ join_object_keys(json_object *object, const char *none)
 static const char *
 skip_space_and_comments(const char *p, const char *end)
 {
-  while (p < end)
-    {
-      if (g_ascii_isspace(*p))
+  while (p < end) {
+    if (g_ascii_isspace(*p))
+      p++;
+    else if (p + 1 < end && p[0] == '/' && p[1] == '/') {
+      while (p < end && *p != '\n')
         p++;
-      else if (p + 1 < end && p[0] == '/' && p[1] == '/')
-        {
-          while (p < end && *p != '\n')
-            p++;
-        }
-      else if (p + 1 < end && p[0] == '/' && p[1] == '*')
-        {
-          const char *close = g_strstr_len(p + 2, end - (p + 2), "*/");
-          if (close == NULL)
-            return p;
-          p = close + 2;
-        }
-      else
-        break;
-    }
+    } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+      const char *close = g_strstr_len(p + 2, end - (p + 2), "*/");
+      if (close == NULL)
+        return p;
+      p = close + 2;
+    } else
+      break;
+  }
   return p;
 }
 
@@ -131,16 +125,13 @@ line_column(const char *text, gsize offset, guint *line, guint *column)
 {
   *line = 1;
   *column = 1;
-  for (gsize i = 0; i < offset && text[i]; i++)
-    {
-      if (text[i] == '\n')
-        {
-          (*line)++;
-          *column = 1;
-        }
-      else if (((guchar)text[i] & 0xC0) != 0x80) /* count characters, not bytes */
-        (*column)++;
-    }
+  for (gsize i = 0; i < offset && text[i]; i++) {
+    if (text[i] == '\n') {
+      (*line)++;
+      *column = 1;
+    } else if (((guchar)text[i] & 0xC0) != 0x80) /* count characters, not bytes */
+      (*column)++;
+  }
 }
 
 /* One open object while scanning for duplicate keys. */
@@ -154,13 +145,12 @@ typedef struct {
 static const char *
 string_end(const char *p, const char *end)
 {
-  for (p++; p < end; p++)
-    {
-      if (*p == '\\')
-        p++;
-      else if (*p == '"')
-        return p + 1;
-    }
+  for (p++; p < end; p++) {
+    if (*p == '\\')
+      p++;
+    else if (*p == '"')
+      return p + 1;
+  }
   return end;
 }
 
@@ -173,54 +163,42 @@ find_duplicate_key(const char *text, gsize length, char **key, gsize *first, gsi
   const char *p = text, *end = text + length;
   g_autoptr(GArray) stack = g_array_new(FALSE, TRUE, sizeof(ScanFrame));
   gboolean ok = TRUE;
-  while (ok && (p = skip_space_and_comments(p, end)) < end)
-    {
-      ScanFrame *top = stack->len ? &g_array_index(stack, ScanFrame, stack->len - 1) : NULL;
-      if (*p == '{' || *p == '[')
-        {
-          ScanFrame frame = { *p == '{', *p == '{', NULL };
-          if (frame.is_object)
-            frame.keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-          g_array_append_val(stack, frame);
-          p++;
-        }
-      else if (*p == '}' || *p == ']')
-        {
-          if (top && top->keys)
-            g_hash_table_destroy(top->keys);
-          if (top)
-            g_array_set_size(stack, stack->len - 1);
-          p++;
-        }
-      else if (*p == ',')
-        {
-          if (top && top->is_object)
-            top->expect_key = TRUE;
-          p++;
-        }
-      else if (*p == '"')
-        {
-          const char *close = string_end(p, end);
-          if (top && top->is_object && top->expect_key)
-            {
-              char *raw = g_strndup(p + 1, MAX(close - p - 2, 0));
-              gpointer seen;
-              if (g_hash_table_lookup_extended(top->keys, raw, NULL, &seen))
-                {
-                  *key = raw;
-                  *first = GPOINTER_TO_SIZE(seen);
-                  *second = p - text;
-                  ok = FALSE;
-                }
-              else
-                g_hash_table_insert(top->keys, raw, GSIZE_TO_POINTER((gsize)(p - text)));
-              top->expect_key = FALSE;
-            }
-          p = close;
-        }
-      else
-        p++;
-    }
+  while (ok && (p = skip_space_and_comments(p, end)) < end) {
+    ScanFrame *top = stack->len ? &g_array_index(stack, ScanFrame, stack->len - 1) : NULL;
+    if (*p == '{' || *p == '[') {
+      ScanFrame frame = { *p == '{', *p == '{', NULL };
+      if (frame.is_object)
+        frame.keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+      g_array_append_val(stack, frame);
+      p++;
+    } else if (*p == '}' || *p == ']') {
+      if (top && top->keys)
+        g_hash_table_destroy(top->keys);
+      if (top)
+        g_array_set_size(stack, stack->len - 1);
+      p++;
+    } else if (*p == ',') {
+      if (top && top->is_object)
+        top->expect_key = TRUE;
+      p++;
+    } else if (*p == '"') {
+      const char *close = string_end(p, end);
+      if (top && top->is_object && top->expect_key) {
+        char *raw = g_strndup(p + 1, MAX(close - p - 2, 0));
+        gpointer seen;
+        if (g_hash_table_lookup_extended(top->keys, raw, NULL, &seen)) {
+          *key = raw;
+          *first = GPOINTER_TO_SIZE(seen);
+          *second = p - text;
+          ok = FALSE;
+        } else
+          g_hash_table_insert(top->keys, raw, GSIZE_TO_POINTER((gsize)(p - text)));
+        top->expect_key = FALSE;
+      }
+      p = close;
+    } else
+      p++;
+  }
   for (guint i = 0; i < stack->len; i++)
     if (g_array_index(stack, ScanFrame, i).keys)
       g_hash_table_destroy(g_array_index(stack, ScanFrame, i).keys);
@@ -237,17 +215,15 @@ parse_json_file(const char *file, json_object **json_out, GError **error)
   gsize length = 0;
   g_autoptr(GError) local = NULL;
   *json_out = NULL;
-  if (!g_file_get_contents(file, &text, &length, &local))
-    {
-      g_set_error(error, INF_ERROR, INF_ERROR_IO, "%s: cannot read the file: %s", file,
-                  local->message);
-      return FALSE;
-    }
-  if (length >= G_MAXINT)
-    {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: the file is too large", file);
-      return FALSE;
-    }
+  if (!g_file_get_contents(file, &text, &length, &local)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_IO, "%s: cannot read the file: %s", file,
+                local->message);
+    return FALSE;
+  }
+  if (length >= G_MAXINT) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: the file is too large", file);
+    return FALSE;
+  }
   /* A document that is a bare literal ("null", "42") is parsed with its
    * terminating NUL, so that it ends there instead of waiting for more text. */
   const char *first = skip_space_and_comments(text, text + length);
@@ -260,46 +236,39 @@ parse_json_file(const char *file, json_object **json_out, GError **error)
 
   const char *problem = NULL;
   g_autofree char *owned_problem = NULL;
-  if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof)
-    {
-      problem = "unexpected end of file (an object, list or string is not closed)";
-      end = length;
-    }
-  else if (jerr == json_tokener_error_depth)
+  if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof) {
+    problem = "unexpected end of file (an object, list or string is not closed)";
+    end = length;
+  } else if (jerr == json_tokener_error_depth)
     problem = "nesting too deep (at most 32 levels of objects and lists)";
   else if (jerr != json_tokener_success)
     problem = json_tokener_error_desc(jerr);
-  else
-    {
-      const char *rest = skip_space_and_comments(text + end, text + length);
-      g_autofree char *key = NULL;
-      gsize first = 0, second = 0;
-      if (rest < text + length)
-        {
-          problem = "unexpected text after the end of the JSON document";
-          end = rest - text;
-        }
-      else if (!find_duplicate_key(text, length, &key, &first, &second))
-        {
-          guint line, column;
-          line_column(text, first, &line, &column);
-          g_autofree char *shown = g_strescape(key, NULL);
-          problem = owned_problem = g_strdup_printf(
-            "duplicate key \"%s\" in one object (first at line %u, column %u): each key may "
-            "appear once",
-            shown, line, column);
-          end = second;
-        }
-    }
-  if (problem)
-    {
-      json_object_put(json);
+  else {
+    const char *rest = skip_space_and_comments(text + end, text + length);
+    g_autofree char *key = NULL;
+    gsize first = 0, second = 0;
+    if (rest < text + length) {
+      problem = "unexpected text after the end of the JSON document";
+      end = rest - text;
+    } else if (!find_duplicate_key(text, length, &key, &first, &second)) {
       guint line, column;
-      line_column(text, end, &line, &column);
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s:%u:%u: JSON syntax error: %s", file, line,
-                  column, problem);
-      return FALSE;
+      line_column(text, first, &line, &column);
+      g_autofree char *shown = g_strescape(key, NULL);
+      problem = owned_problem = g_strdup_printf(
+          "duplicate key \"%s\" in one object (first at line %u, column %u): each key may "
+          "appear once",
+          shown, line, column);
+      end = second;
     }
+  }
+  if (problem) {
+    json_object_put(json);
+    guint line, column;
+    line_column(text, end, &line, &column);
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s:%u:%u: JSON syntax error: %s", file, line,
+                column, problem);
+    return FALSE;
+  }
   *json_out = json;
   return TRUE;
 }
@@ -342,65 +311,56 @@ static InfModule *
 create_module(InfConfig *config, json_object *spec, const char *path, const char *name,
               gboolean is_inline, GError **error)
 {
-  if (!json_object_is_type(spec, json_type_object))
-    {
-      config_error(error, config, path,
-                   "expected a module object {\"type\": ..., options...}, got %s",
-                   inf_json_kind_phrase(spec));
-      return NULL;
-    }
+  if (!json_object_is_type(spec, json_type_object)) {
+    config_error(error, config, path,
+                 "expected a module object {\"type\": ..., options...}, got %s",
+                 inf_json_kind_phrase(spec));
+    return NULL;
+  }
   json_object *type;
   g_autofree char *type_path = g_strconcat(path, ".type", NULL);
-  if (!json_object_object_get_ex(spec, "type", &type))
-    {
-      g_auto(GStrv) known = inf_registry_list(config->registry, INF_CLASS_MODULE);
-      g_autofree char *list = join_or((const char *const *)known, "(none)");
-      config_error(error, config, path, "a module needs a \"type\"; known module types: %s", list);
-      return NULL;
-    }
-  if (!json_object_is_type(type, json_type_string))
-    {
-      config_error(error, config, type_path, "expected a module type name (a string), got %s",
-                   inf_json_kind_phrase(type));
-      return NULL;
-    }
+  if (!json_object_object_get_ex(spec, "type", &type)) {
+    g_auto(GStrv) known = inf_registry_list(config->registry, INF_CLASS_MODULE);
+    g_autofree char *list = join_or((const char *const *)known, "(none)");
+    config_error(error, config, path, "a module needs a \"type\"; known module types: %s", list);
+    return NULL;
+  }
+  if (!json_object_is_type(type, json_type_string)) {
+    config_error(error, config, type_path, "expected a module type name (a string), got %s",
+                 inf_json_kind_phrase(type));
+    return NULL;
+  }
   const char *type_name = json_object_get_string(type);
   const InfModuleClass *klass = inf_registry_lookup_module_class(config->registry, type_name);
-  if (klass == NULL)
-    {
-      g_auto(GStrv) known = inf_registry_list(config->registry, INF_CLASS_MODULE);
-      g_autofree char *list = join_or((const char *const *)known, "(none)");
-      config_error(error, config, type_path, "unknown module type '%s'; known module types: %s",
-                   type_name, list);
-      return NULL;
-    }
+  if (klass == NULL) {
+    g_auto(GStrv) known = inf_registry_list(config->registry, INF_CLASS_MODULE);
+    g_autofree char *list = join_or((const char *const *)known, "(none)");
+    config_error(error, config, type_path, "unknown module type '%s'; known module types: %s",
+                 type_name, list);
+    return NULL;
+  }
   static const char *const named_skip[] = { "type", NULL };
   static const char *const inline_skip[] = { "type", "name", NULL };
   g_autofree char *own_name = NULL;
-  if (is_inline)
-    {
-      json_object *jname;
-      if (json_object_object_get_ex(spec, "name", &jname))
-        {
-          if (!json_object_is_type(jname, json_type_string) ||
-              json_object_get_string_len(jname) == 0 ||
-              strchr(json_object_get_string(jname), '.'))
-            {
-              g_autofree char *name_path = g_strconcat(path, ".name", NULL);
-              config_error(error, config, name_path,
-                           "expected a module name (a non-empty string without '.'), got %s",
-                           inf_json_kind_phrase(jname));
-              return NULL;
-            }
-          own_name = g_strdup(json_object_get_string(jname));
-        }
-      else
-        own_name = inline_name(path);
-      name = own_name;
-    }
-  InfModule *module = inf_module_new_full(config->registry, klass, name, spec,
-                                          is_inline ? inline_skip : named_skip, config->path, path,
-                                          &config->resolver, error);
+  if (is_inline) {
+    json_object *jname;
+    if (json_object_object_get_ex(spec, "name", &jname)) {
+      if (!json_object_is_type(jname, json_type_string) || json_object_get_string_len(jname) == 0 ||
+          strchr(json_object_get_string(jname), '.')) {
+        g_autofree char *name_path = g_strconcat(path, ".name", NULL);
+        config_error(error, config, name_path,
+                     "expected a module name (a non-empty string without '.'), got %s",
+                     inf_json_kind_phrase(jname));
+        return NULL;
+      }
+      own_name = g_strdup(json_object_get_string(jname));
+    } else
+      own_name = inline_name(path);
+    name = own_name;
+  }
+  InfModule *module =
+      inf_module_new_full(config->registry, klass, name, spec, is_inline ? inline_skip : named_skip,
+                          config->path, path, &config->resolver, error);
   if (module == NULL)
     return NULL;
   Created *c = g_new0(Created, 1);
@@ -431,13 +391,11 @@ resolve_parameter(gpointer data, const char *name, const char *json_path, GError
 {
   InfConfig *config = data;
   InfParameter *param = g_hash_table_lookup(config->parameters, name);
-  if (param == NULL)
-    {
-      g_autofree char *known = join_keys(config->parameters, "(none: add a parameters block)");
-      config_error(error, config, json_path, "unknown parameter '%s'; parameters: %s", name,
-                   known);
-      return NULL;
-    }
+  if (param == NULL) {
+    g_autofree char *known = join_keys(config->parameters, "(none: add a parameters block)");
+    config_error(error, config, json_path, "unknown parameter '%s'; parameters: %s", name, known);
+    return NULL;
+  }
   return inf_parameter_ref(param);
 }
 
@@ -452,34 +410,29 @@ build_named_module(InfConfig *config, const char *name, const char *ref_path, GE
 
   json_object *spec = NULL;
   if (config->modules_json == NULL ||
-      !json_object_object_get_ex(config->modules_json, name, &spec))
-    {
-      g_autofree char *names = join_object_keys(config->modules_json,
-                                                "(none: add a modules block)");
-      config_error(error, config, ref_path, "unknown module '%s'; modules: %s", name, names);
-      return NULL;
-    }
+      !json_object_object_get_ex(config->modules_json, name, &spec)) {
+    g_autofree char *names = join_object_keys(config->modules_json, "(none: add a modules block)");
+    config_error(error, config, ref_path, "unknown module '%s'; modules: %s", name, names);
+    return NULL;
+  }
   for (guint i = 0; i < config->building->len; i++)
-    if (strcmp(g_ptr_array_index(config->building, i), name) == 0)
-      {
-        GString *s = g_string_new(NULL);
-        for (guint k = i; k < config->building->len; k++)
-          g_string_append_printf(s, "%s -> ", (const char *)g_ptr_array_index(config->building, k));
-        g_string_append(s, name);
-        config_error(error, config, ref_path, "module '%s' contains itself: cycle %s", name,
-                     s->str);
-        g_string_free(s, TRUE);
-        return NULL;
-      }
-
-  if (config->building->len >= INF_MAX_NESTING_DEPTH)
-    {
-      config_error(error, config, ref_path,
-                   "modules nest more than %d levels deep (%s -> %s -> ... -> %s)",
-                   INF_MAX_NESTING_DEPTH, (const char *)g_ptr_array_index(config->building, 0),
-                   (const char *)g_ptr_array_index(config->building, 1), name);
+    if (strcmp(g_ptr_array_index(config->building, i), name) == 0) {
+      GString *s = g_string_new(NULL);
+      for (guint k = i; k < config->building->len; k++)
+        g_string_append_printf(s, "%s -> ", (const char *)g_ptr_array_index(config->building, k));
+      g_string_append(s, name);
+      config_error(error, config, ref_path, "module '%s' contains itself: cycle %s", name, s->str);
+      g_string_free(s, TRUE);
       return NULL;
     }
+
+  if (config->building->len >= INF_MAX_NESTING_DEPTH) {
+    config_error(error, config, ref_path,
+                 "modules nest more than %d levels deep (%s -> %s -> ... -> %s)",
+                 INF_MAX_NESTING_DEPTH, (const char *)g_ptr_array_index(config->building, 0),
+                 (const char *)g_ptr_array_index(config->building, 1), name);
+    return NULL;
+  }
   g_autofree char *path = g_strconcat("modules.", name, NULL);
   g_ptr_array_add(config->building, (gpointer)name);
   module = create_module(config, spec, path, name, FALSE, error);
@@ -495,21 +448,20 @@ build_named_module(InfConfig *config, const char *name, const char *ref_path, GE
 static gboolean
 check_string_list(InfConfig *config, json_object *json, const char *path, GError **error)
 {
-  if (!json_object_is_type(json, json_type_array))
-    {
-      config_error(error, config, path, "expected a list of strings, got %s", inf_json_kind_phrase(json));
+  if (!json_object_is_type(json, json_type_array)) {
+    config_error(error, config, path, "expected a list of strings, got %s",
+                 inf_json_kind_phrase(json));
+    return FALSE;
+  }
+  for (gsize i = 0; i < json_object_array_length(json); i++) {
+    json_object *item = json_object_array_get_idx(json, i);
+    if (!json_object_is_type(item, json_type_string)) {
+      g_autofree char *item_path = g_strdup_printf("%s[%zu]", path, i);
+      config_error(error, config, item_path, "expected a string, got %s",
+                   inf_json_kind_phrase(item));
       return FALSE;
     }
-  for (gsize i = 0; i < json_object_array_length(json); i++)
-    {
-      json_object *item = json_object_array_get_idx(json, i);
-      if (!json_object_is_type(item, json_type_string))
-        {
-          g_autofree char *item_path = g_strdup_printf("%s[%zu]", path, i);
-          config_error(error, config, item_path, "expected a string, got %s", inf_json_kind_phrase(item));
-          return FALSE;
-        }
-    }
+  }
   return TRUE;
 }
 
@@ -518,13 +470,12 @@ load_plugins(InfConfig *config, json_object *block, InfPluginLoader *loader, GEr
 {
   if (block == NULL)
     return TRUE;
-  if (!json_object_is_type(block, json_type_object))
-    {
-      config_error(error, config, "plugins",
-                   "expected an object {\"paths\": [...], \"allow\": [...]}, got %s",
-                   inf_json_kind_phrase(block));
-      return FALSE;
-    }
+  if (!json_object_is_type(block, json_type_object)) {
+    config_error(error, config, "plugins",
+                 "expected an object {\"paths\": [...], \"allow\": [...]}, got %s",
+                 inf_json_kind_phrase(block));
+    return FALSE;
+  }
   json_object *paths = NULL, *allow = NULL;
   json_object_object_foreach(block, key, value)
   {
@@ -533,11 +484,10 @@ load_plugins(InfConfig *config, json_object *block, InfPluginLoader *loader, GEr
       paths = value;
     else if (strcmp(key, "allow") == 0)
       allow = value;
-    else
-      {
-        config_error(error, config, path, "unknown key; valid keys: allow, paths");
-        return FALSE;
-      }
+    else {
+      config_error(error, config, path, "unknown key; valid keys: allow, paths");
+      return FALSE;
+    }
     if (!check_string_list(config, value, path, error))
       return FALSE;
   }
@@ -545,38 +495,35 @@ load_plugins(InfConfig *config, json_object *block, InfPluginLoader *loader, GEr
     return TRUE;
 
   g_autofree const char **names = NULL;
-  if (allow)
-    {
-      gsize n = json_object_array_length(allow);
-      names = g_new0(const char *, n + 1);
-      for (gsize i = 0; i < n; i++)
-        names[i] = json_object_get_string(json_object_array_get_idx(allow, i));
-      inf_plugin_loader_set_allow_list(loader, names);
-    }
+  if (allow) {
+    gsize n = json_object_array_length(allow);
+    names = g_new0(const char *, n + 1);
+    for (gsize i = 0; i < n; i++)
+      names[i] = json_object_get_string(json_object_array_get_idx(allow, i));
+    inf_plugin_loader_set_allow_list(loader, names);
+  }
   gboolean ok = TRUE;
-  for (gsize i = 0; ok && i < json_object_array_length(paths); i++)
-    {
-      const char *given = json_object_get_string(json_object_array_get_idx(paths, i));
-      g_autofree char *item_path = g_strdup_printf("plugins.paths[%zu]", i);
-      g_autofree char *full = g_path_is_absolute(given) ? g_strdup(given)
-                                                        : g_build_filename(config->dir, given, NULL);
-      g_autoptr(GError) local = NULL;
-      if (g_file_test(full, G_FILE_TEST_IS_DIR))
-        ok = inf_plugin_loader_load_dir(loader, full, &local);
-      else if (g_file_test(full, G_FILE_TEST_EXISTS))
-        ok = inf_plugin_loader_load_file(loader, full, &local);
-      else
-        {
-          config_error(error, config, item_path,
-                       "no such plugin file or directory '%s' (relative paths start at the "
-                       "config file's directory)",
-                       given);
-          ok = FALSE;
-          break;
-        }
-      if (!ok)
-        config_error(error, config, item_path, "%s", local->message);
+  for (gsize i = 0; ok && i < json_object_array_length(paths); i++) {
+    const char *given = json_object_get_string(json_object_array_get_idx(paths, i));
+    g_autofree char *item_path = g_strdup_printf("plugins.paths[%zu]", i);
+    g_autofree char *full =
+        g_path_is_absolute(given) ? g_strdup(given) : g_build_filename(config->dir, given, NULL);
+    g_autoptr(GError) local = NULL;
+    if (g_file_test(full, G_FILE_TEST_IS_DIR))
+      ok = inf_plugin_loader_load_dir(loader, full, &local);
+    else if (g_file_test(full, G_FILE_TEST_EXISTS))
+      ok = inf_plugin_loader_load_file(loader, full, &local);
+    else {
+      config_error(error, config, item_path,
+                   "no such plugin file or directory '%s' (relative paths start at the "
+                   "config file's directory)",
+                   given);
+      ok = FALSE;
+      break;
     }
+    if (!ok)
+      config_error(error, config, item_path, "%s", local->message);
+  }
   if (allow)
     inf_plugin_loader_set_allow_list(loader, NULL);
   return ok;
@@ -587,80 +534,67 @@ load_parameters(InfConfig *config, json_object *block, GError **error)
 {
   if (block == NULL)
     return TRUE;
-  if (!json_object_is_type(block, json_type_object))
-    {
-      config_error(error, config, "parameters",
-                   "expected an object mapping names to parameters, got %s", inf_json_kind_phrase(block));
-      return FALSE;
-    }
+  if (!json_object_is_type(block, json_type_object)) {
+    config_error(error, config, "parameters",
+                 "expected an object mapping names to parameters, got %s",
+                 inf_json_kind_phrase(block));
+    return FALSE;
+  }
   json_object_object_foreach(block, name, spec)
   {
     g_autofree char *path = g_strconcat("parameters.", name, NULL);
-    if (name[0] == '\0')
-      {
-        config_error(error, config, "parameters", "a parameter needs a non-empty name");
-        return FALSE;
-      }
+    if (name[0] == '\0') {
+      config_error(error, config, "parameters", "a parameter needs a non-empty name");
+      return FALSE;
+    }
     const char *value = NULL, *description = NULL;
     gboolean requires_grad = FALSE;
     if (json_object_is_type(spec, json_type_string))
       value = json_object_get_string(spec);
-    else if (json_object_is_type(spec, json_type_object))
+    else if (json_object_is_type(spec, json_type_object)) {
+      json_object_object_foreach(spec, key, member)
       {
-        json_object_object_foreach(spec, key, member)
-        {
-          g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
-          if (strcmp(key, "value") == 0 || strcmp(key, "description") == 0)
-            {
-              if (!json_object_is_type(member, json_type_string))
-                {
-                  config_error(error, config, key_path, "expected a string, got %s",
-                               inf_json_kind_phrase(member));
-                  return FALSE;
-                }
-              if (key[0] == 'v')
-                value = json_object_get_string(member);
-              else
-                description = json_object_get_string(member);
-            }
-          else if (strcmp(key, "requires_grad") == 0)
-            {
-              if (!json_object_is_type(member, json_type_boolean))
-                {
-                  config_error(error, config, key_path, "expected true or false, got %s",
-                               inf_json_kind_phrase(member));
-                  return FALSE;
-                }
-              requires_grad = json_object_get_boolean(member);
-            }
-          else
-            {
-              config_error(error, config, key_path,
-                           "unknown key; valid keys: description, requires_grad, value");
-              return FALSE;
-            }
-        }
-        if (value == NULL)
-          {
-            config_error(error, config, path, "missing \"value\" (the parameter's text)");
+        g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
+        if (strcmp(key, "value") == 0 || strcmp(key, "description") == 0) {
+          if (!json_object_is_type(member, json_type_string)) {
+            config_error(error, config, key_path, "expected a string, got %s",
+                         inf_json_kind_phrase(member));
             return FALSE;
           }
+          if (key[0] == 'v')
+            value = json_object_get_string(member);
+          else
+            description = json_object_get_string(member);
+        } else if (strcmp(key, "requires_grad") == 0) {
+          if (!json_object_is_type(member, json_type_boolean)) {
+            config_error(error, config, key_path, "expected true or false, got %s",
+                         inf_json_kind_phrase(member));
+            return FALSE;
+          }
+          requires_grad = json_object_get_boolean(member);
+        } else {
+          config_error(error, config, key_path,
+                       "unknown key; valid keys: description, requires_grad, value");
+          return FALSE;
+        }
       }
-    else
-      {
-        config_error(error, config, path,
-                     "expected a string or an object {\"value\", \"description\", "
-                     "\"requires_grad\"}, got %s",
-                     inf_json_kind_phrase(spec));
+      if (value == NULL) {
+        config_error(error, config, path, "missing \"value\" (the parameter's text)");
         return FALSE;
       }
+    } else {
+      config_error(error, config, path,
+                   "expected a string or an object {\"value\", \"description\", "
+                   "\"requires_grad\"}, got %s",
+                   inf_json_kind_phrase(spec));
+      return FALSE;
+    }
     g_autoptr(GError) local = NULL;
     InfParameter *param = inf_parameter_new(value, description, requires_grad, &local);
-    if (param == NULL)
-      {
-        config_error(error, config, path, "%s", local->message);
-        return FALSE;
-      }
+    if (param == NULL) {
+      config_error(error, config, path, "%s", local->message);
+      return FALSE;
+    }
     g_hash_table_insert(config->parameters, g_strdup(name), param);
   }
   return TRUE;
@@ -669,26 +603,23 @@ load_parameters(InfConfig *config, json_object *block, GError **error)
 static gboolean
 load_resources(InfConfig *config, json_object *block, const char *resources_path, GError **error)
 {
-  if (resources_path)
-    {
-      json_object *json = NULL;
-      if (!parse_json_file(resources_path, &json, error))
-        return FALSE;
-      if (!json_object_is_type(json, json_type_object))
-        {
-          g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                      "%s: expected a JSON object with \"endpoints\" at the top level, got %s",
-                      resources_path, inf_json_kind_phrase(json));
-          json_object_put(json);
-          return FALSE;
-        }
-      config->resources = inf_resources_config_parse(json, resources_path, "resources",
-                                                     config->registry, error);
+  if (resources_path) {
+    json_object *json = NULL;
+    if (!parse_json_file(resources_path, &json, error))
+      return FALSE;
+    if (!json_object_is_type(json, json_type_object)) {
+      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                  "%s: expected a JSON object with \"endpoints\" at the top level, got %s",
+                  resources_path, inf_json_kind_phrase(json));
       json_object_put(json);
+      return FALSE;
     }
-  else
-    config->resources = inf_resources_config_parse(block, config->path, "resources",
-                                                   config->registry, error);
+    config->resources =
+        inf_resources_config_parse(json, resources_path, "resources", config->registry, error);
+    json_object_put(json);
+  } else
+    config->resources =
+        inf_resources_config_parse(block, config->path, "resources", config->registry, error);
   return config->resources != NULL;
 }
 
@@ -697,25 +628,23 @@ load_modules(InfConfig *config, json_object *block, GError **error)
 {
   if (block == NULL)
     return TRUE;
-  if (!json_object_is_type(block, json_type_object))
-    {
-      config_error(error, config, "modules",
-                   "expected an object mapping names to modules {\"type\": ..., options...}, "
-                   "got %s",
-                   inf_json_kind_phrase(block));
-      return FALSE;
-    }
+  if (!json_object_is_type(block, json_type_object)) {
+    config_error(error, config, "modules",
+                 "expected an object mapping names to modules {\"type\": ..., options...}, "
+                 "got %s",
+                 inf_json_kind_phrase(block));
+    return FALSE;
+  }
   config->modules_json = block;
   json_object_object_foreach(block, name, spec)
   {
     (void)spec;
-    if (name[0] == '\0' || strchr(name, '.'))
-      {
-        g_autofree char *path = g_strconcat("modules.", name, NULL);
-        config_error(error, config, path,
-                     "invalid module name '%s': names are not empty and contain no '.'", name);
-        return FALSE;
-      }
+    if (name[0] == '\0' || strchr(name, '.')) {
+      g_autofree char *path = g_strconcat("modules.", name, NULL);
+      config_error(error, config, path,
+                   "invalid module name '%s': names are not empty and contain no '.'", name);
+      return FALSE;
+    }
   }
   json_object_object_foreach(block, name2, spec2)
   {
@@ -732,28 +661,26 @@ load_modules(InfConfig *config, json_object *block, GError **error)
 static gboolean
 load_main(InfConfig *config, json_object *main_json, GError **error)
 {
-  if (main_json == NULL)
-    {
-      g_autofree char *names = join_object_keys(config->modules_json, "(none)");
-      config_error(error, config, NULL,
-                   "missing \"main\": name the module to run (modules: %s) or give an inline "
-                   "module object",
-                   names);
-      return FALSE;
-    }
+  if (main_json == NULL) {
+    g_autofree char *names = join_object_keys(config->modules_json, "(none)");
+    config_error(error, config, NULL,
+                 "missing \"main\": name the module to run (modules: %s) or give an inline "
+                 "module object",
+                 names);
+    return FALSE;
+  }
   if (json_object_is_type(main_json, json_type_string))
     config->main = build_named_module(config, json_object_get_string(main_json), "main", error);
   else if (json_object_is_type(main_json, json_type_object))
     config->main = create_module(config, main_json, "main", "main", TRUE, error);
-  else
-    {
-      g_autofree char *names = join_object_keys(config->modules_json, "(none)");
-      config_error(error, config, "main",
-                   "expected the name of a module (modules: %s) or an inline module object, got "
-                   "%s",
-                   names, inf_json_kind_phrase(main_json));
-      return FALSE;
-    }
+  else {
+    g_autofree char *names = join_object_keys(config->modules_json, "(none)");
+    config_error(error, config, "main",
+                 "expected the name of a module (modules: %s) or an inline module object, got "
+                 "%s",
+                 names, inf_json_kind_phrase(main_json));
+    return FALSE;
+  }
   return config->main != NULL;
 }
 
@@ -770,10 +697,10 @@ static void
 unknown_alias_error(InfConfig *config, const char *path, const char *alias, GError **error)
 {
   g_auto(GStrv) known = inf_resources_config_list_aliases(config->resources);
-  g_autofree char *list = join_or((const char *const *)known,
-                                  "(none: add a resources block or pass --resources FILE)");
-  const char *file = config->resources && config->resources->file ? config->resources->file
-                                                                   : config->path;
+  g_autofree char *list =
+      join_or((const char *const *)known, "(none: add a resources block or pass --resources FILE)");
+  const char *file =
+      config->resources && config->resources->file ? config->resources->file : config->path;
   if (strcmp(file, config->path) == 0)
     config_error(error, config, path, "unknown alias '%s'; known aliases: %s", alias, list);
   else
@@ -818,12 +745,11 @@ check_node_option(gpointer data, const char *ref, const char *json_path, GError 
   g_string_append(visible, "; nodes: ");
   for (guint i = graph->n_inputs; i < graph->n_nodes; i++)
     g_string_append_printf(visible, "%s%s", i > graph->n_inputs ? ", " : "", graph->nodes[i].id);
-  if (graph->output_shape == INF_GRAPH_OUTPUT_DICT)
-    {
-      g_string_append(visible, "; outputs: ");
-      for (guint i = 0; i < graph->n_outputs; i++)
-        g_string_append_printf(visible, "%s%s", i ? ", " : "", graph->outputs[i].key);
-    }
+  if (graph->output_shape == INF_GRAPH_OUTPUT_DICT) {
+    g_string_append(visible, "; outputs: ");
+    for (guint i = 0; i < graph->n_outputs; i++)
+      g_string_append_printf(visible, "%s%s", i ? ", " : "", graph->outputs[i].key);
+  }
   config_error(error, config, json_path, "unknown reference '%s'; visible in main: %s", ref,
                visible->str);
   g_string_free(visible, TRUE);
@@ -841,52 +767,49 @@ check_aliases(InfConfig *config, GError **error)
   for (guint i = 0; i < config->created->len; i++)
     g_hash_table_add(from_config, ((Created *)g_ptr_array_index(config->created, i))->module);
 
-  for (guint i = 0; i < config->created->len; i++)
-    {
-      Created *c = g_ptr_array_index(config->created, i);
-      /* (module, dotted name below c) pairs still to visit */
-      g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func(named_module_free);
-      g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-      InfNamedModule *start = g_new0(InfNamedModule, 1);
-      start->module = c->module;
-      start->name = NULL;
-      g_ptr_array_add(stack, start);
-      while (stack->len > 0)
-        {
-          g_autofree InfNamedModule *nm = g_ptr_array_steal_index(stack, stack->len - 1);
-          g_autofree char *name = nm->name;
-          if (!g_hash_table_add(seen, nm->module))
-            continue;
-          if (nm->module != c->module && g_hash_table_contains(from_config, nm->module))
-            continue; /* checked under its own path */
-          g_autoptr(GPtrArray) children = inf_module_named_children(nm->module);
-          for (guint k = children->len; k > 0; k--)
-            {
-              InfNamedModule *child = g_ptr_array_index(children, k - 1);
-              InfNamedModule *next = g_new0(InfNamedModule, 1);
-              next->module = child->module;
-              next->name = name ? g_strconcat(name, ".", child->name, NULL) : g_strdup(child->name);
-              g_ptr_array_add(stack, next);
-            }
-          if (inf_module_is_composite(nm->module))
-            continue;
-          const char *alias = inf_module_get_resource_alias(nm->module);
-          if (alias == NULL || inf_resources_config_lookup(config->resources, alias))
-            continue;
-          const InfOptionSpec *spec = inf_options_get_spec(inf_module_get_options(nm->module));
-          gboolean has_alias_option = FALSE;
-          for (guint s = 0; spec && spec[s].name; s++)
-            if (strcmp(spec[s].name, "alias") == 0)
-              has_alias_option = TRUE;
-          g_autofree char *path = NULL;
-          if (nm->module == c->module)
-            path = has_alias_option ? g_strconcat(c->path, ".alias", NULL) : g_strdup(c->path);
-          else
-            path = g_strdup_printf("%s (child '%s')", c->path, name);
-          unknown_alias_error(config, path, alias, error);
-          return FALSE;
-        }
+  for (guint i = 0; i < config->created->len; i++) {
+    Created *c = g_ptr_array_index(config->created, i);
+    /* (module, dotted name below c) pairs still to visit */
+    g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func(named_module_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    InfNamedModule *start = g_new0(InfNamedModule, 1);
+    start->module = c->module;
+    start->name = NULL;
+    g_ptr_array_add(stack, start);
+    while (stack->len > 0) {
+      g_autofree InfNamedModule *nm = g_ptr_array_steal_index(stack, stack->len - 1);
+      g_autofree char *name = nm->name;
+      if (!g_hash_table_add(seen, nm->module))
+        continue;
+      if (nm->module != c->module && g_hash_table_contains(from_config, nm->module))
+        continue; /* checked under its own path */
+      g_autoptr(GPtrArray) children = inf_module_named_children(nm->module);
+      for (guint k = children->len; k > 0; k--) {
+        InfNamedModule *child = g_ptr_array_index(children, k - 1);
+        InfNamedModule *next = g_new0(InfNamedModule, 1);
+        next->module = child->module;
+        next->name = name ? g_strconcat(name, ".", child->name, NULL) : g_strdup(child->name);
+        g_ptr_array_add(stack, next);
+      }
+      if (inf_module_is_composite(nm->module))
+        continue;
+      const char *alias = inf_module_get_resource_alias(nm->module);
+      if (alias == NULL || inf_resources_config_lookup(config->resources, alias))
+        continue;
+      const InfOptionSpec *spec = inf_options_get_spec(inf_module_get_options(nm->module));
+      gboolean has_alias_option = FALSE;
+      for (guint s = 0; spec && spec[s].name; s++)
+        if (strcmp(spec[s].name, "alias") == 0)
+          has_alias_option = TRUE;
+      g_autofree char *path = NULL;
+      if (nm->module == c->module)
+        path = has_alias_option ? g_strconcat(c->path, ".alias", NULL) : g_strdup(c->path);
+      else
+        path = g_strdup_printf("%s (child '%s')", c->path, name);
+      unknown_alias_error(config, path, alias, error);
+      return FALSE;
     }
+  }
   return TRUE;
 }
 
@@ -895,13 +818,12 @@ static const InfPluginRecord *
 class_plugin(InfPluginLoader *loader, const char *kind_name)
 {
   GPtrArray *loaded = inf_plugin_loader_get_loaded(loader);
-  for (guint i = 0; i < loaded->len; i++)
-    {
-      const InfPluginRecord *record = g_ptr_array_index(loaded, i);
-      for (guint k = 0; record->classes && k < record->classes->len; k++)
-        if (strcmp(g_ptr_array_index(record->classes, k), kind_name) == 0)
-          return record;
-    }
+  for (guint i = 0; i < loaded->len; i++) {
+    const InfPluginRecord *record = g_ptr_array_index(loaded, i);
+    for (guint k = 0; record->classes && k < record->classes->len; k++)
+      if (strcmp(g_ptr_array_index(record->classes, k), kind_name) == 0)
+        return record;
+  }
   return NULL;
 }
 
@@ -918,43 +840,37 @@ check_allowed(InfConfig *config, json_object *plugins, InfPluginLoader *loader, 
     names[i] = json_object_get_string(json_object_array_get_idx(allow, i));
   g_autofree char *allowed = join_or(names, "(none)");
 
-  for (guint i = 0; i < config->created->len; i++)
-    {
-      Created *c = g_ptr_array_index(config->created, i);
-      g_autofree char *kind_name = g_strconcat("module:", inf_module_get_type_name(c->module),
-                                               NULL);
+  for (guint i = 0; i < config->created->len; i++) {
+    Created *c = g_ptr_array_index(config->created, i);
+    g_autofree char *kind_name = g_strconcat("module:", inf_module_get_type_name(c->module), NULL);
+    const InfPluginRecord *record = class_plugin(loader, kind_name);
+    if (record && !g_strv_contains(names, record->name)) {
+      g_autofree char *path = g_strconcat(c->path, ".type", NULL);
+      config_error(error, config, path,
+                   "module type '%s' comes from plugin '%s' (%s), which plugins.allow does "
+                   "not list; allowed plugins: %s",
+                   inf_module_get_type_name(c->module), record->name, record->file, allowed);
+      return FALSE;
+    }
+  }
+  for (guint a = 0; a < config->resources->aliases->len; a++) {
+    InfAliasConfig *alias = g_ptr_array_index(config->resources->aliases, a);
+    for (guint e = 0; e < alias->endpoints->len; e++) {
+      InfEndpointConfig *ep = g_ptr_array_index(alias->endpoints, e);
+      if (ep->provider == NULL)
+        continue;
+      g_autofree char *kind_name = g_strconcat("client:", ep->provider, NULL);
       const InfPluginRecord *record = class_plugin(loader, kind_name);
-      if (record && !g_strv_contains(names, record->name))
-        {
-          g_autofree char *path = g_strconcat(c->path, ".type", NULL);
-          config_error(error, config, path,
-                       "module type '%s' comes from plugin '%s' (%s), which plugins.allow does "
-                       "not list; allowed plugins: %s",
-                       inf_module_get_type_name(c->module), record->name, record->file, allowed);
-          return FALSE;
-        }
+      if (record && !g_strv_contains(names, record->name)) {
+        g_autofree char *path = g_strconcat(ep->json_path, ".provider", NULL);
+        config_error(error, config, path,
+                     "provider '%s' comes from plugin '%s' (%s), which plugins.allow does "
+                     "not list; allowed plugins: %s",
+                     ep->provider, record->name, record->file, allowed);
+        return FALSE;
+      }
     }
-  for (guint a = 0; a < config->resources->aliases->len; a++)
-    {
-      InfAliasConfig *alias = g_ptr_array_index(config->resources->aliases, a);
-      for (guint e = 0; e < alias->endpoints->len; e++)
-        {
-          InfEndpointConfig *ep = g_ptr_array_index(alias->endpoints, e);
-          if (ep->provider == NULL)
-            continue;
-          g_autofree char *kind_name = g_strconcat("client:", ep->provider, NULL);
-          const InfPluginRecord *record = class_plugin(loader, kind_name);
-          if (record && !g_strv_contains(names, record->name))
-            {
-              g_autofree char *path = g_strconcat(ep->json_path, ".provider", NULL);
-              config_error(error, config, path,
-                           "provider '%s' comes from plugin '%s' (%s), which plugins.allow does "
-                           "not list; allowed plugins: %s",
-                           ep->provider, record->name, record->file, allowed);
-              return FALSE;
-            }
-        }
-    }
+  }
   return TRUE;
 }
 
@@ -967,14 +883,13 @@ main_input_names(InfModule *main)
     return g_strdupv((char **)inf_graph_module_get_inputs(main));
   const InfModuleClass *klass = inf_module_get_class(main);
   const InfInputSpec *inputs = INF_CLASS_GET(klass, InfModuleClass, inputs);
-  if (inputs && inputs[0].name)
-    {
-      GPtrArray *names = g_ptr_array_new();
-      for (guint i = 0; inputs[i].name; i++)
-        g_ptr_array_add(names, g_strdup(inputs[i].name));
-      g_ptr_array_add(names, NULL);
-      return (char **)g_ptr_array_free(names, FALSE);
-    }
+  if (inputs && inputs[0].name) {
+    GPtrArray *names = g_ptr_array_new();
+    for (guint i = 0; inputs[i].name; i++)
+      g_ptr_array_add(names, g_strdup(inputs[i].name));
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(names, FALSE);
+  }
   char **names = g_new0(char *, 2);
   names[0] = g_strdup("input");
   return names;
@@ -991,10 +906,10 @@ inf_config_load(const char *path, const char *resources_path, InfRegistry *regis
   config->path = g_strdup(path);
   config->dir = g_path_get_dirname(path);
   config->registry = registry;
-  config->parameters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                             (GDestroyNotify)inf_parameter_unref);
-  config->modules = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify)inf_module_unref);
+  config->parameters =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)inf_parameter_unref);
+  config->modules =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)inf_module_unref);
   config->building = g_ptr_array_new();
   config->created = g_ptr_array_new_with_free_func(created_free);
   config->resolver.resolve_parameter = resolve_parameter;
@@ -1005,23 +920,21 @@ inf_config_load(const char *path, const char *resources_path, InfRegistry *regis
 
   if (!parse_json_file(path, &config->json, error))
     return NULL;
-  if (!json_object_is_type(config->json, json_type_object))
-    {
-      config_error(error, config, NULL,
-                   "expected a JSON object at the top level (with \"main\", \"modules\", ...), "
-                   "got %s",
-                   inf_json_kind_phrase(config->json));
-      return NULL;
-    }
+  if (!json_object_is_type(config->json, json_type_object)) {
+    config_error(error, config, NULL,
+                 "expected a JSON object at the top level (with \"main\", \"modules\", ...), "
+                 "got %s",
+                 inf_json_kind_phrase(config->json));
+    return NULL;
+  }
   json_object_object_foreach(config->json, key, value)
   {
     (void)value;
-    if (!g_strv_contains(top_level_keys, key))
-      {
-        g_autofree char *valid = g_strjoinv(", ", (char **)top_level_keys);
-        config_error(error, config, key, "unknown top-level key; valid keys: %s", valid);
-        return NULL;
-      }
+    if (!g_strv_contains(top_level_keys, key)) {
+      g_autofree char *valid = g_strjoinv(", ", (char **)top_level_keys);
+      config_error(error, config, key, "unknown top-level key; valid keys: %s", valid);
+      return NULL;
+    }
   }
   json_object *plugins = json_object_object_get(config->json, "plugins");
   json_object *resources = json_object_object_get(config->json, "resources");
@@ -1049,14 +962,13 @@ inf_config_load(const char *path, const char *resources_path, InfRegistry *regis
   g_auto(GStrv) inputs = main_input_names(config->main);
   g_autoptr(GError) local = NULL;
   config->graph = inf_tracer_trace(config->main, (const char *const *)inputs, &local);
-  if (config->graph == NULL)
-    {
-      config_error(error, config, "main", "tracing '%s' failed: %s",
-                   inf_module_get_name(config->main) ? inf_module_get_name(config->main)
-                                                     : inf_module_get_type_name(config->main),
-                   local->message);
-      return NULL;
-    }
+  if (config->graph == NULL) {
+    config_error(error, config, "main", "tracing '%s' failed: %s",
+                 inf_module_get_name(config->main) ? inf_module_get_name(config->main)
+                                                   : inf_module_get_type_name(config->main),
+                 local->message);
+    return NULL;
+  }
   return g_steal_pointer(&config);
 }
 

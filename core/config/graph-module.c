@@ -99,12 +99,11 @@ static void
 switch_free(Switch *sw)
 {
   source_clear(&sw->selector);
-  for (guint c = 0; c < sw->n_cases; c++)
-    {
-      g_free(sw->cases[c].pattern);
-      g_strfreev(sw->cases[c].one_of);
-      node_clear(&sw->cases[c].call);
-    }
+  for (guint c = 0; c < sw->n_cases; c++) {
+    g_free(sw->cases[c].pattern);
+    g_strfreev(sw->cases[c].one_of);
+    node_clear(&sw->cases[c].call);
+  }
   g_free(sw->cases);
   g_free(sw);
 }
@@ -140,7 +139,7 @@ typedef struct {
 } Parse;
 
 static void parse_error(GError **error, const char *path, const char *format, ...)
-  G_GNUC_PRINTF(3, 4);
+    G_GNUC_PRINTF(3, 4);
 
 /* "PATH: message" (the module layer adds the file). */
 static void
@@ -187,53 +186,43 @@ parse_source(const Parse *p, json_object *json, const char *path, gint self_node
              GError **error)
 {
   out->kind = SOURCE_LITERAL;
-  if (json_object_is_type(json, json_type_string))
-    {
-      const char *text = json_object_get_string(json);
-      if (text[0] == '$' && text[1] == '$')
-        {
-          out->literal = inf_value_new_text(text + 1);
-          return TRUE;
-        }
-      if (text[0] == '$')
-        {
-          g_auto(GStrv) parts = g_strsplit(text + 1, ".", -1);
-          for (guint i = 0; parts[i]; i++)
-            if (parts[i][0] == '\0')
-              {
-                parse_error(error, path,
-                            "invalid reference '%s': expected $NAME or $NAME.field (write $$ "
-                            "for a literal '$')",
-                            text);
-                return FALSE;
-              }
-          if (parts[0] == NULL)
-            {
-              parse_error(error, path, "invalid reference '$': expected $NAME or $NAME.field");
-              return FALSE;
-            }
-          gpointer hit;
-          if ((hit = g_hash_table_lookup(p->input_index, parts[0])))
-            {
-              out->kind = SOURCE_INPUT;
-              out->index = GPOINTER_TO_UINT(hit) - 1;
-            }
-          else if ((hit = g_hash_table_lookup(p->node_index, parts[0])))
-            {
-              out->kind = SOURCE_NODE;
-              out->index = GPOINTER_TO_UINT(hit) - 1;
-            }
-          else
-            {
-              g_autofree char *visible = visible_names(p, self_node);
-              parse_error(error, path, "unknown reference '%s'; visible here: %s", text, visible);
-              return FALSE;
-            }
-          if (parts[1])
-            out->path = g_strdupv(parts + 1);
-          return TRUE;
-        }
+  if (json_object_is_type(json, json_type_string)) {
+    const char *text = json_object_get_string(json);
+    if (text[0] == '$' && text[1] == '$') {
+      out->literal = inf_value_new_text(text + 1);
+      return TRUE;
     }
+    if (text[0] == '$') {
+      g_auto(GStrv) parts = g_strsplit(text + 1, ".", -1);
+      for (guint i = 0; parts[i]; i++)
+        if (parts[i][0] == '\0') {
+          parse_error(error, path,
+                      "invalid reference '%s': expected $NAME or $NAME.field (write $$ "
+                      "for a literal '$')",
+                      text);
+          return FALSE;
+        }
+      if (parts[0] == NULL) {
+        parse_error(error, path, "invalid reference '$': expected $NAME or $NAME.field");
+        return FALSE;
+      }
+      gpointer hit;
+      if ((hit = g_hash_table_lookup(p->input_index, parts[0]))) {
+        out->kind = SOURCE_INPUT;
+        out->index = GPOINTER_TO_UINT(hit) - 1;
+      } else if ((hit = g_hash_table_lookup(p->node_index, parts[0]))) {
+        out->kind = SOURCE_NODE;
+        out->index = GPOINTER_TO_UINT(hit) - 1;
+      } else {
+        g_autofree char *visible = visible_names(p, self_node);
+        parse_error(error, path, "unknown reference '%s'; visible here: %s", text, visible);
+        return FALSE;
+      }
+      if (parts[1])
+        out->path = g_strdupv(parts + 1);
+      return TRUE;
+    }
+  }
   out->literal = inf_value_from_json(json);
   return TRUE;
 }
@@ -243,39 +232,34 @@ parse_inputs(json_object *json, const char *path, GError **error)
 {
   if (json == NULL)
     return g_new0(char *, 1);
-  if (!json_object_is_type(json, json_type_array))
-    {
-      parse_error(error, path, "expected a list of input names, got %s", inf_json_kind_phrase(json));
-      return NULL;
-    }
+  if (!json_object_is_type(json, json_type_array)) {
+    parse_error(error, path, "expected a list of input names, got %s", inf_json_kind_phrase(json));
+    return NULL;
+  }
   gsize n = json_object_array_length(json);
   g_auto(GStrv) names = g_new0(char *, n + 1);
-  for (gsize i = 0; i < n; i++)
-    {
-      json_object *item = json_object_array_get_idx(json, i);
-      g_autofree char *item_path = g_strdup_printf("%s[%zu]", path, i);
-      if (!json_object_is_type(item, json_type_string))
-        {
-          parse_error(error, item_path, "expected an input name (a string), got %s",
-                      inf_json_kind_phrase(item));
-          return NULL;
-        }
-      const char *name = json_object_get_string(item);
-      if (!valid_name(name))
-        {
-          parse_error(error, item_path,
-                      "invalid input name '%s': names are not empty and contain no '.', ':' or "
-                      "leading '$'",
-                      name);
-          return NULL;
-        }
-      if (g_strv_contains((const char *const *)names, name))
-        {
-          parse_error(error, item_path, "input '%s' is listed twice", name);
-          return NULL;
-        }
-      names[i] = g_strdup(name);
+  for (gsize i = 0; i < n; i++) {
+    json_object *item = json_object_array_get_idx(json, i);
+    g_autofree char *item_path = g_strdup_printf("%s[%zu]", path, i);
+    if (!json_object_is_type(item, json_type_string)) {
+      parse_error(error, item_path, "expected an input name (a string), got %s",
+                  inf_json_kind_phrase(item));
+      return NULL;
     }
+    const char *name = json_object_get_string(item);
+    if (!valid_name(name)) {
+      parse_error(error, item_path,
+                  "invalid input name '%s': names are not empty and contain no '.', ':' or "
+                  "leading '$'",
+                  name);
+      return NULL;
+    }
+    if (g_strv_contains((const char *const *)names, name)) {
+      parse_error(error, item_path, "input '%s' is listed twice", name);
+      return NULL;
+    }
+    names[i] = g_strdup(name);
+  }
   return g_steal_pointer(&names);
 }
 
@@ -289,41 +273,37 @@ resolve_node_module(const Parse *p, const char *node_name, json_object *spec, co
   if (resolver && resolver->resolve_module)
     return resolver->resolve_module(resolver->data, spec, path, error);
 
-  if (json_object_is_type(spec, json_type_string))
-    {
-      parse_error(error, path,
-                  "module references by name (\"%s\") can only be resolved in a config's modules "
-                  "block; use an inline object {\"type\": ...} here",
-                  json_object_get_string(spec));
-      return NULL;
-    }
-  if (!json_object_is_type(spec, json_type_object))
-    {
-      parse_error(error, path,
-                  "expected a module (the name of a module, or an inline object {\"type\": "
-                  "...}), got %s",
-                  inf_json_kind_phrase(spec));
-      return NULL;
-    }
+  if (json_object_is_type(spec, json_type_string)) {
+    parse_error(error, path,
+                "module references by name (\"%s\") can only be resolved in a config's modules "
+                "block; use an inline object {\"type\": ...} here",
+                json_object_get_string(spec));
+    return NULL;
+  }
+  if (!json_object_is_type(spec, json_type_object)) {
+    parse_error(error, path,
+                "expected a module (the name of a module, or an inline object {\"type\": "
+                "...}), got %s",
+                inf_json_kind_phrase(spec));
+    return NULL;
+  }
   InfRegistry *registry = inf_module_get_registry(p->self);
   json_object *type;
   if (!json_object_object_get_ex(spec, "type", &type) ||
-      !json_object_is_type(type, json_type_string))
-    {
-      parse_error(error, path, "an inline module needs a \"type\" (a string)");
-      return NULL;
-    }
-  const InfModuleClass *klass = inf_registry_lookup_module_class(registry,
-                                                                 json_object_get_string(type));
-  if (klass == NULL)
-    {
-      g_auto(GStrv) known = inf_registry_list(registry, INF_CLASS_MODULE);
-      g_autofree char *list = g_strjoinv(", ", known);
-      g_autofree char *type_path = g_strconcat(path, ".type", NULL);
-      parse_error(error, type_path, "unknown module type '%s'; known module types: %s",
-                  json_object_get_string(type), list);
-      return NULL;
-    }
+      !json_object_is_type(type, json_type_string)) {
+    parse_error(error, path, "an inline module needs a \"type\" (a string)");
+    return NULL;
+  }
+  const InfModuleClass *klass =
+      inf_registry_lookup_module_class(registry, json_object_get_string(type));
+  if (klass == NULL) {
+    g_auto(GStrv) known = inf_registry_list(registry, INF_CLASS_MODULE);
+    g_autofree char *list = g_strjoinv(", ", known);
+    g_autofree char *type_path = g_strconcat(path, ".type", NULL);
+    parse_error(error, type_path, "unknown module type '%s'; known module types: %s",
+                json_object_get_string(type), list);
+    return NULL;
+  }
   static const char *const skip[] = { "type", "name", NULL };
   json_object *jname;
   const char *name = node_name;
@@ -338,62 +318,53 @@ resolve_node_module(const Parse *p, const char *node_name, json_object *spec, co
 static gboolean
 check_node_args(const Node *node, const char *path, GError **error)
 {
-  if (inf_module_is_graph(node->module))
-    {
-      const char *const *inputs = inf_graph_module_get_inputs(node->module);
-      guint n_inputs = g_strv_length((char **)inputs);
-      g_autofree char *list = n_inputs ? g_strjoinv(", ", (char **)inputs) : g_strdup("none");
-      if (node->arg_names == NULL)
-        {
-          if (node->n_args != n_inputs)
-            {
-              parse_error(error, path, "graph '%s' takes %u argument%s (%s), got %u",
-                          inf_module_get_name(node->module) ? inf_module_get_name(node->module)
-                                                            : node->name,
-                          n_inputs, n_inputs == 1 ? "" : "s", list, node->n_args);
-              return FALSE;
-            }
-          return TRUE;
-        }
-      for (guint a = 0; a < node->n_args; a++)
-        if (!g_strv_contains(inputs, node->arg_names[a]))
-          {
-            parse_error(error, path, "graph '%s' has no input '%s'; its inputs: %s",
-                        inf_module_get_name(node->module) ? inf_module_get_name(node->module)
-                                                          : node->name,
-                        node->arg_names[a], list);
-            return FALSE;
-          }
-      for (guint i = 0; i < n_inputs; i++)
-        {
-          guint a = 0;
-          while (a < node->n_args && strcmp(node->arg_names[a], inputs[i]) != 0)
-            a++;
-          if (a == node->n_args)
-            {
-              parse_error(error, path, "missing input '%s' of graph '%s'; its inputs: %s",
-                          inputs[i],
-                          inf_module_get_name(node->module) ? inf_module_get_name(node->module)
-                                                            : node->name,
-                          list);
-              return FALSE;
-            }
-        }
+  if (inf_module_is_graph(node->module)) {
+    const char *const *inputs = inf_graph_module_get_inputs(node->module);
+    guint n_inputs = g_strv_length((char **)inputs);
+    g_autofree char *list = n_inputs ? g_strjoinv(", ", (char **)inputs) : g_strdup("none");
+    if (node->arg_names == NULL) {
+      if (node->n_args != n_inputs) {
+        parse_error(error, path, "graph '%s' takes %u argument%s (%s), got %u",
+                    inf_module_get_name(node->module) ? inf_module_get_name(node->module)
+                                                      : node->name,
+                    n_inputs, n_inputs == 1 ? "" : "s", list, node->n_args);
+        return FALSE;
+      }
       return TRUE;
     }
+    for (guint a = 0; a < node->n_args; a++)
+      if (!g_strv_contains(inputs, node->arg_names[a])) {
+        parse_error(error, path, "graph '%s' has no input '%s'; its inputs: %s",
+                    inf_module_get_name(node->module) ? inf_module_get_name(node->module)
+                                                      : node->name,
+                    node->arg_names[a], list);
+        return FALSE;
+      }
+    for (guint i = 0; i < n_inputs; i++) {
+      guint a = 0;
+      while (a < node->n_args && strcmp(node->arg_names[a], inputs[i]) != 0)
+        a++;
+      if (a == node->n_args) {
+        parse_error(error, path, "missing input '%s' of graph '%s'; its inputs: %s", inputs[i],
+                    inf_module_get_name(node->module) ? inf_module_get_name(node->module)
+                                                      : node->name,
+                    list);
+        return FALSE;
+      }
+    }
+    return TRUE;
+  }
   g_autofree char *problem = NULL;
-  if (!inf_tracer_check_inputs(inf_module_get_class(node->module), node->n_args,
-                               node->arg_names, &problem))
-    {
-      parse_error(error, path, "%s", problem);
-      return FALSE;
-    }
+  if (!inf_tracer_check_inputs(inf_module_get_class(node->module), node->n_args, node->arg_names,
+                               &problem)) {
+    parse_error(error, path, "%s", problem);
+    return FALSE;
+  }
   g_autoptr(GError) local = NULL;
-  if (!inf_module_check_args(node->module, node->n_args, node->arg_names, &local))
-    {
-      parse_error(error, path, "%s", local->message);
-      return FALSE;
-    }
+  if (!inf_module_check_args(node->module, node->n_args, node->arg_names, &local)) {
+    parse_error(error, path, "%s", local->message);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -403,81 +374,72 @@ check_node_options(const Parse *p, guint index, const Node *node, GError **error
 {
   const InfOptions *options = inf_module_get_options(node->module);
   const InfOptionSpec *spec = options ? inf_options_get_spec(options) : NULL;
-  for (guint i = 0; spec && spec[i].name; i++)
-    {
-      if (spec[i].type != INF_OPTION_NODE || !inf_options_has(options, spec[i].name))
-        continue;
-      const char *opath = inf_options_get_path(options);
-      g_autofree char *path = opath && opath[0] ? g_strconcat(opath, ".", spec[i].name, NULL)
-                                                : g_strdup(spec[i].name);
-      json_object *ref = json_object_new_string(inf_options_get_string(options, spec[i].name));
-      Source source = { 0 };
-      gboolean ok = parse_source(p, ref, path, (gint)index, &source, error);
-      source_clear(&source);
-      json_object_put(ref);
-      if (!ok)
-        return FALSE;
-    }
+  for (guint i = 0; spec && spec[i].name; i++) {
+    if (spec[i].type != INF_OPTION_NODE || !inf_options_has(options, spec[i].name))
+      continue;
+    const char *opath = inf_options_get_path(options);
+    g_autofree char *path =
+        opath && opath[0] ? g_strconcat(opath, ".", spec[i].name, NULL) : g_strdup(spec[i].name);
+    json_object *ref = json_object_new_string(inf_options_get_string(options, spec[i].name));
+    Source source = { 0 };
+    gboolean ok = parse_source(p, ref, path, (gint)index, &source, error);
+    source_clear(&source);
+    json_object_put(ref);
+    if (!ok)
+      return FALSE;
+  }
   return TRUE;
 }
 
 /* The module and arguments of a call (a node, or a switch case) at @path:
  * {"module": ..., "args": ...}; @index is the graph node it belongs to. */
 static gboolean
-parse_call(Parse *p, guint index, Node *call, json_object *json, const char *path,
-           GError **error)
+parse_call(Parse *p, guint index, Node *call, json_object *json, const char *path, GError **error)
 {
   json_object *module_json, *args_json;
-  if (!json_object_object_get_ex(json, "module", &module_json))
-    {
-      parse_error(error, path, "a graph node needs a \"module\" (a module name or an inline "
-                               "module object)");
-      return FALSE;
-    }
+  if (!json_object_object_get_ex(json, "module", &module_json)) {
+    parse_error(error, path,
+                "a graph node needs a \"module\" (a module name or an inline "
+                "module object)");
+    return FALSE;
+  }
   g_autofree char *module_path = g_strconcat(path, ".module", NULL);
   call->module = resolve_node_module(p, call->name, module_json, module_path, error);
   if (call->module == NULL)
     return FALSE;
 
   g_autofree char *args_path = g_strconcat(path, ".args", NULL);
-  if (json_object_object_get_ex(json, "args", &args_json) && args_json != NULL)
-    {
-      if (json_object_is_type(args_json, json_type_array))
-        {
-          call->n_args = json_object_array_length(args_json);
-          call->args = g_new0(Source, call->n_args ? call->n_args : 1);
-          for (guint a = 0; a < call->n_args; a++)
-            {
-              g_autofree char *arg_path = g_strdup_printf("%s[%u]", args_path, a);
-              if (!parse_source(p, json_object_array_get_idx(args_json, a), arg_path,
-                                (gint)index, &call->args[a], error))
-                return FALSE;
-            }
-        }
-      else if (json_object_is_type(args_json, json_type_object))
-        {
-          call->n_args = json_object_object_length(args_json);
-          call->args = g_new0(Source, call->n_args ? call->n_args : 1);
-          call->arg_names = g_new0(const char *, call->n_args + 1);
-          guint a = 0;
-          json_object_object_foreach(args_json, arg_name, arg_json)
-          {
-            g_autofree char *arg_path = g_strconcat(args_path, ".", arg_name, NULL);
-            call->args[a].name = g_strdup(arg_name);
-            call->arg_names[a] = call->args[a].name;
-            if (!parse_source(p, arg_json, arg_path, (gint)index, &call->args[a], error))
-              return FALSE;
-            a++;
-          }
-        }
-      else
-        {
-          parse_error(error, args_path,
-                      "expected a list (positional) or an object (named) of arguments, got %s",
-                      inf_json_kind_phrase(args_json));
+  if (json_object_object_get_ex(json, "args", &args_json) && args_json != NULL) {
+    if (json_object_is_type(args_json, json_type_array)) {
+      call->n_args = json_object_array_length(args_json);
+      call->args = g_new0(Source, call->n_args ? call->n_args : 1);
+      for (guint a = 0; a < call->n_args; a++) {
+        g_autofree char *arg_path = g_strdup_printf("%s[%u]", args_path, a);
+        if (!parse_source(p, json_object_array_get_idx(args_json, a), arg_path, (gint)index,
+                          &call->args[a], error))
           return FALSE;
-        }
+      }
+    } else if (json_object_is_type(args_json, json_type_object)) {
+      call->n_args = json_object_object_length(args_json);
+      call->args = g_new0(Source, call->n_args ? call->n_args : 1);
+      call->arg_names = g_new0(const char *, call->n_args + 1);
+      guint a = 0;
+      json_object_object_foreach(args_json, arg_name, arg_json)
+      {
+        g_autofree char *arg_path = g_strconcat(args_path, ".", arg_name, NULL);
+        call->args[a].name = g_strdup(arg_name);
+        call->arg_names[a] = call->args[a].name;
+        if (!parse_source(p, arg_json, arg_path, (gint)index, &call->args[a], error))
+          return FALSE;
+        a++;
+      }
+    } else {
+      parse_error(error, args_path,
+                  "expected a list (positional) or an object (named) of arguments, got %s",
+                  inf_json_kind_phrase(args_json));
+      return FALSE;
     }
+  }
   if (!check_node_options(p, index, call, error))
     return FALSE;
   return check_node_args(call, args_path, error);
@@ -490,13 +452,12 @@ check_keys(json_object *json, const char *const *valid, const char *what, const 
   json_object_object_foreach(json, key, member)
   {
     (void)member;
-    if (!g_strv_contains(valid, key))
-      {
-        g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
-        g_autofree char *list = g_strjoinv(", ", (char **)valid);
-        parse_error(error, key_path, "unknown key in %s; valid keys: %s", what, list);
-        return FALSE;
-      }
+    if (!g_strv_contains(valid, key)) {
+      g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
+      g_autofree char *list = g_strjoinv(", ", (char **)valid);
+      parse_error(error, key_path, "unknown key in %s; valid keys: %s", what, list);
+      return FALSE;
+    }
   }
   return TRUE;
 }
@@ -507,78 +468,67 @@ static gboolean
 parse_match(Case *c, json_object *json, const char *path, GError **error)
 {
   static const char *const kinds[] = { "regex", "prefix", "contains", "one_of", NULL };
-  static const InfMatchKind kind_values[] = { INF_MATCH_REGEX, INF_MATCH_PREFIX,
-                                              INF_MATCH_CONTAINS, INF_MATCH_ONE_OF };
-  if (json_object_is_type(json, json_type_string))
-    {
-      c->match = INF_MATCH_EXACT;
-      c->pattern = g_strdup(json_object_get_string(json));
-      return TRUE;
-    }
-  if (!json_object_is_type(json, json_type_object) || json_object_object_length(json) != 1)
-    {
-      parse_error(error, path,
-                  "expected a match: a string (exact), or an object with one of \"regex\", "
-                  "\"prefix\", \"contains\" (a string) or \"one_of\" (a list of strings); "
-                  "got %s",
-                  json ? inf_json_kind_phrase(json) : "null");
-      return FALSE;
-    }
+  static const InfMatchKind kind_values[] = { INF_MATCH_REGEX, INF_MATCH_PREFIX, INF_MATCH_CONTAINS,
+                                              INF_MATCH_ONE_OF };
+  if (json_object_is_type(json, json_type_string)) {
+    c->match = INF_MATCH_EXACT;
+    c->pattern = g_strdup(json_object_get_string(json));
+    return TRUE;
+  }
+  if (!json_object_is_type(json, json_type_object) || json_object_object_length(json) != 1) {
+    parse_error(error, path,
+                "expected a match: a string (exact), or an object with one of \"regex\", "
+                "\"prefix\", \"contains\" (a string) or \"one_of\" (a list of strings); "
+                "got %s",
+                json ? inf_json_kind_phrase(json) : "null");
+    return FALSE;
+  }
   json_object_object_foreach(json, key, value)
   {
     g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
     guint k = 0;
     while (kinds[k] && strcmp(kinds[k], key) != 0)
       k++;
-    if (kinds[k] == NULL)
-      {
-        parse_error(error, key_path, "unknown match kind; valid kinds: a string (exact), regex, "
-                                     "prefix, contains, one_of");
-        return FALSE;
-      }
+    if (kinds[k] == NULL) {
+      parse_error(error, key_path,
+                  "unknown match kind; valid kinds: a string (exact), regex, "
+                  "prefix, contains, one_of");
+      return FALSE;
+    }
     c->match = kind_values[k];
-    if (c->match == INF_MATCH_ONE_OF)
-      {
-        if (!json_object_is_type(value, json_type_array) || json_object_array_length(value) == 0)
-          {
-            parse_error(error, key_path, "expected a non-empty list of strings, got %s",
-                        value ? inf_json_kind_phrase(value) : "null");
-            return FALSE;
-          }
-        gsize n = json_object_array_length(value);
-        c->one_of = g_new0(char *, n + 1);
-        for (gsize i = 0; i < n; i++)
-          {
-            json_object *item = json_object_array_get_idx(value, i);
-            if (!json_object_is_type(item, json_type_string))
-              {
-                g_autofree char *item_path = g_strdup_printf("%s[%zu]", key_path, i);
-                parse_error(error, item_path, "expected a string, got %s",
-                            inf_json_kind_phrase(item));
-                return FALSE;
-              }
-            c->one_of[i] = g_strdup(json_object_get_string(item));
-          }
-        return TRUE;
-      }
-    if (!json_object_is_type(value, json_type_string))
-      {
-        parse_error(error, key_path, "expected a string, got %s",
+    if (c->match == INF_MATCH_ONE_OF) {
+      if (!json_object_is_type(value, json_type_array) || json_object_array_length(value) == 0) {
+        parse_error(error, key_path, "expected a non-empty list of strings, got %s",
                     value ? inf_json_kind_phrase(value) : "null");
         return FALSE;
       }
-    c->pattern = g_strdup(json_object_get_string(value));
-    if (c->match == INF_MATCH_REGEX)
-      {
-        g_autoptr(GError) regex_error = NULL;
-        g_autoptr(GRegex) regex = g_regex_new(c->pattern, 0, 0, &regex_error);
-        if (regex == NULL)
-          {
-            parse_error(error, key_path, "invalid regex '%s': %s", c->pattern,
-                        regex_error->message);
-            return FALSE;
-          }
+      gsize n = json_object_array_length(value);
+      c->one_of = g_new0(char *, n + 1);
+      for (gsize i = 0; i < n; i++) {
+        json_object *item = json_object_array_get_idx(value, i);
+        if (!json_object_is_type(item, json_type_string)) {
+          g_autofree char *item_path = g_strdup_printf("%s[%zu]", key_path, i);
+          parse_error(error, item_path, "expected a string, got %s", inf_json_kind_phrase(item));
+          return FALSE;
+        }
+        c->one_of[i] = g_strdup(json_object_get_string(item));
       }
+      return TRUE;
+    }
+    if (!json_object_is_type(value, json_type_string)) {
+      parse_error(error, key_path, "expected a string, got %s",
+                  value ? inf_json_kind_phrase(value) : "null");
+      return FALSE;
+    }
+    c->pattern = g_strdup(json_object_get_string(value));
+    if (c->match == INF_MATCH_REGEX) {
+      g_autoptr(GError) regex_error = NULL;
+      g_autoptr(GRegex) regex = g_regex_new(c->pattern, 0, 0, &regex_error);
+      if (regex == NULL) {
+        parse_error(error, key_path, "invalid regex '%s': %s", c->pattern, regex_error->message);
+        return FALSE;
+      }
+    }
   }
   return TRUE;
 }
@@ -593,18 +543,15 @@ repeated_exact(const Switch *sw, guint c, GHashTable *seen, char **where)
   if (mine->match != INF_MATCH_EXACT && mine->match != INF_MATCH_ONE_OF)
     return NULL;
   const char *single[] = { mine->pattern, NULL };
-  const char *const *values = mine->match == INF_MATCH_EXACT ? single
-                                                             : (const char *const *)mine->one_of;
-  for (guint i = 0; values[i]; i++)
-    {
-      char *normal = inf_graph_switch_normalize(values[i], sw->normalize);
-      if (!g_hash_table_add(seen, normal))
-        {
-          *where = mine->match == INF_MATCH_EXACT ? g_strdup("")
-                                                  : g_strdup_printf(".one_of[%u]", i);
-          return g_strdup(values[i]);
-        }
+  const char *const *values =
+      mine->match == INF_MATCH_EXACT ? single : (const char *const *)mine->one_of;
+  for (guint i = 0; values[i]; i++) {
+    char *normal = inf_graph_switch_normalize(values[i], sw->normalize);
+    if (!g_hash_table_add(seen, normal)) {
+      *where = mine->match == INF_MATCH_EXACT ? g_strdup("") : g_strdup_printf(".one_of[%u]", i);
+      return g_strdup(values[i]);
     }
+  }
   return NULL;
 }
 
@@ -614,38 +561,37 @@ parse_case(Parse *p, guint index, Switch *sw, guint c, GHashTable *seen, json_ob
 {
   Case *cs = &sw->cases[c];
   gboolean is_default = sw->has_default && c == sw->n_cases - 1;
-  if (!json_object_is_type(json, json_type_object))
-    {
-      parse_error(error, path, "expected a case object {%s\"module\": ..., \"args\": ...}, got %s",
-                  is_default ? "" : "\"match\": ..., ", json ? inf_json_kind_phrase(json) : "null");
-      return FALSE;
-    }
+  if (!json_object_is_type(json, json_type_object)) {
+    parse_error(error, path, "expected a case object {%s\"module\": ..., \"args\": ...}, got %s",
+                is_default ? "" : "\"match\": ..., ", json ? inf_json_kind_phrase(json) : "null");
+    return FALSE;
+  }
   static const char *const default_keys[] = { "module", "args", NULL };
   if (!check_keys(json, is_default ? default_keys : case_keys,
                   is_default ? "a switch's default" : "a switch case", path, error))
     return FALSE;
-  if (!is_default)
-    {
-      json_object *match;
-      g_autofree char *match_path = g_strconcat(path, ".match", NULL);
-      if (!json_object_object_get_ex(json, "match", &match))
-        {
-          parse_error(error, path, "a case needs a \"match\" (a string, or {\"regex\"|\"prefix\"|"
-                                   "\"contains\": ...} or {\"one_of\": [...]})");
-          return FALSE;
-        }
-      if (!parse_match(cs, match, match_path, error))
-        return FALSE;
-      g_autofree char *where = NULL;
-      g_autofree char *repeated = repeated_exact(sw, c, seen, &where);
-      if (repeated)
-        {
-          g_autofree char *at = g_strconcat(match_path, where, NULL);
-          parse_error(error, at, "'%s' is already matched exactly by an earlier case; each value "
-                                 "may be listed once", repeated);
-          return FALSE;
-        }
+  if (!is_default) {
+    json_object *match;
+    g_autofree char *match_path = g_strconcat(path, ".match", NULL);
+    if (!json_object_object_get_ex(json, "match", &match)) {
+      parse_error(error, path,
+                  "a case needs a \"match\" (a string, or {\"regex\"|\"prefix\"|"
+                  "\"contains\": ...} or {\"one_of\": [...]})");
+      return FALSE;
     }
+    if (!parse_match(cs, match, match_path, error))
+      return FALSE;
+    g_autofree char *where = NULL;
+    g_autofree char *repeated = repeated_exact(sw, c, seen, &where);
+    if (repeated) {
+      g_autofree char *at = g_strconcat(match_path, where, NULL);
+      parse_error(error, at,
+                  "'%s' is already matched exactly by an earlier case; each value "
+                  "may be listed once",
+                  repeated);
+      return FALSE;
+    }
+  }
   /* The case's node name: its module's name in the modules block, an inline
    * module's "name", else "caseN" / "default". */
   json_object *module_json = NULL, *jname = NULL;
@@ -664,8 +610,7 @@ parse_case(Parse *p, guint index, Switch *sw, guint c, GHashTable *seen, json_ob
 }
 
 static gboolean
-parse_switch(Parse *p, guint index, Node *node, json_object *json, const char *path,
-             GError **error)
+parse_switch(Parse *p, guint index, Node *node, json_object *json, const char *path, GError **error)
 {
   if (!check_keys(json, switch_keys, "a switch node", path, error))
     return FALSE;
@@ -674,78 +619,68 @@ parse_switch(Parse *p, guint index, Node *node, json_object *json, const char *p
   json_object_object_get_ex(json, "switch", &selector);
   g_autofree char *selector_path = g_strconcat(path, ".switch", NULL);
   if (!json_object_is_type(selector, json_type_string) ||
-      json_object_get_string(selector)[0] != '$' || json_object_get_string(selector)[1] == '$')
-    {
-      g_autofree char *visible = visible_names(p, (gint)index);
-      parse_error(error, selector_path,
-                  "a switch selects on a reference (\"$name\" or \"$name.field\"); got %s; "
-                  "visible here: %s",
-                  selector ? json_object_to_json_string(selector) : "null", visible);
-      return FALSE;
-    }
+      json_object_get_string(selector)[0] != '$' || json_object_get_string(selector)[1] == '$') {
+    g_autofree char *visible = visible_names(p, (gint)index);
+    parse_error(error, selector_path,
+                "a switch selects on a reference (\"$name\" or \"$name.field\"); got %s; "
+                "visible here: %s",
+                selector ? json_object_to_json_string(selector) : "null", visible);
+    return FALSE;
+  }
   if (!parse_source(p, selector, selector_path, (gint)index, &sw->selector, error))
     return FALSE;
 
-  if (json_object_object_get_ex(json, "normalize", &normalize))
-    {
-      g_autofree char *normalize_path = g_strconcat(path, ".normalize", NULL);
-      if (!json_object_is_type(normalize, json_type_array))
-        {
-          parse_error(error, normalize_path, "expected a list of \"trim\" and \"casefold\", got %s",
-                      normalize ? inf_json_kind_phrase(normalize) : "null");
-          return FALSE;
-        }
-      for (gsize i = 0; i < json_object_array_length(normalize); i++)
-        {
-          json_object *item = json_object_array_get_idx(normalize, i);
-          const char *name = json_object_is_type(item, json_type_string)
-                               ? json_object_get_string(item)
-                               : "";
-          if (strcmp(name, "trim") == 0)
-            sw->normalize |= INF_SWITCH_NORMALIZE_TRIM;
-          else if (strcmp(name, "casefold") == 0)
-            sw->normalize |= INF_SWITCH_NORMALIZE_CASEFOLD;
-          else
-            {
-              g_autofree char *item_path = g_strdup_printf("%s[%zu]", normalize_path, i);
-              parse_error(error, item_path, "unknown normalization %s; valid: trim, casefold",
-                          json_object_to_json_string(item));
-              return FALSE;
-            }
-        }
+  if (json_object_object_get_ex(json, "normalize", &normalize)) {
+    g_autofree char *normalize_path = g_strconcat(path, ".normalize", NULL);
+    if (!json_object_is_type(normalize, json_type_array)) {
+      parse_error(error, normalize_path, "expected a list of \"trim\" and \"casefold\", got %s",
+                  normalize ? inf_json_kind_phrase(normalize) : "null");
+      return FALSE;
     }
+    for (gsize i = 0; i < json_object_array_length(normalize); i++) {
+      json_object *item = json_object_array_get_idx(normalize, i);
+      const char *name =
+          json_object_is_type(item, json_type_string) ? json_object_get_string(item) : "";
+      if (strcmp(name, "trim") == 0)
+        sw->normalize |= INF_SWITCH_NORMALIZE_TRIM;
+      else if (strcmp(name, "casefold") == 0)
+        sw->normalize |= INF_SWITCH_NORMALIZE_CASEFOLD;
+      else {
+        g_autofree char *item_path = g_strdup_printf("%s[%zu]", normalize_path, i);
+        parse_error(error, item_path, "unknown normalization %s; valid: trim, casefold",
+                    json_object_to_json_string(item));
+        return FALSE;
+      }
+    }
+  }
 
   g_autofree char *cases_path = g_strconcat(path, ".cases", NULL);
   if (!json_object_object_get_ex(json, "cases", &cases) ||
-      !json_object_is_type(cases, json_type_array) || json_object_array_length(cases) == 0)
-    {
-      parse_error(error, cases_path,
-                  "a switch needs \"cases\": a non-empty list of {\"match\": ..., \"module\": ..., "
-                  "\"args\": ...}%s%s",
-                  cases ? ", got " : "",
-                  cases ? (json_object_is_type(cases, json_type_array) ? "an empty list"
-                                                                      : inf_json_kind_phrase(cases))
-                        : "");
-      return FALSE;
-    }
+      !json_object_is_type(cases, json_type_array) || json_object_array_length(cases) == 0) {
+    parse_error(error, cases_path,
+                "a switch needs \"cases\": a non-empty list of {\"match\": ..., \"module\": ..., "
+                "\"args\": ...}%s%s",
+                cases ? ", got " : "",
+                cases ? (json_object_is_type(cases, json_type_array) ? "an empty list"
+                                                                     : inf_json_kind_phrase(cases))
+                      : "");
+    return FALSE;
+  }
   guint n = (guint)json_object_array_length(cases);
   sw->has_default = json_object_object_get_ex(json, "default", &def);
   sw->n_cases = n + (sw->has_default ? 1 : 0);
   sw->cases = g_new0(Case, sw->n_cases);
   g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  for (guint c = 0; c < n; c++)
-    {
-      g_autofree char *case_path = g_strdup_printf("%s[%u]", cases_path, c);
-      if (!parse_case(p, index, sw, c, seen, json_object_array_get_idx(cases, c), case_path,
-                      error))
-        return FALSE;
-    }
-  if (sw->has_default)
-    {
-      g_autofree char *default_path = g_strconcat(path, ".default", NULL);
-      if (!parse_case(p, index, sw, n, seen, def, default_path, error))
-        return FALSE;
-    }
+  for (guint c = 0; c < n; c++) {
+    g_autofree char *case_path = g_strdup_printf("%s[%u]", cases_path, c);
+    if (!parse_case(p, index, sw, c, seen, json_object_array_get_idx(cases, c), case_path, error))
+      return FALSE;
+  }
+  if (sw->has_default) {
+    g_autofree char *default_path = g_strconcat(path, ".default", NULL);
+    if (!parse_case(p, index, sw, n, seen, def, default_path, error))
+      return FALSE;
+  }
   return TRUE;
 }
 
@@ -755,59 +690,54 @@ parse_node(Parse *p, guint index, const char *name, json_object *json, const cha
 {
   Node *node = &p->priv->nodes[index];
   node->name = g_strdup(name);
-  if (!json_object_is_type(json, json_type_object))
-    {
-      parse_error(error, path,
-                  "expected a node object {\"module\": ..., \"args\": ..., \"priority\": ...} "
-                  "or a switch {\"switch\": \"$ref\", \"cases\": [...]}, got %s",
-                  inf_json_kind_phrase(json));
-      return FALSE;
-    }
+  if (!json_object_is_type(json, json_type_object)) {
+    parse_error(error, path,
+                "expected a node object {\"module\": ..., \"args\": ..., \"priority\": ...} "
+                "or a switch {\"switch\": \"$ref\", \"cases\": [...]}, got %s",
+                inf_json_kind_phrase(json));
+    return FALSE;
+  }
   if (json_object_object_get_ex(json, "switch", NULL))
     return parse_switch(p, index, node, json, path, error);
   json_object_object_foreach(json, key, member)
   {
     (void)member;
-    if (!g_strv_contains(node_keys, key))
-      {
-        g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
-        parse_error(error, key_path, "unknown key in a graph node; valid keys: args, module, "
-                                     "priority (or switch, normalize, cases, default for a "
-                                     "switch)");
-        return FALSE;
-      }
+    if (!g_strv_contains(node_keys, key)) {
+      g_autofree char *key_path = g_strconcat(path, ".", key, NULL);
+      parse_error(error, key_path,
+                  "unknown key in a graph node; valid keys: args, module, "
+                  "priority (or switch, normalize, cases, default for a "
+                  "switch)");
+      return FALSE;
+    }
   }
 
   json_object *priority_json;
   if (!parse_call(p, index, node, json, path, error))
     return FALSE;
 
-  if (json_object_object_get_ex(json, "priority", &priority_json))
-    {
-      g_autofree char *priority_path = g_strconcat(path, ".priority", NULL);
-      if (!json_object_is_type(priority_json, json_type_int))
-        {
-          parse_error(error, priority_path, "expected an integer (lower runs first), got %s",
-                      inf_json_kind_phrase(priority_json));
-          return FALSE;
-        }
-      gint64 v = json_object_get_int64(priority_json);
-      if (v < G_MININT || v > G_MAXINT)
-        {
-          parse_error(error, priority_path, "priority %" G_GINT64_FORMAT " is out of range", v);
-          return FALSE;
-        }
-      if (inf_module_is_composite(node->module))
-        {
-          parse_error(error, priority_path,
-                      "a priority applies to atomic modules only; '%s' is a composite (%s): set "
-                      "priorities on the nodes inside it",
-                      name, inf_module_get_type_name(node->module));
-          return FALSE;
-        }
-      node->has_priority = TRUE;
-      node->priority = (gint)v;
+  if (json_object_object_get_ex(json, "priority", &priority_json)) {
+    g_autofree char *priority_path = g_strconcat(path, ".priority", NULL);
+    if (!json_object_is_type(priority_json, json_type_int)) {
+      parse_error(error, priority_path, "expected an integer (lower runs first), got %s",
+                  inf_json_kind_phrase(priority_json));
+      return FALSE;
     }
+    gint64 v = json_object_get_int64(priority_json);
+    if (v < G_MININT || v > G_MAXINT) {
+      parse_error(error, priority_path, "priority %" G_GINT64_FORMAT " is out of range", v);
+      return FALSE;
+    }
+    if (inf_module_is_composite(node->module)) {
+      parse_error(error, priority_path,
+                  "a priority applies to atomic modules only; '%s' is a composite (%s): set "
+                  "priorities on the nodes inside it",
+                  name, inf_module_get_type_name(node->module));
+      return FALSE;
+    }
+    node->has_priority = TRUE;
+    node->priority = (gint)v;
+  }
   return TRUE;
 }
 
@@ -815,36 +745,33 @@ static gboolean
 parse_outputs(Parse *p, json_object *json, const char *path, GError **error)
 {
   GraphPrivate *priv = p->priv;
-  if (json_object_is_type(json, json_type_array))
-    {
-      priv->shape = INF_GRAPH_OUTPUT_LIST;
-      priv->n_outputs = json_object_array_length(json);
-      priv->outputs = g_new0(Source, priv->n_outputs ? priv->n_outputs : 1);
-      for (guint i = 0; i < priv->n_outputs; i++)
-        {
-          g_autofree char *item_path = g_strdup_printf("%s[%u]", path, i);
-          if (!parse_source(p, json_object_array_get_idx(json, i), item_path, -1,
-                            &priv->outputs[i], error))
-            return FALSE;
-        }
-      return TRUE;
+  if (json_object_is_type(json, json_type_array)) {
+    priv->shape = INF_GRAPH_OUTPUT_LIST;
+    priv->n_outputs = json_object_array_length(json);
+    priv->outputs = g_new0(Source, priv->n_outputs ? priv->n_outputs : 1);
+    for (guint i = 0; i < priv->n_outputs; i++) {
+      g_autofree char *item_path = g_strdup_printf("%s[%u]", path, i);
+      if (!parse_source(p, json_object_array_get_idx(json, i), item_path, -1, &priv->outputs[i],
+                        error))
+        return FALSE;
     }
-  if (json_object_is_type(json, json_type_object))
+    return TRUE;
+  }
+  if (json_object_is_type(json, json_type_object)) {
+    priv->shape = INF_GRAPH_OUTPUT_DICT;
+    priv->n_outputs = json_object_object_length(json);
+    priv->outputs = g_new0(Source, priv->n_outputs ? priv->n_outputs : 1);
+    guint i = 0;
+    json_object_object_foreach(json, key, item)
     {
-      priv->shape = INF_GRAPH_OUTPUT_DICT;
-      priv->n_outputs = json_object_object_length(json);
-      priv->outputs = g_new0(Source, priv->n_outputs ? priv->n_outputs : 1);
-      guint i = 0;
-      json_object_object_foreach(json, key, item)
-      {
-        g_autofree char *item_path = g_strconcat(path, ".", key, NULL);
-        priv->outputs[i].name = g_strdup(key);
-        if (!parse_source(p, item, item_path, -1, &priv->outputs[i], error))
-          return FALSE;
-        i++;
-      }
-      return TRUE;
+      g_autofree char *item_path = g_strconcat(path, ".", key, NULL);
+      priv->outputs[i].name = g_strdup(key);
+      if (!parse_source(p, item, item_path, -1, &priv->outputs[i], error))
+        return FALSE;
+      i++;
     }
+    return TRUE;
+  }
   priv->shape = INF_GRAPH_OUTPUT_VALUE;
   priv->n_outputs = 1;
   priv->outputs = g_new0(Source, 1);
@@ -860,32 +787,29 @@ add_children(InfModule *self, GraphPrivate *priv, GError **error)
   g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   /* Module calls in config order: a node's, or each case of a switch's. */
   g_autoptr(GPtrArray) calls = g_ptr_array_new();
-  for (guint i = 0; i < priv->n_nodes; i++)
-    {
-      Switch *sw = priv->nodes[i].sw;
-      if (sw == NULL)
-        g_ptr_array_add(calls, &priv->nodes[i]);
-      for (guint c = 0; sw && c < sw->n_cases; c++)
-        g_ptr_array_add(calls, &sw->cases[c].call);
+  for (guint i = 0; i < priv->n_nodes; i++) {
+    Switch *sw = priv->nodes[i].sw;
+    if (sw == NULL)
+      g_ptr_array_add(calls, &priv->nodes[i]);
+    for (guint c = 0; sw && c < sw->n_cases; c++)
+      g_ptr_array_add(calls, &sw->cases[c].call);
+  }
+  for (guint i = 0; i < calls->len; i++) {
+    const Node *call = g_ptr_array_index(calls, i);
+    InfModule *module = call->module;
+    if (!g_hash_table_add(added, module))
+      continue;
+    const char *instance = inf_module_get_name(module);
+    const char *base = instance && valid_name(instance) ? instance : call->name;
+    char *name = g_strdup(base);
+    for (guint k = 1; g_hash_table_contains(taken, name); k++) {
+      g_free(name);
+      name = g_strdup_printf("%s_%u", base, k);
     }
-  for (guint i = 0; i < calls->len; i++)
-    {
-      const Node *call = g_ptr_array_index(calls, i);
-      InfModule *module = call->module;
-      if (!g_hash_table_add(added, module))
-        continue;
-      const char *instance = inf_module_get_name(module);
-      const char *base = instance && valid_name(instance) ? instance : call->name;
-      char *name = g_strdup(base);
-      for (guint k = 1; g_hash_table_contains(taken, name); k++)
-        {
-          g_free(name);
-          name = g_strdup_printf("%s_%u", base, k);
-        }
-      g_hash_table_add(taken, name);
-      if (!inf_module_add_child(self, name, module, error))
-        return FALSE;
-    }
+    g_hash_table_add(taken, name);
+    if (!inf_module_add_child(self, name, module, error))
+      return FALSE;
+  }
   return TRUE;
 }
 
@@ -910,32 +834,29 @@ graph_init(InfModule *self, const InfOptions *options, gpointer *out_private, GE
 
   g_autofree char *nodes_path = g_strconcat(base, "nodes", NULL);
   json_object *nodes = inf_options_get_json(options, "nodes");
-  if (nodes == NULL || !json_object_is_type(nodes, json_type_object))
-    {
-      parse_error(error, nodes_path, "expected an object mapping node names to nodes, got %s",
-                  nodes ? inf_json_kind_phrase(nodes) : "null");
-      return FALSE;
-    }
+  if (nodes == NULL || !json_object_is_type(nodes, json_type_object)) {
+    parse_error(error, nodes_path, "expected an object mapping node names to nodes, got %s",
+                nodes ? inf_json_kind_phrase(nodes) : "null");
+    return FALSE;
+  }
   /* Names first, so references may point forward. */
   {
     json_object_object_foreach(nodes, name, node_json)
     {
       (void)node_json;
       g_autofree char *node_path = g_strconcat(nodes_path, ".", name, NULL);
-      if (!valid_name(name))
-        {
-          parse_error(error, node_path,
-                      "invalid node name '%s': names are not empty and contain no '.', ':' or "
-                      "leading '$'",
-                      name);
-          return FALSE;
-        }
-      if (g_hash_table_contains(input_index, name))
-        {
-          parse_error(error, node_path,
-                      "node '%s' has the name of an input; '$%s' would be ambiguous", name, name);
-          return FALSE;
-        }
+      if (!valid_name(name)) {
+        parse_error(error, node_path,
+                    "invalid node name '%s': names are not empty and contain no '.', ':' or "
+                    "leading '$'",
+                    name);
+        return FALSE;
+      }
+      if (g_hash_table_contains(input_index, name)) {
+        parse_error(error, node_path,
+                    "node '%s' has the name of an input; '$%s' would be ambiguous", name, name);
+        return FALSE;
+      }
       g_ptr_array_add(node_names, name);
       g_hash_table_insert(node_index, name, GUINT_TO_POINTER(node_names->len));
     }
@@ -963,46 +884,42 @@ graph_init(InfModule *self, const InfOptions *options, gpointer *out_private, GE
     g_autofree const guint **deps = g_new0(const guint *, n ? n : 1);
     g_autofree guint *n_deps = g_new0(guint, n ? n : 1);
     g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < n; i++)
-      {
-        Node *node = &priv->nodes[i];
-        guint n_args = node->n_args;
-        if (node->sw)
-          {
-            n_args = 1;
-            for (guint c = 0; c < node->sw->n_cases; c++)
-              n_args += node->sw->cases[c].call.n_args;
-          }
-        guint *d = g_new(guint, n_args ? n_args : 1);
-        for (guint a = 0; a < node->n_args; a++)
-          if (node->args[a].kind == SOURCE_NODE)
-            d[n_deps[i]++] = node->args[a].index;
-        if (node->sw && node->sw->selector.kind == SOURCE_NODE)
-          d[n_deps[i]++] = node->sw->selector.index;
-        for (guint c = 0; node->sw && c < node->sw->n_cases; c++)
-          {
-            const Node *call = &node->sw->cases[c].call;
-            for (guint a = 0; a < call->n_args; a++)
-              if (call->args[a].kind == SOURCE_NODE)
-                d[n_deps[i]++] = call->args[a].index;
-          }
-        deps[i] = d;
-        g_ptr_array_add(owned, d);
+    for (guint i = 0; i < n; i++) {
+      Node *node = &priv->nodes[i];
+      guint n_args = node->n_args;
+      if (node->sw) {
+        n_args = 1;
+        for (guint c = 0; c < node->sw->n_cases; c++)
+          n_args += node->sw->cases[c].call.n_args;
       }
+      guint *d = g_new(guint, n_args ? n_args : 1);
+      for (guint a = 0; a < node->n_args; a++)
+        if (node->args[a].kind == SOURCE_NODE)
+          d[n_deps[i]++] = node->args[a].index;
+      if (node->sw && node->sw->selector.kind == SOURCE_NODE)
+        d[n_deps[i]++] = node->sw->selector.index;
+      for (guint c = 0; node->sw && c < node->sw->n_cases; c++) {
+        const Node *call = &node->sw->cases[c].call;
+        for (guint a = 0; a < call->n_args; a++)
+          if (call->args[a].kind == SOURCE_NODE)
+            d[n_deps[i]++] = call->args[a].index;
+      }
+      deps[i] = d;
+      g_ptr_array_add(owned, d);
+    }
     GArray *cycle = NULL;
     priv->order = inf_graph_sort_indices(n, deps, n_deps, &cycle);
-    if (priv->order == NULL)
-      {
-        GString *s = g_string_new(NULL);
-        for (guint i = 0; i < cycle->len; i++)
-          g_string_append_printf(s, "%s%s", i ? " -> " : "",
-                                 priv->nodes[g_array_index(cycle, guint, i)].name);
-        parse_error(error, nodes_path, "cycle: %s (each node uses the output of the one before)",
-                    s->str);
-        g_string_free(s, TRUE);
-        g_array_unref(cycle);
-        return FALSE;
-      }
+    if (priv->order == NULL) {
+      GString *s = g_string_new(NULL);
+      for (guint i = 0; i < cycle->len; i++)
+        g_string_append_printf(s, "%s%s", i ? " -> " : "",
+                               priv->nodes[g_array_index(cycle, guint, i)].name);
+      parse_error(error, nodes_path, "cycle: %s (each node uses the output of the one before)",
+                  s->str);
+      g_string_free(s, TRUE);
+      g_array_unref(cycle);
+      return FALSE;
+    }
   }
 
   if (!add_children(self, priv, error))
@@ -1019,46 +936,42 @@ source_value(const GraphPrivate *priv, const Source *source, InfValue *const *in
 {
   if (source->kind == SOURCE_LITERAL)
     return inf_value_ref(source->literal);
-  InfValue *value = source->kind == SOURCE_INPUT ? inputs[source->index]
-                                                 : node_values[source->index];
-  const char *from = source->kind == SOURCE_INPUT ? priv->inputs[source->index]
-                                                  : priv->nodes[source->index].name;
-  if (value == NULL)
-    {
-      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "'%s' has no value", from);
+  InfValue *value =
+      source->kind == SOURCE_INPUT ? inputs[source->index] : node_values[source->index];
+  const char *from =
+      source->kind == SOURCE_INPUT ? priv->inputs[source->index] : priv->nodes[source->index].name;
+  if (value == NULL) {
+    g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "'%s' has no value", from);
+    return NULL;
+  }
+  value = inf_value_ref(value);
+  for (guint i = 0; source->path && source->path[i]; i++) {
+    InfValue *next = inf_value_get(value, source->path[i]);
+    if (next == NULL) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                  "'$%s': '%s' has no field '%s' (it is a %s)", from, from, source->path[i],
+                  inf_value_kind_name(inf_value_get_kind(value)));
+      inf_value_unref(value);
       return NULL;
     }
-  value = inf_value_ref(value);
-  for (guint i = 0; source->path && source->path[i]; i++)
-    {
-      InfValue *next = inf_value_get(value, source->path[i]);
-      if (next == NULL)
-        {
-          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                      "'$%s': '%s' has no field '%s' (it is a %s)", from, from, source->path[i],
-                      inf_value_kind_name(inf_value_get_kind(value)));
-          inf_value_unref(value);
-          return NULL;
-        }
-      inf_value_unref(value);
-      value = next;
-    }
+    inf_value_unref(value);
+    value = next;
+  }
   return value;
 }
 
 /* Traces switch node @node with inf_switch(); returns its output or NULL
  * with @error set. */
 static InfValue *
-trace_switch(InfTracer *tracer, const GraphPrivate *priv, const Node *node,
-             InfValue *const *inputs, InfValue *const *values, GError **error)
+trace_switch(InfTracer *tracer, const GraphPrivate *priv, const Node *node, InfValue *const *inputs,
+             InfValue *const *values, GError **error)
 {
   const Switch *sw = node->sw;
   g_autoptr(InfValue) selector = source_value(priv, &sw->selector, inputs, values, error);
-  if (selector == NULL)
-    {
-      g_prefix_error(error, "node '%s': ", node->name);
-      return NULL;
-    }
+  if (selector == NULL) {
+    g_prefix_error(error, "node '%s': ", node->name);
+    return NULL;
+  }
   g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
   g_autofree InfSwitchCase *cases = g_new0(InfSwitchCase, sw->n_cases);
   g_autofree const char **case_names = g_new0(const char *, sw->n_cases + 1);
@@ -1068,44 +981,40 @@ trace_switch(InfTracer *tracer, const GraphPrivate *priv, const Node *node,
     n_values += sw->cases[c].call.n_args;
   arg_values = g_new0(InfValue *, n_values + 1);
   guint next = 0;
-  for (guint c = 0; c < sw->n_cases; c++)
-    {
-      const Case *cs = &sw->cases[c];
-      InfValue **case_args = arg_values + next;
-      for (guint a = 0; a < cs->call.n_args; a++)
-        {
-          InfValue *v = source_value(priv, &cs->call.args[a], inputs, values, error);
-          if (v == NULL)
-            {
-              g_prefix_error(error, "node '%s', case %u: ", node->name, c);
-              return NULL;
-            }
-          g_ptr_array_add(owned, v);
-          arg_values[next++] = v;
-        }
-      cases[c] = (InfSwitchCase){
-        .match = cs->match,
-        .pattern = cs->pattern,
-        .one_of = (const char *const *)cs->one_of,
-        .module = cs->call.module,
-        .n_args = cs->call.n_args,
-        .args = case_args,
-        .arg_names = cs->call.arg_names,
-      };
-      case_names[c] = cs->call.name;
+  for (guint c = 0; c < sw->n_cases; c++) {
+    const Case *cs = &sw->cases[c];
+    InfValue **case_args = arg_values + next;
+    for (guint a = 0; a < cs->call.n_args; a++) {
+      InfValue *v = source_value(priv, &cs->call.args[a], inputs, values, error);
+      if (v == NULL) {
+        g_prefix_error(error, "node '%s', case %u: ", node->name, c);
+        return NULL;
+      }
+      g_ptr_array_add(owned, v);
+      arg_values[next++] = v;
     }
+    cases[c] = (InfSwitchCase){
+      .match = cs->match,
+      .pattern = cs->pattern,
+      .one_of = (const char *const *)cs->one_of,
+      .module = cs->call.module,
+      .n_args = cs->call.n_args,
+      .args = case_args,
+      .arg_names = cs->call.arg_names,
+    };
+    case_names[c] = cs->call.name;
+  }
   guint n_matched = sw->n_cases - (sw->has_default ? 1 : 0);
-  InfValue *result = inf_tracer_switch_as(tracer, node->name, selector, sw->normalize, cases,
-                                          n_matched, sw->has_default ? &cases[n_matched] : NULL,
-                                          case_names);
-  if (inf_tracer_has_error(tracer))
-    {
-      if (result)
-        inf_value_unref(result);
-      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "node '%s' failed to trace",
-                  node->name);
-      return NULL;
-    }
+  InfValue *result =
+      inf_tracer_switch_as(tracer, node->name, selector, sw->normalize, cases, n_matched,
+                           sw->has_default ? &cases[n_matched] : NULL, case_names);
+  if (inf_tracer_has_error(tracer)) {
+    if (result)
+      inf_value_unref(result);
+    g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "node '%s' failed to trace",
+                node->name);
+    return NULL;
+  }
   return result;
 }
 
@@ -1120,110 +1029,92 @@ graph_forward(InfModule *self, InfTracer *tracer, InfValue *const *given, guint 
    * them, else by position. */
   g_autofree InfValue **inputs = g_new0(InfValue *, priv->n_inputs + 1);
   const char *const *names = inf_tracer_get_input_names(tracer);
-  if (names)
-    {
-      for (guint i = 0; i < n_given; i++)
-        {
-          guint k = 0;
-          while (k < priv->n_inputs && (names[i] == NULL || strcmp(priv->inputs[k], names[i]) != 0))
-            k++;
-          if (k == priv->n_inputs)
-            {
-              g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                          "graph '%s' has no input '%s'", label, names[i] ? names[i] : "(null)");
-              return NULL;
-            }
-          inputs[k] = given[i];
-        }
-      for (guint k = 0; k < priv->n_inputs; k++)
-        if (inputs[k] == NULL)
-          {
-            g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                        "graph '%s': missing input '%s'", label, priv->inputs[k]);
-            return NULL;
-          }
+  if (names) {
+    for (guint i = 0; i < n_given; i++) {
+      guint k = 0;
+      while (k < priv->n_inputs && (names[i] == NULL || strcmp(priv->inputs[k], names[i]) != 0))
+        k++;
+      if (k == priv->n_inputs) {
+        g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "graph '%s' has no input '%s'",
+                    label, names[i] ? names[i] : "(null)");
+        return NULL;
+      }
+      inputs[k] = given[i];
     }
-  else
-    {
-      if (n_given != priv->n_inputs)
-        {
-          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                      "graph '%s' takes %u input%s, got %u", label, priv->n_inputs,
-                      priv->n_inputs == 1 ? "" : "s", n_given);
-          return NULL;
-        }
-      for (guint k = 0; k < priv->n_inputs; k++)
-        inputs[k] = given[k];
+    for (guint k = 0; k < priv->n_inputs; k++)
+      if (inputs[k] == NULL) {
+        g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "graph '%s': missing input '%s'",
+                    label, priv->inputs[k]);
+        return NULL;
+      }
+  } else {
+    if (n_given != priv->n_inputs) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                  "graph '%s' takes %u input%s, got %u", label, priv->n_inputs,
+                  priv->n_inputs == 1 ? "" : "s", n_given);
+      return NULL;
     }
+    for (guint k = 0; k < priv->n_inputs; k++)
+      inputs[k] = given[k];
+  }
 
   InfValue **values = g_new0(InfValue *, priv->n_nodes + 1);
   GPtrArray *args = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
   InfValue *result = NULL;
-  for (guint k = 0; k < priv->n_nodes; k++)
-    {
-      guint i = priv->order[k];
-      const Node *node = &priv->nodes[i];
-      if (node->sw)
-        {
-          values[i] = trace_switch(tracer, priv, node, inputs, values, error);
-          if (values[i] == NULL)
-            goto out;
-          continue;
-        }
-      g_ptr_array_set_size(args, 0);
-      for (guint a = 0; a < node->n_args; a++)
-        {
-          InfValue *v = source_value(priv, &node->args[a], inputs, values, error);
-          if (v == NULL)
-            {
-              g_prefix_error(error, "node '%s': ", node->name);
-              goto out;
-            }
-          g_ptr_array_add(args, v);
-        }
-      values[i] = inf_tracer_call_as(tracer, node->module, node->name, node->n_args,
-                                     (InfValue *const *)args->pdata, node->arg_names);
-      if (inf_tracer_has_error(tracer))
-        {
-          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "node '%s' failed to trace",
-                      node->name);
-          goto out;
-        }
-      if (node->has_priority)
-        inf_tracer_set_priority(tracer, values[i], node->priority);
+  for (guint k = 0; k < priv->n_nodes; k++) {
+    guint i = priv->order[k];
+    const Node *node = &priv->nodes[i];
+    if (node->sw) {
+      values[i] = trace_switch(tracer, priv, node, inputs, values, error);
+      if (values[i] == NULL)
+        goto out;
+      continue;
     }
+    g_ptr_array_set_size(args, 0);
+    for (guint a = 0; a < node->n_args; a++) {
+      InfValue *v = source_value(priv, &node->args[a], inputs, values, error);
+      if (v == NULL) {
+        g_prefix_error(error, "node '%s': ", node->name);
+        goto out;
+      }
+      g_ptr_array_add(args, v);
+    }
+    values[i] = inf_tracer_call_as(tracer, node->module, node->name, node->n_args,
+                                   (InfValue *const *)args->pdata, node->arg_names);
+    if (inf_tracer_has_error(tracer)) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "node '%s' failed to trace",
+                  node->name);
+      goto out;
+    }
+    if (node->has_priority)
+      inf_tracer_set_priority(tracer, values[i], node->priority);
+  }
 
-  if (priv->shape == INF_GRAPH_OUTPUT_VALUE)
-    {
-      result = source_value(priv, &priv->outputs[0], inputs, values, error);
-      if (result == NULL)
-        g_prefix_error(error, "output: ");
+  if (priv->shape == INF_GRAPH_OUTPUT_VALUE) {
+    result = source_value(priv, &priv->outputs[0], inputs, values, error);
+    if (result == NULL)
+      g_prefix_error(error, "output: ");
+  } else {
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
+    for (guint o = 0; o < priv->n_outputs; o++) {
+      InfValue *v = source_value(priv, &priv->outputs[o], inputs, values, error);
+      if (v == NULL) {
+        if (priv->outputs[o].name)
+          g_prefix_error(error, "output '%s': ", priv->outputs[o].name);
+        else
+          g_prefix_error(error, "output [%u]: ", o);
+        goto out;
+      }
+      g_ptr_array_add(items, v);
     }
-  else
-    {
-      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
+    if (priv->shape == INF_GRAPH_OUTPUT_LIST)
+      result = inf_value_new_list((InfValue *const *)items->pdata, items->len);
+    else {
+      result = inf_value_new_dict();
       for (guint o = 0; o < priv->n_outputs; o++)
-        {
-          InfValue *v = source_value(priv, &priv->outputs[o], inputs, values, error);
-          if (v == NULL)
-            {
-              if (priv->outputs[o].name)
-                g_prefix_error(error, "output '%s': ", priv->outputs[o].name);
-              else
-                g_prefix_error(error, "output [%u]: ", o);
-              goto out;
-            }
-          g_ptr_array_add(items, v);
-        }
-      if (priv->shape == INF_GRAPH_OUTPUT_LIST)
-        result = inf_value_new_list((InfValue *const *)items->pdata, items->len);
-      else
-        {
-          result = inf_value_new_dict();
-          for (guint o = 0; o < priv->n_outputs; o++)
-            inf_value_dict_set(result, priv->outputs[o].name, g_ptr_array_index(items, o));
-        }
+        inf_value_dict_set(result, priv->outputs[o].name, g_ptr_array_index(items, o));
     }
+  }
 
 out:
   for (guint i = 0; i < priv->n_nodes; i++)

@@ -116,20 +116,23 @@ record_spent(InfBatch *batch)
   json_object *now = json_object_new_object();
   if (was) {
     json_object_object_foreach(was, alias, value)
-      json_object_object_add(now, alias, json_object_get(value));
+        json_object_object_add(now, alias, json_object_get(value));
   }
-  for (guint i = 0; batch->resources && i < inf_resource_manager_get_n_aliases(batch->resources); i++) {
-    InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_get_alias(batch->resources, i));
+  for (guint i = 0; batch->resources && i < inf_resource_manager_get_n_aliases(batch->resources);
+       i++) {
+    InfMetrics *m =
+        inf_resource_alias_get_metrics(inf_resource_manager_get_alias(batch->resources, i));
     json_object *before = NULL;
     if (was)
       json_object_object_get_ex(was, m->alias, &before);
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "cost", json_object_new_double(member_double(before, "cost") + m->cost));
-    json_object_object_add(o, "requests",
-                           json_object_new_int64(member_int(before, "requests") + (gint64)m->requests));
-    json_object_object_add(o, "tokens",
-                           json_object_new_int64(member_int(before, "tokens") + m->input_tokens +
-                                                 m->output_tokens));
+    json_object_object_add(o, "cost",
+                           json_object_new_double(member_double(before, "cost") + m->cost));
+    json_object_object_add(
+        o, "requests", json_object_new_int64(member_int(before, "requests") + (gint64)m->requests));
+    json_object_object_add(
+        o, "tokens",
+        json_object_new_int64(member_int(before, "tokens") + m->input_tokens + m->output_tokens));
     json_object_object_add(now, m->alias, o);
   }
   inf_checkpoint_set_spent(batch->checkpoint, now);
@@ -155,8 +158,9 @@ commit_checkpoint(InfBatch *batch, gboolean all)
     json_object_object_add(args, "commit", json_object_new_int64((gint64)after));
     json_object_object_add(args, "output_bytes",
                            json_object_new_int64(inf_output_get_offset(batch->output)));
-    json_object_object_add(args, "main_loop_us",
-                           json_object_new_int64(inf_checkpoint_get_last_commit_us(batch->checkpoint)));
+    json_object_object_add(
+        args, "main_loop_us",
+        json_object_new_int64(inf_checkpoint_get_last_commit_us(batch->checkpoint)));
     inf_trace_writer_instant(batch->trace, "checkpoint", "checkpoint commit", args);
     json_object_put(args);
   }
@@ -225,8 +229,8 @@ result_line(guint64 index, json_object *outputs, json_object *errors, json_objec
   char ms[32];
   g_snprintf(ms, sizeof ms, "%.3f", duration_ms);
   json_object_object_add(obj, "duration_ms", json_object_new_double_s(duration_ms, ms));
-  char *line = g_strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
+  char *line = g_strdup(
+      json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put(obj);
   return line;
 }
@@ -370,9 +374,10 @@ parse_input(InfBatch *batch, const char *text, gsize len, InfValue **inputs, cha
       GString *expected = g_string_new(NULL);
       for (guint i = 0; i < graph->n_inputs; i++)
         g_string_append_printf(expected, "%s\"%s\"", i ? ", " : "", inf_graph_input_name(graph, i));
-      *message = g_strdup_printf("%s:%" G_GUINT64_FORMAT ": missing input %s; each line needs an "
-                                 "object with the keys %s",
-                                 batch->input_name, batch->line_number, missing->str, expected->str);
+      *message =
+          g_strdup_printf("%s:%" G_GUINT64_FORMAT ": missing input %s; each line needs an "
+                          "object with the keys %s",
+                          batch->input_name, batch->line_number, missing->str, expected->str);
       g_string_free(missing, TRUE);
       g_string_free(expected, TRUE);
       ok = FALSE;
@@ -380,13 +385,12 @@ parse_input(InfBatch *batch, const char *text, gsize len, InfValue **inputs, cha
   } else if (graph->n_inputs == 1 && json_object_is_type(json, json_type_string)) {
     inputs[0] = inf_value_from_json(json);
   } else {
-    *message = g_strdup_printf("%s:%" G_GUINT64_FORMAT ": expected a JSON object keyed by the "
-                               "inputs (%s%s)%s, got %s",
-                               batch->input_name, batch->line_number,
-                               graph->n_inputs ? inf_graph_input_name(graph, 0) : "",
-                               graph->n_inputs > 1 ? ", ..." : "",
-                               graph->n_inputs == 1 ? " or a JSON string" : "",
-                               inf_json_kind_phrase(json));
+    *message = g_strdup_printf(
+        "%s:%" G_GUINT64_FORMAT ": expected a JSON object keyed by the "
+        "inputs (%s%s)%s, got %s",
+        batch->input_name, batch->line_number,
+        graph->n_inputs ? inf_graph_input_name(graph, 0) : "", graph->n_inputs > 1 ? ", ..." : "",
+        graph->n_inputs == 1 ? " or a JSON string" : "", inf_json_kind_phrase(json));
     ok = FALSE;
   }
   json_object_put(json);
@@ -414,8 +418,8 @@ async_line_read(GObject *source, GAsyncResult *result, gpointer user_data)
   InfBatch *batch = user_data;
   g_autoptr(GError) error = NULL;
   gsize length = 0;
-  char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), result, &length,
-                                                    &error);
+  char *line =
+      g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), result, &length, &error);
   batch->reading = FALSE;
   if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return; /* the batch is being freed */
@@ -509,7 +513,7 @@ start_input(InfBatch *batch, InfScheduler *scheduler, char *text, gsize n)
       if (inputs[i])
         inf_value_unref(inputs[i]);
     InfCheckpointEntry *entry =
-      batch->checkpoint ? inf_checkpoint_track(batch->checkpoint, NULL, index, hash) : NULL;
+        batch->checkpoint ? inf_checkpoint_track(batch->checkpoint, NULL, index, hash) : NULL;
     emit_input_error(batch, index, entry, message);
     g_free(message);
     return TRUE;
@@ -544,7 +548,7 @@ feed(InfScheduler *scheduler, gpointer user_data)
   /* Ordered output: results held for order count as in flight. */
   if (batch->config.ordered &&
       inf_scheduler_get_inputs_in_flight(scheduler) + g_hash_table_size(batch->held) >=
-        MAX(batch->config.max_inflight, 1u))
+          MAX(batch->config.max_inflight, 1u))
     return FALSE;
   for (;;) {
     gsize n = 0;
@@ -574,7 +578,8 @@ format_duration(GString *out, double seconds)
   }
   guint64 s = (guint64)(seconds + 0.5);
   if (s >= 3600)
-    g_string_append_printf(out, "%" G_GUINT64_FORMAT "h%02" G_GUINT64_FORMAT "m", s / 3600, (s / 60) % 60);
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT "h%02" G_GUINT64_FORMAT "m", s / 3600,
+                           (s / 60) % 60);
   else if (s >= 60)
     g_string_append_printf(out, "%" G_GUINT64_FORMAT "m%02" G_GUINT64_FORMAT "s", s / 60, s % 60);
   else
@@ -588,26 +593,30 @@ progress_text(InfBatch *batch)
   double rate = elapsed > 0 ? (double)batch->done / elapsed : 0;
   gint64 tokens = 0;
   double cost = 0;
-  for (guint i = 0; batch->resources && i < inf_resource_manager_get_n_aliases(batch->resources); i++) {
-    InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_get_alias(batch->resources, i));
+  for (guint i = 0; batch->resources && i < inf_resource_manager_get_n_aliases(batch->resources);
+       i++) {
+    InfMetrics *m =
+        inf_resource_alias_get_metrics(inf_resource_manager_get_alias(batch->resources, i));
     tokens = inf_tokens_add(tokens, inf_tokens_add(m->input_tokens, m->output_tokens));
     cost += m->cost;
   }
   GString *s = g_string_new(NULL);
   /* Inputs finished in an earlier run count as done. */
-  guint64 done = batch->done + (batch->checkpoint ? inf_checkpoint_get_resumed(batch->checkpoint) : 0);
+  guint64 done =
+      batch->done + (batch->checkpoint ? inf_checkpoint_get_resumed(batch->checkpoint) : 0);
   if (batch->config.total_inputs >= 0)
     g_string_append_printf(s, "%" G_GUINT64_FORMAT "/%" G_GINT64_FORMAT " done", done,
                            batch->config.total_inputs);
   else
     g_string_append_printf(s, "%" G_GUINT64_FORMAT " done", done);
-  g_string_append_printf(s, ", %.1f/s, %u in flight, %" G_GUINT64_FORMAT " errors, %" G_GINT64_FORMAT
-                         " tokens, $%.4f",
-                         rate, inf_scheduler_get_inputs_in_flight(batch->scheduler), batch->failed,
-                         tokens, cost);
+  g_string_append_printf(
+      s, ", %.1f/s, %u in flight, %" G_GUINT64_FORMAT " errors, %" G_GINT64_FORMAT " tokens, $%.4f",
+      rate, inf_scheduler_get_inputs_in_flight(batch->scheduler), batch->failed, tokens, cost);
   if (batch->config.total_inputs >= 0 && rate > 0) {
     g_string_append(s, ", ETA ");
-    format_duration(s, (double)((guint64)batch->config.total_inputs - MIN(done, (guint64)batch->config.total_inputs)) / rate);
+    format_duration(s, (double)((guint64)batch->config.total_inputs -
+                                MIN(done, (guint64)batch->config.total_inputs)) /
+                           rate);
   }
   return g_string_free(s, FALSE);
 }
@@ -648,13 +657,15 @@ on_signal(gpointer data)
   batch->signals++;
   if (batch->signals == 1) {
     if (!batch->config.quiet)
-      fprintf(stderr, "%sinterrupted: no new inputs; finishing the %u in flight (signal again to "
-                      "cancel them)\n",
-              batch->progress_drawn ? "\n" : "", inf_scheduler_get_inputs_in_flight(batch->scheduler));
+      fprintf(stderr,
+              "%sinterrupted: no new inputs; finishing the %u in flight (signal again to "
+              "cancel them)\n",
+              batch->progress_drawn ? "\n" : "",
+              inf_scheduler_get_inputs_in_flight(batch->scheduler));
     /* Waits that have not started a request end now: calls waiting to
      * retry and nodes waiting on a rate limit fail as interrupted. */
-    g_autoptr(GError) interrupted = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
-                                                "interrupted while waiting on a rate limit");
+    g_autoptr(GError) interrupted =
+        g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "interrupted while waiting on a rate limit");
     if (batch->resources)
       inf_resource_manager_end_waits(batch->resources);
     inf_scheduler_end_waits(batch->scheduler, interrupted);
@@ -765,8 +776,8 @@ settle_in_flight(InfBatch *batch)
    * in flight are left for --resume instead of written as cancelled. */
   batch->abandon = output_failed || batch->fatal || batch->checkpoint;
   g_autoptr(GError) cancelled =
-    g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "cancelled: the run was %s",
-                batch->signals > 1 ? "interrupted" : "stopped");
+      g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "cancelled: the run was %s",
+                  batch->signals > 1 ? "interrupted" : "stopped");
   inf_scheduler_cancel_all(batch->scheduler, cancelled);
 }
 
@@ -778,8 +789,9 @@ inf_batch_run(InfBatch *batch, GError **error)
   batch->sigint_id = g_unix_signal_add(SIGINT, on_signal, batch);
   batch->sigterm_id = g_unix_signal_add(SIGTERM, on_signal, batch);
   if (!batch->config.quiet) {
-    guint interval = batch->config.tty_progress ? 200
-                     : batch->config.progress_interval_ms ? batch->config.progress_interval_ms : 5000;
+    guint interval = batch->config.tty_progress           ? 200
+                     : batch->config.progress_interval_ms ? batch->config.progress_interval_ms
+                                                          : 5000;
     batch->progress = g_timeout_source_new(interval);
     g_source_set_callback(batch->progress, progress_cb, batch, NULL);
     g_source_attach(batch->progress, NULL);
@@ -892,14 +904,16 @@ inf_batch_print_summary(InfBatch *batch)
   if (batch->abandoned)
     g_string_append_printf(extra, ", %" G_GUINT64_FORMAT " not finished", batch->abandoned);
   if (batch->checkpoint && inf_checkpoint_get_resumed(batch->checkpoint))
-    g_string_append_printf(extra, ", %" G_GUINT64_FORMAT " done before (resumed), %" G_GUINT64_FORMAT
+    g_string_append_printf(extra,
+                           ", %" G_GUINT64_FORMAT " done before (resumed), %" G_GUINT64_FORMAT
                            " node results restored",
                            inf_checkpoint_get_resumed(batch->checkpoint),
                            inf_checkpoint_get_restored_nodes(batch->checkpoint));
   else if (batch->checkpoint && inf_checkpoint_get_restored_nodes(batch->checkpoint))
     g_string_append_printf(extra, ", %" G_GUINT64_FORMAT " node results restored",
                            inf_checkpoint_get_restored_nodes(batch->checkpoint));
-  fprintf(stderr, "%s: %" G_GUINT64_FORMAT " inputs (%" G_GUINT64_FORMAT " failed%s) in %.2fs; %s\n",
-          how, batch->done, batch->failed, extra->str, elapsed, text);
+  fprintf(stderr,
+          "%s: %" G_GUINT64_FORMAT " inputs (%" G_GUINT64_FORMAT " failed%s) in %.2fs; %s\n", how,
+          batch->done, batch->failed, extra->str, elapsed, text);
   g_string_free(extra, TRUE);
 }

@@ -21,20 +21,20 @@ typedef struct _InfBatch InfBatch;
 
 typedef struct {
   gboolean ordered;
-  gboolean quiet;       /* no progress and no summary */
-  gboolean tty_progress; /* redraw a status line instead of periodic lines */
+  gboolean quiet;             /* no progress and no summary */
+  gboolean tty_progress;      /* redraw a status line instead of periodic lines */
   guint progress_interval_ms; /* plain progress lines; 0: default 5000 */
-  gint64 total_inputs;  /* -1: unknown */
-  guint max_inflight;   /* with ordered: in flight plus held results */
-  gboolean node_status; /* add "nodes": {id: status} to each result line */
+  gint64 total_inputs;        /* -1: unknown */
+  guint max_inflight;         /* with ordered: in flight plus held results */
+  gboolean node_status;       /* add "nodes": {id: status} to each result line */
 } InfBatchConfig;
 
 /* Reads from @input (a JSONL stream) and writes whole lines to @output_fd
  * (see InfOutput: a slow reader holds back new inputs, never the loop);
  * both stay owned by the caller. */
 InfBatch *inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *resources,
-                        FILE *input, const char *input_name, int output_fd,
-                        const char *output_name, const InfBatchConfig *config);
+                        FILE *input, const char *input_name, int output_fd, const char *output_name,
+                        const InfBatchConfig *config);
 void inf_batch_free(InfBatch *batch);
 
 /* Journals the run in @checkpoint (borrowed; outlives the batch): inputs it

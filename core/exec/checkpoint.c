@@ -18,14 +18,14 @@
 #define COMMIT_ROWS 8192
 
 static const char schema[] =
-  "CREATE TABLE run(id INTEGER PRIMARY KEY CHECK(id = 1), format INTEGER NOT NULL,"
-  "  engine_version TEXT, created_at INTEGER, pid INTEGER, config_hash TEXT, graph_hash TEXT,"
-  "  parameters TEXT, models TEXT, output_offset INTEGER NOT NULL, spent TEXT);"
-  "CREATE TABLE input_done(lo INTEGER PRIMARY KEY, hi INTEGER NOT NULL, hashes BLOB NOT NULL);"
-  "CREATE TABLE input_failed(idx INTEGER PRIMARY KEY, hash INTEGER NOT NULL);"
-  "CREATE TABLE node_result(idx INTEGER NOT NULL, node TEXT NOT NULL, status TEXT NOT NULL,"
-  "  hash INTEGER NOT NULL, text INTEGER NOT NULL, value TEXT,"
-  "  PRIMARY KEY(idx, node)) WITHOUT ROWID;";
+    "CREATE TABLE run(id INTEGER PRIMARY KEY CHECK(id = 1), format INTEGER NOT NULL,"
+    "  engine_version TEXT, created_at INTEGER, pid INTEGER, config_hash TEXT, graph_hash TEXT,"
+    "  parameters TEXT, models TEXT, output_offset INTEGER NOT NULL, spent TEXT);"
+    "CREATE TABLE input_done(lo INTEGER PRIMARY KEY, hi INTEGER NOT NULL, hashes BLOB NOT NULL);"
+    "CREATE TABLE input_failed(idx INTEGER PRIMARY KEY, hash INTEGER NOT NULL);"
+    "CREATE TABLE node_result(idx INTEGER NOT NULL, node TEXT NOT NULL, status TEXT NOT NULL,"
+    "  hash INTEGER NOT NULL, text INTEGER NOT NULL, value TEXT,"
+    "  PRIMARY KEY(idx, node)) WITHOUT ROWID;";
 /* node_result.value: a text value as is when text = 1, else its JSON. */
 
 typedef struct {
@@ -101,11 +101,11 @@ struct _InfCheckpoint {
   guint64 resumed;
   guint64 restored;
   /* this run */
-  Tracked *tracked;    /* a list: inputs in flight or not yet committed */
+  Tracked *tracked; /* a list: inputs in flight or not yet committed */
   Tracked *free_entries;
-  GArray *finished;    /* Finished */
-  GArray *deletes;     /* guint64: inputs whose node rows go */
-  GError *broken;      /* a failed commit: later ones fail the same way */
+  GArray *finished;     /* Finished */
+  GArray *deletes;      /* guint64: inputs whose node rows go */
+  GError *broken;       /* a failed commit: later ones fail the same way */
   gint64 queued_offset; /* the output offset of the last commit handed over */
   json_object *spent;   /* what earlier processes spent, or NULL */
   char *spent_text;     /* the spend to record with the next commit, or NULL */
@@ -291,8 +291,8 @@ void
 inf_checkpoint_set_spent(InfCheckpoint *ck, json_object *spent)
 {
   g_free(ck->spent_text);
-  ck->spent_text = spent ? g_strdup(json_object_to_json_string_ext(spent, JSON_C_TO_STRING_PLAIN))
-                         : NULL;
+  ck->spent_text =
+      spent ? g_strdup(json_object_to_json_string_ext(spent, JSON_C_TO_STRING_PLAIN)) : NULL;
 }
 
 json_object *
@@ -300,11 +300,15 @@ inf_checkpoint_stats_json(const InfCheckpoint *ck)
 {
   json_object *o = json_object_new_object();
   json_object_object_add(o, "commits", json_object_new_int64((gint64)ck->commits));
-  json_object_object_add(o, "commit_ms_total", json_object_new_double((double)ck->total_commit_us / 1000.0));
-  json_object_object_add(o, "commit_ms_max", json_object_new_double((double)ck->max_commit_us / 1000.0));
+  json_object_object_add(o, "commit_ms_total",
+                         json_object_new_double((double)ck->total_commit_us / 1000.0));
+  json_object_object_add(o, "commit_ms_max",
+                         json_object_new_double((double)ck->max_commit_us / 1000.0));
   g_mutex_lock((GMutex *)&ck->lock);
-  json_object_object_add(o, "writer_ms_total", json_object_new_double((double)ck->writer_total_us / 1000.0));
-  json_object_object_add(o, "writer_ms_max", json_object_new_double((double)ck->writer_max_us / 1000.0));
+  json_object_object_add(o, "writer_ms_total",
+                         json_object_new_double((double)ck->writer_total_us / 1000.0));
+  json_object_object_add(o, "writer_ms_max",
+                         json_object_new_double((double)ck->writer_max_us / 1000.0));
   g_mutex_unlock((GMutex *)&ck->lock);
   json_object_object_add(o, "resumed_inputs", json_object_new_int64((gint64)ck->resumed));
   json_object_object_add(o, "restored_nodes", json_object_new_int64((gint64)ck->restored));
@@ -336,7 +340,8 @@ holder_pid(const char *path)
 static void
 diff_objects(GString *diffs, const char *what, json_object *was, json_object *now)
 {
-  json_object_object_foreach(was, key, old_value) {
+  json_object_object_foreach(was, key, old_value)
+  {
     json_object *new_value;
     const char *sep = diffs->len ? "; " : "";
     if (!json_object_object_get_ex(now, key, &new_value))
@@ -350,7 +355,8 @@ diff_objects(GString *diffs, const char *what, json_object *was, json_object *no
         g_string_append_printf(diffs, "%s%s '%s' changed its value", sep, what, key);
     }
   }
-  json_object_object_foreach(now, key2, value2) {
+  json_object_object_foreach(now, key2, value2)
+  {
     (void)value2;
     if (!json_object_object_get_ex(was, key2, NULL))
       g_string_append_printf(diffs, "%s%s '%s' was added", diffs->len ? "; " : "", what, key2);
@@ -361,11 +367,12 @@ static gboolean
 verify_identity(InfCheckpoint *ck, const InfCheckpointIdentity *id, GError **error)
 {
   sqlite3_stmt *stmt = NULL;
-  if (sqlite3_prepare_v2(ck->db,
-                         "SELECT format, config_hash, graph_hash, parameters, models, output_offset, "
-                         "spent "
-                         "FROM run WHERE id = 1",
-                         -1, &stmt, NULL) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(
+          ck->db,
+          "SELECT format, config_hash, graph_hash, parameters, models, output_offset, "
+          "spent "
+          "FROM run WHERE id = 1",
+          -1, &stmt, NULL) != SQLITE_OK) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "checkpoint %s is not an inf-engine checkpoint (%s)", ck->path,
                 sqlite3_errmsg(ck->db));
@@ -434,13 +441,15 @@ load_journal(InfCheckpoint *ck, GError **error)
     goto db_fail;
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    guint64 lo = (guint64)sqlite3_column_int64(stmt, 0), hi = (guint64)sqlite3_column_int64(stmt, 1);
+    guint64 lo = (guint64)sqlite3_column_int64(stmt, 0),
+            hi = (guint64)sqlite3_column_int64(stmt, 1);
     gsize bytes = (gsize)sqlite3_column_bytes(stmt, 2);
     if (hi <= lo || hi - lo > G_MAXSIZE / 8 || bytes != (hi - lo) * 8 ||
         (ck->done->len && lo < g_array_index(ck->done, DoneRange, ck->done->len - 1).hi)) {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "checkpoint %s is damaged (finished inputs %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
-                  " are not consistent)", ck->path, lo, hi);
+                  "checkpoint %s is damaged (finished inputs %" G_GUINT64_FORMAT
+                  "..%" G_GUINT64_FORMAT " are not consistent)",
+                  ck->path, lo, hi);
       sqlite3_finalize(stmt);
       return FALSE;
     }
@@ -453,7 +462,8 @@ load_journal(InfCheckpoint *ck, GError **error)
   if (rc != SQLITE_DONE)
     goto db_fail;
   /* Failed inputs: they run again. */
-  if (sqlite3_prepare_v2(ck->db, "SELECT idx, hash FROM input_failed", -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(ck->db, "SELECT idx, hash FROM input_failed", -1, &stmt, NULL) !=
+      SQLITE_OK)
     goto db_fail;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
     g_hash_table_insert(ck->failed, dup64((guint64)sqlite3_column_int64(stmt, 0)),
@@ -462,8 +472,8 @@ load_journal(InfCheckpoint *ck, GError **error)
   if (rc != SQLITE_DONE)
     goto db_fail;
   /* Nodes of unfinished inputs. */
-  if (sqlite3_prepare_v2(ck->db, "SELECT idx, node, status, hash, text, value FROM node_result",
-                         -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(ck->db, "SELECT idx, node, status, hash, text, value FROM node_result", -1,
+                         &stmt, NULL) != SQLITE_OK)
     goto db_fail;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     guint64 index = (guint64)sqlite3_column_int64(stmt, 0);
@@ -545,13 +555,15 @@ inf_checkpoint_open(const char *path, gboolean resume, const InfCheckpointIdenti
   if (resume && !exists) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "checkpoint %s does not exist, so there is nothing to resume (run without --resume "
-                "to start a new run that writes it)", path);
+                "to start a new run that writes it)",
+                path);
     return NULL;
   }
   if (!resume && exists) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "checkpoint %s already exists: add --resume to continue its run, or remove it to "
-                "start a new one", path);
+                "start a new one",
+                path);
     return NULL;
   }
   if (exists && !S_ISREG(st.st_mode)) {
@@ -566,8 +578,8 @@ inf_checkpoint_open(const char *path, gboolean resume, const InfCheckpointIdenti
   ck->done = g_array_new(FALSE, FALSE, sizeof(DoneRange));
   g_array_set_clear_func(ck->done, done_range_clear);
   ck->failed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-  ck->partial = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-                                      (GDestroyNotify)g_ptr_array_unref);
+  ck->partial =
+      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   ck->finished = g_array_new(FALSE, FALSE, sizeof(Finished));
   ck->deletes = g_array_new(FALSE, FALSE, sizeof(guint64));
   if (!resume) {
@@ -588,10 +600,11 @@ inf_checkpoint_open(const char *path, gboolean resume, const InfCheckpointIdenti
     if (pid > 0)
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                   "checkpoint %s is in use by pid %" G_GINT64_FORMAT
-                  " (one process at a time may run a checkpoint)", path, pid);
+                  " (one process at a time may run a checkpoint)",
+                  path, pid);
     else
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "checkpoint %s is in use by another process", path);
+      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "checkpoint %s is in use by another process",
+                  path);
     return NULL;
   }
   if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
@@ -767,9 +780,12 @@ has_no_failed_lines(InfCheckpoint *ck, int fd)
 int
 inf_checkpoint_open_output(InfCheckpoint *ck, const char *path, GError **error)
 {
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (ck->output_offset == 0 && !ck->done->len &&
-                                                    !g_hash_table_size(ck->failed) ? O_TRUNC : 0),
-                0666);
+  int fd =
+      open(path,
+           O_RDWR | O_CREAT | O_CLOEXEC |
+               (ck->output_offset == 0 && !ck->done->len && !g_hash_table_size(ck->failed) ? O_TRUNC
+                                                                                           : 0),
+           0666);
   if (fd < 0) {
     g_set_error(error, INF_ERROR, INF_ERROR_IO, "cannot write output %s: %s", path,
                 g_strerror(errno));
@@ -779,7 +795,8 @@ inf_checkpoint_open_output(InfCheckpoint *ck, const char *path, GError **error)
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "output %s is not a regular file: a checkpointed run needs one (--resume cuts it "
-                "back to the last commit)", path);
+                "back to the last commit)",
+                path);
     close(fd);
     return -1;
   }
@@ -790,15 +807,17 @@ inf_checkpoint_open_output(InfCheckpoint *ck, const char *path, GError **error)
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                   "output %s has %" G_GINT64_FORMAT " bytes, fewer than the %" G_GINT64_FORMAT
                   " that checkpoint %s recorded: it was changed or replaced since, so the results "
-                  "cannot be continued", path, size, offset, ck->path);
+                  "cannot be continued",
+                  path, size, offset, ck->path);
       close(fd);
       return -1;
     }
     offset = size; /* already without the failed inputs */
     rewritten = TRUE;
   } else if (ftruncate(fd, offset) != 0) {
-    g_set_error(error, INF_ERROR, INF_ERROR_IO, "cannot cut output %s back to %" G_GINT64_FORMAT
-                " bytes: %s", path, offset, g_strerror(errno));
+    g_set_error(error, INF_ERROR, INF_ERROR_IO,
+                "cannot cut output %s back to %" G_GINT64_FORMAT " bytes: %s", path, offset,
+                g_strerror(errno));
     close(fd);
     return -1;
   }
@@ -808,9 +827,10 @@ inf_checkpoint_open_output(InfCheckpoint *ck, const char *path, GError **error)
       if (fd < 0)
         return -1;
     }
-    g_autofree char *sql = g_strdup_printf(
-      "BEGIN IMMEDIATE; DELETE FROM input_failed; UPDATE run SET output_offset = %" G_GINT64_FORMAT
-      " WHERE id = 1; COMMIT", offset);
+    g_autofree char *sql =
+        g_strdup_printf("BEGIN IMMEDIATE; DELETE FROM input_failed; UPDATE run SET output_offset = "
+                        "%" G_GINT64_FORMAT " WHERE id = 1; COMMIT",
+                        offset);
     if (!exec_sql(ck, sql, "recording the output failed", error)) {
       sqlite3_exec(ck->db, "ROLLBACK", NULL, NULL, NULL);
       close(fd);
@@ -864,7 +884,8 @@ inf_checkpoint_check_line(InfCheckpoint *ck, guint64 index, guint64 hash, GError
   if (expected != hash) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "input %" G_GUINT64_FORMAT " is not the line that checkpoint %s has for it (the "
-                "input changed): resume needs the same input lines", index, ck->path);
+                "input changed): resume needs the same input lines",
+                index, ck->path);
     return INF_CHECKPOINT_LINE_CHANGED;
   }
   return result;
@@ -878,7 +899,8 @@ inf_checkpoint_check_input_count(InfCheckpoint *ck, guint64 n_inputs, GError **e
   g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
               "the input has %" G_GUINT64_FORMAT " inputs, but checkpoint %s has finished inputs "
               "up to index %" G_GUINT64_FORMAT " (the input changed): resume needs the same input "
-              "lines", n_inputs, ck->path, ck->done_end - 1);
+              "lines",
+              n_inputs, ck->path, ck->done_end - 1);
   return FALSE;
 }
 
@@ -925,7 +947,8 @@ inf_checkpoint_restore(InfCheckpoint *ck, InfCheckpointEntry *t, GError **error)
       json_object_put(json);
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                   "checkpoint %s: input %" G_GUINT64_FORMAT " has a result for node '%s' that does "
-                  "not fit the graph", ck->path, index, row->node);
+                  "not fit the graph",
+                  ck->path, index, row->node);
       return FALSE;
     }
     t->journaled[node] = 1;
@@ -1022,8 +1045,7 @@ collect_nodes(InfCheckpoint *ck, gboolean all, GArray *rows)
   gint64 now = g_get_monotonic_time();
   for (Tracked *t = ck->tracked; t; t = t->next) {
     InfExecState *state = t->state;
-    if (!state ||
-        (!all && !t->failed && now - state->start_us < INF_CHECKPOINT_INTERVAL_MS * 1000))
+    if (!state || (!all && !t->failed && now - state->start_us < INF_CHECKPOINT_INTERVAL_MS * 1000))
       continue;
     InfGraph *graph = state->graph;
     for (guint node = graph->n_inputs; node < graph->n_nodes; node++) {
@@ -1062,8 +1084,7 @@ static gboolean
 write_batch(InfCheckpoint *ck, CommitBatch *b, GError **error)
 {
   if (b->sync_fd >= 0 && fdatasync(b->sync_fd) != 0) {
-    g_set_error(error, INF_ERROR, INF_ERROR_IO, "syncing the output failed: %s",
-                g_strerror(errno));
+    g_set_error(error, INF_ERROR, INF_ERROR_IO, "syncing the output failed: %s", g_strerror(errno));
     return FALSE;
   }
   if (!step_done(ck, ck->stmts[STMT_BEGIN], "starting a commit failed", error))

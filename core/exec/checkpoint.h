@@ -31,10 +31,10 @@ typedef struct _InfCheckpoint InfCheckpoint;
 
 /* What a resumed run must share with the journal. */
 typedef struct {
-  const char *config_hash;  /* the config less parameter values and resources */
-  const char *graph_hash;   /* the traced graph */
-  json_object *parameters;  /* {name: value} (borrowed) */
-  json_object *models;      /* {alias: "provider/model, ..."} (borrowed) */
+  const char *config_hash; /* the config less parameter values and resources */
+  const char *graph_hash;  /* the traced graph */
+  json_object *parameters; /* {name: value} (borrowed) */
+  json_object *models;     /* {alias: "provider/model, ..."} (borrowed) */
 } InfCheckpointIdentity;
 
 /* Opens @path: with @resume an existing journal, whose identity must match
@@ -69,8 +69,8 @@ typedef enum {
 
 /* What to do with input @index whose line hashes to @hash; for CHANGED,
  * @error says which line. */
-InfCheckpointLine inf_checkpoint_check_line(InfCheckpoint *checkpoint, guint64 index,
-                                            guint64 hash, GError **error);
+InfCheckpointLine inf_checkpoint_check_line(InfCheckpoint *checkpoint, guint64 index, guint64 hash,
+                                            GError **error);
 /* FALSE with @error when the journal has finished inputs at or beyond
  * @n_inputs (the input has fewer lines than before). */
 gboolean inf_checkpoint_check_input_count(InfCheckpoint *checkpoint, guint64 n_inputs,

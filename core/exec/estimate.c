@@ -9,11 +9,11 @@
 
 struct _InfEstimate {
   InfGraph *graph;
-  GPtrArray *aliases;    /* InfEstimateAlias * */
-  gint *node_alias;      /* per node: index into aliases, or -1 */
-  gsize *own_bytes;      /* per node: its own text (parameters, string options) */
-  gint64 *reply_tokens;  /* per LLM node: max_tokens or the default */
-  gsize *bytes;          /* per node, for the current input */
+  GPtrArray *aliases;   /* InfEstimateAlias * */
+  gint *node_alias;     /* per node: index into aliases, or -1 */
+  gsize *own_bytes;     /* per node: its own text (parameters, string options) */
+  gint64 *reply_tokens; /* per LLM node: max_tokens or the default */
+  gsize *bytes;         /* per node, for the current input */
   guint64 n_inputs;
   guint64 n_bad;
 };

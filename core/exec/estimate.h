@@ -22,8 +22,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   char *alias;
-  char *model;         /* of the first endpoint */
-  double input_cost_per_1m;  /* the highest of the alias's endpoints */
+  char *model;              /* of the first endpoint */
+  double input_cost_per_1m; /* the highest of the alias's endpoints */
   double output_cost_per_1m;
   guint calls_per_input;
   guint64 calls;

@@ -42,8 +42,7 @@ inf_node_trace_new(InfTraceWriter *writer, InfResourceManager *resources, InfGra
     const InfGraphNode *gn = &graph->nodes[i];
     t->name_json[i] = inf_trace_json_string(gn->id);
     /* A switch node has no module: its span (if any) is categorised "switch". */
-    const char *category =
-      gn->module != NULL ? inf_module_get_class(gn->module)->name : "switch";
+    const char *category = gn->module != NULL ? inf_module_get_class(gn->module)->name : "switch";
     t->category_json[i] = inf_trace_json_string(category);
   }
   t->aliases = g_array_new(FALSE, FALSE, sizeof(AliasCounters));

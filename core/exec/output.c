@@ -9,7 +9,7 @@
 
 #include <inf/inf.h>
 
-#define OUTPUT_CHUNK (64 * 1024)  /* a synchronous write */
+#define OUTPUT_CHUNK (64 * 1024)   /* a synchronous write */
 #define OUTPUT_LIMIT (1024 * 1024) /* buffered for a slow reader before back-pressure */
 #define PIPE_CHUNK 4096            /* never blocks on a pipe that polled writable */
 
@@ -19,9 +19,9 @@ struct _InfOutput {
   gboolean regular;
   gboolean pollable; /* pipes and sockets: drained from the main loop */
   GByteArray *buffer;
-  gsize head;        /* bytes of buffer already written */
-  gint64 offset;     /* file offset after the last byte written */
-  gint64 line_end;   /* file offset after the last whole line written */
+  gsize head;      /* bytes of buffer already written */
+  gint64 offset;   /* file offset after the last byte written */
+  gint64 line_end; /* file offset after the last whole line written */
   guint64 lines;
   GError *error;
   gboolean broken_pipe;
@@ -122,8 +122,8 @@ fail(InfOutput *out, int errsv)
 {
   out->broken_pipe = errsv == EPIPE;
   if (out->broken_pipe)
-    g_set_error(&out->error, INF_ERROR, INF_ERROR_IO,
-                "the reader of %s closed it (broken pipe)", out->name);
+    g_set_error(&out->error, INF_ERROR, INF_ERROR_IO, "the reader of %s closed it (broken pipe)",
+                out->name);
   else
     g_set_error(&out->error, INF_ERROR, INF_ERROR_IO, "writing %s failed: %s", out->name,
                 g_strerror(errsv));

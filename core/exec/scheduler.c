@@ -49,9 +49,9 @@ struct _InfTask {
   InfValue *inline_args[TASK_INLINE_ARGS];
   InfLlmCallback llm_callback;
   gpointer llm_data;
-  guint8 cache_role;     /* CacheRole */
+  guint8 cache_role;      /* CacheRole */
   gboolean slot_released; /* the cache answered: the endpoint slot went back */
-  InfCacheKey cache_key; /* with a cache role */
+  InfCacheKey cache_key;  /* with a cache role */
   InfTask *next_free;
   InfNodeSpan span;
 };
@@ -73,9 +73,9 @@ struct _InfScheduler {
   guint override_attempt;
   gboolean pumping;
   gboolean stopped;
-  gboolean llm_halted;  /* the budget refused a call: no more LLM dispatch */
+  gboolean llm_halted; /* the budget refused a call: no more LLM dispatch */
   gboolean halt_reported;
-  gboolean no_waits; /* a 429 fails its node instead of requeueing it */
+  gboolean no_waits;  /* a 429 fails its node instead of requeueing it */
   GError *wait_error; /* what nodes whose waits were ended fail with */
   guint64 executed;
   guint64 requeued;
@@ -719,8 +719,8 @@ rate_limit_final_error(InfTask *task, const GError *error)
   if (now - since < max_wait)
     return NULL;
   g_autofree char *limit = inf_format_duration_us(max_wait);
-  return g_error_new(INF_ERROR, INF_ERROR_RATE_LIMITED, "alias '%s': rate limited for %s (last: %s)",
-                     alias, limit, error->message);
+  return g_error_new(INF_ERROR, INF_ERROR_RATE_LIMITED,
+                     "alias '%s': rate limited for %s (last: %s)", alias, limit, error->message);
 }
 
 static void
@@ -790,8 +790,7 @@ llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data
   InfExecState *state = inf_exec_state_ref(task->state);
   guint node = task->node;
   llm_finish(task, response, error);
-  inf_response_cache_finish(cache, &key, response, error,
-                            state->status[node] != INF_NODE_FAILED);
+  inf_response_cache_finish(cache, &key, response, error, state->status[node] != INF_NODE_FAILED);
   inf_exec_state_unref(state);
 }
 
@@ -804,7 +803,7 @@ call_cached(InfTask *task, InfResponseCache *cache, const InfLlmRequest *request
   const InfEndpointConfig *config = inf_resource_endpoint_get_config(task->endpoint);
   inf_response_cache_make_key(cache, config, request, &task->cache_key);
   task->cache_key.sample =
-    inf_exec_state_sample_index(task->state, task->node, task->cache_key.digest);
+      inf_exec_state_sample_index(task->state, task->node, task->cache_key.digest);
   InfResourceAlias *alias = task->lane->alias;
   if (inf_response_cache_begin(cache, &task->cache_key, inf_resource_alias_get_metrics(alias),
                                config, llm_done, task) == INF_CACHE_MISS) {
@@ -821,7 +820,8 @@ call_cached(InfTask *task, InfResponseCache *cache, const InfLlmRequest *request
 }
 
 void
-inf_task_call_llm(InfTask *task, InfLlmRequest *request, InfLlmCallback callback, gpointer user_data)
+inf_task_call_llm(InfTask *task, InfLlmRequest *request, InfLlmCallback callback,
+                  gpointer user_data)
 {
   g_return_if_fail(task != NULL && request != NULL && callback != NULL);
   if (!task->endpoint) {
@@ -845,8 +845,7 @@ inf_task_call_llm(InfTask *task, InfLlmRequest *request, InfLlmCallback callback
       task->slot_released = FALSE;
     }
     inf_resource_manager_send_observed(task->scheduler->resources, task->endpoint, request,
-                                       llm_done, task->scheduler->trace ? llm_attempt : NULL,
-                                       task);
+                                       llm_done, task->scheduler->trace ? llm_attempt : NULL, task);
   }
   inf_llm_request_unref(request);
 }

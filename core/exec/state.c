@@ -51,17 +51,16 @@ static guint32
 case_waiting(const InfExecState *state, const InfGraphCase *gc)
 {
   guint32 n = 0;
-  for (guint o = 0; o < gc->n_outputs; o++)
-    {
-      gint source = gc->outputs[o].source;
-      if (source < 0 || state->status[source] == INF_NODE_COMPLETED)
-        continue;
-      gboolean seen = FALSE;
-      for (guint p = 0; p < o && !seen; p++)
-        seen = gc->outputs[p].source == source;
-      if (!seen)
-        n++;
-    }
+  for (guint o = 0; o < gc->n_outputs; o++) {
+    gint source = gc->outputs[o].source;
+    if (source < 0 || state->status[source] == INF_NODE_COMPLETED)
+      continue;
+    gboolean seen = FALSE;
+    for (guint p = 0; p < o && !seen; p++)
+      seen = gc->outputs[p].source == source;
+    if (!seen)
+      n++;
+  }
   return n;
 }
 
@@ -73,14 +72,13 @@ count_remaining(const InfExecState *state, guint node)
 {
   const InfGraphNode *gn = &state->graph->nodes[node];
   guint32 n = guard_open(state, gn) ? 0 : 1;
-  if (gn->kind == INF_GRAPH_NODE_SWITCH)
-    {
-      const InfGraphSwitch *sw = node_switch(state, node);
-      gint32 taken = state->decided[gn->switch_index];
-      if (taken >= 0)
-        return case_waiting(state, &sw->cases[taken]);
-      return n + (state->status[gn->args[0].source] == INF_NODE_COMPLETED ? 0 : 1);
-    }
+  if (gn->kind == INF_GRAPH_NODE_SWITCH) {
+    const InfGraphSwitch *sw = node_switch(state, node);
+    gint32 taken = state->decided[gn->switch_index];
+    if (taken >= 0)
+      return case_waiting(state, &sw->cases[taken]);
+    return n + (state->status[gn->args[0].source] == INF_NODE_COMPLETED ? 0 : 1);
+  }
   for (guint j = 0; j < gn->n_deps; j++)
     if (state->status[gn->deps[j]] != INF_NODE_COMPLETED)
       n++;
@@ -107,14 +105,13 @@ inf_exec_state_new(InfGraph *graph, guint64 index, InfValue *const *inputs)
   state->start_us = g_get_monotonic_time();
   for (guint s = 0; s < n_sw; s++)
     state->decided[s] = -1;
-  for (guint i = 0; i < n; i++)
-    {
-      const InfGraphNode *gn = &graph->nodes[i];
-      /* Nothing is completed yet: every dependency counts (a switch waits
+  for (guint i = 0; i < n; i++) {
+    const InfGraphNode *gn = &graph->nodes[i];
+    /* Nothing is completed yet: every dependency counts (a switch waits
        * for its selector only), and so does a guard. */
-      state->remaining[i] = (gn->kind == INF_GRAPH_NODE_SWITCH ? 1 : gn->n_deps) +
-                            (gn->guard >= 0 ? 1 : 0);
-    }
+    state->remaining[i] =
+        (gn->kind == INF_GRAPH_NODE_SWITCH ? 1 : gn->n_deps) + (gn->guard >= 0 ? 1 : 0);
+  }
   for (guint i = 0; i < graph->n_inputs; i++)
     state->results[i] = inputs && inputs[i] ? inf_value_ref(inputs[i]) : inf_value_new_null();
   return state;
@@ -225,8 +222,7 @@ inf_exec_state_is_done(const InfExecState *state)
 static void switch_dependency_done(InfExecState *state, guint sw_node, guint source);
 
 /* @node just became runnable as far as its data and guard go. */
-static void
-node_unblocked(InfExecState *state, guint node);
+static void node_unblocked(InfExecState *state, guint node);
 
 static void
 release_dependents(InfExecState *state, guint node)
@@ -310,8 +306,8 @@ skip_drain(InfExecState *state, SkipList *list)
       if (dn->kind == INF_GRAPH_NODE_SWITCH) {
         gint32 taken = state->decided[dn->switch_index];
         const InfGraphSwitch *dsw = &graph->switches[dn->switch_index];
-        gboolean needed = taken < 0 ? dn->args[0].source == (gint)n
-                                    : case_reads(&dsw->cases[taken], n);
+        gboolean needed =
+            taken < 0 ? dn->args[0].source == (gint)n : case_reads(&dsw->cases[taken], n);
         if (!needed)
           continue;
       }
@@ -364,10 +360,9 @@ case_value(InfExecState *state, const InfGraphCase *gc, GError **error)
   InfValue **items = g_newa(InfValue *, gc->n_outputs + 1);
   for (guint o = 0; o < gc->n_outputs; o++) {
     const InfGraphOutput *out = &gc->outputs[o];
-    items[o] = out->source < 0
-                 ? inf_value_ref(out->literal)
-                 : follow_path(state->results[out->source], out->path, error,
-                               graph->nodes[out->source].id);
+    items[o] = out->source < 0 ? inf_value_ref(out->literal)
+                               : follow_path(state->results[out->source], out->path, error,
+                                             graph->nodes[out->source].id);
     if (!items[o]) {
       for (guint p = 0; p < o; p++)
         inf_value_unref(items[p]);
@@ -416,11 +411,11 @@ switch_decide(InfExecState *state, guint node)
   const InfGraphSwitch *sw = node_switch(state, node);
   const InfGraphArg *sel = &gn->args[0];
   GError *error = NULL;
-  g_autoptr(InfValue) value = follow_path(state->results[sel->source], sel->path, &error,
-                                          graph->nodes[sel->source].id);
+  g_autoptr(InfValue) value =
+      follow_path(state->results[sel->source], sel->path, &error, graph->nodes[sel->source].id);
   g_autofree char *owned = NULL;
-  const char *text = value ? inf_graph_switch_selector_text(graph, sw, value, &owned, &error)
-                           : NULL;
+  const char *text =
+      value ? inf_graph_switch_selector_text(graph, sw, value, &owned, &error) : NULL;
   gint taken = text ? inf_graph_switch_select(sw, text) : -1;
   if (taken < 0) {
     if (!error) {
@@ -521,10 +516,10 @@ cancel_descendants(InfExecState *state, guint node, const char *reason_node)
     g_array_set_size(stack, stack->len - 1);
     const InfGraphNode *gn = &graph->nodes[n];
     /* An undecided switch that did not complete takes its cases along. */
-    const InfGraphSwitch *sw = gn->kind == INF_GRAPH_NODE_SWITCH &&
-                                   state->decided[gn->switch_index] < 0
-                                 ? &graph->switches[gn->switch_index]
-                                 : NULL;
+    const InfGraphSwitch *sw =
+        gn->kind == INF_GRAPH_NODE_SWITCH && state->decided[gn->switch_index] < 0
+            ? &graph->switches[gn->switch_index]
+            : NULL;
     guint n_cases = sw ? sw->n_cases : 0;
     for (guint c = 0; c <= n_cases; c++) {
       const guint *targets = c < n_cases ? sw->cases[c].nodes : gn->dependents;
@@ -540,9 +535,9 @@ cancel_descendants(InfExecState *state, guint node, const char *reason_node)
           /* A selector that did not complete fails its switch. */
           g_autofree char *ref = inf_graph_format_ref(graph, n, dn->args[0].path);
           g_autoptr(GError) failed = g_error_new(
-            INF_ERROR, INF_ERROR_FAILED, "switch '%s': its selector $%s did not complete (%s)",
-            dn->id, g_str_has_prefix(ref, "input:") ? ref + 6 : ref,
-            n == node ? "it failed" : "an upstream node failed");
+              INF_ERROR, INF_ERROR_FAILED, "switch '%s': its selector $%s did not complete (%s)",
+              dn->id, g_str_has_prefix(ref, "input:") ? ref + 6 : ref,
+              n == node ? "it failed" : "an upstream node failed");
           state->status[d] = INF_NODE_FAILED;
           state->results[d] = inf_value_new_error(failed, dn->id);
         } else {
@@ -621,7 +616,8 @@ cancel_where(InfExecState *state, const GError *error, gboolean running_too)
 {
   for (guint i = 0; i < state->graph->n_nodes; i++) {
     guint8 st = state->status[i];
-    if (st != INF_NODE_BLOCKED && st != INF_NODE_PENDING && !(running_too && st == INF_NODE_RUNNING))
+    if (st != INF_NODE_BLOCKED && st != INF_NODE_PENDING &&
+        !(running_too && st == INF_NODE_RUNNING))
       continue;
     state->status[i] = INF_NODE_CANCELLED;
     state->results[i] = inf_value_new_error(error, state->graph->nodes[i].id);
@@ -653,9 +649,8 @@ follow_path(InfValue *value, char **path, GError **error, const char *node_id)
   for (guint i = 0; path && path[i]; i++) {
     InfValue *next = inf_value_get(current, path[i]);
     if (!next) {
-      g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
-                  "node '%s' has no field '%s' in its %s output", node_id, path[i],
-                  inf_value_kind_name(inf_value_get_kind(current)));
+      g_set_error(error, INF_ERROR, INF_ERROR_INPUT, "node '%s' has no field '%s' in its %s output",
+                  node_id, path[i], inf_value_kind_name(inf_value_get_kind(current)));
       inf_value_unref(current);
       return NULL;
     }

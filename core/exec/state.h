@@ -55,9 +55,9 @@ struct _InfExecState {
   guint8 *status;
   guint32 *remaining;
   InfValue **results;
-  gint32 *decided; /* per graph switch: the taken case, or -1 while undecided */
+  gint32 *decided;            /* per graph switch: the taken case, or -1 while undecided */
   gint64 *rate_limited_since; /* per node: monotonic µs of its first 429, 0: none; lazy */
-  GHashTable *samples; /* the response cache's draws per request digest, or NULL */
+  GHashTable *samples;        /* the response cache's draws per request digest, or NULL */
 };
 
 /* A state for input @index. @inputs holds one value per graph input

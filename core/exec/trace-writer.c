@@ -113,9 +113,9 @@ put_char(InfTraceWriter *w, char c)
 }
 
 static const char digit_pairs[] =
-  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-  "8081828384858687888990919293949596979899";
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 /* Room for @n bytes at the end of the buffer. */
 static inline char *
@@ -217,11 +217,21 @@ put_string(InfTraceWriter *w, const char *s)
       continue;
     }
     switch (c) {
-    case '"': PUT_LITERAL(w, "\\\""); break;
-    case '\\': PUT_LITERAL(w, "\\\\"); break;
-    case '\n': PUT_LITERAL(w, "\\n"); break;
-    case '\t': PUT_LITERAL(w, "\\t"); break;
-    case '\r': PUT_LITERAL(w, "\\r"); break;
+    case '"':
+      PUT_LITERAL(w, "\\\"");
+      break;
+    case '\\':
+      PUT_LITERAL(w, "\\\\");
+      break;
+    case '\n':
+      PUT_LITERAL(w, "\\n");
+      break;
+    case '\t':
+      PUT_LITERAL(w, "\\t");
+      break;
+    case '\r':
+      PUT_LITERAL(w, "\\r");
+      break;
     default: {
       char tmp[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
       put(w, tmp, 6);
@@ -313,7 +323,7 @@ inf_trace_json_string(const char *text)
 {
   json_object *json = json_object_new_string(text);
   char *out = g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put(json);
   return out;
 }
@@ -415,7 +425,7 @@ inf_trace_writer_add_json(InfTraceWriter *w, const char *key, json_object *value
   if (!arg_key_escaped(w, key))
     return;
   const char *text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
   put(w, text, strlen(text));
 }
 
@@ -447,8 +457,7 @@ inf_trace_writer_instant(InfTraceWriter *w, const char *category, const char *na
 {
   if (!writable(w))
     return;
-  inf_trace_writer_begin_instant(w, INF_TRACE_PID_RUN, -1, category, name,
-                                 inf_trace_writer_now(w));
+  inf_trace_writer_begin_instant(w, INF_TRACE_PID_RUN, -1, category, name, inf_trace_writer_now(w));
   if (args && json_object_is_type(args, json_type_object)) {
     json_object_object_foreach(args, key, value) inf_trace_writer_add_json(w, key, value);
   }
@@ -581,7 +590,7 @@ inf_trace_writer_new(const char *path, const InfTraceWriterConfig *config, json_
   PUT_LITERAL(w, "{\"displayTimeUnit\":\"ms\",\"otherData\":");
   if (metadata && json_object_is_type(metadata, json_type_object)) {
     const char *text = json_object_to_json_string_ext(metadata, JSON_C_TO_STRING_PLAIN |
-                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
+                                                                    JSON_C_TO_STRING_NOSLASHESCAPE);
     put(w, text, strlen(text));
   } else {
     PUT_LITERAL(w, "{}");

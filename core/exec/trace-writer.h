@@ -103,8 +103,8 @@ void inf_trace_writer_end_event(InfTraceWriter *writer);
 void inf_trace_writer_instant(InfTraceWriter *writer, const char *category, const char *name,
                               json_object *args);
 /* A counter sample ("ph":"C") named @name on @pid now: one series @key. */
-void inf_trace_writer_counter(InfTraceWriter *writer, guint pid, const char *name,
-                              const char *key, double value);
+void inf_trace_writer_counter(InfTraceWriter *writer, guint pid, const char *name, const char *key,
+                              double value);
 
 /* @text as a JSON string, quotes included (caller frees). */
 char *inf_trace_json_string(const char *text);

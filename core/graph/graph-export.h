@@ -23,7 +23,6 @@ json_object *inf_graph_to_json(const InfGraph *graph);
 
 /* "dot", "mermaid" or "json": the export as text, or NULL with an error
  * listing the valid formats. */
-char *inf_graph_export(const InfGraph *graph, const char *format, const char *name,
-                       GError **error);
+char *inf_graph_export(const InfGraph *graph, const char *format, const char *name, GError **error);
 
 G_END_DECLS

@@ -15,33 +15,30 @@ inf_graph_ref(InfGraph *graph)
 static void
 graph_free(InfGraph *graph)
 {
-  for (guint i = 0; i < graph->n_nodes; i++)
-    {
-      InfGraphNode *node = &graph->nodes[i];
-      for (guint a = 0; a < node->n_args; a++)
-        {
-          InfGraphArg *arg = &node->args[a];
-          g_free(arg->name);
-          if (arg->literal)
-            inf_value_unref(arg->literal);
-          g_strfreev(arg->path);
-        }
-      g_free(node->args);
-      g_free(node->deps);
-      g_free(node->dependents);
-      if (node->module)
-        inf_module_unref(node->module);
-      g_free(node->id);
+  for (guint i = 0; i < graph->n_nodes; i++) {
+    InfGraphNode *node = &graph->nodes[i];
+    for (guint a = 0; a < node->n_args; a++) {
+      InfGraphArg *arg = &node->args[a];
+      g_free(arg->name);
+      if (arg->literal)
+        inf_value_unref(arg->literal);
+      g_strfreev(arg->path);
     }
+    g_free(node->args);
+    g_free(node->deps);
+    g_free(node->dependents);
+    if (node->module)
+      inf_module_unref(node->module);
+    g_free(node->id);
+  }
   g_free(graph->nodes);
-  for (guint i = 0; i < graph->n_outputs; i++)
-    {
-      InfGraphOutput *out = &graph->outputs[i];
-      g_free(out->key);
-      if (out->literal)
-        inf_value_unref(out->literal);
-      g_strfreev(out->path);
-    }
+  for (guint i = 0; i < graph->n_outputs; i++) {
+    InfGraphOutput *out = &graph->outputs[i];
+    g_free(out->key);
+    if (out->literal)
+      inf_value_unref(out->literal);
+    g_strfreev(out->path);
+  }
   g_free(graph->outputs);
   if (graph->index_by_id)
     g_hash_table_unref(graph->index_by_id);
@@ -86,14 +83,12 @@ inf_graph_n_module_nodes(const InfGraph *graph)
 char *
 inf_graph_format_ref(const InfGraph *graph, gint source, char *const *path)
 {
-  GString *s = g_string_new(source >= 0 && (guint)source < graph->n_nodes
-                              ? graph->nodes[source].id
-                              : "?");
-  for (guint i = 0; path && path[i]; i++)
-    {
-      g_string_append_c(s, '.');
-      g_string_append(s, path[i]);
-    }
+  GString *s =
+      g_string_new(source >= 0 && (guint)source < graph->n_nodes ? graph->nodes[source].id : "?");
+  for (guint i = 0; path && path[i]; i++) {
+    g_string_append_c(s, '.');
+    g_string_append(s, path[i]);
+  }
   return g_string_free(s, FALSE);
 }
 
@@ -109,16 +104,15 @@ heap_push(MinHeap *heap, guint v)
 {
   guint i = heap->len++;
   heap->items[i] = v;
-  while (i > 0)
-    {
-      guint parent = (i - 1) / 2;
-      if (heap->items[parent] <= heap->items[i])
-        break;
-      guint t = heap->items[parent];
-      heap->items[parent] = heap->items[i];
-      heap->items[i] = t;
-      i = parent;
-    }
+  while (i > 0) {
+    guint parent = (i - 1) / 2;
+    if (heap->items[parent] <= heap->items[i])
+      break;
+    guint t = heap->items[parent];
+    heap->items[parent] = heap->items[i];
+    heap->items[i] = t;
+    i = parent;
+  }
 }
 
 static guint
@@ -127,20 +121,19 @@ heap_pop(MinHeap *heap)
   guint top = heap->items[0];
   heap->items[0] = heap->items[--heap->len];
   guint i = 0;
-  for (;;)
-    {
-      guint l = 2 * i + 1, r = l + 1, m = i;
-      if (l < heap->len && heap->items[l] < heap->items[m])
-        m = l;
-      if (r < heap->len && heap->items[r] < heap->items[m])
-        m = r;
-      if (m == i)
-        break;
-      guint t = heap->items[m];
-      heap->items[m] = heap->items[i];
-      heap->items[i] = t;
-      i = m;
-    }
+  for (;;) {
+    guint l = 2 * i + 1, r = l + 1, m = i;
+    if (l < heap->len && heap->items[l] < heap->items[m])
+      m = l;
+    if (r < heap->len && heap->items[r] < heap->items[m])
+      m = r;
+    if (m == i)
+      break;
+    guint t = heap->items[m];
+    heap->items[m] = heap->items[i];
+    heap->items[i] = t;
+    i = m;
+  }
   return top;
 }
 
@@ -154,21 +147,19 @@ inf_graph_sort_indices(guint n, const guint *const *deps, const guint *n_deps, G
   guint *indegree = g_new0(guint, n);
   guint *row = g_new0(guint, n + 1);
   for (guint i = 0; i < n; i++)
-    for (guint d = 0; d < n_deps[i]; d++)
-      {
-        g_assert(deps[i][d] < n);
-        row[deps[i][d] + 1]++;
-      }
+    for (guint d = 0; d < n_deps[i]; d++) {
+      g_assert(deps[i][d] < n);
+      row[deps[i][d] + 1]++;
+    }
   for (guint i = 0; i < n; i++)
     row[i + 1] += row[i];
   guint *fill = g_memdup2(row, sizeof(guint) * n);
   guint *consumers = g_new(guint, row[n] ? row[n] : 1);
-  for (guint i = 0; i < n; i++)
-    {
-      indegree[i] = n_deps[i];
-      for (guint d = 0; d < n_deps[i]; d++)
-        consumers[fill[deps[i][d]]++] = i;
-    }
+  for (guint i = 0; i < n; i++) {
+    indegree[i] = n_deps[i];
+    for (guint d = 0; d < n_deps[i]; d++)
+      consumers[fill[deps[i][d]]++] = i;
+  }
   g_free(fill);
 
   guint *order = g_new(guint, n ? n : 1);
@@ -177,64 +168,60 @@ inf_graph_sort_indices(guint n, const guint *const *deps, const guint *n_deps, G
   for (guint i = 0; i < n; i++)
     if (indegree[i] == 0)
       heap_push(&heap, i);
-  while (heap.len > 0)
-    {
-      guint v = heap_pop(&heap);
-      order[n_order++] = v;
-      for (guint e = row[v]; e < row[v + 1]; e++)
-        if (--indegree[consumers[e]] == 0)
-          heap_push(&heap, consumers[e]);
-    }
+  while (heap.len > 0) {
+    guint v = heap_pop(&heap);
+    order[n_order++] = v;
+    for (guint e = row[v]; e < row[v + 1]; e++)
+      if (--indegree[consumers[e]] == 0)
+        heap_push(&heap, consumers[e]);
+  }
   g_free(heap.items);
   g_free(consumers);
   g_free(row);
 
-  if (n_order == n)
-    {
-      g_free(indegree);
-      return order;
-    }
+  if (n_order == n) {
+    g_free(indegree);
+    return order;
+  }
 
   /* Every node left has a dependency left: walk dependencies (smallest
    * first) from the smallest node left until one repeats. */
-  if (cycle_out)
-    {
-      gint *seen_at = g_new(gint, n);
-      for (guint i = 0; i < n; i++)
-        seen_at[i] = -1;
-      GArray *walk = g_array_new(FALSE, FALSE, sizeof(guint));
-      guint v = 0;
-      while (indegree[v] == 0)
-        v++;
-      while (seen_at[v] < 0)
-        {
-          seen_at[v] = (gint)walk->len;
-          g_array_append_val(walk, v);
-          guint next = G_MAXUINT;
-          for (guint d = 0; d < n_deps[v]; d++)
-            if (indegree[deps[v][d]] > 0 && deps[v][d] < next)
-              next = deps[v][d];
-          g_assert(next != G_MAXUINT);
-          v = next;
-        }
-      /* walk[seen_at[v]..] is the cycle, against the data flow; reverse it
-       * so it reads producer -> consumer. */
-      GArray *reversed = g_array_new(FALSE, FALSE, sizeof(guint));
-      for (gint i = (gint)walk->len - 1; i >= seen_at[v]; i--)
-        g_array_append_val(reversed, g_array_index(walk, guint, i));
-      /* Start at the smallest index, so the message is stable. */
-      guint start = 0;
-      for (guint i = 1; i < reversed->len; i++)
-        if (g_array_index(reversed, guint, i) < g_array_index(reversed, guint, start))
-          start = i;
-      GArray *cycle = g_array_new(FALSE, FALSE, sizeof(guint));
-      for (guint i = 0; i <= reversed->len; i++)
-        g_array_append_val(cycle, g_array_index(reversed, guint, (start + i) % reversed->len));
-      g_array_unref(reversed);
-      g_array_unref(walk);
-      g_free(seen_at);
-      *cycle_out = cycle;
+  if (cycle_out) {
+    gint *seen_at = g_new(gint, n);
+    for (guint i = 0; i < n; i++)
+      seen_at[i] = -1;
+    GArray *walk = g_array_new(FALSE, FALSE, sizeof(guint));
+    guint v = 0;
+    while (indegree[v] == 0)
+      v++;
+    while (seen_at[v] < 0) {
+      seen_at[v] = (gint)walk->len;
+      g_array_append_val(walk, v);
+      guint next = G_MAXUINT;
+      for (guint d = 0; d < n_deps[v]; d++)
+        if (indegree[deps[v][d]] > 0 && deps[v][d] < next)
+          next = deps[v][d];
+      g_assert(next != G_MAXUINT);
+      v = next;
     }
+    /* walk[seen_at[v]..] is the cycle, against the data flow; reverse it
+       * so it reads producer -> consumer. */
+    GArray *reversed = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (gint i = (gint)walk->len - 1; i >= seen_at[v]; i--)
+      g_array_append_val(reversed, g_array_index(walk, guint, i));
+    /* Start at the smallest index, so the message is stable. */
+    guint start = 0;
+    for (guint i = 1; i < reversed->len; i++)
+      if (g_array_index(reversed, guint, i) < g_array_index(reversed, guint, start))
+        start = i;
+    GArray *cycle = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i <= reversed->len; i++)
+      g_array_append_val(cycle, g_array_index(reversed, guint, (start + i) % reversed->len));
+    g_array_unref(reversed);
+    g_array_unref(walk);
+    g_free(seen_at);
+    *cycle_out = cycle;
+  }
   g_free(indegree);
   g_free(order);
   return NULL;
@@ -247,25 +234,23 @@ inf_graph_topological_order(const InfGraph *graph, GError **error)
   guint n = graph->n_nodes;
   const guint **deps = g_new(const guint *, n ? n : 1);
   guint *n_deps = g_new(guint, n ? n : 1);
-  for (guint i = 0; i < n; i++)
-    {
-      deps[i] = graph->nodes[i].deps;
-      n_deps[i] = graph->nodes[i].n_deps;
-    }
+  for (guint i = 0; i < n; i++) {
+    deps[i] = graph->nodes[i].deps;
+    n_deps[i] = graph->nodes[i].n_deps;
+  }
   GArray *cycle = NULL;
   guint *order = inf_graph_sort_indices(n, deps, n_deps, &cycle);
   g_free(deps);
   g_free(n_deps);
-  if (order == NULL)
-    {
-      GString *s = g_string_new(NULL);
-      for (guint i = 0; i < cycle->len; i++)
-        g_string_append_printf(s, "%s%s", i ? " -> " : "",
-                               graph->nodes[g_array_index(cycle, guint, i)].id);
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "the graph has a cycle: %s", s->str);
-      g_string_free(s, TRUE);
-      g_array_unref(cycle);
-    }
+  if (order == NULL) {
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < cycle->len; i++)
+      g_string_append_printf(s, "%s%s", i ? " -> " : "",
+                             graph->nodes[g_array_index(cycle, guint, i)].id);
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "the graph has a cycle: %s", s->str);
+    g_string_free(s, TRUE);
+    g_array_unref(cycle);
+  }
   return order;
 }
 
@@ -277,19 +262,17 @@ collect_reachable(const InfGraph *graph, guint index, gboolean upstream, guint *
   guint *stack = g_new(guint, n);
   guint top = 0, count = 0;
   stack[top++] = index;
-  while (top > 0)
-    {
-      const InfGraphNode *node = &graph->nodes[stack[--top]];
-      const guint *next = upstream ? node->deps : node->dependents;
-      guint n_next = upstream ? node->n_deps : node->n_dependents;
-      for (guint i = 0; i < n_next; i++)
-        if (!seen[next[i]] && next[i] != index)
-          {
-            seen[next[i]] = 1;
-            count++;
-            stack[top++] = next[i];
-          }
-    }
+  while (top > 0) {
+    const InfGraphNode *node = &graph->nodes[stack[--top]];
+    const guint *next = upstream ? node->deps : node->dependents;
+    guint n_next = upstream ? node->n_deps : node->n_dependents;
+    for (guint i = 0; i < n_next; i++)
+      if (!seen[next[i]] && next[i] != index) {
+        seen[next[i]] = 1;
+        count++;
+        stack[top++] = next[i];
+      }
+  }
   guint *result = g_new(guint, count ? count : 1);
   guint k = 0;
   for (guint i = 0; i < n; i++)

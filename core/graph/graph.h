@@ -90,8 +90,8 @@ typedef struct {
 } InfGraphCase;
 
 typedef struct {
-  guint node;      /* the switch node's index */
-  guint normalize; /* InfSwitchNormalize flags */
+  guint node;          /* the switch node's index */
+  guint normalize;     /* InfSwitchNormalize flags */
   InfGraphCase *cases; /* the default, if any, last */
   guint n_cases;
   gboolean has_default;
@@ -101,7 +101,7 @@ typedef struct {
   gint ref_count;
   InfGraphNode *nodes;
   guint n_nodes;
-  guint n_inputs; /* nodes[0..n_inputs) are the inputs */
+  guint n_inputs;          /* nodes[0..n_inputs) are the inputs */
   GHashTable *index_by_id; /* id → GUINT_TO_POINTER(index + 1) */
   InfGraphOutputShape output_shape;
   InfGraphOutput *outputs;

@@ -51,13 +51,12 @@ frame_free(gpointer p)
 static void
 node_clear(InfGraphNode *node)
 {
-  for (guint a = 0; a < node->n_args; a++)
-    {
-      g_free(node->args[a].name);
-      if (node->args[a].literal)
-        inf_value_unref(node->args[a].literal);
-      g_strfreev(node->args[a].path);
-    }
+  for (guint a = 0; a < node->n_args; a++) {
+    g_free(node->args[a].name);
+    if (node->args[a].literal)
+      inf_value_unref(node->args[a].literal);
+    g_strfreev(node->args[a].path);
+  }
   g_free(node->args);
   g_free(node->deps);
   g_free(node->dependents);
@@ -83,23 +82,21 @@ tracer_new(void)
 static void
 tracer_free(InfTracer *tracer)
 {
-  if (tracer->nodes)
-    {
-      for (guint i = 0; i < tracer->nodes->len; i++)
-        node_clear(&g_array_index(tracer->nodes, InfGraphNode, i));
-      g_array_unref(tracer->nodes);
-    }
+  if (tracer->nodes) {
+    for (guint i = 0; i < tracer->nodes->len; i++)
+      node_clear(&g_array_index(tracer->nodes, InfGraphNode, i));
+    g_array_unref(tracer->nodes);
+  }
   if (tracer->index_by_id)
     g_hash_table_unref(tracer->index_by_id);
   g_hash_table_unref(tracer->composite_ids);
   g_hash_table_unref(tracer->next_suffix);
   g_ptr_array_unref(tracer->frames);
-  for (guint i = 0; i < tracer->switches->len; i++)
-    {
-      InfGraphSwitch *sw = g_ptr_array_index(tracer->switches, i);
-      inf_graph_switch_clear(sw);
-      g_free(sw);
-    }
+  for (guint i = 0; i < tracer->switches->len; i++) {
+    InfGraphSwitch *sw = g_ptr_array_index(tracer->switches, i);
+    inf_graph_switch_clear(sw);
+    g_free(sw);
+  }
   g_ptr_array_unref(tracer->switches);
   g_array_unref(tracer->guards);
   g_clear_error(&tracer->error);
@@ -109,7 +106,7 @@ tracer_free(InfTracer *tracer)
 /* Records an error (the first one wins) and returns an error value for the
  * caller of inf_call(). */
 static InfValue *tracer_fail(InfTracer *tracer, const char *node_id, const char *format, ...)
-  G_GNUC_PRINTF(3, 4);
+    G_GNUC_PRINTF(3, 4);
 
 static InfValue *
 tracer_fail(InfTracer *tracer, const char *node_id, const char *format, ...)
@@ -167,11 +164,10 @@ unique_id(InfTracer *tracer, const char *prefix, const char *name)
   char *base = id;
   if (g_hash_table_lookup_extended(tracer->next_suffix, base, NULL, &stored))
     k = GPOINTER_TO_UINT(stored);
-  for (id = g_strdup_printf("%s_%u", base, k); id_taken(tracer, id); k++)
-    {
-      g_free(id);
-      id = g_strdup_printf("%s_%u", base, k + 1);
-    }
+  for (id = g_strdup_printf("%s_%u", base, k); id_taken(tracer, id); k++) {
+    g_free(id);
+    id = g_strdup_printf("%s_%u", base, k + 1);
+  }
   g_hash_table_replace(tracer->next_suffix, base, GUINT_TO_POINTER(k + 1));
   return id;
 }
@@ -205,71 +201,64 @@ inf_tracer_check_inputs(const InfModuleClass *klass, guint n_args, const char *c
   guint n_declared = count_inputs(klass);
   gboolean given_local[16] = { 0 };
   g_autofree gboolean *given_heap =
-    n_declared > G_N_ELEMENTS(given_local) ? g_new0(gboolean, n_declared) : NULL;
+      n_declared > G_N_ELEMENTS(given_local) ? g_new0(gboolean, n_declared) : NULL;
   gboolean *given = given_heap ? given_heap : given_local;
-  for (guint i = 0; i < n_args; i++)
-    {
-      const char *name = names ? names[i] : NULL;
-      if (name == NULL)
-        {
-          if (i >= n_declared)
-            {
-              g_autofree char *list = join_inputs(klass);
-              *problem = g_strdup_printf("module type '%s' takes %u argument%s (%s), got %u",
-                                         klass->name, n_declared, n_declared == 1 ? "" : "s",
-                                         n_declared ? list : "none", n_args);
-              return FALSE;
-            }
-          given[i] = TRUE;
-          continue;
-        }
-      guint k = 0;
-      while (k < n_declared && strcmp(klass->inputs[k].name, name) != 0)
-        k++;
-      if (k == n_declared)
-        {
-          g_autofree char *list = join_inputs(klass);
-          *problem = g_strdup_printf("module type '%s' has no input '%s'; its inputs: %s",
-                                     klass->name, name, n_declared ? list : "none");
-          return FALSE;
-        }
-      if (given[k])
-        {
-          *problem = g_strdup_printf("input '%s' is given twice", name);
-          return FALSE;
-        }
-      given[k] = TRUE;
-    }
-  for (guint k = 0; k < n_declared; k++)
-    if (klass->inputs[k].required && !given[k])
-      {
-        *problem = g_strdup_printf("missing required input '%s' of module type '%s'",
-                                   klass->inputs[k].name, klass->name);
+  for (guint i = 0; i < n_args; i++) {
+    const char *name = names ? names[i] : NULL;
+    if (name == NULL) {
+      if (i >= n_declared) {
+        g_autofree char *list = join_inputs(klass);
+        *problem = g_strdup_printf("module type '%s' takes %u argument%s (%s), got %u", klass->name,
+                                   n_declared, n_declared == 1 ? "" : "s",
+                                   n_declared ? list : "none", n_args);
         return FALSE;
       }
+      given[i] = TRUE;
+      continue;
+    }
+    guint k = 0;
+    while (k < n_declared && strcmp(klass->inputs[k].name, name) != 0)
+      k++;
+    if (k == n_declared) {
+      g_autofree char *list = join_inputs(klass);
+      *problem = g_strdup_printf("module type '%s' has no input '%s'; its inputs: %s", klass->name,
+                                 name, n_declared ? list : "none");
+      return FALSE;
+    }
+    if (given[k]) {
+      *problem = g_strdup_printf("input '%s' is given twice", name);
+      return FALSE;
+    }
+    given[k] = TRUE;
+  }
+  for (guint k = 0; k < n_declared; k++)
+    if (klass->inputs[k].required && !given[k]) {
+      *problem = g_strdup_printf("missing required input '%s' of module type '%s'",
+                                 klass->inputs[k].name, klass->name);
+      return FALSE;
+    }
   return TRUE;
 }
 
 static gboolean
 value_contains_ref(const InfValue *value)
 {
-  switch (inf_value_get_kind(value))
-    {
-    case INF_VALUE_REF:
-      return TRUE;
-    case INF_VALUE_LIST:
-      for (guint i = 0; i < inf_value_list_length(value); i++)
-        if (value_contains_ref(inf_value_list_get(value, i)))
-          return TRUE;
-      return FALSE;
-    case INF_VALUE_DICT:
-      for (guint i = 0; i < inf_value_dict_size(value); i++)
-        if (value_contains_ref(inf_value_dict_value(value, i)))
-          return TRUE;
-      return FALSE;
-    default:
-      return FALSE;
-    }
+  switch (inf_value_get_kind(value)) {
+  case INF_VALUE_REF:
+    return TRUE;
+  case INF_VALUE_LIST:
+    for (guint i = 0; i < inf_value_list_length(value); i++)
+      if (value_contains_ref(inf_value_list_get(value, i)))
+        return TRUE;
+    return FALSE;
+  case INF_VALUE_DICT:
+    for (guint i = 0; i < inf_value_dict_size(value); i++)
+      if (value_contains_ref(inf_value_dict_value(value, i)))
+        return TRUE;
+    return FALSE;
+  default:
+    return FALSE;
+  }
 }
 
 static char **
@@ -287,47 +276,43 @@ compare_guint(gconstpointer a, gconstpointer b)
 
 /* Fills @arg from @value; on error returns an error value (else NULL). */
 static InfValue *
-resolve_arg(InfTracer *tracer, const char *node_id, guint index, const char *name,
-            InfValue *value, InfGraphArg *arg)
+resolve_arg(InfTracer *tracer, const char *node_id, guint index, const char *name, InfValue *value,
+            InfGraphArg *arg)
 {
   g_autofree char *what = name ? g_strdup_printf("argument %u ('%s')", index, name)
                                : g_strdup_printf("argument %u", index);
   arg->source = -1;
   if (value == NULL)
     return tracer_fail(tracer, node_id, "%s is NULL", what);
-  switch (inf_value_get_kind(value))
-    {
-    case INF_VALUE_ERROR:
-      {
-        const GError *e = inf_value_get_error(value);
-        return tracer_fail(tracer, node_id, "%s is an error value: %s", what,
-                           e ? e->message : "unknown error");
-      }
-    case INF_VALUE_REF:
-      {
-        const char *source = inf_value_get_ref_node(value);
-        gpointer p = source ? g_hash_table_lookup(tracer->index_by_id, source) : NULL;
-        if (p == NULL)
-          return tracer_fail(tracer, node_id,
-                             "%s refers to '%s', which is not a node of this trace", what,
-                             source ? source : "(null)");
-        arg->source = (gint)GPOINTER_TO_UINT(p) - 1;
-        arg->path = copy_path(inf_value_get_ref_path(value));
-        return NULL;
-      }
-    case INF_VALUE_LIST:
-    case INF_VALUE_DICT:
-      if (value_contains_ref(value))
-        return tracer_fail(tracer, node_id,
-                           "%s is a %s holding symbolic values; pass each value as its own "
-                           "argument",
-                           what, inf_value_kind_name(inf_value_get_kind(value)));
-      arg->literal = inf_value_ref(value);
-      return NULL;
-    default:
-      arg->literal = inf_value_ref(value);
-      return NULL;
-    }
+  switch (inf_value_get_kind(value)) {
+  case INF_VALUE_ERROR: {
+    const GError *e = inf_value_get_error(value);
+    return tracer_fail(tracer, node_id, "%s is an error value: %s", what,
+                       e ? e->message : "unknown error");
+  }
+  case INF_VALUE_REF: {
+    const char *source = inf_value_get_ref_node(value);
+    gpointer p = source ? g_hash_table_lookup(tracer->index_by_id, source) : NULL;
+    if (p == NULL)
+      return tracer_fail(tracer, node_id, "%s refers to '%s', which is not a node of this trace",
+                         what, source ? source : "(null)");
+    arg->source = (gint)GPOINTER_TO_UINT(p) - 1;
+    arg->path = copy_path(inf_value_get_ref_path(value));
+    return NULL;
+  }
+  case INF_VALUE_LIST:
+  case INF_VALUE_DICT:
+    if (value_contains_ref(value))
+      return tracer_fail(tracer, node_id,
+                         "%s is a %s holding symbolic values; pass each value as its own "
+                         "argument",
+                         what, inf_value_kind_name(inf_value_get_kind(value)));
+    arg->literal = inf_value_ref(value);
+    return NULL;
+  default:
+    arg->literal = inf_value_ref(value);
+    return NULL;
+  }
 }
 
 /* A new node carries the innermost guard being traced, if any. */
@@ -336,12 +321,11 @@ set_guard(InfTracer *tracer, InfGraphNode *node)
 {
   node->switch_index = -1;
   node->guard = -1;
-  if (tracer->guards->len)
-    {
-      Guard *g = &g_array_index(tracer->guards, Guard, tracer->guards->len - 1);
-      node->guard = g->sw;
-      node->guard_case = g->c;
-    }
+  if (tracer->guards->len) {
+    Guard *g = &g_array_index(tracer->guards, Guard, tracer->guards->len - 1);
+    node->guard = g->sw;
+    node->guard_case = g->c;
+  }
 }
 
 /* Sorts @deps and drops repeats; returns the new count. */
@@ -383,23 +367,21 @@ record_node(InfTracer *tracer, InfModule *module, const char *prefix, const char
   g_autofree guint *deps_heap = n_args > G_N_ELEMENTS(deps_local) ? g_new(guint, n_args) : NULL;
   guint *deps = deps_heap ? deps_heap : deps_local;
   guint n_deps = 0;
-  for (guint i = 0; i < n_args; i++)
-    {
-      InfGraphArg *arg = &node.args[i];
-      const char *arg_name = names ? names[i] : NULL;
-      if (arg_name == NULL && CLASS_INPUTS(klass) && i < count_inputs(klass))
-        arg_name = klass->inputs[i].name;
-      arg->name = g_strdup(arg_name);
-      InfValue *failed = resolve_arg(tracer, id, i, arg_name, args[i], arg);
-      if (failed)
-        {
-          node.n_args = i + 1;
-          node_clear(&node);
-          return failed;
-        }
-      if (arg->source >= 0)
-        deps[n_deps++] = (guint)arg->source;
+  for (guint i = 0; i < n_args; i++) {
+    InfGraphArg *arg = &node.args[i];
+    const char *arg_name = names ? names[i] : NULL;
+    if (arg_name == NULL && CLASS_INPUTS(klass) && i < count_inputs(klass))
+      arg_name = klass->inputs[i].name;
+    arg->name = g_strdup(arg_name);
+    InfValue *failed = resolve_arg(tracer, id, i, arg_name, args[i], arg);
+    if (failed) {
+      node.n_args = i + 1;
+      node_clear(&node);
+      return failed;
     }
+    if (arg->source >= 0)
+      deps[n_deps++] = (guint)arg->source;
+  }
   n_deps = sort_unique(deps, n_deps);
   node.n_deps = n_deps;
   node.deps = n_deps ? g_memdup2(deps, sizeof(guint) * n_deps) : NULL;
@@ -420,19 +402,18 @@ call_composite(InfTracer *tracer, InfModule *child, const char *prefix, const ch
   char *id = unique_id(tracer, prefix, name);
   g_hash_table_add(tracer->composite_ids, id); /* owns id */
   if (tracer->frames->len >= INF_MAX_NESTING_DEPTH)
-    return tracer_fail(tracer, id, "composites nest more than %d levels deep", INF_MAX_NESTING_DEPTH);
+    return tracer_fail(tracer, id, "composites nest more than %d levels deep",
+                       INF_MAX_NESTING_DEPTH);
 
-  for (guint i = 0; i < n_args; i++)
-    {
-      if (args[i] == NULL)
-        return tracer_fail(tracer, id, "argument %u is NULL", i);
-      if (inf_value_get_kind(args[i]) == INF_VALUE_ERROR)
-        {
-          const GError *e = inf_value_get_error(args[i]);
-          return tracer_fail(tracer, id, "argument %u is an error value: %s", i,
-                             e ? e->message : "unknown error");
-        }
+  for (guint i = 0; i < n_args; i++) {
+    if (args[i] == NULL)
+      return tracer_fail(tracer, id, "argument %u is NULL", i);
+    if (inf_value_get_kind(args[i]) == INF_VALUE_ERROR) {
+      const GError *e = inf_value_get_error(args[i]);
+      return tracer_fail(tracer, id, "argument %u is an error value: %s", i,
+                         e ? e->message : "unknown error");
     }
+  }
 
   Frame *frame = g_new0(Frame, 1);
   frame->module = child;
@@ -447,12 +428,11 @@ call_composite(InfTracer *tracer, InfModule *child, const char *prefix, const ch
   tracer->input_names = saved_names;
   g_ptr_array_set_size(tracer->frames, tracer->frames->len - 1);
 
-  if (result == NULL)
-    {
-      InfValue *failed = tracer_fail(tracer, id, "%s",
-                                     error ? error->message : "forward() returned no value");
-      return failed;
-    }
+  if (result == NULL) {
+    InfValue *failed =
+        tracer_fail(tracer, id, "%s", error ? error->message : "forward() returned no value");
+    return failed;
+  }
   return result;
 }
 
@@ -477,31 +457,27 @@ inf_tracer_call_as(InfTracer *tracer, InfModule *child, const char *name, guint 
 static const char *
 child_name(Frame *frame, InfModule *child)
 {
-  if (frame->child_names == NULL)
-    {
-      frame->child_names = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-      g_autoptr(GPtrArray) named = inf_module_named_children(frame->module);
-      for (guint i = 0; i < named->len; i++)
-        {
-          InfNamedModule *nm = g_ptr_array_index(named, i);
-          if (!g_hash_table_contains(frame->child_names, nm->module))
-            g_hash_table_insert(frame->child_names, nm->module, g_strdup(nm->name));
-        }
+  if (frame->child_names == NULL) {
+    frame->child_names = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    g_autoptr(GPtrArray) named = inf_module_named_children(frame->module);
+    for (guint i = 0; i < named->len; i++) {
+      InfNamedModule *nm = g_ptr_array_index(named, i);
+      if (!g_hash_table_contains(frame->child_names, nm->module))
+        g_hash_table_insert(frame->child_names, nm->module, g_strdup(nm->name));
     }
+  }
   const char *name = g_hash_table_lookup(frame->child_names, child);
   if (name)
     return name;
   g_autoptr(GPtrArray) all = inf_module_named_modules(frame->module);
-  for (guint i = 0; i < all->len; i++)
-    {
-      InfNamedModule *nm = g_ptr_array_index(all, i);
-      if (nm->module == child && nm->name && nm->name[0])
-        {
-          char *copy = g_strdup(nm->name);
-          g_hash_table_insert(frame->child_names, child, copy);
-          return copy;
-        }
+  for (guint i = 0; i < all->len; i++) {
+    InfNamedModule *nm = g_ptr_array_index(all, i);
+    if (nm->module == child && nm->name && nm->name[0]) {
+      char *copy = g_strdup(nm->name);
+      g_hash_table_insert(frame->child_names, child, copy);
+      return copy;
     }
+  }
   return NULL;
 }
 
@@ -515,21 +491,22 @@ inf_callv(InfTracer *tracer, InfModule *child, guint n_args, InfValue *const *ar
     return tracer_fail(tracer, NULL, "inf_call() outside of a trace");
   if (child == NULL)
     return tracer_fail(tracer, NULL, "inf_call() with a NULL module (in '%s')",
-                       inf_module_get_name(frame->module) ? inf_module_get_name(frame->module)
-                                                          : inf_module_get_type_name(frame->module));
+                       inf_module_get_name(frame->module)
+                           ? inf_module_get_name(frame->module)
+                           : inf_module_get_type_name(frame->module));
   const char *name = child_name(frame, child);
-  if (name == NULL)
-    {
-      const char *child_label = inf_module_get_name(child) ? inf_module_get_name(child)
-                                                           : inf_module_get_type_name(child);
-      const char *owner = inf_module_get_name(frame->module) ? inf_module_get_name(frame->module)
-                                                             : inf_module_get_type_name(frame->module);
-      g_autofree char *id = g_strconcat(frame->prefix, child_label, NULL);
-      return tracer_fail(tracer, id,
-                         "module '%s' (type '%s') is not a child of '%s'; add it with "
-                         "inf_module_add_child() in init",
-                         child_label, inf_module_get_type_name(child), owner);
-    }
+  if (name == NULL) {
+    const char *child_label =
+        inf_module_get_name(child) ? inf_module_get_name(child) : inf_module_get_type_name(child);
+    const char *owner = inf_module_get_name(frame->module)
+                            ? inf_module_get_name(frame->module)
+                            : inf_module_get_type_name(frame->module);
+    g_autofree char *id = g_strconcat(frame->prefix, child_label, NULL);
+    return tracer_fail(tracer, id,
+                       "module '%s' (type '%s') is not a child of '%s'; add it with "
+                       "inf_module_add_child() in init",
+                       child_label, inf_module_get_type_name(child), owner);
+  }
   return inf_tracer_call_as(tracer, child, name, n_args, args, names);
 }
 
@@ -558,19 +535,17 @@ void
 inf_tracer_set_priority(InfTracer *tracer, InfValue *output, gint priority)
 {
   g_return_if_fail(tracer != NULL);
-  if (output == NULL || inf_value_get_kind(output) != INF_VALUE_REF)
-    {
-      tracer_fail(tracer, NULL, "inf_tracer_set_priority(): the value is not the output of a node");
-      return;
-    }
+  if (output == NULL || inf_value_get_kind(output) != INF_VALUE_REF) {
+    tracer_fail(tracer, NULL, "inf_tracer_set_priority(): the value is not the output of a node");
+    return;
+  }
   const char *id = inf_value_get_ref_node(output);
   gpointer p = g_hash_table_lookup(tracer->index_by_id, id);
   guint index = p ? GPOINTER_TO_UINT(p) - 1 : 0;
-  if (p == NULL || index < tracer->n_inputs)
-    {
-      tracer_fail(tracer, id, "inf_tracer_set_priority(): '%s' is not a module node", id);
-      return;
-    }
+  if (p == NULL || index < tracer->n_inputs) {
+    tracer_fail(tracer, id, "inf_tracer_set_priority(): '%s' is not a module node", id);
+    return;
+  }
   g_array_index(tracer->nodes, InfGraphNode, index).priority = priority;
 }
 
@@ -581,58 +556,52 @@ fill_output(InfTracer *tracer, InfGraphOutput *out, const char *what, InfValue *
             GError **error)
 {
   out->source = -1;
-  switch (inf_value_get_kind(value))
-    {
-    case INF_VALUE_ERROR:
-      {
-        const GError *e = inf_value_get_error(value);
-        g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "%s is an error value: %s",
-                    what, e ? e->message : "unknown error");
-        return FALSE;
-      }
-    case INF_VALUE_REF:
-      {
-        const char *source = inf_value_get_ref_node(value);
-        gpointer p = source ? g_hash_table_lookup(tracer->index_by_id, source) : NULL;
-        if (p == NULL)
-          {
-            g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                        "%s refers to '%s', which is not a node of this trace", what,
-                        source ? source : "(null)");
-            return FALSE;
-          }
-        out->source = (gint)GPOINTER_TO_UINT(p) - 1;
-        out->path = copy_path(inf_value_get_ref_path(value));
-        return TRUE;
-      }
-    case INF_VALUE_LIST:
-    case INF_VALUE_DICT:
-      if (value_contains_ref(value))
-        {
-          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                      "%s is a nested %s holding symbolic values; outputs may be one level "
-                      "of list or dict",
-                      what, inf_value_kind_name(inf_value_get_kind(value)));
-          return FALSE;
-        }
-      out->literal = inf_value_ref(value);
-      return TRUE;
-    default:
-      out->literal = inf_value_ref(value);
-      return TRUE;
+  switch (inf_value_get_kind(value)) {
+  case INF_VALUE_ERROR: {
+    const GError *e = inf_value_get_error(value);
+    g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "%s is an error value: %s", what,
+                e ? e->message : "unknown error");
+    return FALSE;
+  }
+  case INF_VALUE_REF: {
+    const char *source = inf_value_get_ref_node(value);
+    gpointer p = source ? g_hash_table_lookup(tracer->index_by_id, source) : NULL;
+    if (p == NULL) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                  "%s refers to '%s', which is not a node of this trace", what,
+                  source ? source : "(null)");
+      return FALSE;
     }
+    out->source = (gint)GPOINTER_TO_UINT(p) - 1;
+    out->path = copy_path(inf_value_get_ref_path(value));
+    return TRUE;
+  }
+  case INF_VALUE_LIST:
+  case INF_VALUE_DICT:
+    if (value_contains_ref(value)) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                  "%s is a nested %s holding symbolic values; outputs may be one level "
+                  "of list or dict",
+                  what, inf_value_kind_name(inf_value_get_kind(value)));
+      return FALSE;
+    }
+    out->literal = inf_value_ref(value);
+    return TRUE;
+  default:
+    out->literal = inf_value_ref(value);
+    return TRUE;
+  }
 }
 
 static void
 outputs_free(InfGraphOutput *outputs, guint n)
 {
-  for (guint i = 0; i < n; i++)
-    {
-      g_free(outputs[i].key);
-      if (outputs[i].literal)
-        inf_value_unref(outputs[i].literal);
-      g_strfreev(outputs[i].path);
-    }
+  for (guint i = 0; i < n; i++) {
+    g_free(outputs[i].key);
+    if (outputs[i].literal)
+      inf_value_unref(outputs[i].literal);
+    g_strfreev(outputs[i].path);
+  }
   g_free(outputs);
 }
 
@@ -644,48 +613,40 @@ fill_outputs(InfTracer *tracer, InfValue *result, const char *what, InfGraphOutp
 {
   InfGraphOutputShape shape;
   guint n_outputs;
-  switch (inf_value_get_kind(result))
-    {
-    case INF_VALUE_LIST:
-      shape = INF_GRAPH_OUTPUT_LIST;
-      n_outputs = inf_value_list_length(result);
-      break;
-    case INF_VALUE_DICT:
-      shape = INF_GRAPH_OUTPUT_DICT;
-      n_outputs = inf_value_dict_size(result);
-      break;
-    default:
-      shape = INF_GRAPH_OUTPUT_VALUE;
-      n_outputs = 1;
-      break;
-    }
+  switch (inf_value_get_kind(result)) {
+  case INF_VALUE_LIST:
+    shape = INF_GRAPH_OUTPUT_LIST;
+    n_outputs = inf_value_list_length(result);
+    break;
+  case INF_VALUE_DICT:
+    shape = INF_GRAPH_OUTPUT_DICT;
+    n_outputs = inf_value_dict_size(result);
+    break;
+  default:
+    shape = INF_GRAPH_OUTPUT_VALUE;
+    n_outputs = 1;
+    break;
+  }
   InfGraphOutput *outputs = g_new0(InfGraphOutput, n_outputs ? n_outputs : 1);
-  for (guint i = 0; i < n_outputs; i++)
-    {
-      InfValue *item;
-      g_autofree char *item_what = NULL;
-      if (shape == INF_GRAPH_OUTPUT_LIST)
-        {
-          item = inf_value_list_get(result, i);
-          item_what = g_strdup_printf("%s [%u]", what, i);
-        }
-      else if (shape == INF_GRAPH_OUTPUT_DICT)
-        {
-          item = inf_value_dict_value(result, i);
-          outputs[i].key = g_strdup(inf_value_dict_key(result, i));
-          item_what = g_strdup_printf("%s '%s'", what, outputs[i].key);
-        }
-      else
-        {
-          item = result;
-          item_what = g_strdup_printf("the %s", what);
-        }
-      if (!fill_output(tracer, &outputs[i], item_what, item, error))
-        {
-          outputs_free(outputs, n_outputs);
-          return FALSE;
-        }
+  for (guint i = 0; i < n_outputs; i++) {
+    InfValue *item;
+    g_autofree char *item_what = NULL;
+    if (shape == INF_GRAPH_OUTPUT_LIST) {
+      item = inf_value_list_get(result, i);
+      item_what = g_strdup_printf("%s [%u]", what, i);
+    } else if (shape == INF_GRAPH_OUTPUT_DICT) {
+      item = inf_value_dict_value(result, i);
+      outputs[i].key = g_strdup(inf_value_dict_key(result, i));
+      item_what = g_strdup_printf("%s '%s'", what, outputs[i].key);
+    } else {
+      item = result;
+      item_what = g_strdup_printf("the %s", what);
     }
+    if (!fill_output(tracer, &outputs[i], item_what, item, error)) {
+      outputs_free(outputs, n_outputs);
+      return FALSE;
+    }
+  }
   *shape_out = shape;
   *outputs_out = outputs;
   *n_out = n_outputs;
@@ -700,71 +661,62 @@ static gboolean
 fill_case_match(InfGraphCase *c, const InfSwitchCase *spec, gboolean is_default, guint normalize,
                 char **problem)
 {
-  if (is_default)
-    {
-      c->kind = INF_GRAPH_MATCH_DEFAULT;
-      c->label = g_strdup("default");
-      return TRUE;
-    }
-  if ((guint)spec->match > INF_MATCH_ONE_OF)
-    {
-      *problem = g_strdup_printf("unknown match kind %d", (int)spec->match);
-      return FALSE;
-    }
+  if (is_default) {
+    c->kind = INF_GRAPH_MATCH_DEFAULT;
+    c->label = g_strdup("default");
+    return TRUE;
+  }
+  if ((guint)spec->match > INF_MATCH_ONE_OF) {
+    *problem = g_strdup_printf("unknown match kind %d", (int)spec->match);
+    return FALSE;
+  }
   c->kind = (InfGraphMatchKind)spec->match;
-  if (c->kind == INF_GRAPH_MATCH_ONE_OF)
-    {
-      if (spec->one_of == NULL || spec->one_of[0] == NULL)
-        {
-          *problem = g_strdup("a one_of match needs at least one value");
-          return FALSE;
-        }
-      guint n = g_strv_length((char **)spec->one_of);
-      c->patterns = g_new0(char *, n + 1);
-      for (guint i = 0; i < n; i++)
-        c->patterns[i] = inf_graph_switch_normalize(spec->one_of[i], normalize);
-      g_autofree char *joined = g_strjoinv("|", c->patterns);
-      c->label = g_strdup_printf("one_of %s", joined);
-      return TRUE;
-    }
-  if (spec->pattern == NULL)
-    {
-      *problem = g_strdup("the case has no pattern");
+  if (c->kind == INF_GRAPH_MATCH_ONE_OF) {
+    if (spec->one_of == NULL || spec->one_of[0] == NULL) {
+      *problem = g_strdup("a one_of match needs at least one value");
       return FALSE;
     }
+    guint n = g_strv_length((char **)spec->one_of);
+    c->patterns = g_new0(char *, n + 1);
+    for (guint i = 0; i < n; i++)
+      c->patterns[i] = inf_graph_switch_normalize(spec->one_of[i], normalize);
+    g_autofree char *joined = g_strjoinv("|", c->patterns);
+    c->label = g_strdup_printf("one_of %s", joined);
+    return TRUE;
+  }
+  if (spec->pattern == NULL) {
+    *problem = g_strdup("the case has no pattern");
+    return FALSE;
+  }
   c->patterns = g_new0(char *, 2);
-  switch (c->kind)
-    {
-    case INF_GRAPH_MATCH_REGEX:
-      {
-        g_autoptr(GError) regex_error = NULL;
-        GRegexCompileFlags flags = G_REGEX_OPTIMIZE;
-        if (normalize & INF_SWITCH_NORMALIZE_CASEFOLD)
-          flags |= G_REGEX_CASELESS;
-        c->regex = g_regex_new(spec->pattern, flags, 0, &regex_error);
-        if (c->regex == NULL)
-          {
-            *problem = g_strdup_printf("invalid regex '%s': %s", spec->pattern,
-                                       regex_error->message);
-            return FALSE;
-          }
-        c->patterns[0] = g_strdup(spec->pattern);
-        c->label = g_strdup_printf("regex %s", spec->pattern);
-        return TRUE;
-      }
-    case INF_GRAPH_MATCH_PREFIX:
-      c->patterns[0] = inf_graph_switch_normalize(spec->pattern, normalize);
-      c->label = g_strdup_printf("prefix %s", c->patterns[0]);
-      return TRUE;
-    case INF_GRAPH_MATCH_CONTAINS:
-      c->patterns[0] = inf_graph_switch_normalize(spec->pattern, normalize);
-      c->label = g_strdup_printf("contains %s", c->patterns[0]);
-      return TRUE;
-    default:
-      c->patterns[0] = inf_graph_switch_normalize(spec->pattern, normalize);
-      c->label = g_strdup(c->patterns[0]);
-      return TRUE;
+  switch (c->kind) {
+  case INF_GRAPH_MATCH_REGEX: {
+    g_autoptr(GError) regex_error = NULL;
+    GRegexCompileFlags flags = G_REGEX_OPTIMIZE;
+    if (normalize & INF_SWITCH_NORMALIZE_CASEFOLD)
+      flags |= G_REGEX_CASELESS;
+    c->regex = g_regex_new(spec->pattern, flags, 0, &regex_error);
+    if (c->regex == NULL) {
+      *problem = g_strdup_printf("invalid regex '%s': %s", spec->pattern, regex_error->message);
+      return FALSE;
     }
+    c->patterns[0] = g_strdup(spec->pattern);
+    c->label = g_strdup_printf("regex %s", spec->pattern);
+    return TRUE;
+  }
+  case INF_GRAPH_MATCH_PREFIX:
+    c->patterns[0] = inf_graph_switch_normalize(spec->pattern, normalize);
+    c->label = g_strdup_printf("prefix %s", c->patterns[0]);
+    return TRUE;
+  case INF_GRAPH_MATCH_CONTAINS:
+    c->patterns[0] = inf_graph_switch_normalize(spec->pattern, normalize);
+    c->label = g_strdup_printf("contains %s", c->patterns[0]);
+    return TRUE;
+  default:
+    c->patterns[0] = inf_graph_switch_normalize(spec->pattern, normalize);
+    c->label = g_strdup(c->patterns[0]);
+    return TRUE;
+  }
 }
 
 /* Records case @c's exact or one_of values in @seen; returns the first one
@@ -800,15 +752,14 @@ inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector, gu
     return tracer_fail(tracer, id, "%u cases but no case array", n_cases);
   if (normalize & ~(guint)(INF_SWITCH_NORMALIZE_TRIM | INF_SWITCH_NORMALIZE_CASEFOLD))
     return tracer_fail(tracer, id, "unknown normalize flags 0x%x", normalize);
-  if (selector == NULL || inf_value_get_kind(selector) != INF_VALUE_REF)
-    {
-      const GError *e = selector && inf_value_get_kind(selector) == INF_VALUE_ERROR
+  if (selector == NULL || inf_value_get_kind(selector) != INF_VALUE_REF) {
+    const GError *e = selector && inf_value_get_kind(selector) == INF_VALUE_ERROR
                           ? inf_value_get_error(selector)
                           : NULL;
-      return tracer_fail(tracer, id,
-                         "the selector must be a reference to an input or a node output%s%s",
-                         e ? ": " : "", e ? e->message : "");
-    }
+    return tracer_fail(tracer, id,
+                       "the selector must be a reference to an input or a node output%s%s",
+                       e ? ": " : "", e ? e->message : "");
+  }
   InfGraphArg selector_arg = { 0 };
   InfValue *failed = resolve_arg(tracer, id, 0, "selector", selector, &selector_arg);
   if (failed)
@@ -823,23 +774,20 @@ inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector, gu
   gint sw_index = (gint)tracer->switches->len;
   g_ptr_array_add(tracer->switches, sw); /* owned by the tracer from now on */
   g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal); /* borrowed keys */
-  for (guint c = 0; c < n_all; c++)
-    {
-      const InfSwitchCase *spec = c < n_cases ? &cases[c] : default_case;
-      g_autofree char *problem = NULL;
-      if (!fill_case_match(&sw->cases[c], spec, c == n_cases, normalize, &problem))
-        {
-          g_strfreev(selector_arg.path);
-          return tracer_fail(tracer, id, "case %u: %s", c, problem);
-        }
-      const char *repeated = repeated_exact(sw, c, seen);
-      if (repeated)
-        {
-          g_strfreev(selector_arg.path);
-          return tracer_fail(tracer, id, "case %u: '%s' is already matched by an earlier case", c,
-                             repeated);
-        }
+  for (guint c = 0; c < n_all; c++) {
+    const InfSwitchCase *spec = c < n_cases ? &cases[c] : default_case;
+    g_autofree char *problem = NULL;
+    if (!fill_case_match(&sw->cases[c], spec, c == n_cases, normalize, &problem)) {
+      g_strfreev(selector_arg.path);
+      return tracer_fail(tracer, id, "case %u: %s", c, problem);
     }
+    const char *repeated = repeated_exact(sw, c, seen);
+    if (repeated) {
+      g_strfreev(selector_arg.path);
+      return tracer_fail(tracer, id, "case %u: '%s' is already matched by an earlier case", c,
+                         repeated);
+    }
+  }
 
   /* Trace each case under "ID.", guarded. */
   Frame *case_frame = g_new0(Frame, 1);
@@ -847,55 +795,49 @@ inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector, gu
   case_frame->prefix = g_strconcat(id, ".", NULL);
   g_ptr_array_add(tracer->frames, case_frame);
   gboolean ok = TRUE;
-  for (guint c = 0; c < n_all && ok; c++)
-    {
-      const InfSwitchCase *spec = c < n_cases ? &cases[c] : default_case;
-      const char *case_name = case_names ? case_names[c] : NULL;
-      if (spec->module == NULL)
-        {
-          tracer_fail(tracer, id, "case %u has no module", c);
-          ok = FALSE;
-          break;
-        }
-      if (case_name == NULL)
-        case_name = child_name(frame, spec->module);
-      if (case_name == NULL)
-        {
-          const char *label = inf_module_get_name(spec->module)
-                                ? inf_module_get_name(spec->module)
-                                : inf_module_get_type_name(spec->module);
-          tracer_fail(tracer, id,
-                      "case %u: module '%s' (type '%s') is not a child of the traced module; "
-                      "add it with inf_module_add_child() in init",
-                      c, label, inf_module_get_type_name(spec->module));
-          ok = FALSE;
-          break;
-        }
-      Guard guard = { sw_index, c };
-      g_array_append_val(tracer->guards, guard);
-      g_autoptr(InfValue) out = inf_tracer_call_as(tracer, spec->module, case_name, spec->n_args,
-                                                   spec->args, spec->arg_names);
-      g_array_set_size(tracer->guards, tracer->guards->len - 1);
-      if (tracer->error)
-        {
-          ok = FALSE;
-          break;
-        }
-      g_autoptr(GError) error = NULL;
-      g_autofree char *what = g_strdup_printf("output of case '%s'", sw->cases[c].label);
-      InfGraphCase *gc = &sw->cases[c];
-      if (!fill_outputs(tracer, out, what, &gc->shape, &gc->outputs, &gc->n_outputs, &error))
-        {
-          tracer_fail(tracer, id, "%s", error->message);
-          ok = FALSE;
-        }
+  for (guint c = 0; c < n_all && ok; c++) {
+    const InfSwitchCase *spec = c < n_cases ? &cases[c] : default_case;
+    const char *case_name = case_names ? case_names[c] : NULL;
+    if (spec->module == NULL) {
+      tracer_fail(tracer, id, "case %u has no module", c);
+      ok = FALSE;
+      break;
     }
+    if (case_name == NULL)
+      case_name = child_name(frame, spec->module);
+    if (case_name == NULL) {
+      const char *label = inf_module_get_name(spec->module)
+                              ? inf_module_get_name(spec->module)
+                              : inf_module_get_type_name(spec->module);
+      tracer_fail(tracer, id,
+                  "case %u: module '%s' (type '%s') is not a child of the traced module; "
+                  "add it with inf_module_add_child() in init",
+                  c, label, inf_module_get_type_name(spec->module));
+      ok = FALSE;
+      break;
+    }
+    Guard guard = { sw_index, c };
+    g_array_append_val(tracer->guards, guard);
+    g_autoptr(InfValue) out = inf_tracer_call_as(tracer, spec->module, case_name, spec->n_args,
+                                                 spec->args, spec->arg_names);
+    g_array_set_size(tracer->guards, tracer->guards->len - 1);
+    if (tracer->error) {
+      ok = FALSE;
+      break;
+    }
+    g_autoptr(GError) error = NULL;
+    g_autofree char *what = g_strdup_printf("output of case '%s'", sw->cases[c].label);
+    InfGraphCase *gc = &sw->cases[c];
+    if (!fill_outputs(tracer, out, what, &gc->shape, &gc->outputs, &gc->n_outputs, &error)) {
+      tracer_fail(tracer, id, "%s", error->message);
+      ok = FALSE;
+    }
+  }
   g_ptr_array_set_size(tracer->frames, tracer->frames->len - 1);
-  if (!ok)
-    {
-      g_strfreev(selector_arg.path);
-      return tracer_fail(tracer, id, "a case failed to trace");
-    }
+  if (!ok) {
+    g_strfreev(selector_arg.path);
+    return tracer_fail(tracer, id, "a case failed to trace");
+  }
 
   /* The switch node: after its cases, depending on the selector and on
    * every case output. */
@@ -912,11 +854,10 @@ inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector, gu
   g_array_append_val(deps, selector_source);
   for (guint c = 0; c < n_all; c++)
     for (guint o = 0; o < sw->cases[c].n_outputs; o++)
-      if (sw->cases[c].outputs[o].source >= 0)
-        {
-          guint source = (guint)sw->cases[c].outputs[o].source;
-          g_array_append_val(deps, source);
-        }
+      if (sw->cases[c].outputs[o].source >= 0) {
+        guint source = (guint)sw->cases[c].outputs[o].source;
+        g_array_append_val(deps, source);
+      }
   node.n_deps = sort_unique((guint *)deps->data, deps->len);
   node.deps = g_memdup2(deps->data, sizeof(guint) * node.n_deps);
   g_array_unref(deps);
@@ -963,57 +904,51 @@ build_graph(InfTracer *tracer, InfValue *result, GError **error)
   for (guint i = 0; i < n; i++)
     for (guint d = 0; d < graph->nodes[i].n_deps; d++)
       graph->nodes[graph->nodes[i].deps[d]].n_dependents++;
+  for (guint i = 0; i < n; i++) {
+    InfGraphNode *node = &graph->nodes[i];
+    node->dependents = node->n_dependents ? g_new(guint, node->n_dependents) : NULL;
+    node->n_dependents = 0;
+  }
   for (guint i = 0; i < n; i++)
-    {
-      InfGraphNode *node = &graph->nodes[i];
-      node->dependents = node->n_dependents ? g_new(guint, node->n_dependents) : NULL;
-      node->n_dependents = 0;
+    for (guint d = 0; d < graph->nodes[i].n_deps; d++) {
+      InfGraphNode *dep = &graph->nodes[graph->nodes[i].deps[d]];
+      dep->dependents[dep->n_dependents++] = i;
     }
-  for (guint i = 0; i < n; i++)
-    for (guint d = 0; d < graph->nodes[i].n_deps; d++)
-      {
-        InfGraphNode *dep = &graph->nodes[graph->nodes[i].deps[d]];
-        dep->dependents[dep->n_dependents++] = i;
-      }
 
   GPtrArray *aliases = g_ptr_array_new();
   g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-  for (guint i = 0; i < n; i++)
-    {
-      const char *alias = graph->nodes[i].alias;
-      if (alias && g_hash_table_add(seen, (gpointer)alias))
-        g_ptr_array_add(aliases, g_strdup(alias));
-    }
+  for (guint i = 0; i < n; i++) {
+    const char *alias = graph->nodes[i].alias;
+    if (alias && g_hash_table_add(seen, (gpointer)alias))
+      g_ptr_array_add(aliases, g_strdup(alias));
+  }
   g_ptr_array_add(aliases, NULL);
   graph->aliases = (char **)g_ptr_array_free(aliases, FALSE);
 
   /* Switches, and the nodes each case guards directly. */
   graph->n_switches = tracer->switches->len;
   graph->switches = graph->n_switches ? g_new0(InfGraphSwitch, graph->n_switches) : NULL;
-  for (guint i = 0; i < graph->n_switches; i++)
-    {
-      InfGraphSwitch *sw = g_ptr_array_index(tracer->switches, i);
-      graph->switches[i] = *sw;
-      g_free(sw);
-    }
+  for (guint i = 0; i < graph->n_switches; i++) {
+    InfGraphSwitch *sw = g_ptr_array_index(tracer->switches, i);
+    graph->switches[i] = *sw;
+    g_free(sw);
+  }
   g_ptr_array_set_size(tracer->switches, 0);
   for (guint i = 0; i < n; i++)
     if (graph->nodes[i].guard >= 0)
       graph->switches[graph->nodes[i].guard].cases[graph->nodes[i].guard_case].n_nodes++;
   for (guint s = 0; s < graph->n_switches; s++)
-    for (guint c = 0; c < graph->switches[s].n_cases; c++)
-      {
-        InfGraphCase *gc = &graph->switches[s].cases[c];
-        gc->nodes = gc->n_nodes ? g_new(guint, gc->n_nodes) : NULL;
-        gc->n_nodes = 0;
-      }
+    for (guint c = 0; c < graph->switches[s].n_cases; c++) {
+      InfGraphCase *gc = &graph->switches[s].cases[c];
+      gc->nodes = gc->n_nodes ? g_new(guint, gc->n_nodes) : NULL;
+      gc->n_nodes = 0;
+    }
   for (guint i = 0; i < n; i++)
-    if (graph->nodes[i].guard >= 0)
-      {
-        InfGraphSwitch *sw = &graph->switches[graph->nodes[i].guard];
-        InfGraphCase *gc = &sw->cases[graph->nodes[i].guard_case];
-        gc->nodes[gc->n_nodes++] = i;
-      }
+    if (graph->nodes[i].guard >= 0) {
+      InfGraphSwitch *sw = &graph->switches[graph->nodes[i].guard];
+      InfGraphCase *gc = &sw->cases[graph->nodes[i].guard_case];
+      gc->nodes[gc->n_nodes++] = i;
+    }
   inf_graph_switch_index_cases(graph);
   return graph;
 }
@@ -1023,30 +958,27 @@ inf_tracer_trace(InfModule *module, const char *const *input_names, GError **err
 {
   g_return_val_if_fail(module != NULL, NULL);
   g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-  for (guint i = 0; input_names && input_names[i]; i++)
-    {
-      if (input_names[i][0] == '\0' || !g_hash_table_add(seen, (gpointer)input_names[i]))
-        {
-          g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                      "input names must be distinct and not empty ('%s')", input_names[i]);
-          return NULL;
-        }
+  for (guint i = 0; input_names && input_names[i]; i++) {
+    if (input_names[i][0] == '\0' || !g_hash_table_add(seen, (gpointer)input_names[i])) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                  "input names must be distinct and not empty ('%s')", input_names[i]);
+      return NULL;
     }
+  }
 
   InfTracer *tracer = tracer_new();
   guint n_inputs = input_names ? g_strv_length((char **)input_names) : 0;
   g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
-  for (guint i = 0; i < n_inputs; i++)
-    {
-      InfGraphNode node = { 0 };
-      node.kind = INF_GRAPH_NODE_INPUT;
-      node.guard = -1;
-      node.switch_index = -1;
-      node.id = g_strconcat("input:", input_names[i], NULL);
-      g_array_append_val(tracer->nodes, node);
-      g_hash_table_insert(tracer->index_by_id, node.id, GUINT_TO_POINTER(i + 1));
-      g_ptr_array_add(refs, inf_value_new_ref(node.id, NULL));
-    }
+  for (guint i = 0; i < n_inputs; i++) {
+    InfGraphNode node = { 0 };
+    node.kind = INF_GRAPH_NODE_INPUT;
+    node.guard = -1;
+    node.switch_index = -1;
+    node.id = g_strconcat("input:", input_names[i], NULL);
+    g_array_append_val(tracer->nodes, node);
+    g_hash_table_insert(tracer->index_by_id, node.id, GUINT_TO_POINTER(i + 1));
+    g_ptr_array_add(refs, inf_value_new_ref(node.id, NULL));
+  }
   tracer->n_inputs = n_inputs;
 
   Frame *frame = g_new0(Frame, 1);
@@ -1057,34 +989,28 @@ inf_tracer_trace(InfModule *module, const char *const *input_names, GError **err
   g_autoptr(GError) forward_error = NULL;
   InfValue *result;
   const InfModuleClass *klass = inf_module_get_class(module);
-  if (inf_module_is_composite(module))
-    {
-      tracer->input_names = input_names;
-      result = inf_module_get_forward_func(module)(module, tracer,
-                                                   (InfValue *const *)refs->pdata, n_inputs,
-                                                   &forward_error);
-      tracer->input_names = NULL;
-    }
-  else
-    {
-      /* An atomic module on its own: one node taking every input. */
-      const char *name = inf_module_get_name(module);
-      result = record_node(tracer, module, "", name && name[0] ? name : klass->name, n_inputs,
-                           (InfValue *const *)refs->pdata, input_names);
-    }
+  if (inf_module_is_composite(module)) {
+    tracer->input_names = input_names;
+    result = inf_module_get_forward_func(module)(module, tracer, (InfValue *const *)refs->pdata,
+                                                 n_inputs, &forward_error);
+    tracer->input_names = NULL;
+  } else {
+    /* An atomic module on its own: one node taking every input. */
+    const char *name = inf_module_get_name(module);
+    result = record_node(tracer, module, "", name && name[0] ? name : klass->name, n_inputs,
+                         (InfValue *const *)refs->pdata, input_names);
+  }
 
   InfGraph *graph = NULL;
   if (tracer->error)
     g_propagate_error(error, g_steal_pointer(&tracer->error));
-  else if (result == NULL)
-    {
-      if (forward_error)
-        g_propagate_error(error, g_steal_pointer(&forward_error));
-      else
-        g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                    "forward() of '%s' returned no value", klass->name);
-    }
-  else
+  else if (result == NULL) {
+    if (forward_error)
+      g_propagate_error(error, g_steal_pointer(&forward_error));
+    else
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                  "forward() of '%s' returned no value", klass->name);
+  } else
     graph = build_graph(tracer, result, error);
 
   if (result)

@@ -48,8 +48,7 @@ command_list(void)
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
     width = MAX(width, strlen(commands[i].name));
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    g_string_append_printf(text, "  %-*s  %s\n", (int)width, commands[i].name,
-                           commands[i].summary);
+    g_string_append_printf(text, "  %-*s  %s\n", (int)width, commands[i].name, commands[i].summary);
   g_string_append(text, "\nRun 'inf-engine COMMAND --help' for the options of a command.");
   return g_string_free(text, FALSE);
 }
@@ -161,8 +160,7 @@ main_context(gboolean *version, gboolean *help)
   g_autofree char *description = command_list();
   GOptionContext *context = g_option_context_new("COMMAND [ARGUMENT…]");
   const GOptionEntry entries[] = {
-    { "version", 'V', 0, G_OPTION_ARG_NONE, version, "Show the version and the plugin ABI",
-      NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, version, "Show the version and the plugin ABI", NULL },
     { "help", 'h', 0, G_OPTION_ARG_NONE, help, "Show this help", NULL },
     G_OPTION_ENTRY_NULL,
   };

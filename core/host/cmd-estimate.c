@@ -90,15 +90,15 @@ inf_command_estimate(int argc, char **argv)
   };
 
   if (!inf_command_parse_args(
-        "estimate", "CONFIG --input FILE",
-        "Prints, per alias, the LLM calls, input tokens, output tokens and cost that\n"
-        "`inf-engine run CONFIG --input FILE` will need, without calling anything.\n"
-        "Every LLM node counts as one call per input (with branches: every case, an upper\n"
-        "bound); input tokens are the prompt's bytes / 3 (a reply fed to a later call\n"
-        "counts as its max_tokens); output tokens are each call's max_tokens, else the\n"
-        "budget's default_max_tokens (4096): an upper bound. Costs use the endpoints'\n"
-        "input_cost_per_1m and output_cost_per_1m. Retries are not included.",
-        entries, argc, argv, &rest, &status))
+          "estimate", "CONFIG --input FILE",
+          "Prints, per alias, the LLM calls, input tokens, output tokens and cost that\n"
+          "`inf-engine run CONFIG --input FILE` will need, without calling anything.\n"
+          "Every LLM node counts as one call per input (with branches: every case, an upper\n"
+          "bound); input tokens are the prompt's bytes / 3 (a reply fed to a later call\n"
+          "counts as its max_tokens); output tokens are each call's max_tokens, else the\n"
+          "budget's default_max_tokens (4096): an upper bound. Costs use the endpoints'\n"
+          "input_cost_per_1m and output_cost_per_1m. Retries are not included.",
+          entries, argc, argv, &rest, &status))
     return status;
   if (rest[0] == NULL || rest[1] != NULL) {
     g_printerr("inf-engine estimate: expected exactly one CONFIG file\n"
@@ -126,9 +126,8 @@ inf_command_estimate(int argc, char **argv)
 
   InfGraph *graph = inf_config_get_graph(config);
   const InfResourcesConfig *resources = inf_config_get_resources(config);
-  gint64 default_max_tokens = resources && resources->budget
-                                ? resources->budget->default_max_tokens
-                                : INF_BUDGET_DEFAULT_MAX_TOKENS;
+  gint64 default_max_tokens = resources && resources->budget ? resources->budget->default_max_tokens
+                                                             : INF_BUDGET_DEFAULT_MAX_TOKENS;
   g_autoptr(InfEstimate) estimate = inf_estimate_new(graph, resources, default_max_tokens);
   InfValue **inputs = g_new0(InfValue *, graph->n_inputs + 1);
   char *line = NULL;
@@ -160,7 +159,7 @@ inf_command_estimate(int argc, char **argv)
   if (as_json) {
     json_object *json = inf_estimate_to_json(estimate);
     g_print("%s\n", json_object_to_json_string_ext(json, JSON_C_TO_STRING_PRETTY |
-                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(json);
     return INF_EXIT_OK;
   }

@@ -24,8 +24,8 @@ inf_command_graph(int argc, char **argv)
   const GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
       "Output format: dot (default), mermaid or json", "FORMAT" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "Write to FILE instead of standard output", "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE instead of standard output",
+      "FILE" },
     { "resources", 'r', 0, G_OPTION_ARG_FILENAME, &resources,
       "Use the resources (endpoints) in FILE instead of the config's resources block", "FILE" },
     INF_HOST_PLUGIN_DIR_OPTION(&plugin_dirs),
@@ -50,8 +50,8 @@ inf_command_graph(int argc, char **argv)
     return INF_EXIT_USAGE;
   }
 
-  config = inf_host_load_config("graph", (const char *const *)plugin_dirs, rest[0], resources,
-                                &context);
+  config =
+      inf_host_load_config("graph", (const char *const *)plugin_dirs, rest[0], resources, &context);
   if (config == NULL)
     return INF_EXIT_FAILURE;
 

@@ -147,13 +147,12 @@ print_class(InfHostContext *context, const InfClassInfo *info)
     const InfClientClass *klass = info->klass;
 
     g_print(", %s", klass->call != NULL ? "in process (call)" : "HTTP");
-    g_print(", %s", klass->requires_api_key ? "needs an API key (api_key_env)"
-                                            : "needs no API key");
+    g_print(", %s",
+            klass->requires_api_key ? "needs an API key (api_key_env)" : "needs no API key");
   }
   g_print("\n");
   if (record != NULL)
-    g_print("%-13s%s (plugin %s %s)\n", "Provided by:", info->file, record->name,
-            record->version);
+    g_print("%-13s%s (plugin %s %s)\n", "Provided by:", info->file, record->name, record->version);
   else
     g_print("%-13s%s\n", "Provided by:", info->file);
 
@@ -240,8 +239,8 @@ inf_command_inspect(int argc, char **argv)
     found++;
   }
   if (found == 0) {
-    g_printerr("inf-engine inspect: no class named '%s'%s%s\n", name,
-               kind_given ? " of kind " : "", kind_given ? inf_class_kind_name(only_kind) : "");
+    g_printerr("inf-engine inspect: no class named '%s'%s%s\n", name, kind_given ? " of kind " : "",
+               kind_given ? inf_class_kind_name(only_kind) : "");
     print_known(context->registry);
     return INF_EXIT_FAILURE;
   }

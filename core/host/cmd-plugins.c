@@ -51,12 +51,12 @@ inf_command_plugins(int argc, char **argv)
   int status;
 
   if (!inf_command_parse_args(
-        "plugins", "",
-        "Lists the plugin search path, every plugin loaded (file, name, version, ABI, license,\n"
-        "classes by kind), the built-in classes, and every file refused with the reason.\n"
-        "Search order: --plugin-dir DIR..., INF_PLUGIN_PATH (colon-separated), the build\n"
-        "tree's plugin directory when run from the build tree, the install directory.",
-        entries, argc, argv, &rest, &status))
+          "plugins", "",
+          "Lists the plugin search path, every plugin loaded (file, name, version, ABI, license,\n"
+          "classes by kind), the built-in classes, and every file refused with the reason.\n"
+          "Search order: --plugin-dir DIR..., INF_PLUGIN_PATH (colon-separated), the build\n"
+          "tree's plugin directory when run from the build tree, the install directory.",
+          entries, argc, argv, &rest, &status))
     return status;
   if (rest[0] != NULL) {
     g_printerr("inf-engine plugins: unexpected argument '%s'\nRun 'inf-engine plugins --help' "

@@ -50,7 +50,8 @@ cache_totals(InfResourceManager *resources)
 {
   InfMetrics total = { 0 };
   for (guint i = 0; i < inf_resource_manager_get_n_aliases(resources); i++) {
-    const InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_get_alias(resources, i));
+    const InfMetrics *m =
+        inf_resource_alias_get_metrics(inf_resource_manager_get_alias(resources, i));
     total.cache_hits += m->cache_hits;
     total.cache_shared += m->cache_shared;
     total.cache_misses += m->cache_misses;
@@ -71,10 +72,11 @@ print_cache_stats(InfResourceManager *resources, FILE *out)
   const InfCacheConfig *config = inf_cache_store_get_config(store);
   InfMetrics t = cache_totals(resources);
   fprintf(out,
-          "cache %s (%s%s): %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT " shared, %"
-          G_GUINT64_FORMAT " misses; saved %" G_GINT64_FORMAT " tokens in, %" G_GINT64_FORMAT
-          " tokens out, $%.4f; %" G_GUINT64_FORMAT " stored, %" G_GUINT64_FORMAT " evicted, %"
-          G_GINT64_FORMAT " entries, %" G_GINT64_FORMAT " bytes\n",
+          "cache %s (%s%s): %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT
+          " shared, %" G_GUINT64_FORMAT " misses; saved %" G_GINT64_FORMAT
+          " tokens in, %" G_GINT64_FORMAT " tokens out, $%.4f; %" G_GUINT64_FORMAT
+          " stored, %" G_GUINT64_FORMAT " evicted, %" G_GINT64_FORMAT " entries, %" G_GINT64_FORMAT
+          " bytes\n",
           config->path, inf_cache_mode_name(config->mode),
           inf_cache_store_is_active(store) ? "" : ", turned off after an error", t.cache_hits,
           t.cache_shared, t.cache_misses, t.cache_saved_input_tokens, t.cache_saved_output_tokens,
@@ -103,9 +105,12 @@ cache_metrics_json(InfResourceManager *resources)
   json_object_object_add(saved, "output", json_object_new_int64(t.cache_saved_output_tokens));
   json_object_object_add(json, "saved_tokens", saved);
   json_object_object_add(json, "saved_cost", json_object_new_double(t.cache_saved_cost));
-  json_object_object_add(json, "stored", json_object_new_int64((gint64)inf_cache_store_get_stored(store)));
-  json_object_object_add(json, "evicted", json_object_new_int64((gint64)inf_cache_store_get_evicted(store)));
-  json_object_object_add(json, "entries", json_object_new_int64(inf_cache_store_get_entries(store)));
+  json_object_object_add(json, "stored",
+                         json_object_new_int64((gint64)inf_cache_store_get_stored(store)));
+  json_object_object_add(json, "evicted",
+                         json_object_new_int64((gint64)inf_cache_store_get_evicted(store)));
+  json_object_object_add(json, "entries",
+                         json_object_new_int64(inf_cache_store_get_entries(store)));
   json_object_object_add(json, "bytes", json_object_new_int64(inf_cache_store_get_bytes(store)));
   return json;
 }
@@ -123,15 +128,16 @@ open_cache(const InfResourcesConfig *resources, const char *path, const char *mo
     return FALSE;
   }
   g_autoptr(InfCacheConfig) config = resources && resources->cache
-                                       ? inf_cache_config_copy(resources->cache)
-                                       : inf_cache_config_new();
+                                         ? inf_cache_config_copy(resources->cache)
+                                         : inf_cache_config_new();
   if (path) {
     g_free(config->path);
     config->path = g_strdup(path);
   }
   if (mode && !inf_cache_mode_from_name(mode, &config->mode)) {
     g_printerr("inf-engine run: --cache-mode: expected one of " INF_CACHE_MODE_CHOICES
-               ", got '%s'\n", mode);
+               ", got '%s'\n",
+               mode);
     return FALSE;
   }
   if (no_cache)
@@ -164,20 +170,25 @@ write_metrics(const char *path, InfResourceManager *resources, InfBatch *batch,
     json_object_object_add(root, "budget", inf_budget_to_json(budget));
   json_object *run = json_object_new_object();
   json_object_object_add(run, "inputs", json_object_new_int64((gint64)inf_batch_get_done(batch)));
-  json_object_object_add(run, "failed_inputs", json_object_new_int64((gint64)inf_batch_get_failed(batch)));
+  json_object_object_add(run, "failed_inputs",
+                         json_object_new_int64((gint64)inf_batch_get_failed(batch)));
   json_object_object_add(run, "node_executions",
                          json_object_new_int64((gint64)inf_scheduler_get_executed(scheduler)));
-  json_object_object_add(run, "requeued", json_object_new_int64((gint64)inf_scheduler_get_requeued(scheduler)));
+  json_object_object_add(run, "requeued",
+                         json_object_new_int64((gint64)inf_scheduler_get_requeued(scheduler)));
   json_object_object_add(run, "duration_s", json_object_new_double(seconds));
-  json_object_object_add(run, "interrupted", json_object_new_boolean(inf_batch_was_interrupted(batch)));
-  json_object_object_add(run, "budget_exhausted", json_object_new_boolean(inf_batch_was_halted(batch)));
+  json_object_object_add(run, "interrupted",
+                         json_object_new_boolean(inf_batch_was_interrupted(batch)));
+  json_object_object_add(run, "budget_exhausted",
+                         json_object_new_boolean(inf_batch_was_halted(batch)));
   if (checkpoint)
     json_object_object_add(run, "checkpoint", inf_checkpoint_stats_json(checkpoint));
   json_object_object_add(root, "run", run);
   json_object *cache = cache_metrics_json(resources);
   if (cache)
     json_object_object_add(root, "cache", cache);
-  const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+  const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
   gboolean ok = inf_host_write_file(path, text, -1, error);
   json_object_put(root);
   return ok;
@@ -219,7 +230,8 @@ load_params(InfModule *main_module, const char *path, GError **error)
   if (!json || !json_object_is_type(json, json_type_object)) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "%s: expected a JSON object mapping parameter names to values (a state dict "
-                "written by `inf-engine train`)", path);
+                "written by `inf-engine train`)",
+                path);
     json_object_put(json);
     return FALSE;
   }
@@ -291,7 +303,7 @@ warn_unpriced(const InfResourcesConfig *config, const InfGraph *graph, InfBudget
   for (guint i = 0; graph->aliases && graph->aliases[i]; i++) {
     const InfAliasConfig *ac = inf_resources_config_lookup(config, graph->aliases[i]);
     const InfBudgetAliasConfig *bc =
-      config->budget ? inf_budget_config_lookup(config->budget, graph->aliases[i]) : NULL;
+        config->budget ? inf_budget_config_lookup(config->budget, graph->aliases[i]) : NULL;
     if (!ac || (limits.max_cost < 0 && !(bc && bc->limits.max_cost >= 0)))
       continue;
     for (guint e = 0; e < ac->endpoints->len; e++) {
@@ -318,8 +330,8 @@ print_budget_stop(InfBudget *budget, InfBatch *batch, InfScheduler *scheduler,
   const char *reason = inf_budget_get_exhausted_reason(budget);
   fprintf(stderr,
           "budget exhausted: %s\n"
-          "spent $%.4f in %" G_GINT64_FORMAT " requests, %" G_GINT64_FORMAT " tokens; %"
-          G_GUINT64_FORMAT " inputs written, %u unfinished (%s)\n",
+          "spent $%.4f in %" G_GINT64_FORMAT " requests, %" G_GINT64_FORMAT
+          " tokens; %" G_GUINT64_FORMAT " inputs written, %u unfinished (%s)\n",
           reason ? reason : "a limit was reached", spent.cost, spent.requests, spent.tokens,
           inf_batch_get_done(batch), inf_scheduler_get_inputs_in_flight(scheduler),
           checkpointed ? "their completed calls are journaled" : "not written");
@@ -355,39 +367,65 @@ inf_command_run(int argc, char **argv)
   gint max_inflight = G_MININT;
   gboolean ordered = FALSE, quiet = FALSE, stats = FALSE, node_status = FALSE;
   GOptionEntry entries[] = {
-    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input_path, "JSONL inputs, one object per line ('-' or absent: stdin)", "FILE" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_path, "JSONL results ('-' or absent: stdout)", "FILE" },
-    { "resources", 'r', 0, G_OPTION_ARG_FILENAME, &resources_path, "Resources file replacing the config's resources block", "FILE" },
-    { "plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &plugin_dirs, "Also load plugins from DIR (repeatable)", "DIR" },
-    { "max-concurrent", 0, 0, G_OPTION_ARG_INT, &max_concurrent, "Nodes running at once (default: no global cap)", "N" },
-    { "max-inflight", 0, 0, G_OPTION_ARG_INT, &max_inflight, "Inputs in flight at once (default: resources.max_inflight_graphs or 1024)", "N" },
-    { "ordered", 0, 0, G_OPTION_ARG_NONE, &ordered, "Write results in input order (default: completion order)", NULL },
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input_path,
+      "JSONL inputs, one object per line ('-' or absent: stdin)", "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_path,
+      "JSONL results ('-' or absent: stdout)", "FILE" },
+    { "resources", 'r', 0, G_OPTION_ARG_FILENAME, &resources_path,
+      "Resources file replacing the config's resources block", "FILE" },
+    { "plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &plugin_dirs,
+      "Also load plugins from DIR (repeatable)", "DIR" },
+    { "max-concurrent", 0, 0, G_OPTION_ARG_INT, &max_concurrent,
+      "Nodes running at once (default: no global cap)", "N" },
+    { "max-inflight", 0, 0, G_OPTION_ARG_INT, &max_inflight,
+      "Inputs in flight at once (default: resources.max_inflight_graphs or 1024)", "N" },
+    { "ordered", 0, 0, G_OPTION_ARG_NONE, &ordered,
+      "Write results in input order (default: completion order)", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress and no summary on stderr", NULL },
-    { "node-status", 0, 0, G_OPTION_ARG_NONE, &node_status, "Add \"nodes\": {node: status} to each result (completed, skipped, failed, cancelled)", NULL },
-    { "stats", 0, 0, G_OPTION_ARG_NONE, &stats, "Print per-alias metrics on stderr at the end", NULL },
-    { "metrics-out", 0, 0, G_OPTION_ARG_FILENAME, &metrics_path, "Write per-alias metrics as JSON to FILE", "FILE" },
-    { "params", 0, 0, G_OPTION_ARG_FILENAME, &params_path, "Load parameter values (a state dict) from FILE", "FILE" },
-    { "max-cost", 0, 0, G_OPTION_ARG_STRING, &max_cost_text, "Stop before spending more than USD (replaces resources.budget.max_cost)", "USD" },
-    { "max-requests", 0, 0, G_OPTION_ARG_STRING, &max_requests_text, "Stop before sending more than N requests, retries included (replaces resources.budget.max_requests)", "N" },
-    { "trace-out", 0, 0, G_OPTION_ARG_FILENAME, &trace_path, "Write a profiling trace (Chrome Trace Event JSON, for Perfetto) to FILE", "FILE" },
-    { "trace-sample", 0, 0, G_OPTION_ARG_INT, &trace_sample, "With --trace-out: trace every K-th input in full (counters cover all)", "K" },
-    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint_path, "Journal the run in FILE (SQLite) so that --resume can continue it", "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue the run journaled in --checkpoint FILE", NULL },
-    { "cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_path, "Answer repeated LLM requests from the response cache FILE (SQLite; created when missing)", "FILE" },
-    { "cache-mode", 0, 0, G_OPTION_ARG_STRING, &cache_mode, "read, write, readwrite (default) or refresh", "MODE" },
-    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "No response cache, even when the resources configure one", NULL },
+    { "node-status", 0, 0, G_OPTION_ARG_NONE, &node_status,
+      "Add \"nodes\": {node: status} to each result (completed, skipped, failed, cancelled)",
+      NULL },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &stats, "Print per-alias metrics on stderr at the end",
+      NULL },
+    { "metrics-out", 0, 0, G_OPTION_ARG_FILENAME, &metrics_path,
+      "Write per-alias metrics as JSON to FILE", "FILE" },
+    { "params", 0, 0, G_OPTION_ARG_FILENAME, &params_path,
+      "Load parameter values (a state dict) from FILE", "FILE" },
+    { "max-cost", 0, 0, G_OPTION_ARG_STRING, &max_cost_text,
+      "Stop before spending more than USD (replaces resources.budget.max_cost)", "USD" },
+    { "max-requests", 0, 0, G_OPTION_ARG_STRING, &max_requests_text,
+      "Stop before sending more than N requests, retries included (replaces "
+      "resources.budget.max_requests)",
+      "N" },
+    { "trace-out", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
+      "Write a profiling trace (Chrome Trace Event JSON, for Perfetto) to FILE", "FILE" },
+    { "trace-sample", 0, 0, G_OPTION_ARG_INT, &trace_sample,
+      "With --trace-out: trace every K-th input in full (counters cover all)", "K" },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint_path,
+      "Journal the run in FILE (SQLite) so that --resume can continue it", "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue the run journaled in --checkpoint FILE",
+      NULL },
+    { "cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_path,
+      "Answer repeated LLM requests from the response cache FILE (SQLite; created when missing)",
+      "FILE" },
+    { "cache-mode", 0, 0, G_OPTION_ARG_STRING, &cache_mode,
+      "read, write, readwrite (default) or refresh", "MODE" },
+    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
+      "No response cache, even when the resources configure one", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("CONFIG — run a pipeline over JSONL inputs");
+  g_autoptr(GOptionContext) context =
+      g_option_context_new("CONFIG — run a pipeline over JSONL inputs");
   g_option_context_add_main_entries(context, entries, NULL);
-  g_option_context_set_summary(context,
-    "Runs CONFIG's main module once per input line and writes one JSON line per input:\n"
-    "  {\"index\": N, \"outputs\": ..., \"errors\": {node: message}, \"duration_ms\": T}\n"
-    "(\"errors\" only when a node failed or was cancelled; with --node-status also \"nodes\":\n"
-    "{node: status}, where nodes of untaken switch cases are \"skipped\"). Exit status: 0 when\n"
-    "every input succeeded, 1 when some failed (or writing failed), 2 on a usage or config\n"
-    "error (or a checkpoint that cannot be resumed), 3 when a budget limit stopped the run,\n"
-    "130 when interrupted.");
+  g_option_context_set_summary(
+      context,
+      "Runs CONFIG's main module once per input line and writes one JSON line per input:\n"
+      "  {\"index\": N, \"outputs\": ..., \"errors\": {node: message}, \"duration_ms\": T}\n"
+      "(\"errors\" only when a node failed or was cancelled; with --node-status also \"nodes\":\n"
+      "{node: status}, where nodes of untaken switch cases are \"skipped\"). Exit status: 0 when\n"
+      "every input succeeded, 1 when some failed (or writing failed), 2 on a usage or config\n"
+      "error (or a checkpoint that cannot be resumed), 3 when a budget limit stopped the run,\n"
+      "130 when interrupted.");
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(context, &argc, &argv, &error)) {
     g_printerr("inf-engine run: %s\n", error->message);
@@ -410,7 +448,8 @@ inf_command_run(int argc, char **argv)
   InfBudgetLimits overrides = INF_BUDGET_LIMITS_NONE;
   if (max_cost_text && !parse_max_cost(max_cost_text, &overrides.max_cost)) {
     g_printerr("inf-engine run: --max-cost takes an amount in USD, a finite number >= 0 "
-               "(e.g. 2.50), not '%s'\n", max_cost_text);
+               "(e.g. 2.50), not '%s'\n",
+               max_cost_text);
     return 2;
   }
   if (max_requests_text) {
@@ -441,8 +480,8 @@ inf_command_run(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
 
   g_autoptr(InfHostContext) host = NULL;
-  g_autoptr(InfConfig) config = inf_host_load_config("run", (const char *const *)plugin_dirs, argv[1],
-                                                     resources_path, &host);
+  g_autoptr(InfConfig) config =
+      inf_host_load_config("run", (const char *const *)plugin_dirs, argv[1], resources_path, &host);
   if (!config)
     return 2;
   if (params_path && !load_params(inf_config_get_main(config), params_path, &error)) {
@@ -450,7 +489,8 @@ inf_command_run(int argc, char **argv)
     return 2;
   }
   const InfResourcesConfig *resources_config = inf_config_get_resources(config);
-  InfResourceManager *resources = inf_resource_manager_new(resources_config, host->registry, &error);
+  InfResourceManager *resources =
+      inf_resource_manager_new(resources_config, host->registry, &error);
   if (!resources) {
     g_printerr("inf-engine run: %s\n", error->message);
     return 2;
@@ -463,7 +503,8 @@ inf_command_run(int argc, char **argv)
   inf_resource_manager_set_cache(resources, cache);
   if (max_inflight == 0)
     max_inflight = resources_config && resources_config->max_inflight_graphs > 0
-                     ? resources_config->max_inflight_graphs : 1024;
+                       ? resources_config->max_inflight_graphs
+                       : 1024;
   InfTraceWriter *trace = NULL; /* opened below, once the run is set up */
   g_autoptr(InfBudget) budget = NULL;
   if (inf_budget_config_has_limits(resources_config ? resources_config->budget : NULL) ||
@@ -474,7 +515,8 @@ inf_command_run(int argc, char **argv)
     if (resources_config)
       warn_unpriced(resources_config, inf_config_get_graph(config), budget);
   }
-  InfSchedulerConfig sched_config = { .max_concurrent = max_concurrent, .max_inflight = max_inflight };
+  InfSchedulerConfig sched_config = { .max_concurrent = max_concurrent,
+                                      .max_inflight = max_inflight };
   InfGraph *graph = inf_config_get_graph(config);
   InfScheduler *scheduler = inf_scheduler_new(graph, resources, &sched_config, &error);
   if (!scheduler) {
@@ -500,7 +542,8 @@ inf_command_run(int argc, char **argv)
   if (output_is_file && fstat(fileno(input), &in_st) == 0 && stat(output_path, &out_st) == 0 &&
       in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
     g_printerr("inf-engine run: --output %s is the input file: writing the results would "
-               "destroy the inputs; choose another output file\n", output_path);
+               "destroy the inputs; choose another output file\n",
+               output_path);
     if (input != stdin)
       fclose(input);
     inf_scheduler_free(scheduler);
@@ -510,17 +553,19 @@ inf_command_run(int argc, char **argv)
   g_autoptr(InfCheckpoint) checkpoint = NULL;
   int output_fd = STDOUT_FILENO;
   if (checkpoint_path) {
-    checkpoint = inf_host_open_checkpoint(config, resources_config, checkpoint_path, resume, &error);
+    checkpoint =
+        inf_host_open_checkpoint(config, resources_config, checkpoint_path, resume, &error);
     if (checkpoint && resume && fstat(fileno(input), &in_st) == 0 && S_ISREG(in_st.st_mode) &&
         !inf_host_check_checkpoint_input(checkpoint, input, input_name, &error))
       g_clear_pointer(&checkpoint, inf_checkpoint_free);
     if (checkpoint)
       output_fd = inf_checkpoint_open_output(checkpoint, output_path, &error);
     /* A budget goes on from what the run spent before (the journal's). */
-    json_object *spent = checkpoint && output_fd >= 0 && budget
-                           ? inf_checkpoint_get_spent(checkpoint) : NULL;
+    json_object *spent =
+        checkpoint && output_fd >= 0 && budget ? inf_checkpoint_get_spent(checkpoint) : NULL;
     if (spent) {
-      json_object_object_foreach(spent, alias, value) {
+      json_object_object_foreach(spent, alias, value)
+      {
         json_object *v;
         InfBudgetAmount amount = { 0 };
         if (json_object_object_get_ex(value, "cost", &v))
@@ -567,8 +612,8 @@ inf_command_run(int argc, char **argv)
   if (trace_path) {
     if (same_file(fileno(input), trace_path) || same_file(output_fd, trace_path))
       g_set_error(&error, INF_ERROR, INF_ERROR_CONFIG,
-                  "--trace-out %s names the %s file; give the trace a file of its own",
-                  trace_path, same_file(fileno(input), trace_path) ? "input" : "output");
+                  "--trace-out %s names the %s file; give the trace a file of its own", trace_path,
+                  same_file(fileno(input), trace_path) ? "input" : "output");
     else
       trace = open_trace(trace_path, (guint)trace_sample, argv[1], &error);
     if (!trace) {
@@ -611,7 +656,8 @@ inf_command_run(int argc, char **argv)
     print_stats(resources, stderr);
     print_cache_stats(resources, stderr);
   }
-  if (metrics_path && !write_metrics(metrics_path, resources, batch, scheduler, checkpoint, seconds, &error)) {
+  if (metrics_path &&
+      !write_metrics(metrics_path, resources, batch, scheduler, checkpoint, seconds, &error)) {
     g_printerr("inf-engine run: cannot write metrics: %s\n", error->message);
     g_clear_error(&error);
     status = 1;

@@ -44,8 +44,8 @@ inf_command_validate(int argc, char **argv)
   GString *inputs = g_string_new(NULL);
   for (guint i = 0; i < graph->n_inputs; i++)
     g_string_append_printf(inputs, "%s%s", i ? ", " : "", inf_graph_input_name(graph, i));
-  g_autofree char *aliases = graph->aliases[0] ? g_strjoinv(", ", graph->aliases)
-                                               : g_strdup("none");
+  g_autofree char *aliases =
+      graph->aliases[0] ? g_strjoinv(", ", graph->aliases) : g_strdup("none");
   guint n_nodes = inf_graph_n_module_nodes(graph);
   g_print("%s: valid (%u node%s, inputs: %s, aliases: %s)\n", rest[0], n_nodes,
           n_nodes == 1 ? "" : "s", inputs->len ? inputs->str : "none", aliases);

@@ -25,9 +25,11 @@ int inf_command_estimate(int argc, char **argv);
 
 /* The --plugin-dir option every command that loads classes accepts; @dirs is
  * the address of a char ** (free it with g_strfreev). */
-#define INF_HOST_PLUGIN_DIR_OPTION(dirs)                                                          \
-  { "plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, (dirs),                                      \
-    "Load plugins from DIR before the default search path (repeatable)", "DIR" }
+#define INF_HOST_PLUGIN_DIR_OPTION(dirs)                                           \
+  {                                                                                \
+    "plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, (dirs),                       \
+        "Load plugins from DIR before the default search path (repeatable)", "DIR" \
+  }
 
 /* Parses the arguments of `inf-engine COMMAND` with GOption: @argv holds the
  * command name, then its arguments; @entries (may be NULL) are the command's

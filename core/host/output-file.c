@@ -39,8 +39,7 @@ inf_host_write_file(const char *path, const char *text, gssize length, GError **
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) {
     int saved = errno;
     close(fd);
-    g_set_error(error, INF_ERROR, INF_ERROR_IO, "cannot truncate %s: %s", path,
-                g_strerror(saved));
+    g_set_error(error, INF_ERROR, INF_ERROR_IO, "cannot truncate %s: %s", path, g_strerror(saved));
     return FALSE;
   }
   gsize done = 0;
@@ -51,8 +50,7 @@ inf_host_write_file(const char *path, const char *text, gssize length, GError **
     if (n <= 0) {
       int saved = n < 0 ? errno : EIO;
       close(fd);
-      g_set_error(error, INF_ERROR, INF_ERROR_IO, "cannot write %s: %s", path,
-                  g_strerror(saved));
+      g_set_error(error, INF_ERROR, INF_ERROR_IO, "cannot write %s: %s", path, g_strerror(saved));
       return FALSE;
     }
     done += (gsize)n;

@@ -19,7 +19,8 @@ append_canonical(GString *out, json_object *json)
   case json_type_object: {
     guint n = 0;
     g_autofree const char **keys = g_new(const char *, json_object_object_length(json) + 1);
-    json_object_object_foreach(json, key, value) {
+    json_object_object_foreach(json, key, value)
+    {
       (void)value;
       keys[n++] = key;
     }
@@ -44,7 +45,8 @@ append_canonical(GString *out, json_object *json)
     g_string_append_c(out, ']');
     break;
   default:
-    g_string_append(out, json ? json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN) : "null");
+    g_string_append(out,
+                    json ? json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN) : "null");
   }
 }
 
@@ -67,7 +69,8 @@ inf_host_open_checkpoint(InfConfig *config, const InfResourcesConfig *resources,
    * matter: limits, budgets and URLs may change), the training block. */
   json_object *doc = inf_config_get_json(config);
   json_object *rest = json_object_new_object();
-  json_object_object_foreach(doc, key, value) {
+  json_object_object_foreach(doc, key, value)
+  {
     if (!g_str_equal(key, "parameters") && !g_str_equal(key, "resources") &&
         !g_str_equal(key, "training"))
       json_object_object_add(rest, key, json_object_get(value));
@@ -99,7 +102,8 @@ inf_host_open_checkpoint(InfConfig *config, const InfResourcesConfig *resources,
     const InfNamedParameter *np = g_ptr_array_index(named, i);
     const char *name = np->name;
     if (json_object_is_type(block, json_type_object)) {
-      json_object_object_foreach(block, key, value) {
+      json_object_object_foreach(block, key, value)
+      {
         (void)value;
         if (inf_config_lookup_parameter(config, key) == np->parameter) {
           name = key;
@@ -144,8 +148,7 @@ inf_host_check_checkpoint_input(InfCheckpoint *checkpoint, FILE *input, const ch
       continue;
     guint64 hash = inf_checkpoint_hash_line(line + start, (gsize)n - start);
     g_autoptr(GError) local = NULL;
-    if (inf_checkpoint_check_line(checkpoint, index, hash, &local) ==
-        INF_CHECKPOINT_LINE_CHANGED) {
+    if (inf_checkpoint_check_line(checkpoint, index, hash, &local) == INF_CHECKPOINT_LINE_CHANGED) {
       g_set_error(error, local->domain, local->code, "%s:%" G_GUINT64_FORMAT ": %s", input_name,
                   line_number, local->message);
       ok = FALSE;
@@ -170,8 +173,8 @@ inf_host_resume_command(char **argv)
   gboolean has_resume = FALSE;
   for (char **arg = argv; *arg; arg++) {
     g_autofree char *quoted = g_shell_quote(*arg);
-    g_string_append_printf(out, " %s", strpbrk(*arg, " \t\n'\"\\$`!*?[]{}()<>|&;#~") || !**arg
-                                         ? quoted : *arg);
+    g_string_append_printf(out, " %s",
+                           strpbrk(*arg, " \t\n'\"\\$`!*?[]{}()<>|&;#~") || !**arg ? quoted : *arg);
     if (g_str_equal(*arg, "--resume"))
       has_resume = TRUE;
   }

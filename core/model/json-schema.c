@@ -122,8 +122,8 @@ path_append_key(GString *path, const char *key)
   }
   json_object *quoted = json_object_new_string(key);
   g_string_append_printf(path, "[%s]",
-                         json_object_to_json_string_ext(quoted, JSON_C_TO_STRING_PLAIN |
-                                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+                         json_object_to_json_string_ext(
+                             quoted, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put(quoted);
 }
 
@@ -137,8 +137,8 @@ path_append_index(GString *path, gsize index)
 static char *
 quote_value_max(json_object *value, glong max)
 {
-  const char *text =
-    json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+  const char *text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
   if (text == NULL)
     text = "null";
   if (g_utf8_strlen(text, -1) <= max)
@@ -224,14 +224,22 @@ static const char *
 type_name(json_object *value)
 {
   switch (json_object_get_type(value)) {
-  case json_type_null: return "null";
-  case json_type_boolean: return "boolean";
-  case json_type_int: return "integer";
-  case json_type_double: return is_integer(value) ? "integer" : "number";
-  case json_type_string: return "string";
-  case json_type_array: return "array";
-  case json_type_object: return "object";
-  default: return "unknown";
+  case json_type_null:
+    return "null";
+  case json_type_boolean:
+    return "boolean";
+  case json_type_int:
+    return "integer";
+  case json_type_double:
+    return is_integer(value) ? "integer" : "number";
+  case json_type_string:
+    return "string";
+  case json_type_array:
+    return "array";
+  case json_type_object:
+    return "object";
+  default:
+    return "unknown";
   }
 }
 
@@ -245,8 +253,8 @@ has_type(json_object *value, const char *type)
   return strcmp(type, type_name(value)) == 0;
 }
 
-static const char *const type_names[] = { "null", "boolean", "object", "array",
-                                          "number", "string", "integer", NULL };
+static const char *const type_names[] = { "null",   "boolean", "object",  "array",
+                                          "number", "string",  "integer", NULL };
 
 /* Unicode code points in a UTF-8 string of @len bytes. */
 static gsize
@@ -336,9 +344,8 @@ typedef struct {
 static gboolean compile_schema(Compiler *c, json_object *s, GString *path);
 static gboolean compile_keywords(Compiler *c, json_object *s, GString *path);
 
-static gboolean
-compile_fail(Compiler *c, GString *path, const char *keyword, const char *format, ...)
-  G_GNUC_PRINTF(4, 5);
+static gboolean compile_fail(Compiler *c, GString *path, const char *keyword, const char *format,
+                             ...) G_GNUC_PRINTF(4, 5);
 
 static gboolean
 compile_fail(Compiler *c, GString *path, const char *keyword, const char *format, ...)
@@ -371,8 +378,7 @@ compile_schema_map(Compiler *c, json_object *map, GString *path, const char *key
                    gboolean keys_are_patterns)
 {
   if (!json_object_is_type(map, json_type_object))
-    return compile_fail(c, path, keyword, "expected an object of schemas, got %s",
-                        type_name(map));
+    return compile_fail(c, path, keyword, "expected an object of schemas, got %s", type_name(map));
   gsize len = path->len;
   path_append_key(path, keyword);
   json_object_object_foreach(map, key, value)
@@ -536,13 +542,12 @@ compile_keywords(Compiler *c, json_object *s, GString *path)
       if (!is_number(value))
         ok = compile_fail(c, path, keyword, "expected a number, got %s%s", type_name(value),
                           json_object_is_type(value, json_type_boolean)
-                            ? " (draft 4's boolean form; in draft 7 the keyword holds the "
-                              "limit itself)"
-                            : "");
+                              ? " (draft 4's boolean form; in draft 7 the keyword holds the "
+                                "limit itself)"
+                              : "");
     } else if (strcmp(keyword, "minLength") == 0 || strcmp(keyword, "maxLength") == 0 ||
                strcmp(keyword, "minItems") == 0 || strcmp(keyword, "maxItems") == 0 ||
-               strcmp(keyword, "minProperties") == 0 ||
-               strcmp(keyword, "maxProperties") == 0) {
+               strcmp(keyword, "minProperties") == 0 || strcmp(keyword, "maxProperties") == 0) {
       if (!is_integer(value) || json_object_get_double(value) < 0) {
         g_autofree char *quoted = quote_value(value);
         ok = compile_fail(c, path, keyword, "expected a non-negative integer, got %s", quoted);
@@ -557,13 +562,12 @@ compile_keywords(Compiler *c, json_object *s, GString *path)
           ok = compile_fail(c, path, keyword, "not a valid regular expression: %s",
                             regex_error->message);
         else
-          g_hash_table_insert(c->schema->regexes, g_strdup(json_object_get_string(value)),
-                              regex);
+          g_hash_table_insert(c->schema->regexes, g_strdup(json_object_get_string(value)), regex);
       }
     } else if (strcmp(keyword, "items") == 0) {
       ok = json_object_is_type(value, json_type_array)
-             ? compile_schema_list(c, value, path, keyword, TRUE)
-             : compile_child(c, value, path, keyword);
+               ? compile_schema_list(c, value, path, keyword, TRUE)
+               : compile_child(c, value, path, keyword);
     } else if (strcmp(keyword, "additionalItems") == 0 || strcmp(keyword, "contains") == 0 ||
                strcmp(keyword, "additionalProperties") == 0 ||
                strcmp(keyword, "propertyNames") == 0 || strcmp(keyword, "not") == 0 ||
@@ -642,7 +646,10 @@ in_place_children(const InfJsonSchema *schema, json_object *s, GPtrArray *out)
   }
 }
 
-enum { CYCLE_OPEN = 1, CYCLE_DONE = 2 };
+enum {
+  CYCLE_OPEN = 1,
+  CYCLE_DONE = 2
+};
 
 /* Fails when @s reaches itself again through subschemas that apply to the
  * same value: validation would never end. */
@@ -680,13 +687,14 @@ inf_json_schema_new(json_object *schema, const char *json_path, GError **error)
   InfJsonSchema *self = g_new0(InfJsonSchema, 1);
   self->ref_count = 1;
   self->root = json_object_get(schema);
-  self->regexes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify)g_regex_unref);
+  self->regexes =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_regex_unref);
   self->refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   self->masks = g_hash_table_new(NULL, NULL);
   const char *root_path = json_path != NULL && *json_path ? json_path : "schema";
-  Compiler c = { self, root_path, NULL, g_hash_table_new_full(NULL, NULL, NULL, g_free),
-                 g_ptr_array_new(), error };
+  Compiler c = {
+    self, root_path, NULL, g_hash_table_new_full(NULL, NULL, NULL, g_free), g_ptr_array_new(), error
+  };
   g_autoptr(GString) path = g_string_new(root_path);
   gboolean ok = compile_schema(&c, schema, path);
   if (ok) {
@@ -742,9 +750,9 @@ typedef struct {
 
 typedef struct {
   const InfJsonSchema *schema;
-  GArray *path;  /* Step: the instance path being checked, rendered only on failure */
-  guint32 mask;  /* the keyword mask of the schema object being checked */
-  guint quiet;   /* > 0: inside anyOf/oneOf/not/if: no message needed */
+  GArray *path; /* Step: the instance path being checked, rendered only on failure */
+  guint32 mask; /* the keyword mask of the schema object being checked */
+  guint quiet;  /* > 0: inside anyOf/oneOf/not/if: no message needed */
   guint depth;
   char *error_path;
   char *message;
@@ -752,8 +760,7 @@ typedef struct {
 
 static gboolean validate(Validator *v, json_object *s, json_object *x);
 
-static gboolean
-fail(Validator *v, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static gboolean fail(Validator *v, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 static gboolean
 fail(Validator *v, const char *format, ...)
@@ -857,23 +864,20 @@ validate_number(Validator *v, json_object *s, json_object *x)
       multiple = isfinite(q) && fabs(q - nearbyint(q)) <= 1e-9 * MAX(1.0, fabs(q));
     }
     if (!multiple)
-      return fail(v, "%s is not a multiple of %s", number,
-                  json_object_get_string(limit));
+      return fail(v, "%s is not a multiple of %s", number, json_object_get_string(limit));
   }
   if ((limit = keyword(v, s, KW_MAXIMUM, &present)) != NULL && d > json_object_get_double(limit))
-    return fail(v, "%s is greater than the maximum %s", number,
-                json_object_get_string(limit));
+    return fail(v, "%s is greater than the maximum %s", number, json_object_get_string(limit));
   if ((limit = keyword(v, s, KW_EXCLUSIVE_MAXIMUM, &present)) != NULL &&
       d >= json_object_get_double(limit))
-    return fail(v, "%s is not less than the exclusive maximum %s",
-                number, json_object_get_string(limit));
-  if ((limit = keyword(v, s, KW_MINIMUM, &present)) != NULL && d < json_object_get_double(limit))
-    return fail(v, "%s is less than the minimum %s", number,
+    return fail(v, "%s is not less than the exclusive maximum %s", number,
                 json_object_get_string(limit));
+  if ((limit = keyword(v, s, KW_MINIMUM, &present)) != NULL && d < json_object_get_double(limit))
+    return fail(v, "%s is less than the minimum %s", number, json_object_get_string(limit));
   if ((limit = keyword(v, s, KW_EXCLUSIVE_MINIMUM, &present)) != NULL &&
       d <= json_object_get_double(limit))
-    return fail(v, "%s is not greater than the exclusive minimum %s",
-                number, json_object_get_string(limit));
+    return fail(v, "%s is not greater than the exclusive minimum %s", number,
+                json_object_get_string(limit));
   return TRUE;
 }
 
@@ -902,7 +906,7 @@ validate_string(Validator *v, json_object *s, json_object *x)
       g_autofree char *quoted = quote_value(x);
       return fail(v, "%s does not match the pattern %s", quoted,
                   json_object_to_json_string_ext(limit, JSON_C_TO_STRING_PLAIN |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
     }
   }
   return TRUE;
@@ -935,8 +939,10 @@ validate_array(Validator *v, json_object *s, json_object *x)
     for (size_t i = n_items; present && i < n; i++) {
       if (json_object_is_type(additional, json_type_boolean) &&
           !json_object_get_boolean(additional)) {
-        return fail(v, "the array has %zu items; the schema allows %zu (additionalItems is "
-                       "false)", n, n_items);
+        return fail(v,
+                    "the array has %zu items; the schema allows %zu (additionalItems is "
+                    "false)",
+                    n, n_items);
       }
       if (!validate_index(v, additional, json_object_array_get_idx(x, i), i))
         return FALSE;
@@ -1174,8 +1180,7 @@ inf_json_schema_validate(const InfJsonSchema *schema, json_object *instance, cha
   if (out_path != NULL)
     *out_path = ok ? NULL : g_strdup(v.error_path);
   if (!ok)
-    g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "%s: %s", v.error_path,
-                v.message);
+    g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "%s: %s", v.error_path, v.message);
   g_free(v.error_path);
   g_free(v.message);
   return ok;

@@ -12,11 +12,11 @@ G_BEGIN_DECLS
 /* Whether the class struct @klass (of type @Type, as built by its plugin)
  * is large enough to hold @field: the host reads only fields that fit in the
  * plugin's struct_size. E.g. INF_CLASS_HAS (klass, InfModuleClass, forward). */
-#define INF_CLASS_HAS(klass, Type, field)                                                          \
-  ((klass)->struct_size >= offsetof (Type, field) + sizeof (((Type *) 0)->field))
+#define INF_CLASS_HAS(klass, Type, field) \
+  ((klass)->struct_size >= offsetof(Type, field) + sizeof(((Type *)0)->field))
 /* The field if it fits in struct_size, else NULL. */
-#define INF_CLASS_GET(klass, Type, field)                                                          \
-  (INF_CLASS_HAS (klass, Type, field) ? (klass)->field : NULL)
+#define INF_CLASS_GET(klass, Type, field) \
+  (INF_CLASS_HAS(klass, Type, field) ? (klass)->field : NULL)
 
 typedef void (*InfModuleExecuteFunc)(InfModule *self, InfTask *task);
 typedef InfValue *(*InfModuleForwardFunc)(InfModule *self, InfTracer *tracer,
@@ -38,8 +38,8 @@ InfModule *inf_module_new_full(InfRegistry *registry, const InfModuleClass *klas
 struct _InfModuleHead {
   guint ref_count;
   const InfModuleClass *klass;
-  InfModuleExecuteFunc execute;             /* NULL when the class has none */
-  InfModuleForwardFunc forward;             /* NULL when the class has none */
+  InfModuleExecuteFunc execute;              /* NULL when the class has none */
+  InfModuleForwardFunc forward;              /* NULL when the class has none */
   InfModuleResourceAliasFunc resource_alias; /* NULL when the class has none */
   gpointer private_data;
 };
@@ -48,14 +48,14 @@ struct _InfModuleHead {
 static inline InfModuleExecuteFunc
 inf_module_get_execute_func(const InfModule *module)
 {
-  return ((const struct _InfModuleHead *) module)->execute;
+  return ((const struct _InfModuleHead *)module)->execute;
 }
 
 /* The class's forward function (cached), or NULL. */
 static inline InfModuleForwardFunc
 inf_module_get_forward_func(const InfModule *module)
 {
-  return ((const struct _InfModuleHead *) module)->forward;
+  return ((const struct _InfModuleHead *)module)->forward;
 }
 
 /* The resource alias this instance calls (the class's resource_alias()), or
@@ -63,7 +63,7 @@ inf_module_get_forward_func(const InfModule *module)
 static inline const char *
 inf_module_get_resource_alias(InfModule *module)
 {
-  InfModuleResourceAliasFunc f = ((const struct _InfModuleHead *) module)->resource_alias;
+  InfModuleResourceAliasFunc f = ((const struct _InfModuleHead *)module)->resource_alias;
   return f != NULL ? f(module) : NULL;
 }
 

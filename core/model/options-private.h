@@ -10,9 +10,11 @@ G_BEGIN_DECLS
 
 typedef struct {
   /* {"parameter": "NAME"} → a new reference, or NULL with error naming the path and the known names */
-  InfParameter *(*resolve_parameter)(gpointer data, const char *name, const char *json_path, GError **error);
+  InfParameter *(*resolve_parameter)(gpointer data, const char *name, const char *json_path,
+                                     GError **error);
   /* A MODULE option (a JSON string naming a module, or an inline object {"type":...,...}) → new reference */
-  InfModule *(*resolve_module)(gpointer data, json_object *spec, const char *json_path, GError **error);
+  InfModule *(*resolve_module)(gpointer data, json_object *spec, const char *json_path,
+                               GError **error);
   gpointer data;
   /* An ALIAS option's value: FALSE with an error naming the path and the
    * known aliases when it names none. NULL: not checked. */
@@ -36,14 +38,16 @@ typedef struct {
  * @given, if any; use inf_options_new_for_class() to name it explicitly.
  * All errors are INF_ERROR_CONFIG, except an invalid default in @spec
  * (a bug in the class's table), which is INF_ERROR_PLUGIN. */
-InfOptions *inf_options_new(const InfOptionSpec *spec, json_object *given, const char *const *skip_keys,
-                            InfRegistry *registry, const char *file, const char *json_path,
-                            const InfOptionsResolver *resolver, GError **error);
+InfOptions *inf_options_new(const InfOptionSpec *spec, json_object *given,
+                            const char *const *skip_keys, InfRegistry *registry, const char *file,
+                            const char *json_path, const InfOptionsResolver *resolver,
+                            GError **error);
 /* The same, naming @class_name (may be NULL) as the owner in messages. */
-InfOptions *inf_options_new_for_class(const InfOptionSpec *spec, const char *class_name, json_object *given,
-                                      const char *const *skip_keys, InfRegistry *registry,
-                                      const char *file, const char *json_path,
-                                      const InfOptionsResolver *resolver, GError **error);
+InfOptions *inf_options_new_for_class(const InfOptionSpec *spec, const char *class_name,
+                                      json_object *given, const char *const *skip_keys,
+                                      InfRegistry *registry, const char *file,
+                                      const char *json_path, const InfOptionsResolver *resolver,
+                                      GError **error);
 void inf_options_free(InfOptions *options);
 
 /* The resolver the options were validated with (NULL when none; the file

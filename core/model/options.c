@@ -9,14 +9,12 @@
 #include <math.h>
 #include <string.h>
 
-typedef struct
-{
+typedef struct {
   const InfOptionSpec *spec;
   gboolean present; /* given or defaulted */
   gboolean given;
   json_object *json; /* the given (or default) JSON, owned; NULL for JSON null */
-  union
-  {
+  union {
     gint64 i;
     double d;
     gboolean b;
@@ -25,49 +23,46 @@ typedef struct
   } u;
 } OptionSlot;
 
-struct _InfOptions
-{
+struct _InfOptions {
   const InfOptionSpec *spec;
   char *path;
-  char *file;                   /* for messages of composites (config's graph class) */
-  InfOptionsResolver resolver;  /* a copy; its data is valid while the config loads */
+  char *file;                  /* for messages of composites (config's graph class) */
+  InfOptionsResolver resolver; /* a copy; its data is valid while the config loads */
   gboolean has_resolver;
   guint n;
   OptionSlot slots[];
 };
 
 const char *
-inf_option_type_name (InfOptionType type)
+inf_option_type_name(InfOptionType type)
 {
-  switch (type)
-    {
-    case INF_OPTION_STRING:
-      return "string";
-    case INF_OPTION_INT:
-      return "integer";
-    case INF_OPTION_DOUBLE:
-      return "number";
-    case INF_OPTION_BOOL:
-      return "boolean";
-    case INF_OPTION_ENUM:
-      return "enum";
-    case INF_OPTION_JSON:
-      return "json";
-    case INF_OPTION_PARAMETER:
-      return "parameter";
-    case INF_OPTION_MODULE:
-      return "module";
-    case INF_OPTION_ALIAS:
-      return "alias";
-    case INF_OPTION_NODE:
-      return "node";
-    }
+  switch (type) {
+  case INF_OPTION_STRING:
+    return "string";
+  case INF_OPTION_INT:
+    return "integer";
+  case INF_OPTION_DOUBLE:
+    return "number";
+  case INF_OPTION_BOOL:
+    return "boolean";
+  case INF_OPTION_ENUM:
+    return "enum";
+  case INF_OPTION_JSON:
+    return "json";
+  case INF_OPTION_PARAMETER:
+    return "parameter";
+  case INF_OPTION_MODULE:
+    return "module";
+  case INF_OPTION_ALIAS:
+    return "alias";
+  case INF_OPTION_NODE:
+    return "node";
+  }
   return "unknown";
 }
 
 /* Context of one validation, for messages. */
-typedef struct
-{
+typedef struct {
   const char *file;
   const char *json_path;
   const char *owner;
@@ -77,668 +72,613 @@ typedef struct
 } Ctx;
 
 static char *
-option_path (const Ctx *ctx, const char *name)
+option_path(const Ctx *ctx, const char *name)
 {
   if (ctx->json_path == NULL || ctx->json_path[0] == '\0')
-    return g_strdup (name);
-  return g_strconcat (ctx->json_path, ".", name, NULL);
+    return g_strdup(name);
+  return g_strconcat(ctx->json_path, ".", name, NULL);
 }
 
 /* Sets @error to "FILE: PATH: message". @path may be NULL or "". */
-static void G_GNUC_PRINTF (4, 5)
-set_error (GError **error, const Ctx *ctx, const char *path, const char *format, ...)
+static void G_GNUC_PRINTF(4, 5)
+    set_error(GError **error, const Ctx *ctx, const char *path, const char *format, ...)
 {
   va_list ap;
-  va_start (ap, format);
-  g_autofree char *msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  GString *s = g_string_new (NULL);
+  va_start(ap, format);
+  g_autofree char *msg = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  GString *s = g_string_new(NULL);
   if (ctx->file != NULL && ctx->file[0] != '\0')
-    g_string_append_printf (s, "%s: ", ctx->file);
+    g_string_append_printf(s, "%s: ", ctx->file);
   if (path != NULL && path[0] != '\0')
-    g_string_append_printf (s, "%s: ", path);
-  g_string_append (s, msg);
-  g_set_error_literal (error, INF_ERROR, ctx->in_default ? INF_ERROR_PLUGIN : INF_ERROR_CONFIG,
-                       s->str);
-  g_string_free (s, TRUE);
+    g_string_append_printf(s, "%s: ", path);
+  g_string_append(s, msg);
+  g_set_error_literal(error, INF_ERROR, ctx->in_default ? INF_ERROR_PLUGIN : INF_ERROR_CONFIG,
+                      s->str);
+  g_string_free(s, TRUE);
 }
 
 /* "string \"hot\"", "integer 3", "object", ... for "got ..." in messages.
  * Long strings are shortened. */
 static char *
-describe_json (json_object *json)
+describe_json(json_object *json)
 {
-  switch (json_object_get_type (json))
-    {
-    case json_type_null:
-      return g_strdup ("null");
-    case json_type_boolean:
-      return g_strdup (json_object_get_boolean (json) ? "boolean true" : "boolean false");
-    case json_type_int:
-      return g_strdup_printf ("integer %s", json_object_to_json_string (json));
-    case json_type_double:
-      return g_strdup_printf ("number %s", json_object_to_json_string (json));
-    case json_type_string:
-      {
-        const char *str = json_object_get_string (json);
-        if (g_utf8_strlen (str, -1) > 40)
-          {
-            g_autofree char *head = g_utf8_substring (str, 0, 37);
-            g_autofree char *shortened = g_strconcat (head, "...", NULL);
-            json_object *tmp = json_object_new_string (shortened);
-            char *out = g_strdup_printf (
-              "string %s", json_object_to_json_string_ext (tmp, JSON_C_TO_STRING_NOSLASHESCAPE));
-            json_object_put (tmp);
-            return out;
-          }
-        return g_strdup_printf ("string %s",
-                                json_object_to_json_string_ext (json,
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
-      }
-    case json_type_object:
-      return g_strdup ("an object");
-    case json_type_array:
-      return g_strdup ("an array");
+  switch (json_object_get_type(json)) {
+  case json_type_null:
+    return g_strdup("null");
+  case json_type_boolean:
+    return g_strdup(json_object_get_boolean(json) ? "boolean true" : "boolean false");
+  case json_type_int:
+    return g_strdup_printf("integer %s", json_object_to_json_string(json));
+  case json_type_double:
+    return g_strdup_printf("number %s", json_object_to_json_string(json));
+  case json_type_string: {
+    const char *str = json_object_get_string(json);
+    if (g_utf8_strlen(str, -1) > 40) {
+      g_autofree char *head = g_utf8_substring(str, 0, 37);
+      g_autofree char *shortened = g_strconcat(head, "...", NULL);
+      json_object *tmp = json_object_new_string(shortened);
+      char *out = g_strdup_printf(
+          "string %s", json_object_to_json_string_ext(tmp, JSON_C_TO_STRING_NOSLASHESCAPE));
+      json_object_put(tmp);
+      return out;
     }
-  return g_strdup ("an unknown value");
+    return g_strdup_printf("string %s",
+                           json_object_to_json_string_ext(json, JSON_C_TO_STRING_NOSLASHESCAPE));
+  }
+  case json_type_object:
+    return g_strdup("an object");
+  case json_type_array:
+    return g_strdup("an array");
+  }
+  return g_strdup("an unknown value");
 }
 
 static int
-compare_strings (const void *a, const void *b)
+compare_strings(const void *a, const void *b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static char *
-join_choices (const char *const *choices)
+join_choices(const char *const *choices)
 {
   if (choices == NULL || choices[0] == NULL)
-    return g_strdup ("(none)");
-  return g_strjoinv (", ", (char **) choices);
+    return g_strdup("(none)");
+  return g_strjoinv(", ", (char **)choices);
 }
 
 static void
-type_error (GError **error, const Ctx *ctx, const char *path, const char *expected,
-            json_object *got)
+type_error(GError **error, const Ctx *ctx, const char *path, const char *expected, json_object *got)
 {
-  g_autofree char *what = describe_json (got);
-  set_error (error, ctx, path, "expected %s, got %s", expected, what);
+  g_autofree char *what = describe_json(got);
+  set_error(error, ctx, path, "expected %s, got %s", expected, what);
 }
 
 static gboolean
-check_range (const InfOptionSpec *spec, double x, const Ctx *ctx, const char *path,
-             GError **error)
+check_range(const InfOptionSpec *spec, double x, const Ctx *ctx, const char *path, GError **error)
 {
-  if (spec->min < spec->max && (x < spec->min || x > spec->max))
-    {
-      set_error (error, ctx, path, "%g is out of range: expected a value from %g to %g", x,
-                 spec->min, spec->max);
-      return FALSE;
-    }
+  if (spec->min < spec->max && (x < spec->min || x > spec->max)) {
+    set_error(error, ctx, path, "%g is out of range: expected a value from %g to %g", x, spec->min,
+              spec->max);
+    return FALSE;
+  }
   return TRUE;
 }
 
-static const char *const inline_parameter_keys[] = { "value", "description", "requires_grad", NULL };
+static const char *const inline_parameter_keys[] = { "value", "description", "requires_grad",
+                                                     NULL };
 
 static InfParameter *
-parse_parameter (json_object *json, const Ctx *ctx, const char *path, GError **error)
+parse_parameter(json_object *json, const Ctx *ctx, const char *path, GError **error)
 {
-  if (json_object_is_type (json, json_type_string))
-    return inf_parameter_new (json_object_get_string (json), NULL, FALSE, error);
+  if (json_object_is_type(json, json_type_string))
+    return inf_parameter_new(json_object_get_string(json), NULL, FALSE, error);
 
-  if (!json_object_is_type (json, json_type_object))
-    {
-      type_error (error, ctx, path,
-                  "a string, {\"parameter\": NAME} or an inline parameter "
-                  "{\"value\": ..., \"description\": ..., \"requires_grad\": ...}",
-                  json);
-      return NULL;
-    }
+  if (!json_object_is_type(json, json_type_object)) {
+    type_error(error, ctx, path,
+               "a string, {\"parameter\": NAME} or an inline parameter "
+               "{\"value\": ..., \"description\": ..., \"requires_grad\": ...}",
+               json);
+    return NULL;
+  }
 
   json_object *name;
-  if (json_object_object_get_ex (json, "parameter", &name))
-    {
-      if (json_object_object_length (json) != 1)
-        {
-          set_error (error, ctx, path,
-                     "a parameter reference has exactly one key: {\"parameter\": NAME}");
-          return NULL;
-        }
-      g_autofree char *sub = g_strconcat (path, ".parameter", NULL);
-      if (!json_object_is_type (name, json_type_string))
-        {
-          type_error (error, ctx, sub, "the name of a parameter (a string)", name);
-          return NULL;
-        }
-      if (ctx->resolver == NULL || ctx->resolver->resolve_parameter == NULL)
-        {
-          set_error (error, ctx, path,
-                     "parameter references (\"%s\") can only be resolved in a config with a "
-                     "parameters block; use a string or an inline parameter here",
-                     json_object_get_string (name));
-          return NULL;
-        }
-      return ctx->resolver->resolve_parameter (ctx->resolver->data, json_object_get_string (name),
-                                               path, error);
+  if (json_object_object_get_ex(json, "parameter", &name)) {
+    if (json_object_object_length(json) != 1) {
+      set_error(error, ctx, path,
+                "a parameter reference has exactly one key: {\"parameter\": NAME}");
+      return NULL;
     }
+    g_autofree char *sub = g_strconcat(path, ".parameter", NULL);
+    if (!json_object_is_type(name, json_type_string)) {
+      type_error(error, ctx, sub, "the name of a parameter (a string)", name);
+      return NULL;
+    }
+    if (ctx->resolver == NULL || ctx->resolver->resolve_parameter == NULL) {
+      set_error(error, ctx, path,
+                "parameter references (\"%s\") can only be resolved in a config with a "
+                "parameters block; use a string or an inline parameter here",
+                json_object_get_string(name));
+      return NULL;
+    }
+    return ctx->resolver->resolve_parameter(ctx->resolver->data, json_object_get_string(name), path,
+                                            error);
+  }
 
   const char *value = NULL, *description = NULL;
   gboolean requires_grad = FALSE;
-  json_object_object_foreach (json, key, member)
+  json_object_object_foreach(json, key, member)
   {
-    g_autofree char *sub = g_strconcat (path, ".", key, NULL);
-    if (strcmp (key, "value") == 0)
-      {
-        if (!json_object_is_type (member, json_type_string))
-          {
-            type_error (error, ctx, sub, "a string", member);
-            return NULL;
-          }
-        value = json_object_get_string (member);
-      }
-    else if (strcmp (key, "description") == 0)
-      {
-        if (!json_object_is_type (member, json_type_string))
-          {
-            type_error (error, ctx, sub, "a string", member);
-            return NULL;
-          }
-        description = json_object_get_string (member);
-      }
-    else if (strcmp (key, "requires_grad") == 0)
-      {
-        if (!json_object_is_type (member, json_type_boolean))
-          {
-            type_error (error, ctx, sub, "a boolean", member);
-            return NULL;
-          }
-        requires_grad = json_object_get_boolean (member);
-      }
-    else
-      {
-        g_autofree char *valid = join_choices (inline_parameter_keys);
-        set_error (error, ctx, sub,
-                   "unknown key in an inline parameter; valid keys: %s (or a reference "
-                   "{\"parameter\": NAME})",
-                   valid);
+    g_autofree char *sub = g_strconcat(path, ".", key, NULL);
+    if (strcmp(key, "value") == 0) {
+      if (!json_object_is_type(member, json_type_string)) {
+        type_error(error, ctx, sub, "a string", member);
         return NULL;
       }
+      value = json_object_get_string(member);
+    } else if (strcmp(key, "description") == 0) {
+      if (!json_object_is_type(member, json_type_string)) {
+        type_error(error, ctx, sub, "a string", member);
+        return NULL;
+      }
+      description = json_object_get_string(member);
+    } else if (strcmp(key, "requires_grad") == 0) {
+      if (!json_object_is_type(member, json_type_boolean)) {
+        type_error(error, ctx, sub, "a boolean", member);
+        return NULL;
+      }
+      requires_grad = json_object_get_boolean(member);
+    } else {
+      g_autofree char *valid = join_choices(inline_parameter_keys);
+      set_error(error, ctx, sub,
+                "unknown key in an inline parameter; valid keys: %s (or a reference "
+                "{\"parameter\": NAME})",
+                valid);
+      return NULL;
+    }
   }
-  if (value == NULL)
-    {
-      set_error (error, ctx, path, "an inline parameter needs a \"value\" (a string)");
-      return NULL;
-    }
-  if (requires_grad && (description == NULL || description[0] == '\0'))
-    {
-      set_error (error, ctx, path,
-                 "a learnable parameter (\"requires_grad\": true) needs a \"description\" "
-                 "telling the optimizer what the text is for");
-      return NULL;
-    }
-  return inf_parameter_new (value, description, requires_grad, error);
+  if (value == NULL) {
+    set_error(error, ctx, path, "an inline parameter needs a \"value\" (a string)");
+    return NULL;
+  }
+  if (requires_grad && (description == NULL || description[0] == '\0')) {
+    set_error(error, ctx, path,
+              "a learnable parameter (\"requires_grad\": true) needs a \"description\" "
+              "telling the optimizer what the text is for");
+    return NULL;
+  }
+  return inf_parameter_new(value, description, requires_grad, error);
 }
 
 static const char *const inline_module_skip_keys[] = { "type", "name", NULL };
 
 static InfModule *
-parse_module (json_object *json, const Ctx *ctx, const char *path, const char *option_name,
-              GError **error)
+parse_module(json_object *json, const Ctx *ctx, const char *path, const char *option_name,
+             GError **error)
 {
-  if (!json_object_is_type (json, json_type_string)
-      && !json_object_is_type (json, json_type_object))
-    {
-      type_error (error, ctx, path,
-                  "a module (the name of a module, or an inline object {\"type\": ...})", json);
-      return NULL;
-    }
+  if (!json_object_is_type(json, json_type_string) &&
+      !json_object_is_type(json, json_type_object)) {
+    type_error(error, ctx, path,
+               "a module (the name of a module, or an inline object {\"type\": ...})", json);
+    return NULL;
+  }
   if (ctx->resolver != NULL && ctx->resolver->resolve_module != NULL)
-    return ctx->resolver->resolve_module (ctx->resolver->data, json, path, error);
+    return ctx->resolver->resolve_module(ctx->resolver->data, json, path, error);
 
-  if (json_object_is_type (json, json_type_string))
-    {
-      set_error (error, ctx, path,
-                 "module references by name (\"%s\") can only be resolved in a config's "
-                 "modules block; use an inline object {\"type\": ...} here",
-                 json_object_get_string (json));
-      return NULL;
-    }
+  if (json_object_is_type(json, json_type_string)) {
+    set_error(error, ctx, path,
+              "module references by name (\"%s\") can only be resolved in a config's "
+              "modules block; use an inline object {\"type\": ...} here",
+              json_object_get_string(json));
+    return NULL;
+  }
 
   json_object *type;
-  g_autofree char *type_path = g_strconcat (path, ".type", NULL);
-  if (!json_object_object_get_ex (json, "type", &type))
-    {
-      set_error (error, ctx, path, "an inline module needs a \"type\"");
-      return NULL;
-    }
-  if (!json_object_is_type (type, json_type_string))
-    {
-      type_error (error, ctx, type_path, "a module type name (a string)", type);
-      return NULL;
-    }
-  const char *type_name = json_object_get_string (type);
-  const InfModuleClass *klass
-    = ctx->registry != NULL ? inf_registry_lookup_module_class (ctx->registry, type_name) : NULL;
-  if (klass == NULL)
-    {
-      g_auto (GStrv) known = ctx->registry != NULL
-                               ? inf_registry_list (ctx->registry, INF_CLASS_MODULE)
-                               : NULL;
-      g_autofree char *valid = join_choices ((const char *const *) known);
-      set_error (error, ctx, type_path, "unknown module type '%s'; known module types: %s",
-                 type_name, valid);
-      return NULL;
-    }
+  g_autofree char *type_path = g_strconcat(path, ".type", NULL);
+  if (!json_object_object_get_ex(json, "type", &type)) {
+    set_error(error, ctx, path, "an inline module needs a \"type\"");
+    return NULL;
+  }
+  if (!json_object_is_type(type, json_type_string)) {
+    type_error(error, ctx, type_path, "a module type name (a string)", type);
+    return NULL;
+  }
+  const char *type_name = json_object_get_string(type);
+  const InfModuleClass *klass =
+      ctx->registry != NULL ? inf_registry_lookup_module_class(ctx->registry, type_name) : NULL;
+  if (klass == NULL) {
+    g_auto(GStrv) known =
+        ctx->registry != NULL ? inf_registry_list(ctx->registry, INF_CLASS_MODULE) : NULL;
+    g_autofree char *valid = join_choices((const char *const *)known);
+    set_error(error, ctx, type_path, "unknown module type '%s'; known module types: %s", type_name,
+              valid);
+    return NULL;
+  }
   const char *name = option_name;
   json_object *jname;
-  if (json_object_object_get_ex (json, "name", &jname)
-      && json_object_is_type (jname, json_type_string))
-    name = json_object_get_string (jname);
-  return inf_module_new_full (ctx->registry, klass, name, json, inline_module_skip_keys, ctx->file,
-                              path, NULL, error);
+  if (json_object_object_get_ex(json, "name", &jname) &&
+      json_object_is_type(jname, json_type_string))
+    name = json_object_get_string(jname);
+  return inf_module_new_full(ctx->registry, klass, name, json, inline_module_skip_keys, ctx->file,
+                             path, NULL, error);
 }
 
 /* Validates @json (may be NULL = JSON null) for @slot and fills it. */
 static gboolean
-parse_slot (OptionSlot *slot, json_object *json, const Ctx *ctx, GError **error)
+parse_slot(OptionSlot *slot, json_object *json, const Ctx *ctx, GError **error)
 {
   const InfOptionSpec *spec = slot->spec;
-  g_autofree char *path = option_path (ctx, spec->name);
+  g_autofree char *path = option_path(ctx, spec->name);
 
-  switch (spec->type)
-    {
-    case INF_OPTION_STRING:
-      if (!json_object_is_type (json, json_type_string))
-        {
-          type_error (error, ctx, path, "a string", json);
-          return FALSE;
-        }
-      break;
-    case INF_OPTION_INT:
-      if (!json_object_is_type (json, json_type_int))
-        {
-          type_error (error, ctx, path, "an integer", json);
-          return FALSE;
-        }
-      slot->u.i = json_object_get_int64 (json);
-      if (!check_range (spec, (double) slot->u.i, ctx, path, error))
-        return FALSE;
-      break;
-    case INF_OPTION_DOUBLE:
-      if (!json_object_is_type (json, json_type_int) && !json_object_is_type (json, json_type_double))
-        {
-          type_error (error, ctx, path, "a number", json);
-          return FALSE;
-        }
-      slot->u.d = json_object_get_double (json);
-      if (!isfinite (slot->u.d))
-        {
-          set_error (error, ctx, path, "expected a finite number, got %s",
-                     json_object_to_json_string (json));
-          return FALSE;
-        }
-      if (!check_range (spec, slot->u.d, ctx, path, error))
-        return FALSE;
-      break;
-    case INF_OPTION_BOOL:
-      if (!json_object_is_type (json, json_type_boolean))
-        {
-          type_error (error, ctx, path, "a boolean (true or false)", json);
-          return FALSE;
-        }
-      slot->u.b = json_object_get_boolean (json);
-      break;
-    case INF_OPTION_ENUM:
-      {
-        gboolean ok = FALSE;
-        if (json_object_is_type (json, json_type_string) && spec->choices != NULL)
-          ok = g_strv_contains (spec->choices, json_object_get_string (json));
-        if (!ok)
-          {
-            g_autofree char *valid = join_choices (spec->choices);
-            g_autofree char *what = describe_json (json);
-            set_error (error, ctx, path, "expected one of: %s; got %s", valid, what);
-            return FALSE;
-          }
-        break;
-      }
-    case INF_OPTION_JSON:
-      break;
-    case INF_OPTION_ALIAS:
-      if (!json_object_is_type (json, json_type_string))
-        {
-          type_error (error, ctx, path, "an alias name (a key of resources.endpoints)", json);
-          return FALSE;
-        }
-      if (ctx->resolver != NULL && ctx->resolver->check_alias != NULL
-          && !ctx->resolver->check_alias (ctx->resolver->data, json_object_get_string (json), path,
-                                          error))
-        return FALSE;
-      break;
-    case INF_OPTION_NODE:
-      {
-        const char *text = json_object_is_type (json, json_type_string)
-                             ? json_object_get_string (json) : NULL;
-        if (text == NULL || text[0] != '$' || text[1] == '\0' || text[1] == '$')
-          {
-            type_error (error, ctx, path, "a reference \"$name\" or \"$name.field\" to an "
-                        "input or node of the graph", json);
-            return FALSE;
-          }
-        if (ctx->resolver != NULL && ctx->resolver->check_node != NULL
-            && !ctx->resolver->check_node (ctx->resolver->data, text, path, error))
-          return FALSE;
-        break;
-      }
-    case INF_OPTION_PARAMETER:
-      slot->u.param = parse_parameter (json, ctx, path, error);
-      if (slot->u.param == NULL)
-        return FALSE;
-      break;
-    case INF_OPTION_MODULE:
-      slot->u.module = parse_module (json, ctx, path, spec->name, error);
-      if (slot->u.module == NULL)
-        return FALSE;
-      break;
-    default:
-      set_error (error, ctx, path, "option has an unknown type %d in its class's table",
-                 (int) spec->type);
+  switch (spec->type) {
+  case INF_OPTION_STRING:
+    if (!json_object_is_type(json, json_type_string)) {
+      type_error(error, ctx, path, "a string", json);
       return FALSE;
     }
-  slot->json = json_object_get (json);
+    break;
+  case INF_OPTION_INT:
+    if (!json_object_is_type(json, json_type_int)) {
+      type_error(error, ctx, path, "an integer", json);
+      return FALSE;
+    }
+    slot->u.i = json_object_get_int64(json);
+    if (!check_range(spec, (double)slot->u.i, ctx, path, error))
+      return FALSE;
+    break;
+  case INF_OPTION_DOUBLE:
+    if (!json_object_is_type(json, json_type_int) && !json_object_is_type(json, json_type_double)) {
+      type_error(error, ctx, path, "a number", json);
+      return FALSE;
+    }
+    slot->u.d = json_object_get_double(json);
+    if (!isfinite(slot->u.d)) {
+      set_error(error, ctx, path, "expected a finite number, got %s",
+                json_object_to_json_string(json));
+      return FALSE;
+    }
+    if (!check_range(spec, slot->u.d, ctx, path, error))
+      return FALSE;
+    break;
+  case INF_OPTION_BOOL:
+    if (!json_object_is_type(json, json_type_boolean)) {
+      type_error(error, ctx, path, "a boolean (true or false)", json);
+      return FALSE;
+    }
+    slot->u.b = json_object_get_boolean(json);
+    break;
+  case INF_OPTION_ENUM: {
+    gboolean ok = FALSE;
+    if (json_object_is_type(json, json_type_string) && spec->choices != NULL)
+      ok = g_strv_contains(spec->choices, json_object_get_string(json));
+    if (!ok) {
+      g_autofree char *valid = join_choices(spec->choices);
+      g_autofree char *what = describe_json(json);
+      set_error(error, ctx, path, "expected one of: %s; got %s", valid, what);
+      return FALSE;
+    }
+    break;
+  }
+  case INF_OPTION_JSON:
+    break;
+  case INF_OPTION_ALIAS:
+    if (!json_object_is_type(json, json_type_string)) {
+      type_error(error, ctx, path, "an alias name (a key of resources.endpoints)", json);
+      return FALSE;
+    }
+    if (ctx->resolver != NULL && ctx->resolver->check_alias != NULL &&
+        !ctx->resolver->check_alias(ctx->resolver->data, json_object_get_string(json), path, error))
+      return FALSE;
+    break;
+  case INF_OPTION_NODE: {
+    const char *text =
+        json_object_is_type(json, json_type_string) ? json_object_get_string(json) : NULL;
+    if (text == NULL || text[0] != '$' || text[1] == '\0' || text[1] == '$') {
+      type_error(error, ctx, path,
+                 "a reference \"$name\" or \"$name.field\" to an "
+                 "input or node of the graph",
+                 json);
+      return FALSE;
+    }
+    if (ctx->resolver != NULL && ctx->resolver->check_node != NULL &&
+        !ctx->resolver->check_node(ctx->resolver->data, text, path, error))
+      return FALSE;
+    break;
+  }
+  case INF_OPTION_PARAMETER:
+    slot->u.param = parse_parameter(json, ctx, path, error);
+    if (slot->u.param == NULL)
+      return FALSE;
+    break;
+  case INF_OPTION_MODULE:
+    slot->u.module = parse_module(json, ctx, path, spec->name, error);
+    if (slot->u.module == NULL)
+      return FALSE;
+    break;
+  default:
+    set_error(error, ctx, path, "option has an unknown type %d in its class's table",
+              (int)spec->type);
+    return FALSE;
+  }
+  slot->json = json_object_get(json);
   slot->present = TRUE;
   return TRUE;
 }
 
 static gboolean
-is_skipped (const char *const *skip_keys, const char *key)
+is_skipped(const char *const *skip_keys, const char *key)
 {
-  return skip_keys != NULL && g_strv_contains (skip_keys, key);
+  return skip_keys != NULL && g_strv_contains(skip_keys, key);
 }
 
 static void
-clear_slot (OptionSlot *slot)
+clear_slot(OptionSlot *slot)
 {
   if (slot->spec->type == INF_OPTION_PARAMETER && slot->u.param != NULL)
-    inf_parameter_unref (slot->u.param);
+    inf_parameter_unref(slot->u.param);
   if (slot->spec->type == INF_OPTION_MODULE && slot->u.module != NULL)
-    inf_module_unref (slot->u.module);
-  json_object_put (slot->json);
+    inf_module_unref(slot->u.module);
+  json_object_put(slot->json);
 }
 
 void
-inf_options_free (InfOptions *options)
+inf_options_free(InfOptions *options)
 {
   if (options == NULL)
     return;
   for (guint k = 0; k < options->n; k++)
-    clear_slot (&options->slots[k]);
-  g_free (options->path);
-  g_free (options->file);
-  g_free (options);
+    clear_slot(&options->slots[k]);
+  g_free(options->path);
+  g_free(options->file);
+  g_free(options);
 }
 
 InfOptions *
-inf_options_new_for_class (const InfOptionSpec *spec, const char *class_name, json_object *given,
-                           const char *const *skip_keys, InfRegistry *registry, const char *file,
-                           const char *json_path, const InfOptionsResolver *resolver,
-                           GError **error)
+inf_options_new_for_class(const InfOptionSpec *spec, const char *class_name, json_object *given,
+                          const char *const *skip_keys, InfRegistry *registry, const char *file,
+                          const char *json_path, const InfOptionsResolver *resolver, GError **error)
 {
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail(error == NULL || *error == NULL, NULL);
   Ctx ctx = { file, json_path, class_name, registry, resolver, FALSE };
 
-  if (given != NULL && !json_object_is_type (given, json_type_object))
-    {
-      g_autofree char *what = describe_json (given);
-      set_error (error, &ctx, json_path, "expected an object of options, got %s", what);
-      return NULL;
-    }
+  if (given != NULL && !json_object_is_type(given, json_type_object)) {
+    g_autofree char *what = describe_json(given);
+    set_error(error, &ctx, json_path, "expected an object of options, got %s", what);
+    return NULL;
+  }
 
   guint n = 0;
   if (spec != NULL)
     while (spec[n].name != NULL)
       n++;
 
-  InfOptions *options = g_malloc0 (sizeof (InfOptions) + sizeof (OptionSlot) * n);
+  InfOptions *options = g_malloc0(sizeof(InfOptions) + sizeof(OptionSlot) * n);
   options->spec = spec;
-  options->path = g_strdup (json_path != NULL ? json_path : "");
-  options->file = g_strdup (file != NULL ? file : "");
-  if (resolver != NULL)
-    {
-      options->resolver = *resolver;
-      options->has_resolver = TRUE;
-    }
+  options->path = g_strdup(json_path != NULL ? json_path : "");
+  options->file = g_strdup(file != NULL ? file : "");
+  if (resolver != NULL) {
+    options->resolver = *resolver;
+    options->has_resolver = TRUE;
+  }
   options->n = n;
   for (guint k = 0; k < n; k++)
     options->slots[k].spec = &spec[k];
 
   /* Unknown keys first: a typo is the likeliest mistake. */
-  if (given != NULL)
+  if (given != NULL) {
+    json_object_object_foreach(given, key, member)
     {
-      json_object_object_foreach (given, key, member)
-      {
-        (void) member;
-        if (is_skipped (skip_keys, key))
-          continue;
-        guint k;
-        for (k = 0; k < n; k++)
-          if (strcmp (spec[k].name, key) == 0)
-            break;
-        if (k < n)
-          continue;
-        g_autofree char *path = option_path (&ctx, key);
-        /* The valid names, sorted. */
-        g_autofree const char **sorted = g_new0 (const char *, n + 1);
-        for (guint j = 0; j < n; j++)
-          sorted[j] = spec[j].name;
-        qsort (sorted, n, sizeof (char *), compare_strings);
-        g_autofree char *list = join_choices (sorted);
-        if (class_name != NULL)
-          set_error (error, &ctx, path, "unknown option for '%s'; valid options: %s", class_name,
-                     list);
-        else
-          set_error (error, &ctx, path, "unknown option; valid options: %s", list);
-        inf_options_free (options);
+      (void)member;
+      if (is_skipped(skip_keys, key))
+        continue;
+      guint k;
+      for (k = 0; k < n; k++)
+        if (strcmp(spec[k].name, key) == 0)
+          break;
+      if (k < n)
+        continue;
+      g_autofree char *path = option_path(&ctx, key);
+      /* The valid names, sorted. */
+      g_autofree const char **sorted = g_new0(const char *, n + 1);
+      for (guint j = 0; j < n; j++)
+        sorted[j] = spec[j].name;
+      qsort(sorted, n, sizeof(char *), compare_strings);
+      g_autofree char *list = join_choices(sorted);
+      if (class_name != NULL)
+        set_error(error, &ctx, path, "unknown option for '%s'; valid options: %s", class_name,
+                  list);
+      else
+        set_error(error, &ctx, path, "unknown option; valid options: %s", list);
+      inf_options_free(options);
+      return NULL;
+    }
+  }
+
+  for (guint k = 0; k < n; k++) {
+    OptionSlot *slot = &options->slots[k];
+    json_object *member;
+    if (given != NULL && json_object_object_get_ex(given, spec[k].name, &member)) {
+      slot->given = TRUE;
+      if (!parse_slot(slot, member, &ctx, error)) {
+        inf_options_free(options);
+        return NULL;
+      }
+    } else if (spec[k].required) {
+      if (class_name != NULL)
+        set_error(error, &ctx, json_path, "missing required option '%s' for '%s' (%s)",
+                  spec[k].name, class_name, inf_option_type_name(spec[k].type));
+      else
+        set_error(error, &ctx, json_path, "missing required option '%s' (%s)", spec[k].name,
+                  inf_option_type_name(spec[k].type));
+      inf_options_free(options);
+      return NULL;
+    } else if (spec[k].default_json != NULL) {
+      json_tokener *tok = json_tokener_new();
+      json_object *def = json_tokener_parse_ex(tok, spec[k].default_json, -1);
+      gboolean ok = json_tokener_get_error(tok) == json_tokener_success;
+      json_tokener_free(tok);
+      Ctx dctx = ctx;
+      dctx.in_default = TRUE;
+      g_autofree char *path = option_path(&ctx, spec[k].name);
+      if (!ok) {
+        set_error(error, &dctx, path, "the default of option '%s'%s%s%s is not valid JSON: %s",
+                  spec[k].name, class_name ? " of '" : "", class_name ? class_name : "",
+                  class_name ? "'" : "", spec[k].default_json);
+        json_object_put(def);
+        inf_options_free(options);
+        return NULL;
+      }
+      GError *local = NULL;
+      gboolean parsed = parse_slot(slot, def, &dctx, &local);
+      json_object_put(def);
+      if (!parsed) {
+        g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
+                    "invalid default in the option table%s%s%s: %s", class_name ? " of '" : "",
+                    class_name ? class_name : "", class_name ? "'" : "", local->message);
+        g_error_free(local);
+        inf_options_free(options);
         return NULL;
       }
     }
-
-  for (guint k = 0; k < n; k++)
-    {
-      OptionSlot *slot = &options->slots[k];
-      json_object *member;
-      if (given != NULL && json_object_object_get_ex (given, spec[k].name, &member))
-        {
-          slot->given = TRUE;
-          if (!parse_slot (slot, member, &ctx, error))
-            {
-              inf_options_free (options);
-              return NULL;
-            }
-        }
-      else if (spec[k].required)
-        {
-          if (class_name != NULL)
-            set_error (error, &ctx, json_path, "missing required option '%s' for '%s' (%s)",
-                       spec[k].name, class_name, inf_option_type_name (spec[k].type));
-          else
-            set_error (error, &ctx, json_path, "missing required option '%s' (%s)", spec[k].name,
-                       inf_option_type_name (spec[k].type));
-          inf_options_free (options);
-          return NULL;
-        }
-      else if (spec[k].default_json != NULL)
-        {
-          json_tokener *tok = json_tokener_new ();
-          json_object *def = json_tokener_parse_ex (tok, spec[k].default_json, -1);
-          gboolean ok = json_tokener_get_error (tok) == json_tokener_success;
-          json_tokener_free (tok);
-          Ctx dctx = ctx;
-          dctx.in_default = TRUE;
-          g_autofree char *path = option_path (&ctx, spec[k].name);
-          if (!ok)
-            {
-              set_error (error, &dctx, path,
-                         "the default of option '%s'%s%s%s is not valid JSON: %s", spec[k].name,
-                         class_name ? " of '" : "", class_name ? class_name : "",
-                         class_name ? "'" : "", spec[k].default_json);
-              json_object_put (def);
-              inf_options_free (options);
-              return NULL;
-            }
-          GError *local = NULL;
-          gboolean parsed = parse_slot (slot, def, &dctx, &local);
-          json_object_put (def);
-          if (!parsed)
-            {
-              g_set_error (error, INF_ERROR, INF_ERROR_PLUGIN,
-                           "invalid default in the option table%s%s%s: %s",
-                           class_name ? " of '" : "", class_name ? class_name : "",
-                           class_name ? "'" : "", local->message);
-              g_error_free (local);
-              inf_options_free (options);
-              return NULL;
-            }
-        }
-    }
+  }
   return options;
 }
 
 InfOptions *
-inf_options_new (const InfOptionSpec *spec, json_object *given, const char *const *skip_keys,
-                 InfRegistry *registry, const char *file, const char *json_path,
-                 const InfOptionsResolver *resolver, GError **error)
+inf_options_new(const InfOptionSpec *spec, json_object *given, const char *const *skip_keys,
+                InfRegistry *registry, const char *file, const char *json_path,
+                const InfOptionsResolver *resolver, GError **error)
 {
   const char *owner = NULL;
   json_object *type;
-  if (given != NULL && json_object_is_type (given, json_type_object)
-      && json_object_object_get_ex (given, "type", &type)
-      && json_object_is_type (type, json_type_string))
-    owner = json_object_get_string (type);
-  return inf_options_new_for_class (spec, owner, given, skip_keys, registry, file, json_path,
-                                    resolver, error);
+  if (given != NULL && json_object_is_type(given, json_type_object) &&
+      json_object_object_get_ex(given, "type", &type) &&
+      json_object_is_type(type, json_type_string))
+    owner = json_object_get_string(type);
+  return inf_options_new_for_class(spec, owner, given, skip_keys, registry, file, json_path,
+                                   resolver, error);
 }
 
 static const OptionSlot *
-find_slot (const InfOptions *options, const char *name)
+find_slot(const InfOptions *options, const char *name)
 {
   if (options == NULL || name == NULL)
     return NULL;
   for (guint k = 0; k < options->n; k++)
-    if (strcmp (options->slots[k].spec->name, name) == 0)
+    if (strcmp(options->slots[k].spec->name, name) == 0)
       return options->slots[k].present ? &options->slots[k] : NULL;
   return NULL;
 }
 
 const InfOptionSpec *
-inf_options_get_spec (const InfOptions *options)
+inf_options_get_spec(const InfOptions *options)
 {
   return options != NULL ? options->spec : NULL;
 }
 
 gboolean
-inf_options_was_given (const InfOptions *options, const char *name)
+inf_options_was_given(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot (options, name);
+  const OptionSlot *slot = find_slot(options, name);
   return slot != NULL && slot->given;
 }
 
 gboolean
-inf_options_has (const InfOptions *options, const char *name)
+inf_options_has(const InfOptions *options, const char *name)
 {
-  return find_slot (options, name) != NULL;
+  return find_slot(options, name) != NULL;
 }
 
 const char *
-inf_options_get_string (const InfOptions *options, const char *name)
+inf_options_get_string(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot (options, name);
+  const OptionSlot *slot = find_slot(options, name);
   if (slot == NULL)
     return NULL;
-  switch (slot->spec->type)
-    {
-    case INF_OPTION_STRING:
-    case INF_OPTION_ENUM:
-    case INF_OPTION_ALIAS:
-    case INF_OPTION_NODE:
-      return json_object_get_string (slot->json);
-    case INF_OPTION_PARAMETER:
-      return inf_parameter_get_value (slot->u.param);
-    default:
-      return NULL;
-    }
+  switch (slot->spec->type) {
+  case INF_OPTION_STRING:
+  case INF_OPTION_ENUM:
+  case INF_OPTION_ALIAS:
+  case INF_OPTION_NODE:
+    return json_object_get_string(slot->json);
+  case INF_OPTION_PARAMETER:
+    return inf_parameter_get_value(slot->u.param);
+  default:
+    return NULL;
+  }
 }
 
 gint64
-inf_options_get_int (const InfOptions *options, const char *name)
+inf_options_get_int(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot (options, name);
+  const OptionSlot *slot = find_slot(options, name);
   if (slot == NULL || slot->spec->type != INF_OPTION_INT)
     return 0;
   return slot->u.i;
 }
 
 double
-inf_options_get_double (const InfOptions *options, const char *name)
+inf_options_get_double(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot (options, name);
+  const OptionSlot *slot = find_slot(options, name);
   if (slot == NULL)
     return 0.0;
   if (slot->spec->type == INF_OPTION_DOUBLE)
     return slot->u.d;
   if (slot->spec->type == INF_OPTION_INT)
-    return (double) slot->u.i;
+    return (double)slot->u.i;
   return 0.0;
 }
 
 gboolean
-inf_options_get_bool (const InfOptions *options, const char *name)
+inf_options_get_bool(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot (options, name);
+  const OptionSlot *slot = find_slot(options, name);
   if (slot == NULL || slot->spec->type != INF_OPTION_BOOL)
     return FALSE;
   return slot->u.b;
 }
 
 json_object *
-inf_options_get_json (const InfOptions *options, const char *name)
+inf_options_get_json(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot (options, name);
+  const OptionSlot *slot = find_slot(options, name);
   return slot != NULL ? slot->json : NULL;
 }
 
 InfParameter *
-inf_options_get_parameter (const InfOptions *options, const char *name)
+inf_options_get_parameter(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot (options, name);
+  const OptionSlot *slot = find_slot(options, name);
   if (slot == NULL || slot->spec->type != INF_OPTION_PARAMETER)
     return NULL;
   return slot->u.param;
 }
 
 InfModule *
-inf_options_get_module (const InfOptions *options, const char *name)
+inf_options_get_module(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot (options, name);
+  const OptionSlot *slot = find_slot(options, name);
   if (slot == NULL || slot->spec->type != INF_OPTION_MODULE)
     return NULL;
   return slot->u.module;
 }
 
 const char *
-inf_options_get_path (const InfOptions *options)
+inf_options_get_path(const InfOptions *options)
 {
   return options != NULL ? options->path : "";
 }
 
 const char *
-inf_options_get_file (const InfOptions *options)
+inf_options_get_file(const InfOptions *options)
 {
   return options != NULL ? options->file : "";
 }
 
 const InfOptionsResolver *
-inf_options_get_resolver (const InfOptions *options)
+inf_options_get_resolver(const InfOptions *options)
 {
   return options != NULL && options->has_resolver ? &options->resolver : NULL;
 }

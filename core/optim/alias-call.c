@@ -40,7 +40,8 @@ sent(const InfLlmResponse *response, const GError *error, gpointer user_data)
     gint64 now = g_get_monotonic_time();
     if (!call->first_limited_us)
       call->first_limited_us = now;
-    if (now - call->first_limited_us <= inf_resource_endpoint_get_max_rate_limit_wait_us(endpoint)) {
+    if (now - call->first_limited_us <=
+        inf_resource_endpoint_get_max_rate_limit_wait_us(endpoint)) {
       g_idle_add(start_source, call);
       return;
     }
@@ -93,17 +94,18 @@ inf_alias_call(InfResourceManager *resources, const char *alias, InfLlmRequest *
   call->reply = reply;
   call->user_data = user_data;
   if (!resources) {
-    call->error = g_error_new(INF_ERROR, INF_ERROR_CONFIG,
-                              "alias '%s': no resources are configured for this run",
-                              call->alias_name);
+    call->error =
+        g_error_new(INF_ERROR, INF_ERROR_CONFIG,
+                    "alias '%s': no resources are configured for this run", call->alias_name);
   } else if (!(call->alias = inf_resource_manager_lookup(resources, call->alias_name))) {
     GString *known = g_string_new(NULL);
     for (guint i = 0; i < inf_resource_manager_get_n_aliases(resources); i++)
-      g_string_append_printf(known, "%s%s", i ? ", " : "",
-                             inf_resource_alias_get_name(inf_resource_manager_get_alias(resources, i)));
-    call->error = g_error_new(INF_ERROR, INF_ERROR_CONFIG,
-                              "alias '%s' is not configured; known aliases: %s", call->alias_name,
-                              known->len ? known->str : "(none)");
+      g_string_append_printf(
+          known, "%s%s", i ? ", " : "",
+          inf_resource_alias_get_name(inf_resource_manager_get_alias(resources, i)));
+    call->error =
+        g_error_new(INF_ERROR, INF_ERROR_CONFIG, "alias '%s' is not configured; known aliases: %s",
+                    call->alias_name, known->len ? known->str : "(none)");
     g_string_free(known, TRUE);
   }
   if (call->error)

@@ -187,7 +187,8 @@ inf_feedback_to_json(const InfFeedback *feedback)
 {
   g_return_val_if_fail(feedback != NULL, NULL);
   json_object *obj = json_object_new_object();
-  json_object_object_add(obj, "kind", json_object_new_string(inf_feedback_kind_name(feedback->kind)));
+  json_object_object_add(obj, "kind",
+                         json_object_new_string(inf_feedback_kind_name(feedback->kind)));
   json_object_object_add(obj, "score",
                          isnan(feedback->score) ? NULL : json_object_new_double(feedback->score));
   json_object *items = json_object_new_array_ext((int)feedback->items->len);

@@ -33,8 +33,8 @@ struct _InfLossTask {
 static const char *const skip_keys[] = { "type", NULL };
 
 InfLoss *
-inf_loss_new_full(InfRegistry *registry, json_object *spec, const char *file,
-                  const char *json_path, const InfOptionsResolver *resolver, GError **error)
+inf_loss_new_full(InfRegistry *registry, json_object *spec, const char *file, const char *json_path,
+                  const InfOptionsResolver *resolver, GError **error)
 {
   g_return_val_if_fail(registry != NULL, NULL);
   const char *where_file = file && *file ? file : "";
@@ -104,9 +104,9 @@ InfLoss *
 inf_loss_new_child(InfLoss *parent, json_object *spec, const char *path_suffix, GError **error)
 {
   g_return_val_if_fail(parent != NULL, NULL);
-  g_autofree char *path = g_strdup_printf("%s%s%s", parent->path,
-                                          path_suffix && *path_suffix != '[' ? "." : "",
-                                          path_suffix ? path_suffix : "");
+  g_autofree char *path =
+      g_strdup_printf("%s%s%s", parent->path, path_suffix && *path_suffix != '[' ? "." : "",
+                      path_suffix ? path_suffix : "");
   InfLoss *child = inf_loss_new_full(parent->registry, spec, NULL, path, parent->resolver, error);
   return child;
 }
@@ -165,7 +165,7 @@ inf_loss_check_target(InfLoss *loss, json_object *target, GError **error)
 {
   g_return_val_if_fail(loss != NULL, FALSE);
   gboolean (*check)(InfLoss *, json_object *, GError **) =
-    INF_CLASS_GET(loss->klass, InfLossClass, check_target);
+      INF_CLASS_GET(loss->klass, InfLossClass, check_target);
   if (!check)
     return TRUE;
   GError *local = NULL;
@@ -316,8 +316,8 @@ child_start(gpointer data)
 {
   ChildEval *ce = data;
   InfLossTask *p = ce->parent;
-  inf_loss_evaluate(ce->child, p->output, p->target, p->example, p->index, p->resources,
-                    child_done, ce);
+  inf_loss_evaluate(ce->child, p->output, p->target, p->example, p->index, p->resources, child_done,
+                    ce);
   return G_SOURCE_REMOVE;
 }
 

@@ -21,8 +21,8 @@ void inf_optimizer_step_unref(InfOptimizerStep *step);
 /* Appends a parameter (referenced) named @name with the values rejected for
  * it before (@rejected: NULL-terminated, copied, may be NULL). Parameters
  * are added in topological order. */
-void inf_optimizer_step_add_parameter(InfOptimizerStep *step, const char *name,
-                                      InfParameter *param, const char *const *rejected);
+void inf_optimizer_step_add_parameter(InfOptimizerStep *step, const char *name, InfParameter *param,
+                                      const char *const *rejected);
 /* Records that parameter @upstream feeds parameter @downstream. */
 void inf_optimizer_step_set_upstream(InfOptimizerStep *step, guint upstream, guint downstream);
 /* The error reported for parameter @index (borrowed), or NULL. */

@@ -18,13 +18,13 @@
 #include "plugin/registry-private.h"
 
 #ifndef INF_BUILD_PLUGIN_DIR
-#  error "INF_BUILD_PLUGIN_DIR must be defined by the build"
+#error "INF_BUILD_PLUGIN_DIR must be defined by the build"
 #endif
 #ifndef INF_BUILD_HOST_DIR
-#  error "INF_BUILD_HOST_DIR must be defined by the build"
+#error "INF_BUILD_HOST_DIR must be defined by the build"
 #endif
 #ifndef INF_PLUGIN_INSTALL_DIR
-#  error "INF_PLUGIN_INSTALL_DIR must be defined by the build"
+#error "INF_PLUGIN_INSTALL_DIR must be defined by the build"
 #endif
 
 /* What happened to a file, by its real path. */
@@ -47,12 +47,12 @@ struct _InfPluginLoader {
   GHashTable *names;      /* plugin name → real path of its directory */
   GHashTable *name_files; /* plugin name → the file it was loaded from */
   char **allow_list;
-  GHashTable *probed;     /* file → "" or how its probe child crashed (probe_in_child) */
+  GHashTable *probed; /* file → "" or how its probe child crashed (probe_in_child) */
 };
 
 /* InfPluginInfo fields every plugin of ABI 1.x has. */
-#define INFO_MIN_SIZE                                                                        \
-  (G_STRUCT_OFFSET(InfPluginInfo, register_classes) +                                        \
+#define INFO_MIN_SIZE                                 \
+  (G_STRUCT_OFFSET(InfPluginInfo, register_classes) + \
    sizeof(((InfPluginInfo *)0)->register_classes))
 
 static void
@@ -153,9 +153,8 @@ mark_seen(InfPluginLoader *loader, const char *real, SeenState state, const char
 }
 
 /* Records a refusal of @file and fails with it. */
-static gboolean
-refuse(InfPluginLoader *loader, const char *file, const char *real, GError **error,
-       const char *format, ...) G_GNUC_PRINTF(5, 6);
+static gboolean refuse(InfPluginLoader *loader, const char *file, const char *real, GError **error,
+                       const char *format, ...) G_GNUC_PRINTF(5, 6);
 
 static gboolean
 refuse(InfPluginLoader *loader, const char *file, const char *real, GError **error,
@@ -441,8 +440,8 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
       info->register_classes == NULL) {
     const char *what = info->struct_size < INFO_MIN_SIZE ? "its inf_plugin_info is truncated"
                        : info->register_classes == NULL  ? "its inf_plugin_info has no register "
-                                                            "function"
-                                                          : "its inf_plugin_info has no name";
+                                                           "function"
+                                                         : "its inf_plugin_info has no name";
 
     dlclose(handle);
     return refuse(loader, file, real, error, "%s; define it with INF_PLUGIN_DEFINE", what);
@@ -560,8 +559,7 @@ inf_plugin_loader_load_dir(InfPluginLoader *loader, const char *dir, GError **er
   for (guint i = 0; i < names->len; i++) {
     g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
     char *file = g_canonicalize_filename(path, NULL);
-    if (!g_hash_table_contains(loader->probed, file) &&
-        g_file_test(file, G_FILE_TEST_IS_REGULAR))
+    if (!g_hash_table_contains(loader->probed, file) && g_file_test(file, G_FILE_TEST_IS_REGULAR))
       g_ptr_array_add(files, file);
     else
       g_free(file);
@@ -592,8 +590,7 @@ running_from_build_tree(void)
   exe_dir = g_path_get_dirname(exe);
   real_exe_dir = realpath(exe_dir, NULL);
   real_host_dir = realpath(INF_BUILD_HOST_DIR, NULL);
-  return real_exe_dir != NULL && real_host_dir != NULL &&
-         strcmp(real_exe_dir, real_host_dir) == 0;
+  return real_exe_dir != NULL && real_host_dir != NULL && strcmp(real_exe_dir, real_host_dir) == 0;
 }
 
 char **

@@ -200,8 +200,8 @@ validate_options(const char *what, const InfOptionSpec *options, GError **error)
   for (const InfOptionSpec *spec = options; spec != NULL && spec->name != NULL; spec++) {
     if (!name_is_valid(spec->name)) {
       g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                  "%s: option name '%s' is not valid (use letters, digits, '-', '_' and '.')",
-                  what, spec->name);
+                  "%s: option name '%s' is not valid (use letters, digits, '-', '_' and '.')", what,
+                  spec->name);
       return FALSE;
     }
     if (!g_hash_table_add(seen, (gpointer)spec->name)) {
@@ -210,8 +210,8 @@ validate_options(const char *what, const InfOptionSpec *options, GError **error)
       return FALSE;
     }
     if ((guint)spec->type > INF_OPTION_NODE) {
-      g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                  "%s: option '%s' has an unknown type (%d)", what, spec->name, (int)spec->type);
+      g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: option '%s' has an unknown type (%d)",
+                  what, spec->name, (int)spec->type);
       return FALSE;
     }
     if (spec->type == INF_OPTION_ENUM && (spec->choices == NULL || spec->choices[0] == NULL)) {
@@ -232,8 +232,8 @@ validate_options(const char *what, const InfOptionSpec *options, GError **error)
                     "%s: the default of option '%s' (%s) is not a valid %s in JSON%s", what,
                     spec->name, spec->default_json, inf_option_type_name(spec->type),
                     spec->type == INF_OPTION_STRING || spec->type == INF_OPTION_ENUM
-                      ? " (write strings quoted, e.g. \"\\\"text\\\"\")"
-                      : "");
+                        ? " (write strings quoted, e.g. \"\\\"text\\\"\")"
+                        : "");
         return FALSE;
       }
     }
@@ -292,7 +292,8 @@ registry_add(InfRegistry *registry, InfClassKind kind, gconstpointer klass, GErr
   }
   if (!has_base_fields(kind, klass)) {
     g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                "%s: %s class has struct_size %" G_GSIZE_FORMAT ", smaller than the %" G_GSIZE_FORMAT
+                "%s: %s class has struct_size %" G_GSIZE_FORMAT
+                ", smaller than the %" G_GSIZE_FORMAT
                 " bytes every %s has; set .struct_size = sizeof(%s)",
                 file, kind_name, head->struct_size, base_size[kind], struct_names[kind],
                 struct_names[kind]);

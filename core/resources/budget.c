@@ -7,7 +7,10 @@
 #include "model/value-private.h"
 #include "resources/metrics.h"
 
+/* The quark name is pasted into a string: keep it as written. */
+// clang-format off
 G_DEFINE_QUARK(inf-budget-error-quark, inf_budget_error)
+// clang-format on
 
 /* Spend and reservations against one set of limits. */
 typedef struct {
@@ -107,7 +110,7 @@ parse_warn_at(json_object *value, const char *file, const char *path, GError **e
   for (gsize i = 0; i < json_object_array_length(value); i++) {
     json_object *item = json_object_array_get_idx(value, i);
     gboolean is_number =
-      json_object_is_type(item, json_type_int) || json_object_is_type(item, json_type_double);
+        json_object_is_type(item, json_type_int) || json_object_is_type(item, json_type_double);
     double f = is_number ? json_object_get_double(item) : NAN;
     if (!is_number || !isfinite(f) || f <= 0 || f > 1) {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
@@ -177,7 +180,8 @@ parse_alias(const char *alias, json_object *json, const char *file, const char *
   InfBudgetAliasConfig *ac = g_new0(InfBudgetAliasConfig, 1);
   ac->alias = g_strdup(alias);
   ac->limits = INF_BUDGET_LIMITS_NONE;
-  json_object_object_foreach(json, key, value) {
+  json_object_object_foreach(json, key, value)
+  {
     gboolean matched;
     if (!parse_limit(&ac->limits, key, value, file, path, &matched, error)) {
       alias_config_free(ac);
@@ -204,8 +208,7 @@ parse_alias(const char *alias, json_object *json, const char *file, const char *
 }
 
 InfBudgetConfig *
-inf_budget_config_parse(json_object *json, const char *file, const char *json_path,
-                        GError **error)
+inf_budget_config_parse(json_object *json, const char *file, const char *json_path, GError **error)
 {
   if (!expect_object(json, file, json_path,
                      "a budget object {\"max_cost\", \"max_requests\", \"max_tokens\", "
@@ -213,7 +216,8 @@ inf_budget_config_parse(json_object *json, const char *file, const char *json_pa
                      error))
     return NULL;
   g_autoptr(InfBudgetConfig) config = inf_budget_config_new();
-  json_object_object_foreach(json, key, value) {
+  json_object_object_foreach(json, key, value)
+  {
     gboolean matched;
     if (!parse_limit(&config->limits, key, value, file, json_path, &matched, error))
       return NULL;
@@ -238,7 +242,8 @@ inf_budget_config_parse(json_object *json, const char *file, const char *json_pa
       g_autofree char *aliases_path = g_strconcat(json_path, ".aliases", NULL);
       if (!expect_object(value, file, aliases_path, "an object mapping aliases to limits", error))
         return NULL;
-      json_object_object_foreach(value, alias, spec) {
+      json_object_object_foreach(value, alias, spec)
+      {
         g_autofree char *alias_path = g_strconcat(aliases_path, ".", alias, NULL);
         InfBudgetAliasConfig *ac = parse_alias(alias, spec, file, alias_path, error);
         if (!ac)
@@ -348,8 +353,8 @@ ledger_refuses(const Ledger *ledger, const InfBudgetAmount *amount)
     double limit = limit_get(&ledger->limits, w);
     if (limit < 0)
       continue;
-    double total = amount_get(&ledger->spent, w) + amount_get(&ledger->reserved, w) +
-                   amount_get(amount, w);
+    double total =
+        amount_get(&ledger->spent, w) + amount_get(&ledger->reserved, w) + amount_get(amount, w);
     if (total > limit * (1.0 + 1e-9) + (w == 0 ? 1e-12 : 0))
       return (gint)w;
   }
@@ -559,8 +564,7 @@ inf_budget_get_exhausted_reason(const InfBudget *budget)
 }
 
 void
-inf_budget_get_spent(const InfBudget *budget, const InfBudgetAccount *account,
-                     InfBudgetAmount *out)
+inf_budget_get_spent(const InfBudget *budget, const InfBudgetAccount *account, InfBudgetAmount *out)
 {
   *out = account ? account->ledger.spent : budget->global.spent;
 }
@@ -611,8 +615,8 @@ inf_budget_to_json(const InfBudget *budget)
   if (budget->reason)
     json_object_object_add(root, "reason", json_object_new_string(budget->reason));
   json_object *aliases = json_object_new_object();
-  g_autoptr(GList) names = g_list_sort(g_hash_table_get_keys(budget->accounts),
-                                       (GCompareFunc)strcmp);
+  g_autoptr(GList) names =
+      g_list_sort(g_hash_table_get_keys(budget->accounts), (GCompareFunc)strcmp);
   for (GList *l = names; l; l = l->next) {
     const InfBudgetAccount *account = g_hash_table_lookup(budget->accounts, l->data);
     json_object *a = json_object_new_object();

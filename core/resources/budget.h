@@ -66,8 +66,8 @@ InfBudgetConfig *inf_budget_config_new(void);
 void inf_budget_config_free(InfBudgetConfig *config);
 /* Parses the budget block @json at @json_path ("resources.budget") of @file.
  * Errors name the file, the JSON path and what would be valid. */
-InfBudgetConfig *inf_budget_config_parse(json_object *json, const char *file,
-                                         const char *json_path, GError **error);
+InfBudgetConfig *inf_budget_config_parse(json_object *json, const char *file, const char *json_path,
+                                         GError **error);
 const InfBudgetAliasConfig *inf_budget_config_lookup(const InfBudgetConfig *config,
                                                      const char *alias);
 /* Whether any limit is set (globally or for an alias). */

@@ -65,7 +65,8 @@ inf_cache_config_parse(json_object *json, const char *file, const char *json_pat
     return NULL;
   }
   g_autoptr(InfCacheConfig) config = inf_cache_config_new();
-  json_object_object_foreach(json, key, value) {
+  json_object_object_foreach(json, key, value)
+  {
     if (g_str_equal(key, "path")) {
       if (!json_object_is_type(value, json_type_string) || !*json_object_get_string(value)) {
         g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,

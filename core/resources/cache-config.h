@@ -36,8 +36,8 @@ InfCacheConfig *inf_cache_config_copy(const InfCacheConfig *config);
 void inf_cache_config_free(InfCacheConfig *config);
 /* Parses the `cache` object at @json_path of @file; errors name both and
  * what is valid. */
-InfCacheConfig *inf_cache_config_parse(json_object *json, const char *file,
-                                       const char *json_path, GError **error);
+InfCacheConfig *inf_cache_config_parse(json_object *json, const char *file, const char *json_path,
+                                       GError **error);
 
 const char *inf_cache_mode_name(InfCacheMode mode);
 /* FALSE for an unknown word. */

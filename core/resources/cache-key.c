@@ -26,7 +26,8 @@ sorted_copy(json_object *json)
   if (!json_object_is_type(json, json_type_object))
     return json_object_get(json);
   g_autoptr(GPtrArray) keys = g_ptr_array_new();
-  json_object_object_foreach(json, name, value) {
+  json_object_object_foreach(json, name, value)
+  {
     (void)value;
     g_ptr_array_add(keys, name);
   }
@@ -51,7 +52,7 @@ inf_cache_key_prefix(const char *provider, const char *model, json_object *optio
                          options ? sorted_copy(options) : json_object_new_object());
   json_object_object_add(json, "provider", json_object_new_string(provider ? provider : ""));
   const char *text =
-    json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+      json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
   /* Without the closing brace, with the request's key. */
   char *prefix = g_strdup_printf("%.*s,\"request\":", (int)strlen(text) - 1, text);
   json_object_put(json);
@@ -64,8 +65,8 @@ request_text(const InfLlmRequest *request)
   json_object *unsorted = inf_llm_request_to_json(request);
   json_object *json = sorted_copy(unsorted);
   json_object_put(unsorted);
-  char *text = g_strdup(
-    json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  char *text = g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put(json);
   return text;
 }
@@ -93,8 +94,8 @@ inf_cache_key_init_prefixed(InfCacheKey *key, const char *prefix, const InfLlmRe
 }
 
 void
-inf_cache_key_init(InfCacheKey *key, const char *provider, const char *model,
-                   json_object *options, const InfLlmRequest *request)
+inf_cache_key_init(InfCacheKey *key, const char *provider, const char *model, json_object *options,
+                   const InfLlmRequest *request)
 {
   g_autofree char *prefix = inf_cache_key_prefix(provider, model, options);
   inf_cache_key_init_prefixed(key, prefix, request);

@@ -39,8 +39,8 @@ void inf_cache_key_init_prefixed(InfCacheKey *key, const char *prefix,
 void inf_cache_key_init(InfCacheKey *key, const char *provider, const char *model,
                         json_object *options, const InfLlmRequest *request);
 /* The canonical text the digest is taken over (new; for tests and docs). */
-char *inf_cache_key_canonical_text(const char *provider, const char *model,
-                                   json_object *options, const InfLlmRequest *request);
+char *inf_cache_key_canonical_text(const char *provider, const char *model, json_object *options,
+                                   const InfLlmRequest *request);
 /* For GHashTable: both the digest and the sample. */
 guint inf_cache_key_hash(gconstpointer key);
 gboolean inf_cache_key_equal(gconstpointer a, gconstpointer b);

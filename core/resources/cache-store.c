@@ -19,7 +19,7 @@ struct _InfCacheStore {
   gboolean in_transaction;
   guint pending;
   GSource *commit_timer;
-  gint64 clock;  /* the last use stamp given */
+  gint64 clock;      /* the last use stamp given */
   gint64 oldest_use; /* the oldest stamp stored (about) */
   gint64 bytes;
   guint64 stored;
@@ -32,26 +32,25 @@ struct _InfCacheStore {
   sqlite3_stmt *remove;
 };
 
-static const char schema_sql[] =
-  "PRAGMA auto_vacuum = INCREMENTAL;"
-  "PRAGMA journal_mode = WAL;"
-  "CREATE TABLE entries ("
-  "  key BLOB NOT NULL,"
-  "  sample INTEGER NOT NULL,"
-  "  content TEXT NOT NULL,"
-  "  finish_reason TEXT,"
-  "  model TEXT,"
-  "  refusal TEXT,"
-  "  reasoning TEXT,"
-  "  input_tokens INTEGER NOT NULL,"
-  "  output_tokens INTEGER NOT NULL,"
-  "  reasoning_tokens INTEGER NOT NULL,"
-  "  bytes INTEGER NOT NULL,"
-  "  created_at INTEGER NOT NULL,"
-  "  used_at INTEGER NOT NULL,"
-  "  hits INTEGER NOT NULL DEFAULT 0,"
-  "  PRIMARY KEY (key, sample)) WITHOUT ROWID;"
-  "CREATE INDEX entries_by_use ON entries (used_at);";
+static const char schema_sql[] = "PRAGMA auto_vacuum = INCREMENTAL;"
+                                 "PRAGMA journal_mode = WAL;"
+                                 "CREATE TABLE entries ("
+                                 "  key BLOB NOT NULL,"
+                                 "  sample INTEGER NOT NULL,"
+                                 "  content TEXT NOT NULL,"
+                                 "  finish_reason TEXT,"
+                                 "  model TEXT,"
+                                 "  refusal TEXT,"
+                                 "  reasoning TEXT,"
+                                 "  input_tokens INTEGER NOT NULL,"
+                                 "  output_tokens INTEGER NOT NULL,"
+                                 "  reasoning_tokens INTEGER NOT NULL,"
+                                 "  bytes INTEGER NOT NULL,"
+                                 "  created_at INTEGER NOT NULL,"
+                                 "  used_at INTEGER NOT NULL,"
+                                 "  hits INTEGER NOT NULL DEFAULT 0,"
+                                 "  PRIMARY KEY (key, sample)) WITHOUT ROWID;"
+                                 "CREATE INDEX entries_by_use ON entries (used_at);";
 
 static gboolean
 writes(const InfCacheStore *store)
@@ -209,8 +208,9 @@ inf_cache_store_open(const InfCacheConfig *config, GError **error)
       inf_cache_store_close(store);
       return NULL;
     }
-    g_autofree char *sql = g_strdup_printf("%sPRAGMA application_id = %d; PRAGMA user_version = %d;",
-                                           schema_sql, CACHE_APPLICATION_ID, CACHE_FORMAT_VERSION);
+    g_autofree char *sql =
+        g_strdup_printf("%sPRAGMA application_id = %d; PRAGMA user_version = %d;", schema_sql,
+                        CACHE_APPLICATION_ID, CACHE_FORMAT_VERSION);
     if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
       open_failed(store, "cannot create it", error);
       return NULL;
@@ -331,7 +331,8 @@ inf_cache_store_lookup(InfCacheStore *store, const InfCacheKey *key)
     inf_llm_response_set_content(response, (const char *)sqlite3_column_text(get, 0));
     inf_llm_response_set_finish_reason(response, (const char *)sqlite3_column_text(get, 1));
     inf_llm_response_set_model(response, (const char *)sqlite3_column_text(get, 2));
-    inf_llm_response_set_usage(response, sqlite3_column_int64(get, 3), sqlite3_column_int64(get, 4));
+    inf_llm_response_set_usage(response, sqlite3_column_int64(get, 3),
+                               sqlite3_column_int64(get, 4));
     inf_llm_response_set_refusal(response, (const char *)sqlite3_column_text(get, 5));
     const char *reasoning = (const char *)sqlite3_column_text(get, 6);
     if (reasoning)
@@ -347,7 +348,8 @@ inf_cache_store_lookup(InfCacheStore *store, const InfCacheKey *key)
   /* Recency matters only near the eviction frontier: an entry is stamped
    * again when its stamp is in the oldest quarter of the stamps, which keeps
    * entries in use far from eviction at a fraction of the writes. */
-  if (response && writes(store) && used_at < store->oldest_use + (store->clock - store->oldest_use) / 4) {
+  if (response && writes(store) &&
+      used_at < store->oldest_use + (store->clock - store->oldest_use) / 4) {
     sqlite3_bind_blob(store->touch, 1, key->digest, INF_CACHE_DIGEST_SIZE, SQLITE_STATIC);
     sqlite3_bind_int64(store->touch, 2, key->sample);
     sqlite3_bind_int64(store->touch, 3, ++store->clock);

@@ -7,7 +7,11 @@
 #include "model/options-private.h"
 #include "model/value-private.h"
 
-typedef enum { FIELD_STRING, FIELD_INT, FIELD_DOUBLE } FieldType;
+typedef enum {
+  FIELD_STRING,
+  FIELD_INT,
+  FIELD_DOUBLE
+} FieldType;
 
 typedef struct {
   const char *name;
@@ -16,7 +20,10 @@ typedef struct {
   double min;
 } EndpointField;
 
-#define FIELD(name, type, min) { #name, type, G_STRUCT_OFFSET(InfEndpointConfig, name), min }
+#define FIELD(name, type, min)                                 \
+  {                                                            \
+#name, type, G_STRUCT_OFFSET(InfEndpointConfig, name), min \
+  }
 
 static const EndpointField endpoint_fields[] = {
   FIELD(provider, FIELD_STRING, 0),
@@ -39,10 +46,24 @@ static const EndpointField endpoint_fields[] = {
 };
 
 static const char *const endpoint_field_names[] = {
-  "provider", "model", "base_url", "api_key_env", "ca_file", "max_concurrent", "rate_limit", "burst",
-  "tokens_per_minute", "max_retries", "retry_delay", "timeout", "max_rate_limit_wait",
-  "max_retry_after", "max_response_bytes",
-  "input_cost_per_1m", "output_cost_per_1m", NULL,
+  "provider",
+  "model",
+  "base_url",
+  "api_key_env",
+  "ca_file",
+  "max_concurrent",
+  "rate_limit",
+  "burst",
+  "tokens_per_minute",
+  "max_retries",
+  "retry_delay",
+  "timeout",
+  "max_rate_limit_wait",
+  "max_retry_after",
+  "max_response_bytes",
+  "input_cost_per_1m",
+  "output_cost_per_1m",
+  NULL,
 };
 
 static void
@@ -111,7 +132,8 @@ parse_field(InfEndpointConfig *ep, const EndpointField *field, json_object *valu
       *(gint64 *)slot = json_object_get_int64(value);
     return TRUE;
   case FIELD_DOUBLE:
-    if ((!json_object_is_type(value, json_type_int) && !json_object_is_type(value, json_type_double)) ||
+    if ((!json_object_is_type(value, json_type_int) &&
+         !json_object_is_type(value, json_type_double)) ||
         json_object_get_double(value) < field->min || !isfinite(json_object_get_double(value))) {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s.%s: expected a number >= %g, got %s",
                   file, path, field->name, field->min,
@@ -178,7 +200,8 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
   ep->burst = -1;
   ep->provider_options = json_object_new_object();
 
-  json_object_object_foreach(json, key, value) {
+  json_object_object_foreach(json, key, value)
+  {
     const EndpointField *field = NULL;
     for (guint i = 0; i < G_N_ELEMENTS(endpoint_fields); i++)
       if (g_str_equal(endpoint_fields[i].name, key))
@@ -221,7 +244,8 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
   InfOptions *options = inf_options_new(ep->klass->options, ep->provider_options, NULL, registry,
                                         file, path, NULL, &local);
   if (!options) {
-    if (g_error_matches(local, INF_ERROR, INF_ERROR_CONFIG) && strstr(local->message, "unknown option")) {
+    if (g_error_matches(local, INF_ERROR, INF_ERROR_CONFIG) &&
+        strstr(local->message, "unknown option")) {
       /* Say which endpoint fields exist too. */
       g_autofree char *fields = g_strjoinv(", ", (char **)endpoint_field_names);
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s (endpoint fields: %s)", local->message,
@@ -250,7 +274,8 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
                 inf_json_kind_phrase(json));
     return NULL;
   }
-  json_object_object_foreach(json, key, value) {
+  json_object_object_foreach(json, key, value)
+  {
     if (g_str_equal(key, "max_total_concurrent") || g_str_equal(key, "max_inflight_graphs")) {
       if (!json_object_is_type(value, json_type_int) || json_object_get_int64(value) < 0) {
         g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
@@ -276,7 +301,8 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
                     file, json_path, inf_json_kind_phrase(value));
         return NULL;
       }
-      json_object_object_foreach(value, alias, spec) {
+      json_object_object_foreach(value, alias, spec)
+      {
         InfAliasConfig *ac = g_new0(InfAliasConfig, 1);
         ac->name = g_strdup(alias);
         ac->endpoints = g_ptr_array_new_with_free_func(endpoint_config_free);

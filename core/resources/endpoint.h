@@ -29,16 +29,16 @@ typedef struct {
   char *base_url; /* without trailing slash, or NULL */
   char *api_key_env;
   char *ca_file;
-  gint max_concurrent;       /* 0: unlimited */
-  double rate_limit;         /* requests/s, 0: unlimited */
-  double burst;              /* bucket size, default max(1, rate_limit) */
-  gint64 tokens_per_minute;  /* 0: unlimited */
-  gint max_retries;          /* transient errors */
-  double retry_delay;        /* seconds, first backoff */
-  double timeout;            /* seconds per request */
+  gint max_concurrent;        /* 0: unlimited */
+  double rate_limit;          /* requests/s, 0: unlimited */
+  double burst;               /* bucket size, default max(1, rate_limit) */
+  gint64 tokens_per_minute;   /* 0: unlimited */
+  gint max_retries;           /* transient errors */
+  double retry_delay;         /* seconds, first backoff */
+  double timeout;             /* seconds per request */
   double max_rate_limit_wait; /* seconds one node may keep waiting on 429s, then it fails */
   double max_retry_after;     /* seconds: cap on any wait a server asks for (Retry-After, ...) */
-  gint64 max_response_bytes; /* reply size limit */
+  gint64 max_response_bytes;  /* reply size limit */
   double input_cost_per_1m;
   double output_cost_per_1m;
   json_object *provider_options; /* the remaining keys, validated against klass->options */
@@ -51,7 +51,7 @@ typedef struct {
 } InfAliasConfig;
 
 typedef struct {
-  char *file; /* where it was read from, for messages */
+  char *file;                /* where it was read from, for messages */
   gint max_total_concurrent; /* 0: unlimited */
   gint max_inflight_graphs;  /* 0: the run's default */
   GPtrArray *aliases;        /* InfAliasConfig *, in file order */

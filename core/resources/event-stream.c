@@ -7,9 +7,9 @@ struct _InfEventStream {
   InfHttpStreamFormat format;
   InfEventFunc func;
   gpointer user_data;
-  GString *line;  /* the unterminated line so far */
-  char *event;    /* SSE: the event name of the event being read, or NULL */
-  GString *data;  /* SSE: its data lines, each followed by '\n' */
+  GString *line; /* the unterminated line so far */
+  char *event;   /* SSE: the event name of the event being read, or NULL */
+  GString *data; /* SSE: its data lines, each followed by '\n' */
   gboolean has_data;
 };
 

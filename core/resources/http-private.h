@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 struct _InfHttpRequest {
   char *url;
   struct curl_slist *headers; /* "Name: value" lines, secret ones too */
-  GPtrArray *secret_names; /* names of the secret headers, or NULL */
+  GPtrArray *secret_names;    /* names of the secret headers, or NULL */
   char *body;                 /* owned, sent with POST when non-NULL */
   gsize body_length;
   gint64 timeout_ms;         /* <= 0: none */
@@ -20,7 +20,7 @@ struct _InfHttpRequest {
   InfHttpStreamFormat stream_format;
   InfHttpBodyFunc body_func; /* 2xx body pieces, or NULL */
   gpointer body_data;
-  gboolean body_stopped;     /* body_func asked to stop the transfer */
+  gboolean body_stopped; /* body_func asked to stop the transfer */
 
   /* While in flight (owned by the session). */
   InfHttpSession *session;
@@ -30,9 +30,9 @@ struct _InfHttpRequest {
   gpointer user_data;
   GError *error; /* a failure found before or without curl (pending list) */
   gboolean over_size;
-  gsize header_bytes;         /* response header bytes received so far */
-  gboolean header_too_large;  /* over INF_HTTP_MAX_HEADER_BYTES: aborted */
-  GList link; /* in the session's in-flight or pending list */
+  gsize header_bytes;        /* response header bytes received so far */
+  gboolean header_too_large; /* over INF_HTTP_MAX_HEADER_BYTES: aborted */
+  GList link;                /* in the session's in-flight or pending list */
   char error_buffer[CURL_ERROR_SIZE];
 };
 

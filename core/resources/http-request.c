@@ -149,7 +149,7 @@ inf_http_request_set_json_body(InfHttpRequest *request, json_object *body)
   g_return_if_fail(request != NULL && body != NULL);
   size_t length;
   const char *text = json_object_to_json_string_length(
-    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
+      body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
   inf_http_request_take_body(request, g_strndup(text, length), length);
 }
 

@@ -183,8 +183,8 @@ parse_rfc3339_from_now(const char *text, double *out_ms)
   g_autoptr(GDateTime) when = g_date_time_new_from_iso8601(text, NULL);
   if (when == NULL)
     return FALSE;
-  gint64 delta_us = g_date_time_to_unix(when) * G_USEC_PER_SEC +
-                    g_date_time_get_microsecond(when) - g_get_real_time();
+  gint64 delta_us = g_date_time_to_unix(when) * G_USEC_PER_SEC + g_date_time_get_microsecond(when) -
+                    g_get_real_time();
   *out_ms = MAX((double)delta_us / 1000.0, 0.0);
   return TRUE;
 }
@@ -288,8 +288,7 @@ inf_http_response_parse_json(const InfHttpResponse *response, GError **error)
 }
 
 char *
-inf_http_response_quote_body(const InfHttpResponse *response, gsize max_bytes,
-                             const char *secret)
+inf_http_response_quote_body(const InfHttpResponse *response, gsize max_bytes, const char *secret)
 {
   g_return_val_if_fail(response != NULL, NULL);
   if (response->body->len == 0)
@@ -324,24 +323,24 @@ inf_http_response_get_error_message(const InfHttpResponse *response, gsize max_b
     } else if (json_object_is_type(error, json_type_string)) {
       const char *text = json_object_get_string(error);
       message = top != NULL && *top != '\0' && strcmp(top, text) != 0
-                  ? (joined = g_strdup_printf("%s: %s", text, top))
-                  : text;
+                    ? (joined = g_strdup_printf("%s: %s", text, top))
+                    : text;
     }
     if (message == NULL)
       message = top;
     json_object *detail = NULL;
     if (message == NULL && json_object_object_get_ex(root, "detail", &detail) && detail != NULL)
       message = json_object_is_type(detail, json_type_string)
-                  ? json_object_get_string(detail)
-                  : json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+                    ? json_object_get_string(detail)
+                    : json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
     json_object *errors = inf_json_get_member(root, "errors", json_type_array);
     if (message == NULL && errors != NULL && json_object_array_length(errors) > 0)
       message = inf_json_get_string(json_object_array_get_idx(errors, 0), "message");
   }
   char *quoted = message != NULL && *message != '\0'
-                   ? inf_text_quote(message, -1, max_bytes, secret)
-                   : inf_http_response_quote_body(response, max_bytes, secret);
+                     ? inf_text_quote(message, -1, max_bytes, secret)
+                     : inf_http_response_quote_body(response, max_bytes, secret);
   json_object_put(root);
   return quoted;
 }

@@ -60,13 +60,13 @@ typedef struct {
 
 struct _InfHttpSession {
   GMainContext *context;
-  long max_connections;   /* the cap below RLIMIT_NOFILE, or 0 for none */
-  long fd_limit;          /* RLIMIT_NOFILE when the session began, or 0 */
+  long max_connections; /* the cap below RLIMIT_NOFILE, or 0 for none */
+  long fd_limit;        /* RLIMIT_NOFILE when the session began, or 0 */
   CURLM *multi;
   GSource *timer; /* curl's pending timer, or NULL */
   gboolean timer_is_zero;
-  GHashTable *sockets;    /* portable watcher: fd -> SocketSource * (owned) */
-  int epoll_fd;           /* Linux watcher: an epoll set of curl's sockets, or -1 */
+  GHashTable *sockets; /* portable watcher: fd -> SocketSource * (owned) */
+  int epoll_fd;        /* Linux watcher: an epoll set of curl's sockets, or -1 */
   GSource *epoll_source;
   GByteArray *registered; /* epoll: 1 at [fd] when fd is in the set */
   GQueue in_flight;       /* requests whose easy handle is in the multi handle */
@@ -194,8 +194,8 @@ transfer_error(InfHttpRequest *request, CURLcode code)
                        request_method(request), url, summary, detail,
                        request->session != NULL ? request->session->fd_limit : 0L);
   if (detail != NULL && strcmp(detail, summary) != 0)
-    return g_error_new(INF_ERROR, inf_code, "%s %s: %s (%s)", request_method(request), url,
-                       summary, detail);
+    return g_error_new(INF_ERROR, inf_code, "%s %s: %s (%s)", request_method(request), url, summary,
+                       detail);
   return g_error_new(INF_ERROR, inf_code, "%s %s: %s", request_method(request), url, summary);
 }
 
@@ -478,7 +478,7 @@ inf_http_session_new(GMainContext *context)
     ((SocketSource *)session->epoll_source)->session = session;
     ((SocketSource *)session->epoll_source)->fd = session->epoll_fd;
     ((SocketSource *)session->epoll_source)->tag =
-      g_source_add_unix_fd(session->epoll_source, session->epoll_fd, G_IO_IN);
+        g_source_add_unix_fd(session->epoll_source, session->epoll_fd, G_IO_IN);
     g_source_set_static_name(session->epoll_source, "inf-http-epoll");
     g_source_attach(session->epoll_source, session->context);
   }
@@ -540,8 +540,7 @@ pending_dispatch(gpointer user_data)
   session->pending_source = NULL;
   session_enter(session);
   GList *link;
-  while (!session->free_requested &&
-         (link = g_queue_pop_head_link(&session->pending)) != NULL) {
+  while (!session->free_requested && (link = g_queue_pop_head_link(&session->pending)) != NULL) {
     InfHttpRequest *request = link->data;
     g_autoptr(GError) error = g_steal_pointer(&request->error);
     finish(session, request, NULL, error);
@@ -606,16 +605,16 @@ header_callback(char *data, size_t size, size_t count, void *user_data)
   return length;
 }
 
-#define SETOPT(option, value)                                                                  \
-  G_STMT_START                                                                                 \
-  {                                                                                            \
-    CURLcode code_ = curl_easy_setopt(easy, option, value);                                    \
-    if (code_ != CURLE_OK) {                                                                   \
-      g_autofree char *url_ = inf_http_redact_url(request->url);                               \
-      return g_error_new(INF_ERROR, INF_ERROR_CONFIG, "%s %s: cannot set %s: %s",              \
-                         request_method(request), url_, #option, curl_easy_strerror(code_));   \
-    }                                                                                          \
-  }                                                                                            \
+#define SETOPT(option, value)                                                                \
+  G_STMT_START                                                                               \
+  {                                                                                          \
+    CURLcode code_ = curl_easy_setopt(easy, option, value);                                  \
+    if (code_ != CURLE_OK) {                                                                 \
+      g_autofree char *url_ = inf_http_redact_url(request->url);                             \
+      return g_error_new(INF_ERROR, INF_ERROR_CONFIG, "%s %s: cannot set %s: %s",            \
+                         request_method(request), url_, #option, curl_easy_strerror(code_)); \
+    }                                                                                        \
+  }                                                                                          \
   G_STMT_END
 
 static GError *
@@ -687,24 +686,25 @@ inf_http_session_send(InfHttpSession *session, InfHttpRequest *request, InfHttpD
     return;
   }
   if (request->url == NULL) {
-    fail_later(session, request,
-               g_error_new_literal(INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                                   "HTTP request without a URL"));
+    fail_later(
+        session, request,
+        g_error_new_literal(INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "HTTP request without a URL"));
     return;
   }
 
-  request->easy = session->easy_pool->len > 0 ? g_ptr_array_steal_index_fast(
-                                                  session->easy_pool, session->easy_pool->len - 1)
-                                              : curl_easy_init();
+  request->easy =
+      session->easy_pool->len > 0
+          ? g_ptr_array_steal_index_fast(session->easy_pool, session->easy_pool->len - 1)
+          : curl_easy_init();
   if (request->easy == NULL)
     g_error("curl_easy_init failed (out of memory)");
   request->response =
-    session->response_pool->len > 0
-      ? g_ptr_array_steal_index_fast(session->response_pool, session->response_pool->len - 1)
-      : inf_http_response_alloc();
-  request->response->max_bytes =
-    request->max_response_bytes > 0 ? request->max_response_bytes
-                                    : INF_HTTP_DEFAULT_MAX_RESPONSE_BYTES;
+      session->response_pool->len > 0
+          ? g_ptr_array_steal_index_fast(session->response_pool, session->response_pool->len - 1)
+          : inf_http_response_alloc();
+  request->response->max_bytes = request->max_response_bytes > 0
+                                     ? request->max_response_bytes
+                                     : INF_HTTP_DEFAULT_MAX_RESPONSE_BYTES;
 
   GError *error = configure(request);
   if (error != NULL) {

@@ -44,8 +44,8 @@ void inf_http_request_set_body_func(InfHttpRequest *request, InfHttpBodyFunc fun
                                     gpointer user_data);
 
 /* Starts @request (transfer full: the session frees it after @done ran). */
-void inf_http_session_send(InfHttpSession *session, InfHttpRequest *request,
-                           InfHttpDoneFunc done, gpointer user_data);
+void inf_http_session_send(InfHttpSession *session, InfHttpRequest *request, InfHttpDoneFunc done,
+                           gpointer user_data);
 
 /* The server's retry hint in ms from retry-after-ms or Retry-After (seconds
  * or an HTTP date); on a 429 without them, when the exhausted rate limit
@@ -75,8 +75,7 @@ gboolean inf_http_request_is_header_secret(const InfHttpRequest *request, const 
 /* A response built by hand (tests, in-process clients): @length -1 means
  * NUL-terminated. */
 InfHttpResponse *inf_http_response_new(guint status, const char *body, gssize length);
-void inf_http_response_add_header(InfHttpResponse *response, const char *name,
-                                  const char *value);
+void inf_http_response_add_header(InfHttpResponse *response, const char *name, const char *value);
 void inf_http_response_free(InfHttpResponse *response);
 
 /* Requests completed (any outcome) and connections opened since the session

@@ -208,8 +208,7 @@ json_object *
 inf_llm_request_build_messages(const InfLlmRequest *request, const char *system_role)
 {
   g_return_val_if_fail(request != NULL, NULL);
-  gboolean with_system =
-    system_role != NULL && request->system != NULL && *request->system != '\0';
+  gboolean with_system = system_role != NULL && request->system != NULL && *request->system != '\0';
   json_object *messages = json_object_new_array_ext((int)request->messages->len + 1);
   if (with_system)
     json_object_array_add(messages, new_message(system_role, request->system));
@@ -229,10 +228,9 @@ inf_llm_request_to_json(const InfLlmRequest *request)
   json_object_object_add(json, "json_mode", json_object_new_boolean(request->json_mode));
   json_object_object_add(json, "json_schema",
                          request->json_schema ? json_object_get(request->json_schema) : NULL);
-  json_object_object_add(json, "json_schema_name",
-                         request->json_schema_name
-                           ? json_object_new_string(request->json_schema_name)
-                           : NULL);
+  json_object_object_add(
+      json, "json_schema_name",
+      request->json_schema_name ? json_object_new_string(request->json_schema_name) : NULL);
   json_object_object_add(json, "max_tokens",
                          request->max_tokens > 0 ? json_object_new_int64(request->max_tokens)
                                                  : NULL);

@@ -126,9 +126,9 @@ inf_resource_manager_free(InfResourceManager *manager)
     if (!g_hash_table_iter_next(&iter, &key, NULL))
       break;
     InfLlmCall *call = key;
-    g_autoptr(GError) error = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
-                                          "alias '%s': cancelled: the run ended",
-                                          call->endpoint->alias->name);
+    g_autoptr(GError) error =
+        g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "alias '%s': cancelled: the run ended",
+                    call->endpoint->alias->name);
     call_settle(call, NULL, error);
     call->done(NULL, error, call->user_data);
     call_free(call);
@@ -169,8 +169,7 @@ client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpoi
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                   "%s: %s.api_key_env: the API key variable %s for alias '%s' is not set "
                   "(export %s=... before running)",
-                  file, config->json_path, config->api_key_env, config->alias,
-                  config->api_key_env);
+                  file, config->json_path, config->api_key_env, config->alias, config->api_key_env);
       client_free(client);
       return NULL;
     }
@@ -212,8 +211,8 @@ client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpoi
     client_free(client);
     return NULL;
   }
-  client->options = inf_options_new(klass->options, config->provider_options, NULL, registry,
-                                    file, config->json_path, NULL, error);
+  client->options = inf_options_new(klass->options, config->provider_options, NULL, registry, file,
+                                    config->json_path, NULL, error);
   if (!client->options) {
     client_free(client);
     return NULL;
@@ -256,8 +255,8 @@ inf_resource_manager_new(const InfResourcesConfig *config, InfRegistry *registry
     g_ptr_array_add(manager->aliases, alias);
     g_hash_table_insert(manager->by_name, alias->name, alias);
     for (guint j = 0; j < ac->endpoints->len; j++) {
-      InfClient *client = client_new(manager, alias, g_ptr_array_index(ac->endpoints, j),
-                                     registry, config->file, error);
+      InfClient *client = client_new(manager, alias, g_ptr_array_index(ac->endpoints, j), registry,
+                                     config->file, error);
       if (!client) {
         inf_resource_manager_free(manager);
         return NULL;
@@ -521,10 +520,10 @@ call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *erro
   if (in > 0 || out > 0) {
     actual.tokens = inf_tokens_add(in, out);
     actual.cost =
-      ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
-  } else if (!error || (error->domain == INF_ERROR && (error->code == INF_ERROR_TIMEOUT ||
-                                                        error->code == INF_ERROR_TRANSPORT ||
-                                                        error->code == INF_ERROR_BAD_RESPONSE))) {
+        ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
+  } else if (!error || (error->domain == INF_ERROR &&
+                        (error->code == INF_ERROR_TIMEOUT || error->code == INF_ERROR_TRANSPORT ||
+                         error->code == INF_ERROR_BAD_RESPONSE))) {
     actual = call->reserved;
   }
   inf_budget_settle(call->manager->budget, call->endpoint->alias->account, &call->reserved,
@@ -579,8 +578,9 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
     metrics->input_tokens = inf_tokens_add(metrics->input_tokens, in);
     metrics->output_tokens = inf_tokens_add(metrics->output_tokens, out);
     metrics->reasoning_tokens =
-      inf_tokens_add(metrics->reasoning_tokens, inf_llm_response_get_reasoning_tokens(response));
-    cost = ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
+        inf_tokens_add(metrics->reasoning_tokens, inf_llm_response_get_reasoning_tokens(response));
+    cost =
+        ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
     metrics->cost += cost;
     inf_rate_limiter_add_tokens(endpoint->limiter, inf_tokens_add(in, out), now);
   }
@@ -605,7 +605,8 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
   retry_after_ms = capped_retry_after_ms(endpoint, retry_after_ms);
   if (g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) {
     metrics->rate_limited++;
-    inf_rate_limiter_backoff(endpoint->limiter, retry_after_ms >= 0 ? retry_after_ms * 1000 : -1, now);
+    inf_rate_limiter_backoff(endpoint->limiter, retry_after_ms >= 0 ? retry_after_ms * 1000 : -1,
+                             now);
     if (call->observe)
       report_attempt(call, NULL, error, tokens, cost, retry_after_ms, -1);
     call->done(NULL, error, call->user_data);
@@ -703,8 +704,8 @@ call_finish_stream(InfLlmCall *call)
   InfLlmResponse *response = g_steal_pointer(&call->stream_response);
   call_stream_clear(call);
   if (error && !g_str_has_prefix(error->message, endpoint->klass->name)) {
-    GError *named = g_error_new(error->domain, error->code, "%s: %s", endpoint->klass->name,
-                                error->message);
+    GError *named =
+        g_error_new(error->domain, error->code, "%s: %s", endpoint->klass->name, error->message);
     g_error_free(error);
     error = named;
   }
@@ -736,9 +737,10 @@ http_done(InfHttpRequest *http, const InfHttpResponse *http_response, const GErr
   GError *error = NULL;
   if (!endpoint->parse_response(endpoint, call->request, http_response, response, &error)) {
     if (!error)
-      error = g_error_new(INF_ERROR, INF_ERROR_BAD_RESPONSE, "client '%s' rejected the reply "
-                          "without saying why (HTTP %u)", endpoint->klass->name,
-                          inf_http_response_get_status(http_response));
+      error = g_error_new(INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                          "client '%s' rejected the reply "
+                          "without saying why (HTTP %u)",
+                          endpoint->klass->name, inf_http_response_get_status(http_response));
     call_finish_attempt(call, response, error, inf_http_response_get_retry_after_ms(http_response));
     return;
   }

@@ -35,9 +35,9 @@ typedef struct {
   const InfLlmResponse *response; /* on success */
   gint64 input_tokens;            /* as the reply reported (error replies too) */
   gint64 output_tokens;
-  double cost;                    /* USD for those tokens, at the endpoint's prices */
-  gint64 retry_after_ms;          /* the server's hint; < 0: none */
-  gint64 retry_in_ms;             /* >= 0: retried after this delay; < 0: not retried */
+  double cost;           /* USD for those tokens, at the endpoint's prices */
+  gint64 retry_after_ms; /* the server's hint; < 0: none */
+  gint64 retry_in_ms;    /* >= 0: retried after this delay; < 0: not retried */
 } InfLlmAttempt;
 
 /* Called at the end of every attempt of an observed send, before its done

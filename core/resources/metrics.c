@@ -101,9 +101,12 @@ inf_metrics_to_json(const InfMetrics *metrics)
   json_object_object_add(obj, "rate_limited", json_object_new_int64((gint64)metrics->rate_limited));
   json_object_object_add(obj, "retries", json_object_new_int64((gint64)metrics->retries));
   json_object *latency = json_object_new_object();
-  json_object_object_add(latency, "p50", json_object_new_double(inf_metrics_latency_quantile(metrics, 0.50)));
-  json_object_object_add(latency, "p95", json_object_new_double(inf_metrics_latency_quantile(metrics, 0.95)));
-  json_object_object_add(latency, "p99", json_object_new_double(inf_metrics_latency_quantile(metrics, 0.99)));
+  json_object_object_add(latency, "p50",
+                         json_object_new_double(inf_metrics_latency_quantile(metrics, 0.50)));
+  json_object_object_add(latency, "p95",
+                         json_object_new_double(inf_metrics_latency_quantile(metrics, 0.95)));
+  json_object_object_add(latency, "p99",
+                         json_object_new_double(inf_metrics_latency_quantile(metrics, 0.99)));
   json_object_object_add(latency, "max", json_object_new_double(metrics->latency_max_ms));
   json_object_object_add(obj, "latency_ms", latency);
   json_object *tokens = json_object_new_object();
@@ -116,7 +119,7 @@ inf_metrics_to_json(const InfMetrics *metrics)
   for (GList *l = keys; l; l = l->next)
     json_object_object_add(reasons, l->data,
                            json_object_new_int64(GPOINTER_TO_UINT(
-                             g_hash_table_lookup(metrics->finish_reasons, l->data))));
+                               g_hash_table_lookup(metrics->finish_reasons, l->data))));
   g_list_free(keys);
   json_object_object_add(obj, "finish_reasons", reasons);
   json_object_object_add(obj, "cost", json_object_new_double(metrics->cost));
@@ -126,7 +129,8 @@ inf_metrics_to_json(const InfMetrics *metrics)
     json_object_object_add(cache, "shared", json_object_new_int64((gint64)metrics->cache_shared));
     json_object_object_add(cache, "misses", json_object_new_int64((gint64)metrics->cache_misses));
     json_object *saved = json_object_new_object();
-    json_object_object_add(saved, "input", json_object_new_int64(metrics->cache_saved_input_tokens));
+    json_object_object_add(saved, "input",
+                           json_object_new_int64(metrics->cache_saved_input_tokens));
     json_object_object_add(saved, "output",
                            json_object_new_int64(metrics->cache_saved_output_tokens));
     json_object_object_add(cache, "saved_tokens", saved);

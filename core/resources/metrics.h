@@ -12,9 +12,9 @@ G_BEGIN_DECLS
 
 typedef struct {
   char *alias;
-  guint64 requests;     /* attempts sent to a backend */
+  guint64 requests; /* attempts sent to a backend */
   guint64 successes;
-  guint64 failures;     /* calls that failed for good */
+  guint64 failures;                    /* calls that failed for good */
   guint64 errors[INF_METRICS_N_CODES]; /* every error attempt, by InfErrorCode */
   guint64 rate_limited;
   guint64 retries;

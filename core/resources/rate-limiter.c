@@ -79,14 +79,16 @@ refill(InfRateLimiter *limiter, gint64 now_us)
 {
   if (now_us > limiter->last_us) {
     if (limiter->rate > 0)
-      limiter->tokens = MIN(limiter->config.burst,
-                            limiter->tokens + (double)(now_us - limiter->last_us) * limiter->rate / 1e6);
+      limiter->tokens =
+          MIN(limiter->config.burst,
+              limiter->tokens + (double)(now_us - limiter->last_us) * limiter->rate / 1e6);
     limiter->last_us = now_us;
   }
   if (limiter->config.tokens_per_minute > 0 && now_us > limiter->tpm_last_us) {
     double per_us = (double)limiter->config.tokens_per_minute / 60e6;
-    limiter->tpm_tokens = MIN((double)limiter->config.tokens_per_minute,
-                              limiter->tpm_tokens + (double)(now_us - limiter->tpm_last_us) * per_us);
+    limiter->tpm_tokens =
+        MIN((double)limiter->config.tokens_per_minute,
+            limiter->tpm_tokens + (double)(now_us - limiter->tpm_last_us) * per_us);
     limiter->tpm_last_us = now_us;
   }
 }

@@ -14,12 +14,12 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  double rate;            /* configured requests/s; 0: unlimited */
-  double burst;           /* bucket size (>= 1) */
+  double rate;              /* configured requests/s; 0: unlimited */
+  double burst;             /* bucket size (>= 1) */
   gint64 tokens_per_minute; /* 0: unlimited */
-  double backoff_factor;  /* rate multiplier on a 429 without hint (default 0.5) */
-  double recovery_factor; /* rate multiplier per success (default 1.02) */
-  double floor;           /* lowest rate (default 0.1 requests/s) */
+  double backoff_factor;    /* rate multiplier on a 429 without hint (default 0.5) */
+  double recovery_factor;   /* rate multiplier per success (default 1.02) */
+  double floor;             /* lowest rate (default 0.1 requests/s) */
 } InfRateLimiterConfig;
 
 typedef struct _InfRateLimiter InfRateLimiter;

@@ -92,7 +92,8 @@ inf_response_cache_new(InfCacheStore *store)
 {
   InfResponseCache *cache = g_new0(InfResponseCache, 1);
   cache->store = store;
-  cache->flights = g_hash_table_new_full(inf_cache_key_hash, inf_cache_key_equal, NULL, flight_free);
+  cache->flights =
+      g_hash_table_new_full(inf_cache_key_hash, inf_cache_key_equal, NULL, flight_free);
   g_queue_init(&cache->deliveries);
   cache->prefixes = g_hash_table_new_full(NULL, NULL, NULL, g_free);
   cache->source = g_source_new(&delivery_source_funcs, sizeof(DeliverySource));
@@ -125,7 +126,7 @@ inf_response_cache_free(InfResponseCache *cache)
     if (!d)
       break;
     g_autoptr(GError) error =
-      g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "cancelled: the run ended");
+        g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "cancelled: the run ended");
     d->done(NULL, error, d->user_data);
     delivery_free(d);
   }

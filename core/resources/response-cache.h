@@ -55,7 +55,6 @@ InfCacheLookup inf_response_cache_begin(InfResponseCache *cache, const InfCacheK
  * @store: whether the reply may be stored (FALSE when the module rejected
  * it). Joined calls complete from the main loop. */
 void inf_response_cache_finish(InfResponseCache *cache, const InfCacheKey *key,
-                               const InfLlmResponse *response, const GError *error,
-                               gboolean store);
+                               const InfLlmResponse *response, const GError *error, gboolean store);
 
 G_END_DECLS

@@ -60,7 +60,8 @@ composite_init(InfLoss *self, const InfOptions *options, gpointer *out_private, 
     if (json_object_is_type(entry, json_type_object) &&
         json_object_object_get_ex(entry, "loss", &inner)) {
       spec = inner;
-      json_object_object_foreach(entry, key, value) {
+      json_object_object_foreach(entry, key, value)
+      {
         (void)value;
         if (g_strcmp0(key, "loss") != 0 && g_strcmp0(key, "weight") != 0) {
           g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
@@ -140,13 +141,13 @@ run_finish(Run *run)
       InfFeedback *r = run->results[i];
       double w = g_array_index(c->weights, double, i);
       json_object *part = json_object_new_object();
-      json_object_object_add(part, "type",
-                             json_object_new_string(
-                               inf_loss_get_type_name(g_ptr_array_index(c->children, i))));
+      json_object_object_add(
+          part, "type",
+          json_object_new_string(inf_loss_get_type_name(g_ptr_array_index(c->children, i))));
       json_object_object_add(part, "weight", json_object_new_double(w));
-      json_object_object_add(part, "score", inf_feedback_has_score(r)
-                                              ? json_object_new_double(inf_feedback_get_score(r))
-                                              : NULL);
+      json_object_object_add(
+          part, "score",
+          inf_feedback_has_score(r) ? json_object_new_double(inf_feedback_get_score(r)) : NULL);
       json_object_array_add(parts, part);
       if (inf_feedback_has_score(r) && w > 0) {
         sum += w * inf_feedback_get_score(r);
@@ -173,10 +174,10 @@ child_done(InfFeedback *feedback, const GError *error, gpointer data)
   Run *run = cr->run;
   if (error != NULL) {
     if (run->error == NULL)
-      run->error = g_error_new(error->domain, error->code, "losses[%u] (%s): %s", cr->index,
-                               inf_loss_get_type_name(
-                                 g_ptr_array_index(run->composite->children, cr->index)),
-                               error->message);
+      run->error = g_error_new(
+          error->domain, error->code, "losses[%u] (%s): %s", cr->index,
+          inf_loss_get_type_name(g_ptr_array_index(run->composite->children, cr->index)),
+          error->message);
   } else {
     run->results[cr->index] = inf_feedback_copy(feedback);
   }

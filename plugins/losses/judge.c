@@ -12,19 +12,17 @@
 #include "losses-llm.h"
 
 static const InfOptionSpec judge_options[] = {
-  { "alias", INF_OPTION_ALIAS, "\"judge\"", FALSE, "Resource alias of the judge LLM", NULL, 0,
-    0 },
+  { "alias", INF_OPTION_ALIAS, "\"judge\"", FALSE, "Resource alias of the judge LLM", NULL, 0, 0 },
   { "criteria", INF_OPTION_STRING, NULL, FALSE,
     "What the judge should focus on (e.g. \"accuracy and brevity\")", NULL, 0, 0 },
   { "score", INF_OPTION_BOOL, "false", FALSE,
     "Also ask for a score in [0, 1] (without it the feedback has no score)", NULL, 0, 0 },
-  { "temperature", INF_OPTION_DOUBLE, "0", FALSE, "Sampling temperature of the judge", NULL, 0,
-    2 },
+  { "temperature", INF_OPTION_DOUBLE, "0", FALSE, "Sampling temperature of the judge", NULL, 0, 2 },
   { "attempts", INF_OPTION_INT, "2", FALSE,
     "Replies tried before the example fails when the judge's reply is malformed", NULL, 1, 10 },
   { "max_chars", INF_OPTION_INT, "4000", FALSE,
-    "Longest input, output and target text shown to the judge (longer ones are cut visibly)",
-    NULL, 100, 1000000 },
+    "Longest input, output and target text shown to the judge (longer ones are cut visibly)", NULL,
+    100, 1000000 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -63,13 +61,13 @@ judge_init(InfLoss *self, const InfOptions *options, gpointer *out_private, GErr
   j->attempts = (guint)inf_options_get_int(options, "attempts");
   j->max_chars = (gsize)inf_options_get_int(options, "max_chars");
   g_autoptr(json_object) schema = json_tokener_parse(
-    j->score ? "{\"type\": \"object\", \"required\": [\"improvements\", \"score\"],"
-               " \"properties\": {\"improvements\": {\"type\": \"array\", \"items\": "
-               "{\"type\": \"string\"}}, \"score\": {\"type\": \"number\", \"minimum\": 0, "
-               "\"maximum\": 1}}}"
-             : "{\"type\": \"object\", \"required\": [\"improvements\"],"
-               " \"properties\": {\"improvements\": {\"type\": \"array\", \"items\": "
-               "{\"type\": \"string\"}}}}");
+      j->score ? "{\"type\": \"object\", \"required\": [\"improvements\", \"score\"],"
+                 " \"properties\": {\"improvements\": {\"type\": \"array\", \"items\": "
+                 "{\"type\": \"string\"}}, \"score\": {\"type\": \"number\", \"minimum\": 0, "
+                 "\"maximum\": 1}}}"
+               : "{\"type\": \"object\", \"required\": [\"improvements\"],"
+                 " \"properties\": {\"improvements\": {\"type\": \"array\", \"items\": "
+                 "{\"type\": \"string\"}}}}");
   j->schema = inf_json_schema_new(schema, "llm-judge reply", error);
   if (j->schema == NULL) {
     judge_free(j);
@@ -115,24 +113,27 @@ judge_evaluate(InfLoss *self, InfValue *output, json_object *target, json_object
 {
   Judge *j = inf_loss_get_private(self);
   g_autofree char *system = g_strdup_printf(
-    "You review the output of a text-processing pipeline and list only actionable "
-    "improvements: concrete changes that would make this output better. No praise, no "
-    "summaries, no general remarks. If nothing needs to change, give an empty list.%s\n"
-    "Reply with only a JSON object: {\"improvements\": [strings]%s}.",
-    j->score ? " Also rate the output with a score from 0 (unusable) to 1 (perfect)." : "",
-    j->score ? ", \"score\": number" : "");
+      "You review the output of a text-processing pipeline and list only actionable "
+      "improvements: concrete changes that would make this output better. No praise, no "
+      "summaries, no general remarks. If nothing needs to change, give an empty list.%s\n"
+      "Reply with only a JSON object: {\"improvements\": [strings]%s}.",
+      j->score ? " Also rate the output with a score from 0 (unusable) to 1 (perfect)." : "",
+      j->score ? ", \"score\": number" : "");
   g_autofree char *example_text =
-    losses_describe_example(output, target, example, j->max_chars, "Output to review");
-  g_autofree char *user = g_strdup_printf("%s%s%s%s", example_text,
-                                          j->criteria ? "Focus on: " : "",
-                                          j->criteria ? j->criteria : "",
-                                          j->criteria ? "\n" : "");
+      losses_describe_example(output, target, example, j->max_chars, "Output to review");
+  g_autofree char *user = g_strdup_printf("%s%s%s%s", example_text, j->criteria ? "Focus on: " : "",
+                                          j->criteria ? j->criteria : "", j->criteria ? "\n" : "");
   JudgeRun *run = g_new0(JudgeRun, 1);
   run->task = task;
   run->judge = j;
   LossesLlmCall call = {
-    .loss = "llm-judge", .alias = j->alias, .system = system, .user = g_strchomp(user),
-    .temperature = j->temperature, .schema = j->schema, .attempts = j->attempts,
+    .loss = "llm-judge",
+    .alias = j->alias,
+    .system = system,
+    .user = g_strchomp(user),
+    .temperature = j->temperature,
+    .schema = j->schema,
+    .attempts = j->attempts,
   };
   losses_llm_call(task, &call, NULL, judge_done, run);
 }

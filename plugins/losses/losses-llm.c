@@ -79,8 +79,10 @@ on_reply(const InfLlmResponse *response, const GError *error, gpointer data)
 {
   Call *c = data;
   if (error != NULL) {
-    g_autoptr(GError) e = g_error_new(error->domain, error->code, "%s: the call to alias '%s' "
-                                      "failed: %s", c->loss, c->alias, error->message);
+    g_autoptr(GError) e = g_error_new(error->domain, error->code,
+                                      "%s: the call to alias '%s' "
+                                      "failed: %s",
+                                      c->loss, c->alias, error->message);
     c->done(NULL, e, c->user_data);
     call_free(c);
     return;
@@ -111,11 +113,10 @@ on_reply(const InfLlmResponse *response, const GError *error, gpointer data)
     return;
   }
   g_autofree char *quoted = inf_text_quote(text, -1, 200, NULL);
-  g_autoptr(GError) e =
-    g_error_new(INF_ERROR, INF_ERROR_BAD_RESPONSE,
-                "%s: no usable reply from alias '%s' after %u attempt%s: %s (last reply: '%s')",
-                c->loss, c->alias, c->attempts, c->attempts == 1 ? "" : "s", problem->message,
-                quoted);
+  g_autoptr(GError) e = g_error_new(
+      INF_ERROR, INF_ERROR_BAD_RESPONSE,
+      "%s: no usable reply from alias '%s' after %u attempt%s: %s (last reply: '%s')", c->loss,
+      c->alias, c->attempts, c->attempts == 1 ? "" : "s", problem->message, quoted);
   c->done(NULL, e, c->user_data);
   call_free(c);
 }
@@ -164,22 +165,22 @@ losses_describe_example(InfValue *output, json_object *target, json_object *exam
   json_object *input = NULL;
   if (json_object_is_type(example, json_type_object) &&
       json_object_object_get_ex(example, "input", &input)) {
-    g_autofree char *cut = losses_cut(
-      json_object_is_type(input, json_type_string)
-        ? json_object_get_string(input)
-        : json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN),
-      max_chars);
+    g_autofree char *cut =
+        losses_cut(json_object_is_type(input, json_type_string)
+                       ? json_object_get_string(input)
+                       : json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN),
+                   max_chars);
     g_string_append_printf(s, "Input:\n%s\n\n", cut);
   }
   g_autofree char *out = output ? inf_value_to_string(output) : g_strdup("");
   g_autofree char *out_cut = losses_cut(out, max_chars);
   g_string_append_printf(s, "%s:\n%s\n\n", output_title, out_cut);
   if (target != NULL) {
-    g_autofree char *cut = losses_cut(
-      json_object_is_type(target, json_type_string)
-        ? json_object_get_string(target)
-        : json_object_to_json_string_ext(target, JSON_C_TO_STRING_PLAIN),
-      max_chars);
+    g_autofree char *cut =
+        losses_cut(json_object_is_type(target, json_type_string)
+                       ? json_object_get_string(target)
+                       : json_object_to_json_string_ext(target, JSON_C_TO_STRING_PLAIN),
+                   max_chars);
     g_string_append_printf(s, "Expected (reference):\n%s\n\n", cut);
   }
   return g_string_free(s, FALSE);

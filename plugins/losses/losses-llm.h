@@ -14,13 +14,13 @@ typedef gboolean (*LossesReplyCheck)(json_object *reply, gpointer user_data, GEr
 typedef void (*LossesReplyDone)(json_object *reply, const GError *error, gpointer user_data);
 
 typedef struct {
-  const char *loss;   /* the loss's type name, for messages */
+  const char *loss; /* the loss's type name, for messages */
   const char *alias;
   const char *system;
   const char *user;
   double temperature;
   InfJsonSchema *schema; /* borrowed: the reply must be valid; sent as structured output */
-  guint attempts;       /* at least 1 */
+  guint attempts;        /* at least 1 */
 } LossesLlmCall;
 
 /* Sends @call through @task, parses the reply as JSON (a ```json fence is

@@ -10,4 +10,5 @@ losses_register(InfRegistry *registry, GError **error)
          inf_registry_add_loss_class(registry, &inf_losses_rubric_class, error);
 }
 
-INF_PLUGIN_DEFINE("losses", INF_VERSION_STRING, "Loss classes: verifier, composite, llm-judge, rubric", "MIT", losses_register)
+INF_PLUGIN_DEFINE("losses", INF_VERSION_STRING,
+                  "Loss classes: verifier, composite, llm-judge, rubric", "MIT", losses_register)

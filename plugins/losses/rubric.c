@@ -28,8 +28,8 @@ static const InfOptionSpec rubric_options[] = {
   { "attempts", INF_OPTION_INT, "2", FALSE,
     "Replies tried before the example fails when the grader's reply is malformed", NULL, 1, 10 },
   { "max_chars", INF_OPTION_INT, "4000", FALSE,
-    "Longest input, output and target text shown to the grader (longer ones are cut visibly)",
-    NULL, 100, 1000000 },
+    "Longest input, output and target text shown to the grader (longer ones are cut visibly)", NULL,
+    100, 1000000 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -59,15 +59,15 @@ rubric_free(gpointer data)
 }
 
 static const char reply_schema[] =
-  "{\"type\": \"object\", \"required\": [\"score\", \"justification\", \"improvements\"],"
-  " \"properties\": {\"score\": {\"type\": \"number\"}, \"justification\": {\"type\": "
-  "\"string\"}, \"improvements\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}}";
+    "{\"type\": \"object\", \"required\": [\"score\", \"justification\", \"improvements\"],"
+    " \"properties\": {\"score\": {\"type\": \"number\"}, \"justification\": {\"type\": "
+    "\"string\"}, \"improvements\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}}";
 
 static const char level_schema[] =
-  "{\"type\": \"array\", \"minItems\": 2, \"items\": {\"type\": \"object\","
-  " \"required\": [\"score\", \"label\"], \"additionalProperties\": false,"
-  " \"properties\": {\"score\": {\"type\": \"number\"}, \"label\": {\"type\": \"string\","
-  " \"minLength\": 1}, \"description\": {\"type\": \"string\"}}}}";
+    "{\"type\": \"array\", \"minItems\": 2, \"items\": {\"type\": \"object\","
+    " \"required\": [\"score\", \"label\"], \"additionalProperties\": false,"
+    " \"properties\": {\"score\": {\"type\": \"number\"}, \"label\": {\"type\": \"string\","
+    " \"minLength\": 1}, \"description\": {\"type\": \"string\"}}}}";
 
 static char *
 format_number(double v)
@@ -183,19 +183,24 @@ rubric_evaluate(InfLoss *self, InfValue *output, json_object *target, json_objec
 {
   Rubric *r = inf_loss_get_private(self);
   g_autofree char *system = g_strdup_printf(
-    "You grade an output against a rubric.\nCriteria: %s\nRating scale:\n%s"
-    "Reply with only a JSON object: {\"score\": one of the scale's numbers, "
-    "\"justification\": a short reason, \"improvements\": [actionable changes that would raise "
-    "the score; [] at the top of the scale]}.",
-    r->criteria, r->scale);
+      "You grade an output against a rubric.\nCriteria: %s\nRating scale:\n%s"
+      "Reply with only a JSON object: {\"score\": one of the scale's numbers, "
+      "\"justification\": a short reason, \"improvements\": [actionable changes that would raise "
+      "the score; [] at the top of the scale]}.",
+      r->criteria, r->scale);
   g_autofree char *user =
-    losses_describe_example(output, target, example, r->max_chars, "Output to grade");
+      losses_describe_example(output, target, example, r->max_chars, "Output to grade");
   RubricRun *run = g_new0(RubricRun, 1);
   run->task = task;
   run->rubric = r;
   LossesLlmCall call = {
-    .loss = "rubric", .alias = r->alias, .system = system, .user = g_strchomp(user),
-    .temperature = r->temperature, .schema = r->schema, .attempts = r->attempts,
+    .loss = "rubric",
+    .alias = r->alias,
+    .system = system,
+    .user = g_strchomp(user),
+    .temperature = r->temperature,
+    .schema = r->schema,
+    .attempts = r->attempts,
   };
   losses_llm_call(task, &call, NULL, rubric_done, run);
 }

@@ -16,10 +16,16 @@
 
 #define QUOTE_MAX 200
 
-typedef enum { MATCH_EXACT, MATCH_CONTAINS, MATCH_REGEX, MATCH_JSON_FIELD, MATCH_NUMBER } Match;
+typedef enum {
+  MATCH_EXACT,
+  MATCH_CONTAINS,
+  MATCH_REGEX,
+  MATCH_JSON_FIELD,
+  MATCH_NUMBER
+} Match;
 
-static const char *const match_choices[] = { "exact", "contains", "regex", "json_field",
-                                             "number_close", NULL };
+static const char *const match_choices[] = { "exact",      "contains",     "regex",
+                                             "json_field", "number_close", NULL };
 
 static const InfOptionSpec verifier_options[] = {
   { "match", INF_OPTION_ENUM, "\"exact\"", FALSE,
@@ -66,8 +72,8 @@ verifier_free(gpointer data)
 static gboolean
 parse_normalize_one(Verifier *v, json_object *item, const char *where, GError **error)
 {
-  const char *name = json_object_is_type(item, json_type_string) ? json_object_get_string(item)
-                                                                 : NULL;
+  const char *name =
+      json_object_is_type(item, json_type_string) ? json_object_get_string(item) : NULL;
   if (g_strcmp0(name, "trim") == 0)
     v->trim = TRUE;
   else if (g_strcmp0(name, "casefold") == 0)
@@ -86,7 +92,7 @@ static gboolean
 path_is_valid(const char *path)
 {
   g_autoptr(GRegex) re =
-    g_regex_new("^[^.\\[\\]]+(\\[[0-9]+\\])*(\\.[^.\\[\\]]+(\\[[0-9]+\\])*)*$", 0, 0, NULL);
+      g_regex_new("^[^.\\[\\]]+(\\[[0-9]+\\])*(\\.[^.\\[\\]]+(\\[[0-9]+\\])*)*$", 0, 0, NULL);
   return g_regex_match(re, path, 0, NULL);
 }
 
@@ -121,8 +127,7 @@ verifier_init(InfLoss *self, const InfOptions *options, gpointer *out_private, G
     }
     if (!path_is_valid(v->path)) {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "path: '%s' is not a field path; write names and indexes like a.b[0].c",
-                  v->path);
+                  "path: '%s' is not a field path; write names and indexes like a.b[0].c", v->path);
       goto fail;
     }
   } else if (v->match == MATCH_JSON_FIELD) {
@@ -219,8 +224,10 @@ verifier_check_target(InfLoss *self, json_object *target, GError **error)
   case MATCH_JSON_FIELD:
     return TRUE; /* any JSON value, null included */
   case MATCH_NUMBER:
-    if (!number_of(target, json_object_is_type(target, json_type_string)
-                             ? json_object_get_string(target) : NULL, &d)) {
+    if (!number_of(target,
+                   json_object_is_type(target, json_type_string) ? json_object_get_string(target)
+                                                                 : NULL,
+                   &d)) {
       g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
                   "the verifier (number_close) expects a number target (or a string holding "
                   "one)");
@@ -273,8 +280,7 @@ follow_path(json_object *root, const char *path, gboolean *found)
   for (char **p = parts; *p; p++) {
     char *bracket = strchr(*p, '[');
     g_autofree char *name = g_strndup(*p, bracket ? (gsize)(bracket - *p) : strlen(*p));
-    if (!json_object_is_type(cur, json_type_object) ||
-        !json_object_object_get_ex(cur, name, &cur))
+    if (!json_object_is_type(cur, json_type_object) || !json_object_object_get_ex(cur, name, &cur))
       return NULL;
     while (bracket) {
       guint64 index = g_ascii_strtoull(bracket + 1, NULL, 10);
@@ -356,9 +362,9 @@ verifier_evaluate(InfLoss *self, InfValue *output, json_object *target, json_obj
     } else {
       g_autofree char *field_text = found ? json_text(field) : NULL;
       g_autofree char *detail =
-        found ? g_strdup_printf("field %s", v->path)
-              : g_strdup_printf("field %s: %s", v->path,
-                                parsed ? "not in the output" : "the output is not JSON");
+          found ? g_strdup_printf("field %s", v->path)
+                : g_strdup_printf("field %s: %s", v->path,
+                                  parsed ? "not in the output" : "the output is not JSON");
       add_mismatch(fb, expected, found ? field_text : got, detail);
     }
     json_object_put(parsed);
@@ -371,7 +377,7 @@ verifier_evaluate(InfLoss *self, InfValue *output, json_object *target, json_obj
     if (!pass) {
       char tol[G_ASCII_DTOSTR_BUF_SIZE];
       g_autofree char *detail =
-        g_strdup_printf("a number within %s", g_ascii_dtostr(tol, sizeof tol, v->tolerance));
+          g_strdup_printf("a number within %s", g_ascii_dtostr(tol, sizeof tol, v->tolerance));
       add_mismatch(fb, expected, got, detail);
     }
     break;

@@ -36,46 +36,48 @@ record(const char *bench, const char *key, double value)
 }
 
 static const char *w1_config =
-  "{\"resources\": {\"max_inflight_graphs\": %d, \"endpoints\": {\n"
-  "  \"fast\": {\"provider\": \"mock\", \"latency_ms\": %d, \"max_concurrent\": %d},\n"
-  "  \"smart\": {\"provider\": \"mock\", \"latency_ms\": %d, \"max_concurrent\": %d}}},\n"
-  " \"modules\": {\n"
-  "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
-  "  \"smart\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
-  "  \"join\": {\"type\": \"template\", \"template\": \"{0} | {1} | {2}\"},\n"
-  "  \"w1\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-  "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
-  "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"]},\n"
-  "    \"sentiment\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
-  "    \"notes\": {\"module\": \"join\", \"args\": [\"$summary\", \"$keywords\", \"$sentiment\"]},\n"
-  "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
-  "   \"outputs\": {\"report\": \"$report\", \"sentiment\": \"$sentiment\"}}},\n"
-  " \"main\": \"w1\"}\n";
+    "{\"resources\": {\"max_inflight_graphs\": %d, \"endpoints\": {\n"
+    "  \"fast\": {\"provider\": \"mock\", \"latency_ms\": %d, \"max_concurrent\": %d},\n"
+    "  \"smart\": {\"provider\": \"mock\", \"latency_ms\": %d, \"max_concurrent\": %d}}},\n"
+    " \"modules\": {\n"
+    "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+    "  \"smart\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
+    "  \"join\": {\"type\": \"template\", \"template\": \"{0} | {1} | {2}\"},\n"
+    "  \"w1\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+    "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+    "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"]},\n"
+    "    \"sentiment\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+    "    \"notes\": {\"module\": \"join\", \"args\": [\"$summary\", \"$keywords\", "
+    "\"$sentiment\"]},\n"
+    "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
+    "   \"outputs\": {\"report\": \"$report\", \"sentiment\": \"$sentiment\"}}},\n"
+    " \"main\": \"w1\"}\n";
 
 /* W1s: the W1 diamond behind a two-way switch on the input's "route"
  * (a → the diamond, b → a second copy of it): every input executes 5 nodes
  * and skips 5. */
 static const char *w1s_config =
-  "{\"resources\": {\"max_inflight_graphs\": %d, \"endpoints\": {\n"
-  "  \"fast\": {\"provider\": \"mock\", \"latency_ms\": 0},\n"
-  "  \"smart\": {\"provider\": \"mock\", \"latency_ms\": 0}}},\n"
-  " \"modules\": {\n"
-  "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
-  "  \"smart\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
-  "  \"join\": {\"type\": \"template\", \"template\": \"{0} | {1} | {2}\"},\n"
-  "  \"w1\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-  "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
-  "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"]},\n"
-  "    \"sentiment\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
-  "    \"notes\": {\"module\": \"join\", \"args\": [\"$summary\", \"$keywords\", \"$sentiment\"]},\n"
-  "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
-  "   \"outputs\": {\"report\": \"$report\", \"sentiment\": \"$sentiment\"}},\n"
-  "  \"routed\": {\"type\": \"graph\", \"inputs\": [\"text\", \"route\"], \"nodes\": {\n"
-  "    \"w\": {\"switch\": \"$route\", \"cases\": [\n"
-  "      {\"match\": \"a\", \"module\": \"w1\", \"args\": [\"$text\"]},\n"
-  "      {\"match\": \"b\", \"module\": \"w1\", \"args\": [\"$text\"]}]}},\n"
-  "   \"outputs\": \"$w\"}},\n"
-  " \"main\": \"%s\"}\n";
+    "{\"resources\": {\"max_inflight_graphs\": %d, \"endpoints\": {\n"
+    "  \"fast\": {\"provider\": \"mock\", \"latency_ms\": 0},\n"
+    "  \"smart\": {\"provider\": \"mock\", \"latency_ms\": 0}}},\n"
+    " \"modules\": {\n"
+    "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+    "  \"smart\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
+    "  \"join\": {\"type\": \"template\", \"template\": \"{0} | {1} | {2}\"},\n"
+    "  \"w1\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+    "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+    "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"]},\n"
+    "    \"sentiment\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+    "    \"notes\": {\"module\": \"join\", \"args\": [\"$summary\", \"$keywords\", "
+    "\"$sentiment\"]},\n"
+    "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
+    "   \"outputs\": {\"report\": \"$report\", \"sentiment\": \"$sentiment\"}},\n"
+    "  \"routed\": {\"type\": \"graph\", \"inputs\": [\"text\", \"route\"], \"nodes\": {\n"
+    "    \"w\": {\"switch\": \"$route\", \"cases\": [\n"
+    "      {\"match\": \"a\", \"module\": \"w1\", \"args\": [\"$text\"]},\n"
+    "      {\"match\": \"b\", \"module\": \"w1\", \"args\": [\"$text\"]}]}},\n"
+    "   \"outputs\": \"$w\"}},\n"
+    " \"main\": \"%s\"}\n";
 
 static char *
 write_inputs(guint64 n)
@@ -87,8 +89,10 @@ write_inputs(guint64 n)
   FILE *f = fopen(path, "w");
   g_assert_nonnull(f);
   for (guint64 i = 0; i < n; i++)
-    fprintf(f, "{\"text\": \"Input %" G_GUINT64_FORMAT " talks about a product launch, its price and "
-               "the first reviews from customers.\"}\n", i);
+    fprintf(f,
+            "{\"text\": \"Input %" G_GUINT64_FORMAT " talks about a product launch, its price and "
+            "the first reviews from customers.\"}\n",
+            i);
   fclose(f);
   return path;
 }
@@ -137,15 +141,21 @@ static Child
 run_w1_with(const char *label, guint64 n, int latency_ms, int concurrency, int inflight,
             char **extra)
 {
-  g_autofree char *config_text = g_strdup_printf(w1_config, inflight, latency_ms, concurrency,
-                                                 latency_ms, concurrency);
+  g_autofree char *config_text =
+      g_strdup_printf(w1_config, inflight, latency_ms, concurrency, latency_ms, concurrency);
   g_autofree char *config = g_build_filename(tmpdir, "w1.json", NULL);
   g_file_set_contents(config, config_text, -1, NULL);
   g_autofree char *inputs = write_inputs(n);
   g_autofree char *inflight_text = g_strdup_printf("%d", inflight);
   GPtrArray *argv = g_ptr_array_new();
-  char *fixed[] = { (char *)g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--quiet",
-                    "--max-inflight", inflight_text };
+  char *fixed[] = { (char *)g_getenv("INF_ENGINE"),
+                    "run",
+                    config,
+                    "--input",
+                    inputs,
+                    "--quiet",
+                    "--max-inflight",
+                    inflight_text };
   for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
     g_ptr_array_add(argv, fixed[i]);
   for (char **e = extra; e && *e; e++)
@@ -268,8 +278,9 @@ write_routed_inputs(guint64 n)
   FILE *f = fopen(path, "w");
   g_assert_nonnull(f);
   for (guint64 i = 0; i < n; i++)
-    fprintf(f, "{\"text\": \"Input %" G_GUINT64_FORMAT " talks about a product launch, its price "
-               "and the first reviews from customers.\", \"route\": \"%s\"}\n",
+    fprintf(f,
+            "{\"text\": \"Input %" G_GUINT64_FORMAT " talks about a product launch, its price "
+            "and the first reviews from customers.\", \"route\": \"%s\"}\n",
             i, i % 2 ? "b" : "a");
   fclose(f);
   return path;
@@ -282,8 +293,15 @@ run_w1s(const char *main_name, guint64 n)
   g_autofree char *config = g_build_filename(tmpdir, "w1s.json", NULL);
   g_file_set_contents(config, config_text, -1, NULL);
   g_autofree char *inputs = write_routed_inputs(n);
-  char *argv[] = { (char *)g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--quiet",
-                   "--max-inflight", "1024", NULL };
+  char *argv[] = { (char *)g_getenv("INF_ENGINE"),
+                   "run",
+                   config,
+                   "--input",
+                   inputs,
+                   "--quiet",
+                   "--max-inflight",
+                   "1024",
+                   NULL };
   Child c = run_child(argv);
   if (c.status != 0)
     g_printerr("w1s (%s): inf-engine exited with %d\n", main_name, c.status);
@@ -320,7 +338,7 @@ bench_w1s(void)
     double executed = (double)sizes[i] * 5; /* both: 5 executed nodes per input */
     double ns_plain = MAX(best_plain.cpu_seconds - fixed_plain.cpu_seconds, 1e-9) / executed * 1e9;
     double ns_switch =
-      MAX(best_switch.cpu_seconds - fixed_switch.cpu_seconds, 1e-9) / executed * 1e9;
+        MAX(best_switch.cpu_seconds - fixed_switch.cpu_seconds, 1e-9) / executed * 1e9;
     ratio[i] = ns_switch / ns_plain;
     printf("W1s  %7" G_GUINT64_FORMAT " inputs: W1 %.0f ns CPU/executed node (%.2f s wall, peak "
            "RSS %.1f MB); behind a 2-way switch %.0f ns CPU/executed node (%.2f s wall, peak RSS "
@@ -354,7 +372,8 @@ bench_w1b(void)
    * concurrency, plus the critical path of one input (4 sequential calls). */
   double ideal = (double)(3 * n) * latency / 1000.0 / concurrency + 3 * latency / 1000.0;
   double calls = (double)(4 * n);
-  printf("W1b  %" G_GUINT64_FORMAT " inputs, 50 ms, 256/alias: %.2f s, %.0f LLM calls/s; ideal %.2f s "
+  printf("W1b  %" G_GUINT64_FORMAT
+         " inputs, 50 ms, 256/alias: %.2f s, %.0f LLM calls/s; ideal %.2f s "
          "→ %.3f of the concurrency ideal (target 0.95)\n",
          n, c.seconds, calls / c.seconds, ideal, ideal / c.seconds);
   record("w1b", "seconds", c.seconds);
@@ -367,7 +386,8 @@ bench_w1c(void)
 {
   guint64 n = quick ? 200000 : 1000000;
   Child c = run_w1("w1c", n, 0, 0, 1024);
-  printf("W1c  %" G_GUINT64_FORMAT " inputs streamed, --max-inflight 1024: %.2f s, peak RSS %.1f MB "
+  printf("W1c  %" G_GUINT64_FORMAT
+         " inputs streamed, --max-inflight 1024: %.2f s, peak RSS %.1f MB "
          "(target ≤ 150 MB: %.2f of it)\n",
          n, c.seconds, c.peak_rss_mb, c.peak_rss_mb / 150.0);
   record("w1c", "seconds", c.seconds);
@@ -398,8 +418,9 @@ bench_w1k(void)
     plain_cpu = MIN(plain_cpu, a.cpu_seconds);
     g_unlink(checkpoint);
     g_unlink(wal);
-    char *with[] = { "--output", output, "--checkpoint", checkpoint, "--metrics-out", metrics,
-                     NULL };
+    char *with[] = {
+      "--output", output, "--checkpoint", checkpoint, "--metrics-out", metrics, NULL
+    };
     Child b = run_w1_with("w1k", n, 0, 0, 1024, with);
     journaled = MIN(journaled, b.seconds);
     json_object *m = json_object_from_file(metrics), *run, *ck, *v;
@@ -419,7 +440,8 @@ bench_w1k(void)
   double db_kb = stat(checkpoint, &st) == 0 ? (double)st.st_size / 1024.0 : -1;
   double loss = 1.0 - plain / journaled;
   double cpu_loss = 1.0 - plain_cpu / journaled_cpu;
-  printf("W1k  %" G_GUINT64_FORMAT " inputs, latency 0: wall %.2f s without, %.2f s with --checkpoint "
+  printf("W1k  %" G_GUINT64_FORMAT
+         " inputs, latency 0: wall %.2f s without, %.2f s with --checkpoint "
          "(%.0f vs %.0f inputs/s): throughput loss %.1f%% (target ≤ 5%%: %.2f of it)\n",
          n, plain, journaled, (double)n / plain, (double)n / journaled, loss * 100, loss / 0.05);
   printf("W1k  CPU %.2f s without, %.2f s with: throughput loss %.1f%% (target ≤ 5%%: %.2f of it); "
@@ -510,9 +532,10 @@ bench_graph(const char *name, const char *type, guint n, double *trace_s, double
   InfResourceManager *rm = inf_resource_manager_new(rc, registry, NULL);
   double baseline = current_rss_mb();
   g_autofree char *options = g_strdup_printf(
-    "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}", n);
+      "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}", n);
   gint64 t0 = g_get_monotonic_time();
-  InfGraph *graph = exec_fixtures_trace(registry, type, options, (const char *const[]){ "x", NULL });
+  InfGraph *graph =
+      exec_fixtures_trace(registry, type, options, (const char *const[]){ "x", NULL });
   gint64 t1 = g_get_monotonic_time();
   guint n_failed = 0;
   *run_s = exec_fixtures_run_one(graph, rm, "a short input text", &n_failed);
@@ -535,7 +558,8 @@ bench_w2(void)
   for (guint i = 0; i < 2; i++) {
     double trace, run, rss;
     bench_graph("w2", "chain", sizes[i], &trace, &run, &rss);
-    printf("W2   chain of %5u mock LLM nodes: trace %.4f s (%.0f ns/node), run %.4f s (%.0f ns/node)\n",
+    printf("W2   chain of %5u mock LLM nodes: trace %.4f s (%.0f ns/node), run %.4f s (%.0f "
+           "ns/node)\n",
            sizes[i], trace, trace / sizes[i] * 1e9, run, run / sizes[i] * 1e9);
     g_autofree char *k1 = g_strdup_printf("trace_ns_per_node_%u", sizes[i]);
     g_autofree char *k2 = g_strdup_printf("run_ns_per_node_%u", sizes[i]);

@@ -14,20 +14,20 @@
 #include <string.h>
 
 static const char classify_schema[] =
-  "{\"type\": \"object\", \"additionalProperties\": false,"
-  " \"required\": [\"label\", \"urgency\", \"summary\"],"
-  " \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", \"account\"]},"
-  "  \"urgency\": {\"enum\": [\"urgent\", \"normal\"]},"
-  "  \"summary\": {\"type\": \"string\", \"maxLength\": 120}}}";
+    "{\"type\": \"object\", \"additionalProperties\": false,"
+    " \"required\": [\"label\", \"urgency\", \"summary\"],"
+    " \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", \"account\"]},"
+    "  \"urgency\": {\"enum\": [\"urgent\", \"normal\"]},"
+    "  \"summary\": {\"type\": \"string\", \"maxLength\": 120}}}";
 static const char classify_reply[] =
-  "{\"label\": \"technical\", \"urgency\": \"urgent\", \"summary\": \"The API returns 500 errors "
-  "for every request since this morning.\"}";
+    "{\"label\": \"technical\", \"urgency\": \"urgent\", \"summary\": \"The API returns 500 errors "
+    "for every request since this morning.\"}";
 
 static const char list_schema[] =
-  "{\"$defs\": {\"item\": {\"type\": \"object\", \"required\": [\"name\", \"score\"],"
-  " \"properties\": {\"name\": {\"type\": \"string\", \"pattern\": \"^[a-z]+-[0-9]+$\"},"
-  " \"score\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}}}},"
-  " \"type\": \"array\", \"items\": {\"$ref\": \"#/$defs/item\"}, \"maxItems\": 200}";
+    "{\"$defs\": {\"item\": {\"type\": \"object\", \"required\": [\"name\", \"score\"],"
+    " \"properties\": {\"name\": {\"type\": \"string\", \"pattern\": \"^[a-z]+-[0-9]+$\"},"
+    " \"score\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}}}},"
+    " \"type\": \"array\", \"items\": {\"$ref\": \"#/$defs/item\"}, \"maxItems\": 200}";
 
 #define RATIO_LIMIT 2.0
 
@@ -63,8 +63,8 @@ bench(const char *name, const char *schema_text, const char *reply, guint n, jso
   json_object_put(instance);
 
   double ratio = validate_s / parse_s;
-  printf("%-9s %8u rounds  parse %7.3f us  validate %7.3f us  ratio %.2f (limit %.2f) %s\n",
-         name, n, parse_s / n * 1e6, validate_s / n * 1e6, ratio, RATIO_LIMIT,
+  printf("%-9s %8u rounds  parse %7.3f us  validate %7.3f us  ratio %.2f (limit %.2f) %s\n", name,
+         n, parse_s / n * 1e6, validate_s / n * 1e6, ratio, RATIO_LIMIT,
          ratio <= RATIO_LIMIT ? "ok" : "OVER");
   json_object *o = json_object_new_object();
   json_object_object_add(o, "rounds", json_object_new_int64(n));

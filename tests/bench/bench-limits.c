@@ -28,9 +28,10 @@ run_calls(InfFakeLlm *fake, guint n, const char *endpoint_json, InfMetrics *metr
   InfRegistry *registry = inf_registry_new();
   exec_fixtures_register(registry);
   InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
-  g_autofree char *rtext = g_strdup_printf(
-    "{\"endpoints\": {\"api\": {\"provider\": \"openai\", \"model\": \"bench\", "
-    "\"base_url\": \"%s/v1\", %s}}}", inf_fake_llm_get_base_url(fake), endpoint_json);
+  g_autofree char *rtext =
+      g_strdup_printf("{\"endpoints\": {\"api\": {\"provider\": \"openai\", \"model\": \"bench\", "
+                      "\"base_url\": \"%s/v1\", %s}}}",
+                      inf_fake_llm_get_base_url(fake), endpoint_json);
   json_object *rj = json_tokener_parse(rtext);
   g_autoptr(GError) error = NULL;
   InfResourcesConfig *rc = inf_resources_config_parse(rj, "bench", "resources", registry, &error);
@@ -39,8 +40,9 @@ run_calls(InfFakeLlm *fake, guint n, const char *endpoint_json, InfMetrics *metr
   InfResourceManager *rm = inf_resource_manager_new(rc, registry, &error);
   g_assert_no_error(error);
   g_autofree char *options = g_strdup_printf(
-    "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"api\"}}", n);
-  InfGraph *graph = exec_fixtures_trace(registry, "wide", options, (const char *const[]){ "x", NULL });
+      "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"api\"}}", n);
+  InfGraph *graph =
+      exec_fixtures_trace(registry, "wide", options, (const char *const[]){ "x", NULL });
   guint failed = 0;
   double seconds = exec_fixtures_run_one(graph, rm, "rate limit benchmark prompt", &failed);
   if (failed)
@@ -74,7 +76,8 @@ bench_accuracy(void)
   guint n = quick ? 300 : 600;
   double rate = 20, burst = 1;
   InfMetrics m;
-  double seconds = run_calls(fake, n, "\"rate_limit\": 20, \"burst\": 1, \"max_concurrent\": 64", &m);
+  double seconds =
+      run_calls(fake, n, "\"rate_limit\": 20, \"burst\": 1, \"max_concurrent\": 64", &m);
   /* The first request goes at t=0, the n-th at (n-1)/rate. */
   double achieved = (double)(n - 1) / seconds;
   guint n_seconds = 0;

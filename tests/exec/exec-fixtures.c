@@ -95,8 +95,8 @@ llm_echo_execute(InfModule *self, InfTask *task)
 {
   (void)self;
   InfLlmRequest *request = inf_llm_request_new();
-  g_autofree char *text = inf_task_get_n_args(task) ? inf_value_to_string(inf_task_get_arg(task, 0))
-                                                     : g_strdup("");
+  g_autofree char *text =
+      inf_task_get_n_args(task) ? inf_value_to_string(inf_task_get_arg(task, 0)) : g_strdup("");
   inf_llm_request_add_message(request, "user", text);
   inf_task_call_llm(task, request, llm_echo_done, NULL);
 }
@@ -132,7 +132,8 @@ diamond_init(InfModule *self, const InfOptions *options, gpointer *priv, GError 
 }
 
 static InfValue *
-diamond_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guint n, GError **error)
+diamond_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guint n,
+                GError **error)
 {
   (void)n;
   (void)error;
@@ -232,7 +233,8 @@ failing_init(InfModule *self, const InfOptions *options, gpointer *priv, GError 
 }
 
 static InfValue *
-failing_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guint n, GError **error)
+failing_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guint n,
+                GError **error)
 {
   (void)n;
   (void)error;
@@ -246,19 +248,27 @@ failing_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, gui
   return out;
 }
 
-#define ATOMIC(var, cname, fn)                                                                 \
-  static const InfModuleClass var = { .struct_size = sizeof(InfModuleClass), .name = cname,    \
-                                      .description = cname, .execute = fn }
+#define ATOMIC(var, cname, fn)                                                                \
+  static const InfModuleClass var = {                                                         \
+    .struct_size = sizeof(InfModuleClass), .name = cname, .description = cname, .execute = fn \
+  }
 ATOMIC(echo_class, "echo", echo_execute);
 ATOMIC(later_class, "later", later_execute);
 ATOMIC(boom_class, "boom", boom_execute);
 static const InfModuleClass llm_echo_class = {
-  .struct_size = sizeof(InfModuleClass), .name = "llm-echo", .description = "llm-echo",
-  .options = llm_echo_options, .execute = llm_echo_execute, .resource_alias = llm_echo_alias,
+  .struct_size = sizeof(InfModuleClass),
+  .name = "llm-echo",
+  .description = "llm-echo",
+  .options = llm_echo_options,
+  .execute = llm_echo_execute,
+  .resource_alias = llm_echo_alias,
 };
-#define COMPOSITE(var, cname, opts, init_fn, fwd)                                              \
-  static const InfModuleClass var = { .struct_size = sizeof(InfModuleClass), .name = cname,    \
-                                      .description = cname, .options = opts, .init = init_fn,  \
+#define COMPOSITE(var, cname, opts, init_fn, fwd)                            \
+  static const InfModuleClass var = { .struct_size = sizeof(InfModuleClass), \
+                                      .name = cname,                         \
+                                      .description = cname,                  \
+                                      .options = opts,                       \
+                                      .init = init_fn,                       \
                                       .forward = fwd }
 COMPOSITE(diamond_class, "diamond", NULL, diamond_init, diamond_forward);
 COMPOSITE(chain_class, "chain", n_options, one_child_init, chain_forward);
@@ -269,9 +279,9 @@ COMPOSITE(failing_class, "failing", NULL, failing_init, failing_forward);
 void
 exec_fixtures_register(InfRegistry *registry)
 {
-  const InfModuleClass *classes[] = { &echo_class, &later_class, &boom_class, &llm_echo_class,
-                                      &diamond_class, &chain_class, &wide_class, &prio_class,
-                                      &failing_class };
+  const InfModuleClass *classes[] = { &echo_class,     &later_class,   &boom_class,
+                                      &llm_echo_class, &diamond_class, &chain_class,
+                                      &wide_class,     &prio_class,    &failing_class };
   for (guint i = 0; i < G_N_ELEMENTS(classes); i++) {
     g_autoptr(GError) error = NULL;
     g_assert_true(inf_registry_add_module_class(registry, classes[i], &error));

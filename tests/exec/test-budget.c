@@ -68,9 +68,9 @@ test_warnings(void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(InfBudgetConfig) config =
-    parse("{\"max_requests\": 10, \"warn_at\": [0.8, 0.5, 0.5], "
-          "\"aliases\": {\"smart\": {\"max_tokens\": 100, \"warn_at\": [0.9]}}}",
-          &error);
+      parse("{\"max_requests\": 10, \"warn_at\": [0.8, 0.5, 0.5], "
+            "\"aliases\": {\"smart\": {\"max_tokens\": 100, \"warn_at\": [0.9]}}}",
+            &error);
   g_assert_no_error(error);
   g_autoptr(InfBudget) budget = inf_budget_new(config, NULL);
   Warnings w = { g_string_new(NULL) };
@@ -103,7 +103,7 @@ test_alias_limit(void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(InfBudgetConfig) config =
-    parse("{\"aliases\": {\"smart\": {\"max_requests\": 1}}}", &error);
+      parse("{\"aliases\": {\"smart\": {\"max_requests\": 1}}}", &error);
   g_assert_no_error(error);
   g_assert_true(inf_budget_config_has_limits(config));
   InfBudgetLimits cli = { .max_cost = -1, .max_requests = 5, .max_tokens = -1 };
@@ -119,7 +119,7 @@ static void
 test_estimate(void)
 {
   g_autoptr(InfLlmRequest) request = inf_llm_request_new();
-  inf_llm_request_set_system(request, "abcdef");      /* 6 bytes */
+  inf_llm_request_set_system(request, "abcdef");           /* 6 bytes */
   inf_llm_request_add_message(request, "user", "1234567"); /* 7 bytes: 13 → 5 tokens */
   InfBudgetAmount amount;
   inf_budget_estimate_request(request, 100, 1e6, 2e6, &amount);

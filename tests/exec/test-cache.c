@@ -278,8 +278,9 @@ sum_bytes(const char *path)
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
   g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
-  g_assert_cmpint(sqlite3_prepare_v2(db, "SELECT coalesce(sum(bytes), 0) FROM entries", -1,
-                                     &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint(
+      sqlite3_prepare_v2(db, "SELECT coalesce(sum(bytes), 0) FROM entries", -1, &stmt, NULL), ==,
+      SQLITE_OK);
   g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
   gint64 sum = sqlite3_column_int64(stmt, 0);
   sqlite3_finalize(stmt);
@@ -446,8 +447,8 @@ seen_done(const InfLlmResponse *response, const GError *error, gpointer user_dat
     seen->errors++;
     return;
   }
-  seen->tokens += inf_llm_response_get_input_tokens(response) +
-                  inf_llm_response_get_output_tokens(response);
+  seen->tokens +=
+      inf_llm_response_get_input_tokens(response) + inf_llm_response_get_output_tokens(response);
   g_free(seen->content);
   seen->content = g_strdup(inf_llm_response_get_content(response));
 }
@@ -510,8 +511,8 @@ test_single_flight(void)
   g_assert_cmpint(inf_response_cache_begin(cache, &k2, metrics, &prices, seen_done, &failed), ==,
                   INF_CACHE_MISS);
   for (guint i = 0; i < 5; i++)
-    g_assert_cmpint(inf_response_cache_begin(cache, &k2, metrics, &prices, seen_done, &failed),
-                    ==, INF_CACHE_JOINED);
+    g_assert_cmpint(inf_response_cache_begin(cache, &k2, metrics, &prices, seen_done, &failed), ==,
+                    INF_CACHE_JOINED);
   g_autoptr(GError) upstream = g_error_new(INF_ERROR, INF_ERROR_SERVER, "503");
   inf_response_cache_finish(cache, &k2, NULL, upstream, TRUE);
   drain();

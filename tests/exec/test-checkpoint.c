@@ -52,24 +52,25 @@ remove_tree(const char *dir)
  * b (second); @extra_second is added to the second module's options,
  * @third adds a third node. */
 static char *
-write_config(Fixture *f, const char *name, const char *style, const char *model,
-             int max_concurrent, const char *extra_second, gboolean third)
+write_config(Fixture *f, const char *name, const char *style, const char *model, int max_concurrent,
+             const char *extra_second, gboolean third)
 {
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"fake\": {\"provider\": \"openai\", \"model\": \"%s\", "
-    "\"base_url\": \"%s/v1\", \"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": %d, "
-    "\"max_retries\": 0}}},\n"
-    " \"parameters\": {\"style\": {\"value\": \"%s\"}},\n"
-    " \"modules\": {\n"
-    "  \"first\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": {\"parameter\": \"style\"}},\n"
-    "  \"second\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": \"Second.\"%s},\n"
-    "  \"pipe\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-    "    \"a\": {\"module\": \"first\", \"args\": [\"$text\"]},\n"
-    "    \"b\": {\"module\": \"second\", \"args\": [\"$a\"]}%s},\n"
-    "   \"outputs\": {\"a\": \"$a\", \"b\": \"$b\"}}},\n"
-    " \"main\": \"pipe\"}\n",
-    model, inf_fake_llm_get_base_url(f->fake), max_concurrent, style, extra_second,
-    third ? ", \"c\": {\"module\": \"second\", \"args\": [\"$b\"]}" : "");
+      "{\"resources\": {\"endpoints\": {\"fake\": {\"provider\": \"openai\", \"model\": \"%s\", "
+      "\"base_url\": \"%s/v1\", \"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": %d, "
+      "\"max_retries\": 0}}},\n"
+      " \"parameters\": {\"style\": {\"value\": \"%s\"}},\n"
+      " \"modules\": {\n"
+      "  \"first\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": {\"parameter\": "
+      "\"style\"}},\n"
+      "  \"second\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": \"Second.\"%s},\n"
+      "  \"pipe\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+      "    \"a\": {\"module\": \"first\", \"args\": [\"$text\"]},\n"
+      "    \"b\": {\"module\": \"second\", \"args\": [\"$a\"]}%s},\n"
+      "   \"outputs\": {\"a\": \"$a\", \"b\": \"$b\"}}},\n"
+      " \"main\": \"pipe\"}\n",
+      model, inf_fake_llm_get_base_url(f->fake), max_concurrent, style, extra_second,
+      third ? ", \"c\": {\"module\": \"second\", \"args\": [\"$b\"]}" : "");
   char *path = g_build_filename(f->dir, name, NULL);
   g_assert_true(g_file_set_contents(path, text, -1, NULL));
   return path;
@@ -149,8 +150,8 @@ engine_start(Engine *e, const char *config, ...)
   va_end(ap);
   g_ptr_array_add(argv, NULL);
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                              G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv(launcher, KEY_ENV, "sk-test", TRUE);
   g_autoptr(GError) error = NULL;
   e->process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
@@ -200,7 +201,7 @@ run_engine(Fixture *f, char **log, const char *config, ...)
   va_end(ap);
   g_ptr_array_add(argv, NULL);
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv(launcher, KEY_ENV, "sk-test", TRUE);
   g_autoptr(GError) error = NULL;
   e.process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
@@ -250,8 +251,10 @@ journal_counts(Fixture *f, gint64 *done, gint64 *nodes)
   *done = *nodes = -1;
   if (sqlite3_open_v2(f->checkpoint, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT (SELECT IFNULL(SUM(hi - lo), 0) FROM input_done), "
-                               "(SELECT COUNT(*) FROM node_result)", -1, &stmt, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT IFNULL(SUM(hi - lo), 0) FROM input_done), "
+                           "(SELECT COUNT(*) FROM node_result)",
+                           -1, &stmt, NULL) == SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW) {
       *done = sqlite3_column_int64(stmt, 0);
       *nodes = sqlite3_column_int64(stmt, 1);
@@ -417,8 +420,8 @@ test_kill_at_several_points(Fixture *f, gconstpointer data)
     g_remove(f->output);
     reset_fake(f);
     Engine e;
-    engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
-                 "-q", "--ordered", NULL);
+    engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
+                 "--ordered", NULL);
     wait_requests(f, &e, points[p]);
     engine_kill(f, &e);
     engine_clear(&e);
@@ -453,21 +456,21 @@ test_kill_with_switch(Fixture *f, gconstpointer data)
   g_assert_true(g_file_set_contents(f->inputs, lines->str, (gssize)lines->len, NULL));
   g_string_free(lines, TRUE);
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"fake\": {\"provider\": \"openai\", \"model\": \"m1\", "
-    "\"base_url\": \"%s/v1\", \"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 1, "
-    "\"max_retries\": 0}}},\n"
-    " \"modules\": {\n"
-    "  \"first\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": \"First.\"},\n"
-    "  \"second\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": \"Second.\"},\n"
-    "  \"third\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": \"Third.\"},\n"
-    "  \"pipe\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-    "    \"a\": {\"module\": \"first\", \"args\": [\"$text\"]},\n"
-    "    \"routed\": {\"switch\": \"$a\", \"cases\": [\n"
-    "      {\"match\": {\"contains\": \"alpha\"}, \"module\": \"second\", \"args\": [\"$a\"]}],\n"
-    "     \"default\": {\"module\": \"third\", \"args\": [\"$a\"]}}},\n"
-    "   \"outputs\": {\"a\": \"$a\", \"routed\": \"$routed\"}}},\n"
-    " \"main\": \"pipe\"}\n",
-    inf_fake_llm_get_base_url(f->fake));
+      "{\"resources\": {\"endpoints\": {\"fake\": {\"provider\": \"openai\", \"model\": \"m1\", "
+      "\"base_url\": \"%s/v1\", \"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 1, "
+      "\"max_retries\": 0}}},\n"
+      " \"modules\": {\n"
+      "  \"first\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": \"First.\"},\n"
+      "  \"second\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": \"Second.\"},\n"
+      "  \"third\": {\"type\": \"llm\", \"alias\": \"fake\", \"system_prompt\": \"Third.\"},\n"
+      "  \"pipe\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+      "    \"a\": {\"module\": \"first\", \"args\": [\"$text\"]},\n"
+      "    \"routed\": {\"switch\": \"$a\", \"cases\": [\n"
+      "      {\"match\": {\"contains\": \"alpha\"}, \"module\": \"second\", \"args\": [\"$a\"]}],\n"
+      "     \"default\": {\"module\": \"third\", \"args\": [\"$a\"]}}},\n"
+      "   \"outputs\": {\"a\": \"$a\", \"routed\": \"$routed\"}}},\n"
+      " \"main\": \"pipe\"}\n",
+      inf_fake_llm_get_base_url(f->fake));
   g_autofree char *config = g_build_filename(f->dir, "switch.json", NULL);
   g_assert_true(g_file_set_contents(config, text, -1, NULL));
   guint64 clean_calls = 0;
@@ -507,13 +510,15 @@ test_budget_stop_and_resume(Fixture *f, gconstpointer data)
   g_assert_cmpuint(clean_calls, ==, 12);
   g_autofree char *log = NULL;
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--max-requests", "4", NULL), ==, 3);
+                             f->checkpoint, "--max-requests", "4", NULL),
+                  ==, 3);
   g_assert_cmpuint(fake_ok(f), ==, 4);
   g_assert_nonnull(strstr(log, "--resume"));
   g_clear_pointer(&log, g_free);
   reset_fake(f);
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--resume", "--max-requests", "12", NULL), ==, 0);
+                             f->checkpoint, "--resume", "--max-requests", "12", NULL),
+                  ==, 0);
   g_assert_cmpuint(fake_ok(f), ==, 8);
   g_autofree char *resumed = normalized_output(f);
   g_assert_cmpstr(resumed, ==, clean);
@@ -533,7 +538,8 @@ test_failed_input_runs_again(Fixture *f, gconstpointer data)
   g_assert_true(inf_fake_llm_push_script(f->fake, "ok; ok; ok; 400", NULL));
   g_autofree char *log = NULL;
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, NULL), ==, 1);
+                             f->checkpoint, NULL),
+                  ==, 1);
   g_assert_nonnull(strstr(log, "1 failed"));
   g_autofree char *failed = normalized_output(f);
   g_assert_nonnull(strstr(failed, "\"errors\""));
@@ -626,8 +632,8 @@ test_resume_refusals(Fixture *f, gconstpointer data)
   assert_refused(f, model, "alias 'fake' changed its model (openai/m1, now openai/m2)");
   g_autofree char *graph = write_config(f, "graph.json", "Summarize.", "m1", 1, "", TRUE);
   assert_refused(f, graph, "the graph");
-  g_autofree char *option = write_config(f, "option.json", "Summarize.", "m1", 1,
-                                         ", \"temperature\": 0.5", FALSE);
+  g_autofree char *option =
+      write_config(f, "option.json", "Summarize.", "m1", 1, ", \"temperature\": 0.5", FALSE);
   assert_refused(f, option, "the config (its modules or their options) changed");
   write_inputs(f, 4, "changed");
   assert_refused(f, config, "input 1 is not the line");
@@ -664,8 +670,8 @@ test_checkpoint_in_use(Fixture *f, gconstpointer data)
   int status = run_engine(f, &log, config, "-i", f->inputs, "-o", other, "--checkpoint",
                           f->checkpoint, "--resume", NULL);
   g_assert_cmpint(status, ==, 2);
-  g_autofree char *expected = g_strdup_printf("in use by pid %s",
-                                              g_subprocess_get_identifier(e.process));
+  g_autofree char *expected =
+      g_strdup_printf("in use by pid %s", g_subprocess_get_identifier(e.process));
   g_assert_nonnull(strstr(log, expected));
   engine_kill(f, &e);
   engine_clear(&e);
@@ -680,19 +686,24 @@ test_bad_checkpoint_files(Fixture *f, gconstpointer data)
   g_autofree char *log = NULL;
   /* Missing. */
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--resume", NULL), ==, 2);
+                             f->checkpoint, "--resume", NULL),
+                  ==, 2);
   g_assert_nonnull(strstr(log, "does not exist"));
   g_clear_pointer(&log, g_free);
   /* Not SQLite at all. */
-  g_assert_true(g_file_set_contents(f->checkpoint, "this is not a database, just some text that "
-                                    "is long enough to look like a header and a page........", -1, NULL));
+  g_assert_true(g_file_set_contents(f->checkpoint,
+                                    "this is not a database, just some text that "
+                                    "is long enough to look like a header and a page........",
+                                    -1, NULL));
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--resume", NULL), ==, 2);
+                             f->checkpoint, "--resume", NULL),
+                  ==, 2);
   g_assert_nonnull(strstr(log, "is not an inf-engine checkpoint"));
   g_clear_pointer(&log, g_free);
   /* An existing file is never overwritten by a new run. */
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, NULL), ==, 2);
+                             f->checkpoint, NULL),
+                  ==, 2);
   g_assert_nonnull(strstr(log, "already exists"));
   g_autofree char *text = NULL;
   g_assert_true(g_file_get_contents(f->checkpoint, &text, NULL, NULL));
@@ -706,15 +717,17 @@ test_bad_checkpoint_files(Fixture *f, gconstpointer data)
                   ==, SQLITE_OK);
   sqlite3_close(db);
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--resume", NULL), ==, 2);
+                             f->checkpoint, "--resume", NULL),
+                  ==, 2);
   g_assert_nonnull(strstr(log, "is not an inf-engine checkpoint"));
   g_clear_pointer(&log, g_free);
   /* A directory where the file should be created. */
   g_autofree char *dir = g_build_filename(f->dir, "sub", NULL);
   g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
   g_autofree char *inside = g_build_filename(dir, "missing", "run.ckpt", NULL);
-  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             inside, NULL), ==, 2);
+  g_assert_cmpint(
+      run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint", inside, NULL),
+      ==, 2);
   g_assert_nonnull(strstr(log, "cannot create checkpoint"));
   g_rmdir(dir);
 }
@@ -780,11 +793,11 @@ test_broken_pipe(Fixture *f, gconstpointer data)
   write_inputs(f, 3000, NULL);
   g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 16, "", FALSE);
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv(launcher, KEY_ENV, "sk-test", TRUE);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_launcher_spawn(
-    launcher, &error, g_getenv("INF_ENGINE"), "run", config, "-i", f->inputs, NULL);
+  g_autoptr(GSubprocess) p = g_subprocess_launcher_spawn(launcher, &error, g_getenv("INF_ENGINE"),
+                                                         "run", config, "-i", f->inputs, NULL);
   g_assert_no_error(error);
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
   char *line = NULL;
@@ -808,8 +821,9 @@ test_broken_pipe(Fixture *f, gconstpointer data)
   (void)e;
   g_assert_true(g_subprocess_get_if_exited(p));
   g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
-  g_autofree char *text = g_strndup(g_memory_output_stream_get_data(G_MEMORY_OUTPUT_STREAM(log)),
-                                    g_memory_output_stream_get_data_size(G_MEMORY_OUTPUT_STREAM(log)));
+  g_autofree char *text =
+      g_strndup(g_memory_output_stream_get_data(G_MEMORY_OUTPUT_STREAM(log)),
+                g_memory_output_stream_get_data_size(G_MEMORY_OUTPUT_STREAM(log)));
   g_assert_nonnull(strstr(text, "stopped (the output was closed)"));
   g_assert_nonnull(strstr(text, " 0 in flight"));
 }

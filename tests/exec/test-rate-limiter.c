@@ -131,9 +131,11 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/resources/rate-limiter/bucket-rate", test_bucket_rate);
   g_test_add_func("/resources/rate-limiter/unlimited", test_unlimited);
-  g_test_add_func("/resources/rate-limiter/backoff-hint-recovery", test_backoff_with_hint_and_recovery);
+  g_test_add_func("/resources/rate-limiter/backoff-hint-recovery",
+                  test_backoff_with_hint_and_recovery);
   g_test_add_func("/resources/rate-limiter/backoff-floor", test_backoff_without_hint_and_floor);
-  g_test_add_func("/resources/rate-limiter/backoff-capped-by-measured-rate", test_backoff_capped_by_measured_rate);
+  g_test_add_func("/resources/rate-limiter/backoff-capped-by-measured-rate",
+                  test_backoff_capped_by_measured_rate);
   g_test_add_func("/resources/rate-limiter/tokens-per-minute", test_tokens_per_minute);
   return g_test_run();
 }

@@ -37,10 +37,10 @@ test_routing_example(void)
   g_assert_no_error(error);
   g_autofree char *metrics_file = g_build_filename(dir, "metrics.json", NULL);
 
-  g_autoptr(GSubprocess) process = g_subprocess_new(
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-    g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--ordered", "--node-status",
-    "--quiet", "--metrics-out", metrics_file, NULL);
+  g_autoptr(GSubprocess) process =
+      g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                       g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--ordered",
+                       "--node-status", "--quiet", "--metrics-out", metrics_file, NULL);
   g_assert_no_error(error);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -56,9 +56,8 @@ test_routing_example(void)
     const char *label;
     const char *urgency;
   } expected[] = {
-    { "billing", NULL },        { "technical", "urgent" }, { "account", NULL },
-    { "technical", "normal" },  { "billing", NULL },       { "technical", "urgent" },
-    { "account", NULL },        { "technical", "normal" },
+    { "billing", NULL }, { "technical", "urgent" }, { "account", NULL }, { "technical", "normal" },
+    { "billing", NULL }, { "technical", "urgent" }, { "account", NULL }, { "technical", "normal" },
   };
   /* The last node of each flow, by label. */
   const char *flows[][2] = { { "billing", "nodes/routed.billing_flow.answer" },

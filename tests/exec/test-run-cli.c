@@ -21,26 +21,30 @@ static char *
 write_config_full(const char *name, const char *fast_extra, const char *summarize_alias)
 {
   g_autofree char *text = g_strdup_printf(
-    "{\n"
-    "  \"resources\": {\"endpoints\": {\n"
-    "    \"fast\": {\"provider\": \"mock\", \"max_concurrent\": 8 %s},\n"
-    "    \"flaky\": {\"provider\": \"mock\", \"fail_pattern\": \"POISON\"},\n"
-    "    \"smart\": {\"provider\": \"mock\"}}},\n"
-    "  \"modules\": {\n"
-    "    \"summarize\": {\"type\": \"llm\", \"alias\": \"%s\"},\n"
-    "    \"keywords\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
-    "    \"sentiment\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
-    "    \"notes\": {\"type\": \"template\", \"template\": \"{summary} | {keywords} | {sentiment}\"},\n"
-    "    \"report\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
-    "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-    "      \"summary\": {\"module\": \"summarize\", \"args\": [\"$text\"]},\n"
-    "      \"keywords\": {\"module\": \"keywords\", \"args\": [\"$summary\"]},\n"
-    "      \"sentiment\": {\"module\": \"sentiment\", \"args\": [\"$text\"]},\n"
-    "      \"notes\": {\"module\": \"notes\", \"args\": {\"summary\": \"$summary\", \"keywords\": \"$keywords\", \"sentiment\": \"$sentiment\"}},\n"
-    "      \"report\": {\"module\": \"report\", \"args\": [\"$notes\"]}},\n"
-    "      \"outputs\": {\"summary\": \"$summary\", \"report\": \"$report\", \"sentiment\": \"$sentiment\"}}},\n"
-    "  \"main\": \"pipeline\"\n"
-    "}\n", fast_extra ? fast_extra : "", summarize_alias);
+      "{\n"
+      "  \"resources\": {\"endpoints\": {\n"
+      "    \"fast\": {\"provider\": \"mock\", \"max_concurrent\": 8 %s},\n"
+      "    \"flaky\": {\"provider\": \"mock\", \"fail_pattern\": \"POISON\"},\n"
+      "    \"smart\": {\"provider\": \"mock\"}}},\n"
+      "  \"modules\": {\n"
+      "    \"summarize\": {\"type\": \"llm\", \"alias\": \"%s\"},\n"
+      "    \"keywords\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+      "    \"sentiment\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+      "    \"notes\": {\"type\": \"template\", \"template\": \"{summary} | {keywords} | "
+      "{sentiment}\"},\n"
+      "    \"report\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
+      "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+      "      \"summary\": {\"module\": \"summarize\", \"args\": [\"$text\"]},\n"
+      "      \"keywords\": {\"module\": \"keywords\", \"args\": [\"$summary\"]},\n"
+      "      \"sentiment\": {\"module\": \"sentiment\", \"args\": [\"$text\"]},\n"
+      "      \"notes\": {\"module\": \"notes\", \"args\": {\"summary\": \"$summary\", "
+      "\"keywords\": \"$keywords\", \"sentiment\": \"$sentiment\"}},\n"
+      "      \"report\": {\"module\": \"report\", \"args\": [\"$notes\"]}},\n"
+      "      \"outputs\": {\"summary\": \"$summary\", \"report\": \"$report\", \"sentiment\": "
+      "\"$sentiment\"}}},\n"
+      "  \"main\": \"pipeline\"\n"
+      "}\n",
+      fast_extra ? fast_extra : "", summarize_alias);
   return write_file(name, text);
 }
 
@@ -143,8 +147,9 @@ test_quickstart_style(void)
   g_autofree char *output = g_build_filename(tmpdir, "out.jsonl", NULL);
   g_autofree char *metrics = g_build_filename(tmpdir, "metrics.json", NULL);
   Result r = { 0 };
-  run_engine(&r, NULL, (const char *const[]){ config, "--input", inputs, "--output", output,
-                                              "--metrics-out", metrics, "--stats", NULL });
+  run_engine(&r, NULL,
+             (const char *const[]){ config, "--input", inputs, "--output", output, "--metrics-out",
+                                    metrics, "--stats", NULL });
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpuint(r.lines->len, ==, 0); /* results went to the file */
   g_assert_nonnull(strstr(r.err, "finished: 50 inputs (0 failed)"));
@@ -196,7 +201,8 @@ test_ordered(void)
   g_autofree char *inputs_text = make_inputs(40);
   g_autofree char *inputs = write_file("inputs-ordered.jsonl", inputs_text);
   Result r = { 0 };
-  run_engine(&r, NULL, (const char *const[]){ config, "--input", inputs, "--ordered", "--quiet", NULL });
+  run_engine(&r, NULL,
+             (const char *const[]){ config, "--input", inputs, "--ordered", "--quiet", NULL });
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpstr(r.err, ==, "");
   g_assert_cmpuint(r.lines->len, ==, 40);
@@ -209,14 +215,13 @@ static void
 test_bad_lines_and_stdin(void)
 {
   g_autofree char *config = write_config("bad.json", NULL);
-  const char *input =
-    "{\"text\": \"fine 0\"}\n"
-    "{\"text\": \n"             /* 1: invalid JSON */
-    "{\"other\": \"x\"}\n"      /* 2: missing input */
-    "\n"                        /* blank lines are skipped */
-    "[1, 2]\n"                  /* 3: not an object */
-    "\"a bare string\"\n"       /* 4: a one-input graph takes a bare string */
-    "{\"text\": \"fine 5\"}\n";
+  const char *input = "{\"text\": \"fine 0\"}\n"
+                      "{\"text\": \n"        /* 1: invalid JSON */
+                      "{\"other\": \"x\"}\n" /* 2: missing input */
+                      "\n"                   /* blank lines are skipped */
+                      "[1, 2]\n"             /* 3: not an object */
+                      "\"a bare string\"\n"  /* 4: a one-input graph takes a bare string */
+                      "{\"text\": \"fine 5\"}\n";
   Result r = { 0 };
   run_engine(&r, input, (const char *const[]){ config, "--quiet", "--ordered", NULL });
   g_assert_cmpint(r.status, ==, 1); /* some input failed */
@@ -229,8 +234,9 @@ test_bad_lines_and_stdin(void)
   const char *e3 = json_object_get_string(get(get(line_for_index(&r, 3), "errors"), "input"));
   g_assert_nonnull(strstr(e3, "stdin:5: expected a JSON object"));
   g_assert_null(get(line_for_index(&r, 4), "errors"));
-  g_assert_nonnull(strstr(json_object_get_string(get(get(line_for_index(&r, 4), "outputs"), "sentiment")),
-                          "a bare string"));
+  g_assert_nonnull(
+      strstr(json_object_get_string(get(get(line_for_index(&r, 4), "outputs"), "sentiment")),
+             "a bare string"));
   g_assert_null(get(line_for_index(&r, 5), "errors"));
   result_clear(&r);
 }
@@ -251,8 +257,10 @@ test_failing_node(void)
   json_object *errors = get(bad, "errors");
   g_assert_cmpint(json_object_object_length(errors), ==, 4);
   g_assert_nonnull(strstr(json_object_get_string(get(errors, "summary")), "fail_pattern"));
-  for (const char *const *id = (const char *const[]){ "keywords", "notes", "report", NULL }; *id; id++)
-    g_assert_nonnull(strstr(json_object_get_string(get(errors, *id)), "upstream node 'summary' failed"));
+  for (const char *const *id = (const char *const[]){ "keywords", "notes", "report", NULL }; *id;
+       id++)
+    g_assert_nonnull(
+        strstr(json_object_get_string(get(errors, *id)), "upstream node 'summary' failed"));
   json_object *outputs = get(bad, "outputs");
   g_assert_true(json_object_is_type(get(outputs, "summary"), json_type_null));
   g_assert_nonnull(strstr(json_object_get_string(get(outputs, "sentiment")), "POISON pill"));
@@ -262,11 +270,13 @@ test_failing_node(void)
 static void
 test_429_requeue_completes(void)
 {
-  g_autofree char *config = write_config("429.json", ", \"rate_limit_rate\": 0.4, \"retry_after_ms\": 2");
+  g_autofree char *config =
+      write_config("429.json", ", \"rate_limit_rate\": 0.4, \"retry_after_ms\": 2");
   g_autofree char *inputs_text = make_inputs(30);
   g_autofree char *metrics = g_build_filename(tmpdir, "metrics-429.json", NULL);
   Result r = { 0 };
-  run_engine(&r, inputs_text, (const char *const[]){ config, "--quiet", "--metrics-out", metrics, NULL });
+  run_engine(&r, inputs_text,
+             (const char *const[]){ config, "--quiet", "--metrics-out", metrics, NULL });
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpuint(r.lines->len, ==, 30);
   for (guint i = 0; i < 30; i++)
@@ -304,11 +314,10 @@ test_missing_api_key(void)
 {
   /* A missing key is an error at start naming the alias and the variable,
    * before any input is read. */
-  const char *text =
-    "{\"resources\": {\"endpoints\": {\"cloud\": {\"provider\": \"anthropic\", "
-    "\"model\": \"m\", \"api_key_env\": \"INF_TEST_UNSET_KEY_VARIABLE\"}}},\n"
-    " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"cloud\"}},\n"
-    " \"main\": \"ask\"}\n";
+  const char *text = "{\"resources\": {\"endpoints\": {\"cloud\": {\"provider\": \"anthropic\", "
+                     "\"model\": \"m\", \"api_key_env\": \"INF_TEST_UNSET_KEY_VARIABLE\"}}},\n"
+                     " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"cloud\"}},\n"
+                     " \"main\": \"ask\"}\n";
   g_autofree char *config = write_file("key.json", text);
   g_unsetenv("INF_TEST_UNSET_KEY_VARIABLE");
   Result r = { 0 };
@@ -362,9 +371,9 @@ test_streaming_stdin(void)
    * calls in flight). */
   g_autofree char *config = write_config("stream.json", ", \"latency_ms\": 5");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = g_subprocess_new(
-    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv("INF_ENGINE"),
-    "run", config, "--quiet", NULL);
+  g_autoptr(GSubprocess) proc =
+      g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                       g_getenv("INF_ENGINE"), "run", config, "--quiet", NULL);
   g_assert_no_error(error);
   GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
@@ -399,11 +408,11 @@ test_interrupt(void)
   g_autofree char *errors = g_build_filename(tmpdir, "interrupt.err", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_stderr_file_path(launcher, errors);
   g_autoptr(GSubprocess) proc =
-    g_subprocess_launcher_spawn(launcher, &error, g_getenv("INF_ENGINE"), "run", config,
-                                "--input", inputs, "--max-inflight", "3", NULL);
+      g_subprocess_launcher_spawn(launcher, &error, g_getenv("INF_ENGINE"), "run", config,
+                                  "--input", inputs, "--max-inflight", "3", NULL);
   g_assert_no_error(error);
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
   g_autoptr(GString) text = g_string_new(NULL);

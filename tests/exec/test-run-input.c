@@ -144,16 +144,15 @@ static void
 test_values_json_cannot_carry(void)
 {
   g_autofree char *config = write_config();
-  static const char input_text[] =
-    "{\"text\": NaN}\n"
-    "{\"text\": [1, Infinity]}\n"
-    "{\"text\": {\"x\": 1e400}}\n"
-    "{\"text\": 99999999999999999999}\n"
-    "{\"text\": -99999999999999999999}\n"
-    "{\"text\": \"a\\u0000b\"}\n"
-    "{\"text\": \"caf\xc3\xa9 \xff\xfe\"}\n"
-    "{\"text\": 9223372036854775807}\n"
-    "{\"text\": 1.5}\n";
+  static const char input_text[] = "{\"text\": NaN}\n"
+                                   "{\"text\": [1, Infinity]}\n"
+                                   "{\"text\": {\"x\": 1e400}}\n"
+                                   "{\"text\": 99999999999999999999}\n"
+                                   "{\"text\": -99999999999999999999}\n"
+                                   "{\"text\": \"a\\u0000b\"}\n"
+                                   "{\"text\": \"caf\xc3\xa9 \xff\xfe\"}\n"
+                                   "{\"text\": 9223372036854775807}\n"
+                                   "{\"text\": 1.5}\n";
   g_autofree char *input = write_file("values.jsonl", input_text, sizeof input_text - 1);
   Result r;
   run_engine(&r, (const char *const[]){ "run", config, "--input", input, "--quiet", NULL });
@@ -183,8 +182,8 @@ static void
 test_blank_lines_not_counted(void)
 {
   g_autofree char *config = write_config();
-  g_autofree char *input = write_file("blanks.jsonl",
-                                      "\n{\"text\": \"a\"}\n   \n\n{\"text\": \"b\"}\n\t\n", -1);
+  g_autofree char *input =
+      write_file("blanks.jsonl", "\n{\"text\": \"a\"}\n   \n\n{\"text\": \"b\"}\n\t\n", -1);
   Result r;
   run_engine(&r, (const char *const[]){ "run", config, "--input", input, NULL });
   g_assert_cmpint(r.status, ==, 0);
@@ -214,13 +213,13 @@ test_read_error(void)
 static void
 test_stdin_closed(void)
 {
-  g_autofree char *config = g_build_filename(g_getenv("INF_SOURCE_ROOT"), "configs",
-                                             "quickstart.json", NULL);
+  g_autofree char *config =
+      g_build_filename(g_getenv("INF_SOURCE_ROOT"), "configs", "quickstart.json", NULL);
   g_autoptr(GError) error = NULL;
   int wait_status = 0;
   g_autofree char *out = NULL, *err = NULL;
   const char *argv[] = { "/bin/sh", "-c", "exec \"$0\" run \"$1\" <&-", g_getenv("INF_ENGINE"),
-                         config, NULL };
+                         config,    NULL };
   g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &wait_status,
                &error);
   g_assert_no_error(error);
@@ -237,14 +236,14 @@ static void
 test_reply_utf8_and_numbers(void)
 {
   static const char config_text[] =
-    "{\"resources\": {\"endpoints\": {\"bad\": {\"provider\": \"mock\", \"reply\": "
-    "\"caf\xc3\xa9 \xff!\"}, \"nan\": {\"provider\": \"mock\", \"reply\": "
-    "\"{\\\"score\\\": NaN}\"}}},"
-    " \"modules\": {\"p\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"
-    "\"a\": {\"module\": {\"type\": \"llm\", \"alias\": \"bad\"}, \"args\": [\"$text\"]},"
-    "\"b\": {\"module\": {\"type\": \"llm\", \"alias\": \"nan\", \"response_format\": "
-    "\"json\"}, \"args\": [\"$text\"]}},"
-    " \"outputs\": {\"a\": \"$a\", \"b\": \"$b\"}}}, \"main\": \"p\"}";
+      "{\"resources\": {\"endpoints\": {\"bad\": {\"provider\": \"mock\", \"reply\": "
+      "\"caf\xc3\xa9 \xff!\"}, \"nan\": {\"provider\": \"mock\", \"reply\": "
+      "\"{\\\"score\\\": NaN}\"}}},"
+      " \"modules\": {\"p\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"
+      "\"a\": {\"module\": {\"type\": \"llm\", \"alias\": \"bad\"}, \"args\": [\"$text\"]},"
+      "\"b\": {\"module\": {\"type\": \"llm\", \"alias\": \"nan\", \"response_format\": "
+      "\"json\"}, \"args\": [\"$text\"]}},"
+      " \"outputs\": {\"a\": \"$a\", \"b\": \"$b\"}}}, \"main\": \"p\"}";
   g_autofree char *config = write_file("replies.json", config_text, sizeof config_text - 1);
   g_autofree char *input = write_file("one-reply.jsonl", "{\"text\": \"x\"}\n", -1);
   Result r;
@@ -283,16 +282,16 @@ static void
 test_interrupt_twice_no_leak(void)
 {
   g_autofree char *config = write_file(
-    "slow.json",
-    "{\"resources\": {\"endpoints\": {\"slow\": {\"provider\": \"mock\", \"latency_ms\": "
-    "60000}}},"
-    " \"main\": {\"type\": \"llm\", \"alias\": \"slow\"}}",
-    -1);
+      "slow.json",
+      "{\"resources\": {\"endpoints\": {\"slow\": {\"provider\": \"mock\", \"latency_ms\": "
+      "60000}}},"
+      " \"main\": {\"type\": \"llm\", \"alias\": \"slow\"}}",
+      -1);
   g_autofree char *input = write_file("two.jsonl", "42\n{\"prompt\": \"slow one\"}\n", -1);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) proc = g_subprocess_new(
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-    g_getenv("INF_ENGINE"), "run", config, "--input", input, "--max-concurrent", "4", NULL);
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+      g_getenv("INF_ENGINE"), "run", config, "--input", input, "--max-concurrent", "4", NULL);
   g_assert_no_error(error);
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
   g_autoptr(GDataInputStream) err = g_data_input_stream_new(g_subprocess_get_stderr_pipe(proc));

@@ -39,7 +39,7 @@ done(InfScheduler *s, InfExecState *state, gpointer data)
   g_autoptr(InfValue) outputs = inf_exec_state_get_outputs(state);
   json_object *json = inf_value_to_json(outputs);
   g_ptr_array_index(run->outputs, state->index) =
-    g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN));
+      g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN));
   json_object_put(json);
   json_object *errors = inf_exec_state_errors_json(state);
   if (errors) {
@@ -81,15 +81,16 @@ test_many_inputs_bounded(void)
 {
   InfRegistry *registry = inf_registry_new();
   exec_fixtures_register(registry);
-  InfGraph *graph = exec_fixtures_trace(registry, "diamond", NULL, (const char *const[]){ "x", NULL });
+  InfGraph *graph =
+      exec_fixtures_trace(registry, "diamond", NULL, (const char *const[]){ "x", NULL });
   Run run;
   run_scheduler(&run, graph, NULL, 0, 8, 500);
   g_assert_cmpuint(run.failed, ==, 0);
   g_assert_cmpuint(run.max_in_flight_seen, <=, 8);
   g_assert_cmpuint(run.max_in_flight_seen, >=, 2); /* "later" nodes overlap inputs */
   for (guint i = 0; i < 500; i++) {
-    g_autofree char *expected = g_strdup_printf(
-      "{\"b\":\"b(a(in%u))\",\"d\":\"d(b(a(in%u)),c(in%u))\"}", i, i, i);
+    g_autofree char *expected =
+        g_strdup_printf("{\"b\":\"b(a(in%u))\",\"d\":\"d(b(a(in%u)),c(in%u))\"}", i, i, i);
     g_assert_cmpstr(g_ptr_array_index(run.outputs, i), ==, expected);
   }
   g_ptr_array_unref(run.outputs);
@@ -146,7 +147,8 @@ test_failure_isolated(void)
 {
   InfRegistry *registry = inf_registry_new();
   exec_fixtures_register(registry);
-  InfGraph *graph = exec_fixtures_trace(registry, "failing", NULL, (const char *const[]){ "x", NULL });
+  InfGraph *graph =
+      exec_fixtures_trace(registry, "failing", NULL, (const char *const[]){ "x", NULL });
   Run run;
   run_scheduler(&run, graph, NULL, 0, 4, 20);
   g_assert_cmpuint(run.failed, ==, 20);
@@ -164,7 +166,8 @@ test_long_chain(void)
 {
   InfRegistry *registry = inf_registry_new();
   exec_fixtures_register(registry);
-  InfGraph *graph = exec_fixtures_trace(registry, "chain", "{\"n\": 300}", (const char *const[]){ "x", NULL });
+  InfGraph *graph =
+      exec_fixtures_trace(registry, "chain", "{\"n\": 300}", (const char *const[]){ "x", NULL });
   g_assert_cmpuint(graph->n_nodes, ==, 301);
   Run run;
   run_scheduler(&run, graph, NULL, 0, 1, 1);
@@ -239,8 +242,12 @@ probe_call(InfClient *self, InfLlmCall *call)
 }
 
 static const InfClientClass probe_class = {
-  .struct_size = sizeof(InfClientClass), .name = "probe", .description = "counts calls",
-  .init = probe_init, .finalize = probe_finalize, .call = probe_call,
+  .struct_size = sizeof(InfClientClass),
+  .name = "probe",
+  .description = "counts calls",
+  .init = probe_init,
+  .finalize = probe_finalize,
+  .call = probe_call,
 };
 
 static InfResourceManager *
@@ -249,7 +256,8 @@ make_resources(InfRegistry *registry, const char *json_text, InfResourcesConfig 
   g_autoptr(GError) error = NULL;
   json_object *json = json_tokener_parse(json_text);
   g_assert_nonnull(json);
-  InfResourcesConfig *config = inf_resources_config_parse(json, "test.json", "resources", registry, &error);
+  InfResourcesConfig *config =
+      inf_resources_config_parse(json, "test.json", "resources", registry, &error);
   json_object_put(json);
   g_assert_no_error(error);
   InfResourceManager *rm = inf_resource_manager_new(config, registry, &error);
@@ -265,11 +273,13 @@ test_llm_alias_concurrency(void)
   exec_fixtures_register(registry);
   g_assert_true(inf_registry_add_client_class(registry, &probe_class, NULL));
   InfResourcesConfig *config;
-  InfResourceManager *rm = make_resources(registry,
-    "{\"endpoints\": {\"fast\": {\"provider\": \"probe\", \"max_concurrent\": 4}}}", &config);
-  InfGraph *graph = exec_fixtures_trace(registry, "wide",
-    "{\"n\": 40, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
-    (const char *const[]){ "x", NULL });
+  InfResourceManager *rm = make_resources(
+      registry, "{\"endpoints\": {\"fast\": {\"provider\": \"probe\", \"max_concurrent\": 4}}}",
+      &config);
+  InfGraph *graph = exec_fixtures_trace(
+      registry, "wide",
+      "{\"n\": 40, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
+      (const char *const[]){ "x", NULL });
   memset(&probe, 0, sizeof probe);
   Run run;
   run_scheduler(&run, graph, rm, 0, 4, 5);
@@ -295,13 +305,16 @@ test_pool_and_global_cap(void)
   g_assert_true(inf_registry_add_client_class(registry, &probe_class, NULL));
   /* A pool of two endpoints (3 slots each) under a global cap of 5. */
   InfResourcesConfig *config;
-  InfResourceManager *rm = make_resources(registry,
-    "{\"max_total_concurrent\": 5, \"endpoints\": {\"fast\": ["
-    "{\"provider\": \"probe\", \"max_concurrent\": 3},"
-    "{\"provider\": \"probe\", \"max_concurrent\": 3}]}}", &config);
-  InfGraph *graph = exec_fixtures_trace(registry, "wide",
-    "{\"n\": 50, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
-    (const char *const[]){ "x", NULL });
+  InfResourceManager *rm =
+      make_resources(registry,
+                     "{\"max_total_concurrent\": 5, \"endpoints\": {\"fast\": ["
+                     "{\"provider\": \"probe\", \"max_concurrent\": 3},"
+                     "{\"provider\": \"probe\", \"max_concurrent\": 3}]}}",
+                     &config);
+  InfGraph *graph = exec_fixtures_trace(
+      registry, "wide",
+      "{\"n\": 50, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
+      (const char *const[]){ "x", NULL });
   memset(&probe, 0, sizeof probe);
   probe_n_endpoints = 0;
   Run run;
@@ -339,11 +352,11 @@ mock_run(MockRun *m, const char *endpoint_fields, const char *shape, guint n, gu
   m->registry = inf_registry_new();
   exec_fixtures_register(m->registry);
   m->loader = exec_fixtures_load_plugins(m->registry);
-  g_autofree char *resources = g_strdup_printf(
-    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", %s}}}", endpoint_fields);
+  g_autofree char *resources =
+      g_strdup_printf("{\"endpoints\": {\"fast\": {\"provider\": \"mock\", %s}}}", endpoint_fields);
   m->rm = make_resources(m->registry, resources, &m->config);
   g_autofree char *options = g_strdup_printf(
-    "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}", n);
+      "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}", n);
   m->graph = exec_fixtures_trace(m->registry, shape, options, (const char *const[]){ "x", NULL });
   run_scheduler(&m->run, m->graph, m->rm, 0, 16, n_inputs);
   m->metrics = inf_resource_alias_get_metrics(inf_resource_manager_lookup(m->rm, "fast"));
@@ -364,7 +377,8 @@ static void
 test_mock_429_requeue(void)
 {
   MockRun m;
-  mock_run(&m, "\"rate_limit_rate\": 0.3, \"retry_after_ms\": 1, \"max_concurrent\": 8", "wide", 10, 30);
+  mock_run(&m, "\"rate_limit_rate\": 0.3, \"retry_after_ms\": 1, \"max_concurrent\": 8", "wide", 10,
+           30);
   g_assert_cmpuint(m.run.failed, ==, 0);
   g_assert_cmpuint(m.metrics->successes, ==, 300);
   g_assert_cmpuint(m.metrics->rate_limited, >, 0);
@@ -422,14 +436,17 @@ test_budget_halt(void)
   exec_fixtures_register(registry);
   g_assert_true(inf_registry_add_client_class(registry, &probe_class, NULL));
   InfResourcesConfig *config;
-  InfResourceManager *rm = make_resources(registry,
-    "{\"budget\": {\"max_requests\": 7}, "
-    "\"endpoints\": {\"fast\": {\"provider\": \"probe\", \"max_concurrent\": 2}}}", &config);
+  InfResourceManager *rm =
+      make_resources(registry,
+                     "{\"budget\": {\"max_requests\": 7}, "
+                     "\"endpoints\": {\"fast\": {\"provider\": \"probe\", \"max_concurrent\": 2}}}",
+                     &config);
   g_autoptr(InfBudget) budget = inf_budget_new(config->budget, NULL);
   inf_resource_manager_set_budget(rm, budget);
-  InfGraph *graph = exec_fixtures_trace(registry, "chain",
-    "{\"n\": 2, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
-    (const char *const[]){ "x", NULL });
+  InfGraph *graph = exec_fixtures_trace(
+      registry, "chain",
+      "{\"n\": 2, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
+      (const char *const[]){ "x", NULL });
   memset(&probe, 0, sizeof probe);
   halted_calls = 0;
   Run run;

@@ -222,7 +222,8 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/exec/state/ready-and-complete", test_ready_and_complete);
-  g_test_add_func("/exec/state/failure-cancels-exactly-descendants", test_failure_cancels_exactly_descendants);
+  g_test_add_func("/exec/state/failure-cancels-exactly-descendants",
+                  test_failure_cancels_exactly_descendants);
   g_test_add_func("/exec/state/requeue", test_requeue);
   g_test_add_func("/exec/state/cancel", test_cancel_pending);
   g_test_add_func("/exec/state/sample-index", test_sample_index);

@@ -32,22 +32,22 @@ write_file(const char *name, const char *contents)
 static char *
 write_pipeline(const char *name, const char *fast, const char *smart)
 {
-  g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"fast\": %s, \"smart\": %s}},\n"
-    " \"modules\": {\n"
-    "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
-    "  \"smart\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
-    "  \"join\": {\"type\": \"template\", \"template\": \"{0} | {1} | {2}\"},\n"
-    "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-    "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
-    "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"]},\n"
-    "    \"sentiment\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
-    "    \"notes\": {\"module\": \"join\",\n"
-    "      \"args\": [\"$summary\", \"$keywords\", \"$sentiment\"]},\n"
-    "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
-    "   \"outputs\": {\"report\": \"$report\"}}},\n"
-    " \"main\": \"pipeline\"}\n",
-    fast, smart);
+  g_autofree char *text =
+      g_strdup_printf("{\"resources\": {\"endpoints\": {\"fast\": %s, \"smart\": %s}},\n"
+                      " \"modules\": {\n"
+                      "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+                      "  \"smart\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"
+                      "  \"join\": {\"type\": \"template\", \"template\": \"{0} | {1} | {2}\"},\n"
+                      "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+                      "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+                      "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"]},\n"
+                      "    \"sentiment\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"
+                      "    \"notes\": {\"module\": \"join\",\n"
+                      "      \"args\": [\"$summary\", \"$keywords\", \"$sentiment\"]},\n"
+                      "    \"report\": {\"module\": \"smart\", \"args\": [\"$notes\"]}},\n"
+                      "   \"outputs\": {\"report\": \"$report\"}}},\n"
+                      " \"main\": \"pipeline\"}\n",
+                      fast, smart);
   return write_file(name, text);
 }
 
@@ -81,12 +81,12 @@ communicated(GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Result *r = user_data;
   g_autoptr(GError) error = NULL;
-  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &r->out,
-                                                     &r->err, &error));
+  g_assert_true(
+      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &r->out, &r->err, &error));
   g_assert_no_error(error);
   r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                : 255;
+                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                  : 255;
 }
 
 static GSubprocess *
@@ -101,8 +101,8 @@ spawn(GSubprocessFlags flags, const char *const *args)
     g_ptr_array_add(argv, (char *)args[i]);
   g_ptr_array_add(argv, NULL);
   g_autoptr(GError) error = NULL;
-  GSubprocess *proc = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata,
-                                                   &error);
+  GSubprocess *proc =
+      g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
   g_assert_no_error(error);
   return proc;
 }
@@ -115,7 +115,7 @@ run_engine(Result *r, const char *const *args)
   memset(r, 0, sizeof *r);
   r->status = -1;
   g_autoptr(GSubprocess) proc =
-    spawn(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
+      spawn(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
   g_subprocess_communicate_utf8_async(proc, NULL, NULL, communicated, r);
   while (r->status == -1)
     g_main_context_iteration(NULL, TRUE);
@@ -251,8 +251,8 @@ check_tracks(Trace *t)
 {
   g_autoptr(GHashTable) processes = g_hash_table_new(g_direct_hash, g_direct_equal);
   g_autoptr(GHashTable) threads = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) spans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                      (GDestroyNotify)g_ptr_array_unref);
+  g_autoptr(GHashTable) spans =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   for (guint i = 0; i < n_events(t); i++) {
     json_object *e = event(t, i);
     g_assert_nonnull(get(e, "pid"));
@@ -378,8 +378,8 @@ load_json_file(const char *path)
 static gint64
 metric(json_object *metrics, const char *alias, const char *name)
 {
-  json_object *m = alias ? get(get(get(metrics, "aliases"), alias), name)
-                         : get(get(metrics, "run"), name);
+  json_object *m =
+      alias ? get(get(get(metrics, "aliases"), alias), name) : get(get(metrics, "run"), name);
   g_assert_nonnull(m);
   return json_object_get_int64(m);
 }
@@ -402,11 +402,11 @@ test_mock(void)
   /* 429s and transient errors injected at random by the mock: whatever
    * happens, the trace must agree with the metrics. */
   g_autofree char *config = write_pipeline(
-    "mock.json",
-    "{\"provider\": \"mock\", \"max_concurrent\": 4, \"rate_limit_rate\": 0.3, "
-    "\"retry_after_ms\": 1, \"error_rate\": 0.2, \"max_retries\": 8, \"retry_delay\": 0.001, "
-    "\"input_cost_per_1m\": 1000, \"output_cost_per_1m\": 2000}",
-    "{\"provider\": \"mock\", \"model\": \"big\", \"input_cost_per_1m\": 500}");
+      "mock.json",
+      "{\"provider\": \"mock\", \"max_concurrent\": 4, \"rate_limit_rate\": 0.3, "
+      "\"retry_after_ms\": 1, \"error_rate\": 0.2, \"max_retries\": 8, \"retry_delay\": 0.001, "
+      "\"input_cost_per_1m\": 1000, \"output_cost_per_1m\": 2000}",
+      "{\"provider\": \"mock\", \"model\": \"big\", \"input_cost_per_1m\": 500}");
   g_autofree char *inputs_text = make_inputs(40);
   g_autofree char *inputs = write_file("mock-inputs.jsonl", inputs_text);
   g_autofree char *trace_path = g_build_filename(tmpdir, "mock-trace.json", NULL);
@@ -440,8 +440,8 @@ test_mock(void)
   g_assert_cmpfloat(sum_arg(&t, "X", "retries"), ==, (double)metric(m, "fast", "retries"));
   for (guint i = 0; i < n_events(&t); i++) {
     json_object *e = event(&t, i);
-    if (is(e, "i") && (g_str_equal(get_str(e, "name"), "429") ||
-                       g_str_equal(get_str(e, "name"), "retry"))) {
+    if (is(e, "i") &&
+        (g_str_equal(get_str(e, "name"), "429") || g_str_equal(get_str(e, "name"), "retry"))) {
       g_assert_cmpint(json_object_get_int(get(e, "pid")), ==, fast);
       g_assert_cmpstr(get_str(e, "s"), ==, "t");
       g_assert_nonnull(get_str(get(e, "args"), "node"));
@@ -469,8 +469,8 @@ test_mock(void)
 static void
 test_sampling(void)
 {
-  g_autofree char *config = write_pipeline("sample.json", "{\"provider\": \"mock\"}",
-                                           "{\"provider\": \"mock\"}");
+  g_autofree char *config =
+      write_pipeline("sample.json", "{\"provider\": \"mock\"}", "{\"provider\": \"mock\"}");
   g_autofree char *inputs_text = make_inputs(30);
   g_autofree char *inputs = write_file("sample-inputs.jsonl", inputs_text);
   g_autofree char *trace_path = g_build_filename(tmpdir, "sample-trace.json", NULL);
@@ -498,19 +498,19 @@ test_budget(void)
   /* A budget that runs out: warnings become instants on the run's track,
    * the refused calls end "refused", the spend counter ends at what the
    * budget charged, and the trace is closed after the stop (status 3). */
-  g_autofree char *config = write_pipeline(
-    "budget.json",
-    "{\"provider\": \"mock\", \"max_concurrent\": 2, \"input_cost_per_1m\": 1000, "
-    "\"output_cost_per_1m\": 1000}",
-    "{\"provider\": \"mock\", \"input_cost_per_1m\": 1000}");
+  g_autofree char *config =
+      write_pipeline("budget.json",
+                     "{\"provider\": \"mock\", \"max_concurrent\": 2, \"input_cost_per_1m\": 1000, "
+                     "\"output_cost_per_1m\": 1000}",
+                     "{\"provider\": \"mock\", \"input_cost_per_1m\": 1000}");
   g_autofree char *inputs_text = make_inputs(40);
   g_autofree char *inputs = write_file("budget-inputs.jsonl", inputs_text);
   g_autofree char *resources = write_file(
-    "budget-resources.json",
-    "{\"budget\": {\"max_cost\": 0.6, \"warn_at\": [0.25, 0.5], \"default_max_tokens\": 20},\n"
-    " \"endpoints\": {\"fast\": {\"provider\": \"mock\", \"max_concurrent\": 2, "
-    "\"input_cost_per_1m\": 1000, \"output_cost_per_1m\": 1000},\n"
-    "  \"smart\": {\"provider\": \"mock\", \"input_cost_per_1m\": 1000}}}\n");
+      "budget-resources.json",
+      "{\"budget\": {\"max_cost\": 0.6, \"warn_at\": [0.25, 0.5], \"default_max_tokens\": 20},\n"
+      " \"endpoints\": {\"fast\": {\"provider\": \"mock\", \"max_concurrent\": 2, "
+      "\"input_cost_per_1m\": 1000, \"output_cost_per_1m\": 1000},\n"
+      "  \"smart\": {\"provider\": \"mock\", \"input_cost_per_1m\": 1000}}}\n");
   g_autofree char *trace_path = g_build_filename(tmpdir, "budget-trace.json", NULL);
   g_autofree char *metrics_path = g_build_filename(tmpdir, "budget-metrics.json", NULL);
   Result r;
@@ -556,8 +556,8 @@ test_checkpoint(void)
 {
   /* Every checkpoint commit is a marker on the run's track, numbered, with
    * the output offset it made durable; the last is the whole output. */
-  g_autofree char *config = write_pipeline("ckpt.json", "{\"provider\": \"mock\"}",
-                                           "{\"provider\": \"mock\"}");
+  g_autofree char *config =
+      write_pipeline("ckpt.json", "{\"provider\": \"mock\"}", "{\"provider\": \"mock\"}");
   g_autofree char *inputs_text = make_inputs(60);
   g_autofree char *inputs = write_file("ckpt-inputs.jsonl", inputs_text);
   g_autofree char *journal = g_build_filename(tmpdir, "ckpt.db", NULL);
@@ -600,8 +600,8 @@ test_checkpoint(void)
 static void
 test_usage_errors(void)
 {
-  g_autofree char *config = write_pipeline("usage.json", "{\"provider\": \"mock\"}",
-                                           "{\"provider\": \"mock\"}");
+  g_autofree char *config =
+      write_pipeline("usage.json", "{\"provider\": \"mock\"}", "{\"provider\": \"mock\"}");
   Result r;
   run_engine(&r, (const char *const[]){ config, "--trace-sample", "3", NULL });
   g_assert_cmpint(r.status, ==, 2);
@@ -659,13 +659,13 @@ static char *
 write_http_config(Fake *f, const char *name)
 {
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"cloud\": {\"provider\": \"openai\", "
-    "\"model\": \"fake-model\", "
-    "\"base_url\": \"%s/v1\", \"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 1, "
-    "\"retry_delay\": 0.001, \"max_retries\": 3, \"timeout\": 120}}},\n"
-    " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"cloud\"}},\n"
-    " \"main\": \"ask\"}\n",
-    inf_fake_llm_get_base_url(f->fake));
+      "{\"resources\": {\"endpoints\": {\"cloud\": {\"provider\": \"openai\", "
+      "\"model\": \"fake-model\", "
+      "\"base_url\": \"%s/v1\", \"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 1, "
+      "\"retry_delay\": 0.001, \"max_retries\": 3, \"timeout\": 120}}},\n"
+      " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"cloud\"}},\n"
+      " \"main\": \"ask\"}\n",
+      inf_fake_llm_get_base_url(f->fake));
   return write_file(name, text);
 }
 
@@ -807,13 +807,13 @@ test_sigint(void)
 {
   /* Inputs come through a pipe that stays open; once both results are out,
    * SIGINT ends the run, and the trace is complete valid JSON. */
-  g_autofree char *config = write_pipeline("sigint.json", "{\"provider\": \"mock\"}",
-                                           "{\"provider\": \"mock\"}");
+  g_autofree char *config =
+      write_pipeline("sigint.json", "{\"provider\": \"mock\"}", "{\"provider\": \"mock\"}");
   g_autofree char *trace_path = g_build_filename(tmpdir, "sigint-trace.json", NULL);
-  g_autoptr(GSubprocess) proc = spawn(
-    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-    (const char *const[]){ config, "--quiet", "--trace-out", trace_path, NULL });
+  g_autoptr(GSubprocess) proc =
+      spawn(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+            (const char *const[]){ config, "--quiet", "--trace-out", trace_path, NULL });
   GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
   g_autoptr(GError) error = NULL;
@@ -838,13 +838,13 @@ test_output_closed(void)
 {
   /* The reader of the output goes away (like `| head -1`): the run stops
    * cleanly and the trace is still closed. */
-  g_autofree char *config = write_pipeline("closed.json", "{\"provider\": \"mock\"}",
-                                           "{\"provider\": \"mock\"}");
+  g_autofree char *config =
+      write_pipeline("closed.json", "{\"provider\": \"mock\"}", "{\"provider\": \"mock\"}");
   g_autofree char *trace_path = g_build_filename(tmpdir, "closed-trace.json", NULL);
-  g_autoptr(GSubprocess) proc = spawn(
-    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-    (const char *const[]){ config, "--quiet", "--trace-out", trace_path, NULL });
+  g_autoptr(GSubprocess) proc =
+      spawn(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+            (const char *const[]){ config, "--quiet", "--trace-out", trace_path, NULL });
   GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
   g_autoptr(GError) error = NULL;
   const char *first = "{\"text\": \"first\"}\n";
@@ -877,10 +877,10 @@ test_sigterm_cancels(Fake *f, gconstpointer data)
    * ends "cancelled" in a properly closed trace. */
   g_autofree char *config = write_http_config(f, "sigterm.json");
   g_autofree char *trace_path = g_build_filename(tmpdir, "sigterm-trace.json", NULL);
-  g_autoptr(GSubprocess) proc = spawn(
-    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-      G_SUBPROCESS_FLAGS_STDERR_PIPE,
-    (const char *const[]){ config, "--trace-out", trace_path, NULL });
+  g_autoptr(GSubprocess) proc =
+      spawn(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                G_SUBPROCESS_FLAGS_STDERR_PIPE,
+            (const char *const[]){ config, "--trace-out", trace_path, NULL });
   GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
   g_autoptr(GDataInputStream) err = g_data_input_stream_new(g_subprocess_get_stderr_pipe(proc));
   g_autoptr(GError) error = NULL;
@@ -920,16 +920,16 @@ static void
 test_switch(void)
 {
   g_autofree char *config = write_file(
-    "switch.json",
-    "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}},\n"
-    " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
-    "  \"echo\": {\"type\": \"template\", \"template\": \"echo {0}\"},\n"
-    "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-    "    \"routed\": {\"switch\": \"$text\",\n"
-    "      \"cases\": [{\"match\": {\"prefix\": \"ask\"}, \"module\": \"ask\", \"args\": [\"$text\"]}],\n"
-    "      \"default\": {\"module\": \"echo\", \"args\": [\"$text\"]}}},\n"
-    "   \"outputs\": {\"routed\": \"$routed\"}}},\n"
-    " \"main\": \"pipeline\"}\n");
+      "switch.json", "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}},\n"
+                     " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"
+                     "  \"echo\": {\"type\": \"template\", \"template\": \"echo {0}\"},\n"
+                     "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+                     "    \"routed\": {\"switch\": \"$text\",\n"
+                     "      \"cases\": [{\"match\": {\"prefix\": \"ask\"}, \"module\": \"ask\", "
+                     "\"args\": [\"$text\"]}],\n"
+                     "      \"default\": {\"module\": \"echo\", \"args\": [\"$text\"]}}},\n"
+                     "   \"outputs\": {\"routed\": \"$routed\"}}},\n"
+                     " \"main\": \"pipeline\"}\n");
   g_autofree char *inputs = write_file("switch.jsonl", "{\"text\": \"ask me\"}\n"
                                                        "{\"text\": \"plain\"}\n");
   g_autofree char *trace_path = g_build_filename(tmpdir, "switch-trace.json", NULL);
@@ -948,7 +948,7 @@ test_switch(void)
     if (g_strcmp0(get_str(e, "cat"), "llm") == 0)
       llm++;
     else if (g_strcmp0(get_str(e, "cat"), "template") == 0)
-      template++;
+      template ++;
   }
   g_assert_cmpuint(llm, ==, 1);      /* "ask me" took the llm case */
   g_assert_cmpuint(template, ==, 1); /* "plain" took the default */

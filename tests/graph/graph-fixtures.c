@@ -190,8 +190,8 @@ static InfValue *
 scenario_stranger(InfModule *self, InfTracer *t, InfValue *const *in, guint n, GError **error)
 {
   (void)n, (void)error;
-  g_autoptr(InfModule) stranger = inf_module_new(inf_module_get_registry(self), "echo",
-                                                 "stranger", NULL, NULL);
+  g_autoptr(InfModule) stranger =
+      inf_module_new(inf_module_get_registry(self), "echo", "stranger", NULL, NULL);
   g_autoptr(InfValue) v = inf_call(t, stranger, in[0], NULL);
   return inf_call(t, CHILD("a"), in[0], NULL);
 }
@@ -230,8 +230,7 @@ scenario_fails(InfModule *self, InfTracer *t, InfValue *const *in, guint n, GErr
 }
 
 static InfValue *
-scenario_nested_output(InfModule *self, InfTracer *t, InfValue *const *in, guint n,
-                       GError **error)
+scenario_nested_output(InfModule *self, InfTracer *t, InfValue *const *in, guint n, GError **error)
 {
   (void)n, (void)error;
   g_autoptr(InfValue) a = inf_call(t, CHILD("a"), in[0], NULL);
@@ -252,17 +251,16 @@ scenario_switch(InfModule *self, InfTracer *t, InfValue *const *in, guint n, GEr
     { INF_MATCH_REGEX, "^b", NULL, CHILD("b"), 1, in + 1, NULL },
   };
   const InfSwitchCase fallback = { 0, NULL, NULL, CHILD("c"), 1, in + 1, NULL };
-  g_autoptr(InfValue) route = inf_switch(t, "route", in[0],
-                                         INF_SWITCH_NORMALIZE_TRIM | INF_SWITCH_NORMALIZE_CASEFOLD,
-                                         cases, G_N_ELEMENTS(cases), &fallback);
+  g_autoptr(InfValue) route =
+      inf_switch(t, "route", in[0], INF_SWITCH_NORMALIZE_TRIM | INF_SWITCH_NORMALIZE_CASEFOLD,
+                 cases, G_N_ELEMENTS(cases), &fallback);
   return inf_call(t, CHILD("d"), route, NULL);
 }
 
 /* outer = switch on in[0]: "x" → inner(in[1], in[1]) (a "switch" scenario
  * child: it switches on in[1]), else e(in[1]). */
 static InfValue *
-scenario_switch_nested(InfModule *self, InfTracer *t, InfValue *const *in, guint n,
-                       GError **error)
+scenario_switch_nested(InfModule *self, InfTracer *t, InfValue *const *in, guint n, GError **error)
 {
   (void)n, (void)error;
   InfValue *const inner_args[] = { in[1], in[1] };
@@ -296,24 +294,23 @@ scenario_switch_misuse(InfModule *self, InfTracer *t, InfValue *const *in, const
   };
   if (g_str_equal(what, "no-cases"))
     return inf_switch(t, "route", in[0], 0, NULL, 0, NULL);
-  if (g_str_equal(what, "bad-regex"))
-    {
-      cases[0].match = INF_MATCH_REGEX;
-      cases[0].pattern = "(x";
-      return inf_switch(t, "route", in[0], 0, cases, 1, NULL);
-    }
+  if (g_str_equal(what, "bad-regex")) {
+    cases[0].match = INF_MATCH_REGEX;
+    cases[0].pattern = "(x";
+    return inf_switch(t, "route", in[0], 0, cases, 1, NULL);
+  }
   if (g_str_equal(what, "repeat"))
     return inf_switch(t, "route", in[0], 0, cases, 2, NULL);
   g_autoptr(InfValue) literal = inf_value_new_text("a");
   return inf_switch(t, "route", literal, 0, cases, 1, NULL);
 }
 
-#define SWITCH_MISUSE(func, what)                                                            \
-  static InfValue *func(InfModule *self, InfTracer *t, InfValue *const *in, guint n,           \
-                        GError **error)                                                      \
-  {                                                                                          \
-    (void)n, (void)error;                                                                    \
-    return scenario_switch_misuse(self, t, in, what);                                        \
+#define SWITCH_MISUSE(func, what)                                                    \
+  static InfValue *func(InfModule *self, InfTracer *t, InfValue *const *in, guint n, \
+                        GError **error)                                              \
+  {                                                                                  \
+    (void)n, (void)error;                                                            \
+    return scenario_switch_misuse(self, t, in, what);                                \
   }
 SWITCH_MISUSE(scenario_switch_no_cases, "no-cases")
 SWITCH_MISUSE(scenario_switch_bad_regex, "bad-regex")
@@ -363,23 +360,21 @@ scenario_init(InfModule *self, const InfOptions *options, gpointer *out_private,
   gsize k = 0;
   while (k < G_N_ELEMENTS(scenarios) && strcmp(scenarios[k].name, name) != 0)
     k++;
-  if (k == G_N_ELEMENTS(scenarios))
-    {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "unknown scenario '%s'", name);
-      return FALSE;
-    }
+  if (k == G_N_ELEMENTS(scenarios)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "unknown scenario '%s'", name);
+    return FALSE;
+  }
   json_object *children = inf_options_get_json(options, "children");
-  for (gsize i = 0; children && i < json_object_array_length(children); i++)
-    {
-      json_object *c = json_object_array_get_idx(children, i);
-      const char *child_name = json_object_get_string(json_object_array_get_idx(c, 0));
-      const char *type = json_object_get_string(json_object_array_get_idx(c, 1));
-      json_object *child_options = json_object_array_get_idx(c, 2);
-      g_autoptr(InfModule) child = inf_module_new(inf_module_get_registry(self), type, child_name,
-                                                  child_options, error);
-      if (child == NULL || !inf_module_add_child(self, child_name, child, error))
-        return FALSE;
-    }
+  for (gsize i = 0; children && i < json_object_array_length(children); i++) {
+    json_object *c = json_object_array_get_idx(children, i);
+    const char *child_name = json_object_get_string(json_object_array_get_idx(c, 0));
+    const char *type = json_object_get_string(json_object_array_get_idx(c, 1));
+    json_object *child_options = json_object_array_get_idx(c, 2);
+    g_autoptr(InfModule) child =
+        inf_module_new(inf_module_get_registry(self), type, child_name, child_options, error);
+    if (child == NULL || !inf_module_add_child(self, child_name, child, error))
+      return FALSE;
+  }
   *out_private = (gpointer)scenarios[k].func;
   return TRUE;
 }
@@ -419,12 +414,11 @@ graph_fixtures_scenario(InfRegistry *registry, const char *scenario, const char 
 {
   json_object *options = json_object_new_object();
   json_object_object_add(options, "scenario", json_object_new_string(scenario));
-  if (children_json)
-    {
-      json_object *children = json_tokener_parse(children_json);
-      g_assert_nonnull(children);
-      json_object_object_add(options, "children", children);
-    }
+  if (children_json) {
+    json_object *children = json_tokener_parse(children_json);
+    g_assert_nonnull(children);
+    json_object_object_add(options, "children", children);
+  }
   g_autoptr(GError) error = NULL;
   InfModule *module = inf_module_new(registry, "scenario", scenario, options, &error);
   json_object_put(options);
@@ -468,21 +462,19 @@ InfPluginLoader *
 graph_fixtures_load_plugins(InfRegistry *registry)
 {
   const char *path = g_getenv("INF_PLUGIN_PATH");
-  if (path == NULL || path[0] == '\0')
-    {
-      g_test_skip("INF_PLUGIN_PATH is not set (run through meson test)");
-      return NULL;
-    }
+  if (path == NULL || path[0] == '\0') {
+    g_test_skip("INF_PLUGIN_PATH is not set (run through meson test)");
+    return NULL;
+  }
   InfPluginLoader *loader = inf_plugin_loader_new(registry);
   g_auto(GStrv) dirs = g_strsplit(path, ":", -1);
-  for (guint i = 0; dirs[i]; i++)
-    {
-      if (dirs[i][0] == '\0')
-        continue;
-      g_autoptr(GError) error = NULL;
-      g_assert_true(inf_plugin_loader_load_dir(loader, dirs[i], &error));
-      g_assert_no_error(error);
-    }
+  for (guint i = 0; dirs[i]; i++) {
+    if (dirs[i][0] == '\0')
+      continue;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(inf_plugin_loader_load_dir(loader, dirs[i], &error));
+    g_assert_no_error(error);
+  }
   return loader;
 }
 
@@ -501,14 +493,13 @@ graph_fixtures_remove_dir(const char *dir)
 {
   GDir *d = g_dir_open(dir, 0, NULL);
   const char *name;
-  while (d && (name = g_dir_read_name(d)))
-    {
-      g_autofree char *path = g_build_filename(dir, name, NULL);
-      if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-        graph_fixtures_remove_dir(path);
-      else
-        g_unlink(path);
-    }
+  while (d && (name = g_dir_read_name(d))) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+      graph_fixtures_remove_dir(path);
+    else
+      g_unlink(path);
+  }
   if (d)
     g_dir_close(d);
   g_rmdir(dir);

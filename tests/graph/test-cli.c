@@ -8,21 +8,21 @@
 
 #include "graph-fixtures.h"
 
-#define RESOURCES                                                                            \
-  "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"},"                      \
+#define RESOURCES                                                       \
+  "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}," \
   " \"smart\": {\"provider\": \"mock\"}}}"
 
-#define PIPELINE                                                                             \
-  "{\n" RESOURCES ",\n"                                                                      \
-  " \"modules\": {\n"                                                                        \
-  "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"                                  \
-  "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"             \
-  "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"                        \
-  "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"], \"priority\": 1},\n"   \
-  "    \"report\": {\"module\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"                \
-  "                 \"args\": [\"$keywords\"]}},\n"                                          \
-  "   \"outputs\": {\"summary\": \"$summary\", \"report\": \"$report\"}}},\n"                \
-  " \"main\": \"pipeline\"\n"                                                                \
+#define PIPELINE                                                                           \
+  "{\n" RESOURCES ",\n"                                                                    \
+  " \"modules\": {\n"                                                                      \
+  "  \"fast\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"                                \
+  "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"           \
+  "    \"summary\": {\"module\": \"fast\", \"args\": [\"$text\"]},\n"                      \
+  "    \"keywords\": {\"module\": \"fast\", \"args\": [\"$summary\"], \"priority\": 1},\n" \
+  "    \"report\": {\"module\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"              \
+  "                 \"args\": [\"$keywords\"]}},\n"                                        \
+  "   \"outputs\": {\"summary\": \"$summary\", \"report\": \"$report\"}}},\n"              \
+  " \"main\": \"pipeline\"\n"                                                              \
   "}\n"
 
 typedef struct {
@@ -45,11 +45,10 @@ static gboolean
 run_engine(Run *run, ...)
 {
   const char *exe = g_getenv("INF_ENGINE");
-  if (exe == NULL)
-    {
-      g_test_skip("INF_ENGINE is not set (run through meson test)");
-      return FALSE;
-    }
+  if (exe == NULL) {
+    g_test_skip("INF_ENGINE is not set (run through meson test)");
+    return FALSE;
+  }
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, (gpointer)exe);
   va_list ap;
@@ -102,7 +101,7 @@ test_validate_ok(Fixture *f, gconstpointer data)
     return;
   g_assert_cmpint(run.status, ==, 0);
   g_autofree char *expected =
-    g_strdup_printf("%s: valid (3 nodes, inputs: text, aliases: fast, smart)\n", f->config);
+      g_strdup_printf("%s: valid (3 nodes, inputs: text, aliases: fast, smart)\n", f->config);
   g_assert_cmpstr(run.out, ==, expected);
 }
 
@@ -111,15 +110,16 @@ test_validate_error(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autofree char *bad = graph_fixtures_write(
-    f->dir, "bad.json",
-    "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fsat\"}}, \"main\": \"s\"}");
+      f->dir, "bad.json",
+      "{" RESOURCES
+      ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fsat\"}}, \"main\": \"s\"}");
   g_auto(Run) run = { 0 };
   if (!run_engine(&run, "validate", bad, NULL))
     return;
   g_assert_cmpint(run.status, ==, 1);
   g_assert_cmpstr(run.out, ==, "");
   g_autofree char *expected = g_strdup_printf(
-    "%s: modules.s.alias: unknown alias 'fsat'; known aliases: fast, smart\n", bad);
+      "%s: modules.s.alias: unknown alias 'fsat'; known aliases: fast, smart\n", bad);
   g_assert_true(g_str_has_prefix(run.err, expected));
 
   g_auto(Run) syntax = { 0 };
@@ -140,10 +140,10 @@ test_validate_resources_option(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autofree char *config = graph_fixtures_write(
-    f->dir, "prod-only.json",
-    "{\"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"prod\"}}, \"main\": \"s\"}");
+      f->dir, "prod-only.json",
+      "{\"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"prod\"}}, \"main\": \"s\"}");
   g_autofree char *resources = graph_fixtures_write(
-    f->dir, "prod-resources.json", "{\"endpoints\": {\"prod\": {\"provider\": \"mock\"}}}");
+      f->dir, "prod-resources.json", "{\"endpoints\": {\"prod\": {\"provider\": \"mock\"}}}");
   g_auto(Run) without = { 0 };
   if (!run_engine(&without, "validate", config, NULL))
     return;
@@ -220,20 +220,18 @@ test_graph_json(Fixture *f, gconstpointer data)
   g_assert_cmpuint(json_object_array_length(nodes), ==, 3);
   const char *ids[] = { "summary", "keywords", "report" };
   const char *aliases[] = { "fast", "fast", "smart" };
-  for (guint i = 0; i < 3; i++)
-    {
-      json_object *node = json_object_array_get_idx(nodes, i);
-      g_assert_cmpstr(json_object_get_string(json_object_object_get(node, "id")), ==, ids[i]);
-      g_assert_cmpstr(json_object_get_string(json_object_object_get(node, "module")), ==, "llm");
-      g_assert_cmpstr(json_object_get_string(json_object_object_get(node, "alias")), ==,
-                      aliases[i]);
-    }
-  g_assert_cmpint(json_object_get_int(json_object_object_get(json_object_array_get_idx(nodes, 1),
-                                                             "priority")),
-                  ==, 1);
+  for (guint i = 0; i < 3; i++) {
+    json_object *node = json_object_array_get_idx(nodes, i);
+    g_assert_cmpstr(json_object_get_string(json_object_object_get(node, "id")), ==, ids[i]);
+    g_assert_cmpstr(json_object_get_string(json_object_object_get(node, "module")), ==, "llm");
+    g_assert_cmpstr(json_object_get_string(json_object_object_get(node, "alias")), ==, aliases[i]);
+  }
+  g_assert_cmpint(
+      json_object_get_int(json_object_object_get(json_object_array_get_idx(nodes, 1), "priority")),
+      ==, 1);
   json_object *outputs = json_object_object_get(json, "outputs");
   g_assert_cmpstr(json_object_get_string(
-                    json_object_object_get(json_object_object_get(outputs, "report"), "ref")),
+                      json_object_object_get(json_object_object_get(outputs, "report"), "ref")),
                   ==, "report");
   json_object_put(json);
 
@@ -258,11 +256,11 @@ test_graph_errors(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(format.err, "unknown format 'svg'; formats: dot, mermaid, json"));
 
   g_autofree char *cyclic = graph_fixtures_write(
-    f->dir, "cyclic.json",
-    "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"nodes\": {"
-    " \"a\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$b\"]},"
-    " \"b\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$a\"]}},"
-    " \"outputs\": \"$b\"}}");
+      f->dir, "cyclic.json",
+      "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"nodes\": {"
+      " \"a\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$b\"]},"
+      " \"b\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$a\"]}},"
+      " \"outputs\": \"$b\"}}");
   g_auto(Run) cycle = { 0 };
   run_engine(&cycle, "graph", cyclic, NULL);
   g_assert_cmpint(cycle.status, ==, 1);
@@ -276,28 +274,26 @@ test_examples_valid(Fixture *f, gconstpointer data)
 {
   (void)data, (void)f;
   const char *dir = g_getenv("INF_CONFIGS_DIR");
-  if (dir == NULL)
-    {
-      g_test_skip("INF_CONFIGS_DIR is not set (run through meson test)");
-      return;
-    }
+  if (dir == NULL) {
+    g_test_skip("INF_CONFIGS_DIR is not set (run through meson test)");
+    return;
+  }
   GDir *d = g_dir_open(dir, 0, NULL);
   g_assert_nonnull(d);
   const char *name;
   guint n = 0;
-  while ((name = g_dir_read_name(d)))
-    {
-      if (!g_str_has_suffix(name, ".json"))
-        continue;
-      g_autofree char *path = g_build_filename(dir, name, NULL);
-      g_auto(Run) run = { 0 };
-      if (!run_engine(&run, "validate", path, NULL))
-        break;
-      if (run.status != 0)
-        g_error("%s is not valid: %s", name, run.err);
-      g_assert_nonnull(strstr(run.out, ": valid ("));
-      n++;
-    }
+  while ((name = g_dir_read_name(d))) {
+    if (!g_str_has_suffix(name, ".json"))
+      continue;
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_auto(Run) run = { 0 };
+    if (!run_engine(&run, "validate", path, NULL))
+      break;
+    if (run.status != 0)
+      g_error("%s is not valid: %s", name, run.err);
+    g_assert_nonnull(strstr(run.out, ": valid ("));
+    n++;
+  }
   g_dir_close(d);
   g_assert_cmpuint(n, >=, 1);
 }
@@ -334,14 +330,13 @@ test_graph_output_in_place(Fixture *f, gconstpointer data)
   g_assert_cmpint(st.st_mode & 0777, ==, 0640);
 
   /* a device is written in place, and its write error reported */
-  if (g_file_test("/dev/full", G_FILE_TEST_EXISTS))
-    {
-      g_auto(Run) full = { 0 };
-      g_assert_true(run_engine(&full, "graph", f->config, "--output", "/dev/full", NULL));
-      g_assert_cmpint(full.status, ==, 1);
-      g_assert_nonnull(strstr(full.err, "inf-engine graph: cannot write /dev/full: "));
-      g_assert_true(g_file_test("/dev/full", G_FILE_TEST_EXISTS));
-    }
+  if (g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+    g_auto(Run) full = { 0 };
+    g_assert_true(run_engine(&full, "graph", f->config, "--output", "/dev/full", NULL));
+    g_assert_cmpint(full.status, ==, 1);
+    g_assert_nonnull(strstr(full.err, "inf-engine graph: cannot write /dev/full: "));
+    g_assert_true(g_file_test("/dev/full", G_FILE_TEST_EXISTS));
+  }
 }
 
 /* Regression: control characters in a config key were echoed raw to the
@@ -350,8 +345,8 @@ static void
 test_control_characters_escaped(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autofree char *path = graph_fixtures_write(
-    f->dir, "hostile.json", "{\"ma\\u001b[2Jin\\u0007\": \"x\"}");
+  g_autofree char *path =
+      graph_fixtures_write(f->dir, "hostile.json", "{\"ma\\u001b[2Jin\\u0007\": \"x\"}");
   g_auto(Run) run = { 0 };
   if (!run_engine(&run, "validate", path, NULL))
     return;

@@ -10,8 +10,8 @@
 #include "config/graph-module.h"
 #include "graph-fixtures.h"
 
-#define RESOURCES                                                                            \
-  "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"},"                      \
+#define RESOURCES                                                       \
+  "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}," \
   " \"smart\": {\"provider\": \"mock\"}}}"
 
 typedef GraphConfigFixture Fixture;
@@ -51,41 +51,39 @@ assert_load_error(Fixture *f, const char *contents, const char *resources_path, 
   va_start(ap, resources_path);
   const char *fragment;
   gboolean first = TRUE;
-  while ((fragment = va_arg(ap, const char *)))
-    {
-      g_autofree char *expected = first && fragment[0] == ':'
-                                    ? g_strconcat(path, fragment, NULL)
-                                    : g_strdup(fragment);
-      if (first && fragment[0] == ':' ? !g_str_has_prefix(error->message, expected)
-                                      : strstr(error->message, expected) == NULL)
-        g_error("expected '%s' in the error: %s", expected, error->message);
-      first = FALSE;
-    }
+  while ((fragment = va_arg(ap, const char *))) {
+    g_autofree char *expected =
+        first && fragment[0] == ':' ? g_strconcat(path, fragment, NULL) : g_strdup(fragment);
+    if (first && fragment[0] == ':' ? !g_str_has_prefix(error->message, expected)
+                                    : strstr(error->message, expected) == NULL)
+      g_error("expected '%s' in the error: %s", expected, error->message);
+    first = FALSE;
+  }
   va_end(ap);
 }
 
-#define DIAMOND_CONFIG                                                                         \
-  "// The diamond, with comments.\n"                                                         \
-  "{\n"                                                                                      \
-  "  " RESOURCES ",\n"                                                                       \
-  "  /* modules by name */\n"                                                                \
-  "  \"modules\": {\n"                                                                       \
-  "    \"summarize\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"                           \
-  "    \"report\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"                             \
-  "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"           \
-  "      \"summary\": {\"module\": \"summarize\", \"args\": [\"$text\"]},\n"                 \
-  "      \"keywords\": {\"module\": \"summarize\", \"args\": [\"$summary\"]},\n"             \
-  "      \"sentiment\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"            \
-  "                      \"args\": {\"prompt\": \"$text\"}, \"priority\": -2},\n"            \
-  "      \"notes\": {\"module\": {\"type\": \"template\",\n"                                 \
-  "                  \"template\": \"{summary} {keywords} {sentiment}\"},\n"                 \
-  "                  \"args\": {\"summary\": \"$summary\", \"keywords\": \"$keywords\",\n"   \
-  "                           \"sentiment\": \"$sentiment\"}},\n"                            \
-  "      \"final\": {\"module\": \"report\", \"args\": [\"$notes\"]}\n"                      \
-  "    },\n"                                                                                 \
-  "    \"outputs\": {\"summary\": \"$summary\", \"report\": \"$final\"}}\n"                  \
-  "  },\n"                                                                                   \
-  "  \"main\": \"pipeline\" // trailing comment\n"                                           \
+#define DIAMOND_CONFIG                                                                     \
+  "// The diamond, with comments.\n"                                                       \
+  "{\n"                                                                                    \
+  "  " RESOURCES ",\n"                                                                     \
+  "  /* modules by name */\n"                                                              \
+  "  \"modules\": {\n"                                                                     \
+  "    \"summarize\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"                         \
+  "    \"report\": {\"type\": \"llm\", \"alias\": \"smart\"},\n"                           \
+  "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"         \
+  "      \"summary\": {\"module\": \"summarize\", \"args\": [\"$text\"]},\n"               \
+  "      \"keywords\": {\"module\": \"summarize\", \"args\": [\"$summary\"]},\n"           \
+  "      \"sentiment\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"},\n"          \
+  "                      \"args\": {\"prompt\": \"$text\"}, \"priority\": -2},\n"          \
+  "      \"notes\": {\"module\": {\"type\": \"template\",\n"                               \
+  "                  \"template\": \"{summary} {keywords} {sentiment}\"},\n"               \
+  "                  \"args\": {\"summary\": \"$summary\", \"keywords\": \"$keywords\",\n" \
+  "                           \"sentiment\": \"$sentiment\"}},\n"                          \
+  "      \"final\": {\"module\": \"report\", \"args\": [\"$notes\"]}\n"                    \
+  "    },\n"                                                                               \
+  "    \"outputs\": {\"summary\": \"$summary\", \"report\": \"$final\"}}\n"                \
+  "  },\n"                                                                                 \
+  "  \"main\": \"pipeline\" // trailing comment\n"                                         \
   "}\n// after the end\n"
 
 static void
@@ -135,13 +133,15 @@ test_linear_and_fields(Fixture *f, gconstpointer data)
   if (f->loader == NULL)
     return;
   g_autoptr(InfConfig) config = load_ok(
-    f, "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"inputs\": [\"doc\"], \"nodes\": {"
-       "\"a\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\", \"response_format\": \"json\"},"
-       " \"args\": [\"$doc.body\"]},"
-       "\"b\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$a.answer.text\"]},"
-       "\"c\": {\"module\": {\"type\": \"template\", \"template\": \"{0} {1}\"},"
-       " \"args\": [\"$b\", \"$$not a ref\"]}},"
-       "\"outputs\": [\"$c\", \"$a.answer\", 42]}}");
+      f,
+      "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"inputs\": [\"doc\"], \"nodes\": {"
+      "\"a\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\", \"response_format\": \"json\"},"
+      " \"args\": [\"$doc.body\"]},"
+      "\"b\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": "
+      "[\"$a.answer.text\"]},"
+      "\"c\": {\"module\": {\"type\": \"template\", \"template\": \"{0} {1}\"},"
+      " \"args\": [\"$b\", \"$$not a ref\"]}},"
+      "\"outputs\": [\"$c\", \"$a.answer\", 42]}}");
   InfGraph *graph = inf_config_get_graph(config);
   g_autofree char *ids = graph_fixtures_ids(graph);
   g_assert_cmpstr(ids, ==, "input:doc a b c");
@@ -167,15 +167,15 @@ test_fan_out_fan_in(Fixture *f, gconstpointer data)
   (void)data;
   if (f->loader == NULL)
     return;
-  g_autoptr(InfConfig) config = load_ok(
-    f, "{" RESOURCES ", \"modules\": {\"m\": {\"type\": \"llm\", \"alias\": \"fast\"},"
-       " \"join\": {\"type\": \"template\", \"template\": \"{0}|{1}|{2}\"}},"
-       " \"main\": {\"type\": \"graph\", \"inputs\": [\"x\", \"y\"], \"nodes\": {"
-       "  \"j\": {\"module\": \"join\", \"args\": [\"$p\", \"$q\", \"$r\"]},"
-       "  \"p\": {\"module\": \"m\", \"args\": [\"$x\"]},"
-       "  \"q\": {\"module\": \"m\", \"args\": [\"$x\"]},"
-       "  \"r\": {\"module\": \"m\", \"args\": [\"$y\"]}},"
-       " \"outputs\": \"$j\"}}");
+  g_autoptr(InfConfig) config =
+      load_ok(f, "{" RESOURCES ", \"modules\": {\"m\": {\"type\": \"llm\", \"alias\": \"fast\"},"
+                 " \"join\": {\"type\": \"template\", \"template\": \"{0}|{1}|{2}\"}},"
+                 " \"main\": {\"type\": \"graph\", \"inputs\": [\"x\", \"y\"], \"nodes\": {"
+                 "  \"j\": {\"module\": \"join\", \"args\": [\"$p\", \"$q\", \"$r\"]},"
+                 "  \"p\": {\"module\": \"m\", \"args\": [\"$x\"]},"
+                 "  \"q\": {\"module\": \"m\", \"args\": [\"$x\"]},"
+                 "  \"r\": {\"module\": \"m\", \"args\": [\"$y\"]}},"
+                 " \"outputs\": \"$j\"}}");
   InfGraph *graph = inf_config_get_graph(config);
   /* dependency order; config order breaks ties */
   g_autofree char *ids = graph_fixtures_ids(graph);
@@ -193,19 +193,21 @@ test_nested_graphs(Fixture *f, gconstpointer data)
   if (f->loader == NULL)
     return;
   g_autoptr(InfConfig) config = load_ok(
-    f, "{" RESOURCES ", \"modules\": {"
-       " \"analyze\": {\"type\": \"graph\", \"inputs\": [\"text\", \"style\"], \"nodes\": {"
-       "   \"summary\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$text\"]},"
-       "   \"keywords\": {\"module\": {\"type\": \"template\", \"template\": \"{s} ({t})\"},"
-       "                  \"args\": {\"s\": \"$summary\", \"t\": \"$style\"}}},"
-       "   \"outputs\": {\"summary\": \"$summary\", \"keywords\": \"$keywords\"}},"
-       " \"outer\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"
-       "   \"first\": {\"module\": \"analyze\", \"args\": {\"style\": \"short\", \"text\": \"$text\"}},"
-       "   \"second\": {\"module\": \"analyze\", \"args\": [\"$first.keywords\", \"long\"]},"
-       "   \"report\": {\"module\": {\"type\": \"llm\", \"alias\": \"smart\"},"
-       "                \"args\": [\"$second.summary\"]}},"
-       "   \"outputs\": {\"k\": \"$first.keywords\", \"report\": \"$report\"}}},"
-       " \"main\": \"outer\"}");
+      f, "{" RESOURCES ", \"modules\": {"
+         " \"analyze\": {\"type\": \"graph\", \"inputs\": [\"text\", \"style\"], \"nodes\": {"
+         "   \"summary\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": "
+         "[\"$text\"]},"
+         "   \"keywords\": {\"module\": {\"type\": \"template\", \"template\": \"{s} ({t})\"},"
+         "                  \"args\": {\"s\": \"$summary\", \"t\": \"$style\"}}},"
+         "   \"outputs\": {\"summary\": \"$summary\", \"keywords\": \"$keywords\"}},"
+         " \"outer\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"
+         "   \"first\": {\"module\": \"analyze\", \"args\": {\"style\": \"short\", \"text\": "
+         "\"$text\"}},"
+         "   \"second\": {\"module\": \"analyze\", \"args\": [\"$first.keywords\", \"long\"]},"
+         "   \"report\": {\"module\": {\"type\": \"llm\", \"alias\": \"smart\"},"
+         "                \"args\": [\"$second.summary\"]}},"
+         "   \"outputs\": {\"k\": \"$first.keywords\", \"report\": \"$report\"}}},"
+         " \"main\": \"outer\"}");
   InfGraph *graph = inf_config_get_graph(config);
   g_autofree char *ids = graph_fixtures_ids(graph);
   g_assert_cmpstr(ids, ==,
@@ -228,19 +230,23 @@ test_parameters(Fixture *f, gconstpointer data)
   (void)data;
   if (f->loader == NULL)
     return;
-  g_autoptr(InfConfig) config = load_ok(
-    f, "{" RESOURCES ", \"parameters\": {"
-       "  \"plain\": \"Be brief.\","
-       "  \"learned\": {\"value\": \"Summarize.\", \"description\": \"summary prompt\","
-       "              \"requires_grad\": true}},"
-       " \"modules\": {"
-       "  \"a\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": {\"parameter\": \"learned\"}},"
-       "  \"b\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": {\"parameter\": \"learned\"}},"
-       "  \"c\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": {\"parameter\": \"plain\"}},"
-       "  \"g\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"
-       "    \"a\": {\"module\": \"a\", \"args\": [\"$t\"]}, \"b\": {\"module\": \"b\", \"args\": [\"$a\"]},"
-       "    \"c\": {\"module\": \"c\", \"args\": [\"$b\"]}}, \"outputs\": \"$c\"}},"
-       " \"main\": \"g\", \"training\": {\"epochs\": 2}}");
+  g_autoptr(InfConfig) config =
+      load_ok(f, "{" RESOURCES ", \"parameters\": {"
+                 "  \"plain\": \"Be brief.\","
+                 "  \"learned\": {\"value\": \"Summarize.\", \"description\": \"summary prompt\","
+                 "              \"requires_grad\": true}},"
+                 " \"modules\": {"
+                 "  \"a\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": "
+                 "{\"parameter\": \"learned\"}},"
+                 "  \"b\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": "
+                 "{\"parameter\": \"learned\"}},"
+                 "  \"c\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": "
+                 "{\"parameter\": \"plain\"}},"
+                 "  \"g\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"
+                 "    \"a\": {\"module\": \"a\", \"args\": [\"$t\"]}, \"b\": {\"module\": \"b\", "
+                 "\"args\": [\"$a\"]},"
+                 "    \"c\": {\"module\": \"c\", \"args\": [\"$b\"]}}, \"outputs\": \"$c\"}},"
+                 " \"main\": \"g\", \"training\": {\"epochs\": 2}}");
   InfParameter *learned = inf_config_lookup_parameter(config, "learned");
   InfParameter *plain = inf_config_lookup_parameter(config, "plain");
   g_assert_cmpstr(inf_parameter_get_value(learned), ==, "Summarize.");
@@ -268,10 +274,10 @@ test_resources_file(Fixture *f, gconstpointer data)
     return;
   /* the config's own block knows only "dev"; the file replaces it */
   const char *contents =
-    "{\"resources\": {\"endpoints\": {\"dev\": {\"provider\": \"mock\"}}},"
-    " \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"prod\"}}, \"main\": \"s\"}";
+      "{\"resources\": {\"endpoints\": {\"dev\": {\"provider\": \"mock\"}}},"
+      " \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"prod\"}}, \"main\": \"s\"}";
   g_autofree char *resources = graph_fixtures_write(
-    f->dir, "prod.json", "// production\n{\"endpoints\": {\"prod\": {\"provider\": \"mock\"}}}");
+      f->dir, "prod.json", "// production\n{\"endpoints\": {\"prod\": {\"provider\": \"mock\"}}}");
   g_autoptr(GError) error = NULL;
   g_autoptr(InfConfig) config = load(f, contents, resources, &error);
   g_assert_no_error(error);
@@ -315,9 +321,9 @@ test_plugins_block(Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_assert_true(inf_builtins_register(registry, &error));
   g_autofree char *file = graph_fixtures_write(
-    f->dir, "pipeline.json",
-    "{\"plugins\": {\"paths\": [\"plugs\"], \"allow\": [\"llm\", \"mock\"]}, " RESOURCES ","
-    " \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"}}, \"main\": \"s\"}");
+      f->dir, "pipeline.json",
+      "{\"plugins\": {\"paths\": [\"plugs\"], \"allow\": [\"llm\", \"mock\"]}, " RESOURCES ","
+      " \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"}}, \"main\": \"s\"}");
   g_autoptr(InfConfig) config = inf_config_load(file, NULL, registry, NULL, &error);
   g_assert_no_error(error);
   g_assert_nonnull(inf_registry_lookup_module_class(registry, "llm"));
@@ -341,7 +347,8 @@ test_error_syntax(Fixture *f, gconstpointer data)
   assert_load_error(f, "", NULL, ":1:1: JSON syntax error: unexpected end of file", NULL);
   assert_load_error(f, "// only a comment\n", NULL,
                     ":2:1: JSON syntax error: unexpected end of file", NULL);
-  assert_load_error(f, "{\"main\": \"x\" /* unclosed", NULL, ":1:25: JSON syntax error: unexpected end of file", NULL);
+  assert_load_error(f, "{\"main\": \"x\" /* unclosed", NULL,
+                    ":1:25: JSON syntax error: unexpected end of file", NULL);
 }
 
 /* Regressions of the adversarial pass: a config or resources file that is
@@ -353,28 +360,27 @@ test_error_null_and_scalars(Fixture *f, gconstpointer data)
   (void)data;
   if (f->loader == NULL)
     return;
-  assert_load_error(f, "null", NULL, ": expected a JSON object at the top level", "got null",
-                    NULL);
+  assert_load_error(f, "null", NULL, ": expected a JSON object at the top level", "got null", NULL);
   assert_load_error(f, "// nothing\nnull\n", NULL, ": expected a JSON object at the top level",
                     "got null", NULL);
-  assert_load_error(f, "42", NULL, ": expected a JSON object at the top level",
-                    "got an integer", NULL);
+  assert_load_error(f, "42", NULL, ": expected a JSON object at the top level", "got an integer",
+                    NULL);
   assert_load_error(f, "\"text\"", NULL, "got a string", NULL);
   const char *contents = "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": "
                          "\"x\"}}, \"main\": \"t\"}";
-  for (guint i = 0; i < 3; i++)
-    {
-      const char *bodies[] = { "null", "[]", "7" };
-      const char *kinds[] = { "got null", "got a list", "got an integer" };
-      g_autofree char *resources = graph_fixtures_write(f->dir, "resources.json", bodies[i]);
-      g_autoptr(GError) error = NULL;
-      g_assert_null(load(f, contents, resources, &error));
-      g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-      g_autofree char *expected = g_strconcat(resources, ": expected a JSON object with "
-                                                         "\"endpoints\" at the top level, ",
-                                              kinds[i], NULL);
-      g_assert_cmpstr(error->message, ==, expected);
-    }
+  for (guint i = 0; i < 3; i++) {
+    const char *bodies[] = { "null", "[]", "7" };
+    const char *kinds[] = { "got null", "got a list", "got an integer" };
+    g_autofree char *resources = graph_fixtures_write(f->dir, "resources.json", bodies[i]);
+    g_autoptr(GError) error = NULL;
+    g_assert_null(load(f, contents, resources, &error));
+    g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+    g_autofree char *expected = g_strconcat(resources,
+                                            ": expected a JSON object with "
+                                            "\"endpoints\" at the top level, ",
+                                            kinds[i], NULL);
+    g_assert_cmpstr(error->message, ==, expected);
+  }
 }
 
 static void
@@ -393,18 +399,19 @@ test_error_duplicate_keys(Fixture *f, gconstpointer data)
                     "\"a\\\"b\",\n \"template\": \"c\"}}, \"main\": \"t\"}",
                     NULL, ":2:2: JSON syntax error: duplicate key \"template\"", NULL);
   /* the same key in different objects, and a value equal to a key, are fine */
-  g_autoptr(InfConfig) config = load_ok(
-    f, "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"type\"},"
-       " \"u\": {\"type\": \"template\", \"template\": \"main\"}}, \"main\": \"t\"}");
+  g_autoptr(InfConfig) config =
+      load_ok(f, "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"type\"},"
+                 " \"u\": {\"type\": \"template\", \"template\": \"main\"}}, \"main\": \"t\"}");
   /* in a resources file too */
   g_autofree char *resources = graph_fixtures_write(
-    f->dir, "resources.json",
-    "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"provider\": \"mock\"}}}");
+      f->dir, "resources.json",
+      "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"provider\": \"mock\"}}}");
   g_autoptr(GError) error = NULL;
-  g_assert_null(load(f, "{\"main\": {\"type\": \"template\", \"template\": \"x\"}}",
-                     resources, &error));
-  g_autofree char *prefix = g_strconcat(resources, ":1:45: JSON syntax error: duplicate key "
-                                                   "\"provider\"",
+  g_assert_null(
+      load(f, "{\"main\": {\"type\": \"template\", \"template\": \"x\"}}", resources, &error));
+  g_autofree char *prefix = g_strconcat(resources,
+                                        ":1:45: JSON syntax error: duplicate key "
+                                        "\"provider\"",
                                         NULL);
   g_assert_true(g_str_has_prefix(error->message, prefix));
 }
@@ -420,8 +427,7 @@ nested_chain(guint depth)
                            "\"nodes\": {\"n\": {\"module\": \"m%u\", \"args\": [\"$text\"]}}, "
                            "\"outputs\": \"$n\"},\n",
                            i, i + 1);
-  g_string_append_printf(s, "\"m%u\": {\"type\": \"template\", \"template\": \"{0}\"}}}",
-                         depth);
+  g_string_append_printf(s, "\"m%u\": {\"type\": \"template\", \"template\": \"{0}\"}}}", depth);
   return g_string_free(s, FALSE);
 }
 
@@ -445,8 +451,8 @@ test_error_nesting_depth(Fixture *f, gconstpointer data)
   for (guint i = 0; i < 40; i++)
     g_string_append_c(brackets, '[');
   g_autofree char *text = g_string_free(brackets, FALSE);
-  assert_load_error(f, text, NULL,
-                    ":1:", "JSON syntax error: nesting too deep (at most 32 levels", NULL);
+  assert_load_error(f, text, NULL, ":1:", "JSON syntax error: nesting too deep (at most 32 levels",
+                    NULL);
 }
 
 /* Regressions: validate accepted configs that cannot work. */
@@ -454,8 +460,8 @@ static void
 test_error_values_that_cannot_work(Fixture *f, gconstpointer data)
 {
   (void)data;
-#define MOCK_WITH(extra)                                                                       \
-  "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"" extra "}}},"             \
+#define MOCK_WITH(extra)                                                            \
+  "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"" extra "}}}," \
   " \"main\": {\"type\": \"llm\", \"alias\": \"fast\"}}"
   /* "timeout": 0 meant no timeout at all; under 1 ms too */
   assert_load_error(f, MOCK_WITH(", \"timeout\": 0"), NULL,
@@ -484,11 +490,10 @@ test_error_values_that_cannot_work(Fixture *f, gconstpointer data)
                     ": resources.endpoints.fast.base_url: \"http://127.0.0.1:70000/v1\" is not a "
                     "valid base URL: the port is not a number from 1 to 65535",
                     NULL);
-  if (f->loader != NULL)
-    {
-      g_autoptr(InfConfig) ok = load_ok(f, MOCK_WITH(", \"timeout\": 0.001, \"base_url\": "
-                                                     "\"https://h:8443/v1?api-version=1\""));
-    }
+  if (f->loader != NULL) {
+    g_autoptr(InfConfig) ok = load_ok(f, MOCK_WITH(", \"timeout\": 0.001, \"base_url\": "
+                                                   "\"https://h:8443/v1?api-version=1\""));
+  }
 #undef MOCK_WITH
 }
 
@@ -500,11 +505,13 @@ test_error_top_level(Fixture *f, gconstpointer data)
                     ": mian: unknown top-level key; valid keys: main, modules, parameters, "
                     "plugins, resources, training",
                     NULL);
-  assert_load_error(f, "{" RESOURCES ", \"modules\": {\"a\": {\"type\": \"llm\", \"alias\": \"fast\"}}}",
-                    NULL, ": missing \"main\": name the module to run (modules: a)", NULL);
+  assert_load_error(
+      f, "{" RESOURCES ", \"modules\": {\"a\": {\"type\": \"llm\", \"alias\": \"fast\"}}}", NULL,
+      ": missing \"main\": name the module to run (modules: a)", NULL);
   assert_load_error(f, "{\"main\": 3}", NULL, ": main: expected the name of a module", NULL);
-  assert_load_error(f, "{\"main\": \"nothing\", \"modules\": {\"a\": {\"type\": \"template\","
-                       " \"template\": \"x\"}}}",
+  assert_load_error(f,
+                    "{\"main\": \"nothing\", \"modules\": {\"a\": {\"type\": \"template\","
+                    " \"template\": \"x\"}}}",
                     NULL, ": main: unknown module 'nothing'; modules: a", NULL);
 }
 
@@ -513,13 +520,14 @@ test_error_module_type(Fixture *f, gconstpointer data)
 {
   (void)data;
   assert_load_error(f, "{\"modules\": {\"a\": {\"type\": \"lmm\"}}, \"main\": \"a\"}", NULL,
-                    ": modules.a.type: unknown module type 'lmm'; known module types: ",
-                    "graph", "llm", "template", NULL);
+                    ": modules.a.type: unknown module type 'lmm'; known module types: ", "graph",
+                    "llm", "template", NULL);
   assert_load_error(f, "{\"modules\": {\"a\": {\"alias\": \"fast\"}}, \"main\": \"a\"}", NULL,
                     ": modules.a: a module needs a \"type\"; known module types: ", "llm", NULL);
   /* inline, deep in a graph */
-  assert_load_error(f, "{\"modules\": {\"p\": {\"type\": \"graph\", \"nodes\": {\"n\": {\"module\":"
-                       " {\"type\": \"tempalte\"}}}, \"outputs\": \"$n\"}}, \"main\": \"p\"}",
+  assert_load_error(f,
+                    "{\"modules\": {\"p\": {\"type\": \"graph\", \"nodes\": {\"n\": {\"module\":"
+                    " {\"type\": \"tempalte\"}}}, \"outputs\": \"$n\"}}, \"main\": \"p\"}",
                     NULL, ": modules.p.nodes.n.module.type: unknown module type 'tempalte'",
                     "template", NULL);
 }
@@ -528,19 +536,25 @@ static void
 test_error_options(Fixture *f, gconstpointer data)
 {
   (void)data;
-  assert_load_error(f, "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\","
-                       " \"temprature\": 0.5}}, \"main\": \"s\"}",
-                    NULL, ": modules.s.temprature: unknown option for 'llm'; valid options: ",
-                    "alias", "system_prompt", "temperature", NULL);
-  assert_load_error(f, "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\","
-                       " \"temperature\": \"hot\"}}, \"main\": \"s\"}",
+  assert_load_error(f,
+                    "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\","
+                    " \"temprature\": 0.5}}, \"main\": \"s\"}",
+                    NULL,
+                    ": modules.s.temprature: unknown option for 'llm'; valid options: ", "alias",
+                    "system_prompt", "temperature", NULL);
+  assert_load_error(f,
+                    "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\","
+                    " \"temperature\": \"hot\"}}, \"main\": \"s\"}",
                     NULL, ": modules.s.temperature: expected a number", "hot", NULL);
-  assert_load_error(f, "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\"}}, \"main\": \"s\"}",
+  assert_load_error(f,
+                    "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\"}}, \"main\": \"s\"}",
                     NULL, ": modules.s: missing required option 'alias'", NULL);
-  assert_load_error(f, "{\"modules\": {\"g\": {\"type\": \"graph\", \"nodes\": {}}}, \"main\": \"g\"}",
+  assert_load_error(f,
+                    "{\"modules\": {\"g\": {\"type\": \"graph\", \"nodes\": {}}}, \"main\": \"g\"}",
                     NULL, ": modules.g: missing required option 'outputs'", NULL);
-  assert_load_error(f, "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": 5}},"
-                       " \"main\": \"t\"}",
+  assert_load_error(f,
+                    "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": 5}},"
+                    " \"main\": \"t\"}",
                     NULL, ": modules.t.template: expected a string", NULL);
 }
 
@@ -549,132 +563,150 @@ test_error_refs(Fixture *f, gconstpointer data)
 {
   (void)data;
   assert_load_error(
-    f, "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
-       " \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\", \"lang\"], \"nodes\": {"
-       "   \"summary\": {\"module\": \"s\", \"args\": [\"$text\"]},"
-       "   \"analysis\": {\"module\": \"s\", \"args\": [\"$sumary\"]},"
-       "   \"extra\": {\"module\": \"s\", \"args\": [\"$text\"]}},"
-       " \"outputs\": \"$analysis\"}}, \"main\": \"pipeline\"}",
-    NULL,
-    ": modules.pipeline.nodes.analysis.args[0]: unknown reference '$sumary'; visible here: "
-    "inputs: text, lang; nodes: summary, extra",
-    NULL);
+      f,
+      "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
+      " \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\", \"lang\"], \"nodes\": {"
+      "   \"summary\": {\"module\": \"s\", \"args\": [\"$text\"]},"
+      "   \"analysis\": {\"module\": \"s\", \"args\": [\"$sumary\"]},"
+      "   \"extra\": {\"module\": \"s\", \"args\": [\"$text\"]}},"
+      " \"outputs\": \"$analysis\"}}, \"main\": \"pipeline\"}",
+      NULL,
+      ": modules.pipeline.nodes.analysis.args[0]: unknown reference '$sumary'; visible here: "
+      "inputs: text, lang; nodes: summary, extra",
+      NULL);
   assert_load_error(
-    f, "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
-       " \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"
-       "   \"summary\": {\"module\": \"s\", \"args\": {\"prompt\": \"$txt\"}}},"
-       " \"outputs\": {\"a\": \"$summary\", \"b\": \"$nothing.x\"}}}, \"main\": \"pipeline\"}",
-    NULL, ": modules.pipeline.nodes.summary.args.prompt: unknown reference '$txt'", NULL);
+      f,
+      "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
+      " \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"
+      "   \"summary\": {\"module\": \"s\", \"args\": {\"prompt\": \"$txt\"}}},"
+      " \"outputs\": {\"a\": \"$summary\", \"b\": \"$nothing.x\"}}}, \"main\": \"pipeline\"}",
+      NULL, ": modules.pipeline.nodes.summary.args.prompt: unknown reference '$txt'", NULL);
   assert_load_error(
-    f, "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
-       " \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"
-       "   \"summary\": {\"module\": \"s\", \"args\": [\"$text\"]}},"
-       " \"outputs\": {\"a\": \"$summary\", \"b\": \"$nothing.x\"}}}, \"main\": \"pipeline\"}",
-    NULL,
-    ": modules.pipeline.outputs.b: unknown reference '$nothing.x'; visible here: inputs: text; "
-    "nodes: summary",
-    NULL);
+      f,
+      "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
+      " \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"
+      "   \"summary\": {\"module\": \"s\", \"args\": [\"$text\"]}},"
+      " \"outputs\": {\"a\": \"$summary\", \"b\": \"$nothing.x\"}}}, \"main\": \"pipeline\"}",
+      NULL,
+      ": modules.pipeline.outputs.b: unknown reference '$nothing.x'; visible here: inputs: text; "
+      "nodes: summary",
+      NULL);
   /* a module reference by name that does not exist */
-  assert_load_error(
-    f, "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
-       " \"g\": {\"type\": \"graph\", \"nodes\": {\"n\": {\"module\": \"summarise\"}},"
-       " \"outputs\": \"$n\"}}, \"main\": \"g\"}",
-    NULL, ": modules.g.nodes.n.module: unknown module 'summarise'; modules: g, s", NULL);
+  assert_load_error(f,
+                    "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
+                    " \"g\": {\"type\": \"graph\", \"nodes\": {\"n\": {\"module\": \"summarise\"}},"
+                    " \"outputs\": \"$n\"}}, \"main\": \"g\"}",
+                    NULL, ": modules.g.nodes.n.module: unknown module 'summarise'; modules: g, s",
+                    NULL);
   /* a parameter reference that does not exist */
   assert_load_error(
-    f, "{" RESOURCES ", \"parameters\": {\"p\": \"x\", \"q\": \"y\"}, \"modules\": {\"s\":"
-       " {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": {\"parameter\": \"r\"}}},"
-       " \"main\": \"s\"}",
-    NULL, ": modules.s.system_prompt: unknown parameter 'r'; parameters: p, q", NULL);
+      f,
+      "{" RESOURCES ", \"parameters\": {\"p\": \"x\", \"q\": \"y\"}, \"modules\": {\"s\":"
+      " {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": {\"parameter\": \"r\"}}},"
+      " \"main\": \"s\"}",
+      NULL, ": modules.s.system_prompt: unknown parameter 'r'; parameters: p, q", NULL);
   /* an argument name the module does not take */
   assert_load_error(
-    f, "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"
-       " \"n\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": {\"text\": \"$t\"}}},"
-       " \"outputs\": \"$n\"}}",
-    NULL, ": main.nodes.n.args: module type 'llm' has no input 'text'; its inputs: prompt", NULL);
+      f,
+      "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"
+      " \"n\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": {\"text\": "
+      "\"$t\"}}},"
+      " \"outputs\": \"$n\"}}",
+      NULL, ": main.nodes.n.args: module type 'llm' has no input 'text'; its inputs: prompt", NULL);
   assert_load_error(
-    f, "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"
-       " \"n\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$t\"], "
-       "\"retries\": 2}}, \"outputs\": \"$n\"}}",
-    NULL, ": main.nodes.n.retries: unknown key in a graph node; valid keys: args, module, priority",
-    NULL);
+      f,
+      "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"
+      " \"n\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$t\"], "
+      "\"retries\": 2}}, \"outputs\": \"$n\"}}",
+      NULL,
+      ": main.nodes.n.retries: unknown key in a graph node; valid keys: args, module, priority",
+      NULL);
 }
 
 static void
 test_error_alias(Fixture *f, gconstpointer data)
 {
   (void)data;
-  assert_load_error(f, "{" RESOURCES ", \"modules\": {\"summarize\": {\"type\": \"llm\","
-                       " \"alias\": \"fsat\"}}, \"main\": \"summarize\"}",
-                    NULL, ": modules.summarize.alias: unknown alias 'fsat'; known aliases: fast, smart",
-                    NULL);
+  assert_load_error(
+      f,
+      "{" RESOURCES ", \"modules\": {\"summarize\": {\"type\": \"llm\","
+      " \"alias\": \"fsat\"}}, \"main\": \"summarize\"}",
+      NULL, ": modules.summarize.alias: unknown alias 'fsat'; known aliases: fast, smart", NULL);
   /* inline in a graph node */
-  assert_load_error(f, "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"inputs\": [\"t\"],"
-                       " \"nodes\": {\"n\": {\"module\": {\"type\": \"llm\", \"alias\": \"slow\"},"
-                       " \"args\": [\"$t\"]}}, \"outputs\": \"$n\"}}",
-                    NULL, ": main.nodes.n.module.alias: unknown alias 'slow'; known aliases: fast, smart",
-                    NULL);
+  assert_load_error(
+      f,
+      "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"inputs\": [\"t\"],"
+      " \"nodes\": {\"n\": {\"module\": {\"type\": \"llm\", \"alias\": \"slow\"},"
+      " \"args\": [\"$t\"]}}, \"outputs\": \"$n\"}}",
+      NULL, ": main.nodes.n.module.alias: unknown alias 'slow'; known aliases: fast, smart", NULL);
   /* no resources at all */
-  assert_load_error(f, "{\"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"}}, \"main\": \"s\"}",
-                    NULL, ": modules.s.alias: unknown alias 'fast'; known aliases: (none",
-                    "--resources FILE", NULL);
+  assert_load_error(
+      f, "{\"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"}}, \"main\": \"s\"}", NULL,
+      ": modules.s.alias: unknown alias 'fast'; known aliases: (none", "--resources FILE", NULL);
   /* a child created by a C composite */
-  assert_load_error(f, "{" RESOURCES ", \"modules\": {\"p\": {\"type\": \"analysis-pipeline\","
-                       " \"smart_alias\": \"smrat\"}}, \"main\": \"p\"}",
-                    NULL, ": modules.p (child 'report'): unknown alias 'smrat'; known aliases: fast, smart",
-                    NULL);
+  assert_load_error(
+      f,
+      "{" RESOURCES ", \"modules\": {\"p\": {\"type\": \"analysis-pipeline\","
+      " \"smart_alias\": \"smrat\"}}, \"main\": \"p\"}",
+      NULL, ": modules.p (child 'report'): unknown alias 'smrat'; known aliases: fast, smart",
+      NULL);
 }
 
 static void
 test_error_cycles(Fixture *f, gconstpointer data)
 {
   (void)data;
-  assert_load_error(
-    f, "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
-       " \"g\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"
-       "  \"start\": {\"module\": \"s\", \"args\": [\"$t\"]},"
-       "  \"a\": {\"module\": \"s\", \"args\": [\"$c\"]},"
-       "  \"b\": {\"module\": \"s\", \"args\": [\"$a\"]},"
-       "  \"c\": {\"module\": \"s\", \"args\": [\"$b\"]}},"
-       " \"outputs\": \"$c\"}}, \"main\": \"g\"}",
-    NULL, ": modules.g.nodes: cycle: a -> b -> c -> a", NULL);
+  assert_load_error(f,
+                    "{" RESOURCES ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"},"
+                    " \"g\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"
+                    "  \"start\": {\"module\": \"s\", \"args\": [\"$t\"]},"
+                    "  \"a\": {\"module\": \"s\", \"args\": [\"$c\"]},"
+                    "  \"b\": {\"module\": \"s\", \"args\": [\"$a\"]},"
+                    "  \"c\": {\"module\": \"s\", \"args\": [\"$b\"]}},"
+                    " \"outputs\": \"$c\"}}, \"main\": \"g\"}",
+                    NULL, ": modules.g.nodes: cycle: a -> b -> c -> a", NULL);
   /* a graph containing itself through another */
   assert_load_error(
-    f, "{\"modules\": {"
-       " \"g\": {\"type\": \"graph\", \"nodes\": {\"n\": {\"module\": \"h\"}}, \"outputs\": \"$n\"},"
-       " \"h\": {\"type\": \"graph\", \"nodes\": {\"m\": {\"module\": \"g\"}}, \"outputs\": \"$m\"}},"
-       " \"main\": \"g\"}",
-    NULL, ": modules.h.nodes.m.module: module 'g' contains itself: cycle g -> h -> g", NULL);
+      f,
+      "{\"modules\": {"
+      " \"g\": {\"type\": \"graph\", \"nodes\": {\"n\": {\"module\": \"h\"}}, \"outputs\": \"$n\"},"
+      " \"h\": {\"type\": \"graph\", \"nodes\": {\"m\": {\"module\": \"g\"}}, \"outputs\": "
+      "\"$m\"}},"
+      " \"main\": \"g\"}",
+      NULL, ": modules.h.nodes.m.module: module 'g' contains itself: cycle g -> h -> g", NULL);
 }
 
 static void
 test_error_blocks(Fixture *f, gconstpointer data)
 {
   (void)data;
-  assert_load_error(f, "{\"parameters\": {\"p\": {\"value\": \"x\", \"requires_grad\": true}}}", NULL,
-                    ": parameters.p: ", "description", NULL);
-  assert_load_error(f, "{\"parameters\": {\"p\": {\"valeu\": \"x\"}}}", NULL,
-                    ": parameters.p.valeu: unknown key; valid keys: description, requires_grad, value",
-                    NULL);
-  assert_load_error(f, "{\"parameters\": {\"p\": 3}}", NULL, ": parameters.p: expected a string or an object",
-                    NULL);
+  assert_load_error(f, "{\"parameters\": {\"p\": {\"value\": \"x\", \"requires_grad\": true}}}",
+                    NULL, ": parameters.p: ", "description", NULL);
+  assert_load_error(
+      f, "{\"parameters\": {\"p\": {\"valeu\": \"x\"}}}", NULL,
+      ": parameters.p.valeu: unknown key; valid keys: description, requires_grad, value", NULL);
+  assert_load_error(f, "{\"parameters\": {\"p\": 3}}", NULL,
+                    ": parameters.p: expected a string or an object", NULL);
   assert_load_error(f, "{\"plugins\": {\"path\": []}}", NULL,
                     ": plugins.path: unknown key; valid keys: allow, paths", NULL);
   assert_load_error(f, "{\"plugins\": {\"paths\": [\"no-such-dir\"]}}", NULL,
                     ": plugins.paths[0]: no such plugin file or directory 'no-such-dir'", NULL);
   assert_load_error(f, "{\"plugins\": {\"paths\": [1]}}", NULL,
                     ": plugins.paths[0]: expected a string", NULL);
-  assert_load_error(f, "{\"plugins\": {\"allow\": [\"mock\", \"template\"]}, " RESOURCES ","
-                       " \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"}}, \"main\": \"s\"}",
-                    NULL, ": modules.s.type: module type 'llm' comes from plugin 'llm'",
-                    "allowed plugins: mock, template", NULL);
-  assert_load_error(f, "{\"modules\": [], \"main\": \"s\"}", NULL,
-                    ": modules: expected an object", NULL);
+  assert_load_error(
+      f,
+      "{\"plugins\": {\"allow\": [\"mock\", \"template\"]}, " RESOURCES ","
+      " \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"}}, \"main\": \"s\"}",
+      NULL, ": modules.s.type: module type 'llm' comes from plugin 'llm'",
+      "allowed plugins: mock, template", NULL);
+  assert_load_error(f, "{\"modules\": [], \"main\": \"s\"}", NULL, ": modules: expected an object",
+                    NULL);
   assert_load_error(f, "{\"modules\": {\"a.b\": {\"type\": \"llm\"}}, \"main\": \"s\"}", NULL,
                     ": modules.a.b: invalid module name 'a.b'", NULL);
   /* the resources block is checked by the resources layer, with the file */
-  assert_load_error(f, "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"nope\"}}},"
-                       " \"main\": {\"type\": \"template\", \"template\": \"x\"}}",
+  assert_load_error(f,
+                    "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"nope\"}}},"
+                    " \"main\": {\"type\": \"template\", \"template\": \"x\"}}",
                     NULL, ": resources.endpoints.fast", "nope", NULL);
 }
 

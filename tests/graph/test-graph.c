@@ -10,8 +10,8 @@
 
 static const char *const one_input[] = { "text", NULL };
 
-#define DIAMOND_CHILDREN                                                                       \
-  "[[\"a\",\"echo\",{\"alias\":\"fast\"}],[\"b\",\"echo\",{\"alias\":\"fast\"}],"              \
+#define DIAMOND_CHILDREN                                                          \
+  "[[\"a\",\"echo\",{\"alias\":\"fast\"}],[\"b\",\"echo\",{\"alias\":\"fast\"}]," \
   "[\"c\",\"echo\",{}],[\"d\",\"echo\",{\"alias\":\"smart\"}]]"
 
 static InfGraph *
@@ -101,12 +101,11 @@ test_topological_order_cycle_error(void)
   graph->nodes = g_new0(InfGraphNode, 4);
   graph->index_by_id = g_hash_table_new(g_str_hash, g_str_equal);
   const char *ids[] = { "input:x", "a", "b", "c" };
-  for (guint i = 0; i < 4; i++)
-    {
-      graph->nodes[i].id = g_strdup(ids[i]);
-      graph->nodes[i].kind = i ? INF_GRAPH_NODE_MODULE : INF_GRAPH_NODE_INPUT;
-      g_hash_table_insert(graph->index_by_id, graph->nodes[i].id, GUINT_TO_POINTER(i + 1));
-    }
+  for (guint i = 0; i < 4; i++) {
+    graph->nodes[i].id = g_strdup(ids[i]);
+    graph->nodes[i].kind = i ? INF_GRAPH_NODE_MODULE : INF_GRAPH_NODE_INPUT;
+    g_hash_table_insert(graph->index_by_id, graph->nodes[i].id, GUINT_TO_POINTER(i + 1));
+  }
   /* a uses x; b uses a and c; c uses b */
   graph->nodes[1].deps = g_new(guint, 1);
   graph->nodes[1].deps[0] = 0;
@@ -147,14 +146,13 @@ test_ancestors_descendants(void)
     { "c", FALSE, "d" },
     { "d", FALSE, "" },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
-    {
-      guint index = (guint)inf_graph_lookup(graph, cases[i].id);
-      g_autofree guint *set = cases[i].up ? inf_graph_ancestors(graph, index, &n)
-                                          : inf_graph_descendants(graph, index, &n);
-      g_autofree char *text = join_indices(graph, set, n);
-      g_assert_cmpstr(text, ==, cases[i].expected);
-    }
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    guint index = (guint)inf_graph_lookup(graph, cases[i].id);
+    g_autofree guint *set = cases[i].up ? inf_graph_ancestors(graph, index, &n)
+                                        : inf_graph_descendants(graph, index, &n);
+    g_autofree char *text = join_indices(graph, set, n);
+    g_assert_cmpstr(text, ==, cases[i].expected);
+  }
 }
 
 static void
@@ -181,8 +179,8 @@ static void
 test_export_dot_priority_and_quotes(void)
 {
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
-  g_autoptr(InfModule) module = graph_fixtures_scenario(registry, "priority",
-                                                        "[[\"a\",\"echo\",{}],[\"b\",\"echo\",{}]]");
+  g_autoptr(InfModule) module =
+      graph_fixtures_scenario(registry, "priority", "[[\"a\",\"echo\",{}],[\"b\",\"echo\",{}]]");
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
   g_autofree char *dot = inf_graph_to_dot(graph, "say \"hi\"");
   g_assert_true(g_str_has_prefix(dot, "digraph \"say \\\"hi\\\"\" {"));
@@ -215,8 +213,8 @@ static void
 test_export_json(void)
 {
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
-  g_autoptr(InfModule) module = graph_fixtures_scenario(registry, "literal",
-                                                        "[[\"a\",\"echo\",{\"alias\":\"fast\"}]]");
+  g_autoptr(InfModule) module =
+      graph_fixtures_scenario(registry, "literal", "[[\"a\",\"echo\",{\"alias\":\"fast\"}]]");
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
   json_object *json = inf_graph_to_json(graph);
 
@@ -236,27 +234,26 @@ test_export_json(void)
   g_assert_cmpstr(json_object_get_string(json_object_array_get_idx(deps, 0)), ==, "input:text");
   json_object *args = json_object_object_get(a, "args");
   g_assert_cmpuint(json_object_array_length(args), ==, 3);
-  g_assert_cmpstr(json_object_get_string(
-                    json_object_object_get(json_object_array_get_idx(args, 0), "ref")),
-                  ==, "input:text");
-  g_assert_cmpstr(json_object_get_string(
-                    json_object_object_get(json_object_array_get_idx(args, 1), "value")),
-                  ==, "lit");
-  g_assert_cmpint(json_object_get_int(
-                    json_object_object_get(json_object_array_get_idx(args, 2), "value")),
-                  ==, 3);
+  g_assert_cmpstr(
+      json_object_get_string(json_object_object_get(json_object_array_get_idx(args, 0), "ref")), ==,
+      "input:text");
+  g_assert_cmpstr(
+      json_object_get_string(json_object_object_get(json_object_array_get_idx(args, 1), "value")),
+      ==, "lit");
+  g_assert_cmpint(
+      json_object_get_int(json_object_object_get(json_object_array_get_idx(args, 2), "value")), ==,
+      3);
 
-  g_assert_cmpstr(json_object_get_string(json_object_object_get(json, "output_shape")), ==,
-                  "dict");
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(json, "output_shape")), ==, "dict");
   json_object *outputs = json_object_object_get(json, "outputs");
+  g_assert_cmpstr(
+      json_object_get_string(json_object_object_get(json_object_object_get(outputs, "a"), "ref")),
+      ==, "a");
   g_assert_cmpstr(json_object_get_string(
-                    json_object_object_get(json_object_object_get(outputs, "a"), "ref")),
-                  ==, "a");
-  g_assert_cmpstr(json_object_get_string(json_object_object_get(
-                    json_object_object_get(outputs, "constant"), "value")),
+                      json_object_object_get(json_object_object_get(outputs, "constant"), "value")),
                   ==, "constant");
   g_assert_cmpstr(json_object_get_string(
-                    json_object_object_get(json_object_object_get(outputs, "input"), "ref")),
+                      json_object_object_get(json_object_object_get(outputs, "input"), "ref")),
                   ==, "input:text");
   json_object_put(json);
 
@@ -294,16 +291,17 @@ test_graph_module_from_code(void)
   g_autoptr(GError) error = NULL;
   /* nodes listed out of dependency order; config order breaks ties */
   g_autoptr(InfModule) module = graph_module(
-    registry,
-    "{\"inputs\": [\"text\", \"extra\"],"
-    " \"nodes\": {"
-    "   \"report\": {\"module\": {\"type\": \"echo\"}, \"args\": {\"s\": \"$summary.body\", "
-    "                \"k\": \"$keywords\", \"lit\": \"$$5\"}, \"priority\": 3},"
-    "   \"summary\": {\"module\": {\"type\": \"echo\", \"alias\": \"fast\"}, \"args\": [\"$text\"]},"
-    "   \"keywords\": {\"module\": {\"type\": \"one\"}, \"args\": [\"$summary\", \"$extra\"]}"
-    " },"
-    " \"outputs\": [\"$report\", \"$summary.title\", 7]}",
-    &error);
+      registry,
+      "{\"inputs\": [\"text\", \"extra\"],"
+      " \"nodes\": {"
+      "   \"report\": {\"module\": {\"type\": \"echo\"}, \"args\": {\"s\": \"$summary.body\", "
+      "                \"k\": \"$keywords\", \"lit\": \"$$5\"}, \"priority\": 3},"
+      "   \"summary\": {\"module\": {\"type\": \"echo\", \"alias\": \"fast\"}, \"args\": "
+      "[\"$text\"]},"
+      "   \"keywords\": {\"module\": {\"type\": \"one\"}, \"args\": [\"$summary\", \"$extra\"]}"
+      " },"
+      " \"outputs\": [\"$report\", \"$summary.title\", 7]}",
+      &error);
   g_assert_no_error(error);
   g_assert_true(inf_module_is_graph(module));
   const char *const *inputs = inf_graph_module_get_inputs(module);
@@ -340,18 +338,19 @@ test_graph_module_nested_in_code(void)
 {
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
   g_autoptr(GError) error = NULL;
-  g_autoptr(InfModule) module = graph_module(
-    registry,
-    "{\"inputs\": [\"text\"],"
-    " \"nodes\": {"
-    "   \"inner\": {\"module\": {\"type\": \"graph\", \"inputs\": [\"a\", \"b\"],"
-    "              \"nodes\": {\"x\": {\"module\": {\"type\": \"echo\"}, \"args\": [\"$b\", \"$a\"]}},"
-    "              \"outputs\": {\"x\": \"$x\"}},"
-    "              \"args\": {\"b\": \"$text\", \"a\": \"fixed\"}},"
-    "   \"after\": {\"module\": {\"type\": \"echo\"}, \"args\": [\"$inner.x\"]}"
-    " },"
-    " \"outputs\": \"$after\"}",
-    &error);
+  g_autoptr(InfModule) module =
+      graph_module(registry,
+                   "{\"inputs\": [\"text\"],"
+                   " \"nodes\": {"
+                   "   \"inner\": {\"module\": {\"type\": \"graph\", \"inputs\": [\"a\", \"b\"],"
+                   "              \"nodes\": {\"x\": {\"module\": {\"type\": \"echo\"}, \"args\": "
+                   "[\"$b\", \"$a\"]}},"
+                   "              \"outputs\": {\"x\": \"$x\"}},"
+                   "              \"args\": {\"b\": \"$text\", \"a\": \"fixed\"}},"
+                   "   \"after\": {\"module\": {\"type\": \"echo\"}, \"args\": [\"$inner.x\"]}"
+                   " },"
+                   " \"outputs\": \"$after\"}",
+                   &error);
   g_assert_no_error(error);
   const char *const *inputs = inf_graph_module_get_inputs(module);
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, inputs);
@@ -411,9 +410,10 @@ test_graph_module_errors(void)
   assert_graph_error("{\"nodes\": {\"a\": {\"module\": {\"type\": \"one\"}, \"args\": []}},"
                      " \"outputs\": \"$a\"}",
                      "nodes.a.args: missing required input 'text' of module type 'one'");
-  assert_graph_error("{\"nodes\": {\"a\": {\"module\": {\"type\": \"echo\"}, \"priority\": \"hi\"}},"
-                     " \"outputs\": \"$a\"}",
-                     "nodes.a.priority: expected an integer");
+  assert_graph_error(
+      "{\"nodes\": {\"a\": {\"module\": {\"type\": \"echo\"}, \"priority\": \"hi\"}},"
+      " \"outputs\": \"$a\"}",
+      "nodes.a.priority: expected an integer");
   assert_graph_error("{\"inputs\": [\"t\", \"t\"], \"nodes\": {}, \"outputs\": 1}",
                      "inputs[1]: input 't' is listed twice");
   assert_graph_error("{\"inputs\": [\"t\"], \"nodes\": {\"t\": {\"module\": {\"type\": \"echo\"}}},"
@@ -424,9 +424,10 @@ test_graph_module_errors(void)
   assert_graph_error("{\"nodes\": {\"a\": {\"module\": {\"type\": \"echo\"}}},"
                      " \"outputs\": {\"k\": \"$b\"}}",
                      "outputs.k: unknown reference '$b'; visible here: inputs: (none); nodes: a");
-  assert_graph_error("{\"nodes\": {\"a\": {\"module\": {\"type\": \"echo\"}, \"args\": [\"$a..x\"]}},"
-                     " \"outputs\": 1}",
-                     "nodes.a.args[0]: invalid reference '$a..x'");
+  assert_graph_error(
+      "{\"nodes\": {\"a\": {\"module\": {\"type\": \"echo\"}, \"args\": [\"$a..x\"]}},"
+      " \"outputs\": 1}",
+      "nodes.a.args[0]: invalid reference '$a..x'");
   assert_graph_error("{\"nodes\": []}", "missing required option 'outputs'");
   assert_graph_error("{\"outputs\": 1}", "missing required option 'nodes'");
 }

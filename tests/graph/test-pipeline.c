@@ -9,28 +9,32 @@
 #include "graph/graph-export.h"
 #include "graph/tracer-private.h"
 
-#define RESOURCES                                                                            \
-  "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"},"                      \
+#define RESOURCES                                                       \
+  "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}," \
   " \"smart\": {\"provider\": \"mock\"}}}"
 
 static const char c_config[] =
-  "{" RESOURCES ", \"modules\": {\"analysis\": {\"type\": \"analysis-pipeline\"}},"
-  " \"main\": \"analysis\"}";
+    "{" RESOURCES ", \"modules\": {\"analysis\": {\"type\": \"analysis-pipeline\"}},"
+    " \"main\": \"analysis\"}";
 
 static const char graph_config[] =
-  "{" RESOURCES ",\n"
-  " \"modules\": {\"analysis\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-  "  \"summarize\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$text\"]},\n"
-  "  \"keywords\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$summarize\"]},\n"
-  "  \"sentiment\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$text\"]},\n"
-  "  \"format\": {\"module\": {\"type\": \"template\", \"template\":\n"
-  "     \"Summary: {summary}\\nKeywords: {keywords}\\nSentiment: {sentiment}\"},\n"
-  "     \"args\": {\"summary\": \"$summarize\", \"keywords\": \"$keywords\",\n"
-  "              \"sentiment\": \"$sentiment\"}},\n"
-  "  \"report\": {\"module\": {\"type\": \"llm\", \"alias\": \"smart\"}, \"args\": [\"$format\"]}},\n"
-  "  \"outputs\": {\"summary\": \"$summarize\", \"keywords\": \"$keywords\",\n"
-  "              \"sentiment\": \"$sentiment\", \"report\": \"$report\"}}},\n"
-  " \"main\": \"analysis\"}";
+    "{" RESOURCES ",\n"
+    " \"modules\": {\"analysis\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+    "  \"summarize\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": "
+    "[\"$text\"]},\n"
+    "  \"keywords\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": "
+    "[\"$summarize\"]},\n"
+    "  \"sentiment\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": "
+    "[\"$text\"]},\n"
+    "  \"format\": {\"module\": {\"type\": \"template\", \"template\":\n"
+    "     \"Summary: {summary}\\nKeywords: {keywords}\\nSentiment: {sentiment}\"},\n"
+    "     \"args\": {\"summary\": \"$summarize\", \"keywords\": \"$keywords\",\n"
+    "              \"sentiment\": \"$sentiment\"}},\n"
+    "  \"report\": {\"module\": {\"type\": \"llm\", \"alias\": \"smart\"}, \"args\": "
+    "[\"$format\"]}},\n"
+    "  \"outputs\": {\"summary\": \"$summarize\", \"keywords\": \"$keywords\",\n"
+    "              \"sentiment\": \"$sentiment\", \"report\": \"$report\"}}},\n"
+    " \"main\": \"analysis\"}";
 
 typedef GraphConfigFixture Fixture;
 #define fixture_setup graph_config_fixture_setup
@@ -82,26 +86,23 @@ test_same_graph(Fixture *f, gconstpointer data)
   /* node for node, edge for edge, the same as the config graph */
   g_assert_cmpuint(a->n_nodes, ==, b->n_nodes);
   g_assert_cmpuint(a->n_inputs, ==, b->n_inputs);
-  for (guint i = 0; i < a->n_nodes; i++)
-    {
-      const InfGraphNode *x = &a->nodes[i], *y = &b->nodes[i];
-      g_assert_cmpstr(x->id, ==, y->id);
-      g_assert_cmpint(x->kind, ==, y->kind);
-      if (x->module)
-        g_assert_cmpstr(inf_module_get_type_name(x->module), ==,
-                        inf_module_get_type_name(y->module));
-      g_assert_cmpstr(x->alias, ==, y->alias);
-      g_assert_cmpuint(x->n_deps, ==, y->n_deps);
-      g_assert_cmpmem(x->deps, x->n_deps * sizeof(guint), y->deps, y->n_deps * sizeof(guint));
-      g_assert_cmpmem(x->dependents, x->n_dependents * sizeof(guint), y->dependents,
-                      y->n_dependents * sizeof(guint));
-    }
+  for (guint i = 0; i < a->n_nodes; i++) {
+    const InfGraphNode *x = &a->nodes[i], *y = &b->nodes[i];
+    g_assert_cmpstr(x->id, ==, y->id);
+    g_assert_cmpint(x->kind, ==, y->kind);
+    if (x->module)
+      g_assert_cmpstr(inf_module_get_type_name(x->module), ==, inf_module_get_type_name(y->module));
+    g_assert_cmpstr(x->alias, ==, y->alias);
+    g_assert_cmpuint(x->n_deps, ==, y->n_deps);
+    g_assert_cmpmem(x->deps, x->n_deps * sizeof(guint), y->deps, y->n_deps * sizeof(guint));
+    g_assert_cmpmem(x->dependents, x->n_dependents * sizeof(guint), y->dependents,
+                    y->n_dependents * sizeof(guint));
+  }
   g_assert_cmpuint(a->n_outputs, ==, b->n_outputs);
-  for (guint i = 0; i < a->n_outputs; i++)
-    {
-      g_assert_cmpstr(a->outputs[i].key, ==, b->outputs[i].key);
-      g_assert_cmpint(a->outputs[i].source, ==, b->outputs[i].source);
-    }
+  for (guint i = 0; i < a->n_outputs; i++) {
+    g_assert_cmpstr(a->outputs[i].key, ==, b->outputs[i].key);
+    g_assert_cmpint(a->outputs[i].source, ==, b->outputs[i].source);
+  }
   g_assert_true(g_strv_equal((const char *const *)a->aliases, (const char *const *)b->aliases));
 
   /* and the whole export (ids, types, aliases, argument names, deps, outputs) */
@@ -123,7 +124,7 @@ test_trace_directly(Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   json_object *options = json_tokener_parse("{\"fast_alias\": \"f\", \"smart_alias\": \"s\"}");
   g_autoptr(InfModule) module =
-    inf_module_new(f->registry, "analysis-pipeline", "analysis", options, &error);
+      inf_module_new(f->registry, "analysis-pipeline", "analysis", options, &error);
   json_object_put(options);
   g_assert_no_error(error);
   const char *const inputs[] = { "text", NULL };

@@ -7,8 +7,9 @@
 #include "graph-fixtures.h"
 #include "graph/graph-export.h"
 
-#define CHILDREN "[[\"a\", \"echo\", {}], [\"b\", \"echo\", {}], [\"c\", \"echo\", {}], " \
-                 "[\"d\", \"echo\", {}]]"
+#define CHILDREN                                                           \
+  "[[\"a\", \"echo\", {}], [\"b\", \"echo\", {}], [\"c\", \"echo\", {}], " \
+  "[\"d\", \"echo\", {}]]"
 
 static InfGraph *
 trace(InfRegistry *registry, const char *scenario, const char *children)
@@ -113,10 +114,9 @@ test_run(void)
     const char *sel;
     const char *ran;
   } table[] = {
-    { "a", "route.a d" },
-    { " A\t", "route.a d" },   /* trim + casefold */
-    { "Bee", "route.b d" },    /* the regex, caseless */
-    { "ab", "route.c d" },     /* exact means exact: the default */
+    { "a", "route.a d" },   { " A\t", "route.a d" }, /* trim + casefold */
+    { "Bee", "route.b d" },                          /* the regex, caseless */
+    { "ab", "route.c d" },                           /* exact means exact: the default */
     { "", "route.c d" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(table); i++) {
@@ -139,13 +139,14 @@ static void
 test_nested(void)
 {
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
-  g_autoptr(InfGraph) graph = trace(
-    registry, "switch-nested",
-    "[[\"inner\", \"scenario\", {\"scenario\": \"switch\", \"children\": " CHILDREN "}],"
-    " [\"e\", \"echo\", {}]]");
+  g_autoptr(InfGraph) graph =
+      trace(registry, "switch-nested",
+            "[[\"inner\", \"scenario\", {\"scenario\": \"switch\", \"children\": " CHILDREN "}],"
+            " [\"e\", \"echo\", {}]]");
   g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, "input:sel input:text outer.inner.route.a outer.inner.route.b "
-                           "outer.inner.route.c outer.inner.route outer.inner.d outer.e outer");
+  g_assert_cmpstr(ids, ==,
+                  "input:sel input:text outer.inner.route.a outer.inner.route.b "
+                  "outer.inner.route.c outer.inner.route outer.inner.d outer.e outer");
   gint inner = inf_graph_lookup(graph, "outer.inner.route");
   gint inner_sw = graph->nodes[inner].switch_index;
   gint outer = inf_graph_lookup(graph, "outer");
@@ -179,7 +180,7 @@ test_no_match(void)
   /* route = switch on sel: exact "a" only, no default; after reads it. */
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
   g_autoptr(InfGraph) nodefault =
-    trace(registry, "switch-no-default", "[[\"a\", \"echo\", {}], [\"after\", \"echo\", {}]]");
+      trace(registry, "switch-no-default", "[[\"a\", \"echo\", {}], [\"after\", \"echo\", {}]]");
   Drive d = { 0 };
   drive(&d, nodefault, "zzz");
   g_assert_cmpstr(d.ran->str, ==, "");

@@ -18,48 +18,48 @@ typedef GraphConfigFixture Fixture;
 /* classify (an LLM, the selector's source) → routed (a switch on
  * $classify.label, with every match kind, a nested switch in tech_flow and a
  * default) → after; "side" does not depend on the switch. */
-#define ROUTING_MODULES                                                                      \
-  "\"classify\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": \"classify\"},"  \
+#define ROUTING_MODULES                                                                         \
+  "\"classify\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": \"classify\"},"    \
   "\"billing_flow\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": \"billing\"}," \
-  "\"tech_flow\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"                     \
+  "\"tech_flow\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {"                      \
   "  \"a\": {\"module\": {\"type\": \"template\", \"template\": \"tech {x}\"},"                 \
-  "          \"args\": {\"x\": \"$t\"}},"                                                      \
-  "  \"probe\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$a\"]},"   \
-  "  \"inner\": {\"switch\": \"$probe\", \"cases\": ["                                         \
-  "    {\"match\": {\"contains\": \"printer\"},"                                               \
-  "     \"module\": {\"type\": \"template\", \"template\": \"printer {x}\"},"                  \
-  "     \"args\": {\"x\": \"$a\"}}],"                                                          \
+  "          \"args\": {\"x\": \"$t\"}},"                                                       \
+  "  \"probe\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$a\"]},"    \
+  "  \"inner\": {\"switch\": \"$probe\", \"cases\": ["                                          \
+  "    {\"match\": {\"contains\": \"printer\"},"                                                \
+  "     \"module\": {\"type\": \"template\", \"template\": \"printer {x}\"},"                   \
+  "     \"args\": {\"x\": \"$a\"}}],"                                                           \
   "   \"default\": {\"module\": {\"type\": \"template\", \"template\": \"other {x}\"},"         \
-  "                 \"args\": {\"x\": \"$a\"}}}},"                                             \
-  "  \"outputs\": \"$inner\"},"                                                                \
+  "                 \"args\": {\"x\": \"$a\"}}}},"                                              \
+  "  \"outputs\": \"$inner\"},"                                                                 \
   "\"fallback\": {\"type\": \"template\", \"template\": \"fallback {0}\"},"
 
-#define ROUTING_CONFIG                                                                       \
-  "{" RESOURCES ", \"modules\": {" ROUTING_MODULES                                           \
-  "\"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"                   \
-  "  \"classify\": {\"module\": \"classify\", \"args\": [\"$text\"]},"                         \
-  "  \"routed\": {\"switch\": \"$classify.label\", \"normalize\": [\"trim\", \"casefold\"],"    \
-  "    \"cases\": ["                                                                           \
-  "      {\"match\": \"billing\", \"module\": \"billing_flow\", \"args\": [\"$text\"]},"        \
-  "      {\"match\": {\"regex\": \"^tech\"}, \"module\": \"tech_flow\", \"args\": [\"$text\"]},"\
-  "      {\"match\": {\"prefix\": \"acc\"},"                                                   \
-  "       \"module\": {\"type\": \"template\", \"template\": \"acc {x}\"},"                    \
-  "       \"args\": {\"x\": \"$text\"}},"                                                      \
-  "      {\"match\": {\"contains\": \"refund\"},"                                              \
-  "       \"module\": {\"type\": \"template\", \"template\": \"refund {x}\"},"                 \
-  "       \"args\": {\"x\": \"$text\"}},"                                                      \
-  "      {\"match\": {\"one_of\": [\"Sales\", \"buy\"]},"                                      \
-  "       \"module\": {\"type\": \"template\", \"template\": \"sales {x}\"},"                  \
-  "       \"args\": {\"x\": \"$text\"}},"                                                      \
-  "      {\"match\": {\"prefix\": \"bill\"},"                                                  \
-  "       \"module\": {\"type\": \"template\", \"template\": \"bill {x}\"},"                   \
-  "       \"args\": {\"x\": \"$text\"}}],"                                                     \
-  "    \"default\": {\"module\": \"fallback\", \"args\": {\"x\": \"$text\"}}},"                \
-  "  \"after\": {\"module\": {\"type\": \"template\", \"template\": \"after {x}\"},"            \
-  "             \"args\": {\"x\": \"$routed\"}},"                                              \
-  "  \"side\": {\"module\": {\"type\": \"template\", \"template\": \"side {x}\"},"              \
-  "            \"args\": {\"x\": \"$text\"}}},"                                                \
-  "  \"outputs\": {\"routed\": \"$routed\", \"after\": \"$after\", \"side\": \"$side\"}}},"     \
+#define ROUTING_CONFIG                                                                           \
+  "{" RESOURCES ", \"modules\": {" ROUTING_MODULES                                               \
+  "\"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {"                     \
+  "  \"classify\": {\"module\": \"classify\", \"args\": [\"$text\"]},"                           \
+  "  \"routed\": {\"switch\": \"$classify.label\", \"normalize\": [\"trim\", \"casefold\"],"     \
+  "    \"cases\": ["                                                                             \
+  "      {\"match\": \"billing\", \"module\": \"billing_flow\", \"args\": [\"$text\"]},"         \
+  "      {\"match\": {\"regex\": \"^tech\"}, \"module\": \"tech_flow\", \"args\": [\"$text\"]}," \
+  "      {\"match\": {\"prefix\": \"acc\"},"                                                     \
+  "       \"module\": {\"type\": \"template\", \"template\": \"acc {x}\"},"                      \
+  "       \"args\": {\"x\": \"$text\"}},"                                                        \
+  "      {\"match\": {\"contains\": \"refund\"},"                                                \
+  "       \"module\": {\"type\": \"template\", \"template\": \"refund {x}\"},"                   \
+  "       \"args\": {\"x\": \"$text\"}},"                                                        \
+  "      {\"match\": {\"one_of\": [\"Sales\", \"buy\"]},"                                        \
+  "       \"module\": {\"type\": \"template\", \"template\": \"sales {x}\"},"                    \
+  "       \"args\": {\"x\": \"$text\"}},"                                                        \
+  "      {\"match\": {\"prefix\": \"bill\"},"                                                    \
+  "       \"module\": {\"type\": \"template\", \"template\": \"bill {x}\"},"                     \
+  "       \"args\": {\"x\": \"$text\"}}],"                                                       \
+  "    \"default\": {\"module\": \"fallback\", \"args\": {\"x\": \"$text\"}}},"                  \
+  "  \"after\": {\"module\": {\"type\": \"template\", \"template\": \"after {x}\"},"             \
+  "             \"args\": {\"x\": \"$routed\"}},"                                                \
+  "  \"side\": {\"module\": {\"type\": \"template\", \"template\": \"side {x}\"},"               \
+  "            \"args\": {\"x\": \"$text\"}}},"                                                  \
+  "  \"outputs\": {\"routed\": \"$routed\", \"after\": \"$after\", \"side\": \"$side\"}}},"      \
   "\"main\": \"pipeline\"}"
 
 static InfConfig *
@@ -129,51 +129,66 @@ test_config_errors(Fixture *f, gconstpointer data)
   assert_error(f, "{\"switch\": \"$classify\", \"cases\": []}", p_cases,
                "a switch needs \"cases\": a non-empty list");
   assert_error(f, "{\"switch\": \"$classify\"}", p_cases, "a switch needs \"cases\"");
-  assert_error(f, "{\"switch\": \"$nope.label\", \"cases\": [{\"match\": \"a\", "
-                  "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
-               p_switch, "unknown reference '$nope.label'; visible here: inputs: text; nodes: "
-                         "classify");
-  assert_error(f, "{\"switch\": \"classify\", \"cases\": [{\"match\": \"a\", "
-                  "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
+  assert_error(f,
+               "{\"switch\": \"$nope.label\", \"cases\": [{\"match\": \"a\", "
+               "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
+               p_switch,
+               "unknown reference '$nope.label'; visible here: inputs: text; nodes: "
+               "classify");
+  assert_error(f,
+               "{\"switch\": \"classify\", \"cases\": [{\"match\": \"a\", "
+               "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
                p_switch, "a switch selects on a reference");
-  assert_error(f, "{\"switch\": \"$classify\", \"cases\": [{\"match\": \"a\", "
-                  "\"module\": \"fallback\", \"args\": [\"$text\"]}, {\"match\": \"b\", "
-                  "\"module\": \"no_such_module\", \"args\": [\"$text\"]}]}",
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"cases\": [{\"match\": \"a\", "
+               "\"module\": \"fallback\", \"args\": [\"$text\"]}, {\"match\": \"b\", "
+               "\"module\": \"no_such_module\", \"args\": [\"$text\"]}]}",
                p_module, "no_such_module");
-  assert_error(f, "{\"switch\": \"$classify\", \"cases\": [{\"match\": {\"regex\": \"(a\"}, "
-                  "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"cases\": [{\"match\": {\"regex\": \"(a\"}, "
+               "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
                p_regex, "invalid regex '(a'");
-  assert_error(f, "{\"switch\": \"$classify\", \"normalize\": [\"casefold\"], \"cases\": ["
-                  "{\"match\": \"Billing\", \"module\": \"fallback\", \"args\": [\"$text\"]},"
-                  "{\"match\": \"billing\", \"module\": \"fallback\", \"args\": [\"$text\"]}]}",
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"normalize\": [\"casefold\"], \"cases\": ["
+               "{\"match\": \"Billing\", \"module\": \"fallback\", \"args\": [\"$text\"]},"
+               "{\"match\": \"billing\", \"module\": \"fallback\", \"args\": [\"$text\"]}]}",
                p_dup, "'billing' is already matched exactly by an earlier case");
-  assert_error(f, "{\"switch\": \"$classify\", \"cases\": ["
-                  "{\"match\": \"a\", \"module\": \"fallback\", \"args\": [\"$text\"]},"
-                  "{\"match\": {\"one_of\": [\"b\", \"a\"]}, \"module\": \"fallback\", "
-                  "\"args\": [\"$text\"]}]}",
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"cases\": ["
+               "{\"match\": \"a\", \"module\": \"fallback\", \"args\": [\"$text\"]},"
+               "{\"match\": {\"one_of\": [\"b\", \"a\"]}, \"module\": \"fallback\", "
+               "\"args\": [\"$text\"]}]}",
                p_dup_one, "'a' is already matched exactly");
-  assert_error(f, "{\"switch\": \"$classify\", \"cases\": [{\"match\": {\"suffix\": \"x\"}, "
-                  "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
-               p_kind, "unknown match kind; valid kinds: a string (exact), regex, prefix, "
-                       "contains, one_of");
-  assert_error(f, "{\"switch\": \"$classify\", \"normalize\": [\"trim\", \"upper\"], "
-                  "\"cases\": [{\"match\": \"a\", \"module\": \"fallback\", "
-                  "\"args\": [\"$text\"]}]}",
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"cases\": [{\"match\": {\"suffix\": \"x\"}, "
+               "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
+               p_kind,
+               "unknown match kind; valid kinds: a string (exact), regex, prefix, "
+               "contains, one_of");
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"normalize\": [\"trim\", \"upper\"], "
+               "\"cases\": [{\"match\": \"a\", \"module\": \"fallback\", "
+               "\"args\": [\"$text\"]}]}",
                p_norm, "unknown normalization \"upper\"; valid: trim, casefold");
-  assert_error(f, "{\"switch\": \"$classify\", \"priority\": 1, \"cases\": [{\"match\": \"a\", "
-                  "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
-               p_key, "unknown key in a switch node; valid keys: switch, normalize, cases, "
-                      "default");
-  assert_error(f, "{\"switch\": \"$classify\", \"cases\": [{\"match\": \"a\", "
-                  "\"module\": \"fallback\", \"args\": [\"$text\"]}], \"default\": "
-                  "{\"match\": \"b\", \"module\": \"fallback\", \"args\": [\"$text\"]}}",
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"priority\": 1, \"cases\": [{\"match\": \"a\", "
+               "\"module\": \"fallback\", \"args\": [\"$text\"]}]}",
+               p_key,
+               "unknown key in a switch node; valid keys: switch, normalize, cases, "
+               "default");
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"cases\": [{\"match\": \"a\", "
+               "\"module\": \"fallback\", \"args\": [\"$text\"]}], \"default\": "
+               "{\"match\": \"b\", \"module\": \"fallback\", \"args\": [\"$text\"]}}",
                p_default, "unknown key in a switch's default; valid keys: module, args");
-  assert_error(f, "{\"switch\": \"$classify\", \"cases\": [{\"match\": \"a\", "
-                  "\"module\": \"fallback\", \"args\": [\"$missing\"]}]}",
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"cases\": [{\"match\": \"a\", "
+               "\"module\": \"fallback\", \"args\": [\"$missing\"]}]}",
                p_args, "unknown reference '$missing'");
   /* A case reading the switch itself is a cycle. */
-  assert_error(f, "{\"switch\": \"$classify\", \"cases\": [{\"match\": \"a\", "
-                  "\"module\": \"fallback\", \"args\": [\"$routed\"]}]}",
+  assert_error(f,
+               "{\"switch\": \"$classify\", \"cases\": [{\"match\": \"a\", "
+               "\"module\": \"fallback\", \"args\": [\"$routed\"]}]}",
                "modules.pipeline.nodes", "cycle: routed -> routed");
 }
 
@@ -192,11 +207,10 @@ static void
 assert_guard(const InfGraph *graph, const char *id, const char *switch_id, guint c)
 {
   const InfGraphNode *n = node(graph, id);
-  if (switch_id == NULL)
-    {
-      g_assert_cmpint(n->guard, ==, -1);
-      return;
-    }
+  if (switch_id == NULL) {
+    g_assert_cmpint(n->guard, ==, -1);
+    return;
+  }
   g_assert_cmpint(n->guard, >=, 0);
   g_assert_cmpstr(graph->nodes[graph->switches[n->guard].node].id, ==, switch_id);
   g_assert_cmpuint(n->guard_case, ==, c);
@@ -257,13 +271,12 @@ typedef struct {
 } Router;
 
 static InfModule *
-add_child(InfModule *self, const char *name, const char *type, const char *options,
-          GError **error)
+add_child(InfModule *self, const char *name, const char *type, const char *options, GError **error)
 {
   json_object *json = json_tokener_parse(options);
   g_assert_nonnull(json);
-  g_autoptr(InfModule) child = inf_module_new(inf_module_get_registry(self), type, name, json,
-                                              error);
+  g_autoptr(InfModule) child =
+      inf_module_new(inf_module_get_registry(self), type, name, json, error);
   json_object_put(json);
   if (child == NULL || !inf_module_add_child(self, name, child, error))
     return NULL;
@@ -276,35 +289,34 @@ router_init(InfModule *self, const InfOptions *options, gpointer *out_private, G
   (void)options;
   Router *r = g_new0(Router, 1);
   *out_private = r;
-  return (r->classify = add_child(self, "classify", "llm",
-                                  "{\"alias\": \"fast\", \"system_prompt\": \"classify\"}",
-                                  error)) &&
+  return (r->classify =
+              add_child(self, "classify", "llm",
+                        "{\"alias\": \"fast\", \"system_prompt\": \"classify\"}", error)) &&
          (r->billing = add_child(self, "billing_flow", "llm",
-                                 "{\"alias\": \"fast\", \"system_prompt\": \"billing\"}",
-                                 error)) &&
+                                 "{\"alias\": \"fast\", \"system_prompt\": \"billing\"}", error)) &&
          (r->tech = add_child(
-            self, "tech_flow", "graph",
-            "{\"inputs\": [\"t\"], \"nodes\": {"
-            "  \"a\": {\"module\": {\"type\": \"template\", \"template\": \"tech {x}\"},"
-            "          \"args\": {\"x\": \"$t\"}},"
-            "  \"probe\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"},"
-            "             \"args\": [\"$a\"]},"
-            "  \"inner\": {\"switch\": \"$probe\", \"cases\": ["
-            "    {\"match\": {\"contains\": \"printer\"},"
-            "     \"module\": {\"type\": \"template\", \"template\": \"printer {x}\"},"
-            "     \"args\": {\"x\": \"$a\"}}],"
-            "   \"default\": {\"module\": {\"type\": \"template\", \"template\": \"other {x}\"},"
-            "                 \"args\": {\"x\": \"$a\"}}}},"
-            "  \"outputs\": \"$inner\"}",
-            error)) &&
+              self, "tech_flow", "graph",
+              "{\"inputs\": [\"t\"], \"nodes\": {"
+              "  \"a\": {\"module\": {\"type\": \"template\", \"template\": \"tech {x}\"},"
+              "          \"args\": {\"x\": \"$t\"}},"
+              "  \"probe\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"},"
+              "             \"args\": [\"$a\"]},"
+              "  \"inner\": {\"switch\": \"$probe\", \"cases\": ["
+              "    {\"match\": {\"contains\": \"printer\"},"
+              "     \"module\": {\"type\": \"template\", \"template\": \"printer {x}\"},"
+              "     \"args\": {\"x\": \"$a\"}}],"
+              "   \"default\": {\"module\": {\"type\": \"template\", \"template\": \"other {x}\"},"
+              "                 \"args\": {\"x\": \"$a\"}}}},"
+              "  \"outputs\": \"$inner\"}",
+              error)) &&
          (r->acc = add_child(self, "case2", "template", "{\"template\": \"acc {x}\"}", error)) &&
-         (r->refund = add_child(self, "case3", "template", "{\"template\": \"refund {x}\"}",
-                                error)) &&
-         (r->sales = add_child(self, "case4", "template", "{\"template\": \"sales {x}\"}",
-                               error)) &&
+         (r->refund =
+              add_child(self, "case3", "template", "{\"template\": \"refund {x}\"}", error)) &&
+         (r->sales =
+              add_child(self, "case4", "template", "{\"template\": \"sales {x}\"}", error)) &&
          (r->bill = add_child(self, "case5", "template", "{\"template\": \"bill {x}\"}", error)) &&
-         (r->fallback = add_child(self, "fallback", "template",
-                                  "{\"template\": \"fallback {x}\"}", error));
+         (r->fallback =
+              add_child(self, "fallback", "template", "{\"template\": \"fallback {x}\"}", error));
 }
 
 static InfValue *
@@ -329,10 +341,9 @@ router_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guin
     { INF_MATCH_PREFIX, "bill", NULL, r->bill, 1, args, x },
   };
   const InfSwitchCase fallback = { 0, NULL, NULL, r->fallback, 1, args, x };
-  g_autoptr(InfValue) routed = inf_switch(tracer, "routed", label,
-                                          INF_SWITCH_NORMALIZE_TRIM |
-                                            INF_SWITCH_NORMALIZE_CASEFOLD,
-                                          cases, G_N_ELEMENTS(cases), &fallback);
+  g_autoptr(InfValue) routed =
+      inf_switch(tracer, "routed", label, INF_SWITCH_NORMALIZE_TRIM | INF_SWITCH_NORMALIZE_CASEFOLD,
+                 cases, G_N_ELEMENTS(cases), &fallback);
   return inf_value_ref(routed);
 }
 
@@ -352,13 +363,12 @@ graph_json_until(const InfGraph *graph, const char *last)
   json_object *json = inf_graph_to_json(graph);
   json_object *nodes = json_object_object_get(json, "nodes");
   json_object *kept = json_object_new_array();
-  for (gsize i = 0; i < json_object_array_length(nodes); i++)
-    {
-      json_object *n = json_object_array_get_idx(nodes, i);
-      json_object_array_add(kept, json_object_get(n));
-      if (g_str_equal(json_object_get_string(json_object_object_get(n, "id")), last))
-        break;
-    }
+  for (gsize i = 0; i < json_object_array_length(nodes); i++) {
+    json_object *n = json_object_array_get_idx(nodes, i);
+    json_object_array_add(kept, json_object_get(n));
+    if (g_str_equal(json_object_get_string(json_object_object_get(n, "id")), last))
+      break;
+  }
   char *text = g_strdup(json_object_to_json_string_ext(kept, JSON_C_TO_STRING_PRETTY));
   json_object_put(kept);
   json_object_put(json);
@@ -403,18 +413,17 @@ test_c_api_misuse(Fixture *f, gconstpointer data)
     { "switch-not-ref", "node 'route': the selector must be a reference" },
   };
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
-  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
-    {
-      g_autoptr(InfModule) module =
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(InfModule) module =
         graph_fixtures_scenario(registry, cases[i].scenario, "[[\"a\", \"echo\", {}]]");
-      const char *const inputs[] = { "text", NULL };
-      g_autoptr(GError) error = NULL;
-      g_autoptr(InfGraph) graph = inf_tracer_trace(module, inputs, &error);
-      g_assert_null(graph);
-      g_assert_nonnull(error);
-      if (!strstr(error->message, cases[i].message))
-        g_error("%s: expected '%s' in: %s", cases[i].scenario, cases[i].message, error->message);
-    }
+    const char *const inputs[] = { "text", NULL };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(InfGraph) graph = inf_tracer_trace(module, inputs, &error);
+    g_assert_null(graph);
+    g_assert_nonnull(error);
+    if (!strstr(error->message, cases[i].message))
+      g_error("%s: expected '%s' in: %s", cases[i].scenario, cases[i].message, error->message);
+  }
 }
 
 /* --- export --- */
@@ -448,34 +457,30 @@ test_export(Fixture *f, gconstpointer data)
   json_object *json = inf_graph_to_json(graph);
   json_object *nodes = json_object_object_get(json, "nodes");
   gboolean seen_guard = FALSE, seen_switch = FALSE;
-  for (gsize i = 0; i < json_object_array_length(nodes); i++)
-    {
-      json_object *n = json_object_array_get_idx(nodes, i);
-      const char *id = json_object_get_string(json_object_object_get(n, "id"));
-      json_object *guard = json_object_object_get(n, "guard");
-      if (g_str_equal(id, "routed.tech_flow.inner.case0"))
-        {
-          seen_guard = TRUE;
-          g_assert_cmpstr(json_object_to_json_string_ext(guard, JSON_C_TO_STRING_PLAIN), ==,
-                          "{\"switch\":\"routed.tech_flow.inner\",\"case\":0,"
-                          "\"match\":\"contains printer\"}");
-        }
-      if (g_str_equal(id, "routed"))
-        {
-          seen_switch = TRUE;
-          g_assert_null(guard);
-          g_assert_cmpstr(json_object_get_string(json_object_object_get(n, "module")), ==,
-                          "switch");
-          json_object *sw = json_object_object_get(n, "switch");
-          g_assert_cmpstr(json_object_get_string(json_object_object_get(sw, "selector")), ==,
-                          "classify.label");
-          json_object *c4 = json_object_array_get_idx(json_object_object_get(sw, "cases"), 4);
-          g_assert_cmpstr(json_object_to_json_string_ext(c4, JSON_C_TO_STRING_PLAIN), ==,
-                          "{\"kind\":\"one_of\",\"values\":[\"sales\",\"buy\"],"
-                          "\"label\":\"one_of sales|buy\",\"output\":{\"ref\":\"routed.case4\"},"
-                          "\"nodes\":[\"routed.case4\"]}");
-        }
+  for (gsize i = 0; i < json_object_array_length(nodes); i++) {
+    json_object *n = json_object_array_get_idx(nodes, i);
+    const char *id = json_object_get_string(json_object_object_get(n, "id"));
+    json_object *guard = json_object_object_get(n, "guard");
+    if (g_str_equal(id, "routed.tech_flow.inner.case0")) {
+      seen_guard = TRUE;
+      g_assert_cmpstr(json_object_to_json_string_ext(guard, JSON_C_TO_STRING_PLAIN), ==,
+                      "{\"switch\":\"routed.tech_flow.inner\",\"case\":0,"
+                      "\"match\":\"contains printer\"}");
     }
+    if (g_str_equal(id, "routed")) {
+      seen_switch = TRUE;
+      g_assert_null(guard);
+      g_assert_cmpstr(json_object_get_string(json_object_object_get(n, "module")), ==, "switch");
+      json_object *sw = json_object_object_get(n, "switch");
+      g_assert_cmpstr(json_object_get_string(json_object_object_get(sw, "selector")), ==,
+                      "classify.label");
+      json_object *c4 = json_object_array_get_idx(json_object_object_get(sw, "cases"), 4);
+      g_assert_cmpstr(json_object_to_json_string_ext(c4, JSON_C_TO_STRING_PLAIN), ==,
+                      "{\"kind\":\"one_of\",\"values\":[\"sales\",\"buy\"],"
+                      "\"label\":\"one_of sales|buy\",\"output\":{\"ref\":\"routed.case4\"},"
+                      "\"nodes\":[\"routed.case4\"]}");
+    }
+  }
   g_assert_true(seen_guard && seen_switch);
   json_object_put(json);
 }
@@ -503,8 +508,7 @@ drive_init(Drive *d)
 {
   d->ready = g_array_new(FALSE, FALSE, sizeof(guint));
   d->ran = g_ptr_array_new_with_free_func(g_free);
-  d->values = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                    (GDestroyNotify)inf_value_unref);
+  d->values = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)inf_value_unref);
   d->fail = g_hash_table_new(g_str_hash, g_str_equal);
 }
 
@@ -537,16 +541,15 @@ drive_step(Drive *d)
   const char *id = d->state->graph->nodes[n].id;
   g_ptr_array_add(d->ran, g_strdup(id));
   inf_exec_state_mark_running(d->state, n);
-  if (g_hash_table_contains(d->fail, id))
-    {
-      g_autoptr(GError) error = g_error_new(INF_ERROR, INF_ERROR_HTTP_STATUS, "HTTP 500");
-      inf_exec_state_fail(d->state, n, error);
-      return;
-    }
+  if (g_hash_table_contains(d->fail, id)) {
+    g_autoptr(GError) error = g_error_new(INF_ERROR, INF_ERROR_HTTP_STATUS, "HTTP 500");
+    inf_exec_state_fail(d->state, n, error);
+    return;
+  }
   InfValue *value = g_hash_table_lookup(d->values, id);
   inf_exec_state_complete(d->state, n,
-                          value ? inf_value_ref(value) : inf_value_new_text_take(
-                                                           g_strconcat(id, "-out", NULL)));
+                          value ? inf_value_ref(value)
+                                : inf_value_new_text_take(g_strconcat(id, "-out", NULL)));
 }
 
 static void
@@ -620,10 +623,10 @@ test_guard_waits_for_selector(Fixture *f, gconstpointer data)
                   "\"side\":\"side-out\"}");
   json_object_put(json);
   json_object *statuses = inf_exec_state_statuses_json(d.state);
-  g_assert_cmpstr(json_object_get_string(json_object_object_get(statuses, "routed.default")),
-                  ==, NULL);
-  g_assert_cmpstr(json_object_get_string(json_object_object_get(statuses, "routed.fallback")),
-                  ==, "skipped");
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(statuses, "routed.default")), ==,
+                  NULL);
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(statuses, "routed.fallback")), ==,
+                  "skipped");
   g_assert_null(inf_exec_state_errors_json(d.state));
   json_object_put(statuses);
   drive_clear(&d);
@@ -653,35 +656,34 @@ test_match_kinds(Fixture *f, gconstpointer data)
     { "accrefund", "routed.case2" },          /* prefix and contains: the first case wins */
     { "SALES", "routed.case4" },              /* one_of, patterns normalized too */
     { "buy", "routed.case4" },
-    { "billable", "routed.case5" },           /* prefix bill */
-    { "other", "routed.fallback" },           /* default */
+    { "billable", "routed.case5" }, /* prefix bill */
+    { "other", "routed.fallback" }, /* default */
   };
-  for (guint i = 0; i < G_N_ELEMENTS(table); i++)
-    {
-      Drive d = { 0 };
-      drive_init(&d);
-      script_label(&d, inf_value_new_text(table[i].label));
-      drive_start(&d, graph, "t");
-      drive_all(&d);
-      g_assert_cmpstr(status_of(&d, "routed"), ==, "completed");
-      g_autofree char *expected = g_strconcat(table[i].taken, "-out", NULL);
-      gint routed = inf_graph_lookup(graph, "routed");
-      const char *got = inf_value_get_text(d.state->results[routed]);
-      if (!g_str_equal(table[i].taken, "routed.tech_flow.a") && g_strcmp0(got, expected) != 0)
-        g_error("label '%s': expected %s, got %s", table[i].label, expected, got);
-      g_assert_cmpstr(status_of(&d, table[i].taken), ==, "completed");
-      /* Every other case node of the outer switch: skipped. */
-      const InfGraphSwitch *sw = &graph->switches[graph->nodes[routed].switch_index];
-      guint n_completed = 0;
-      for (guint c = 0; c < sw->n_cases; c++)
-        for (guint k = 0; k < sw->cases[c].n_nodes; k++)
-          if (d.state->status[sw->cases[c].nodes[k]] == INF_NODE_COMPLETED)
-            n_completed++;
-          else
-            g_assert_cmpint(d.state->status[sw->cases[c].nodes[k]], ==, INF_NODE_SKIPPED);
-      g_assert_cmpuint(n_completed, ==, g_str_equal(table[i].taken, "routed.tech_flow.a") ? 3 : 1);
-      drive_clear(&d);
-    }
+  for (guint i = 0; i < G_N_ELEMENTS(table); i++) {
+    Drive d = { 0 };
+    drive_init(&d);
+    script_label(&d, inf_value_new_text(table[i].label));
+    drive_start(&d, graph, "t");
+    drive_all(&d);
+    g_assert_cmpstr(status_of(&d, "routed"), ==, "completed");
+    g_autofree char *expected = g_strconcat(table[i].taken, "-out", NULL);
+    gint routed = inf_graph_lookup(graph, "routed");
+    const char *got = inf_value_get_text(d.state->results[routed]);
+    if (!g_str_equal(table[i].taken, "routed.tech_flow.a") && g_strcmp0(got, expected) != 0)
+      g_error("label '%s': expected %s, got %s", table[i].label, expected, got);
+    g_assert_cmpstr(status_of(&d, table[i].taken), ==, "completed");
+    /* Every other case node of the outer switch: skipped. */
+    const InfGraphSwitch *sw = &graph->switches[graph->nodes[routed].switch_index];
+    guint n_completed = 0;
+    for (guint c = 0; c < sw->n_cases; c++)
+      for (guint k = 0; k < sw->cases[c].n_nodes; k++)
+        if (d.state->status[sw->cases[c].nodes[k]] == INF_NODE_COMPLETED)
+          n_completed++;
+        else
+          g_assert_cmpint(d.state->status[sw->cases[c].nodes[k]], ==, INF_NODE_SKIPPED);
+    g_assert_cmpuint(n_completed, ==, g_str_equal(table[i].taken, "routed.tech_flow.a") ? 3 : 1);
+    drive_clear(&d);
+  }
 }
 
 static void
@@ -692,10 +694,10 @@ test_selector_kinds(Fixture *f, gconstpointer data)
     return;
   /* Numbers and booleans select by their JSON text; a whole node output
    * ($probe) and a field ($classify.label) both work; a dict does not. */
-  g_autofree char *text = with_routed(
-    "{\"switch\": \"$classify.label\", \"cases\": ["
-    "{\"match\": \"42\", \"module\": \"fallback\", \"args\": {\"x\": \"$text\"}},"
-    "{\"match\": \"true\", \"module\": \"billing_flow\", \"args\": [\"$text\"]}]}");
+  g_autofree char *text =
+      with_routed("{\"switch\": \"$classify.label\", \"cases\": ["
+                  "{\"match\": \"42\", \"module\": \"fallback\", \"args\": {\"x\": \"$text\"}},"
+                  "{\"match\": \"true\", \"module\": \"billing_flow\", \"args\": [\"$text\"]}]}");
   g_autoptr(InfConfig) config = load_ok(f, text);
   InfGraph *graph = inf_config_get_graph(config);
   {
@@ -755,9 +757,9 @@ test_no_match(Fixture *f, gconstpointer data)
   if (f->loader == NULL)
     return;
   g_autofree char *text = with_routed(
-    "{\"switch\": \"$classify.label\", \"cases\": ["
-    "{\"match\": \"billing\", \"module\": \"billing_flow\", \"args\": [\"$text\"]},"
-    "{\"match\": {\"regex\": \"^tech\"}, \"module\": \"tech_flow\", \"args\": [\"$text\"]}]}");
+      "{\"switch\": \"$classify.label\", \"cases\": ["
+      "{\"match\": \"billing\", \"module\": \"billing_flow\", \"args\": [\"$text\"]},"
+      "{\"match\": {\"regex\": \"^tech\"}, \"module\": \"tech_flow\", \"args\": [\"$text\"]}]}");
   /* Add a dependent and an independent node around it. */
   g_autofree char *full = NULL;
   {
@@ -864,8 +866,9 @@ test_nested(Fixture *f, gconstpointer data)
     drive_start(&d, graph, "t");
     drive_all(&d);
     g_autofree char *ran = ran_ids(&d);
-    g_assert_cmpstr(ran, ==, "classify side routed.tech_flow.a routed.tech_flow.probe "
-                             "routed.tech_flow.inner.case0 after");
+    g_assert_cmpstr(ran, ==,
+                    "classify side routed.tech_flow.a routed.tech_flow.probe "
+                    "routed.tech_flow.inner.case0 after");
     g_assert_cmpint(d.state->decided[inner_sw], ==, 0);
     g_assert_cmpstr(status_of(&d, "routed.tech_flow.inner.default"), ==, "skipped");
     g_assert_cmpstr(status_of(&d, "routed.tech_flow.inner"), ==, "completed");
@@ -905,8 +908,8 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(name, func)                                                                        \
-  g_test_add("/switch/" name, Fixture, NULL, graph_config_fixture_setup, func,                 \
+#define ADD(name, func)                                                        \
+  g_test_add("/switch/" name, Fixture, NULL, graph_config_fixture_setup, func, \
              graph_config_fixture_teardown)
   ADD("config-errors", test_config_errors);
   ADD("trace", test_trace);

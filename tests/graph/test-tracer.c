@@ -91,19 +91,17 @@ test_fanout_list_output(void)
 
   assert_ids(graph, "input:text a b c");
   g_assert_cmpuint(graph->nodes[0].n_dependents, ==, 3);
-  for (guint i = 1; i <= 3; i++)
-    {
-      g_assert_cmpuint(graph->nodes[i].n_deps, ==, 1);
-      g_assert_cmpuint(graph->nodes[i].deps[0], ==, 0);
-      g_assert_cmpuint(graph->nodes[0].dependents[i - 1], ==, i);
-    }
+  for (guint i = 1; i <= 3; i++) {
+    g_assert_cmpuint(graph->nodes[i].n_deps, ==, 1);
+    g_assert_cmpuint(graph->nodes[i].deps[0], ==, 0);
+    g_assert_cmpuint(graph->nodes[0].dependents[i - 1], ==, i);
+  }
   g_assert_cmpint(graph->output_shape, ==, INF_GRAPH_OUTPUT_LIST);
   g_assert_cmpuint(graph->n_outputs, ==, 3);
-  for (guint i = 0; i < 3; i++)
-    {
-      g_assert_null(graph->outputs[i].key);
-      g_assert_cmpint(graph->outputs[i].source, ==, (gint)i + 1);
-    }
+  for (guint i = 0; i < 3; i++) {
+    g_assert_null(graph->outputs[i].key);
+    g_assert_cmpint(graph->outputs[i].source, ==, (gint)i + 1);
+  }
 }
 
 static void
@@ -132,9 +130,9 @@ test_diamond_dict_output(void)
 {
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
   g_autoptr(InfModule) module = graph_fixtures_scenario(
-    registry, "diamond",
-    "[[\"a\",\"echo\",{\"alias\":\"fast\"}],[\"b\",\"echo\",{\"alias\":\"fast\"}],"
-    "[\"c\",\"echo\",{}],[\"d\",\"echo\",{\"alias\":\"smart\"}]]");
+      registry, "diamond",
+      "[[\"a\",\"echo\",{\"alias\":\"fast\"}],[\"b\",\"echo\",{\"alias\":\"fast\"}],"
+      "[\"c\",\"echo\",{}],[\"d\",\"echo\",{\"alias\":\"smart\"}]]");
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
 
   assert_ids(graph, "input:text a b c d");
@@ -180,9 +178,9 @@ test_ids_stable(void)
 {
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
   g_autoptr(InfModule) module = graph_fixtures_scenario(
-    registry, "nested",
-    "[[\"sub\",\"scenario\",{\"scenario\":\"diamond\",\"children\":" ECHO4 "}],"
-    "[\"e\",\"echo\",{}]]");
+      registry, "nested",
+      "[[\"sub\",\"scenario\",{\"scenario\":\"diamond\",\"children\":" ECHO4 "}],"
+      "[\"e\",\"echo\",{}]]");
   g_autoptr(InfGraph) first = graph_fixtures_trace(module, one_input);
   g_autoptr(InfGraph) second = graph_fixtures_trace(module, one_input);
   g_autofree char *ids1 = graph_fixtures_ids(first);
@@ -226,9 +224,9 @@ test_nested_flattened(void)
 {
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
   g_autoptr(InfModule) module = graph_fixtures_scenario(
-    registry, "nested",
-    "[[\"sub\",\"scenario\",{\"scenario\":\"diamond\",\"children\":" ECHO4 "}],"
-    "[\"e\",\"echo\",{}]]");
+      registry, "nested",
+      "[[\"sub\",\"scenario\",{\"scenario\":\"diamond\",\"children\":" ECHO4 "}],"
+      "[\"e\",\"echo\",{}]]");
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
 
   /* the composite leaves no node of its own; a second call of it is sub_1 */
@@ -290,7 +288,7 @@ test_argument_names(void)
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
   {
     g_autoptr(InfModule) module =
-      graph_fixtures_scenario(registry, "named", "[[\"a\",\"one\",{}]]");
+        graph_fixtures_scenario(registry, "named", "[[\"a\",\"one\",{}]]");
     g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
     g_assert_cmpstr(graph->nodes[1].args[0].name, ==, "text");
     g_assert_cmpstr(graph->nodes[1].args[1].name, ==, "extra");
@@ -298,7 +296,7 @@ test_argument_names(void)
   {
     /* positional arguments are named after the class's declared inputs */
     g_autoptr(InfModule) module =
-      graph_fixtures_scenario(registry, "positional-names", "[[\"a\",\"one\",{}]]");
+        graph_fixtures_scenario(registry, "positional-names", "[[\"a\",\"one\",{}]]");
     g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
     g_assert_cmpuint(graph->nodes[1].n_args, ==, 1);
     g_assert_cmpstr(graph->nodes[1].args[0].name, ==, "text");
@@ -366,7 +364,7 @@ static void
 test_error_nested_composite_fails(void)
 {
   g_autofree char *message = trace_error(
-    "nested", "[[\"sub\",\"scenario\",{\"scenario\":\"fails\"}],[\"e\",\"echo\",{}]]", one_input);
+      "nested", "[[\"sub\",\"scenario\",{\"scenario\":\"fails\"}],[\"e\",\"echo\",{}]]", one_input);
   g_assert_nonnull(strstr(message, "node 'sub'"));
   g_assert_nonnull(strstr(message, "forward gave up"));
 }

@@ -6,8 +6,8 @@
 #include "config/config.h"
 #include "graph-fixtures.h"
 
-#define RESOURCES                                                                            \
-  "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"},"                      \
+#define RESOURCES                                                       \
+  "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}," \
   " \"smart\": {\"provider\": \"mock\"}}}"
 
 typedef GraphConfigFixture Fixture;
@@ -96,12 +96,12 @@ test_template_placeholders(Fixture *f, gconstpointer data)
   const char *greet = "\"greet\": {\"type\": \"template\", "
                       "\"template\": \"Hi {name}, about {topic.title}\"}";
   /* Every placeholder supplied (fields are checked when values exist). */
-  g_autofree char *ok = graph_config(greet, "\"greet\"",
-                                     "{\"name\": \"$text\", \"topic\": \"$first\"}");
+  g_autofree char *ok =
+      graph_config(greet, "\"greet\"", "{\"name\": \"$text\", \"topic\": \"$first\"}");
   assert_valid(f, ok);
   /* A named placeholder without its argument. */
-  g_autofree char *missing = graph_config(greet, "\"greet\"",
-                                          "{\"name\": \"$text\", \"topics\": \"$first\"}");
+  g_autofree char *missing =
+      graph_config(greet, "\"greet\"", "{\"name\": \"$text\", \"topics\": \"$first\"}");
   assert_error(f, missing,
                "FILE: modules.p.nodes.g.args: template placeholder {topic.title} has no argument "
                "named 'topic' (available: name, topics; positional: {0} to {1})");
@@ -120,9 +120,8 @@ test_template_placeholders(Fixture *f, gconstpointer data)
   assert_error(f, none,
                "FILE: modules.p.nodes.g.args: template placeholder {0} has no argument 0 (the "
                "node has no arguments)");
-  g_autofree char *braces =
-    graph_config("", "{\"type\": \"template\", \"template\": \"{{x}} {1}\"}",
-                                         "[\"$text\", \"$first\"]");
+  g_autofree char *braces = graph_config(
+      "", "{\"type\": \"template\", \"template\": \"{{x}} {1}\"}", "[\"$text\", \"$first\"]");
   assert_valid(f, braces);
 }
 
@@ -133,12 +132,12 @@ test_alias_options(Fixture *f, gconstpointer data)
   g_autofree char *ok = graph_config("", "{\"type\": \"probe\", \"judge\": \"smart\"}", "[]");
   assert_valid(f, ok);
   g_autofree char *inline_bad =
-    graph_config("", "{\"type\": \"probe\", \"judge\": \"judge\"}", "[]");
+      graph_config("", "{\"type\": \"probe\", \"judge\": \"judge\"}", "[]");
   assert_error(f, inline_bad,
                "FILE: modules.p.nodes.g.module.judge: unknown alias 'judge'; known aliases: fast, "
                "smart");
   g_autofree char *named_bad =
-    graph_config("\"probe1\": {\"type\": \"probe\", \"judge\": \"\"}", "\"probe1\"", "[]");
+      graph_config("\"probe1\": {\"type\": \"probe\", \"judge\": \"\"}", "\"probe1\"", "[]");
   assert_error(f, named_bad,
                "FILE: modules.probe1.judge: unknown alias ''; known aliases: fast, smart");
   g_autofree char *typed = graph_config("", "{\"type\": \"probe\", \"judge\": 3}", "[]");
@@ -147,7 +146,7 @@ test_alias_options(Fixture *f, gconstpointer data)
                "resources.endpoints), got integer 3");
   /* The llm module's alias is an ALIAS option. */
   g_autofree char *llm =
-    graph_config("\"ask\": {\"type\": \"llm\", \"alias\": \"fats\"}", "\"ask\"", "[\"$text\"]");
+      graph_config("\"ask\": {\"type\": \"llm\", \"alias\": \"fats\"}", "\"ask\"", "[\"$text\"]");
   assert_error(f, llm, "FILE: modules.ask.alias: unknown alias 'fats'; known aliases: fast, smart");
 }
 
@@ -156,7 +155,7 @@ test_node_options(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autofree char *ok =
-    graph_config("", "{\"type\": \"probe\", \"watch\": \"$first.label\"}", "[]");
+      graph_config("", "{\"type\": \"probe\", \"watch\": \"$first.label\"}", "[]");
   assert_valid(f, ok);
   g_autofree char *input = graph_config("", "{\"type\": \"probe\", \"watch\": \"$text\"}", "[]");
   assert_valid(f, input);
@@ -166,7 +165,7 @@ test_node_options(Fixture *f, gconstpointer data)
                "inputs: text; nodes: first");
   /* A named module: the graph using it, then the option. */
   g_autofree char *named =
-    graph_config("\"w\": {\"type\": \"probe\", \"watch\": \"$nope\"}", "\"w\"", "[]");
+      graph_config("\"w\": {\"type\": \"probe\", \"watch\": \"$nope\"}", "\"w\"", "[]");
   assert_error(f, named,
                "FILE: modules.p: modules.w.watch: unknown reference '$nope'; visible here: "
                "inputs: text; "

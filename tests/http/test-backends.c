@@ -80,20 +80,20 @@ write_file(Fixture *f, const char *name, const char *text)
 /* A config with one llm node "answer" (its options: @llm_options, JSON
  * members) on alias "fast": @provider at the fake with @endpoint_extra. */
 static char *
-write_config(Fixture *f, const char *provider, const char *endpoint_extra,
-             const char *llm_options)
+write_config(Fixture *f, const char *provider, const char *endpoint_extra, const char *llm_options)
 {
   const char *suffix = g_str_equal(provider, "ollama") ? "" : "/v1";
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"%s\", \"model\": \"fake-model\", "
-    "\"base_url\": \"%s%s\", \"api_key_env\": \"" KEY_ENV "\", \"retry_delay\": 0.01%s%s}}},\n"
-    " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"fast\", \"max_tokens\": 50%s%s},\n"
-    "   \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"],\n"
-    "     \"nodes\": {\"answer\": {\"module\": \"ask\", \"args\": [\"$text\"]}},\n"
-    "     \"outputs\": {\"answer\": \"$answer\"}}},\n"
-    " \"main\": \"pipeline\"}\n",
-    provider, inf_fake_llm_get_base_url(f->fake), suffix, *endpoint_extra ? ", " : "",
-    endpoint_extra, *llm_options ? ", " : "", llm_options);
+      "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"%s\", \"model\": "
+      "\"fake-model\", "
+      "\"base_url\": \"%s%s\", \"api_key_env\": \"" KEY_ENV "\", \"retry_delay\": 0.01%s%s}}},\n"
+      " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"fast\", \"max_tokens\": 50%s%s},\n"
+      "   \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"],\n"
+      "     \"nodes\": {\"answer\": {\"module\": \"ask\", \"args\": [\"$text\"]}},\n"
+      "     \"outputs\": {\"answer\": \"$answer\"}}},\n"
+      " \"main\": \"pipeline\"}\n",
+      provider, inf_fake_llm_get_base_url(f->fake), suffix, *endpoint_extra ? ", " : "",
+      endpoint_extra, *llm_options ? ", " : "", llm_options);
   return write_file(f, "config.json", text);
 }
 
@@ -104,8 +104,8 @@ write_inputs(Fixture *f, const char *const *texts, guint n)
   for (guint i = 0; i < n; i++) {
     json_object *line = json_object_new_object();
     json_object_object_add(line, "text", json_object_new_string(texts[i]));
-    g_string_append_printf(out, "%s\n", json_object_to_json_string_ext(line,
-                                                                        JSON_C_TO_STRING_PLAIN));
+    g_string_append_printf(out, "%s\n",
+                           json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
     json_object_put(line);
   }
   char *path = write_file(f, "inputs.jsonl", out->str);
@@ -119,13 +119,13 @@ on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
   Run *r = user_data;
   g_autoptr(GError) error = NULL;
   char *out = NULL;
-  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out,
-                                                     &r->log, &error));
+  g_assert_true(
+      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
   g_assert_no_error(error);
   g_free(out);
   r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                : 255;
+                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                  : 255;
 }
 
 static void
@@ -137,8 +137,7 @@ put_json(gpointer data)
 /* Runs inf-engine; with @signal_after > 0, sends it SIGINT once the fake
  * has received that many LLM requests. */
 static void
-run_engine_signal(Fixture *f, const char *config, const char *inputs, guint signal_after,
-                  Run *r)
+run_engine_signal(Fixture *f, const char *config, const char *inputs, guint signal_after, Run *r)
 {
   memset(r, 0, sizeof *r);
   r->status = -1;
@@ -148,13 +147,13 @@ run_engine_signal(Fixture *f, const char *config, const char *inputs, guint sign
   g_remove(metrics);
   const char *engine = g_getenv("INF_ENGINE");
   g_assert_nonnull(engine);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv(launcher, KEY_ENV, SECRET, TRUE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process = g_subprocess_launcher_spawn(
-    launcher, &error, engine, "run", config, "--input", inputs, "--output", output,
-    "--metrics-out", metrics, "--stats", "--ordered", NULL);
+      launcher, &error, engine, "run", config, "--input", inputs, "--output", output,
+      "--metrics-out", metrics, "--stats", "--ordered", NULL);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
   gboolean signalled = FALSE;
@@ -326,8 +325,8 @@ test_accept_details(Fixture *f, gconstpointer data)
     "Think and answer [[fake:think]]",
     "Refuse [[fake:refusal]]",
   };
-  g_autofree char *config = write_config(f, "openai", "",
-                                         "\"on_incomplete\": \"accept\", \"output\": \"details\"");
+  g_autofree char *config =
+      write_config(f, "openai", "", "\"on_incomplete\": \"accept\", \"output\": \"details\"");
   g_autofree char *inputs = write_inputs(f, cases, G_N_ELEMENTS(cases));
   Run r;
   run_engine(f, config, inputs, &r);
@@ -391,8 +390,8 @@ test_retry_after_capped(Fixture *f, gconstpointer data)
     "Unavailable [[fake:503 retry-after=100000]]",
   };
   g_autofree char *config = write_config(
-    f, "openai", "\"max_retry_after\": 0.05, \"max_rate_limit_wait\": 0.2, \"max_retries\": 1",
-    "");
+      f, "openai", "\"max_retry_after\": 0.05, \"max_rate_limit_wait\": 0.2, \"max_retries\": 1",
+      "");
   g_autofree char *inputs = write_inputs(f, cases, 2);
   Run r;
   run_engine(f, config, inputs, &r);
@@ -410,9 +409,8 @@ test_reset_headers(Fixture *f, gconstpointer data)
   (void)data;
   /* One 429 whose reset says 50 ms, then good replies. */
   g_assert_true(inf_fake_llm_push_script(
-    f->fake,
-    "429 header=x-ratelimit-remaining-requests:0 header=x-ratelimit-reset-requests:50ms",
-    NULL));
+      f->fake, "429 header=x-ratelimit-remaining-requests:0 header=x-ratelimit-reset-requests:50ms",
+      NULL));
   const char *cases[] = { "only question" };
   g_autofree char *config = write_config(f, "openai", "", "");
   g_autofree char *inputs = write_inputs(f, cases, 1);
@@ -431,10 +429,11 @@ test_signal_ends_waits(Fixture *f, gconstpointer data)
 {
   const char *script = data;
   g_assert_true(inf_fake_llm_set_default_text(f->fake, script, NULL));
-  g_autofree char *config = write_config(
-    f, "openai", "\"max_retry_after\": 3600, \"max_rate_limit_wait\": 7200, "
-                 "\"max_retries\": 3, \"max_concurrent\": 1",
-    "");
+  g_autofree char *config =
+      write_config(f, "openai",
+                   "\"max_retry_after\": 3600, \"max_rate_limit_wait\": 7200, "
+                   "\"max_retries\": 3, \"max_concurrent\": 1",
+                   "");
   g_autofree char *inputs = write_inputs(f, two_inputs, 2);
   Run r;
   run_engine_signal(f, config, inputs, 1, &r);
@@ -457,10 +456,8 @@ test_stream_same(Fixture *f, gconstpointer data)
 {
   const char *provider = data;
   const char *cases[] = {
-    "A normal question.",
-    "Think and answer [[fake:think]]",
-    "Cut [[fake:finish=length]]",
-    "Think only [[fake:reasoning]]",
+    "A normal question.",         "Think and answer [[fake:think]]",
+    "Cut [[fake:finish=length]]", "Think only [[fake:reasoning]]",
     "Long [[fake:big=400]]",
   };
   g_autofree char *inputs = write_inputs(f, cases, G_N_ELEMENTS(cases));
@@ -469,21 +466,20 @@ test_stream_same(Fixture *f, gconstpointer data)
   gint64 tokens[2][2];
   for (guint streamed = 0; streamed < 2; streamed++) {
     g_autofree char *config =
-      write_config(f, provider, streamed ? "\"stream\": true" : "\"stream\": false", options);
+        write_config(f, provider, streamed ? "\"stream\": true" : "\"stream\": false", options);
     Run r;
     run_engine(f, config, inputs, &r);
     g_assert_cmpint(r.status, ==, 0);
     GString *all = g_string_new(NULL);
     for (guint i = 0; i < r.lines->len; i++)
-      g_string_append_printf(all, "%s\n",
-                             json_object_to_json_string_ext(answer_value(&r, i),
-                                                            JSON_C_TO_STRING_PLAIN));
+      g_string_append_printf(
+          all, "%s\n", json_object_to_json_string_ext(answer_value(&r, i), JSON_C_TO_STRING_PLAIN));
     outputs[streamed] = g_string_free(all, FALSE);
     g_autoptr(json_object) metrics = fast_metrics(&r);
     tokens[streamed][0] = member_int(metrics, "tokens", "input");
     tokens[streamed][1] = member_int(metrics, "tokens", "output");
-    g_assert_true(json_object_get_boolean(
-      json_object_object_get(inf_fake_llm_get_last_body(f->fake), "stream")) == (streamed != 0));
+    g_assert_true(json_object_get_boolean(json_object_object_get(
+                      inf_fake_llm_get_last_body(f->fake), "stream")) == (streamed != 0));
     run_clear(&r);
   }
   g_test_message("%s", outputs[1]);
@@ -509,15 +505,14 @@ test_stream_schema(Fixture *f, gconstpointer data)
   char *outputs[2];
   for (guint streamed = 0; streamed < 2; streamed++) {
     g_autofree char *config =
-      write_config(f, provider, streamed ? "\"stream\": true" : "\"stream\": false", options);
+        write_config(f, provider, streamed ? "\"stream\": true" : "\"stream\": false", options);
     Run r;
     run_engine(f, config, inputs, &r);
     g_assert_cmpint(r.status, ==, 0);
     GString *all = g_string_new(NULL);
     for (guint i = 0; i < r.lines->len; i++)
-      g_string_append_printf(all, "%s\n",
-                             json_object_to_json_string_ext(answer_value(&r, i),
-                                                            JSON_C_TO_STRING_PLAIN));
+      g_string_append_printf(
+          all, "%s\n", json_object_to_json_string_ext(answer_value(&r, i), JSON_C_TO_STRING_PLAIN));
     outputs[streamed] = g_string_free(all, FALSE);
     run_clear(&r);
   }

@@ -25,8 +25,8 @@ typedef struct {
 
 typedef struct {
   int status;
-  char *log;           /* stderr */
-  guint n_lines;       /* output lines */
+  char *log;            /* stderr */
+  guint n_lines;        /* output lines */
   json_object *metrics; /* the metrics file, or NULL */
 } Run;
 
@@ -97,7 +97,8 @@ write_config(Fixture *f, const char *const *aliases, guint max_concurrent, const
   g_string_append(s, "}}, \"main\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {");
   for (guint i = 0; aliases[i]; i++) {
     /* Replies cut at max_tokens (a chained reply grows) are kept. */
-    g_string_append_printf(s, "%s\"n%u\": {\"module\": {\"type\": \"llm\", \"alias\": \"%s\", "
+    g_string_append_printf(s,
+                           "%s\"n%u\": {\"module\": {\"type\": \"llm\", \"alias\": \"%s\", "
                            "\"on_incomplete\": \"accept\"",
                            i ? ", " : "", i, aliases[i]);
     if (max_tokens)
@@ -135,13 +136,13 @@ on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
   Run *r = user_data;
   g_autoptr(GError) error = NULL;
   char *out = NULL;
-  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log,
-                                                     &error));
+  g_assert_true(
+      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
   g_assert_no_error(error);
   g_free(out);
   r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                : 255;
+                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                  : 255;
 }
 
 /* Runs `inf-engine run CONFIG --input INPUTS --output DIR/out.jsonl
@@ -159,18 +160,17 @@ run_engine(Fixture *f, const char *config, const char *inputs, const char *const
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   const char *engine = g_getenv("INF_ENGINE");
   g_assert_nonnull(engine);
-  const char *fixed[] = { engine, "run", config, "--input", inputs, "--output", output,
-                          "--metrics-out", metrics, "--quiet" };
+  const char *fixed[] = { engine,     "run",  config,          "--input", inputs,
+                          "--output", output, "--metrics-out", metrics,   "--quiet" };
   for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
     g_ptr_array_add(argv, (gpointer)fixed[i]);
   for (guint i = 0; extra && extra[i]; i++)
     g_ptr_array_add(argv, (gpointer)extra[i]);
   g_ptr_array_add(argv, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = g_subprocess_newv(
-    (const char *const *)argv->pdata,
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-    &error);
+  g_autoptr(GSubprocess) process =
+      g_subprocess_newv((const char *const *)argv->pdata,
+                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
   while (r->status == -1)
@@ -286,7 +286,7 @@ test_warnings(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autofree char *config =
-    write_config(f, one_alias, 2, "{\"max_requests\": 10, \"warn_at\": [0.8, 0.5]}", 5);
+      write_config(f, one_alias, 2, "{\"max_requests\": 10, \"warn_at\": [0.8, 0.5]}", 5);
   g_autofree char *inputs = write_inputs(f, 10);
   Run r;
   run_engine(f, config, inputs, NULL, &r);
@@ -305,7 +305,7 @@ test_per_alias(Fixture *f, gconstpointer data)
   (void)data;
   const char *const aliases[] = { "cheap", "dear", NULL };
   g_autofree char *config =
-    write_config(f, aliases, 1, "{\"aliases\": {\"dear\": {\"max_requests\": 2}}}", 5);
+      write_config(f, aliases, 1, "{\"aliases\": {\"dear\": {\"max_requests\": 2}}}", 5);
   g_autofree char *inputs = write_inputs(f, 5);
   Run r;
   run_engine(f, config, inputs, NULL, &r);
@@ -404,7 +404,7 @@ outputs_by_index(Fixture *f)
       g_ptr_array_set_size(out, index + 1);
     g_assert_null(g_ptr_array_index(out, index)); /* exactly once */
     g_ptr_array_index(out, index) = g_strdup(json_object_to_json_string_ext(
-      json_object_object_get(o, "outputs"), JSON_C_TO_STRING_PLAIN));
+        json_object_object_get(o, "outputs"), JSON_C_TO_STRING_PLAIN));
   }
   return out;
 }
@@ -512,12 +512,12 @@ on_estimated(GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Estimate *e = user_data;
   g_autoptr(GError) error = NULL;
-  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &e->out,
-                                                     &e->log, &error));
+  g_assert_true(
+      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &e->out, &e->log, &error));
   g_assert_no_error(error);
   e->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                : 255;
+                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                  : 255;
 }
 
 /* `inf-engine estimate ARGS...` (NULL-terminated). */
@@ -528,15 +528,14 @@ run_estimate(Fixture *f, const char *const *args, Estimate *e)
   e->status = -1;
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, (gpointer)g_getenv("INF_ENGINE"));
-  g_ptr_array_add(argv, (gpointer)"estimate");
+  g_ptr_array_add(argv, (gpointer) "estimate");
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add(argv, (gpointer)args[i]);
   g_ptr_array_add(argv, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = g_subprocess_newv(
-    (const char *const *)argv->pdata,
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-    &error);
+  g_autoptr(GSubprocess) process =
+      g_subprocess_newv((const char *const *)argv->pdata,
+                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_estimated, e);
   while (e->status == -1)
@@ -568,7 +567,7 @@ test_estimate(Fixture *f, gconstpointer data)
   (void)data;
   const char *const aliases[] = { "cheap", "dear", NULL };
   g_autofree char *config =
-    write_config(f, aliases, 2, "{\"max_cost\": 200, \"max_requests\": 10}", 5);
+      write_config(f, aliases, 2, "{\"max_cost\": 200, \"max_requests\": 10}", 5);
   g_autofree char *inputs = write_inputs(f, 5);
   const char *args[] = { config, "--input", inputs, "--json", NULL };
   Estimate e;
@@ -598,8 +597,10 @@ test_estimate(Fixture *f, gconstpointer data)
   /* Text: a row per alias and the total; the budget compared; a line that
    * is not an input counted apart. */
   g_autofree char *more = g_build_filename(f->dir, "more.jsonl", NULL);
-  g_assert_true(g_file_set_contents(more, "{\"text\": \"" PROMPT "\"}\nnot json\n\n"
-                                    "{\"other\": 1}\n", -1, NULL));
+  g_assert_true(g_file_set_contents(more,
+                                    "{\"text\": \"" PROMPT "\"}\nnot json\n\n"
+                                    "{\"other\": 1}\n",
+                                    -1, NULL));
   const char *text_args[] = { config, "-i", more, NULL };
   run_estimate(f, text_args, &e);
   g_assert_cmpint(e.status, ==, 0);
@@ -615,10 +616,10 @@ test_estimate(Fixture *f, gconstpointer data)
   /* --resources replaces the prices: $0 input, $1 per output token. */
   g_autofree char *resources = g_build_filename(f->dir, "resources.json", NULL);
   g_assert_true(g_file_set_contents(
-    resources,
-    "{\"endpoints\": {\"cheap\": {\"provider\": \"mock\", \"output_cost_per_1m\": 1000000}, "
-    "\"dear\": {\"provider\": \"mock\"}}}",
-    -1, NULL));
+      resources,
+      "{\"endpoints\": {\"cheap\": {\"provider\": \"mock\", \"output_cost_per_1m\": 1000000}, "
+      "\"dear\": {\"provider\": \"mock\"}}}",
+      -1, NULL));
   const char *swapped[] = { config, "--input", inputs, "--json", "--resources", resources, NULL };
   run_estimate(f, swapped, &e);
   g_assert_cmpint(e.status, ==, 0);
@@ -641,15 +642,15 @@ test_estimate(Fixture *f, gconstpointer data)
   /* A switch: every case is counted, an upper bound of the run's calls. */
   g_autofree char *ep = endpoint(f, 2);
   g_autofree char *routed = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"cheap\": %s, \"dear\": %s}}, \"main\": {\"type\": "
-    "\"graph\", \"inputs\": [\"text\"], \"nodes\": {"
-    "\"n0\": {\"module\": {\"type\": \"llm\", \"alias\": \"cheap\", \"max_tokens\": 5}, "
-    "\"args\": [\"$text\"]}, "
-    "\"route\": {\"switch\": \"$n0\", \"cases\": [{\"match\": \"never\", \"module\": "
-    "{\"type\": \"llm\", \"alias\": \"dear\", \"max_tokens\": 5}, \"args\": [\"$text\"]}], "
-    "\"default\": {\"module\": {\"type\": \"llm\", \"alias\": \"cheap\", \"max_tokens\": 5}, "
-    "\"args\": [\"$text\"]}}}, \"outputs\": \"$route\"}}",
-    ep, ep);
+      "{\"resources\": {\"endpoints\": {\"cheap\": %s, \"dear\": %s}}, \"main\": {\"type\": "
+      "\"graph\", \"inputs\": [\"text\"], \"nodes\": {"
+      "\"n0\": {\"module\": {\"type\": \"llm\", \"alias\": \"cheap\", \"max_tokens\": 5}, "
+      "\"args\": [\"$text\"]}, "
+      "\"route\": {\"switch\": \"$n0\", \"cases\": [{\"match\": \"never\", \"module\": "
+      "{\"type\": \"llm\", \"alias\": \"dear\", \"max_tokens\": 5}, \"args\": [\"$text\"]}], "
+      "\"default\": {\"module\": {\"type\": \"llm\", \"alias\": \"cheap\", \"max_tokens\": 5}, "
+      "\"args\": [\"$text\"]}}}, \"outputs\": \"$route\"}}",
+      ep, ep);
   g_autofree char *routed_path = g_build_filename(f->dir, "routed.json", NULL);
   g_assert_true(g_file_set_contents(routed_path, routed, -1, NULL));
   const char *routed_args[] = { routed_path, "--input", inputs, "--json", NULL };
@@ -699,12 +700,12 @@ test_validate_before_run(Fixture *f, gconstpointer data)
   (void)data;
   g_autofree char *ep = endpoint(f, 1);
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"fast\": %s}}, \"main\": {\"type\": \"graph\", "
-    "\"inputs\": [\"text\"], \"nodes\": {"
-    "\"ask\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$text\"]}, "
-    "\"note\": {\"module\": {\"type\": \"template\", \"template\": \"{answer}: {question}\"}, "
-    "\"args\": {\"answer\": \"$ask\", \"text\": \"$text\"}}}, \"outputs\": \"$note\"}}",
-    ep);
+      "{\"resources\": {\"endpoints\": {\"fast\": %s}}, \"main\": {\"type\": \"graph\", "
+      "\"inputs\": [\"text\"], \"nodes\": {"
+      "\"ask\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$text\"]}, "
+      "\"note\": {\"module\": {\"type\": \"template\", \"template\": \"{answer}: {question}\"}, "
+      "\"args\": {\"answer\": \"$ask\", \"text\": \"$text\"}}}, \"outputs\": \"$note\"}}",
+      ep);
   g_autofree char *config = g_build_filename(f->dir, "config.json", NULL);
   g_assert_true(g_file_set_contents(config, text, -1, NULL));
   g_autofree char *inputs = write_inputs(f, 3);
@@ -722,7 +723,7 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn)                                                                              \
+#define ADD(path, fn) \
   g_test_add("/budget/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD("stop", test_stop);
   ADD("in-flight-bound", test_in_flight_bound);

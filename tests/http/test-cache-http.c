@@ -89,24 +89,26 @@ static char *
 write_config(Fixture *f, const char *cache_block, const char *report_extra)
 {
   g_autofree char *endpoint = g_strdup_printf(
-    "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
-    "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 4, \"retry_delay\": 0.01, "
-    "\"input_cost_per_1m\": 1000, \"output_cost_per_1m\": 2000}",
-    inf_fake_llm_get_base_url(f->fake));
+      "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
+      "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 4, \"retry_delay\": 0.01, "
+      "\"input_cost_per_1m\": 1000, \"output_cost_per_1m\": 2000}",
+      inf_fake_llm_get_base_url(f->fake));
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"fast\": %s, \"smart\": %s}%s%s},\n"
-    " \"modules\": {\n"
-    "  \"summarize\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": \"Summarize.\"},\n"
-    "  \"keywords\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": \"Keywords.\"},\n"
-    "  \"report\": {\"type\": \"llm\", \"alias\": \"smart\", \"system_prompt\": \"Report.\"%s},\n"
-    "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-    "    \"summary\": {\"module\": \"summarize\", \"args\": [\"$text\"]},\n"
-    "    \"keywords\": {\"module\": \"keywords\", \"args\": [\"$summary\"]},\n"
-    "    \"report\": {\"module\": \"report\", \"args\": [\"$keywords\"]}},\n"
-    "   \"outputs\": {\"summary\": \"$summary\", \"keywords\": \"$keywords\", \"report\": "
-    "\"$report\"}}},\n"
-    " \"main\": \"pipeline\"}\n",
-    endpoint, endpoint, *cache_block ? ", " : "", cache_block, report_extra);
+      "{\"resources\": {\"endpoints\": {\"fast\": %s, \"smart\": %s}%s%s},\n"
+      " \"modules\": {\n"
+      "  \"summarize\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": "
+      "\"Summarize.\"},\n"
+      "  \"keywords\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": "
+      "\"Keywords.\"},\n"
+      "  \"report\": {\"type\": \"llm\", \"alias\": \"smart\", \"system_prompt\": \"Report.\"%s},\n"
+      "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+      "    \"summary\": {\"module\": \"summarize\", \"args\": [\"$text\"]},\n"
+      "    \"keywords\": {\"module\": \"keywords\", \"args\": [\"$summary\"]},\n"
+      "    \"report\": {\"module\": \"report\", \"args\": [\"$keywords\"]}},\n"
+      "   \"outputs\": {\"summary\": \"$summary\", \"keywords\": \"$keywords\", \"report\": "
+      "\"$report\"}}},\n"
+      " \"main\": \"pipeline\"}\n",
+      endpoint, endpoint, *cache_block ? ", " : "", cache_block, report_extra);
   return write_file(f, "pipeline.json", text);
 }
 
@@ -127,13 +129,13 @@ on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
   Run *r = user_data;
   g_autoptr(GError) error = NULL;
   char *out = NULL;
-  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log,
-                                                     &error));
+  g_assert_true(
+      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
   g_assert_no_error(error);
   g_free(out);
   r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                : 255;
+                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                  : 255;
 }
 
 static void
@@ -155,8 +157,8 @@ run_engine(Fixture *f, Run *r, const char *config, const char *inputs, ...)
   g_remove(metrics);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
-  const char *fixed[] = { "run", config, "--input", inputs, "--output", output, "--metrics-out",
-                          metrics, "--stats", "--quiet" };
+  const char *fixed[] = { "run",  config,          "--input", inputs,    "--output",
+                          output, "--metrics-out", metrics,   "--stats", "--quiet" };
   for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
     g_ptr_array_add(argv, (char *)fixed[i]);
   va_list args;
@@ -169,11 +171,11 @@ run_engine(Fixture *f, Run *r, const char *config, const char *inputs, ...)
   InfFakeStats before, after;
   inf_fake_llm_get_stats(f->fake, &before);
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv(launcher, KEY_ENV, SECRET, TRUE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process =
-    g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
+      g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
   while (r->status == -1)
@@ -275,7 +277,8 @@ test_hit_miss(Fixture *f, gconstpointer data)
   g_assert_cmpint(metric(&cold, "cache.hits"), ==, 0);
   g_assert_cmpint(metric(&cold, "cache.stored"), ==, 18);
   g_assert_cmpint(metric(&cold, "cache.entries"), ==, 18);
-  double cost = metric_double(&cold, "aliases.fast.cost") + metric_double(&cold, "aliases.smart.cost");
+  double cost =
+      metric_double(&cold, "aliases.fast.cost") + metric_double(&cold, "aliases.smart.cost");
   g_assert_cmpfloat(cost, >, 0);
 
   g_autofree char *trace = g_build_filename(f->dir, "trace.json", NULL);
@@ -319,7 +322,7 @@ test_hit_miss(Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon(metric_double(&warm, "cache.saved_cost"), cost, 1e-9);
   g_assert_cmpint(metric(&warm, "cache.saved_tokens.input"), ==,
                   metric(&cold, "aliases.fast.tokens.input") +
-                    metric(&cold, "aliases.smart.tokens.input"));
+                      metric(&cold, "aliases.smart.tokens.input"));
   g_assert_nonnull(strstr(warm.log, "18 hits, 0 shared, 0 misses"));
   /* Secrets never reach the cache. */
   assert_file_has_no(f->cache, SECRET);
@@ -382,9 +385,9 @@ static char *
 write_single_config(Fixture *f, const char *name, guint copies, const char *extra)
 {
   g_autofree char *endpoint = g_strdup_printf(
-    "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
-    "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 2}",
-    inf_fake_llm_get_base_url(f->fake));
+      "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
+      "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 2}",
+      inf_fake_llm_get_base_url(f->fake));
   GString *nodes = g_string_new(NULL);
   GString *outputs = g_string_new(NULL);
   for (guint i = 0; i < copies; i++) {
@@ -393,12 +396,12 @@ write_single_config(Fixture *f, const char *name, guint copies, const char *extr
     g_string_append_printf(outputs, "%s\"draw%u\": \"$draw%u\"", i ? ", " : "", i, i);
   }
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"fast\": %s}},\n"
-    " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"fast\", \"temperature\": 1%s},\n"
-    "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {%s},\n"
-    "   \"outputs\": {%s}}},\n"
-    " \"main\": \"pipeline\"}\n",
-    endpoint, extra, nodes->str, outputs->str);
+      "{\"resources\": {\"endpoints\": {\"fast\": %s}},\n"
+      " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"fast\", \"temperature\": 1%s},\n"
+      "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {%s},\n"
+      "   \"outputs\": {%s}}},\n"
+      " \"main\": \"pipeline\"}\n",
+      endpoint, extra, nodes->str, outputs->str);
   g_string_free(nodes, TRUE);
   g_string_free(outputs, TRUE);
   return write_file(f, name, text);
@@ -477,7 +480,8 @@ test_modes(Fixture *f, gconstpointer data)
   g_assert_cmpint(r.status, ==, 2);
   g_assert_nonnull(strstr(r.log, "read, write, readwrite, refresh"));
   run_clear(&r);
-  g_autofree char *bad = write_config(f, "\"cache\": {\"path\": \"x.db\", \"mode\": \"often\"}", "");
+  g_autofree char *bad =
+      write_config(f, "\"cache\": {\"path\": \"x.db\", \"mode\": \"often\"}", "");
   run_engine(f, &r, bad, inputs, NULL);
   g_assert_cmpint(r.status, ==, 2);
   g_assert_nonnull(strstr(r.log, "resources.cache.mode"));
@@ -502,8 +506,8 @@ test_single_flight(Fixture *f, gconstpointer data)
   g_assert_cmpint(metric(&r, "cache.shared"), ==, 19);
   g_assert_cmpint(metric(&r, "aliases.fast.requests"), ==, 1);
   g_assert_cmpuint(r.lines->len, ==, 20);
-  g_autofree char *first = g_strdup(json_object_to_json_string(
-    path_get(g_ptr_array_index(r.lines, 0), "outputs")));
+  g_autofree char *first =
+      g_strdup(json_object_to_json_string(path_get(g_ptr_array_index(r.lines, 0), "outputs")));
   for (guint i = 1; i < 20; i++)
     g_assert_cmpstr(json_object_to_json_string(path_get(g_ptr_array_index(r.lines, i), "outputs")),
                     ==, first);
@@ -559,8 +563,8 @@ test_truncated(Fixture *f, gconstpointer data)
 {
   (void)data;
   /* The fake cuts replies at max_tokens (finish reason "length"). */
-  g_autofree char *config = write_single_config(
-    f, "short.json", 1, ", \"max_tokens\": 2, \"on_incomplete\": \"accept\"");
+  g_autofree char *config =
+      write_single_config(f, "short.json", 1, ", \"max_tokens\": 2, \"on_incomplete\": \"accept\"");
   g_autofree char *inputs = write_same_inputs(f, 1);
   Run r;
   run_engine(f, &r, config, inputs, "--cache", f->cache, NULL);
@@ -574,8 +578,10 @@ test_truncated(Fixture *f, gconstpointer data)
   g_autofree char *path = g_strdup(f->cache);
   g_autofree char *text = NULL;
   g_assert_true(g_file_get_contents(config, &text, NULL, NULL));
-  g_autofree char *block = g_strdup_printf("\"cache\": {\"path\": \"%s\", \"store_truncated\": true}, "
-                                           "\"endpoints\"", path);
+  g_autofree char *block =
+      g_strdup_printf("\"cache\": {\"path\": \"%s\", \"store_truncated\": true}, "
+                      "\"endpoints\"",
+                      path);
   g_autofree char *with = NULL;
   {
     g_auto(GStrv) parts = g_strsplit(text, "\"endpoints\"", 2);
@@ -597,10 +603,10 @@ static void
 test_schema_repair(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autofree char *config = write_single_config(
-    f, "schema.json", 1,
-    ", \"json_schema\": {\"type\": \"object\", \"required\": [\"label\"], "
-    "\"properties\": {\"label\": {\"enum\": [\"a\", \"b\"]}}}");
+  g_autofree char *config =
+      write_single_config(f, "schema.json", 1,
+                          ", \"json_schema\": {\"type\": \"object\", \"required\": [\"label\"], "
+                          "\"properties\": {\"label\": {\"enum\": [\"a\", \"b\"]}}}");
   g_autofree char *inputs = write_same_inputs(f, 1);
   Run r;
   inf_fake_llm_push_reply_text(f->fake, "{\"label\": \"x\"}");
@@ -619,8 +625,9 @@ test_schema_repair(Fixture *f, gconstpointer data)
   g_assert_cmpint(metric(&r, "cache.hits"), ==, 1);
   g_assert_cmpint(metric(&r, "cache.misses"), ==, 1);
   g_assert_cmpint(metric(&r, "aliases.fast.requests"), ==, 1);
-  g_assert_cmpstr(json_object_get_string(path_get(g_ptr_array_index(r.lines, 0),
-                                                  "outputs.draw0.label")), ==, "a");
+  g_assert_cmpstr(
+      json_object_get_string(path_get(g_ptr_array_index(r.lines, 0), "outputs.draw0.label")), ==,
+      "a");
   run_clear(&r);
 
   /* Both from the cache now. */
@@ -628,8 +635,9 @@ test_schema_repair(Fixture *f, gconstpointer data)
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpuint(r.upstream, ==, 0);
   g_assert_cmpint(metric(&r, "cache.hits"), ==, 2);
-  g_assert_cmpstr(json_object_get_string(path_get(g_ptr_array_index(r.lines, 0),
-                                                  "outputs.draw0.label")), ==, "a");
+  g_assert_cmpstr(
+      json_object_get_string(path_get(g_ptr_array_index(r.lines, 0), "outputs.draw0.label")), ==,
+      "a");
   run_clear(&r);
 }
 
@@ -638,7 +646,7 @@ test_eviction(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autofree char *block =
-    g_strdup_printf("\"cache\": {\"path\": \"%s\", \"max_bytes\": 4096}", f->cache);
+      g_strdup_printf("\"cache\": {\"path\": \"%s\", \"max_bytes\": 4096}", f->cache);
   g_autofree char *config = write_config(f, block, "");
   g_autofree char *inputs = write_inputs(f, "in.jsonl", 20, 0);
   Run r;

@@ -216,7 +216,8 @@ test_build_openai(Fixture *f, gconstpointer data)
   g_autoptr(InfHttpRequest) http_bare = build(f, bare);
   body = body_json(http_bare);
   g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "system");
-  g_assert_cmpstr(member_string(body, "messages.0.content"), ==, "Reply with a single JSON object.");
+  g_assert_cmpstr(member_string(body, "messages.0.content"), ==,
+                  "Reply with a single JSON object.");
   g_assert_cmpstr(member_string(body, "messages.1.content"), ==, "Hello");
   json_object_put(body);
 
@@ -343,8 +344,8 @@ test_build_anthropic(Fixture *f, gconstpointer data)
   g_assert_cmpfloat(endpoint->timeout, ==, 600.0);
 
   /* An API key is required: a clear error at start naming the alias. */
-  g_assert_false(make_client(f, p, "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\"}",
-                             &error));
+  g_assert_false(
+      make_client(f, p, "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\"}", &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
   g_assert_nonnull(strstr(error->message, "api_key_env"));
   g_assert_nonnull(strstr(error->message, "'a'"));
@@ -417,8 +418,7 @@ on_http_done(InfHttpRequest *http, const InfHttpResponse *response, const GError
   }
   x->response = inf_llm_response_new();
   x->retry_after_ms = inf_http_response_get_retry_after_ms(response);
-  x->ok = x->f->klass->parse_response(x->f->client, x->request, response, x->response,
-                                      &x->error);
+  x->ok = x->f->klass->parse_response(x->f->client, x->request, response, x->response, &x->error);
   g_assert_true(x->ok == (x->error == NULL));
 }
 
@@ -628,12 +628,12 @@ test_parse_edges(Fixture *f, gconstpointer data)
 
   /* OpenAI: x-should-retry, null content with a refusal, other finish reasons. */
   make_default_client(f, &providers[0]);
-  response = parse(f, 500, "{\"error\": {\"message\": \"boom\"}}", "x-should-retry", "false",
-                   &error);
+  response =
+      parse(f, 500, "{\"error\": {\"message\": \"boom\"}}", "x-should-retry", "false", &error);
   g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
   g_clear_error(&error);
-  response = parse(f, 400, "{\"error\": {\"message\": \"later\"}}", "x-should-retry", "true",
-                   &error);
+  response =
+      parse(f, 400, "{\"error\": {\"message\": \"later\"}}", "x-should-retry", "true", &error);
   g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
   g_clear_error(&error);
   response = parse(f, 200,
@@ -657,8 +657,7 @@ test_parse_edges(Fixture *f, gconstpointer data)
   g_assert_cmpint(inf_llm_response_get_output_tokens(response), ==, 4);
   g_assert_cmpstr(inf_llm_response_get_model(response), ==, "gpt-x");
   inf_llm_response_free(response);
-  response = parse(f, 200, "{\"choices\": [{\"message\": {\"content\": 5}}]}", NULL, NULL,
-                   &error);
+  response = parse(f, 200, "{\"choices\": [{\"message\": {\"content\": 5}}]}", NULL, NULL, &error);
   g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
   g_assert_nonnull(strstr(error->message, "choices[0].message.content"));
   g_clear_error(&error);
@@ -687,27 +686,33 @@ test_parse_edges(Fixture *f, gconstpointer data)
   g_assert_cmpint(inf_llm_response_get_input_tokens(response), ==, 15);
   g_assert_cmpint(inf_llm_response_get_output_tokens(response), ==, 2);
   inf_llm_response_free(response);
-  const char *reasons[][2] = { { "end_turn", "stop" },        { "stop_sequence", "stop" },
-                               { "tool_use", "tool_calls" },  { "refusal", "refusal" },
+  const char *reasons[][2] = { { "end_turn", "stop" },
+                               { "stop_sequence", "stop" },
+                               { "tool_use", "tool_calls" },
+                               { "refusal", "refusal" },
                                { "pause_turn", "pause" },
                                { "model_context_window_exceeded", "length" },
                                { "something_new", "something_new" } };
   for (guint i = 0; i < G_N_ELEMENTS(reasons); i++) {
     g_autofree char *body = g_strdup_printf(
-      "{\"content\": [{\"type\": \"text\", \"text\": \"t\"}], \"stop_reason\": \"%s\"}",
-      reasons[i][0]);
+        "{\"content\": [{\"type\": \"text\", \"text\": \"t\"}], \"stop_reason\": \"%s\"}",
+        reasons[i][0]);
     response = parse(f, 200, body, NULL, NULL, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(inf_llm_response_get_finish_reason(response), ==, reasons[i][1]);
     inf_llm_response_free(response);
   }
-  response = parse(f, 200, "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
-                           "\"message\": \"Overloaded\"}}", NULL, NULL, &error);
+  response = parse(f, 200,
+                   "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
+                   "\"message\": \"Overloaded\"}}",
+                   NULL, NULL, &error);
   g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
   g_assert_nonnull(strstr(error->message, "Overloaded"));
   g_clear_error(&error);
-  response = parse(f, 529, "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
-                           "\"message\": \"Overloaded\"}}", NULL, NULL, &error);
+  response = parse(f, 529,
+                   "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
+                   "\"message\": \"Overloaded\"}}",
+                   NULL, NULL, &error);
   g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
   g_assert_nonnull(strstr(error->message, "overloaded_error"));
   g_clear_error(&error);
@@ -725,8 +730,8 @@ test_parse_edges(Fixture *f, gconstpointer data)
   g_assert_cmpint(inf_llm_response_get_output_tokens(response), ==, 9);
   g_assert_cmpstr(inf_llm_response_get_model(response), ==, "test-model");
   inf_llm_response_free(response);
-  response = parse(f, 404, "{\"error\": \"model 'x' not found, try pulling it first\"}", NULL,
-                   NULL, &error);
+  response = parse(f, 404, "{\"error\": \"model 'x' not found, try pulling it first\"}", NULL, NULL,
+                   &error);
   g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
   g_assert_nonnull(strstr(error->message, "try pulling it first"));
   g_clear_error(&error);
@@ -739,10 +744,10 @@ test_parse_edges(Fixture *f, gconstpointer data)
 /* Every reply shape of the fake, per provider: the documented outcome. */
 typedef struct {
   const char *script;
-  const char *finish;    /* the normalized finish reason */
-  const char *content;   /* NULL: do not check */
-  const char *refusal;   /* NULL: none */
-  gboolean reasoning;    /* reasoning text expected, apart from the content */
+  const char *finish;  /* the normalized finish reason */
+  const char *content; /* NULL: do not check */
+  const char *refusal; /* NULL: none */
+  gboolean reasoning;  /* reasoning text expected, apart from the content */
   gint64 reasoning_tokens;
 } Shape;
 
@@ -770,8 +775,8 @@ test_reply_shapes(Fixture *f, gconstpointer data)
     { "finish=stop_sequence", "stop", NULL, NULL, FALSE, 0 },
     { "finish=pause_turn", "pause", NULL, NULL, FALSE, 0 },
     { "finish=tool_use", "tool_calls", NULL, NULL, FALSE, 0 },
-    { "refusal", "refusal", "fake: I can't help with that.", "fake: I can't help with that.",
-      FALSE, 0 },
+    { "refusal", "refusal", "fake: I can't help with that.", "fake: I can't help with that.", FALSE,
+      0 },
   };
   const Shape ollama_shapes[] = {
     { "finish=length", "length", "echo: shapes", NULL, FALSE, 0 },
@@ -799,8 +804,7 @@ test_reply_shapes(Fixture *f, gconstpointer data)
     } else {
       g_assert_null(reasoning);
     }
-    g_assert_cmpint(inf_llm_response_get_reasoning_tokens(x.response), ==,
-                    shape->reasoning_tokens);
+    g_assert_cmpint(inf_llm_response_get_reasoning_tokens(x.response), ==, shape->reasoning_tokens);
     g_assert_cmpint(inf_llm_response_get_output_tokens(x.response), >, 0);
     exchange_clear(&x);
   }
@@ -835,10 +839,10 @@ test_usage_of_bad_replies(Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   make_default_client(f, &providers[0]);
   g_autoptr(InfHttpResponse) http = inf_http_response_new(
-    200,
-    "{\"choices\": [{\"message\": {\"content\": null}, \"finish_reason\": \"stop\"}], "
-    "\"usage\": {\"prompt_tokens\": 7, \"completion_tokens\": 9}}",
-    -1);
+      200,
+      "{\"choices\": [{\"message\": {\"content\": null}, \"finish_reason\": \"stop\"}], "
+      "\"usage\": {\"prompt_tokens\": 7, \"completion_tokens\": 9}}",
+      -1);
   g_autoptr(InfLlmRequest) request = new_llm_request("x");
   g_autoptr(InfLlmResponse) response = inf_llm_response_new();
   g_assert_false(f->klass->parse_response(f->client, request, http, response, &error));
@@ -926,7 +930,9 @@ test_nul_in_reply(Fixture *f, gconstpointer data)
     InfLlmResponse *response = parse(f, 200, bodies[i], NULL, NULL, &error);
     g_assert_no_error(error);
     g_assert_nonnull(response);
-    g_assert_cmpstr(inf_llm_response_get_content(response), ==, "a\xef\xbf\xbd" "b");
+    g_assert_cmpstr(inf_llm_response_get_content(response), ==,
+                    "a\xef\xbf\xbd"
+                    "b");
     inf_llm_response_free(response);
   }
 }
@@ -941,7 +947,7 @@ test_hostile_headers(Fixture *f, gconstpointer data)
   Exchange x;
 
   g_assert_true(inf_fake_llm_push_script(
-    f->fake, "302 header=Location:https://elsewhere.example/v2?key=hidden", NULL));
+      f->fake, "302 header=Location:https://elsewhere.example/v2?key=hidden", NULL));
   exchange(f, &x, "moved", FALSE);
   g_assert_error(x.error, INF_ERROR, INF_ERROR_HTTP_STATUS);
   if (strstr(x.error->message, "HTTP 302 from ") == NULL ||
@@ -984,10 +990,10 @@ test_secrets_in_errors(Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS(providers); i++) {
     make_default_client(f, &providers[i]);
     InfLlmResponse *response =
-      parse(f, 401,
-            "{\"error\": {\"message\": \"denied\", \"type\": \"Bearer " SECRET "\", "
-            "\"code\": \"" SECRET "\"}, \"type\": \"error\"}",
-            NULL, NULL, &error);
+        parse(f, 401,
+              "{\"error\": {\"message\": \"denied\", \"type\": \"Bearer " SECRET "\", "
+              "\"code\": \"" SECRET "\"}, \"type\": \"error\"}",
+              NULL, NULL, &error);
     g_assert_null(response);
     g_assert_nonnull(error);
     if (strstr(error->message, "SECRET") != NULL)
@@ -1001,8 +1007,8 @@ test_secrets_in_errors(Fixture *f, gconstpointer data)
   g_setenv(KEY_ENV, "  " SECRET "\n", TRUE);
   make_default_client(f, &providers[0]);
   g_assert_cmpstr(inf_client_get_api_key(f->client), ==, SECRET);
-  InfLlmResponse *response = parse(f, 401, "{\"error\": {\"message\": \"bad key " SECRET "\"}}",
-                                   NULL, NULL, &error);
+  InfLlmResponse *response =
+      parse(f, 401, "{\"error\": {\"message\": \"bad key " SECRET "\"}}", NULL, NULL, &error);
   g_assert_null(response);
   g_assert_null(strstr(error->message, "SECRET"));
   g_assert_nonnull(strstr(error->message, "bad key [redacted]"));
@@ -1155,8 +1161,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_setenv(KEY_ENV, SECRET, TRUE);
-#define ADD(path, data, fn) \
-  g_test_add(path, Fixture, data, fixture_set_up, fn, fixture_tear_down)
+#define ADD(path, data, fn) g_test_add(path, Fixture, data, fixture_set_up, fn, fixture_tear_down)
   ADD("/http/clients/openai/build", NULL, test_build_openai);
   ADD("/http/clients/anthropic/build", NULL, test_build_anthropic);
   ADD("/http/clients/ollama/build", NULL, test_build_ollama);
@@ -1171,8 +1176,8 @@ main(int argc, char **argv)
     ADD(manager, &providers[i], test_through_manager);
     g_autofree char *shapes = g_strdup_printf("/http/clients/%s/shapes", providers[i].provider);
     ADD(shapes, &providers[i], test_reply_shapes);
-    g_autofree char *hostile = g_strdup_printf("/http/clients/%s/hostile-headers",
-                                               providers[i].provider);
+    g_autofree char *hostile =
+        g_strdup_printf("/http/clients/%s/hostile-headers", providers[i].provider);
     ADD(hostile, &providers[i], test_hostile_headers);
     g_autofree char *stream = g_strdup_printf("/http/clients/%s/stream", providers[i].provider);
     ADD(stream, &providers[i], test_stream);

@@ -70,7 +70,7 @@ new_request(const char *url, const char *prompt)
   inf_http_request_add_secret_header(request, "Authorization", "Bearer " SECRET);
   g_autofree char *escaped = g_strescape(prompt, NULL);
   char *body = g_strdup_printf(
-    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}", escaped);
+      "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}", escaped);
   inf_http_request_take_body(request, body, strlen(body));
   inf_http_request_set_timeout_ms(request, 30000);
   return request;
@@ -167,7 +167,9 @@ static void
 test_concurrent(Fixture *f, gconstpointer data)
 {
   (void)data;
-  enum { N = 50 };
+  enum {
+    N = 50
+  };
   /* Every reply waits, so all N must be in flight at the server at once. */
   g_assert_true(inf_fake_llm_set_default_text(f->fake, "delay=1500", NULL));
   Result results[N] = { 0 };
@@ -282,7 +284,7 @@ test_refused(Fixture *f, gconstpointer data)
   (void)data;
   /* A port nobody listens on: bind one, note it, close it. */
   g_autoptr(GSocket) socket =
-    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new(loopback, 0);
   g_assert_true(g_socket_bind(socket, any, TRUE, NULL));
@@ -292,7 +294,7 @@ test_refused(Fixture *f, gconstpointer data)
 
   /* Credentials and query secrets in the URL never show either. */
   g_autofree char *url =
-    g_strdup_printf("http://user:pa55word@127.0.0.1:%u/v1/chat/completions?key=qsecret", port);
+      g_strdup_printf("http://user:pa55word@127.0.0.1:%u/v1/chat/completions?key=qsecret", port);
   Result r = { 0 };
   send_one(f, new_request(url, "nobody"), &r);
   g_assert_error(r.error, INF_ERROR, INF_ERROR_TRANSPORT);
@@ -337,10 +339,11 @@ test_retry_after(Fixture *f, gconstpointer data)
 {
   (void)data;
   Result r = { 0 };
-  g_assert_true(inf_fake_llm_push_script(
-    f->fake, "429 retry-after=3; 429 retry-after-ms=1500 retry-after=9; 429; "
-             "429 retry-after=date+20; 503 retry-after=2",
-    NULL));
+  g_assert_true(
+      inf_fake_llm_push_script(f->fake,
+                               "429 retry-after=3; 429 retry-after-ms=1500 retry-after=9; 429; "
+                               "429 retry-after=date+20; 503 retry-after=2",
+                               NULL));
   send_one(f, new_request(f->url, "a"), &r);
   g_assert_cmpuint(r.status, ==, 429);
   g_assert_cmpint(r.retry_after_ms, ==, 3000);
@@ -384,10 +387,14 @@ test_retry_after_parse(void)
     const char *name, *value;
     gint64 expected;
   } cases[] = {
-    { "Retry-After", "2", 2000 },     { "retry-after", " 7 ", 7000 },
-    { "RETRY-AFTER", "1.5", 1500 },   { "Retry-After", "0", 0 },
-    { "Retry-After", "soon", -1 },    { "Retry-After", "-3", -1 },
-    { "retry-after-ms", "250", 250 }, { "retry-after-ms", "12.2", 13 },
+    { "Retry-After", "2", 2000 },
+    { "retry-after", " 7 ", 7000 },
+    { "RETRY-AFTER", "1.5", 1500 },
+    { "Retry-After", "0", 0 },
+    { "Retry-After", "soon", -1 },
+    { "Retry-After", "-3", -1 },
+    { "retry-after-ms", "250", 250 },
+    { "retry-after-ms", "12.2", 13 },
     { "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT", 0 },
     { "X-Other", "5", -1 },
   };
@@ -485,8 +492,8 @@ on_chain_done(InfHttpRequest *request, const InfHttpResponse *response, const GE
   /* Sending from a completion callback is allowed. */
   if (state->chained < 5) {
     state->chained++;
-    inf_http_session_send(state->f->session, new_request(state->f->url, "chained"),
-                          on_chain_done, state);
+    inf_http_session_send(state->f->session, new_request(state->f->url, "chained"), on_chain_done,
+                          state);
   }
 }
 
@@ -590,14 +597,13 @@ test_bad_url(Fixture *f, gconstpointer data)
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new(loopback, 0);
   g_autoptr(GSocketAddress) bound = NULL;
-  g_assert_true(g_socket_listener_add_address(G_SOCKET_LISTENER(service), any,
-                                              G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
-                                              &bound, NULL));
+  g_assert_true(g_socket_listener_add_address(G_SOCKET_LISTENER(service), any, G_SOCKET_TYPE_STREAM,
+                                              G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL));
   g_signal_connect(service, "incoming", G_CALLBACK(on_incoming_garbage), NULL);
   g_socket_service_start(service);
   g_autofree char *https =
-    g_strdup_printf("https://127.0.0.1:%u/v1/chat/completions",
-                    g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
+      g_strdup_printf("https://127.0.0.1:%u/v1/chat/completions",
+                      g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
   send_one(f, new_request(https, "tls"), &r);
   g_assert_error(r.error, INF_ERROR, INF_ERROR_TRANSPORT);
   assert_no_secret(r.error);
@@ -617,8 +623,8 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) g_test_add("/http/session/" path, Fixture, NULL, fixture_set_up, fn, \
-                                 fixture_tear_down)
+#define ADD(path, fn) \
+  g_test_add("/http/session/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD("post", test_post);
   ADD("concurrent", test_concurrent);
   ADD("keep-alive", test_keep_alive);

@@ -26,9 +26,9 @@ typedef struct {
 
 typedef struct {
   int status;
-  char *output;   /* the output file's text */
-  char *log;      /* stderr */
-  char *metrics;  /* the metrics file's text */
+  char *output;     /* the output file's text */
+  char *log;        /* stderr */
+  char *metrics;    /* the metrics file's text */
   GPtrArray *lines; /* json_object *, by index */
 } Run;
 
@@ -106,12 +106,11 @@ write_resources_smart(Fixture *f, const char *provider, const char *extra, const
 {
   const char *suffix = g_str_equal(provider, "ollama") ? "" : "/v1";
   g_autofree char *endpoint = g_strdup_printf(
-    "{\"provider\": \"%s\", \"model\": \"fake-model\", \"base_url\": \"%s%s\", "
-    "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 8, \"retry_delay\": 0.01%s%s}",
-    provider, inf_fake_llm_get_base_url(f->fake), suffix, *extra != '\0' ? ", " : "", extra);
-  g_autofree char *text =
-    g_strdup_printf("{\"endpoints\": {\"fast\": %s, \"smart\": %s}}", endpoint,
-                    smart != NULL ? smart : endpoint);
+      "{\"provider\": \"%s\", \"model\": \"fake-model\", \"base_url\": \"%s%s\", "
+      "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 8, \"retry_delay\": 0.01%s%s}",
+      provider, inf_fake_llm_get_base_url(f->fake), suffix, *extra != '\0' ? ", " : "", extra);
+  g_autofree char *text = g_strdup_printf("{\"endpoints\": {\"fast\": %s, \"smart\": %s}}",
+                                          endpoint, smart != NULL ? smart : endpoint);
   g_autofree char *name = g_strdup_printf("resources-%s.json", provider);
   char *path = g_build_filename(f->dir, name, NULL);
   g_assert_true(g_file_set_contents(path, text, -1, NULL));
@@ -126,8 +125,8 @@ write_inputs(Fixture *f, const char *const *texts, guint n)
   for (guint i = 0; i < n; i++) {
     json_object *line = json_object_new_object();
     json_object_object_add(line, "text", json_object_new_string(texts[i]));
-    g_string_append_printf(out, "%s\n", json_object_to_json_string_ext(line,
-                                                                        JSON_C_TO_STRING_PLAIN));
+    g_string_append_printf(out, "%s\n",
+                           json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
     json_object_put(line);
   }
   char *path = g_build_filename(f->dir, "inputs.jsonl", NULL);
@@ -149,13 +148,13 @@ on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
   Run *r = user_data;
   g_autoptr(GError) error = NULL;
   char *out = NULL;
-  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out,
-                                                     &r->log, &error));
+  g_assert_true(
+      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
   g_assert_no_error(error);
   g_free(out);
   r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                : 255;
+                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                  : 255;
 }
 
 /* Runs inf-engine on the quickstart config while the fake serves here. */
@@ -170,13 +169,12 @@ run_engine(Fixture *f, const char *resources, const char *inputs, Run *r)
   g_remove(metrics);
   const char *engine = g_getenv("INF_ENGINE");
   g_assert_nonnull(engine);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-    G_SUBPROCESS_FLAGS_STDIN_INHERIT | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-    G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv(launcher, KEY_ENV, SECRET, TRUE);
   if (f->nofile > 0)
-    g_subprocess_launcher_set_child_setup(launcher, limit_files, GINT_TO_POINTER(f->nofile),
-                                          NULL);
+    g_subprocess_launcher_set_child_setup(launcher, limit_files, GINT_TO_POINTER(f->nofile), NULL);
   /* The variables the shipped resources files name. */
   g_subprocess_launcher_setenv(launcher, "OPENAI_API_KEY", SECRET, TRUE);
   g_subprocess_launcher_setenv(launcher, "ANTHROPIC_API_KEY", SECRET, TRUE);
@@ -184,8 +182,8 @@ run_engine(Fixture *f, const char *resources, const char *inputs, Run *r)
   g_subprocess_launcher_setenv(launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process = g_subprocess_launcher_spawn(
-    launcher, &error, engine, "run", f->config, "--input", inputs, "--output", output,
-    "--resources", resources, "--metrics-out", metrics, "--stats", NULL);
+      launcher, &error, engine, "run", f->config, "--input", inputs, "--output", output,
+      "--resources", resources, "--metrics-out", metrics, "--stats", NULL);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
   while (r->status == -1)
@@ -240,7 +238,7 @@ line_errors(Run *r, guint index)
     return NULL;
   GString *out = g_string_new(NULL);
   json_object_object_foreach(errors, node, message)
-    g_string_append_printf(out, "%s: %s\n", node, json_object_get_string(message));
+      g_string_append_printf(out, "%s: %s\n", node, json_object_get_string(message));
   return g_string_free(out, FALSE);
 }
 
@@ -340,15 +338,15 @@ test_shipped_resources(Fixture *f, gconstpointer data)
   g_autofree char *inputs = write_inputs(f, texts, 3);
   for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
     g_autofree char *shipped =
-      g_build_filename(g_getenv("INF_SOURCE_ROOT"), "configs", "resources", files[i][0], NULL);
+        g_build_filename(g_getenv("INF_SOURCE_ROOT"), "configs", "resources", files[i][0], NULL);
     g_autofree char *text = NULL;
     g_assert_true(g_file_get_contents(shipped, &text, NULL, NULL));
     json_object *root = json_tokener_parse(text), *endpoints;
     g_assert_nonnull(root);
     g_assert_true(json_object_object_get_ex(root, "endpoints", &endpoints));
-    g_autofree char *base =
-      g_strconcat(inf_fake_llm_get_base_url(f->fake), files[i][1], NULL);
-    json_object_object_foreach(endpoints, alias, endpoint) {
+    g_autofree char *base = g_strconcat(inf_fake_llm_get_base_url(f->fake), files[i][1], NULL);
+    json_object_object_foreach(endpoints, alias, endpoint)
+    {
       (void)alias;
       json_object_object_add(endpoint, "base_url", json_object_new_string(base));
     }
@@ -378,7 +376,11 @@ static void
 test_429_storm(Fixture *f, gconstpointer data)
 {
   (void)data;
-  enum { N = 20, RATE = 40, BURST = 5 };
+  enum {
+    N = 20,
+    RATE = 40,
+    BURST = 5
+  };
   char *many[N];
   for (guint i = 0; i < N; i++)
     many[i] = g_strdup_printf("Input number %u about rate limits.", i);
@@ -389,8 +391,8 @@ test_429_storm(Fixture *f, gconstpointer data)
    * Only the fast alias talks to it (a server's limit is per key and
    * model: two aliases would each learn the whole rate). */
   inf_fake_llm_set_rate_limit(f->fake, RATE, BURST);
-  g_autofree char *resources = write_resources_smart(
-    f, "openai", "\"max_retries\": 5", "{\"provider\": \"mock\", \"model\": \"m\"}");
+  g_autofree char *resources = write_resources_smart(f, "openai", "\"max_retries\": 5",
+                                                     "{\"provider\": \"mock\", \"model\": \"m\"}");
   Run r;
   run_engine(f, resources, inputs, &r);
   g_assert_cmpint(r.status, ==, 0);
@@ -411,7 +413,7 @@ test_429_storm(Fixture *f, gconstpointer data)
     for (guint s = 0; s < n; s++)
       g_test_message("second %u: received %u, accepted %u", s, received[s], ok[s]);
   }
-  g_assert_cmpuint(stats.ok, ==, 3 * N); /* every call completed once */
+  g_assert_cmpuint(stats.ok, ==, 3 * N);  /* every call completed once */
   g_assert_cmpuint(stats.rejected, >, 0); /* there was a storm */
   /* The server never served more than its limit in any second... */
   guint n_seconds;
@@ -434,18 +436,17 @@ test_failures(Fixture *f, gconstpointer data)
 {
   (void)data;
   const char *const cases[] = {
-    "Retried twice [[fake:500x2]] then fine.",    /* 0: 5xx retried, then succeeds */
-    "Always failing [[fake:503]] here.",          /* 1: retries exhausted */
-    "Too slow [[fake:delay=3000]] to answer.",    /* 2: timeouts */
-    "Cut off [[fake:drop]] mid-way.",             /* 3: dropped connections */
-    "Garbled [[fake:malformed]] reply.",          /* 4: malformed body */
-    "Half [[fake:truncated]] a reply.",           /* 5: truncated body */
-    "A plain input that must succeed.",           /* 6 */
-    "Overloaded once [[fake:529x1]] then fine.",  /* 7 */
+    "Retried twice [[fake:500x2]] then fine.",   /* 0: 5xx retried, then succeeds */
+    "Always failing [[fake:503]] here.",         /* 1: retries exhausted */
+    "Too slow [[fake:delay=3000]] to answer.",   /* 2: timeouts */
+    "Cut off [[fake:drop]] mid-way.",            /* 3: dropped connections */
+    "Garbled [[fake:malformed]] reply.",         /* 4: malformed body */
+    "Half [[fake:truncated]] a reply.",          /* 5: truncated body */
+    "A plain input that must succeed.",          /* 6 */
+    "Overloaded once [[fake:529x1]] then fine.", /* 7 */
   };
   g_autofree char *inputs = write_inputs(f, cases, G_N_ELEMENTS(cases));
-  g_autofree char *resources =
-    write_resources(f, "openai", "\"max_retries\": 2, \"timeout\": 0.5");
+  g_autofree char *resources = write_resources(f, "openai", "\"max_retries\": 2, \"timeout\": 0.5");
   Run r;
   run_engine(f, resources, inputs, &r);
   g_assert_cmpint(r.status, ==, 1); /* some inputs failed, the batch went on */
@@ -455,7 +456,7 @@ test_failures(Fixture *f, gconstpointer data)
     guint index;
     const char *in_error;
   } failing[] = {
-    { 1, "503" }, { 2, "Timeout" }, { 3, "/v1/chat/completions" },
+    { 1, "503" },          { 2, "Timeout" },   { 3, "/v1/chat/completions" },
     { 4, "invalid JSON" }, { 5, "truncated" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(failing); i++) {
@@ -502,10 +503,10 @@ test_fd_limit(Fixture *f, gconstpointer data)
   }
   g_autofree char *inputs = write_inputs(f, texts64, G_N_ELEMENTS(texts64));
   g_autofree char *endpoint = g_strdup_printf(
-    "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
-    "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 256, \"retry_delay\": 0.01, "
-    "\"max_retries\": 0}",
-    inf_fake_llm_get_base_url(f->fake));
+      "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
+      "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 256, \"retry_delay\": 0.01, "
+      "\"max_retries\": 0}",
+      inf_fake_llm_get_base_url(f->fake));
   g_autofree char *text = g_strdup_printf("{\"max_inflight_graphs\": 64, \"endpoints\": "
                                           "{\"fast\": %s, \"smart\": %s}}",
                                           endpoint, endpoint);

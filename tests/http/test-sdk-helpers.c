@@ -112,8 +112,7 @@ test_parse_json(void)
   json_object *root = parse("{\"a\": [1, 2]}  \r\n", &error);
   g_assert_no_error(error);
   g_assert_nonnull(root);
-  g_assert_cmpint(json_object_array_length(inf_json_get_member(root, "a", json_type_array)), ==,
-                  2);
+  g_assert_cmpint(json_object_array_length(inf_json_get_member(root, "a", json_type_array)), ==, 2);
   json_object_put(root);
   /* Any JSON value, not only objects. */
   root = parse("[true]", &error);
@@ -167,7 +166,7 @@ test_quote_body(void)
   g_autofree char *a = inf_http_response_quote_body(empty, 300, SECRET);
   g_assert_cmpstr(a, ==, "(empty body)");
   g_autoptr(InfHttpResponse) text = inf_http_response_new(
-    401, "Unauthorized:\n key " SECRET " is not valid for this organization", -1);
+      401, "Unauthorized:\n key " SECRET " is not valid for this organization", -1);
   g_autofree char *b = inf_http_response_quote_body(text, 300, SECRET);
   g_assert_cmpstr(b, ==, "Unauthorized:  key [redacted] is not valid for this organization");
   g_autofree char *c = inf_http_response_quote_body(text, 12, SECRET);
@@ -248,8 +247,8 @@ static void
 test_json_getters(void)
 {
   json_object *root = json_tokener_parse(
-    "{\"error\": {\"message\": \"bad\", \"code\": 7}, \"usage\": {\"in\": 12, \"neg\": -3, "
-    "\"half\": 1.5, \"text\": \"9\", \"big\": 9007199254740993}, \"list\": [1], \"n\": null}");
+      "{\"error\": {\"message\": \"bad\", \"code\": 7}, \"usage\": {\"in\": 12, \"neg\": -3, "
+      "\"half\": 1.5, \"text\": \"9\", \"big\": 9007199254740993}, \"list\": [1], \"n\": null}");
   g_assert_nonnull(root);
 
   json_object *error = inf_json_get_member(root, "error", json_type_object);
@@ -260,8 +259,8 @@ test_json_getters(void)
   g_assert_nonnull(inf_json_get_member(root, "list", json_type_array));
   g_assert_null(inf_json_get_member(NULL, "error", json_type_object));
   /* A non-object (the array) has no members. */
-  g_assert_null(inf_json_get_member(inf_json_get_member(root, "list", json_type_array), "0",
-                                    json_type_int));
+  g_assert_null(
+      inf_json_get_member(inf_json_get_member(root, "list", json_type_array), "0", json_type_int));
 
   g_assert_cmpstr(inf_json_get_string(error, "message"), ==, "bad");
   g_assert_null(inf_json_get_string(error, "code")); /* an int */
@@ -269,7 +268,7 @@ test_json_getters(void)
   g_assert_null(inf_json_get_string(NULL, "message"));
   /* Chained lookups stop quietly at the first gap. */
   g_assert_null(
-    inf_json_get_string(inf_json_get_member(root, "nothing", json_type_object), "message"));
+      inf_json_get_string(inf_json_get_member(root, "nothing", json_type_object), "message"));
 
   json_object *usage = inf_json_get_member(root, "usage", json_type_object);
   g_assert_cmpint(inf_json_get_count(usage, "in"), ==, 12);
@@ -322,18 +321,18 @@ test_build_messages(void)
   inf_llm_request_add_message(request, "user", "a/b \"q\"");
 
   json_object *with = inf_llm_request_build_messages(request, "system");
-  g_assert_cmpstr(json_object_to_json_string_ext(with, JSON_C_TO_STRING_PLAIN |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE),
-                  ==,
-                  "[{\"role\":\"system\",\"content\":\"Be terse.\"},"
-                  "{\"role\":\"user\",\"content\":\"Hi\"},"
-                  "{\"role\":\"assistant\",\"content\":\"\"},"
-                  "{\"role\":\"user\",\"content\":\"a/b \\\"q\\\"\"}]");
+  g_assert_cmpstr(
+      json_object_to_json_string_ext(with, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+      ==,
+      "[{\"role\":\"system\",\"content\":\"Be terse.\"},"
+      "{\"role\":\"user\",\"content\":\"Hi\"},"
+      "{\"role\":\"assistant\",\"content\":\"\"},"
+      "{\"role\":\"user\",\"content\":\"a/b \\\"q\\\"\"}]");
   json_object_put(with);
   /* Another role name for the system prompt. */
   json_object *developer = inf_llm_request_build_messages(request, "developer");
-  g_assert_cmpstr(json_object_get_string(json_object_object_get(
-                    json_object_array_get_idx(developer, 0), "role")),
+  g_assert_cmpstr(json_object_get_string(
+                      json_object_object_get(json_object_array_get_idx(developer, 0), "role")),
                   ==, "developer");
   json_object_put(developer);
   /* NULL: the system prompt is left out. */
@@ -393,8 +392,7 @@ static const InfOptionSpec url_probe_options[] = {
 };
 
 static gboolean
-url_probe_init(InfClient *client, const InfOptions *options, gpointer *out_private,
-               GError **error)
+url_probe_init(InfClient *client, const InfOptions *options, gpointer *out_private, GError **error)
 {
   char *url = inf_client_build_url(client, inf_options_get_string(options, "default"),
                                    inf_options_get_string(options, "path"), error);
@@ -430,7 +428,7 @@ probe_url(const char *endpoint, GError **error)
   json_object *json = json_tokener_parse(text);
   g_assert_nonnull(json);
   g_autoptr(InfResourcesConfig) config =
-    inf_resources_config_parse(json, "test.json", "resources", registry, error);
+      inf_resources_config_parse(json, "test.json", "resources", registry, error);
   json_object_put(json);
   if (config == NULL)
     return NULL;
@@ -496,7 +494,8 @@ test_client_build_url_errors(void)
       "resources.endpoints.a: base_url must start with http:// or https://" },
     /* regression: base_url itself is checked with the config (validate) */
     { "{\"provider\": \"url-probe\", \"base_url\": \"ftp://h/v1\", \"path\": \"/x\"}",
-      "resources.endpoints.a.base_url: \"ftp://h/v1\" is not a valid base URL: the scheme must be http:// "
+      "resources.endpoints.a.base_url: \"ftp://h/v1\" is not a valid base URL: the scheme must be "
+      "http:// "
       "or https://" },
     { "{\"provider\": \"url-probe\", \"base_url\": \"127.0.0.1:8080\"}",
       "is not a valid base URL" },
@@ -506,8 +505,7 @@ test_client_build_url_errors(void)
       "is not a valid base URL: the port is not a number from 1 to 65535" },
     { "{\"provider\": \"url-probe\", \"base_url\": \"http://h:0/v1\"}",
       "is not a valid base URL: port 0 is not a valid port" },
-    { "{\"provider\": \"url-probe\", \"base_url\": \"http:///v1\"}",
-      "is not a valid base URL: " },
+    { "{\"provider\": \"url-probe\", \"base_url\": \"http:///v1\"}", "is not a valid base URL: " },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
@@ -532,13 +530,19 @@ hint(guint status, const char *const *headers)
 static void
 test_reset_hints(void)
 {
-  const char *six_minutes[] = { "x-ratelimit-remaining-requests", "0",
-                                "x-ratelimit-reset-requests", "6m0s", NULL };
+  const char *six_minutes[] = { "x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests",
+                                "6m0s", NULL };
   g_assert_cmpint(hint(429, six_minutes), ==, 360000);
   /* Only the exhausted limit counts. */
-  const char *tokens[] = { "x-ratelimit-remaining-requests", "5", "x-ratelimit-reset-requests",
-                           "6m0s", "x-ratelimit-remaining-tokens", "0",
-                           "x-ratelimit-reset-tokens", "20ms", NULL };
+  const char *tokens[] = { "x-ratelimit-remaining-requests",
+                           "5",
+                           "x-ratelimit-reset-requests",
+                           "6m0s",
+                           "x-ratelimit-remaining-tokens",
+                           "0",
+                           "x-ratelimit-reset-tokens",
+                           "20ms",
+                           NULL };
   g_assert_cmpint(hint(429, tokens), ==, 20);
   const char *no_remaining[] = { "x-ratelimit-reset-tokens", "1h2m3.5s", NULL };
   g_assert_cmpint(hint(429, no_remaining), ==, 3723500);
@@ -567,7 +571,8 @@ test_reset_hints(void)
     const char *text;
   } durations[] = { { G_GINT64_CONSTANT(600) * G_USEC_PER_SEC, "10m0s" },
                     { G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC, "1h0m0s" },
-                    { 1500000, "1.5s" },             { 200000, "200ms" },
+                    { 1500000, "1.5s" },
+                    { 200000, "200ms" },
                     { G_GINT64_CONSTANT(90) * G_USEC_PER_SEC, "1m30s" } };
   for (guint i = 0; i < G_N_ELEMENTS(durations); i++) {
     g_autofree char *text = inf_format_duration_us(durations[i].us);
@@ -645,7 +650,8 @@ test_event_stream(void)
                     "event: ping\n\n"
                     "data: [DONE]\n\n"
                     "event: last\ndata: no blank line";
-  const char *expected = "[message_start|{\"a\": 1}][-|first\nsecond][-|[DONE]][last|no blank line]";
+  const char *expected =
+      "[message_start|{\"a\": 1}][-|first\nsecond][-|[DONE]][last|no blank line]";
   const char *ndjson = "{\"a\": 1}\n\n  \r\n{\"b\": \"\u00e9\"}\r\n{\"done\": true}";
   const char *expected_nd = "[-|{\"a\": 1}][-|{\"b\": \"\u00e9\"}][-|{\"done\": true}]";
   for (gsize step = 0; step < 8; step++) {

@@ -17,10 +17,10 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
 static const char schema_text[] =
-  "{\"title\": \"ticket\", \"type\": \"object\", \"additionalProperties\": false,\n"
-  " \"required\": [\"label\", \"confidence\"],\n"
-  " \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", \"account\"]},\n"
-  "                \"confidence\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}}}\n";
+    "{\"title\": \"ticket\", \"type\": \"object\", \"additionalProperties\": false,\n"
+    " \"required\": [\"label\", \"confidence\"],\n"
+    " \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", \"account\"]},\n"
+    "                \"confidence\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}}}\n";
 
 typedef struct {
   GMainContext *context;
@@ -30,8 +30,8 @@ typedef struct {
 
 typedef struct {
   int status;
-  char *out; /* stdout: the result lines */
-  char *log; /* stderr */
+  char *out;         /* stdout: the result lines */
+  char *log;         /* stderr */
   json_object *line; /* the first result line */
 } Run;
 
@@ -92,20 +92,20 @@ write_config(Fixture *f, const char *provider, const char *schema, const char *l
   g_autofree char *schema_file = write_file(f, "ticket-schema.json", schema_text);
   const char *suffix = g_str_equal(provider, "ollama") ? "" : "/v1";
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"a\": {\"provider\": \"%s\", \"model\": \"fake-model\", "
-    "\"base_url\": \"%s%s\", \"api_key_env\": \"INF_TEST_STRUCTURED_KEY\", "
-    "\"retry_delay\": 0.01}}},\n"
-    " \"modules\": {\n"
-    "  \"classify\": {\"type\": \"llm\", \"alias\": \"a\", \"system_prompt\": \"Classify.\", "
-    "\"json_schema\": %s%s},\n"
-    "  \"route\": {\"type\": \"template\", \"template\": \"route to {label} ({confidence})\"},\n"
-    "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-    "    \"classify\": {\"module\": \"classify\", \"args\": [\"$text\"]},\n"
-    "    \"route\": {\"module\": \"route\", \"args\": {\"label\": \"$classify.label\", "
-    "\"confidence\": \"$classify.confidence\"}}},\n"
-    "   \"outputs\": {\"label\": \"$classify.label\", \"route\": \"$route\"}}},\n"
-    " \"main\": \"pipeline\"}\n",
-    provider, inf_fake_llm_get_base_url(f->fake), suffix, schema, llm_extra);
+      "{\"resources\": {\"endpoints\": {\"a\": {\"provider\": \"%s\", \"model\": \"fake-model\", "
+      "\"base_url\": \"%s%s\", \"api_key_env\": \"INF_TEST_STRUCTURED_KEY\", "
+      "\"retry_delay\": 0.01}}},\n"
+      " \"modules\": {\n"
+      "  \"classify\": {\"type\": \"llm\", \"alias\": \"a\", \"system_prompt\": \"Classify.\", "
+      "\"json_schema\": %s%s},\n"
+      "  \"route\": {\"type\": \"template\", \"template\": \"route to {label} ({confidence})\"},\n"
+      "  \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+      "    \"classify\": {\"module\": \"classify\", \"args\": [\"$text\"]},\n"
+      "    \"route\": {\"module\": \"route\", \"args\": {\"label\": \"$classify.label\", "
+      "\"confidence\": \"$classify.confidence\"}}},\n"
+      "   \"outputs\": {\"label\": \"$classify.label\", \"route\": \"$route\"}}},\n"
+      " \"main\": \"pipeline\"}\n",
+      provider, inf_fake_llm_get_base_url(f->fake), suffix, schema, llm_extra);
   return write_file(f, "config.json", text);
 }
 
@@ -114,12 +114,12 @@ on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Run *r = user_data;
   g_autoptr(GError) error = NULL;
-  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &r->out,
-                                                     &r->log, &error));
+  g_assert_true(
+      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &r->out, &r->log, &error));
   g_assert_no_error(error);
   r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                : 255;
+                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                  : 255;
 }
 
 /* Runs `inf-engine COMMAND CONFIG [--input INPUTS --quiet]` while the fake
@@ -134,11 +134,11 @@ run_engine(Fixture *f, const char *command, const char *config, Run *r)
   g_assert_nonnull(engine);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process =
-    g_str_equal(command, "run")
-      ? g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                         engine, "run", config, "--input", inputs, "--quiet", NULL)
-      : g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                         engine, command, config, NULL);
+      g_str_equal(command, "run")
+          ? g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                             &error, engine, "run", config, "--input", inputs, "--quiet", NULL)
+          : g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                             &error, engine, command, config, NULL);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
   while (r->status == -1)
@@ -237,13 +237,13 @@ test_anthropic_wrapped(Fixture *f, gconstpointer data)
   (void)data;
   inf_fake_llm_push_reply_text(f->fake, "{\"value\": \"technical\"}");
   g_autofree char *simple = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"a\": {\"provider\": \"anthropic\", \"model\": \"m\", "
-    "\"base_url\": \"%s/v1\", \"api_key_env\": \"INF_TEST_STRUCTURED_KEY\"}}}, "
-    "\"modules\": {\"pipeline\": {\"type\": \"graph\", "
-    "\"inputs\": [\"text\"], \"nodes\": {\"classify\": {\"module\": {\"type\": \"llm\", "
-    "\"alias\": \"a\", \"json_schema\": {\"enum\": [\"billing\", \"technical\"]}}, "
-    "\"args\": [\"$text\"]}}, \"outputs\": {\"label\": \"$classify\"}}}, \"main\": \"pipeline\"}",
-    inf_fake_llm_get_base_url(f->fake));
+      "{\"resources\": {\"endpoints\": {\"a\": {\"provider\": \"anthropic\", \"model\": \"m\", "
+      "\"base_url\": \"%s/v1\", \"api_key_env\": \"INF_TEST_STRUCTURED_KEY\"}}}, "
+      "\"modules\": {\"pipeline\": {\"type\": \"graph\", "
+      "\"inputs\": [\"text\"], \"nodes\": {\"classify\": {\"module\": {\"type\": \"llm\", "
+      "\"alias\": \"a\", \"json_schema\": {\"enum\": [\"billing\", \"technical\"]}}, "
+      "\"args\": [\"$text\"]}}, \"outputs\": {\"label\": \"$classify\"}}}, \"main\": \"pipeline\"}",
+      inf_fake_llm_get_base_url(f->fake));
   g_autofree char *path = write_file(f, "wrapped.json", simple);
   Run r;
   run_engine(f, "run", path, &r);
@@ -277,8 +277,7 @@ test_repair(Fixture *f, gconstpointer data)
   guint at = g_str_equal(provider, "anthropic") ? 0 : 1;
   json_object *messages = member(inf_fake_llm_get_body(f->fake, 1), "messages");
   g_assert_cmpuint(json_object_array_length(messages), ==, at + 3);
-  g_assert_cmpstr(message_field(messages, at, "content"), ==,
-                  "The invoice is wrong.");
+  g_assert_cmpstr(message_field(messages, at, "content"), ==, "The invoice is wrong.");
   g_assert_cmpstr(message_field(messages, at + 1, "role"), ==, "assistant");
   assert_contains(message_field(messages, at + 1, "content"), "\"sales\"");
   g_assert_cmpstr(message_field(messages, at + 2, "role"), ==, "user");
@@ -304,8 +303,7 @@ test_repair(Fixture *f, gconstpointer data)
   g_assert_cmpstr(member_string(r.line, "outputs.label"), ==, "billing");
   g_assert_cmpuint(requests(f), ==, 2);
   messages = member(inf_fake_llm_get_body(f->fake, 1), "messages");
-  assert_contains(message_field(messages, at + 2, "content"),
-                  "Your reply is not valid JSON");
+  assert_contains(message_field(messages, at + 2, "content"), "Your reply is not valid JSON");
   run_clear(&r);
 }
 
@@ -332,7 +330,7 @@ test_repair_fails(Fixture *f, gconstpointer data)
   inf_fake_llm_reset_stats(f->fake);
   inf_fake_llm_push_reply_text(f->fake, "{\"label\": \"billing\"}");
   g_autofree char *strict =
-    write_config(f, "openai", "\"ticket-schema.json\"", ", \"max_repairs\": 0");
+      write_config(f, "openai", "\"ticket-schema.json\"", ", \"max_repairs\": 0");
   run_engine(f, "run", strict, &r);
   g_assert_cmpint(r.status, ==, 1);
   g_assert_cmpuint(requests(f), ==, 1);
@@ -348,7 +346,7 @@ test_cut_off(Fixture *f, gconstpointer data)
   (void)data;
   inf_fake_llm_push_reply_text(f->fake, "{\"label\": \"billing\", \"confidence\": 0.5}");
   g_autofree char *config =
-    write_config(f, "openai", "\"ticket-schema.json\"", ", \"max_tokens\": 3");
+      write_config(f, "openai", "\"ticket-schema.json\"", ", \"max_tokens\": 3");
   Run r;
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 1);
@@ -380,18 +378,18 @@ test_schema_refused(Fixture *f, gconstpointer data)
 /* --- the mock ----------------------------------------------------------- */
 
 static const char mock_schema[] =
-  "{\"type\": \"object\", \"required\": [\"label\", \"n\", \"items\", \"flag\", \"kind\"],"
-  " \"$defs\": {\"item\": {\"type\": \"object\", \"properties\": {\"name\": {\"type\": "
-  "\"string\", \"minLength\": 80, \"maxLength\": 90}, \"score\": {\"type\": \"number\", "
-  "\"exclusiveMinimum\": 1, \"exclusiveMaximum\": 2}}, \"required\": [\"name\", \"score\"]}},"
-  " \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", \"account\"]},"
-  "  \"n\": {\"type\": \"integer\", \"exclusiveMinimum\": 2, \"multipleOf\": 5},"
-  "  \"neg\": {\"type\": \"number\", \"maximum\": -3},"
-  "  \"items\": {\"type\": \"array\", \"minItems\": 2, \"maxItems\": 3, \"items\": {\"$ref\": "
-  "\"#/$defs/item\"}},"
-  "  \"flag\": {\"type\": \"boolean\"}, \"kind\": {\"const\": \"ticket\"},"
-  "  \"either\": {\"anyOf\": [{\"type\": \"null\"}, {\"type\": \"string\"}]},"
-  "  \"short\": {\"type\": \"string\", \"maxLength\": 4}}}";
+    "{\"type\": \"object\", \"required\": [\"label\", \"n\", \"items\", \"flag\", \"kind\"],"
+    " \"$defs\": {\"item\": {\"type\": \"object\", \"properties\": {\"name\": {\"type\": "
+    "\"string\", \"minLength\": 80, \"maxLength\": 90}, \"score\": {\"type\": \"number\", "
+    "\"exclusiveMinimum\": 1, \"exclusiveMaximum\": 2}}, \"required\": [\"name\", \"score\"]}},"
+    " \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", \"account\"]},"
+    "  \"n\": {\"type\": \"integer\", \"exclusiveMinimum\": 2, \"multipleOf\": 5},"
+    "  \"neg\": {\"type\": \"number\", \"maximum\": -3},"
+    "  \"items\": {\"type\": \"array\", \"minItems\": 2, \"maxItems\": 3, \"items\": {\"$ref\": "
+    "\"#/$defs/item\"}},"
+    "  \"flag\": {\"type\": \"boolean\"}, \"kind\": {\"const\": \"ticket\"},"
+    "  \"either\": {\"anyOf\": [{\"type\": \"null\"}, {\"type\": \"string\"}]},"
+    "  \"short\": {\"type\": \"string\", \"maxLength\": 4}}}";
 
 /* The mock answers schema requests with a valid instance, the same every
  * run, with the enum value the prompt names. */
@@ -400,11 +398,11 @@ test_mock(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autofree char *text = g_strdup_printf(
-    "{\"resources\": {\"endpoints\": {\"a\": {\"provider\": \"mock\", \"model\": \"m\"}}},"
-    " \"modules\": {\"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\":"
-    " {\"c\": {\"module\": {\"type\": \"llm\", \"alias\": \"a\", \"json_schema\": %s},"
-    " \"args\": [\"$text\"]}}, \"outputs\": \"$c\"}}, \"main\": \"pipeline\"}",
-    mock_schema);
+      "{\"resources\": {\"endpoints\": {\"a\": {\"provider\": \"mock\", \"model\": \"m\"}}},"
+      " \"modules\": {\"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\":"
+      " {\"c\": {\"module\": {\"type\": \"llm\", \"alias\": \"a\", \"json_schema\": %s},"
+      " \"args\": [\"$text\"]}}, \"outputs\": \"$c\"}}, \"main\": \"pipeline\"}",
+      mock_schema);
   g_autofree char *config = write_file(f, "mock.json", text);
   g_autoptr(json_object) schema_json = json_tokener_parse(mock_schema);
   g_autoptr(GError) error = NULL;
@@ -428,10 +426,10 @@ test_mock(Fixture *f, gconstpointer data)
   run_clear(&second);
 
   g_autofree char *inputs =
-    write_file(f, "in.jsonl", "{\"text\": \"A technical problem with billing\"}\n");
-  g_autoptr(GSubprocess) process = g_subprocess_new(
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv("INF_ENGINE"), "run", config, "--input",
-    inputs, "--quiet", NULL);
+      write_file(f, "in.jsonl", "{\"text\": \"A technical problem with billing\"}\n");
+  g_autoptr(GSubprocess) process =
+      g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv("INF_ENGINE"), "run",
+                       config, "--input", inputs, "--quiet", NULL);
   g_assert_no_error(error);
   g_autofree char *out = NULL;
   g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, &out, NULL, &error));

@@ -49,42 +49,42 @@ fixture_tear_down(Fixture *f, gconstpointer data)
 /* classify echoes its input ("echo: billing ..."); the switch routes on it.
  * tech_flow probes the text and switches again on the probe's reply. */
 static const char config_text[] =
-  "{\n"
-  "  \"modules\": {\n"
-  "    \"classify\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": \"CLASSIFY\"},\n"
-  "    \"billing_flow\": {\"type\": \"llm\", \"alias\": \"fast\","
-  "                       \"system_prompt\": \"BILLING-FLOW\"},\n"
-  "    \"tech_flow\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {\n"
-  "      \"probe\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\","
-  "                  \"system_prompt\": \"TECH-PROBE\"}, \"args\": [\"$t\"]},\n"
-  "      \"inner\": {\"switch\": \"$probe\", \"cases\": [\n"
-  "        {\"match\": {\"contains\": \"printer\"},\n"
-  "         \"module\": {\"type\": \"llm\", \"alias\": \"fast\",\n"
-  "                    \"system_prompt\": \"PRINTER-FLOW\"},\n"
-  "         \"args\": [\"$t\"]}],\n"
-  "        \"default\": {\"module\": {\"type\": \"template\", \"template\": \"other: {x}\"},\n"
-  "                    \"args\": {\"x\": \"$probe\"}}}},\n"
-  "      \"outputs\": \"$inner\"},\n"
-  "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-  "      \"classify\": {\"module\": \"classify\", \"args\": [\"$text\"]},\n"
-  "      \"routed\": {\"switch\": \"$classify\", \"normalize\": [\"casefold\"], \"cases\": [\n"
-  "        {\"match\": {\"contains\": \"billing\"}, \"module\": \"billing_flow\","
-  "         \"args\": [\"$text\"]},\n"
-  "        {\"match\": {\"regex\": \"^echo: tech\"}, \"module\": \"tech_flow\","
-  "         \"args\": [\"$text\"]}],\n"
-  "        \"default\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\","
-  "                    \"system_prompt\": \"FALLBACK-FLOW\"}, \"args\": [\"$text\"]}},\n"
-  "      \"side\": {\"module\": {\"type\": \"template\", \"template\": \"side: {x}\"},"
-  "                \"args\": {\"x\": \"$text\"}}},\n"
-  "      \"outputs\": {\"routed\": \"$routed\", \"side\": \"$side\"}}\n"
-  "  },\n"
-  "  \"main\": \"pipeline\"\n"
-  "}\n";
+    "{\n"
+    "  \"modules\": {\n"
+    "    \"classify\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": \"CLASSIFY\"},\n"
+    "    \"billing_flow\": {\"type\": \"llm\", \"alias\": \"fast\","
+    "                       \"system_prompt\": \"BILLING-FLOW\"},\n"
+    "    \"tech_flow\": {\"type\": \"graph\", \"inputs\": [\"t\"], \"nodes\": {\n"
+    "      \"probe\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\","
+    "                  \"system_prompt\": \"TECH-PROBE\"}, \"args\": [\"$t\"]},\n"
+    "      \"inner\": {\"switch\": \"$probe\", \"cases\": [\n"
+    "        {\"match\": {\"contains\": \"printer\"},\n"
+    "         \"module\": {\"type\": \"llm\", \"alias\": \"fast\",\n"
+    "                    \"system_prompt\": \"PRINTER-FLOW\"},\n"
+    "         \"args\": [\"$t\"]}],\n"
+    "        \"default\": {\"module\": {\"type\": \"template\", \"template\": \"other: {x}\"},\n"
+    "                    \"args\": {\"x\": \"$probe\"}}}},\n"
+    "      \"outputs\": \"$inner\"},\n"
+    "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+    "      \"classify\": {\"module\": \"classify\", \"args\": [\"$text\"]},\n"
+    "      \"routed\": {\"switch\": \"$classify\", \"normalize\": [\"casefold\"], \"cases\": [\n"
+    "        {\"match\": {\"contains\": \"billing\"}, \"module\": \"billing_flow\","
+    "         \"args\": [\"$text\"]},\n"
+    "        {\"match\": {\"regex\": \"^echo: tech\"}, \"module\": \"tech_flow\","
+    "         \"args\": [\"$text\"]}],\n"
+    "        \"default\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\","
+    "                    \"system_prompt\": \"FALLBACK-FLOW\"}, \"args\": [\"$text\"]}},\n"
+    "      \"side\": {\"module\": {\"type\": \"template\", \"template\": \"side: {x}\"},"
+    "                \"args\": {\"x\": \"$text\"}}},\n"
+    "      \"outputs\": {\"routed\": \"$routed\", \"side\": \"$side\"}}\n"
+    "  },\n"
+    "  \"main\": \"pipeline\"\n"
+    "}\n";
 
 static const char *const inputs[] = {
-  "Billing: invoice 1",   "tech: printer jam",   "billing: refund 2", "Tech: laptop slow",
-  "hello there",          "billing: invoice 3",  "tech: printer ink", "[[fake:400]] billing 4",
-  "tech: printer driver", "billing: card 5",     "what is this",      "tech: wifi",
+  "Billing: invoice 1",   "tech: printer jam",  "billing: refund 2", "Tech: laptop slow",
+  "hello there",          "billing: invoice 3", "tech: printer ink", "[[fake:400]] billing 4",
+  "tech: printer driver", "billing: card 5",    "what is this",      "tech: wifi",
 };
 
 typedef struct {
@@ -99,13 +99,13 @@ on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
   Run *r = user_data;
   g_autoptr(GError) error = NULL;
   char *out = NULL;
-  g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out,
-                                                     &r->log, &error));
+  g_assert_true(
+      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
   g_assert_no_error(error);
   g_free(out);
   r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                : 255;
+                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
+                  : 255;
 }
 
 static void
@@ -120,10 +120,10 @@ run_engine(Fixture *f, Run *r)
   r->status = -1;
   g_autofree char *config = g_build_filename(f->dir, "routing.json", NULL);
   g_assert_true(g_file_set_contents(config, config_text, -1, NULL));
-  g_autofree char *resources_text = g_strdup_printf(
-    "{\"endpoints\": {\"fast\": {\"provider\": \"openai\", \"model\": \"fake\", "
-    "\"base_url\": \"%s/v1\", \"max_concurrent\": 4, \"max_retries\": 0}}}",
-    inf_fake_llm_get_base_url(f->fake));
+  g_autofree char *resources_text =
+      g_strdup_printf("{\"endpoints\": {\"fast\": {\"provider\": \"openai\", \"model\": \"fake\", "
+                      "\"base_url\": \"%s/v1\", \"max_concurrent\": 4, \"max_retries\": 0}}}",
+                      inf_fake_llm_get_base_url(f->fake));
   g_autofree char *resources = g_build_filename(f->dir, "resources.json", NULL);
   g_assert_true(g_file_set_contents(resources, resources_text, -1, NULL));
   GString *in = g_string_new(NULL);
@@ -139,10 +139,10 @@ run_engine(Fixture *f, Run *r)
   g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
 
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = g_subprocess_new(
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-    g_getenv("INF_ENGINE"), "run", config, "--resources", resources, "--input", input,
-    "--output", output, "--node-status", "--quiet", NULL);
+  g_autoptr(GSubprocess) process =
+      g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                       g_getenv("INF_ENGINE"), "run", config, "--resources", resources, "--input",
+                       input, "--output", output, "--node-status", "--quiet", NULL);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
   while (r->status == -1)

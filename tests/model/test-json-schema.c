@@ -86,10 +86,10 @@ assert_compile_error(const char *schema_text, const char *part)
 }
 
 static const char classify_schema[] =
-  "{\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"label\", "
-  "\"confidence\"], \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", "
-  "\"account\"]}, \"confidence\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}, "
-  "\"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\", \"maxLength\": 3}}}}";
+    "{\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"label\", "
+    "\"confidence\"], \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", "
+    "\"account\"]}, \"confidence\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}, "
+    "\"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\", \"maxLength\": 3}}}}";
 
 static void
 test_paths(void)
@@ -156,12 +156,14 @@ static void
 test_refs(void)
 {
   const char *schema =
-    "{\"$defs\": {\"item\": {\"type\": \"object\", \"required\": [\"name\"], \"properties\": "
-    "{\"name\": {\"type\": \"string\"}, \"children\": {\"type\": \"array\", \"items\": {\"$ref\": "
-    "\"#/$defs/item\"}}}}}, \"$ref\": \"#/$defs/item\"}";
+      "{\"$defs\": {\"item\": {\"type\": \"object\", \"required\": [\"name\"], \"properties\": "
+      "{\"name\": {\"type\": \"string\"}, \"children\": {\"type\": \"array\", \"items\": "
+      "{\"$ref\": "
+      "\"#/$defs/item\"}}}}}, \"$ref\": \"#/$defs/item\"}";
   assert_valid(schema, "{\"name\": \"a\", \"children\": [{\"name\": \"b\", \"children\": []}]}");
-  assert_invalid(schema, "{\"name\": \"a\", \"children\": [{\"name\": \"b\", \"children\": "
-                         "[{\"name\": 3}]}]}",
+  assert_invalid(schema,
+                 "{\"name\": \"a\", \"children\": [{\"name\": \"b\", \"children\": "
+                 "[{\"name\": 3}]}]}",
                  "$.children[0].children[0].name", "expected a string");
   assert_valid("{\"definitions\": {\"a b\": {\"type\": \"integer\"}}, \"properties\": {\"x\": "
                "{\"$ref\": \"#/definitions/a%20b\"}}}",
@@ -279,8 +281,8 @@ test_official_suite(void)
       g_autoptr(InfJsonSchema) schema = inf_json_schema_new(schema_json, NULL, &compile_error);
       if (schema == NULL) {
         if (!has_remote_ref(schema_json))
-          g_error("%s: \"%s\": the schema does not compile: %s", name,
-                  json_object_get_string(desc), compile_error->message);
+          g_error("%s: \"%s\": the schema does not compile: %s", name, json_object_get_string(desc),
+                  compile_error->message);
         g_string_append_printf(skipped, "\n  %s: \"%s\" (remote $ref)", name,
                                json_object_get_string(desc));
         continue;
@@ -299,8 +301,8 @@ test_official_suite(void)
           failed++;
           g_printerr("FAIL %s: \"%s\" / \"%s\": expected %s%s%s\n", name,
                      json_object_get_string(desc), json_object_get_string(what),
-                     ok ? "invalid" : "valid", ok ? "" : ", got: ",
-                     ok ? "" : validate_error->message);
+                     ok ? "invalid" : "valid",
+                     ok ? "" : ", got: ", ok ? "" : validate_error->message);
         }
       }
     }

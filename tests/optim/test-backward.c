@@ -65,13 +65,19 @@ note_backward(InfModule *self, InfBackward *ctx)
 }
 
 static const InfModuleClass note_class = {
-  .struct_size = sizeof(InfModuleClass), .name = "note", .options = note_options,
-  .init = note_init, .execute = note_execute, .backward = note_backward,
+  .struct_size = sizeof(InfModuleClass),
+  .name = "note",
+  .options = note_options,
+  .init = note_init,
+  .execute = note_execute,
+  .backward = note_backward,
 };
 
 /* "plain": no backward (the default passes the feedback on). */
 static const InfModuleClass plain_class = {
-  .struct_size = sizeof(InfModuleClass), .name = "plain", .execute = note_execute,
+  .struct_size = sizeof(InfModuleClass),
+  .name = "plain",
+  .execute = note_execute,
 };
 
 /* "diamond": a = note(x); b = note(a); c = plain(a); d = note(b, c) -> d,
@@ -91,8 +97,8 @@ shape_init(InfModule *self, const InfOptions *options, gpointer *out_private, GE
   json_object *fail = json_tokener_parse("{\"fail_on_boom\": true}");
   g_autoptr(InfModule) a = inf_module_new(r, "note", "a", NULL, error);
   g_autoptr(InfModule) b = inf_module_new(r, "note", "b", NULL, error);
-  g_autoptr(InfModule) c = inf_module_new(r, pair ? "note" : "plain", "c", pair ? fail : NULL,
-                                          error);
+  g_autoptr(InfModule) c =
+      inf_module_new(r, pair ? "note" : "plain", "c", pair ? fail : NULL, error);
   g_autoptr(InfModule) d = inf_module_new(r, "note", "d", NULL, error);
   json_object_put(fail);
   if (!a || !b || !c || !d)
@@ -126,11 +132,15 @@ shape_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guint
 }
 
 static const InfModuleClass diamond_class = {
-  .struct_size = sizeof(InfModuleClass), .name = "diamond", .init = shape_init,
+  .struct_size = sizeof(InfModuleClass),
+  .name = "diamond",
+  .init = shape_init,
   .forward = shape_forward,
 };
 static const InfModuleClass pair_class = {
-  .struct_size = sizeof(InfModuleClass), .name = "pair", .init = shape_init,
+  .struct_size = sizeof(InfModuleClass),
+  .name = "pair",
+  .init = shape_init,
   .forward = shape_forward,
 };
 

@@ -23,7 +23,7 @@ echo_finish(gpointer data)
   guint n = inf_llm_request_get_n_messages(req);
   InfLlmResponse *response = inf_llm_response_new();
   g_autofree char *text =
-    g_strdup_printf("re: %s", n ? inf_llm_request_get_content(req, n - 1) : "");
+      g_strdup_printf("re: %s", n ? inf_llm_request_get_content(req, n - 1) : "");
   inf_llm_response_set_content(response, text);
   inf_llm_response_set_usage(response, 2, 1);
   inf_llm_call_return(call, response);
@@ -39,7 +39,9 @@ echo_call(InfClient *self, InfLlmCall *call)
 }
 
 static const InfClientClass echo_client = {
-  .struct_size = sizeof(InfClientClass), .name = "echo", .call = echo_call,
+  .struct_size = sizeof(InfClientClass),
+  .name = "echo",
+  .call = echo_call,
 };
 
 /* --- losses --- */
@@ -77,8 +79,11 @@ exact_check_target(InfLoss *self, json_object *target, GError **error)
 }
 
 static const InfLossClass exact_loss = {
-  .struct_size = sizeof(InfLossClass), .name = "exact", .options = exact_options,
-  .evaluate = exact_evaluate, .check_target = exact_check_target,
+  .struct_size = sizeof(InfLossClass),
+  .name = "exact",
+  .options = exact_options,
+  .evaluate = exact_evaluate,
+  .check_target = exact_check_target,
 };
 
 /* "judge": asks an alias, items = the reply, no score. */
@@ -113,7 +118,9 @@ judge_evaluate(InfLoss *self, InfValue *output, json_object *target, json_object
 }
 
 static const InfLossClass judge_loss = {
-  .struct_size = sizeof(InfLossClass), .name = "judge", .options = judge_options,
+  .struct_size = sizeof(InfLossClass),
+  .name = "judge",
+  .options = judge_options,
   .evaluate = judge_evaluate,
 };
 
@@ -191,13 +198,18 @@ sum_evaluate(InfLoss *self, InfValue *output, json_object *target, json_object *
 }
 
 static const InfLossClass sum_loss = {
-  .struct_size = sizeof(InfLossClass), .name = "sum", .options = sum_options,
-  .init = sum_init, .finalize = sum_finalize, .evaluate = sum_evaluate,
+  .struct_size = sizeof(InfLossClass),
+  .name = "sum",
+  .options = sum_options,
+  .init = sum_init,
+  .finalize = sum_finalize,
+  .evaluate = sum_evaluate,
 };
 
 /* An ABI 1.0 loss: no evaluate. */
 static const InfLossClass old_loss = {
-  .struct_size = G_STRUCT_OFFSET(InfLossClass, evaluate), .name = "old",
+  .struct_size = G_STRUCT_OFFSET(InfLossClass, evaluate),
+  .name = "old",
 };
 
 /* --- fixtures --- */
@@ -219,8 +231,8 @@ fixture_setup(Fixture *f, gconstpointer data)
   g_assert_true(inf_registry_add_loss_class(f->registry, &judge_loss, NULL));
   g_assert_true(inf_registry_add_loss_class(f->registry, &sum_loss, NULL));
   g_assert_true(inf_registry_add_loss_class(f->registry, &old_loss, NULL));
-  json_object *json =
-    json_tokener_parse("{\"endpoints\": {\"judge\": {\"provider\": \"echo\", \"max_concurrent\": 1}}}");
+  json_object *json = json_tokener_parse(
+      "{\"endpoints\": {\"judge\": {\"provider\": \"echo\", \"max_concurrent\": 1}}}");
   f->config = inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
   json_object_put(json);
   g_assert_no_error(error);
@@ -267,8 +279,8 @@ loss_from(Fixture *f, const char *json_text, GError **error)
   json_object *spec = json_tokener_parse(json_text);
   g_assert_nonnull(spec);
   InfOptionsResolver resolver = { 0 };
-  InfLoss *loss = inf_loss_new_full(f->registry, spec, "cfg.json", "training.loss", &resolver,
-                                    error);
+  InfLoss *loss =
+      inf_loss_new_full(f->registry, spec, "cfg.json", "training.loss", &resolver, error);
   json_object_put(spec);
   return loss;
 }
@@ -336,7 +348,8 @@ test_loss_options(Fixture *f, gconstpointer data)
   GError *error = NULL;
   g_assert_null(loss_from(f, "{\"type\": \"nope\"}", &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  g_assert_nonnull(strstr(error->message, "cfg.json: training.loss.type: unknown loss type 'nope'"));
+  g_assert_nonnull(
+      strstr(error->message, "cfg.json: training.loss.type: unknown loss type 'nope'"));
   g_assert_nonnull(strstr(error->message, "exact, judge, old, sum"));
   g_clear_error(&error);
   g_assert_null(loss_from(f, "{\"type\": \"exact\", \"ignore_cas\": true}", &error));
@@ -350,8 +363,10 @@ test_loss_options(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(error->message, "training.loss: expected an object"));
   g_clear_error(&error);
   /* A nested child's error names its path under the parent. */
-  g_assert_null(loss_from(f, "{\"type\": \"sum\", \"losses\": [{\"type\": \"exact\"}, "
-                             "{\"type\": \"exact\", \"bad\": 1}]}", &error));
+  g_assert_null(loss_from(f,
+                          "{\"type\": \"sum\", \"losses\": [{\"type\": \"exact\"}, "
+                          "{\"type\": \"exact\", \"bad\": 1}]}",
+                          &error));
   g_assert_nonnull(strstr(error->message, "training.loss.losses[1]"));
   g_clear_error(&error);
 
@@ -387,8 +402,10 @@ test_loss_evaluate(Fixture *f, gconstpointer data)
   inf_loss_unref(loss);
 
   /* A composite of a verifier and a judge calling its alias. */
-  loss = loss_from(f, "{\"type\": \"sum\", \"losses\": [{\"type\": \"exact\"}, "
-                      "{\"type\": \"judge\", \"alias\": \"judge\"}]}", &error);
+  loss = loss_from(f,
+                   "{\"type\": \"sum\", \"losses\": [{\"type\": \"exact\"}, "
+                   "{\"type\": \"judge\", \"alias\": \"judge\"}]}",
+                   &error);
   g_assert_no_error(error);
   target = json_object_new_string("no");
   memset(&r, 0, sizeof r);
@@ -415,7 +432,8 @@ test_loss_evaluate(Fixture *f, gconstpointer data)
   wait_for(&r.done);
   g_assert_null(r.feedback);
   g_assert_error(r.error, INF_ERROR, INF_ERROR_CONFIG);
-  g_assert_nonnull(strstr(r.error->message, "alias 'critic' is not configured; known aliases: judge"));
+  g_assert_nonnull(
+      strstr(r.error->message, "alias 'critic' is not configured; known aliases: judge"));
   g_clear_error(&r.error);
   inf_loss_unref(loss);
   json_object_put(target);
@@ -456,7 +474,9 @@ append_step(InfOptimizer *self, InfOptimizerStep *step)
 }
 
 static const InfOptimizerClass append_optimizer = {
-  .struct_size = sizeof(InfOptimizerClass), .name = "append", .step = append_step,
+  .struct_size = sizeof(InfOptimizerClass),
+  .name = "append",
+  .step = append_step,
 };
 
 typedef struct {
@@ -480,8 +500,8 @@ test_optimizer_step(Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_assert_true(inf_registry_add_optimizer_class(f->registry, &append_optimizer, NULL));
   json_object *spec = json_tokener_parse("{\"type\": \"append\"}");
-  InfOptimizer *opt = inf_optimizer_new_full(f->registry, spec, "cfg.json", "training.optimizer",
-                                             NULL, &error);
+  InfOptimizer *opt =
+      inf_optimizer_new_full(f->registry, spec, "cfg.json", "training.optimizer", NULL, &error);
   g_assert_no_error(error);
   json_object_put(spec);
   g_assert_cmpstr(inf_optimizer_get_type_name(opt), ==, "append");
@@ -518,11 +538,10 @@ static void
 noting_backward(InfModule *self, InfBackward *ctx)
 {
   InfParameter *p = inf_module_get_parameter(self, "prompt");
-  g_autofree char *note = g_strdup_printf("input %s, output %s, %u items, passing %d",
-                                          inf_value_get_text(inf_backward_get_arg(ctx, 0)),
-                                          inf_value_get_text(inf_backward_get_output(ctx)),
-                                          inf_feedback_get_n_items(inf_backward_get_feedback(ctx)),
-                                          inf_backward_is_passing(ctx));
+  g_autofree char *note = g_strdup_printf(
+      "input %s, output %s, %u items, passing %d", inf_value_get_text(inf_backward_get_arg(ctx, 0)),
+      inf_value_get_text(inf_backward_get_output(ctx)),
+      inf_feedback_get_n_items(inf_backward_get_feedback(ctx)), inf_backward_is_passing(ctx));
   inf_backward_add_parameter_feedback(ctx, p, note);
   if (g_strcmp0(inf_value_get_text(inf_backward_get_arg(ctx, 0)), "fail") == 0) {
     inf_backward_return_error(ctx, g_error_new(INF_ERROR, INF_ERROR_FAILED, "no"));
@@ -551,12 +570,17 @@ noting_execute(InfModule *self, InfTask *task)
 }
 
 static const InfModuleClass noting_module = {
-  .struct_size = sizeof(InfModuleClass), .name = "noting", .init = noting_init,
-  .execute = noting_execute, .backward = noting_backward,
+  .struct_size = sizeof(InfModuleClass),
+  .name = "noting",
+  .init = noting_init,
+  .execute = noting_execute,
+  .backward = noting_backward,
 };
 
 static const InfModuleClass plain_module = {
-  .struct_size = sizeof(InfModuleClass), .name = "plain", .execute = noting_execute,
+  .struct_size = sizeof(InfModuleClass),
+  .name = "plain",
+  .execute = noting_execute,
 };
 
 typedef struct {

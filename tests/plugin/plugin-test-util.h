@@ -19,14 +19,14 @@ char *plugin_test_write_garbage(const char *dir, const char *name, gsize len);
 /* The path of test plugin @name ("good") built next to the test. */
 char *plugin_test_plugin(const char *name);
 /* Whether @haystack contains @needle; fails the test with both otherwise. */
-#define plugin_test_assert_contains(haystack, needle)                                      \
-  G_STMT_START                                                                             \
-  {                                                                                        \
-    const char *h_ = (haystack), *n_ = (needle);                                           \
-    if (h_ == NULL || strstr(h_, n_) == NULL)                                              \
-      g_error("%s:%d: expected to find\n  %s\nin\n  %s", __FILE__, __LINE__, n_,           \
-              h_ ? h_ : "(null)");                                                         \
-  }                                                                                        \
+#define plugin_test_assert_contains(haystack, needle)                            \
+  G_STMT_START                                                                   \
+  {                                                                              \
+    const char *h_ = (haystack), *n_ = (needle);                                 \
+    if (h_ == NULL || strstr(h_, n_) == NULL)                                    \
+      g_error("%s:%d: expected to find\n  %s\nin\n  %s", __FILE__, __LINE__, n_, \
+              h_ ? h_ : "(null)");                                               \
+  }                                                                              \
   G_STMT_END
 
 G_END_DECLS

@@ -49,8 +49,8 @@ run_engine(Run *run, const char *plugin_path, ...)
   env = plugin_path != NULL ? g_environ_setenv(env, "INF_PLUGIN_PATH", plugin_path, TRUE)
                             : g_environ_unsetenv(env, "INF_PLUGIN_PATH");
   memset(run, 0, sizeof *run);
-  g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &run->out,
-               &run->err, &wait_status, &error);
+  g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &run->out, &run->err,
+               &wait_status, &error);
   g_assert_no_error(error);
   g_assert_true(WIFEXITED(wait_status));
   run->status = WEXITSTATUS(wait_status);
@@ -62,9 +62,8 @@ static void
 test_version(void)
 {
   g_auto(Run) run = { 0 };
-  g_autofree char *expected =
-    g_strdup_printf("inf-engine %s (ABI %d.%d)\n", INF_VERSION_STRING, INF_ABI_MAJOR,
-                    INF_ABI_MINOR);
+  g_autofree char *expected = g_strdup_printf("inf-engine %s (ABI %d.%d)\n", INF_VERSION_STRING,
+                                              INF_ABI_MAJOR, INF_ABI_MINOR);
 
   run_engine(&run, NULL, "--version", NULL);
   g_assert_cmpint(run.status, ==, 0);
@@ -192,9 +191,9 @@ test_crashing_plugin(void)
   g_autofree char *good = plugin_test_copy(good_src, tmp, "good.so");
   g_autofree char *good_line = g_strdup_printf("\n  %s\n    name:        test-good\n", good);
   g_autofree char *config = plugin_test_write_text(
-    tmp, "pipeline.json",
-    "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{0}\"}}, "
-    "\"main\": \"t\"}");
+      tmp, "pipeline.json",
+      "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{0}\"}}, "
+      "\"main\": \"t\"}");
   g_autofree char *refused_line = g_strdup_printf("\n  %s: crashed while loading (", crash);
   g_auto(Run) plugins = { 0 };
   g_auto(Run) validate = { 0 };
@@ -304,8 +303,10 @@ test_inspect_kinds(void)
   g_assert_cmpint(echo.status, ==, 0);
   plugin_test_assert_contains(echo.out, provided);
   plugin_test_assert_contains(echo.out, "  prefix  string   default: \"\"\n");
-  plugin_test_assert_contains(echo.out, "  color   enum     default: \"red\"; choices: red, green\n");
-  plugin_test_assert_contains(echo.out, "  count   integer  optional, no default; range: 1 .. 10\n");
+  plugin_test_assert_contains(echo.out,
+                              "  color   enum     default: \"red\"; choices: red, green\n");
+  plugin_test_assert_contains(echo.out,
+                              "  count   integer  optional, no default; range: 1 .. 10\n");
   plugin_test_assert_contains(echo.out, "\nInputs:\n  text  required\n      What to echo\n");
 
   run_engine(&client, NULL, "inspect", "client:test-client", "--plugin-dir", tmp, NULL);

@@ -156,9 +156,11 @@ test_backward(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   (void)data;
-  g_autoptr(InfModule) module = new_llm(f,
-    "{\"alias\": \"fast\", \"system_prompt\": {\"value\": \"Answer with one of: a, b.\", "
-    "\"description\": \"How to label tickets\", \"requires_grad\": true}}", &error);
+  g_autoptr(InfModule) module =
+      new_llm(f,
+              "{\"alias\": \"fast\", \"system_prompt\": {\"value\": \"Answer with one of: a, b.\", "
+              "\"description\": \"How to label tickets\", \"requires_grad\": true}}",
+              &error);
   g_assert_no_error(error);
   InfParameter *system = inf_module_get_parameter(module, "system_prompt");
   g_autofree char *long_input = g_strnfill(2000, 'x');
@@ -174,8 +176,8 @@ test_backward(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(note, "System prompt:\nAnswer with one of: a, b.\n"));
   g_assert_nonnull(strstr(note, "What the prompt is for:\nHow to label tickets\n"));
   /* The input it saw, cut visibly. */
-  g_autofree char *cut = g_strdup_printf("Input it saw:\n%.600s [... 1400 more bytes cut]\n",
-                                         long_input);
+  g_autofree char *cut =
+      g_strdup_printf("Input it saw:\n%.600s [... 1400 more bytes cut]\n", long_input);
   g_assert_nonnull(strstr(note, cut));
   g_assert_nonnull(strstr(note, "Output it gave:\na\n"));
   g_assert_nonnull(strstr(note, "- expected 'b', got 'a'\n"));
@@ -271,8 +273,7 @@ expect_json(const char *content, const char *expected_json)
   g_assert_no_error(error);
   g_assert_nonnull(value);
   json = inf_value_to_json(value);
-  g_assert_cmpstr(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN), ==,
-                  expected_json);
+  g_assert_cmpstr(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN), ==, expected_json);
 }
 
 static void
@@ -356,8 +357,9 @@ test_describe_unportable(void)
   g_autoptr(json_object) bad = json_object_new_array();
   json_object_array_add(bad, json_object_new_string_len("a\0b", 3));
   g_autofree char *nul = inf_json_describe_unportable(bad);
-  g_assert_cmpstr(nul, ==, "[0]: the string contains a NUL character (\\u0000), which "
-                           "inf-engine does not pass on");
+  g_assert_cmpstr(nul, ==,
+                  "[0]: the string contains a NUL character (\\u0000), which "
+                  "inf-engine does not pass on");
   g_autoptr(json_object) utf8 = json_object_new_string("\xff");
   g_autofree char *bad_utf8 = inf_json_describe_unportable(utf8);
   g_assert_cmpstr(bad_utf8, ==, "(top level): the string is not valid UTF-8");
@@ -371,7 +373,8 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(name, func) g_test_add("/llm/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(name, func) \
+  g_test_add("/llm/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD("valid-options", test_valid);
   ADD("learnable-system-prompt", test_learnable_system_prompt);
   ADD("invalid-options", test_invalid);

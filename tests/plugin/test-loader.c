@@ -118,8 +118,8 @@ static void
 test_abi_major(Fixture *f, gconstpointer data)
 {
   g_autofree char *expected = g_strdup_printf(
-    "built for ABI %d.0, this host provides %d.%d: rebuild the plugin against this SDK",
-    INF_ABI_MAJOR + 1, INF_ABI_MAJOR, INF_ABI_MINOR);
+      "built for ABI %d.0, this host provides %d.%d: rebuild the plugin against this SDK",
+      INF_ABI_MAJOR + 1, INF_ABI_MAJOR, INF_ABI_MINOR);
 
   (void)data;
   expect_refused(f, "abi-major", expected, NULL);
@@ -129,9 +129,9 @@ static void
 test_abi_minor(Fixture *f, gconstpointer data)
 {
   g_autofree char *expected = g_strdup_printf(
-    "built for ABI %d.%d, newer than this host's %d.%d: upgrade inf-engine or rebuild the "
-    "plugin",
-    INF_ABI_MAJOR, INF_ABI_MINOR + 3, INF_ABI_MAJOR, INF_ABI_MINOR);
+      "built for ABI %d.%d, newer than this host's %d.%d: upgrade inf-engine or rebuild the "
+      "plugin",
+      INF_ABI_MAJOR, INF_ABI_MINOR + 3, INF_ABI_MAJOR, INF_ABI_MINOR);
 
   (void)data;
   expect_refused(f, "abi-minor", expected, NULL);
@@ -160,8 +160,7 @@ test_bad_class(Fixture *f, gconstpointer data)
 {
   (void)data;
   expect_refused(f, "bad-class", "plugin 'test-bad-class' could not register its classes",
-                 "module class 'test-bad' from", "implements neither execute nor forward",
-                 NULL);
+                 "module class 'test-bad' from", "implements neither execute nor forward", NULL);
   g_assert_null(inf_registry_lookup_module_class(f->registry, "test-bad"));
 }
 
@@ -169,8 +168,9 @@ static void
 test_silent_failure(Fixture *f, gconstpointer data)
 {
   (void)data;
-  expect_refused(f, "silent-fail", "could not register its classes: its register function "
-                                   "failed without an error",
+  expect_refused(f, "silent-fail",
+                 "could not register its classes: its register function "
+                 "failed without an error",
                  NULL);
 }
 
@@ -422,8 +422,8 @@ test_plugin_name_shadowing(Fixture *f, gconstpointer data)
   g_assert_true(inf_plugin_loader_load_dir(f->loader, dir2, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(inf_plugin_loader_get_loaded(f->loader)->len, ==, 1);
-  g_assert_cmpstr(((InfPluginRecord *)inf_plugin_loader_get_loaded(f->loader)->pdata[0])->file,
-                  ==, first);
+  g_assert_cmpstr(((InfPluginRecord *)inf_plugin_loader_get_loaded(f->loader)->pdata[0])->file, ==,
+                  first);
   g_assert_cmpuint(inf_plugin_loader_get_refused(f->loader)->len, ==, 0);
 
   again = plugin_test_copy(good, dir1, "good-again.so");
@@ -448,8 +448,8 @@ test_allow_list(Fixture *f, gconstpointer data)
   inf_plugin_loader_set_allow_list(f->loader, only_dup);
   g_assert_true(inf_plugin_loader_load_dir(f->loader, f->tmp, &error));
   g_assert_cmpuint(inf_plugin_loader_get_loaded(f->loader)->len, ==, 1);
-  g_assert_cmpstr(((InfPluginRecord *)inf_plugin_loader_get_loaded(f->loader)->pdata[0])->name,
-                  ==, "test-dup-a");
+  g_assert_cmpstr(((InfPluginRecord *)inf_plugin_loader_get_loaded(f->loader)->pdata[0])->name, ==,
+                  "test-dup-a");
   /* Skipped silently in a directory, refused when named. */
   g_assert_cmpuint(inf_plugin_loader_get_refused(f->loader)->len, ==, 0);
   g_assert_false(inf_plugin_loader_load_file(f->loader, copy, &error));
@@ -491,7 +491,8 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(name, func) g_test_add("/loader/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(name, func) \
+  g_test_add("/loader/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD("good", test_good);
   ADD("abi-major", test_abi_major);
   ADD("abi-minor", test_abi_minor);

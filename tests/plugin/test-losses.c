@@ -48,10 +48,10 @@ llm_fixture_setup(Fixture *f, gconstpointer data)
   f->context = g_main_context_ref_thread_default();
   f->fake = inf_fake_llm_new(f->context);
   g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  g_autofree char *text = g_strdup_printf(
-    "{\"endpoints\": {\"judge\": {\"provider\": \"openai\", \"model\": \"m\", "
-    "\"base_url\": \"%s/v1\"}}}",
-    inf_fake_llm_get_base_url(f->fake));
+  g_autofree char *text =
+      g_strdup_printf("{\"endpoints\": {\"judge\": {\"provider\": \"openai\", \"model\": \"m\", "
+                      "\"base_url\": \"%s/v1\"}}}",
+                      inf_fake_llm_get_base_url(f->fake));
   g_autoptr(json_object) json = json_tokener_parse(text);
   f->config = inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
   g_assert_no_error(error);
@@ -126,12 +126,13 @@ evaluate_full(InfLoss *loss, const char *output, gboolean output_is_json, const 
 {
   g_autoptr(json_object) target = json_tokener_parse(target_json);
   g_autoptr(json_object) out_json = output_is_json ? json_tokener_parse(output) : NULL;
-  g_autoptr(InfValue) value = output_is_json ? inf_value_from_json(out_json)
-                                             : inf_value_new_text(output);
+  g_autoptr(InfValue) value =
+      output_is_json ? inf_value_from_json(out_json) : inf_value_new_text(output);
   g_autoptr(json_object) example = json_object_new_object();
   json_object_object_add(example, "target", json_object_get(target));
   memset(r, 0, sizeof *r);
-  json_object_object_add(example, "input", json_tokener_parse("{\"text\": \"my card was charged twice\"}"));
+  json_object_object_add(example, "input",
+                         json_tokener_parse("{\"text\": \"my card was charged twice\"}"));
   inf_loss_evaluate(loss, value, target, example, 0, rm, result_done, r);
   while (!r->done)
     g_main_context_iteration(NULL, TRUE);
@@ -159,7 +160,7 @@ request_message(Fixture *f, guint n, guint index)
   json_object *body = inf_fake_llm_get_body(f->fake, n);
   json_object *messages = json_object_object_get(body, "messages");
   return json_object_get_string(
-    json_object_object_get(json_object_array_get_idx(messages, index), "content"));
+      json_object_object_get(json_object_array_get_idx(messages, index), "content"));
 }
 
 static void
@@ -168,11 +169,11 @@ test_judge(Fixture *f, gconstpointer data)
   (void)data;
   g_autoptr(GError) error = NULL;
   g_autoptr(InfLoss) loss =
-    loss_from(f, "{\"type\": \"llm-judge\", \"criteria\": \"the label only\"}", &error);
+      loss_from(f, "{\"type\": \"llm-judge\", \"criteria\": \"the label only\"}", &error);
   g_assert_no_error(error);
   Result r;
-  inf_fake_llm_push_reply_text(
-    f->fake, "{\"improvements\": [\"Answer with the label only\", \"  \"]}");
+  inf_fake_llm_push_reply_text(f->fake,
+                               "{\"improvements\": [\"Answer with the label only\", \"  \"]}");
   evaluate_full(loss, "It is about billing, I think", FALSE, "\"billing\"", f->rm, &r);
   g_assert_no_error(r.error);
   g_assert_cmpint(inf_feedback_get_kind(r.feedback), ==, INF_FEEDBACK_LLM);
@@ -216,7 +217,8 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
   plugin_test_assert_contains(r.error->message,
                               "llm-judge: no usable reply from alias 'judge' after 2 attempts: ");
   plugin_test_assert_contains(r.error->message, "score");
-  plugin_test_assert_contains(r.error->message, "(last reply: '{\"improvements\": [], \"score\": 7}')");
+  plugin_test_assert_contains(r.error->message,
+                              "(last reply: '{\"improvements\": [], \"score\": 7}')");
   result_clear(&r);
   g_assert_cmpuint(fake_requests(f), ==, 2);
   /* The retry showed the judge its reply and what was wrong with it. */
@@ -246,7 +248,8 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
   g_assert_cmpuint(fake_requests(f), ==, 5);
 
   /* An alias that is not configured: an error, no call. */
-  g_autoptr(InfLoss) other = loss_from(f, "{\"type\": \"llm-judge\", \"alias\": \"critic\"}", &error);
+  g_autoptr(InfLoss) other =
+      loss_from(f, "{\"type\": \"llm-judge\", \"alias\": \"critic\"}", &error);
   g_assert_no_error(error);
   evaluate_full(other, "x", FALSE, "null", f->rm, &r);
   g_assert_nonnull(r.error);
@@ -263,8 +266,8 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
 /* Runs a verifier spec on one output and target; checks the score, and the
  * single item when @item is not NULL (no item when the check passes). */
 static void
-check_verifier(Fixture *f, const char *spec, const char *output, gboolean json,
-               const char *target, double score, const char *item)
+check_verifier(Fixture *f, const char *spec, const char *output, gboolean json, const char *target,
+               double score, const char *item)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(InfLoss) loss = loss_from(f, spec, &error);
@@ -297,10 +300,10 @@ test_verifier_exact(Fixture *f, gconstpointer data)
                  "expected 'billing', got 'technical'");
   const char *folded = "{\"type\": \"verifier\", \"normalize\": [\"trim\", \"casefold\"]}";
   check_verifier(f, folded, "  BILLING\n", FALSE, "\"billing\"", 1.0, NULL);
-  check_verifier(f, "{\"type\": \"verifier\", \"normalize\": \"trim\"}", " x ", FALSE, "\"x\"",
-                 1.0, NULL);
-  check_verifier(f, "{\"type\": \"verifier\", \"normalize\": \"casefold\"}", " X", FALSE,
-                 "\"x\"", 0.0, NULL);
+  check_verifier(f, "{\"type\": \"verifier\", \"normalize\": \"trim\"}", " x ", FALSE, "\"x\"", 1.0,
+                 NULL);
+  check_verifier(f, "{\"type\": \"verifier\", \"normalize\": \"casefold\"}", " X", FALSE, "\"x\"",
+                 0.0, NULL);
   /* A number or boolean target compares with its JSON text. */
   check_verifier(f, exact, "42", FALSE, "42", 1.0, NULL);
   check_verifier(f, exact, "true", FALSE, "true", 1.0, NULL);
@@ -312,8 +315,8 @@ test_verifier_exact(Fixture *f, gconstpointer data)
   evaluate(loss, long_text, FALSE, "\"b\"", &r);
   g_assert_cmpuint(strlen(inf_feedback_get_item(r.feedback, 0)), <, 260);
   plugin_test_assert_contains(inf_feedback_get_item(r.feedback, 0), "...");
-  g_assert_false(json_object_get_boolean(
-    json_object_object_get(inf_feedback_get_meta(r.feedback), "passed")));
+  g_assert_false(
+      json_object_get_boolean(json_object_object_get(inf_feedback_get_meta(r.feedback), "passed")));
   result_clear(&r);
 }
 
@@ -326,8 +329,10 @@ test_verifier_matches(Fixture *f, gconstpointer data)
   check_verifier(f, contains, "The answer is Rome.", FALSE, "\"Paris\"", 0.0,
                  "expected 'Paris', got 'The answer is Rome.' (the output must contain the "
                  "expected text)");
-  check_verifier(f, "{\"type\": \"verifier\", \"match\": \"contains\", \"normalize\": "
-                    "\"casefold\"}", "PARIS!", FALSE, "\"paris\"", 1.0, NULL);
+  check_verifier(f,
+                 "{\"type\": \"verifier\", \"match\": \"contains\", \"normalize\": "
+                 "\"casefold\"}",
+                 "PARIS!", FALSE, "\"paris\"", 1.0, NULL);
 
   const char *regex = "{\"type\": \"verifier\", \"match\": \"regex\"}";
   check_verifier(f, regex, "order 1234", FALSE, "\"^order [0-9]+$\"", 1.0, NULL);
@@ -341,12 +346,12 @@ test_verifier_matches(Fixture *f, gconstpointer data)
 
   const char *field = "{\"type\": \"verifier\", \"match\": \"json_field\", \"path\": "
                       "\"answer.labels[1]\", \"normalize\": \"casefold\"}";
-  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"Billing\"]}}", FALSE,
-                 "\"billing\"", 1.0, NULL);
-  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"billing\"]}}", TRUE,
-                 "\"billing\"", 1.0, NULL);
-  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"tech\"]}}", TRUE,
-                 "\"billing\"", 0.0, "expected 'billing', got 'tech' (field answer.labels[1])");
+  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"Billing\"]}}", FALSE, "\"billing\"",
+                 1.0, NULL);
+  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"billing\"]}}", TRUE, "\"billing\"",
+                 1.0, NULL);
+  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"tech\"]}}", TRUE, "\"billing\"",
+                 0.0, "expected 'billing', got 'tech' (field answer.labels[1])");
   check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\"]}}", TRUE, "\"billing\"", 0.0,
                  "expected 'billing', got '{\"answer\":{\"labels\":[\"a\"]}}' (field "
                  "answer.labels[1]: not in the output)");
@@ -359,8 +364,7 @@ test_verifier_matches(Fixture *f, gconstpointer data)
   check_verifier(f, num_field, "{\"n\": {\"a\": [1, null]}}", TRUE, "{\"a\": [1, null]}", 1.0,
                  NULL);
   check_verifier(f, num_field, "{\"n\": null}", TRUE, "null", 1.0, NULL);
-  check_verifier(f, num_field, "{\"n\": 4}", TRUE, "3", 0.0,
-                 "expected '3', got '4' (field n)");
+  check_verifier(f, num_field, "{\"n\": 4}", TRUE, "3", 0.0, "expected '3', got '4' (field n)");
 
   const char *number = "{\"type\": \"verifier\", \"match\": \"number_close\", \"tolerance\": 0.5}";
   check_verifier(f, number, " 3.4 ", FALSE, "3", 1.0, NULL);
@@ -368,8 +372,8 @@ test_verifier_matches(Fixture *f, gconstpointer data)
   check_verifier(f, number, "3.6", FALSE, "3", 0.0,
                  "expected '3', got '3.6' (a number within 0.5)");
   check_verifier(f, number, "three", FALSE, "3", 0.0, NULL);
-  check_verifier(f, "{\"type\": \"verifier\", \"match\": \"number_close\"}", "3.0", FALSE, "3",
-                 1.0, NULL);
+  check_verifier(f, "{\"type\": \"verifier\", \"match\": \"number_close\"}", "3.0", FALSE, "3", 1.0,
+                 NULL);
 }
 
 static void
@@ -441,11 +445,11 @@ test_composite(Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   /* 0.25 x 0 + 0.75 x 1 = 0.75; items of the failing child. */
   g_autoptr(InfLoss) loss = loss_from(
-    f,
-    "{\"type\": \"composite\", \"losses\": ["
-    " {\"loss\": {\"type\": \"verifier\"}, \"weight\": 0.25},"
-    " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0.75}]}",
-    &error);
+      f,
+      "{\"type\": \"composite\", \"losses\": ["
+      " {\"loss\": {\"type\": \"verifier\"}, \"weight\": 0.25},"
+      " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0.75}]}",
+      &error);
   g_assert_no_error(error);
   Result r;
   evaluate(loss, "the billing team", FALSE, "\"billing\"", &r);
@@ -457,17 +461,18 @@ test_composite(Fixture *f, gconstpointer data)
                   "expected 'billing', got 'the billing team'");
   json_object *parts = json_object_object_get(inf_feedback_get_meta(r.feedback), "losses");
   g_assert_cmpuint(json_object_array_length(parts), ==, 2);
-  g_assert_cmpstr(json_object_get_string(json_object_object_get(
-                    json_object_array_get_idx(parts, 1), "type")), ==, "verifier");
+  g_assert_cmpstr(
+      json_object_get_string(json_object_object_get(json_object_array_get_idx(parts, 1), "type")),
+      ==, "verifier");
   result_clear(&r);
 
   /* A plain spec weighs 1; a zero weight leaves a child out of the score
    * (its items stay). */
-  g_autoptr(InfLoss) zero = loss_from(
-    f,
-    "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"},"
-    " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0}]}",
-    &error);
+  g_autoptr(InfLoss) zero =
+      loss_from(f,
+                "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"},"
+                " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0}]}",
+                &error);
   g_assert_no_error(error);
   evaluate(zero, "x", FALSE, "\"billing\"", &r);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.0);
@@ -479,10 +484,10 @@ test_composite(Fixture *f, gconstpointer data)
 
   /* Nested composites; only weight-0 children: no score at all. */
   g_autoptr(InfLoss) none = loss_from(
-    f,
-    "{\"type\": \"composite\", \"losses\": [{\"loss\": {\"type\": \"composite\", \"losses\": "
-    "[{\"type\": \"verifier\"}]}, \"weight\": 0}]}",
-    &error);
+      f,
+      "{\"type\": \"composite\", \"losses\": [{\"loss\": {\"type\": \"composite\", \"losses\": "
+      "[{\"type\": \"verifier\"}]}, \"weight\": 0}]}",
+      &error);
   g_assert_no_error(error);
   evaluate(none, "x", FALSE, "\"x\"", &r);
   g_assert_false(inf_feedback_has_score(r.feedback));
@@ -524,15 +529,14 @@ test_composite_options(Fixture *f, gconstpointer data)
                       "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"}, "
                       "{\"loss\": {\"type\": \"verifier\", \"match\": \"nope\"}}]}",
                       "training.loss.losses[1].loss.match:");
-  expect_config_error(f,
-                      "{\"type\": \"composite\", \"losses\": [{\"type\": \"nope\"}]}",
+  expect_config_error(f, "{\"type\": \"composite\", \"losses\": [{\"type\": \"nope\"}]}",
                       "training.loss.losses[0].type: unknown loss type 'nope'");
 }
 
-#define RUBRIC                                                                              \
-  "{\"type\": \"rubric\", \"criteria\": \"correct label\", \"levels\": ["                     \
-  "{\"score\": 1, \"label\": \"wrong\", \"description\": \"another label\"},"                  \
-  "{\"score\": 3, \"label\": \"close\"},"                                                      \
+#define RUBRIC                                                                \
+  "{\"type\": \"rubric\", \"criteria\": \"correct label\", \"levels\": ["     \
+  "{\"score\": 1, \"label\": \"wrong\", \"description\": \"another label\"}," \
+  "{\"score\": 3, \"label\": \"close\"},"                                     \
   "{\"score\": 5, \"label\": \"right\", \"description\": \"the expected label\"}]"
 
 static void
@@ -560,8 +564,8 @@ test_rubric(Fixture *f, gconstpointer data)
   plugin_test_assert_contains(system, "Criteria: correct label\nRating scale:\n"
                                       "  1 - wrong: another label\n  3 - close\n"
                                       "  5 - right: the expected label\n");
-  json_object *format = json_object_object_get(inf_fake_llm_get_body(f->fake, 0),
-                                               "response_format");
+  json_object *format =
+      json_object_object_get(inf_fake_llm_get_body(f->fake, 0), "response_format");
   g_assert_cmpstr(json_object_get_string(json_object_object_get(format, "type")), ==,
                   "json_schema");
 
@@ -571,7 +575,7 @@ test_rubric(Fixture *f, gconstpointer data)
   evaluate_full(loss, "billing", FALSE, "\"billing\"", f->rm, &r);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
   g_assert_true(json_object_get_boolean(
-    json_object_object_get(inf_feedback_get_meta(r.feedback), "clamped")));
+      json_object_object_get(inf_feedback_get_meta(r.feedback), "clamped")));
   result_clear(&r);
   inf_fake_llm_push_reply_text(f->fake, "{\"score\": 0, \"justification\": \"\", "
                                         "\"improvements\": []}");

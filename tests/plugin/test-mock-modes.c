@@ -58,8 +58,7 @@ test_instruct_rules(void)
 }
 
 static char *
-updater_prompt(double conservatism, const char *current, const char *feedback,
-               const char *rejected)
+updater_prompt(double conservatism, const char *current, const char *feedback, const char *rejected)
 {
   return g_strdup_printf("<task>Update the parameter</task>\n<current-value>%s</current-value>\n"
                          "<aggregated-feedback>\n%s</aggregated-feedback>\n%s"
@@ -68,12 +67,12 @@ updater_prompt(double conservatism, const char *current, const char *feedback,
 }
 
 static const char failures[] =
-  "<feedback>input: the lawn and the grass are dry\nexpected 'green', got 'Red.'</feedback>\n"
-  "<feedback>input: wet grass everywhere\nexpected 'green', got 'Red.'</feedback>\n"
-  "<feedback>input: a clear morning over the ocean\nexpected 'blue', got 'Red.'</feedback>\n"
-  "<feedback>input: the ocean is deep\nexpected 'blue', got 'Red.'</feedback>\n"
-  "<feedback>input: dew on the grass leaves\nexpected 'blue', got 'Red.'</feedback>\n"
-  "<feedback>input: ripe apples\nexpected 'red', got 'Red.'</feedback>\n";
+    "<feedback>input: the lawn and the grass are dry\nexpected 'green', got 'Red.'</feedback>\n"
+    "<feedback>input: wet grass everywhere\nexpected 'green', got 'Red.'</feedback>\n"
+    "<feedback>input: a clear morning over the ocean\nexpected 'blue', got 'Red.'</feedback>\n"
+    "<feedback>input: the ocean is deep\nexpected 'blue', got 'Red.'</feedback>\n"
+    "<feedback>input: dew on the grass leaves\nexpected 'blue', got 'Red.'</feedback>\n"
+    "<feedback>input: ripe apples\nexpected 'red', got 'Red.'</feedback>\n";
 
 static void
 test_edit_updater(void)
@@ -106,10 +105,10 @@ test_edit_updater(void)
                   "If the text mentions 'ocean', answer blue.");
 
   /* A directive tried and rejected is not proposed again: the next word. */
-  g_autofree char *p4 = updater_prompt(
-    0.0, current, failures,
-    "<rejected-value>Answer with one of: red, green, blue.\nAnswer in lowercase.\n"
-    "If the text mentions 'ocean', answer blue.</rejected-value>\n");
+  g_autofree char *p4 =
+      updater_prompt(0.0, current, failures,
+                     "<rejected-value>Answer with one of: red, green, blue.\nAnswer in lowercase.\n"
+                     "If the text mentions 'ocean', answer blue.</rejected-value>\n");
   g_autofree char *r4 = mock_edit_reply(NULL, p4);
   g_assert_cmpstr(r4, ==,
                   "Answer with one of: red, green, blue.\n"
@@ -118,12 +117,12 @@ test_edit_updater(void)
 
   /* The llm backward's note: "Input it saw:" and the text on the next line. */
   g_autofree char *p6 = updater_prompt(
-    0.9, "Answer in lowercase.",
-    "<feedback>Node 'route' (an LLM call) used this system prompt.\nSystem prompt:\n"
-    "Answer in lowercase.\nInput it saw:\nthe ocean is deep\nOutput it gave:\nred\n"
-    "Feedback:\n- expected 'blue', got 'red'\nScore: 0 (1 is best; passing: 1)\n"
-    "Passed: no</feedback>\n",
-    NULL);
+      0.9, "Answer in lowercase.",
+      "<feedback>Node 'route' (an LLM call) used this system prompt.\nSystem prompt:\n"
+      "Answer in lowercase.\nInput it saw:\nthe ocean is deep\nOutput it gave:\nred\n"
+      "Feedback:\n- expected 'blue', got 'red'\nScore: 0 (1 is best; passing: 1)\n"
+      "Passed: no</feedback>\n",
+      NULL);
   g_autofree char *r6 = mock_edit_reply(NULL, p6);
   g_assert_cmpstr(r6, ==, "Answer in lowercase.\nIf the text mentions 'ocean', answer blue.");
 
@@ -151,24 +150,25 @@ test_edit_aggregator(void)
                   "<feedback count=\"1\">use lists</feedback>\n");
   /* Without blocks: the lines. */
   g_autofree char *lines = mock_edit_reply(NULL, "x\n\ny\nx\n");
-  g_assert_cmpstr(lines, ==, "<feedback count=\"2\">x</feedback>\n<feedback count=\"1\">y</feedback>\n");
+  g_assert_cmpstr(lines, ==,
+                  "<feedback count=\"2\">x</feedback>\n<feedback count=\"1\">y</feedback>\n");
 }
 
 static const char config_text[] =
-  "{\n"
-  "  \"resources\": {\"endpoints\": {\n"
-  "    \"worker\": {\"provider\": \"mock\", \"mode\": \"instruct\"},\n"
-  "    \"editor\": {\"provider\": \"mock\", \"mode\": \"edit\"}}},\n"
-  "  \"modules\": {\n"
-  "    \"sort\": {\"type\": \"llm\", \"alias\": \"worker\", \"system_prompt\": \"Answer with one "
-  "of: red, green, blue. If the text mentions 'sky', answer blue.\"},\n"
-  "    \"edit\": {\"type\": \"llm\", \"alias\": \"editor\"},\n"
-  "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
-  "      \"label\": {\"module\": \"sort\", \"args\": [\"$text\"]},\n"
-  "      \"merged\": {\"module\": \"edit\", \"args\": [\"$text\"]}},\n"
-  "     \"outputs\": {\"label\": \"$label\", \"merged\": \"$merged\"}}},\n"
-  "  \"main\": \"pipeline\"\n"
-  "}\n";
+    "{\n"
+    "  \"resources\": {\"endpoints\": {\n"
+    "    \"worker\": {\"provider\": \"mock\", \"mode\": \"instruct\"},\n"
+    "    \"editor\": {\"provider\": \"mock\", \"mode\": \"edit\"}}},\n"
+    "  \"modules\": {\n"
+    "    \"sort\": {\"type\": \"llm\", \"alias\": \"worker\", \"system_prompt\": \"Answer with one "
+    "of: red, green, blue. If the text mentions 'sky', answer blue.\"},\n"
+    "    \"edit\": {\"type\": \"llm\", \"alias\": \"editor\"},\n"
+    "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"text\"], \"nodes\": {\n"
+    "      \"label\": {\"module\": \"sort\", \"args\": [\"$text\"]},\n"
+    "      \"merged\": {\"module\": \"edit\", \"args\": [\"$text\"]}},\n"
+    "     \"outputs\": {\"label\": \"$label\", \"merged\": \"$merged\"}}},\n"
+    "  \"main\": \"pipeline\"\n"
+    "}\n";
 
 static void
 test_through_plugin(void)
@@ -176,15 +176,14 @@ test_through_plugin(void)
   g_autofree char *tmp = plugin_test_mkdtemp();
   g_autofree char *config = plugin_test_write_text(tmp, "pipeline.json", config_text);
   g_autofree char *input =
-    plugin_test_write_text(tmp, "in.jsonl", "{\"text\": \"a grey sky\\nsame\\nsame\"}\n");
+      plugin_test_write_text(tmp, "in.jsonl", "{\"text\": \"a grey sky\\nsame\\nsame\"}\n");
   const char *argv[] = { g_getenv("INF_ENGINE"), "run", config, "--input", input, "-q", NULL };
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL, *err = NULL;
   int status;
 
   g_assert_nonnull(argv[0]);
-  g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-               &error);
+  g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
   g_assert_no_error(error);
   if (g_test_verbose())
     g_printerr("stdout:\n%s\nstderr:\n%s\n", out, err);

@@ -10,29 +10,32 @@
 #include "plugin-test-util.h"
 
 static const char config_text[] =
-  "{\n"
-  "  \"resources\": {\"endpoints\": {\n"
-  "    \"json\": {\"provider\": \"mock\", \"reply\": \"```json\\n{\\\"label\\\": "
-  "\\\"{prompt}\\\"}\\n```\"},\n"
-  "    \"chatty\": {\"provider\": \"mock\", \"reply\": \"Sure: {prompt}\"},\n"
-  "    \"echo\": {\"provider\": \"mock\", \"reply\": \"{prompt}\"}}},\n"
-  "  \"modules\": {\n"
-  "    \"greet\": {\"type\": \"template\", \"template\": \"Hi {name}, {user.city}! {{ok}} {0}\"},\n"
-  "    \"strict\": {\"type\": \"template\", \"template\": \"{name} {user.nosuch}\"},\n"
-  "    \"classify\": {\"type\": \"llm\", \"alias\": \"json\", \"response_format\": \"json\"},\n"
-  "    \"broken\": {\"type\": \"llm\", \"alias\": \"chatty\", \"response_format\": \"json\"},\n"
-  "    \"ask\": {\"type\": \"llm\", \"alias\": \"echo\", \"system_prompt\": \"Be brief.\",\n"
-  "             \"temperature\": 0.5, \"max_tokens\": 16},\n"
-  "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"name\", \"user\"], \"nodes\": {\n"
-  "      \"greet\": {\"module\": \"greet\", \"args\": {\"name\": \"$name\", \"user\": \"$user\"}},\n"
-  "      \"strict\": {\"module\": \"strict\", \"args\": {\"name\": \"$name\", \"user\": \"$user\"}},\n"
-  "      \"label\": {\"module\": \"classify\", \"args\": [\"$user.city\"]},\n"
-  "      \"broken\": {\"module\": \"broken\", \"args\": [\"$name\"]},\n"
-  "      \"answer\": {\"module\": \"ask\", \"args\": [\"$greet\"]}},\n"
-  "     \"outputs\": {\"greet\": \"$greet\", \"strict\": \"$strict\", \"label\": \"$label\",\n"
-  "                 \"broken\": \"$broken\", \"answer\": \"$answer\"}}},\n"
-  "  \"main\": \"pipeline\"\n"
-  "}\n";
+    "{\n"
+    "  \"resources\": {\"endpoints\": {\n"
+    "    \"json\": {\"provider\": \"mock\", \"reply\": \"```json\\n{\\\"label\\\": "
+    "\\\"{prompt}\\\"}\\n```\"},\n"
+    "    \"chatty\": {\"provider\": \"mock\", \"reply\": \"Sure: {prompt}\"},\n"
+    "    \"echo\": {\"provider\": \"mock\", \"reply\": \"{prompt}\"}}},\n"
+    "  \"modules\": {\n"
+    "    \"greet\": {\"type\": \"template\", \"template\": \"Hi {name}, {user.city}! {{ok}} "
+    "{0}\"},\n"
+    "    \"strict\": {\"type\": \"template\", \"template\": \"{name} {user.nosuch}\"},\n"
+    "    \"classify\": {\"type\": \"llm\", \"alias\": \"json\", \"response_format\": \"json\"},\n"
+    "    \"broken\": {\"type\": \"llm\", \"alias\": \"chatty\", \"response_format\": \"json\"},\n"
+    "    \"ask\": {\"type\": \"llm\", \"alias\": \"echo\", \"system_prompt\": \"Be brief.\",\n"
+    "             \"temperature\": 0.5, \"max_tokens\": 16},\n"
+    "    \"pipeline\": {\"type\": \"graph\", \"inputs\": [\"name\", \"user\"], \"nodes\": {\n"
+    "      \"greet\": {\"module\": \"greet\", \"args\": {\"name\": \"$name\", \"user\": "
+    "\"$user\"}},\n"
+    "      \"strict\": {\"module\": \"strict\", \"args\": {\"name\": \"$name\", \"user\": "
+    "\"$user\"}},\n"
+    "      \"label\": {\"module\": \"classify\", \"args\": [\"$user.city\"]},\n"
+    "      \"broken\": {\"module\": \"broken\", \"args\": [\"$name\"]},\n"
+    "      \"answer\": {\"module\": \"ask\", \"args\": [\"$greet\"]}},\n"
+    "     \"outputs\": {\"greet\": \"$greet\", \"strict\": \"$strict\", \"label\": \"$label\",\n"
+    "                 \"broken\": \"$broken\", \"answer\": \"$answer\"}}},\n"
+    "  \"main\": \"pipeline\"\n"
+    "}\n";
 
 static const char input_text[] = "{\"name\": \"Ada\", \"user\": {\"city\": \"London\"}}\n";
 
@@ -49,8 +52,7 @@ test_run(void)
   int status;
 
   g_assert_nonnull(argv[0]);
-  g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-               &error);
+  g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
   g_assert_no_error(error);
   if (g_test_verbose())
     g_printerr("stdout:\n%s\nstderr:\n%s\n", out, err);

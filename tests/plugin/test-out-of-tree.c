@@ -9,7 +9,7 @@
 #include "plugin-test-util.h"
 
 /* The guide's build command, run in the plugin's directory. */
-#define BUILD_COMMAND                                                                        \
+#define BUILD_COMMAND \
   "cc -shared -fPIC -o shout.so shout.c $(pkg-config --cflags --libs inf-engine-sdk)"
 
 static char *
@@ -55,8 +55,8 @@ spawn(const char *cwd, char **env, const char *shell, const char *const *argv, c
   g_autoptr(GError) error = NULL;
   int status;
 
-  g_spawn_sync(cwd, (char **)(shell != NULL ? sh_argv : argv), env, G_SPAWN_SEARCH_PATH, NULL,
-               NULL, out, err, &status, &error);
+  g_spawn_sync(cwd, (char **)(shell != NULL ? sh_argv : argv), env, G_SPAWN_SEARCH_PATH, NULL, NULL,
+               out, err, &status, &error);
   g_assert_no_error(error);
   if (g_test_verbose())
     g_printerr("stdout:\n%s\nstderr:\n%s\n", *out, *err);
@@ -132,8 +132,7 @@ assert_listed(const char *engine, char **env, const char *dir)
 static void
 test_build_uninstalled(void)
 {
-  g_autofree char *pc_dir =
-    g_build_filename(g_getenv("INF_BUILD_ROOT"), "meson-uninstalled", NULL);
+  g_autofree char *pc_dir = g_build_filename(g_getenv("INF_BUILD_ROOT"), "meson-uninstalled", NULL);
   g_auto(GStrv) env = g_get_environ();
   g_autofree char *tmp = NULL;
 

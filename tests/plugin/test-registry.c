@@ -55,18 +55,18 @@ noop_parse(InfClient *self, const InfLlmRequest *request, const InfHttpResponse 
   return TRUE;
 }
 
-static const InfModuleClass module_b = {
-  .struct_size = sizeof(InfModuleClass), .name = "bravo", .execute = noop_execute
-};
-static const InfModuleClass module_a = {
-  .struct_size = sizeof(InfModuleClass), .name = "alpha", .forward = noop_forward
-};
-static const InfModuleClass module_a2 = {
-  .struct_size = sizeof(InfModuleClass), .name = "alpha", .execute = noop_execute
-};
-static const InfClientClass client_alpha = {
-  .struct_size = sizeof(InfClientClass), .name = "alpha", .call = noop_call
-};
+static const InfModuleClass module_b = { .struct_size = sizeof(InfModuleClass),
+                                         .name = "bravo",
+                                         .execute = noop_execute };
+static const InfModuleClass module_a = { .struct_size = sizeof(InfModuleClass),
+                                         .name = "alpha",
+                                         .forward = noop_forward };
+static const InfModuleClass module_a2 = { .struct_size = sizeof(InfModuleClass),
+                                          .name = "alpha",
+                                          .execute = noop_execute };
+static const InfClientClass client_alpha = { .struct_size = sizeof(InfClientClass),
+                                             .name = "alpha",
+                                             .call = noop_call };
 static const InfClientClass client_http = {
   .struct_size = sizeof(InfClientClass),
   .name = "http",
@@ -260,13 +260,15 @@ static void
 test_invalid_module_classes(void)
 {
   static const char *const no_choices[] = { NULL };
-  const InfModuleClass small = { .struct_size = sizeof(gsize) + sizeof(char *), .name = "small",
+  const InfModuleClass small = { .struct_size = sizeof(gsize) + sizeof(char *),
+                                 .name = "small",
                                  .execute = noop_execute };
-  const InfModuleClass unnamed = { .struct_size = sizeof(InfModuleClass),
-                                   .execute = noop_execute };
-  const InfModuleClass bad_name = { .struct_size = sizeof(InfModuleClass), .name = "a b",
+  const InfModuleClass unnamed = { .struct_size = sizeof(InfModuleClass), .execute = noop_execute };
+  const InfModuleClass bad_name = { .struct_size = sizeof(InfModuleClass),
+                                    .name = "a b",
                                     .execute = noop_execute };
-  const InfModuleClass empty_name = { .struct_size = sizeof(InfModuleClass), .name = "",
+  const InfModuleClass empty_name = { .struct_size = sizeof(InfModuleClass),
+                                      .name = "",
                                       .execute = noop_execute };
   const InfModuleClass neither = { .struct_size = sizeof(InfModuleClass), .name = "neither" };
   const InfOptionSpec bad_default[] = {
@@ -275,19 +277,20 @@ test_invalid_module_classes(void)
   const InfOptionSpec unquoted_default[] = {
     { .name = "s", .type = INF_OPTION_STRING, .default_json = "text" }, { NULL }
   };
-  const InfOptionSpec enum_default[] = {
-    { .name = "e", .type = INF_OPTION_ENUM, .default_json = "\"c\"",
-      .choices = (const char *const[]){ "a", "b", NULL } },
-    { NULL }
-  };
+  const InfOptionSpec enum_default[] = { { .name = "e",
+                                           .type = INF_OPTION_ENUM,
+                                           .default_json = "\"c\"",
+                                           .choices = (const char *const[]){ "a", "b", NULL } },
+                                         { NULL } };
   const InfOptionSpec enum_empty[] = {
     { .name = "e", .type = INF_OPTION_ENUM, .choices = no_choices }, { NULL }
   };
-  const InfOptionSpec twice[] = {
-    { .name = "x", .type = INF_OPTION_INT }, { .name = "x", .type = INF_OPTION_BOOL }, { NULL }
-  };
+  const InfOptionSpec twice[] = { { .name = "x", .type = INF_OPTION_INT },
+                                  { .name = "x", .type = INF_OPTION_BOOL },
+                                  { NULL } };
   const InfInputSpec inputs_twice[] = { { .name = "in" }, { .name = "in" }, { NULL } };
-  InfModuleClass with_options = { .struct_size = sizeof(InfModuleClass), .name = "opts",
+  InfModuleClass with_options = { .struct_size = sizeof(InfModuleClass),
+                                  .name = "opts",
                                   .execute = noop_execute };
 
   expect_module_refused(&small, "struct_size 16, smaller than");
@@ -318,7 +321,8 @@ test_invalid_other_classes(void)
   g_autoptr(InfRegistry) registry = inf_registry_new();
   g_autoptr(GError) error = NULL;
   const InfClientClass no_entry = { .struct_size = sizeof(InfClientClass), .name = "c" };
-  const InfClientClass half_http = { .struct_size = sizeof(InfClientClass), .name = "h",
+  const InfClientClass half_http = { .struct_size = sizeof(InfClientClass),
+                                     .name = "h",
                                      .build_request = noop_build };
   const InfLossClass small_loss = { .struct_size = 8, .name = "l" };
   const InfOptimizerClass unnamed = { .struct_size = sizeof(InfOptimizerClass) };
@@ -350,8 +354,8 @@ test_larger_struct(void)
   struct {
     InfModuleClass base;
     gpointer appended[4];
-  } bigger = { .base = { .struct_size = sizeof(bigger), .name = "bigger",
-                         .execute = noop_execute } };
+  } bigger = { .base = {
+                   .struct_size = sizeof(bigger), .name = "bigger", .execute = noop_execute } };
 
   g_assert_true(inf_registry_add_module_class(registry, &bigger.base, &error));
   g_assert_no_error(error);

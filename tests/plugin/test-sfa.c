@@ -44,7 +44,9 @@ script_call(InfClient *self, InfLlmCall *call)
 }
 
 static const InfClientClass script_client = {
-  .struct_size = sizeof(InfClientClass), .name = "script", .call = script_call,
+  .struct_size = sizeof(InfClientClass),
+  .name = "script",
+  .call = script_call,
 };
 
 typedef struct {
@@ -66,8 +68,9 @@ fixture_setup(Fixture *f, gconstpointer data)
   g_assert_true(inf_plugin_loader_load_file(f->loader, file, &error));
   g_assert_no_error(error);
   json_object *json = json_tokener_parse(
-    "{\"endpoints\": {\"agg\": {\"provider\": \"script\", \"model\": \"agg\", \"max_retries\": 0},"
-    " \"upd\": {\"provider\": \"script\", \"model\": \"upd\", \"max_retries\": 0}}}");
+      "{\"endpoints\": {\"agg\": {\"provider\": \"script\", \"model\": \"agg\", \"max_retries\": "
+      "0},"
+      " \"upd\": {\"provider\": \"script\", \"model\": \"upd\", \"max_retries\": 0}}}");
   f->config = inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
   json_object_put(json);
   g_assert_no_error(error);
@@ -93,10 +96,10 @@ make_sfa(Fixture *f, const char *extra)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *text = g_strdup_printf(
-    "{\"type\": \"sfa\", \"aggregator\": \"agg\", \"updater\": \"upd\"%s}", extra ? extra : "");
+      "{\"type\": \"sfa\", \"aggregator\": \"agg\", \"updater\": \"upd\"%s}", extra ? extra : "");
   json_object *spec = json_tokener_parse(text);
-  InfOptimizer *opt = inf_optimizer_new_full(f->registry, spec, "cfg.json", "training.optimizer",
-                                             NULL, &error);
+  InfOptimizer *opt =
+      inf_optimizer_new_full(f->registry, spec, "cfg.json", "training.optimizer", NULL, &error);
   json_object_put(spec);
   g_assert_no_error(error);
   return opt;
@@ -259,7 +262,7 @@ test_constraints(Fixture *f, gconstpointer data)
   inf_optimizer_step_add_parameter(step, "t", t, NULL);
   inf_optimizer_step_add_parameter(step, "u", u, NULL);
   script("Answer briefly.", "Answer {question} in great detail please.", /* t: refused twice */
-         "Reply kindly.", "Reply kindly to {name}.", NULL);                /* u: fixed on retry */
+         "Reply kindly.", "Reply kindly to {name}.", NULL);              /* u: fixed on retry */
   run_step(opt, step);
   g_assert_cmpuint(requests->len, ==, 4);
   assert_has(requests->pdata[1], "it drops the placeholder {question}, which the value must keep");
@@ -286,30 +289,30 @@ test_mock_edit(Fixture *f, gconstpointer data)
   g_autofree char *file = g_build_filename(g_getenv("INF_PLUGIN_PATH"), "mock.so", NULL);
   g_assert_true(inf_plugin_loader_load_file(f->loader, file, &error));
   g_assert_no_error(error);
-  json_object *json =
-    json_tokener_parse("{\"endpoints\": {\"edit\": {\"provider\": \"mock\", \"mode\": \"edit\"}}}");
+  json_object *json = json_tokener_parse(
+      "{\"endpoints\": {\"edit\": {\"provider\": \"mock\", \"mode\": \"edit\"}}}");
   InfResourcesConfig *config =
-    inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
+      inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
   json_object_put(json);
   g_assert_no_error(error);
   InfResourceManager *rm = inf_resource_manager_new(config, f->registry, &error);
   g_assert_no_error(error);
   json_object *spec = json_tokener_parse("{\"type\": \"sfa\", \"aggregator\": \"edit\", "
                                          "\"updater\": \"edit\", \"conservatism\": 0.0}");
-  InfOptimizer *opt = inf_optimizer_new_full(f->registry, spec, "cfg.json", "training.optimizer",
-                                             NULL, &error);
+  InfOptimizer *opt =
+      inf_optimizer_new_full(f->registry, spec, "cfg.json", "training.optimizer", NULL, &error);
   json_object_put(spec);
   g_assert_no_error(error);
-  InfParameter *p = param("Answer with one of: red, green, blue.",
-                          (const char *const[]){
-                            "input: wet grass on the lawn\nexpected 'green', got 'Red.'",
-                            "input: the ocean at night\nexpected 'blue', got 'Red.'",
-                            "input: wet grass on the lawn\nexpected 'green', got 'Red.'",
-                            "input: ripe apples\nexpected 'red', got 'Red.'", NULL });
+  InfParameter *p =
+      param("Answer with one of: red, green, blue.",
+            (const char *const[]){ "input: wet grass on the lawn\nexpected 'green', got 'Red.'",
+                                   "input: the ocean at night\nexpected 'blue', got 'Red.'",
+                                   "input: wet grass on the lawn\nexpected 'green', got 'Red.'",
+                                   "input: ripe apples\nexpected 'red', got 'Red.'", NULL });
   InfOptimizerStep *step = inf_optimizer_step_new(1, rm);
   inf_optimizer_step_add_parameter(
-    step, "route.system_prompt", p,
-    (const char *const[]){ "If the text mentions 'grass', answer green.", NULL });
+      step, "route.system_prompt", p,
+      (const char *const[]){ "If the text mentions 'grass', answer green.", NULL });
   run_step(opt, step);
   g_assert_cmpstr(inf_optimizer_step_get_candidate(step, 0), ==,
                   "Answer with one of: red, green, blue.\nAnswer in lowercase.\n"
@@ -330,8 +333,7 @@ main(int argc, char **argv)
   g_test_add("/sfa/aggregate", Fixture, NULL, fixture_setup, test_aggregate, fixture_teardown);
   g_test_add("/sfa/empty-retries", Fixture, NULL, fixture_setup, test_empty_retries,
              fixture_teardown);
-  g_test_add("/sfa/constraints", Fixture, NULL, fixture_setup, test_constraints,
-             fixture_teardown);
+  g_test_add("/sfa/constraints", Fixture, NULL, fixture_setup, test_constraints, fixture_teardown);
   g_test_add("/sfa/mock-edit", Fixture, NULL, fixture_setup, test_mock_edit, fixture_teardown);
   return g_test_run();
 }

@@ -62,12 +62,13 @@ test_only_sdk_exported(void)
 {
   g_autofree char *output = NULL;
   g_autoptr(GHashTable) names = exported_symbols(&output);
-  const char *sdk[] = { "inf_engine_main", "inf_registry_new", "inf_registry_add_module_class",
-                        "inf_class_kind_name", "inf_error_quark", "inf_value_new_text",
+  const char *sdk[] = { "inf_engine_main",     "inf_registry_new", "inf_registry_add_module_class",
+                        "inf_class_kind_name", "inf_error_quark",  "inf_value_new_text",
                         "inf_module_new" };
-  const char *internal[] = { "inf_plugin_loader_new", "inf_plugin_loader_load_dir",
-                             "inf_registry_set_current_plugin", "inf_host_context_new",
-                             "inf_command_plugins", "inf_command_inspect" };
+  const char *internal[] = {
+    "inf_plugin_loader_new", "inf_plugin_loader_load_dir", "inf_registry_set_current_plugin",
+    "inf_host_context_new",  "inf_command_plugins",        "inf_command_inspect"
+  };
   GHashTableIter iter;
   gpointer key;
 

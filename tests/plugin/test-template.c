@@ -35,8 +35,9 @@ render(const char *text, InfValue **values, const char **names, guint n, GError 
 {
   g_autoptr(TemplateProgram) program = NULL;
   Args data = { values, names, n };
-  TemplateArgs args = { .n_args = n, .get_arg = args_get, .get_arg_name = args_name,
-                        .data = &data };
+  TemplateArgs args = {
+    .n_args = n, .get_arg = args_get, .get_arg_name = args_name, .data = &data
+  };
 
   program = template_program_parse(text, error);
   if (program == NULL)
@@ -68,8 +69,8 @@ static void
 test_fields(void)
 {
   g_autoptr(InfValue) json = inf_value_new_json(
-    json_tokener_parse("{\"name\": \"Ada\", \"langs\": [\"C\", \"ML\"], \"age\": 36, "
-                       "\"address\": {\"city\": \"London\"}}"));
+      json_tokener_parse("{\"name\": \"Ada\", \"langs\": [\"C\", \"ML\"], \"age\": 36, "
+                         "\"address\": {\"city\": \"London\"}}"));
   g_autoptr(InfValue) dict = inf_value_new_dict();
   g_autoptr(InfValue) inner = inf_value_new_text("inner");
   g_autoptr(InfValue) text_json = inf_value_new_text("{\"title\": \"Notes\"}");
@@ -83,8 +84,7 @@ test_fields(void)
                "{user.langs.1}; {d.key}; {doc.title}; {0.name}",
                values, names, 3, &error);
   g_assert_no_error(error);
-  g_assert_cmpstr(out, ==,
-                  "Ada (36) from London speaks [\"C\",\"ML\"]; ML; inner; Notes; Ada");
+  g_assert_cmpstr(out, ==, "Ada (36) from London speaks [\"C\",\"ML\"]; ML; inner; Notes; Ada");
 }
 
 static void
@@ -202,7 +202,7 @@ static void
 test_missing_field(void)
 {
   g_autoptr(InfValue) user = inf_value_new_json(
-    json_tokener_parse("{\"name\": \"Ada\", \"address\": {\"city\": \"London\"}}"));
+      json_tokener_parse("{\"name\": \"Ada\", \"address\": {\"city\": \"London\"}}"));
   g_autoptr(InfValue) text = inf_value_new_text("plain");
   InfValue *values[] = { user, text };
   const char *names[] = { "user", "t" };

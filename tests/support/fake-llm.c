@@ -5,7 +5,11 @@
 #include <math.h>
 #include <string.h>
 
-typedef enum { FORMAT_OPENAI, FORMAT_ANTHROPIC, FORMAT_OLLAMA } Format;
+typedef enum {
+  FORMAT_OPENAI,
+  FORMAT_ANTHROPIC,
+  FORMAT_OLLAMA
+} Format;
 
 struct _InfFakeLlm {
   GMainContext *context;
@@ -14,9 +18,9 @@ struct _InfFakeLlm {
   char *base_url;
 
   InfFakeBehaviour default_behaviour;
-  GQueue script;               /* InfFakeBehaviour *, one per request */
-  GHashTable *trigger_counts;  /* prompt text -> times a counted trigger fired */
-  double rate;                 /* own limiter: requests/s, 0: off */
+  GQueue script;              /* InfFakeBehaviour *, one per request */
+  GHashTable *trigger_counts; /* prompt text -> times a counted trigger fired */
+  double rate;                /* own limiter: requests/s, 0: off */
   double burst;
   double tokens;
   gint64 refill_us;
@@ -111,7 +115,7 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
              strlen(b->headers) + length < sizeof b->headers) {
     const char *colon = strchr(token + 7, ':');
     g_autofree char *line =
-      g_strdup_printf("%.*s: %s\n", (int)(colon - token - 7), token + 7, colon + 1);
+        g_strdup_printf("%.*s: %s\n", (int)(colon - token - 7), token + 7, colon + 1);
     g_strlcat(b->headers, line, sizeof b->headers);
   } else if (g_str_has_prefix(token, "errbody=") && length - 8 < sizeof b->errbody &&
              strstr("plain split detail nested", token + 8) != NULL && token[8] != '\0') {
@@ -139,7 +143,8 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown fake behaviour \"%s\" (valid: ok, NNN, quota, malformed, truncated, "
                 "missing, drop, chunked, big=N, delay=MS, retry-after=V, retry-after-ms=N, "
-                "finish=WORD, refusal, reasoning, think, numbered, header=NAME:VALUE, bigheader[s]=N, errbody=SHAPE, "
+                "finish=WORD, refusal, reasoning, think, numbered, header=NAME:VALUE, "
+                "bigheader[s]=N, errbody=SHAPE, "
                 "stream-error, stream-cut, xN)",
                 token);
     return FALSE;
@@ -173,10 +178,10 @@ typedef struct {
   char *retry_after_ms;
   gboolean drop;
   gboolean chunked;
-  char *headers;            /* "Name: value\n" lines, or NULL */
-  guint big_header;         /* bytes of an X-Fake-Big header, or 0 */
+  char *headers;             /* "Name: value\n" lines, or NULL */
+  guint big_header;          /* bytes of an X-Fake-Big header, or 0 */
   gboolean big_header_split; /* ... in lines X-Fake-Big-N of 4 KB */
-  const char *content_type; /* NULL: application/json */
+  const char *content_type;  /* NULL: application/json */
 } Reply;
 
 static void
@@ -396,8 +401,7 @@ inf_fake_llm_stats_json(const InfFakeLlm *fake)
   json_object_object_add(o, "errors", json_object_new_int64((gint64)fake->stats.errors));
   json_object_object_add(o, "rejected", json_object_new_int64((gint64)fake->stats.rejected));
   json_object_object_add(o, "invalid", json_object_new_int64((gint64)fake->stats.invalid));
-  json_object_object_add(o, "connections",
-                         json_object_new_int64((gint64)fake->stats.connections));
+  json_object_object_add(o, "connections", json_object_new_int64((gint64)fake->stats.connections));
   json_object_object_add(o, "in_flight", json_object_new_int64(fake->stats.in_flight));
   json_object_object_add(o, "max_concurrent", json_object_new_int64(fake->stats.max_concurrent));
   json_object_object_add(o, "rate_limit", json_object_new_double(fake->rate));
@@ -559,10 +563,10 @@ rate_limit_take(InfFakeLlm *fake, gint64 now_us, double *wait_s)
 typedef struct {
   Format format;
   const char *model;
-  GString *all_text;  /* system and every message, for triggers and token counts */
-  char *last_user;    /* the last user message */
+  GString *all_text; /* system and every message, for triggers and token counts */
+  char *last_user;   /* the last user message */
   gboolean json_mode;
-  gint64 max_tokens;  /* 0: none */
+  gint64 max_tokens; /* 0: none */
   gboolean stream;
   gboolean include_usage; /* OpenAI stream_options.include_usage */
   const char *tool;       /* Anthropic: the tool forced by tool_choice, or NULL */
@@ -614,8 +618,7 @@ read_prompt(Format format, json_object *body, SoupMessageHeaders *headers, Promp
   }
   p->model = json_object_get_string(value);
   if (!json_object_object_get_ex(body, "messages", &messages) ||
-      !json_object_is_type(messages, json_type_array) ||
-      json_object_array_length(messages) == 0) {
+      !json_object_is_type(messages, json_type_array) || json_object_array_length(messages) == 0) {
     *message = g_strdup("messages: required, a non-empty array");
     return FALSE;
   }
@@ -626,9 +629,8 @@ read_prompt(Format format, json_object *body, SoupMessageHeaders *headers, Promp
                        json_object_object_get_ex(stream_options, "include_usage", &include) &&
                        json_object_get_boolean(include);
   }
-  if (format == FORMAT_OLLAMA &&
-      (!json_object_object_get_ex(body, "stream", &value) ||
-       !json_object_is_type(value, json_type_boolean))) {
+  if (format == FORMAT_OLLAMA && (!json_object_object_get_ex(body, "stream", &value) ||
+                                  !json_object_is_type(value, json_type_boolean))) {
     *message = g_strdup("stream: send \"stream\": false (Ollama streams by default)");
     return FALSE;
   }
@@ -726,8 +728,8 @@ count_tokens(gsize bytes)
 static char *
 json_text(json_object *o)
 {
-  char *text = g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
+  char *text = g_strdup(
+      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put(o);
   return text;
 }
@@ -1008,9 +1010,9 @@ error_object(Format format, const char *message)
     return o;
   }
   json_object *e = json_object_new_object();
-  json_object_object_add(e, "type", json_object_new_string(format == FORMAT_ANTHROPIC
-                                                              ? "overloaded_error"
-                                                              : "server_error"));
+  json_object_object_add(
+      e, "type",
+      json_object_new_string(format == FORMAT_ANTHROPIC ? "overloaded_error" : "server_error"));
   json_object_object_add(e, "message", json_object_new_string(message));
   if (format == FORMAT_ANTHROPIC)
     json_object_object_add(o, "type", json_object_new_string("error"));
@@ -1127,9 +1129,9 @@ stream_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b)
       json_object_object_add(block, "type", json_object_new_string("content_block_delta"));
       json_object_object_add(block, "index", json_object_new_int(index));
       json_object *delta = json_object_new_object();
-      json_object_object_add(delta, "type", json_object_new_string(tool_input != NULL
-                                                                     ? "input_json_delta"
-                                                                     : "text_delta"));
+      json_object_object_add(
+          delta, "type",
+          json_object_new_string(tool_input != NULL ? "input_json_delta" : "text_delta"));
       json_object_object_add(delta, tool_input != NULL ? "partial_json" : "text",
                              json_object_new_string(piece));
       json_object_object_add(block, "delta", delta);
@@ -1148,8 +1150,7 @@ stream_reply(InfFakeLlm *fake, const Prompt *p, const InfFakeBehaviour *b)
     json_object_object_add(delta, "stop_sequence", NULL);
     json_object_object_add(end, "delta", delta);
     json_object *end_usage = json_object_new_object();
-    json_object_object_add(end_usage, "output_tokens",
-                           json_object_new_int64(parts.output_tokens));
+    json_object_object_add(end_usage, "output_tokens", json_object_new_int64(parts.output_tokens));
     json_object_object_add(end, "usage", end_usage);
     sse_event(out, "message_delta", end);
     if (b->stream_cut)
@@ -1216,14 +1217,22 @@ static const char *
 anthropic_error_type(guint status)
 {
   switch (status) {
-  case 400: return "invalid_request_error";
-  case 401: return "authentication_error";
-  case 403: return "permission_error";
-  case 404: return "not_found_error";
-  case 413: return "request_too_large";
-  case 429: return "rate_limit_error";
-  case 529: return "overloaded_error";
-  default: return "api_error";
+  case 400:
+    return "invalid_request_error";
+  case 401:
+    return "authentication_error";
+  case 403:
+    return "permission_error";
+  case 404:
+    return "not_found_error";
+  case 413:
+    return "request_too_large";
+  case 429:
+    return "rate_limit_error";
+  case 529:
+    return "overloaded_error";
+  default:
+    return "api_error";
   }
 }
 
@@ -1232,11 +1241,18 @@ openai_error_type(guint status, const char **code)
 {
   *code = NULL;
   switch (status) {
-  case 400: return "invalid_request_error";
-  case 401: *code = "invalid_api_key"; return "invalid_request_error";
-  case 404: return "invalid_request_error";
-  case 429: *code = "rate_limit_exceeded"; return "requests";
-  default: return status >= 500 ? "server_error" : "invalid_request_error";
+  case 400:
+    return "invalid_request_error";
+  case 401:
+    *code = "invalid_api_key";
+    return "invalid_request_error";
+  case 404:
+    return "invalid_request_error";
+  case 429:
+    *code = "rate_limit_exceeded";
+    return "requests";
+  default:
+    return status >= 500 ? "server_error" : "invalid_request_error";
   }
 }
 
@@ -1287,9 +1303,12 @@ static const char *
 status_phrase(guint status)
 {
   switch (status) {
-  case 429: return "Too Many Requests";
-  case 529: return "Overloaded";
-  default: return NULL;
+  case 429:
+    return "Too Many Requests";
+  case 529:
+    return "Overloaded";
+  default:
+    return NULL;
   }
 }
 
@@ -1353,11 +1372,9 @@ reply_send(Reply *reply)
   if (reply->chunked)
     soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
   soup_server_message_set_status(msg, reply->status, status_phrase(reply->status));
-  soup_server_message_set_response(msg,
-                                   reply->content_type != NULL ? reply->content_type
-                                                               : "application/json",
-                                   SOUP_MEMORY_TAKE,
-                                   g_steal_pointer(&reply->body), reply->length);
+  soup_server_message_set_response(
+      msg, reply->content_type != NULL ? reply->content_type : "application/json", SOUP_MEMORY_TAKE,
+      g_steal_pointer(&reply->body), reply->length);
   if (reply->chunked)
     soup_message_body_complete(soup_server_message_get_response_body(msg));
 }
@@ -1402,7 +1419,7 @@ answer(InfFakeLlm *fake, SoupServerMessage *msg, const Prompt *p, const InfFakeB
     if (p->stream) {
       reply->body = stream_reply(fake, p, b);
       reply->content_type =
-        p->format == FORMAT_OLLAMA ? "application/x-ndjson" : "text/event-stream";
+          p->format == FORMAT_OLLAMA ? "application/x-ndjson" : "text/event-stream";
     } else {
       reply->body = good_reply(fake, p, b, FALSE);
     }
@@ -1475,8 +1492,7 @@ answer_status(SoupServerMessage *msg, Format format, guint status, const char *m
 {
   g_autofree char *body = error_body(format, status, message, FALSE);
   soup_server_message_set_status(msg, status, status_phrase(status));
-  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body,
-                                   strlen(body));
+  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body, strlen(body));
 }
 
 /* A trigger in the prompt: [[fake:SPEC]]. */
@@ -1506,8 +1522,7 @@ find_trigger(InfFakeLlm *fake, const Prompt *p, InfFakeBehaviour *b)
 }
 
 static void
-record_request(InfFakeLlm *fake, const char *path, SoupMessageHeaders *headers,
-               json_object *body)
+record_request(InfFakeLlm *fake, const char *path, SoupMessageHeaders *headers, json_object *body)
 {
   g_free(fake->last_path);
   fake->last_path = g_strdup(path);
@@ -1570,7 +1585,7 @@ handle_llm(InfFakeLlm *fake, SoupServerMessage *msg, const char *path, Format fo
   if (!rate_limit_take(fake, now, &wait_s)) {
     fake->stats.rejected++;
     g_autofree char *message =
-      g_strdup_printf("fake: rate limit of %g requests/s exceeded", fake->rate);
+        g_strdup_printf("fake: rate limit of %g requests/s exceeded", fake->rate);
     g_autofree char *seconds = g_strdup_printf("%d", (int)MAX(1.0, ceil(wait_s)));
     g_autofree char *ms = g_strdup_printf("%d", (int)MAX(1.0, ceil(wait_s * 1000)));
     SoupMessageHeaders *out = soup_server_message_get_response_headers(msg);
@@ -1602,7 +1617,7 @@ handle_llm(InfFakeLlm *fake, SoupServerMessage *msg, const char *path, Format fo
     if (sent == NULL)
       sent = soup_message_headers_get_one(headers, "x-api-key");
     g_autofree char *message =
-      g_strdup_printf("fake: incorrect API key provided: %s", sent != NULL ? sent : "(none)");
+        g_strdup_printf("fake: incorrect API key provided: %s", sent != NULL ? sent : "(none)");
     fake->stats.invalid++;
     answer_status(msg, format, 401, message);
   } else {
@@ -1658,8 +1673,7 @@ handle_control(InfFakeLlm *fake, SoupServerMessage *msg, const char *path)
   if (reply == NULL)
     reply = g_strdup("{\"ok\":true}");
   soup_server_message_set_status(msg, 200, NULL);
-  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, reply,
-                                   strlen(reply));
+  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, reply, strlen(reply));
 }
 
 static void
@@ -1694,7 +1708,7 @@ inf_fake_llm_start(InfFakeLlm *fake, guint16 port, GError **error)
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, port);
   g_autoptr(GSocket) socket =
-    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
   g_autoptr(GSocketAddress) bound = NULL;
   gboolean ok = socket != NULL;
   if (ok) {

@@ -92,7 +92,7 @@ typedef enum {
 
 typedef struct {
   InfFakeReplyKind kind;
-  guint status;          /* INF_FAKE_REPLY_STATUS */
+  guint status; /* INF_FAKE_REPLY_STATUS */
   guint delay_ms;
   gint64 big;            /* > 0: a good reply of this many bytes */
   gboolean chunked;      /* Transfer-Encoding: chunked */
@@ -101,14 +101,14 @@ typedef struct {
   guint count;           /* xN: queued N times / triggers N times; 0: once / always */
   char finish[32];       /* finish=WORD, "" for the natural one */
   gboolean refusal;
-  gboolean reasoning;    /* reasoning only, no content */
-  gboolean think;        /* reasoning beside the content */
-  gboolean numbered;     /* the reply text starts "echo #N:", N counting good replies */
-  char headers[512];     /* "Name: value\n" lines to send */
-  char errbody[16];      /* "", "plain", "split", "detail", "nested" */
+  gboolean reasoning; /* reasoning only, no content */
+  gboolean think;     /* reasoning beside the content */
+  gboolean numbered;  /* the reply text starts "echo #N:", N counting good replies */
+  char headers[512];  /* "Name: value\n" lines to send */
+  char errbody[16];   /* "", "plain", "split", "detail", "nested" */
   gboolean stream_error;
   gboolean stream_cut;
-  guint big_header;      /* bigheader=N: an X-Fake-Big header of N bytes */
+  guint big_header;          /* bigheader=N: an X-Fake-Big header of N bytes */
   gboolean big_header_split; /* bigheaders=N: the same N bytes in 4 KB header lines */
 } InfFakeBehaviour;
 

@@ -43,7 +43,7 @@
 
 #define PROVIDER "anthropic"
 #define DEFAULT_BASE_URL "https://api.anthropic.com/v1"
-#define DEFAULT_JSON_INSTRUCTION                                                               \
+#define DEFAULT_JSON_INSTRUCTION \
   "Reply with a single JSON object only: no prose before or after it, no code fences."
 /* Server text quoted in error messages is cut to this many bytes. */
 #define MAX_QUOTED 300
@@ -70,7 +70,8 @@ static const InfOptionSpec anthropic_options[] = {
     "Sent as the anthropic-beta header (comma-separated beta features)", NULL, 0, 0 },
   { "auth", INF_OPTION_ENUM, "\"x-api-key\"", FALSE,
     "How the key travels: x-api-key (API keys) or bearer (Authorization: Bearer, for OAuth "
-    "tokens and gateways)", auth_forms, 0, 0 },
+    "tokens and gateways)",
+    auth_forms, 0, 0 },
   { "max_tokens", INF_OPTION_INT, "1024", FALSE,
     "max_tokens sent when the request sets none (the API requires one)", NULL, 1, 1000000 },
   { "json_instruction", INF_OPTION_STRING, "\"" DEFAULT_JSON_INSTRUCTION "\"", FALSE,
@@ -80,7 +81,8 @@ static const InfOptionSpec anthropic_options[] = {
   { "path", INF_OPTION_STRING, "\"/messages\"", FALSE, "Path appended to base_url", NULL, 0, 0 },
   { "stream", INF_OPTION_BOOL, "false", FALSE,
     "Stream the reply (SSE): the same result, read as it arrives; for long generations behind "
-    "proxies that cut idle connections", NULL, 0, 0 },
+    "proxies that cut idle connections",
+    NULL, 0, 0 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -99,19 +101,17 @@ anthropic_finalize(gpointer data)
 }
 
 static gboolean
-anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_private,
-               GError **error)
+anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_private, GError **error)
 {
   json_object *extra = inf_options_get_json(options, "extra_body");
   if (extra != NULL && !json_object_is_type(extra, json_type_object)) {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s.extra_body: expected a JSON object, got %s", inf_options_get_path(options),
-                json_type_to_name(json_object_get_type(extra)));
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s.extra_body: expected a JSON object, got %s",
+                inf_options_get_path(options), json_type_to_name(json_object_get_type(extra)));
     return FALSE;
   }
   const char *path = inf_options_get_string(options, "path");
-  char *url = inf_client_build_url(client, DEFAULT_BASE_URL, path != NULL ? path : "/messages",
-                                   error);
+  char *url =
+      inf_client_build_url(client, DEFAULT_BASE_URL, path != NULL ? path : "/messages", error);
   if (url == NULL)
     return FALSE;
   Anthropic *self = g_new0(Anthropic, 1);
@@ -119,8 +119,8 @@ anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_priva
   const char *version = inf_options_get_string(options, "anthropic_version");
   self->version = g_strdup(version != NULL ? version : "2023-06-01");
   self->max_tokens = inf_options_has(options, "max_tokens")
-                       ? MAX(inf_options_get_int(options, "max_tokens"), 1)
-                       : 1024;
+                         ? MAX(inf_options_get_int(options, "max_tokens"), 1)
+                         : 1024;
   const char *instruction = inf_options_get_string(options, "json_instruction");
   self->json_instruction = g_strdup(instruction != NULL ? instruction : DEFAULT_JSON_INSTRUCTION);
   self->extra_body = extra != NULL ? json_object_get(extra) : NULL;
@@ -187,7 +187,7 @@ schema_tool_reply(const InfLlmRequest *request, json_object *content)
     if (!schema_is_object(schema) && !json_object_object_get_ex(input, "value", &input))
       return g_strdup("{}"); /* the wrapper without its value: left to validation */
     return g_strdup(json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN |
-                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
   }
   return NULL;
 }
@@ -223,8 +223,8 @@ anthropic_build_request(InfClient *client, const InfLlmRequest *request, InfHttp
     add_schema_tool(body, request, schema);
   if (json_mode && self->json_instruction[0] != '\0') {
     g_autofree char *joined = system != NULL && *system != '\0'
-                                ? g_strconcat(system, "\n\n", self->json_instruction, NULL)
-                                : g_strdup(self->json_instruction);
+                                  ? g_strconcat(system, "\n\n", self->json_instruction, NULL)
+                                  : g_strdup(self->json_instruction);
     json_object_object_add(body, "system", json_object_new_string(joined));
   } else if (system != NULL && *system != '\0') {
     json_object_object_add(body, "system", json_object_new_string(system));
@@ -286,8 +286,8 @@ fail_status(Anthropic *self, InfClient *client, const InfHttpResponse *http, GEr
   /* Every field of the body is quoted with the key redacted: a proxy may
    * echo the key in any of them. */
   g_autofree char *type = inf_json_get_string(detail, "type") != NULL
-                            ? inf_text_quote(inf_json_get_string(detail, "type"), -1, 64, api_key)
-                            : NULL;
+                              ? inf_text_quote(inf_json_get_string(detail, "type"), -1, 64, api_key)
+                              : NULL;
   /* Anthropic's {"type": "error", "error": {...}}, or whatever a proxy sent. */
   g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
   /* 529 (overloaded_error) is a 5xx: SERVER. */
@@ -336,7 +336,7 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
     bad_response(self, error, "the reply is not a JSON object");
   } else if (g_strcmp0(type, "error") == 0) {
     const char *text =
-      inf_json_get_string(inf_json_get_member(root, "error", json_type_object), "message");
+        inf_json_get_string(inf_json_get_member(root, "error", json_type_object), "message");
     g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
                                              inf_client_get_api_key(client));
     g_autofree char *what = g_strdup_printf("an error object under HTTP %u: %s", status, quoted);
@@ -348,8 +348,8 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
     /* The forced tool call is how the reply arrives, not the model's choice. */
     const char *stop_reason = inf_json_get_string(root, "stop_reason");
     const char *normalized = g_strcmp0(stop_reason, "tool_use") == 0
-                               ? INF_FINISH_STOP
-                               : normalize_stop_reason(stop_reason);
+                                 ? INF_FINISH_STOP
+                                 : normalize_stop_reason(stop_reason);
     if (normalized != NULL)
       inf_llm_response_set_finish_reason(response, normalized);
     const char *model = inf_json_get_string(root, "model");
@@ -417,9 +417,9 @@ finish_stream_tool(const InfLlmRequest *request, InfLlmResponse *response)
     json_object *input = json_tokener_parse(inf_llm_response_get_content(response));
     json_object *value = NULL;
     if (json_object_object_get_ex(input, "value", &value))
-      inf_llm_response_set_content(response,
-                                   json_object_to_json_string_ext(
-                                     value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+      inf_llm_response_set_content(
+          response, json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
     else
       inf_llm_response_set_content(response, "{}"); /* left to validation */
     json_object_put(input);
@@ -429,9 +429,9 @@ finish_stream_tool(const InfLlmRequest *request, InfLlmResponse *response)
 }
 
 static gboolean
-anthropic_parse_stream_event(InfClient *client, const InfLlmRequest *request,
-                             const char *event, const char *data, InfLlmResponse *response,
-                             guint *state, GError **error)
+anthropic_parse_stream_event(InfClient *client, const InfLlmRequest *request, const char *event,
+                             const char *data, InfLlmResponse *response, guint *state,
+                             GError **error)
 {
   Anthropic *self = inf_client_get_private(client);
   if (data == NULL) {
@@ -464,8 +464,10 @@ anthropic_parse_stream_event(InfClient *client, const InfLlmRequest *request,
     g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
                                              inf_client_get_api_key(client));
     g_autofree char *url = inf_http_redact_url(self->url);
-    g_set_error(error, INF_ERROR, INF_ERROR_SERVER, PROVIDER ": an error in the stream from %s: "
-                "%s%s%s%s", url, quoted, kind ? " (" : "", kind ? kind : "", kind ? ")" : "");
+    g_set_error(error, INF_ERROR, INF_ERROR_SERVER,
+                PROVIDER ": an error in the stream from %s: "
+                         "%s%s%s%s",
+                url, quoted, kind ? " (" : "", kind ? kind : "", kind ? ")" : "");
     ok = FALSE;
   } else if (g_strcmp0(type, "message_start") == 0) {
     json_object *message = inf_json_get_member(root, "message", json_type_object);
@@ -501,8 +503,7 @@ anthropic_parse_stream_event(InfClient *client, const InfLlmRequest *request,
     else if (g_strcmp0(delta_type, "text_delta") == 0 && inf_json_get_string(delta, "text") &&
              !(*state & STREAM_TOOL_SEEN))
       inf_llm_response_append_content(response, inf_json_get_string(delta, "text"), -1);
-    else if (g_strcmp0(delta_type, "thinking_delta") == 0 &&
-             inf_json_get_string(delta, "thinking"))
+    else if (g_strcmp0(delta_type, "thinking_delta") == 0 && inf_json_get_string(delta, "thinking"))
       inf_llm_response_append_reasoning(response, inf_json_get_string(delta, "thinking"), -1);
   } else if (g_strcmp0(type, "message_delta") == 0) {
     json_object *delta = inf_json_get_member(root, "delta", json_type_object);

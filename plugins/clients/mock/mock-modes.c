@@ -123,8 +123,8 @@ directives_parse(const char *system, Directives *d)
   if (system == NULL)
     return;
   g_autoptr(GRegex) one_of =
-    g_regex_new("answer with one of:[ \\t]*([^\\n]*?)\\.?[ \\t]*(?:\\n|$|(?<=\\.)\\s)",
-                G_REGEX_CASELESS, 0, NULL);
+      g_regex_new("answer with one of:[ \\t]*([^\\n]*?)\\.?[ \\t]*(?:\\n|$|(?<=\\.)\\s)",
+                  G_REGEX_CASELESS, 0, NULL);
   g_autoptr(GRegex) rule = g_regex_new("if the text mentions '([^'\\n]+)',[ \\t]*answer[ \\t]+"
                                        "([^\\n]*?)\\.?[ \\t]*(?:\\n|$|(?<=\\.)\\s)",
                                        G_REGEX_CASELESS, 0, NULL);
@@ -252,8 +252,8 @@ aggregate(const char *prompt)
   for (guint round = 0; round < distinct->len; round++) {
     guint best = G_MAXUINT;
     for (guint j = 0; j < distinct->len; j++)
-      if (!done[j] &&
-          (best == G_MAXUINT || g_array_index(counts, guint, j) > g_array_index(counts, guint, best)))
+      if (!done[j] && (best == G_MAXUINT ||
+                       g_array_index(counts, guint, j) > g_array_index(counts, guint, best)))
         best = j;
     done[best] = TRUE;
     g_string_append_printf(out, "<feedback count=\"%u\">%s</feedback>\n",
@@ -265,13 +265,13 @@ aggregate(const char *prompt)
 /* --- edit: updater --- */
 
 static const char *const stop_words[] = {
-  "about", "after", "again", "also", "been", "before", "being", "because", "could", "does",
-  "doesn", "didn", "dont", "each", "even", "every", "from", "have", "hello", "help", "here",
-  "into", "just", "know", "like", "many", "more", "most", "much", "need", "only", "other",
-  "over", "please", "should", "since", "some", "still", "such", "than", "thank", "thanks",
-  "that", "their", "them", "then", "there", "these", "they", "this", "those", "today", "very",
-  "want", "were", "what", "when", "where", "which", "while", "will", "with", "would", "your",
-  "yours", "input", "text", NULL,
+  "about", "after",  "again", "also",   "been",   "before", "being", "because", "could", "does",
+  "doesn", "didn",   "dont",  "each",   "even",   "every",  "from",  "have",    "hello", "help",
+  "here",  "into",   "just",  "know",   "like",   "many",   "more",  "most",    "much",  "need",
+  "only",  "other",  "over",  "please", "should", "since",  "some",  "still",   "such",  "than",
+  "thank", "thanks", "that",  "their",  "them",   "then",   "there", "these",   "they",  "this",
+  "those", "today",  "very",  "want",   "were",   "what",   "when",  "where",   "which", "while",
+  "will",  "with",   "would", "your",   "yours",  "input",  "text",  NULL,
 };
 
 static gboolean
@@ -358,8 +358,8 @@ collect_failures(const char *block, GPtrArray *failures)
 static double
 read_conservatism(const char *prompt)
 {
-  g_autoptr(GRegex) re = g_regex_new("conservatism[^0-9\\n]{0,40}?([0-9]+(?:\\.[0-9]+)?)",
-                                     G_REGEX_CASELESS, 0, NULL);
+  g_autoptr(GRegex) re =
+      g_regex_new("conservatism[^0-9\\n]{0,40}?([0-9]+(?:\\.[0-9]+)?)", G_REGEX_CASELESS, 0, NULL);
   g_autoptr(GMatchInfo) m = NULL;
   if (!g_regex_match(re, prompt, 0, &m))
     return 0.5;
@@ -409,8 +409,8 @@ separating_rule(const char *label, GPtrArray *failures, const Directives *curren
       Failure *f = failures->pdata[i];
       excluded = strcmp(f->expected, label) != 0 && mentions(f->input, word);
     }
-    g_autofree char *directive = g_strdup_printf("If the text mentions '%s', answer %s.", word,
-                                                 label);
+    g_autofree char *directive =
+        g_strdup_printf("If the text mentions '%s', answer %s.", word, label);
     excluded = excluded || was_rejected(directive, value, rejected);
     if (!excluded &&
         (best == G_MAXUINT || g_array_index(counts, guint, j) > g_array_index(counts, guint, best)))

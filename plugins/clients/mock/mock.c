@@ -312,7 +312,7 @@ make_object(const Instance *in, json_object *s, guint depth)
   if (json_object_object_get_ex(s, "properties", &properties) &&
       json_object_is_type(properties, json_type_object)) {
     json_object_object_foreach(properties, name, sub)
-      json_object_object_add(object, name, make_instance(in, sub, depth + 1));
+        json_object_object_add(object, name, make_instance(in, sub, depth + 1));
   }
   if (json_object_object_get_ex(s, "required", &required) &&
       json_object_is_type(required, json_type_array)) {
@@ -337,10 +337,9 @@ make_array(const Instance *in, json_object *s, guint depth)
     n = min_items;
   for (gint64 i = 0; i < n && i < 10000; i++) {
     json_object *item = json_object_is_type(items, json_type_array)
-                          ? json_object_array_get_idx(items, (size_t)i)
-                          : items;
-    if (json_object_is_type(items, json_type_array) &&
-        (size_t)i >= json_object_array_length(items))
+                            ? json_object_array_get_idx(items, (size_t)i)
+                            : items;
+    if (json_object_is_type(items, json_type_array) && (size_t)i >= json_object_array_length(items))
       break;
     json_object_array_add(array, make_instance(in, item, depth + 1));
   }
@@ -353,10 +352,8 @@ make_instance(const Instance *in, json_object *s, guint depth)
   json_object *value;
   if (depth > 32 || !json_object_is_type(s, json_type_object))
     return NULL;
-  if (json_object_object_get_ex(s, "$ref", &value) &&
-      json_object_is_type(value, json_type_string))
-    return make_instance(in, resolve_local_ref(in->root, json_object_get_string(value)),
-                         depth + 1);
+  if (json_object_object_get_ex(s, "$ref", &value) && json_object_is_type(value, json_type_string))
+    return make_instance(in, resolve_local_ref(in->root, json_object_get_string(value)), depth + 1);
   if (json_object_object_get_ex(s, "const", &value))
     return json_object_get(value);
   if (json_object_object_get_ex(s, "enum", &value) && json_object_is_type(value, json_type_array))
@@ -385,8 +382,8 @@ make_schema_reply(json_object *schema, const char *last, const char *text, guint
 {
   Instance in = { schema, last, text, hash };
   json_object *instance = make_instance(&in, schema, 0);
-  char *json = g_strdup(json_object_to_json_string_ext(instance, JSON_C_TO_STRING_PLAIN |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+  char *json = g_strdup(json_object_to_json_string_ext(
+      instance, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put(instance);
   return json;
 }
@@ -524,14 +521,16 @@ static const char *const mock_modes[] = { "derive", "instruct", "edit", NULL };
 
 static const InfOptionSpec mock_options[] = {
   { "latency_ms", INF_OPTION_INT, "0", FALSE, "Delay before each reply, in ms", NULL, 0, 3600000 },
-  { "jitter_ms", INF_OPTION_INT, "0", FALSE, "Random ± spread added to latency_ms, in ms", NULL, 0, 3600000 },
+  { "jitter_ms", INF_OPTION_INT, "0", FALSE, "Random ± spread added to latency_ms, in ms", NULL, 0,
+    3600000 },
   { "error_rate", INF_OPTION_DOUBLE, "0", FALSE,
     "Fraction of calls failing with a transient server error (retried)", NULL, 0, 1 },
   { "rate_limit_rate", INF_OPTION_DOUBLE, "0", FALSE,
     "Fraction of calls answered with a 429 rate limit (requeued)", NULL, 0, 1 },
   { "retry_after_ms", INF_OPTION_INT, "100", FALSE,
     "Retry-After hint sent with injected 429s, in ms (0: none)", NULL, 0, 3600000 },
-  { "seed", INF_OPTION_INT, "42", FALSE, "Seed of the random choices (jitter, injection)", NULL, 0, 0 },
+  { "seed", INF_OPTION_INT, "42", FALSE, "Seed of the random choices (jitter, injection)", NULL, 0,
+    0 },
   { "reply", INF_OPTION_STRING, NULL, FALSE,
     "A fixed reply instead of the derived one; {prompt} stands for the last message", NULL, 0, 0 },
   { "fail_pattern", INF_OPTION_STRING, NULL, FALSE,

@@ -45,17 +45,17 @@ typedef struct {
 
 static const InfOptionSpec ollama_options[] = {
   { "keep_alive", INF_OPTION_STRING, NULL, FALSE,
-    "How long the server keeps the model loaded after a request (\"5m\", \"1h\", \"-1\")", NULL,
-    0, 0 },
-  { "num_ctx", INF_OPTION_INT, "0", FALSE, "Context window size (0: the model's default)", NULL,
-    0, 10000000 },
-  { "options", INF_OPTION_JSON, NULL, FALSE,
-    "More model options merged into \"options\" (e.g. {\"top_k\": 20, \"seed\": 1})", NULL, 0,
+    "How long the server keeps the model loaded after a request (\"5m\", \"1h\", \"-1\")", NULL, 0,
     0 },
+  { "num_ctx", INF_OPTION_INT, "0", FALSE, "Context window size (0: the model's default)", NULL, 0,
+    10000000 },
+  { "options", INF_OPTION_JSON, NULL, FALSE,
+    "More model options merged into \"options\" (e.g. {\"top_k\": 20, \"seed\": 1})", NULL, 0, 0 },
   { "path", INF_OPTION_STRING, "\"/api/chat\"", FALSE, "Path appended to base_url", NULL, 0, 0 },
   { "stream", INF_OPTION_BOOL, "false", FALSE,
     "Stream the reply (NDJSON): the same result, read as it arrives; for long generations behind "
-    "proxies that cut idle connections", NULL, 0, 0 },
+    "proxies that cut idle connections",
+    NULL, 0, 0 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -81,8 +81,8 @@ ollama_init(InfClient *client, const InfOptions *options, gpointer *out_private,
     return FALSE;
   }
   const char *path = inf_options_get_string(options, "path");
-  char *url = inf_client_build_url(client, DEFAULT_BASE_URL, path != NULL ? path : "/api/chat",
-                                   error);
+  char *url =
+      inf_client_build_url(client, DEFAULT_BASE_URL, path != NULL ? path : "/api/chat", error);
   if (url == NULL)
     return FALSE;
   Ollama *self = g_new0(Ollama, 1);
@@ -170,8 +170,8 @@ bad_response(Ollama *self, GError **error, const char *what)
 }
 
 static gboolean
-ollama_parse_response(InfClient *client, const InfLlmRequest *request,
-                      const InfHttpResponse *http, InfLlmResponse *response, GError **error)
+ollama_parse_response(InfClient *client, const InfLlmRequest *request, const InfHttpResponse *http,
+                      InfLlmResponse *response, GError **error)
 {
   (void)request;
   Ollama *self = inf_client_get_private(client);
@@ -196,7 +196,7 @@ ollama_parse_response(InfClient *client, const InfLlmRequest *request,
     bad_response(self, error, "the reply is not a JSON object");
   } else if (server_error != NULL) {
     g_autofree char *quoted =
-      inf_text_quote(server_error, -1, MAX_QUOTED, inf_client_get_api_key(client));
+        inf_text_quote(server_error, -1, MAX_QUOTED, inf_client_get_api_key(client));
     g_autofree char *what = g_strdup_printf("an error under HTTP %u: %s", status, quoted);
     bad_response(self, error, what);
   } else if (message == NULL) {
@@ -223,8 +223,7 @@ ollama_parse_response(InfClient *client, const InfLlmRequest *request,
 /* One NDJSON line of a streamed reply; @data NULL: the end of the stream. */
 static gboolean
 ollama_parse_stream_event(InfClient *client, const InfLlmRequest *request, const char *event,
-                          const char *data, InfLlmResponse *response, guint *state,
-                          GError **error)
+                          const char *data, InfLlmResponse *response, guint *state, GError **error)
 {
   (void)request;
   (void)event;
@@ -249,7 +248,7 @@ ollama_parse_stream_event(InfClient *client, const InfLlmRequest *request, const
   const char *server_error = inf_json_get_string(line, "error");
   if (server_error != NULL) {
     g_autofree char *quoted =
-      inf_text_quote(server_error, -1, MAX_QUOTED, inf_client_get_api_key(client));
+        inf_text_quote(server_error, -1, MAX_QUOTED, inf_client_get_api_key(client));
     g_autofree char *url = inf_http_redact_url(self->url);
     g_set_error(error, INF_ERROR, INF_ERROR_SERVER, PROVIDER ": an error in the stream from %s: %s",
                 url, quoted);

@@ -70,21 +70,24 @@ static const InfOptionSpec openai_options[] = {
     "server) or max_completion_tokens (required by OpenAI's reasoning models)",
     max_tokens_fields, 0, 0 },
   { "extra_body", INF_OPTION_JSON, NULL, FALSE,
-    "A JSON object merged into every request body (e.g. {\"top_p\": 0.9, \"seed\": 1})", NULL,
+    "A JSON object merged into every request body (e.g. {\"top_p\": 0.9, \"seed\": 1})", NULL, 0,
+    0 },
+  { "path", INF_OPTION_STRING, "\"/chat/completions\"", FALSE, "Path appended to base_url", NULL, 0,
+    0 },
+  { "organization", INF_OPTION_STRING, NULL, FALSE, "Sent as the OpenAI-Organization header", NULL,
     0, 0 },
-  { "path", INF_OPTION_STRING, "\"/chat/completions\"", FALSE,
-    "Path appended to base_url", NULL, 0, 0 },
-  { "organization", INF_OPTION_STRING, NULL, FALSE, "Sent as the OpenAI-Organization header",
-    NULL, 0, 0 },
   { "stream", INF_OPTION_BOOL, "false", FALSE,
     "Stream the reply (SSE, with stream_options.include_usage): the same result, read as it "
-    "arrives; for long generations behind proxies that cut idle connections", NULL, 0, 0 },
+    "arrives; for long generations behind proxies that cut idle connections",
+    NULL, 0, 0 },
   { "json_instruction", INF_OPTION_STRING, "\"" DEFAULT_JSON_INSTRUCTION "\"", FALSE,
     "Added to the system message in JSON mode when no message mentions \"json\" (the API "
-    "requires the word); \"\" adds nothing", NULL, 0, 0 },
+    "requires the word); \"\" adds nothing",
+    NULL, 0, 0 },
   { "json_schema_strict", INF_OPTION_BOOL, "true", FALSE,
     "json_schema.strict in schema requests (OpenAI's strict mode needs every property required "
-    "and additionalProperties false)", NULL, 0, 0 },
+    "and additionalProperties false)",
+    NULL, 0, 0 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -106,9 +109,8 @@ openai_init(InfClient *client, const InfOptions *options, gpointer *out_private,
 {
   json_object *extra = inf_options_get_json(options, "extra_body");
   if (extra != NULL && !json_object_is_type(extra, json_type_object)) {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s.extra_body: expected a JSON object, got %s", inf_options_get_path(options),
-                json_type_to_name(json_object_get_type(extra)));
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s.extra_body: expected a JSON object, got %s",
+                inf_options_get_path(options), json_type_to_name(json_object_get_type(extra)));
     return FALSE;
   }
   const char *path = inf_options_get_string(options, "path");
@@ -119,7 +121,7 @@ openai_init(InfClient *client, const InfOptions *options, gpointer *out_private,
   OpenAi *self = g_new0(OpenAi, 1);
   self->url = url;
   self->max_completion_tokens =
-    g_strcmp0(inf_options_get_string(options, "max_tokens_field"), "max_completion_tokens") == 0;
+      g_strcmp0(inf_options_get_string(options, "max_tokens_field"), "max_completion_tokens") == 0;
   self->extra_body = extra != NULL ? json_object_get(extra) : NULL;
   self->organization = g_strdup(inf_options_get_string(options, "organization"));
   const char *instruction = inf_options_get_string(options, "json_instruction");
@@ -147,7 +149,7 @@ add_json_instruction(OpenAi *self, json_object *messages)
   json_object *first = json_object_array_get_idx(messages, 0);
   if (g_strcmp0(inf_json_get_string(first, "role"), "system") == 0) {
     g_autofree char *joined =
-      g_strconcat(inf_json_get_string(first, "content"), "\n\n", self->json_instruction, NULL);
+        g_strconcat(inf_json_get_string(first, "content"), "\n\n", self->json_instruction, NULL);
     json_object_object_add(first, "content", json_object_new_string(joined));
     return messages;
   }
@@ -195,8 +197,8 @@ openai_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
     json_object_object_add(body, "temperature", json_object_new_double(temperature));
   gint64 max_tokens = inf_llm_request_get_max_tokens(request);
   if (max_tokens > 0)
-    json_object_object_add(body, self->max_completion_tokens ? "max_completion_tokens"
-                                                             : "max_tokens",
+    json_object_object_add(body,
+                           self->max_completion_tokens ? "max_completion_tokens" : "max_tokens",
                            json_object_new_int64(max_tokens));
   json_object *schema = inf_llm_request_get_json_schema(request);
   if (schema != NULL) {
@@ -261,30 +263,31 @@ fail_status(OpenAi *self, InfClient *client, const InfLlmRequest *request,
   /* Every field of the body is quoted with the key redacted: a proxy may
    * echo the Authorization header in any of them. */
   g_autofree char *type = inf_json_get_string(detail, "type") != NULL
-                            ? inf_text_quote(inf_json_get_string(detail, "type"), -1, 64, api_key)
-                            : NULL;
+                              ? inf_text_quote(inf_json_get_string(detail, "type"), -1, 64, api_key)
+                              : NULL;
   g_autofree char *code = inf_json_get_string(detail, "code") != NULL
-                            ? inf_text_quote(inf_json_get_string(detail, "code"), -1, 64, api_key)
-                            : NULL;
+                              ? inf_text_quote(inf_json_get_string(detail, "code"), -1, 64, api_key)
+                              : NULL;
   /* {"error": {"message"}}, {"error": "...", "message": "..."}, FastAPI's
    * {"detail"}, plain text: whatever the compatible server sent. */
   g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
-  gboolean quota = g_strcmp0(type, "insufficient_quota") == 0 ||
-                   g_strcmp0(code, "insufficient_quota") == 0;
+  gboolean quota =
+      g_strcmp0(type, "insufficient_quota") == 0 || g_strcmp0(code, "insufficient_quota") == 0;
 
   /* Out of quota is no rate limit (waiting will not help), whatever the
    * server's x-should-retry says. */
-  InfErrorCode inf_code = !quota        ? inf_http_response_get_error_code(http)
+  InfErrorCode inf_code = !quota          ? inf_http_response_get_error_code(http)
                           : status == 429 ? INF_ERROR_HTTP_STATUS
                                           : inf_error_code_from_http_status(status);
   g_autofree char *url = inf_http_redact_url(self->url);
   /* A server without structured outputs: say so, not just "400". */
-  gboolean schema_refused = status == 400 && inf_llm_request_get_json_schema(request) != NULL &&
-                            (strstr(quoted, "response_format") != NULL ||
-                             strstr(quoted, "json_schema") != NULL);
+  gboolean schema_refused =
+      status == 400 && inf_llm_request_get_json_schema(request) != NULL &&
+      (strstr(quoted, "response_format") != NULL || strstr(quoted, "json_schema") != NULL);
   if (schema_refused) {
     g_set_error(error, INF_ERROR, inf_code,
-                PROVIDER ": HTTP 400 from %s: the server refused the JSON schema (response_format "
+                PROVIDER
+                ": HTTP 400 from %s: the server refused the JSON schema (response_format "
                 "\"json_schema\", structured outputs): %s; use a model or server that supports "
                 "structured outputs, set json_schema_strict to false if the schema breaks strict "
                 "mode's rules, or use response_format \"json\" without json_schema",
@@ -336,8 +339,8 @@ read_reasoning(json_object *message, InfLlmResponse *response)
 }
 
 static gboolean
-openai_parse_response(InfClient *client, const InfLlmRequest *request,
-                      const InfHttpResponse *http, InfLlmResponse *response, GError **error)
+openai_parse_response(InfClient *client, const InfLlmRequest *request, const InfHttpResponse *http,
+                      InfLlmResponse *response, GError **error)
 {
   OpenAi *self = inf_client_get_private(client);
   guint status = inf_http_response_get_status(http);
@@ -353,8 +356,8 @@ openai_parse_response(InfClient *client, const InfLlmRequest *request,
   json_object *error_object = inf_json_get_member(root, "error", json_type_object);
   json_object *choices = inf_json_get_member(root, "choices", json_type_array);
   json_object *choice = choices != NULL && json_object_array_length(choices) > 0
-                          ? json_object_array_get_idx(choices, 0)
-                          : NULL;
+                            ? json_object_array_get_idx(choices, 0)
+                            : NULL;
   json_object *message = inf_json_get_member(choice, "message", json_type_object);
   json_object *content = NULL;
   const char *finish_reason = normalize_finish_reason(inf_json_get_string(choice, "finish_reason"));
@@ -411,8 +414,7 @@ openai_parse_response(InfClient *client, const InfLlmRequest *request,
  * complete once "[DONE]" came (after the usage chunk). */
 static gboolean
 openai_parse_stream_event(InfClient *client, const InfLlmRequest *request, const char *event,
-                          const char *data, InfLlmResponse *response, guint *state,
-                          GError **error)
+                          const char *data, InfLlmResponse *response, guint *state, GError **error)
 {
   (void)request;
   (void)event;
@@ -459,8 +461,8 @@ openai_parse_stream_event(InfClient *client, const InfLlmRequest *request, const
     inf_llm_response_set_model(response, model);
   json_object *choices = inf_json_get_member(chunk, "choices", json_type_array);
   json_object *choice = choices != NULL && json_object_array_length(choices) > 0
-                          ? json_object_array_get_idx(choices, 0)
-                          : NULL;
+                            ? json_object_array_get_idx(choices, 0)
+                            : NULL;
   json_object *delta = inf_json_get_member(choice, "delta", json_type_object);
   const char *content = inf_json_get_string(delta, "content");
   if (content != NULL)
@@ -470,8 +472,8 @@ openai_parse_stream_event(InfClient *client, const InfLlmRequest *request, const
   const char *refusal = inf_json_get_string(delta, "refusal");
   if (refusal != NULL) {
     g_autofree char *joined = g_strconcat(inf_llm_response_get_refusal(response) != NULL
-                                            ? inf_llm_response_get_refusal(response)
-                                            : "",
+                                              ? inf_llm_response_get_refusal(response)
+                                              : "",
                                           refusal, NULL);
     inf_llm_response_set_refusal(response, joined);
   }

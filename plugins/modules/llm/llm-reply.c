@@ -38,8 +38,7 @@ reply_start(const char *content)
 }
 
 InfValue *
-llm_reply_parse_json(const char *content, const char *node_id, const char *alias,
-                     GError **error)
+llm_reply_parse_json(const char *content, const char *node_id, const char *alias, GError **error)
 {
   g_autofree char *text = NULL;
   json_tokener *tok;
@@ -132,10 +131,10 @@ llm_reply_check_finish(const InfLlmResponse *response, const char *node_id, cons
                            " output tokens reasoning%s",
                            out, note);
   } else if (g_str_equal(reason, INF_FINISH_LENGTH)) {
-    g_autofree char *limit = max_tokens > 0
-                               ? g_strdup_printf("%" G_GINT64_FORMAT, max_tokens)
-                               : g_strdup_printf("the provider's default, %" G_GINT64_FORMAT
-                                                 " tokens out", out);
+    g_autofree char *limit =
+        max_tokens > 0
+            ? g_strdup_printf("%" G_GINT64_FORMAT, max_tokens)
+            : g_strdup_printf("the provider's default, %" G_GINT64_FORMAT " tokens out", out);
     what = g_strdup_printf("reply cut off at max_tokens (%s)%s%s", limit,
                            empty && reasoned ? ": no content, the model spent them reasoning" : "",
                            empty && reasoned ? note : "");

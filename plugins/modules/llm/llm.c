@@ -147,10 +147,10 @@ load_schema_file(const InfOptions *options, const char *given, GError **error)
 {
   const char *path = inf_options_get_path(options);
   const char *config = inf_options_get_file(options);
-  g_autofree char *dir = config != NULL && *config != '\0' ? g_path_get_dirname(config)
-                                                         : g_strdup(".");
-  g_autofree char *file = g_path_is_absolute(given) ? g_strdup(given)
-                                                    : g_build_filename(dir, given, NULL);
+  g_autofree char *dir =
+      config != NULL && *config != '\0' ? g_path_get_dirname(config) : g_strdup(".");
+  g_autofree char *file =
+      g_path_is_absolute(given) ? g_strdup(given) : g_build_filename(dir, given, NULL);
   g_autofree char *text = NULL;
   gsize length;
   g_autoptr(GError) read_error = NULL;
@@ -196,7 +196,7 @@ schema_name(InfModule *self, json_object *schema)
   const char *title = inf_json_get_string(schema, "title");
   if (title != NULL && *title != '\0' && strlen(title) <= 64 &&
       strspn(title, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
-        strlen(title))
+          strlen(title))
     return g_strdup(title);
   const char *name = inf_module_get_name(self);
   return g_strdup(name != NULL && *name != '\0' ? name : "reply");
@@ -249,12 +249,13 @@ llm_init(InfModule *self, const InfOptions *options, gpointer *out_private, GErr
   llm = g_new0(LlmModule, 1);
   llm->alias = g_strdup(alias);
   llm->temperature = inf_options_has(options, "temperature")
-                       ? inf_options_get_double(options, "temperature")
-                       : -1.0;
+                         ? inf_options_get_double(options, "temperature")
+                         : -1.0;
   llm->max_tokens =
-    inf_options_has(options, "max_tokens") ? inf_options_get_int(options, "max_tokens") : 0;
+      inf_options_has(options, "max_tokens") ? inf_options_get_int(options, "max_tokens") : 0;
   llm->json = format != NULL && g_strcmp0(json_object_get_string(format), "json") == 0;
-  llm->accept_incomplete = g_strcmp0(inf_options_get_string(options, "on_incomplete"), "accept") == 0;
+  llm->accept_incomplete =
+      g_strcmp0(inf_options_get_string(options, "on_incomplete"), "accept") == 0;
   llm->details = g_strcmp0(inf_options_get_string(options, "output"), "details") == 0;
   llm->max_repairs = (guint)inf_options_get_int(options, "max_repairs");
   if (inf_options_has(options, "json_schema")) {
@@ -310,8 +311,8 @@ llm_reply_schema(InfTask *task, const LlmModule *llm, const char *content, guint
     if (valid)
       return value;
     inf_value_unref(value);
-    problem = g_strdup_printf("Your reply does not match the required JSON schema: %s.",
-                              error->message);
+    problem =
+        g_strdup_printf("Your reply does not match the required JSON schema: %s.", error->message);
   } else {
     problem = g_strdup("Your reply is not valid JSON.");
   }
@@ -323,8 +324,8 @@ llm_reply_schema(InfTask *task, const LlmModule *llm, const char *content, guint
     inf_task_return_new_error(task, INF_ERROR_BAD_RESPONSE,
                               "node '%s': the reply from alias '%s' does not match json_schema "
                               "at %s (after %u repair%s): %s",
-                              node_id, llm->alias, instance_path, attempt,
-                              attempt == 1 ? "" : "s", error->message);
+                              node_id, llm->alias, instance_path, attempt, attempt == 1 ? "" : "s",
+                              error->message);
   else
     inf_task_return_new_error(task, INF_ERROR_BAD_RESPONSE, "%s (json_schema; after %u repair%s)",
                               error->message, attempt, attempt == 1 ? "" : "s");
@@ -342,8 +343,8 @@ llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
   /* The finish reason first: a cut-off reply is reported as such, not as
    * JSON that does not match. */
   if (!llm->accept_incomplete) {
-    error = llm_reply_check_finish(response, inf_task_get_node_id(task), llm->alias,
-                                   llm->max_tokens);
+    error =
+        llm_reply_check_finish(response, inf_task_get_node_id(task), llm->alias, llm->max_tokens);
     if (error != NULL) {
       inf_task_return_error(task, error);
       return;
@@ -406,7 +407,7 @@ llm_send(InfTask *task, const LlmModule *llm, const char *bad_reply, const char 
   g_free(prompt);
   if (attempt > 0) {
     g_autofree char *correction =
-      g_strdup_printf("%s Reply again with only the corrected JSON value.", problem);
+        g_strdup_printf("%s Reply again with only the corrected JSON value.", problem);
     inf_llm_request_add_message(request, "assistant", bad_reply);
     inf_llm_request_add_message(request, "user", correction);
   }

@@ -21,8 +21,8 @@ typedef struct {
 static const InfOptionSpec pipeline_options[] = {
   { "fast_alias", INF_OPTION_STRING, "\"fast\"", FALSE,
     "Resource alias of the summary, keyword and sentiment calls", NULL, 0, 0 },
-  { "smart_alias", INF_OPTION_STRING, "\"smart\"", FALSE,
-    "Resource alias of the final report call", NULL, 0, 0 },
+  { "smart_alias", INF_OPTION_STRING, "\"smart\"", FALSE, "Resource alias of the final report call",
+    NULL, 0, 0 },
   { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
 };
 
@@ -39,11 +39,10 @@ pipeline_free(gpointer data)
 
 /* Creates child @name of @type with @options (JSON text) and adds it. */
 static InfModule *
-add_child(InfModule *self, const char *name, const char *type, json_object *options,
-          GError **error)
+add_child(InfModule *self, const char *name, const char *type, json_object *options, GError **error)
 {
   g_autoptr(InfModule) child =
-    inf_module_new(inf_module_get_registry(self), type, name, options, error);
+      inf_module_new(inf_module_get_registry(self), type, name, options, error);
   json_object_put(options);
   if (child == NULL) {
     g_prefix_error(error, "child '%s': ", name);
@@ -72,11 +71,11 @@ pipeline_init(InfModule *self, const InfOptions *options, gpointer *out_private,
   json_object *format = json_object_new_object();
 
   json_object_object_add(
-    format, "template",
-    json_object_new_string("Summary: {summary}\nKeywords: {keywords}\nSentiment: {sentiment}"));
-  if (!(p->summarize = add_child(self, "summarize", "llm",
-                                 llm_options(fast, "Summarize the text in one sentence."),
-                                 error)) ||
+      format, "template",
+      json_object_new_string("Summary: {summary}\nKeywords: {keywords}\nSentiment: {sentiment}"));
+  if (!(p->summarize =
+            add_child(self, "summarize", "llm",
+                      llm_options(fast, "Summarize the text in one sentence."), error)) ||
       !(p->keywords = add_child(self, "keywords", "llm",
                                 llm_options(fast, "List five keywords of the text, comma "
                                                   "separated."),

@@ -11,14 +11,14 @@ typedef enum {
 
 typedef struct {
   SegmentKind kind;
-  char *text;   /* the literal, or the placeholder as written ("user.name") */
-  char *name;   /* SEGMENT_NAMED: the argument name */
-  guint index;  /* SEGMENT_POSITIONAL: the argument index */
-  char **path;  /* fields after the first part, NULL-terminated (may be empty) */
+  char *text;  /* the literal, or the placeholder as written ("user.name") */
+  char *name;  /* SEGMENT_NAMED: the argument name */
+  guint index; /* SEGMENT_POSITIONAL: the argument index */
+  char **path; /* fields after the first part, NULL-terminated (may be empty) */
 } Segment;
 
 struct _TemplateProgram {
-  GArray *segments; /* Segment */
+  GArray *segments;        /* Segment */
   GPtrArray *placeholders; /* borrowed Segment.text of the placeholders */
   gsize literal_length;
 };
@@ -127,8 +127,8 @@ add_placeholder(TemplateProgram *program, const char *inner, gsize offset, GErro
   for (guint i = 1; i < n_parts; i++)
     segment.path[i - 1] = g_strdup(parts[i]);
   g_array_append_val(program->segments, segment);
-  g_ptr_array_add(program->placeholders, g_array_index(program->segments, Segment,
-                                                       program->segments->len - 1).text);
+  g_ptr_array_add(program->placeholders,
+                  g_array_index(program->segments, Segment, program->segments->len - 1).text);
   return TRUE;
 }
 

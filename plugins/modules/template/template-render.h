@@ -17,7 +17,7 @@ typedef struct _TemplateProgram TemplateProgram;
  * needs no copies. */
 typedef struct {
   guint n_args;
-  InfValue *(*get_arg)(gpointer data, guint index);          /* borrowed */
+  InfValue *(*get_arg)(gpointer data, guint index);        /* borrowed */
   const char *(*get_arg_name)(gpointer data, guint index); /* may return NULL */
   gpointer data;
 } TemplateArgs;
@@ -35,7 +35,7 @@ const char *template_program_get_placeholder(const TemplateProgram *program, gui
  * only n_args and get_arg_name (no values yet). Fails (INF_ERROR_CONFIG) with
  * the first placeholder that has none, naming the available arguments. */
 gboolean template_program_check(const TemplateProgram *program, const TemplateArgs *args,
-                                 GError **error);
+                                GError **error);
 
 /* Renders @program with @args. A placeholder without a matching argument or
  * field fails (INF_ERROR_INVALID_ARGUMENT) naming the placeholder, @node_id and

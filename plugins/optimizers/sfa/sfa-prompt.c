@@ -26,14 +26,14 @@
 #include <string.h>
 
 const char sfa_aggregator_system[] =
-  "You merge feedback on a text parameter of an LLM pipeline. Keep every distinct, actionable "
-  "point, merge duplicates, put the most frequent and most impactful first, and keep the "
-  "concrete evidence (inputs, expected and actual outputs) that shows each point.";
+    "You merge feedback on a text parameter of an LLM pipeline. Keep every distinct, actionable "
+    "point, merge duplicates, put the most frequent and most impactful first, and keep the "
+    "concrete evidence (inputs, expected and actual outputs) that shows each point.";
 
 const char sfa_updater_system[] =
-  "You improve a text parameter of an LLM pipeline (usually a system prompt) from feedback on "
-  "its results. Change what the feedback shows is wrong and keep what works. Reply with the "
-  "new value only.";
+    "You improve a text parameter of an LLM pipeline (usually a system prompt) from feedback on "
+    "its results. Change what the feedback shows is wrong and keep what works. Reply with the "
+    "new value only.";
 
 void
 sfa_items_init(SfaItems *items, const char *const *all, guint n, guint max_items)
@@ -61,7 +61,8 @@ sfa_items_init(SfaItems *items, const char *const *all, guint n, guint max_items
     for (guint j = 1; j < items->texts->len; j++) {
       guint cj = g_array_index(items->counts, guint, j);
       guint cw = g_array_index(items->counts, guint, worst);
-      if (cj < cw || (cj == cw && g_array_index(last, guint, j) < g_array_index(last, guint, worst)))
+      if (cj < cw ||
+          (cj == cw && g_array_index(last, guint, j) < g_array_index(last, guint, worst)))
         worst = j;
     }
     g_ptr_array_remove_index(items->texts, worst);
@@ -96,8 +97,10 @@ char *
 sfa_aggregator_prompt(const char *name, const char *description, const SfaItems *items)
 {
   GString *out = g_string_new("<task>Merge the feedback on one parameter</task>\n");
-  g_string_append_printf(out, "<parameter name=\"%s\">\n<description>%s</description>\n"
-                              "</parameter>\n", name, description ? description : "");
+  g_string_append_printf(out,
+                         "<parameter name=\"%s\">\n<description>%s</description>\n"
+                         "</parameter>\n",
+                         name, description ? description : "");
   g_string_append_printf(out, "<feedback-items count=\"%u\"", items->texts->len);
   if (items->dropped)
     g_string_append_printf(out, " omitted=\"%u\"", items->dropped);
@@ -120,9 +123,8 @@ sfa_items_as_feedback(const SfaItems *items)
 
 char *
 sfa_updater_prompt(const char *name, const char *description, const char *current,
-                   const char *feedback, const char *const *upstream,
-                   const char *const *rejected, double conservatism, guint max_chars,
-                   const char *problem)
+                   const char *feedback, const char *const *upstream, const char *const *rejected,
+                   double conservatism, guint max_chars, const char *problem)
 {
   GString *out = g_string_new("<task>Write a new value for one parameter</task>\n");
   g_string_append_printf(out,
@@ -187,8 +189,7 @@ sfa_check_update(const char *current, const char *reply, gboolean keep_placehold
   for (g_regex_match(re, current, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
     g_autofree char *placeholder = g_match_info_fetch(m, 0);
     if (strstr(reply, placeholder) == NULL)
-      return g_strdup_printf("it drops the placeholder %s, which the value must keep",
-                             placeholder);
+      return g_strdup_printf("it drops the placeholder %s, which the value must keep", placeholder);
   }
   return NULL;
 }

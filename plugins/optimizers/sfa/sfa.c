@@ -97,10 +97,10 @@ ask_updater(Run *run)
   }
   g_ptr_array_add(upstream, NULL);
   g_autofree char *prompt = sfa_updater_prompt(
-    param_name(run), inf_parameter_get_description(param), inf_parameter_get_value(param),
-    run->feedback, (const char *const *)upstream->pdata,
-    inf_optimizer_step_get_rejected(run->step, run->index), run->sfa->conservatism,
-    run->sfa->max_chars, run->problem);
+      param_name(run), inf_parameter_get_description(param), inf_parameter_get_value(param),
+      run->feedback, (const char *const *)upstream->pdata,
+      inf_optimizer_step_get_rejected(run->step, run->index), run->sfa->conservatism,
+      run->sfa->max_chars, run->problem);
   send(run, run->sfa->updater, sfa_updater_system, prompt, updater_reply);
 }
 
@@ -147,7 +147,7 @@ ask_aggregator(Run *run)
 {
   InfParameter *param = inf_optimizer_step_get_parameter(run->step, run->index);
   g_autofree char *prompt =
-    sfa_aggregator_prompt(param_name(run), inf_parameter_get_description(param), &run->items);
+      sfa_aggregator_prompt(param_name(run), inf_parameter_get_description(param), &run->items);
   send(run, run->sfa->aggregator, sfa_aggregator_system, prompt, aggregator_reply);
 }
 
@@ -162,8 +162,8 @@ aggregator_reply(const InfLlmResponse *response, const GError *error, gpointer d
     return;
   }
   /* A failed or empty aggregation falls back to the items themselves. */
-  run->feedback = error == NULL && *merged ? g_steal_pointer(&merged)
-                                           : sfa_items_as_feedback(&run->items);
+  run->feedback =
+      error == NULL && *merged ? g_steal_pointer(&merged) : sfa_items_as_feedback(&run->items);
   run->attempts = 0;
   ask_updater(run);
 }
@@ -233,25 +233,43 @@ sfa_finalize(gpointer data)
 }
 
 static const InfOptionSpec sfa_options[] = {
-  { .name = "aggregator", .type = INF_OPTION_ALIAS, .required = TRUE,
+  { .name = "aggregator",
+    .type = INF_OPTION_ALIAS,
+    .required = TRUE,
     .description = "The alias that merges a parameter's feedback items (not called for one)" },
-  { .name = "updater", .type = INF_OPTION_ALIAS, .required = TRUE,
+  { .name = "updater",
+    .type = INF_OPTION_ALIAS,
+    .required = TRUE,
     .description = "The alias that writes a parameter's new value" },
-  { .name = "conservatism", .type = INF_OPTION_DOUBLE, .default_json = "0.7",
+  { .name = "conservatism",
+    .type = INF_OPTION_DOUBLE,
+    .default_json = "0.7",
     .description = "How small the changes should be, stated to the updater: 0 rewrites freely, "
                    "1 makes the smallest change",
-    .min = 0.0, .max = 1.0 },
-  { .name = "max_items", .type = INF_OPTION_INT, .default_json = "40",
+    .min = 0.0,
+    .max = 1.0 },
+  { .name = "max_items",
+    .type = INF_OPTION_INT,
+    .default_json = "40",
     .description = "The most distinct feedback items per parameter and step (the most "
                    "frequent are kept)",
-    .min = 1, .max = 100000 },
-  { .name = "max_retries", .type = INF_OPTION_INT, .default_json = "3",
+    .min = 1,
+    .max = 100000 },
+  { .name = "max_retries",
+    .type = INF_OPTION_INT,
+    .default_json = "3",
     .description = "How often an empty or refused reply is asked again",
-    .min = 0, .max = 20 },
-  { .name = "max_chars", .type = INF_OPTION_INT, .default_json = "0",
+    .min = 0,
+    .max = 20 },
+  { .name = "max_chars",
+    .type = INF_OPTION_INT,
+    .default_json = "0",
     .description = "The longest value accepted, in characters (0: no limit)",
-    .min = 0, .max = G_MAXINT32 },
-  { .name = "keep_placeholders", .type = INF_OPTION_BOOL, .default_json = "true",
+    .min = 0,
+    .max = G_MAXINT32 },
+  { .name = "keep_placeholders",
+    .type = INF_OPTION_BOOL,
+    .default_json = "true",
     .description = "Refuse a new value that drops a {placeholder} of the current one" },
   { NULL },
 };

@@ -40,11 +40,10 @@ typedef struct {
   void (*finalize)(gpointer private_data);
 
   /* HTTP clients. */
-  gboolean (*build_request)(InfClient *self, const InfLlmRequest *request,
-                            InfHttpRequest *http, GError **error);
+  gboolean (*build_request)(InfClient *self, const InfLlmRequest *request, InfHttpRequest *http,
+                            GError **error);
   gboolean (*parse_response)(InfClient *self, const InfLlmRequest *request,
-                             const InfHttpResponse *http, InfLlmResponse *response,
-                             GError **error);
+                             const InfHttpResponse *http, InfLlmResponse *response, GError **error);
   /* In-process clients. */
   void (*call)(InfClient *self, InfLlmCall *call);
   /* Whether the endpoint needs an API key (api_key_env must name a set

@@ -56,7 +56,7 @@ INF_API double inf_feedback_get_score(const InfFeedback *feedback);
 INF_API void inf_feedback_add_item(InfFeedback *feedback, const char *item);
 /* Appends a formatted item. Since: 1.1 */
 INF_API void inf_feedback_add_itemf(InfFeedback *feedback, const char *format, ...)
-  G_GNUC_PRINTF(2, 3);
+    G_GNUC_PRINTF(2, 3);
 INF_API guint inf_feedback_get_n_items(const InfFeedback *feedback);
 /* Borrowed; NULL when @index is out of range. Since: 1.1 */
 INF_API const char *inf_feedback_get_item(const InfFeedback *feedback, guint index);

@@ -44,8 +44,7 @@ INF_API guint inf_http_response_get_status(const InfHttpResponse *response);
 /* The body (NUL-terminated for convenience); @length may be NULL. */
 INF_API const char *inf_http_response_get_body(const InfHttpResponse *response, gsize *length);
 /* The last value of header @name (case-insensitive), or NULL. */
-INF_API const char *inf_http_response_get_header(const InfHttpResponse *response,
-                                                 const char *name);
+INF_API const char *inf_http_response_get_header(const InfHttpResponse *response, const char *name);
 
 /* --- helpers for HTTP clients --- */
 
@@ -61,8 +60,7 @@ INF_API void inf_http_request_add_bearer_token(InfHttpRequest *request, const ch
  * N bytes (truncated JSON)", "invalid JSON at byte N: ...", "invalid JSON:
  * unexpected data after byte N" (whitespace after the value is allowed), "the
  * body is too large" (over 2 GiB). */
-INF_API json_object *inf_http_response_parse_json(const InfHttpResponse *response,
-                                                  GError **error);
+INF_API json_object *inf_http_response_parse_json(const InfHttpResponse *response, GError **error);
 /* The body made safe to quote in an error message (inf_text_quote: one line,
  * at most @max_bytes of it, @secret replaced by "[redacted]", valid UTF-8),
  * or "(empty body)". Free with g_free. */
@@ -76,8 +74,8 @@ INF_API char *inf_http_response_quote_body(const InfHttpResponse *response, gsiz
  * {"errors": [{"message": M}, ...]} give D and M; any other body (plain text,
  * an HTML page, other JSON) is quoted as it is; an empty one gives "(empty
  * body)". Free with g_free. Since: 1.1 */
-INF_API char *inf_http_response_get_error_message(const InfHttpResponse *response,
-                                                  gsize max_bytes, const char *secret);
+INF_API char *inf_http_response_get_error_message(const InfHttpResponse *response, gsize max_bytes,
+                                                  const char *secret);
 
 /* The INF_ERROR code for a failed HTTP status: 429 is RATE_LIMITED (the
  * request is requeued); 408, 409 and 5xx are SERVER (retried); anything

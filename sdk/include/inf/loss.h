@@ -36,8 +36,7 @@ typedef struct {
   const char *name;
   const char *description;
   const InfOptionSpec *options;
-  gboolean (*init)(InfLoss *self, const InfOptions *options, gpointer *out_private,
-                   GError **error);
+  gboolean (*init)(InfLoss *self, const InfOptions *options, gpointer *out_private, GError **error);
   void (*finalize)(gpointer private_data);
 
   /* Evaluates @output (the pipeline's output for one example, borrowed)
@@ -95,15 +94,14 @@ INF_API void inf_loss_task_return(InfLossTask *task, InfFeedback *feedback);
  * with the error, and training goes on without its feedback. */
 INF_API void inf_loss_task_return_error(InfLossTask *task, GError *error);
 INF_API void inf_loss_task_return_new_error(InfLossTask *task, const char *format, ...)
-  G_GNUC_PRINTF(2, 3);
+    G_GNUC_PRINTF(2, 3);
 /* Sends @request (transfer full) to the resource alias @alias through the
  * resource manager (endpoint pools, concurrency and rate limits, retries,
  * metrics, spend budget, cache), and calls @reply once from the main loop.
  * An alias that is not configured reaches @reply as an error. The task must
  * not be finished while calls are outstanding. */
-INF_API void inf_loss_task_call_alias(InfLossTask *task, const char *alias,
-                                      InfLlmRequest *request, InfAliasReplyFunc reply,
-                                      gpointer user_data);
+INF_API void inf_loss_task_call_alias(InfLossTask *task, const char *alias, InfLlmRequest *request,
+                                      InfAliasReplyFunc reply, gpointer user_data);
 
 /* Called once when a child evaluation finishes: with @feedback (borrowed;
  * copy it to keep it) and @error NULL, or with @feedback NULL and @error

@@ -8,9 +8,9 @@
 #include <glib.h>
 
 #if defined(INF_COMPILATION)
-#  define INF_API __attribute__((visibility("default")))
+#define INF_API __attribute__((visibility("default")))
 #else
-#  define INF_API extern
+#define INF_API extern
 #endif
 
 /* Marks the one symbol a plugin exports (inf_plugin_info). */

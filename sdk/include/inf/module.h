@@ -56,8 +56,8 @@ typedef struct {
   void (*execute)(InfModule *self, InfTask *task);
   /* Composite: trace the body. Returns the output (transfer full) or NULL
    * with @error set. */
-  InfValue *(*forward)(InfModule *self, InfTracer *tracer, InfValue *const *inputs,
-                       guint n_inputs, GError **error);
+  InfValue *(*forward)(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guint n_inputs,
+                       GError **error);
   /* Atomic LLM classes: the resource alias this instance calls, or NULL. */
   const char *(*resource_alias)(InfModule *self);
 
@@ -107,8 +107,8 @@ INF_API gboolean inf_module_is_composite(const InfModule *module);
 INF_API gboolean inf_module_add_child(InfModule *self, const char *name, InfModule *child,
                                       GError **error);
 /* Adds @param (referenced) under @name; same naming rules. */
-INF_API gboolean inf_module_add_parameter(InfModule *self, const char *name,
-                                          InfParameter *param, GError **error);
+INF_API gboolean inf_module_add_parameter(InfModule *self, const char *name, InfParameter *param,
+                                          GError **error);
 INF_API InfModule *inf_module_get_child(const InfModule *self, const char *name);
 INF_API InfParameter *inf_module_get_parameter(const InfModule *self, const char *name);
 

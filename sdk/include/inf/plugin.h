@@ -33,16 +33,16 @@ typedef struct {
   gboolean (*register_classes)(InfRegistry *registry, GError **error);
 } InfPluginInfo;
 
-#define INF_PLUGIN_DEFINE(name_, version_, description_, license_, register_)             \
-  INF_PLUGIN_EXPORT const InfPluginInfo inf_plugin_info = {                               \
-    .abi_major = INF_ABI_MAJOR,                                                           \
-    .abi_minor = INF_ABI_MINOR,                                                           \
-    .struct_size = sizeof(InfPluginInfo),                                                 \
-    .name = (name_),                                                                      \
-    .version = (version_),                                                                \
-    .description = (description_),                                                       \
-    .license = (license_),                                                                \
-    .register_classes = (register_),                                                      \
+#define INF_PLUGIN_DEFINE(name_, version_, description_, license_, register_) \
+  INF_PLUGIN_EXPORT const InfPluginInfo inf_plugin_info = {                   \
+    .abi_major = INF_ABI_MAJOR,                                               \
+    .abi_minor = INF_ABI_MINOR,                                               \
+    .struct_size = sizeof(InfPluginInfo),                                     \
+    .name = (name_),                                                          \
+    .version = (version_),                                                    \
+    .description = (description_),                                            \
+    .license = (license_),                                                    \
+    .register_classes = (register_),                                          \
   };
 
 G_END_DECLS

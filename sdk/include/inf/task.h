@@ -33,7 +33,7 @@ INF_API InfValue *inf_task_lookup_arg(const InfTask *task, const char *name);
 INF_API void inf_task_return_value(InfTask *task, InfValue *value);
 INF_API void inf_task_return_error(InfTask *task, GError *error);
 INF_API void inf_task_return_new_error(InfTask *task, InfErrorCode code, const char *format, ...)
-  G_GNUC_PRINTF(3, 4);
+    G_GNUC_PRINTF(3, 4);
 
 /* Called with the successful response of inf_task_call_llm(); the module
  * finishes the task from here (the response is borrowed). */

@@ -12,7 +12,6 @@ G_BEGIN_DECLS
  * NULL nor empty) is replaced by "[redacted]" (one starting before the cut is
  * replaced whole), and invalid UTF-8 is repaired. NULL @text gives "".
  * Free with g_free. */
-INF_API char *inf_text_quote(const char *text, gssize length, gsize max_bytes,
-                             const char *secret);
+INF_API char *inf_text_quote(const char *text, gssize length, gsize max_bytes, const char *secret);
 
 G_END_DECLS

@@ -52,12 +52,12 @@ typedef enum {
  * call. This struct's layout is fixed for ABI 1.x (arrays of it are passed);
  * later additions come as new functions. Since: 1.1 */
 typedef struct {
-  InfMatchKind match;           /* ignored for the default case */
-  const char *pattern;          /* EXACT, REGEX, PREFIX, CONTAINS: not NULL */
-  const char *const *one_of;    /* ONE_OF: NULL-terminated, at least one item; else NULL */
-  InfModule *module;            /* a child (or descendant) of the traced composite: atomic or
+  InfMatchKind match;        /* ignored for the default case */
+  const char *pattern;       /* EXACT, REGEX, PREFIX, CONTAINS: not NULL */
+  const char *const *one_of; /* ONE_OF: NULL-terminated, at least one item; else NULL */
+  InfModule *module;         /* a child (or descendant) of the traced composite: atomic or
                                    composite (a graph, which may hold switches itself) */
-  guint n_args;                 /* the call's arguments, as for inf_callv() */
+  guint n_args;              /* the call's arguments, as for inf_callv() */
   InfValue *const *args;
   const char *const *arg_names; /* may be NULL (positional) */
 } InfSwitchCase;

@@ -128,12 +128,11 @@ start_fake(GSubprocess **out, GError **error)
   if (path == NULL)
     path = INF_FAKE_LLM_PATH;
   GSubprocess *fake =
-    g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, error,
-                     path, "--port", "0", NULL);
+      g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, error,
+                       path, "--port", "0", NULL);
   if (fake == NULL)
     return NULL;
-  g_autoptr(GDataInputStream) lines =
-    g_data_input_stream_new(g_subprocess_get_stdout_pipe(fake));
+  g_autoptr(GDataInputStream) lines = g_data_input_stream_new(g_subprocess_get_stdout_pipe(fake));
   g_autofree char *line = g_data_input_stream_read_line(lines, NULL, NULL, error);
   if (line == NULL || !g_str_has_prefix(line, "listening on ")) {
     if (error != NULL && *error == NULL)
@@ -155,23 +154,22 @@ run_wrk(const char *url, const char *body, int connections, int threads, int sec
   if (dir == NULL)
     return -1;
   g_autofree char *script_path = g_build_filename(dir, "post.lua", NULL);
-  g_autofree char *script = g_strdup_printf(
-    "wrk.method = \"POST\"\n"
-    "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-    "wrk.headers[\"Accept\"] = \"application/json\"\n"
-    "wrk.headers[\"Authorization\"] = \"Bearer bench-key\"\n"
-    "wrk.body = [==[%s]==]\n",
-    body);
+  g_autofree char *script =
+      g_strdup_printf("wrk.method = \"POST\"\n"
+                      "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                      "wrk.headers[\"Accept\"] = \"application/json\"\n"
+                      "wrk.headers[\"Authorization\"] = \"Bearer bench-key\"\n"
+                      "wrk.body = [==[%s]==]\n",
+                      body);
   if (!g_file_set_contents(script_path, script, -1, error))
     return -1;
   g_autofree char *c = g_strdup_printf("%d", connections);
   g_autofree char *t = g_strdup_printf("%d", threads);
   g_autofree char *d = g_strdup_printf("%ds", seconds);
   const char *wrk = g_getenv("WRK");
-  g_autoptr(GSubprocess) process =
-    g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, error,
-                     wrk != NULL ? wrk : "wrk", "-c", c, "-t", t, "-d", d, "-s", script_path,
-                     url, NULL);
+  g_autoptr(GSubprocess) process = g_subprocess_new(
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, error,
+      wrk != NULL ? wrk : "wrk", "-c", c, "-t", t, "-d", d, "-s", script_path, url, NULL);
   double rps = -1;
   g_autofree char *output = NULL;
   if (process != NULL && g_subprocess_communicate_utf8(process, NULL, NULL, &output, NULL, error)) {
@@ -179,8 +177,8 @@ run_wrk(const char *url, const char *body, int connections, int threads, int sec
     if (line != NULL)
       rps = g_ascii_strtod(line + strlen("Requests/sec:"), NULL);
     const char *bad = strstr(output, "Non-2xx or 3xx responses:");
-    *non_2xx = bad != NULL ? g_ascii_strtoull(bad + strlen("Non-2xx or 3xx responses:"), NULL, 10)
-                           : 0;
+    *non_2xx =
+        bad != NULL ? g_ascii_strtoull(bad + strlen("Non-2xx or 3xx responses:"), NULL, 10) : 0;
     if (rps < 0)
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot read wrk's output:\n%s", output);
   }
@@ -209,11 +207,11 @@ main(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) options =
-    g_option_context_new("- HTTP throughput of the openai client vs wrk");
+      g_option_context_new("- HTTP throughput of the openai client vs wrk");
   g_option_context_add_main_entries(options, entries, NULL);
   g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(options, &argc, &argv, &error) || requests <= 0 ||
-      in_flight <= 0 || warmup < 0 || rounds <= 0 || wrk_seconds <= 0 || wrk_threads <= 0) {
+  if (!g_option_context_parse(options, &argc, &argv, &error) || requests <= 0 || in_flight <= 0 ||
+      warmup < 0 || rounds <= 0 || wrk_seconds <= 0 || wrk_threads <= 0) {
     g_printerr("bench-http: %s\n", error != NULL ? error->message : "bad option value");
     return 2;
   }
@@ -223,7 +221,7 @@ main(int argc, char **argv)
   /* INF_FAKE_URL: use a server started by hand (e.g. pinned with taskset). */
   GSubprocess *fake = NULL;
   g_autofree char *base = g_getenv("INF_FAKE_URL") != NULL ? g_strdup(g_getenv("INF_FAKE_URL"))
-                                                          : start_fake(&fake, &error);
+                                                           : start_fake(&fake, &error);
   if (base == NULL) {
     g_printerr("bench-http: cannot start the fake server: %s\n", error->message);
     return 1;
@@ -240,15 +238,15 @@ main(int argc, char **argv)
     return 1;
   }
   g_autofree char *resources = g_strdup_printf(
-    "{\"endpoints\": {\"bench\": {\"provider\": \"openai\", \"model\": \"bench-model\", "
-    "\"base_url\": \"%s/v1\", \"max_concurrent\": %d, \"max_retries\": 0, \"timeout\": 30}}}",
-    base, in_flight);
+      "{\"endpoints\": {\"bench\": {\"provider\": \"openai\", \"model\": \"bench-model\", "
+      "\"base_url\": \"%s/v1\", \"max_concurrent\": %d, \"max_retries\": 0, \"timeout\": 30}}}",
+      base, in_flight);
   json_object *json = json_tokener_parse(resources);
   InfResourcesConfig *config =
-    inf_resources_config_parse(json, "bench", "resources", registry, &error);
+      inf_resources_config_parse(json, "bench", "resources", registry, &error);
   json_object_put(json);
   InfResourceManager *manager =
-    config != NULL ? inf_resource_manager_new(config, registry, &error) : NULL;
+      config != NULL ? inf_resource_manager_new(config, registry, &error) : NULL;
   if (manager == NULL) {
     g_printerr("bench-http: %s\n", error->message);
     return 1;
@@ -310,8 +308,7 @@ main(int argc, char **argv)
     non_2xx += bad;
     g_array_append_val(wrk_rates, ceiling);
     printf("round %d: wrk -c %d -t %d -d %ds (same body, same server): %.0f req/s%s\n", round + 1,
-           in_flight, wrk_threads, wrk_seconds, ceiling,
-           bad > 0 ? " (with non-2xx replies!)" : "");
+           in_flight, wrk_threads, wrk_seconds, ceiling, bad > 0 ? " (with non-2xx replies!)" : "");
   }
   double ours = median(ours_rates);
   double ceiling = median(wrk_rates);
@@ -321,9 +318,10 @@ main(int argc, char **argv)
 
   json_object *summary = json_object_new_object();
   json_object_object_add(summary, "benchmark", json_object_new_string("http-throughput"));
-  json_object_object_add(summary, "client", json_object_new_string("openai plugin via the "
-                                                                     "resource manager and the "
-                                                                     "HTTP session"));
+  json_object_object_add(summary, "client",
+                         json_object_new_string("openai plugin via the "
+                                                "resource manager and the "
+                                                "HTTP session"));
   json_object_object_add(summary, "requests_per_round", json_object_new_int(requests));
   json_object_object_add(summary, "rounds", json_object_new_int(rounds));
   json_object_object_add(summary, "in_flight", json_object_new_int(in_flight));
@@ -333,10 +331,10 @@ main(int argc, char **argv)
   json_object_object_add(summary, "errors", json_object_new_int64((gint64)errors));
   json_object_object_add(summary, "cpu_us_per_request",
                          json_object_new_double(ours_rates->len > 0
-                                                  ? cpu_total / (requests * ours_rates->len) * 1e6
-                                                  : 0));
-  g_autofree char *wrk_command = g_strdup_printf("wrk -c %d -t %d -d %ds -s post.lua %s",
-                                                 in_flight, wrk_threads, wrk_seconds, url);
+                                                    ? cpu_total / (requests * ours_rates->len) * 1e6
+                                                    : 0));
+  g_autofree char *wrk_command = g_strdup_printf("wrk -c %d -t %d -d %ds -s post.lua %s", in_flight,
+                                                 wrk_threads, wrk_seconds, url);
   json_object_object_add(summary, "wrk_command", json_object_new_string(wrk_command));
   json_object_object_add(summary, "wrk_requests_per_second", json_object_new_double(ceiling));
   json_object_object_add(summary, "wrk_requests_per_second_rounds", rates_json(wrk_rates));

@@ -4,9 +4,14 @@
 static const char *const colors[] = { "red", "green", NULL };
 
 static const InfOptionSpec echo_options[] = {
-  { .name = "prefix", .type = INF_OPTION_STRING, .default_json = "\"\"",
+  { .name = "prefix",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"\"",
     .description = "Prepended to the echoed text" },
-  { .name = "color", .type = INF_OPTION_ENUM, .default_json = "\"red\"", .choices = colors,
+  { .name = "color",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"red\"",
+    .choices = colors,
     .description = "A color" },
   { .name = "count", .type = INF_OPTION_INT, .min = 1, .max = 10, .description = "A count" },
   { NULL },
