@@ -97,7 +97,8 @@ inf_command_estimate(int argc, char **argv)
           "bound); input tokens are the prompt's bytes / 3 (a reply fed to a later call\n"
           "counts as its max_tokens); output tokens are each call's max_tokens, else the\n"
           "budget's default_max_tokens (4096): an upper bound. Costs use the endpoints'\n"
-          "input_cost_per_1m and output_cost_per_1m. Retries are not included.",
+          "input_cost_per_1m and output_cost_per_1m. Retries and json_schema repairs are\n"
+          "not included.",
           entries, argc, argv, &rest, &status))
     return status;
   if (rest[0] == NULL || rest[1] != NULL) {
