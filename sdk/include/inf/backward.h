@@ -20,6 +20,7 @@
 
 G_BEGIN_DECLS
 
+/* The node's module (borrowed, never NULL). Since: 1.1 */
 INF_API InfModule *inf_backward_get_module(const InfBackward *ctx);
 /* The graph node id ("analyze.classify"). */
 INF_API const char *inf_backward_get_node_id(const InfBackward *ctx);
@@ -27,6 +28,7 @@ INF_API const char *inf_backward_get_node_id(const InfBackward *ctx);
 INF_API guint64 inf_backward_get_input_index(const InfBackward *ctx);
 /* The arguments the node ran with, as recorded in the forward pass. */
 INF_API guint inf_backward_get_n_args(const InfBackward *ctx);
+/* Argument @index (borrowed; NULL when out of range). Since: 1.1 */
 INF_API InfValue *inf_backward_get_arg(const InfBackward *ctx, guint index);
 /* The argument's name as in inf_task_get_arg_name(), or NULL. */
 INF_API const char *inf_backward_get_arg_name(const InfBackward *ctx, guint index);
@@ -41,6 +43,7 @@ INF_API const InfFeedback *inf_backward_get_feedback(const InfBackward *ctx);
  * should add no parameter feedback for passing examples unless
  * inf_backward_get_keep_passing() is TRUE. */
 INF_API double inf_backward_get_pass_score(const InfBackward *ctx);
+/* Whether this example's loss score reached the pass score. Since: 1.1 */
 INF_API gboolean inf_backward_is_passing(const InfBackward *ctx);
 /* training.passing_feedback: whether passing examples should leave a short
  * "keep working on" note in the parameters (default FALSE). */

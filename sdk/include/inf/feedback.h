@@ -41,13 +41,16 @@ INF_API InfFeedback *inf_feedback_copy(const InfFeedback *feedback);
 /* NULL is ignored. Since: 1.1 */
 INF_API void inf_feedback_free(InfFeedback *feedback);
 
+/* The kind of feedback (verifier, llm, human, composite). Since: 1.1 */
 INF_API InfFeedbackKind inf_feedback_get_kind(const InfFeedback *feedback);
+/* Changes the kind; @feedback must not be NULL. Since: 1.1 */
 INF_API void inf_feedback_set_kind(InfFeedback *feedback, InfFeedbackKind kind);
 
 /* Sets the score, clamped to [0, 1]; NaN removes it. Since: 1.1 */
 INF_API void inf_feedback_set_score(InfFeedback *feedback, double score);
 /* Removes the score. Since: 1.1 */
 INF_API void inf_feedback_clear_score(InfFeedback *feedback);
+/* Whether a score is set. Since: 1.1 */
 INF_API gboolean inf_feedback_has_score(const InfFeedback *feedback);
 /* The score, or NaN when there is none. Since: 1.1 */
 INF_API double inf_feedback_get_score(const InfFeedback *feedback);
@@ -57,6 +60,7 @@ INF_API void inf_feedback_add_item(InfFeedback *feedback, const char *item);
 /* Appends a formatted item. Since: 1.1 */
 INF_API void inf_feedback_add_itemf(InfFeedback *feedback, const char *format, ...)
     G_GNUC_PRINTF(2, 3);
+/* The number of feedback items. Since: 1.1 */
 INF_API guint inf_feedback_get_n_items(const InfFeedback *feedback);
 /* Borrowed; NULL when @index is out of range. Since: 1.1 */
 INF_API const char *inf_feedback_get_item(const InfFeedback *feedback, guint index);

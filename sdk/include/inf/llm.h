@@ -124,6 +124,7 @@ INF_API const char *inf_llm_response_get_reasoning(const InfLlmResponse *respons
  * completion_tokens_details.reasoning_tokens); negative values give 0.
  * Since: 1.1 */
 INF_API void inf_llm_response_set_reasoning_tokens(InfLlmResponse *response, gint64 tokens);
+/* Output tokens spent on reasoning, 0 when unknown. Since: 1.1 */
 INF_API gint64 inf_llm_response_get_reasoning_tokens(const InfLlmResponse *response);
 
 /* --- in-process calls (clients implementing `call`) ---

@@ -71,9 +71,11 @@ INF_API InfLoss *inf_loss_new(InfRegistry *registry, json_object *spec, GError *
  * unref it in finalize) or NULL with @error. Since: 1.1 */
 INF_API InfLoss *inf_loss_new_child(InfLoss *parent, json_object *spec, const char *path_suffix,
                                     GError **error);
+/* A new reference to @loss (not NULL). Since: 1.1 */
 INF_API InfLoss *inf_loss_ref(InfLoss *loss);
 /* NULL is ignored. */
 INF_API void inf_loss_unref(InfLoss *loss);
+/* The loss's class (borrowed, static). Since: 1.1 */
 INF_API const InfLossClass *inf_loss_get_class(const InfLoss *loss);
 /* The class name ("verifier"). Since: 1.1 */
 INF_API const char *inf_loss_get_type_name(const InfLoss *loss);
@@ -84,6 +86,7 @@ INF_API const InfOptions *inf_loss_get_options(const InfLoss *loss);
 
 /* --- loss tasks (all Since: 1.1) --- */
 
+/* The loss being evaluated (borrowed). */
 INF_API InfLoss *inf_loss_task_get_loss(const InfLossTask *task);
 /* The 0-based index of the example in its dataset (for messages). */
 INF_API guint64 inf_loss_task_get_index(const InfLossTask *task);
@@ -93,6 +96,7 @@ INF_API void inf_loss_task_return(InfLossTask *task, InfFeedback *feedback);
 /* Finishes the task with @error (transfer full): the example is reported
  * with the error, and training goes on without its feedback. */
 INF_API void inf_loss_task_return_error(InfLossTask *task, GError *error);
+/* Finishes the task with an INF_ERROR_FAILED error made from @format. */
 INF_API void inf_loss_task_return_new_error(InfLossTask *task, const char *format, ...)
     G_GNUC_PRINTF(2, 3);
 /* Sends @request (transfer full) to the resource alias @alias through the

@@ -52,18 +52,24 @@ typedef struct {
 
 /* --- optimizers (Since: 1.1) --- */
 
+/* The optimizer's class (borrowed, static). */
 INF_API const InfOptimizerClass *inf_optimizer_get_class(const InfOptimizer *optimizer);
+/* The class name ("sfa"; borrowed). */
 INF_API const char *inf_optimizer_get_type_name(const InfOptimizer *optimizer);
+/* The private data set by init, or NULL. */
 INF_API gpointer inf_optimizer_get_private(const InfOptimizer *optimizer);
+/* The validated options (borrowed). */
 INF_API const InfOptions *inf_optimizer_get_options(const InfOptimizer *optimizer);
 
 /* --- steps (all Since: 1.1) --- */
 
+/* The optimizer taking this step (borrowed). */
 INF_API InfOptimizer *inf_optimizer_step_get_optimizer(const InfOptimizerStep *step);
 /* The step's number in the run, from 1. */
 INF_API guint inf_optimizer_step_get_number(const InfOptimizerStep *step);
 /* The learnable parameters, in topological order (borrowed). */
 INF_API guint inf_optimizer_step_get_n_parameters(const InfOptimizerStep *step);
+/* Parameter @index (borrowed; NULL when out of range). */
 INF_API InfParameter *inf_optimizer_step_get_parameter(const InfOptimizerStep *step, guint index);
 /* The parameter's dotted state-dict name ("classify.system_prompt"). */
 INF_API const char *inf_optimizer_step_get_parameter_name(const InfOptimizerStep *step,

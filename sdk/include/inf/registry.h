@@ -40,6 +40,7 @@ INF_API const InfModuleClass *inf_registry_lookup_module_class(InfRegistry *regi
                                                                const char *name);
 INF_API const InfClientClass *inf_registry_lookup_client_class(InfRegistry *registry,
                                                                const char *name);
+/* The loss class named @name (borrowed), or NULL. */
 INF_API const InfLossClass *inf_registry_lookup_loss_class(InfRegistry *registry, const char *name);
 INF_API const InfOptimizerClass *inf_registry_lookup_optimizer_class(InfRegistry *registry,
                                                                      const char *name);
