@@ -5,6 +5,7 @@
 
 #include "model/module-private.h"
 #include "optim/alias-call.h"
+#include "optim/class-spec.h"
 
 struct _InfLoss {
   guint ref_count;
@@ -40,24 +41,11 @@ inf_loss_new_full(InfRegistry *registry, json_object *spec, const char *file, co
   const char *where_file = file && *file ? file : "";
   const char *sep = *where_file ? ": " : "";
   const char *path = json_path && *json_path ? json_path : "loss";
-  json_object *type_obj = NULL;
-  if (!spec || !json_object_is_type(spec, json_type_object) ||
-      !json_object_object_get_ex(spec, "type", &type_obj) ||
-      !json_object_is_type(type_obj, json_type_string)) {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s%s%s: expected an object {\"type\": LOSS, options...}", where_file, sep, path);
+  const InfLossClass *klass =
+      inf_class_spec_lookup(registry, INF_CLASS_LOSS, "loss", spec, where_file, path, error);
+  if (!klass)
     return NULL;
-  }
-  const char *type = json_object_get_string(type_obj);
-  const InfLossClass *klass = inf_registry_lookup_loss_class(registry, type);
-  if (!klass) {
-    g_auto(GStrv) known = inf_registry_list(registry, INF_CLASS_LOSS);
-    g_autofree char *list = known && known[0] ? g_strjoinv(", ", known) : g_strdup("(none)");
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s%s%s.type: unknown loss type '%s'; known loss types: %s", where_file, sep, path,
-                type, list);
-    return NULL;
-  }
+  const char *type = klass->name;
   if (!INF_CLASS_GET(klass, InfLossClass, evaluate)) {
     g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
                 "%s%s%s.type: loss class '%s' has no evaluate function (built for ABI 1.0)",
@@ -79,11 +67,7 @@ inf_loss_new_full(InfRegistry *registry, json_object *spec, const char *file, co
   if (klass->init) {
     GError *local = NULL;
     if (!klass->init(loss, options, &loss->private_data, &local)) {
-      if (!local)
-        local = g_error_new(INF_ERROR, INF_ERROR_CONFIG, "init failed without a message");
-      g_set_error(error, local->domain, local->code, "%s%s%s: %s", where_file, sep, path,
-                  local->message);
-      g_error_free(local);
+      inf_class_spec_init_error(error, local, where_file, path);
       loss->resolver = NULL;
       loss->klass = NULL; /* no finalize for a failed init */
       inf_loss_unref(loss);
