@@ -1036,6 +1036,12 @@ inf_config_get_training(const InfConfig *config)
   return json_object_object_get(config->json, "training");
 }
 
+const InfOptionsResolver *
+inf_config_get_resolver(const InfConfig *config)
+{
+  return &config->resolver;
+}
+
 InfModule *
 inf_config_lookup_module(const InfConfig *config, const char *name)
 {

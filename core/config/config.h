@@ -5,6 +5,7 @@
 #include <inf/inf.h>
 
 #include "graph/graph.h"
+#include "model/options-private.h"
 #include "plugin/loader.h"
 #include "resources/endpoint.h"
 
@@ -29,6 +30,11 @@ json_object *inf_config_get_json(const InfConfig *config);
 const char *inf_config_get_path(const InfConfig *config);
 /* The training block as written (borrowed), or NULL. */
 json_object *inf_config_get_training(const InfConfig *config);
+/* The resolver the config's classes were checked with (borrowed; lives as
+ * long as @config): for classes created after loading, such as the training
+ * block's loss and optimizer, so that their alias and node references are
+ * checked against this config. */
+const InfOptionsResolver *inf_config_get_resolver(const InfConfig *config);
 /* An entry of the modules block, built (borrowed), or NULL. */
 InfModule *inf_config_lookup_module(const InfConfig *config, const char *name);
 /* An entry of the parameters block (borrowed), or NULL. */
