@@ -320,9 +320,8 @@ create_module(InfConfig *config, json_object *spec, const char *path, const char
   json_object *type;
   g_autofree char *type_path = g_strconcat(path, ".type", NULL);
   if (!json_object_object_get_ex(spec, "type", &type)) {
-    g_auto(GStrv) known = inf_registry_list(config->registry, INF_CLASS_MODULE);
-    g_autofree char *list = join_or((const char *const *)known, "(none)");
-    config_error(error, config, path, "a module needs a \"type\"; known module types: %s", list);
+    g_autofree char *known = inf_registry_describe_known(config->registry, INF_CLASS_MODULE);
+    config_error(error, config, path, "a module needs a \"type\"; %s", known);
     return NULL;
   }
   if (!json_object_is_type(type, json_type_string)) {
@@ -331,12 +330,11 @@ create_module(InfConfig *config, json_object *spec, const char *path, const char
     return NULL;
   }
   const char *type_name = json_object_get_string(type);
-  const InfModuleClass *klass = inf_registry_lookup_module_class(config->registry, type_name);
+  g_autoptr(GError) unknown = NULL;
+  const InfModuleClass *klass =
+      inf_registry_lookup_class(config->registry, INF_CLASS_MODULE, type_name, &unknown);
   if (klass == NULL) {
-    g_auto(GStrv) known = inf_registry_list(config->registry, INF_CLASS_MODULE);
-    g_autofree char *list = join_or((const char *const *)known, "(none)");
-    config_error(error, config, type_path, "unknown module type '%s'; known module types: %s",
-                 type_name, list);
+    config_error(error, config, type_path, "%s", unknown->message);
     return NULL;
   }
   static const char *const named_skip[] = { "type", NULL };

@@ -9,6 +9,7 @@
 #include "graph/tracer-private.h"
 #include "model/module-private.h"
 #include "model/options-private.h"
+#include "plugin/registry-private.h"
 
 typedef enum {
   SOURCE_LITERAL,
@@ -294,14 +295,12 @@ resolve_node_module(const Parse *p, const char *node_name, json_object *spec, co
     parse_error(error, path, "an inline module needs a \"type\" (a string)");
     return NULL;
   }
+  g_autoptr(GError) unknown = NULL;
   const InfModuleClass *klass =
-      inf_registry_lookup_module_class(registry, json_object_get_string(type));
+      inf_registry_lookup_class(registry, INF_CLASS_MODULE, json_object_get_string(type), &unknown);
   if (klass == NULL) {
-    g_auto(GStrv) known = inf_registry_list(registry, INF_CLASS_MODULE);
-    g_autofree char *list = g_strjoinv(", ", known);
     g_autofree char *type_path = g_strconcat(path, ".type", NULL);
-    parse_error(error, type_path, "unknown module type '%s'; known module types: %s",
-                json_object_get_string(type), list);
+    parse_error(error, type_path, "%s", unknown->message);
     return NULL;
   }
   static const char *const skip[] = { "type", "name", NULL };

@@ -7,6 +7,7 @@
  * a name index, so adding and finding them stays linear overall.
  */
 #include "module-private.h"
+#include "plugin/registry-private.h"
 
 #include <inf/error.h>
 #include <inf/registry.h>
@@ -121,15 +122,9 @@ inf_module_new(InfRegistry *registry, const char *type, const char *name, json_o
   g_return_val_if_fail(type != NULL, NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-  const InfModuleClass *klass = inf_registry_lookup_module_class(registry, type);
-  if (klass == NULL) {
-    g_auto(GStrv) known = inf_registry_list(registry, INF_CLASS_MODULE);
-    g_autofree char *list =
-        known != NULL && known[0] != NULL ? g_strjoinv(", ", known) : g_strdup("(none)");
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "unknown module type '%s'; known module types: %s", type, list);
+  const InfModuleClass *klass = inf_registry_lookup_class(registry, INF_CLASS_MODULE, type, error);
+  if (klass == NULL)
     return NULL;
-  }
   return inf_module_new_full(registry, klass, name, options, NULL, NULL, NULL, NULL, error);
 }
 

@@ -3,6 +3,7 @@
 #include "options-private.h"
 
 #include "module-private.h"
+#include "plugin/registry-private.h"
 
 #include <inf/error.h>
 #include <inf/registry.h>
@@ -285,14 +286,11 @@ parse_module(json_object *json, const Ctx *ctx, const char *path, const char *op
     return NULL;
   }
   const char *type_name = json_object_get_string(type);
+  g_autoptr(GError) unknown = NULL;
   const InfModuleClass *klass =
-      ctx->registry != NULL ? inf_registry_lookup_module_class(ctx->registry, type_name) : NULL;
+      inf_registry_lookup_class(ctx->registry, INF_CLASS_MODULE, type_name, &unknown);
   if (klass == NULL) {
-    g_auto(GStrv) known =
-        ctx->registry != NULL ? inf_registry_list(ctx->registry, INF_CLASS_MODULE) : NULL;
-    g_autofree char *valid = join_choices((const char *const *)known);
-    set_error(error, ctx, type_path, "unknown module type '%s'; known module types: %s", type_name,
-              valid);
+    set_error(error, ctx, type_path, "%s", unknown->message);
     return NULL;
   }
   const char *name = option_name;

@@ -1,6 +1,8 @@
 /* The {"type": NAME, options...} specs of losses and optimizers. */
 #include "optim/class-spec.h"
 
+#include "plugin/registry-private.h"
+
 gconstpointer
 inf_class_spec_lookup(InfRegistry *registry, InfClassKind kind, const char *noun, json_object *spec,
                       const char *file, const char *path, GError **error)
@@ -16,16 +18,11 @@ inf_class_spec_lookup(InfRegistry *registry, InfClassKind kind, const char *noun
     return NULL;
   }
   const char *type = json_object_get_string(type_obj);
-  gconstpointer klass = kind == INF_CLASS_LOSS
-                            ? (gconstpointer)inf_registry_lookup_loss_class(registry, type)
-                            : (gconstpointer)inf_registry_lookup_optimizer_class(registry, type);
-  if (!klass) {
-    g_auto(GStrv) known = inf_registry_list(registry, kind);
-    g_autofree char *list = known && known[0] ? g_strjoinv(", ", known) : g_strdup("(none)");
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s%s%s.type: unknown %s type '%s'; known %s types: %s", file, sep, path, noun,
-                type, noun, list);
-  }
+  g_autoptr(GError) unknown = NULL;
+  gconstpointer klass = inf_registry_lookup_class(registry, kind, type, &unknown);
+  if (!klass)
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s%s%s.type: %s", file, sep, path,
+                unknown->message);
   return klass;
 }
 

@@ -35,6 +35,19 @@ char **inf_registry_list_classes_from(InfRegistry *registry, const char *file);
  * registration failed). Returns how many were removed. */
 guint inf_registry_remove_classes_from(InfRegistry *registry, const char *file);
 
+/* The class of @kind named @name, or NULL with an INF_ERROR_CONFIG error
+ * that names the known classes: "unknown module type 'x'; known module
+ * types: a, b" ("unknown provider 'x'; known providers: ..." for clients).
+ * The message has no location: the caller prefixes its file and JSON path.
+ * @registry may be NULL (no classes). Every lookup of a class named in a
+ * config goes through here, so the message is worded in one place. */
+gconstpointer inf_registry_lookup_class(InfRegistry *registry, InfClassKind kind, const char *name,
+                                        GError **error);
+/* "known module types: a, b" (or ": (none)") for @kind, the tail of the
+ * message above, for callers that report a missing name (free with g_free).
+ * @registry may be NULL. */
+char *inf_registry_describe_known(InfRegistry *registry, InfClassKind kind);
+
 /* Parses "module", "client", "loss" or "optimizer" (also the plurals). */
 gboolean inf_class_kind_from_name(const char *name, InfClassKind *kind);
 /* "modules", "clients", "losses", "optimizers". */

@@ -70,6 +70,15 @@ static const char *const kind_plurals[INF_CLASS_KIND_COUNT] = {
   [INF_CLASS_OPTIMIZER] = "optimizers",
 };
 
+/* What a config calls a class of each kind, in messages: its "type" field
+ * (a client's is "provider"). */
+static const char *const kind_nouns[INF_CLASS_KIND_COUNT] = {
+  [INF_CLASS_MODULE] = "module type",
+  [INF_CLASS_CLIENT] = "provider",
+  [INF_CLASS_LOSS] = "loss type",
+  [INF_CLASS_OPTIMIZER] = "optimizer type",
+};
+
 static gboolean
 kind_is_valid(InfClassKind kind)
 {
@@ -451,6 +460,31 @@ inf_registry_list(InfRegistry *registry, InfClassKind kind)
   }
   g_ptr_array_add(names, NULL);
   return (char **)g_ptr_array_free(names, FALSE);
+}
+
+char *
+inf_registry_describe_known(InfRegistry *registry, InfClassKind kind)
+{
+  g_return_val_if_fail(kind_is_valid(kind), NULL);
+  g_auto(GStrv) known = registry != NULL ? inf_registry_list(registry, kind) : NULL;
+  g_autofree char *list =
+      known != NULL && known[0] != NULL ? g_strjoinv(", ", known) : g_strdup("(none)");
+  return g_strdup_printf("known %ss: %s", kind_nouns[kind], list);
+}
+
+gconstpointer
+inf_registry_lookup_class(InfRegistry *registry, InfClassKind kind, const char *name,
+                          GError **error)
+{
+  g_return_val_if_fail(kind_is_valid(kind), NULL);
+  g_return_val_if_fail(name != NULL, NULL);
+  gconstpointer klass = registry_lookup(registry, kind, name);
+  if (klass != NULL)
+    return klass;
+  g_autofree char *known = inf_registry_describe_known(registry, kind);
+  g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "unknown %s '%s'; %s", kind_nouns[kind], name,
+              known);
+  return NULL;
 }
 
 gboolean

@@ -6,6 +6,7 @@
 
 #include "model/options-private.h"
 #include "model/value-private.h"
+#include "plugin/registry-private.h"
 
 typedef enum {
   FIELD_STRING,
@@ -214,19 +215,16 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
     }
   }
   if (!ep->provider) {
-    g_auto(GStrv) known = inf_registry_list(registry, INF_CLASS_CLIENT);
-    g_autofree char *list = g_strjoinv(", ", known);
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s: %s: missing required field 'provider'; known providers: %s", file, path, list);
+    g_autofree char *known = inf_registry_describe_known(registry, INF_CLASS_CLIENT);
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s: missing required field 'provider'; %s",
+                file, path, known);
     return NULL;
   }
-  ep->klass = inf_registry_lookup_client_class(registry, ep->provider);
+  g_autoptr(GError) unknown = NULL;
+  ep->klass = inf_registry_lookup_class(registry, INF_CLASS_CLIENT, ep->provider, &unknown);
   if (!ep->klass) {
-    g_auto(GStrv) known = inf_registry_list(registry, INF_CLASS_CLIENT);
-    g_autofree char *list = g_strjoinv(", ", known);
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s: %s.provider: unknown provider '%s'; known providers: %s", file, path,
-                ep->provider, list[0] ? list : "(none: is the plugin path right?)");
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s.provider: %s", file, path,
+                unknown->message);
     return NULL;
   }
   if (ep->base_url) {

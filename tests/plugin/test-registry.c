@@ -150,6 +150,41 @@ test_empty_list(void)
   g_assert_null(names[0]);
 }
 
+/* One message for every unknown class a config names: the kind's noun, the
+ * name, the known names sorted, "(none)" when there are none. */
+static void
+test_unknown_class(void)
+{
+  g_autoptr(InfRegistry) registry = inf_registry_new();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(inf_registry_add_module_class(registry, &module_b, &error));
+  g_assert_true(inf_registry_add_module_class(registry, &module_a, &error));
+  g_assert_true(inf_registry_add_client_class(registry, &client_http, &error));
+  g_assert_no_error(error);
+
+  g_assert_true(inf_registry_lookup_class(registry, INF_CLASS_MODULE, "bravo", &error) ==
+                &module_b);
+  g_assert_no_error(error);
+  g_assert_null(inf_registry_lookup_class(registry, INF_CLASS_MODULE, "lmm", &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+  g_assert_cmpstr(error->message, ==,
+                  "unknown module type 'lmm'; known module types: alpha, bravo");
+  g_clear_error(&error);
+  g_assert_null(inf_registry_lookup_class(registry, INF_CLASS_CLIENT, "opneai", &error));
+  g_assert_cmpstr(error->message, ==, "unknown provider 'opneai'; known providers: http");
+  g_clear_error(&error);
+  g_assert_null(inf_registry_lookup_class(registry, INF_CLASS_LOSS, "alpha", &error));
+  g_assert_cmpstr(error->message, ==, "unknown loss type 'alpha'; known loss types: (none)");
+  g_clear_error(&error);
+  g_assert_null(inf_registry_lookup_class(NULL, INF_CLASS_OPTIMIZER, "sfa", &error));
+  g_assert_cmpstr(error->message, ==,
+                  "unknown optimizer type 'sfa'; known optimizer types: (none)");
+
+  g_autofree char *known = inf_registry_describe_known(registry, INF_CLASS_MODULE);
+  g_assert_cmpstr(known, ==, "known module types: alpha, bravo");
+}
+
 static void
 test_attribution(void)
 {
@@ -368,6 +403,7 @@ main(int argc, char **argv)
   g_test_add_func("/registry/kind-names", test_kind_names);
   g_test_add_func("/registry/add-and-lookup", test_add_and_lookup);
   g_test_add_func("/registry/empty-list", test_empty_list);
+  g_test_add_func("/registry/unknown-class", test_unknown_class);
   g_test_add_func("/registry/attribution", test_attribution);
   g_test_add_func("/registry/duplicate", test_duplicate);
   g_test_add_func("/registry/rollback", test_rollback);
