@@ -1125,21 +1125,28 @@ out:
 }
 
 static const InfOptionSpec graph_options[] = {
-  { "inputs", INF_OPTION_JSON, "[]", FALSE,
-    "The graph's input names, a list of strings; nodes refer to them as \"$name\".", NULL, 0, 0 },
-  { "nodes", INF_OPTION_JSON, NULL, TRUE,
-    "An object mapping node names to nodes {\"module\": name-or-inline-module, \"args\": "
-    "list-or-object, \"priority\": int}. \"$name\" and \"$name.field\" in args refer to inputs "
-    "and other nodes; anything else is a literal (\"$$\" for a literal '$'). A node may be a "
-    "switch instead: {\"switch\": \"$ref\", \"normalize\": [\"trim\", \"casefold\"], \"cases\": "
-    "[{\"match\": \"text\" | {\"regex\"|\"prefix\"|\"contains\": \"...\"} | {\"one_of\": [...]}, "
-    "\"module\": ..., \"args\": ...}], \"default\": {\"module\": ..., \"args\": ...}}.",
-    NULL, 0, 0 },
-  { "outputs", INF_OPTION_JSON, NULL, TRUE,
-    "The graph's output: a \"$ref\" (or literal), a list of them, or an object of them (the "
-    "output keys).",
-    NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "inputs",
+    .type = INF_OPTION_JSON,
+    .default_json = "[]",
+    .description =
+        "The graph's input names, a list of strings; nodes refer to them as \"$name\"." },
+  { .name = "nodes",
+    .type = INF_OPTION_JSON,
+    .required = TRUE,
+    .description =
+        "An object mapping node names to nodes {\"module\": name-or-inline-module, \"args\": "
+        "list-or-object, \"priority\": int}. \"$name\" and \"$name.field\" in args refer to inputs "
+        "and other nodes; anything else is a literal (\"$$\" for a literal '$'). A node may be a "
+        "switch instead: {\"switch\": \"$ref\", \"normalize\": [\"trim\", \"casefold\"], "
+        "\"cases\": [{\"match\": \"text\" | {\"regex\"|\"prefix\"|\"contains\": \"...\"} | "
+        "{\"one_of\": [...]}, \"module\": ..., \"args\": ...}], \"default\": {\"module\": ..., "
+        "\"args\": ...}}." },
+  { .name = "outputs",
+    .type = INF_OPTION_JSON,
+    .required = TRUE,
+    .description = "The graph's output: a \"$ref\" (or literal), a list of them, or an object of "
+                   "them (the output keys)." },
+  { .name = NULL },
 };
 
 static const InfModuleClass graph_class = {

@@ -80,11 +80,23 @@ inf_command_estimate(int argc, char **argv)
   g_autoptr(InfConfig) config = NULL;
   int status;
   const GOptionEntry entries[] = {
-    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input_path,
-      "JSONL inputs, one object per line, as for run ('-': stdin)", "FILE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the estimate as JSON", NULL },
-    { "resources", 'r', 0, G_OPTION_ARG_FILENAME, &resources_path,
-      "Use the resources (endpoints) in FILE instead of the config's resources block", "FILE" },
+    { .long_name = "input",
+      .short_name = 'i',
+      .arg = G_OPTION_ARG_FILENAME,
+      .arg_data = &input_path,
+      .description = "JSONL inputs, one object per line, as for run ('-': stdin)",
+      .arg_description = "FILE" },
+    { .long_name = "json",
+      .arg = G_OPTION_ARG_NONE,
+      .arg_data = &as_json,
+      .description = "Print the estimate as JSON" },
+    { .long_name = "resources",
+      .short_name = 'r',
+      .arg = G_OPTION_ARG_FILENAME,
+      .arg_data = &resources_path,
+      .description =
+          "Use the resources (endpoints) in FILE instead of the config's resources block",
+      .arg_description = "FILE" },
     INF_HOST_PLUGIN_DIR_OPTION(&plugin_dirs),
     G_OPTION_ENTRY_NULL,
   };

@@ -22,12 +22,25 @@ inf_command_graph(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   int status;
   const GOptionEntry entries[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
-      "Output format: dot (default), mermaid or json", "FORMAT" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE instead of standard output",
-      "FILE" },
-    { "resources", 'r', 0, G_OPTION_ARG_FILENAME, &resources,
-      "Use the resources (endpoints) in FILE instead of the config's resources block", "FILE" },
+    { .long_name = "format",
+      .short_name = 'f',
+      .arg = G_OPTION_ARG_STRING,
+      .arg_data = &format,
+      .description = "Output format: dot (default), mermaid or json",
+      .arg_description = "FORMAT" },
+    { .long_name = "output",
+      .short_name = 'o',
+      .arg = G_OPTION_ARG_FILENAME,
+      .arg_data = &output,
+      .description = "Write to FILE instead of standard output",
+      .arg_description = "FILE" },
+    { .long_name = "resources",
+      .short_name = 'r',
+      .arg = G_OPTION_ARG_FILENAME,
+      .arg_data = &resources,
+      .description =
+          "Use the resources (endpoints) in FILE instead of the config's resources block",
+      .arg_description = "FILE" },
     INF_HOST_PLUGIN_DIR_OPTION(&plugin_dirs),
     G_OPTION_ENTRY_NULL,
   };

@@ -21,9 +21,10 @@ typedef struct {
   double min;
 } EndpointField;
 
-#define FIELD(name, type, min)                                 \
-  {                                                            \
-#name, type, G_STRUCT_OFFSET(InfEndpointConfig, name), min \
+#define FIELD(field, field_type, field_min)                                                  \
+  {                                                                                          \
+    .name = #field, .type = field_type, .offset = G_STRUCT_OFFSET(InfEndpointConfig, field), \
+    .min = field_min                                                                         \
   }
 
 static const EndpointField endpoint_fields[] = {

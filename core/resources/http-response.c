@@ -202,14 +202,24 @@ reset_hint_ms(const InfHttpResponse *response)
     const char *remaining;
     gboolean rfc3339;
   } limits[] = {
-    { "x-ratelimit-reset-requests", "x-ratelimit-remaining-requests", FALSE },
-    { "x-ratelimit-reset-tokens", "x-ratelimit-remaining-tokens", FALSE },
-    { "anthropic-ratelimit-requests-reset", "anthropic-ratelimit-requests-remaining", TRUE },
-    { "anthropic-ratelimit-tokens-reset", "anthropic-ratelimit-tokens-remaining", TRUE },
-    { "anthropic-ratelimit-input-tokens-reset", "anthropic-ratelimit-input-tokens-remaining",
-      TRUE },
-    { "anthropic-ratelimit-output-tokens-reset", "anthropic-ratelimit-output-tokens-remaining",
-      TRUE },
+    { .reset = "x-ratelimit-reset-requests",
+      .remaining = "x-ratelimit-remaining-requests",
+      .rfc3339 = FALSE },
+    { .reset = "x-ratelimit-reset-tokens",
+      .remaining = "x-ratelimit-remaining-tokens",
+      .rfc3339 = FALSE },
+    { .reset = "anthropic-ratelimit-requests-reset",
+      .remaining = "anthropic-ratelimit-requests-remaining",
+      .rfc3339 = TRUE },
+    { .reset = "anthropic-ratelimit-tokens-reset",
+      .remaining = "anthropic-ratelimit-tokens-remaining",
+      .rfc3339 = TRUE },
+    { .reset = "anthropic-ratelimit-input-tokens-reset",
+      .remaining = "anthropic-ratelimit-input-tokens-remaining",
+      .rfc3339 = TRUE },
+    { .reset = "anthropic-ratelimit-output-tokens-reset",
+      .remaining = "anthropic-ratelimit-output-tokens-remaining",
+      .rfc3339 = TRUE },
   };
   double best = -1;
   for (guint i = 0; i < G_N_ELEMENTS(limits); i++) {

@@ -15,11 +15,12 @@
 #include "losses.h"
 
 static const InfOptionSpec composite_options[] = {
-  { "losses", INF_OPTION_JSON, NULL, TRUE,
-    "The losses to combine: a list of loss specs {\"type\": ...} (weight 1) or "
-    "{\"loss\": spec, \"weight\": w} (w >= 0)",
-    NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "losses",
+    .type = INF_OPTION_JSON,
+    .required = TRUE,
+    .description = "The losses to combine: a list of loss specs {\"type\": ...} (weight 1) or "
+                   "{\"loss\": spec, \"weight\": w} (w >= 0)" },
+  { .name = NULL },
 };
 
 typedef struct {

@@ -16,21 +16,38 @@
 #include "losses-llm.h"
 
 static const InfOptionSpec rubric_options[] = {
-  { "alias", INF_OPTION_ALIAS, "\"judge\"", FALSE, "Resource alias of the grading LLM", NULL, 0,
-    0 },
-  { "criteria", INF_OPTION_STRING, NULL, TRUE, "What the output is graded on", NULL, 0, 0 },
-  { "levels", INF_OPTION_JSON, NULL, TRUE,
-    "The scale: a list of {\"score\": number, \"label\": text, \"description\": text} (2 or "
-    "more, distinct scores)",
-    NULL, 0, 0 },
-  { "temperature", INF_OPTION_DOUBLE, "0", FALSE, "Sampling temperature of the grader", NULL, 0,
-    2 },
-  { "attempts", INF_OPTION_INT, "2", FALSE,
-    "Replies tried before the example fails when the grader's reply is malformed", NULL, 1, 10 },
-  { "max_chars", INF_OPTION_INT, "4000", FALSE,
-    "Longest input, output and target text shown to the grader (longer ones are cut visibly)", NULL,
-    100, 1000000 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "alias",
+    .type = INF_OPTION_ALIAS,
+    .default_json = "\"judge\"",
+    .description = "Resource alias of the grading LLM" },
+  { .name = "criteria",
+    .type = INF_OPTION_STRING,
+    .required = TRUE,
+    .description = "What the output is graded on" },
+  { .name = "levels",
+    .type = INF_OPTION_JSON,
+    .required = TRUE,
+    .description = "The scale: a list of {\"score\": number, \"label\": text, \"description\": "
+                   "text} (2 or more, distinct scores)" },
+  { .name = "temperature",
+    .type = INF_OPTION_DOUBLE,
+    .default_json = "0",
+    .description = "Sampling temperature of the grader",
+    .max = 2 },
+  { .name = "attempts",
+    .type = INF_OPTION_INT,
+    .default_json = "2",
+    .description = "Replies tried before the example fails when the grader's reply is malformed",
+    .min = 1,
+    .max = 10 },
+  { .name = "max_chars",
+    .type = INF_OPTION_INT,
+    .default_json = "4000",
+    .description =
+        "Longest input, output and target text shown to the grader (longer ones are cut visibly)",
+    .min = 100,
+    .max = 1000000 },
+  { .name = NULL },
 };
 
 typedef struct {

@@ -28,24 +28,32 @@ static const char *const match_choices[] = { "exact",      "contains",     "rege
                                              "json_field", "number_close", NULL };
 
 static const InfOptionSpec verifier_options[] = {
-  { "match", INF_OPTION_ENUM, "\"exact\"", FALSE,
-    "How the output is checked against the target: exact, contains, regex, json_field "
-    "(the field at `path` equals the target) or number_close (within `tolerance`)",
-    match_choices, 0, 0 },
-  { "normalize", INF_OPTION_JSON, "[]", FALSE,
-    "\"trim\", \"casefold\" or a list of them, applied to the output and the target before "
-    "comparing texts",
-    NULL, 0, 0 },
-  { "path", INF_OPTION_STRING, NULL, FALSE,
-    "json_field: the field of the output's JSON to compare, as a.b[0].c (required for json_field)",
-    NULL, 0, 0 },
-  { "tolerance", INF_OPTION_DOUBLE, "0", FALSE,
-    "number_close and json_field numbers: the largest accepted absolute difference", NULL, 0,
-    1e300 },
-  { "pattern", INF_OPTION_STRING, NULL, FALSE,
-    "regex: the regular expression the output must match (default: the target is the pattern)",
-    NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "match",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"exact\"",
+    .description =
+        "How the output is checked against the target: exact, contains, regex, json_field (the "
+        "field at `path` equals the target) or number_close (within `tolerance`)",
+    .choices = match_choices },
+  { .name = "normalize",
+    .type = INF_OPTION_JSON,
+    .default_json = "[]",
+    .description = "\"trim\", \"casefold\" or a list of them, applied to the output and the target "
+                   "before comparing texts" },
+  { .name = "path",
+    .type = INF_OPTION_STRING,
+    .description = "json_field: the field of the output's JSON to compare, as a.b[0].c (required "
+                   "for json_field)" },
+  { .name = "tolerance",
+    .type = INF_OPTION_DOUBLE,
+    .default_json = "0",
+    .description = "number_close and json_field numbers: the largest accepted absolute difference",
+    .max = 1e300 },
+  { .name = "pattern",
+    .type = INF_OPTION_STRING,
+    .description = "regex: the regular expression the output must match (default: the target is "
+                   "the pattern)" },
+  { .name = NULL },
 };
 
 typedef struct {

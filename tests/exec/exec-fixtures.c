@@ -79,8 +79,11 @@ boom_execute(InfModule *self, InfTask *task)
 }
 
 static const InfOptionSpec llm_echo_options[] = {
-  { "alias", INF_OPTION_STRING, "\"fast\"", FALSE, "alias", NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "alias",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"fast\"",
+    .description = "alias" },
+  { .name = NULL },
 };
 
 static void
@@ -148,10 +151,13 @@ diamond_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, gui
 }
 
 static const InfOptionSpec n_options[] = {
-  { "n", INF_OPTION_INT, "3", FALSE, "size", NULL, 0, 0 },
-  { "type", INF_OPTION_STRING, "\"echo\"", FALSE, "child type", NULL, 0, 0 },
-  { "child_options", INF_OPTION_JSON, NULL, FALSE, "child options", NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "n", .type = INF_OPTION_INT, .default_json = "3", .description = "size" },
+  { .name = "type",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"echo\"",
+    .description = "child type" },
+  { .name = "child_options", .type = INF_OPTION_JSON, .description = "child options" },
+  { .name = NULL },
 };
 
 static gboolean

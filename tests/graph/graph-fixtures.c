@@ -11,8 +11,8 @@
 /* --- atomic classes --- */
 
 static const InfOptionSpec echo_options[] = {
-  { "alias", INF_OPTION_STRING, NULL, FALSE, "resource alias", NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "alias", .type = INF_OPTION_STRING, .description = "resource alias" },
+  { .name = NULL },
 };
 
 static void
@@ -39,9 +39,9 @@ static const InfModuleClass echo_class = {
 };
 
 static const InfInputSpec one_inputs[] = {
-  { "text", "the text", TRUE },
-  { "extra", "optional", FALSE },
-  { NULL, NULL, FALSE },
+  { .name = "text", .description = "the text", .required = TRUE },
+  { .name = "extra", .description = "optional" },
+  { .name = NULL },
 };
 
 static const InfModuleClass one_class = {
@@ -348,9 +348,15 @@ static const struct {
 };
 
 static const InfOptionSpec scenario_options[] = {
-  { "scenario", INF_OPTION_STRING, NULL, TRUE, "which forward()", NULL, 0, 0 },
-  { "children", INF_OPTION_JSON, "[]", FALSE, "[[name, type, {options}], ...]", NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "scenario",
+    .type = INF_OPTION_STRING,
+    .required = TRUE,
+    .description = "which forward()" },
+  { .name = "children",
+    .type = INF_OPTION_JSON,
+    .default_json = "[]",
+    .description = "[[name, type, {options}], ...]" },
+  { .name = NULL },
 };
 
 static gboolean

@@ -386,9 +386,9 @@ test_bearer_token(void)
 /* A client class whose init builds its URL from the options "default" and
  * "path" and keeps it as its private data. */
 static const InfOptionSpec url_probe_options[] = {
-  { "default", INF_OPTION_STRING, NULL, FALSE, "default_base_url", NULL, 0, 0 },
-  { "path", INF_OPTION_STRING, NULL, FALSE, "path", NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "default", .type = INF_OPTION_STRING, .description = "default_base_url" },
+  { .name = "path", .type = INF_OPTION_STRING, .description = "path" },
+  { .name = NULL },
 };
 
 static gboolean

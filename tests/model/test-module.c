@@ -15,11 +15,19 @@ typedef struct {
 } LeafPrivate;
 
 static const InfOptionSpec leaf_options[] = {
-  { "prompt", INF_OPTION_PARAMETER, NULL, FALSE, "the leaf's prompt", NULL, 0, 0 },
-  { "alias", INF_OPTION_STRING, "\"fast\"", FALSE, "resource alias", NULL, 0, 0 },
-  { "fail", INF_OPTION_BOOL, "false", FALSE, "make init fail", NULL, 0, 0 },
-  { "counter", INF_OPTION_JSON, NULL, FALSE, "address of a finalize counter (tests)", NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "prompt", .type = INF_OPTION_PARAMETER, .description = "the leaf's prompt" },
+  { .name = "alias",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"fast\"",
+    .description = "resource alias" },
+  { .name = "fail",
+    .type = INF_OPTION_BOOL,
+    .default_json = "false",
+    .description = "make init fail" },
+  { .name = "counter",
+    .type = INF_OPTION_JSON,
+    .description = "address of a finalize counter (tests)" },
+  { .name = NULL },
 };
 
 static gboolean
@@ -86,8 +94,8 @@ pair_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guint 
 }
 
 static const InfOptionSpec pair_options[] = {
-  { "body", INF_OPTION_MODULE, NULL, FALSE, "an inline child", NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "body", .type = INF_OPTION_MODULE, .description = "an inline child" },
+  { .name = NULL },
 };
 
 static gboolean

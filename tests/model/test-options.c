@@ -8,22 +8,43 @@
 static const char *const format_choices[] = { "json", "text", NULL };
 
 static const InfOptionSpec llm_spec[] = {
-  { "alias", INF_OPTION_STRING, NULL, TRUE, "resource alias", NULL, 0, 0 },
-  { "system_prompt", INF_OPTION_PARAMETER, NULL, FALSE, "system prompt", NULL, 0, 0 },
-  { "temperature", INF_OPTION_DOUBLE, "0.7", FALSE, "sampling temperature", NULL, 0, 2 },
-  { "max_tokens", INF_OPTION_INT, NULL, FALSE, "token limit", NULL, 1, 100000 },
-  { "response_format", INF_OPTION_ENUM, "\"text\"", FALSE, "reply format", format_choices, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "alias", .type = INF_OPTION_STRING, .required = TRUE, .description = "resource alias" },
+  { .name = "system_prompt", .type = INF_OPTION_PARAMETER, .description = "system prompt" },
+  { .name = "temperature",
+    .type = INF_OPTION_DOUBLE,
+    .default_json = "0.7",
+    .description = "sampling temperature",
+    .max = 2 },
+  { .name = "max_tokens",
+    .type = INF_OPTION_INT,
+    .description = "token limit",
+    .min = 1,
+    .max = 100000 },
+  { .name = "response_format",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"text\"",
+    .description = "reply format",
+    .choices = format_choices },
+  { .name = NULL },
 };
 
 static const InfOptionSpec misc_spec[] = {
-  { "flag", INF_OPTION_BOOL, "false", FALSE, "a flag", NULL, 0, 0 },
-  { "count", INF_OPTION_INT, "3", FALSE, "unbounded count", NULL, 0, 0 },
-  { "extra", INF_OPTION_JSON, NULL, FALSE, "anything", NULL, 0, 0 },
-  { "greeting", INF_OPTION_STRING, "\"hello\"", FALSE, "a string", NULL, 0, 0 },
-  { "prompt", INF_OPTION_PARAMETER, "\"default prompt\"", FALSE, "a parameter", NULL, 0, 0 },
-  { "body", INF_OPTION_MODULE, NULL, FALSE, "a module", NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "flag", .type = INF_OPTION_BOOL, .default_json = "false", .description = "a flag" },
+  { .name = "count",
+    .type = INF_OPTION_INT,
+    .default_json = "3",
+    .description = "unbounded count" },
+  { .name = "extra", .type = INF_OPTION_JSON, .description = "anything" },
+  { .name = "greeting",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"hello\"",
+    .description = "a string" },
+  { .name = "prompt",
+    .type = INF_OPTION_PARAMETER,
+    .default_json = "\"default prompt\"",
+    .description = "a parameter" },
+  { .name = "body", .type = INF_OPTION_MODULE, .description = "a module" },
+  { .name = NULL },
 };
 
 static json_object *
@@ -469,12 +490,12 @@ static void
 test_bad_defaults(void)
 {
   static const InfOptionSpec bad_json[] = {
-    { "n", INF_OPTION_INT, "{oops", FALSE, "bad", NULL, 0, 0 },
-    { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+    { .name = "n", .type = INF_OPTION_INT, .default_json = "{oops", .description = "bad" },
+    { .name = NULL },
   };
   static const InfOptionSpec bad_type[] = {
-    { "n", INF_OPTION_INT, "\"three\"", FALSE, "bad", NULL, 0, 0 },
-    { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+    { .name = "n", .type = INF_OPTION_INT, .default_json = "\"three\"", .description = "bad" },
+    { .name = NULL },
   };
   GError *error = NULL;
   InfOptions *o =

@@ -44,19 +44,29 @@ typedef struct {
 /* --- the class ---------------------------------------------------------- */
 
 static const InfOptionSpec ollama_options[] = {
-  { "keep_alive", INF_OPTION_STRING, NULL, FALSE,
-    "How long the server keeps the model loaded after a request (\"5m\", \"1h\", \"-1\")", NULL, 0,
-    0 },
-  { "num_ctx", INF_OPTION_INT, "0", FALSE, "Context window size (0: the model's default)", NULL, 0,
-    10000000 },
-  { "options", INF_OPTION_JSON, NULL, FALSE,
-    "More model options merged into \"options\" (e.g. {\"top_k\": 20, \"seed\": 1})", NULL, 0, 0 },
-  { "path", INF_OPTION_STRING, "\"/api/chat\"", FALSE, "Path appended to base_url", NULL, 0, 0 },
-  { "stream", INF_OPTION_BOOL, "false", FALSE,
-    "Stream the reply (NDJSON): the same result, read as it arrives; for long generations behind "
-    "proxies that cut idle connections",
-    NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "keep_alive",
+    .type = INF_OPTION_STRING,
+    .description =
+        "How long the server keeps the model loaded after a request (\"5m\", \"1h\", \"-1\")" },
+  { .name = "num_ctx",
+    .type = INF_OPTION_INT,
+    .default_json = "0",
+    .description = "Context window size (0: the model's default)",
+    .max = 10000000 },
+  { .name = "options",
+    .type = INF_OPTION_JSON,
+    .description =
+        "More model options merged into \"options\" (e.g. {\"top_k\": 20, \"seed\": 1})" },
+  { .name = "path",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"/api/chat\"",
+    .description = "Path appended to base_url" },
+  { .name = "stream",
+    .type = INF_OPTION_BOOL,
+    .default_json = "false",
+    .description = "Stream the reply (NDJSON): the same result, read as it arrives; for long "
+                   "generations behind proxies that cut idle connections" },
+  { .name = NULL },
 };
 
 static void

@@ -65,30 +65,41 @@ typedef struct {
 static const char *const max_tokens_fields[] = { "max_tokens", "max_completion_tokens", NULL };
 
 static const InfOptionSpec openai_options[] = {
-  { "max_tokens_field", INF_OPTION_ENUM, "\"max_tokens\"", FALSE,
-    "Body field for the request's max tokens: max_tokens (understood by every compatible "
-    "server) or max_completion_tokens (required by OpenAI's reasoning models)",
-    max_tokens_fields, 0, 0 },
-  { "extra_body", INF_OPTION_JSON, NULL, FALSE,
-    "A JSON object merged into every request body (e.g. {\"top_p\": 0.9, \"seed\": 1})", NULL, 0,
-    0 },
-  { "path", INF_OPTION_STRING, "\"/chat/completions\"", FALSE, "Path appended to base_url", NULL, 0,
-    0 },
-  { "organization", INF_OPTION_STRING, NULL, FALSE, "Sent as the OpenAI-Organization header", NULL,
-    0, 0 },
-  { "stream", INF_OPTION_BOOL, "false", FALSE,
-    "Stream the reply (SSE, with stream_options.include_usage): the same result, read as it "
-    "arrives; for long generations behind proxies that cut idle connections",
-    NULL, 0, 0 },
-  { "json_instruction", INF_OPTION_STRING, "\"" DEFAULT_JSON_INSTRUCTION "\"", FALSE,
-    "Added to the system message in JSON mode when no message mentions \"json\" (the API "
-    "requires the word); \"\" adds nothing",
-    NULL, 0, 0 },
-  { "json_schema_strict", INF_OPTION_BOOL, "true", FALSE,
-    "json_schema.strict in schema requests (OpenAI's strict mode needs every property required "
-    "and additionalProperties false)",
-    NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "max_tokens_field",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"max_tokens\"",
+    .description =
+        "Body field for the request's max tokens: max_tokens (understood by every compatible "
+        "server) or max_completion_tokens (required by OpenAI's reasoning models)",
+    .choices = max_tokens_fields },
+  { .name = "extra_body",
+    .type = INF_OPTION_JSON,
+    .description =
+        "A JSON object merged into every request body (e.g. {\"top_p\": 0.9, \"seed\": 1})" },
+  { .name = "path",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"/chat/completions\"",
+    .description = "Path appended to base_url" },
+  { .name = "organization",
+    .type = INF_OPTION_STRING,
+    .description = "Sent as the OpenAI-Organization header" },
+  { .name = "stream",
+    .type = INF_OPTION_BOOL,
+    .default_json = "false",
+    .description =
+        "Stream the reply (SSE, with stream_options.include_usage): the same result, read as it "
+        "arrives; for long generations behind proxies that cut idle connections" },
+  { .name = "json_instruction",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"" DEFAULT_JSON_INSTRUCTION "\"",
+    .description = "Added to the system message in JSON mode when no message mentions \"json\" "
+                   "(the API requires the word); \"\" adds nothing" },
+  { .name = "json_schema_strict",
+    .type = INF_OPTION_BOOL,
+    .default_json = "true",
+    .description = "json_schema.strict in schema requests (OpenAI's strict mode needs every "
+                   "property required and additionalProperties false)" },
+  { .name = NULL },
 };
 
 static void

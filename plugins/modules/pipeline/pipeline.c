@@ -19,16 +19,20 @@ typedef struct {
 } AnalysisPipeline;
 
 static const InfOptionSpec pipeline_options[] = {
-  { "fast_alias", INF_OPTION_STRING, "\"fast\"", FALSE,
-    "Resource alias of the summary, keyword and sentiment calls", NULL, 0, 0 },
-  { "smart_alias", INF_OPTION_STRING, "\"smart\"", FALSE, "Resource alias of the final report call",
-    NULL, 0, 0 },
-  { NULL, 0, NULL, FALSE, NULL, NULL, 0, 0 },
+  { .name = "fast_alias",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"fast\"",
+    .description = "Resource alias of the summary, keyword and sentiment calls" },
+  { .name = "smart_alias",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"smart\"",
+    .description = "Resource alias of the final report call" },
+  { .name = NULL },
 };
 
 static const InfInputSpec pipeline_inputs[] = {
-  { "text", "The text to analyze", TRUE },
-  { NULL, NULL, FALSE },
+  { .name = "text", .description = "The text to analyze", .required = TRUE },
+  { .name = NULL },
 };
 
 static void
