@@ -150,13 +150,7 @@ inf_graph_switch_clear(InfGraphSwitch *sw)
     if (c->regex)
       g_regex_unref(c->regex);
     g_free(c->label);
-    for (guint o = 0; o < c->n_outputs; o++) {
-      g_free(c->outputs[o].key);
-      if (c->outputs[o].literal)
-        inf_value_unref(c->outputs[o].literal);
-      g_strfreev(c->outputs[o].path);
-    }
-    g_free(c->outputs);
+    inf_graph_outputs_free(c->outputs, c->n_outputs);
     g_free(c->nodes);
     g_free(c->all_nodes);
   }

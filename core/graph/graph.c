@@ -12,34 +12,43 @@ inf_graph_ref(InfGraph *graph)
   return graph;
 }
 
+void
+inf_graph_node_clear(InfGraphNode *node)
+{
+  for (guint a = 0; a < node->n_args; a++) {
+    InfGraphArg *arg = &node->args[a];
+    g_free(arg->name);
+    if (arg->literal)
+      inf_value_unref(arg->literal);
+    g_strfreev(arg->path);
+  }
+  g_free(node->args);
+  g_free(node->deps);
+  g_free(node->dependents);
+  if (node->module)
+    inf_module_unref(node->module);
+  g_free(node->id);
+}
+
+void
+inf_graph_outputs_free(InfGraphOutput *outputs, guint n_outputs)
+{
+  for (guint i = 0; i < n_outputs; i++) {
+    g_free(outputs[i].key);
+    if (outputs[i].literal)
+      inf_value_unref(outputs[i].literal);
+    g_strfreev(outputs[i].path);
+  }
+  g_free(outputs);
+}
+
 static void
 graph_free(InfGraph *graph)
 {
-  for (guint i = 0; i < graph->n_nodes; i++) {
-    InfGraphNode *node = &graph->nodes[i];
-    for (guint a = 0; a < node->n_args; a++) {
-      InfGraphArg *arg = &node->args[a];
-      g_free(arg->name);
-      if (arg->literal)
-        inf_value_unref(arg->literal);
-      g_strfreev(arg->path);
-    }
-    g_free(node->args);
-    g_free(node->deps);
-    g_free(node->dependents);
-    if (node->module)
-      inf_module_unref(node->module);
-    g_free(node->id);
-  }
+  for (guint i = 0; i < graph->n_nodes; i++)
+    inf_graph_node_clear(&graph->nodes[i]);
   g_free(graph->nodes);
-  for (guint i = 0; i < graph->n_outputs; i++) {
-    InfGraphOutput *out = &graph->outputs[i];
-    g_free(out->key);
-    if (out->literal)
-      inf_value_unref(out->literal);
-    g_strfreev(out->path);
-  }
-  g_free(graph->outputs);
+  inf_graph_outputs_free(graph->outputs, graph->n_outputs);
   if (graph->index_by_id)
     g_hash_table_unref(graph->index_by_id);
   g_strfreev(graph->aliases);

@@ -113,6 +113,12 @@ typedef struct {
 
 InfGraph *inf_graph_ref(InfGraph *graph);
 void inf_graph_unref(InfGraph *graph);
+/* Frees what @node holds (id, arguments, dependency lists, the module
+ * reference), not @node itself: for graphs and for nodes a tracer drops. */
+void inf_graph_node_clear(InfGraphNode *node);
+/* Frees @n_outputs outputs (keys, literals, paths) and the array @outputs
+ * (may be NULL when @n_outputs is 0). */
+void inf_graph_outputs_free(InfGraphOutput *outputs, guint n_outputs);
 /* The index of node @id, or -1. */
 gint inf_graph_lookup(const InfGraph *graph, const char *id);
 /* The input names, in order (borrowed ids minus the "input:" prefix). */

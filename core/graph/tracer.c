@@ -48,23 +48,6 @@ frame_free(gpointer p)
   g_free(frame);
 }
 
-static void
-node_clear(InfGraphNode *node)
-{
-  for (guint a = 0; a < node->n_args; a++) {
-    g_free(node->args[a].name);
-    if (node->args[a].literal)
-      inf_value_unref(node->args[a].literal);
-    g_strfreev(node->args[a].path);
-  }
-  g_free(node->args);
-  g_free(node->deps);
-  g_free(node->dependents);
-  if (node->module)
-    inf_module_unref(node->module);
-  g_free(node->id);
-}
-
 static InfTracer *
 tracer_new(void)
 {
@@ -84,7 +67,7 @@ tracer_free(InfTracer *tracer)
 {
   if (tracer->nodes) {
     for (guint i = 0; i < tracer->nodes->len; i++)
-      node_clear(&g_array_index(tracer->nodes, InfGraphNode, i));
+      inf_graph_node_clear(&g_array_index(tracer->nodes, InfGraphNode, i));
     g_array_unref(tracer->nodes);
   }
   if (tracer->index_by_id)
@@ -376,7 +359,7 @@ record_node(InfTracer *tracer, InfModule *module, const char *prefix, const char
     InfValue *failed = resolve_arg(tracer, id, i, arg_name, args[i], arg);
     if (failed) {
       node.n_args = i + 1;
-      node_clear(&node);
+      inf_graph_node_clear(&node);
       return failed;
     }
     if (arg->source >= 0)
@@ -593,18 +576,6 @@ fill_output(InfTracer *tracer, InfGraphOutput *out, const char *what, InfValue *
   }
 }
 
-static void
-outputs_free(InfGraphOutput *outputs, guint n)
-{
-  for (guint i = 0; i < n; i++) {
-    g_free(outputs[i].key);
-    if (outputs[i].literal)
-      inf_value_unref(outputs[i].literal);
-    g_strfreev(outputs[i].path);
-  }
-  g_free(outputs);
-}
-
 /* Shapes @result (a value, or a list or dict of values) into outputs; @what
  * names them in messages ("output", "case 'billing' output"). */
 static gboolean
@@ -643,7 +614,7 @@ fill_outputs(InfTracer *tracer, InfValue *result, const char *what, InfGraphOutp
       item_what = g_strdup_printf("the %s", what);
     }
     if (!fill_output(tracer, &outputs[i], item_what, item, error)) {
-      outputs_free(outputs, n_outputs);
+      inf_graph_outputs_free(outputs, n_outputs);
       return FALSE;
     }
   }
