@@ -156,31 +156,40 @@ losses_llm_call(InfLossTask *task, const LossesLlmCall *call, LossesReplyCheck c
   send_request(c);
 }
 
+/* A JSON value as prompt text: a string as it is, anything else as JSON. */
+char *
+losses_json_text(json_object *value)
+{
+  return g_strdup(json_object_is_type(value, json_type_string)
+                      ? json_object_get_string(value)
+                      : json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
+}
+
+char *
+losses_describe_input(json_object *example, gsize max_chars)
+{
+  json_object *input = NULL;
+  if (!json_object_is_type(example, json_type_object) ||
+      !json_object_object_get_ex(example, "input", &input))
+    return g_strdup("");
+  g_autofree char *text = losses_json_text(input);
+  g_autofree char *cut = losses_cut(text, max_chars);
+  return g_strdup_printf("Input:\n%s\n\n", cut);
+}
+
 /* The parts of the prompt every LLM loss shows: input, output, reference. */
 char *
 losses_describe_example(InfValue *output, json_object *target, json_object *example,
                         gsize max_chars, const char *output_title)
 {
-  GString *s = g_string_new(NULL);
-  json_object *input = NULL;
-  if (json_object_is_type(example, json_type_object) &&
-      json_object_object_get_ex(example, "input", &input)) {
-    g_autofree char *cut =
-        losses_cut(json_object_is_type(input, json_type_string)
-                       ? json_object_get_string(input)
-                       : json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN),
-                   max_chars);
-    g_string_append_printf(s, "Input:\n%s\n\n", cut);
-  }
+  g_autofree char *input = losses_describe_input(example, max_chars);
+  GString *s = g_string_new(input);
   g_autofree char *out = output ? inf_value_to_string(output) : g_strdup("");
   g_autofree char *out_cut = losses_cut(out, max_chars);
   g_string_append_printf(s, "%s:\n%s\n\n", output_title, out_cut);
   if (target != NULL) {
-    g_autofree char *cut =
-        losses_cut(json_object_is_type(target, json_type_string)
-                       ? json_object_get_string(target)
-                       : json_object_to_json_string_ext(target, JSON_C_TO_STRING_PLAIN),
-                   max_chars);
+    g_autofree char *text = losses_json_text(target);
+    g_autofree char *cut = losses_cut(text, max_chars);
     g_string_append_printf(s, "Expected (reference):\n%s\n\n", cut);
   }
   return g_string_free(s, FALSE);

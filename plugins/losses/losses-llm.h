@@ -36,6 +36,14 @@ void losses_llm_call(InfLossTask *task, const LossesLlmCall *call, LossesReplyCh
 /* @text cut for prompts: at most @max bytes, "... [cut N bytes]" marking the cut. */
 char *losses_cut(const char *text, gsize max);
 
+/* A JSON value as prompt text (caller owns): a string as it is, anything
+ * else as plain JSON. */
+char *losses_json_text(json_object *value);
+
+/* "Input:\n<the example's input, cut at @max_chars>\n\n", or "" when the
+ * example has no "input" (caller owns). */
+char *losses_describe_input(json_object *example, gsize max_chars);
+
 /* What every LLM loss shows: "Input:" (the example's "input"), @output_title
  * (the output) and "Expected (reference):" (the target, when not JSON null),
  * each cut at @max_chars. */

@@ -9,3 +9,5 @@ extern const InfLossClass inf_losses_verifier_class;
 extern const InfLossClass inf_losses_composite_class;
 extern const InfLossClass inf_losses_judge_class;
 extern const InfLossClass inf_losses_rubric_class;
+extern const InfLossClass inf_losses_preference_class;
+extern const InfLossClass inf_losses_ranking_class;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "losses.h"
+#include "losses-field.h"
 
 #define QUOTE_MAX 200
 
@@ -95,15 +96,6 @@ parse_normalize_one(Verifier *v, json_object *item, const char *where, GError **
   return TRUE;
 }
 
-/* Checks a path "a.b[0].c": non-empty names, decimal indexes. */
-static gboolean
-path_is_valid(const char *path)
-{
-  g_autoptr(GRegex) re =
-      g_regex_new("^[^.\\[\\]]+(\\[[0-9]+\\])*(\\.[^.\\[\\]]+(\\[[0-9]+\\])*)*$", 0, 0, NULL);
-  return g_regex_match(re, path, 0, NULL);
-}
-
 static gboolean
 verifier_init(InfLoss *self, const InfOptions *options, gpointer *out_private, GError **error)
 {
@@ -133,7 +125,7 @@ verifier_init(InfLoss *self, const InfOptions *options, gpointer *out_private, G
                   "path: only used with \"match\": \"json_field\" (match is \"%s\")", match);
       goto fail;
     }
-    if (!path_is_valid(v->path)) {
+    if (!losses_field_path_is_valid(v->path)) {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                   "path: '%s' is not a field path; write names and indexes like a.b[0].c", v->path);
       goto fail;
@@ -278,30 +270,6 @@ add_mismatch(InfFeedback *fb, const char *expected, const char *got, const char 
                          detail ? detail : "", detail ? ")" : "");
 }
 
-/* Follows "a.b[0].c" in @root; borrowed result, *found tells (a null field is found). */
-static json_object *
-follow_path(json_object *root, const char *path, gboolean *found)
-{
-  g_auto(GStrv) parts = g_strsplit(path, ".", -1);
-  json_object *cur = root;
-  *found = FALSE;
-  for (char **p = parts; *p; p++) {
-    char *bracket = strchr(*p, '[');
-    g_autofree char *name = g_strndup(*p, bracket ? (gsize)(bracket - *p) : strlen(*p));
-    if (!json_object_is_type(cur, json_type_object) || !json_object_object_get_ex(cur, name, &cur))
-      return NULL;
-    while (bracket) {
-      guint64 index = g_ascii_strtoull(bracket + 1, NULL, 10);
-      if (!json_object_is_type(cur, json_type_array) || index >= json_object_array_length(cur))
-        return NULL;
-      cur = json_object_array_get_idx(cur, index);
-      bracket = strchr(bracket + 1, '[');
-    }
-  }
-  *found = TRUE;
-  return cur;
-}
-
 static gboolean
 json_matches(const Verifier *v, json_object *expected, json_object *got)
 {
@@ -364,7 +332,7 @@ verifier_evaluate(InfLoss *self, InfValue *output, json_object *target, json_obj
       parsed = from_text;
     }
     gboolean found = FALSE;
-    json_object *field = follow_path(parsed, v->path, &found);
+    json_object *field = losses_field_get(parsed, v->path, &found);
     if (found && json_matches(v, target, field)) {
       pass = TRUE;
     } else {

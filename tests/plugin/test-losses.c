@@ -630,6 +630,413 @@ test_rubric_options(Fixture *f, gconstpointer data)
   expect_config_error(f, RUBRIC ", \"attempts\": 11}", "cfg.json: training.loss.attempts:");
 }
 
+/* Evaluates @loss on the text @output for the example line @example_json
+ * (its "target", when there is one, is the target); waits for the result. */
+static void
+evaluate_example(Fixture *f, InfLoss *loss, const char *output, const char *example_json, Result *r)
+{
+  g_autoptr(json_object) example = json_tokener_parse(example_json);
+  g_assert_nonnull(example);
+  g_autoptr(InfValue) value = inf_value_new_text(output);
+  json_object *target = json_object_object_get(example, "target");
+  memset(r, 0, sizeof *r);
+  inf_loss_evaluate(loss, value, target, example, 0, f->rm, result_done, r);
+  while (!r->done)
+    g_main_context_iteration(NULL, TRUE);
+}
+
+static json_object *
+meta_get(Result *r, const char *key)
+{
+  return json_object_object_get(inf_feedback_get_meta(r->feedback), key);
+}
+
+/* The source of candidate @n (1-based) in the feedback's metadata. */
+static const char *
+meta_source(Result *r, guint n)
+{
+  json_object *list = meta_get(r, "candidates");
+  json_object *entry = json_object_array_get_idx(list, n - 1);
+  g_assert_cmpint(json_object_get_int(json_object_object_get(entry, "candidate")), ==, n);
+  return json_object_get_string(json_object_object_get(entry, "source"));
+}
+
+#define PREF_EXAMPLE \
+  "{\"input\": {\"text\": \"my card was charged twice\"}, \"target\": \"billing\"}"
+
+static void
+test_preference(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) first = loss_from(
+      f,
+      "{\"type\": \"preference\", \"order\": \"output_first\", \"criteria\": \"the label only\"}",
+      &error);
+  g_assert_no_error(error);
+  g_autoptr(InfLoss) last =
+      loss_from(f, "{\"type\": \"preference\", \"order\": \"output_last\"}", &error);
+  g_assert_no_error(error);
+  Result r;
+
+  /* Output first: candidate 1 is the output; the judge prefers 1. */
+  inf_fake_llm_push_reply_text(f->fake, "{\"better\": 1, \"reason\": \"shorter\", "
+                                        "\"improvements\": [\"say it in one word\"]}");
+  evaluate_example(f, first, "It is about payments", PREF_EXAMPLE, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpint(inf_feedback_get_kind(r.feedback), ==, INF_FEEDBACK_LLM);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
+  g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
+  g_assert_cmpstr(meta_source(&r, 1), ==, "output");
+  g_assert_cmpstr(meta_source(&r, 2), ==, "reference");
+  g_assert_cmpint(json_object_get_int(meta_get(&r, "output_candidate")), ==, 1);
+  g_assert_cmpint(json_object_get_int(meta_get(&r, "preferred")), ==, 1);
+  g_assert_cmpstr(json_object_get_string(meta_get(&r, "winner")), ==, "output");
+  result_clear(&r);
+  /* The judge sees the input and the numbered candidates, not which is which. */
+  const char *user = request_message(f, 0, 1);
+  plugin_test_assert_contains(user, "Input:\n{\"text\":\"my card was charged twice\"}\n\n"
+                                    "Candidate 1:\nIt is about payments\n\n"
+                                    "Candidate 2:\nbilling\n\nJudge on: the label only");
+  g_assert_null(strstr(user, "reference"));
+  g_assert_null(strstr(user, "Expected"));
+  plugin_test_assert_contains(request_message(f, 0, 0), "or 0 for a tie");
+
+  /* The same reply with the order swapped: candidate 1 is now the reference,
+   * so the reference wins; the items name both numbers as shown. */
+  inf_fake_llm_push_reply_text(f->fake, "{\"better\": 1, \"reason\": \"names the label\", "
+                                        "\"improvements\": [\"answer with the label\", \" \"]}");
+  evaluate_example(f, last, "It is about payments", PREF_EXAMPLE, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.0);
+  g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 2);
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==,
+                  "The reference (candidate 1) was preferred to this output (candidate 2): "
+                  "names the label");
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 1), ==, "answer with the label");
+  g_assert_cmpstr(meta_source(&r, 1), ==, "reference");
+  g_assert_cmpstr(meta_source(&r, 2), ==, "output");
+  g_assert_cmpint(json_object_get_int(meta_get(&r, "output_candidate")), ==, 2);
+  g_assert_cmpstr(json_object_get_string(meta_get(&r, "winner")), ==, "reference");
+  result_clear(&r);
+  plugin_test_assert_contains(request_message(f, 1, 1), "Candidate 1:\nbilling\n\n"
+                                                        "Candidate 2:\nIt is about payments");
+
+  /* A tie scores 0.5, without items. */
+  inf_fake_llm_push_reply_text(f->fake,
+                               "{\"better\": 0, \"reason\": \"same\", \"improvements\": []}");
+  evaluate_example(f, last, "billing", PREF_EXAMPLE, &r);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.5);
+  g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
+  g_assert_cmpstr(json_object_get_string(meta_get(&r, "winner")), ==, "tie");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 3);
+}
+
+static void
+test_preference_seeded(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss = loss_from(f, "{\"type\": \"preference\"}", &error);
+  g_assert_no_error(error);
+  /* The seeded order depends on the example's input only: the same example
+   * twice gets the same order, and both orders occur over a few inputs. In
+   * every case the judge's "1" maps back to the candidate shown first. */
+  gboolean seen[3] = { FALSE, FALSE, FALSE };
+  guint n = 0;
+  for (guint i = 0; i < 8; i++) {
+    g_autofree char *example =
+        g_strdup_printf("{\"input\": {\"text\": \"question %u\"}, \"target\": \"ref\"}", i);
+    gint first_output = 0;
+    for (guint again = 0; again < 2; again++) {
+      Result r;
+      inf_fake_llm_push_reply_text(f->fake,
+                                   "{\"better\": 1, \"reason\": \"\", \"improvements\": []}");
+      evaluate_example(f, loss, "out", example, &r);
+      g_assert_no_error(r.error);
+      const char *user = request_message(f, n++, 1);
+      gboolean output_shown_first = strstr(user, "Candidate 1:\nout\n") != NULL;
+      g_assert_true(output_shown_first || strstr(user, "Candidate 1:\nref\n") != NULL);
+      gint output = json_object_get_int(meta_get(&r, "output_candidate"));
+      g_assert_cmpint(output, ==, output_shown_first ? 1 : 2);
+      g_assert_cmpstr(meta_source(&r, (guint)output), ==, "output");
+      g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, output_shown_first ? 1.0 : 0.0);
+      if (again == 0)
+        first_output = output;
+      else
+        g_assert_cmpint(output, ==, first_output);
+      seen[output] = TRUE;
+      result_clear(&r);
+    }
+  }
+  g_assert_true(seen[1] && seen[2]);
+  /* Another seed changes the order of some example. */
+  g_autoptr(InfLoss) other = loss_from(f, "{\"type\": \"preference\", \"seed\": 7}", &error);
+  g_assert_no_error(error);
+  gboolean differs = FALSE;
+  for (guint i = 0; i < 8 && !differs; i++) {
+    g_autofree char *example =
+        g_strdup_printf("{\"input\": {\"text\": \"question %u\"}, \"target\": \"ref\"}", i);
+    Result a, b;
+    inf_fake_llm_push_reply_text(f->fake,
+                                 "{\"better\": 1, \"reason\": \"\", \"improvements\": []}");
+    evaluate_example(f, loss, "out", example, &a);
+    inf_fake_llm_push_reply_text(f->fake,
+                                 "{\"better\": 1, \"reason\": \"\", \"improvements\": []}");
+    evaluate_example(f, other, "out", example, &b);
+    differs = json_object_get_int(meta_get(&a, "output_candidate")) !=
+              json_object_get_int(meta_get(&b, "output_candidate"));
+    result_clear(&a);
+    result_clear(&b);
+  }
+  g_assert_true(differs);
+}
+
+static void
+test_preference_malformed(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss = loss_from(
+      f, "{\"type\": \"preference\", \"ties\": false, \"order\": \"output_first\"}", &error);
+  g_assert_no_error(error);
+  Result r;
+  /* A tie when ties are off, then a candidate 3: retried once, then failed. */
+  inf_fake_llm_push_reply_text(f->fake, "{\"better\": 0, \"reason\": \"\", \"improvements\": []}");
+  inf_fake_llm_push_reply_text(f->fake, "{\"better\": 3, \"reason\": \"\", \"improvements\": []}");
+  evaluate_example(f, loss, "x", PREF_EXAMPLE, &r);
+  g_assert_null(r.feedback);
+  plugin_test_assert_contains(r.error->message,
+                              "preference: no usable reply from alias 'judge' after 2 attempts: "
+                              "$.better");
+  plugin_test_assert_contains(r.error->message, "(last reply: '{\"better\": 3");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 2);
+  plugin_test_assert_contains(request_message(f, 1, 3), "$.better");
+  g_assert_null(strstr(request_message(f, 0, 0), "tie"));
+
+  /* Not JSON, then a good reply: the good one counts. */
+  inf_fake_llm_push_reply_text(f->fake, "Candidate 2 is better.");
+  inf_fake_llm_push_reply_text(f->fake, "{\"better\": 2, \"reason\": \"\", \"improvements\": "
+                                        "[\"use the label\"]}");
+  evaluate_example(f, loss, "x", PREF_EXAMPLE, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.0);
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==,
+                  "The reference (candidate 2) was preferred to this output (candidate 1)");
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 1), ==, "use the label");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 4);
+
+  /* A reference from another field; an example without it fails, no call. */
+  g_autoptr(InfLoss) field = loss_from(
+      f, "{\"type\": \"preference\", \"reference\": \"meta.best\", \"order\": \"output_last\"}",
+      &error);
+  g_assert_no_error(error);
+  inf_fake_llm_push_reply_text(f->fake, "{\"better\": 2, \"reason\": \"\", \"improvements\": []}");
+  evaluate_example(f, field, "x",
+                   "{\"input\": \"q\", \"meta\": {\"best\": {\"label\": \"billing\"}}}", &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
+  result_clear(&r);
+  plugin_test_assert_contains(request_message(f, 4, 1),
+                              "Input:\nq\n\nCandidate 1:\n{\"label\":\"billing\"}\n\n"
+                              "Candidate 2:\nx");
+  evaluate_example(f, field, "x", "{\"input\": \"q\", \"target\": \"t\"}", &r);
+  g_assert_null(r.feedback);
+  plugin_test_assert_contains(r.error->message, "preference: the example has no reference output "
+                                                "at 'meta.best' (no such field)");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 5);
+}
+
+static void
+test_preference_options(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss = loss_from(f, "{\"type\": \"preference\"}", &error);
+  g_assert_no_error(error);
+  /* A null target is refused before anything runs, and per example. */
+  g_assert_false(inf_loss_check_target(loss, NULL, &error));
+  plugin_test_assert_contains(error->message, "preference expects a target");
+  g_clear_error(&error);
+  Result r;
+  evaluate(loss, "x", FALSE, "null", &r);
+  plugin_test_assert_contains(r.error->message, "preference: the example has no reference output "
+                                                "at 'target' (it is null)");
+  result_clear(&r);
+  expect_config_error(f, "{\"type\": \"preference\", \"reference\": \"a..b\"}",
+                      "cfg.json: training.loss: reference: 'a..b' is not a field path");
+  expect_config_error(f, "{\"type\": \"preference\", \"order\": \"random\"}",
+                      "cfg.json: training.loss.order:");
+  expect_config_error(f, "{\"type\": \"preference\", \"ties\": 1}",
+                      "cfg.json: training.loss.ties:");
+  expect_config_error(f, "{\"type\": \"preference\", \"candidates\": \"c\"}",
+                      "cfg.json: training.loss.candidates: unknown option");
+}
+
+#define RANK_EXAMPLE \
+  "{\"input\": \"q\", \"target\": \"billing\", \"others\": [\"Billing.\", {\"label\": \"tech\"}]}"
+
+static void
+test_ranking(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) first = loss_from(
+      f, "{\"type\": \"ranking\", \"candidates\": \"others\", \"order\": \"output_first\"}",
+      &error);
+  g_assert_no_error(error);
+  g_autoptr(InfLoss) last = loss_from(
+      f, "{\"type\": \"ranking\", \"candidates\": \"others\", \"order\": \"output_last\"}", &error);
+  g_assert_no_error(error);
+  const char *reply = "{\"ranking\": [2, 1, 4, 3], \"reason\": \"exact label first\", "
+                      "\"improvements\": [{\"candidate\": 1, \"changes\": [\"drop the prose\"]},"
+                      " {\"candidate\": 4, \"changes\": [\"name a label\"]},"
+                      " {\"candidate\": 3, \"changes\": [\"no period\"]}]}";
+  Result r;
+
+  /* Output first: 1 output, 2 reference, 3 others[0], 4 others[1]; the
+   * output ranks 2 of 4: (4 - 2) / 3. */
+  inf_fake_llm_push_reply_text(f->fake, reply);
+  evaluate_example(f, first, "It is billing", RANK_EXAMPLE, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpfloat_with_epsilon(inf_feedback_get_score(r.feedback), 2.0 / 3.0, 1e-12);
+  g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 2);
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==,
+                  "This output (candidate 1) ranked 2 of 4, below candidate 2 (the reference): "
+                  "exact label first");
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 1), ==, "drop the prose");
+  g_assert_cmpstr(meta_source(&r, 1), ==, "output");
+  g_assert_cmpstr(meta_source(&r, 2), ==, "reference");
+  g_assert_cmpstr(meta_source(&r, 3), ==, "others[0]");
+  g_assert_cmpstr(meta_source(&r, 4), ==, "others[1]");
+  g_assert_cmpint(json_object_get_int(meta_get(&r, "rank")), ==, 2);
+  g_assert_cmpint(json_object_get_int(meta_get(&r, "n")), ==, 4);
+  g_assert_cmpint(json_object_array_length(meta_get(&r, "ranking")), ==, 4);
+  result_clear(&r);
+  plugin_test_assert_contains(request_message(f, 0, 1),
+                              "Candidate 1:\nIt is billing\n\nCandidate 2:\nbilling\n\n"
+                              "Candidate 3:\nBilling.\n\nCandidate 4:\n{\"label\":\"tech\"}");
+  plugin_test_assert_contains(request_message(f, 0, 0), "all 4 candidates");
+
+  /* The same reply, output last: 1 reference, 2 others[0], 3 others[1],
+   * 4 output; the output ranks 3 of 4, below 2 and 1. */
+  inf_fake_llm_push_reply_text(f->fake, reply);
+  evaluate_example(f, last, "It is billing", RANK_EXAMPLE, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpfloat_with_epsilon(inf_feedback_get_score(r.feedback), 1.0 / 3.0, 1e-12);
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==,
+                  "This output (candidate 4) ranked 3 of 4, below candidate 2 (the example's "
+                  "others[0]), candidate 1 (the reference): exact label first");
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 1), ==, "name a label");
+  g_assert_cmpstr(meta_source(&r, 4), ==, "output");
+  g_assert_cmpint(json_object_get_int(meta_get(&r, "output_candidate")), ==, 4);
+  result_clear(&r);
+
+  /* Ranked first: score 1, no items; ranked last: 0. Without a reference
+   * (null target) the others are enough. */
+  inf_fake_llm_push_reply_text(f->fake, "{\"ranking\": [3, 1, 2], \"reason\": \"\", "
+                                        "\"improvements\": []}");
+  evaluate_example(f, last, "billing", "{\"input\": \"q\", \"others\": [\"a\", \"b\"]}", &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
+  g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
+  g_assert_cmpstr(meta_source(&r, 1), ==, "others[0]");
+  result_clear(&r);
+  inf_fake_llm_push_reply_text(f->fake, "{\"ranking\": [1, 2], \"reason\": \"\", "
+                                        "\"improvements\": []}");
+  g_autoptr(InfLoss) plain =
+      loss_from(f, "{\"type\": \"ranking\", \"order\": \"output_first\"}", &error);
+  g_assert_no_error(error);
+  evaluate_example(f, plain, "x", "{\"input\": \"q\", \"target\": \"y\"}", &r);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 4);
+}
+
+static void
+test_ranking_malformed(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) loss = loss_from(
+      f, "{\"type\": \"ranking\", \"candidates\": \"others\", \"order\": \"output_first\"}",
+      &error);
+  g_assert_no_error(error);
+  const char *example = "{\"input\": \"q\", \"target\": \"t\", \"others\": [\"o\"]}";
+  Result r;
+  /* A candidate twice, then one missing: failed after 2 attempts. */
+  inf_fake_llm_push_reply_text(f->fake, "{\"ranking\": [1, 1, 2], \"reason\": \"\", "
+                                        "\"improvements\": []}");
+  inf_fake_llm_push_reply_text(f->fake, "{\"ranking\": [2, 1], \"reason\": \"\", "
+                                        "\"improvements\": []}");
+  evaluate_example(f, loss, "x", example, &r);
+  g_assert_null(r.feedback);
+  plugin_test_assert_contains(r.error->message,
+                              "ranking: no usable reply from alias 'judge' after 2 attempts: "
+                              "ranking: candidate 3 is missing; rank all 3 candidates");
+  result_clear(&r);
+  plugin_test_assert_contains(request_message(f, 1, 3),
+                              "ranking[1]: candidate 1 is ranked twice (at 1 and 2)");
+  /* An unknown candidate, then a good reply. */
+  inf_fake_llm_push_reply_text(f->fake, "{\"ranking\": [3, 2, 1], \"reason\": \"\", "
+                                        "\"improvements\": [{\"candidate\": 5, \"changes\": []}]}");
+  inf_fake_llm_push_reply_text(f->fake, "{\"ranking\": [3, 2, 1], \"reason\": \"\", "
+                                        "\"improvements\": []}");
+  evaluate_example(f, loss, "x", example, &r);
+  g_assert_no_error(r.error);
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.0);
+  g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==,
+                  "This output (candidate 1) ranked 3 of 3, below candidate 3 (the example's "
+                  "others[0]), candidate 2 (the reference)");
+  result_clear(&r);
+  plugin_test_assert_contains(request_message(f, 3, 3),
+                              "improvements[0].candidate: there is no candidate 5 (the "
+                              "candidates are 1 to 3)");
+  g_assert_cmpuint(fake_requests(f), ==, 4);
+
+  /* Examples without enough candidates or with a bad list fail without a call. */
+  evaluate_example(f, loss, "x", "{\"input\": \"q\", \"others\": []}", &r);
+  plugin_test_assert_contains(r.error->message,
+                              "ranking: nothing to compare the output with: the example has no "
+                              "reference at 'target' and an empty 'others' list");
+  result_clear(&r);
+  evaluate_example(f, loss, "x", "{\"input\": \"q\", \"target\": \"t\", \"others\": \"o\"}", &r);
+  plugin_test_assert_contains(r.error->message,
+                              "ranking: the example's 'others' must be a list of other outputs to "
+                              "rank (it is not a list)");
+  result_clear(&r);
+  evaluate_example(f, loss, "x", "{\"input\": \"q\", \"target\": \"t\"}", &r);
+  plugin_test_assert_contains(r.error->message, "(there is no such field)");
+  result_clear(&r);
+  g_assert_cmpuint(fake_requests(f), ==, 4);
+}
+
+static void
+test_ranking_options(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfLoss) plain = loss_from(f, "{\"type\": \"ranking\"}", &error);
+  g_assert_no_error(error);
+  g_assert_false(inf_loss_check_target(plain, NULL, &error));
+  plugin_test_assert_contains(error->message, "ranking expects a target");
+  g_clear_error(&error);
+  g_autoptr(InfLoss) with_others =
+      loss_from(f, "{\"type\": \"ranking\", \"candidates\": \"others\"}", &error);
+  g_assert_no_error(error);
+  g_assert_true(inf_loss_check_target(with_others, NULL, &error));
+  expect_config_error(f, "{\"type\": \"ranking\", \"candidates\": \"[0]\"}",
+                      "cfg.json: training.loss: candidates: '[0]' is not a field path");
+  expect_config_error(f, "{\"type\": \"ranking\", \"candidates\": 3}",
+                      "cfg.json: training.loss.candidates:");
+  expect_config_error(f, "{\"type\": \"ranking\", \"ties\": true}",
+                      "cfg.json: training.loss.ties: unknown option");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -649,5 +1056,17 @@ main(int argc, char **argv)
              fixture_teardown);
   g_test_add("/losses/rubric/options", Fixture, NULL, fixture_setup, test_rubric_options,
              fixture_teardown);
+  g_test_add("/losses/preference/order", Fixture, NULL, llm_fixture_setup, test_preference,
+             fixture_teardown);
+  g_test_add("/losses/preference/seeded", Fixture, NULL, llm_fixture_setup, test_preference_seeded,
+             fixture_teardown);
+  g_test_add("/losses/preference/malformed", Fixture, NULL, llm_fixture_setup,
+             test_preference_malformed, fixture_teardown);
+  ADD("/losses/preference/options", test_preference_options);
+  g_test_add("/losses/ranking/rank", Fixture, NULL, llm_fixture_setup, test_ranking,
+             fixture_teardown);
+  g_test_add("/losses/ranking/malformed", Fixture, NULL, llm_fixture_setup, test_ranking_malformed,
+             fixture_teardown);
+  ADD("/losses/ranking/options", test_ranking_options);
   return g_test_run();
 }

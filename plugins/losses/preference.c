@@ -1,0 +1,202 @@
+/* The `preference` loss: a judge LLM compares the pipeline's output with the
+ * example's reference output and says which is better.
+ *
+ * The two are shown as "Candidate 1" and "Candidate 2" without saying which
+ * is which, in the order of `order` (seeded by default, so the judge's
+ * position bias does not always favour one side). The reply is a JSON
+ * object {"better": 1 or 2 (0 for a tie when `ties` allows it), "reason":
+ * text, "improvements": [what the worse candidate lacks]}, validated like
+ * rubric's and retried when malformed. The score is 1 when the output is
+ * preferred, 0.5 for a tie, 0 when the reference is; when the reference wins
+ * the items say so (with both candidate numbers and the reason) and then
+ * list the improvements. */
+#include "contrast.h"
+#include "losses-llm.h"
+
+static const InfOptionSpec preference_options[] = {
+  { .name = "alias",
+    .type = INF_OPTION_ALIAS,
+    .default_json = "\"judge\"",
+    .description = CONTRAST_DOC_ALIAS },
+  { .name = "criteria", .type = INF_OPTION_STRING, .description = CONTRAST_DOC_CRITERIA },
+  { .name = "reference",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"target\"",
+    .description = CONTRAST_DOC_REFERENCE },
+  { .name = "order",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"seeded\"",
+    .description = CONTRAST_DOC_ORDER,
+    .choices = contrast_order_choices },
+  { .name = "seed", .type = INF_OPTION_INT, .default_json = "0", .description = CONTRAST_DOC_SEED },
+  { .name = "temperature",
+    .type = INF_OPTION_DOUBLE,
+    .default_json = "0",
+    .description = CONTRAST_DOC_TEMPERATURE,
+    .max = 2 },
+  { .name = "attempts",
+    .type = INF_OPTION_INT,
+    .default_json = "2",
+    .description = CONTRAST_DOC_ATTEMPTS,
+    .min = 1,
+    .max = 10 },
+  { .name = "max_chars",
+    .type = INF_OPTION_INT,
+    .default_json = "4000",
+    .description = CONTRAST_DOC_MAX_CHARS,
+    .min = 100,
+    .max = 1000000 },
+  { .name = "ties",
+    .type = INF_OPTION_BOOL,
+    .default_json = "true",
+    .description = "Let the judge call a tie (\"better\": 0), which scores 0.5" },
+  { .name = NULL },
+};
+
+typedef struct {
+  Contrast contrast;
+  gboolean ties;
+  InfJsonSchema *schema;
+} Preference;
+
+static void
+preference_free(gpointer data)
+{
+  Preference *p = data;
+  if (p == NULL)
+    return;
+  contrast_clear(&p->contrast);
+  if (p->schema)
+    inf_json_schema_unref(p->schema);
+  g_free(p);
+}
+
+static gboolean
+preference_init(InfLoss *self, const InfOptions *options, gpointer *out_private, GError **error)
+{
+  (void)self;
+  Preference *p = g_new0(Preference, 1);
+  if (!contrast_init(&p->contrast, "preference", options, error)) {
+    preference_free(p);
+    return FALSE;
+  }
+  p->ties = inf_options_get_bool(options, "ties");
+  g_autofree char *schema_text = g_strdup_printf(
+      "{\"type\": \"object\", \"required\": [\"better\", \"reason\", \"improvements\"],"
+      " \"properties\": {\"better\": {\"type\": \"integer\", \"minimum\": %d, \"maximum\": 2},"
+      " \"reason\": {\"type\": \"string\"},"
+      " \"improvements\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}}",
+      p->ties ? 0 : 1);
+  g_autoptr(json_object) schema = json_tokener_parse(schema_text);
+  p->schema = inf_json_schema_new(schema, "preference reply", error);
+  if (p->schema == NULL) {
+    preference_free(p);
+    return FALSE;
+  }
+  *out_private = p;
+  return TRUE;
+}
+
+static gboolean
+preference_check_target(InfLoss *self, json_object *target, GError **error)
+{
+  Preference *p = inf_loss_get_private(self);
+  return contrast_check_target(&p->contrast, target, error);
+}
+
+typedef struct {
+  InfLossTask *task;
+  Preference *preference;
+  ContrastSet set;
+} PreferenceRun;
+
+static void
+preference_done(json_object *reply, const GError *error, gpointer data)
+{
+  PreferenceRun *run = data;
+  Preference *p = run->preference;
+  if (error != NULL) {
+    inf_loss_task_return_error(run->task, g_error_copy(error));
+    contrast_set_clear(&run->set);
+    g_free(run);
+    return;
+  }
+  guint better = (guint)json_object_get_int(json_object_object_get(reply, "better"));
+  const char *reason = json_object_get_string(json_object_object_get(reply, "reason"));
+  guint output = run->set.output;
+  guint other = output == 1 ? 2 : 1;
+  InfFeedback *fb = inf_feedback_new(INF_FEEDBACK_LLM);
+  const char *winner = better == 0 ? "tie" : better == output ? "output" : "reference";
+  inf_feedback_set_score(fb, better == 0 ? 0.5 : better == output ? 1.0 : 0.0);
+  if (better == other) {
+    g_autofree char *why = g_strstrip(g_strdup(reason));
+    inf_feedback_add_itemf(fb,
+                           "The reference (candidate %u) was preferred to this output "
+                           "(candidate %u)%s%s",
+                           other, output, *why ? ": " : "", why);
+    json_object *list = json_object_object_get(reply, "improvements");
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+      g_autofree char *item = g_strdup(json_object_get_string(json_object_array_get_idx(list, i)));
+      inf_feedback_add_item(fb, g_strstrip(item));
+    }
+  }
+  json_object *meta = inf_feedback_get_meta(fb);
+  contrast_add_meta(&p->contrast, &run->set, meta);
+  json_object_object_add(meta, "preferred", json_object_new_int((int)better));
+  json_object_object_add(meta, "winner", json_object_new_string(winner));
+  json_object_object_add(meta, "reason", json_object_new_string(reason ? reason : ""));
+  json_object_object_add(meta, "improvements",
+                         json_object_get(json_object_object_get(reply, "improvements")));
+  inf_loss_task_return(run->task, fb);
+  contrast_set_clear(&run->set);
+  g_free(run);
+}
+
+static void
+preference_evaluate(InfLoss *self, InfValue *output, json_object *target, json_object *example,
+                    InfLossTask *task)
+{
+  Preference *p = inf_loss_get_private(self);
+  GError *error = NULL;
+  PreferenceRun *run = g_new0(PreferenceRun, 1);
+  run->task = task;
+  run->preference = p;
+  if (!contrast_set_build(&p->contrast, &run->set, output, target, example, TRUE, &error)) {
+    g_free(run);
+    inf_loss_task_return_error(task, error);
+    return;
+  }
+  g_autofree char *system = g_strdup_printf(
+      "You compare two candidate outputs of a text-processing pipeline for the same input and "
+      "say which one is better. Judge the content, not the position or the length.%s\n"
+      "Reply with only a JSON object: {\"better\": %s, \"reason\": a short reason, "
+      "\"improvements\": [concrete changes that would make the worse candidate as good as the "
+      "better one, naming what the better one does better%s]}.",
+      p->ties ? " If neither is better, call it a tie." : "",
+      p->ties ? "1 or 2, the number of the better candidate, or 0 for a tie"
+              : "1 or 2, the number of the better candidate",
+      p->ties ? "; [] for a tie" : "");
+  g_autofree char *user = contrast_describe(&p->contrast, &run->set, example);
+  LossesLlmCall call = {
+    .loss = "preference",
+    .alias = p->contrast.alias,
+    .system = system,
+    .user = user,
+    .temperature = p->contrast.temperature,
+    .schema = p->schema,
+    .attempts = p->contrast.attempts,
+  };
+  losses_llm_call(task, &call, NULL, preference_done, run);
+}
+
+const InfLossClass inf_losses_preference_class = {
+  .struct_size = sizeof(InfLossClass),
+  .name = "preference",
+  .description = "A judge LLM compares the output with the example's reference output: score 1 "
+                 "when the output is preferred, 0.5 for a tie, 0 when the reference is",
+  .options = preference_options,
+  .init = preference_init,
+  .finalize = preference_free,
+  .evaluate = preference_evaluate,
+  .check_target = preference_check_target,
+};

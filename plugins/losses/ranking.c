@@ -1,0 +1,265 @@
+/* The `ranking` loss: a judge LLM ranks the pipeline's output among the
+ * example's reference output and other candidate outputs of the example.
+ *
+ * The candidates are the output, the reference (the `reference` field, left
+ * out when absent or null) and the entries of the example's `candidates`
+ * list (when that option names one), shown as "Candidate 1" ... "Candidate
+ * N" in the order of `order`, without saying which is which. The reply is a
+ * JSON object {"ranking": [every candidate number once, best first],
+ * "reason": text, "improvements": [{"candidate": number, "changes":
+ * [texts]}]}; a ranking that is not a permutation of 1..N, or an improvement
+ * naming an unknown candidate, is malformed and asked for again. The score is
+ * (N - rank) / (N - 1): 1 ranked first, 0 ranked last. When the output is not
+ * first, the items say where it ranked and below which candidates, then list
+ * the changes the judge gave for the output's candidate. */
+#include "contrast.h"
+#include "losses-llm.h"
+
+static const InfOptionSpec ranking_options[] = {
+  { .name = "alias",
+    .type = INF_OPTION_ALIAS,
+    .default_json = "\"judge\"",
+    .description = CONTRAST_DOC_ALIAS },
+  { .name = "criteria", .type = INF_OPTION_STRING, .description = CONTRAST_DOC_CRITERIA },
+  { .name = "reference",
+    .type = INF_OPTION_STRING,
+    .default_json = "\"target\"",
+    .description = CONTRAST_DOC_REFERENCE },
+  { .name = "order",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"seeded\"",
+    .description = CONTRAST_DOC_ORDER,
+    .choices = contrast_order_choices },
+  { .name = "seed", .type = INF_OPTION_INT, .default_json = "0", .description = CONTRAST_DOC_SEED },
+  { .name = "temperature",
+    .type = INF_OPTION_DOUBLE,
+    .default_json = "0",
+    .description = CONTRAST_DOC_TEMPERATURE,
+    .max = 2 },
+  { .name = "attempts",
+    .type = INF_OPTION_INT,
+    .default_json = "2",
+    .description = CONTRAST_DOC_ATTEMPTS,
+    .min = 1,
+    .max = 10 },
+  { .name = "max_chars",
+    .type = INF_OPTION_INT,
+    .default_json = "4000",
+    .description = CONTRAST_DOC_MAX_CHARS,
+    .min = 100,
+    .max = 1000000 },
+  { .name = "candidates",
+    .type = INF_OPTION_STRING,
+    .description = "Field path of a list of other outputs in the example line, ranked with the "
+                   "output and the reference (e.g. \"candidates\")" },
+  { .name = NULL },
+};
+
+typedef struct {
+  Contrast contrast;
+  InfJsonSchema *schema;
+} Ranking;
+
+static const char reply_schema[] =
+    "{\"type\": \"object\", \"required\": [\"ranking\", \"reason\", \"improvements\"],"
+    " \"properties\": {\"ranking\": {\"type\": \"array\", \"minItems\": 1, \"items\": "
+    "{\"type\": \"integer\", \"minimum\": 1}},"
+    " \"reason\": {\"type\": \"string\"},"
+    " \"improvements\": {\"type\": \"array\", \"items\": {\"type\": \"object\","
+    " \"required\": [\"candidate\", \"changes\"], \"properties\": {\"candidate\": "
+    "{\"type\": \"integer\", \"minimum\": 1}, \"changes\": {\"type\": \"array\", \"items\": "
+    "{\"type\": \"string\"}}}}}}}";
+
+static void
+ranking_free(gpointer data)
+{
+  Ranking *r = data;
+  if (r == NULL)
+    return;
+  contrast_clear(&r->contrast);
+  if (r->schema)
+    inf_json_schema_unref(r->schema);
+  g_free(r);
+}
+
+static gboolean
+ranking_init(InfLoss *self, const InfOptions *options, gpointer *out_private, GError **error)
+{
+  (void)self;
+  Ranking *r = g_new0(Ranking, 1);
+  if (!contrast_init(&r->contrast, "ranking", options, error)) {
+    ranking_free(r);
+    return FALSE;
+  }
+  g_autoptr(json_object) schema = json_tokener_parse(reply_schema);
+  r->schema = inf_json_schema_new(schema, "ranking reply", error);
+  if (r->schema == NULL) {
+    ranking_free(r);
+    return FALSE;
+  }
+  *out_private = r;
+  return TRUE;
+}
+
+static gboolean
+ranking_check_target(InfLoss *self, json_object *target, GError **error)
+{
+  Ranking *r = inf_loss_get_private(self);
+  return contrast_check_target(&r->contrast, target, error);
+}
+
+typedef struct {
+  InfLossTask *task;
+  Ranking *ranking;
+  ContrastSet set;
+} RankingRun;
+
+/* The ranking must name every candidate once; improvements known candidates. */
+static gboolean
+ranking_check(json_object *reply, gpointer data, GError **error)
+{
+  RankingRun *run = data;
+  guint n = run->set.n;
+  json_object *ranking = json_object_object_get(reply, "ranking");
+  g_autofree guint *seen = g_new0(guint, n + 1);
+  for (size_t i = 0; i < json_object_array_length(ranking); i++) {
+    gint64 k = json_object_get_int64(json_object_array_get_idx(ranking, i));
+    if (k < 1 || k > n) {
+      g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                  "ranking[%zu]: there is no candidate %" G_GINT64_FORMAT
+                  " (the candidates are 1 to %u)",
+                  i, k, n);
+      return FALSE;
+    }
+    if (seen[k]) {
+      g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                  "ranking[%zu]: candidate %" G_GINT64_FORMAT
+                  " is ranked twice (at %u and %zu); rank each candidate once",
+                  i, k, seen[k], i + 1);
+      return FALSE;
+    }
+    seen[k] = (guint)i + 1;
+  }
+  for (guint k = 1; k <= n; k++) {
+    if (!seen[k]) {
+      g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                  "ranking: candidate %u is missing; rank all %u candidates, best first", k, n);
+      return FALSE;
+    }
+  }
+  json_object *list = json_object_object_get(reply, "improvements");
+  for (size_t i = 0; i < json_object_array_length(list); i++) {
+    gint64 k = json_object_get_int64(
+        json_object_object_get(json_object_array_get_idx(list, i), "candidate"));
+    if (k < 1 || k > n) {
+      g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                  "improvements[%zu].candidate: there is no candidate %" G_GINT64_FORMAT
+                  " (the candidates are 1 to %u)",
+                  i, k, n);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+ranking_done(json_object *reply, const GError *error, gpointer data)
+{
+  RankingRun *run = data;
+  Ranking *r = run->ranking;
+  ContrastSet *set = &run->set;
+  if (error != NULL) {
+    inf_loss_task_return_error(run->task, g_error_copy(error));
+    contrast_set_clear(set);
+    g_free(run);
+    return;
+  }
+  json_object *ranking = json_object_object_get(reply, "ranking");
+  const char *reason = json_object_get_string(json_object_object_get(reply, "reason"));
+  guint rank = 0;
+  for (guint i = 0; i < set->n; i++)
+    if ((guint)json_object_get_int(json_object_array_get_idx(ranking, i)) == set->output)
+      rank = i + 1;
+  InfFeedback *fb = inf_feedback_new(INF_FEEDBACK_LLM);
+  inf_feedback_set_score(fb, (double)(set->n - rank) / (double)(set->n - 1));
+  if (rank > 1) {
+    GString *above = g_string_new(NULL);
+    for (guint i = 0; i + 1 < rank; i++) {
+      guint k = (guint)json_object_get_int(json_object_array_get_idx(ranking, i));
+      g_autofree char *name = contrast_source_name(&r->contrast, &set->items[k - 1]);
+      g_string_append_printf(above, "%scandidate %u (%s)", i ? ", " : "", k, name);
+    }
+    g_autofree char *why = g_strstrip(g_strdup(reason ? reason : ""));
+    inf_feedback_add_itemf(fb, "This output (candidate %u) ranked %u of %u, below %s%s%s",
+                           set->output, rank, set->n, above->str, *why ? ": " : "", why);
+    g_string_free(above, TRUE);
+    json_object *list = json_object_object_get(reply, "improvements");
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+      json_object *entry = json_object_array_get_idx(list, i);
+      if ((guint)json_object_get_int(json_object_object_get(entry, "candidate")) != set->output)
+        continue;
+      json_object *changes = json_object_object_get(entry, "changes");
+      for (size_t j = 0; j < json_object_array_length(changes); j++) {
+        g_autofree char *item =
+            g_strdup(json_object_get_string(json_object_array_get_idx(changes, j)));
+        inf_feedback_add_item(fb, g_strstrip(item));
+      }
+    }
+  }
+  json_object *meta = inf_feedback_get_meta(fb);
+  contrast_add_meta(&r->contrast, set, meta);
+  json_object_object_add(meta, "ranking", json_object_get(ranking));
+  json_object_object_add(meta, "rank", json_object_new_int((int)rank));
+  json_object_object_add(meta, "n", json_object_new_int((int)set->n));
+  json_object_object_add(meta, "reason", json_object_new_string(reason ? reason : ""));
+  inf_loss_task_return(run->task, fb);
+  contrast_set_clear(set);
+  g_free(run);
+}
+
+static void
+ranking_evaluate(InfLoss *self, InfValue *output, json_object *target, json_object *example,
+                 InfLossTask *task)
+{
+  Ranking *r = inf_loss_get_private(self);
+  GError *error = NULL;
+  RankingRun *run = g_new0(RankingRun, 1);
+  run->task = task;
+  run->ranking = r;
+  if (!contrast_set_build(&r->contrast, &run->set, output, target, example, FALSE, &error)) {
+    g_free(run);
+    inf_loss_task_return_error(task, error);
+    return;
+  }
+  g_autofree char *system = g_strdup_printf(
+      "You rank %u candidate outputs of a text-processing pipeline for the same input, best "
+      "first. Judge the content, not the position or the length.\n"
+      "Reply with only a JSON object: {\"ranking\": [the numbers of all %u candidates, each "
+      "once, best first], \"reason\": a short reason for the order, \"improvements\": "
+      "[{\"candidate\": number, \"changes\": [concrete changes that would make that candidate "
+      "as good as the best one]} for each candidate not ranked first]}.",
+      run->set.n, run->set.n);
+  g_autofree char *user = contrast_describe(&r->contrast, &run->set, example);
+  LossesLlmCall call = {
+    .loss = "ranking",
+    .alias = r->contrast.alias,
+    .system = system,
+    .user = user,
+    .temperature = r->contrast.temperature,
+    .schema = r->schema,
+    .attempts = r->contrast.attempts,
+  };
+  losses_llm_call(task, &call, ranking_check, ranking_done, run);
+}
+
+const InfLossClass inf_losses_ranking_class = {
+  .struct_size = sizeof(InfLossClass),
+  .name = "ranking",
+  .description = "A judge LLM ranks the output among the example's reference and other "
+                 "candidate outputs; the score is the rank normalised to [0, 1]",
+  .options = ranking_options,
+  .init = ranking_init,
+  .finalize = ranking_free,
+  .evaluate = ranking_evaluate,
+  .check_target = ranking_check_target,
+};
