@@ -242,6 +242,8 @@ inf_command_inspect(int argc, char **argv)
     g_printerr("inf-engine inspect: no class named '%s'%s%s\n", name, kind_given ? " of kind " : "",
                kind_given ? inf_class_kind_name(only_kind) : "");
     print_known(context->registry);
+    g_autofree char *searched = inf_registry_describe_search_path(context->registry);
+    g_printerr("No plugin loaded provides it: %s\n", searched);
     return INF_EXIT_FAILURE;
   }
   return INF_EXIT_OK;

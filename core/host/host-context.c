@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/builtins.h"
+#include "plugin/registry-private.h"
 
 InfHostContext *
 inf_host_context_new(const char *const *plugin_dirs, GError **error)
@@ -24,6 +25,7 @@ inf_host_context_new(const char *const *plugin_dirs, GError **error)
     return NULL;
   context->loader = inf_plugin_loader_new(context->registry);
   context->search_path = inf_plugin_loader_default_path(plugin_dirs);
+  inf_registry_set_search_path(context->registry, (const char *const *)context->search_path);
 
   for (char **dir = context->search_path; *dir != NULL; dir++) {
     gboolean explicit = plugin_dirs != NULL && g_strv_contains(plugin_dirs, *dir);

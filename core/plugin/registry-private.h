@@ -35,9 +35,19 @@ char **inf_registry_list_classes_from(InfRegistry *registry, const char *file);
  * registration failed). Returns how many were removed. */
 guint inf_registry_remove_classes_from(InfRegistry *registry, const char *file);
 
+/* The plugin directories the host searched, in order (copied; NULL: not
+ * known, as in programs that load plugins themselves). Unknown-class
+ * errors name them. */
+void inf_registry_set_search_path(InfRegistry *registry, const char *const *dirs);
+/* "searched DIR, DIR (not found); add the plugin's directory with
+ * --plugin-dir DIR or INF_PLUGIN_PATH", or NULL when no search path was set
+ * or @registry is NULL (free with g_free). */
+char *inf_registry_describe_search_path(InfRegistry *registry);
+
 /* The class of @kind named @name, or NULL with an INF_ERROR_CONFIG error
  * that names the known classes: "unknown module type 'x'; known module
- * types: a, b" ("unknown provider 'x'; known providers: ..." for clients).
+ * types: a, b" ("unknown provider 'x'; known providers: ..." for clients),
+ * then "; no plugin loaded provides it: " and inf_registry_describe_search_path().
  * The message has no location: the caller prefixes its file and JSON path.
  * @registry may be NULL (no classes). Every lookup of a class named in a
  * config goes through here, so the message is worded in one place. */

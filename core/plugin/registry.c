@@ -18,6 +18,7 @@ struct _InfRegistry {
   GHashTable *classes[INF_CLASS_KIND_COUNT]; /* name → InfRegistryEntry */
   char *current_plugin;                      /* NULL: built-in */
   guint64 next_seq;
+  char **search_path; /* the plugin directories the host searched, or NULL */
 };
 
 /* The fields every class of ABI 1.0 has: a struct_size smaller than the end
@@ -138,7 +139,31 @@ inf_registry_free(InfRegistry *registry)
   for (guint k = 0; k < INF_CLASS_KIND_COUNT; k++)
     g_hash_table_destroy(registry->classes[k]);
   g_free(registry->current_plugin);
+  g_strfreev(registry->search_path);
   g_free(registry);
+}
+
+void
+inf_registry_set_search_path(InfRegistry *registry, const char *const *dirs)
+{
+  g_return_if_fail(registry != NULL);
+  g_strfreev(registry->search_path);
+  registry->search_path = g_strdupv((char **)dirs);
+}
+
+char *
+inf_registry_describe_search_path(InfRegistry *registry)
+{
+  if (registry == NULL || registry->search_path == NULL)
+    return NULL;
+  GString *hint = g_string_new("searched ");
+  for (char **dir = registry->search_path; *dir != NULL; dir++)
+    g_string_append_printf(hint, "%s%s%s", dir == registry->search_path ? "" : ", ", *dir,
+                           g_file_test(*dir, G_FILE_TEST_IS_DIR) ? "" : " (not found)");
+  if (registry->search_path[0] == NULL)
+    g_string_append(hint, "no directory");
+  g_string_append(hint, "; add the plugin's directory with --plugin-dir DIR or INF_PLUGIN_PATH");
+  return g_string_free(hint, FALSE);
 }
 
 void
@@ -482,8 +507,10 @@ inf_registry_lookup_class(InfRegistry *registry, InfClassKind kind, const char *
   if (klass != NULL)
     return klass;
   g_autofree char *known = inf_registry_describe_known(registry, kind);
-  g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "unknown %s '%s'; %s", kind_nouns[kind], name,
-              known);
+  g_autofree char *searched = inf_registry_describe_search_path(registry);
+  g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "unknown %s '%s'; %s%s%s", kind_nouns[kind], name,
+              known, searched != NULL ? "; no plugin loaded provides it: " : "",
+              searched != NULL ? searched : "");
   return NULL;
 }
 

@@ -354,6 +354,65 @@ test_inspect_unknown(void)
   plugin_test_assert_contains(missing.err, "missing NAME");
 }
 
+/* An unknown module type or provider error names every searched directory
+ * (in order, missing ones marked) and the two ways to add one; `inspect` of
+ * an unknown class says the same. */
+static void
+test_unknown_class_hint(void)
+{
+  g_autofree char *dir = plugin_test_mkdtemp();
+  g_autofree char *env_dir = plugin_test_mkdtemp();
+  g_autofree char *env_path = g_strdup_printf("/nonexistent-inf-dir:%s", env_dir);
+  g_autofree char *module_config = plugin_test_write_text(
+      dir, "module.json", "{\"modules\": {\"s\": {\"type\": \"shout\"}}, \"main\": \"s\"}");
+  g_autofree char *client_config = plugin_test_write_text(
+      dir, "client.json",
+      "{\"resources\": {\"endpoints\": {\"e\": {\"provider\": \"echo\", \"model\": \"m\"}}},"
+      " \"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{0}\"}}, \"main\": \"t\"}");
+  g_autofree char *searched = g_strdup_printf(
+      "provides it: searched %s, /nonexistent-inf-dir (not found), %s, ", dir, env_dir);
+  static const char add[] =
+      "; add the plugin's directory with --plugin-dir DIR or INF_PLUGIN_PATH\n";
+  g_auto(Run) module = { 0 };
+  g_auto(Run) client = { 0 };
+  g_auto(Run) inspect = { 0 };
+
+  run_engine(&module, env_path, "validate", "--plugin-dir", dir, module_config, NULL);
+  g_assert_cmpint(module.status, ==, 1);
+  plugin_test_assert_contains(module.err, "modules.s.type: ");
+  plugin_test_assert_contains(module.err, "unknown module type 'shout'; known module types: ");
+  plugin_test_assert_contains(module.err, "; no plugin loaded provides it: searched ");
+  plugin_test_assert_contains(module.err, searched);
+  plugin_test_assert_contains(module.err, add);
+
+  run_engine(&client, env_path, "validate", "--plugin-dir", dir, client_config, NULL);
+  g_assert_cmpint(client.status, ==, 1);
+  plugin_test_assert_contains(client.err, "unknown provider 'echo'; known providers: ");
+  plugin_test_assert_contains(client.err, "; no plugin loaded provides it: searched ");
+  plugin_test_assert_contains(client.err, searched);
+  plugin_test_assert_contains(client.err, add);
+
+  run_engine(&inspect, env_path, "inspect", "--plugin-dir", dir, "module:shout", NULL);
+  g_assert_cmpint(inspect.status, ==, 1);
+  plugin_test_assert_contains(inspect.err, "no class named 'shout' of kind module\n");
+  plugin_test_assert_contains(inspect.err, "\nNo plugin loaded provides it: searched ");
+  plugin_test_assert_contains(inspect.err, searched);
+  plugin_test_assert_contains(inspect.err, add);
+
+  /* A config error that is not about a class names no directories. */
+  {
+    g_autofree char *bad =
+        plugin_test_write_text(dir, "bad.json", "{\"modules\": {}, \"main\": \"x\"}");
+    g_auto(Run) other = { 0 };
+
+    run_engine(&other, env_path, "validate", bad, NULL);
+    g_assert_cmpint(other.status, ==, 1);
+    g_assert_null(strstr(other.err, "searched"));
+  }
+  plugin_test_rmdir(dir);
+  plugin_test_rmdir(env_dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -369,5 +428,6 @@ main(int argc, char **argv)
   g_test_add_func("/cli/inspect-llm", test_inspect_llm);
   g_test_add_func("/cli/inspect-kinds", test_inspect_kinds);
   g_test_add_func("/cli/inspect-unknown", test_inspect_unknown);
+  g_test_add_func("/cli/unknown-class-hint", test_unknown_class_hint);
   return g_test_run();
 }

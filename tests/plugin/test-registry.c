@@ -3,6 +3,7 @@
  * classes and rollback. */
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <inf/inf.h>
 
 #include "plugin/registry-private.h"
@@ -183,6 +184,40 @@ test_unknown_class(void)
 
   g_autofree char *known = inf_registry_describe_known(registry, INF_CLASS_MODULE);
   g_assert_cmpstr(known, ==, "known module types: alpha, bravo");
+}
+
+/* With the host's search path set, an unknown class of every kind names the
+ * directories searched and how to add one. */
+static void
+test_unknown_class_search_path(void)
+{
+  g_autoptr(InfRegistry) registry = inf_registry_new();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp("inf-registry-XXXXXX", NULL);
+  const char *dirs[] = { tmp, "/nonexistent-inf-dir", NULL };
+  g_autofree char *searched = g_strdup_printf(
+      "; no plugin loaded provides it: searched %s, /nonexistent-inf-dir (not found); add the "
+      "plugin's directory with --plugin-dir DIR or INF_PLUGIN_PATH",
+      tmp);
+  static const char *const heads[INF_CLASS_KIND_COUNT] = {
+    [INF_CLASS_MODULE] = "unknown module type 'x'; known module types: (none)",
+    [INF_CLASS_CLIENT] = "unknown provider 'x'; known providers: (none)",
+    [INF_CLASS_LOSS] = "unknown loss type 'x'; known loss types: (none)",
+    [INF_CLASS_OPTIMIZER] = "unknown optimizer type 'x'; known optimizer types: (none)",
+  };
+
+  g_assert_null(inf_registry_describe_search_path(registry));
+  inf_registry_set_search_path(registry, dirs);
+  for (guint k = 0; k < INF_CLASS_KIND_COUNT; k++) {
+    g_autofree char *expected = g_strconcat(heads[k], searched, NULL);
+
+    g_assert_null(inf_registry_lookup_class(registry, (InfClassKind)k, "x", &error));
+    g_assert_cmpstr(error->message, ==, expected);
+    g_clear_error(&error);
+  }
+  inf_registry_set_search_path(registry, NULL);
+  g_assert_null(inf_registry_describe_search_path(registry));
+  g_assert_cmpint(g_rmdir(tmp), ==, 0);
 }
 
 static void
@@ -404,6 +439,7 @@ main(int argc, char **argv)
   g_test_add_func("/registry/add-and-lookup", test_add_and_lookup);
   g_test_add_func("/registry/empty-list", test_empty_list);
   g_test_add_func("/registry/unknown-class", test_unknown_class);
+  g_test_add_func("/registry/unknown-class-search-path", test_unknown_class_search_path);
   g_test_add_func("/registry/attribution", test_attribution);
   g_test_add_func("/registry/duplicate", test_duplicate);
   g_test_add_func("/registry/rollback", test_rollback);
