@@ -26,6 +26,7 @@ static const InfCommand commands[] = {
   { "run", "Run a pipeline over JSONL inputs", inf_command_run },
   { "estimate", "Print the calls, tokens and cost a run will need, calling nothing",
     inf_command_estimate },
+  { "eval", "Score a pipeline on a labelled dataset with the config's loss", inf_command_eval },
   { "help", "Show the help of inf-engine or of a command", command_help },
 };
 

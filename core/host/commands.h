@@ -17,6 +17,7 @@ int inf_command_validate(int argc, char **argv);
 int inf_command_graph(int argc, char **argv);
 int inf_command_run(int argc, char **argv);
 int inf_command_estimate(int argc, char **argv);
+int inf_command_eval(int argc, char **argv);
 
 /* Exit statuses of every command. */
 #define INF_EXIT_OK 0

@@ -1,0 +1,291 @@
+/* inf-engine eval — score a pipeline on a labelled dataset with the config's
+ * loss. */
+#include <errno.h>
+#include <glib-unix.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "exec/batch.h"
+#include "host/optim-session.h"
+#include "optim/evaluation.h"
+
+typedef struct {
+  InfOptimSession *session;
+  InfEvaluation *evaluation;
+  InfDatasetReader *reader;
+  FILE *out;
+  const char *out_name;
+  int write_errno;
+  InfEvalSummary summary; /* so far, for the progress line */
+  gint64 total;           /* examples in the file, or -1 */
+  gint64 start_us;
+  gboolean tty;
+  gboolean drawn;
+  guint signals;
+} Eval;
+
+static InfExample *
+next_example(gpointer data, GError **error)
+{
+  Eval *e = data;
+  return inf_dataset_reader_next(e->reader, error);
+}
+
+static void
+on_result(const InfEvalResult *result, gpointer data)
+{
+  Eval *e = data;
+  InfEvalSummary *s = &e->summary;
+  s->examples++;
+  s->errors += result->errors != NULL;
+  if (!isnan(result->score)) {
+    s->scored++;
+    s->score_sum += result->score;
+  }
+  s->passed += result->passed;
+  if (result->example->error && !e->session->options->quiet) {
+    fprintf(stderr, "%swarning: %s\n", e->drawn ? "\r\033[K" : "", result->example->error);
+    e->drawn = FALSE;
+  }
+  if (e->write_errno)
+    return;
+  g_autofree char *line = inf_eval_result_to_line(result);
+  if (fputs(line, e->out) == EOF || fputc('\n', e->out) == EOF) {
+    e->write_errno = errno ? errno : EIO;
+    inf_evaluation_stop(e->evaluation, FALSE);
+  }
+}
+
+static void
+format_mean(GString *out, const InfEvalSummary *s)
+{
+  double mean = inf_eval_summary_mean(s);
+  if (isnan(mean))
+    g_string_append(out, "-");
+  else
+    g_string_append_printf(out, "%.4f", mean);
+}
+
+static char *
+progress_text(Eval *e)
+{
+  GString *s = g_string_new(NULL);
+  InfSpend spend;
+  inf_optim_session_get_spend(e->session, &spend);
+  if (e->total >= 0)
+    g_string_append_printf(s, "%" G_GUINT64_FORMAT "/%" G_GINT64_FORMAT " examples",
+                           e->summary.examples, e->total);
+  else
+    g_string_append_printf(s, "%" G_GUINT64_FORMAT " examples", e->summary.examples);
+  g_string_append(s, ", mean ");
+  format_mean(s, &e->summary);
+  g_string_append_printf(s,
+                         ", %" G_GUINT64_FORMAT " passed, %" G_GUINT64_FORMAT
+                         " errors, %" G_GUINT64_FORMAT " calls, %" G_GINT64_FORMAT " tokens, $%.4f",
+                         e->summary.passed, e->summary.errors, spend.calls, spend.tokens,
+                         spend.cost);
+  double elapsed = (double)(g_get_monotonic_time() - e->start_us) / 1e6;
+  if (e->total > 0 && e->summary.examples > 0 && elapsed > 0) {
+    double rate = (double)e->summary.examples / elapsed;
+    double left = (double)(e->total - (gint64)MIN((gint64)e->summary.examples, e->total)) / rate;
+    g_string_append_printf(s, ", ETA %.0fs", left);
+  }
+  return g_string_free(s, FALSE);
+}
+
+static gboolean
+progress_cb(gpointer data)
+{
+  Eval *e = data;
+  g_autofree char *text = progress_text(e);
+  if (e->tty) {
+    fprintf(stderr, "\r\033[K%s", text);
+    e->drawn = TRUE;
+  } else {
+    fprintf(stderr, "progress: %s\n", text);
+  }
+  fflush(stderr);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_signal(gpointer data)
+{
+  Eval *e = data;
+  e->signals++;
+  if (!e->session->options->quiet)
+    fprintf(stderr, "%sinterrupted: %s\n", e->drawn ? "\n" : "",
+            e->signals == 1 ? "no new examples; finishing those in flight (signal again to "
+                              "cancel them)"
+                            : "cancelling what is in flight");
+  e->drawn = FALSE;
+  inf_evaluation_stop(e->evaluation, e->signals > 1);
+  return G_SOURCE_CONTINUE;
+}
+
+static json_object *
+summary_json(const InfEvalSummary *s, gboolean complete)
+{
+  json_object *o = json_object_new_object();
+  json_object_object_add(o, "examples", json_object_new_int64((gint64)s->examples));
+  json_object_object_add(o, "errors", json_object_new_int64((gint64)s->errors));
+  json_object_object_add(o, "scored", json_object_new_int64((gint64)s->scored));
+  json_object_object_add(o, "passed", json_object_new_int64((gint64)s->passed));
+  double mean = inf_eval_summary_mean(s);
+  json_object_object_add(o, "mean_score", isnan(mean) ? NULL : json_object_new_double(mean));
+  json_object_object_add(
+      o, "pass_rate",
+      s->examples ? json_object_new_double((double)s->passed / (double)s->examples) : NULL);
+  json_object_object_add(o, "complete", json_object_new_boolean(complete));
+  return o;
+}
+
+int
+inf_command_eval(int argc, char **argv)
+{
+  g_autofree char *data_path = NULL;
+  g_autofree char *output_path = NULL;
+  InfOptimSessionOptions options;
+  inf_optim_session_options_init(&options);
+  GOptionEntry entries[] = {
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data_path,
+      "Labelled examples, one JSON object a line: {\"input\": {...}, \"target\": ..., \"id\": ...}",
+      "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_path,
+      "Per-example results as JSONL ('-' or absent: stdout)", "FILE" },
+    INF_OPTIM_SESSION_ENTRIES(&options),
+    G_OPTION_ENTRY_NULL,
+  };
+  g_auto(GStrv) rest = NULL;
+  int status;
+  if (!inf_command_parse_args(
+          "eval", "CONFIG --data FILE",
+          "Runs CONFIG's main module on each example of a labelled dataset and scores its output\n"
+          "with the loss of the config's training block. Writes one JSON line per example, in\n"
+          "the dataset's order:\n"
+          "  {\"index\": N, \"id\": ..., \"score\": S, \"passed\": B, \"feedback\": [items], "
+          "\"outputs\": ..., \"errors\": {...}}\n"
+          "and a summary on stderr (mean score, pass rate, errors). An example passes when its\n"
+          "score is at least training.pass_score (default 1). Exit status: 0 when every example\n"
+          "was scored, 1 when some could not be (a bad line, a failed node or loss) or writing\n"
+          "failed, 2 on a usage or config error, 3 when a budget limit stopped the run, 130 when\n"
+          "interrupted.",
+          entries, argc, argv, &rest, &status)) {
+    inf_optim_session_options_clear(&options);
+    return status;
+  }
+  if (g_strv_length(rest) != 1 || !data_path) {
+    g_printerr("inf-engine eval: expected one CONFIG file and --data FILE (see inf-engine eval "
+               "--help)\n");
+    inf_optim_session_options_clear(&options);
+    return INF_EXIT_USAGE;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  InfOptimSession session;
+  status = inf_optim_session_open(&session, "eval", rest[0], &options, FALSE);
+  if (status != 0) {
+    inf_optim_session_close(&session, NULL, &status);
+    inf_optim_session_options_clear(&options);
+    return status;
+  }
+  g_autoptr(GError) error = NULL;
+  InfGraph *graph = inf_config_get_graph(session.config);
+  Eval e = { .session = &session, .out = stdout, .out_name = "stdout", .total = -1 };
+  e.reader = inf_dataset_reader_open(data_path, graph, session.training->loss, &error);
+  if (!e.reader) {
+    g_printerr("inf-engine eval: %s\n", error->message);
+    status = INF_EXIT_USAGE;
+    inf_optim_session_close(&session, NULL, &status);
+    inf_optim_session_options_clear(&options);
+    return status;
+  }
+  if (output_path && !g_str_equal(output_path, "-")) {
+    e.out = fopen(output_path, "we");
+    e.out_name = output_path;
+    if (!e.out) {
+      g_printerr("inf-engine eval: cannot write %s: %s\n", output_path, g_strerror(errno));
+      inf_dataset_reader_free(e.reader);
+      status = INF_EXIT_USAGE;
+      inf_optim_session_close(&session, NULL, &status);
+      inf_optim_session_options_clear(&options);
+      return status;
+    }
+  }
+  if (!g_str_equal(data_path, "-"))
+    e.total = inf_batch_count_lines(data_path);
+  InfEvaluationConfig ec = {
+    .loss = session.training->loss,
+    .output_key = session.training->output,
+    .pass_score = session.training->pass_score,
+    .max_inflight = session.max_inflight,
+  };
+  e.evaluation = inf_evaluation_new(session.scheduler, graph, session.resources, &ec);
+  e.tty = isatty(STDERR_FILENO);
+  e.start_us = g_get_monotonic_time();
+  GSource *progress = NULL;
+  if (!options.quiet) {
+    progress = g_timeout_source_new(e.tty ? 200 : 5000);
+    g_source_set_callback(progress, progress_cb, &e, NULL);
+    g_source_attach(progress, NULL);
+  }
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, &e);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &e);
+  InfEvalSummary summary;
+  gboolean ok = inf_evaluation_run(e.evaluation, next_example, &e, on_result, &e, &summary, &error);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  if (progress) {
+    g_source_destroy(progress);
+    g_source_unref(progress);
+  }
+  if (e.drawn)
+    fprintf(stderr, "\r\033[K");
+  status = INF_EXIT_OK;
+  if (!ok) {
+    g_printerr("inf-engine eval: %s\n", error->message);
+    status = 1;
+  }
+  if (fflush(e.out) != 0 && !e.write_errno)
+    e.write_errno = errno;
+  if (e.out != stdout && fclose(e.out) != 0 && !e.write_errno)
+    e.write_errno = errno;
+  if (e.write_errno) {
+    g_printerr("inf-engine eval: writing %s failed: %s\n", e.out_name, g_strerror(e.write_errno));
+    status = 1;
+  }
+  gboolean halted =
+      inf_evaluation_was_halted(e.evaluation) || inf_optim_session_budget_exhausted(&session);
+  if (!options.quiet) {
+    InfSpend spend;
+    inf_optim_session_get_spend(&session, &spend);
+    GString *line = g_string_new(NULL);
+    g_string_append_printf(line, "%s: %" G_GUINT64_FORMAT " examples, mean score ",
+                           e.signals ? "eval interrupted"
+                           : halted  ? "eval stopped by the budget"
+                                     : "eval finished",
+                           summary.examples);
+    format_mean(line, &summary);
+    g_string_append_printf(
+        line,
+        ", pass rate %.4f (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " passed), %" G_GUINT64_FORMAT
+        " errors; %" G_GUINT64_FORMAT " calls, %" G_GINT64_FORMAT " tokens, $%.4f",
+        summary.examples ? (double)summary.passed / (double)summary.examples : 0.0, summary.passed,
+        summary.examples, summary.errors, spend.calls, spend.tokens, spend.cost);
+    fprintf(stderr, "%s\n", line->str);
+    g_string_free(line, TRUE);
+  }
+  if (status == 0 && summary.errors > 0)
+    status = 1;
+  if (halted)
+    status = 3;
+  if (e.signals)
+    status = 130;
+  json_object *extra = summary_json(&summary, inf_evaluation_is_complete(e.evaluation));
+  inf_evaluation_free(e.evaluation);
+  inf_dataset_reader_free(e.reader);
+  inf_optim_session_close(&session, extra, &status);
+  inf_optim_session_options_clear(&options);
+  return status;
+}

@@ -1,0 +1,91 @@
+#include "optim-cli.h"
+
+#include <glib/gstdio.h>
+
+char *
+optim_cli_tmpdir(void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp("inf-optim-XXXXXX", &error);
+  g_assert_no_error(error);
+  return dir;
+}
+
+void
+optim_cli_rmdir(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d))) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_remove(path);
+  }
+  g_rmdir(dir);
+}
+
+char *
+optim_cli_write(const char *dir, const char *name, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename(dir, name, NULL);
+  g_file_set_contents(path, text, -1, &error);
+  g_assert_no_error(error);
+  return path;
+}
+
+int
+optim_cli_run(const char *const *args, char **out, char **err)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (gpointer)g_getenv("INF_ENGINE"));
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add(argv, (gpointer)*a);
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(GSubprocess) process =
+      g_subprocess_newv((const char *const *)argv->pdata,
+                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error(error);
+  g_autofree char *o = NULL, *e = NULL;
+  g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, &o, &e, &error));
+  g_assert_no_error(error);
+  g_test_message("stderr: %s", e);
+  g_assert_true(g_subprocess_get_if_exited(process));
+  if (out)
+    *out = g_steal_pointer(&o);
+  if (err)
+    *err = g_steal_pointer(&e);
+  return g_subprocess_get_exit_status(process);
+}
+
+char *
+optim_cli_router_config(const char *prompt, const char *training)
+{
+  return g_strdup_printf(
+      "{\"resources\": {\"endpoints\": {"
+      "  \"fast\": {\"provider\": \"mock\", \"model\": \"worker\", \"mode\": \"instruct\"},"
+      "  \"smart\": {\"provider\": \"mock\", \"model\": \"editor\", \"mode\": \"edit\"}}},"
+      " \"parameters\": {\"prompt\": {\"value\": \"%s\", \"description\": \"the router's "
+      "system prompt: billing or technical\", \"requires_grad\": true}},"
+      " \"modules\": {\"route\": {\"type\": \"llm\", \"alias\": \"fast\", \"system_prompt\": "
+      "{\"parameter\": \"prompt\"}},"
+      "  \"router\": {\"type\": \"graph\", \"inputs\": [\"ticket\"], \"nodes\": {\"queue\": "
+      "{\"module\": \"route\", \"args\": [\"$ticket\"]}}, \"outputs\": {\"queue\": \"$queue\"}}},"
+      " \"main\": \"router\","
+      " \"training\": {\"loss\": {\"type\": \"verifier\"}, \"optimizer\": {\"type\": \"sfa\", "
+      "\"aggregator\": \"smart\", \"updater\": \"smart\", \"conservatism\": 0.5}%s%s}}",
+      prompt, *training ? ", " : "", training);
+}
+
+json_object *
+optim_cli_get(json_object *o, const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+  for (char **part = parts; *part && o; part++) {
+    if (json_object_is_type(o, json_type_array))
+      o = json_object_array_get_idx(o, (size_t)g_ascii_strtoull(*part, NULL, 10));
+    else if (!json_object_object_get_ex(o, *part, &o))
+      o = NULL;
+  }
+  return o;
+}

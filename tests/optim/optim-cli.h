@@ -1,0 +1,23 @@
+/* Helpers of the eval and train command tests: configs on the mock's
+ * scripted modes written to temp dirs, and inf-engine run as a process. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-c/json.h>
+
+/* A new temp dir (caller frees the name; remove it with optim_cli_rmdir). */
+char *optim_cli_tmpdir(void);
+/* Removes @dir and the files in it. */
+void optim_cli_rmdir(const char *dir);
+/* Writes @text to DIR/NAME; returns the path (caller frees). */
+char *optim_cli_write(const char *dir, const char *name, const char *text);
+/* Runs inf-engine with the NULL-terminated @args; its stdout and stderr in
+ * @out and @err (caller frees, may be NULL); returns the exit status. */
+int optim_cli_run(const char *const *args, char **out, char **err);
+/* The config of a 2-label router (billing, technical) on the mock's
+ * instruct (alias "fast") and edit (alias "smart") modes, with the initial
+ * prompt @prompt and @training (the training block's JSON members after
+ * "loss" and "optimizer", may be ""). Caller frees. */
+char *optim_cli_router_config(const char *prompt, const char *training);
+/* A JSON member at a "/"-separated @path, or NULL. */
+json_object *optim_cli_get(json_object *o, const char *path);

@@ -1,0 +1,176 @@
+/* inf-engine eval end to end on the mock's instruct mode: per-example
+ * results in the dataset's order, the summary, bad dataset lines reported
+ * with file:line and JSON path while the others are scored, --params, and
+ * the exit statuses. */
+#include <string.h>
+
+#include "optim-cli.h"
+
+#define PROMPT "Answer with one of: billing, technical. Answer in lowercase."
+
+static const char data[] =
+    "{\"id\": \"a\", \"input\": {\"ticket\": \"my billing is wrong\"}, \"target\": \"billing\"}\n"
+    "{\"id\": \"b\", \"input\": {\"ticket\": \"the app crashes\"}, \"target\": \"technical\"}\n"
+    "\n"
+    "{\"id\": \"c\", \"input\": {\"ticket\": \"a technical problem\"}, \"target\": "
+    "\"technical\"}\n"
+    "{\"input\": {\"ticket\": \"no target\"}}\n"
+    "not json\n"
+    "{\"input\": {\"text\": \"wrong input name\"}, \"target\": \"billing\"}\n"
+    "{\"input\": {\"ticket\": \"an object target\"}, \"target\": {\"a\": 1}}\n";
+
+static json_object **
+parse_lines(const char *out, guint *n)
+{
+  g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+  json_object **parsed = g_new0(json_object *, g_strv_length(lines) + 1);
+  *n = 0;
+  for (char **l = lines; *l; l++)
+    if (**l) {
+      parsed[*n] = json_tokener_parse(*l);
+      g_assert_nonnull(parsed[*n]);
+      (*n)++;
+    }
+  return parsed;
+}
+
+static void
+free_lines(json_object **lines, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    json_object_put(lines[i]);
+  g_free(lines);
+}
+
+static const char *
+str(json_object *o, const char *path)
+{
+  json_object *v = optim_cli_get(o, path);
+  return v ? json_object_get_string(v) : NULL;
+}
+
+static void
+test_eval_output(void)
+{
+  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *text = optim_cli_router_config(PROMPT, "\"pass_score\": 0.5");
+  g_autofree char *config = optim_cli_write(dir, "router.json", text);
+  g_autofree char *dataset = optim_cli_write(dir, "data.jsonl", data);
+  g_autofree char *metrics = g_build_filename(dir, "metrics.json", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  int status = optim_cli_run(
+      (const char *[]){ "eval", config, "--data", dataset, "--metrics-out", metrics, NULL }, &out,
+      &err);
+  /* some lines could not be scored: status 1, like `run` with failed inputs */
+  g_assert_cmpint(status, ==, 1);
+  guint n;
+  json_object **lines = parse_lines(out, &n);
+  g_assert_cmpuint(n, ==, 7);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint(json_object_get_int(optim_cli_get(lines[i], "index")), ==, i);
+  /* a: the label named in the input; b: no label, no rule: the first one */
+  g_assert_cmpstr(str(lines[0], "id"), ==, "a");
+  g_assert_cmpstr(str(lines[0], "outputs/queue"), ==, "billing");
+  g_assert_cmpfloat(json_object_get_double(optim_cli_get(lines[0], "score")), ==, 1.0);
+  g_assert_true(json_object_get_boolean(optim_cli_get(lines[0], "passed")));
+  g_assert_cmpint(json_object_array_length(optim_cli_get(lines[0], "feedback")), ==, 0);
+  g_assert_cmpstr(str(lines[1], "id"), ==, "b");
+  g_assert_cmpfloat(json_object_get_double(optim_cli_get(lines[1], "score")), ==, 0.0);
+  g_assert_false(json_object_get_boolean(optim_cli_get(lines[1], "passed")));
+  g_assert_cmpstr(str(lines[1], "feedback/0"), ==, "expected 'technical', got 'billing'");
+  g_assert_null(optim_cli_get(lines[1], "errors"));
+  g_assert_cmpstr(str(lines[2], "outputs/queue"), ==, "technical");
+  /* bad lines: an error naming file:line and the JSON path, no outputs */
+  g_autofree char *l5 = g_strdup_printf("%s:5: target: missing", dataset);
+  g_autofree char *l6 = g_strdup_printf("%s:6: invalid JSON", dataset);
+  g_autofree char *l7 = g_strdup_printf("%s:7: input.ticket: missing", dataset);
+  g_autofree char *l8 = g_strdup_printf("%s:8: target: the verifier", dataset);
+  const char *expected[] = { l5, l6, l7, l8 };
+  for (guint i = 3; i < 7; i++) {
+    const char *message = str(lines[i], "errors/input");
+    g_assert_nonnull(message);
+    g_assert_true(g_str_has_prefix(message, expected[i - 3]));
+    g_assert_null(optim_cli_get(lines[i], "outputs"));
+    g_assert_false(json_object_get_boolean(optim_cli_get(lines[i], "passed")));
+    /* also a warning on stderr */
+    g_assert_nonnull(strstr(err, expected[i - 3]));
+  }
+  free_lines(lines, n);
+  /* the summary: errors count as 0 in the mean */
+  g_assert_nonnull(strstr(err, "7 examples, mean score 0.2857, pass rate 0.2857 (2/7 passed), "
+                               "4 errors; 3 calls"));
+  json_object *m = json_object_from_file(metrics);
+  g_assert_nonnull(m);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "eval/examples")), ==, 7);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "eval/errors")), ==, 4);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "eval/passed")), ==, 2);
+  g_assert_cmpfloat_with_epsilon(json_object_get_double(optim_cli_get(m, "eval/mean_score")),
+                                 2.0 / 7, 1e-9);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "aliases/fast/requests")), ==, 3);
+  json_object_put(m);
+  optim_cli_rmdir(dir);
+}
+
+static void
+test_eval_params(void)
+{
+  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *text = optim_cli_router_config(PROMPT, "");
+  g_autofree char *config = optim_cli_write(dir, "router.json", text);
+  g_autofree char *dataset = optim_cli_write(
+      dir, "data.jsonl",
+      "{\"input\": {\"ticket\": \"my billing is wrong\"}, \"target\": \"billing\"}\n"
+      "{\"input\": \"the app crashes\", \"target\": \"technical\"}\n");
+  g_autofree char *params =
+      optim_cli_write(dir, "params.json",
+                      "{\"route.system_prompt\": \"" PROMPT
+                      " If the text mentions 'crashes', answer technical.\"}");
+  g_autofree char *results = g_build_filename(dir, "results.jsonl", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  /* without: 1 of 2 passes (exit 0: every example was scored) */
+  int status = optim_cli_run(
+      (const char *[]){ "eval", config, "--data", dataset, "--output", results, NULL }, &out, &err);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_nonnull(strstr(err, "pass rate 0.5000 (1/2 passed), 0 errors"));
+  g_clear_pointer(&err, g_free);
+  /* with the rule: both */
+  status = optim_cli_run((const char *[]){ "eval", config, "--data", dataset, "--params", params,
+                                           "--output", results, NULL },
+                         &out, &err);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_nonnull(strstr(err, "pass rate 1.0000 (2/2 passed), 0 errors"));
+  g_autofree char *written = NULL;
+  g_assert_true(g_file_get_contents(results, &written, NULL, NULL));
+  g_assert_nonnull(strstr(written, "\"outputs\":{\"queue\":\"technical\"}"));
+  optim_cli_rmdir(dir);
+}
+
+static void
+test_eval_usage(void)
+{
+  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *text = optim_cli_router_config(PROMPT, "\"batch_size\": 0");
+  g_autofree char *config = optim_cli_write(dir, "router.json", text);
+  g_autofree char *dataset = optim_cli_write(dir, "data.jsonl", "");
+  g_autofree char *err = NULL;
+  /* a bad training block: status 2 with the JSON path */
+  int status =
+      optim_cli_run((const char *[]){ "eval", config, "--data", dataset, NULL }, NULL, &err);
+  g_assert_cmpint(status, ==, 2);
+  g_assert_nonnull(strstr(err, "training.batch_size: expected a whole number from 1"));
+  g_clear_pointer(&err, g_free);
+  /* no --data */
+  status = optim_cli_run((const char *[]){ "eval", config, NULL }, NULL, &err);
+  g_assert_cmpint(status, ==, 2);
+  optim_cli_rmdir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/eval/output", test_eval_output);
+  g_test_add_func("/eval/params", test_eval_params);
+  g_test_add_func("/eval/usage", test_eval_usage);
+  return g_test_run();
+}
