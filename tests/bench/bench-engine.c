@@ -525,7 +525,7 @@ bench_graph(const char *name, const char *type, guint n, double *trace_s, double
 {
   InfRegistry *registry = inf_registry_new();
   exec_fixtures_register(registry);
-  InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
+  InfPluginLoader *loader = inf_test_load_plugins(registry);
   json_object *rj = json_tokener_parse("{\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}}");
   InfResourcesConfig *rc = inf_resources_config_parse(rj, "bench", "resources", registry, NULL);
   json_object_put(rj);

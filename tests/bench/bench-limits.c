@@ -27,7 +27,7 @@ run_calls(InfFakeLlm *fake, guint n, const char *endpoint_json, InfMetrics *metr
 {
   InfRegistry *registry = inf_registry_new();
   exec_fixtures_register(registry);
-  InfPluginLoader *loader = exec_fixtures_load_plugins(registry);
+  InfPluginLoader *loader = inf_test_load_plugins(registry);
   g_autofree char *rtext =
       g_strdup_printf("{\"endpoints\": {\"api\": {\"provider\": \"openai\", \"model\": \"bench\", "
                       "\"base_url\": \"%s/v1\", %s}}}",

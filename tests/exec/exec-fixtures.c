@@ -295,20 +295,6 @@ exec_fixtures_register(InfRegistry *registry)
   }
 }
 
-InfPluginLoader *
-exec_fixtures_load_plugins(InfRegistry *registry)
-{
-  InfPluginLoader *loader = inf_plugin_loader_new(registry);
-  const char *path = g_getenv("INF_PLUGIN_PATH");
-  g_assert_nonnull(path);
-  g_auto(GStrv) dirs = g_strsplit(path, ":", -1);
-  for (guint i = 0; dirs[i]; i++) {
-    g_autoptr(GError) error = NULL;
-    g_assert_true(inf_plugin_loader_load_dir(loader, dirs[i], &error));
-  }
-  return loader;
-}
-
 InfGraph *
 exec_fixtures_trace(InfRegistry *registry, const char *type, const char *options_json,
                     const char *const *inputs)

@@ -6,7 +6,7 @@
 
 #include "exec/scheduler.h"
 #include "graph/tracer-private.h"
-#include "plugin/loader.h"
+#include "inf-test-plugins.h"
 #include "resources/endpoint.h"
 #include "resources/manager.h"
 
@@ -16,8 +16,6 @@
  * (composite), "chain" (composite with option n), "wide" (composite with
  * option n), and "prio" (composite: option priorities list). */
 void exec_fixtures_register(InfRegistry *registry);
-/* Loads the in-tree plugins (INF_PLUGIN_PATH) into @registry. */
-InfPluginLoader *exec_fixtures_load_plugins(InfRegistry *registry);
 /* The order in which "echo"/"later" nodes ran (node ids), appended. */
 GPtrArray *exec_fixtures_get_log(void);
 /* The same as "id@input index". */

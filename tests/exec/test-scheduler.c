@@ -351,7 +351,7 @@ mock_run(MockRun *m, const char *endpoint_fields, const char *shape, guint n, gu
 {
   m->registry = inf_registry_new();
   exec_fixtures_register(m->registry);
-  m->loader = exec_fixtures_load_plugins(m->registry);
+  m->loader = inf_test_load_plugins(m->registry);
   g_autofree char *resources =
       g_strdup_printf("{\"endpoints\": {\"fast\": {\"provider\": \"mock\", %s}}}", endpoint_fields);
   m->rm = make_resources(m->registry, resources, &m->config);

@@ -1,11 +1,11 @@
-/* Test fixtures for the tracer, graphs and configs: tiny module classes, a
- * scripted composite, temp files and the in-tree plugins. */
+/* Test fixtures for the tracer and graphs: tiny module classes and a
+ * scripted composite (temp files and the in-tree plugins: inf-test-plugins.h). */
 #pragma once
 
 #include <inf/inf.h>
 
 #include "graph/graph.h"
-#include "plugin/loader.h"
+#include "inf-test-plugins.h"
 
 /* Registers the built-in classes plus:
  *  "echo"     atomic, any arguments; option "alias" (string) is its resource alias;
@@ -23,23 +23,3 @@ InfGraph *graph_fixtures_trace(InfModule *module, const char *const *inputs);
 char *graph_fixtures_ids(const InfGraph *graph);
 /* The dependency ids of node @id, joined with ' '. */
 char *graph_fixtures_deps(const InfGraph *graph, const char *id);
-
-/* Loads the in-tree plugins from INF_PLUGIN_PATH into @registry (skips the
- * test when it is not set). */
-InfPluginLoader *graph_fixtures_load_plugins(InfRegistry *registry);
-/* Writes @contents to @name in @dir; returns the path. */
-char *graph_fixtures_write(const char *dir, const char *name, const char *contents);
-
-/* Removes @dir and everything in it (links are removed, not followed). */
-void graph_fixtures_remove_dir(const char *dir);
-
-/* A temp dir plus a registry with the built-ins and the in-tree plugins, for
- * tests that load config files (g_test_add fixture functions). */
-typedef struct {
-  char *dir;
-  InfRegistry *registry;
-  InfPluginLoader *loader;
-} GraphConfigFixture;
-
-void graph_config_fixture_setup(GraphConfigFixture *f, gconstpointer data);
-void graph_config_fixture_teardown(GraphConfigFixture *f, gconstpointer data);

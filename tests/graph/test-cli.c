@@ -80,14 +80,14 @@ fixture_setup(Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   f->dir = g_dir_make_tmp("inf-cli-XXXXXX", &error);
   g_assert_no_error(error);
-  f->config = graph_fixtures_write(f->dir, "pipeline.json", PIPELINE);
+  f->config = inf_test_write(f->dir, "pipeline.json", PIPELINE);
 }
 
 static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
   (void)data;
-  graph_fixtures_remove_dir(f->dir);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_free(f->config);
 }
@@ -109,7 +109,7 @@ static void
 test_validate_error(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autofree char *bad = graph_fixtures_write(
+  g_autofree char *bad = inf_test_write(
       f->dir, "bad.json",
       "{" RESOURCES
       ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fsat\"}}, \"main\": \"s\"}");
@@ -123,7 +123,7 @@ test_validate_error(Fixture *f, gconstpointer data)
   g_assert_true(g_str_has_prefix(run.err, expected));
 
   g_auto(Run) syntax = { 0 };
-  g_autofree char *broken = graph_fixtures_write(f->dir, "broken.json", "{\n  \"main\": ,\n}");
+  g_autofree char *broken = inf_test_write(f->dir, "broken.json", "{\n  \"main\": ,\n}");
   run_engine(&syntax, "validate", broken, NULL);
   g_assert_cmpint(syntax.status, ==, 1);
   g_autofree char *prefix = g_strdup_printf("%s:2:11: JSON syntax error", broken);
@@ -139,10 +139,10 @@ static void
 test_validate_resources_option(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autofree char *config = graph_fixtures_write(
+  g_autofree char *config = inf_test_write(
       f->dir, "prod-only.json",
       "{\"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"prod\"}}, \"main\": \"s\"}");
-  g_autofree char *resources = graph_fixtures_write(
+  g_autofree char *resources = inf_test_write(
       f->dir, "prod-resources.json", "{\"endpoints\": {\"prod\": {\"provider\": \"mock\"}}}");
   g_auto(Run) without = { 0 };
   if (!run_engine(&without, "validate", config, NULL))
@@ -255,7 +255,7 @@ test_graph_errors(Fixture *f, gconstpointer data)
   g_assert_cmpint(format.status, ==, 2);
   g_assert_nonnull(strstr(format.err, "unknown format 'svg'; formats: dot, mermaid, json"));
 
-  g_autofree char *cyclic = graph_fixtures_write(
+  g_autofree char *cyclic = inf_test_write(
       f->dir, "cyclic.json",
       "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"nodes\": {"
       " \"a\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$b\"]},"
@@ -346,7 +346,7 @@ test_control_characters_escaped(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autofree char *path =
-      graph_fixtures_write(f->dir, "hostile.json", "{\"ma\\u001b[2Jin\\u0007\": \"x\"}");
+      inf_test_write(f->dir, "hostile.json", "{\"ma\\u001b[2Jin\\u0007\": \"x\"}");
   g_auto(Run) run = { 0 };
   if (!run_engine(&run, "validate", path, NULL))
     return;

@@ -14,14 +14,14 @@
   "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}," \
   " \"smart\": {\"provider\": \"mock\"}}}"
 
-typedef GraphConfigFixture Fixture;
-#define fixture_setup graph_config_fixture_setup
-#define fixture_teardown graph_config_fixture_teardown
+typedef InfTestConfigFixture Fixture;
+#define fixture_setup inf_test_config_fixture_set_up
+#define fixture_teardown inf_test_config_fixture_tear_down
 
 static InfConfig *
 load(Fixture *f, const char *contents, const char *resources_path, GError **error)
 {
-  g_autofree char *path = graph_fixtures_write(f->dir, "pipeline.json", contents);
+  g_autofree char *path = inf_test_write(f->dir, "pipeline.json", contents);
   return inf_config_load(path, resources_path, f->registry, f->loader, error);
 }
 
@@ -40,8 +40,6 @@ load_ok(Fixture *f, const char *contents)
 static void
 assert_load_error(Fixture *f, const char *contents, const char *resources_path, ...)
 {
-  if (f->loader == NULL)
-    return;
   g_autoptr(GError) error = NULL;
   g_autoptr(InfConfig) config = load(f, contents, resources_path, &error);
   g_assert_null(config);
@@ -90,8 +88,6 @@ static void
 test_diamond(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config = load_ok(f, DIAMOND_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
   g_autofree char *ids = graph_fixtures_ids(graph);
@@ -130,8 +126,6 @@ static void
 test_linear_and_fields(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config = load_ok(
       f,
       "{" RESOURCES ", \"main\": {\"type\": \"graph\", \"inputs\": [\"doc\"], \"nodes\": {"
@@ -165,8 +159,6 @@ static void
 test_fan_out_fan_in(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config =
       load_ok(f, "{" RESOURCES ", \"modules\": {\"m\": {\"type\": \"llm\", \"alias\": \"fast\"},"
                  " \"join\": {\"type\": \"template\", \"template\": \"{0}|{1}|{2}\"}},"
@@ -190,8 +182,6 @@ static void
 test_nested_graphs(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config = load_ok(
       f, "{" RESOURCES ", \"modules\": {"
          " \"analyze\": {\"type\": \"graph\", \"inputs\": [\"text\", \"style\"], \"nodes\": {"
@@ -228,8 +218,6 @@ static void
 test_parameters(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config =
       load_ok(f, "{" RESOURCES ", \"parameters\": {"
                  "  \"plain\": \"Be brief.\","
@@ -270,13 +258,11 @@ static void
 test_resources_file(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   /* the config's own block knows only "dev"; the file replaces it */
   const char *contents =
       "{\"resources\": {\"endpoints\": {\"dev\": {\"provider\": \"mock\"}}},"
       " \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"prod\"}}, \"main\": \"s\"}";
-  g_autofree char *resources = graph_fixtures_write(
+  g_autofree char *resources = inf_test_write(
       f->dir, "prod.json", "// production\n{\"endpoints\": {\"prod\": {\"provider\": \"mock\"}}}");
   g_autoptr(GError) error = NULL;
   g_autoptr(InfConfig) config = load(f, contents, resources, &error);
@@ -293,7 +279,7 @@ test_resources_file(Fixture *f, gconstpointer data)
   assert_load_error(f, contents, NULL, ": modules.s.alias: unknown alias 'prod'",
                     "known aliases: dev", NULL);
   /* errors in the file name the file */
-  g_autofree char *broken = graph_fixtures_write(f->dir, "broken.json", "{\n  \"endpoints\": [\n");
+  g_autofree char *broken = inf_test_write(f->dir, "broken.json", "{\n  \"endpoints\": [\n");
   g_clear_error(&error);
   g_assert_null(load(f, contents, broken, &error));
   g_assert_nonnull(error);
@@ -309,9 +295,7 @@ static void
 test_plugins_block(Fixture *f, gconstpointer data)
 {
   (void)data;
-  const char *path = g_getenv("INF_PLUGIN_PATH");
-  if (f->loader == NULL || path == NULL)
-    return;
+  const char *path = inf_test_plugin_path();
   /* a fresh registry: the config's plugins block loads what it needs,
    * relative to the config file */
   g_auto(GStrv) dirs = g_strsplit(path, ":", -1);
@@ -320,7 +304,7 @@ test_plugins_block(Fixture *f, gconstpointer data)
   g_autoptr(InfRegistry) registry = inf_registry_new();
   g_autoptr(GError) error = NULL;
   g_assert_true(inf_builtins_register(registry, &error));
-  g_autofree char *file = graph_fixtures_write(
+  g_autofree char *file = inf_test_write(
       f->dir, "pipeline.json",
       "{\"plugins\": {\"paths\": [\"plugs\"], \"allow\": [\"llm\", \"mock\"]}, " RESOURCES ","
       " \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fast\"}}, \"main\": \"s\"}");
@@ -358,8 +342,6 @@ static void
 test_error_null_and_scalars(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   assert_load_error(f, "null", NULL, ": expected a JSON object at the top level", "got null", NULL);
   assert_load_error(f, "// nothing\nnull\n", NULL, ": expected a JSON object at the top level",
                     "got null", NULL);
@@ -371,7 +353,7 @@ test_error_null_and_scalars(Fixture *f, gconstpointer data)
   for (guint i = 0; i < 3; i++) {
     const char *bodies[] = { "null", "[]", "7" };
     const char *kinds[] = { "got null", "got a list", "got an integer" };
-    g_autofree char *resources = graph_fixtures_write(f->dir, "resources.json", bodies[i]);
+    g_autofree char *resources = inf_test_write(f->dir, "resources.json", bodies[i]);
     g_autoptr(GError) error = NULL;
     g_assert_null(load(f, contents, resources, &error));
     g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
@@ -387,8 +369,6 @@ static void
 test_error_duplicate_keys(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   assert_load_error(f, "{\"main\": \"a\",\n \"modules\": {},\n \"main\": \"b\"}", NULL,
                     ":3:2: JSON syntax error: duplicate key \"main\" in one object (first at "
                     "line 1, column 2): each key may appear once",
@@ -403,7 +383,7 @@ test_error_duplicate_keys(Fixture *f, gconstpointer data)
       load_ok(f, "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"type\"},"
                  " \"u\": {\"type\": \"template\", \"template\": \"main\"}}, \"main\": \"t\"}");
   /* in a resources file too */
-  g_autofree char *resources = graph_fixtures_write(
+  g_autofree char *resources = inf_test_write(
       f->dir, "resources.json",
       "{\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"provider\": \"mock\"}}}");
   g_autoptr(GError) error = NULL;
@@ -435,8 +415,6 @@ static void
 test_error_nesting_depth(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   /* 13,000 levels overflowed the stack; the limit is 100 */
   g_autofree char *deep = nested_chain(13000);
   assert_load_error(f, deep, NULL,

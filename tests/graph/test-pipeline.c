@@ -36,14 +36,14 @@ static const char graph_config[] =
     "              \"sentiment\": \"$sentiment\", \"report\": \"$report\"}}},\n"
     " \"main\": \"analysis\"}";
 
-typedef GraphConfigFixture Fixture;
-#define fixture_setup graph_config_fixture_setup
-#define fixture_teardown graph_config_fixture_teardown
+typedef InfTestConfigFixture Fixture;
+#define fixture_setup inf_test_config_fixture_set_up
+#define fixture_teardown inf_test_config_fixture_tear_down
 
 static InfConfig *
 load(Fixture *f, const char *name, const char *contents)
 {
-  g_autofree char *path = graph_fixtures_write(f->dir, name, contents);
+  g_autofree char *path = inf_test_write(f->dir, name, contents);
   g_autoptr(GError) error = NULL;
   InfConfig *config = inf_config_load(path, NULL, f->registry, f->loader, &error);
   g_assert_no_error(error);
@@ -65,8 +65,6 @@ static void
 test_same_graph(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) from_c = load(f, "c.json", c_config);
   g_autoptr(InfConfig) from_graph = load(f, "graph.json", graph_config);
   InfGraph *a = inf_config_get_graph(from_c);
@@ -119,8 +117,6 @@ static void
 test_trace_directly(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(GError) error = NULL;
   json_object *options = json_tokener_parse("{\"fast_alias\": \"f\", \"smart_alias\": \"s\"}");
   g_autoptr(InfModule) module =

@@ -11,7 +11,7 @@
 #include "graph/graph-export.h"
 #include "graph/tracer-private.h"
 
-typedef GraphConfigFixture Fixture;
+typedef InfTestConfigFixture Fixture;
 
 #define RESOURCES "\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}}"
 
@@ -65,7 +65,7 @@ typedef GraphConfigFixture Fixture;
 static InfConfig *
 load(Fixture *f, const char *contents, GError **error)
 {
-  g_autofree char *path = graph_fixtures_write(f->dir, "pipeline.json", contents);
+  g_autofree char *path = inf_test_write(f->dir, "pipeline.json", contents);
   return inf_config_load(path, NULL, f->registry, f->loader, error);
 }
 
@@ -111,8 +111,6 @@ static void
 test_config_errors(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   const char *base = "modules.pipeline.nodes.routed";
   g_autofree char *p_cases = g_strconcat(base, ".cases", NULL);
   g_autofree char *p_switch = g_strconcat(base, ".switch", NULL);
@@ -220,8 +218,6 @@ static void
 test_trace(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config = load_ok(f, ROUTING_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
   g_autofree char *ids = graph_fixtures_ids(graph);
@@ -379,8 +375,6 @@ static void
 test_c_api_same_graph(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(GError) error = NULL;
   g_assert_true(inf_registry_add_module_class(f->registry, &router_class, &error));
   g_assert_no_error(error);
@@ -432,8 +426,6 @@ static void
 test_export(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config = load_ok(f, ROUTING_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
   g_autofree char *dot = inf_graph_to_dot(graph, "p");
@@ -591,8 +583,6 @@ static void
 test_guard_waits_for_selector(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config = load_ok(f, ROUTING_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
   Drive d = { 0 };
@@ -638,8 +628,6 @@ static void
 test_match_kinds(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config = load_ok(f, ROUTING_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
   static const struct {
@@ -690,8 +678,6 @@ static void
 test_selector_kinds(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   /* Numbers and booleans select by their JSON text; a whole node output
    * ($probe) and a field ($classify.label) both work; a dict does not. */
   g_autofree char *text =
@@ -754,8 +740,6 @@ static void
 test_no_match(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autofree char *text = with_routed(
       "{\"switch\": \"$classify.label\", \"cases\": ["
       "{\"match\": \"billing\", \"module\": \"billing_flow\", \"args\": [\"$text\"]},"
@@ -807,8 +791,6 @@ static void
 test_failed_selector(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config = load_ok(f, ROUTING_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
   Drive d = { 0 };
@@ -836,8 +818,6 @@ static void
 test_nested(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   g_autoptr(InfConfig) config = load_ok(f, ROUTING_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
   gint inner = inf_graph_lookup(graph, "routed.tech_flow.inner");
@@ -882,8 +862,6 @@ static void
 test_requeue_selector(Fixture *f, gconstpointer data)
 {
   (void)data;
-  if (f->loader == NULL)
-    return;
   /* A rate-limited selector goes back to pending: the guards stay shut. */
   g_autoptr(InfConfig) config = load_ok(f, ROUTING_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
@@ -908,9 +886,9 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(name, func)                                                        \
-  g_test_add("/switch/" name, Fixture, NULL, graph_config_fixture_setup, func, \
-             graph_config_fixture_teardown)
+#define ADD(name, func)                                                            \
+  g_test_add("/switch/" name, Fixture, NULL, inf_test_config_fixture_set_up, func, \
+             inf_test_config_fixture_tear_down)
   ADD("config-errors", test_config_errors);
   ADD("trace", test_trace);
   ADD("c-api-same-graph", test_c_api_same_graph);

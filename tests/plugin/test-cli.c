@@ -6,62 +6,37 @@
 
 #include <inf/version.h>
 
-#include "plugin-test-util.h"
+#include "inf-test.h"
 
 /* The ABI this host provides, as `plugins` prints it. */
 #define HOST_ABI G_STRINGIFY(INF_ABI_MAJOR) "." G_STRINGIFY(INF_ABI_MINOR)
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear(Run *run)
-{
-  g_free(run->out);
-  g_free(run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
-
 /* Runs inf-engine with the NULL-terminated arguments; @plugin_path (may be
  * NULL: unset) is INF_PLUGIN_PATH. */
 static void
-run_engine(Run *run, const char *plugin_path, ...)
+run_engine(InfTestRun *run, const char *plugin_path, ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_auto(GStrv) env = g_get_environ();
-  g_autoptr(GError) error = NULL;
   const char *arg;
   va_list args;
-  int wait_status;
 
-  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
-  g_assert_nonnull(argv->pdata[0]);
   va_start(args, plugin_path);
   while ((arg = va_arg(args, const char *)) != NULL)
     g_ptr_array_add(argv, (char *)arg);
   va_end(args);
   g_ptr_array_add(argv, NULL);
 
-  env = plugin_path != NULL ? g_environ_setenv(env, "INF_PLUGIN_PATH", plugin_path, TRUE)
-                            : g_environ_unsetenv(env, "INF_PLUGIN_PATH");
-  memset(run, 0, sizeof *run);
-  g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &run->out, &run->err,
-               &wait_status, &error);
-  g_assert_no_error(error);
-  g_assert_true(WIFEXITED(wait_status));
-  run->status = WEXITSTATUS(wait_status);
-  if (g_test_verbose())
-    g_printerr("status %d\nstdout:\n%s\nstderr:\n%s\n", run->status, run->out, run->err);
+  g_autofree char *setting =
+      plugin_path != NULL ? g_strconcat("INF_PLUGIN_PATH=", plugin_path, NULL) : NULL;
+  const char *env[] = { setting != NULL ? setting : "INF_PLUGIN_PATH", NULL };
+  InfTestSpawn spawn = { .env = env };
+  inf_test_engine_run(run, &spawn, (const char *const *)argv->pdata);
 }
 
 static void
 test_version(void)
 {
-  g_auto(Run) run = { 0 };
+  g_auto(InfTestRun) run = { 0 };
   g_autofree char *expected = g_strdup_printf("inf-engine %s (ABI %d.%d)\n", INF_VERSION_STRING,
                                               INF_ABI_MAJOR, INF_ABI_MINOR);
 
@@ -74,31 +49,31 @@ static void
 test_help(void)
 {
   const char *commands[] = { "plugins", "inspect", "validate", "graph", "run", "help" };
-  g_auto(Run) run = { 0 };
-  g_auto(Run) plugins_help = { 0 };
-  g_auto(Run) inspect_help = { 0 };
-  g_auto(Run) help_inspect = { 0 };
+  g_auto(InfTestRun) run = { 0 };
+  g_auto(InfTestRun) plugins_help = { 0 };
+  g_auto(InfTestRun) inspect_help = { 0 };
+  g_auto(InfTestRun) help_inspect = { 0 };
 
   run_engine(&run, NULL, "--help", NULL);
   g_assert_cmpint(run.status, ==, 0);
-  plugin_test_assert_contains(run.out, "Usage:\n  inf-engine [OPTION…] COMMAND");
-  plugin_test_assert_contains(run.out, "--version");
+  inf_test_assert_contains(run.out, "Usage:\n  inf-engine [OPTION…] COMMAND");
+  inf_test_assert_contains(run.out, "--version");
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
     g_autofree char *line = g_strdup_printf("\n  %s ", commands[i]);
 
-    plugin_test_assert_contains(run.out, line);
+    inf_test_assert_contains(run.out, line);
   }
-  plugin_test_assert_contains(run.out, "List the plugins found");
+  inf_test_assert_contains(run.out, "List the plugins found");
 
   run_engine(&plugins_help, NULL, "plugins", "--help", NULL);
   g_assert_cmpint(plugins_help.status, ==, 0);
-  plugin_test_assert_contains(plugins_help.out, "inf-engine plugins [OPTION…]");
-  plugin_test_assert_contains(plugins_help.out, "--plugin-dir=DIR");
+  inf_test_assert_contains(plugins_help.out, "inf-engine plugins [OPTION…]");
+  inf_test_assert_contains(plugins_help.out, "--plugin-dir=DIR");
 
   run_engine(&inspect_help, NULL, "inspect", "-h", NULL);
   g_assert_cmpint(inspect_help.status, ==, 0);
-  plugin_test_assert_contains(inspect_help.out, "inf-engine inspect [OPTION…] NAME");
-  plugin_test_assert_contains(inspect_help.out, "--plugin-dir=DIR");
+  inf_test_assert_contains(inspect_help.out, "inf-engine inspect [OPTION…] NAME");
+  inf_test_assert_contains(inspect_help.out, "--plugin-dir=DIR");
 
   run_engine(&help_inspect, NULL, "help", "inspect", NULL);
   g_assert_cmpint(help_inspect.status, ==, 0);
@@ -108,73 +83,73 @@ test_help(void)
 static void
 test_usage_errors(void)
 {
-  g_auto(Run) unknown = { 0 };
-  g_auto(Run) none = { 0 };
-  g_auto(Run) bad_option = { 0 };
-  g_auto(Run) bad_global = { 0 };
-  g_auto(Run) extra = { 0 };
+  g_auto(InfTestRun) unknown = { 0 };
+  g_auto(InfTestRun) none = { 0 };
+  g_auto(InfTestRun) bad_option = { 0 };
+  g_auto(InfTestRun) bad_global = { 0 };
+  g_auto(InfTestRun) extra = { 0 };
 
   run_engine(&unknown, NULL, "frobnicate", NULL);
   g_assert_cmpint(unknown.status, ==, 2);
-  plugin_test_assert_contains(unknown.err, "unknown command 'frobnicate'");
-  plugin_test_assert_contains(unknown.err, "Commands: plugins, inspect, validate, graph, run");
+  inf_test_assert_contains(unknown.err, "unknown command 'frobnicate'");
+  inf_test_assert_contains(unknown.err, "Commands: plugins, inspect, validate, graph, run");
 
   run_engine(&none, NULL, NULL);
   g_assert_cmpint(none.status, ==, 2);
-  plugin_test_assert_contains(none.err, "Usage:");
+  inf_test_assert_contains(none.err, "Usage:");
 
   run_engine(&bad_option, NULL, "plugins", "--frob", NULL);
   g_assert_cmpint(bad_option.status, ==, 2);
-  plugin_test_assert_contains(bad_option.err, "--frob");
-  plugin_test_assert_contains(bad_option.err, "inf-engine plugins --help");
+  inf_test_assert_contains(bad_option.err, "--frob");
+  inf_test_assert_contains(bad_option.err, "inf-engine plugins --help");
 
   run_engine(&bad_global, NULL, "--frob", "plugins", NULL);
   g_assert_cmpint(bad_global.status, ==, 2);
-  plugin_test_assert_contains(bad_global.err, "--frob");
+  inf_test_assert_contains(bad_global.err, "--frob");
 
   run_engine(&extra, NULL, "plugins", "extra", NULL);
   g_assert_cmpint(extra.status, ==, 2);
-  plugin_test_assert_contains(extra.err, "unexpected argument 'extra'");
+  inf_test_assert_contains(extra.err, "unexpected argument 'extra'");
 }
 
 /* The acceptance case: a garbage .so beside good plugins. */
 static void
 test_plugins_with_garbage(void)
 {
-  g_autofree char *tmp = plugin_test_mkdtemp();
-  g_autofree char *good_src = plugin_test_plugin("good");
-  g_autofree char *abi_src = plugin_test_plugin("abi-major");
-  g_autofree char *good = plugin_test_copy(good_src, tmp, "good.so");
-  g_autofree char *abi = plugin_test_copy(abi_src, tmp, "abi-major.so");
-  g_autofree char *garbage = plugin_test_write_garbage(tmp, "garbage.so", 2048);
+  g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
+  g_autofree char *good_src = inf_test_built_plugin("good");
+  g_autofree char *abi_src = inf_test_built_plugin("abi-major");
+  g_autofree char *good = inf_test_copy(good_src, tmp, "good.so");
+  g_autofree char *abi = inf_test_copy(abi_src, tmp, "abi-major.so");
+  g_autofree char *garbage = inf_test_write_garbage(tmp, "garbage.so", 2048);
   g_autofree char *good_line = g_strdup_printf("\n  %s\n    name:        test-good\n", good);
   g_autofree char *garbage_line = NULL;
   g_autofree char *abi_line = NULL;
-  g_auto(Run) run = { 0 };
+  g_auto(InfTestRun) run = { 0 };
 
   run_engine(&run, NULL, "plugins", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(run.status, ==, 0);
-  plugin_test_assert_contains(run.out, good_line);
-  plugin_test_assert_contains(run.out, "    version:     1.2.3\n");
-  plugin_test_assert_contains(run.out, "    ABI:         " HOST_ABI "\n");
-  plugin_test_assert_contains(run.out, "    license:     MIT\n");
-  plugin_test_assert_contains(run.out, "    modules:     test-echo\n"
-                                       "    clients:     test-client\n"
-                                       "    losses:      test-loss\n"
-                                       "    optimizers:  test-optimizer\n");
+  inf_test_assert_contains(run.out, good_line);
+  inf_test_assert_contains(run.out, "    version:     1.2.3\n");
+  inf_test_assert_contains(run.out, "    ABI:         " HOST_ABI "\n");
+  inf_test_assert_contains(run.out, "    license:     MIT\n");
+  inf_test_assert_contains(run.out, "    modules:     test-echo\n"
+                                    "    clients:     test-client\n"
+                                    "    losses:      test-loss\n"
+                                    "    optimizers:  test-optimizer\n");
   /* Run from the build tree: the in-tree plugins are found too. */
-  plugin_test_assert_contains(run.out, "/plugins/llm.so\n    name:        llm\n");
-  plugin_test_assert_contains(run.out, "/plugins/template.so\n    name:        template\n");
-  plugin_test_assert_contains(run.out, "\nRefused (2):\n");
+  inf_test_assert_contains(run.out, "/plugins/llm.so\n    name:        llm\n");
+  inf_test_assert_contains(run.out, "/plugins/template.so\n    name:        template\n");
+  inf_test_assert_contains(run.out, "\nRefused (2):\n");
   garbage_line = g_strdup_printf("\n  %s: not a shared object (not an ELF file); remove it from "
                                  "the plugin directory\n",
                                  garbage);
-  plugin_test_assert_contains(run.out, garbage_line);
+  inf_test_assert_contains(run.out, garbage_line);
   abi_line = g_strdup_printf("\n  %s: built for ABI 2.0, this host provides " HOST_ABI
                              ": rebuild the plugin against this SDK\n",
                              abi);
-  plugin_test_assert_contains(run.out, abi_line);
-  plugin_test_rmdir(tmp);
+  inf_test_assert_contains(run.out, abi_line);
+  inf_test_rmdir(tmp);
 }
 
 /* Regression: a plugin that crashes in its register function used to take
@@ -183,37 +158,37 @@ test_plugins_with_garbage(void)
 static void
 test_crashing_plugin(void)
 {
-  g_autofree char *tmp = plugin_test_mkdtemp();
-  g_autofree char *crash_src = plugin_test_plugin("crash");
-  g_autofree char *crash = plugin_test_copy(crash_src, tmp, "crash.so");
-  g_autofree char *good_src = plugin_test_plugin("good");
+  g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
+  g_autofree char *crash_src = inf_test_built_plugin("crash");
+  g_autofree char *crash = inf_test_copy(crash_src, tmp, "crash.so");
+  g_autofree char *good_src = inf_test_built_plugin("good");
   /* after crash.so in name order: the scan goes on past the crash */
-  g_autofree char *good = plugin_test_copy(good_src, tmp, "good.so");
+  g_autofree char *good = inf_test_copy(good_src, tmp, "good.so");
   g_autofree char *good_line = g_strdup_printf("\n  %s\n    name:        test-good\n", good);
-  g_autofree char *config = plugin_test_write_text(
-      tmp, "pipeline.json",
-      "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{0}\"}}, "
-      "\"main\": \"t\"}");
+  g_autofree char *config =
+      inf_test_write(tmp, "pipeline.json",
+                     "{\"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{0}\"}}, "
+                     "\"main\": \"t\"}");
   g_autofree char *refused_line = g_strdup_printf("\n  %s: crashed while loading (", crash);
-  g_auto(Run) plugins = { 0 };
-  g_auto(Run) validate = { 0 };
-  g_auto(Run) inspect = { 0 };
+  g_auto(InfTestRun) plugins = { 0 };
+  g_auto(InfTestRun) validate = { 0 };
+  g_auto(InfTestRun) inspect = { 0 };
 
   run_engine(&plugins, NULL, "plugins", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(plugins.status, ==, 0);
-  plugin_test_assert_contains(plugins.out, "/plugins/template.so\n    name:        template\n");
-  plugin_test_assert_contains(plugins.out, good_line);
-  plugin_test_assert_contains(plugins.out, "\nRefused (1):\n");
-  plugin_test_assert_contains(plugins.out, refused_line);
+  inf_test_assert_contains(plugins.out, "/plugins/template.so\n    name:        template\n");
+  inf_test_assert_contains(plugins.out, good_line);
+  inf_test_assert_contains(plugins.out, "\nRefused (1):\n");
+  inf_test_assert_contains(plugins.out, refused_line);
 
   run_engine(&inspect, NULL, "inspect", "--plugin-dir", tmp, "template", NULL);
   g_assert_cmpint(inspect.status, ==, 0);
-  plugin_test_assert_contains(inspect.out, "template");
+  inf_test_assert_contains(inspect.out, "template");
 
   run_engine(&validate, NULL, "validate", "--plugin-dir", tmp, config, NULL);
   g_assert_cmpint(validate.status, ==, 0);
-  plugin_test_assert_contains(validate.out, ": valid (1 node");
-  plugin_test_rmdir(tmp);
+  inf_test_assert_contains(validate.out, ": valid (1 node");
+  inf_test_rmdir(tmp);
 }
 
 /* Without --plugin-dir or INF_PLUGIN_PATH, the build tree's plugins are
@@ -221,137 +196,135 @@ test_crashing_plugin(void)
 static void
 test_plugins_build_tree(void)
 {
-  g_auto(Run) run = { 0 };
+  g_auto(InfTestRun) run = { 0 };
 
   run_engine(&run, NULL, "plugins", NULL);
   g_assert_cmpint(run.status, ==, 0);
-  plugin_test_assert_contains(run.out, "Search path:\n  ");
-  plugin_test_assert_contains(run.out, "/plugins/llm.so\n");
-  plugin_test_assert_contains(run.out, "    modules:     llm\n");
-  plugin_test_assert_contains(run.out, "    modules:     template\n");
-  plugin_test_assert_contains(run.out, "\nBuilt-in classes:\n");
-  plugin_test_assert_contains(run.out, "\nRefused (0):\n  (none)\n");
+  inf_test_assert_contains(run.out, "Search path:\n  ");
+  inf_test_assert_contains(run.out, "/plugins/llm.so\n");
+  inf_test_assert_contains(run.out, "    modules:     llm\n");
+  inf_test_assert_contains(run.out, "    modules:     template\n");
+  inf_test_assert_contains(run.out, "\nBuilt-in classes:\n");
+  inf_test_assert_contains(run.out, "\nRefused (0):\n  (none)\n");
 }
 
 static void
 test_plugins_env_path(void)
 {
-  g_autofree char *tmp = plugin_test_mkdtemp();
-  g_autofree char *src = plugin_test_plugin("dup-a");
-  g_autofree char *copy = plugin_test_copy(src, tmp, "dup-a.so");
+  g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
+  g_autofree char *src = inf_test_built_plugin("dup-a");
+  g_autofree char *copy = inf_test_copy(src, tmp, "dup-a.so");
   g_autofree char *path = g_strdup_printf("/nonexistent-inf-dir:%s", tmp);
-  g_auto(Run) run = { 0 };
+  g_auto(InfTestRun) run = { 0 };
 
   run_engine(&run, path, "plugins", NULL);
   g_assert_cmpint(run.status, ==, 0);
-  plugin_test_assert_contains(run.out, "  /nonexistent-inf-dir (not found)\n");
-  plugin_test_assert_contains(run.out, copy);
-  plugin_test_assert_contains(run.out, "name:        test-dup-a");
-  plugin_test_rmdir(tmp);
+  inf_test_assert_contains(run.out, "  /nonexistent-inf-dir (not found)\n");
+  inf_test_assert_contains(run.out, copy);
+  inf_test_assert_contains(run.out, "name:        test-dup-a");
+  inf_test_rmdir(tmp);
 }
 
 static void
 test_plugins_missing_dir(void)
 {
-  g_auto(Run) run = { 0 };
+  g_auto(InfTestRun) run = { 0 };
 
   run_engine(&run, NULL, "plugins", "--plugin-dir", "/nonexistent-inf-dir", NULL);
   g_assert_cmpint(run.status, ==, 1);
-  plugin_test_assert_contains(run.err, "/nonexistent-inf-dir (--plugin-dir) does not exist");
+  inf_test_assert_contains(run.err, "/nonexistent-inf-dir (--plugin-dir) does not exist");
 }
 
 static void
 test_inspect_llm(void)
 {
-  g_auto(Run) run = { 0 };
+  g_auto(InfTestRun) run = { 0 };
 
   run_engine(&run, NULL, "inspect", "llm", NULL);
   g_assert_cmpint(run.status, ==, 0);
   g_assert_true(g_str_has_prefix(run.out, "llm (module class)\n"));
-  plugin_test_assert_contains(run.out, "Kind:        module, atomic (execute), calls an LLM");
-  plugin_test_assert_contains(run.out, "Provided by: ");
-  plugin_test_assert_contains(run.out, "/plugins/llm.so (plugin llm ");
-  plugin_test_assert_contains(run.out, "\nOptions:\n");
-  plugin_test_assert_contains(run.out, "\n  alias            alias      required\n");
-  plugin_test_assert_contains(run.out, "\n  system_prompt    parameter  optional, no default\n");
-  plugin_test_assert_contains(run.out,
-                              "\n  temperature      number     optional, no default; range: 0 .. "
-                              "2\n");
-  plugin_test_assert_contains(run.out,
-                              "\n  max_tokens       integer    optional, no default; range: >= "
-                              "1\n");
-  plugin_test_assert_contains(run.out, "\n  response_format  enum       default: \"text\"; "
-                                       "choices: text, json\n");
-  plugin_test_assert_contains(run.out, "The resource alias to call");
-  plugin_test_assert_contains(run.out, "\nInputs:\n  prompt  required\n");
+  inf_test_assert_contains(run.out, "Kind:        module, atomic (execute), calls an LLM");
+  inf_test_assert_contains(run.out, "Provided by: ");
+  inf_test_assert_contains(run.out, "/plugins/llm.so (plugin llm ");
+  inf_test_assert_contains(run.out, "\nOptions:\n");
+  inf_test_assert_contains(run.out, "\n  alias            alias      required\n");
+  inf_test_assert_contains(run.out, "\n  system_prompt    parameter  optional, no default\n");
+  inf_test_assert_contains(run.out,
+                           "\n  temperature      number     optional, no default; range: 0 .. "
+                           "2\n");
+  inf_test_assert_contains(run.out,
+                           "\n  max_tokens       integer    optional, no default; range: >= "
+                           "1\n");
+  inf_test_assert_contains(run.out, "\n  response_format  enum       default: \"text\"; "
+                                    "choices: text, json\n");
+  inf_test_assert_contains(run.out, "The resource alias to call");
+  inf_test_assert_contains(run.out, "\nInputs:\n  prompt  required\n");
 }
 
 static void
 test_inspect_kinds(void)
 {
-  g_autofree char *tmp = plugin_test_mkdtemp();
-  g_autofree char *src = plugin_test_plugin("good");
-  g_autofree char *copy = plugin_test_copy(src, tmp, "good.so");
+  g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
+  g_autofree char *src = inf_test_built_plugin("good");
+  g_autofree char *copy = inf_test_copy(src, tmp, "good.so");
   g_autofree char *provided = g_strdup_printf("Provided by: %s (plugin test-good 1.2.3)", copy);
-  g_auto(Run) echo = { 0 };
-  g_auto(Run) client = { 0 };
-  g_auto(Run) wrong_kind = { 0 };
-  g_auto(Run) bad_kind = { 0 };
-  g_auto(Run) template = { 0 };
+  g_auto(InfTestRun) echo = { 0 };
+  g_auto(InfTestRun) client = { 0 };
+  g_auto(InfTestRun) wrong_kind = { 0 };
+  g_auto(InfTestRun) bad_kind = { 0 };
+  g_auto(InfTestRun) template = { 0 };
 
   run_engine(&echo, NULL, "inspect", "--plugin-dir", tmp, "test-echo", NULL);
   g_assert_cmpint(echo.status, ==, 0);
-  plugin_test_assert_contains(echo.out, provided);
-  plugin_test_assert_contains(echo.out, "  prefix  string   default: \"\"\n");
-  plugin_test_assert_contains(echo.out,
-                              "  color   enum     default: \"red\"; choices: red, green\n");
-  plugin_test_assert_contains(echo.out,
-                              "  count   integer  optional, no default; range: 1 .. 10\n");
-  plugin_test_assert_contains(echo.out, "\nInputs:\n  text  required\n      What to echo\n");
+  inf_test_assert_contains(echo.out, provided);
+  inf_test_assert_contains(echo.out, "  prefix  string   default: \"\"\n");
+  inf_test_assert_contains(echo.out, "  color   enum     default: \"red\"; choices: red, green\n");
+  inf_test_assert_contains(echo.out, "  count   integer  optional, no default; range: 1 .. 10\n");
+  inf_test_assert_contains(echo.out, "\nInputs:\n  text  required\n      What to echo\n");
 
   run_engine(&client, NULL, "inspect", "client:test-client", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(client.status, ==, 0);
   g_assert_true(g_str_has_prefix(client.out, "test-client (client class)\n"));
-  plugin_test_assert_contains(client.out, "in process (call), needs no API key");
-  plugin_test_assert_contains(client.out, "\nOptions:\n  (none)\n");
+  inf_test_assert_contains(client.out, "in process (call), needs no API key");
+  inf_test_assert_contains(client.out, "\nOptions:\n  (none)\n");
 
   run_engine(&wrong_kind, NULL, "inspect", "loss:test-client", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(wrong_kind.status, ==, 1);
-  plugin_test_assert_contains(wrong_kind.err, "no class named 'test-client' of kind loss");
+  inf_test_assert_contains(wrong_kind.err, "no class named 'test-client' of kind loss");
 
   run_engine(&bad_kind, NULL, "inspect", "gadget:x", NULL);
   g_assert_cmpint(bad_kind.status, ==, 2);
-  plugin_test_assert_contains(bad_kind.err, "unknown class kind 'gadget'");
+  inf_test_assert_contains(bad_kind.err, "unknown class kind 'gadget'");
 
   run_engine(&template, NULL, "inspect", "template", NULL);
   g_assert_cmpint(template.status, ==, 0);
-  plugin_test_assert_contains(template.out, "  template  string  required\n");
-  plugin_test_assert_contains(template.out, "\nInputs:\n  any (named or positional arguments)\n");
-  plugin_test_rmdir(tmp);
+  inf_test_assert_contains(template.out, "  template  string  required\n");
+  inf_test_assert_contains(template.out, "\nInputs:\n  any (named or positional arguments)\n");
+  inf_test_rmdir(tmp);
 }
 
 static void
 test_inspect_unknown(void)
 {
-  g_auto(Run) run = { 0 };
-  g_auto(Run) missing = { 0 };
+  g_auto(InfTestRun) run = { 0 };
+  g_auto(InfTestRun) missing = { 0 };
 
   run_engine(&run, NULL, "inspect", "nosuch", NULL);
   g_assert_cmpint(run.status, ==, 1);
   g_assert_cmpstr(run.out, ==, "");
-  plugin_test_assert_contains(run.err, "inf-engine inspect: no class named 'nosuch'\n");
-  plugin_test_assert_contains(run.err, "Known classes:\n");
-  plugin_test_assert_contains(run.err, "  modules:");
-  plugin_test_assert_contains(run.err, "llm");
-  plugin_test_assert_contains(run.err, "template");
-  plugin_test_assert_contains(run.err, "  clients:");
-  plugin_test_assert_contains(run.err, "mock");
-  plugin_test_assert_contains(run.err, "  losses:");
-  plugin_test_assert_contains(run.err, "  optimizers:");
+  inf_test_assert_contains(run.err, "inf-engine inspect: no class named 'nosuch'\n");
+  inf_test_assert_contains(run.err, "Known classes:\n");
+  inf_test_assert_contains(run.err, "  modules:");
+  inf_test_assert_contains(run.err, "llm");
+  inf_test_assert_contains(run.err, "template");
+  inf_test_assert_contains(run.err, "  clients:");
+  inf_test_assert_contains(run.err, "mock");
+  inf_test_assert_contains(run.err, "  losses:");
+  inf_test_assert_contains(run.err, "  optimizers:");
 
   run_engine(&missing, NULL, "inspect", NULL);
   g_assert_cmpint(missing.status, ==, 2);
-  plugin_test_assert_contains(missing.err, "missing NAME");
+  inf_test_assert_contains(missing.err, "missing NAME");
 }
 
 /* An unknown module type or provider error names every searched directory
@@ -360,12 +333,12 @@ test_inspect_unknown(void)
 static void
 test_unknown_class_hint(void)
 {
-  g_autofree char *dir = plugin_test_mkdtemp();
-  g_autofree char *env_dir = plugin_test_mkdtemp();
+  g_autofree char *dir = inf_test_mkdtemp("inf-plugin-test");
+  g_autofree char *env_dir = inf_test_mkdtemp("inf-plugin-test");
   g_autofree char *env_path = g_strdup_printf("/nonexistent-inf-dir:%s", env_dir);
-  g_autofree char *module_config = plugin_test_write_text(
+  g_autofree char *module_config = inf_test_write(
       dir, "module.json", "{\"modules\": {\"s\": {\"type\": \"shout\"}}, \"main\": \"s\"}");
-  g_autofree char *client_config = plugin_test_write_text(
+  g_autofree char *client_config = inf_test_write(
       dir, "client.json",
       "{\"resources\": {\"endpoints\": {\"e\": {\"provider\": \"echo\", \"model\": \"m\"}}},"
       " \"modules\": {\"t\": {\"type\": \"template\", \"template\": \"{0}\"}}, \"main\": \"t\"}");
@@ -373,44 +346,43 @@ test_unknown_class_hint(void)
       "provides it: searched %s, /nonexistent-inf-dir (not found), %s, ", dir, env_dir);
   static const char add[] =
       "; add the plugin's directory with --plugin-dir DIR or INF_PLUGIN_PATH\n";
-  g_auto(Run) module = { 0 };
-  g_auto(Run) client = { 0 };
-  g_auto(Run) inspect = { 0 };
+  g_auto(InfTestRun) module = { 0 };
+  g_auto(InfTestRun) client = { 0 };
+  g_auto(InfTestRun) inspect = { 0 };
 
   run_engine(&module, env_path, "validate", "--plugin-dir", dir, module_config, NULL);
   g_assert_cmpint(module.status, ==, 1);
-  plugin_test_assert_contains(module.err, "modules.s.type: ");
-  plugin_test_assert_contains(module.err, "unknown module type 'shout'; known module types: ");
-  plugin_test_assert_contains(module.err, "; no plugin loaded provides it: searched ");
-  plugin_test_assert_contains(module.err, searched);
-  plugin_test_assert_contains(module.err, add);
+  inf_test_assert_contains(module.err, "modules.s.type: ");
+  inf_test_assert_contains(module.err, "unknown module type 'shout'; known module types: ");
+  inf_test_assert_contains(module.err, "; no plugin loaded provides it: searched ");
+  inf_test_assert_contains(module.err, searched);
+  inf_test_assert_contains(module.err, add);
 
   run_engine(&client, env_path, "validate", "--plugin-dir", dir, client_config, NULL);
   g_assert_cmpint(client.status, ==, 1);
-  plugin_test_assert_contains(client.err, "unknown provider 'echo'; known providers: ");
-  plugin_test_assert_contains(client.err, "; no plugin loaded provides it: searched ");
-  plugin_test_assert_contains(client.err, searched);
-  plugin_test_assert_contains(client.err, add);
+  inf_test_assert_contains(client.err, "unknown provider 'echo'; known providers: ");
+  inf_test_assert_contains(client.err, "; no plugin loaded provides it: searched ");
+  inf_test_assert_contains(client.err, searched);
+  inf_test_assert_contains(client.err, add);
 
   run_engine(&inspect, env_path, "inspect", "--plugin-dir", dir, "module:shout", NULL);
   g_assert_cmpint(inspect.status, ==, 1);
-  plugin_test_assert_contains(inspect.err, "no class named 'shout' of kind module\n");
-  plugin_test_assert_contains(inspect.err, "\nNo plugin loaded provides it: searched ");
-  plugin_test_assert_contains(inspect.err, searched);
-  plugin_test_assert_contains(inspect.err, add);
+  inf_test_assert_contains(inspect.err, "no class named 'shout' of kind module\n");
+  inf_test_assert_contains(inspect.err, "\nNo plugin loaded provides it: searched ");
+  inf_test_assert_contains(inspect.err, searched);
+  inf_test_assert_contains(inspect.err, add);
 
   /* A config error that is not about a class names no directories. */
   {
-    g_autofree char *bad =
-        plugin_test_write_text(dir, "bad.json", "{\"modules\": {}, \"main\": \"x\"}");
-    g_auto(Run) other = { 0 };
+    g_autofree char *bad = inf_test_write(dir, "bad.json", "{\"modules\": {}, \"main\": \"x\"}");
+    g_auto(InfTestRun) other = { 0 };
 
     run_engine(&other, env_path, "validate", bad, NULL);
     g_assert_cmpint(other.status, ==, 1);
     g_assert_null(strstr(other.err, "searched"));
   }
-  plugin_test_rmdir(dir);
-  plugin_test_rmdir(env_dir);
+  inf_test_rmdir(dir);
+  inf_test_rmdir(env_dir);
 }
 
 int

@@ -8,7 +8,7 @@
 
 #include "model/module-private.h"
 #include "modules/llm/llm-reply.h"
-#include "plugin-test-util.h"
+#include "inf-test-plugins.h"
 #include "optim/backward-context.h"
 #include "plugin/loader.h"
 
@@ -22,15 +22,9 @@ typedef struct {
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
-  g_auto(GStrv) path = inf_plugin_loader_default_path(NULL);
-
   (void)data;
   f->registry = inf_registry_new();
-  f->loader = inf_plugin_loader_new(f->registry);
-  for (char **dir = path; *dir != NULL; dir++) {
-    if (g_file_test(*dir, G_FILE_TEST_IS_DIR))
-      inf_plugin_loader_load_dir(f->loader, *dir, NULL);
-  }
+  f->loader = inf_test_load_plugins(f->registry);
   g_assert_nonnull(inf_registry_lookup_module_class(f->registry, "llm"));
 }
 
@@ -64,7 +58,7 @@ expect_invalid(Fixture *f, const char *options_json, const char *const *expected
   g_assert_nonnull(error);
   g_assert_true(error->domain == INF_ERROR);
   for (; *expected != NULL; expected++)
-    plugin_test_assert_contains(error->message, *expected);
+    inf_test_assert_contains(error->message, *expected);
 }
 
 static void
@@ -303,9 +297,9 @@ expect_bad_reply(const char *content, const char *expected)
 
   g_assert_null(value);
   g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-  plugin_test_assert_contains(error->message, "node 'classify': the reply from alias 'smart' "
-                                              "is not valid JSON (response_format is \"json\")");
-  plugin_test_assert_contains(error->message, expected);
+  inf_test_assert_contains(error->message, "node 'classify': the reply from alias 'smart' "
+                                           "is not valid JSON (response_format is \"json\")");
+  inf_test_assert_contains(error->message, expected);
 }
 
 static void
@@ -365,8 +359,8 @@ test_describe_unportable(void)
   g_assert_cmpstr(bad_utf8, ==, "(top level): the string is not valid UTF-8");
   g_autoptr(json_object) nan = json_object_new_double(NAN);
   g_autofree char *bad_nan = inf_json_describe_unportable(nan);
-  plugin_test_assert_contains(bad_nan, "(top level): ");
-  plugin_test_assert_contains(bad_nan, "is not a finite number");
+  inf_test_assert_contains(bad_nan, "(top level): ");
+  inf_test_assert_contains(bad_nan, "is not a finite number");
 }
 
 int

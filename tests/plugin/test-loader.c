@@ -10,7 +10,7 @@
 #include <glib/gstdio.h>
 #include <inf/inf.h>
 
-#include "plugin-test-util.h"
+#include "inf-test.h"
 #include "plugin/loader.h"
 #include "plugin/registry-private.h"
 
@@ -26,7 +26,7 @@ fixture_setup(Fixture *f, gconstpointer data)
   (void)data;
   f->registry = inf_registry_new();
   f->loader = inf_plugin_loader_new(f->registry);
-  f->tmp = plugin_test_mkdtemp();
+  f->tmp = inf_test_mkdtemp("inf-plugin-test");
 }
 
 static void
@@ -35,7 +35,7 @@ fixture_teardown(Fixture *f, gconstpointer data)
   (void)data;
   inf_plugin_loader_free(f->loader);
   inf_registry_free(f->registry);
-  plugin_test_rmdir(f->tmp);
+  inf_test_rmdir(f->tmp);
   g_free(f->tmp);
 }
 
@@ -53,7 +53,7 @@ refusal(Fixture *f, guint index)
 static void
 expect_refused(Fixture *f, const char *name, ...)
 {
-  g_autofree char *file = plugin_test_plugin(name);
+  g_autofree char *file = inf_test_built_plugin(name);
   g_autoptr(GError) error = NULL;
   const InfPluginRefusal *r;
   const char *expected;
@@ -69,14 +69,14 @@ expect_refused(Fixture *f, const char *name, ...)
   g_assert_cmpstr(error->message, ==, r->reason);
   va_start(args, name);
   while ((expected = va_arg(args, const char *)) != NULL)
-    plugin_test_assert_contains(r->reason, expected);
+    inf_test_assert_contains(r->reason, expected);
   va_end(args);
 }
 
 static void
 test_good(Fixture *f, gconstpointer data)
 {
-  g_autofree char *file = plugin_test_plugin("good");
+  g_autofree char *file = inf_test_built_plugin("good");
   g_autoptr(GError) error = NULL;
   const InfPluginRecord *record;
   GPtrArray *loaded;
@@ -179,7 +179,7 @@ test_silent_failure(Fixture *f, gconstpointer data)
 static void
 test_crash_in_register(Fixture *f, gconstpointer data)
 {
-  g_autofree char *good = plugin_test_plugin("good");
+  g_autofree char *good = inf_test_built_plugin("good");
   g_autoptr(GError) error = NULL;
 
   (void)data;
@@ -195,7 +195,7 @@ test_crash_in_register(Fixture *f, gconstpointer data)
 static void
 test_garbage(Fixture *f, gconstpointer data)
 {
-  g_autofree char *garbage = plugin_test_write_garbage(f->tmp, "garbage.so", 4096);
+  g_autofree char *garbage = inf_test_write_garbage(f->tmp, "garbage.so", 4096);
   g_autoptr(GError) error = NULL;
   g_autofree char *expected = NULL;
 
@@ -213,7 +213,7 @@ test_garbage(Fixture *f, gconstpointer data)
 static void
 test_truncated_elf(Fixture *f, gconstpointer data)
 {
-  g_autofree char *good = plugin_test_plugin("good");
+  g_autofree char *good = inf_test_built_plugin("good");
   g_autofree char *contents = NULL;
   g_autofree char *truncated = g_build_filename(f->tmp, "truncated.so", NULL);
   g_autoptr(GError) error = NULL;
@@ -224,7 +224,7 @@ test_truncated_elf(Fixture *f, gconstpointer data)
   g_assert_true(g_file_set_contents(truncated, contents, 100, NULL));
   g_assert_false(inf_plugin_loader_load_file(f->loader, truncated, &error));
   g_assert_true(g_str_has_prefix(refusal(f, 0)->reason, truncated));
-  plugin_test_assert_contains(refusal(f, 0)->reason, ": not a shared object (");
+  inf_test_assert_contains(refusal(f, 0)->reason, ": not a shared object (");
 }
 
 static void
@@ -235,7 +235,7 @@ test_empty_file(Fixture *f, gconstpointer data)
   (void)data;
   g_assert_true(g_file_set_contents(empty, "", 0, NULL));
   g_assert_false(inf_plugin_loader_load_file(f->loader, empty, NULL));
-  plugin_test_assert_contains(refusal(f, 0)->reason, "not a shared object");
+  inf_test_assert_contains(refusal(f, 0)->reason, "not a shared object");
 }
 
 static void
@@ -247,15 +247,15 @@ test_missing_file(Fixture *f, gconstpointer data)
   (void)data;
   g_assert_false(inf_plugin_loader_load_file(f->loader, missing, &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_PLUGIN);
-  plugin_test_assert_contains(error->message, missing);
-  plugin_test_assert_contains(error->message, "cannot be read");
+  inf_test_assert_contains(error->message, missing);
+  inf_test_assert_contains(error->message, "cannot be read");
 }
 
 static void
 test_duplicate_class(Fixture *f, gconstpointer data)
 {
-  g_autofree char *a = plugin_test_plugin("dup-a");
-  g_autofree char *b = plugin_test_plugin("dup-b");
+  g_autofree char *a = inf_test_built_plugin("dup-a");
+  g_autofree char *b = inf_test_built_plugin("dup-b");
   g_autoptr(GError) error = NULL;
   g_autofree char *expected = NULL;
   const InfPluginRecord *record;
@@ -291,7 +291,7 @@ static void
 test_dir(Fixture *f, gconstpointer data)
 {
   const char *copies[] = { "good", "abi-major", "no-info", "unresolved", "dup-a", "dup-b" };
-  g_autofree char *garbage = plugin_test_write_garbage(f->tmp, "garbage.so", 512);
+  g_autofree char *garbage = inf_test_write_garbage(f->tmp, "garbage.so", 512);
   g_autofree char *notes = g_build_filename(f->tmp, "notes.txt", NULL);
   g_autofree char *subdir = g_build_filename(f->tmp, "nested.so", NULL);
   g_autoptr(GError) error = NULL;
@@ -299,9 +299,9 @@ test_dir(Fixture *f, gconstpointer data)
 
   (void)data;
   for (gsize i = 0; i < G_N_ELEMENTS(copies); i++) {
-    g_autofree char *src = plugin_test_plugin(copies[i]);
+    g_autofree char *src = inf_test_built_plugin(copies[i]);
     g_autofree char *name = g_strconcat(copies[i], ".so", NULL);
-    g_autofree char *dest = plugin_test_copy(src, f->tmp, name);
+    g_autofree char *dest = inf_test_copy(src, f->tmp, name);
   }
   g_assert_true(g_file_set_contents(notes, "not a plugin", -1, NULL));
   g_assert_cmpint(g_mkdir(subdir, 0700), ==, 0);
@@ -317,15 +317,15 @@ test_dir(Fixture *f, gconstpointer data)
   refused = inf_plugin_loader_get_refused(f->loader);
   g_assert_cmpuint(refused->len, ==, 5);
   g_assert_true(g_str_has_suffix(refusal(f, 0)->file, "/abi-major.so"));
-  plugin_test_assert_contains(refusal(f, 0)->reason, "this host provides");
+  inf_test_assert_contains(refusal(f, 0)->reason, "this host provides");
   g_assert_true(g_str_has_suffix(refusal(f, 1)->file, "/dup-b.so"));
-  plugin_test_assert_contains(refusal(f, 1)->reason, "is already registered by");
+  inf_test_assert_contains(refusal(f, 1)->reason, "is already registered by");
   g_assert_cmpstr(refusal(f, 2)->file, ==, garbage);
-  plugin_test_assert_contains(refusal(f, 2)->reason, "not a shared object");
+  inf_test_assert_contains(refusal(f, 2)->reason, "not a shared object");
   g_assert_true(g_str_has_suffix(refusal(f, 3)->file, "/no-info.so"));
-  plugin_test_assert_contains(refusal(f, 3)->reason, "does not export inf_plugin_info");
+  inf_test_assert_contains(refusal(f, 3)->reason, "does not export inf_plugin_info");
   g_assert_true(g_str_has_suffix(refusal(f, 4)->file, "/unresolved.so"));
-  plugin_test_assert_contains(refusal(f, 4)->reason, "inf_test_missing_function");
+  inf_test_assert_contains(refusal(f, 4)->reason, "inf_test_missing_function");
 }
 
 static void
@@ -337,15 +337,15 @@ test_dir_missing(Fixture *f, gconstpointer data)
   (void)data;
   g_assert_false(inf_plugin_loader_load_dir(f->loader, missing, &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_IO);
-  plugin_test_assert_contains(error->message, missing);
+  inf_test_assert_contains(error->message, missing);
 }
 
 /* The same file twice (also through a symlink) loads once, silently. */
 static void
 test_same_file(Fixture *f, gconstpointer data)
 {
-  g_autofree char *good = plugin_test_plugin("good");
-  g_autofree char *copy = plugin_test_copy(good, f->tmp, "good.so");
+  g_autofree char *good = inf_test_built_plugin("good");
+  g_autofree char *copy = inf_test_copy(good, f->tmp, "good.so");
   g_autofree char *link = g_build_filename(f->tmp, "link.so", NULL);
   g_autoptr(GError) error = NULL;
 
@@ -363,7 +363,7 @@ test_same_file(Fixture *f, gconstpointer data)
 static void
 test_refused_once(Fixture *f, gconstpointer data)
 {
-  g_autofree char *garbage = plugin_test_write_garbage(f->tmp, "garbage.so", 64);
+  g_autofree char *garbage = inf_test_write_garbage(f->tmp, "garbage.so", 64);
   g_autoptr(GError) error = NULL;
 
   (void)data;
@@ -392,10 +392,10 @@ test_special_files(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
   g_assert_cmpuint(inf_plugin_loader_get_refused(f->loader)->len, ==, 2);
   g_assert_cmpstr(refusal(f, 0)->file, ==, fifo);
-  plugin_test_assert_contains(refusal(f, 0)->reason,
-                              ": not a regular file; remove it from the plugin directory");
+  inf_test_assert_contains(refusal(f, 0)->reason,
+                           ": not a regular file; remove it from the plugin directory");
   g_assert_cmpstr(refusal(f, 1)->file, ==, dangling);
-  plugin_test_assert_contains(refusal(f, 1)->reason, ": cannot be read: No such file");
+  inf_test_assert_contains(refusal(f, 1)->reason, ": cannot be read: No such file");
   g_assert_false(inf_plugin_loader_load_file(f->loader, dangling, &error));
   g_assert_cmpstr(error->message, ==, refusal(f, 1)->reason);
   g_assert_cmpuint(inf_plugin_loader_get_refused(f->loader)->len, ==, 2);
@@ -406,7 +406,7 @@ test_special_files(Fixture *f, gconstpointer data)
 static void
 test_plugin_name_shadowing(Fixture *f, gconstpointer data)
 {
-  g_autofree char *good = plugin_test_plugin("good");
+  g_autofree char *good = inf_test_built_plugin("good");
   g_autofree char *dir1 = g_build_filename(f->tmp, "one", NULL);
   g_autofree char *dir2 = g_build_filename(f->tmp, "two", NULL);
   g_autofree char *first = NULL, *second = NULL, *again = NULL;
@@ -416,8 +416,8 @@ test_plugin_name_shadowing(Fixture *f, gconstpointer data)
   (void)data;
   g_assert_cmpint(g_mkdir(dir1, 0700), ==, 0);
   g_assert_cmpint(g_mkdir(dir2, 0700), ==, 0);
-  first = plugin_test_copy(good, dir1, "good.so");
-  second = plugin_test_copy(good, dir2, "good.so");
+  first = inf_test_copy(good, dir1, "good.so");
+  second = inf_test_copy(good, dir2, "good.so");
   g_assert_true(inf_plugin_loader_load_dir(f->loader, dir1, &error));
   g_assert_true(inf_plugin_loader_load_dir(f->loader, dir2, &error));
   g_assert_no_error(error);
@@ -426,7 +426,7 @@ test_plugin_name_shadowing(Fixture *f, gconstpointer data)
                   first);
   g_assert_cmpuint(inf_plugin_loader_get_refused(f->loader)->len, ==, 0);
 
-  again = plugin_test_copy(good, dir1, "good-again.so");
+  again = inf_test_copy(good, dir1, "good-again.so");
   g_assert_false(inf_plugin_loader_load_file(f->loader, again, &error));
   expected = g_strdup_printf("%s: a plugin named 'test-good' is already loaded from %s; remove "
                              "one of the two files",
@@ -438,10 +438,10 @@ static void
 test_allow_list(Fixture *f, gconstpointer data)
 {
   const char *only_dup[] = { "test-dup-a", NULL };
-  g_autofree char *good = plugin_test_plugin("good");
-  g_autofree char *copy = plugin_test_copy(good, f->tmp, "good.so");
-  g_autofree char *dup = plugin_test_plugin("dup-a");
-  g_autofree char *dup_copy = plugin_test_copy(dup, f->tmp, "dup-a.so");
+  g_autofree char *good = inf_test_built_plugin("good");
+  g_autofree char *copy = inf_test_copy(good, f->tmp, "good.so");
+  g_autofree char *dup = inf_test_built_plugin("dup-a");
+  g_autofree char *dup_copy = inf_test_copy(dup, f->tmp, "dup-a.so");
   g_autoptr(GError) error = NULL;
 
   (void)data;
@@ -453,8 +453,8 @@ test_allow_list(Fixture *f, gconstpointer data)
   /* Skipped silently in a directory, refused when named. */
   g_assert_cmpuint(inf_plugin_loader_get_refused(f->loader)->len, ==, 0);
   g_assert_false(inf_plugin_loader_load_file(f->loader, copy, &error));
-  plugin_test_assert_contains(error->message,
-                              "plugin 'test-good' is not in the allow list (test-dup-a)");
+  inf_test_assert_contains(error->message,
+                           "plugin 'test-good' is not in the allow list (test-dup-a)");
   g_clear_error(&error);
 
   /* NULL: everything again. */

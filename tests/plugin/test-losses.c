@@ -10,7 +10,7 @@
 
 #include "fake-llm.h"
 #include "optim/loss.h"
-#include "plugin-test-util.h"
+#include "inf-test-plugins.h"
 #include "plugin/loader.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
@@ -28,15 +28,9 @@ typedef struct {
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
-  g_auto(GStrv) path = inf_plugin_loader_default_path(NULL);
-
   (void)data;
   f->registry = inf_registry_new();
-  f->loader = inf_plugin_loader_new(f->registry);
-  for (char **dir = path; *dir != NULL; dir++) {
-    if (g_file_test(*dir, G_FILE_TEST_IS_DIR))
-      inf_plugin_loader_load_dir(f->loader, *dir, NULL);
-  }
+  f->loader = inf_test_load_plugins(f->registry);
   g_assert_nonnull(inf_registry_lookup_loss_class(f->registry, "verifier"));
 }
 
@@ -91,7 +85,7 @@ expect_config_error(Fixture *f, const char *json_text, const char *expected)
   g_autoptr(GError) error = NULL;
   g_assert_null(loss_from(f, json_text, &error));
   g_assert_nonnull(error);
-  plugin_test_assert_contains(error->message, expected);
+  inf_test_assert_contains(error->message, expected);
 }
 
 typedef struct {
@@ -184,11 +178,11 @@ test_judge(Fixture *f, gconstpointer data)
   g_assert_cmpuint(fake_requests(f), ==, 1);
   /* The judge sees the input, the output, the reference and the criteria. */
   const char *user = request_message(f, 0, 1);
-  plugin_test_assert_contains(user, "Input:\n{\"text\":\"my card was charged twice\"}");
-  plugin_test_assert_contains(user, "Output to review:\nIt is about billing, I think");
-  plugin_test_assert_contains(user, "Expected (reference):\nbilling");
-  plugin_test_assert_contains(user, "Focus on: the label only");
-  plugin_test_assert_contains(request_message(f, 0, 0), "actionable improvements");
+  inf_test_assert_contains(user, "Input:\n{\"text\":\"my card was charged twice\"}");
+  inf_test_assert_contains(user, "Output to review:\nIt is about billing, I think");
+  inf_test_assert_contains(user, "Expected (reference):\nbilling");
+  inf_test_assert_contains(user, "Focus on: the label only");
+  inf_test_assert_contains(request_message(f, 0, 0), "actionable improvements");
 
   /* Nothing to improve: no items. A fenced reply is accepted. */
   inf_fake_llm_push_reply_text(f->fake, "```json\n{\"improvements\": []}\n```");
@@ -214,17 +208,17 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
   evaluate_full(loss, "x", FALSE, "\"y\"", f->rm, &r);
   g_assert_null(r.feedback);
   g_assert_nonnull(r.error);
-  plugin_test_assert_contains(r.error->message,
-                              "llm-judge: no usable reply from alias 'judge' after 2 attempts: ");
-  plugin_test_assert_contains(r.error->message, "score");
-  plugin_test_assert_contains(r.error->message,
-                              "(last reply: '{\"improvements\": [], \"score\": 7}')");
+  inf_test_assert_contains(r.error->message,
+                           "llm-judge: no usable reply from alias 'judge' after 2 attempts: ");
+  inf_test_assert_contains(r.error->message, "score");
+  inf_test_assert_contains(r.error->message,
+                           "(last reply: '{\"improvements\": [], \"score\": 7}')");
   result_clear(&r);
   g_assert_cmpuint(fake_requests(f), ==, 2);
   /* The retry showed the judge its reply and what was wrong with it. */
   g_assert_cmpstr(request_message(f, 1, 2), ==, "Looks fine to me!");
-  plugin_test_assert_contains(request_message(f, 1, 3), "That reply could not be used: the reply "
-                                                        "is not JSON");
+  inf_test_assert_contains(request_message(f, 1, 3), "That reply could not be used: the reply "
+                                                     "is not JSON");
 
   /* A malformed reply, then a good one: the score and items of the second. */
   inf_fake_llm_push_reply_text(f->fake, "{\"improvements\": \"be brief\", \"score\": 0.5}");
@@ -243,7 +237,7 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
   evaluate_full(loss, "x", FALSE, "null", f->rm, &r);
   g_assert_nonnull(r.error);
-  plugin_test_assert_contains(r.error->message, "llm-judge: the call to alias 'judge' failed: ");
+  inf_test_assert_contains(r.error->message, "llm-judge: the call to alias 'judge' failed: ");
   result_clear(&r);
   g_assert_cmpuint(fake_requests(f), ==, 5);
 
@@ -253,7 +247,7 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
   evaluate_full(other, "x", FALSE, "null", f->rm, &r);
   g_assert_nonnull(r.error);
-  plugin_test_assert_contains(r.error->message, "critic");
+  inf_test_assert_contains(r.error->message, "critic");
   result_clear(&r);
   g_assert_cmpuint(fake_requests(f), ==, 5);
 
@@ -314,7 +308,7 @@ test_verifier_exact(Fixture *f, gconstpointer data)
   Result r;
   evaluate(loss, long_text, FALSE, "\"b\"", &r);
   g_assert_cmpuint(strlen(inf_feedback_get_item(r.feedback, 0)), <, 260);
-  plugin_test_assert_contains(inf_feedback_get_item(r.feedback, 0), "...");
+  inf_test_assert_contains(inf_feedback_get_item(r.feedback, 0), "...");
   g_assert_false(
       json_object_get_boolean(json_object_object_get(inf_feedback_get_meta(r.feedback), "passed")));
   result_clear(&r);
@@ -384,14 +378,14 @@ expect_target_error(Fixture *f, const char *spec, const char *target_json, const
   g_assert_no_error(error);
   g_autoptr(json_object) target = json_tokener_parse(target_json);
   g_assert_false(inf_loss_check_target(loss, target, &error));
-  plugin_test_assert_contains(error->message, expected);
+  inf_test_assert_contains(error->message, expected);
   g_clear_error(&error);
   /* evaluate reports the same as an error of the example */
   Result r;
   evaluate(loss, "x", FALSE, target_json, &r);
   g_assert_null(r.feedback);
   g_assert_nonnull(r.error);
-  plugin_test_assert_contains(r.error->message, expected);
+  inf_test_assert_contains(r.error->message, expected);
   result_clear(&r);
 }
 
@@ -496,12 +490,12 @@ test_composite(Fixture *f, gconstpointer data)
   /* A child's error fails the composite, naming the child; check_target too. */
   evaluate(loss, "x", FALSE, "{\"a\": 1}", &r);
   g_assert_null(r.feedback);
-  plugin_test_assert_contains(r.error->message, "losses[0] (verifier): ");
+  inf_test_assert_contains(r.error->message, "losses[0] (verifier): ");
   result_clear(&r);
   g_autoptr(json_object) bad = json_tokener_parse("3");
   g_assert_false(inf_loss_check_target(loss, bad, &error));
-  plugin_test_assert_contains(error->message, "losses[1] (verifier): the verifier (contains) "
-                                              "expects a string target");
+  inf_test_assert_contains(error->message, "losses[1] (verifier): the verifier (contains) "
+                                           "expects a string target");
 }
 
 static void
@@ -561,9 +555,9 @@ test_rubric(Fixture *f, gconstpointer data)
   result_clear(&r);
   /* The scale and the criteria are in the system prompt; structured output asked. */
   const char *system = request_message(f, 0, 0);
-  plugin_test_assert_contains(system, "Criteria: correct label\nRating scale:\n"
-                                      "  1 - wrong: another label\n  3 - close\n"
-                                      "  5 - right: the expected label\n");
+  inf_test_assert_contains(system, "Criteria: correct label\nRating scale:\n"
+                                   "  1 - wrong: another label\n  3 - close\n"
+                                   "  5 - right: the expected label\n");
   json_object *format =
       json_object_object_get(inf_fake_llm_get_body(f->fake, 0), "response_format");
   g_assert_cmpstr(json_object_get_string(json_object_object_get(format, "type")), ==,
@@ -591,12 +585,12 @@ test_rubric(Fixture *f, gconstpointer data)
   inf_fake_llm_push_reply_text(f->fake, "{\"score\": 5, \"justification\": \"ok\"}");
   evaluate_full(loss, "x", FALSE, "\"billing\"", f->rm, &r);
   g_assert_null(r.feedback);
-  plugin_test_assert_contains(r.error->message,
-                              "rubric: no usable reply from alias 'judge' after 2 attempts: ");
-  plugin_test_assert_contains(r.error->message, "improvements");
+  inf_test_assert_contains(r.error->message,
+                           "rubric: no usable reply from alias 'judge' after 2 attempts: ");
+  inf_test_assert_contains(r.error->message, "improvements");
   result_clear(&r);
   g_assert_cmpuint(fake_requests(f), ==, before + 2);
-  plugin_test_assert_contains(request_message(f, (guint)before + 1, 3), "$.score");
+  inf_test_assert_contains(request_message(f, (guint)before + 1, 3), "$.score");
 
   /* A malformed reply then a good one. */
   inf_fake_llm_push_reply_text(f->fake, "oops");
@@ -695,12 +689,12 @@ test_preference(Fixture *f, gconstpointer data)
   result_clear(&r);
   /* The judge sees the input and the numbered candidates, not which is which. */
   const char *user = request_message(f, 0, 1);
-  plugin_test_assert_contains(user, "Input:\n{\"text\":\"my card was charged twice\"}\n\n"
-                                    "Candidate 1:\nIt is about payments\n\n"
-                                    "Candidate 2:\nbilling\n\nJudge on: the label only");
+  inf_test_assert_contains(user, "Input:\n{\"text\":\"my card was charged twice\"}\n\n"
+                                 "Candidate 1:\nIt is about payments\n\n"
+                                 "Candidate 2:\nbilling\n\nJudge on: the label only");
   g_assert_null(strstr(user, "reference"));
   g_assert_null(strstr(user, "Expected"));
-  plugin_test_assert_contains(request_message(f, 0, 0), "or 0 for a tie");
+  inf_test_assert_contains(request_message(f, 0, 0), "or 0 for a tie");
 
   /* The same reply with the order swapped: candidate 1 is now the reference,
    * so the reference wins; the items name both numbers as shown. */
@@ -719,8 +713,8 @@ test_preference(Fixture *f, gconstpointer data)
   g_assert_cmpint(json_object_get_int(meta_get(&r, "output_candidate")), ==, 2);
   g_assert_cmpstr(json_object_get_string(meta_get(&r, "winner")), ==, "reference");
   result_clear(&r);
-  plugin_test_assert_contains(request_message(f, 1, 1), "Candidate 1:\nbilling\n\n"
-                                                        "Candidate 2:\nIt is about payments");
+  inf_test_assert_contains(request_message(f, 1, 1), "Candidate 1:\nbilling\n\n"
+                                                     "Candidate 2:\nIt is about payments");
 
   /* A tie scores 0.5, without items. */
   inf_fake_llm_push_reply_text(f->fake,
@@ -807,13 +801,13 @@ test_preference_malformed(Fixture *f, gconstpointer data)
   inf_fake_llm_push_reply_text(f->fake, "{\"better\": 3, \"reason\": \"\", \"improvements\": []}");
   evaluate_example(f, loss, "x", PREF_EXAMPLE, &r);
   g_assert_null(r.feedback);
-  plugin_test_assert_contains(r.error->message,
-                              "preference: no usable reply from alias 'judge' after 2 attempts: "
-                              "$.better");
-  plugin_test_assert_contains(r.error->message, "(last reply: '{\"better\": 3");
+  inf_test_assert_contains(r.error->message,
+                           "preference: no usable reply from alias 'judge' after 2 attempts: "
+                           "$.better");
+  inf_test_assert_contains(r.error->message, "(last reply: '{\"better\": 3");
   result_clear(&r);
   g_assert_cmpuint(fake_requests(f), ==, 2);
-  plugin_test_assert_contains(request_message(f, 1, 3), "$.better");
+  inf_test_assert_contains(request_message(f, 1, 3), "$.better");
   g_assert_null(strstr(request_message(f, 0, 0), "tie"));
 
   /* Not JSON, then a good reply: the good one counts. */
@@ -840,13 +834,13 @@ test_preference_malformed(Fixture *f, gconstpointer data)
   g_assert_no_error(r.error);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
   result_clear(&r);
-  plugin_test_assert_contains(request_message(f, 4, 1),
-                              "Input:\nq\n\nCandidate 1:\n{\"label\":\"billing\"}\n\n"
-                              "Candidate 2:\nx");
+  inf_test_assert_contains(request_message(f, 4, 1),
+                           "Input:\nq\n\nCandidate 1:\n{\"label\":\"billing\"}\n\n"
+                           "Candidate 2:\nx");
   evaluate_example(f, field, "x", "{\"input\": \"q\", \"target\": \"t\"}", &r);
   g_assert_null(r.feedback);
-  plugin_test_assert_contains(r.error->message, "preference: the example has no reference output "
-                                                "at 'meta.best' (no such field)");
+  inf_test_assert_contains(r.error->message, "preference: the example has no reference output "
+                                             "at 'meta.best' (no such field)");
   result_clear(&r);
   g_assert_cmpuint(fake_requests(f), ==, 5);
 }
@@ -860,12 +854,12 @@ test_preference_options(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
   /* A null target is refused before anything runs, and per example. */
   g_assert_false(inf_loss_check_target(loss, NULL, &error));
-  plugin_test_assert_contains(error->message, "preference expects a target");
+  inf_test_assert_contains(error->message, "preference expects a target");
   g_clear_error(&error);
   Result r;
   evaluate(loss, "x", FALSE, "null", &r);
-  plugin_test_assert_contains(r.error->message, "preference: the example has no reference output "
-                                                "at 'target' (it is null)");
+  inf_test_assert_contains(r.error->message, "preference: the example has no reference output "
+                                             "at 'target' (it is null)");
   result_clear(&r);
   expect_config_error(f, "{\"type\": \"preference\", \"reference\": \"a..b\"}",
                       "cfg.json: training.loss: reference: 'a..b' is not a field path");
@@ -917,10 +911,10 @@ test_ranking(Fixture *f, gconstpointer data)
   g_assert_cmpint(json_object_get_int(meta_get(&r, "n")), ==, 4);
   g_assert_cmpint(json_object_array_length(meta_get(&r, "ranking")), ==, 4);
   result_clear(&r);
-  plugin_test_assert_contains(request_message(f, 0, 1),
-                              "Candidate 1:\nIt is billing\n\nCandidate 2:\nbilling\n\n"
-                              "Candidate 3:\nBilling.\n\nCandidate 4:\n{\"label\":\"tech\"}");
-  plugin_test_assert_contains(request_message(f, 0, 0), "all 4 candidates");
+  inf_test_assert_contains(request_message(f, 0, 1),
+                           "Candidate 1:\nIt is billing\n\nCandidate 2:\nbilling\n\n"
+                           "Candidate 3:\nBilling.\n\nCandidate 4:\n{\"label\":\"tech\"}");
+  inf_test_assert_contains(request_message(f, 0, 0), "all 4 candidates");
 
   /* The same reply, output last: 1 reference, 2 others[0], 3 others[1],
    * 4 output; the output ranks 3 of 4, below 2 and 1. */
@@ -975,12 +969,12 @@ test_ranking_malformed(Fixture *f, gconstpointer data)
                                         "\"improvements\": []}");
   evaluate_example(f, loss, "x", example, &r);
   g_assert_null(r.feedback);
-  plugin_test_assert_contains(r.error->message,
-                              "ranking: no usable reply from alias 'judge' after 2 attempts: "
-                              "ranking: candidate 3 is missing; rank all 3 candidates");
+  inf_test_assert_contains(r.error->message,
+                           "ranking: no usable reply from alias 'judge' after 2 attempts: "
+                           "ranking: candidate 3 is missing; rank all 3 candidates");
   result_clear(&r);
-  plugin_test_assert_contains(request_message(f, 1, 3),
-                              "ranking[1]: candidate 1 is ranked twice (at 1 and 2)");
+  inf_test_assert_contains(request_message(f, 1, 3),
+                           "ranking[1]: candidate 1 is ranked twice (at 1 and 2)");
   /* An unknown candidate, then a good reply. */
   inf_fake_llm_push_reply_text(f->fake, "{\"ranking\": [3, 2, 1], \"reason\": \"\", "
                                         "\"improvements\": [{\"candidate\": 5, \"changes\": []}]}");
@@ -993,24 +987,24 @@ test_ranking_malformed(Fixture *f, gconstpointer data)
                   "This output (candidate 1) ranked 3 of 3, below candidate 3 (the example's "
                   "others[0]), candidate 2 (the reference)");
   result_clear(&r);
-  plugin_test_assert_contains(request_message(f, 3, 3),
-                              "improvements[0].candidate: there is no candidate 5 (the "
-                              "candidates are 1 to 3)");
+  inf_test_assert_contains(request_message(f, 3, 3),
+                           "improvements[0].candidate: there is no candidate 5 (the "
+                           "candidates are 1 to 3)");
   g_assert_cmpuint(fake_requests(f), ==, 4);
 
   /* Examples without enough candidates or with a bad list fail without a call. */
   evaluate_example(f, loss, "x", "{\"input\": \"q\", \"others\": []}", &r);
-  plugin_test_assert_contains(r.error->message,
-                              "ranking: nothing to compare the output with: the example has no "
-                              "reference at 'target' and an empty 'others' list");
+  inf_test_assert_contains(r.error->message,
+                           "ranking: nothing to compare the output with: the example has no "
+                           "reference at 'target' and an empty 'others' list");
   result_clear(&r);
   evaluate_example(f, loss, "x", "{\"input\": \"q\", \"target\": \"t\", \"others\": \"o\"}", &r);
-  plugin_test_assert_contains(r.error->message,
-                              "ranking: the example's 'others' must be a list of other outputs to "
-                              "rank (it is not a list)");
+  inf_test_assert_contains(r.error->message,
+                           "ranking: the example's 'others' must be a list of other outputs to "
+                           "rank (it is not a list)");
   result_clear(&r);
   evaluate_example(f, loss, "x", "{\"input\": \"q\", \"target\": \"t\"}", &r);
-  plugin_test_assert_contains(r.error->message, "(there is no such field)");
+  inf_test_assert_contains(r.error->message, "(there is no such field)");
   result_clear(&r);
   g_assert_cmpuint(fake_requests(f), ==, 4);
 }
@@ -1023,7 +1017,7 @@ test_ranking_options(Fixture *f, gconstpointer data)
   g_autoptr(InfLoss) plain = loss_from(f, "{\"type\": \"ranking\"}", &error);
   g_assert_no_error(error);
   g_assert_false(inf_loss_check_target(plain, NULL, &error));
-  plugin_test_assert_contains(error->message, "ranking expects a target");
+  inf_test_assert_contains(error->message, "ranking expects a target");
   g_clear_error(&error);
   g_autoptr(InfLoss) with_others =
       loss_from(f, "{\"type\": \"ranking\", \"candidates\": \"others\"}", &error);

@@ -4,12 +4,11 @@
  * inf-engine run. No dataset is involved: every input here is made up for
  * the directive under test. */
 #include <string.h>
-#include <sys/wait.h>
 
 #include <json-c/json.h>
 
 #include "clients/mock/mock-modes.h"
-#include "plugin-test-util.h"
+#include "inf-test.h"
 
 static const char labels[] = "Sort the message. Answer with one of: red, green, blue.";
 
@@ -173,22 +172,14 @@ static const char config_text[] =
 static void
 test_through_plugin(void)
 {
-  g_autofree char *tmp = plugin_test_mkdtemp();
-  g_autofree char *config = plugin_test_write_text(tmp, "pipeline.json", config_text);
+  g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
+  g_autofree char *config = inf_test_write(tmp, "pipeline.json", config_text);
   g_autofree char *input =
-      plugin_test_write_text(tmp, "in.jsonl", "{\"text\": \"a grey sky\\nsame\\nsame\"}\n");
-  const char *argv[] = { g_getenv("INF_ENGINE"), "run", config, "--input", input, "-q", NULL };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL, *err = NULL;
-  int status;
-
-  g_assert_nonnull(argv[0]);
-  g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-  g_assert_no_error(error);
-  if (g_test_verbose())
-    g_printerr("stdout:\n%s\nstderr:\n%s\n", out, err);
-  g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  json_object *result = json_tokener_parse(out);
+      inf_test_write(tmp, "in.jsonl", "{\"text\": \"a grey sky\\nsame\\nsame\"}\n");
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run_va(&run, NULL, "run", config, "--input", input, "-q", NULL);
+  g_assert_cmpint(run.status, ==, 0);
+  json_object *result = json_tokener_parse(run.out);
   g_assert_nonnull(result);
   json_object *outputs = NULL;
   g_assert_true(json_object_object_get_ex(result, "outputs", &outputs));
@@ -199,7 +190,7 @@ test_through_plugin(void)
                   "<feedback count=\"2\">same</feedback>\n"
                   "<feedback count=\"1\">a grey sky</feedback>\n");
   json_object_put(result);
-  plugin_test_rmdir(tmp);
+  inf_test_rmdir(tmp);
 }
 
 int

@@ -3,11 +3,10 @@
  * (named arguments, fields of a JSON input, escapes), the missing-placeholder
  * error, JSON replies (fenced) and a reply that is not JSON. */
 #include <string.h>
-#include <sys/wait.h>
 
 #include <json-c/json.h>
 
-#include "plugin-test-util.h"
+#include "inf-test.h"
 
 static const char config_text[] =
     "{\n"
@@ -42,25 +41,16 @@ static const char input_text[] = "{\"name\": \"Ada\", \"user\": {\"city\": \"Lon
 static void
 test_run(void)
 {
-  g_autofree char *tmp = plugin_test_mkdtemp();
-  g_autofree char *config = plugin_test_write_text(tmp, "pipeline.json", config_text);
-  g_autofree char *input = plugin_test_write_text(tmp, "in.jsonl", input_text);
-  const char *argv[] = { g_getenv("INF_ENGINE"), "run", config, "--input", input, "-q", NULL };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
+  g_autofree char *config = inf_test_write(tmp, "pipeline.json", config_text);
+  g_autofree char *input = inf_test_write(tmp, "in.jsonl", input_text);
+  g_auto(InfTestRun) run = { 0 };
   json_object *result, *outputs, *errors;
-  int status;
 
-  g_assert_nonnull(argv[0]);
-  g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-  g_assert_no_error(error);
-  if (g_test_verbose())
-    g_printerr("stdout:\n%s\nstderr:\n%s\n", out, err);
-  g_assert_true(WIFEXITED(status));
-
-  result = json_tokener_parse(out);
+  inf_test_engine_run_va(&run, NULL, "run", config, "--input", input, "-q", NULL);
+  result = json_tokener_parse(run.out);
   if (result == NULL)
-    g_error("not one JSON result: '%s' (stderr: %s)", out, err);
+    g_error("not one JSON result: '%s' (stderr: %s)", run.out, run.err);
   outputs = json_object_object_get(result, "outputs");
   errors = json_object_object_get(result, "errors");
   g_assert_nonnull(outputs);
@@ -82,17 +72,17 @@ test_run(void)
                   ==, "{\"label\":\"London\"}");
   /* llm: a reply that is not JSON fails the node, naming it and the alias. */
   g_assert_null(json_object_object_get(outputs, "broken"));
-  plugin_test_assert_contains(json_object_get_string(json_object_object_get(errors, "broken")),
-                              "node 'broken': the reply from alias 'chatty' is not valid JSON "
-                              "(response_format is \"json\")");
-  plugin_test_assert_contains(json_object_get_string(json_object_object_get(errors, "broken")),
-                              "the reply begins \"Sure: Ada\"");
+  inf_test_assert_contains(json_object_get_string(json_object_object_get(errors, "broken")),
+                           "node 'broken': the reply from alias 'chatty' is not valid JSON "
+                           "(response_format is \"json\")");
+  inf_test_assert_contains(json_object_get_string(json_object_object_get(errors, "broken")),
+                           "the reply begins \"Sure: Ada\"");
   /* llm: text replies as they are; a template's text feeds the prompt. */
   g_assert_cmpstr(json_object_get_string(json_object_object_get(outputs, "answer")), ==,
                   "Hi Ada, London! {ok} Ada");
 
   json_object_put(result);
-  plugin_test_rmdir(tmp);
+  inf_test_rmdir(tmp);
 }
 
 int

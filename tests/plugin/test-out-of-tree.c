@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "plugin-test-util.h"
+#include "inf-test.h"
 
 /* The guide's build command, run in the plugin's directory. */
 #define BUILD_COMMAND \
@@ -95,8 +95,8 @@ static char *
 build_shout(char **env)
 {
   g_autofree char *source_file = source_path("tests/plugin/out-of-tree/shout.c");
-  g_autofree char *tmp = plugin_test_mkdtemp();
-  g_autofree char *copy = plugin_test_copy(source_file, tmp, "shout.c");
+  g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
+  g_autofree char *copy = inf_test_copy(source_file, tmp, "shout.c");
   g_autofree char *plugin = g_build_filename(tmp, "shout.so", NULL);
   g_autofree char *out = NULL, *err = NULL;
   int status;
@@ -118,15 +118,15 @@ assert_listed(const char *engine, char **env, const char *dir)
   g_autofree char *line = g_strdup_printf("\n  %s/shout.so\n    name:        shout\n", dir);
 
   g_assert_cmpint(spawn(NULL, env, NULL, argv, &out, &err), ==, 0);
-  plugin_test_assert_contains(out, line);
-  plugin_test_assert_contains(out, "    version:     1.0.0\n");
-  plugin_test_assert_contains(out, "    modules:     shout\n");
-  plugin_test_assert_contains(out, "\nRefused (0):\n");
+  inf_test_assert_contains(out, line);
+  inf_test_assert_contains(out, "    version:     1.0.0\n");
+  inf_test_assert_contains(out, "    modules:     shout\n");
+  inf_test_assert_contains(out, "\nRefused (0):\n");
 
   g_assert_cmpint(spawn(NULL, env, NULL, inspect_argv, &inspect_out, &inspect_err), ==, 0);
-  plugin_test_assert_contains(inspect_out, "shout (module class)\n");
-  plugin_test_assert_contains(inspect_out, "  suffix  string  default: \"!\"\n");
-  plugin_test_assert_contains(inspect_out, "\nInputs:\n  text  required\n");
+  inf_test_assert_contains(inspect_out, "shout (module class)\n");
+  inf_test_assert_contains(inspect_out, "  suffix  string  default: \"!\"\n");
+  inf_test_assert_contains(inspect_out, "\nInputs:\n  text  required\n");
 }
 
 static void
@@ -142,7 +142,7 @@ test_build_uninstalled(void)
   env = g_environ_unsetenv(env, "INF_PLUGIN_PATH");
   tmp = build_shout(env);
   assert_listed(g_getenv("INF_ENGINE"), env, tmp);
-  plugin_test_rmdir(tmp);
+  inf_test_rmdir(tmp);
 }
 
 /* The first file named @name under @dir (depth first), or NULL. */
@@ -185,7 +185,7 @@ test_build_installed(void)
     g_test_skip("meson is not known (MESON unset)");
     return;
   }
-  root = plugin_test_mkdtemp();
+  root = inf_test_mkdtemp("inf-plugin-test");
   {
     g_autofree char *command = g_strdup_printf("%s install -C '%s' --no-rebuild --quiet "
                                                "--destdir '%s'",
@@ -220,7 +220,7 @@ test_build_installed(void)
     relocated = g_strjoinv("\n", lines);
     pc_dir = g_build_filename(root, "relocated-pkgconfig", NULL);
     g_assert_cmpint(g_mkdir_with_parents(pc_dir, 0700), ==, 0);
-    g_free(plugin_test_write_text(pc_dir, "inf-engine-sdk.pc", relocated));
+    g_free(inf_test_write(pc_dir, "inf-engine-sdk.pc", relocated));
   }
 
   env = g_environ_setenv(env, "PKG_CONFIG_PATH", pc_dir, TRUE);
@@ -228,8 +228,8 @@ test_build_installed(void)
   env = g_environ_unsetenv(env, "INF_PLUGIN_PATH");
   tmp = build_shout(env);
   assert_listed(engine, env, tmp);
-  plugin_test_rmdir(tmp);
-  plugin_test_rmdir(root);
+  inf_test_rmdir(tmp);
+  inf_test_rmdir(root);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "optim/optimizer.h"
+#include "inf-test-plugins.h"
 #include "plugin/loader.h"
 #include "resources/manager.h"
 
@@ -64,7 +65,7 @@ fixture_setup(Fixture *f, gconstpointer data)
   f->registry = inf_registry_new();
   g_assert_true(inf_registry_add_client_class(f->registry, &script_client, NULL));
   f->loader = inf_plugin_loader_new(f->registry);
-  g_autofree char *file = g_build_filename(g_getenv("INF_PLUGIN_PATH"), "sfa.so", NULL);
+  g_autofree char *file = g_build_filename(inf_test_plugin_path(), "sfa.so", NULL);
   g_assert_true(inf_plugin_loader_load_file(f->loader, file, &error));
   g_assert_no_error(error);
   json_object *json = json_tokener_parse(
@@ -286,7 +287,7 @@ test_mock_edit(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *file = g_build_filename(g_getenv("INF_PLUGIN_PATH"), "mock.so", NULL);
+  g_autofree char *file = g_build_filename(inf_test_plugin_path(), "mock.so", NULL);
   g_assert_true(inf_plugin_loader_load_file(f->loader, file, &error));
   g_assert_no_error(error);
   json_object *json = json_tokener_parse(

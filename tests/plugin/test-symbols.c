@@ -7,7 +7,7 @@
  * exported. */
 #include <string.h>
 
-#include "plugin-test-util.h"
+#include "inf-test.h"
 
 /* The exported names, without their @@VERSION suffix. */
 static GHashTable *

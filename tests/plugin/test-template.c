@@ -7,7 +7,7 @@
 #include <inf/inf.h>
 
 #include "modules/template/template-render.h"
-#include "plugin-test-util.h"
+#include "inf-test-plugins.h"
 #include "plugin/loader.h"
 
 typedef struct {
@@ -145,7 +145,7 @@ expect_parse_error(const char *text, const char *expected)
 
   g_assert_null(program);
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  plugin_test_assert_contains(error->message, expected);
+  inf_test_assert_contains(error->message, expected);
 }
 
 static void
@@ -190,12 +190,12 @@ test_missing_argument(void)
 
   out = render("{x}", values, no_names, 1, &error);
   g_assert_null(out);
-  plugin_test_assert_contains(error->message, "(available: no named arguments; positional: {0})");
+  inf_test_assert_contains(error->message, "(available: no named arguments; positional: {0})");
   g_clear_error(&error);
 
   out = render("{x}", NULL, NULL, 0, &error);
   g_assert_null(out);
-  plugin_test_assert_contains(error->message, "(the node has no arguments)");
+  inf_test_assert_contains(error->message, "(the node has no arguments)");
 }
 
 static void
@@ -219,13 +219,13 @@ test_missing_field(void)
 
   out = render("{user.address.zip}", values, names, 2, &error);
   g_assert_null(out);
-  plugin_test_assert_contains(error->message, "'user.address' has no field 'zip' (its fields: "
-                                              "city)");
+  inf_test_assert_contains(error->message, "'user.address' has no field 'zip' (its fields: "
+                                           "city)");
   g_clear_error(&error);
 
   out = render("{t.x}", values, names, 2, &error);
   g_assert_null(out);
-  plugin_test_assert_contains(error->message, "'t' has no field 'x' (it is a text value)");
+  inf_test_assert_contains(error->message, "'t' has no field 'x' (it is a text value)");
 }
 
 /* --- the class, from the in-tree plugin --- */
@@ -234,14 +234,7 @@ static InfRegistry *
 registry_with_plugins(InfPluginLoader **out_loader)
 {
   InfRegistry *registry = inf_registry_new();
-  InfPluginLoader *loader = inf_plugin_loader_new(registry);
-  g_auto(GStrv) path = inf_plugin_loader_default_path(NULL);
-
-  for (char **dir = path; *dir != NULL; dir++) {
-    if (g_file_test(*dir, G_FILE_TEST_IS_DIR))
-      inf_plugin_loader_load_dir(loader, *dir, NULL);
-  }
-  *out_loader = loader;
+  *out_loader = inf_test_load_plugins(registry);
   return registry;
 }
 
@@ -275,23 +268,23 @@ test_class_options(void)
 
   bad = new_template(registry, "{}", &error);
   g_assert_null(bad);
-  plugin_test_assert_contains(error->message, "template");
+  inf_test_assert_contains(error->message, "template");
   g_clear_error(&error);
 
   bad = new_template(registry, "{\"template\": \"Hi {name\"}", &error);
   g_assert_null(bad);
-  plugin_test_assert_contains(error->message, "option 'template': unclosed '{' at offset 3");
+  inf_test_assert_contains(error->message, "option 'template': unclosed '{' at offset 3");
   g_clear_error(&error);
 
   bad = new_template(registry, "{\"template\": 42}", &error);
   g_assert_null(bad);
-  plugin_test_assert_contains(error->message, "template");
+  inf_test_assert_contains(error->message, "template");
   g_clear_error(&error);
 
   bad = new_template(registry, "{\"template\": \"x\", \"templat\": \"y\"}", &error);
   g_assert_null(bad);
-  plugin_test_assert_contains(error->message, "templat");
-  plugin_test_assert_contains(error->message, "template");
+  inf_test_assert_contains(error->message, "templat");
+  inf_test_assert_contains(error->message, "template");
   inf_plugin_loader_free(loader);
 }
 

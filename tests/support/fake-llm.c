@@ -38,6 +38,7 @@ struct _InfFakeLlm {
   SoupMessageHeaders *last_headers;
   json_object *last_body;
   GHashTable *delayed; /* Delayed * (owned): replies waiting for their time */
+  GQueue held;         /* Reply * (in delayed): "hold" replies, oldest first */
   guint64 serial;
   GQueue reply_texts;          /* char *: texts of the next good replies */
   GPtrArray *bodies;           /* json_object *: every LLM request body (NULL: not JSON) */
@@ -107,6 +108,8 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
     b->think = TRUE;
   } else if (strcmp(token, "numbered") == 0) {
     b->numbered = TRUE;
+  } else if (strcmp(token, "hold") == 0) {
+    b->hold = TRUE;
   } else if (strcmp(token, "stream-error") == 0) {
     b->stream_error = TRUE;
   } else if (strcmp(token, "stream-cut") == 0) {
@@ -143,7 +146,7 @@ parse_token(const char *token, InfFakeBehaviour *b, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "unknown fake behaviour \"%s\" (valid: ok, NNN, quota, malformed, truncated, "
                 "missing, drop, chunked, big=N, delay=MS, retry-after=V, retry-after-ms=N, "
-                "finish=WORD, refusal, reasoning, think, numbered, header=NAME:VALUE, "
+                "finish=WORD, refusal, reasoning, think, numbered, hold, header=NAME:VALUE, "
                 "bigheader[s]=N, errbody=SHAPE, "
                 "stream-error, stream-cut, xN)",
                 token);
@@ -222,6 +225,7 @@ inf_fake_llm_new(GMainContext *context)
   fake->rand = g_rand_new_with_seed(1);
   fake->start_us = g_get_monotonic_time();
   g_queue_init(&fake->reply_texts);
+  g_queue_init(&fake->held);
   fake->bodies = g_ptr_array_new_with_free_func(body_free);
   return fake;
 }
@@ -232,6 +236,7 @@ inf_fake_llm_free(InfFakeLlm *fake)
   if (fake == NULL)
     return;
   g_main_context_push_thread_default(fake->context);
+  g_queue_clear(&fake->held);
   g_hash_table_destroy(fake->delayed);
   if (fake->server != NULL) {
     soup_server_disconnect(fake->server);
@@ -1394,6 +1399,29 @@ reply_delayed(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+guint
+inf_fake_llm_get_n_held(const InfFakeLlm *fake)
+{
+  return fake->held.length;
+}
+
+guint
+inf_fake_llm_release(InfFakeLlm *fake, guint n)
+{
+  guint released = 0;
+  g_main_context_push_thread_default(fake->context);
+  while ((n == 0 || released < n) && !g_queue_is_empty(&fake->held)) {
+    Reply *reply = g_queue_pop_head(&fake->held);
+    reply_send(reply);
+    if (!reply->drop)
+      soup_server_message_unpause(reply->msg);
+    g_hash_table_remove(fake->delayed, reply);
+    released++;
+  }
+  g_main_context_pop_thread_default(fake->context);
+  return released;
+}
+
 static char *
 retry_after_value(const char *spec)
 {
@@ -1475,6 +1503,12 @@ answer(InfFakeLlm *fake, SoupServerMessage *msg, const Prompt *p, const InfFakeB
   if (b->retry_after_ms >= 0)
     reply->retry_after_ms = g_strdup_printf("%" G_GINT64_FORMAT, b->retry_after_ms);
 
+  if (b->hold) {
+    soup_server_message_pause(msg);
+    g_queue_push_tail(&fake->held, reply);
+    g_hash_table_add(fake->delayed, reply);
+    return;
+  }
   if (b->delay_ms == 0) {
     reply_send(reply);
     reply_free(reply);

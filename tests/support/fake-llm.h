@@ -35,6 +35,8 @@
  *   big=N               a good reply whose text is N bytes long
  *   chunked             send the reply with chunked encoding (no Content-Length)
  *   delay=MS            answer after MS milliseconds (GLib timeout, no sleep)
+ *   hold                answer only when the test says so (inf_fake_llm_release(),
+ *                       oldest first): a call in flight for as long as a test needs
  *   retry-after=V       send "Retry-After: V" (with an error status);
  *                       V = date+N sends an HTTP date N seconds ahead
  *   retry-after-ms=N    send "retry-after-ms: N"
@@ -104,6 +106,7 @@ typedef struct {
   gboolean reasoning; /* reasoning only, no content */
   gboolean think;     /* reasoning beside the content */
   gboolean numbered;  /* the reply text starts "echo #N:", N counting good replies */
+  gboolean hold;      /* answer when released (inf_fake_llm_release) */
   char headers[512];  /* "Name: value\n" lines to send */
   char errbody[16];   /* "", "plain", "split", "detail", "nested" */
   gboolean stream_error;
@@ -186,6 +189,12 @@ json_object *inf_fake_llm_get_body(const InfFakeLlm *fake, guint index);
 /* Queues @text as the text of the next good reply (one per reply, in order,
  * before the derived echo). Cleared by a reset. */
 void inf_fake_llm_push_reply_text(InfFakeLlm *fake, const char *text);
+/* Replies held ("hold") and not released yet. */
+guint inf_fake_llm_get_n_held(const InfFakeLlm *fake);
+/* Sends the @n oldest held replies (0: all of them); returns how many it
+ * sent. A reply whose client has gone is released all the same. */
+guint inf_fake_llm_release(InfFakeLlm *fake, guint n);
+
 /* Like a server without structured outputs: OpenAI-format requests whose
  * response_format is json_schema get 400 naming response_format. */
 void inf_fake_llm_set_reject_json_schema(InfFakeLlm *fake, gboolean reject);

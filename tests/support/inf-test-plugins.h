@@ -1,0 +1,36 @@
+/* The shared test fixtures for tests that link the core: the in-tree
+ * plugins loaded into a registry (see inf-test.h for the rest). */
+#pragma once
+
+#include <inf/inf.h>
+
+#include "inf-test.h"
+#include "plugin/loader.h"
+
+G_BEGIN_DECLS
+
+/* Where the in-tree plugins are: INF_PLUGIN_PATH when it is set (a
+ * ':'-separated list), else the build's plugin dir. */
+const char *inf_test_plugin_path(void);
+/* Loads every plugin of inf_test_plugin_path() into @registry; fails the
+ * test when a dir cannot be read. Free the loader after the registry's
+ * last user. */
+InfPluginLoader *inf_test_load_plugins(InfRegistry *registry);
+/* Loads the one in-tree plugin @name ("sfa" for sfa.so) into @registry. */
+InfPluginLoader *inf_test_load_plugin(InfRegistry *registry, const char *name);
+/* A registry with the built-in classes and the in-tree plugins; *@loader
+ * gets the loader. */
+InfRegistry *inf_test_registry_new(InfPluginLoader **loader);
+
+/* A temp dir plus a registry with the built-ins and the in-tree plugins,
+ * for tests that load config files (g_test_add fixture functions). */
+typedef struct {
+  char *dir;
+  InfRegistry *registry;
+  InfPluginLoader *loader;
+} InfTestConfigFixture;
+
+void inf_test_config_fixture_set_up(InfTestConfigFixture *f, gconstpointer data);
+void inf_test_config_fixture_tear_down(InfTestConfigFixture *f, gconstpointer data);
+
+G_END_DECLS
