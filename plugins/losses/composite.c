@@ -43,6 +43,8 @@ static gboolean
 composite_init(InfLoss *self, const InfOptions *options, gpointer *out_private, GError **error)
 {
   json_object *list = inf_options_get_json(options, "losses");
+  /* Entry errors name their full JSON path (the engine then adds only the file). */
+  const char *path = inf_options_get_path(options);
   Composite *c = g_new0(Composite, 1);
   c->children = g_ptr_array_new_with_free_func((GDestroyNotify)inf_loss_unref);
   c->weights = g_array_new(FALSE, FALSE, sizeof(double));
@@ -66,8 +68,8 @@ composite_init(InfLoss *self, const InfOptions *options, gpointer *out_private, 
         (void)value;
         if (g_strcmp0(key, "loss") != 0 && g_strcmp0(key, "weight") != 0) {
           g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                      "%s.%s: unknown key; an entry is {\"loss\": {...}, \"weight\": w}", suffix,
-                      key);
+                      "%s.%s.%s: unknown key; an entry is {\"loss\": {...}, \"weight\": w}", path,
+                      suffix, key);
           goto fail;
         }
       }
@@ -77,7 +79,7 @@ composite_init(InfLoss *self, const InfOptions *options, gpointer *out_private, 
         w = number ? json_object_get_double(weight) : -1;
         if (!number || !isfinite(w) || w < 0) {
           g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                      "%s.weight: expected a number >= 0, got %s", suffix,
+                      "%s.%s.weight: expected a number >= 0, got %s", path, suffix,
                       json_object_to_json_string_ext(weight, JSON_C_TO_STRING_PLAIN));
           goto fail;
         }

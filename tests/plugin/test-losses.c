@@ -88,6 +88,21 @@ expect_config_error(Fixture *f, const char *json_text, const char *expected)
   inf_test_assert_contains(error->message, expected);
 }
 
+/* The error message for @json_text starts with @prefix, and the config file
+ * and the loss's JSON path appear once each. */
+static void
+expect_config_message(Fixture *f, const char *json_text, const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_null(loss_from(f, json_text, &error));
+  g_assert_nonnull(error);
+  if (!g_str_has_prefix(error->message, prefix))
+    g_error("expected a message starting with '%s', got '%s'", prefix, error->message);
+  const char *second = strstr(strstr(error->message, "training.loss") + 1, "training.loss");
+  g_assert_null(second);
+  g_assert_null(strstr(error->message + 1, "cfg.json"));
+}
+
 typedef struct {
   gboolean done;
   InfFeedback *feedback;
@@ -510,7 +525,7 @@ test_composite_options(Fixture *f, gconstpointer data)
   expect_config_error(f,
                       "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"}, "
                       "{\"loss\": {\"type\": \"verifier\"}, \"weight\": -1}]}",
-                      "training.loss: losses[1].weight: expected a number >= 0, got -1");
+                      "cfg.json: training.loss.losses[1].weight: expected a number >= 0, got -1");
   expect_config_error(f,
                       "{\"type\": \"composite\", \"losses\": [{\"loss\": {\"type\": "
                       "\"verifier\"}, \"weight\": \"heavy\"}]}",
@@ -518,11 +533,34 @@ test_composite_options(Fixture *f, gconstpointer data)
   expect_config_error(f,
                       "{\"type\": \"composite\", \"losses\": [{\"loss\": {\"type\": "
                       "\"verifier\"}, \"wieght\": 2}]}",
-                      "losses[0].wieght: unknown key");
+                      "cfg.json: training.loss.losses[0].wieght: unknown key");
   expect_config_error(f,
                       "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"}, "
                       "{\"loss\": {\"type\": \"verifier\", \"match\": \"nope\"}}]}",
                       "training.loss.losses[1].loss.match:");
+  /* A nested loss's error names its JSON path once, after the file. */
+  expect_config_message(f,
+                        "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"}, "
+                        "{\"loss\": {\"type\": \"verifier\", \"tolerance\": -1}}]}",
+                        "cfg.json: training.loss.losses[1].loss.tolerance: ");
+  expect_config_message(f,
+                        "{\"type\": \"composite\", \"losses\": [{\"type\": \"composite\", "
+                        "\"losses\": [{\"type\": \"verifier\"}, {\"type\": \"rubric\", "
+                        "\"criteria\": \"c\", \"levels\": [{\"score\": 1, \"label\": \"a\"}, "
+                        "{\"score\": 1, \"label\": \"b\"}]}]}]}",
+                        "cfg.json: training.loss.losses[0].losses[1]: levels[1].score: the same "
+                        "score as levels[0]; each level needs its own score");
+  expect_config_message(f,
+                        "{\"type\": \"composite\", \"losses\": [{\"type\": \"composite\", "
+                        "\"losses\": [{\"weight\": 2}]}]}",
+                        "cfg.json: training.loss.losses[0].losses[0]: expected an object "
+                        "{\"type\": LOSS, options...}");
+  expect_config_message(f,
+                        "{\"type\": \"composite\", \"losses\": [{\"type\": \"preference\", "
+                        "\"reference\": \"\"}]}",
+                        "cfg.json: training.loss.losses[0]: reference: '' is not a field path of "
+                        "the example line; write names and indexes like target or "
+                        "meta.answers[0]");
   expect_config_error(f, "{\"type\": \"composite\", \"losses\": [{\"type\": \"nope\"}]}",
                       "training.loss.losses[0].type: unknown loss type 'nope'");
 }
