@@ -1,6 +1,6 @@
 /* Unit tests of the backward pass (core/optim/backward.c) over real traced
- * graphs run by the scheduler: chains, fan-out, fan-in, failed nodes and a
- * parameter shared by two modules. */
+ * graphs run by the scheduler: chains, fan-out, fan-in, failed nodes, a
+ * parameter shared by two modules, and a switch (skipped cases). */
 #include <inf/inf.h>
 #include <string.h>
 
@@ -144,6 +144,55 @@ static const InfModuleClass pair_class = {
   .forward = shape_forward,
 };
 
+/* "routed": a = note(x); switch on x: "left" -> l(a), "right" -> r(a),
+ * default -> o(a). */
+static gboolean
+routed_init(InfModule *self, const InfOptions *options, gpointer *out_private, GError **error)
+{
+  (void)options;
+  (void)out_private;
+  InfRegistry *r = inf_module_get_registry(self);
+  const char *names[] = { "a", "l", "r", "o" };
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_autoptr(InfModule) m = inf_module_new(r, "note", names[i], NULL, error);
+    if (!m || !inf_module_add_child(self, names[i], m, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static InfValue *
+routed_forward(InfModule *self, InfTracer *tracer, InfValue *const *inputs, guint n_inputs,
+               GError **error)
+{
+  (void)n_inputs;
+  (void)error;
+  g_autoptr(InfValue) a = inf_call(tracer, inf_module_get_child(self, "a"), inputs[0], NULL);
+  InfValue *args[] = { a };
+  InfSwitchCase cases[] = {
+    { .match = INF_MATCH_EXACT,
+      .pattern = "left",
+      .module = inf_module_get_child(self, "l"),
+      .n_args = 1,
+      .args = args },
+    { .match = INF_MATCH_EXACT,
+      .pattern = "right",
+      .module = inf_module_get_child(self, "r"),
+      .n_args = 1,
+      .args = args },
+  };
+  InfSwitchCase other = { .module = inf_module_get_child(self, "o"), .n_args = 1, .args = args };
+  return inf_switch(tracer, "route", inputs[0], INF_SWITCH_NORMALIZE_NONE, cases,
+                    G_N_ELEMENTS(cases), &other);
+}
+
+static const InfModuleClass routed_class = {
+  .struct_size = sizeof(InfModuleClass),
+  .name = "routed",
+  .init = routed_init,
+  .forward = routed_forward,
+};
+
 /* --- running --- */
 
 typedef struct {
@@ -232,6 +281,7 @@ make_registry(void)
   g_assert_true(inf_registry_add_module_class(r, &plain_class, NULL));
   g_assert_true(inf_registry_add_module_class(r, &diamond_class, NULL));
   g_assert_true(inf_registry_add_module_class(r, &pair_class, NULL));
+  g_assert_true(inf_registry_add_module_class(r, &routed_class, NULL));
   return r;
 }
 
@@ -279,11 +329,43 @@ test_failed_node(void)
   inf_registry_free(r);
 }
 
+/* Through a switch: only the taken case's nodes get feedback (and pass it
+ * on to the case's arguments); the skipped cases' nodes get none. */
+static void
+test_switch(void)
+{
+  InfRegistry *r = make_registry();
+  struct {
+    const char *input, *output, *taken;
+  } runs[] = {
+    { "left", "l(a(left))", "l" },
+    { "right", "r(a(right))", "r" },
+    { "other", "o(a(other))", "o" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
+    g_autofree char *out = NULL;
+    InfModule *top = forward_backward(r, "routed", runs[i].input, &out);
+    g_assert_cmpstr(out, ==, runs[i].output);
+    const char *cases[] = { "l", "r", "o" };
+    for (guint k = 0; k < G_N_ELEMENTS(cases); k++) {
+      g_autofree char *fb = param_feedback(top, cases[k]);
+      g_autofree char *expected = g_strdup_printf("[route.%s: wrong]", cases[k]);
+      g_assert_cmpstr(fb, ==, g_str_equal(cases[k], runs[i].taken) ? expected : "");
+    }
+    g_autofree char *a = param_feedback(top, "a");
+    g_autofree char *expected_a = g_strdup_printf("[a: via route.%s]", runs[i].taken);
+    g_assert_cmpstr(a, ==, expected_a);
+    inf_module_unref(top);
+  }
+  inf_registry_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/optim/backward/diamond", test_diamond);
   g_test_add_func("/optim/backward/failed-node", test_failed_node);
+  g_test_add_func("/optim/backward/switch", test_switch);
   return g_test_run();
 }
