@@ -59,6 +59,7 @@ struct _InfTask {
 struct _InfScheduler {
   InfGraph *graph;
   InfResourceManager *resources;
+  guint64 slot_wait; /* a wait for any slot to be given back; 0: none */
   gint max_concurrent;
   guint max_inflight;
   Lane *lanes;
@@ -232,6 +233,8 @@ inf_scheduler_free(InfScheduler *s)
   while (g_hash_table_iter_next(&iter, &key, NULL))
     inf_exec_state_unref(key);
   g_hash_table_unref(s->states);
+  if (s->slot_wait)
+    inf_resource_manager_cancel_slot_wait(s->resources, s->slot_wait);
   g_clear_error(&s->wait_error);
   g_free(s->lanes);
   g_free(s->node_lane);
@@ -501,6 +504,25 @@ wake_cb(gpointer data)
 }
 
 static void
+slot_freed(gboolean cancelled, gpointer data)
+{
+  InfScheduler *s = data;
+  s->slot_wait = 0;
+  if (!cancelled)
+    inf_scheduler_pump(s);
+}
+
+/* Every endpoint of a lane's alias is busy: pump again when any slot is given
+ * back, also by a call from outside this scheduler (a loss, an optimizer
+ * step, another scheduler), which would not end one of our tasks. */
+static void
+scheduler_wait_slot(InfScheduler *s)
+{
+  if (!s->slot_wait)
+    s->slot_wait = inf_resource_manager_wait_slot(s->resources, slot_freed, s);
+}
+
+static void
 lane_arm_wake(Lane *lane, gint64 wait_us)
 {
   if (lane->wake)
@@ -604,6 +626,8 @@ inf_scheduler_pump(InfScheduler *s)
         if (!lane->candidate) {
           if (wait > 0)
             lane_arm_wake(lane, wait);
+          else
+            scheduler_wait_slot(s);
           continue;
         }
       }

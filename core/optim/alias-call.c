@@ -1,10 +1,6 @@
 /* Calls to a resource alias from losses, backward and optimizer steps. */
 #include "optim/alias-call.h"
 
-/* While every endpoint is busy (no free slot) nothing tells us when one is
- * released by a scheduler node, so the call looks again after this long. */
-#define BUSY_RECHECK_MS 5
-
 typedef struct {
   InfResourceManager *resources;
   InfResourceAlias *alias;
@@ -50,6 +46,25 @@ sent(const InfLlmResponse *response, const GError *error, gpointer user_data)
   alias_call_free(call);
 }
 
+static void try_start(AliasCall *call);
+
+/* A slot was given back (or the manager is going away). */
+static void
+slot_freed(gboolean cancelled, gpointer data)
+{
+  AliasCall *call = data;
+  if (!cancelled) {
+    try_start(call);
+    return;
+  }
+  g_autoptr(GError) error = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
+                                        "alias '%s': cancelled while waiting for a free slot: "
+                                        "the run ended",
+                                        call->alias_name);
+  call->reply(NULL, error, call->user_data);
+  alias_call_free(call);
+}
+
 static void
 try_start(AliasCall *call)
 {
@@ -57,8 +72,13 @@ try_start(AliasCall *call)
   gint64 wait_us = 0;
   InfClient *endpoint = inf_resource_alias_pick(call->alias, now, &wait_us);
   if (!endpoint) {
-    guint ms = wait_us > 0 ? (guint)MAX(1, (wait_us + 999) / 1000) : BUSY_RECHECK_MS;
-    g_timeout_add(ms, start_source, call);
+    /* Only rate limiters block: wake when the next token is due. Else every
+     * endpoint is busy: wake when any slot is given back (by a scheduler
+     * node or another call), no polling. */
+    if (wait_us > 0)
+      g_timeout_add((guint)MAX(1, (wait_us + 999) / 1000), start_source, call);
+    else
+      inf_resource_manager_wait_slot(call->resources, slot_freed, call);
     return;
   }
   inf_resource_alias_reserve(call->alias, endpoint, now);

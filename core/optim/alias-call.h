@@ -1,8 +1,10 @@
 /* Calls to a resource alias from outside the scheduler (losses, backward,
  * optimizer steps): the call waits for a free slot and a rate token of an
- * endpoint of the alias, goes through the resource manager (retries, metrics,
- * budget), and is requeued after a 429 until the endpoint's
- * max_rate_limit_wait. */
+ * endpoint of the alias (woken by the resource manager when a slot is given
+ * back, or by a timer when the next rate token is due; never by polling),
+ * goes through the resource manager (retries, metrics, budget), and is
+ * requeued after a 429 until the endpoint's max_rate_limit_wait. A call still
+ * waiting when the manager is freed fails with INF_ERROR_CANCELLED. */
 #pragma once
 
 #include <inf/inf.h>

@@ -53,7 +53,16 @@ struct _InfResourceManager {
   gboolean no_waits; /* end_waits was called: no more retry waits */
   GHashTable *calls; /* every InfLlmCall not yet completed (a set) */
   InfResponseCache *cache;
+  GQueue slot_waits; /* SlotWait *, in the order they registered */
+  guint slot_idle;   /* wakes the slot waits after a release; 0: none pending */
+  guint64 next_slot_wait;
 };
+
+typedef struct {
+  guint64 id;
+  InfResourceSlotFunc func;
+  gpointer user_data;
+} SlotWait;
 
 struct _InfLlmCall {
   InfResourceManager *manager;
@@ -134,6 +143,14 @@ inf_resource_manager_free(InfResourceManager *manager)
     call_free(call);
   }
   g_hash_table_unref(manager->calls);
+  /* Calls waiting for a slot give up (they free what they hold). */
+  if (manager->slot_idle)
+    g_source_remove(manager->slot_idle);
+  SlotWait *wait;
+  while ((wait = g_queue_pop_head(&manager->slot_waits)) != NULL) {
+    wait->func(TRUE, wait->user_data);
+    g_free(wait);
+  }
   inf_response_cache_free(manager->cache);
   g_hash_table_unref(manager->by_name);
   g_ptr_array_unref(manager->aliases);
@@ -385,13 +402,66 @@ inf_resource_alias_reserve(InfResourceAlias *alias, InfClient *endpoint, gint64 
   alias->manager->in_flight++;
 }
 
+static gboolean
+slot_idle_cb(gpointer data)
+{
+  InfResourceManager *manager = data;
+  manager->slot_idle = 0;
+  /* Only the waits registered so far: a wait that finds no slot again
+   * registers anew and waits for the next release. */
+  GQueue waits = manager->slot_waits;
+  g_queue_init(&manager->slot_waits);
+  SlotWait *wait;
+  while ((wait = g_queue_pop_head(&waits)) != NULL) {
+    InfResourceSlotFunc func = wait->func;
+    gpointer user_data = wait->user_data;
+    g_free(wait);
+    func(FALSE, user_data);
+  }
+  return G_SOURCE_REMOVE;
+}
+
 void
 inf_resource_alias_release(InfResourceAlias *alias, InfClient *endpoint)
 {
   g_return_if_fail(endpoint->in_flight > 0);
   endpoint->in_flight--;
   alias->in_flight--;
-  alias->manager->in_flight--;
+  InfResourceManager *manager = alias->manager;
+  manager->in_flight--;
+  if (manager->slot_waits.length > 0 && manager->slot_idle == 0)
+    manager->slot_idle = g_idle_add(slot_idle_cb, manager);
+}
+
+guint64
+inf_resource_manager_wait_slot(InfResourceManager *manager, InfResourceSlotFunc func,
+                               gpointer user_data)
+{
+  SlotWait *wait = g_new0(SlotWait, 1);
+  wait->id = ++manager->next_slot_wait;
+  wait->func = func;
+  wait->user_data = user_data;
+  g_queue_push_tail(&manager->slot_waits, wait);
+  return wait->id;
+}
+
+void
+inf_resource_manager_cancel_slot_wait(InfResourceManager *manager, guint64 id)
+{
+  for (GList *l = manager->slot_waits.head; l != NULL; l = l->next) {
+    SlotWait *wait = l->data;
+    if (wait->id == id) {
+      g_queue_delete_link(&manager->slot_waits, l);
+      g_free(wait);
+      return;
+    }
+  }
+}
+
+guint
+inf_resource_manager_get_n_slot_waits(const InfResourceManager *manager)
+{
+  return manager->slot_waits.length;
 }
 
 void

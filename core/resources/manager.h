@@ -85,6 +85,22 @@ void inf_resource_alias_release(InfResourceAlias *alias, InfClient *endpoint);
 /* Gives the slot and the rate token back: the reserved call was not sent
  * (the response cache answered it). */
 void inf_resource_alias_unreserve(InfResourceAlias *alias, InfClient *endpoint);
+
+/* Called when a slot was given back (@cancelled FALSE: pick again; the slot
+ * may have been taken meanwhile, then wait again) or when the manager is
+ * freed (@cancelled TRUE: give up). */
+typedef void (*InfResourceSlotFunc)(gboolean cancelled, gpointer user_data);
+/* Calls @func once, from an idle on the main loop, after the next release of
+ * any endpoint's slot (inf_resource_alias_release or _unreserve): how a call
+ * waiting for a free slot learns, without polling, that it may pick again.
+ * Waiters are woken in the order they registered. Returns an id for
+ * inf_resource_manager_cancel_slot_wait (never 0). */
+guint64 inf_resource_manager_wait_slot(InfResourceManager *manager, InfResourceSlotFunc func,
+                                       gpointer user_data);
+/* Forgets the wait @id (0 and waits that already ran are ignored). */
+void inf_resource_manager_cancel_slot_wait(InfResourceManager *manager, guint64 id);
+/* Waits registered and not yet woken (for tests). */
+guint inf_resource_manager_get_n_slot_waits(const InfResourceManager *manager);
 /* The endpoint's configuration (provider, model, prices). */
 const InfEndpointConfig *inf_resource_endpoint_get_config(const InfClient *endpoint);
 
