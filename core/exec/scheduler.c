@@ -2,6 +2,8 @@
 
 #include <stdarg.h>
 
+#include <inf/heap.h>
+
 #include "exec/node-trace.h"
 #include "model/module-private.h"
 
@@ -92,58 +94,18 @@ struct _InfScheduler {
   gpointer restore_data;
 };
 
-/* --- the heap --- */
+/* --- the ready heaps (inf/heap.h) --- */
 
-static inline gboolean
-entry_before(const ReadyEntry *a, const ReadyEntry *b)
+/* The order of ReadyEntry: the heap's compare function. */
+static gint
+entry_compare(gconstpointer pa, gconstpointer pb)
 {
+  const ReadyEntry *a = pa, *b = pb;
   if (a->priority != b->priority)
-    return a->priority < b->priority;
+    return a->priority < b->priority ? -1 : 1;
   if (a->input != b->input)
-    return a->input < b->input;
-  return a->seq < b->seq;
-}
-
-static void
-heap_push(GArray *heap, const ReadyEntry *entry)
-{
-  g_array_append_val(heap, *entry);
-  ReadyEntry *e = (ReadyEntry *)heap->data;
-  guint i = heap->len - 1;
-  while (i > 0) {
-    guint parent = (i - 1) / 2;
-    if (!entry_before(&e[i], &e[parent]))
-      break;
-    ReadyEntry tmp = e[i];
-    e[i] = e[parent];
-    e[parent] = tmp;
-    i = parent;
-  }
-}
-
-static ReadyEntry
-heap_pop(GArray *heap)
-{
-  ReadyEntry *e = (ReadyEntry *)heap->data;
-  ReadyEntry top = e[0];
-  guint n = heap->len - 1;
-  e[0] = e[n];
-  g_array_set_size(heap, n);
-  guint i = 0;
-  for (;;) {
-    guint l = 2 * i + 1, r = l + 1, m = i;
-    if (l < n && entry_before(&e[l], &e[m]))
-      m = l;
-    if (r < n && entry_before(&e[r], &e[m]))
-      m = r;
-    if (m == i)
-      break;
-    ReadyEntry tmp = e[i];
-    e[i] = e[m];
-    e[m] = tmp;
-    i = m;
-  }
-  return top;
+    return a->input < b->input ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 /* --- set-up --- */
@@ -328,7 +290,6 @@ inf_scheduler_stop(InfScheduler *s)
 }
 
 static void check_state_done(InfScheduler *s, InfExecState *state);
-static void heap_push(GArray *heap, const ReadyEntry *entry);
 
 void
 inf_scheduler_cancel_all(InfScheduler *s, const GError *error)
@@ -360,7 +321,7 @@ lane_end_waits(InfScheduler *s, Lane *lane, gboolean all)
         g_ptr_array_add(ended, e->state); /* the entry's reference */
         g_array_append_val(nodes, e->node);
       } else {
-        heap_push(kept, e);
+        inf_heap_push(kept, e, entry_compare);
       }
     }
     g_array_unref(heap);
@@ -415,7 +376,7 @@ on_node_ready(InfExecState *state, guint node, gpointer user_data)
     .state = inf_exec_state_ref(state),
     .node = node,
   };
-  heap_push(s->lanes[s->node_lane[node]].heap, &entry);
+  inf_heap_push(s->lanes[s->node_lane[node]].heap, &entry, entry_compare);
 }
 
 static void
@@ -610,13 +571,14 @@ inf_scheduler_pump(InfScheduler *s)
       Lane *lane = &s->lanes[i];
       GArray *heap = lane->heap;
       while (heap->len && !entry_is_live(&g_array_index(heap, ReadyEntry, 0))) {
-        ReadyEntry stale = heap_pop(heap);
+        ReadyEntry stale;
+        inf_heap_pop(heap, &stale, entry_compare);
         inf_exec_state_unref(stale.state);
       }
       if (!heap->len || (lane->alias && s->llm_halted))
         continue;
-      if (best && !entry_before(&g_array_index(heap, ReadyEntry, 0),
-                                &g_array_index(best->heap, ReadyEntry, 0)))
+      if (best && entry_compare(&g_array_index(heap, ReadyEntry, 0),
+                                &g_array_index(best->heap, ReadyEntry, 0)) >= 0)
         continue;
       if (lane->alias) {
         gint64 wait = 0;
@@ -636,7 +598,8 @@ inf_scheduler_pump(InfScheduler *s)
     if (!best)
       break;
     /* Stale states found above may have finished their input. */
-    ReadyEntry entry = heap_pop(best->heap);
+    ReadyEntry entry;
+    inf_heap_pop(best->heap, &entry, entry_compare);
     dispatch(s, best, entry, now ? now : g_get_monotonic_time());
   }
   s->pumping = FALSE;

@@ -2,6 +2,7 @@
  * descendants. */
 #include "graph/graph.h"
 
+#include <inf/heap.h>
 #include <string.h>
 
 InfGraph *
@@ -101,49 +102,12 @@ inf_graph_format_ref(const InfGraph *graph, gint source, char *const *path)
   return g_string_free(s, FALSE);
 }
 
-/* --- a binary min-heap of indices --- */
-
-typedef struct {
-  guint *items;
-  guint len;
-} MinHeap;
-
-static void
-heap_push(MinHeap *heap, guint v)
+/* The order of the index heap in inf_graph_sort_indices (inf/heap.h). */
+static gint
+index_compare(gconstpointer a, gconstpointer b)
 {
-  guint i = heap->len++;
-  heap->items[i] = v;
-  while (i > 0) {
-    guint parent = (i - 1) / 2;
-    if (heap->items[parent] <= heap->items[i])
-      break;
-    guint t = heap->items[parent];
-    heap->items[parent] = heap->items[i];
-    heap->items[i] = t;
-    i = parent;
-  }
-}
-
-static guint
-heap_pop(MinHeap *heap)
-{
-  guint top = heap->items[0];
-  heap->items[0] = heap->items[--heap->len];
-  guint i = 0;
-  for (;;) {
-    guint l = 2 * i + 1, r = l + 1, m = i;
-    if (l < heap->len && heap->items[l] < heap->items[m])
-      m = l;
-    if (r < heap->len && heap->items[r] < heap->items[m])
-      m = r;
-    if (m == i)
-      break;
-    guint t = heap->items[m];
-    heap->items[m] = heap->items[i];
-    heap->items[i] = t;
-    i = m;
-  }
-  return top;
+  guint x = *(const guint *)a, y = *(const guint *)b;
+  return x < y ? -1 : x > y;
 }
 
 guint *
@@ -173,18 +137,18 @@ inf_graph_sort_indices(guint n, const guint *const *deps, const guint *n_deps, G
 
   guint *order = g_new(guint, n ? n : 1);
   guint n_order = 0;
-  MinHeap heap = { g_new(guint, n ? n : 1), 0 };
+  GArray *heap = g_array_sized_new(FALSE, FALSE, sizeof(guint), n);
   for (guint i = 0; i < n; i++)
     if (indegree[i] == 0)
-      heap_push(&heap, i);
-  while (heap.len > 0) {
-    guint v = heap_pop(&heap);
+      inf_heap_push(heap, &i, index_compare);
+  guint v;
+  while (inf_heap_pop(heap, &v, index_compare)) {
     order[n_order++] = v;
     for (guint e = row[v]; e < row[v + 1]; e++)
       if (--indegree[consumers[e]] == 0)
-        heap_push(&heap, consumers[e]);
+        inf_heap_push(heap, &consumers[e], index_compare);
   }
-  g_free(heap.items);
+  g_array_unref(heap);
   g_free(consumers);
   g_free(row);
 

@@ -60,50 +60,14 @@ typedef struct {
   Mock *mock;
 } MockSource;
 
-static inline gboolean
-pending_before(const Pending *a, const Pending *b)
+/* The order of the heap (inf/heap.h): due first, then the older call. */
+static gint
+pending_compare(gconstpointer pa, gconstpointer pb)
 {
-  return a->due_us < b->due_us || (a->due_us == b->due_us && a->seq < b->seq);
-}
-
-static void
-heap_push(GArray *heap, const Pending *p)
-{
-  g_array_append_val(heap, *p);
-  Pending *e = (Pending *)heap->data;
-  for (guint i = heap->len - 1; i > 0;) {
-    guint parent = (i - 1) / 2;
-    if (!pending_before(&e[i], &e[parent]))
-      break;
-    Pending tmp = e[i];
-    e[i] = e[parent];
-    e[parent] = tmp;
-    i = parent;
-  }
-}
-
-static Pending
-heap_pop(GArray *heap)
-{
-  Pending *e = (Pending *)heap->data;
-  Pending top = e[0];
-  guint n = heap->len - 1;
-  e[0] = e[n];
-  g_array_set_size(heap, n);
-  for (guint i = 0;;) {
-    guint l = 2 * i + 1, r = l + 1, m = i;
-    if (l < n && pending_before(&e[l], &e[m]))
-      m = l;
-    if (r < n && pending_before(&e[r], &e[m]))
-      m = r;
-    if (m == i)
-      break;
-    Pending tmp = e[i];
-    e[i] = e[m];
-    e[m] = tmp;
-    i = m;
-  }
-  return top;
+  const Pending *a = pa, *b = pb;
+  if (a->due_us != b->due_us)
+    return a->due_us < b->due_us ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 static void
@@ -128,7 +92,8 @@ mock_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
     const Pending *top = &g_array_index(mock->heap, Pending, 0);
     if (top->due_us > now || top->seq >= seq_limit)
       break;
-    Pending p = heap_pop(mock->heap);
+    Pending p;
+    inf_heap_pop(mock->heap, &p, pending_compare);
     if (p.error)
       inf_llm_call_return_error(p.call, p.error, p.retry_after_ms);
     else
@@ -466,7 +431,7 @@ mock_call(InfClient *self, InfLlmCall *call)
     g_free(text);
   }
   gboolean was_empty = mock->heap->len == 0;
-  heap_push(mock->heap, &p);
+  inf_heap_push(mock->heap, &p, pending_compare);
   if (was_empty || g_array_index(mock->heap, Pending, 0).seq == p.seq)
     mock_rearm(mock);
 }

@@ -10,6 +10,7 @@
 #include <inf/engine.h>
 #include <inf/error.h>
 #include <inf/feedback.h>
+#include <inf/heap.h>
 #include <inf/http.h>
 #include <inf/json-schema.h>
 #include <inf/json-util.h>
