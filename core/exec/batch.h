@@ -36,6 +36,7 @@ InfBatch *inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceMan
                         FILE *input, const char *input_name, int output_fd, const char *output_name,
                         const InfBatchConfig *config);
 void inf_batch_free(InfBatch *batch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfBatch, inf_batch_free)
 
 /* Journals the run in @checkpoint (borrowed; outlives the batch): inputs it
  * has finished are skipped, its node results restored, and it is committed

@@ -146,6 +146,18 @@ inf_command_parse_args(const char *command, const char *parameter_string, const 
   return TRUE;
 }
 
+const char *
+inf_command_one_config(const char *command, char **rest)
+{
+  if (rest[0] == NULL || rest[1] != NULL) {
+    g_printerr("inf-engine %s: expected exactly one CONFIG file\n"
+               "Run 'inf-engine %s --help' for usage.\n",
+               command, command);
+    return NULL;
+  }
+  return rest[0];
+}
+
 static char *
 main_help(GOptionContext *context)
 {

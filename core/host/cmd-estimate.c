@@ -113,11 +113,8 @@ inf_command_estimate(int argc, char **argv)
           "not included.",
           entries, argc, argv, &rest, &status))
     return status;
-  if (rest[0] == NULL || rest[1] != NULL) {
-    g_printerr("inf-engine estimate: expected exactly one CONFIG file\n"
-               "Run 'inf-engine estimate --help' for usage.\n");
+  if (inf_command_one_config("estimate", rest) == NULL)
     return INF_EXIT_USAGE;
-  }
   if (input_path == NULL) {
     g_printerr("inf-engine estimate: --input FILE is required (the inputs the run will read; "
                "'-' for stdin)\n");
@@ -127,7 +124,7 @@ inf_command_estimate(int argc, char **argv)
   config = inf_host_load_config("estimate", (const char *const *)plugin_dirs, rest[0],
                                 resources_path, &context);
   if (config == NULL)
-    return INF_EXIT_FAILURE;
+    return INF_EXIT_CONFIG;
   FILE *input = stdin;
   if (!g_str_equal(input_path, "-")) {
     input = fopen(input_path, "re");

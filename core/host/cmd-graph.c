@@ -52,11 +52,8 @@ inf_command_graph(int argc, char **argv)
                               "Markdown file; JSON is for tools.",
                               entries, argc, argv, &rest, &status))
     return status;
-  if (rest[0] == NULL || rest[1] != NULL) {
-    g_printerr("inf-engine graph: expected exactly one CONFIG file\n"
-               "Run 'inf-engine graph --help' for usage.\n");
+  if (inf_command_one_config("graph", rest) == NULL)
     return INF_EXIT_USAGE;
-  }
   if (format != NULL && !g_str_equal(format, "dot") && !g_str_equal(format, "mermaid") &&
       !g_str_equal(format, "json")) {
     g_printerr("inf-engine graph: unknown format '%s'; formats: dot, mermaid, json\n", format);
@@ -66,7 +63,7 @@ inf_command_graph(int argc, char **argv)
   config =
       inf_host_load_config("graph", (const char *const *)plugin_dirs, rest[0], resources, &context);
   if (config == NULL)
-    return INF_EXIT_FAILURE;
+    return INF_EXIT_CONFIG;
 
   g_autofree char *base = g_path_get_basename(rest[0]);
   char *dot = strrchr(base, '.');

@@ -83,350 +83,467 @@ print_budget_stop(InfBudget *budget, InfBatch *batch, InfScheduler *scheduler,
                     "(--max-cost, --max-requests or resources.budget)\n");
 }
 
-int
-inf_command_run(int argc, char **argv)
-{
-  g_autofree char *input_path = NULL;
-  g_autofree char *output_path = NULL;
-  g_autofree char *resources_path = NULL;
-  g_autofree char *metrics_path = NULL;
-  g_autofree char *params_path = NULL;
-  g_autofree char *max_cost_text = NULL;
-  g_autofree char *max_requests_text = NULL;
-  g_autofree char *trace_path = NULL;
-  gint trace_sample = 0;
-  g_autofree char *checkpoint_path = NULL;
-  g_autofree char *cache_path = NULL;
-  g_autofree char *cache_mode = NULL;
-  gboolean no_cache = FALSE;
-  g_auto(GStrv) plugin_dirs = NULL;
-  g_auto(GStrv) args = g_strdupv(argv); /* as given, for the resume hint */
-  gboolean resume = FALSE;
+/* The command line of a run, as parsed. */
+typedef struct {
+  char *config_path;
+  char *input_path;
+  char *output_path;
+  char *resources_path;
+  char *metrics_path;
+  char *params_path;
+  char *max_cost_text;
+  char *max_requests_text;
+  char *trace_path;
+  gint trace_sample;
+  char *checkpoint_path;
+  char *cache_path;
+  char *cache_mode;
+  gboolean no_cache;
+  char **plugin_dirs;
+  gboolean resume;
   /* G_MININT: not given (0 and negative numbers given are refused alike) */
-  gint max_concurrent = G_MININT;
-  gint max_inflight = G_MININT;
-  gboolean ordered = FALSE, quiet = FALSE, stats = FALSE, node_status = FALSE;
-  GOptionEntry entries[] = {
-    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input_path,
+  gint max_concurrent;
+  gint max_inflight;
+  gboolean ordered, quiet, stats, node_status;
+  /* derived by check_options() */
+  InfBudgetLimits overrides;
+  gboolean output_is_file;
+} RunOptions;
+
+static void
+run_options_clear(RunOptions *o)
+{
+  g_free(o->config_path);
+  g_free(o->input_path);
+  g_free(o->output_path);
+  g_free(o->resources_path);
+  g_free(o->metrics_path);
+  g_free(o->params_path);
+  g_free(o->max_cost_text);
+  g_free(o->max_requests_text);
+  g_free(o->trace_path);
+  g_free(o->checkpoint_path);
+  g_free(o->cache_path);
+  g_free(o->cache_mode);
+  g_strfreev(o->plugin_dirs);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RunOptions, run_options_clear)
+
+#define RUN_SUMMARY                                                                             \
+  "Runs CONFIG's main module once per input line and writes one JSON line per input:\n"         \
+  "  {\"index\": N, \"outputs\": ..., \"errors\": {node: message}, \"duration_ms\": T}\n"       \
+  "(\"errors\" only when a node failed or was cancelled; with --node-status also \"nodes\":\n"  \
+  "{node: status}, where nodes of untaken switch cases are \"skipped\"). Exit status: 0 when\n" \
+  "every input succeeded, 1 when some failed (or writing failed), 2 on a usage or config\n"     \
+  "error (or a checkpoint that cannot be resumed), 3 when a budget limit stopped the run,\n"    \
+  "130 when interrupted."
+
+/* Parses the command line into @o (the shared parser of every command);
+ * FALSE with *@status set on --help or a usage error. */
+static gboolean
+parse_options(RunOptions *o, int argc, char **argv, int *status)
+{
+  o->max_concurrent = o->max_inflight = G_MININT;
+  const GOptionEntry entries[] = {
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &o->input_path,
       "JSONL inputs, one object per line ('-' or absent: stdin)", "FILE" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_path,
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output_path,
       "JSONL results ('-' or absent: stdout)", "FILE" },
-    { "resources", 'r', 0, G_OPTION_ARG_FILENAME, &resources_path,
+    { "resources", 'r', 0, G_OPTION_ARG_FILENAME, &o->resources_path,
       "Resources file replacing the config's resources block", "FILE" },
-    { "plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &plugin_dirs,
-      "Also load plugins from DIR (repeatable)", "DIR" },
-    { "max-concurrent", 0, 0, G_OPTION_ARG_INT, &max_concurrent,
+    INF_HOST_PLUGIN_DIR_OPTION(&o->plugin_dirs),
+    { "max-concurrent", 0, 0, G_OPTION_ARG_INT, &o->max_concurrent,
       "Nodes running at once (default: no global cap)", "N" },
-    { "max-inflight", 0, 0, G_OPTION_ARG_INT, &max_inflight,
+    { "max-inflight", 0, 0, G_OPTION_ARG_INT, &o->max_inflight,
       "Inputs in flight at once (default: resources.max_inflight_graphs or 1024)", "N" },
-    { "ordered", 0, 0, G_OPTION_ARG_NONE, &ordered,
+    { "ordered", 0, 0, G_OPTION_ARG_NONE, &o->ordered,
       "Write results in input order (default: completion order)", NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress and no summary on stderr", NULL },
-    { "node-status", 0, 0, G_OPTION_ARG_NONE, &node_status,
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress and no summary on stderr", NULL },
+    { "node-status", 0, 0, G_OPTION_ARG_NONE, &o->node_status,
       "Add \"nodes\": {node: status} to each result (completed, skipped, failed, cancelled)",
       NULL },
-    { "stats", 0, 0, G_OPTION_ARG_NONE, &stats, "Print per-alias metrics on stderr at the end",
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &o->stats, "Print per-alias metrics on stderr at the end",
       NULL },
-    { "metrics-out", 0, 0, G_OPTION_ARG_FILENAME, &metrics_path,
+    { "metrics-out", 0, 0, G_OPTION_ARG_FILENAME, &o->metrics_path,
       "Write per-alias metrics as JSON to FILE", "FILE" },
-    { "params", 0, 0, G_OPTION_ARG_FILENAME, &params_path,
+    { "params", 0, 0, G_OPTION_ARG_FILENAME, &o->params_path,
       "Load parameter values (a state dict) from FILE", "FILE" },
-    { "max-cost", 0, 0, G_OPTION_ARG_STRING, &max_cost_text,
+    { "max-cost", 0, 0, G_OPTION_ARG_STRING, &o->max_cost_text,
       "Stop before spending more than USD (replaces resources.budget.max_cost)", "USD" },
-    { "max-requests", 0, 0, G_OPTION_ARG_STRING, &max_requests_text,
+    { "max-requests", 0, 0, G_OPTION_ARG_STRING, &o->max_requests_text,
       "Stop before sending more than N requests, retries included (replaces "
       "resources.budget.max_requests)",
       "N" },
-    { "trace-out", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
+    { "trace-out", 0, 0, G_OPTION_ARG_FILENAME, &o->trace_path,
       "Write a profiling trace (Chrome Trace Event JSON, for Perfetto) to FILE", "FILE" },
-    { "trace-sample", 0, 0, G_OPTION_ARG_INT, &trace_sample,
+    { "trace-sample", 0, 0, G_OPTION_ARG_INT, &o->trace_sample,
       "With --trace-out: trace every K-th input in full (counters cover all)", "K" },
-    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint_path,
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &o->checkpoint_path,
       "Journal the run in FILE (SQLite) so that --resume can continue it", "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue the run journaled in --checkpoint FILE",
-      NULL },
-    { "cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_path,
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &o->resume,
+      "Continue the run journaled in --checkpoint FILE", NULL },
+    { "cache", 0, 0, G_OPTION_ARG_FILENAME, &o->cache_path,
       "Answer repeated LLM requests from the response cache FILE (SQLite; created when missing)",
       "FILE" },
-    { "cache-mode", 0, 0, G_OPTION_ARG_STRING, &cache_mode,
+    { "cache-mode", 0, 0, G_OPTION_ARG_STRING, &o->cache_mode,
       "read, write, readwrite (default) or refresh", "MODE" },
-    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
+    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &o->no_cache,
       "No response cache, even when the resources configure one", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
-  g_autoptr(GOptionContext) context =
-      g_option_context_new("CONFIG — run a pipeline over JSONL inputs");
-  g_option_context_add_main_entries(context, entries, NULL);
-  g_option_context_set_summary(
-      context,
-      "Runs CONFIG's main module once per input line and writes one JSON line per input:\n"
-      "  {\"index\": N, \"outputs\": ..., \"errors\": {node: message}, \"duration_ms\": T}\n"
-      "(\"errors\" only when a node failed or was cancelled; with --node-status also \"nodes\":\n"
-      "{node: status}, where nodes of untaken switch cases are \"skipped\"). Exit status: 0 when\n"
-      "every input succeeded, 1 when some failed (or writing failed), 2 on a usage or config\n"
-      "error (or a checkpoint that cannot be resumed), 3 when a budget limit stopped the run,\n"
-      "130 when interrupted.");
-  g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(context, &argc, &argv, &error)) {
-    g_printerr("inf-engine run: %s\n", error->message);
-    return 2;
+  g_auto(GStrv) rest = NULL;
+  if (!inf_command_parse_args("run", "CONFIG", RUN_SUMMARY, entries, argc, argv, &rest, status))
+    return FALSE;
+  const char *config_path = inf_command_one_config("run", rest);
+  if (!config_path) {
+    *status = INF_EXIT_USAGE;
+    return FALSE;
   }
-  if (argc != 2) {
-    g_printerr("inf-engine run: expected one CONFIG file (see inf-engine run --help)\n");
-    return 2;
-  }
-  if ((max_concurrent != G_MININT && max_concurrent < 1) ||
-      (max_inflight != G_MININT && max_inflight < 1)) {
+  o->config_path = g_strdup(config_path);
+  return TRUE;
+}
+
+/* Refuses option values and combinations that cannot work (a usage error,
+ * printed) and fills in the defaults and the budget overrides. */
+static gboolean
+check_options(RunOptions *o)
+{
+  if ((o->max_concurrent != G_MININT && o->max_concurrent < 1) ||
+      (o->max_inflight != G_MININT && o->max_inflight < 1)) {
     g_printerr("inf-engine run: --max-concurrent and --max-inflight take a number >= 1, got %d\n",
-               max_concurrent != G_MININT && max_concurrent < 1 ? max_concurrent : max_inflight);
-    return 2;
+               o->max_concurrent != G_MININT && o->max_concurrent < 1 ? o->max_concurrent
+                                                                      : o->max_inflight);
+    return FALSE;
   }
-  if (max_concurrent == G_MININT)
-    max_concurrent = 0; /* no global cap */
-  if (max_inflight == G_MININT)
-    max_inflight = 0; /* the default below */
-  InfBudgetLimits overrides = INF_BUDGET_LIMITS_NONE;
-  if (max_cost_text && !inf_host_parse_max_cost(max_cost_text, &overrides.max_cost)) {
+  if (o->max_concurrent == G_MININT)
+    o->max_concurrent = 0; /* no global cap */
+  if (o->max_inflight == G_MININT)
+    o->max_inflight = 0; /* the resources' default, see setup_engine() */
+  o->overrides = INF_BUDGET_LIMITS_NONE;
+  if (o->max_cost_text && !inf_host_parse_max_cost(o->max_cost_text, &o->overrides.max_cost)) {
     g_printerr("inf-engine run: --max-cost takes an amount in USD, a finite number >= 0 "
                "(e.g. 2.50), not '%s'\n",
-               max_cost_text);
-    return 2;
+               o->max_cost_text);
+    return FALSE;
   }
-  if (max_requests_text) {
+  if (o->max_requests_text) {
     guint64 n = 0;
-    if (!g_ascii_string_to_unsigned(max_requests_text, 10, 0, G_MAXINT64, &n, NULL)) {
+    if (!g_ascii_string_to_unsigned(o->max_requests_text, 10, 0, G_MAXINT64, &n, NULL)) {
       g_printerr("inf-engine run: --max-requests takes a whole number >= 0, not '%s'\n",
-                 max_requests_text);
-      return 2;
+                 o->max_requests_text);
+      return FALSE;
     }
-    overrides.max_requests = (gint64)n;
+    o->overrides.max_requests = (gint64)n;
   }
-  if (trace_sample < 0 || (trace_sample > 0 && !trace_path)) {
+  if (o->trace_sample < 0 || (o->trace_sample > 0 && !o->trace_path)) {
     g_printerr("inf-engine run: --trace-sample takes a number K >= 1 and needs --trace-out FILE\n");
-    return 2;
+    return FALSE;
   }
-  if (resume && !checkpoint_path) {
+  if (o->resume && !o->checkpoint_path) {
     g_printerr("inf-engine run: --resume needs --checkpoint FILE (the journal of the run to "
                "continue)\n");
-    return 2;
+    return FALSE;
   }
-  gboolean output_is_file = output_path && !g_str_equal(output_path, "-");
-  if (checkpoint_path && !output_is_file) {
+  o->output_is_file = o->output_path && !g_str_equal(o->output_path, "-");
+  if (o->checkpoint_path && !o->output_is_file) {
     g_printerr("inf-engine run: --checkpoint needs --output FILE: on --resume the output is cut "
                "back to the last commit and appended to\n");
-    return 2;
+    return FALSE;
   }
-  /* A reader that goes away (`| head -1`) is a clean stop, not a signal. */
-  signal(SIGPIPE, SIG_IGN);
+  return TRUE;
+}
 
-  g_autoptr(InfHostContext) host = NULL;
-  g_autoptr(InfConfig) config =
-      inf_host_load_config("run", (const char *const *)plugin_dirs, argv[1], resources_path, &host);
-  if (!config)
-    return 2;
-  if (params_path && !inf_host_load_params(inf_config_get_main(config), params_path, &error)) {
-    g_printerr("inf-engine run: %s\n", error->message);
-    return 2;
-  }
-  const InfResourcesConfig *resources_config = inf_config_get_resources(config);
-  InfResourceManager *resources =
-      inf_resource_manager_new(resources_config, host->registry, &error);
-  if (!resources) {
-    g_printerr("inf-engine run: %s\n", error->message);
-    return 2;
-  }
+/* What a run holds; run_clear() releases what was set up. */
+typedef struct {
+  const RunOptions *options;
+  InfHostContext *host;
+  InfConfig *config;
+  const InfResourcesConfig *resources_config;
+  InfResourceManager *resources;
+  InfBudget *budget;
+  InfScheduler *scheduler;
+  FILE *input;
+  const char *input_name;
+  int output_fd;
+  InfCheckpoint *checkpoint;
+  InfTraceWriter *trace;
+} Run;
+
+static void
+run_clear(Run *run)
+{
+  if (run->input && run->input != stdin)
+    fclose(run->input);
+  if (run->output_fd >= 0 && run->output_fd != STDOUT_FILENO)
+    close(run->output_fd);
+  inf_scheduler_free(run->scheduler);
+  inf_resource_manager_free(run->resources);
+  inf_trace_writer_free(run->trace);
+  g_clear_pointer(&run->checkpoint, inf_checkpoint_free);
+  g_clear_pointer(&run->budget, inf_budget_free);
+  g_clear_pointer(&run->config, inf_config_free);
+  g_clear_pointer(&run->host, inf_host_context_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
+/* Loads the config and sets up the resources, the response cache, the
+ * budget and the scheduler; FALSE after printing the error. */
+static gboolean
+setup_engine(Run *run, RunOptions *o)
+{
+  g_autoptr(GError) error = NULL;
+  run->config = inf_host_load_config("run", (const char *const *)o->plugin_dirs, o->config_path,
+                                     o->resources_path, &run->host);
+  if (!run->config)
+    return FALSE;
+  if (o->params_path &&
+      !inf_host_load_params(inf_config_get_main(run->config), o->params_path, &error))
+    goto failed;
+  const InfResourcesConfig *rc = run->resources_config = inf_config_get_resources(run->config);
+  run->resources = inf_resource_manager_new(rc, run->host->registry, &error);
+  if (!run->resources)
+    goto failed;
   InfResponseCache *cache = NULL;
-  if (!inf_host_open_cache("run", resources_config, cache_path, cache_mode, no_cache, &cache)) {
-    inf_resource_manager_free(resources);
-    return 2;
+  if (!inf_host_open_cache("run", rc, o->cache_path, o->cache_mode, o->no_cache, &cache))
+    return FALSE;
+  inf_resource_manager_set_cache(run->resources, cache);
+  if (o->max_inflight == 0)
+    o->max_inflight = rc && rc->max_inflight_graphs > 0 ? rc->max_inflight_graphs : 1024;
+  if (inf_budget_config_has_limits(rc ? rc->budget : NULL) || o->overrides.max_cost >= 0 ||
+      o->overrides.max_requests >= 0) {
+    run->budget = inf_budget_new(rc ? rc->budget : NULL, &o->overrides);
+    /* Warnings go to the trace too, once it is open. */
+    inf_budget_set_warn_func(run->budget, inf_host_budget_warn, &run->trace);
+    inf_resource_manager_set_budget(run->resources, run->budget);
+    if (rc)
+      inf_host_warn_unpriced(rc, inf_config_get_graph(run->config), run->budget);
   }
-  inf_resource_manager_set_cache(resources, cache);
-  if (max_inflight == 0)
-    max_inflight = resources_config && resources_config->max_inflight_graphs > 0
-                       ? resources_config->max_inflight_graphs
-                       : 1024;
-  InfTraceWriter *trace = NULL; /* opened below, once the run is set up */
-  g_autoptr(InfBudget) budget = NULL;
-  if (inf_budget_config_has_limits(resources_config ? resources_config->budget : NULL) ||
-      overrides.max_cost >= 0 || overrides.max_requests >= 0) {
-    budget = inf_budget_new(resources_config ? resources_config->budget : NULL, &overrides);
-    inf_budget_set_warn_func(budget, inf_host_budget_warn, &trace);
-    inf_resource_manager_set_budget(resources, budget);
-    if (resources_config)
-      inf_host_warn_unpriced(resources_config, inf_config_get_graph(config), budget);
-  }
-  InfSchedulerConfig sched_config = { .max_concurrent = max_concurrent,
-                                      .max_inflight = max_inflight };
-  InfGraph *graph = inf_config_get_graph(config);
-  InfScheduler *scheduler = inf_scheduler_new(graph, resources, &sched_config, &error);
-  if (!scheduler) {
-    g_printerr("inf-engine run: %s\n", error->message);
-    inf_resource_manager_free(resources);
-    return 2;
-  }
+  InfSchedulerConfig sched_config = { .max_concurrent = o->max_concurrent,
+                                      .max_inflight = o->max_inflight };
+  run->scheduler =
+      inf_scheduler_new(inf_config_get_graph(run->config), run->resources, &sched_config, &error);
+  if (!run->scheduler)
+    goto failed;
+  return TRUE;
+failed:
+  g_printerr("inf-engine run: %s\n", error->message);
+  return FALSE;
+}
 
-  FILE *input = stdin;
-  const char *input_name = "stdin";
-  if (input_path && !g_str_equal(input_path, "-")) {
-    input = fopen(input_path, "re");
-    input_name = input_path;
-    if (!input) {
-      g_printerr("inf-engine run: cannot open input %s: %s\n", input_path, g_strerror(errno));
-      inf_scheduler_free(scheduler);
-      inf_resource_manager_free(resources);
-      return 2;
+/* Opens --input (or stdin) and refuses an --output that is the same file. */
+static gboolean
+open_input(Run *run)
+{
+  const RunOptions *o = run->options;
+  run->input = stdin;
+  run->input_name = "stdin";
+  if (o->input_path && !g_str_equal(o->input_path, "-")) {
+    run->input_name = o->input_path;
+    run->input = fopen(o->input_path, "re");
+    if (!run->input) {
+      g_printerr("inf-engine run: cannot open input %s: %s\n", o->input_path, g_strerror(errno));
+      return FALSE;
     }
   }
   /* Writing the output must not destroy the input. */
   struct stat in_st, out_st;
-  if (output_is_file && fstat(fileno(input), &in_st) == 0 && stat(output_path, &out_st) == 0 &&
-      in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+  if (o->output_is_file && fstat(fileno(run->input), &in_st) == 0 &&
+      stat(o->output_path, &out_st) == 0 && in_st.st_dev == out_st.st_dev &&
+      in_st.st_ino == out_st.st_ino) {
     g_printerr("inf-engine run: --output %s is the input file: writing the results would "
                "destroy the inputs; choose another output file\n",
-               output_path);
-    if (input != stdin)
-      fclose(input);
-    inf_scheduler_free(scheduler);
-    inf_resource_manager_free(resources);
-    return 2;
+               o->output_path);
+    return FALSE;
   }
-  g_autoptr(InfCheckpoint) checkpoint = NULL;
-  int output_fd = STDOUT_FILENO;
-  if (checkpoint_path) {
-    checkpoint =
-        inf_host_open_checkpoint(config, resources_config, checkpoint_path, resume, &error);
-    if (checkpoint && resume && fstat(fileno(input), &in_st) == 0 && S_ISREG(in_st.st_mode) &&
-        !inf_host_check_checkpoint_input(checkpoint, input, input_name, &error))
-      g_clear_pointer(&checkpoint, inf_checkpoint_free);
-    if (checkpoint)
-      output_fd = inf_checkpoint_open_output(checkpoint, output_path, &error);
-    /* A budget goes on from what the run spent before (the journal's). */
-    json_object *spent =
-        checkpoint && output_fd >= 0 && budget ? inf_checkpoint_get_spent(checkpoint) : NULL;
-    if (spent) {
-      json_object_object_foreach(spent, alias, value)
-      {
-        json_object *v;
-        InfBudgetAmount amount = { 0 };
-        if (json_object_object_get_ex(value, "cost", &v))
-          amount.cost = json_object_get_double(v);
-        if (json_object_object_get_ex(value, "requests", &v))
-          amount.requests = json_object_get_int64(v);
-        if (json_object_object_get_ex(value, "tokens", &v))
-          amount.tokens = json_object_get_int64(v);
-        inf_budget_add_spent(budget, inf_budget_get_account(budget, alias), &amount);
-      }
-    }
-    if (!checkpoint || output_fd < 0) {
-      g_printerr("inf-engine run: %s\n", error->message);
-      if (input != stdin)
-        fclose(input);
-      inf_scheduler_free(scheduler);
-      inf_resource_manager_free(resources);
-      return 2;
-    }
-  } else if (output_is_file) {
-    output_fd = open(output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (output_fd < 0) {
-      g_printerr("inf-engine run: cannot write output %s: %s\n", output_path, g_strerror(errno));
-      if (input != stdin)
-        fclose(input);
-      inf_scheduler_free(scheduler);
-      inf_resource_manager_free(resources);
-      return 2;
-    }
-  }
+  return TRUE;
+}
 
+/* A budget goes on from what the run spent before (the journal's). */
+static void
+restore_spent(InfBudget *budget, InfCheckpoint *checkpoint)
+{
+  json_object *spent = inf_checkpoint_get_spent(checkpoint);
+  if (!spent)
+    return;
+  json_object_object_foreach(spent, alias, value)
+  {
+    json_object *v;
+    InfBudgetAmount amount = { 0 };
+    if (json_object_object_get_ex(value, "cost", &v))
+      amount.cost = json_object_get_double(v);
+    if (json_object_object_get_ex(value, "requests", &v))
+      amount.requests = json_object_get_int64(v);
+    if (json_object_object_get_ex(value, "tokens", &v))
+      amount.tokens = json_object_get_int64(v);
+    inf_budget_add_spent(budget, inf_budget_get_account(budget, alias), &amount);
+  }
+}
+
+/* Opens the output: through the checkpoint (--resume cuts it back to the
+ * last commit), a new --output file, or stdout. */
+static gboolean
+open_output(Run *run)
+{
+  const RunOptions *o = run->options;
+  g_autoptr(GError) error = NULL;
+  run->output_fd = STDOUT_FILENO;
+  if (o->checkpoint_path) {
+    struct stat st;
+    run->checkpoint = inf_host_open_checkpoint(run->config, run->resources_config,
+                                               o->checkpoint_path, o->resume, &error);
+    if (run->checkpoint && o->resume && fstat(fileno(run->input), &st) == 0 &&
+        S_ISREG(st.st_mode) &&
+        !inf_host_check_checkpoint_input(run->checkpoint, run->input, run->input_name, &error))
+      g_clear_pointer(&run->checkpoint, inf_checkpoint_free);
+    if (run->checkpoint)
+      run->output_fd = inf_checkpoint_open_output(run->checkpoint, o->output_path, &error);
+    if (!run->checkpoint || run->output_fd < 0) {
+      g_printerr("inf-engine run: %s\n", error->message);
+      return FALSE;
+    }
+    if (run->budget)
+      restore_spent(run->budget, run->checkpoint);
+  } else if (o->output_is_file) {
+    run->output_fd = open(o->output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (run->output_fd < 0) {
+      g_printerr("inf-engine run: cannot write output %s: %s\n", o->output_path, g_strerror(errno));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Opens --trace-out, a file of its own. */
+static gboolean
+open_trace(Run *run)
+{
+  const RunOptions *o = run->options;
+  g_autoptr(GError) error = NULL;
+  if (!o->trace_path)
+    return TRUE;
+  if (same_file(fileno(run->input), o->trace_path) || same_file(run->output_fd, o->trace_path))
+    g_set_error(&error, INF_ERROR, INF_ERROR_CONFIG,
+                "--trace-out %s names the %s file; give the trace a file of its own", o->trace_path,
+                same_file(fileno(run->input), o->trace_path) ? "input" : "output");
+  else
+    run->trace = inf_host_open_trace(o->trace_path, (guint)o->trace_sample, o->config_path, &error);
+  if (!run->trace) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    return FALSE;
+  }
+  inf_scheduler_set_trace(run->scheduler, run->trace);
+  return TRUE;
+}
+
+/* Runs the batch and reports it (summary, budget stop, resume hint,
+ * --stats, --metrics-out); returns the exit status so far. */
+static int
+run_batch(Run *run, char **args)
+{
+  const RunOptions *o = run->options;
+  g_autoptr(GError) error = NULL;
   InfBatchConfig batch_config = {
-    .ordered = ordered,
-    .quiet = quiet,
+    .ordered = o->ordered,
+    .quiet = o->quiet,
     .tty_progress = isatty(STDERR_FILENO),
     .total_inputs = -1,
-    .max_inflight = (guint)max_inflight,
-    .node_status = node_status,
+    .max_inflight = (guint)o->max_inflight,
+    .node_status = o->node_status,
   };
   struct stat st;
-  if (!quiet && input != stdin && fstat(fileno(input), &st) == 0 && S_ISREG(st.st_mode))
-    batch_config.total_inputs = inf_batch_count_lines(input_path);
-
-  if (trace_path) {
-    if (same_file(fileno(input), trace_path) || same_file(output_fd, trace_path))
-      g_set_error(&error, INF_ERROR, INF_ERROR_CONFIG,
-                  "--trace-out %s names the %s file; give the trace a file of its own", trace_path,
-                  same_file(fileno(input), trace_path) ? "input" : "output");
-    else
-      trace = inf_host_open_trace(trace_path, (guint)trace_sample, argv[1], &error);
-    if (!trace) {
-      g_printerr("inf-engine run: %s\n", error->message);
-      if (input != stdin)
-        fclose(input);
-      if (output_fd != STDOUT_FILENO)
-        close(output_fd);
-      inf_scheduler_free(scheduler);
-      inf_resource_manager_free(resources);
-      return 2;
-    }
-    inf_scheduler_set_trace(scheduler, trace);
-  }
-
-  InfBatch *batch = inf_batch_new(scheduler, graph, resources, input, input_name, output_fd,
-                                  output_is_file ? output_path : "stdout", &batch_config);
-  inf_batch_set_checkpoint(batch, checkpoint);
-  inf_batch_set_trace(batch, trace);
+  if (!o->quiet && run->input != stdin && fstat(fileno(run->input), &st) == 0 &&
+      S_ISREG(st.st_mode))
+    batch_config.total_inputs = inf_batch_count_lines(o->input_path);
+  g_autoptr(InfBatch) batch =
+      inf_batch_new(run->scheduler, inf_config_get_graph(run->config), run->resources, run->input,
+                    run->input_name, run->output_fd, o->output_is_file ? o->output_path : "stdout",
+                    &batch_config);
+  inf_batch_set_checkpoint(batch, run->checkpoint);
+  inf_batch_set_trace(batch, run->trace);
   gint64 start = g_get_monotonic_time();
   gboolean ok = inf_batch_run(batch, &error);
   double seconds = (double)(g_get_monotonic_time() - start) / 1e6;
-  int status = 0;
+  int status = INF_EXIT_OK;
   if (!ok) {
     g_printerr("inf-engine run: %s\n", error->message);
     /* A checkpoint that does not fit the input is a refusal, like at start. */
-    status = error->code == INF_ERROR_CONFIG ? 2 : 1;
+    status = error->code == INF_ERROR_CONFIG ? INF_EXIT_CONFIG : INF_EXIT_FAILURE;
     g_clear_error(&error);
   }
-  if (!quiet)
+  if (!o->quiet)
     inf_batch_print_summary(batch);
   if (inf_batch_was_halted(batch))
-    print_budget_stop(budget, batch, scheduler, checkpoint != NULL);
-  if (checkpoint && !inf_batch_is_complete(batch)) {
+    print_budget_stop(run->budget, batch, run->scheduler, run->checkpoint != NULL);
+  if (run->checkpoint && !inf_batch_is_complete(batch)) {
     g_autofree char *command = inf_host_resume_command(args);
     g_printerr("the checkpoint %s holds what finished; to continue the run:\n  %s\n",
-               checkpoint_path, command);
+               o->checkpoint_path, command);
   }
-  if (stats) {
-    inf_host_print_stats(resources, stderr);
-    inf_host_print_cache_stats(resources, stderr);
+  if (o->stats) {
+    inf_host_print_stats(run->resources, stderr);
+    inf_host_print_cache_stats(run->resources, stderr);
   }
-  if (metrics_path &&
-      !write_metrics(metrics_path, resources, batch, scheduler, checkpoint, seconds, &error)) {
+  if (o->metrics_path && !write_metrics(o->metrics_path, run->resources, batch, run->scheduler,
+                                        run->checkpoint, seconds, &error)) {
     g_printerr("inf-engine run: cannot write metrics: %s\n", error->message);
-    g_clear_error(&error);
-    status = 1;
+    status = INF_EXIT_FAILURE;
   }
-  if (inf_batch_get_failed(batch) > 0 && status == 0)
-    status = 1;
+  if (inf_batch_get_failed(batch) > 0 && status == INF_EXIT_OK)
+    status = INF_EXIT_FAILURE;
   if (inf_batch_was_halted(batch))
-    status = 3;
+    status = INF_EXIT_BUDGET;
   if (inf_batch_was_interrupted(batch))
-    status = 130;
-  inf_batch_free(batch);
-  inf_scheduler_finish_trace(scheduler);
-  /* Calls still in flight are cancelled here; their spans still go to the
-   * trace, which closes after. The scheduler starts nothing new meanwhile. */
-  inf_scheduler_stop(scheduler);
-  inf_resource_manager_free(resources);
-  if (trace && !inf_trace_writer_close(trace, &error)) {
-    g_printerr("inf-engine run: %s\n", error->message);
-    g_clear_error(&error);
-    if (status == 0)
-      status = 1;
-  }
-  inf_scheduler_free(scheduler);
-  inf_trace_writer_free(trace);
-  if (input != stdin)
-    fclose(input);
-  if (output_fd != STDOUT_FILENO && close(output_fd) != 0 && status == 0) {
-    g_printerr("inf-engine run: writing %s failed: %s\n", output_path, g_strerror(errno));
-    status = 1;
-  }
+    status = INF_EXIT_INTERRUPTED;
   return status;
+}
+
+/* Ends the run in order: calls still in flight are cancelled, their spans
+ * still go to the trace, which closes after; then the output is closed. */
+static int
+finish_run(Run *run, int status)
+{
+  g_autoptr(GError) error = NULL;
+  inf_scheduler_finish_trace(run->scheduler);
+  /* The scheduler starts nothing new meanwhile. */
+  inf_scheduler_stop(run->scheduler);
+  g_clear_pointer(&run->resources, inf_resource_manager_free);
+  if (run->trace && !inf_trace_writer_close(run->trace, &error)) {
+    g_printerr("inf-engine run: %s\n", error->message);
+    if (status == INF_EXIT_OK)
+      status = INF_EXIT_FAILURE;
+  }
+  g_clear_pointer(&run->scheduler, inf_scheduler_free);
+  g_clear_pointer(&run->trace, inf_trace_writer_free);
+  if (run->input != stdin)
+    fclose(run->input);
+  run->input = NULL;
+  if (run->output_fd != STDOUT_FILENO && close(run->output_fd) != 0 && status == INF_EXIT_OK) {
+    g_printerr("inf-engine run: writing %s failed: %s\n", run->options->output_path,
+               g_strerror(errno));
+    status = INF_EXIT_FAILURE;
+  }
+  run->output_fd = -1;
+  return status;
+}
+
+int
+inf_command_run(int argc, char **argv)
+{
+  g_auto(GStrv) args = g_strdupv(argv); /* as given, for the resume hint */
+  g_auto(RunOptions) options = { 0 };
+  int status;
+  if (!parse_options(&options, argc, argv, &status))
+    return status;
+  if (!check_options(&options))
+    return INF_EXIT_USAGE;
+  /* A reader that goes away (`| head -1`) is a clean stop, not a signal. */
+  signal(SIGPIPE, SIG_IGN);
+
+  g_auto(Run) run = { .options = &options, .output_fd = -1 };
+  if (!setup_engine(&run, &options) || !open_input(&run) || !open_output(&run) || !open_trace(&run))
+    return INF_EXIT_CONFIG;
+  status = run_batch(&run, args);
+  return finish_run(&run, status);
 }

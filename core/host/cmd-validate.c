@@ -30,20 +30,17 @@ inf_command_validate(int argc, char **argv)
                               "Checks a pipeline config completely without running it: JSON "
                               "syntax, plugins,\nresources, parameters, modules, main, every "
                               "$reference and alias, and the traced graph.\nPrints a summary, or "
-                              "the first error (file, JSON path, valid choices); exit status 1\n"
+                              "the first error (file, JSON path, valid choices); exit status 2\n"
                               "when the config is not valid.",
                               entries, argc, argv, &rest, &status))
     return status;
-  if (rest[0] == NULL || rest[1] != NULL) {
-    g_printerr("inf-engine validate: expected exactly one CONFIG file\n"
-               "Run 'inf-engine validate --help' for usage.\n");
+  if (inf_command_one_config("validate", rest) == NULL)
     return INF_EXIT_USAGE;
-  }
 
   config = inf_host_load_config("validate", (const char *const *)plugin_dirs, rest[0], resources,
                                 &context);
   if (config == NULL)
-    return INF_EXIT_FAILURE;
+    return INF_EXIT_CONFIG;
 
   InfGraph *graph = inf_config_get_graph(config);
   GString *inputs = g_string_new(NULL);

@@ -19,16 +19,22 @@ int inf_command_run(int argc, char **argv);
 int inf_command_estimate(int argc, char **argv);
 int inf_command_eval(int argc, char **argv);
 
-/* Exit statuses of every command. */
+/* Exit statuses of every command. A config that cannot be used (syntax, an
+ * unknown class, a bad option, a missing key, a file it names) is
+ * INF_EXIT_CONFIG from every command that loads one (validate, graph,
+ * estimate, run): nothing was run. */
 #define INF_EXIT_OK 0
-#define INF_EXIT_FAILURE 1 /* the command failed (bad config, unknown class, ...) */
-#define INF_EXIT_USAGE 2   /* bad command line */
+#define INF_EXIT_FAILURE 1       /* the command failed (an input, writing a file, ...) */
+#define INF_EXIT_USAGE 2         /* bad command line */
+#define INF_EXIT_CONFIG 2        /* the config cannot be used; nothing was run */
+#define INF_EXIT_BUDGET 3        /* a spend limit stopped the run */
+#define INF_EXIT_INTERRUPTED 130 /* SIGINT/SIGTERM stopped the run */
 
 /* The --plugin-dir option every command that loads classes accepts; @dirs is
  * the address of a char ** (free it with g_strfreev). */
 #define INF_HOST_PLUGIN_DIR_OPTION(dirs)                                           \
   {                                                                                \
-    "plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, (dirs),                       \
+    "plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, (dirs),                     \
         "Load plugins from DIR before the default search path (repeatable)", "DIR" \
   }
 
@@ -41,6 +47,10 @@ int inf_command_eval(int argc, char **argv);
 gboolean inf_command_parse_args(const char *command, const char *parameter_string,
                                 const char *summary, const GOptionEntry *entries, int argc,
                                 char **argv, char ***rest, int *exit_status);
+
+/* The one CONFIG argument of @command among the positional arguments @rest
+ * (from inf_command_parse_args()), or NULL after printing a usage error. */
+const char *inf_command_one_config(const char *command, char **rest);
 
 /* What every command that needs classes sets up: a registry with the
  * built-in classes, and the plugins found on the search path (DESIGN §2:

@@ -300,7 +300,7 @@ test_usage_errors(void)
   Result r = { 0 };
   run_engine(&r, NULL, (const char *const[]){ NULL });
   g_assert_cmpint(r.status, ==, 2);
-  g_assert_nonnull(strstr(r.err, "expected one CONFIG"));
+  g_assert_nonnull(strstr(r.err, "expected exactly one CONFIG"));
   result_clear(&r);
   g_autofree char *config = write_config("u.json", NULL);
   run_engine(&r, NULL, (const char *const[]){ config, "--input", "/nonexistent/in.jsonl", NULL });

@@ -116,7 +116,7 @@ test_validate_error(Fixture *f, gconstpointer data)
   g_auto(Run) run = { 0 };
   if (!run_engine(&run, "validate", bad, NULL))
     return;
-  g_assert_cmpint(run.status, ==, 1);
+  g_assert_cmpint(run.status, ==, 2);
   g_assert_cmpstr(run.out, ==, "");
   g_autofree char *expected = g_strdup_printf(
       "%s: modules.s.alias: unknown alias 'fsat'; known aliases: fast, smart\n", bad);
@@ -125,13 +125,13 @@ test_validate_error(Fixture *f, gconstpointer data)
   g_auto(Run) syntax = { 0 };
   g_autofree char *broken = inf_test_write(f->dir, "broken.json", "{\n  \"main\": ,\n}");
   run_engine(&syntax, "validate", broken, NULL);
-  g_assert_cmpint(syntax.status, ==, 1);
+  g_assert_cmpint(syntax.status, ==, 2);
   g_autofree char *prefix = g_strdup_printf("%s:2:11: JSON syntax error", broken);
   g_assert_true(g_str_has_prefix(syntax.err, prefix));
 
   g_auto(Run) missing = { 0 };
   run_engine(&missing, "validate", "/nonexistent/pipeline.json", NULL);
-  g_assert_cmpint(missing.status, ==, 1);
+  g_assert_cmpint(missing.status, ==, 2);
   g_assert_nonnull(strstr(missing.err, "/nonexistent/pipeline.json"));
 }
 
@@ -147,7 +147,7 @@ test_validate_resources_option(Fixture *f, gconstpointer data)
   g_auto(Run) without = { 0 };
   if (!run_engine(&without, "validate", config, NULL))
     return;
-  g_assert_cmpint(without.status, ==, 1);
+  g_assert_cmpint(without.status, ==, 2);
   g_assert_nonnull(strstr(without.err, "modules.s.alias: unknown alias 'prod'"));
   g_auto(Run) with = { 0 };
   run_engine(&with, "validate", "--resources", resources, config, NULL);
@@ -166,7 +166,7 @@ test_validate_usage(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(none.err, "expected exactly one CONFIG"));
   g_auto(Run) dir = { 0 };
   run_engine(&dir, "validate", "--plugin-dir", "/nonexistent/plugins", f->config, NULL);
-  g_assert_cmpint(dir.status, ==, 1);
+  g_assert_cmpint(dir.status, ==, 2);
   g_assert_nonnull(strstr(dir.err, "/nonexistent/plugins"));
   g_auto(Run) help = { 0 };
   run_engine(&help, "validate", "--help", NULL);
@@ -263,9 +263,38 @@ test_graph_errors(Fixture *f, gconstpointer data)
       " \"outputs\": \"$b\"}}");
   g_auto(Run) cycle = { 0 };
   run_engine(&cycle, "graph", cyclic, NULL);
-  g_assert_cmpint(cycle.status, ==, 1);
+  g_assert_cmpint(cycle.status, ==, 2);
   g_autofree char *expected = g_strdup_printf("%s: main.nodes: cycle: a -> b -> a", cyclic);
   g_assert_true(g_str_has_prefix(cycle.err, expected));
+}
+
+/* A config that cannot be used is exit status 2 from every command that
+ * loads one, with the same message; nothing is written to stdout. */
+static void
+test_config_error_status(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *bad = inf_test_write(
+      f->dir, "bad-alias.json",
+      "{" RESOURCES
+      ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fsat\"}}, \"main\": \"s\"}");
+  g_autofree char *expected = g_strdup_printf(
+      "%s: modules.s.alias: unknown alias 'fsat'; known aliases: fast, smart\n", bad);
+  const char *commands[][4] = {
+    { "validate", bad, NULL, NULL },
+    { "graph", bad, NULL, NULL },
+    { "estimate", bad, "--input=/dev/null", NULL },
+    { "run", bad, "--input=/dev/null", "--quiet" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+    g_auto(Run) run = { 0 };
+    if (!run_engine(&run, commands[i][0], commands[i][1], commands[i][2], commands[i][3], NULL))
+      return;
+    g_test_message("%s: %d: %s", commands[i][0], run.status, run.err);
+    g_assert_cmpint(run.status, ==, 2);
+    g_assert_cmpstr(run.out, ==, "");
+    g_assert_true(g_str_has_prefix(run.err, expected));
+  }
 }
 
 /* Every example config in configs/ is valid. */
@@ -350,7 +379,7 @@ test_control_characters_escaped(Fixture *f, gconstpointer data)
   g_auto(Run) run = { 0 };
   if (!run_engine(&run, "validate", path, NULL))
     return;
-  g_assert_cmpint(run.status, ==, 1);
+  g_assert_cmpint(run.status, ==, 2);
   g_assert_null(strchr(run.err, '\033'));
   g_assert_null(strchr(run.err, '\007'));
   g_assert_nonnull(strstr(run.err, ": ma\\x1b[2Jin\\x07: unknown top-level key"));
@@ -371,6 +400,7 @@ main(int argc, char **argv)
   ADD("graph/json", test_graph_json);
   ADD("graph/errors", test_graph_errors);
   ADD("graph/output-in-place", test_graph_output_in_place);
+  ADD("config-error-status", test_config_error_status);
   ADD("validate/control-characters-escaped", test_control_characters_escaped);
   ADD("examples-valid", test_examples_valid);
   return g_test_run();

@@ -674,7 +674,7 @@ test_estimate(Fixture *f, gconstpointer data)
   g_assert_cmpuint(fake_requests(f), ==, 10); /* the default case: cheap twice */
   run_clear(&r);
 
-  /* Usage errors (2) and a config error (1). */
+  /* A usage error and a config error: 2, like run's. */
   const char *no_input[] = { config, NULL };
   run_estimate(f, no_input, &e);
   g_assert_cmpint(e.status, ==, 2);
@@ -685,7 +685,7 @@ test_estimate(Fixture *f, gconstpointer data)
   g_assert_true(g_file_set_contents(broken, "{\"main\": \"nope\"}", -1, NULL));
   const char *bad_config[] = { broken, "--input", inputs, NULL };
   run_estimate(f, bad_config, &e);
-  g_assert_cmpint(e.status, ==, 1);
+  g_assert_cmpint(e.status, ==, 2);
   g_assert_nonnull(strstr(e.log, "unknown module 'nope'"));
   g_free(e.out);
   g_free(e.log);

@@ -466,7 +466,7 @@ test_config_errors(Fixture *f, gconstpointer data)
     g_autofree char *config = write_config(f, "openai", cases[i].schema, "");
     Run r;
     run_engine(f, "validate", config, &r);
-    g_assert_cmpint(r.status, ==, 1);
+    g_assert_cmpint(r.status, ==, 2);
     assert_contains(r.log, cases[i].expected);
     run_clear(&r);
   }
@@ -475,7 +475,7 @@ test_config_errors(Fixture *f, gconstpointer data)
   g_autofree char *config = write_config(f, "openai", "\"bad-schema.json\"", "");
   Run r;
   run_engine(f, "validate", config, &r);
-  g_assert_cmpint(r.status, ==, 1);
+  g_assert_cmpint(r.status, ==, 2);
   assert_contains(r.log, "modules.classify.json_schema (bad-schema.json).items.minItems: expected "
                          "a non-negative integer, got -2");
   run_clear(&r);

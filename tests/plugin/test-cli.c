@@ -351,7 +351,7 @@ test_unknown_class_hint(void)
   g_auto(InfTestRun) inspect = { 0 };
 
   run_engine(&module, env_path, "validate", "--plugin-dir", dir, module_config, NULL);
-  g_assert_cmpint(module.status, ==, 1);
+  g_assert_cmpint(module.status, ==, 2);
   inf_test_assert_contains(module.err, "modules.s.type: ");
   inf_test_assert_contains(module.err, "unknown module type 'shout'; known module types: ");
   inf_test_assert_contains(module.err, "; no plugin loaded provides it: searched ");
@@ -359,7 +359,7 @@ test_unknown_class_hint(void)
   inf_test_assert_contains(module.err, add);
 
   run_engine(&client, env_path, "validate", "--plugin-dir", dir, client_config, NULL);
-  g_assert_cmpint(client.status, ==, 1);
+  g_assert_cmpint(client.status, ==, 2);
   inf_test_assert_contains(client.err, "unknown provider 'echo'; known providers: ");
   inf_test_assert_contains(client.err, "; no plugin loaded provides it: searched ");
   inf_test_assert_contains(client.err, searched);
@@ -378,7 +378,7 @@ test_unknown_class_hint(void)
     g_auto(InfTestRun) other = { 0 };
 
     run_engine(&other, env_path, "validate", bad, NULL);
-    g_assert_cmpint(other.status, ==, 1);
+    g_assert_cmpint(other.status, ==, 2);
     g_assert_null(strstr(other.err, "searched"));
   }
   inf_test_rmdir(dir);
