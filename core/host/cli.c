@@ -27,6 +27,7 @@ static const InfCommand commands[] = {
   { "estimate", "Print the calls, tokens and cost a run will need, calling nothing",
     inf_command_estimate },
   { "eval", "Score a pipeline on a labelled dataset with the config's loss", inf_command_eval },
+  { "train", "Train a pipeline's learnable parameters on labelled data", inf_command_train },
   { "help", "Show the help of inf-engine or of a command", command_help },
 };
 

@@ -18,6 +18,7 @@ int inf_command_graph(int argc, char **argv);
 int inf_command_run(int argc, char **argv);
 int inf_command_estimate(int argc, char **argv);
 int inf_command_eval(int argc, char **argv);
+int inf_command_train(int argc, char **argv);
 
 /* Exit statuses of every command. A config that cannot be used (syntax, an
  * unknown class, a bad option, a missing key, a file it names) is

@@ -1,0 +1,593 @@
+/* inf-engine train — train a pipeline's learnable parameters on labelled
+ * data, gated on a validation split, with a history, a journal to resume
+ * from, and the best parameters always written. */
+#include <errno.h>
+#include <glib-unix.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host/optim-session.h"
+#include "host/run-checkpoint.h"
+#include "optim/trainer.h"
+#include "resources/metrics.h"
+
+#define JOURNAL_FORMAT "inf-engine train checkpoint"
+
+typedef struct {
+  InfOptimSession *session;
+  InfTrainer *trainer;
+  char *out_path;
+  char *history_path;
+  FILE *history;
+  char *checkpoint_path;
+  json_object *fingerprint;
+  json_object *spent_before; /* {alias: {cost, requests, tokens}} of earlier processes */
+  InfSpend totals_before;    /* the same, summed */
+  gboolean failed_write;
+  gboolean tty;
+  gboolean drawn;
+  gint64 start_us;
+  guint start_step;
+  guint signals;
+} Train;
+
+static void
+clear_progress(Train *t)
+{
+  if (t->drawn) {
+    fprintf(stderr, "\r\033[K");
+    t->drawn = FALSE;
+  }
+}
+
+static void
+write_failed(Train *t, const char *what, const char *message)
+{
+  clear_progress(t);
+  g_printerr("inf-engine train: writing %s failed: %s\n", what, message);
+  t->failed_write = TRUE;
+}
+
+static gboolean
+write_json_file(Train *t, const char *path, json_object *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text =
+      g_strdup_printf("%s\n", json_object_to_json_string_ext(
+                                  json, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+  if (inf_host_write_file(path, text, -1, &error))
+    return TRUE;
+  write_failed(t, path, error->message);
+  return FALSE;
+}
+
+static void
+totals(Train *t, InfSpend *out)
+{
+  inf_optim_session_get_spend(t->session, out);
+  out->calls += t->totals_before.calls;
+  out->tokens += t->totals_before.tokens;
+  out->cost += t->totals_before.cost;
+}
+
+/* {alias: {cost, requests, tokens}}: earlier processes and this one. */
+static json_object *
+spent_json(Train *t)
+{
+  json_object *now = json_object_new_object();
+  InfResourceManager *rm = t->session->resources;
+  for (guint i = 0; i < inf_resource_manager_get_n_aliases(rm); i++) {
+    InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_get_alias(rm, i));
+    json_object *before = NULL, *v;
+    if (t->spent_before)
+      json_object_object_get_ex(t->spent_before, m->alias, &before);
+    double cost = m->cost;
+    gint64 requests = (gint64)m->requests, tokens = m->input_tokens + m->output_tokens;
+    if (before && json_object_object_get_ex(before, "cost", &v))
+      cost += json_object_get_double(v);
+    if (before && json_object_object_get_ex(before, "requests", &v))
+      requests += json_object_get_int64(v);
+    if (before && json_object_object_get_ex(before, "tokens", &v))
+      tokens += json_object_get_int64(v);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "cost", json_object_new_double(cost));
+    json_object_object_add(o, "requests", json_object_new_int64(requests));
+    json_object_object_add(o, "tokens", json_object_new_int64(tokens));
+    json_object_object_add(now, m->alias, o);
+  }
+  return now;
+}
+
+static void
+write_journal(Train *t)
+{
+  if (!t->checkpoint_path)
+    return;
+  json_object *j = json_object_new_object();
+  json_object_object_add(j, "format", json_object_new_string(JOURNAL_FORMAT));
+  json_object_object_add(j, "version", json_object_new_int(1));
+  json_object_object_add(j, "fingerprint", json_object_get(t->fingerprint));
+  json_object_object_add(j, "state", inf_trainer_save_state(t->trainer));
+  if (t->history)
+    json_object_object_add(j, "history_bytes", json_object_new_int64((gint64)ftell(t->history)));
+  json_object_object_add(j, "spent", spent_json(t));
+  write_json_file(t, t->checkpoint_path, j);
+  json_object_put(j);
+}
+
+static void
+format_score(GString *s, double v)
+{
+  if (isnan(v))
+    g_string_append(s, "-");
+  else
+    g_string_append_printf(s, "%.4f", v);
+}
+
+static char *
+progress_text(Train *t)
+{
+  InfTrainerStatus st;
+  inf_trainer_get_status(t->trainer, &st);
+  InfSpend spend;
+  totals(t, &spend);
+  GString *s = g_string_new(NULL);
+  g_string_append_printf(s, "step %u/%u (epoch %u, batch %u/%u), best val ", st.step, st.n_steps,
+                         st.epoch, st.batch, st.n_batches);
+  format_score(s, st.best_val);
+  g_string_append(s, ", last val ");
+  format_score(s, st.last_val);
+  g_string_append_printf(
+      s, ", %u accepted, %u rejected, %u skipped, %" G_GUINT64_FORMAT " calls, $%.4f", st.accepted,
+      st.rejected, st.skipped, spend.calls, spend.cost);
+  double elapsed = (double)(g_get_monotonic_time() - t->start_us) / 1e6;
+  guint done = st.step - t->start_step;
+  if (done > 0 && st.n_steps > st.step)
+    g_string_append_printf(s, ", ETA %.0fs", elapsed / done * (st.n_steps - st.step));
+  return g_string_free(s, FALSE);
+}
+
+static gboolean
+progress_cb(gpointer data)
+{
+  Train *t = data;
+  g_autofree char *text = progress_text(t);
+  fprintf(stderr, "\r\033[K%s", text);
+  fflush(stderr);
+  t->drawn = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_step(InfTrainer *trainer, json_object *line, gboolean best_changed, gpointer data)
+{
+  (void)trainer;
+  Train *t = data;
+  const char *text =
+      json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+  if (t->history && !t->failed_write) {
+    if (fprintf(t->history, "%s\n", text) < 0 || fflush(t->history) != 0)
+      write_failed(t, t->history_path, g_strerror(errno));
+  }
+  if (best_changed)
+    write_json_file(t, t->out_path, inf_trainer_get_best(t->trainer));
+  write_journal(t);
+  if (t->session->trace)
+    inf_trace_writer_instant(t->session->trace, "train", "training step", line);
+  if (t->session->options->quiet)
+    return;
+  if (t->tty) {
+    progress_cb(t);
+    return;
+  }
+  g_autofree char *progress = progress_text(t);
+  fprintf(stderr, "progress: %s\n", progress);
+}
+
+static gboolean
+on_signal(gpointer data)
+{
+  Train *t = data;
+  t->signals++;
+  if (!t->session->options->quiet) {
+    clear_progress(t);
+    fprintf(stderr, "interrupted: %s\n",
+            t->signals == 1 ? "stopping after the examples in flight (signal again to cancel "
+                              "them); the best parameters so far are kept"
+                            : "cancelling what is in flight");
+  }
+  inf_trainer_stop(t->trainer, t->signals > 1);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Loads a split, reporting its bad lines (dropped); NULL after printing
+ * why when it cannot be used. */
+static GPtrArray *
+load_split(InfOptimSession *session, const char *what, const char *path, guint *bad)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *all = inf_dataset_load(path, inf_config_get_graph(session->config),
+                                    session->training->loss, &error);
+  if (!all) {
+    g_printerr("inf-engine train: --%s: %s\n", what, error->message);
+    return NULL;
+  }
+  GPtrArray *good = g_ptr_array_new_with_free_func((GDestroyNotify)inf_example_free);
+  for (guint i = 0; i < all->len; i++) {
+    InfExample *e = g_ptr_array_index(all, i);
+    if (e->error) {
+      (*bad)++;
+      g_printerr("warning: %s (the example is left out)\n", e->error);
+      continue;
+    }
+    g_ptr_array_add(good, g_ptr_array_steal_index(all, i--));
+  }
+  g_ptr_array_unref(all);
+  if (good->len == 0) {
+    g_printerr("inf-engine train: --%s %s has no usable example\n", what, path);
+    g_ptr_array_unref(good);
+    return NULL;
+  }
+  return good;
+}
+
+static char *
+file_hash(const char *path)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!path || !g_file_get_contents(path, &text, &len, NULL))
+    return NULL;
+  return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
+}
+
+static json_object *
+make_fingerprint(const char *config_path, InfOptimSessionOptions *o, const char *train,
+                 const char *val, const char *test, const InfTrainingConfig *tc)
+{
+  json_object *f = json_object_new_object();
+  const char *names[] = { "config", "resources", "params", "train", "val", "test" };
+  const char *paths[] = { config_path, o->resources_path, o->params_path, train, val, test };
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_autofree char *hash = file_hash(paths[i]);
+    if (hash)
+      json_object_object_add(f, names[i], json_object_new_string(hash));
+  }
+  json_object_object_add(f, "epochs", json_object_new_int((int)tc->epochs));
+  json_object_object_add(f, "batch_size", json_object_new_int((int)tc->batch_size));
+  json_object_object_add(f, "seed", json_object_new_int64((gint64)tc->seed));
+  return f;
+}
+
+/* The first member in which @a and @b differ, or NULL. */
+static const char *
+fingerprint_diff(json_object *a, json_object *b)
+{
+  const char *keys[] = { "config", "resources", "params",     "train", "val",
+                         "test",   "epochs",    "batch_size", "seed" };
+  for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+    json_object *x = json_object_object_get(a, keys[i]);
+    json_object *y = json_object_object_get(b, keys[i]);
+    if (!json_object_equal(x, y))
+      return keys[i];
+  }
+  return NULL;
+}
+
+/* Reads the journal and continues from it; FALSE after printing why. */
+static gboolean
+resume_from(Train *t, const char *config_path, long *history_bytes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents(t->checkpoint_path, &text, NULL, &error)) {
+    g_printerr("inf-engine train: --resume: %s\n", error->message);
+    return FALSE;
+  }
+  json_object *j = json_tokener_parse(text);
+  json_object *v;
+  if (!j || !json_object_object_get_ex(j, "format", &v) ||
+      g_strcmp0(json_object_get_string(v), JOURNAL_FORMAT) != 0) {
+    g_printerr("inf-engine train: --resume: %s is not a training checkpoint (written by "
+               "inf-engine train --checkpoint)\n",
+               t->checkpoint_path);
+    json_object_put(j);
+    return FALSE;
+  }
+  const char *changed = fingerprint_diff(json_object_object_get(j, "fingerprint"), t->fingerprint);
+  if (changed) {
+    const char *what = g_str_equal(changed, "config")       ? config_path
+                       : g_str_equal(changed, "epochs")     ? "--epochs / training.epochs"
+                       : g_str_equal(changed, "batch_size") ? "--batch-size / training.batch_size"
+                       : g_str_equal(changed, "seed")       ? "--seed / training.seed"
+                                                            : changed;
+    g_printerr("inf-engine train: cannot resume from %s: %s is not the one the checkpoint was "
+               "made with (%s changed); resume with the same config, data and options, or start "
+               "again without --resume\n",
+               t->checkpoint_path, what, changed);
+    json_object_put(j);
+    return FALSE;
+  }
+  if (!inf_trainer_restore_state(t->trainer, json_object_object_get(j, "state"), &error)) {
+    g_printerr("inf-engine train: cannot resume from %s: %s\n", t->checkpoint_path, error->message);
+    json_object_put(j);
+    return FALSE;
+  }
+  *history_bytes =
+      json_object_object_get_ex(j, "history_bytes", &v) ? json_object_get_int64(v) : -1;
+  if (json_object_object_get_ex(j, "spent", &v) && json_object_is_type(v, json_type_object)) {
+    t->spent_before = json_object_get(v);
+    json_object_object_foreach(v, alias, amount)
+    {
+      json_object *x;
+      InfBudgetAmount a = { 0 };
+      if (json_object_object_get_ex(amount, "cost", &x))
+        a.cost = json_object_get_double(x);
+      if (json_object_object_get_ex(amount, "requests", &x))
+        a.requests = json_object_get_int64(x);
+      if (json_object_object_get_ex(amount, "tokens", &x))
+        a.tokens = json_object_get_int64(x);
+      t->totals_before.calls += (guint64)a.requests;
+      t->totals_before.tokens += a.tokens;
+      t->totals_before.cost += a.cost;
+      if (t->session->budget)
+        inf_budget_add_spent(t->session->budget, inf_budget_get_account(t->session->budget, alias),
+                             &a);
+    }
+  }
+  json_object_put(j);
+  return TRUE;
+}
+
+static gboolean
+open_history(Train *t, long resume_bytes)
+{
+  if (!t->history_path)
+    return TRUE;
+  if (resume_bytes >= 0) {
+    t->history = fopen(t->history_path, "r+e");
+    if (t->history && (ftruncate(fileno(t->history), resume_bytes) != 0 ||
+                       fseek(t->history, resume_bytes, SEEK_SET) != 0)) {
+      fclose(t->history);
+      t->history = NULL;
+    }
+  } else {
+    t->history = fopen(t->history_path, "we");
+  }
+  if (!t->history) {
+    g_printerr("inf-engine train: cannot write --history %s: %s\n", t->history_path,
+               g_strerror(errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static json_object *
+summary_json(const InfTrainerStatus *st, const InfSpend *spend)
+{
+  json_object *o = json_object_new_object();
+  json_object_object_add(o, "baseline_val",
+                         isnan(st->baseline) ? NULL : json_object_new_double(st->baseline));
+  json_object_object_add(o, "best_val",
+                         isnan(st->best_val) ? NULL : json_object_new_double(st->best_val));
+  json_object_object_add(o, "best_step", json_object_new_int((int)st->best_step));
+  json_object_object_add(o, "test", isnan(st->test) ? NULL : json_object_new_double(st->test));
+  json_object_object_add(o, "steps", json_object_new_int((int)st->step));
+  json_object_object_add(o, "accepted", json_object_new_int((int)st->accepted));
+  json_object_object_add(o, "rejected", json_object_new_int((int)st->rejected));
+  json_object_object_add(o, "skipped", json_object_new_int((int)st->skipped));
+  json_object_object_add(o, "unchanged", json_object_new_int((int)st->unchanged));
+  json_object_object_add(o, "calls", json_object_new_int64((gint64)spend->calls));
+  json_object_object_add(o, "finished", json_object_new_boolean(st->finished));
+  return o;
+}
+
+static void
+print_summary(Train *t, const InfTrainerStatus *st, const InfSpend *spend)
+{
+  GString *s = g_string_new(NULL);
+  g_string_append(s, st->finished  ? "train finished"
+                     : st->halted  ? "train stopped by the budget"
+                     : st->stopped ? "train interrupted"
+                                   : "train stopped");
+  g_string_append(s, ": baseline val ");
+  format_score(s, st->baseline);
+  g_string_append(s, ", best val ");
+  format_score(s, st->best_val);
+  g_string_append_printf(s, " (step %u)", st->best_step);
+  if (!isnan(st->test)) {
+    g_string_append(s, ", test ");
+    format_score(s, st->test);
+  }
+  g_string_append_printf(s,
+                         "; %u steps: %u accepted, %u rejected, %u skipped (batch passed), %u "
+                         "unchanged; %" G_GUINT64_FORMAT " calls, %" G_GINT64_FORMAT
+                         " tokens, $%.4f; best parameters in %s",
+                         st->step, st->accepted, st->rejected, st->skipped, st->unchanged,
+                         spend->calls, spend->tokens, spend->cost, t->out_path);
+  fprintf(stderr, "%s\n", s->str);
+  g_string_free(s, TRUE);
+}
+
+int
+inf_command_train(int argc, char **argv)
+{
+  g_autofree char *train_path = NULL, *val_path = NULL, *test_path = NULL;
+  g_autofree char *out_path = NULL, *history_path = NULL, *checkpoint_path = NULL;
+  gint epochs = G_MININT, batch_size = G_MININT;
+  gint64 seed = G_MININT64;
+  gboolean resume = FALSE;
+  g_auto(GStrv) args = g_strdupv(argv);
+  InfOptimSessionOptions options;
+  inf_optim_session_options_init(&options);
+  GOptionEntry entries[] = {
+    { "train", 0, 0, G_OPTION_ARG_FILENAME, &train_path,
+      "Training examples (JSONL: {\"input\": {...}, \"target\": ..., \"id\": ...})", "FILE" },
+    { "val", 0, 0, G_OPTION_ARG_FILENAME, &val_path,
+      "Validation examples: each step is kept only if it scores better here", "FILE" },
+    { "test", 0, 0, G_OPTION_ARG_FILENAME, &test_path,
+      "Test examples, scored once at the end with the best parameters", "FILE" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_path,
+      "Write the best parameters (a state dict for run --params) to FILE", "FILE" },
+    { "history", 0, 0, G_OPTION_ARG_FILENAME, &history_path, "Write one JSON line per step to FILE",
+      "FILE" },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, "Passes over the training split", "N" },
+    { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, "Examples per step", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the shuffle", "S" },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint_path,
+      "Journal the run in FILE after each step so that --resume can continue it", "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue the run journaled in --checkpoint",
+      NULL },
+    INF_OPTIM_SESSION_ENTRIES(&options),
+    G_OPTION_ENTRY_NULL,
+  };
+  g_auto(GStrv) rest = NULL;
+  int status;
+  if (!inf_command_parse_args(
+          "train", "CONFIG --train FILE --val FILE --out FILE",
+          "Trains the learnable parameters of CONFIG's main module with the loss and optimizer\n"
+          "of its training block: a baseline score on --val, then per batch of --train a\n"
+          "candidate step kept only if the validation score improves (training.accept). The\n"
+          "best parameters are written to --out (also when stopped early), --test is scored\n"
+          "once at the end. Exit status: 0 when training finished, 1 when dataset lines were\n"
+          "left out or a file could not be written, 2 on a usage or config error (or a\n"
+          "checkpoint that does not fit), 3 when a budget limit stopped it, 130 when\n"
+          "interrupted.",
+          entries, argc, argv, &rest, &status)) {
+    inf_optim_session_options_clear(&options);
+    return status;
+  }
+  const char *usage = NULL;
+  if (g_strv_length(rest) != 1 || !train_path || !val_path || !out_path)
+    usage = "expected one CONFIG file, --train FILE, --val FILE and --out FILE";
+  else if ((epochs != G_MININT && epochs < 1) || (batch_size != G_MININT && batch_size < 1))
+    usage = "--epochs and --batch-size take a number >= 1";
+  else if (seed != G_MININT64 && seed < 0)
+    usage = "--seed takes a whole number >= 0";
+  else if (resume && !checkpoint_path)
+    usage = "--resume needs --checkpoint FILE (the journal of the run to continue)";
+  if (usage) {
+    g_printerr("inf-engine train: %s (see inf-engine train --help)\n", usage);
+    inf_optim_session_options_clear(&options);
+    return INF_EXIT_USAGE;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  InfOptimSession session;
+  status = inf_optim_session_open(&session, "train", rest[0], &options, TRUE);
+  Train t = { .session = &session,
+              .out_path = out_path,
+              .history_path = history_path,
+              .checkpoint_path = checkpoint_path };
+  GPtrArray *splits[3] = { NULL, NULL, NULL };
+  guint bad = 0;
+  if (status == 0) {
+    InfTrainingConfig *tc = session.training;
+    if (epochs != G_MININT)
+      tc->epochs = (guint)epochs;
+    if (batch_size != G_MININT)
+      tc->batch_size = (guint)batch_size;
+    if (seed != G_MININT64)
+      tc->seed = (guint64)seed;
+    const char *what[] = { "train", "val", "test" };
+    const char *paths[] = { train_path, val_path, test_path };
+    for (guint i = 0; i < 3 && status == 0; i++)
+      if (paths[i] && !(splits[i] = load_split(&session, what[i], paths[i], &bad)))
+        status = INF_EXIT_USAGE;
+  }
+  long history_bytes = -1;
+  if (status == 0) {
+    t.trainer =
+        inf_trainer_new(inf_config_get_main(session.config), inf_config_get_graph(session.config),
+                        session.scheduler, session.resources, session.training,
+                        session.max_inflight, splits[0], splits[1], splits[2]);
+    inf_trainer_set_step_func(t.trainer, on_step, &t);
+    t.fingerprint =
+        make_fingerprint(rest[0], &options, train_path, val_path, test_path, session.training);
+    if (resume && !resume_from(&t, rest[0], &history_bytes))
+      status = INF_EXIT_USAGE;
+    else if (!open_history(&t, resume ? history_bytes : -1))
+      status = INF_EXIT_USAGE;
+  }
+  if (status != 0) {
+    inf_trainer_free(t.trainer);
+    for (guint i = 0; i < 3; i++)
+      if (splits[i])
+        g_ptr_array_unref(splits[i]);
+    json_object_put(t.fingerprint);
+    inf_optim_session_close(&session, NULL, &status);
+    inf_optim_session_options_clear(&options);
+    return status;
+  }
+  /* --out holds the best so far from the start: the parameters as loaded,
+   * or those of the checkpoint. */
+  json_object *initial = inf_trainer_get_best(t.trainer)
+                             ? json_object_get(inf_trainer_get_best(t.trainer))
+                             : inf_module_state_dict(inf_config_get_main(session.config));
+  write_json_file(&t, out_path, initial);
+  json_object_put(initial);
+  InfTrainerStatus st;
+  inf_trainer_get_status(t.trainer, &st);
+  t.start_step = st.step;
+  t.start_us = g_get_monotonic_time();
+  t.tty = isatty(STDERR_FILENO);
+  GSource *progress = NULL;
+  if (!options.quiet && t.tty) {
+    progress = g_timeout_source_new(500);
+    g_source_set_callback(progress, progress_cb, &t, NULL);
+    g_source_attach(progress, NULL);
+  }
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, &t);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &t);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = inf_trainer_run(t.trainer, &error);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  if (progress) {
+    g_source_destroy(progress);
+    g_source_unref(progress);
+  }
+  clear_progress(&t);
+  status = INF_EXIT_OK;
+  if (!ok) {
+    g_printerr("inf-engine train: %s\n", error->message);
+    status = INF_EXIT_USAGE;
+  }
+  inf_trainer_get_status(t.trainer, &st);
+  if (inf_trainer_get_best(t.trainer))
+    write_json_file(&t, out_path, inf_trainer_get_best(t.trainer));
+  if (t.history && fclose(t.history) != 0)
+    write_failed(&t, history_path, g_strerror(errno));
+  InfSpend spend;
+  totals(&t, &spend);
+  if (!options.quiet && ok)
+    print_summary(&t, &st, &spend);
+  if (st.halted && !options.quiet) {
+    const char *reason = session.budget ? inf_budget_get_exhausted_reason(session.budget) : NULL;
+    fprintf(stderr, "budget exhausted: %s; the step in progress was not kept\n",
+            reason ? reason : "a limit was reached");
+  }
+  if (checkpoint_path && !st.finished && ok) {
+    g_autofree char *command = inf_host_resume_command(args);
+    g_printerr("the checkpoint %s holds the last finished step; to continue:\n  %s\n",
+               checkpoint_path, command);
+  }
+  if (status == 0 && (bad > 0 || t.failed_write))
+    status = 1;
+  if (st.halted)
+    status = 3;
+  if (t.signals)
+    status = 130;
+  json_object *extra = summary_json(&st, &spend);
+  inf_trainer_free(t.trainer);
+  for (guint i = 0; i < 3; i++)
+    if (splits[i])
+      g_ptr_array_unref(splits[i]);
+  json_object_put(t.fingerprint);
+  json_object_put(t.spent_before);
+  inf_optim_session_close(&session, extra, &status);
+  inf_optim_session_options_clear(&options);
+  return status;
+}
