@@ -1,0 +1,388 @@
+/* inf-engine train end to end on the mock's scripted modes: the offline
+ * demonstration of configs/train (test score clearly above the initial
+ * prompt's, accepted and rejected steps, the result usable by run --params
+ * and eval), byte-identical reruns, no optimizer call for batches that
+ * passed, bad dataset lines, the validation gate keeping the best, a budget
+ * stop writing the best so far and a resume equal to an uninterrupted run. */
+#include <math.h>
+#include <string.h>
+
+#include "optim-cli.h"
+
+typedef struct {
+  char *dir;
+  char *config, *train, *val, *test;
+} Demo;
+
+/* configs/train, copied (with @replace → @with applied to the config, when
+ * given) into a temp dir so that the tests may change it. */
+static void
+demo_setup(Demo *d, const char *replace, const char *with)
+{
+  const char *root = g_getenv("INF_SOURCE_ROOT");
+  g_assert_nonnull(root);
+  d->dir = optim_cli_tmpdir();
+  const char *names[] = { "router.json", "train.jsonl", "val.jsonl", "test.jsonl" };
+  char **paths[] = { &d->config, &d->train, &d->val, &d->test };
+  for (guint i = 0; i < 4; i++) {
+    g_autofree char *src = g_build_filename(root, "configs", "train", names[i], NULL);
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+    if (i == 0 && replace) {
+      g_auto(GStrv) parts = g_strsplit(text, replace, -1);
+      g_assert_cmpuint(g_strv_length(parts), >, 1);
+      g_free(text);
+      text = g_strjoinv(with, parts);
+    }
+    *paths[i] = optim_cli_write(d->dir, names[i], text);
+  }
+}
+
+static void
+demo_teardown(Demo *d)
+{
+  optim_cli_rmdir(d->dir);
+  g_free(d->dir);
+  g_free(d->config);
+  g_free(d->train);
+  g_free(d->val);
+  g_free(d->test);
+}
+
+static char *
+path_in(Demo *d, const char *name)
+{
+  return g_build_filename(d->dir, name, NULL);
+}
+
+static char *
+read_file(const char *path)
+{
+  char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  return text;
+}
+
+static void
+put_json(gpointer data)
+{
+  json_object_put(data);
+}
+
+static GPtrArray *
+read_history(const char *path)
+{
+  g_autofree char *text = read_file(path);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  GPtrArray *out = g_ptr_array_new_with_free_func(put_json);
+  for (char **l = lines; *l; l++)
+    if (**l) {
+      json_object *o = json_tokener_parse(*l);
+      g_assert_nonnull(o);
+      g_ptr_array_add(out, o);
+    }
+  return out;
+}
+
+static double
+num(json_object *o, const char *path)
+{
+  json_object *v = optim_cli_get(o, path);
+  return v ? json_object_get_double(v) : NAN;
+}
+
+static const char *
+str(json_object *o, const char *path)
+{
+  json_object *v = optim_cli_get(o, path);
+  return v ? json_object_get_string(v) : NULL;
+}
+
+/* The mean score `eval` prints for @data (with @params when given). */
+static double
+eval_mean(Demo *d, const char *data, const char *params)
+{
+  g_autofree char *err = NULL;
+  const char *args[] = {
+    "eval", d->config, "--data", data, "--output", "/dev/null", params ? "--params" : NULL,
+    params, NULL
+  };
+  g_assert_cmpint(optim_cli_run(args, NULL, &err), ==, 0);
+  const char *at = strstr(err, "mean score ");
+  g_assert_nonnull(at);
+  return g_ascii_strtod(at + strlen("mean score "), NULL);
+}
+
+static void
+test_demo(void)
+{
+  Demo d;
+  demo_setup(&d, NULL, NULL);
+  g_autofree char *out = path_in(&d, "params.json");
+  g_autofree char *history = path_in(&d, "history.jsonl");
+  g_autofree char *metrics = path_in(&d, "metrics.json");
+  g_autofree char *err = NULL;
+  int status = optim_cli_run((const char *[]){ "train", d.config, "--train", d.train, "--val",
+                                               d.val, "--test", d.test, "--out", out, "--history",
+                                               history, "--metrics-out", metrics, NULL },
+                             NULL, &err);
+  g_assert_cmpint(status, ==, 0);
+  g_autoptr(GPtrArray) lines = read_history(history);
+  /* baseline, 3 epochs × 4 batches of 6, test */
+  g_assert_cmpuint(lines->len, ==, 14);
+  json_object *baseline = g_ptr_array_index(lines, 0);
+  json_object *test = g_ptr_array_index(lines, lines->len - 1);
+  g_assert_cmpstr(str(baseline, "phase"), ==, "baseline");
+  g_assert_cmpstr(str(test, "phase"), ==, "test");
+  guint accepted = 0, rejected = 0;
+  double best = num(baseline, "val_score"), last_best = best;
+  guint best_step = 0;
+  const char *best_value = NULL;
+  for (guint i = 1; i + 1 < lines->len; i++) {
+    json_object *l = g_ptr_array_index(lines, i);
+    g_assert_cmpint(json_object_get_int(optim_cli_get(l, "step")), ==, i);
+    const char *action = str(l, "action");
+    if (g_str_equal(action, "accepted")) {
+      accepted++;
+      /* the gate: accepted only above the current (= best) score */
+      g_assert_cmpfloat(num(l, "val_score"), >, last_best);
+      last_best = best = num(l, "val_score");
+      best_step = i;
+      best_value = str(l, "changes/route.system_prompt/to");
+    } else if (g_str_equal(action, "rejected")) {
+      rejected++;
+      g_assert_cmpfloat(num(l, "val_score"), <=, last_best);
+    }
+    g_assert_cmpfloat(num(l, "best_val"), ==, best);
+  }
+  g_assert_cmpuint(accepted, >=, 1);
+  g_assert_cmpuint(rejected, >=, 1);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(test, "best_step")), ==, best_step);
+  /* clearly better than the initial prompt, on val and on the test split */
+  double initial_test = eval_mean(&d, d.test, NULL);
+  double test_score = num(test, "test_score");
+  g_test_message("demo: baseline val %.4f, best val %.4f (step %u), test %.4f (initial %.4f), "
+                 "%u accepted, %u rejected",
+                 num(baseline, "val_score"), best, best_step, test_score, initial_test, accepted,
+                 rejected);
+  g_assert_cmpfloat(best, >=, num(baseline, "val_score") + 0.3);
+  g_assert_cmpfloat(test_score, >=, initial_test + 0.3);
+  g_assert_cmpfloat(best, <, 1.0); /* not perfect by construction */
+  /* PARAMS.json: the best step's value, loaded by run --params and eval */
+  json_object *params = json_object_from_file(out);
+  g_assert_nonnull(params);
+  g_assert_cmpstr(str(params, "route.system_prompt"), ==, best_value);
+  json_object_put(params);
+  g_assert_cmpfloat_with_epsilon(eval_mean(&d, d.test, out), test_score, 1e-4);
+  g_autofree char *inputs =
+      optim_cli_write(d.dir, "inputs.jsonl", "{\"ticket\": \"The courier never came.\"}\n");
+  g_autofree char *run_out = NULL;
+  g_assert_cmpint(optim_cli_run((const char *[]){ "run", d.config, "--params", out, "--input",
+                                                  inputs, "--quiet", NULL },
+                                &run_out, NULL),
+                  ==, 0);
+  g_assert_nonnull(strstr(run_out, "\"outputs\":{\"queue\":\"shipping\"}"));
+  /* the summary and the metrics */
+  g_assert_nonnull(strstr(err, "train finished: baseline val"));
+  json_object *m = json_object_from_file(metrics);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/accepted")), ==, accepted);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/rejected")), ==, rejected);
+  json_object_put(m);
+  demo_teardown(&d);
+}
+
+static void
+test_determinism(void)
+{
+  Demo d;
+  demo_setup(&d, NULL, NULL);
+  char *text[2][2] = { { NULL } };
+  for (guint run = 0; run < 2; run++) {
+    g_autofree char *out = path_in(&d, run ? "p2.json" : "p1.json");
+    g_autofree char *history = path_in(&d, run ? "h2.jsonl" : "h1.jsonl");
+    g_assert_cmpint(optim_cli_run((const char *[]){ "train", d.config, "--train", d.train, "--val",
+                                                    d.val, "--test", d.test, "--out", out,
+                                                    "--history", history, "--quiet", NULL },
+                                  NULL, NULL),
+                    ==, 0);
+    text[run][0] = read_file(out);
+    text[run][1] = read_file(history);
+  }
+  g_assert_cmpstr(text[0][0], ==, text[1][0]);
+  g_assert_cmpstr(text[0][1], ==, text[1][1]);
+  for (guint i = 0; i < 2; i++)
+    for (guint k = 0; k < 2; k++)
+      g_free(text[i][k]);
+  /* another seed: another order of the batches */
+  g_autofree char *h3 = path_in(&d, "h3.jsonl");
+  g_autofree char *p3 = path_in(&d, "p3.json");
+  g_assert_cmpint(optim_cli_run((const char *[]){ "train", d.config, "--train", d.train, "--val",
+                                                  d.val, "--out", p3, "--history", h3, "--seed",
+                                                  "8", "--quiet", NULL },
+                                NULL, NULL),
+                  ==, 0);
+  g_autoptr(GPtrArray) a = read_history(h3);
+  g_autofree char *h1 = path_in(&d, "h1.jsonl");
+  g_autoptr(GPtrArray) b = read_history(h1);
+  g_assert_false(json_object_equal(optim_cli_get(g_ptr_array_index(a, 1), "examples"),
+                                   optim_cli_get(g_ptr_array_index(b, 1), "examples")));
+  demo_teardown(&d);
+}
+
+static void
+test_perfect_batch(void)
+{
+  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *text = optim_cli_router_config(
+      "Answer with one of: billing, technical. Answer in lowercase. If the text mentions "
+      "'crashes', answer technical.",
+      "\"batch_size\": 2, \"epochs\": 2");
+  g_autofree char *config = optim_cli_write(dir, "router.json", text);
+  const char *data =
+      "{\"input\": {\"ticket\": \"my billing is wrong\"}, \"target\": \"billing\"}\n"
+      "{\"input\": {\"ticket\": \"the app crashes\"}, \"target\": \"technical\"}\n"
+      "{\"input\": {\"ticket\": \"a technical question\"}, \"target\": \"technical\"}\n";
+  g_autofree char *train = optim_cli_write(dir, "train.jsonl", data);
+  g_autofree char *val = optim_cli_write(dir, "val.jsonl", data);
+  g_autofree char *out = g_build_filename(dir, "params.json", NULL);
+  g_autofree char *history = g_build_filename(dir, "history.jsonl", NULL);
+  g_autofree char *metrics = g_build_filename(dir, "metrics.json", NULL);
+  g_assert_cmpint(optim_cli_run((const char *[]){ "train", config, "--train", train, "--val", val,
+                                                  "--out", out, "--history", history,
+                                                  "--metrics-out", metrics, "--quiet", NULL },
+                                NULL, NULL),
+                  ==, 0);
+  g_autoptr(GPtrArray) lines = read_history(history);
+  g_assert_cmpuint(lines->len, ==, 5); /* baseline + 2 epochs × 2 batches */
+  for (guint i = 1; i < lines->len; i++) {
+    json_object *l = g_ptr_array_index(lines, i);
+    g_assert_cmpstr(str(l, "action"), ==, "skipped");
+    g_assert_null(optim_cli_get(l, "val_score"));
+    g_assert_cmpfloat(num(l, "train_score"), ==, 1.0);
+  }
+  /* no optimizer call at all; the worker ran 3 (baseline) + 2 × 3 times */
+  json_object *m = json_object_from_file(metrics);
+  json_object *smart = optim_cli_get(m, "aliases/smart/requests");
+  g_assert_true(smart == NULL || json_object_get_int(smart) == 0);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "aliases/fast/requests")), ==, 9);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/skipped")), ==, 4);
+  json_object_put(m);
+  optim_cli_rmdir(dir);
+}
+
+static void
+test_bad_lines(void)
+{
+  Demo d;
+  demo_setup(&d, NULL, NULL);
+  g_autofree char *text = read_file(d.train);
+  g_autofree char *more = g_strconcat(text, "{\"input\": {\"ticket\": \"no target\"}}\n", NULL);
+  g_autofree char *train = optim_cli_write(d.dir, "train.jsonl", more);
+  g_autofree char *out = path_in(&d, "params.json");
+  g_autofree char *err = NULL;
+  int status = optim_cli_run((const char *[]){ "train", d.config, "--train", train, "--val", d.val,
+                                               "--out", out, "--epochs", "1", NULL },
+                             NULL, &err);
+  /* trained on the good lines; the bad one reported: status 1 */
+  g_assert_cmpint(status, ==, 1);
+  g_autofree char *warning = g_strdup_printf("%s:25: target: missing", train);
+  g_assert_nonnull(strstr(err, warning));
+  g_assert_nonnull(strstr(err, "train finished"));
+  json_object *params = json_object_from_file(out);
+  g_assert_nonnull(str(params, "route.system_prompt"));
+  json_object_put(params);
+  demo_teardown(&d);
+}
+
+static void
+test_config_errors(void)
+{
+  Demo d;
+  demo_setup(&d, "\"seed\": 7", "\"seed\": 7, \"accept\": {\"rule\": \"better\"}");
+  g_autofree char *out = path_in(&d, "params.json");
+  g_autofree char *err = NULL;
+  g_assert_cmpint(optim_cli_run((const char *[]){ "train", d.config, "--train", d.train, "--val",
+                                                  d.val, "--out", out, NULL },
+                                NULL, &err),
+                  ==, 2);
+  g_assert_nonnull(strstr(err, "training.accept.rule: expected \"improve\" or \"not_worse\""));
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  demo_teardown(&d);
+}
+
+/* The demo with priced mock endpoints: $1000 per million input tokens. */
+#define PRICED_FROM "\"mode\": \"instruct\" }"
+#define PRICED_TO "\"mode\": \"instruct\", \"input_cost_per_1m\": 1000 }"
+
+static void
+test_budget_and_resume(void)
+{
+  Demo d;
+  demo_setup(&d, PRICED_FROM, PRICED_TO);
+  g_autofree char *full_out = path_in(&d, "full.json");
+  g_autofree char *full_history = path_in(&d, "full.jsonl");
+  g_assert_cmpint(optim_cli_run((const char *[]){ "train", d.config, "--train", d.train, "--val",
+                                                  d.val, "--test", d.test, "--out", full_out,
+                                                  "--history", full_history, "--quiet", NULL },
+                                NULL, NULL),
+                  ==, 0);
+  /* stopped by the budget: status 3, the best so far written */
+  g_autofree char *out = path_in(&d, "params.json");
+  g_autofree char *history = path_in(&d, "history.jsonl");
+  g_autofree char *checkpoint = path_in(&d, "train.ckpt");
+  g_autofree char *err = NULL;
+  const char *first[] = { "train",        d.config,   "--train",    d.train, "--val",     d.val,
+                          "--test",       d.test,     "--out",      out,     "--history", history,
+                          "--checkpoint", checkpoint, "--max-cost", "2.0",   NULL };
+  g_assert_cmpint(optim_cli_run(first, NULL, &err), ==, 3);
+  g_assert_nonnull(strstr(err, "train stopped by the budget"));
+  g_assert_nonnull(strstr(err, "--resume"));
+  g_autoptr(GPtrArray) partial = read_history(history);
+  g_autoptr(GPtrArray) full = read_history(full_history);
+  g_assert_cmpuint(partial->len, >=, 2);
+  g_assert_cmpuint(partial->len, <, full->len);
+  json_object *last = g_ptr_array_index(partial, partial->len - 1);
+  /* the best of the steps done: the last accepted candidate, else the start */
+  const char *best = NULL;
+  for (guint i = 1; i < partial->len; i++)
+    if (g_strcmp0(str(g_ptr_array_index(partial, i), "action"), "accepted") == 0)
+      best = str(g_ptr_array_index(partial, i), "changes/route.system_prompt/to");
+  json_object *params = json_object_from_file(out);
+  if (best)
+    g_assert_cmpstr(str(params, "route.system_prompt"), ==, best);
+  else
+    g_assert_true(g_str_has_prefix(str(params, "route.system_prompt"), "Answer with one of"));
+  json_object_put(params);
+  g_assert_nonnull(optim_cli_get(last, "best_val"));
+  /* a changed split is refused */
+  g_autofree char *val_text = read_file(d.val);
+  g_autofree char *changed = g_strconcat(val_text, "\n", NULL);
+  optim_cli_write(d.dir, "val.jsonl", changed);
+  const char *again[] = { "train",        d.config,   "--train",  d.train,   "--val",     d.val,
+                          "--test",       d.test,     "--out",    out,       "--history", history,
+                          "--checkpoint", checkpoint, "--resume", "--quiet", NULL };
+  g_clear_pointer(&err, g_free);
+  g_assert_cmpint(optim_cli_run(again, NULL, &err), ==, 2);
+  g_assert_nonnull(strstr(err, "val changed"));
+  optim_cli_write(d.dir, "val.jsonl", val_text);
+  /* resumed: the same PARAMS.json and history as without the stop */
+  g_assert_cmpint(optim_cli_run(again, NULL, NULL), ==, 0);
+  g_autofree char *a = read_file(out), *b = read_file(full_out);
+  g_assert_cmpstr(a, ==, b);
+  g_autofree char *c = read_file(history), *e = read_file(full_history);
+  g_assert_cmpstr(c, ==, e);
+  demo_teardown(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/train/demo", test_demo);
+  g_test_add_func("/train/determinism", test_determinism);
+  g_test_add_func("/train/perfect-batch", test_perfect_batch);
+  g_test_add_func("/train/bad-lines", test_bad_lines);
+  g_test_add_func("/train/config-errors", test_config_errors);
+  g_test_add_func("/train/budget-and-resume", test_budget_and_resume);
+  return g_test_run();
+}
