@@ -17,12 +17,6 @@
 
 #include "plugin/registry-private.h"
 
-#ifndef INF_BUILD_PLUGIN_DIR
-#error "INF_BUILD_PLUGIN_DIR must be defined by the build"
-#endif
-#ifndef INF_BUILD_HOST_DIR
-#error "INF_BUILD_HOST_DIR must be defined by the build"
-#endif
 #ifndef INF_PLUGIN_INSTALL_DIR
 #error "INF_PLUGIN_INSTALL_DIR must be defined by the build"
 #endif
@@ -576,21 +570,41 @@ inf_plugin_loader_load_dir(InfPluginLoader *loader, const char *dir, GError **er
   return TRUE;
 }
 
-/* Whether the running program is the build tree's inf-engine. */
-static gboolean
-running_from_build_tree(void)
-{
-  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-  g_autofree char *exe_dir = NULL;
-  g_autofree char *real_exe_dir = NULL;
-  g_autofree char *real_host_dir = NULL;
+/* The file, beside the build tree's libinf-engine only (core/meson.build),
+ * that holds the build tree's plugin dir relative to the library's dir. */
+#define UNINSTALLED_MARKER "inf-engine-uninstalled-plugin-dir"
 
-  if (exe == NULL)
-    return FALSE;
-  exe_dir = g_path_get_dirname(exe);
-  real_exe_dir = realpath(exe_dir, NULL);
-  real_host_dir = realpath(INF_BUILD_HOST_DIR, NULL);
-  return real_exe_dir != NULL && real_host_dir != NULL && strcmp(real_exe_dir, real_host_dir) == 0;
+/* The directory of the file this code was loaded from (libinf-engine, or a
+ * program that links the engine statically), or NULL. */
+static char *
+library_dir(void)
+{
+  Dl_info info;
+  g_autofree char *real = NULL;
+
+  if (dladdr((void *)inf_plugin_loader_default_path, &info) == 0 || info.dli_fname == NULL ||
+      !g_path_is_absolute(info.dli_fname))
+    return NULL;
+  real = realpath(info.dli_fname, NULL);
+  return real != NULL ? g_path_get_dirname(real) : NULL;
+}
+
+/* The build tree's plugin dir when @lib_dir is the build tree's (its marker
+ * file names it), else NULL. */
+static char *
+build_tree_plugin_dir(const char *lib_dir)
+{
+  g_autofree char *marker = g_build_filename(lib_dir, UNINSTALLED_MARKER, NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *dir = NULL;
+
+  if (!g_file_get_contents(marker, &contents, NULL, NULL))
+    return NULL;
+  g_strstrip(contents);
+  if (contents[0] == '\0')
+    return NULL;
+  dir = g_build_filename(lib_dir, contents, NULL);
+  return g_canonicalize_filename(dir, NULL);
 }
 
 char **
@@ -611,9 +625,19 @@ inf_plugin_loader_default_path(const char *const *extra_dirs)
         g_ptr_array_add(path, g_strdup(*p));
     }
   }
-  if (running_from_build_tree())
-    g_ptr_array_add(path, g_strdup(INF_BUILD_PLUGIN_DIR));
-  g_ptr_array_add(path, g_strdup(INF_PLUGIN_INSTALL_DIR));
+  /* The build tree's plugins, or the installed ones relative to the library
+   * (<libdir>/inf-engine/plugins, the same as INF_PLUGIN_INSTALL_DIR unless
+   * the install was moved or staged with DESTDIR). */
+  g_autofree char *lib_dir = library_dir();
+  g_autofree char *build_dir = lib_dir != NULL ? build_tree_plugin_dir(lib_dir) : NULL;
+  if (build_dir != NULL) {
+    g_ptr_array_add(path, g_steal_pointer(&build_dir));
+    g_ptr_array_add(path, g_strdup(INF_PLUGIN_INSTALL_DIR));
+  } else if (lib_dir != NULL) {
+    g_ptr_array_add(path, g_build_filename(lib_dir, "inf-engine", "plugins", NULL));
+  } else {
+    g_ptr_array_add(path, g_strdup(INF_PLUGIN_INSTALL_DIR));
+  }
   g_ptr_array_add(path, NULL);
   return (char **)g_ptr_array_free(path, FALSE);
 }

@@ -37,8 +37,11 @@ gboolean inf_plugin_loader_load_dir(InfPluginLoader *loader, const char *dir, GE
 /* Loads one file; on refusal records it and fails with INF_ERROR_PLUGIN. */
 gboolean inf_plugin_loader_load_file(InfPluginLoader *loader, const char *file, GError **error);
 /* The search path (NULL-terminated, free with g_strfreev): @extra_dirs, then
- * INF_PLUGIN_PATH (colon-separated), then the build tree's plugin dir when the
- * running program is the build tree's inf-engine, then the install dir. */
+ * INF_PLUGIN_PATH (colon-separated), then: when libinf-engine is the build
+ * tree's (a marker file beside it), the build tree's plugin dir and the
+ * configured install dir; otherwise <dir of libinf-engine>/inf-engine/plugins,
+ * which is the install dir wherever the install was put. No build-tree path
+ * is compiled in. */
 char **inf_plugin_loader_default_path(const char *const *extra_dirs);
 /* InfPluginRecord * / InfPluginRefusal *, in load order (borrowed). */
 GPtrArray *inf_plugin_loader_get_loaded(InfPluginLoader *loader);
