@@ -15,6 +15,7 @@
 #include "exec/checkpoint.h"
 #include "exec/output.h"
 #include "exec/trace-writer.h"
+#include "model/log-private.h"
 
 G_BEGIN_DECLS
 
@@ -58,6 +59,9 @@ struct _InfBatch {
   guint sigterm_id;
   GSource *progress;
   gboolean progress_drawn;
+  gboolean sink_installed; /* messages (inf/log.h) go through the progress line */
+  InfLogSinkFunc old_sink; /* restored when the progress stops */
+  gpointer old_sink_data;
   gboolean halted; /* the budget stopped LLM dispatch */
 };
 

@@ -70,6 +70,22 @@ progress_cb(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Messages (inf/log.h) while the progress line is drawn on a terminal: the
+ * line is cleared, the message written, and the line drawn again. */
+static void
+log_sink(InfLogLevel level, const char *line, gpointer user_data)
+{
+  (void)level;
+  InfBatch *batch = user_data;
+  if (!batch->progress_drawn) {
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+    return;
+  }
+  fprintf(stderr, "\r\033[K%s\n", line);
+  progress_cb(batch);
+}
+
 void
 inf_batch_progress_start(InfBatch *batch)
 {
@@ -81,6 +97,10 @@ inf_batch_progress_start(InfBatch *batch)
   batch->progress = g_timeout_source_new(interval);
   g_source_set_callback(batch->progress, progress_cb, batch, NULL);
   g_source_attach(batch->progress, NULL);
+  if (batch->config.tty_progress) {
+    inf_log_set_sink(log_sink, batch, &batch->old_sink, &batch->old_sink_data);
+    batch->sink_installed = TRUE;
+  }
 }
 
 void
@@ -93,6 +113,11 @@ inf_batch_progress_stop(InfBatch *batch)
   if (batch->progress_drawn) {
     fprintf(stderr, "\r\033[K");
     fflush(stderr);
+  }
+  batch->progress_drawn = FALSE;
+  if (batch->sink_installed) {
+    inf_log_set_sink(batch->old_sink, batch->old_sink_data, NULL, NULL);
+    batch->sink_installed = FALSE;
   }
 }
 

@@ -164,6 +164,9 @@ on_signal(gpointer data)
     if (batch->resources)
       inf_resource_manager_end_waits(batch->resources);
     inf_scheduler_end_waits(batch->scheduler, interrupted);
+    /* Local nodes still running get a grace (or their own timeout), so that
+     * a module that never returns cannot keep the run from ending. */
+    inf_scheduler_drain(batch->scheduler, INF_BATCH_DRAIN_GRACE_US);
     /* Journal what has finished so far right away. */
     if (batch->checkpoint)
       inf_batch_commit(batch, TRUE);

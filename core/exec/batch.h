@@ -17,6 +17,11 @@
 
 G_BEGIN_DECLS
 
+/* After the first SIGINT/SIGTERM, how long local nodes still running (or
+ * started to finish the inputs in flight) may take before they are
+ * cancelled, unless their module's timeout ends them first: 30 s. */
+#define INF_BATCH_DRAIN_GRACE_US (30 * G_USEC_PER_SEC)
+
 typedef struct _InfBatch InfBatch;
 
 typedef struct {

@@ -5,6 +5,8 @@
 #include <inf/heap.h>
 
 #include "exec/node-trace.h"
+#include "exec/plugin-log.h"
+#include "model/log-private.h"
 #include "model/module-private.h"
 
 typedef InfModuleExecuteFunc ExecuteFunc;
@@ -37,6 +39,22 @@ typedef enum {
   CACHE_SERVED, /* answered by the cache: a hit or a shared call */
 } CacheRole;
 
+/* Where a task is in its life. A module holds the InfTask pointer it was
+ * given and may misuse it (return twice, return long after): the engine
+ * must recognise such a return and drop it, never deliver it to whatever
+ * the memory serves next. */
+typedef enum {
+  TASK_RUNNING,   /* with the module; its return finishes the node */
+  TASK_ABANDONED, /* the engine ended the node (timeout); the module still
+                   * owes its one return, which is dropped */
+  TASK_RETIRED,   /* returned: in the free list; a return now is a misuse */
+} TaskPhase;
+
+/* A returned task is reused only after this many others were returned
+ * after it, so that a second or late return of a module finds it still
+ * retired (and is reported) instead of finding another node's execution. */
+#define TASK_QUARANTINE 1024
+
 struct _InfTask {
   InfScheduler *scheduler;
   InfExecState *state;
@@ -54,7 +72,11 @@ struct _InfTask {
   guint8 cache_role;      /* CacheRole */
   gboolean slot_released; /* the cache answered: the endpoint slot went back */
   InfCacheKey cache_key;  /* with a cache role */
-  InfTask *next_free;
+  guint8 phase;           /* TaskPhase */
+  gboolean drain_timer;   /* the timer is the interruption's grace, not the timeout */
+  GSource *timer;         /* the node's timeout, or NULL */
+  gint64 deadline;        /* when the timer fires (monotonic µs) */
+  GList link;             /* in live_tasks (running, abandoned) or free_tasks (retired) */
   InfNodeSpan span;
 };
 
@@ -82,7 +104,10 @@ struct _InfScheduler {
   GError *wait_error; /* what nodes whose waits were ended fail with */
   guint64 executed;
   guint64 requeued;
-  InfTask *free_tasks;
+  GQueue live_tasks;       /* InfTask, running or abandoned */
+  GQueue free_tasks;       /* InfTask, retired, oldest first */
+  guint8 *misuse_reported; /* per node: a misuse of its tasks was reported */
+  gint64 drain_deadline;   /* > 0 after an interruption: local nodes end by then */
   InfSchedulerFeedFunc feed;
   gpointer feed_data;
   InfSchedulerDoneFunc done;
@@ -93,6 +118,15 @@ struct _InfScheduler {
   InfSchedulerRestoreFunc restore;
   gpointer restore_data;
 };
+
+/* Pops the head of a queue whose links are embedded in their items (not
+ * allocated: g_queue_pop_head would free them). */
+static gpointer
+queue_pop(GQueue *queue)
+{
+  GList *link = g_queue_pop_head_link(queue);
+  return link ? link->data : NULL;
+}
 
 /* --- the ready heaps (inf/heap.h) --- */
 
@@ -158,6 +192,7 @@ inf_scheduler_new(InfGraph *graph, InfResourceManager *resources, const InfSched
   s->states = g_hash_table_new(g_direct_hash, g_direct_equal);
   s->node_lane = g_steal_pointer(&node_lane);
   s->node_execute = g_steal_pointer(&node_execute);
+  s->misuse_reported = g_new0(guint8, graph->n_nodes);
   s->n_lanes = aliases->len;
   s->lanes = g_new0(Lane, s->n_lanes);
   for (guint i = 0; i < s->n_lanes; i++) {
@@ -184,11 +219,24 @@ inf_scheduler_free(InfScheduler *s)
       g_source_unref(lane->wake);
     }
   }
-  while (s->free_tasks) {
-    InfTask *t = s->free_tasks;
-    s->free_tasks = t->next_free;
+  InfTask *t;
+  while ((t = queue_pop(&s->free_tasks)) != NULL)
+    g_free(t);
+  /* Tasks their modules never returned (a run stopped by a second signal or
+   * a failed write): what the engine holds for them goes. */
+  while ((t = queue_pop(&s->live_tasks)) != NULL) {
+    if (t->timer) {
+      g_source_destroy(t->timer);
+      g_source_unref(t->timer);
+    }
+    for (guint i = 0; i < t->n_args; i++)
+      inf_value_unref(t->args[i]);
+    if (t->args != t->inline_args)
+      g_free(t->args);
+    inf_exec_state_unref(t->state);
     g_free(t);
   }
+  g_free(s->misuse_reported);
   GHashTableIter iter;
   gpointer key;
   g_hash_table_iter_init(&iter, s->states);
@@ -402,22 +450,79 @@ inf_scheduler_add_input(InfScheduler *s, InfExecState *state)
   check_state_done(s, state);
 }
 
+/* Ends the engine's side of a running task: its timer, its endpoint slot,
+ * its place among the running. The module may still hold it. */
 static void
-task_release(InfTask *task)
+task_stop(InfTask *task)
+{
+  InfScheduler *s = task->scheduler;
+  if (task->timer) {
+    g_source_destroy(task->timer);
+    g_clear_pointer(&task->timer, g_source_unref);
+  }
+  if (task->endpoint && !task->slot_released)
+    inf_resource_alias_release(task->lane->alias, task->endpoint);
+  task->slot_released = TRUE;
+  s->running--;
+}
+
+/* The module is done with the task: its arguments and input go, and the
+ * task waits in the free list (see TASK_QUARANTINE). */
+static void
+task_retire(InfTask *task)
 {
   InfScheduler *s = task->scheduler;
   for (guint i = 0; i < task->n_args; i++)
     inf_value_unref(task->args[i]);
   if (task->args != task->inline_args)
     g_free(task->args);
-  if (task->endpoint && !task->slot_released)
-    inf_resource_alias_release(task->lane->alias, task->endpoint);
-  s->running--;
+  task->args = task->inline_args;
+  task->n_args = 0;
   InfExecState *state = task->state;
   task->state = NULL;
-  task->next_free = s->free_tasks;
-  s->free_tasks = task;
+  task->phase = TASK_RETIRED;
+  g_queue_unlink(&s->live_tasks, &task->link);
+  g_queue_push_tail_link(&s->free_tasks, &task->link);
   inf_exec_state_unref(state);
+}
+
+static void
+task_release(InfTask *task)
+{
+  task_stop(task);
+  task_retire(task);
+}
+
+/* A finished task of @task's node was used again (@what): reported once per
+ * node, through the host's log. */
+static void
+task_report_misuse(InfTask *task, const char *what)
+{
+  InfScheduler *s = task->scheduler;
+  if (s->misuse_reported[task->node])
+    return;
+  s->misuse_reported[task->node] = TRUE;
+  inf_log_task(task, INF_LOG_WARNING,
+               "%s after the task was finished; ignored (a module finishes each task exactly "
+               "once, and must not touch it afterwards)",
+               what);
+}
+
+/* Whether a return (@what) may finish @task. A task the engine abandoned
+ * (its timeout) gets the return it was owed: dropped, and the task retired.
+ * A retired one is misused: reported. */
+static gboolean
+task_accept_return(InfTask *task, const char *what)
+{
+  if (task->phase == TASK_RUNNING)
+    return TRUE;
+  if (task->phase == TASK_ABANDONED) {
+    inf_log_task(task, INF_LOG_DEBUG, "%s after the node timed out; dropped", what);
+    task_retire(task);
+    return FALSE;
+  }
+  task_report_misuse(task, what);
+  return FALSE;
 }
 
 static void
@@ -450,6 +555,104 @@ task_finish(InfTask *task, InfValue *value, GError *error)
   if (s->trace)
     inf_node_trace_sample(s->trace, s->n_states, s->running, FALSE);
   inf_scheduler_pump(s);
+}
+
+/* The engine ends a node its module has not finished (its timeout, or the
+ * grace after an interruption): the node fails with @error (taken), the
+ * slot goes back, and the task waits for the return the module owes. */
+static void
+task_abandon(InfTask *task, GError *error)
+{
+  InfScheduler *s = task->scheduler;
+  InfExecState *state = inf_exec_state_ref(task->state);
+  guint node = task->node;
+  if (s->trace)
+    trace_end(s, task, "timeout", error);
+  task_stop(task);
+  task->phase = TASK_ABANDONED;
+  s->executed++;
+  inf_exec_state_fail(state, node, error);
+  g_error_free(error);
+  check_state_done(s, state);
+  inf_exec_state_unref(state);
+  if (s->trace)
+    inf_node_trace_sample(s->trace, s->n_states, s->running, FALSE);
+  inf_scheduler_pump(s);
+}
+
+static gboolean
+task_timeout_cb(gpointer data)
+{
+  InfTask *task = data;
+  g_clear_pointer(&task->timer, g_source_unref);
+  InfModule *module = inf_task_get_module(task);
+  g_autofree char *origin = inf_plugin_log_describe_module(module);
+  GError *error;
+  if (task->drain_timer) {
+    error = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
+                        "node '%s' (%s): no result when the run's interruption grace ended; "
+                        "cancelled",
+                        inf_task_get_node_id(task), origin);
+  } else {
+    g_autofree char *limit = inf_format_duration_us(inf_module_get_timeout_us(module));
+    error = g_error_new(INF_ERROR, INF_ERROR_TIMEOUT,
+                        "node '%s' (%s): no result after %s (the module's timeout)",
+                        inf_task_get_node_id(task), origin, limit);
+  }
+  inf_log_task(task, INF_LOG_DEBUG, "%s", error->message);
+  task_abandon(task, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* Arms @task's timer for @deadline (monotonic µs). */
+static void
+task_arm_timer(InfTask *task, gint64 deadline, gboolean drain, gint64 now)
+{
+  if (task->timer) {
+    g_source_destroy(task->timer);
+    g_source_unref(task->timer);
+  }
+  gint64 ms = MAX((deadline - now + 999) / 1000, 0);
+  task->timer = g_timeout_source_new((guint)MIN(ms, (gint64)G_MAXUINT));
+  task->drain_timer = drain;
+  task->deadline = deadline;
+  g_source_set_callback(task->timer, task_timeout_cb, task, NULL);
+  g_source_attach(task->timer, NULL);
+}
+
+/* The timer a task gets when it starts: its module's timeout, or the grace
+ * left after an interruption (local nodes), whichever ends first. */
+static void
+task_start_timer(InfScheduler *s, InfTask *task, InfModule *module, gint64 now)
+{
+  gint64 timeout = inf_module_get_timeout_us(module);
+  gint64 deadline = timeout > 0 ? now + timeout : 0;
+  gboolean drain = FALSE;
+  if (s->drain_deadline > 0 && !task->lane->alias &&
+      (deadline == 0 || s->drain_deadline < deadline)) {
+    deadline = s->drain_deadline;
+    drain = TRUE;
+  }
+  if (deadline > 0)
+    task_arm_timer(task, deadline, drain, now);
+}
+
+void
+inf_scheduler_drain(InfScheduler *s, gint64 grace_us)
+{
+  if (s->drain_deadline > 0)
+    return;
+  gint64 now = g_get_monotonic_time();
+  s->drain_deadline = now + grace_us;
+  for (GList *l = s->live_tasks.head; l; l = l->next) {
+    InfTask *task = l->data;
+    if (task->phase != TASK_RUNNING || task->lane->alias)
+      continue;
+    gint64 timeout = inf_module_get_timeout_us(inf_task_get_module(task));
+    if (task->timer && timeout > 0 && task->deadline <= s->drain_deadline)
+      continue;
+    task_arm_timer(task, s->drain_deadline, TRUE, now);
+  }
 }
 
 /* --- dispatch --- */
@@ -510,11 +713,8 @@ dispatch(InfScheduler *s, Lane *lane, ReadyEntry entry, gint64 now)
     inf_exec_state_unref(state);
     return;
   }
-  InfTask *task = s->free_tasks;
-  if (task)
-    s->free_tasks = task->next_free;
-  else
-    task = g_new(InfTask, 1);
+  InfTask *task =
+      s->free_tasks.length > TASK_QUARANTINE ? queue_pop(&s->free_tasks) : g_new(InfTask, 1);
   *task = (InfTask){
     .scheduler = s,
     .state = state,
@@ -525,7 +725,10 @@ dispatch(InfScheduler *s, Lane *lane, ReadyEntry entry, gint64 now)
     .lane = lane,
     .endpoint = lane->candidate,
     .n_args = gn->n_args,
+    .phase = TASK_RUNNING,
   };
+  task->link.data = task;
+  g_queue_push_tail_link(&s->live_tasks, &task->link);
   task->args = gn->n_args <= TASK_INLINE_ARGS ? task->inline_args : g_new(InfValue *, gn->n_args);
   if (task->endpoint)
     inf_resource_alias_reserve(lane->alias, task->endpoint, now);
@@ -542,6 +745,7 @@ dispatch(InfScheduler *s, Lane *lane, ReadyEntry entry, gint64 now)
     task_finish(task, NULL, error);
     return;
   }
+  task_start_timer(s, task, gn->module, now);
   s->node_execute[node](gn->module, task);
 }
 
@@ -624,9 +828,22 @@ inf_task_get_node_id(const InfTask *task)
   return task->scheduler->graph->nodes[task->node].id;
 }
 
+/* Whether @task may still be read: not retired (else reported). */
+static gboolean
+task_is_usable(const InfTask *task, const char *what)
+{
+  if (task->phase != TASK_RETIRED)
+    return TRUE;
+  task_report_misuse((InfTask *)task, what);
+  return FALSE;
+}
+
 guint64
 inf_task_get_input_index(const InfTask *task)
 {
+  g_return_val_if_fail(task != NULL, 0);
+  if (!task_is_usable(task, "inf_task_get_input_index() was called"))
+    return 0;
   return task->state->index;
 }
 
@@ -639,6 +856,9 @@ inf_task_get_n_args(const InfTask *task)
 InfValue *
 inf_task_get_arg(const InfTask *task, guint index)
 {
+  g_return_val_if_fail(task != NULL, NULL);
+  if (!task_is_usable(task, "inf_task_get_arg() was called"))
+    return NULL;
   g_return_val_if_fail(index < task->n_args, NULL);
   return task->args[index];
 }
@@ -646,6 +866,9 @@ inf_task_get_arg(const InfTask *task, guint index)
 const char *
 inf_task_get_arg_name(const InfTask *task, guint index)
 {
+  g_return_val_if_fail(task != NULL, NULL);
+  if (!task_is_usable(task, "inf_task_get_arg_name() was called"))
+    return NULL;
   g_return_val_if_fail(index < task->n_args, NULL);
   return task->scheduler->graph->nodes[task->node].args[index].name;
 }
@@ -663,7 +886,12 @@ inf_task_lookup_arg(const InfTask *task, const char *name)
 void
 inf_task_return_value(InfTask *task, InfValue *value)
 {
-  g_return_if_fail(task != NULL && task->state != NULL);
+  g_return_if_fail(task != NULL);
+  if (!task_accept_return(task, "a value was returned")) {
+    if (value)
+      inf_value_unref(value);
+    return;
+  }
   if (!value)
     value = inf_value_new_null();
   task_finish(task, value, NULL);
@@ -672,7 +900,12 @@ inf_task_return_value(InfTask *task, InfValue *value)
 void
 inf_task_return_error(InfTask *task, GError *error)
 {
-  g_return_if_fail(task != NULL && task->state != NULL);
+  g_return_if_fail(task != NULL);
+  if (!task_accept_return(task, "an error was returned")) {
+    if (error)
+      g_error_free(error);
+    return;
+  }
   if (!error)
     error = g_error_new(INF_ERROR, INF_ERROR_FAILED, "node failed without an error message");
   task_finish(task, NULL, error);
@@ -722,6 +955,11 @@ static void
 llm_finish(InfTask *task, const InfLlmResponse *response, const GError *error)
 {
   InfScheduler *s = task->scheduler;
+  if (task->phase == TASK_ABANDONED && error) {
+    /* The node timed out before its call ended: nothing to finish. */
+    task_retire(task);
+    return;
+  }
   if (!error) {
     task->llm_callback(task, response, task->llm_data);
     return;
@@ -811,6 +1049,12 @@ inf_task_call_llm(InfTask *task, InfLlmRequest *request, InfLlmCallback callback
                   gpointer user_data)
 {
   g_return_if_fail(task != NULL && request != NULL && callback != NULL);
+  if (task->phase != TASK_RUNNING) {
+    /* Abandoned: the engine finishes it here, as on a final error. */
+    inf_llm_request_unref(request);
+    task_accept_return(task, "inf_task_call_llm() was called");
+    return;
+  }
   if (!task->endpoint) {
     inf_llm_request_unref(request);
     inf_task_return_new_error(task, INF_ERROR_CONFIG,

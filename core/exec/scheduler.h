@@ -78,6 +78,13 @@ void inf_scheduler_add_input(InfScheduler *scheduler, InfExecState *state);
 void inf_scheduler_pump(InfScheduler *scheduler);
 /* Stops dispatching new nodes (running ones finish). */
 void inf_scheduler_stop(InfScheduler *scheduler);
+/* The first interruption: local nodes (those without a resource alias)
+ * running now or started from now on fail as cancelled when they have not
+ * finished within @grace_us (or their own timeout, when it ends first), so
+ * that a module that never returns cannot keep the run from ending. LLM
+ * nodes end by their endpoints' timeouts. Only the first call counts. */
+void inf_scheduler_drain(InfScheduler *scheduler, gint64 grace_us);
+
 /* Stops, and cancels every node of every input in flight (running ones
  * included: their late results are dropped), reporting each input done. */
 void inf_scheduler_cancel_all(InfScheduler *scheduler, const GError *error);

@@ -42,6 +42,7 @@ struct _InfModuleHead {
   InfModuleForwardFunc forward;              /* NULL when the class has none */
   InfModuleResourceAliasFunc resource_alias; /* NULL when the class has none */
   gpointer private_data;
+  gint64 timeout_us; /* the `timeout` option every module has, in µs; 0: none */
 };
 
 /* The class's execute function (cached), or NULL. */
@@ -66,6 +67,17 @@ inf_module_get_resource_alias(InfModule *module)
   InfModuleResourceAliasFunc f = ((const struct _InfModuleHead *)module)->resource_alias;
   return f != NULL ? f(module) : NULL;
 }
+
+/* How long one execution of @module's node may take (its `timeout` option),
+ * in µs; 0: no limit. */
+static inline gint64
+inf_module_get_timeout_us(const InfModule *module)
+{
+  return ((const struct _InfModuleHead *)module)->timeout_us;
+}
+
+/* The option every module has, whatever its class declares. */
+#define INF_MODULE_TIMEOUT_OPTION "timeout"
 
 /* Runs the class's check_args (when it has one within its struct_size) on
  * the arguments a node gives @module; TRUE when it has none. */

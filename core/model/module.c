@@ -58,6 +58,55 @@ starts_with_prefix(const char *message, const char *prefix)
   return prefix != NULL && prefix[0] != '\0' && g_str_has_prefix(message, prefix);
 }
 
+/* Reads the `timeout` every module has (seconds, a number >= 0; 0 or absent:
+ * none) from @options into *timeout_us. */
+static gboolean
+read_timeout(const InfModuleClass *klass, json_object *options, const char *file,
+             const char *json_path, gint64 *timeout_us, GError **error)
+{
+  json_object *value = NULL;
+  *timeout_us = 0;
+  if (!options || !json_object_is_type(options, json_type_object) ||
+      !json_object_object_get_ex(options, INF_MODULE_TIMEOUT_OPTION, &value))
+    return TRUE;
+  double seconds = -1;
+  if (json_object_is_type(value, json_type_int) || json_object_is_type(value, json_type_double))
+    seconds = json_object_get_double(value);
+  if (!(seconds >= 0 && seconds <= 1e9)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s%s%s%s" INF_MODULE_TIMEOUT_OPTION
+                ": expected a number of seconds (0 for none, at most 1e9), got %s",
+                file && *file ? file : "", file && *file ? ": " : "",
+                json_path && *json_path ? json_path : "", json_path && *json_path ? "." : "",
+                json_object_to_json_string(value));
+    return FALSE;
+  }
+  if (seconds > 0 && INF_CLASS_GET(klass, InfModuleClass, forward) &&
+      !INF_CLASS_GET(klass, InfModuleClass, execute)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s%s%s%s" INF_MODULE_TIMEOUT_OPTION
+                ": module type '%s' is a composite: set the timeout on the modules its "
+                "nodes run",
+                file && *file ? file : "", file && *file ? ": " : "",
+                json_path && *json_path ? json_path : "", json_path && *json_path ? "." : "",
+                klass->name);
+    return FALSE;
+  }
+  *timeout_us = seconds > 0 ? MAX((gint64)(seconds * G_USEC_PER_SEC), 1) : 0;
+  return TRUE;
+}
+
+/* Whether the class declares an option @name itself. */
+static gboolean
+class_has_option(const InfModuleClass *klass, const char *name)
+{
+  const InfOptionSpec *spec = INF_CLASS_GET(klass, InfModuleClass, options);
+  for (guint i = 0; spec && spec[i].name; i++)
+    if (g_str_equal(spec[i].name, name))
+      return TRUE;
+  return FALSE;
+}
+
 InfModule *
 inf_module_new_full(InfRegistry *registry, const InfModuleClass *klass, const char *name,
                     json_object *options, const char *const *skip_keys, const char *file,
@@ -66,10 +115,20 @@ inf_module_new_full(InfRegistry *registry, const InfModuleClass *klass, const ch
   g_return_val_if_fail(klass != NULL, NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
+  gint64 timeout_us = 0;
+  if (!read_timeout(klass, options, file, json_path, &timeout_us, error))
+    return NULL;
+  /* `timeout` is the engine's, unless the class declares one too. */
+  g_autoptr(GPtrArray) skip = g_ptr_array_new();
+  for (guint i = 0; skip_keys && skip_keys[i]; i++)
+    g_ptr_array_add(skip, (gpointer)skip_keys[i]);
+  if (!class_has_option(klass, INF_MODULE_TIMEOUT_OPTION))
+    g_ptr_array_add(skip, (gpointer)INF_MODULE_TIMEOUT_OPTION);
+  g_ptr_array_add(skip, NULL);
   const InfOptionSpec *spec = INF_CLASS_GET(klass, InfModuleClass, options);
-  InfOptions *opts =
-      inf_options_new_for_class(spec, INF_CLASS_GET(klass, InfModuleClass, name), options,
-                                skip_keys, registry, file, json_path, resolver, error);
+  InfOptions *opts = inf_options_new_for_class(spec, INF_CLASS_GET(klass, InfModuleClass, name),
+                                               options, (const char *const *)skip->pdata, registry,
+                                               file, json_path, resolver, error);
   if (opts == NULL)
     return NULL;
 
@@ -79,6 +138,7 @@ inf_module_new_full(InfRegistry *registry, const InfModuleClass *klass, const ch
   self->head.execute = INF_CLASS_GET(klass, InfModuleClass, execute);
   self->head.forward = INF_CLASS_GET(klass, InfModuleClass, forward);
   self->head.resource_alias = INF_CLASS_GET(klass, InfModuleClass, resource_alias);
+  self->head.timeout_us = timeout_us;
   self->finalize = INF_CLASS_GET(klass, InfModuleClass, finalize);
   self->name = g_strdup(name);
   self->registry = registry;

@@ -1,11 +1,14 @@
 /* The resource manager: clients, pools, limits, retries, metrics. */
 #include "resources/manager.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "model/log-private.h"
 #include "model/module-private.h"
 #include "model/options-private.h"
+#include "plugin/registry-private.h"
 #include "resources/event-stream.h"
 #include "resources/http.h"
 #include "resources/rate-limiter.h"
@@ -30,6 +33,11 @@ struct _InfClient {
   gboolean (*parse_stream_event)(InfClient *, const InfLlmRequest *, const char *, const char *,
                                  InfLlmResponse *, guint *, GError **);
   void (*call)(InfClient *, InfLlmCall *);
+  void (*cancel)(InfClient *, InfLlmCall *);
+  char *origin;             /* "client class 'NAME', plugin FILE", for messages */
+  gboolean misuse_reported; /* a second or late return was reported */
+  GQueue pending;           /* InfLlmCall held by the in-process client, oldest first */
+  GSource *timeouts;        /* ends pending calls at their deadline (in-process) */
 };
 
 struct _InfResourceAlias {
@@ -56,6 +64,8 @@ struct _InfResourceManager {
   GQueue slot_waits; /* SlotWait *, in the order they registered */
   guint slot_idle;   /* wakes the slot waits after a release; 0: none pending */
   guint64 next_slot_wait;
+  GHashTable *husks; /* InfLlmCall given up while an in-process client holds it (a set) */
+  GQueue retired;    /* InfLlmCall returned by in-process clients, oldest first */
 };
 
 typedef struct {
@@ -63,6 +73,20 @@ typedef struct {
   InfResourceSlotFunc func;
   gpointer user_data;
 } SlotWait;
+
+/* Where an InfLlmCall is in its life, as seen by an in-process client that
+ * holds its pointer and may misuse it (return twice, return late). */
+typedef enum {
+  CALL_ENGINE,  /* with the engine (sending, waiting to retry): no client holds it */
+  CALL_CLIENT,  /* an in-process client holds it; its return ends the attempt */
+  CALL_HUSK,    /* the engine gave up on the attempt (timeout, cancelled): the client
+                 * still owes its return, which is dropped */
+  CALL_RETIRED, /* returned: kept a while (CALL_QUARANTINE) so that another return
+                 * is recognised and reported; the request is gone */
+} CallPhase;
+
+/* Returned in-process calls kept before their memory is freed. */
+#define CALL_QUARANTINE 1024
 
 struct _InfLlmCall {
   InfResourceManager *manager;
@@ -85,12 +109,27 @@ struct _InfLlmCall {
   InfLlmResponse *stream_response;
   guint stream_state; /* the client's own */
   GError *stream_error;
+  guint8 phase;       /* CallPhase */
+  gint64 deadline_us; /* CALL_CLIENT: when the endpoint's timeout ends the attempt */
 };
+
+/* Pops the head of a queue whose links are embedded in their items (not
+ * allocated: g_queue_pop_head would free them). */
+static gpointer
+queue_pop(GQueue *queue)
+{
+  GList *link = g_queue_pop_head_link(queue);
+  return link ? link->data : NULL;
+}
 
 static void
 client_free(gpointer data)
 {
   InfClient *client = data;
+  if (client->timeouts) {
+    g_source_destroy(client->timeouts);
+    g_source_unref(client->timeouts);
+  }
   if (client->finalize && client->priv)
     client->finalize(client->priv);
   if (client->options)
@@ -101,6 +140,7 @@ client_free(gpointer data)
   }
   if (client->limiter)
     inf_rate_limiter_free(client->limiter);
+  g_free(client->origin);
   g_free(client);
 }
 
@@ -116,6 +156,7 @@ alias_free(gpointer data)
 
 static void call_free(InfLlmCall *call);
 static void call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *error);
+static InfLlmCall *call_give_up(InfLlmCall *call);
 
 void
 inf_resource_manager_free(InfResourceManager *manager)
@@ -127,7 +168,9 @@ inf_resource_manager_free(InfResourceManager *manager)
     inf_http_session_free(manager->http);
   /* Calls still held by in-process clients (the mock) or waiting to retry
    * (an interrupted run, a failed write): cancelled, so that their callers
-   * free what they hold. The caller has stopped starting new calls. */
+   * free what they hold. The caller has stopped starting new calls. A
+   * client holding one is told (its cancel hook) and may still return it:
+   * dropped. */
   for (;;) {
     GHashTableIter iter;
     gpointer key = NULL;
@@ -135,6 +178,8 @@ inf_resource_manager_free(InfResourceManager *manager)
     if (!g_hash_table_iter_next(&iter, &key, NULL))
       break;
     InfLlmCall *call = key;
+    if (call->phase == CALL_CLIENT)
+      call = call_give_up(call);
     g_autoptr(GError) error =
         g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "alias '%s': cancelled: the run ended",
                     call->endpoint->alias->name);
@@ -142,7 +187,6 @@ inf_resource_manager_free(InfResourceManager *manager)
     call->done(NULL, error, call->user_data);
     call_free(call);
   }
-  g_hash_table_unref(manager->calls);
   /* Calls waiting for a slot give up (they free what they hold). */
   if (manager->slot_idle)
     g_source_remove(manager->slot_idle);
@@ -153,7 +197,21 @@ inf_resource_manager_free(InfResourceManager *manager)
   }
   inf_response_cache_free(manager->cache);
   g_hash_table_unref(manager->by_name);
+  /* Clients are finalized here (they may still return what they hold). */
   g_ptr_array_unref(manager->aliases);
+  g_hash_table_unref(manager->calls);
+  GHashTableIter iter;
+  gpointer key;
+  g_hash_table_iter_init(&iter, manager->husks);
+  while (g_hash_table_iter_next(&iter, &key, NULL)) {
+    InfLlmCall *husk = key;
+    inf_llm_request_unref(husk->request);
+    g_free(husk);
+  }
+  g_hash_table_unref(manager->husks);
+  InfLlmCall *retired;
+  while ((retired = queue_pop(&manager->retired)) != NULL)
+    g_free(retired);
   g_rand_free(manager->jitter);
   g_free(manager);
 }
@@ -178,6 +236,15 @@ client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpoi
     client->parse_stream_event = klass->parse_stream_event;
   if (CLIENT_HAS(klass, call))
     client->call = klass->call;
+  if (CLIENT_HAS(klass, cancel))
+    client->cancel = klass->cancel;
+  InfClassInfo info = { 0 };
+  g_autofree char *plugin = inf_log_describe_plugin(
+      registry && inf_registry_get_class_info(registry, INF_CLASS_CLIENT, klass->name, &info) &&
+              info.klass == (gconstpointer)klass
+          ? info.file
+          : NULL);
+  client->origin = g_strdup_printf("client class '%s', %s", klass->name, plugin);
   gboolean requires_key = CLIENT_HAS(klass, requires_api_key) && klass->requires_api_key;
 
   if (config->api_key_env) {
@@ -258,6 +325,7 @@ inf_resource_manager_new(const InfResourcesConfig *config, InfRegistry *registry
 {
   InfResourceManager *manager = g_new0(InfResourceManager, 1);
   manager->calls = g_hash_table_new(g_direct_hash, g_direct_equal);
+  manager->husks = g_hash_table_new(g_direct_hash, g_direct_equal);
   manager->aliases = g_ptr_array_new_with_free_func(alias_free);
   manager->by_name = g_hash_table_new(g_str_hash, g_str_equal);
   manager->max_total = config ? config->max_total_concurrent : 0;
@@ -502,20 +570,65 @@ call_stream_clear(InfLlmCall *call)
   g_clear_error(&call->stream_error);
 }
 
+/* Frees what @call holds. A call of an in-process client is kept a while
+ * (retired, see CALL_QUARANTINE): the client has its pointer. */
 static void
 call_free(InfLlmCall *call)
 {
-  g_hash_table_remove(call->manager->calls, call);
+  InfResourceManager *manager = call->manager;
+  g_hash_table_remove(manager->calls, call);
   if (call->retry_source) {
     g_source_destroy(call->retry_source);
     g_source_unref(call->retry_source);
   }
   if (call->waiting)
-    g_queue_unlink(&call->manager->waiting, &call->link);
+    g_queue_unlink(&manager->waiting, &call->link);
+  if (call->phase == CALL_CLIENT)
+    g_queue_unlink(&call->endpoint->pending, &call->link);
   call_stream_clear(call);
-  inf_llm_request_unref(call->request);
-  g_free(call->last_error);
-  g_free(call);
+  g_clear_pointer(&call->request, inf_llm_request_unref);
+  g_clear_pointer(&call->last_error, g_free);
+  if (!call->endpoint->call) {
+    g_free(call);
+    return;
+  }
+  *call = (InfLlmCall){
+    .manager = manager,
+    .endpoint = call->endpoint,
+    .phase = CALL_RETIRED,
+    .link.data = call,
+  };
+  g_queue_push_tail_link(&manager->retired, &call->link);
+  while (manager->retired.length > CALL_QUARANTINE)
+    g_free(queue_pop(&manager->retired));
+}
+
+/* The engine gives up on the attempt an in-process client holds (its
+ * timeout, the run's end): the client keeps @call as a husk whose return is
+ * dropped, and is told through its cancel hook; the send goes on in a copy,
+ * returned, which no client holds. */
+static InfLlmCall *
+call_give_up(InfLlmCall *call)
+{
+  InfResourceManager *manager = call->manager;
+  InfClient *endpoint = call->endpoint;
+  g_queue_unlink(&endpoint->pending, &call->link);
+  InfLlmCall *send = g_new(InfLlmCall, 1);
+  *send = *call;
+  send->phase = CALL_ENGINE;
+  send->link = (GList){ 0 };
+  g_hash_table_remove(manager->calls, call);
+  g_hash_table_add(manager->calls, send);
+  *call = (InfLlmCall){
+    .manager = manager,
+    .endpoint = endpoint,
+    .request = inf_llm_request_ref(send->request),
+    .phase = CALL_HUSK,
+  };
+  g_hash_table_add(manager->husks, call);
+  if (endpoint->cancel)
+    endpoint->cancel(endpoint, call);
+  return send;
 }
 
 /* The wait a server asked for, capped by the endpoint's max_retry_after (a
@@ -850,6 +963,76 @@ call_reserve(InfLlmCall *call)
   return TRUE;
 }
 
+/* --- in-process attempts: the endpoint's timeout --- */
+
+typedef struct {
+  GSource source;
+  InfClient *client;
+} TimeoutSource;
+
+static void
+client_rearm_timeouts(InfClient *client)
+{
+  InfLlmCall *head = g_queue_peek_head(&client->pending);
+  g_source_set_ready_time(client->timeouts, head ? head->deadline_us : -1);
+}
+
+/* The attempt an in-process client holds ran out of time: the client is told
+ * (cancel) and its late return will be dropped; the attempt fails with
+ * INF_ERROR_TIMEOUT (retried like an HTTP timeout). */
+static void
+call_time_out(InfLlmCall *call)
+{
+  InfClient *endpoint = call->endpoint;
+  g_autofree char *limit = inf_format_duration_us((gint64)(endpoint->config->timeout * 1e6));
+  GError *error =
+      g_error_new(INF_ERROR, INF_ERROR_TIMEOUT, "%s: no reply after %s (the endpoint's timeout)",
+                  endpoint->origin, limit);
+  InfLlmCall *send = call_give_up(call);
+  call_finish_attempt(send, NULL, error, -1);
+}
+
+static gboolean
+timeouts_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  (void)callback;
+  (void)user_data;
+  InfClient *client = ((TimeoutSource *)source)->client;
+  gint64 now = g_source_get_time(source);
+  g_source_set_ready_time(source, -1);
+  InfLlmCall *head;
+  /* Calls of one endpoint share its timeout: deadlines come in order. */
+  while ((head = g_queue_peek_head(&client->pending)) != NULL && head->deadline_us <= now)
+    call_time_out(head);
+  client_rearm_timeouts(client);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs timeouts_funcs = {
+  .dispatch = timeouts_dispatch,
+};
+
+/* Hands @call to its in-process client, with the endpoint's timeout. */
+static void
+call_start_in_process(InfLlmCall *call)
+{
+  InfClient *endpoint = call->endpoint;
+  if (!endpoint->timeouts) {
+    endpoint->timeouts = g_source_new(&timeouts_funcs, sizeof(TimeoutSource));
+    ((TimeoutSource *)endpoint->timeouts)->client = endpoint;
+    g_source_set_name(endpoint->timeouts, "inf-client-timeouts");
+    g_source_attach(endpoint->timeouts, NULL);
+  }
+  call->phase = CALL_CLIENT;
+  call->deadline_us = call->attempt_start_us + (gint64)(endpoint->config->timeout * 1e6);
+  call->link = (GList){ .data = call };
+  gboolean first = endpoint->pending.length == 0;
+  g_queue_push_tail_link(&endpoint->pending, &call->link);
+  if (first)
+    client_rearm_timeouts(endpoint);
+  endpoint->call(endpoint, call);
+}
+
 static void
 call_attempt(InfLlmCall *call)
 {
@@ -865,7 +1048,7 @@ call_attempt(InfLlmCall *call)
   call->attempt_start_us = g_get_monotonic_time();
   call->http_status = 0;
   if (endpoint->call) {
-    endpoint->call(endpoint, call);
+    call_start_in_process(call);
     return;
   }
   InfHttpRequest *http = inf_http_request_new();
@@ -946,9 +1129,41 @@ inf_resource_manager_send_observed(InfResourceManager *manager, InfClient *endpo
 
 /* --- InfLlmCall (in-process clients) --- */
 
+/* Whether a return (@what) may end @call's attempt. The return a husk was
+ * owed is dropped (and the husk retired); any other is a misuse, reported
+ * once per endpoint. */
+static gboolean
+call_accept_return(InfLlmCall *call, const char *what)
+{
+  InfClient *endpoint = call->endpoint;
+  switch ((CallPhase)call->phase) {
+  case CALL_CLIENT:
+    g_queue_unlink(&endpoint->pending, &call->link);
+    call->phase = CALL_ENGINE;
+    return TRUE;
+  case CALL_HUSK:
+    inf_log_client(endpoint, INF_LOG_DEBUG, "%s after the call was given up; dropped", what);
+    g_hash_table_remove(call->manager->husks, call);
+    call_free(call);
+    return FALSE;
+  case CALL_ENGINE:
+  case CALL_RETIRED:
+  default:
+    if (!endpoint->misuse_reported) {
+      endpoint->misuse_reported = TRUE;
+      inf_log_client(endpoint, INF_LOG_WARNING,
+                     "%s for a call that was already finished; ignored (a client finishes each "
+                     "call exactly once)",
+                     what);
+    }
+    return FALSE;
+  }
+}
+
 const InfLlmRequest *
 inf_llm_call_get_request(const InfLlmCall *call)
 {
+  g_return_val_if_fail(call != NULL, NULL);
   return call->request;
 }
 
@@ -956,6 +1171,10 @@ void
 inf_llm_call_return(InfLlmCall *call, InfLlmResponse *response)
 {
   g_return_if_fail(call != NULL && response != NULL);
+  if (!call_accept_return(call, "inf_llm_call_return() was called")) {
+    inf_llm_response_free(response);
+    return;
+  }
   call_finish_attempt(call, response, NULL, -1);
 }
 
@@ -963,7 +1182,32 @@ void
 inf_llm_call_return_error(InfLlmCall *call, GError *error, gint64 retry_after_ms)
 {
   g_return_if_fail(call != NULL && error != NULL);
+  if (!call_accept_return(call, "inf_llm_call_return_error() was called")) {
+    g_error_free(error);
+    return;
+  }
   call_finish_attempt(call, NULL, error, retry_after_ms);
+}
+
+gboolean
+inf_llm_call_is_cancelled(const InfLlmCall *call)
+{
+  g_return_val_if_fail(call != NULL, TRUE);
+  return call->phase != CALL_CLIENT;
+}
+
+void
+inf_log_client(const InfClient *client, InfLogLevel level, const char *format, ...)
+{
+  g_return_if_fail(client != NULL && format != NULL);
+  if (!inf_log_is_enabled(level))
+    return;
+  g_autofree char *context =
+      g_strdup_printf("alias '%s' (%s)", client->config->alias, client->origin);
+  va_list args;
+  va_start(args, format);
+  inf_log_emitv(level, context, format, args);
+  va_end(args);
 }
 
 /* --- InfClient accessors (SDK) --- */

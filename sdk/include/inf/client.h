@@ -13,7 +13,15 @@
  *    TRANSPORT, BAD_RESPONSE (retried up to max_retries), anything else
  *    (failed with the server's message).
  *  - in process: implements call, and finishes each InfLlmCall later from the
- *    main loop (the mock).
+ *    main loop (the mock), exactly once. The endpoint's `timeout` applies:
+ *    a call not finished in time is given up (the client's cancel hook
+ *    runs) and fails as INF_ERROR_TIMEOUT, retried like an HTTP timeout.
+ *
+ * Plugins run on the host's main loop: the thread that runs the default
+ * main context (g_main_context_default()). Attach sources there (NULL
+ * context); call every SDK function and finish every call and task from
+ * that thread. A client that works in other threads hands its results back
+ * with g_idle_add() or g_main_context_invoke() before finishing.
  *
  * An HTTP client may stream (Since: 1.1): its build_request calls
  * inf_http_request_set_stream() and the class implements parse_stream_event.
@@ -66,6 +74,17 @@ typedef struct {
   gboolean (*parse_stream_event)(InfClient *self, const InfLlmRequest *request, const char *event,
                                  const char *data, InfLlmResponse *response, guint *state,
                                  GError **error);
+
+  /* In-process clients, optional (Since: 1.1): the engine no longer waits
+   * for @call, which the client holds (the endpoint's timeout passed, or the
+   * run ended and the client is about to be finalized). Stop the work if you
+   * can and drop what you keep for the call; you may still finish it with
+   * inf_llm_call_return() or inf_llm_call_return_error() (now, later, or in
+   * finalize): that return is dropped without a message. From this call on
+   * inf_llm_call_is_cancelled (@call) is TRUE. Without the hook the same
+   * holds; the client just is not told. Called on the main loop, never from
+   * inside `call`. */
+  void (*cancel)(InfClient *self, InfLlmCall *call);
 } InfClientClass;
 
 INF_API gpointer inf_client_get_private(const InfClient *client);

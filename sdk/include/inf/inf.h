@@ -15,6 +15,7 @@
 #include <inf/json-schema.h>
 #include <inf/json-util.h>
 #include <inf/llm.h>
+#include <inf/log.h>
 #include <inf/loss.h>
 #include <inf/macros.h>
 #include <inf/module.h>

@@ -137,6 +137,16 @@ INF_API void inf_llm_call_return(InfLlmCall *call, InfLlmResponse *response);
  * the server's hint (negative: none). */
 INF_API void inf_llm_call_return_error(InfLlmCall *call, GError *error, gint64 retry_after_ms);
 
+/* Whether the engine gave @call up (its endpoint's timeout passed, or the
+ * run ended; the client's cancel hook was called) or it was already
+ * finished: a client doing long work may check it to stop early. A return
+ * after that is dropped; a second return of a finished call is also
+ * reported once as a warning naming the alias and the plugin.
+ * @call: (transfer none) a call the client was given
+ * Thread: main loop
+ * Since: 1.1 */
+INF_API gboolean inf_llm_call_is_cancelled(const InfLlmCall *call);
+
 /* --- calls by alias from losses, backward and optimizer steps (Since: 1.1) ---
  *
  * Called once per call made with inf_loss_task_call_alias(),

@@ -2,8 +2,17 @@
  *
  * The task is owned by the engine. The module reads its arguments and
  * finishes it exactly once with inf_task_return_value() or
- * inf_task_return_error(), at once or later from the main loop. After that
- * the task must not be touched.
+ * inf_task_return_error(), at once or later from the main loop (the thread
+ * running the host's default main context, g_main_context_default()). After
+ * that the task must not be touched.
+ *
+ * Misuse is caught (Since: 1.1): a second return, or a return after the
+ * task was finished, is dropped and reported once per node as a warning
+ * naming the node and the plugin file; it never reaches another input while
+ * the engine still holds the finished task (it reuses one only after 1024
+ * others finished after it). When the module's `timeout` option ends the
+ * node first, the node fails with INF_ERROR_TIMEOUT and the module's later
+ * return is dropped without a message.
  */
 #pragma once
 

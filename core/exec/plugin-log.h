@@ -1,0 +1,13 @@
+/* inf/log.h for modules and tasks: messages that name the node, the module
+ * class and the plugin file it came from. */
+#pragma once
+
+#include <inf/inf.h>
+
+G_BEGIN_DECLS
+
+/* "module class 'NAME', plugin FILE" (or "..., built in") for @module's
+ * class. Free with g_free. */
+char *inf_plugin_log_describe_module(const InfModule *module);
+
+G_END_DECLS
