@@ -72,6 +72,16 @@ next_timeout(void)
   return timeout;
 }
 
+/* No timer is armed but the endpoint's timeout (600 s) of a call the
+ * in-process client holds: a poll would show as a short one. */
+static void
+assert_no_poll(void)
+{
+  gint timeout = next_timeout();
+  if (timeout != -1 && timeout < 590000)
+    g_error("a timer of %d ms is armed", timeout);
+}
+
 /* --- "ask": a module on alias "judge" that returns the reply --- */
 
 static const char *
@@ -179,10 +189,11 @@ test_wakes_on_release(Fixture *f, gconstpointer data)
   call(f, "b", &b);
   drain();
   /* a holds the only slot; b waits for it, registered with the manager,
-   * with no timer armed (a poll would show as a timer). */
+   * with no timer armed (a poll would show as a timer) but the endpoint's
+   * timeout (600 s) of the call the client holds. */
   g_assert_cmpuint(held.length, ==, 1);
   g_assert_cmpuint(inf_resource_manager_get_n_slot_waits(f->rm), ==, 1);
-  g_assert_cmpint(next_timeout(), ==, -1);
+  assert_no_poll();
   drain();
   g_assert_cmpuint(held.length, ==, 1);
   g_assert_false(b.done);
@@ -271,7 +282,7 @@ test_scheduler_wakes(Fixture *f, gconstpointer data)
   inf_scheduler_pump(s);
   drain();
   g_assert_cmpuint(held.length, ==, 1);
-  g_assert_cmpint(next_timeout(), ==, -1);
+  assert_no_poll();
 
   /* The loss's call ends (none of the scheduler's own tasks did): the
    * scheduler is woken and sends its node. */
