@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "fake-llm.h"
+#include "inf-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
@@ -33,28 +33,17 @@ static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
   f->context = g_main_context_ref_thread_default();
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  f->dir = g_dir_make_tmp("inf-backends-XXXXXX", &error);
-  g_assert_no_error(error);
+  f->fake = inf_test_fake_start();
+  f->dir = inf_test_mkdtemp("inf-backends");
 }
 
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
   (void)data;
-  inf_fake_llm_free(f->fake);
-  while (g_main_context_iteration(f->context, FALSE))
-    ;
-  g_autoptr(GDir) handle = g_dir_open(f->dir, 0, NULL);
-  const char *name;
-  while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
-    g_autofree char *path = g_build_filename(f->dir, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(f->dir);
+  inf_test_fake_stop(f->fake);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_main_context_unref(f->context);
 }
@@ -72,9 +61,7 @@ run_clear(Run *r)
 static char *
 write_file(Fixture *f, const char *name, const char *text)
 {
-  char *path = g_build_filename(f->dir, name, NULL);
-  g_assert_true(g_file_set_contents(path, text, -1, NULL));
-  return path;
+  return inf_test_write(f->dir, name, text);
 }
 
 /* A config with one llm node "answer" (its options: @llm_options, JSON
@@ -113,68 +100,33 @@ write_inputs(Fixture *f, const char *const *texts, guint n)
   return path;
 }
 
-static void
-on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Run *r = user_data;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  g_assert_true(
-      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
-  g_assert_no_error(error);
-  g_free(out);
-  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                  : 255;
-}
-
-static void
-put_json(gpointer data)
-{
-  json_object_put(data);
-}
-
 /* Runs inf-engine; with @signal_after > 0, sends it SIGINT once the fake
  * has received that many LLM requests. */
 static void
 run_engine_signal(Fixture *f, const char *config, const char *inputs, guint signal_after, Run *r)
 {
   memset(r, 0, sizeof *r);
-  r->status = -1;
   g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
   g_autofree char *metrics = g_build_filename(f->dir, "metrics.json", NULL);
   g_remove(output);
   g_remove(metrics);
-  const char *engine = g_getenv("INF_ENGINE");
-  g_assert_nonnull(engine);
-  g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv(launcher, KEY_ENV, SECRET, TRUE);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = g_subprocess_launcher_spawn(
-      launcher, &error, engine, "run", config, "--input", inputs, "--output", output,
-      "--metrics-out", metrics, "--stats", "--ordered", NULL);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
-  gboolean signalled = FALSE;
-  while (r->status == -1) {
-    g_main_context_iteration(f->context, TRUE);
-    InfFakeStats stats;
-    inf_fake_llm_get_stats(f->fake, &stats);
-    if (signal_after > 0 && !signalled && stats.requests >= signal_after) {
-      g_subprocess_send_signal(process, SIGINT);
-      signalled = TRUE;
-    }
+  const char *env[] = { KEY_ENV "=" SECRET, NULL };
+  InfTestSpawn spawn = { .env = env };
+  InfTestEngine *engine =
+      inf_test_engine_start_va(&spawn, "run", config, "--input", inputs, "--output", output,
+                               "--metrics-out", metrics, "--stats", "--ordered", NULL);
+  if (signal_after > 0) {
+    inf_test_fake_wait_requests(f->fake, signal_after, engine);
+    inf_test_engine_send_signal(engine, SIGINT);
   }
-  g_autofree char *text = NULL;
-  g_file_get_contents(output, &text, NULL, NULL);
-  g_file_get_contents(metrics, &r->metrics, NULL, NULL);
-  r->lines = g_ptr_array_new_with_free_func(put_json);
-  g_auto(GStrv) lines = g_strsplit(text != NULL ? text : "", "\n", -1);
-  for (char **line = lines; *line != NULL; line++)
-    if (**line != '\0')
-      g_ptr_array_add(r->lines, json_tokener_parse(*line));
-  g_test_message("inf-engine exited with %d:\n%s", r->status, r->log);
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_finish(engine, &run);
+  g_assert_cmpint(run.term_signal, ==, 0);
+  r->status = run.status;
+  r->log = g_steal_pointer(&run.err);
+  g_autofree char *text = inf_test_read(output);
+  r->metrics = inf_test_read(metrics);
+  r->lines = inf_test_parse_lines(text);
 }
 
 static void

@@ -10,7 +10,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "fake-llm.h"
+#include "inf-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
@@ -34,28 +34,17 @@ static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
   f->context = g_main_context_ref_thread_default();
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  f->dir = g_dir_make_tmp("inf-budget-XXXXXX", &error);
-  g_assert_no_error(error);
+  f->fake = inf_test_fake_start();
+  f->dir = inf_test_mkdtemp("inf-budget");
 }
 
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
   (void)data;
-  inf_fake_llm_free(f->fake);
-  while (g_main_context_iteration(f->context, FALSE))
-    ;
-  g_autoptr(GDir) handle = g_dir_open(f->dir, 0, NULL);
-  const char *name;
-  while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
-    g_autofree char *path = g_build_filename(f->dir, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(f->dir);
+  inf_test_fake_stop(f->fake);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_main_context_unref(f->context);
 }
@@ -112,8 +101,7 @@ write_config(Fixture *f, const char *const *aliases, guint max_concurrent, const
   for (guint i = 0; aliases[i]; i++)
     g_string_append_printf(s, "%s\"o%u\": \"$n%u\"", i ? ", " : "", i, i);
   g_string_append(s, "}}}");
-  char *path = g_build_filename(f->dir, "config.json", NULL);
-  g_assert_true(g_file_set_contents(path, s->str, -1, NULL));
+  char *path = inf_test_write(f->dir, "config.json", s->str);
   g_string_free(s, TRUE);
   return path;
 }
@@ -124,25 +112,9 @@ write_inputs(Fixture *f, guint n)
   GString *s = g_string_new(NULL);
   for (guint i = 0; i < n; i++)
     g_string_append(s, "{\"text\": \"" PROMPT "\"}\n");
-  char *path = g_build_filename(f->dir, "inputs.jsonl", NULL);
-  g_assert_true(g_file_set_contents(path, s->str, -1, NULL));
+  char *path = inf_test_write(f->dir, "inputs.jsonl", s->str);
   g_string_free(s, TRUE);
   return path;
-}
-
-static void
-on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Run *r = user_data;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  g_assert_true(
-      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
-  g_assert_no_error(error);
-  g_free(out);
-  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                  : 255;
 }
 
 /* Runs `inf-engine run CONFIG --input INPUTS --output DIR/out.jsonl
@@ -151,30 +123,23 @@ static void
 run_engine(Fixture *f, const char *config, const char *inputs, const char *const *extra, Run *r)
 {
   memset(r, 0, sizeof *r);
-  r->status = -1;
   g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
   g_autofree char *metrics = g_build_filename(f->dir, "metrics.json", NULL);
   if (!(extra && g_strv_contains(extra, "--resume")))
     g_remove(output); /* a resumed run continues it */
   g_remove(metrics);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  const char *engine = g_getenv("INF_ENGINE");
-  g_assert_nonnull(engine);
-  const char *fixed[] = { engine,     "run",  config,          "--input", inputs,
-                          "--output", output, "--metrics-out", metrics,   "--quiet" };
+  const char *fixed[] = { "run",  config,          "--input", inputs,   "--output",
+                          output, "--metrics-out", metrics,   "--quiet" };
   for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
     g_ptr_array_add(argv, (gpointer)fixed[i]);
   for (guint i = 0; extra && extra[i]; i++)
     g_ptr_array_add(argv, (gpointer)extra[i]);
   g_ptr_array_add(argv, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process =
-      g_subprocess_newv((const char *const *)argv->pdata,
-                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
-  while (r->status == -1)
-    g_main_context_iteration(f->context, TRUE);
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run(&run, NULL, (const char *const *)argv->pdata);
+  r->status = run.status;
+  r->log = g_steal_pointer(&run.err);
 
   g_autofree char *text = NULL;
   if (g_file_get_contents(output, &text, NULL, NULL))
@@ -183,7 +148,6 @@ run_engine(Fixture *f, const char *config, const char *inputs, const char *const
   g_autofree char *metrics_text = NULL;
   if (g_file_get_contents(metrics, &metrics_text, NULL, NULL))
     r->metrics = json_tokener_parse(metrics_text);
-  g_test_message("inf-engine exited with %d:\n%s", r->status, r->log);
 }
 
 /* metrics.budget[.aliases.ALIAS].spent.FIELD as a double. */

@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
-#include "fake-llm.h"
+#include "inf-test.h"
 
 #define KEY_ENV "INF_TEST_CACHE_KEY"
 #define SECRET "sk-cache-SECRET-0a1b2c3d4e5f"
@@ -34,12 +34,9 @@ static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
   f->context = g_main_context_ref_thread_default();
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  f->dir = g_dir_make_tmp("inf-cache-http-XXXXXX", &error);
-  g_assert_no_error(error);
+  f->fake = inf_test_fake_start();
+  f->dir = inf_test_mkdtemp("inf-cache-http");
   f->cache = g_build_filename(f->dir, "replies.db", NULL);
 }
 
@@ -47,16 +44,8 @@ static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
   (void)data;
-  inf_fake_llm_free(f->fake);
-  while (g_main_context_iteration(f->context, FALSE))
-    ;
-  g_autoptr(GDir) dir = g_dir_open(f->dir, 0, NULL);
-  const char *name;
-  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-    g_autofree char *path = g_build_filename(f->dir, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(f->dir);
+  inf_test_fake_stop(f->fake);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_free(f->cache);
   g_main_context_unref(f->context);
@@ -76,9 +65,7 @@ run_clear(Run *r)
 static char *
 write_file(Fixture *f, const char *name, const char *text)
 {
-  char *path = g_build_filename(f->dir, name, NULL);
-  g_assert_true(g_file_set_contents(path, text, -1, NULL));
-  return path;
+  return inf_test_write(f->dir, name, text);
 }
 
 /* A three-call chain (summary → keywords → report) on aliases fast and smart
@@ -123,40 +110,17 @@ write_inputs(Fixture *f, const char *name, guint n, guint first)
   return path;
 }
 
-static void
-on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Run *r = user_data;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  g_assert_true(
-      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
-  g_assert_no_error(error);
-  g_free(out);
-  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                  : 255;
-}
-
-static void
-put_json(gpointer data)
-{
-  json_object_put(data);
-}
-
 /* Runs inf-engine on @config and @inputs with the extra arguments (NULL
  * terminated) while the fake serves here. */
 static void
 run_engine(Fixture *f, Run *r, const char *config, const char *inputs, ...)
 {
   memset(r, 0, sizeof *r);
-  r->status = -1;
   g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
   g_autofree char *metrics = g_build_filename(f->dir, "metrics.json", NULL);
   g_remove(output);
   g_remove(metrics);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
   const char *fixed[] = { "run",  config,          "--input", inputs,    "--output",
                           output, "--metrics-out", metrics,   "--stats", "--quiet" };
   for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
@@ -170,39 +134,20 @@ run_engine(Fixture *f, Run *r, const char *config, const char *inputs, ...)
 
   InfFakeStats before, after;
   inf_fake_llm_get_stats(f->fake, &before);
-  g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv(launcher, KEY_ENV, SECRET, TRUE);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process =
-      g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
-  while (r->status == -1)
-    g_main_context_iteration(f->context, TRUE);
+  const char *env[] = { KEY_ENV "=" SECRET, NULL };
+  InfTestSpawn spawn = { .env = env };
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run(&run, &spawn, (const char *const *)argv->pdata);
+  r->status = run.status;
+  r->log = g_steal_pointer(&run.err);
   inf_fake_llm_get_stats(f->fake, &after);
   r->upstream = after.requests - before.requests;
 
-  g_autofree char *text = NULL;
-  g_file_get_contents(output, &text, NULL, NULL);
-  r->lines = g_ptr_array_new_with_free_func(put_json);
-  g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
-  for (char **line = lines; *line; line++) {
-    if (!**line)
-      continue;
-    json_object *o = json_tokener_parse(*line), *index;
-    g_assert_nonnull(o);
-    g_assert_true(json_object_object_get_ex(o, "index", &index));
-    guint i = (guint)json_object_get_int(index);
-    if (r->lines->len <= i)
-      g_ptr_array_set_size(r->lines, i + 1);
-    g_ptr_array_index(r->lines, i) = o;
-  }
+  g_autofree char *text = inf_test_read(output);
+  r->lines = inf_test_parse_lines_by_index(text);
   g_autofree char *metrics_text = NULL;
   if (g_file_get_contents(metrics, &metrics_text, NULL, NULL))
     r->metrics = json_tokener_parse(metrics_text);
-  if (r->status != 0)
-    g_test_message("inf-engine exited with %d:\n%s", r->status, r->log);
   g_assert_null(strstr(r->log, SECRET));
 }
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "fake-llm.h"
+#include "inf-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
@@ -36,46 +36,23 @@ static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
   f->context = g_main_context_ref_thread_default();
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  f->dir = g_dir_make_tmp("inf-http-pipeline-XXXXXX", &error);
-  g_assert_no_error(error);
+  f->fake = inf_test_fake_start();
+  f->dir = inf_test_mkdtemp("inf-http-pipeline");
   const char *root = g_getenv("INF_SOURCE_ROOT");
   g_assert_nonnull(root);
   f->config = g_build_filename(root, "configs", "quickstart.json", NULL);
 }
 
 static void
-remove_tree(const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(dir);
-}
-
-static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
   (void)data;
-  inf_fake_llm_free(f->fake);
-  while (g_main_context_iteration(f->context, FALSE))
-    ;
-  remove_tree(f->dir);
+  inf_test_fake_stop(f->fake);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_free(f->config);
   g_main_context_unref(f->context);
-}
-
-static void
-put_json(gpointer data)
-{
-  json_object_put(data);
 }
 
 static void
@@ -142,72 +119,34 @@ limit_files(gpointer data)
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-static void
-on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Run *r = user_data;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  g_assert_true(
-      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
-  g_assert_no_error(error);
-  g_free(out);
-  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                  : 255;
-}
-
 /* Runs inf-engine on the quickstart config while the fake serves here. */
 static void
 run_engine(Fixture *f, const char *resources, const char *inputs, Run *r)
 {
   memset(r, 0, sizeof *r);
-  r->status = -1;
   g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
   g_autofree char *metrics = g_build_filename(f->dir, "metrics.json", NULL);
   g_remove(output);
   g_remove(metrics);
-  const char *engine = g_getenv("INF_ENGINE");
-  g_assert_nonnull(engine);
-  g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv(launcher, KEY_ENV, SECRET, TRUE);
-  if (f->nofile > 0)
-    g_subprocess_launcher_set_child_setup(launcher, limit_files, GINT_TO_POINTER(f->nofile), NULL);
-  /* The variables the shipped resources files name. */
-  g_subprocess_launcher_setenv(launcher, "OPENAI_API_KEY", SECRET, TRUE);
-  g_subprocess_launcher_setenv(launcher, "ANTHROPIC_API_KEY", SECRET, TRUE);
-  /* Every debug message too: none may show the key. */
-  g_subprocess_launcher_setenv(launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = g_subprocess_launcher_spawn(
-      launcher, &error, engine, "run", f->config, "--input", inputs, "--output", output,
-      "--resources", resources, "--metrics-out", metrics, "--stats", NULL);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
-  while (r->status == -1)
-    g_main_context_iteration(f->context, TRUE);
-
-  g_file_get_contents(output, &r->output, NULL, NULL);
-  g_file_get_contents(metrics, &r->metrics, NULL, NULL);
-  r->lines = g_ptr_array_new_with_free_func(put_json);
-  g_auto(GStrv) lines = g_strsplit(r->output != NULL ? r->output : "", "\n", -1);
-  for (char **line = lines; *line != NULL; line++) {
-    if (**line == '\0')
-      continue;
-    json_object *o = json_tokener_parse(*line);
-    g_assert_nonnull(o);
-    json_object *index;
-    g_assert_true(json_object_object_get_ex(o, "index", &index));
-    guint i = (guint)json_object_get_int(index);
-    if (r->lines->len <= i)
-      g_ptr_array_set_size(r->lines, i + 1);
-    g_assert_null(g_ptr_array_index(r->lines, i));
-    g_ptr_array_index(r->lines, i) = o;
+  const char *env[] = { KEY_ENV "=" SECRET,
+                        /* The variables the shipped resources files name. */
+                        "OPENAI_API_KEY=" SECRET, "ANTHROPIC_API_KEY=" SECRET,
+                        /* Every debug message too: none may show the key. */
+                        "G_MESSAGES_DEBUG=all", NULL };
+  InfTestSpawn spawn = { .env = env };
+  if (f->nofile > 0) {
+    spawn.child_setup = limit_files;
+    spawn.child_setup_data = GINT_TO_POINTER(f->nofile);
   }
-  if (r->status != 0 && r->status != 1)
-    g_test_message("inf-engine exited with %d:\n%s", r->status, r->log);
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run_va(&run, &spawn, "run", f->config, "--input", inputs, "--output", output,
+                         "--resources", resources, "--metrics-out", metrics, "--stats", NULL);
+  r->status = run.status;
+  r->log = g_steal_pointer(&run.err);
+
+  r->output = inf_test_read(output);
+  r->metrics = inf_test_read(metrics);
+  r->lines = inf_test_parse_lines_by_index(r->output);
 }
 
 static json_object *

@@ -12,7 +12,7 @@
 
 #include <inf/json-schema.h>
 
-#include "fake-llm.h"
+#include "inf-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
@@ -39,27 +39,17 @@ static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
   f->context = g_main_context_ref_thread_default();
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  f->dir = g_dir_make_tmp("inf-structured-XXXXXX", &error);
-  g_assert_no_error(error);
+  f->fake = inf_test_fake_start();
+  f->dir = inf_test_mkdtemp("inf-structured");
 }
 
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
   (void)data;
-  inf_fake_llm_free(f->fake);
-  while (g_main_context_iteration(f->context, FALSE))
-    ;
-  g_autoptr(GDir) handle = g_dir_open(f->dir, 0, NULL);
-  for (const char *name; handle != NULL && (name = g_dir_read_name(handle)) != NULL;) {
-    g_autofree char *path = g_build_filename(f->dir, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(f->dir);
+  inf_test_fake_stop(f->fake);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_main_context_unref(f->context);
 }
@@ -76,9 +66,7 @@ run_clear(Run *r)
 static char *
 write_file(Fixture *f, const char *name, const char *text)
 {
-  char *path = g_build_filename(f->dir, name, NULL);
-  g_assert_true(g_file_set_contents(path, text, -1, NULL));
-  return path;
+  return inf_test_write(f->dir, name, text);
 }
 
 /* Writes config.json: node "classify" (llm, alias a on @provider at the
@@ -109,41 +97,21 @@ write_config(Fixture *f, const char *provider, const char *schema, const char *l
   return write_file(f, "config.json", text);
 }
 
-static void
-on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Run *r = user_data;
-  g_autoptr(GError) error = NULL;
-  g_assert_true(
-      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &r->out, &r->log, &error));
-  g_assert_no_error(error);
-  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                  : 255;
-}
-
 /* Runs `inf-engine COMMAND CONFIG [--input INPUTS --quiet]` while the fake
  * serves here; one input {"text": "The invoice is wrong."}. */
 static void
 run_engine(Fixture *f, const char *command, const char *config, Run *r)
 {
   memset(r, 0, sizeof *r);
-  r->status = -1;
   g_autofree char *inputs = write_file(f, "in.jsonl", "{\"text\": \"The invoice is wrong.\"}\n");
-  const char *engine = g_getenv("INF_ENGINE");
-  g_assert_nonnull(engine);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process =
-      g_str_equal(command, "run")
-          ? g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                             &error, engine, "run", config, "--input", inputs, "--quiet", NULL)
-          : g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                             &error, engine, command, config, NULL);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
-  while (r->status == -1)
-    g_main_context_iteration(f->context, TRUE);
-  g_test_message("exit %d\n%s%s", r->status, r->out, r->log);
+  g_auto(InfTestRun) run = { 0 };
+  if (g_str_equal(command, "run"))
+    inf_test_engine_run_va(&run, NULL, "run", config, "--input", inputs, "--quiet", NULL);
+  else
+    inf_test_engine_run_va(&run, NULL, command, config, NULL);
+  r->status = run.status;
+  r->out = g_steal_pointer(&run.out);
+  r->log = g_steal_pointer(&run.err);
   if (g_str_equal(command, "run") && r->out != NULL && *r->out != '\0')
     r->line = json_tokener_parse(r->out);
 }

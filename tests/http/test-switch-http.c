@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "fake-llm.h"
+#include "inf-test.h"
 
 typedef struct {
   GMainContext *context;
@@ -20,28 +20,17 @@ static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
   f->context = g_main_context_ref_thread_default();
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  f->dir = g_dir_make_tmp("inf-switch-http-XXXXXX", &error);
-  g_assert_no_error(error);
+  f->fake = inf_test_fake_start();
+  f->dir = inf_test_mkdtemp("inf-switch-http");
 }
 
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
   (void)data;
-  inf_fake_llm_free(f->fake);
-  while (g_main_context_iteration(f->context, FALSE))
-    ;
-  g_autoptr(GDir) handle = g_dir_open(f->dir, 0, NULL);
-  const char *name;
-  while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
-    g_autofree char *path = g_build_filename(f->dir, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(f->dir);
+  inf_test_fake_stop(f->fake);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_main_context_unref(f->context);
 }
@@ -94,38 +83,14 @@ typedef struct {
 } Run;
 
 static void
-on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Run *r = user_data;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  g_assert_true(
-      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &r->log, &error));
-  g_assert_no_error(error);
-  g_free(out);
-  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                  : 255;
-}
-
-static void
-put_json(gpointer data)
-{
-  json_object_put(data);
-}
-
-static void
 run_engine(Fixture *f, Run *r)
 {
-  r->status = -1;
-  g_autofree char *config = g_build_filename(f->dir, "routing.json", NULL);
-  g_assert_true(g_file_set_contents(config, config_text, -1, NULL));
-  g_autofree char *resources_text =
-      g_strdup_printf("{\"endpoints\": {\"fast\": {\"provider\": \"openai\", \"model\": \"fake\", "
-                      "\"base_url\": \"%s/v1\", \"max_concurrent\": 4, \"max_retries\": 0}}}",
-                      inf_fake_llm_get_base_url(f->fake));
-  g_autofree char *resources = g_build_filename(f->dir, "resources.json", NULL);
-  g_assert_true(g_file_set_contents(resources, resources_text, -1, NULL));
+  g_autofree char *config = inf_test_write(f->dir, "routing.json", config_text);
+  g_autofree char *resources = inf_test_write_printf(
+      f->dir, "resources.json",
+      "{\"endpoints\": {\"fast\": {\"provider\": \"openai\", \"model\": \"fake\", "
+      "\"base_url\": \"%s/v1\", \"max_concurrent\": 4, \"max_retries\": 0}}}",
+      inf_fake_llm_get_base_url(f->fake));
   GString *in = g_string_new(NULL);
   for (guint i = 0; i < G_N_ELEMENTS(inputs); i++) {
     json_object *line = json_object_new_object();
@@ -133,35 +98,21 @@ run_engine(Fixture *f, Run *r)
     g_string_append_printf(in, "%s\n", json_object_to_json_string(line));
     json_object_put(line);
   }
-  g_autofree char *input = g_build_filename(f->dir, "in.jsonl", NULL);
-  g_assert_true(g_file_set_contents(input, in->str, -1, NULL));
+  g_autofree char *input = inf_test_write(f->dir, "in.jsonl", in->str);
   g_string_free(in, TRUE);
   g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
 
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process =
-      g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                       g_getenv("INF_ENGINE"), "run", config, "--resources", resources, "--input",
-                       input, "--output", output, "--node-status", "--quiet", NULL);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_communicated, r);
-  while (r->status == -1)
-    g_main_context_iteration(f->context, TRUE);
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run_va(&run, NULL, "run", config, "--resources", resources, "--input", input,
+                         "--output", output, "--node-status", "--quiet", NULL);
+  r->status = run.status;
+  r->log = g_steal_pointer(&run.err);
 
-  g_autofree char *text = NULL;
-  g_assert_true(g_file_get_contents(output, &text, NULL, NULL));
-  r->lines = g_ptr_array_new_with_free_func(put_json);
+  g_autofree char *text = inf_test_read(output);
+  g_assert_nonnull(text);
+  r->lines = inf_test_parse_lines_by_index(text);
+  g_assert_cmpuint(r->lines->len, <=, G_N_ELEMENTS(inputs));
   g_ptr_array_set_size(r->lines, G_N_ELEMENTS(inputs));
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  for (char **line = lines; *line; line++) {
-    if (**line == '\0')
-      continue;
-    json_object *o = json_tokener_parse(*line);
-    g_assert_nonnull(o);
-    guint i = (guint)json_object_get_int(json_object_object_get(o, "index"));
-    g_assert_cmpuint(i, <, G_N_ELEMENTS(inputs));
-    g_ptr_array_index(r->lines, i) = o;
-  }
 }
 
 static const char *
