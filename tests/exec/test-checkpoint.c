@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 
-#include "fake-llm.h"
+#include "inf-test.h"
 
 #define KEY_ENV "INF_TEST_CHECKPOINT_KEY"
 #define HOLD "500 delay=3600000" /* a call that is never answered */
@@ -28,25 +28,12 @@ typedef struct {
 } Fixture;
 
 typedef struct {
-  GSubprocess *process;
-  gboolean done;
+  InfTestEngine *process;
   int status; /* exit status, or 128 + signal */
   char *log;  /* stderr */
 } Engine;
 
 /* --- set-up --- */
-
-static void
-remove_tree(const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(dir);
-}
 
 /* The config: text → a (first, system prompt from the parameter "style") →
  * b (second); @extra_second is added to the second module's options,
@@ -91,12 +78,9 @@ static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
   f->context = g_main_context_ref_thread_default();
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  f->dir = g_dir_make_tmp("inf-checkpoint-XXXXXX", &error);
-  g_assert_no_error(error);
+  f->fake = inf_test_fake_start();
+  f->dir = inf_test_mkdtemp("inf-checkpoint");
   f->inputs = g_build_filename(f->dir, "inputs.jsonl", NULL);
   f->output = g_build_filename(f->dir, "out.jsonl", NULL);
   f->checkpoint = g_build_filename(f->dir, "run.ckpt", NULL);
@@ -106,10 +90,8 @@ static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
   (void)data;
-  inf_fake_llm_free(f->fake);
-  while (g_main_context_iteration(f->context, FALSE))
-    ;
-  remove_tree(f->dir);
+  inf_test_fake_stop(f->fake);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_free(f->inputs);
   g_free(f->output);
@@ -119,27 +101,12 @@ fixture_tear_down(Fixture *f, gconstpointer data)
 
 /* --- the engine --- */
 
-static void
-on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Engine *e = user_data;
-  char *out = NULL;
-  g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &out, &e->log, NULL);
-  g_free(out);
-  GSubprocess *p = G_SUBPROCESS(source);
-  e->status = g_subprocess_get_if_exited(p)     ? g_subprocess_get_exit_status(p)
-              : g_subprocess_get_if_signaled(p) ? 128 + g_subprocess_get_term_sig(p)
-                                                : 255;
-  e->done = TRUE;
-}
-
 /* Starts `inf-engine run CONFIG ARGS...` (NULL-terminated). */
 static void
 engine_start(Engine *e, const char *config, ...)
 {
   memset(e, 0, sizeof *e);
-  GPtrArray *argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, "run");
   g_ptr_array_add(argv, (char *)config);
   va_list ap;
@@ -149,29 +116,25 @@ engine_start(Engine *e, const char *config, ...)
     g_ptr_array_add(argv, (char *)arg);
   va_end(ap);
   g_ptr_array_add(argv, NULL);
-  g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv(launcher, KEY_ENV, "sk-test", TRUE);
-  g_autoptr(GError) error = NULL;
-  e->process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
-  g_assert_no_error(error);
-  g_ptr_array_unref(argv);
-  g_subprocess_communicate_utf8_async(e->process, NULL, NULL, on_communicated, e);
+  const char *env[] = { KEY_ENV "=sk-test", NULL };
+  InfTestSpawn spawn = { .env = env };
+  e->process = inf_test_engine_start(&spawn, (const char *const *)argv->pdata);
 }
 
 static void
 engine_wait(Fixture *f, Engine *e)
 {
-  while (!e->done)
-    g_main_context_iteration(f->context, TRUE);
-  g_clear_object(&e->process);
+  (void)f;
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_finish(g_steal_pointer(&e->process), &run);
+  e->status = run.status;
+  e->log = g_steal_pointer(&run.err);
 }
 
 static void
 engine_kill(Fixture *f, Engine *e)
 {
-  g_subprocess_send_signal(e->process, SIGKILL);
+  inf_test_engine_send_signal(e->process, SIGKILL);
   engine_wait(f, e);
   g_assert_cmpint(e->status, ==, 128 + SIGKILL);
 }
@@ -179,6 +142,7 @@ engine_kill(Fixture *f, Engine *e)
 static void
 engine_clear(Engine *e)
 {
+  g_assert_null(e->process);
   g_free(e->log);
   memset(e, 0, sizeof *e);
 }
@@ -187,10 +151,8 @@ engine_clear(Engine *e)
 static int
 run_engine(Fixture *f, char **log, const char *config, ...)
 {
-  Engine e;
-  memset(&e, 0, sizeof e);
-  GPtrArray *argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
+  (void)f;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, "run");
   g_ptr_array_add(argv, (char *)config);
   va_list ap;
@@ -200,21 +162,13 @@ run_engine(Fixture *f, char **log, const char *config, ...)
     g_ptr_array_add(argv, (char *)arg);
   va_end(ap);
   g_ptr_array_add(argv, NULL);
-  g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv(launcher, KEY_ENV, "sk-test", TRUE);
-  g_autoptr(GError) error = NULL;
-  e.process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
-  g_assert_no_error(error);
-  g_ptr_array_unref(argv);
-  g_subprocess_communicate_utf8_async(e.process, NULL, NULL, on_communicated, &e);
-  engine_wait(f, &e);
+  const char *env[] = { KEY_ENV "=sk-test", NULL };
+  InfTestSpawn spawn = { .env = env };
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run(&run, &spawn, (const char *const *)argv->pdata);
   if (log)
-    *log = g_steal_pointer(&e.log);
-  else if (e.status != 0)
-    g_test_message("inf-engine exited with %d:\n%s", e.status, e.log);
-  g_free(e.log);
-  return e.status;
+    *log = g_steal_pointer(&run.err);
+  return run.status;
 }
 
 static guint64
@@ -237,9 +191,7 @@ fake_requests(Fixture *f)
 static void
 wait_requests(Fixture *f, Engine *e, guint64 n)
 {
-  while (fake_requests(f) < n && !e->done)
-    g_main_context_iteration(f->context, TRUE);
-  g_assert_false(e->done);
+  inf_test_fake_wait_requests(f->fake, n, e->process);
 }
 
 /* Inputs finished and node rows in the journal (read-only, as a second
@@ -264,11 +216,19 @@ journal_counts(Fixture *f, gint64 *done, gint64 *nodes)
   sqlite3_close_v2(db);
 }
 
+typedef struct {
+  Fixture *f;
+  gint64 done;
+  gint64 nodes;
+} JournalWait;
+
 static gboolean
-tick(gpointer data)
+journal_reached(gpointer data)
 {
-  (void)data;
-  return G_SOURCE_CONTINUE;
+  JournalWait *w = data;
+  gint64 d = -1, n = -1;
+  journal_counts(w->f, &d, &n);
+  return d == w->done && n >= w->nodes;
 }
 
 /* Iterates the loop until the journal has committed @done finished inputs
@@ -276,19 +236,8 @@ tick(gpointer data)
 static void
 wait_journal(Fixture *f, Engine *e, gint64 done, gint64 nodes)
 {
-  GSource *poll = g_timeout_source_new(10);
-  g_source_set_callback(poll, tick, NULL, NULL);
-  g_source_attach(poll, f->context);
-  gint64 d = -1, n = -1;
-  while (!e->done) {
-    journal_counts(f, &d, &n);
-    if (d == done && n >= nodes)
-      break;
-    g_main_context_iteration(f->context, TRUE);
-  }
-  g_source_destroy(poll);
-  g_source_unref(poll);
-  g_assert_false(e->done);
+  JournalWait w = { f, done, nodes };
+  inf_test_engine_wait_until(e->process, journal_reached, &w);
 }
 
 static gint
@@ -566,7 +515,7 @@ test_sigint_prints_resume(Fixture *f, gconstpointer data)
   engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, NULL);
   wait_requests(f, &e, 4);
   /* b1 is held; SIGINT stops new inputs, the journal is committed now. */
-  g_subprocess_send_signal(e.process, SIGINT);
+  inf_test_engine_send_signal(e.process, SIGINT);
   wait_journal(f, &e, 1, 1);
   engine_kill(f, &e);
   engine_clear(&e);
@@ -577,8 +526,8 @@ test_sigint_prints_resume(Fixture *f, gconstpointer data)
   engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
                "--resume", NULL);
   wait_requests(f, &e, 2);
-  g_subprocess_send_signal(e.process, SIGINT);
-  g_subprocess_send_signal(e.process, SIGTERM);
+  inf_test_engine_send_signal(e.process, SIGINT);
+  inf_test_engine_send_signal(e.process, SIGTERM);
   engine_wait(f, &e);
   g_assert_cmpint(e.status, ==, 130);
   g_assert_nonnull(strstr(e.log, "--checkpoint"));
@@ -671,7 +620,7 @@ test_checkpoint_in_use(Fixture *f, gconstpointer data)
                           f->checkpoint, "--resume", NULL);
   g_assert_cmpint(status, ==, 2);
   g_autofree char *expected =
-      g_strdup_printf("in use by pid %s", g_subprocess_get_identifier(e.process));
+      g_strdup_printf("in use by pid %s", inf_test_engine_get_pid(e.process));
   g_assert_nonnull(strstr(log, expected));
   engine_kill(f, &e);
   engine_clear(&e);
@@ -808,8 +757,6 @@ test_broken_pipe(Fixture *f, gconstpointer data)
   g_free(line);
   g_assert_true(g_input_stream_close(g_subprocess_get_stdout_pipe(p), NULL, NULL));
   g_clear_object(&out);
-  Engine e = { 0 };
-  char *stdout_text = NULL;
   GInputStream *err = g_subprocess_get_stderr_pipe(p);
   g_autoptr(GOutputStream) log = g_memory_output_stream_new_resizable();
   g_output_stream_splice_async(log, err, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, G_PRIORITY_DEFAULT,
@@ -817,8 +764,6 @@ test_broken_pipe(Fixture *f, gconstpointer data)
   g_subprocess_wait_async(p, NULL, NULL, NULL);
   while (g_subprocess_get_identifier(p) != NULL || !g_output_stream_is_closed(log))
     g_main_context_iteration(f->context, TRUE);
-  (void)stdout_text;
-  (void)e;
   g_assert_true(g_subprocess_get_if_exited(p));
   g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
   g_autofree char *text =

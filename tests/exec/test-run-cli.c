@@ -6,14 +6,14 @@
 
 #include <gio/gio.h>
 
+#include "inf-test.h"
+
 static char *tmpdir;
 
 static char *
 write_file(const char *name, const char *contents)
 {
-  char *path = g_build_filename(tmpdir, name, NULL);
-  g_assert_true(g_file_set_contents(path, contents, -1, NULL));
-  return path;
+  return inf_test_write(tmpdir, name, contents);
 }
 
 /* A diamond-with-report pipeline like the quickstart, on the mock. */
@@ -70,44 +70,20 @@ result_clear(Result *r)
 }
 
 static void
-json_free(gpointer json)
-{
-  json_object_put(json);
-}
-
-static void
-parse_lines(Result *r)
-{
-  r->lines = g_ptr_array_new_with_free_func(json_free);
-  g_auto(GStrv) lines = g_strsplit(r->out, "\n", -1);
-  for (guint i = 0; lines[i]; i++) {
-    if (!*lines[i])
-      continue;
-    json_object *json = json_tokener_parse(lines[i]);
-    g_assert_nonnull(json);
-    g_ptr_array_add(r->lines, json);
-  }
-}
-
-static void
 run_engine(Result *r, const char *stdin_text, const char *const *args)
 {
-  GPtrArray *argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, "run");
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add(argv, (char *)args[i]);
   g_ptr_array_add(argv, NULL);
-  g_autoptr(GError) error = NULL;
-  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                           (stdin_text ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0);
-  g_autoptr(GSubprocess) proc = g_subprocess_newv((const char *const *)argv->pdata, flags, &error);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8(proc, stdin_text, NULL, &r->out, &r->err, &error);
-  g_assert_no_error(error);
-  r->status = g_subprocess_get_exit_status(proc);
-  g_ptr_array_unref(argv);
-  parse_lines(r);
+  InfTestSpawn spawn = { .stdin_text = stdin_text };
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run(&run, &spawn, (const char *const *)argv->pdata);
+  r->status = run.status;
+  r->out = g_steal_pointer(&run.out);
+  r->err = g_steal_pointer(&run.err);
+  r->lines = inf_test_parse_lines(r->out);
 }
 
 static json_object *
@@ -160,7 +136,7 @@ test_quickstart_style(void)
   g_assert_true(g_file_get_contents(output, &out_text, NULL, NULL));
   r.out = g_steal_pointer(&out_text);
   r.err = NULL;
-  parse_lines(&r);
+  r.lines = inf_test_parse_lines(r.out);
   g_assert_cmpuint(r.lines->len, ==, 50);
   gboolean seen[50] = { FALSE };
   for (guint i = 0; i < 50; i++) {
@@ -395,52 +371,120 @@ test_streaming_stdin(void)
   g_assert_cmpint(g_subprocess_get_exit_status(proc), ==, 0);
 }
 
+/* One llm module on an openai endpoint at @fake. */
+static char *
+write_fake_config(const char *name, InfFakeLlm *fake)
+{
+  g_autofree char *text = g_strdup_printf(
+      "{\"resources\": {\"endpoints\": {\"cloud\": {\"provider\": \"openai\", \"model\": "
+      "\"m\", \"base_url\": \"%s/v1\", \"max_concurrent\": 8, \"max_retries\": 0}}},\n"
+      " \"modules\": {\"ask\": {\"type\": \"llm\", \"alias\": \"cloud\"}},\n"
+      " \"main\": \"ask\"}\n",
+      inf_fake_llm_get_base_url(fake));
+  return write_file(name, text);
+}
+
+/* Starts a run of 100 inputs, three at a time, whose calls the fake holds;
+ * returns once it holds three (the run is under way, nothing written). */
+static InfTestEngine *
+start_held_run(InfFakeLlm *fake, const char *name)
+{
+  g_assert_true(inf_fake_llm_set_default_text(fake, "hold", NULL));
+  g_autofree char *config_name = g_strconcat(name, ".json", NULL);
+  g_autofree char *inputs_name = g_strconcat(name, ".jsonl", NULL);
+  g_autofree char *config = write_fake_config(config_name, fake);
+  GString *inputs_text = g_string_new(NULL);
+  for (guint i = 0; i < 100; i++)
+    g_string_append_printf(inputs_text, "\"input number %u\"\n", i);
+  g_autofree char *inputs = write_file(inputs_name, inputs_text->str);
+  g_string_free(inputs_text, TRUE);
+  InfTestEngine *engine =
+      inf_test_engine_start_va(NULL, "run", config, "--input", inputs, "--max-inflight", "3", NULL);
+  inf_test_fake_wait_held(fake, 3, engine);
+  g_assert_cmpstr(inf_test_engine_get_out(engine), ==, "");
+  return engine;
+}
+
+static guint64
+fake_requests(InfFakeLlm *fake)
+{
+  InfFakeStats stats;
+  inf_fake_llm_get_stats(fake, &stats);
+  return stats.requests;
+}
+
+/* The first SIGINT stops taking inputs and lets the three in flight finish:
+ * their calls are held at the fake when the signal comes and answered only
+ * after the engine said it waits for them; all three are written, no other
+ * input starts, and the run exits 130 with a summary. */
 static void
 test_interrupt(void)
 {
-  /* Slow calls; SIGINT stops taking inputs, lets in-flight inputs finish,
-   * writes them and exits 130 with a summary. The signal is sent once the
-   * first result line is out, so the run is known to be under way (its
-   * handlers installed, inputs in flight) whatever the machine's load. */
-  g_autofree char *config = write_config("slow.json", ", \"latency_ms\": 400");
-  g_autofree char *inputs_text = make_inputs(100);
-  g_autofree char *inputs = write_file("inputs-slow.jsonl", inputs_text);
-  g_autofree char *errors = g_build_filename(tmpdir, "interrupt.err", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_stderr_file_path(launcher, errors);
-  g_autoptr(GSubprocess) proc =
-      g_subprocess_launcher_spawn(launcher, &error, g_getenv("INF_ENGINE"), "run", config,
-                                  "--input", inputs, "--max-inflight", "3", NULL);
-  g_assert_no_error(error);
-  g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
-  g_autoptr(GString) text = g_string_new(NULL);
-  g_autofree char *first = g_data_input_stream_read_line(out, NULL, NULL, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(first);
-  g_string_append_printf(text, "%s\n", first);
-  g_subprocess_send_signal(proc, SIGINT);
-  for (;;) {
-    g_autofree char *line = g_data_input_stream_read_line(out, NULL, NULL, &error);
-    g_assert_no_error(error);
-    if (line == NULL)
-      break;
-    g_string_append_printf(text, "%s\n", line);
-  }
-  g_assert_true(g_subprocess_wait(proc, NULL, &error));
+  InfFakeLlm *fake = inf_test_fake_start();
+  InfTestEngine *engine = start_held_run(fake, "interrupt");
+  inf_test_engine_send_signal(engine, SIGINT);
+  inf_test_engine_wait_err(engine, "interrupted: no new inputs; finishing the 3 in flight");
+  g_assert_cmpuint(inf_fake_llm_release(fake, 0), ==, 3);
   Result r = { 0 };
-  r.status = g_subprocess_get_exit_status(proc);
-  r.out = g_string_free(g_steal_pointer(&text), FALSE);
-  g_assert_true(g_file_get_contents(errors, &r.err, NULL, &error));
-  parse_lines(&r);
-  g_assert_cmpint(r.status, ==, 130);
-  g_assert_nonnull(strstr(r.err, "interrupted"));
-  g_assert_cmpuint(r.lines->len, >=, 1);
-  g_assert_cmpuint(r.lines->len, <, 100);
-  for (guint i = 0; i < r.lines->len; i++)
-    g_assert_null(get(g_ptr_array_index(r.lines, i), "errors")); /* finished, not cancelled */
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_finish(engine, &run);
+  g_assert_cmpint(run.status, ==, 130);
+  inf_test_assert_contains(run.err, "interrupted: 3 inputs (0 failed)");
+  r.lines = inf_test_parse_lines(run.out);
+  g_assert_cmpuint(r.lines->len, ==, 3);
+  for (guint i = 0; i < r.lines->len; i++) {
+    json_object *line = g_ptr_array_index(r.lines, i);
+    g_assert_null(get(line, "errors")); /* finished, not cancelled */
+    g_autofree char *expected = g_strdup_printf("echo: input number %" G_GINT64_FORMAT,
+                                                json_object_get_int64(get(line, "index")));
+    g_assert_cmpstr(json_object_get_string(get(line, "outputs")), ==, expected);
+  }
+  g_assert_cmpuint(fake_requests(fake), ==, 3);
   result_clear(&r);
+  inf_test_fake_stop(fake);
+}
+
+/* The second signal cancels what is in flight now: of three held calls,
+ * one is answered after the first SIGINT and written as a result; after
+ * the second, the other two are written as cancelled without an answer,
+ * and the run exits 130 at once. */
+static void
+test_interrupt_twice(void)
+{
+  InfFakeLlm *fake = inf_test_fake_start();
+  InfTestEngine *engine = start_held_run(fake, "interrupt-twice");
+  inf_test_engine_send_signal(engine, SIGINT);
+  inf_test_engine_wait_err(engine, "interrupted: no new inputs; finishing the 3 in flight "
+                                   "(signal again to cancel them)");
+  g_assert_cmpuint(inf_fake_llm_release(fake, 1), ==, 1);
+  inf_test_engine_wait_out(engine, "\n"); /* its result is written */
+  inf_test_engine_send_signal(engine, SIGINT);
+  Result r = { 0 };
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_finish(engine, &run);
+  g_assert_cmpint(run.status, ==, 130);
+  inf_test_assert_contains(run.err, "interrupted again: cancelling what is in flight");
+  inf_test_assert_contains(run.err, "interrupted: 3 inputs (2 failed)");
+  r.lines = inf_test_parse_lines(run.out);
+  g_assert_cmpuint(r.lines->len, ==, 3);
+  /* The answered one first, then the two cancelled ones. */
+  json_object *done = g_ptr_array_index(r.lines, 0);
+  g_assert_null(get(done, "errors"));
+  g_autofree char *expected = g_strdup_printf("echo: input number %" G_GINT64_FORMAT,
+                                              json_object_get_int64(get(done, "index")));
+  g_assert_cmpstr(json_object_get_string(get(done, "outputs")), ==, expected);
+  for (guint i = 1; i < 3; i++) {
+    json_object *line = g_ptr_array_index(r.lines, i);
+    g_assert_cmpint(json_object_get_int64(get(line, "index")), !=,
+                    json_object_get_int64(get(done, "index")));
+    g_assert_cmpstr(json_object_get_string(get(get(line, "errors"), "ask")), ==,
+                    "cancelled: the run was interrupted");
+  }
+  /* Cancelled, not answered: the fake still holds both calls. */
+  g_assert_cmpuint(inf_fake_llm_get_n_held(fake), ==, 2);
+  g_assert_cmpuint(fake_requests(fake), ==, 3);
+  result_clear(&r);
+  inf_test_fake_stop(fake);
 }
 
 int
@@ -448,7 +492,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_assert_nonnull(g_getenv("INF_ENGINE"));
-  tmpdir = g_dir_make_tmp("inf-run-XXXXXX", NULL);
+  tmpdir = inf_test_mkdtemp("inf-run");
   g_test_add_func("/run/quickstart-style", test_quickstart_style);
   g_test_add_func("/run/ordered", test_ordered);
   g_test_add_func("/run/bad-lines-and-stdin", test_bad_lines_and_stdin);
@@ -456,13 +500,12 @@ main(int argc, char **argv)
   g_test_add_func("/run/429-requeue-completes", test_429_requeue_completes);
   g_test_add_func("/run/usage-errors", test_usage_errors);
   g_test_add_func("/run/interrupt", test_interrupt);
+  g_test_add_func("/run/interrupt-twice", test_interrupt_twice);
   g_test_add_func("/run/missing-api-key", test_missing_api_key);
   g_test_add_func("/run/example-configs", test_example_configs);
   g_test_add_func("/run/streaming-stdin", test_streaming_stdin);
   int status = g_test_run();
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0)
-    g_printerr("could not remove %s\n", tmpdir);
+  inf_test_rmdir(tmpdir);
   g_free(tmpdir);
   return status;
 }

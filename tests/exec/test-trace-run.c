@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "fake-llm.h"
+#include "inf-test.h"
 
 #define KEY_ENV "INF_TEST_TRACE_KEY"
 #define SECRET "sk-trace-SECRET-0a1b2c3d4e5f"
@@ -22,9 +22,7 @@ static const char *const node_ids[] = { "summary", "keywords", "sentiment", "not
 static char *
 write_file(const char *name, const char *contents)
 {
-  char *path = g_build_filename(tmpdir, name, NULL);
-  g_assert_true(g_file_set_contents(path, contents, -1, NULL));
-  return path;
+  return inf_test_write(tmpdir, name, contents);
 }
 
 /* The quickstart-like diamond: four LLM nodes on aliases fast and smart,
@@ -62,32 +60,8 @@ make_inputs(guint n)
 
 /* --- running --- */
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear(Result *r)
-{
-  g_free(r->out);
-  g_free(r->err);
-  memset(r, 0, sizeof *r);
-}
-
-static void
-communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-  g_autoptr(GError) error = NULL;
-  g_assert_true(
-      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &r->out, &r->err, &error));
-  g_assert_no_error(error);
-  r->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                  : 255;
-}
+typedef InfTestRun Result;
+#define result_clear inf_test_run_clear
 
 static GSubprocess *
 spawn(GSubprocessFlags flags, const char *const *args)
@@ -112,15 +86,14 @@ spawn(GSubprocessFlags flags, const char *const *args)
 static void
 run_engine(Result *r, const char *const *args)
 {
-  memset(r, 0, sizeof *r);
-  r->status = -1;
-  g_autoptr(GSubprocess) proc =
-      spawn(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
-  g_subprocess_communicate_utf8_async(proc, NULL, NULL, communicated, r);
-  while (r->status == -1)
-    g_main_context_iteration(NULL, TRUE);
-  if (r->status != 0)
-    g_test_message("inf-engine exited with %d:\n%s", r->status, r->err);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, "run");
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (char *)args[i]);
+  g_ptr_array_add(argv, NULL);
+  const char *env[] = { KEY_ENV "=" SECRET, NULL };
+  InfTestSpawn spawn = { .env = env };
+  inf_test_engine_run(r, &spawn, (const char *const *)argv->pdata);
 }
 
 /* --- the trace --- */
@@ -640,18 +613,14 @@ static void
 fake_set_up(Fake *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
-  f->fake = inf_fake_llm_new(NULL);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
+  f->fake = inf_test_fake_start();
 }
 
 static void
 fake_tear_down(Fake *f, gconstpointer data)
 {
   (void)data;
-  inf_fake_llm_free(f->fake);
-  while (g_main_context_iteration(NULL, FALSE))
-    ;
+  inf_test_fake_stop(f->fake);
 }
 
 /* One llm module on alias cloud (openai at the fake, one call at a time). */
@@ -961,7 +930,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_assert_nonnull(g_getenv("INF_ENGINE"));
-  tmpdir = g_dir_make_tmp("inf-trace-run-XXXXXX", NULL);
+  tmpdir = inf_test_mkdtemp("inf-trace-run");
   g_test_add_func("/trace/mock", test_mock);
   g_test_add_func("/trace/sampling", test_sampling);
   g_test_add_func("/trace/budget", test_budget);
@@ -975,9 +944,7 @@ main(int argc, char **argv)
   g_test_add("/trace/sigterm-cancels", Fake, NULL, fake_set_up, test_sigterm_cancels,
              fake_tear_down);
   int status = g_test_run();
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0)
-    g_printerr("could not remove %s\n", tmpdir);
+  inf_test_rmdir(tmpdir);
   g_free(tmpdir);
   return status;
 }

@@ -38,8 +38,9 @@ inf_test_fake_wait_requests(InfFakeLlm *fake, guint64 n, InfTestEngine *engine)
   while (fake_requests(fake) < n) {
     if (engine != NULL && !inf_test_engine_is_running(engine))
       g_error("inf-engine ended before the fake had %" G_GUINT64_FORMAT
-              " requests (it had %" G_GUINT64_FORMAT "):\n%s",
-              n, fake_requests(fake), inf_test_engine_get_err(engine));
+              " requests (it had %" G_GUINT64_FORMAT "); stdout:\n%s\nstderr:\n%s",
+              n, fake_requests(fake), inf_test_engine_get_out(engine),
+              inf_test_engine_get_err(engine));
     g_main_context_iteration(g_main_context_get_thread_default(), TRUE);
   }
 }
@@ -49,8 +50,10 @@ inf_test_fake_wait_held(InfFakeLlm *fake, guint n, InfTestEngine *engine)
 {
   while (inf_fake_llm_get_n_held(fake) < n) {
     if (engine != NULL && !inf_test_engine_is_running(engine))
-      g_error("inf-engine ended before the fake held %u requests (it held %u):\n%s", n,
-              inf_fake_llm_get_n_held(fake), inf_test_engine_get_err(engine));
+      g_error("inf-engine ended before the fake held %u requests (it held %u); stdout:\n%s\n"
+              "stderr:\n%s",
+              n, inf_fake_llm_get_n_held(fake), inf_test_engine_get_out(engine),
+              inf_test_engine_get_err(engine));
     g_main_context_iteration(g_main_context_get_thread_default(), TRUE);
   }
 }
@@ -234,6 +237,12 @@ inf_test_engine_send_signal(InfTestEngine *engine, int signum)
 }
 
 const char *
+inf_test_engine_get_pid(InfTestEngine *engine)
+{
+  return g_subprocess_get_identifier(engine->process);
+}
+
+const char *
 inf_test_engine_get_out(InfTestEngine *engine)
 {
   return engine->out->str;
@@ -285,7 +294,8 @@ inf_test_engine_wait_until(InfTestEngine *engine, gboolean (*done)(gpointer data
   g_source_attach(poll, context);
   while (!done(data)) {
     if (engine_done(engine))
-      g_error("inf-engine ended before the test's condition held; stderr:\n%s", engine->err->str);
+      g_error("inf-engine ended before the test's condition held; stdout:\n%s\nstderr:\n%s",
+              engine->out->str, engine->err->str);
     g_main_context_iteration(context, TRUE);
   }
   g_source_destroy(poll);
@@ -326,7 +336,8 @@ inf_test_engine_run(InfTestRun *run, const InfTestSpawn *spawn, const char *cons
   InfTestEngine *engine = inf_test_engine_start(spawn, args);
   inf_test_engine_finish(engine, run);
   if (run->term_signal != 0)
-    g_error("inf-engine was killed by signal %d; stderr:\n%s", run->term_signal, run->err);
+    g_error("inf-engine was killed by signal %d; stdout:\n%s\nstderr:\n%s", run->term_signal,
+            run->out, run->err);
 }
 
 void

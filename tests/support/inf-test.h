@@ -114,6 +114,8 @@ InfTestEngine *inf_test_engine_start_va(const InfTestSpawn *spawn, ...) G_GNUC_N
 /* Whether the process has not exited yet (as far as the context has seen). */
 gboolean inf_test_engine_is_running(InfTestEngine *engine);
 void inf_test_engine_send_signal(InfTestEngine *engine, int signum);
+/* Its process id, as text. */
+const char *inf_test_engine_get_pid(InfTestEngine *engine);
 /* What it wrote so far. */
 const char *inf_test_engine_get_out(InfTestEngine *engine);
 const char *inf_test_engine_get_err(InfTestEngine *engine);
