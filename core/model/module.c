@@ -7,10 +7,10 @@
  * a name index, so adding and finding them stays linear overall.
  */
 #include "module-private.h"
-#include "plugin/registry-private.h"
+
+#include "model/class-resolver.h"
 
 #include <inf/error.h>
-#include <inf/registry.h>
 #include <string.h>
 
 typedef struct {
@@ -182,7 +182,8 @@ inf_module_new(InfRegistry *registry, const char *type, const char *name, json_o
   g_return_val_if_fail(type != NULL, NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-  const InfModuleClass *klass = inf_registry_lookup_class(registry, INF_CLASS_MODULE, type, error);
+  const InfModuleClass *klass =
+      inf_class_resolver_lookup(inf_class_resolver_of(registry), INF_CLASS_MODULE, type, error);
   if (klass == NULL)
     return NULL;
   return inf_module_new_full(registry, klass, name, options, NULL, NULL, NULL, NULL, error);

@@ -3,10 +3,10 @@
 #include "options-private.h"
 
 #include "module-private.h"
-#include "plugin/registry-private.h"
+
+#include "model/class-resolver.h"
 
 #include <inf/error.h>
-#include <inf/registry.h>
 #include <math.h>
 #include <string.h>
 
@@ -287,8 +287,8 @@ parse_module(json_object *json, const Ctx *ctx, const char *path, const char *op
   }
   const char *type_name = json_object_get_string(type);
   g_autoptr(GError) unknown = NULL;
-  const InfModuleClass *klass =
-      inf_registry_lookup_class(ctx->registry, INF_CLASS_MODULE, type_name, &unknown);
+  const InfModuleClass *klass = inf_class_resolver_lookup(inf_class_resolver_of(ctx->registry),
+                                                          INF_CLASS_MODULE, type_name, &unknown);
   if (klass == NULL) {
     set_error(error, ctx, type_path, "%s", unknown->message);
     return NULL;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "model/class-resolver.h"
 #include "model/module-private.h"
 
 typedef struct {
@@ -15,6 +16,8 @@ typedef struct {
 } InfRegistryEntry;
 
 struct _InfRegistry {
+  /* First: the model looks classes up through it (model/class-resolver.h). */
+  InfClassResolver resolver;
   GHashTable *classes[INF_CLASS_KIND_COUNT]; /* name → InfRegistryEntry */
   char *current_plugin;                      /* NULL: built-in */
   guint64 next_seq;
@@ -121,10 +124,18 @@ entry_free(gpointer data)
   g_free(entry);
 }
 
+static gconstpointer
+resolver_lookup_class(const InfClassResolver *resolver, InfClassKind kind, const char *name,
+                      GError **error)
+{
+  return inf_registry_lookup_class((InfRegistry *)resolver, kind, name, error);
+}
+
 InfRegistry *
 inf_registry_new(void)
 {
   InfRegistry *registry = g_new0(InfRegistry, 1);
+  registry->resolver.lookup_class = resolver_lookup_class;
 
   for (guint k = 0; k < INF_CLASS_KIND_COUNT; k++)
     registry->classes[k] = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, entry_free);
