@@ -85,6 +85,25 @@ reverse_call(InfClient *self, InfLlmCall *call)
   g_free(reversed);
 }
 
+/* The engine gave @call up (the endpoint's timeout passed, or the run
+ * ended): drop its reply; it must not be delivered. */
+static void
+reverse_cancel(InfClient *self, InfLlmCall *call)
+{
+  Reverse *reverse = inf_client_get_private(self);
+
+  for (GList *link = reverse->pending.head; link != NULL; link = link->next) {
+    Reply *reply = link->data;
+
+    if (reply->call == call) {
+      g_queue_delete_link(&reverse->pending, link);
+      inf_llm_response_free(reply->response);
+      g_free(reply);
+      return;
+    }
+  }
+}
+
 /* Frees the client; no callback of it may run afterwards. */
 static void
 reverse_finalize(gpointer private_data)
@@ -114,6 +133,7 @@ static const InfClientClass reverse_class = {
   .init = reverse_init,
   .finalize = reverse_finalize,
   .call = reverse_call,
+  .cancel = reverse_cancel, /* ABI 1.1 */
 };
 
 static gboolean
