@@ -130,6 +130,7 @@ report_ready(InfEvaluation *evaluation)
     if (evaluation->result)
       evaluation->result(&result, evaluation->result_data);
     g_hash_table_remove(evaluation->pending, GSIZE_TO_POINTER(evaluation->next_to_report));
+    pending_free(p);
     evaluation->next_to_report++;
   }
 }

@@ -335,7 +335,7 @@ static gboolean
 evaluate(InfTrainer *t, InfEvaluation *evaluation, GPtrArray *examples, const guint *order, guint n,
          Collected *collected, InfEvalSummary *summary)
 {
-  Collected local = { .indices = g_array_new(FALSE, FALSE, sizeof(guint64)) };
+  Collected local = { 0 };
   Collected *c = collected ? collected : &local;
   if (!c->indices)
     c->indices = g_array_new(FALSE, FALSE, sizeof(guint64));
