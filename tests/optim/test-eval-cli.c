@@ -165,6 +165,59 @@ test_eval_usage(void)
   optim_cli_rmdir(dir);
 }
 
+/* The cache answers a second eval (no call); a budget stops one (status 3). */
+static void
+test_eval_cache_budget(void)
+{
+  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *text = optim_cli_router_config(PROMPT, "");
+  g_autofree char *config = optim_cli_write(dir, "router.json", text);
+  GString *lines = g_string_new(NULL);
+  for (guint i = 0; i < 20; i++)
+    g_string_append_printf(lines,
+                           "{\"input\": \"ticket %u about billing\", \"target\": "
+                           "\"billing\"}\n",
+                           i);
+  g_autofree char *dataset = optim_cli_write(dir, "data.jsonl", lines->str);
+  g_string_free(lines, TRUE);
+  g_autofree char *cache = g_build_filename(dir, "cache.db", NULL);
+  g_autofree char *metrics = g_build_filename(dir, "metrics.json", NULL);
+  for (guint run = 0; run < 2; run++) {
+    g_autofree char *err = NULL;
+    g_assert_cmpint(
+        optim_cli_run((const char *[]){ "eval", config, "--data", dataset, "--output", "/dev/null",
+                                        "--cache", cache, "--metrics-out", metrics, NULL },
+                      NULL, &err),
+        ==, 0);
+    g_assert_nonnull(strstr(err, "pass rate 1.0000 (20/20 passed)"));
+    json_object *m = json_object_from_file(metrics);
+    g_assert_cmpint(json_object_get_int(optim_cli_get(m, "aliases/fast/requests")), ==,
+                    run ? 0 : 20);
+    g_assert_cmpint(json_object_get_int(optim_cli_get(m, "cache/hits")), ==, run ? 20 : 0);
+    json_object_put(m);
+  }
+  /* priced: $1000 per million input tokens; $0.05 is a few calls */
+  g_autofree char *priced_text = optim_cli_router_config(PROMPT, "");
+  g_auto(GStrv) parts = g_strsplit(priced_text, "\"mode\": \"instruct\"", 2);
+  g_autofree char *priced =
+      g_strjoinv("\"mode\": \"instruct\", \"input_cost_per_1m\": 1000", parts);
+  g_autofree char *priced_config = optim_cli_write(dir, "priced.json", priced);
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint(
+      optim_cli_run((const char *[]){ "eval", priced_config, "--data", dataset, "--max-cost",
+                                      "0.05", "--max-inflight", "1", NULL },
+                    &out, &err),
+      ==, 3);
+  g_assert_nonnull(strstr(err, "eval stopped by the budget"));
+  /* what was scored before the stop was written, in order */
+  g_auto(GStrv) written = g_strsplit(out, "\n", -1);
+  guint n = g_strv_length(written) - 1;
+  g_assert_cmpuint(n, >, 0);
+  g_assert_cmpuint(n, <, 20);
+  g_assert_true(g_str_has_prefix(written[0], "{\"index\":0,"));
+  optim_cli_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -172,5 +225,6 @@ main(int argc, char **argv)
   g_test_add_func("/eval/output", test_eval_output);
   g_test_add_func("/eval/params", test_eval_params);
   g_test_add_func("/eval/usage", test_eval_usage);
+  g_test_add_func("/eval/cache-budget", test_eval_cache_budget);
   return g_test_run();
 }
