@@ -477,8 +477,9 @@ test_default_path(void)
   g_assert_cmpstr(path[1], ==, "/second");
   g_assert_cmpstr(path[2], ==, "/env/a");
   g_assert_cmpstr(path[3], ==, "/env/b");
-  /* This test program is not the build tree's inf-engine: no build dir,
-   * only the install dir. */
+  /* This test program links the engine statically and has no build-tree
+   * marker beside it (only build/core has one): no build dir, only an
+   * install dir. */
   g_assert_true(g_str_has_suffix(path[4], "/inf-engine/plugins"));
 
   g_unsetenv("INF_PLUGIN_PATH");
