@@ -45,7 +45,7 @@ INF_API const InfFeedback *inf_backward_get_feedback(const InfBackward *ctx);
 INF_API double inf_backward_get_pass_score(const InfBackward *ctx);
 /* Whether this example's loss score reached the pass score. Since: 1.1 */
 INF_API gboolean inf_backward_is_passing(const InfBackward *ctx);
-/* training.passing_feedback: whether passing examples should leave a short
+/* training.keep_passing: whether passing examples should leave a short
  * "keep working on" note in the parameters (default FALSE). */
 INF_API gboolean inf_backward_get_keep_passing(const InfBackward *ctx);
 
