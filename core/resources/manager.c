@@ -505,6 +505,12 @@ inf_client_get_api_key(const InfClient *client)
   return client->api_key;
 }
 
+const char *
+inf_client_get_class_name(const InfClient *client)
+{
+  return client->klass->name;
+}
+
 char *
 inf_resource_alias_describe_models(const InfResourceAlias *alias)
 {

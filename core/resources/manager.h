@@ -135,6 +135,9 @@ void inf_resource_manager_end_waits(InfResourceManager *manager);
  * g_free. */
 char *inf_format_duration_us(gint64 us);
 
+/* The name of @client's class ("openai"), for messages. */
+const char *inf_client_get_class_name(const InfClient *client);
+
 /* {"aliases": {name: metrics}} plus totals (caller owns). */
 json_object *inf_resource_manager_metrics_json(InfResourceManager *manager);
 

@@ -517,6 +517,134 @@ test_client_build_url_errors(void)
   }
 }
 
+/* --- the failed-reply helpers (inf_client_fail_*, inf_client_parse_*) ------ */
+
+/* A url-probe client of an endpoint whose API key is SECRET (from the
+ * environment variable INF_TEST_HELPER_KEY), in @manager. */
+static InfClient *
+keyed_client(InfResourceManager **manager)
+{
+  g_autoptr(InfRegistry) registry = inf_registry_new();
+  g_assert_true(inf_registry_add_client_class(registry, &url_probe_class, NULL));
+  g_setenv("INF_TEST_HELPER_KEY", SECRET, TRUE);
+  json_object *json = json_tokener_parse(
+      "{\"endpoints\": {\"a\": {\"provider\": \"url-probe\", \"base_url\": \"http://h/v1\", "
+      "\"api_key_env\": \"INF_TEST_HELPER_KEY\"}}}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfResourcesConfig) config =
+      inf_resources_config_parse(json, "test.json", "resources", registry, &error);
+  json_object_put(json);
+  g_assert_no_error(error);
+  *manager = inf_resource_manager_new(config, registry, &error);
+  g_assert_no_error(error);
+  gint64 wait = 0;
+  InfClient *client = inf_resource_alias_pick(inf_resource_manager_lookup(*manager, "a"),
+                                              g_get_monotonic_time(), &wait);
+  g_assert_nonnull(client);
+  g_assert_cmpstr(inf_client_get_api_key(client), ==, SECRET);
+  return client;
+}
+
+/* One wording for every client: the class name, the URL without
+ * credentials and query, the server's text quoted with the key redacted. */
+static void
+test_client_fail(void)
+{
+  InfResourceManager *manager = NULL;
+  InfClient *client = keyed_client(&manager);
+  const char *url = "https://user:pw@h/v1/chat?key=" SECRET;
+  g_autoptr(GError) error = NULL;
+
+  g_autoptr(InfHttpResponse) overloaded =
+      inf_http_response_new(529, "{\"error\": {\"message\": \"overloaded for " SECRET "\"}}", -1);
+  g_assert_false(inf_client_fail_status(client, url, overloaded, INF_ERROR_SERVER,
+                                        "overloaded_error " SECRET, &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
+  g_assert_cmpstr(error->message, ==,
+                  "url-probe: HTTP 529 from https://h/v1/chat: overloaded for [redacted] "
+                  "(overloaded_error [redacted])");
+  g_clear_error(&error);
+  g_autoptr(InfHttpResponse) plain = inf_http_response_new(404, "not here", -1);
+  g_assert_false(inf_client_fail_status(client, NULL, plain, INF_ERROR_HTTP_STATUS, NULL, &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
+  g_assert_cmpstr(error->message, ==, "url-probe: HTTP 404 from (no URL): not here");
+  g_clear_error(&error);
+
+  g_assert_false(
+      inf_client_fail_bad_reply(client, url, &error, "missing \"%s\" (%d)", "choices", 3));
+  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  g_assert_cmpstr(error->message, ==,
+                  "url-probe: bad reply from https://h/v1/chat: missing \"choices\" (3)");
+  g_clear_error(&error);
+
+  g_assert_false(inf_client_fail_stream_error(client, url, NULL, "api_error", &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
+  g_assert_cmpstr(error->message, ==,
+                  "url-probe: an error in the stream from https://h/v1/chat: (no message) "
+                  "(api_error)");
+  g_clear_error(&error);
+  g_assert_false(
+      inf_client_fail_stream_error(client, url, "bad key " SECRET "\nline two", NULL, &error));
+  g_assert_cmpstr(error->message, ==,
+                  "url-probe: an error in the stream from https://h/v1/chat: bad key [redacted] "
+                  "line two");
+  g_clear_error(&error);
+
+  g_autofree char *none = inf_client_quote(client, NULL);
+  g_assert_cmpstr(none, ==, "(no message)");
+  g_autofree char *longer = g_strnfill(1000, 'x');
+  g_autofree char *cut = inf_client_quote(client, longer);
+  g_assert_cmpuint(strlen(cut), <=, INF_CLIENT_MAX_QUOTED + 3);
+  g_assert_true(g_str_has_suffix(cut, "..."));
+  inf_resource_manager_free(manager);
+}
+
+static void
+test_client_parse(void)
+{
+  InfResourceManager *manager = NULL;
+  InfClient *client = keyed_client(&manager);
+  g_autoptr(GError) error = NULL;
+  struct {
+    const char *body, *message;
+  } bad[] = {
+    { "", "url-probe: bad reply from http://h/v1: the body is empty" },
+    { "[1, 2]", "url-probe: bad reply from http://h/v1: the reply is not a JSON object" },
+    { "\"text\"", "url-probe: bad reply from http://h/v1: the reply is not a JSON object" },
+    { "{\"a\": ", "url-probe: bad reply from http://h/v1: it ends early after 6 bytes "
+                  "(truncated JSON)" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(InfHttpResponse) response = inf_http_response_new(200, bad[i].body, -1);
+    g_assert_null(inf_client_parse_reply(client, "http://h/v1", response, &error));
+    g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+    g_assert_cmpstr(error->message, ==, bad[i].message);
+    g_clear_error(&error);
+  }
+  g_autoptr(InfHttpResponse) good = inf_http_response_new(200, "{\"model\": \"m\"}", -1);
+  json_object *root = inf_client_parse_reply(client, "http://h/v1", good, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(inf_json_get_string(root, "model"), ==, "m");
+  json_object_put(root);
+
+  root = inf_client_parse_stream_data(client, "http://h/v1", "{\"done\": true}", "line", &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(inf_json_get_member(root, "done", json_type_boolean));
+  json_object_put(root);
+  g_assert_null(
+      inf_client_parse_stream_data(client, "http://h/v1", "{\"key\": \"" SECRET, "chunk", &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
+  g_assert_cmpstr(error->message, ==,
+                  "url-probe: bad reply from http://h/v1: a stream chunk that is not a JSON "
+                  "object: {\"key\": \"[redacted]");
+  g_clear_error(&error);
+  g_assert_null(inf_client_parse_stream_data(client, "http://h/v1", "[]", "event", &error));
+  g_assert_cmpstr(error->message, ==,
+                  "url-probe: bad reply from http://h/v1: a stream event that is not a JSON "
+                  "object: []");
+  inf_resource_manager_free(manager);
+}
+
 /* Rate-limit reset headers as retry hints on a 429. */
 static gint64
 hint(guint status, const char *const *headers)
@@ -696,5 +824,7 @@ main(int argc, char **argv)
   g_test_add_func("/sdk-helpers/request/bearer-token", test_bearer_token);
   g_test_add_func("/sdk-helpers/client/build-url", test_client_build_url);
   g_test_add_func("/sdk-helpers/client/build-url-errors", test_client_build_url_errors);
+  g_test_add_func("/sdk-helpers/client/fail", test_client_fail);
+  g_test_add_func("/sdk-helpers/client/parse", test_client_parse);
   return g_test_run();
 }

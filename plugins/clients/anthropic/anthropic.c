@@ -45,8 +45,6 @@
 #define DEFAULT_BASE_URL "https://api.anthropic.com/v1"
 #define DEFAULT_JSON_INSTRUCTION \
   "Reply with a single JSON object only: no prose before or after it, no code fences."
-/* Server text quoted in error messages is cut to this many bytes. */
-#define MAX_QUOTED 300
 
 typedef struct {
   char *url;
@@ -292,35 +290,16 @@ normalize_stop_reason(const char *reason)
   return reason;
 }
 
+/* A non-2xx reply: Anthropic's {"type": "error", "error": {"type", "message"}},
+ * or whatever a proxy sent; 529 (overloaded_error) is a 5xx: SERVER. */
 static gboolean
 fail_status(Anthropic *self, InfClient *client, const InfHttpResponse *http, GError **error)
 {
-  guint status = inf_http_response_get_status(http);
-  const char *api_key = inf_client_get_api_key(client);
   json_object *root = inf_http_response_parse_json(http, NULL);
   json_object *detail = inf_json_get_member(root, "error", json_type_object);
-  /* Every field of the body is quoted with the key redacted: a proxy may
-   * echo the key in any of them. */
-  g_autofree char *type = inf_json_get_string(detail, "type") != NULL
-                              ? inf_text_quote(inf_json_get_string(detail, "type"), -1, 64, api_key)
-                              : NULL;
-  /* Anthropic's {"type": "error", "error": {...}}, or whatever a proxy sent. */
-  g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
-  /* 529 (overloaded_error) is a 5xx: SERVER. */
-  InfErrorCode code = inf_http_response_get_error_code(http);
-  g_autofree char *url = inf_http_redact_url(self->url);
-  g_set_error(error, INF_ERROR, code, PROVIDER ": HTTP %u from %s: %s%s%s%s", status, url, quoted,
-              type != NULL ? " (" : "", type != NULL ? type : "", type != NULL ? ")" : "");
+  inf_client_fail_status(client, self->url, http, inf_http_response_get_error_code(http),
+                         inf_json_get_string(detail, "type"), error);
   json_object_put(root);
-  return FALSE;
-}
-
-static gboolean
-bad_response(Anthropic *self, GError **error, const char *what)
-{
-  g_autofree char *url = inf_http_redact_url(self->url);
-  g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, PROVIDER ": bad reply from %s: %s", url,
-              what);
   return FALSE;
 }
 
@@ -333,10 +312,9 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
   if (status < 200 || status >= 300)
     return fail_status(self, client, http, error);
 
-  g_autoptr(GError) parse_error = NULL;
-  json_object *root = inf_http_response_parse_json(http, &parse_error);
+  json_object *root = inf_client_parse_reply(client, self->url, http, error);
   if (root == NULL)
-    return bad_response(self, error, parse_error->message);
+    return FALSE;
   gboolean ok = FALSE;
   g_autofree char *tool_reply = NULL;
   json_object *content = inf_json_get_member(root, "content", json_type_array);
@@ -348,17 +326,14 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
                    inf_json_get_count(usage, "cache_read_input_tokens");
     inf_llm_response_set_usage(response, input, inf_json_get_count(usage, "output_tokens"));
   }
-  if (!json_object_is_type(root, json_type_object)) {
-    bad_response(self, error, "the reply is not a JSON object");
-  } else if (g_strcmp0(type, "error") == 0) {
-    const char *text =
-        inf_json_get_string(inf_json_get_member(root, "error", json_type_object), "message");
-    g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
-                                             inf_client_get_api_key(client));
-    g_autofree char *what = g_strdup_printf("an error object under HTTP %u: %s", status, quoted);
-    bad_response(self, error, what);
+  if (g_strcmp0(type, "error") == 0) {
+    g_autofree char *quoted = inf_client_quote(
+        client,
+        inf_json_get_string(inf_json_get_member(root, "error", json_type_object), "message"));
+    inf_client_fail_bad_reply(client, self->url, error, "an error object under HTTP %u: %s", status,
+                              quoted);
   } else if (content == NULL) {
-    bad_response(self, error, "missing \"content\"");
+    inf_client_fail_bad_reply(client, self->url, error, "missing \"content\"");
   } else if ((tool_reply = schema_tool_reply(request, content)) != NULL) {
     inf_llm_response_set_content(response, tool_reply);
     /* The forced tool call is how the reply arrives, not the model's choice. */
@@ -391,7 +366,7 @@ anthropic_parse_response(InfClient *client, const InfLlmRequest *request,
     if (!has_text && json_object_array_length(content) > 0 &&
         (stop_reason == NULL || g_str_equal(stop_reason, INF_FINISH_STOP))) {
       /* Blocks, but none of text, and no stop reason to explain it. */
-      bad_response(self, error, "no text block in \"content\"");
+      inf_client_fail_bad_reply(client, self->url, error, "no text block in \"content\"");
     } else {
       /* with its length: a "\u0000" inside is kept (as U+FFFD) */
       inf_llm_response_append_content(response, text->str, (gssize)text->len);
@@ -452,7 +427,8 @@ anthropic_parse_stream_event(InfClient *client, const InfLlmRequest *request, co
   Anthropic *self = inf_client_get_private(client);
   if (data == NULL) {
     if (!(*state & STREAM_STOPPED))
-      return bad_response(self, error, "the stream ended before message_stop (cut short)");
+      return inf_client_fail_bad_reply(client, self->url, error,
+                                       "the stream ended before message_stop (cut short)");
     if (*state & STREAM_TOOL_SEEN)
       finish_stream_tool(request, response);
     if (g_strcmp0(inf_llm_response_get_finish_reason(response), INF_FINISH_REFUSAL) == 0)
@@ -461,30 +437,15 @@ anthropic_parse_stream_event(InfClient *client, const InfLlmRequest *request, co
       inf_llm_response_set_model(response, inf_client_get_model(client));
     return TRUE;
   }
-  json_tokener *tokener = json_tokener_new();
-  json_object *root = json_tokener_parse_ex(tokener, data, (int)strlen(data));
-  gboolean complete = json_tokener_get_error(tokener) == json_tokener_success;
-  json_tokener_free(tokener);
-  if (!complete || !json_object_is_type(root, json_type_object)) {
-    json_object_put(root);
-    g_autofree char *quoted = inf_text_quote(data, -1, 80, inf_client_get_api_key(client));
-    g_autofree char *what = g_strdup_printf("a stream event that is not a JSON object: %s", quoted);
-    return bad_response(self, error, what);
-  }
+  json_object *root = inf_client_parse_stream_data(client, self->url, data, "event", error);
+  if (root == NULL)
+    return FALSE;
   const char *type = event != NULL ? event : inf_json_get_string(root, "type");
   gboolean ok = TRUE;
   if (g_strcmp0(type, "error") == 0) {
     json_object *detail = inf_json_get_member(root, "error", json_type_object);
-    const char *text = inf_json_get_string(detail, "message");
-    const char *kind = inf_json_get_string(detail, "type");
-    g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
-                                             inf_client_get_api_key(client));
-    g_autofree char *url = inf_http_redact_url(self->url);
-    g_set_error(error, INF_ERROR, INF_ERROR_SERVER,
-                PROVIDER ": an error in the stream from %s: "
-                         "%s%s%s%s",
-                url, quoted, kind ? " (" : "", kind ? kind : "", kind ? ")" : "");
-    ok = FALSE;
+    ok = inf_client_fail_stream_error(client, self->url, inf_json_get_string(detail, "message"),
+                                      inf_json_get_string(detail, "type"), error);
   } else if (g_strcmp0(type, "message_start") == 0) {
     json_object *message = inf_json_get_member(root, "message", json_type_object);
     json_object *usage = inf_json_get_member(message, "usage", json_type_object);

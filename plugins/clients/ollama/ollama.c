@@ -30,8 +30,6 @@
 
 #define PROVIDER "ollama"
 #define DEFAULT_BASE_URL "http://localhost:11434"
-/* Server text quoted in error messages is cut to this many bytes. */
-#define MAX_QUOTED 300
 
 typedef struct {
   char *url;
@@ -158,41 +156,20 @@ ollama_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
 }
 
 static gboolean
-fail_status(Ollama *self, InfClient *client, const InfHttpResponse *http, GError **error)
-{
-  guint status = inf_http_response_get_status(http);
-  const char *api_key = inf_client_get_api_key(client);
-  g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
-  /* Ollama sends no x-should-retry: the status alone decides. */
-  InfErrorCode code = inf_error_code_from_http_status(status);
-  g_autofree char *url = inf_http_redact_url(self->url);
-  g_set_error(error, INF_ERROR, code, PROVIDER ": HTTP %u from %s: %s", status, url, quoted);
-  return FALSE;
-}
-
-static gboolean
-bad_response(Ollama *self, GError **error, const char *what)
-{
-  g_autofree char *url = inf_http_redact_url(self->url);
-  g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, PROVIDER ": bad reply from %s: %s", url,
-              what);
-  return FALSE;
-}
-
-static gboolean
 ollama_parse_response(InfClient *client, const InfLlmRequest *request, const InfHttpResponse *http,
                       InfLlmResponse *response, GError **error)
 {
   (void)request;
   Ollama *self = inf_client_get_private(client);
   guint status = inf_http_response_get_status(http);
+  /* Ollama sends no x-should-retry: the status alone decides. */
   if (status < 200 || status >= 300)
-    return fail_status(self, client, http, error);
+    return inf_client_fail_status(client, self->url, http, inf_error_code_from_http_status(status),
+                                  NULL, error);
 
-  g_autoptr(GError) parse_error = NULL;
-  json_object *root = inf_http_response_parse_json(http, &parse_error);
+  json_object *root = inf_client_parse_reply(client, self->url, http, error);
   if (root == NULL)
-    return bad_response(self, error, parse_error->message);
+    return FALSE;
   gboolean ok = FALSE;
   json_object *message = inf_json_get_member(root, "message", json_type_object);
   json_object *content = inf_json_get_member(message, "content", json_type_string);
@@ -202,17 +179,14 @@ ollama_parse_response(InfClient *client, const InfLlmRequest *request, const Inf
   const char *thinking = inf_json_get_string(message, "thinking");
   if (thinking != NULL && *thinking != '\0')
     inf_llm_response_append_reasoning(response, thinking, -1);
-  if (!json_object_is_type(root, json_type_object)) {
-    bad_response(self, error, "the reply is not a JSON object");
-  } else if (server_error != NULL) {
-    g_autofree char *quoted =
-        inf_text_quote(server_error, -1, MAX_QUOTED, inf_client_get_api_key(client));
-    g_autofree char *what = g_strdup_printf("an error under HTTP %u: %s", status, quoted);
-    bad_response(self, error, what);
+  if (server_error != NULL) {
+    g_autofree char *quoted = inf_client_quote(client, server_error);
+    inf_client_fail_bad_reply(client, self->url, error, "an error under HTTP %u: %s", status,
+                              quoted);
   } else if (message == NULL) {
-    bad_response(self, error, "missing \"message\"");
+    inf_client_fail_bad_reply(client, self->url, error, "missing \"message\"");
   } else if (content == NULL) {
-    bad_response(self, error, "missing \"message.content\"");
+    inf_client_fail_bad_reply(client, self->url, error, "missing \"message.content\"");
   } else {
     /* with its length: a "\u0000" inside is kept (as U+FFFD) */
     inf_llm_response_append_content(response, json_object_get_string(content),
@@ -240,28 +214,18 @@ ollama_parse_stream_event(InfClient *client, const InfLlmRequest *request, const
   Ollama *self = inf_client_get_private(client);
   if (data == NULL) {
     if (!(*state & STREAM_DONE))
-      return bad_response(self, error, "the stream ended before its \"done\" line (cut short)");
+      return inf_client_fail_bad_reply(client, self->url, error,
+                                       "the stream ended before its \"done\" line (cut short)");
     if (inf_llm_response_get_model(response) == NULL)
       inf_llm_response_set_model(response, inf_client_get_model(client));
     return TRUE;
   }
-  json_tokener *tokener = json_tokener_new();
-  json_object *line = json_tokener_parse_ex(tokener, data, (int)strlen(data));
-  gboolean complete = json_tokener_get_error(tokener) == json_tokener_success;
-  json_tokener_free(tokener);
-  if (!complete || !json_object_is_type(line, json_type_object)) {
-    json_object_put(line);
-    g_autofree char *quoted = inf_text_quote(data, -1, 80, inf_client_get_api_key(client));
-    g_autofree char *what = g_strdup_printf("a stream line that is not a JSON object: %s", quoted);
-    return bad_response(self, error, what);
-  }
+  json_object *line = inf_client_parse_stream_data(client, self->url, data, "line", error);
+  if (line == NULL)
+    return FALSE;
   const char *server_error = inf_json_get_string(line, "error");
   if (server_error != NULL) {
-    g_autofree char *quoted =
-        inf_text_quote(server_error, -1, MAX_QUOTED, inf_client_get_api_key(client));
-    g_autofree char *url = inf_http_redact_url(self->url);
-    g_set_error(error, INF_ERROR, INF_ERROR_SERVER, PROVIDER ": an error in the stream from %s: %s",
-                url, quoted);
+    inf_client_fail_stream_error(client, self->url, server_error, NULL, error);
     json_object_put(line);
     return FALSE;
   }

@@ -46,8 +46,6 @@
 
 #define PROVIDER "openai"
 #define DEFAULT_BASE_URL "https://api.openai.com/v1"
-/* Server text quoted in error messages is cut to this many bytes. */
-#define MAX_QUOTED 300
 #define DEFAULT_JSON_INSTRUCTION "Reply with a single JSON object."
 
 typedef struct {
@@ -268,20 +266,10 @@ fail_status(OpenAi *self, InfClient *client, const InfLlmRequest *request,
             const InfHttpResponse *http, GError **error)
 {
   guint status = inf_http_response_get_status(http);
-  const char *api_key = inf_client_get_api_key(client);
   json_object *root = inf_http_response_parse_json(http, NULL);
   json_object *detail = inf_json_get_member(root, "error", json_type_object);
-  /* Every field of the body is quoted with the key redacted: a proxy may
-   * echo the Authorization header in any of them. */
-  g_autofree char *type = inf_json_get_string(detail, "type") != NULL
-                              ? inf_text_quote(inf_json_get_string(detail, "type"), -1, 64, api_key)
-                              : NULL;
-  g_autofree char *code = inf_json_get_string(detail, "code") != NULL
-                              ? inf_text_quote(inf_json_get_string(detail, "code"), -1, 64, api_key)
-                              : NULL;
-  /* {"error": {"message"}}, {"error": "...", "message": "..."}, FastAPI's
-   * {"detail"}, plain text: whatever the compatible server sent. */
-  g_autofree char *quoted = inf_http_response_get_error_message(http, MAX_QUOTED, api_key);
+  const char *type = inf_json_get_string(detail, "type");
+  const char *code = inf_json_get_string(detail, "code");
   gboolean quota =
       g_strcmp0(type, "insufficient_quota") == 0 || g_strcmp0(code, "insufficient_quota") == 0;
 
@@ -290,12 +278,17 @@ fail_status(OpenAi *self, InfClient *client, const InfLlmRequest *request,
   InfErrorCode inf_code = !quota          ? inf_http_response_get_error_code(http)
                           : status == 429 ? INF_ERROR_HTTP_STATUS
                                           : inf_error_code_from_http_status(status);
-  g_autofree char *url = inf_http_redact_url(self->url);
+  /* {"error": {"message"}}, {"error": "...", "message": "..."}, FastAPI's
+   * {"detail"}, plain text: whatever the compatible server sent, quoted
+   * with the key redacted (a proxy may echo the Authorization header). */
+  g_autofree char *quoted = inf_http_response_get_error_message(http, INF_CLIENT_MAX_QUOTED,
+                                                                inf_client_get_api_key(client));
   /* A server without structured outputs: say so, not just "400". */
   gboolean schema_refused =
       status == 400 && inf_llm_request_get_json_schema(request) != NULL &&
       (strstr(quoted, "response_format") != NULL || strstr(quoted, "json_schema") != NULL);
   if (schema_refused) {
+    g_autofree char *url = inf_http_redact_url(self->url);
     g_set_error(error, INF_ERROR, inf_code,
                 PROVIDER
                 ": HTTP 400 from %s: the server refused the JSON schema (response_format "
@@ -303,23 +296,10 @@ fail_status(OpenAi *self, InfClient *client, const InfLlmRequest *request,
                 "structured outputs, set json_schema_strict to false if the schema breaks strict "
                 "mode's rules, or use response_format \"json\" without json_schema",
                 url, quoted);
-    json_object_put(root);
-    return FALSE;
+  } else {
+    inf_client_fail_status(client, self->url, http, inf_code, code != NULL ? code : type, error);
   }
-  g_set_error(error, INF_ERROR, inf_code, PROVIDER ": HTTP %u from %s: %s%s%s%s", status, url,
-              quoted, type != NULL || code != NULL ? " (" : "",
-              code != NULL ? code : (type != NULL ? type : ""),
-              type != NULL || code != NULL ? ")" : "");
   json_object_put(root);
-  return FALSE;
-}
-
-static gboolean
-bad_response(OpenAi *self, GError **error, const char *what)
-{
-  g_autofree char *url = inf_http_redact_url(self->url);
-  g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, PROVIDER ": bad reply from %s: %s", url,
-              what);
   return FALSE;
 }
 
@@ -358,10 +338,9 @@ openai_parse_response(InfClient *client, const InfLlmRequest *request, const Inf
   if (status < 200 || status >= 300)
     return fail_status(self, client, request, http, error);
 
-  g_autoptr(GError) parse_error = NULL;
-  json_object *root = inf_http_response_parse_json(http, &parse_error);
+  json_object *root = inf_client_parse_reply(client, self->url, http, error);
   if (root == NULL)
-    return bad_response(self, error, parse_error->message);
+    return FALSE;
   gboolean ok = FALSE;
   read_usage(root, response);
   json_object *error_object = inf_json_get_member(root, "error", json_type_object);
@@ -376,28 +355,26 @@ openai_parse_response(InfClient *client, const InfLlmRequest *request, const Inf
   gboolean reasoned = message != NULL && read_reasoning(message, response);
   reasoned = reasoned || inf_llm_response_get_reasoning_tokens(response) > 0;
   if (error_object != NULL) {
-    const char *text = inf_json_get_string(error_object, "message");
-    g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
-                                             inf_client_get_api_key(client));
-    g_autofree char *what = g_strdup_printf("an error object under HTTP %u: %s", status, quoted);
-    bad_response(self, error, what);
-  } else if (!json_object_is_type(root, json_type_object)) {
-    bad_response(self, error, "the reply is not a JSON object");
+    g_autofree char *quoted =
+        inf_client_quote(client, inf_json_get_string(error_object, "message"));
+    inf_client_fail_bad_reply(client, self->url, error, "an error object under HTTP %u: %s", status,
+                              quoted);
   } else if (choices == NULL) {
-    bad_response(self, error, "missing \"choices\"");
+    inf_client_fail_bad_reply(client, self->url, error, "missing \"choices\"");
   } else if (choice == NULL) {
-    bad_response(self, error, "\"choices\" is empty");
+    inf_client_fail_bad_reply(client, self->url, error, "\"choices\" is empty");
   } else if (message == NULL) {
-    bad_response(self, error, "missing \"choices[0].message\"");
+    inf_client_fail_bad_reply(client, self->url, error, "missing \"choices[0].message\"");
   } else if (!json_object_object_get_ex(message, "content", &content) && refusal == NULL &&
              !reasoned) {
-    bad_response(self, error, "missing \"choices[0].message.content\"");
+    inf_client_fail_bad_reply(client, self->url, error, "missing \"choices[0].message.content\"");
   } else if (content != NULL && !json_object_is_type(content, json_type_string)) {
-    bad_response(self, error, "\"choices[0].message.content\" is not a string");
+    inf_client_fail_bad_reply(client, self->url, error,
+                              "\"choices[0].message.content\" is not a string");
   } else if (content == NULL && refusal == NULL && !reasoned &&
              (finish_reason == NULL || g_str_equal(finish_reason, INF_FINISH_STOP))) {
     /* Nothing says why there is no text: a broken reply, worth a retry. */
-    bad_response(self, error, "\"choices[0].message.content\" is null");
+    inf_client_fail_bad_reply(client, self->url, error, "\"choices[0].message.content\" is null");
   } else {
     /* A null content explained by a refusal, tool calls, reasoning or the
      * finish reason: an empty text, the finish reason says why. */
@@ -432,7 +409,8 @@ openai_parse_stream_event(InfClient *client, const InfLlmRequest *request, const
   OpenAi *self = inf_client_get_private(client);
   if (data == NULL) {
     if (!(*state & STREAM_DONE))
-      return bad_response(self, error, "the stream ended before \"[DONE]\" (cut short)");
+      return inf_client_fail_bad_reply(client, self->url, error,
+                                       "the stream ended before \"[DONE]\" (cut short)");
     if (inf_llm_response_get_refusal(response) != NULL)
       inf_llm_response_set_finish_reason(response, INF_FINISH_REFUSAL);
     if (inf_llm_response_get_model(response) == NULL)
@@ -445,24 +423,13 @@ openai_parse_stream_event(InfClient *client, const InfLlmRequest *request, const
       inf_llm_response_set_finish_reason(response, INF_FINISH_STOP);
     return TRUE;
   }
-  json_tokener *tokener = json_tokener_new();
-  json_object *chunk = json_tokener_parse_ex(tokener, data, (int)strlen(data));
-  gboolean complete = json_tokener_get_error(tokener) == json_tokener_success;
-  json_tokener_free(tokener);
-  if (!complete || !json_object_is_type(chunk, json_type_object)) {
-    json_object_put(chunk);
-    g_autofree char *quoted = inf_text_quote(data, -1, 80, inf_client_get_api_key(client));
-    g_autofree char *what = g_strdup_printf("a stream chunk that is not a JSON object: %s", quoted);
-    return bad_response(self, error, what);
-  }
+  json_object *chunk = inf_client_parse_stream_data(client, self->url, data, "chunk", error);
+  if (chunk == NULL)
+    return FALSE;
   json_object *error_object = inf_json_get_member(chunk, "error", json_type_object);
   if (error_object != NULL) {
-    const char *text = inf_json_get_string(error_object, "message");
-    g_autofree char *quoted = inf_text_quote(text ? text : "(no message)", -1, MAX_QUOTED,
-                                             inf_client_get_api_key(client));
-    g_autofree char *url = inf_http_redact_url(self->url);
-    g_set_error(error, INF_ERROR, INF_ERROR_SERVER, PROVIDER ": an error in the stream from %s: %s",
-                url, quoted);
+    inf_client_fail_stream_error(client, self->url, inf_json_get_string(error_object, "message"),
+                                 NULL, error);
     json_object_put(chunk);
     return FALSE;
   }

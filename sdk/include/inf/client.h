@@ -107,4 +107,100 @@ INF_API const char *inf_client_get_api_key(const InfClient *client);
 INF_API char *inf_client_build_url(const InfClient *client, const char *default_base_url,
                                    const char *path, GError **error);
 
+/* --- helpers for an HTTP client's parse_response and parse_stream_event ---
+ *
+ * They word a failed reply the way the in-tree clients do: the client class's
+ * name first, the @url the request went to without credentials or query
+ * (inf_http_redact_url), and every piece of server text quoted on one line
+ * with the endpoint's API key replaced by "[redacted]" (inf_text_quote), so
+ * a key that a server or proxy echoes never reaches an error. The ones that
+ * set @error return FALSE (or NULL), so parse_response can return their
+ * result. @client and @url are borrowed; @url may be NULL ("(no URL)").
+ *
+ *   if (status < 200 || status >= 300)
+ *     return inf_client_fail_status(client, url, http,
+ *                                   inf_http_response_get_error_code(http), NULL, error);
+ *   json_object *root = inf_client_parse_reply(client, url, http, error);
+ *   if (root == NULL)
+ *     return FALSE;
+ *   ...
+ *   inf_client_fail_bad_reply(client, url, error, "missing \"choices\"");
+ */
+
+/* The most bytes of server text these helpers quote. Since: 1.1 */
+#define INF_CLIENT_MAX_QUOTED 300
+
+/* Sets @error for a non-2xx @response, with @code (usually
+ * inf_http_response_get_error_code(@response)): "NAME: HTTP STATUS from URL:
+ * MESSAGE", MESSAGE being the server's (inf_http_response_get_error_message),
+ * followed by " (DETAIL)" when @detail is given. Returns FALSE.
+ * @client: (transfer none) the client
+ * @url: (transfer none) (nullable) the URL the request went to
+ * @response: (transfer none) the reply
+ * @detail: (transfer none) (nullable) more server text, such as the error's
+ *          type or code; quoted (at most 64 bytes)
+ * Since: 1.1 */
+INF_API gboolean inf_client_fail_status(const InfClient *client, const char *url,
+                                        const InfHttpResponse *response, InfErrorCode code,
+                                        const char *detail, GError **error);
+
+/* Sets @error to INF_ERROR_BAD_RESPONSE "NAME: bad reply from URL: WHAT",
+ * WHAT formatted from @format and its arguments (quote server text in it
+ * with inf_client_quote). Returns FALSE.
+ * @client: (transfer none) the client
+ * @url: (transfer none) (nullable) the URL the request went to
+ * @format: (transfer none) printf-style, what is wrong with the reply
+ * Since: 1.1 */
+INF_API gboolean inf_client_fail_bad_reply(const InfClient *client, const char *url, GError **error,
+                                           const char *format, ...) G_GNUC_PRINTF(4, 5);
+
+/* Sets @error to INF_ERROR_SERVER for an error the server sent inside a
+ * streamed reply: "NAME: an error in the stream from URL: MESSAGE", then
+ * " (DETAIL)" when @detail is given. Returns FALSE.
+ * @client: (transfer none) the client
+ * @url: (transfer none) (nullable) the URL the request went to
+ * @message: (transfer none) (nullable) the server's message; quoted, "(no
+ *           message)" when NULL
+ * @detail: (transfer none) (nullable) the error's type or code; quoted (at
+ *          most 64 bytes)
+ * Since: 1.1 */
+INF_API gboolean inf_client_fail_stream_error(const InfClient *client, const char *url,
+                                              const char *message, const char *detail,
+                                              GError **error);
+
+/* @text, server text, made safe to put in an error message: inf_text_quote()
+ * with at most INF_CLIENT_MAX_QUOTED bytes and the endpoint's API key
+ * redacted; "(no message)" when @text is NULL.
+ * @client: (transfer none) the client
+ * @text: (transfer none) (nullable) the text to quote
+ * Returns: (transfer full) the quoted text; free with g_free
+ * Since: 1.1 */
+INF_API char *inf_client_quote(const InfClient *client, const char *text);
+
+/* The whole body of @response as a JSON object, or NULL with a bad-reply
+ * error (as inf_client_fail_bad_reply) saying why: the reasons of
+ * inf_http_response_parse_json (empty, truncated, invalid at byte N), or
+ * "the reply is not a JSON object".
+ * @client: (transfer none) the client
+ * @url: (transfer none) (nullable) the URL the request went to
+ * @response: (transfer none) the reply
+ * Returns: (transfer full) (nullable) the object; free with json_object_put
+ * Since: 1.1 */
+INF_API json_object *inf_client_parse_reply(const InfClient *client, const char *url,
+                                            const InfHttpResponse *response, GError **error);
+
+/* The @data of one event of a streamed reply as a JSON object, or NULL with
+ * a bad-reply error "a stream WHAT that is not a JSON object: DATA" (@data
+ * quoted, at most 80 bytes).
+ * @client: (transfer none) the client
+ * @url: (transfer none) (nullable) the URL the request went to
+ * @data: (transfer none) the event's data, as parse_stream_event got it
+ * @what: (transfer none) what one event is called in messages ("chunk",
+ *        "event", "line")
+ * Returns: (transfer full) (nullable) the object; free with json_object_put
+ * Since: 1.1 */
+INF_API json_object *inf_client_parse_stream_data(const InfClient *client, const char *url,
+                                                  const char *data, const char *what,
+                                                  GError **error);
+
 G_END_DECLS
