@@ -8,15 +8,9 @@
 #include <json-c/json.h>
 #include <string.h>
 
-static json_object *
-get(json_object *o, const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit(path, "/", -1);
-  for (char **part = parts; *part != NULL && o != NULL; part++)
-    if (!json_object_object_get_ex(o, *part, &o))
-      o = NULL;
-  return o;
-}
+#include "inf-test.h"
+
+#define get inf_test_json_get
 
 static const char *
 get_string(json_object *o, const char *path)
@@ -32,23 +26,14 @@ test_routing_example(void)
   g_assert_nonnull(root);
   g_autofree char *config = g_build_filename(root, "configs", "routing.json", NULL);
   g_autofree char *inputs = g_build_filename(root, "configs", "routing.jsonl", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp("inf-routing-XXXXXX", &error);
-  g_assert_no_error(error);
+  g_autofree char *dir = inf_test_mkdtemp("inf-routing");
   g_autofree char *metrics_file = g_build_filename(dir, "metrics.json", NULL);
 
-  g_autoptr(GSubprocess) process =
-      g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                       g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--ordered",
-                       "--node-status", "--quiet", "--metrics-out", metrics_file, NULL);
-  g_assert_no_error(error);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, &out, &err, &error));
-  g_assert_no_error(error);
-  g_test_message("%s%s", out, err);
-  g_assert_true(g_subprocess_get_if_exited(process));
-  g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 0);
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run_va(&run, NULL, "run", config, "--input", inputs, "--ordered", "--node-status",
+                         "--quiet", "--metrics-out", metrics_file, NULL);
+  g_assert_cmpint(run.status, ==, 0);
+  const char *out = run.out;
 
   /* The label and urgency the mock picks from each ticket's words (NULL:
    * none in the text; the schema still holds). */
@@ -102,8 +87,7 @@ test_routing_example(void)
   g_assert_cmpint(json_object_get_int64(get(metrics, "aliases/smart/requests")), ==, smart);
   g_assert_cmpuint(smart, ==, 2);
   json_object_put(metrics);
-  g_remove(metrics_file);
-  g_rmdir(dir);
+  inf_test_rmdir(dir);
 }
 
 int

@@ -12,14 +12,14 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "inf-test.h"
+
 static char *tmpdir;
 
 static char *
 write_file(const char *name, const char *contents, gssize length)
 {
-  char *path = g_build_filename(tmpdir, name, NULL);
-  g_assert_true(g_file_set_contents(path, contents, length, NULL));
-  return path;
+  return inf_test_write_len(tmpdir, name, contents, length);
 }
 
 /* A template echoing its input: no backend needed. */
@@ -83,21 +83,12 @@ parse_lines(Result *r)
 static void
 run_engine(Result *r, const char *const *args)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)g_getenv("INF_ENGINE"));
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add(argv, (char *)args[i]);
-  g_ptr_array_add(argv, NULL);
-  g_autoptr(GError) error = NULL;
-  int wait_status = 0;
+  g_auto(InfTestRun) run = { 0 };
   memset(r, 0, sizeof *r);
-  g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
-               &wait_status, &error);
-  g_assert_no_error(error);
-  g_assert_true(WIFEXITED(wait_status));
-  r->status = WEXITSTATUS(wait_status);
-  if (g_test_verbose())
-    g_printerr("status %d\nstdout:\n%s\nstderr:\n%s\n", r->status, r->out, r->err);
+  inf_test_engine_run(&run, NULL, args);
+  r->status = run.status;
+  r->out = g_steal_pointer(&run.out);
+  r->err = g_steal_pointer(&run.err);
   parse_lines(r);
 }
 
@@ -112,13 +103,6 @@ input_error(Result *r, guint index)
   return json_object_get_string(json_object_object_get(errors, "input"));
 }
 
-static void
-assert_contains(const char *haystack, const char *needle)
-{
-  if (haystack == NULL || strstr(haystack, needle) == NULL)
-    g_error("expected to find\n  %s\nin\n  %s", needle, haystack ? haystack : "(null)");
-}
-
 /* A JSON scalar line said "invalid JSON: unexpected end of data". */
 static void
 test_scalar_lines(void)
@@ -129,11 +113,12 @@ test_scalar_lines(void)
   run_engine(&r, (const char *const[]){ "run", config, "--input", input, "--quiet", NULL });
   g_assert_cmpint(r.status, ==, 1);
   g_assert_cmpuint(r.lines->len, ==, 4);
-  assert_contains(input_error(&r, 0), "scalars.jsonl:1: expected a JSON object keyed by the "
-                                      "inputs (text) or a JSON string, got an integer");
-  assert_contains(input_error(&r, 1), "scalars.jsonl:2: expected a JSON object");
-  assert_contains(input_error(&r, 1), "got null");
-  assert_contains(input_error(&r, 2), "got a boolean");
+  inf_test_assert_contains(input_error(&r, 0),
+                           "scalars.jsonl:1: expected a JSON object keyed by the "
+                           "inputs (text) or a JSON string, got an integer");
+  inf_test_assert_contains(input_error(&r, 1), "scalars.jsonl:2: expected a JSON object");
+  inf_test_assert_contains(input_error(&r, 1), "got null");
+  inf_test_assert_contains(input_error(&r, 2), "got a boolean");
   g_assert_null(json_object_object_get(r.lines->pdata[3], "errors"));
   result_clear(&r);
 }
@@ -158,17 +143,21 @@ test_values_json_cannot_carry(void)
   run_engine(&r, (const char *const[]){ "run", config, "--input", input, "--quiet", NULL });
   g_assert_cmpint(r.status, ==, 1);
   g_assert_cmpuint(r.lines->len, ==, 9);
-  assert_contains(input_error(&r, 0), "values.jsonl:1: cannot take this input: text: NaN is not "
-                                      "a finite number");
-  assert_contains(input_error(&r, 1), "values.jsonl:2: cannot take this input: text[1]: Infinity "
-                                      "is not a finite number");
-  assert_contains(input_error(&r, 2), "text.x: 1e400 is not a finite number");
-  assert_contains(input_error(&r, 3), "values.jsonl:4: cannot take this input: text: the integer "
-                                      "is out of range");
-  assert_contains(input_error(&r, 4), "the integer is out of range");
-  assert_contains(input_error(&r, 5), "text: the string contains a NUL character");
-  assert_contains(input_error(&r, 6), "values.jsonl:7: cannot take this input: text: the string "
-                                      "is not valid UTF-8");
+  inf_test_assert_contains(input_error(&r, 0),
+                           "values.jsonl:1: cannot take this input: text: NaN is not "
+                           "a finite number");
+  inf_test_assert_contains(input_error(&r, 1),
+                           "values.jsonl:2: cannot take this input: text[1]: Infinity "
+                           "is not a finite number");
+  inf_test_assert_contains(input_error(&r, 2), "text.x: 1e400 is not a finite number");
+  inf_test_assert_contains(input_error(&r, 3),
+                           "values.jsonl:4: cannot take this input: text: the integer "
+                           "is out of range");
+  inf_test_assert_contains(input_error(&r, 4), "the integer is out of range");
+  inf_test_assert_contains(input_error(&r, 5), "text: the string contains a NUL character");
+  inf_test_assert_contains(input_error(&r, 6),
+                           "values.jsonl:7: cannot take this input: text: the string "
+                           "is not valid UTF-8");
   json_object *outputs = json_object_object_get(r.lines->pdata[7], "outputs");
   g_assert_cmpstr(json_object_get_string(json_object_object_get(outputs, "a")), ==,
                   "<9223372036854775807>");
@@ -188,8 +177,8 @@ test_blank_lines_not_counted(void)
   run_engine(&r, (const char *const[]){ "run", config, "--input", input, NULL });
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpuint(r.lines->len, ==, 2);
-  assert_contains(r.err, "finished: 2 inputs (0 failed)");
-  assert_contains(r.err, "; 2/2 done");
+  inf_test_assert_contains(r.err, "finished: 2 inputs (0 failed)");
+  inf_test_assert_contains(r.err, "; 2/2 done");
   result_clear(&r);
 }
 
@@ -203,8 +192,8 @@ test_read_error(void)
   run_engine(&r, (const char *const[]){ "run", config, "--input", tmpdir, "--quiet", NULL });
   g_assert_cmpint(r.status, !=, 0);
   g_autofree char *expected = g_strdup_printf("reading %s failed: ", tmpdir);
-  assert_contains(r.err, expected);
-  assert_contains(r.err, "Is a directory");
+  inf_test_assert_contains(r.err, expected);
+  inf_test_assert_contains(r.err, "Is a directory");
   result_clear(&r);
 }
 
@@ -226,7 +215,7 @@ test_stdin_closed(void)
   g_assert_true(WIFEXITED(wait_status));
   g_assert_cmpint(WEXITSTATUS(wait_status), ==, 0);
   g_assert_cmpstr(out, ==, "");
-  assert_contains(err, "finished: 0 inputs (0 failed)");
+  inf_test_assert_contains(err, "finished: 0 inputs (0 failed)");
 }
 
 /* Invalid UTF-8 in a reply was passed through into the result line; it is
@@ -254,22 +243,9 @@ test_reply_utf8_and_numbers(void)
   g_assert_cmpstr(json_object_get_string(json_object_object_get(outputs, "a")), ==,
                   "caf\xc3\xa9 \xef\xbf\xbd!");
   json_object *errors = json_object_object_get(r.lines->pdata[0], "errors");
-  assert_contains(json_object_get_string(json_object_object_get(errors, "b")),
-                  "score: NaN is not a finite number");
+  inf_test_assert_contains(json_object_get_string(json_object_object_get(errors, "b")),
+                           "score: NaN is not a finite number");
   result_clear(&r);
-}
-
-/* Reads lines from @stream until one contains @needle; FALSE at the end. */
-static gboolean
-read_until(GDataInputStream *stream, const char *needle)
-{
-  for (;;) {
-    g_autofree char *line = g_data_input_stream_read_line(stream, NULL, NULL, NULL);
-    if (line == NULL)
-      return FALSE;
-    if (strstr(line, needle) != NULL)
-      return TRUE;
-  }
 }
 
 /* LeakSanitizer reported the calls and tasks still in flight when a run was
@@ -288,40 +264,19 @@ test_interrupt_twice_no_leak(void)
       " \"main\": {\"type\": \"llm\", \"alias\": \"slow\"}}",
       -1);
   g_autofree char *input = write_file("two.jsonl", "42\n{\"prompt\": \"slow one\"}\n", -1);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = g_subprocess_new(
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-      g_getenv("INF_ENGINE"), "run", config, "--input", input, "--max-concurrent", "4", NULL);
-  g_assert_no_error(error);
-  g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
-  g_autoptr(GDataInputStream) err = g_data_input_stream_new(g_subprocess_get_stderr_pipe(proc));
-  g_assert_true(read_until(out, "\"index\":0"));
-  g_subprocess_send_signal(proc, SIGINT);
-  g_assert_true(read_until(err, "interrupted: no new inputs"));
-  g_subprocess_send_signal(proc, SIGINT);
-  g_autofree char *rest_out = NULL;
-  g_autofree char *rest_err = NULL;
-  /* the rest of both pipes */
-  GString *o = g_string_new(NULL), *e = g_string_new(NULL);
-  char *line;
-  while ((line = g_data_input_stream_read_line(out, NULL, NULL, NULL)) != NULL) {
-    g_string_append_printf(o, "%s\n", line);
-    g_free(line);
-  }
-  while ((line = g_data_input_stream_read_line(err, NULL, NULL, NULL)) != NULL) {
-    g_string_append_printf(e, "%s\n", line);
-    g_free(line);
-  }
-  rest_out = g_string_free(o, FALSE);
-  rest_err = g_string_free(e, FALSE);
-  g_assert_true(g_subprocess_wait(proc, NULL, &error));
-  if (g_test_verbose())
-    g_printerr("stdout:\n%s\nstderr:\n%s\n", rest_out, rest_err);
-  g_assert_null(strstr(rest_err, "LeakSanitizer"));
-  g_assert_true(g_subprocess_get_if_exited(proc));
-  g_assert_cmpint(g_subprocess_get_exit_status(proc), ==, 130);
-  assert_contains(rest_out, "\"index\":1");
-  assert_contains(rest_out, "cancelled");
+  InfTestEngine *engine = inf_test_engine_start_va(NULL, "run", config, "--input", input,
+                                                   "--max-concurrent", "4", NULL);
+  inf_test_engine_wait_out(engine, "\"index\":0");
+  inf_test_engine_send_signal(engine, SIGINT);
+  inf_test_engine_wait_err(engine, "interrupted: no new inputs");
+  inf_test_engine_send_signal(engine, SIGINT);
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_finish(engine, &run);
+  g_assert_null(strstr(run.err, "LeakSanitizer"));
+  g_assert_cmpint(run.term_signal, ==, 0);
+  g_assert_cmpint(run.status, ==, 130);
+  inf_test_assert_contains(run.out, "\"index\":1");
+  inf_test_assert_contains(run.out, "cancelled");
 }
 
 /* --metrics-out replaced a symlink or a device by a regular file and changed
@@ -347,13 +302,13 @@ test_metrics_out_in_place(void)
   g_assert_cmpint(st.st_mode & 0777, ==, 0600);
   g_autofree char *text = NULL;
   g_assert_true(g_file_get_contents(real, &text, NULL, NULL));
-  assert_contains(text, "\"run\"");
+  inf_test_assert_contains(text, "\"run\"");
   g_remove(link);
   if (g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
     run_engine(&r, (const char *const[]){ "run", config, "--input", input, "--metrics-out",
                                           "/dev/full", "--quiet", NULL });
     g_assert_cmpint(r.status, ==, 1);
-    assert_contains(r.err, "cannot write metrics: cannot write /dev/full: ");
+    inf_test_assert_contains(r.err, "cannot write metrics: cannot write /dev/full: ");
     result_clear(&r);
   }
 }
@@ -371,8 +326,9 @@ test_zero_limits_refused(void)
       Result r;
       run_engine(&r, (const char *const[]){ "run", config, flags[i], values[k], NULL });
       g_assert_cmpint(r.status, ==, 2);
-      assert_contains(r.err, "--max-concurrent and --max-inflight take a number >= 1, got ");
-      assert_contains(r.err, values[k]);
+      inf_test_assert_contains(r.err,
+                               "--max-concurrent and --max-inflight take a number >= 1, got ");
+      inf_test_assert_contains(r.err, values[k]);
       result_clear(&r);
     }
 }
@@ -381,7 +337,7 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  tmpdir = g_dir_make_tmp("inf-run-input-XXXXXX", NULL);
+  tmpdir = inf_test_mkdtemp("inf-run-input");
   g_test_add_func("/run-input/scalar-lines", test_scalar_lines);
   g_test_add_func("/run-input/values-json-cannot-carry", test_values_json_cannot_carry);
   g_test_add_func("/run-input/blank-lines-not-counted", test_blank_lines_not_counted);
@@ -392,13 +348,7 @@ main(int argc, char **argv)
   g_test_add_func("/run-input/reply-utf8-and-numbers", test_reply_utf8_and_numbers);
   g_test_add_func("/run-input/interrupt-twice-no-leak", test_interrupt_twice_no_leak);
   int status = g_test_run();
-  g_autoptr(GDir) dir = g_dir_open(tmpdir, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name(dir))) {
-    g_autofree char *path = g_build_filename(tmpdir, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(tmpdir);
+  inf_test_rmdir(tmpdir);
   g_free(tmpdir);
   return status;
 }

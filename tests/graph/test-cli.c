@@ -2,7 +2,6 @@
  * program on config files in a temp dir. */
 #include <glib/gstdio.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -25,32 +24,11 @@
   " \"main\": \"pipeline\"\n"                                                              \
   "}\n"
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear(Run *run)
-{
-  g_free(run->out);
-  g_free(run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
-
 /* Runs inf-engine with the NULL-terminated arguments. */
-static gboolean
-run_engine(Run *run, ...)
+static void
+run_engine(InfTestRun *run, ...)
 {
-  const char *exe = g_getenv("INF_ENGINE");
-  if (exe == NULL) {
-    g_test_skip("INF_ENGINE is not set (run through meson test)");
-    return FALSE;
-  }
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (gpointer)exe);
   va_list ap;
   va_start(ap, run);
   const char *arg;
@@ -58,14 +36,7 @@ run_engine(Run *run, ...)
     g_ptr_array_add(argv, (gpointer)arg);
   va_end(ap);
   g_ptr_array_add(argv, NULL);
-  g_autoptr(GError) error = NULL;
-  int wait_status;
-  g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                             &run->out, &run->err, &wait_status, &error));
-  g_assert_no_error(error);
-  g_assert_true(WIFEXITED(wait_status));
-  run->status = WEXITSTATUS(wait_status);
-  return TRUE;
+  inf_test_engine_run(run, NULL, (const char *const *)argv->pdata);
 }
 
 typedef struct {
@@ -77,9 +48,7 @@ static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
-  f->dir = g_dir_make_tmp("inf-cli-XXXXXX", &error);
-  g_assert_no_error(error);
+  f->dir = inf_test_mkdtemp("inf-cli");
   f->config = inf_test_write(f->dir, "pipeline.json", PIPELINE);
 }
 
@@ -96,9 +65,8 @@ static void
 test_validate_ok(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto(Run) run = { 0 };
-  if (!run_engine(&run, "validate", f->config, NULL))
-    return;
+  g_auto(InfTestRun) run = { 0 };
+  run_engine(&run, "validate", f->config, NULL);
   g_assert_cmpint(run.status, ==, 0);
   g_autofree char *expected =
       g_strdup_printf("%s: valid (3 nodes, inputs: text, aliases: fast, smart)\n", f->config);
@@ -113,23 +81,22 @@ test_validate_error(Fixture *f, gconstpointer data)
       f->dir, "bad.json",
       "{" RESOURCES
       ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fsat\"}}, \"main\": \"s\"}");
-  g_auto(Run) run = { 0 };
-  if (!run_engine(&run, "validate", bad, NULL))
-    return;
+  g_auto(InfTestRun) run = { 0 };
+  run_engine(&run, "validate", bad, NULL);
   g_assert_cmpint(run.status, ==, 2);
   g_assert_cmpstr(run.out, ==, "");
   g_autofree char *expected = g_strdup_printf(
       "%s: modules.s.alias: unknown alias 'fsat'; known aliases: fast, smart\n", bad);
   g_assert_true(g_str_has_prefix(run.err, expected));
 
-  g_auto(Run) syntax = { 0 };
+  g_auto(InfTestRun) syntax = { 0 };
   g_autofree char *broken = inf_test_write(f->dir, "broken.json", "{\n  \"main\": ,\n}");
   run_engine(&syntax, "validate", broken, NULL);
   g_assert_cmpint(syntax.status, ==, 2);
   g_autofree char *prefix = g_strdup_printf("%s:2:11: JSON syntax error", broken);
   g_assert_true(g_str_has_prefix(syntax.err, prefix));
 
-  g_auto(Run) missing = { 0 };
+  g_auto(InfTestRun) missing = { 0 };
   run_engine(&missing, "validate", "/nonexistent/pipeline.json", NULL);
   g_assert_cmpint(missing.status, ==, 2);
   g_assert_nonnull(strstr(missing.err, "/nonexistent/pipeline.json"));
@@ -144,12 +111,11 @@ test_validate_resources_option(Fixture *f, gconstpointer data)
       "{\"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"prod\"}}, \"main\": \"s\"}");
   g_autofree char *resources = inf_test_write(
       f->dir, "prod-resources.json", "{\"endpoints\": {\"prod\": {\"provider\": \"mock\"}}}");
-  g_auto(Run) without = { 0 };
-  if (!run_engine(&without, "validate", config, NULL))
-    return;
+  g_auto(InfTestRun) without = { 0 };
+  run_engine(&without, "validate", config, NULL);
   g_assert_cmpint(without.status, ==, 2);
   g_assert_nonnull(strstr(without.err, "modules.s.alias: unknown alias 'prod'"));
-  g_auto(Run) with = { 0 };
+  g_auto(InfTestRun) with = { 0 };
   run_engine(&with, "validate", "--resources", resources, config, NULL);
   g_assert_cmpint(with.status, ==, 0);
   g_assert_nonnull(strstr(with.out, "valid (1 node, inputs: prompt, aliases: prod)"));
@@ -159,16 +125,15 @@ static void
 test_validate_usage(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto(Run) none = { 0 };
-  if (!run_engine(&none, "validate", NULL))
-    return;
+  g_auto(InfTestRun) none = { 0 };
+  run_engine(&none, "validate", NULL);
   g_assert_cmpint(none.status, ==, 2);
   g_assert_nonnull(strstr(none.err, "expected exactly one CONFIG"));
-  g_auto(Run) dir = { 0 };
+  g_auto(InfTestRun) dir = { 0 };
   run_engine(&dir, "validate", "--plugin-dir", "/nonexistent/plugins", f->config, NULL);
   g_assert_cmpint(dir.status, ==, 2);
   g_assert_nonnull(strstr(dir.err, "/nonexistent/plugins"));
-  g_auto(Run) help = { 0 };
+  g_auto(InfTestRun) help = { 0 };
   run_engine(&help, "validate", "--help", NULL);
   g_assert_cmpint(help.status, ==, 0);
   g_assert_nonnull(strstr(help.out, "--resources"));
@@ -180,9 +145,8 @@ static void
 test_graph_dot(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto(Run) run = { 0 };
-  if (!run_engine(&run, "graph", f->config, NULL))
-    return;
+  g_auto(InfTestRun) run = { 0 };
+  run_engine(&run, "graph", f->config, NULL);
   g_assert_cmpint(run.status, ==, 0);
   g_assert_true(g_str_has_prefix(run.out, "digraph \"pipeline\" {"));
   g_assert_nonnull(strstr(run.out, "\"input:text\" -> \"summary\" [label=\"prompt\"];"));
@@ -196,9 +160,8 @@ static void
 test_graph_mermaid(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto(Run) run = { 0 };
-  if (!run_engine(&run, "graph", "--format", "mermaid", f->config, NULL))
-    return;
+  g_auto(InfTestRun) run = { 0 };
+  run_engine(&run, "graph", "--format", "mermaid", f->config, NULL);
   g_assert_cmpint(run.status, ==, 0);
   g_assert_true(g_str_has_prefix(run.out, "flowchart TD\n"));
   g_assert_nonnull(strstr(run.out, "n1[\"summary<br/>llm @fast\"]"));
@@ -210,9 +173,8 @@ static void
 test_graph_json(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto(Run) run = { 0 };
-  if (!run_engine(&run, "graph", "--format", "json", f->config, NULL))
-    return;
+  g_auto(InfTestRun) run = { 0 };
+  run_engine(&run, "graph", "--format", "json", f->config, NULL);
   g_assert_cmpint(run.status, ==, 0);
   json_object *json = json_tokener_parse(run.out);
   g_assert_nonnull(json);
@@ -237,7 +199,7 @@ test_graph_json(Fixture *f, gconstpointer data)
 
   /* --output writes the same to a file */
   g_autofree char *out = g_build_filename(f->dir, "graph.json", NULL);
-  g_auto(Run) to_file = { 0 };
+  g_auto(InfTestRun) to_file = { 0 };
   run_engine(&to_file, "graph", "-f", "json", "-o", out, f->config, NULL);
   g_assert_cmpint(to_file.status, ==, 0);
   g_autofree char *contents = NULL;
@@ -249,9 +211,8 @@ static void
 test_graph_errors(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto(Run) format = { 0 };
-  if (!run_engine(&format, "graph", "--format", "svg", f->config, NULL))
-    return;
+  g_auto(InfTestRun) format = { 0 };
+  run_engine(&format, "graph", "--format", "svg", f->config, NULL);
   g_assert_cmpint(format.status, ==, 2);
   g_assert_nonnull(strstr(format.err, "unknown format 'svg'; formats: dot, mermaid, json"));
 
@@ -261,7 +222,7 @@ test_graph_errors(Fixture *f, gconstpointer data)
       " \"a\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$b\"]},"
       " \"b\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$a\"]}},"
       " \"outputs\": \"$b\"}}");
-  g_auto(Run) cycle = { 0 };
+  g_auto(InfTestRun) cycle = { 0 };
   run_engine(&cycle, "graph", cyclic, NULL);
   g_assert_cmpint(cycle.status, ==, 2);
   g_autofree char *expected = g_strdup_printf("%s: main.nodes: cycle: a -> b -> a", cyclic);
@@ -287,9 +248,8 @@ test_config_error_status(Fixture *f, gconstpointer data)
     { "run", bad, "--input=/dev/null", "--quiet" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-    g_auto(Run) run = { 0 };
-    if (!run_engine(&run, commands[i][0], commands[i][1], commands[i][2], commands[i][3], NULL))
-      return;
+    g_auto(InfTestRun) run = { 0 };
+    run_engine(&run, commands[i][0], commands[i][1], commands[i][2], commands[i][3], NULL);
     g_test_message("%s: %d: %s", commands[i][0], run.status, run.err);
     g_assert_cmpint(run.status, ==, 2);
     g_assert_cmpstr(run.out, ==, "");
@@ -303,10 +263,7 @@ test_examples_valid(Fixture *f, gconstpointer data)
 {
   (void)data, (void)f;
   const char *dir = g_getenv("INF_CONFIGS_DIR");
-  if (dir == NULL) {
-    g_test_skip("INF_CONFIGS_DIR is not set (run through meson test)");
-    return;
-  }
+  g_assert_nonnull(dir);
   GDir *d = g_dir_open(dir, 0, NULL);
   g_assert_nonnull(d);
   const char *name;
@@ -315,9 +272,8 @@ test_examples_valid(Fixture *f, gconstpointer data)
     if (!g_str_has_suffix(name, ".json"))
       continue;
     g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_auto(Run) run = { 0 };
-    if (!run_engine(&run, "validate", path, NULL))
-      break;
+    g_auto(InfTestRun) run = { 0 };
+    run_engine(&run, "validate", path, NULL);
     if (run.status != 0)
       g_error("%s is not valid: %s", name, run.err);
     g_assert_nonnull(strstr(run.out, ": valid ("));
@@ -338,9 +294,8 @@ test_graph_output_in_place(Fixture *f, gconstpointer data)
   g_assert_true(g_file_set_contents(real, "old", -1, NULL));
   g_assert_cmpint(g_chmod(real, 0640), ==, 0);
   g_assert_cmpint(symlink("real.dot", link), ==, 0);
-  g_auto(Run) run = { 0 };
-  if (!run_engine(&run, "graph", f->config, "--output", link, NULL))
-    return;
+  g_auto(InfTestRun) run = { 0 };
+  run_engine(&run, "graph", f->config, "--output", link, NULL);
   g_assert_cmpint(run.status, ==, 0);
   GStatBuf st;
   g_assert_cmpint(g_lstat(link, &st), ==, 0);
@@ -352,16 +307,16 @@ test_graph_output_in_place(Fixture *f, gconstpointer data)
   g_assert_true(g_str_has_prefix(text, "digraph "));
 
   /* a regular file keeps its mode when replaced */
-  g_auto(Run) again = { 0 };
-  g_assert_true(run_engine(&again, "graph", f->config, "--output", real, NULL));
+  g_auto(InfTestRun) again = { 0 };
+  run_engine(&again, "graph", f->config, "--output", real, NULL);
   g_assert_cmpint(again.status, ==, 0);
   g_assert_cmpint(g_stat(real, &st), ==, 0);
   g_assert_cmpint(st.st_mode & 0777, ==, 0640);
 
   /* a device is written in place, and its write error reported */
   if (g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
-    g_auto(Run) full = { 0 };
-    g_assert_true(run_engine(&full, "graph", f->config, "--output", "/dev/full", NULL));
+    g_auto(InfTestRun) full = { 0 };
+    run_engine(&full, "graph", f->config, "--output", "/dev/full", NULL);
     g_assert_cmpint(full.status, ==, 1);
     g_assert_nonnull(strstr(full.err, "inf-engine graph: cannot write /dev/full: "));
     g_assert_true(g_file_test("/dev/full", G_FILE_TEST_EXISTS));
@@ -376,9 +331,8 @@ test_control_characters_escaped(Fixture *f, gconstpointer data)
   (void)data;
   g_autofree char *path =
       inf_test_write(f->dir, "hostile.json", "{\"ma\\u001b[2Jin\\u0007\": \"x\"}");
-  g_auto(Run) run = { 0 };
-  if (!run_engine(&run, "validate", path, NULL))
-    return;
+  g_auto(InfTestRun) run = { 0 };
+  run_engine(&run, "validate", path, NULL);
   g_assert_cmpint(run.status, ==, 2);
   g_assert_null(strchr(run.err, '\033'));
   g_assert_null(strchr(run.err, '\007'));
