@@ -19,9 +19,7 @@
 #define HOLD "500 delay=3600000" /* a call that is never answered */
 
 typedef struct {
-  GMainContext *context;
-  InfFakeLlm *fake;
-  char *dir;
+  InfTestServerFixture s; /* the fake server and the temp dir */
   char *inputs;
   char *output;
   char *checkpoint;
@@ -56,9 +54,9 @@ write_config(Fixture *f, const char *name, const char *style, const char *model,
       "    \"b\": {\"module\": \"second\", \"args\": [\"$a\"]}%s},\n"
       "   \"outputs\": {\"a\": \"$a\", \"b\": \"$b\"}}},\n"
       " \"main\": \"pipe\"}\n",
-      model, inf_fake_llm_get_base_url(f->fake), max_concurrent, style, extra_second,
+      model, inf_fake_llm_get_base_url(f->s.fake), max_concurrent, style, extra_second,
       third ? ", \"c\": {\"module\": \"second\", \"args\": [\"$b\"]}" : "");
-  char *path = g_build_filename(f->dir, name, NULL);
+  char *path = g_build_filename(f->s.dir, name, NULL);
   g_assert_true(g_file_set_contents(path, text, -1, NULL));
   return path;
 }
@@ -77,26 +75,19 @@ write_inputs(Fixture *f, guint n, const char *changed_line)
 static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  f->context = g_main_context_ref_thread_default();
-  f->fake = inf_test_fake_start();
-  f->dir = inf_test_mkdtemp("inf-checkpoint");
-  f->inputs = g_build_filename(f->dir, "inputs.jsonl", NULL);
-  f->output = g_build_filename(f->dir, "out.jsonl", NULL);
-  f->checkpoint = g_build_filename(f->dir, "run.ckpt", NULL);
+  inf_test_server_fixture_set_up(&f->s, data);
+  f->inputs = g_build_filename(f->s.dir, "inputs.jsonl", NULL);
+  f->output = g_build_filename(f->s.dir, "out.jsonl", NULL);
+  f->checkpoint = g_build_filename(f->s.dir, "run.ckpt", NULL);
 }
 
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  inf_test_fake_stop(f->fake);
-  inf_test_rmdir(f->dir);
-  g_free(f->dir);
+  inf_test_server_fixture_tear_down(&f->s, data);
   g_free(f->inputs);
   g_free(f->output);
   g_free(f->checkpoint);
-  g_main_context_unref(f->context);
 }
 
 /* --- the engine --- */
@@ -175,7 +166,7 @@ static guint64
 fake_ok(Fixture *f)
 {
   InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
+  inf_fake_llm_get_stats(f->s.fake, &stats);
   return stats.ok;
 }
 
@@ -183,7 +174,7 @@ static guint64
 fake_requests(Fixture *f)
 {
   InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
+  inf_fake_llm_get_stats(f->s.fake, &stats);
   return stats.requests;
 }
 
@@ -191,7 +182,7 @@ fake_requests(Fixture *f)
 static void
 wait_requests(Fixture *f, Engine *e, guint64 n)
 {
-  inf_test_fake_wait_requests(f->fake, n, e->process);
+  inf_test_fake_wait_requests(f->s.fake, n, e->process);
 }
 
 /* Inputs finished and node rows in the journal (read-only, as a second
@@ -284,8 +275,8 @@ normalized_output(Fixture *f)
 static void
 reset_fake(Fixture *f)
 {
-  inf_fake_llm_reset_stats(f->fake);
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, "ok", NULL));
+  inf_fake_llm_reset_stats(f->s.fake);
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "ok", NULL));
 }
 
 /* A clean run of @config over the inputs: its normalized output and calls. */
@@ -327,8 +318,8 @@ test_kill_with_node_rows(Fixture *f, gconstpointer data)
   g_autofree char *clean = clean_run(f, config, &clean_calls);
   g_assert_cmpuint(clean_calls, ==, 20);
 
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, HOLD, NULL));
-  g_assert_true(inf_fake_llm_push_script(f->fake, "ok x7", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
+  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x7", NULL));
   Engine e;
   engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
                NULL);
@@ -419,8 +410,8 @@ test_kill_with_switch(Fixture *f, gconstpointer data)
       "     \"default\": {\"module\": \"third\", \"args\": [\"$a\"]}}},\n"
       "   \"outputs\": {\"a\": \"$a\", \"routed\": \"$routed\"}}},\n"
       " \"main\": \"pipe\"}\n",
-      inf_fake_llm_get_base_url(f->fake));
-  g_autofree char *config = g_build_filename(f->dir, "switch.json", NULL);
+      inf_fake_llm_get_base_url(f->s.fake));
+  g_autofree char *config = g_build_filename(f->s.dir, "switch.json", NULL);
   g_assert_true(g_file_set_contents(config, text, -1, NULL));
   guint64 clean_calls = 0;
   g_autofree char *clean = clean_run(f, config, &clean_calls);
@@ -428,8 +419,8 @@ test_kill_with_switch(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(clean, "\"routed\":\"echo: "));
 
   /* a0 case0 a1 case1 a2, then input 2's case is held. */
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, HOLD, NULL));
-  g_assert_true(inf_fake_llm_push_script(f->fake, "ok x5", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
+  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x5", NULL));
   Engine e;
   engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
                NULL);
@@ -484,7 +475,7 @@ test_failed_input_runs_again(Fixture *f, gconstpointer data)
   guint64 clean_calls = 0;
   g_autofree char *clean = clean_run(f, config, &clean_calls);
   /* a0 b0 a1, then b1 fails (400, not retried), a2 b2. */
-  g_assert_true(inf_fake_llm_push_script(f->fake, "ok; ok; ok; 400", NULL));
+  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok; ok; ok; 400", NULL));
   g_autofree char *log = NULL;
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
                              f->checkpoint, NULL),
@@ -509,8 +500,8 @@ test_sigint_prints_resume(Fixture *f, gconstpointer data)
   g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
   guint64 clean_calls = 0;
   g_autofree char *clean = clean_run(f, config, &clean_calls);
-  g_assert_true(inf_fake_llm_push_script(f->fake, "ok x3", NULL));
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, "ok delay=3600000", NULL));
+  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x3", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "ok delay=3600000", NULL));
   Engine e;
   engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, NULL);
   wait_requests(f, &e, 4);
@@ -521,8 +512,8 @@ test_sigint_prints_resume(Fixture *f, gconstpointer data)
   engine_clear(&e);
   reset_fake(f);
   /* An interrupted run that ends by itself says how to go on. */
-  g_assert_true(inf_fake_llm_push_script(f->fake, "ok", NULL));
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, "ok delay=3600000", NULL));
+  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "ok delay=3600000", NULL));
   engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
                "--resume", NULL);
   wait_requests(f, &e, 2);
@@ -562,8 +553,8 @@ test_resume_refusals(Fixture *f, gconstpointer data)
   write_inputs(f, 4, NULL);
   g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
   /* A run that finishes inputs 0 and 1, then stops at a held call. */
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, HOLD, NULL));
-  g_assert_true(inf_fake_llm_push_script(f->fake, "ok x4", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
+  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x4", NULL));
   Engine e;
   engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
                NULL);
@@ -609,13 +600,13 @@ test_checkpoint_in_use(Fixture *f, gconstpointer data)
   (void)data;
   write_inputs(f, 2, NULL);
   g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, HOLD, NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
   Engine e;
   engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
                NULL);
   wait_requests(f, &e, 1);
   g_autofree char *log = NULL;
-  g_autofree char *other = g_build_filename(f->dir, "other.jsonl", NULL);
+  g_autofree char *other = g_build_filename(f->s.dir, "other.jsonl", NULL);
   int status = run_engine(f, &log, config, "-i", f->inputs, "-o", other, "--checkpoint",
                           f->checkpoint, "--resume", NULL);
   g_assert_cmpint(status, ==, 2);
@@ -671,7 +662,7 @@ test_bad_checkpoint_files(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(log, "is not an inf-engine checkpoint"));
   g_clear_pointer(&log, g_free);
   /* A directory where the file should be created. */
-  g_autofree char *dir = g_build_filename(f->dir, "sub", NULL);
+  g_autofree char *dir = g_build_filename(f->s.dir, "sub", NULL);
   g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
   g_autofree char *inside = g_build_filename(dir, "missing", "run.ckpt", NULL);
   g_assert_cmpint(
@@ -752,7 +743,7 @@ test_broken_pipe(Fixture *f, gconstpointer data)
   char *line = NULL;
   g_data_input_stream_read_line_async(out, G_PRIORITY_DEFAULT, NULL, read_one_line, &line);
   while (!line)
-    g_main_context_iteration(f->context, TRUE);
+    g_main_context_iteration(f->s.context, TRUE);
   g_assert_true(g_str_has_prefix(line, "{\"index\":"));
   g_free(line);
   g_assert_true(g_input_stream_close(g_subprocess_get_stdout_pipe(p), NULL, NULL));
@@ -763,7 +754,7 @@ test_broken_pipe(Fixture *f, gconstpointer data)
                                NULL, NULL, NULL);
   g_subprocess_wait_async(p, NULL, NULL, NULL);
   while (g_subprocess_get_identifier(p) != NULL || !g_output_stream_is_closed(log))
-    g_main_context_iteration(f->context, TRUE);
+    g_main_context_iteration(f->s.context, TRUE);
   g_assert_true(g_subprocess_get_if_exited(p));
   g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
   g_autofree char *text =

@@ -16,11 +16,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 #define KEY_ENV "INF_TEST_BACKENDS_KEY"
 #define SECRET "sk-backends-SECRET-1a2b3c4d"
 
-typedef struct {
-  GMainContext *context;
-  InfFakeLlm *fake;
-  char *dir;
-} Fixture;
+typedef InfTestServerFixture Fixture;
 
 typedef struct {
   int status;
@@ -29,24 +25,8 @@ typedef struct {
   GPtrArray *lines; /* json_object *, by input index */
 } Run;
 
-static void
-fixture_set_up(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  f->context = g_main_context_ref_thread_default();
-  f->fake = inf_test_fake_start();
-  f->dir = inf_test_mkdtemp("inf-backends");
-}
-
-static void
-fixture_tear_down(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  inf_test_fake_stop(f->fake);
-  inf_test_rmdir(f->dir);
-  g_free(f->dir);
-  g_main_context_unref(f->context);
-}
+#define fixture_set_up inf_test_server_fixture_set_up
+#define fixture_tear_down inf_test_server_fixture_tear_down
 
 static void
 run_clear(Run *r)

@@ -17,11 +17,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 #define PROMPT "aaaaaaaaaaaa"
 #define CALL_COST 14.0
 
-typedef struct {
-  GMainContext *context;
-  InfFakeLlm *fake;
-  char *dir;
-} Fixture;
+typedef InfTestServerFixture Fixture;
 
 typedef struct {
   int status;
@@ -30,24 +26,8 @@ typedef struct {
   json_object *metrics; /* the metrics file, or NULL */
 } Run;
 
-static void
-fixture_set_up(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  f->context = g_main_context_ref_thread_default();
-  f->fake = inf_test_fake_start();
-  f->dir = inf_test_mkdtemp("inf-budget");
-}
-
-static void
-fixture_tear_down(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  inf_test_fake_stop(f->fake);
-  inf_test_rmdir(f->dir);
-  g_free(f->dir);
-  g_main_context_unref(f->context);
-}
+#define fixture_set_up inf_test_server_fixture_set_up
+#define fixture_tear_down inf_test_server_fixture_tear_down
 
 static void
 run_clear(Run *r)

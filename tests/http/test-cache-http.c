@@ -16,10 +16,8 @@
 #define SECRET "sk-cache-SECRET-0a1b2c3d4e5f"
 
 typedef struct {
-  GMainContext *context;
-  InfFakeLlm *fake;
-  char *dir;
-  char *cache; /* the cache file */
+  InfTestServerFixture s; /* the fake server and the temp dir */
+  char *cache;            /* the cache file */
 } Fixture;
 
 typedef struct {
@@ -33,22 +31,15 @@ typedef struct {
 static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  f->context = g_main_context_ref_thread_default();
-  f->fake = inf_test_fake_start();
-  f->dir = inf_test_mkdtemp("inf-cache-http");
-  f->cache = g_build_filename(f->dir, "replies.db", NULL);
+  inf_test_server_fixture_set_up(&f->s, data);
+  f->cache = g_build_filename(f->s.dir, "replies.db", NULL);
 }
 
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  inf_test_fake_stop(f->fake);
-  inf_test_rmdir(f->dir);
-  g_free(f->dir);
+  inf_test_server_fixture_tear_down(&f->s, data);
   g_free(f->cache);
-  g_main_context_unref(f->context);
 }
 
 static void
@@ -65,7 +56,7 @@ run_clear(Run *r)
 static char *
 write_file(Fixture *f, const char *name, const char *text)
 {
-  return inf_test_write(f->dir, name, text);
+  return inf_test_write(f->s.dir, name, text);
 }
 
 /* A three-call chain (summary → keywords → report) on aliases fast and smart
@@ -79,7 +70,7 @@ write_config(Fixture *f, const char *cache_block, const char *report_extra)
       "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
       "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 4, \"retry_delay\": 0.01, "
       "\"input_cost_per_1m\": 1000, \"output_cost_per_1m\": 2000}",
-      inf_fake_llm_get_base_url(f->fake));
+      inf_fake_llm_get_base_url(f->s.fake));
   g_autofree char *text = g_strdup_printf(
       "{\"resources\": {\"endpoints\": {\"fast\": %s, \"smart\": %s}%s%s},\n"
       " \"modules\": {\n"
@@ -116,8 +107,8 @@ static void
 run_engine(Fixture *f, Run *r, const char *config, const char *inputs, ...)
 {
   memset(r, 0, sizeof *r);
-  g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
-  g_autofree char *metrics = g_build_filename(f->dir, "metrics.json", NULL);
+  g_autofree char *output = g_build_filename(f->s.dir, "out.jsonl", NULL);
+  g_autofree char *metrics = g_build_filename(f->s.dir, "metrics.json", NULL);
   g_remove(output);
   g_remove(metrics);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
@@ -133,14 +124,14 @@ run_engine(Fixture *f, Run *r, const char *config, const char *inputs, ...)
   g_ptr_array_add(argv, NULL);
 
   InfFakeStats before, after;
-  inf_fake_llm_get_stats(f->fake, &before);
+  inf_fake_llm_get_stats(f->s.fake, &before);
   const char *env[] = { KEY_ENV "=" SECRET, NULL };
   InfTestSpawn spawn = { .env = env };
   g_auto(InfTestRun) run = { 0 };
   inf_test_engine_run(&run, &spawn, (const char *const *)argv->pdata);
   r->status = run.status;
   r->log = g_steal_pointer(&run.err);
-  inf_fake_llm_get_stats(f->fake, &after);
+  inf_fake_llm_get_stats(f->s.fake, &after);
   r->upstream = after.requests - before.requests;
 
   g_autofree char *text = inf_test_read(output);
@@ -226,7 +217,7 @@ test_hit_miss(Fixture *f, gconstpointer data)
       metric_double(&cold, "aliases.fast.cost") + metric_double(&cold, "aliases.smart.cost");
   g_assert_cmpfloat(cost, >, 0);
 
-  g_autofree char *trace = g_build_filename(f->dir, "trace.json", NULL);
+  g_autofree char *trace = g_build_filename(f->s.dir, "trace.json", NULL);
   run_engine(f, &warm, config, inputs, "--cache", f->cache, "--trace-out", trace, NULL);
   g_assert_cmpint(warm.status, ==, 0);
   g_assert_cmpuint(warm.upstream, ==, 0);
@@ -332,7 +323,7 @@ write_single_config(Fixture *f, const char *name, guint copies, const char *extr
   g_autofree char *endpoint = g_strdup_printf(
       "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
       "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 2}",
-      inf_fake_llm_get_base_url(f->fake));
+      inf_fake_llm_get_base_url(f->s.fake));
   GString *nodes = g_string_new(NULL);
   GString *outputs = g_string_new(NULL);
   for (guint i = 0; i < copies; i++) {
@@ -367,7 +358,7 @@ static void
 test_modes(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, "numbered", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "numbered", NULL));
   g_autofree char *config = write_single_config(f, "single.json", 1, "");
   g_autofree char *inputs = write_inputs(f, "in.jsonl", 3, 0);
   g_autofree char *fresh = write_inputs(f, "fresh.jsonl", 3, 100);
@@ -439,7 +430,7 @@ test_single_flight(Fixture *f, gconstpointer data)
   (void)data;
   /* Replies come late, so every input is dispatched before the first one
    * returns (all are fed in the first pump in any case). */
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, "numbered delay=100", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "numbered delay=100", NULL));
   g_autofree char *config = write_single_config(f, "single.json", 1, "");
   g_autofree char *inputs = write_same_inputs(f, 20);
   Run r;
@@ -459,7 +450,7 @@ test_single_flight(Fixture *f, gconstpointer data)
   run_clear(&r);
 
   /* A failure reaches every input that shared the call. */
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, "400 delay=100", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "400 delay=100", NULL));
   g_autofree char *inputs2 = write_same_inputs(f, 5);
   run_engine(f, &r, config, inputs2, "--cache", f->cache, "--cache-mode", "refresh", NULL);
   g_assert_cmpint(r.status, ==, 1);
@@ -476,7 +467,7 @@ static void
 test_samples(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, "numbered", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "numbered", NULL));
   /* Three nodes send the same request for each input: three draws. Two
    * inputs with the same text share them. */
   g_autofree char *config = write_single_config(f, "draws.json", 3, "");
@@ -554,8 +545,8 @@ test_schema_repair(Fixture *f, gconstpointer data)
                           "\"properties\": {\"label\": {\"enum\": [\"a\", \"b\"]}}}");
   g_autofree char *inputs = write_same_inputs(f, 1);
   Run r;
-  inf_fake_llm_push_reply_text(f->fake, "{\"label\": \"x\"}");
-  inf_fake_llm_push_reply_text(f->fake, "{\"label\": \"y\"}");
+  inf_fake_llm_push_reply_text(f->s.fake, "{\"label\": \"x\"}");
+  inf_fake_llm_push_reply_text(f->s.fake, "{\"label\": \"y\"}");
   run_engine(f, &r, config, inputs, "--cache", f->cache, NULL);
   g_assert_cmpint(r.status, ==, 1); /* invalid twice: the node fails */
   g_assert_cmpuint(r.upstream, ==, 2);
@@ -563,7 +554,7 @@ test_schema_repair(Fixture *f, gconstpointer data)
   run_clear(&r);
 
   /* The first call is a hit, its repair goes upstream. */
-  inf_fake_llm_push_reply_text(f->fake, "{\"label\": \"a\"}");
+  inf_fake_llm_push_reply_text(f->s.fake, "{\"label\": \"a\"}");
   run_engine(f, &r, config, inputs, "--cache", f->cache, NULL);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpuint(r.upstream, ==, 1);

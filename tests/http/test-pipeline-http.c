@@ -17,9 +17,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 #define SECRET "sk-pipeline-SECRET-9f8e7d6c5b4a"
 
 typedef struct {
-  GMainContext *context;
-  InfFakeLlm *fake;
-  char *dir;
+  InfTestServerFixture s; /* the fake server and the temp dir */
   char *config;
   int nofile; /* > 0: the RLIMIT_NOFILE of inf-engine */
 } Fixture;
@@ -35,10 +33,7 @@ typedef struct {
 static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  f->context = g_main_context_ref_thread_default();
-  f->fake = inf_test_fake_start();
-  f->dir = inf_test_mkdtemp("inf-http-pipeline");
+  inf_test_server_fixture_set_up(&f->s, data);
   const char *root = g_getenv("INF_SOURCE_ROOT");
   g_assert_nonnull(root);
   f->config = g_build_filename(root, "configs", "quickstart.json", NULL);
@@ -47,12 +42,8 @@ fixture_set_up(Fixture *f, gconstpointer data)
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  inf_test_fake_stop(f->fake);
-  inf_test_rmdir(f->dir);
-  g_free(f->dir);
+  inf_test_server_fixture_tear_down(&f->s, data);
   g_free(f->config);
-  g_main_context_unref(f->context);
 }
 
 static void
@@ -85,11 +76,11 @@ write_resources_smart(Fixture *f, const char *provider, const char *extra, const
   g_autofree char *endpoint = g_strdup_printf(
       "{\"provider\": \"%s\", \"model\": \"fake-model\", \"base_url\": \"%s%s\", "
       "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 8, \"retry_delay\": 0.01%s%s}",
-      provider, inf_fake_llm_get_base_url(f->fake), suffix, *extra != '\0' ? ", " : "", extra);
+      provider, inf_fake_llm_get_base_url(f->s.fake), suffix, *extra != '\0' ? ", " : "", extra);
   g_autofree char *text = g_strdup_printf("{\"endpoints\": {\"fast\": %s, \"smart\": %s}}",
                                           endpoint, smart != NULL ? smart : endpoint);
   g_autofree char *name = g_strdup_printf("resources-%s.json", provider);
-  char *path = g_build_filename(f->dir, name, NULL);
+  char *path = g_build_filename(f->s.dir, name, NULL);
   g_assert_true(g_file_set_contents(path, text, -1, NULL));
   return path;
 }
@@ -106,7 +97,7 @@ write_inputs(Fixture *f, const char *const *texts, guint n)
                            json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
     json_object_put(line);
   }
-  char *path = g_build_filename(f->dir, "inputs.jsonl", NULL);
+  char *path = g_build_filename(f->s.dir, "inputs.jsonl", NULL);
   g_assert_true(g_file_set_contents(path, out->str, (gssize)out->len, NULL));
   g_string_free(out, TRUE);
   return path;
@@ -124,8 +115,8 @@ static void
 run_engine(Fixture *f, const char *resources, const char *inputs, Run *r)
 {
   memset(r, 0, sizeof *r);
-  g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
-  g_autofree char *metrics = g_build_filename(f->dir, "metrics.json", NULL);
+  g_autofree char *output = g_build_filename(f->s.dir, "out.jsonl", NULL);
+  g_autofree char *metrics = g_build_filename(f->s.dir, "metrics.json", NULL);
   g_remove(output);
   g_remove(metrics);
   const char *env[] = { KEY_ENV "=" SECRET,
@@ -232,7 +223,7 @@ test_swap_resources(Fixture *f, gconstpointer data)
   };
   g_autofree char *inputs = write_inputs(f, texts, G_N_ELEMENTS(texts));
   for (guint p = 0; p < G_N_ELEMENTS(providers); p++) {
-    inf_fake_llm_reset_stats(f->fake);
+    inf_fake_llm_reset_stats(f->s.fake);
     g_autofree char *resources = write_resources(f, providers[p][0], "");
     Run r;
     run_engine(f, resources, inputs, &r);
@@ -248,12 +239,12 @@ test_swap_resources(Fixture *f, gconstpointer data)
     }
     /* Four LLM calls per input, all in this format, all with the key. */
     InfFakeStats stats;
-    inf_fake_llm_get_stats(f->fake, &stats);
+    inf_fake_llm_get_stats(f->s.fake, &stats);
     g_assert_cmpuint(stats.requests, ==, 4 * G_N_ELEMENTS(texts));
     g_assert_cmpuint(stats.ok, ==, stats.requests);
     g_assert_cmpuint(stats.invalid, ==, 0);
-    g_assert_cmpstr(inf_fake_llm_get_last_path(f->fake), ==, providers[p][1]);
-    g_assert_cmpuint(inf_fake_llm_count_api_key(f->fake, SECRET), ==, stats.requests);
+    g_assert_cmpstr(inf_fake_llm_get_last_path(f->s.fake), ==, providers[p][1]);
+    g_assert_cmpuint(inf_fake_llm_count_api_key(f->s.fake, SECRET), ==, stats.requests);
     g_autoptr(json_object) fast = alias_metrics(&r, "fast");
     g_assert_cmpint(metric(fast, "successes"), ==, 3 * G_N_ELEMENTS(texts));
     assert_no_secret(&r);
@@ -283,27 +274,27 @@ test_shipped_resources(Fixture *f, gconstpointer data)
     json_object *root = json_tokener_parse(text), *endpoints;
     g_assert_nonnull(root);
     g_assert_true(json_object_object_get_ex(root, "endpoints", &endpoints));
-    g_autofree char *base = g_strconcat(inf_fake_llm_get_base_url(f->fake), files[i][1], NULL);
+    g_autofree char *base = g_strconcat(inf_fake_llm_get_base_url(f->s.fake), files[i][1], NULL);
     json_object_object_foreach(endpoints, alias, endpoint)
     {
       (void)alias;
       json_object_object_add(endpoint, "base_url", json_object_new_string(base));
     }
-    g_autofree char *resources = g_build_filename(f->dir, files[i][0], NULL);
+    g_autofree char *resources = g_build_filename(f->s.dir, files[i][0], NULL);
     g_assert_true(g_file_set_contents(resources, json_object_to_json_string(root), -1, NULL));
     json_object_put(root);
 
-    inf_fake_llm_reset_stats(f->fake);
+    inf_fake_llm_reset_stats(f->s.fake);
     Run r;
     run_engine(f, resources, inputs, &r);
     g_test_message("%s: exit %d", files[i][0], r.status);
     g_assert_cmpint(r.status, ==, 0);
     g_assert_cmpuint(r.lines->len, ==, 3);
     InfFakeStats stats;
-    inf_fake_llm_get_stats(f->fake, &stats);
+    inf_fake_llm_get_stats(f->s.fake, &stats);
     g_assert_cmpuint(stats.ok, ==, 4 * 3);
     g_assert_cmpuint(stats.invalid, ==, 0);
-    g_assert_cmpstr(inf_fake_llm_get_last_path(f->fake), ==, files[i][2]);
+    g_assert_cmpstr(inf_fake_llm_get_last_path(f->s.fake), ==, files[i][2]);
     assert_no_secret(&r);
     run_clear(&r);
   }
@@ -329,7 +320,7 @@ test_429_storm(Fixture *f, gconstpointer data)
   /* The server allows RATE requests/s; the endpoint knows nothing of it.
    * Only the fast alias talks to it (a server's limit is per key and
    * model: two aliases would each learn the whole rate). */
-  inf_fake_llm_set_rate_limit(f->fake, RATE, BURST);
+  inf_fake_llm_set_rate_limit(f->s.fake, RATE, BURST);
   g_autofree char *resources = write_resources_smart(f, "openai", "\"max_retries\": 5",
                                                      "{\"provider\": \"mock\", \"model\": \"m\"}");
   Run r;
@@ -341,14 +332,14 @@ test_429_storm(Fixture *f, gconstpointer data)
     g_assert_null(errors);
   }
   InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
+  inf_fake_llm_get_stats(f->s.fake, &stats);
   g_test_message("429 storm: %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT
                  " rejected, %" G_GUINT64_FORMAT " ok",
                  stats.requests, stats.rejected, stats.ok);
   {
     guint n;
-    const guint *received = inf_fake_llm_get_histogram(f->fake, FALSE, &n);
-    const guint *ok = inf_fake_llm_get_histogram(f->fake, TRUE, &n);
+    const guint *received = inf_fake_llm_get_histogram(f->s.fake, FALSE, &n);
+    const guint *ok = inf_fake_llm_get_histogram(f->s.fake, TRUE, &n);
     for (guint s = 0; s < n; s++)
       g_test_message("second %u: received %u, accepted %u", s, received[s], ok[s]);
   }
@@ -356,7 +347,7 @@ test_429_storm(Fixture *f, gconstpointer data)
   g_assert_cmpuint(stats.rejected, >, 0); /* there was a storm */
   /* The server never served more than its limit in any second... */
   guint n_seconds;
-  const guint *accepted = inf_fake_llm_get_histogram(f->fake, TRUE, &n_seconds);
+  const guint *accepted = inf_fake_llm_get_histogram(f->s.fake, TRUE, &n_seconds);
   for (guint s = 0; s < n_seconds; s++)
     g_assert_cmpuint(accepted[s], <=, RATE + BURST);
   /* ...and the client backed off instead of hammering it. */
@@ -445,13 +436,13 @@ test_fd_limit(Fixture *f, gconstpointer data)
       "{\"provider\": \"openai\", \"model\": \"fake-model\", \"base_url\": \"%s/v1\", "
       "\"api_key_env\": \"" KEY_ENV "\", \"max_concurrent\": 256, \"retry_delay\": 0.01, "
       "\"max_retries\": 0}",
-      inf_fake_llm_get_base_url(f->fake));
+      inf_fake_llm_get_base_url(f->s.fake));
   g_autofree char *text = g_strdup_printf("{\"max_inflight_graphs\": 64, \"endpoints\": "
                                           "{\"fast\": %s, \"smart\": %s}}",
                                           endpoint, endpoint);
-  g_autofree char *resources = g_build_filename(f->dir, "resources-fd.json", NULL);
+  g_autofree char *resources = g_build_filename(f->s.dir, "resources-fd.json", NULL);
   g_assert_true(g_file_set_contents(resources, text, -1, NULL));
-  g_assert_true(inf_fake_llm_set_default_text(f->fake, "delay=200", NULL));
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "delay=200", NULL));
   f->nofile = 48;
   Run r;
   run_engine(f, resources, inputs, &r);
@@ -468,7 +459,7 @@ test_key_never_shown(Fixture *f, gconstpointer data)
   (void)data;
   /* The server wants another key and quotes the one it got (as real APIs
    * do); the reply is an error for every call. */
-  inf_fake_llm_set_required_api_key(f->fake, "some-other-key");
+  inf_fake_llm_set_required_api_key(f->s.fake, "some-other-key");
   const char *providers[] = { "openai", "anthropic", "ollama" };
   g_autofree char *inputs = write_inputs(f, texts, 2);
   for (guint p = 0; p < G_N_ELEMENTS(providers); p++) {
@@ -484,7 +475,7 @@ test_key_never_shown(Fixture *f, gconstpointer data)
     run_clear(&r);
   }
   /* It was sent, though. */
-  g_assert_cmpuint(inf_fake_llm_count_api_key(f->fake, SECRET), >, 0);
+  g_assert_cmpuint(inf_fake_llm_count_api_key(f->s.fake, SECRET), >, 0);
 }
 
 int

@@ -22,11 +22,7 @@ static const char schema_text[] =
     " \"properties\": {\"label\": {\"enum\": [\"billing\", \"technical\", \"account\"]},\n"
     "                \"confidence\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}}}\n";
 
-typedef struct {
-  GMainContext *context;
-  InfFakeLlm *fake;
-  char *dir;
-} Fixture;
+typedef InfTestServerFixture Fixture;
 
 typedef struct {
   int status;
@@ -35,24 +31,8 @@ typedef struct {
   json_object *line; /* the first result line */
 } Run;
 
-static void
-fixture_set_up(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  f->context = g_main_context_ref_thread_default();
-  f->fake = inf_test_fake_start();
-  f->dir = inf_test_mkdtemp("inf-structured");
-}
-
-static void
-fixture_tear_down(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  inf_test_fake_stop(f->fake);
-  inf_test_rmdir(f->dir);
-  g_free(f->dir);
-  g_main_context_unref(f->context);
-}
+#define fixture_set_up inf_test_server_fixture_set_up
+#define fixture_tear_down inf_test_server_fixture_tear_down
 
 static void
 run_clear(Run *r)

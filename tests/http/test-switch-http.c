@@ -10,30 +10,10 @@
 
 #include "inf-test.h"
 
-typedef struct {
-  GMainContext *context;
-  InfFakeLlm *fake;
-  char *dir;
-} Fixture;
+typedef InfTestServerFixture Fixture;
 
-static void
-fixture_set_up(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  f->context = g_main_context_ref_thread_default();
-  f->fake = inf_test_fake_start();
-  f->dir = inf_test_mkdtemp("inf-switch-http");
-}
-
-static void
-fixture_tear_down(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  inf_test_fake_stop(f->fake);
-  inf_test_rmdir(f->dir);
-  g_free(f->dir);
-  g_main_context_unref(f->context);
-}
+#define fixture_set_up inf_test_server_fixture_set_up
+#define fixture_tear_down inf_test_server_fixture_tear_down
 
 /* classify echoes its input ("echo: billing ..."); the switch routes on it.
  * tech_flow probes the text and switches again on the probe's reply. */

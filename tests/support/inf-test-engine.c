@@ -58,6 +58,25 @@ inf_test_fake_wait_held(InfFakeLlm *fake, guint n, InfTestEngine *engine)
   }
 }
 
+void
+inf_test_server_fixture_set_up(InfTestServerFixture *f, gconstpointer data)
+{
+  (void)data;
+  f->context = g_main_context_ref_thread_default();
+  f->fake = inf_test_fake_start();
+  f->dir = inf_test_mkdtemp(NULL);
+}
+
+void
+inf_test_server_fixture_tear_down(InfTestServerFixture *f, gconstpointer data)
+{
+  (void)data;
+  inf_test_fake_stop(f->fake);
+  inf_test_rmdir(f->dir);
+  g_free(f->dir);
+  g_main_context_unref(f->context);
+}
+
 /* --- inf-engine ---------------------------------------------------------- */
 
 struct _InfTestEngine {

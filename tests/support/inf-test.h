@@ -73,6 +73,18 @@ void inf_test_fake_wait_requests(InfFakeLlm *fake, guint64 n, struct _InfTestEng
  * the test when @engine (may be NULL) ends first. */
 void inf_test_fake_wait_held(InfFakeLlm *fake, guint n, struct _InfTestEngine *engine);
 
+/* A temp dir and a fake server on the thread-default context, for tests
+ * that run the engine against the fake (g_test_add fixture functions;
+ * tests with more state embed it). */
+typedef struct {
+  GMainContext *context;
+  InfFakeLlm *fake;
+  char *dir;
+} InfTestServerFixture;
+
+void inf_test_server_fixture_set_up(InfTestServerFixture *f, gconstpointer data);
+void inf_test_server_fixture_tear_down(InfTestServerFixture *f, gconstpointer data);
+
 /* --- running inf-engine -------------------------------------------------- */
 
 /* How to start the engine (all members may be 0/NULL). */
