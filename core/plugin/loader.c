@@ -321,44 +321,56 @@ probe_in_child(InfPluginLoader *loader, const char *const *files, guint n_files)
   }
 }
 
-static gboolean
-load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **error)
-{
-  g_autofree char *file = g_canonicalize_filename(path, NULL);
-  g_autofree char *real = NULL;
-  g_autofree char *dir = NULL;
-  g_autoptr(GError) local_error = NULL;
-  const InfPluginInfo *info;
-  const char *owner_dir;
-  InfPluginRecord *record;
-  SeenFile *seen;
-  struct stat st;
-  char **classes;
-  void *handle;
-  int errnum;
+/* What load_one() does after a step: go on, stop with success (already
+ * loaded, shadowed, not allowed while scanning a directory), or stop with
+ * the file refused (@error set). */
+typedef enum {
+  LOAD_GO_ON,
+  LOAD_SKIP,
+  LOAD_REFUSED,
+} LoadStep;
 
-  real = realpath(file, NULL);
-  if (real == NULL) {
+/* Resolves @file to *@real (new string) and looks it up among the files seen
+ * before: each is loaded once, and a refusal is repeated to a caller that
+ * named the file. */
+static LoadStep
+check_seen(InfPluginLoader *loader, const char *file, gboolean from_dir, char **real,
+           GError **error)
+{
+  SeenFile *seen;
+
+  *real = realpath(file, NULL);
+  if (*real == NULL) {
     int saved = errno;
 
     seen = g_hash_table_lookup(loader->seen, file);
     if (seen != NULL) {
       if (from_dir)
-        return TRUE;
+        return LOAD_SKIP;
       g_set_error_literal(error, INF_ERROR, INF_ERROR_PLUGIN, seen->reason);
-      return FALSE;
+      return LOAD_REFUSED;
     }
-    return refuse(loader, file, file, error, "cannot be read: %s", g_strerror(saved));
+    refuse(loader, file, file, error, "cannot be read: %s", g_strerror(saved));
+    return LOAD_REFUSED;
   }
-
-  seen = g_hash_table_lookup(loader->seen, real);
+  seen = g_hash_table_lookup(loader->seen, *real);
   if (seen != NULL) {
     if (seen->state == SEEN_REFUSED && !from_dir) {
       g_set_error_literal(error, INF_ERROR, INF_ERROR_PLUGIN, seen->reason);
-      return FALSE;
+      return LOAD_REFUSED;
     }
-    return TRUE;
+    return LOAD_SKIP;
   }
+  return LOAD_GO_ON;
+}
+
+/* A regular ELF file that did not crash when probed in a child process;
+ * FALSE: refused. */
+static gboolean
+check_file(InfPluginLoader *loader, const char *file, const char *real, GError **error)
+{
+  struct stat st;
+  int errnum;
 
   if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
     return refuse(loader, file, real, error,
@@ -369,7 +381,6 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
     return refuse(loader, file, real, error,
                   "not a shared object (not an ELF file); remove it from the plugin directory");
   }
-
   if (!g_hash_table_contains(loader->probed, file)) {
     const char *one[] = { file };
     probe_in_child(loader, one, 1);
@@ -380,55 +391,67 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
                   "crashed while loading (%s, in a constructor or its register function); "
                   "skipped so that the other plugins still load: fix or remove the file",
                   crash);
+  return TRUE;
+}
 
+/* dlopen()s @file; NULL: refused, with what to do about dlopen's error. */
+static void *
+open_plugin(InfPluginLoader *loader, const char *file, const char *real, GError **error)
+{
   dlerror();
-  handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-  if (handle == NULL) {
-    const char *why = dlerror();
+  void *handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+  if (handle != NULL)
+    return handle;
+  const char *why = dlerror();
 
-    if (why == NULL)
-      why = "unknown dlopen error";
-    if (strstr(why, "undefined symbol") != NULL)
-      return refuse(loader, file, real, error,
-                    "unresolved symbol (%s); the plugin needs a function this host does not "
-                    "provide: rebuild it against this SDK, or link the library that defines it",
-                    why);
-    if (strstr(why, "cannot open shared object file") != NULL)
-      return refuse(loader, file, real, error,
-                    "a library it needs cannot be loaded (%s); install that library or rebuild "
-                    "the plugin",
-                    why);
-    return refuse(loader, file, real, error,
-                  "not a shared object (%s); remove it from the plugin directory", why);
-  }
+  if (why == NULL)
+    why = "unknown dlopen error";
+  if (strstr(why, "undefined symbol") != NULL)
+    refuse(loader, file, real, error,
+           "unresolved symbol (%s); the plugin needs a function this host does not "
+           "provide: rebuild it against this SDK, or link the library that defines it",
+           why);
+  else if (strstr(why, "cannot open shared object file") != NULL)
+    refuse(loader, file, real, error,
+           "a library it needs cannot be loaded (%s); install that library or rebuild "
+           "the plugin",
+           why);
+  else
+    refuse(loader, file, real, error,
+           "not a shared object (%s); remove it from the plugin directory", why);
+  return NULL;
+}
 
+/* The plugin's inf_plugin_info, checked: exported, an ABI this host
+ * provides, complete. NULL: refused (@handle is closed). */
+static const InfPluginInfo *
+check_info(InfPluginLoader *loader, void *handle, const char *file, const char *real,
+           GError **error)
+{
   dlerror();
-  info = dlsym(handle, "inf_plugin_info");
+  const InfPluginInfo *info = dlsym(handle, "inf_plugin_info");
   if (info == NULL) {
     dlclose(handle);
-    return refuse(loader, file, real, error,
-                  "not an inf-engine plugin: it does not export inf_plugin_info; define it with "
-                  "INF_PLUGIN_DEFINE");
+    refuse(loader, file, real, error,
+           "not an inf-engine plugin: it does not export inf_plugin_info; define it with "
+           "INF_PLUGIN_DEFINE");
+    return NULL;
   }
-
   /* abi_major comes first and never moves: check it before anything else. */
-  if (info->abi_major != INF_ABI_MAJOR) {
-    guint major = info->abi_major, minor = info->abi_minor;
-
+  guint major = info->abi_major, minor = info->abi_minor;
+  if (major != INF_ABI_MAJOR || minor > INF_ABI_MINOR) {
     dlclose(handle);
-    return refuse(loader, file, real, error,
-                  "built for ABI %u.%u, this host provides %u.%u: rebuild the plugin against "
-                  "this SDK",
-                  major, minor, (guint)INF_ABI_MAJOR, (guint)INF_ABI_MINOR);
-  }
-  if (info->abi_minor > INF_ABI_MINOR) {
-    guint major = info->abi_major, minor = info->abi_minor;
-
-    dlclose(handle);
-    return refuse(loader, file, real, error,
-                  "built for ABI %u.%u, newer than this host's %u.%u: upgrade inf-engine or "
-                  "rebuild the plugin",
-                  major, minor, (guint)INF_ABI_MAJOR, (guint)INF_ABI_MINOR);
+    if (major != INF_ABI_MAJOR)
+      refuse(loader, file, real, error,
+             "built for ABI %u.%u, this host provides %u.%u: rebuild the plugin against "
+             "this SDK",
+             major, minor, (guint)INF_ABI_MAJOR, (guint)INF_ABI_MINOR);
+    else
+      refuse(loader, file, real, error,
+             "built for ABI %u.%u, newer than this host's %u.%u: upgrade inf-engine or "
+             "rebuild the plugin",
+             major, minor, (guint)INF_ABI_MAJOR, (guint)INF_ABI_MINOR);
+    return NULL;
   }
   if (info->struct_size < INFO_MIN_SIZE || info->name == NULL || *info->name == '\0' ||
       info->register_classes == NULL) {
@@ -438,43 +461,58 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
                                                          : "its inf_plugin_info has no name";
 
     dlclose(handle);
-    return refuse(loader, file, real, error, "%s; define it with INF_PLUGIN_DEFINE", what);
+    refuse(loader, file, real, error, "%s; define it with INF_PLUGIN_DEFINE", what);
+    return NULL;
   }
+  return info;
+}
 
+/* The plugin's name: in the allow list, and not loaded from another file
+ * (a plugin of an earlier directory shadows this one; two of one directory
+ * are refused). On anything but LOAD_GO_ON @handle is closed. */
+static LoadStep
+check_name(InfPluginLoader *loader, void *handle, const InfPluginInfo *info, const char *file,
+           const char *real, const char *dir, gboolean from_dir, GError **error)
+{
   if (!name_allowed(loader, info->name)) {
     g_autofree char *allowed = allow_list_text(loader);
 
     if (from_dir) {
       dlclose(handle);
-      return TRUE;
+      return LOAD_SKIP;
     }
     refuse(loader, file, NULL, error,
            "plugin '%s' is not in the allow list (%s); add it to the config's plugins.allow",
            info->name, allowed);
     dlclose(handle);
-    return FALSE;
+    return LOAD_REFUSED;
   }
-
-  dir = g_path_get_dirname(real);
-  owner_dir = g_hash_table_lookup(loader->names, info->name);
-  if (owner_dir != NULL) {
-    const char *owner_file = g_hash_table_lookup(loader->name_files, info->name);
-
-    if (strcmp(owner_dir, dir) != 0) {
-      /* An earlier directory provides this plugin: it shadows this one. */
-      mark_seen(loader, real, SEEN_SKIPPED, NULL);
-      dlclose(handle);
-      return TRUE;
-    }
-    {
-      g_autofree char *name = g_strdup(info->name);
-
-      dlclose(handle);
-      return refuse(loader, file, real, error,
-                    "a plugin named '%s' is already loaded from %s; remove one of the two files",
-                    name, owner_file);
-    }
+  const char *owner_dir = g_hash_table_lookup(loader->names, info->name);
+  if (owner_dir == NULL)
+    return LOAD_GO_ON;
+  if (strcmp(owner_dir, dir) != 0) {
+    /* An earlier directory provides this plugin: it shadows this one. */
+    mark_seen(loader, real, SEEN_SKIPPED, NULL);
+    dlclose(handle);
+    return LOAD_SKIP;
   }
+  const char *owner_file = g_hash_table_lookup(loader->name_files, info->name);
+  g_autofree char *name = g_strdup(info->name);
+
+  dlclose(handle);
+  refuse(loader, file, real, error,
+         "a plugin named '%s' is already loaded from %s; remove one of the two files", name,
+         owner_file);
+  return LOAD_REFUSED;
+}
+
+/* Runs the plugin's register function, its classes attributed to @file; on
+ * failure they are removed again and the file is refused. */
+static gboolean
+register_plugin(InfPluginLoader *loader, const InfPluginInfo *info, const char *file,
+                const char *real, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
 
   inf_registry_set_current_plugin(loader->registry, file);
   if (!info->register_classes(loader->registry, &local_error) || local_error != NULL) {
@@ -488,8 +526,15 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
                                       : "its register function failed without an error");
   }
   inf_registry_set_current_plugin(loader->registry, NULL);
+  return TRUE;
+}
 
-  record = g_new0(InfPluginRecord, 1);
+/* Records the loaded plugin and the classes it registered. */
+static void
+record_plugin(InfPluginLoader *loader, const InfPluginInfo *info, const char *file,
+              const char *real, const char *dir)
+{
+  InfPluginRecord *record = g_new0(InfPluginRecord, 1);
   record->file = g_strdup(file);
   record->name = g_strdup(info->name);
   record->version = g_strdup(info->version != NULL ? info->version : "");
@@ -498,7 +543,7 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
   record->abi_major = info->abi_major;
   record->abi_minor = info->abi_minor;
   record->classes = g_ptr_array_new_with_free_func(g_free);
-  classes = inf_registry_list_classes_from(loader->registry, file);
+  char **classes = inf_registry_list_classes_from(loader->registry, file);
   for (char **c = classes; *c != NULL; c++)
     g_ptr_array_add(record->classes, *c);
   g_free(classes); /* the strings moved to the array */
@@ -507,6 +552,34 @@ load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **
   g_hash_table_insert(loader->names, g_strdup(info->name), g_strdup(dir));
   g_hash_table_insert(loader->name_files, g_strdup(info->name), g_strdup(file));
   mark_seen(loader, real, SEEN_LOADED, NULL);
+}
+
+/* Loads the plugin @path: each check refuses the file with a message that
+ * says what to do (recorded in the loader; @error set), or skips it. */
+static gboolean
+load_one(InfPluginLoader *loader, const char *path, gboolean from_dir, GError **error)
+{
+  g_autofree char *file = g_canonicalize_filename(path, NULL);
+  g_autofree char *real = NULL;
+
+  LoadStep step = check_seen(loader, file, from_dir, &real, error);
+  if (step != LOAD_GO_ON)
+    return step == LOAD_SKIP;
+  if (!check_file(loader, file, real, error))
+    return FALSE;
+  void *handle = open_plugin(loader, file, real, error);
+  if (handle == NULL)
+    return FALSE;
+  const InfPluginInfo *info = check_info(loader, handle, file, real, error);
+  if (info == NULL)
+    return FALSE;
+  g_autofree char *dir = g_path_get_dirname(real);
+  step = check_name(loader, handle, info, file, real, dir, from_dir, error);
+  if (step != LOAD_GO_ON)
+    return step == LOAD_SKIP;
+  if (!register_plugin(loader, info, file, real, error))
+    return FALSE;
+  record_plugin(loader, info, file, real, dir);
   return TRUE;
 }
 
