@@ -432,6 +432,120 @@ inf_options_free(InfOptions *options)
   g_free(options);
 }
 
+/* A new InfOptions with a slot per entry of @spec (@n of them). */
+static InfOptions *
+options_alloc(const InfOptionSpec *spec, guint n, const char *file, const char *json_path,
+              const InfOptionsResolver *resolver)
+{
+  InfOptions *options = g_malloc0(sizeof(InfOptions) + sizeof(OptionSlot) * n);
+  options->spec = spec;
+  options->path = g_strdup(json_path != NULL ? json_path : "");
+  options->file = g_strdup(file != NULL ? file : "");
+  if (resolver != NULL) {
+    options->resolver = *resolver;
+    options->has_resolver = TRUE;
+  }
+  options->n = n;
+  for (guint k = 0; k < n; k++)
+    options->slots[k].spec = &spec[k];
+  return options;
+}
+
+/* FALSE with an error naming the first key of @given that is no option of
+ * @spec (nor in @skip_keys) and listing the valid ones. */
+static gboolean
+check_unknown_keys(json_object *given, const char *const *skip_keys, const InfOptionSpec *spec,
+                   guint n, const Ctx *ctx, GError **error)
+{
+  json_object_object_foreach(given, key, member)
+  {
+    (void)member;
+    if (is_skipped(skip_keys, key))
+      continue;
+    guint k;
+    for (k = 0; k < n; k++)
+      if (strcmp(spec[k].name, key) == 0)
+        break;
+    if (k < n)
+      continue;
+    g_autofree char *path = option_path(ctx, key);
+    /* The valid names, sorted. */
+    g_autofree const char **sorted = g_new0(const char *, n + 1);
+    for (guint j = 0; j < n; j++)
+      sorted[j] = spec[j].name;
+    qsort(sorted, n, sizeof(char *), compare_strings);
+    g_autofree char *list = join_choices(sorted);
+    if (ctx->owner != NULL)
+      set_error(error, ctx, path, "unknown option for '%s'; valid options: %s", ctx->owner, list);
+    else
+      set_error(error, ctx, path, "unknown option; valid options: %s", list);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Fills @slot from its spec's default_json. An invalid default is a bug in
+ * the class's table: INF_ERROR_PLUGIN. */
+static gboolean
+parse_default(OptionSlot *slot, const Ctx *ctx, GError **error)
+{
+  const InfOptionSpec *spec = slot->spec;
+  const char *class_name = ctx->owner;
+  json_tokener *tok = json_tokener_new();
+  json_object *def = json_tokener_parse_ex(tok, spec->default_json, -1);
+  gboolean ok = json_tokener_get_error(tok) == json_tokener_success;
+  json_tokener_free(tok);
+  Ctx dctx = *ctx;
+  dctx.in_default = TRUE;
+  g_autofree char *path = option_path(ctx, spec->name);
+  if (!ok) {
+    set_error(error, &dctx, path, "the default of option '%s'%s%s%s is not valid JSON: %s",
+              spec->name, class_name ? " of '" : "", class_name ? class_name : "",
+              class_name ? "'" : "", spec->default_json);
+    json_object_put(def);
+    return FALSE;
+  }
+  GError *local = NULL;
+  gboolean parsed = parse_slot(slot, def, &dctx, &local);
+  json_object_put(def);
+  if (!parsed) {
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "invalid default in the option table%s%s%s: %s",
+                class_name ? " of '" : "", class_name ? class_name : "", class_name ? "'" : "",
+                local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Fills every slot of @options: from @given, else its default; a required
+ * option missing is an error. */
+static gboolean
+fill_slots(InfOptions *options, json_object *given, const Ctx *ctx, GError **error)
+{
+  for (guint k = 0; k < options->n; k++) {
+    OptionSlot *slot = &options->slots[k];
+    const InfOptionSpec *spec = slot->spec;
+    json_object *member;
+    if (given != NULL && json_object_object_get_ex(given, spec->name, &member)) {
+      slot->given = TRUE;
+      if (!parse_slot(slot, member, ctx, error))
+        return FALSE;
+    } else if (spec->required) {
+      if (ctx->owner != NULL)
+        set_error(error, ctx, ctx->json_path, "missing required option '%s' for '%s' (%s)",
+                  spec->name, ctx->owner, inf_option_type_name(spec->type));
+      else
+        set_error(error, ctx, ctx->json_path, "missing required option '%s' (%s)", spec->name,
+                  inf_option_type_name(spec->type));
+      return FALSE;
+    } else if (spec->default_json != NULL && !parse_default(slot, ctx, error)) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 InfOptions *
 inf_options_new_for_class(const InfOptionSpec *spec, const char *class_name, json_object *given,
                           const char *const *skip_keys, InfRegistry *registry, const char *file,
@@ -445,100 +559,16 @@ inf_options_new_for_class(const InfOptionSpec *spec, const char *class_name, jso
     set_error(error, &ctx, json_path, "expected an object of options, got %s", what);
     return NULL;
   }
-
   guint n = 0;
   if (spec != NULL)
     while (spec[n].name != NULL)
       n++;
-
-  InfOptions *options = g_malloc0(sizeof(InfOptions) + sizeof(OptionSlot) * n);
-  options->spec = spec;
-  options->path = g_strdup(json_path != NULL ? json_path : "");
-  options->file = g_strdup(file != NULL ? file : "");
-  if (resolver != NULL) {
-    options->resolver = *resolver;
-    options->has_resolver = TRUE;
-  }
-  options->n = n;
-  for (guint k = 0; k < n; k++)
-    options->slots[k].spec = &spec[k];
-
+  InfOptions *options = options_alloc(spec, n, file, json_path, resolver);
   /* Unknown keys first: a typo is the likeliest mistake. */
-  if (given != NULL) {
-    json_object_object_foreach(given, key, member)
-    {
-      (void)member;
-      if (is_skipped(skip_keys, key))
-        continue;
-      guint k;
-      for (k = 0; k < n; k++)
-        if (strcmp(spec[k].name, key) == 0)
-          break;
-      if (k < n)
-        continue;
-      g_autofree char *path = option_path(&ctx, key);
-      /* The valid names, sorted. */
-      g_autofree const char **sorted = g_new0(const char *, n + 1);
-      for (guint j = 0; j < n; j++)
-        sorted[j] = spec[j].name;
-      qsort(sorted, n, sizeof(char *), compare_strings);
-      g_autofree char *list = join_choices(sorted);
-      if (class_name != NULL)
-        set_error(error, &ctx, path, "unknown option for '%s'; valid options: %s", class_name,
-                  list);
-      else
-        set_error(error, &ctx, path, "unknown option; valid options: %s", list);
-      inf_options_free(options);
-      return NULL;
-    }
-  }
-
-  for (guint k = 0; k < n; k++) {
-    OptionSlot *slot = &options->slots[k];
-    json_object *member;
-    if (given != NULL && json_object_object_get_ex(given, spec[k].name, &member)) {
-      slot->given = TRUE;
-      if (!parse_slot(slot, member, &ctx, error)) {
-        inf_options_free(options);
-        return NULL;
-      }
-    } else if (spec[k].required) {
-      if (class_name != NULL)
-        set_error(error, &ctx, json_path, "missing required option '%s' for '%s' (%s)",
-                  spec[k].name, class_name, inf_option_type_name(spec[k].type));
-      else
-        set_error(error, &ctx, json_path, "missing required option '%s' (%s)", spec[k].name,
-                  inf_option_type_name(spec[k].type));
-      inf_options_free(options);
-      return NULL;
-    } else if (spec[k].default_json != NULL) {
-      json_tokener *tok = json_tokener_new();
-      json_object *def = json_tokener_parse_ex(tok, spec[k].default_json, -1);
-      gboolean ok = json_tokener_get_error(tok) == json_tokener_success;
-      json_tokener_free(tok);
-      Ctx dctx = ctx;
-      dctx.in_default = TRUE;
-      g_autofree char *path = option_path(&ctx, spec[k].name);
-      if (!ok) {
-        set_error(error, &dctx, path, "the default of option '%s'%s%s%s is not valid JSON: %s",
-                  spec[k].name, class_name ? " of '" : "", class_name ? class_name : "",
-                  class_name ? "'" : "", spec[k].default_json);
-        json_object_put(def);
-        inf_options_free(options);
-        return NULL;
-      }
-      GError *local = NULL;
-      gboolean parsed = parse_slot(slot, def, &dctx, &local);
-      json_object_put(def);
-      if (!parsed) {
-        g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                    "invalid default in the option table%s%s%s: %s", class_name ? " of '" : "",
-                    class_name ? class_name : "", class_name ? "'" : "", local->message);
-        g_error_free(local);
-        inf_options_free(options);
-        return NULL;
-      }
-    }
+  if ((given != NULL && !check_unknown_keys(given, skip_keys, spec, n, &ctx, error)) ||
+      !fill_slots(options, given, &ctx, error)) {
+    inf_options_free(options);
+    return NULL;
   }
   return options;
 }
