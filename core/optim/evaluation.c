@@ -78,6 +78,7 @@ inf_evaluation_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager 
   evaluation->graph = inf_graph_ref(graph);
   evaluation->resources = resources;
   evaluation->config = *config;
+  evaluation->owns_examples = TRUE; /* inf_evaluation_run(): its source's examples are ours */
   if (evaluation->config.max_inflight == 0)
     evaluation->config.max_inflight = 64;
   return evaluation;

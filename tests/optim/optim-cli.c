@@ -2,6 +2,8 @@
 
 #include <glib/gstdio.h>
 
+#include "inf-test.h"
+
 char *
 optim_cli_tmpdir(void)
 {
@@ -36,26 +38,15 @@ optim_cli_write(const char *dir, const char *name, const char *text)
 int
 optim_cli_run(const char *const *args, char **out, char **err)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (gpointer)g_getenv("INF_ENGINE"));
-  for (const char *const *a = args; *a; a++)
-    g_ptr_array_add(argv, (gpointer)*a);
-  g_ptr_array_add(argv, NULL);
-  g_autoptr(GSubprocess) process =
-      g_subprocess_newv((const char *const *)argv->pdata,
-                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error(error);
-  g_autofree char *o = NULL, *e = NULL;
-  g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, &o, &e, &error));
-  g_assert_no_error(error);
-  g_test_message("stderr: %s", e);
-  g_assert_true(g_subprocess_get_if_exited(process));
+  InfTestRun run = { 0 };
+  inf_test_engine_run(&run, NULL, args);
+  int status = run.status;
   if (out)
-    *out = g_steal_pointer(&o);
+    *out = g_steal_pointer(&run.out);
   if (err)
-    *err = g_steal_pointer(&e);
-  return g_subprocess_get_exit_status(process);
+    *err = g_steal_pointer(&run.err);
+  inf_test_run_clear(&run);
+  return status;
 }
 
 char *

@@ -133,6 +133,7 @@ test_eval_params(void)
   g_assert_cmpint(status, ==, 0);
   g_assert_nonnull(strstr(err, "pass rate 0.5000 (1/2 passed), 0 errors"));
   g_clear_pointer(&err, g_free);
+  g_clear_pointer(&out, g_free);
   /* with the rule: both */
   status = optim_cli_run((const char *[]){ "eval", config, "--data", dataset, "--params", params,
                                            "--output", results, NULL },

@@ -357,14 +357,14 @@ test_budget_and_resume(void)
   /* a changed split is refused */
   g_autofree char *val_text = read_file(d.val);
   g_autofree char *changed = g_strconcat(val_text, "\n", NULL);
-  optim_cli_write(d.dir, "val.jsonl", changed);
+  g_free(optim_cli_write(d.dir, "val.jsonl", changed));
   const char *again[] = { "train",        d.config,   "--train",  d.train,   "--val",     d.val,
                           "--test",       d.test,     "--out",    out,       "--history", history,
                           "--checkpoint", checkpoint, "--resume", "--quiet", NULL };
   g_clear_pointer(&err, g_free);
   g_assert_cmpint(optim_cli_run(again, NULL, &err), ==, 2);
   g_assert_nonnull(strstr(err, "val changed"));
-  optim_cli_write(d.dir, "val.jsonl", val_text);
+  g_free(optim_cli_write(d.dir, "val.jsonl", val_text));
   /* resumed: the same PARAMS.json and history as without the stop */
   g_assert_cmpint(optim_cli_run(again, NULL, NULL), ==, 0);
   g_autofree char *a = read_file(out), *b = read_file(full_out);
