@@ -4,7 +4,8 @@
  * built outside the source tree with that command against the uninstalled
  * SDK, listed and inspected by `inf-engine`, loaded into a registry where
  * its loss evaluates examples and its optimizer takes a step through the
- * engine's API, and its loss scores a dataset through `inf-engine eval`. */
+ * engine's API, its loss scores a dataset through `inf-engine eval`, and
+ * both train a prompt through `inf-engine train`. */
 #include <string.h>
 #include <sys/wait.h>
 
@@ -290,6 +291,56 @@ use_in_eval(const char *dir)
   g_ptr_array_unref(lines);
 }
 
+/* Both classes through `inf-engine train` on the mock: the loss's item
+ * reaches the learnable prompt through backward, the optimizer proposes it
+ * as a rule, the validation gate rejects it (the mock ignores rules), and
+ * the next step skips the rejected value: nothing new to try. */
+static void
+use_in_train(const char *dir)
+{
+  g_auto(InfTestRun) run = { 0 };
+  g_autofree char *config = inf_test_write(
+      dir, "train.json",
+      "{\"resources\": {\"endpoints\": {\"fast\": {\"provider\": \"mock\", \"model\": \"m\"}}},\n"
+      " \"parameters\": {\"answer_prompt\": {\"value\": \"Answer the question.\",\n"
+      "   \"description\": \"how to answer\", \"requires_grad\": true}},\n"
+      " \"modules\": {\"answer\": {\"type\": \"llm\", \"alias\": \"fast\",\n"
+      "   \"system_prompt\": {\"parameter\": \"answer_prompt\"}},\n"
+      "  \"main\": {\"type\": \"graph\", \"inputs\": [\"question\"],\n"
+      "   \"nodes\": {\"answer\": {\"module\": \"answer\", \"args\": [\"$question\"]}},\n"
+      "   \"outputs\": {\"answer\": \"$answer\"}}},\n"
+      " \"main\": \"main\",\n"
+      " \"training\": {\"loss\": {\"type\": \"length\", \"max_chars\": 10},\n"
+      "   \"optimizer\": {\"type\": \"append-rule\"}, \"epochs\": 2, \"batch_size\": 2}}\n");
+  g_autofree char *train =
+      inf_test_write(dir, "train.jsonl",
+                     "{\"input\": \"What is the capital of France?\", \"target\": null}\n"
+                     "{\"input\": \"Name a large ocean.\", \"target\": null}\n");
+  g_autofree char *val = inf_test_write(
+      dir, "val.jsonl", "{\"input\": \"What is the largest planet?\", \"target\": null}\n");
+  g_autofree char *out = g_build_filename(dir, "params.json", NULL);
+  g_autofree char *history = g_build_filename(dir, "history.jsonl", NULL);
+
+  inf_test_engine_run_va(&run, NULL, "train", config, "--train", train, "--val", val, "--out", out,
+                         "--history", history, "--plugin-dir", dir, "--quiet", NULL);
+  g_assert_cmpint(run.status, ==, 0);
+  g_autofree char *text = inf_test_read(history);
+  GPtrArray *lines = inf_test_parse_lines(text);
+  g_assert_cmpuint(lines->len, ==, 3); /* baseline, 2 steps */
+  g_assert_cmpstr(json_object_get_string(inf_test_json_get(lines->pdata[1], "action")), ==,
+                  "rejected");
+  g_assert_cmpstr(
+      json_object_get_string(inf_test_json_get(lines->pdata[1], "changes/answer.system_prompt/to")),
+      ==, "Answer the question.\nRule: Keep the answer under 10 characters.");
+  g_assert_cmpstr(json_object_get_string(inf_test_json_get(lines->pdata[2], "action")), ==,
+                  "unchanged");
+  g_ptr_array_unref(lines);
+  g_autofree char *params = inf_test_read(out);
+  g_autoptr(json_object) best = json_tokener_parse(params);
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(best, "answer.system_prompt")), ==,
+                  "Answer the question.");
+}
+
 static void
 test_build_and_use(void)
 {
@@ -300,6 +351,7 @@ test_build_and_use(void)
   assert_listed(dir);
   use_in_process(dir);
   use_in_eval(dir);
+  use_in_train(dir);
   inf_test_rmdir(dir);
 }
 
