@@ -123,10 +123,16 @@ contrast_set_build(const Contrast *c, ContrastSet *set, InfValue *output, json_o
   guint n_others = others ? (guint)json_object_array_length(others) : 0;
   guint n = 1 + (reference ? 1 : 0) + n_others;
   if (n < 2) {
-    g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
-                "%s: nothing to compare the output with: the example has no reference at '%s' "
-                "and an empty '%s' list",
-                c->loss, c->reference, c->candidates ? c->candidates : "candidates");
+    if (c->candidates)
+      g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
+                  "%s: nothing to compare the output with: the example has no reference at "
+                  "'%s' and an empty '%s' list",
+                  c->loss, c->reference, c->candidates);
+    else
+      g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
+                  "%s: nothing to compare the output with: the example has no reference at "
+                  "'%s' (and the `candidates` option names no list of other outputs)",
+                  c->loss, c->reference);
     return FALSE;
   }
   /* In source order first: the output, the reference, the others. */

@@ -1061,6 +1061,12 @@ test_ranking_options(Fixture *f, gconstpointer data)
       loss_from(f, "{\"type\": \"ranking\", \"candidates\": \"others\"}", &error);
   g_assert_no_error(error);
   g_assert_true(inf_loss_check_target(with_others, NULL, &error));
+  Result r;
+  evaluate(plain, "x", FALSE, "null", &r);
+  inf_test_assert_contains(r.error->message,
+                           "ranking: nothing to compare the output with: the example has no "
+                           "reference at 'target' (and the `candidates` option names no list");
+  result_clear(&r);
   expect_config_error(f, "{\"type\": \"ranking\", \"candidates\": \"[0]\"}",
                       "cfg.json: training.loss: candidates: '[0]' is not a field path");
   expect_config_error(f, "{\"type\": \"ranking\", \"candidates\": 3}",
