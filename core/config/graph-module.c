@@ -812,6 +812,89 @@ add_children(InfModule *self, GraphPrivate *priv, GError **error)
   return TRUE;
 }
 
+/* Indexes the names of @nodes (before parsing them, so that references may
+ * point forward) and allocates the nodes. */
+static gboolean
+index_node_names(Parse *p, json_object *nodes, const char *nodes_path, GError **error)
+{
+  json_object_object_foreach(nodes, name, node_json)
+  {
+    (void)node_json;
+    g_autofree char *node_path = g_strconcat(nodes_path, ".", name, NULL);
+    if (!valid_name(name)) {
+      parse_error(error, node_path,
+                  "invalid node name '%s': names are not empty and contain no '.', ':' or "
+                  "leading '$'",
+                  name);
+      return FALSE;
+    }
+    if (g_hash_table_contains(p->input_index, name)) {
+      parse_error(error, node_path, "node '%s' has the name of an input; '$%s' would be ambiguous",
+                  name, name);
+      return FALSE;
+    }
+    g_ptr_array_add(p->node_names, name);
+    g_hash_table_insert(p->node_index, name, GUINT_TO_POINTER(p->node_names->len));
+  }
+  p->priv->n_nodes = p->node_names->len;
+  p->priv->nodes = g_new0(Node, p->priv->n_nodes ? p->priv->n_nodes : 1);
+  return TRUE;
+}
+
+/* The nodes @node (a switch: its selector and cases' arguments) depends on,
+ * as a new array of node indices; *@n_deps is their count. */
+static guint *
+node_dependencies(const Node *node, guint *n_deps)
+{
+  guint n_args = node->n_args;
+  if (node->sw) {
+    n_args = 1;
+    for (guint c = 0; c < node->sw->n_cases; c++)
+      n_args += node->sw->cases[c].call.n_args;
+  }
+  guint *d = g_new(guint, n_args ? n_args : 1);
+  *n_deps = 0;
+  for (guint a = 0; a < node->n_args; a++)
+    if (node->args[a].kind == SOURCE_NODE)
+      d[(*n_deps)++] = node->args[a].index;
+  if (node->sw && node->sw->selector.kind == SOURCE_NODE)
+    d[(*n_deps)++] = node->sw->selector.index;
+  for (guint c = 0; node->sw && c < node->sw->n_cases; c++) {
+    const Node *call = &node->sw->cases[c].call;
+    for (guint a = 0; a < call->n_args; a++)
+      if (call->args[a].kind == SOURCE_NODE)
+        d[(*n_deps)++] = call->args[a].index;
+  }
+  return d;
+}
+
+/* Sets the dependency order of the nodes; a cycle is an error naming it. */
+static gboolean
+sort_nodes(GraphPrivate *priv, const char *nodes_path, GError **error)
+{
+  guint n = priv->n_nodes;
+  g_autofree const guint **deps = g_new0(const guint *, n ? n : 1);
+  g_autofree guint *n_deps = g_new0(guint, n ? n : 1);
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < n; i++) {
+    guint *d = node_dependencies(&priv->nodes[i], &n_deps[i]);
+    deps[i] = d;
+    g_ptr_array_add(owned, d);
+  }
+  GArray *cycle = NULL;
+  priv->order = inf_graph_sort_indices(n, deps, n_deps, &cycle);
+  if (priv->order != NULL)
+    return TRUE;
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < cycle->len; i++)
+    g_string_append_printf(s, "%s%s", i ? " -> " : "",
+                           priv->nodes[g_array_index(cycle, guint, i)].name);
+  parse_error(error, nodes_path, "cycle: %s (each node uses the output of the one before)", s->str);
+  g_string_free(s, TRUE);
+  g_array_unref(cycle);
+  return FALSE;
+}
+
 static gboolean
 graph_init(InfModule *self, const InfOptions *options, gpointer *out_private, GError **error)
 {
@@ -838,90 +921,19 @@ graph_init(InfModule *self, const InfOptions *options, gpointer *out_private, GE
                 nodes ? inf_json_kind_phrase(nodes) : "null");
     return FALSE;
   }
-  /* Names first, so references may point forward. */
-  {
-    json_object_object_foreach(nodes, name, node_json)
-    {
-      (void)node_json;
-      g_autofree char *node_path = g_strconcat(nodes_path, ".", name, NULL);
-      if (!valid_name(name)) {
-        parse_error(error, node_path,
-                    "invalid node name '%s': names are not empty and contain no '.', ':' or "
-                    "leading '$'",
-                    name);
-        return FALSE;
-      }
-      if (g_hash_table_contains(input_index, name)) {
-        parse_error(error, node_path,
-                    "node '%s' has the name of an input; '$%s' would be ambiguous", name, name);
-        return FALSE;
-      }
-      g_ptr_array_add(node_names, name);
-      g_hash_table_insert(node_index, name, GUINT_TO_POINTER(node_names->len));
-    }
-  }
-  priv->n_nodes = node_names->len;
-  priv->nodes = g_new0(Node, priv->n_nodes ? priv->n_nodes : 1);
-  {
-    guint i = 0;
-    json_object_object_foreach(nodes, name, node_json)
-    {
-      g_autofree char *node_path = g_strconcat(nodes_path, ".", name, NULL);
-      if (!parse_node(&p, i, name, node_json, node_path, error))
-        return FALSE;
-      i++;
-    }
-  }
-
-  g_autofree char *outputs_path = g_strconcat(base, "outputs", NULL);
-  if (!parse_outputs(&p, inf_options_get_json(options, "outputs"), outputs_path, error))
+  if (!index_node_names(&p, nodes, nodes_path, error))
     return FALSE;
-
-  /* Dependency order; a cycle is an error naming it. */
+  guint i = 0;
+  json_object_object_foreach(nodes, name, node_json)
   {
-    guint n = priv->n_nodes;
-    g_autofree const guint **deps = g_new0(const guint *, n ? n : 1);
-    g_autofree guint *n_deps = g_new0(guint, n ? n : 1);
-    g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < n; i++) {
-      Node *node = &priv->nodes[i];
-      guint n_args = node->n_args;
-      if (node->sw) {
-        n_args = 1;
-        for (guint c = 0; c < node->sw->n_cases; c++)
-          n_args += node->sw->cases[c].call.n_args;
-      }
-      guint *d = g_new(guint, n_args ? n_args : 1);
-      for (guint a = 0; a < node->n_args; a++)
-        if (node->args[a].kind == SOURCE_NODE)
-          d[n_deps[i]++] = node->args[a].index;
-      if (node->sw && node->sw->selector.kind == SOURCE_NODE)
-        d[n_deps[i]++] = node->sw->selector.index;
-      for (guint c = 0; node->sw && c < node->sw->n_cases; c++) {
-        const Node *call = &node->sw->cases[c].call;
-        for (guint a = 0; a < call->n_args; a++)
-          if (call->args[a].kind == SOURCE_NODE)
-            d[n_deps[i]++] = call->args[a].index;
-      }
-      deps[i] = d;
-      g_ptr_array_add(owned, d);
-    }
-    GArray *cycle = NULL;
-    priv->order = inf_graph_sort_indices(n, deps, n_deps, &cycle);
-    if (priv->order == NULL) {
-      GString *s = g_string_new(NULL);
-      for (guint i = 0; i < cycle->len; i++)
-        g_string_append_printf(s, "%s%s", i ? " -> " : "",
-                               priv->nodes[g_array_index(cycle, guint, i)].name);
-      parse_error(error, nodes_path, "cycle: %s (each node uses the output of the one before)",
-                  s->str);
-      g_string_free(s, TRUE);
-      g_array_unref(cycle);
+    g_autofree char *node_path = g_strconcat(nodes_path, ".", name, NULL);
+    if (!parse_node(&p, i, name, node_json, node_path, error))
       return FALSE;
-    }
+    i++;
   }
-
-  if (!add_children(self, priv, error))
+  g_autofree char *outputs_path = g_strconcat(base, "outputs", NULL);
+  if (!parse_outputs(&p, inf_options_get_json(options, "outputs"), outputs_path, error) ||
+      !sort_nodes(priv, nodes_path, error) || !add_children(self, priv, error))
     return FALSE;
   *out_private = g_steal_pointer(&priv);
   return TRUE;
@@ -1017,56 +1029,57 @@ trace_switch(InfTracer *tracer, const GraphPrivate *priv, const Node *node, InfV
   return result;
 }
 
-static InfValue *
-graph_forward(InfModule *self, InfTracer *tracer, InfValue *const *given, guint n_given,
-              GError **error)
+/* Matches the given values to the graph's inputs in @inputs (borrowed): by
+ * name when the caller named them, else by position. */
+static gboolean
+match_inputs(const GraphPrivate *priv, InfTracer *tracer, const char *label, InfValue *const *given,
+             guint n_given, InfValue **inputs, GError **error)
 {
-  const GraphPrivate *priv = inf_module_get_private(self);
-  const char *label = inf_module_get_name(self) ? inf_module_get_name(self) : "graph";
-
-  /* Match the given values to the inputs: by name when the caller named
-   * them, else by position. */
-  g_autofree InfValue **inputs = g_new0(InfValue *, priv->n_inputs + 1);
   const char *const *names = inf_tracer_get_input_names(tracer);
-  if (names) {
-    for (guint i = 0; i < n_given; i++) {
-      guint k = 0;
-      while (k < priv->n_inputs && (names[i] == NULL || strcmp(priv->inputs[k], names[i]) != 0))
-        k++;
-      if (k == priv->n_inputs) {
-        g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "graph '%s' has no input '%s'",
-                    label, names[i] ? names[i] : "(null)");
-        return NULL;
-      }
-      inputs[k] = given[i];
-    }
-    for (guint k = 0; k < priv->n_inputs; k++)
-      if (inputs[k] == NULL) {
-        g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "graph '%s': missing input '%s'",
-                    label, priv->inputs[k]);
-        return NULL;
-      }
-  } else {
+  if (names == NULL) {
     if (n_given != priv->n_inputs) {
       g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
                   "graph '%s' takes %u input%s, got %u", label, priv->n_inputs,
                   priv->n_inputs == 1 ? "" : "s", n_given);
-      return NULL;
+      return FALSE;
     }
     for (guint k = 0; k < priv->n_inputs; k++)
       inputs[k] = given[k];
+    return TRUE;
   }
+  for (guint i = 0; i < n_given; i++) {
+    guint k = 0;
+    while (k < priv->n_inputs && (names[i] == NULL || strcmp(priv->inputs[k], names[i]) != 0))
+      k++;
+    if (k == priv->n_inputs) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "graph '%s' has no input '%s'",
+                  label, names[i] ? names[i] : "(null)");
+      return FALSE;
+    }
+    inputs[k] = given[i];
+  }
+  for (guint k = 0; k < priv->n_inputs; k++)
+    if (inputs[k] == NULL) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "graph '%s': missing input '%s'",
+                  label, priv->inputs[k]);
+      return FALSE;
+    }
+  return TRUE;
+}
 
-  InfValue **values = g_new0(InfValue *, priv->n_nodes + 1);
-  GPtrArray *args = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
-  InfValue *result = NULL;
+/* Traces every node in topological order into @values (new references). */
+static gboolean
+trace_nodes(InfTracer *tracer, const GraphPrivate *priv, InfValue *const *inputs, InfValue **values,
+            GError **error)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
   for (guint k = 0; k < priv->n_nodes; k++) {
     guint i = priv->order[k];
     const Node *node = &priv->nodes[i];
     if (node->sw) {
       values[i] = trace_switch(tracer, priv, node, inputs, values, error);
       if (values[i] == NULL)
-        goto out;
+        return FALSE;
       continue;
     }
     g_ptr_array_set_size(args, 0);
@@ -1074,7 +1087,7 @@ graph_forward(InfModule *self, InfTracer *tracer, InfValue *const *given, guint 
       InfValue *v = source_value(priv, &node->args[a], inputs, values, error);
       if (v == NULL) {
         g_prefix_error(error, "node '%s': ", node->name);
-        goto out;
+        return FALSE;
       }
       g_ptr_array_add(args, v);
     }
@@ -1083,44 +1096,62 @@ graph_forward(InfModule *self, InfTracer *tracer, InfValue *const *given, guint 
     if (inf_tracer_has_error(tracer)) {
       g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "node '%s' failed to trace",
                   node->name);
-      goto out;
+      return FALSE;
     }
     if (node->has_priority)
       inf_tracer_set_priority(tracer, values[i], node->priority);
   }
+  return TRUE;
+}
 
+/* The graph's result in its output shape: one value, a list or a dict. */
+static InfValue *
+collect_outputs(const GraphPrivate *priv, InfValue *const *inputs, InfValue *const *values,
+                GError **error)
+{
   if (priv->shape == INF_GRAPH_OUTPUT_VALUE) {
-    result = source_value(priv, &priv->outputs[0], inputs, values, error);
+    InfValue *result = source_value(priv, &priv->outputs[0], inputs, values, error);
     if (result == NULL)
       g_prefix_error(error, "output: ");
-  } else {
-    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
-    for (guint o = 0; o < priv->n_outputs; o++) {
-      InfValue *v = source_value(priv, &priv->outputs[o], inputs, values, error);
-      if (v == NULL) {
-        if (priv->outputs[o].name)
-          g_prefix_error(error, "output '%s': ", priv->outputs[o].name);
-        else
-          g_prefix_error(error, "output [%u]: ", o);
-        goto out;
-      }
-      g_ptr_array_add(items, v);
-    }
-    if (priv->shape == INF_GRAPH_OUTPUT_LIST)
-      result = inf_value_new_list((InfValue *const *)items->pdata, items->len);
-    else {
-      result = inf_value_new_dict();
-      for (guint o = 0; o < priv->n_outputs; o++)
-        inf_value_dict_set(result, priv->outputs[o].name, g_ptr_array_index(items, o));
-    }
+    return result;
   }
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)inf_value_unref);
+  for (guint o = 0; o < priv->n_outputs; o++) {
+    InfValue *v = source_value(priv, &priv->outputs[o], inputs, values, error);
+    if (v == NULL) {
+      if (priv->outputs[o].name)
+        g_prefix_error(error, "output '%s': ", priv->outputs[o].name);
+      else
+        g_prefix_error(error, "output [%u]: ", o);
+      return NULL;
+    }
+    g_ptr_array_add(items, v);
+  }
+  if (priv->shape == INF_GRAPH_OUTPUT_LIST)
+    return inf_value_new_list((InfValue *const *)items->pdata, items->len);
+  InfValue *result = inf_value_new_dict();
+  for (guint o = 0; o < priv->n_outputs; o++)
+    inf_value_dict_set(result, priv->outputs[o].name, g_ptr_array_index(items, o));
+  return result;
+}
 
-out:
+static InfValue *
+graph_forward(InfModule *self, InfTracer *tracer, InfValue *const *given, guint n_given,
+              GError **error)
+{
+  const GraphPrivate *priv = inf_module_get_private(self);
+  const char *label = inf_module_get_name(self) ? inf_module_get_name(self) : "graph";
+  g_autofree InfValue **inputs = g_new0(InfValue *, priv->n_inputs + 1);
+  if (!match_inputs(priv, tracer, label, given, n_given, inputs, error))
+    return NULL;
+  InfValue **values = g_new0(InfValue *, priv->n_nodes + 1);
+  InfValue *result = NULL;
+  if (trace_nodes(tracer, priv, inputs, values, error))
+    result = collect_outputs(priv, inputs, values, error);
   for (guint i = 0; i < priv->n_nodes; i++)
     if (values[i])
       inf_value_unref(values[i]);
   g_free(values);
-  g_ptr_array_unref(args);
   return result;
 }
 
