@@ -87,16 +87,11 @@ inf_resource_manager_free(InfResourceManager *manager)
   g_free(manager);
 }
 
-static InfClient *
-client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpointConfig *config,
-           InfRegistry *registry, const char *file, GError **error)
+/* Reads the class's entry points once, within its struct_size, and names
+ * the class and its plugin for messages. */
+static void
+client_bind_class(InfClient *client, const InfClientClass *klass, InfRegistry *registry)
 {
-  const InfClientClass *klass = config->klass;
-  InfClient *client = g_new0(InfClient, 1);
-  client->manager = manager;
-  client->alias = alias;
-  client->config = config;
-  client->klass = klass;
   if (CLIENT_HAS(klass, finalize))
     client->finalize = klass->finalize;
   if (CLIENT_HAS(klass, build_request))
@@ -116,62 +111,75 @@ client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpoi
           ? info.file
           : NULL);
   client->origin = g_strdup_printf("client class '%s', %s", klass->name, plugin);
-  gboolean requires_key = CLIENT_HAS(klass, requires_api_key) && klass->requires_api_key;
+}
 
-  if (config->api_key_env) {
-    const char *key = g_getenv(config->api_key_env);
-    if (!key || !*key) {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "%s: %s.api_key_env: the API key variable %s for alias '%s' is not set "
-                  "(export %s=... before running)",
-                  file, config->json_path, config->api_key_env, config->alias, config->api_key_env);
-      client_free(client);
-      return NULL;
-    }
-    /* Sent trimmed (a key read from a file often ends with a newline), so
-     * kept trimmed: messages redact the key as it is actually sent. */
-    while (g_ascii_isspace(*key))
-      key++;
-    gsize length = strlen(key);
-    while (length > 0 && g_ascii_isspace(key[length - 1]))
-      length--;
-    gboolean control = FALSE;
-    for (gsize i = 0; i < length; i++)
-      if ((guchar)key[i] < 0x20 || (guchar)key[i] == 0x7f)
-        control = TRUE;
-    if (length == 0 || control) {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "%s: %s.api_key_env: the API key in %s for alias '%s' %s; it cannot be sent "
-                  "in an HTTP header (check how the variable is set)",
-                  file, config->json_path, config->api_key_env, config->alias,
-                  length == 0 ? "is only white space"
-                              : "contains a line break or another control character");
-      client_free(client);
-      return NULL;
-    }
-    client->api_key = g_strndup(key, length);
-  } else if (requires_key) {
+/* The endpoint's API key from its api_key_env variable, trimmed, into
+ * *@key (NULL when the endpoint names none and its class needs none). FALSE
+ * when it is unset, blank or holds control characters, or when the class
+ * needs one and none is configured. */
+static gboolean
+read_api_key(const InfEndpointConfig *config, gboolean requires_key, const char *file,
+             char **key_out, GError **error)
+{
+  *key_out = NULL;
+  if (!config->api_key_env) {
+    if (!requires_key)
+      return TRUE;
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "%s: %s: provider '%s' of alias '%s' needs an API key: set \"api_key_env\" to "
                 "the name of the environment variable holding it",
                 file, config->json_path, config->provider, config->alias);
-    client_free(client);
-    return NULL;
+    return FALSE;
   }
+  const char *key = g_getenv(config->api_key_env);
+  if (!key || !*key) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: %s.api_key_env: the API key variable %s for alias '%s' is not set "
+                "(export %s=... before running)",
+                file, config->json_path, config->api_key_env, config->alias, config->api_key_env);
+    return FALSE;
+  }
+  /* Sent trimmed (a key read from a file often ends with a newline), so
+   * kept trimmed: messages redact the key as it is actually sent. */
+  while (g_ascii_isspace(*key))
+    key++;
+  gsize length = strlen(key);
+  while (length > 0 && g_ascii_isspace(key[length - 1]))
+    length--;
+  gboolean control = FALSE;
+  for (gsize i = 0; i < length; i++)
+    if ((guchar)key[i] < 0x20 || (guchar)key[i] == 0x7f)
+      control = TRUE;
+  if (length == 0 || control) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: %s.api_key_env: the API key in %s for alias '%s' %s; it cannot be sent "
+                "in an HTTP header (check how the variable is set)",
+                file, config->json_path, config->api_key_env, config->alias,
+                length == 0 ? "is only white space"
+                            : "contains a line break or another control character");
+    return FALSE;
+  }
+  *key_out = g_strndup(key, length);
+  return TRUE;
+}
+
+/* Sets up @client: its options, rate limiter, and the class's init. */
+static gboolean
+client_init(InfClient *client, InfRegistry *registry, const char *file, GError **error)
+{
+  const InfEndpointConfig *config = client->config;
+  const InfClientClass *klass = client->klass;
   if (!client->call && !(client->build_request && client->parse_response)) {
     g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
                 "%s: %s: client class '%s' implements neither call nor "
                 "build_request/parse_response",
                 file, config->json_path, config->provider);
-    client_free(client);
-    return NULL;
+    return FALSE;
   }
   client->options = inf_options_new(klass->options, config->provider_options, NULL, registry, file,
                                     config->json_path, NULL, error);
-  if (!client->options) {
-    client_free(client);
-    return NULL;
-  }
+  if (!client->options)
+    return FALSE;
   InfRateLimiterConfig lc = {
     .rate = config->rate_limit,
     .burst = config->burst,
@@ -180,11 +188,29 @@ client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpoi
   client->limiter = inf_rate_limiter_new(&lc, g_get_monotonic_time());
   if (CLIENT_HAS(klass, init) && klass->init) {
     gpointer priv = NULL;
-    if (!klass->init(client, client->options, &priv, error)) {
-      client_free(client);
-      return NULL;
-    }
+    if (!klass->init(client, client->options, &priv, error))
+      return FALSE;
     client->priv = priv;
+  }
+  return TRUE;
+}
+
+static InfClient *
+client_new(InfResourceManager *manager, InfResourceAlias *alias, const InfEndpointConfig *config,
+           InfRegistry *registry, const char *file, GError **error)
+{
+  const InfClientClass *klass = config->klass;
+  InfClient *client = g_new0(InfClient, 1);
+  client->manager = manager;
+  client->alias = alias;
+  client->config = config;
+  client->klass = klass;
+  client_bind_class(client, klass, registry);
+  gboolean requires_key = CLIENT_HAS(klass, requires_api_key) && klass->requires_api_key;
+  if (!read_api_key(config, requires_key, file, &client->api_key, error) ||
+      !client_init(client, registry, file, error)) {
+    client_free(client);
+    return NULL;
   }
   if (client->build_request && !client->call && !manager->http)
     manager->http = inf_http_session_new(NULL);
