@@ -507,14 +507,6 @@ load_main(InfConfig *config, json_object *main_json, GError **error)
   return config->main != NULL;
 }
 
-static void
-named_module_free(gpointer p)
-{
-  InfNamedModule *nm = p;
-  g_free(nm->name);
-  g_free(nm);
-}
-
 /* "unknown alias 'x'; known aliases[ (from FILE)]: a, b" at @path. */
 static void
 unknown_alias_error(InfConfig *config, const char *path, const char *alias, GError **error)
@@ -593,7 +585,7 @@ check_aliases(InfConfig *config, GError **error)
   for (guint i = 0; i < config->created->len; i++) {
     Created *c = g_ptr_array_index(config->created, i);
     /* (module, dotted name below c) pairs still to visit */
-    g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func(named_module_free);
+    g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func(inf_named_module_free);
     g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
     InfNamedModule *start = g_new0(InfNamedModule, 1);
     start->module = c->module;

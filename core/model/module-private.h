@@ -84,6 +84,10 @@ inf_module_get_timeout_us(const InfModule *module)
 gboolean inf_module_check_args(InfModule *module, guint n_args, const char *const *arg_names,
                                GError **error);
 
+/* Frees an InfNamedModule (its name, not the borrowed module): the free
+ * function of the arrays of inf_module_named_children and friends. */
+void inf_named_module_free(gpointer named_module);
+
 /* Sets the instance name (the config layer names instances after their
  * entry in the modules block). */
 void inf_module_set_name(InfModule *module, const char *name);

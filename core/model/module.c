@@ -426,8 +426,8 @@ inf_module_get_parameter(const InfModule *self, const char *name)
 
 /* ---- introspection ---- */
 
-static void
-named_module_free(gpointer p)
+void
+inf_named_module_free(gpointer p)
 {
   InfNamedModule *nm = p;
   g_free(nm->name);
@@ -464,7 +464,7 @@ GPtrArray *
 inf_module_named_children(const InfModule *self)
 {
   g_return_val_if_fail(self != NULL, NULL);
-  GPtrArray *out = g_ptr_array_new_full(self->children->len, named_module_free);
+  GPtrArray *out = g_ptr_array_new_full(self->children->len, inf_named_module_free);
   for (guint k = 0; k < self->children->len; k++) {
     const Entry *e = &g_array_index(self->children, Entry, k);
     InfNamedModule *nm = g_new(InfNamedModule, 1);
@@ -506,7 +506,7 @@ GPtrArray *
 inf_module_named_modules(const InfModule *self)
 {
   g_return_val_if_fail(self != NULL, NULL);
-  GPtrArray *out = g_ptr_array_new_with_free_func(named_module_free);
+  GPtrArray *out = g_ptr_array_new_with_free_func(inf_named_module_free);
   g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
   walk_modules((InfModule *)self, "", seen, visit_named_module, out);
   return out;
