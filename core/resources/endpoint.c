@@ -258,6 +258,69 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
   return g_ptr_array_steal_index(guard, 0);
 }
 
+/* The "endpoints" block: each alias to one endpoint or a pool (a list). */
+static gboolean
+parse_endpoints(InfResourcesConfig *config, json_object *value, const char *file,
+                const char *json_path, InfRegistry *registry, GError **error)
+{
+  if (!json_object_is_type(value, json_type_object)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: %s.endpoints: expected an object mapping aliases to endpoints, got %s", file,
+                json_path, inf_json_kind_phrase(value));
+    return FALSE;
+  }
+  json_object_object_foreach(value, alias, spec)
+  {
+    InfAliasConfig *ac = g_new0(InfAliasConfig, 1);
+    ac->name = g_strdup(alias);
+    ac->endpoints = g_ptr_array_new_with_free_func(endpoint_config_free);
+    g_ptr_array_add(config->aliases, ac);
+    if (!json_object_is_type(spec, json_type_array)) {
+      g_autofree char *path = g_strdup_printf("%s.endpoints.%s", json_path, alias);
+      InfEndpointConfig *ep = parse_endpoint(spec, alias, file, path, registry, error);
+      if (!ep)
+        return FALSE;
+      g_ptr_array_add(ac->endpoints, ep);
+      continue;
+    }
+    gsize n = json_object_array_length(spec);
+    if (n == 0) {
+      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                  "%s: %s.endpoints.%s: an endpoint pool needs at least one endpoint", file,
+                  json_path, alias);
+      return FALSE;
+    }
+    for (gsize i = 0; i < n; i++) {
+      g_autofree char *path = g_strdup_printf("%s.endpoints.%s[%zu]", json_path, alias, i);
+      InfEndpointConfig *ep =
+          parse_endpoint(json_object_array_get_idx(spec, i), alias, file, path, registry, error);
+      if (!ep)
+        return FALSE;
+      g_ptr_array_add(ac->endpoints, ep);
+    }
+  }
+  return TRUE;
+}
+
+/* Every alias the budget names has an endpoint. */
+static gboolean
+check_budget_aliases(const InfResourcesConfig *config, const char *file, const char *json_path,
+                     GError **error)
+{
+  for (guint i = 0; config->budget && i < config->budget->aliases->len; i++) {
+    const InfBudgetAliasConfig *ac = g_ptr_array_index(config->budget->aliases, i);
+    if (inf_resources_config_lookup(config, ac->alias))
+      continue;
+    g_auto(GStrv) known = inf_resources_config_list_aliases(config);
+    g_autofree char *list = g_strjoinv(", ", known);
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: %s.budget.aliases.%s: unknown alias '%s'; known aliases: %s", file, json_path,
+                ac->alias, ac->alias, list[0] ? list : "(none: add resources.endpoints)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 InfResourcesConfig *
 inf_resources_config_parse(json_object *json, const char *file, const char *json_path,
                            InfRegistry *registry, GError **error)
@@ -294,42 +357,8 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
       if (!config->budget)
         return NULL;
     } else if (g_str_equal(key, "endpoints")) {
-      if (!json_object_is_type(value, json_type_object)) {
-        g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                    "%s: %s.endpoints: expected an object mapping aliases to endpoints, got %s",
-                    file, json_path, inf_json_kind_phrase(value));
+      if (!parse_endpoints(config, value, file, json_path, registry, error))
         return NULL;
-      }
-      json_object_object_foreach(value, alias, spec)
-      {
-        InfAliasConfig *ac = g_new0(InfAliasConfig, 1);
-        ac->name = g_strdup(alias);
-        ac->endpoints = g_ptr_array_new_with_free_func(endpoint_config_free);
-        g_ptr_array_add(config->aliases, ac);
-        if (json_object_is_type(spec, json_type_array)) {
-          gsize n = json_object_array_length(spec);
-          if (n == 0) {
-            g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                        "%s: %s.endpoints.%s: an endpoint pool needs at least one endpoint", file,
-                        json_path, alias);
-            return NULL;
-          }
-          for (gsize i = 0; i < n; i++) {
-            g_autofree char *path = g_strdup_printf("%s.endpoints.%s[%zu]", json_path, alias, i);
-            InfEndpointConfig *ep = parse_endpoint(json_object_array_get_idx(spec, i), alias, file,
-                                                   path, registry, error);
-            if (!ep)
-              return NULL;
-            g_ptr_array_add(ac->endpoints, ep);
-          }
-        } else {
-          g_autofree char *path = g_strdup_printf("%s.endpoints.%s", json_path, alias);
-          InfEndpointConfig *ep = parse_endpoint(spec, alias, file, path, registry, error);
-          if (!ep)
-            return NULL;
-          g_ptr_array_add(ac->endpoints, ep);
-        }
-      }
     } else if (g_str_equal(key, "cache")) {
       g_autofree char *path = g_strdup_printf("%s.cache", json_path);
       inf_cache_config_free(config->cache);
@@ -344,17 +373,8 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
       return NULL;
     }
   }
-  for (guint i = 0; config->budget && i < config->budget->aliases->len; i++) {
-    const InfBudgetAliasConfig *ac = g_ptr_array_index(config->budget->aliases, i);
-    if (inf_resources_config_lookup(config, ac->alias))
-      continue;
-    g_auto(GStrv) known = inf_resources_config_list_aliases(config);
-    g_autofree char *list = g_strjoinv(", ", known);
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s: %s.budget.aliases.%s: unknown alias '%s'; known aliases: %s", file, json_path,
-                ac->alias, ac->alias, list[0] ? list : "(none: add resources.endpoints)");
+  if (!check_budget_aliases(config, file, json_path, error))
     return NULL;
-  }
   return g_steal_pointer(&config);
 }
 
