@@ -27,8 +27,7 @@ inf_log_task(const InfTask *task, InfLogLevel level, const char *format, ...)
   g_return_if_fail(task != NULL && format != NULL);
   if (!inf_log_is_enabled(level))
     return;
-  g_autofree char *origin = inf_plugin_log_describe_module(inf_task_get_module(task));
-  g_autofree char *context = g_strdup_printf("node '%s' (%s)", inf_task_get_node_id(task), origin);
+  g_autofree char *context = inf_task_describe(task);
   va_list args;
   va_start(args, format);
   inf_log_emitv(level, context, format, args);

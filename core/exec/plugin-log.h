@@ -10,4 +10,8 @@ G_BEGIN_DECLS
  * class. Free with g_free. */
 char *inf_plugin_log_describe_module(const InfModule *module);
 
+/* "node 'ID' (module class 'NAME', plugin FILE)" for @task, also after
+ * the run that gave it out ended (scheduler.c). Free with g_free. */
+char *inf_task_describe(const InfTask *task);
+
 G_END_DECLS

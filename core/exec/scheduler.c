@@ -8,6 +8,7 @@
 #include "exec/plugin-log.h"
 #include "model/log-private.h"
 #include "model/module-private.h"
+#include "plugin/registry-private.h"
 
 typedef InfModuleExecuteFunc ExecuteFunc;
 
@@ -48,6 +49,8 @@ typedef enum {
   TASK_ABANDONED, /* the engine ended the node (timeout); the module still
                    * owes its one return, which is dropped */
   TASK_RETIRED,   /* returned: in the free list; a return now is a misuse */
+  TASK_ORPHAN,    /* the run ended before the module returned it: kept on the
+                   * registry (inf_registry_keep); any use is reported */
 } TaskPhase;
 
 /* A returned task is reused only after this many others were returned
@@ -77,6 +80,9 @@ struct _InfTask {
   GSource *timer;         /* the node's timeout, or NULL */
   gint64 deadline;        /* when the timer fires (monotonic µs) */
   GList link;             /* in live_tasks (running, abandoned) or free_tasks (retired) */
+  char *orphan_node_id;   /* TASK_ORPHAN: the node's id */
+  char *orphan_context;   /* TASK_ORPHAN: "node 'ID' (module class ..., plugin ...)" */
+  gboolean orphan_reported;
   InfNodeSpan span;
 };
 
@@ -126,6 +132,56 @@ queue_pop(GQueue *queue)
 {
   GList *link = g_queue_pop_head_link(queue);
   return link ? link->data : NULL;
+}
+
+static void
+task_orphan_free(gpointer data)
+{
+  InfTask *task = data;
+  g_free(task->orphan_node_id);
+  g_free(task->orphan_context);
+  g_free(task);
+}
+
+/* The run ends while the module still holds @task: it keeps only what
+ * names it, on the registry of its module's plugin, so that a return after
+ * the run is reported instead of touching freed memory. */
+static void
+task_orphan(InfScheduler *s, InfTask *task)
+{
+  if (task->timer) {
+    g_source_destroy(task->timer);
+    g_clear_pointer(&task->timer, g_source_unref);
+  }
+  for (guint i = 0; i < task->n_args; i++)
+    inf_value_unref(task->args[i]);
+  if (task->args != task->inline_args)
+    g_free(task->args);
+  task->args = task->inline_args;
+  task->n_args = 0;
+  g_clear_pointer(&task->state, inf_exec_state_unref);
+  const InfGraphNode *gn = &s->graph->nodes[task->node];
+  InfRegistry *registry = inf_module_get_registry(gn->module);
+  if (!registry) {
+    g_free(task);
+    return;
+  }
+  g_autofree char *origin = inf_plugin_log_describe_module(gn->module);
+  task->orphan_node_id = g_strdup(gn->id);
+  task->orphan_context = g_strdup_printf("node '%s' (%s)", gn->id, origin);
+  task->phase = TASK_ORPHAN;
+  task->scheduler = NULL;
+  inf_registry_keep(registry, task, task_orphan_free);
+}
+
+char *
+inf_task_describe(const InfTask *task)
+{
+  if (task->phase == TASK_ORPHAN)
+    return g_strdup(task->orphan_context);
+  const InfGraphNode *gn = &task->scheduler->graph->nodes[task->node];
+  g_autofree char *origin = inf_plugin_log_describe_module(gn->module);
+  return g_strdup_printf("node '%s' (%s)", gn->id, origin);
 }
 
 /* --- the ready heaps (inf/heap.h) --- */
@@ -223,19 +279,10 @@ inf_scheduler_free(InfScheduler *s)
   while ((t = queue_pop(&s->free_tasks)) != NULL)
     g_free(t);
   /* Tasks their modules never returned (a run stopped by a second signal or
-   * a failed write): what the engine holds for them goes. */
-  while ((t = queue_pop(&s->live_tasks)) != NULL) {
-    if (t->timer) {
-      g_source_destroy(t->timer);
-      g_source_unref(t->timer);
-    }
-    for (guint i = 0; i < t->n_args; i++)
-      inf_value_unref(t->args[i]);
-    if (t->args != t->inline_args)
-      g_free(t->args);
-    inf_exec_state_unref(t->state);
-    g_free(t);
-  }
+   * a failed write, a node that timed out): what the engine holds for them
+   * goes, and the task stays known until the plugin is unloaded. */
+  while ((t = queue_pop(&s->live_tasks)) != NULL)
+    task_orphan(s, t);
   g_free(s->misuse_reported);
   GHashTableIter iter;
   gpointer key;
@@ -499,6 +546,13 @@ static void
 task_report_misuse(InfTask *task, const char *what)
 {
   InfScheduler *s = task->scheduler;
+  if (task->phase == TASK_ORPHAN) {
+    if (!task->orphan_reported)
+      inf_log_emit(INF_LOG_WARNING, task->orphan_context,
+                   "%s after the run that gave out the task ended; ignored", what);
+    task->orphan_reported = TRUE;
+    return;
+  }
   if (s->misuse_reported[task->node])
     return;
   s->misuse_reported[task->node] = TRUE;
@@ -819,12 +873,18 @@ inf_scheduler_pump(InfScheduler *s)
 InfModule *
 inf_task_get_module(const InfTask *task)
 {
+  g_return_val_if_fail(task != NULL, NULL);
+  if (task->phase == TASK_ORPHAN)
+    return NULL;
   return task->scheduler->graph->nodes[task->node].module;
 }
 
 const char *
 inf_task_get_node_id(const InfTask *task)
 {
+  g_return_val_if_fail(task != NULL, NULL);
+  if (task->phase == TASK_ORPHAN)
+    return task->orphan_node_id;
   return task->scheduler->graph->nodes[task->node].id;
 }
 
@@ -832,7 +892,7 @@ inf_task_get_node_id(const InfTask *task)
 static gboolean
 task_is_usable(const InfTask *task, const char *what)
 {
-  if (task->phase != TASK_RETIRED)
+  if (task->phase != TASK_RETIRED && task->phase != TASK_ORPHAN)
     return TRUE;
   task_report_misuse((InfTask *)task, what);
   return FALSE;
@@ -876,6 +936,9 @@ inf_task_get_arg_name(const InfTask *task, guint index)
 InfValue *
 inf_task_lookup_arg(const InfTask *task, const char *name)
 {
+  g_return_val_if_fail(task != NULL && name != NULL, NULL);
+  if (!task_is_usable(task, "inf_task_lookup_arg() was called"))
+    return NULL;
   const InfGraphNode *gn = &task->scheduler->graph->nodes[task->node];
   for (guint i = 0; i < task->n_args; i++)
     if (gn->args[i].name && g_str_equal(gn->args[i].name, name))

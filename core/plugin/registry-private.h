@@ -58,6 +58,12 @@ gconstpointer inf_registry_lookup_class(InfRegistry *registry, InfClassKind kind
  * @registry may be NULL. */
 char *inf_registry_describe_known(InfRegistry *registry, InfClassKind kind);
 
+/* Keeps @data until the registry is freed, then calls @destroy (NULL:
+ * g_free): for what a plugin may still use after the run that gave it out
+ * ended (a task or a call it never finished), so that its late use is
+ * recognised and reported rather than a use after free. */
+void inf_registry_keep(InfRegistry *registry, gpointer data, GDestroyNotify destroy);
+
 /* Parses "module", "client", "loss" or "optimizer" (also the plurals). */
 gboolean inf_class_kind_from_name(const char *name, InfClassKind *kind);
 /* "modules", "clients", "losses", "optimizers". */

@@ -22,6 +22,7 @@ struct _InfRegistry {
   char *current_plugin;                      /* NULL: built-in */
   guint64 next_seq;
   char **search_path; /* the plugin directories the host searched, or NULL */
+  GArray *kept;       /* Kept: what inf_registry_keep() was given, or NULL */
 };
 
 /* The fields every class of ABI 1.0 has: a struct_size smaller than the end
@@ -142,11 +143,31 @@ inf_registry_new(void)
   return registry;
 }
 
+typedef struct {
+  gpointer data;
+  GDestroyNotify destroy;
+} Kept;
+
+void
+inf_registry_keep(InfRegistry *registry, gpointer data, GDestroyNotify destroy)
+{
+  g_return_if_fail(registry != NULL);
+  if (!registry->kept)
+    registry->kept = g_array_new(FALSE, FALSE, sizeof(Kept));
+  Kept kept = { data, destroy ? destroy : g_free };
+  g_array_append_val(registry->kept, kept);
+}
+
 void
 inf_registry_free(InfRegistry *registry)
 {
   if (registry == NULL)
     return;
+  for (guint i = 0; registry->kept && i < registry->kept->len; i++) {
+    Kept *kept = &g_array_index(registry->kept, Kept, i);
+    kept->destroy(kept->data);
+  }
+  g_clear_pointer(&registry->kept, g_array_unref);
   for (guint k = 0; k < INF_CLASS_KIND_COUNT; k++)
     g_hash_table_destroy(registry->classes[k]);
   g_free(registry->current_plugin);

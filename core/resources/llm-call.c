@@ -9,6 +9,7 @@
 
 #include "model/log-private.h"
 #include "resources/event-stream.h"
+#include "plugin/registry-private.h"
 #include "resources/manager-private.h"
 
 /* Where an InfLlmCall is in its life, as seen by an in-process client that
@@ -20,6 +21,8 @@ typedef enum {
                  * still owes its return, which is dropped */
   CALL_RETIRED, /* returned: kept a while (CALL_QUARANTINE) so that another return
                  * is recognised and reported; the request is gone */
+  CALL_ORPHAN,  /* a husk left when the manager (and its client) went: kept on the
+                 * registry; a return is reported */
 } CallPhase;
 
 /* Returned in-process calls kept before their memory is freed. */
@@ -46,8 +49,10 @@ struct _InfLlmCall {
   InfLlmResponse *stream_response;
   guint stream_state; /* the client's own */
   GError *stream_error;
-  guint8 phase;       /* CallPhase */
-  gint64 deadline_us; /* CALL_CLIENT: when the endpoint's timeout ends the attempt */
+  guint8 phase;         /* CallPhase */
+  gint64 deadline_us;   /* CALL_CLIENT: when the endpoint's timeout ends the attempt */
+  char *orphan_context; /* CALL_ORPHAN: "alias 'A' (client class 'C', plugin F)" */
+  gboolean orphan_reported;
 };
 
 /* Pops the head of a queue whose links are embedded in their items (not
@@ -89,6 +94,7 @@ call_free(InfLlmCall *call)
   call_stream_clear(call);
   g_clear_pointer(&call->request, inf_llm_request_unref);
   g_clear_pointer(&call->last_error, g_free);
+  g_clear_pointer(&call->orphan_context, g_free);
   if (!call->endpoint->call) {
     g_free(call);
     return;
@@ -614,6 +620,12 @@ call_accept_return(InfLlmCall *call, const char *what)
 {
   InfClient *endpoint = call->endpoint;
   switch ((CallPhase)call->phase) {
+  case CALL_ORPHAN:
+    if (!call->orphan_reported)
+      inf_log_emit(INF_LOG_WARNING, call->orphan_context,
+                   "%s after the client was finalized; ignored", what);
+    call->orphan_reported = TRUE;
+    return FALSE;
   case CALL_CLIENT:
     g_queue_unlink(&endpoint->pending, &call->link);
     call->phase = CALL_ENGINE;
@@ -694,6 +706,27 @@ inf_llm_calls_cancel_all(InfResourceManager *manager)
   }
 }
 
+static void
+call_orphan_free(gpointer data)
+{
+  InfLlmCall *call = data;
+  g_free(call->orphan_context);
+  g_free(call);
+}
+
+void
+inf_llm_calls_name_husks(InfResourceManager *manager)
+{
+  GHashTableIter iter;
+  gpointer key;
+  g_hash_table_iter_init(&iter, manager->husks);
+  while (g_hash_table_iter_next(&iter, &key, NULL)) {
+    InfLlmCall *husk = key;
+    husk->orphan_context =
+        g_strdup_printf("alias '%s' (%s)", husk->endpoint->config->alias, husk->endpoint->origin);
+  }
+}
+
 void
 inf_llm_calls_free_husks(InfResourceManager *manager)
 {
@@ -702,8 +735,13 @@ inf_llm_calls_free_husks(InfResourceManager *manager)
   g_hash_table_iter_init(&iter, manager->husks);
   while (g_hash_table_iter_next(&iter, &key, NULL)) {
     InfLlmCall *husk = key;
-    inf_llm_request_unref(husk->request);
-    g_free(husk);
+    g_clear_pointer(&husk->request, inf_llm_request_unref);
+    husk->endpoint = NULL;
+    husk->phase = CALL_ORPHAN;
+    if (manager->registry)
+      inf_registry_keep(manager->registry, husk, call_orphan_free);
+    else
+      call_orphan_free(husk);
   }
   g_hash_table_unref(manager->husks);
   InfLlmCall *retired;

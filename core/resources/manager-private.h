@@ -59,8 +59,9 @@ struct _InfResourceManager {
   GQueue slot_waits; /* SlotWait *, in the order they registered */
   guint slot_idle;   /* wakes the slot waits after a release; 0: none pending */
   guint64 next_slot_wait;
-  GHashTable *husks; /* InfLlmCall given up while an in-process client holds it (a set) */
-  GQueue retired;    /* InfLlmCall returned by in-process clients, oldest first */
+  GHashTable *husks;     /* InfLlmCall given up while an in-process client holds it (a set) */
+  GQueue retired;        /* InfLlmCall returned by in-process clients, oldest first */
+  InfRegistry *registry; /* keeps the husks left when the manager goes */
 };
 
 /* llm-call.c */
@@ -69,8 +70,12 @@ struct _InfResourceManager {
  * settled and reaches its done function as cancelled; a client holding one
  * is told through its cancel hook. */
 void inf_llm_calls_cancel_all(InfResourceManager *manager);
-/* Frees the calls kept after the engine gave up on them or after their
- * return (husks and retired calls), once the clients are finalized. */
+/* Before the clients are finalized: the calls the engine gave up on while a
+ * client holds them (husks) note which endpoint they belong to. */
+void inf_llm_calls_name_husks(InfResourceManager *manager);
+/* Once the clients are finalized: the husks a client still holds go to the
+ * registry until the plugin is unloaded (a return then is reported, not a
+ * use after free); the retired calls are freed. */
 void inf_llm_calls_free_husks(InfResourceManager *manager);
 
 G_END_DECLS

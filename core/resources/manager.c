@@ -79,6 +79,7 @@ inf_resource_manager_free(InfResourceManager *manager)
   }
   inf_response_cache_free(manager->cache);
   g_hash_table_unref(manager->by_name);
+  inf_llm_calls_name_husks(manager);
   /* Clients are finalized here (they may still return what they hold). */
   g_ptr_array_unref(manager->aliases);
   g_hash_table_unref(manager->calls);
@@ -223,6 +224,7 @@ inf_resource_manager_new(const InfResourcesConfig *config, InfRegistry *registry
   InfResourceManager *manager = g_new0(InfResourceManager, 1);
   manager->calls = g_hash_table_new(g_direct_hash, g_direct_equal);
   manager->husks = g_hash_table_new(g_direct_hash, g_direct_equal);
+  manager->registry = registry;
   manager->aliases = g_ptr_array_new_with_free_func(alias_free);
   manager->by_name = g_hash_table_new(g_str_hash, g_str_equal);
   manager->max_total = config ? config->max_total_concurrent : 0;

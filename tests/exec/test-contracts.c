@@ -240,6 +240,7 @@ typedef struct {
 } Holder;
 
 static Holder *last_holder;
+static GPtrArray *kept_after_finalize; /* calls a "keeper" still held at finalize */
 static guint holders_finalized;
 static guint cancelled_before_finalize; /* the last finalized holder's cancel count */
 
@@ -265,6 +266,9 @@ holder_finalize(gpointer data)
     inf_llm_call_return_error(g_ptr_array_index(holder->held, i),
                               g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "finalized"), -1);
   cancelled_before_finalize = holder->cancelled;
+  if (kept_after_finalize)
+    for (guint i = 0; i < holder->held->len; i++)
+      g_ptr_array_add(kept_after_finalize, g_ptr_array_index(holder->held, i));
   g_ptr_array_unref(holder->held);
   g_free(holder);
   last_holder = NULL;
@@ -312,6 +316,16 @@ static const InfClientClass legacy_holder_class = {
   .struct_size = offsetof(InfClientClass, cancel),
   .name = "legacy-holder",
   .init = returning_holder_init,
+  .finalize = holder_finalize,
+  .call = holder_call,
+};
+
+/* The same without returning anything from finalize (a plugin bug when it
+ * returns them later: reported). */
+static const InfClientClass keeper_class = {
+  .struct_size = offsetof(InfClientClass, cancel),
+  .name = "keeper",
+  .init = holder_init,
   .finalize = holder_finalize,
   .call = holder_call,
 };
@@ -384,6 +398,7 @@ fixture_setup(Fixture *f, const char *type, const char *options_json, const char
   g_assert_true(inf_registry_add_client_class(f->registry, &twice_client_class, NULL));
   g_assert_true(inf_registry_add_client_class(f->registry, &holder_class, NULL));
   g_assert_true(inf_registry_add_client_class(f->registry, &legacy_holder_class, NULL));
+  g_assert_true(inf_registry_add_client_class(f->registry, &keeper_class, NULL));
   g_autofree char *single = g_strdup_printf("{\"type\": \"%s\", \"options\": %s}", type,
                                             options_json ? options_json : "{}");
   f->graph = exec_fixtures_trace(f->registry, "single", single, (const char *const[]){ "x", NULL });
@@ -427,7 +442,8 @@ fixture_run(Fixture *f, const char *const *texts)
 static void
 fixture_teardown(Fixture *f)
 {
-  inf_scheduler_stop(f->scheduler);
+  if (f->scheduler)
+    inf_scheduler_stop(f->scheduler);
   inf_resource_manager_free(f->resources);
   inf_scheduler_free(f->scheduler);
   inf_resources_config_free(f->resources_config);
@@ -540,6 +556,33 @@ test_task_timeout_config(void)
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
   g_assert_nonnull(strstr(error->message, "module type 'single' is a composite"));
   inf_registry_free(registry);
+}
+
+/* The run ends (its scheduler is freed) while the module still holds a task:
+ * a return after that is reported, never a use after free. */
+static void
+test_task_after_run(void)
+{
+  capture_start();
+  Fixture f;
+  never_task = NULL;
+  fixture_setup(&f, "never", "{\"timeout\": 0.02}", NULL);
+  fixture_run(&f, (const char *const[]){ "x", NULL });
+  InfTask *task = never_task;
+  g_assert_nonnull(task);
+  g_clear_pointer(&f.scheduler, inf_scheduler_free);
+  g_assert_cmpstr(inf_task_get_node_id(task), ==, "never");
+  g_assert_null(inf_task_get_module(task));
+  inf_task_return_value(task, inf_value_new_text("late"));
+  inf_task_return_value(task, inf_value_new_text("later"));
+  dump_lines();
+  g_assert_cmpuint(log_lines->len, ==, 1);
+  g_assert_cmpuint(count_lines("inf-engine: warning: node 'never' (module class 'never', built "
+                               "in): a value was returned after the run that gave out the task "
+                               "ended; ignored"),
+                   ==, 1);
+  fixture_teardown(&f);
+  capture_stop();
 }
 
 static gboolean
@@ -655,6 +698,35 @@ test_call_finalize_legacy(void)
   capture_stop();
 }
 
+/* A client that neither has a cancel hook nor returns what it holds from
+ * finalize, and returns a call after that: reported, not a use after free. */
+static void
+test_call_after_finalize(void)
+{
+  capture_start();
+  Fixture f;
+  kept_after_finalize = g_ptr_array_new();
+  fixture_setup(&f, "ask", "{\"timeout\": 0.02}",
+                "{\"endpoints\": {\"fast\": {\"provider\": \"keeper\"}}}");
+  fixture_run(&f, (const char *const[]){ "a", NULL });
+  inf_scheduler_stop(f.scheduler);
+  inf_resource_manager_free(g_steal_pointer(&f.resources));
+  g_assert_cmpuint(kept_after_finalize->len, ==, 1);
+  InfLlmCall *call = g_ptr_array_index(kept_after_finalize, 0);
+  g_assert_true(inf_llm_call_is_cancelled(call));
+  inf_llm_call_return_error(call, g_error_new(INF_ERROR, INF_ERROR_SERVER, "late"), -1);
+  inf_llm_call_return(call, inf_llm_response_new());
+  dump_lines();
+  g_assert_cmpuint(log_lines->len, ==, 1);
+  g_assert_cmpuint(count_lines("inf-engine: warning: alias 'fast' (client class 'keeper', built "
+                               "in): inf_llm_call_return_error() was called after the client was "
+                               "finalized; ignored"),
+                   ==, 1);
+  g_clear_pointer(&kept_after_finalize, g_ptr_array_unref);
+  fixture_teardown(&f);
+  capture_stop();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -663,10 +735,12 @@ main(int argc, char **argv)
   g_test_add_func("/contracts/task/late-return", test_task_late_return);
   g_test_add_func("/contracts/task/timeout", test_task_timeout);
   g_test_add_func("/contracts/task/timeout-config", test_task_timeout_config);
+  g_test_add_func("/contracts/task/after-run", test_task_after_run);
   g_test_add_func("/contracts/task/drain", test_task_drain);
   g_test_add_func("/contracts/call/double-return", test_call_double_return);
   g_test_add_func("/contracts/call/timeout", test_call_timeout);
   g_test_add_func("/contracts/call/finalize-pending", test_call_finalize_pending);
   g_test_add_func("/contracts/call/finalize-legacy", test_call_finalize_legacy);
+  g_test_add_func("/contracts/call/after-finalize", test_call_after_finalize);
   return g_test_run();
 }

@@ -140,8 +140,9 @@ INF_API void inf_llm_call_return_error(InfLlmCall *call, GError *error, gint64 r
 /* Whether the engine gave @call up (its endpoint's timeout passed, or the
  * run ended; the client's cancel hook was called) or it was already
  * finished: a client doing long work may check it to stop early. A return
- * after that is dropped; a second return of a finished call is also
- * reported once as a warning naming the alias and the plugin.
+ * after that is dropped; a second return of a finished call, and a return
+ * after the client was finalized, are also reported once as a warning
+ * naming the alias and the plugin.
  * @call: (transfer none) a call the client was given
  * Thread: main loop
  * Since: 1.1 */

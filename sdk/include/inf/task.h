@@ -12,7 +12,9 @@
  * the engine still holds the finished task (it reuses one only after 1024
  * others finished after it). When the module's `timeout` option ends the
  * node first, the node fails with INF_ERROR_TIMEOUT and the module's later
- * return is dropped without a message.
+ * return is dropped without a message. A task still held when the run ends
+ * stays known until the plugin is unloaded: a return then is reported;
+ * inf_task_get_module() gives NULL and inf_task_get_node_id() the node's id.
  */
 #pragma once
 
