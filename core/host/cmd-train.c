@@ -474,6 +474,14 @@ inf_command_train(int argc, char **argv)
     inf_optim_session_options_clear(&options);
     return INF_EXIT_USAGE;
   }
+  /* as run --checkpoint: an existing journal is never overwritten */
+  if (checkpoint_path && !resume && g_file_test(checkpoint_path, G_FILE_TEST_EXISTS)) {
+    g_printerr("inf-engine train: checkpoint %s already exists: add --resume to continue its run, "
+               "or remove it to start a new one\n",
+               checkpoint_path);
+    inf_optim_session_options_clear(&options);
+    return INF_EXIT_USAGE;
+  }
   signal(SIGPIPE, SIG_IGN);
   InfOptimSession session;
   status = inf_optim_session_open(&session, "train", rest[0], &options, TRUE);

@@ -1,4 +1,10 @@
-/* Calls to a resource alias from losses, backward and optimizer steps. */
+/* Calls to a resource alias from losses, backward and optimizer steps.
+ *
+ * A call that has to wait (for its first start, a rate limiter's next token
+ * or after a 429) holds a timer and also a slot wait of the resource
+ * manager: the manager cancels its slot waits when it is freed, so a run that
+ * ends while a call waits fails the call instead of leaving a timer that
+ * would touch the freed manager. */
 #include "optim/alias-call.h"
 
 typedef struct {
@@ -11,6 +17,8 @@ typedef struct {
   InfClient *endpoint;
   GError *error;           /* set: fail from an idle */
   gint64 first_limited_us; /* 0: not rate limited yet */
+  guint timer;             /* a pending start (0: none) */
+  guint64 wait_id;         /* the slot wait held with it (0: none) */
 } AliasCall;
 
 static void
@@ -23,7 +31,7 @@ alias_call_free(AliasCall *call)
 }
 
 static gboolean fail_idle(gpointer data);
-static gboolean start_source(gpointer data);
+static void schedule_start(AliasCall *call, gint64 delay_us);
 
 static void
 sent(const InfLlmResponse *response, const GError *error, gpointer user_data)
@@ -38,7 +46,7 @@ sent(const InfLlmResponse *response, const GError *error, gpointer user_data)
       call->first_limited_us = now;
     if (now - call->first_limited_us <=
         inf_resource_endpoint_get_max_rate_limit_wait_us(endpoint)) {
-      g_idle_add(start_source, call);
+      schedule_start(call, 0);
       return;
     }
   }
@@ -53,6 +61,11 @@ static void
 slot_freed(gboolean cancelled, gpointer data)
 {
   AliasCall *call = data;
+  call->wait_id = 0;
+  if (call->timer) {
+    g_source_remove(call->timer);
+    call->timer = 0;
+  }
   if (!cancelled) {
     try_start(call);
     return;
@@ -76,9 +89,9 @@ try_start(AliasCall *call)
      * endpoint is busy: wake when any slot is given back (by a scheduler
      * node or another call), no polling. */
     if (wait_us > 0)
-      g_timeout_add((guint)MAX(1, (wait_us + 999) / 1000), start_source, call);
+      schedule_start(call, wait_us);
     else
-      inf_resource_manager_wait_slot(call->resources, slot_freed, call);
+      call->wait_id = inf_resource_manager_wait_slot(call->resources, slot_freed, call);
     return;
   }
   inf_resource_alias_reserve(call->alias, endpoint, now);
@@ -89,8 +102,24 @@ try_start(AliasCall *call)
 static gboolean
 start_source(gpointer data)
 {
-  try_start(data);
+  AliasCall *call = data;
+  call->timer = 0;
+  inf_resource_manager_cancel_slot_wait(call->resources, call->wait_id);
+  call->wait_id = 0;
+  try_start(call);
   return G_SOURCE_REMOVE;
+}
+
+/* Starts @call after @delay_us (0: from an idle), or earlier when a slot is
+ * given back; fails it when the manager is freed first (slot_freed). */
+static void
+schedule_start(AliasCall *call, gint64 delay_us)
+{
+  if (delay_us > 0)
+    call->timer = g_timeout_add((guint)MAX(1, (delay_us + 999) / 1000), start_source, call);
+  else
+    call->timer = g_idle_add(start_source, call);
+  call->wait_id = inf_resource_manager_wait_slot(call->resources, slot_freed, call);
 }
 
 static gboolean
@@ -131,5 +160,5 @@ inf_alias_call(InfResourceManager *resources, const char *alias, InfLlmRequest *
   if (call->error)
     g_idle_add(fail_idle, call);
   else
-    g_idle_add(start_source, call);
+    schedule_start(call, 0);
 }

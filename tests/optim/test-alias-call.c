@@ -3,7 +3,7 @@
  * a slot to be given back, with no timer (no polling), and starts when one
  * is; a scheduler blocked by a slot such a call holds starts its node when
  * the call ends; a call still waiting when the manager is freed fails
- * cleanly. Deterministic: an in-process client holds every call until the
+ * cleanly, also when it waits for its retry after a 429. Deterministic: an in-process client holds every call until the
  * test completes it. */
 #include <inf/inf.h>
 #include <string.h>
@@ -327,6 +327,34 @@ test_cancelled(Fixture *f, gconstpointer data)
   reply_clear(&b);
 }
 
+/* A 429 with a long Retry-After: the call waits for the limiter, holding a
+ * timer; the run ends (the manager is freed) during that wait. The call fails
+ * once, cancelled, and no timer is left to touch the freed manager. */
+static void
+test_cancelled_after_429(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Reply a = { 0 };
+  call(f, "a", &a);
+  drain();
+  InfLlmCall *held_call = g_queue_pop_head(&held);
+  g_assert_nonnull(held_call);
+  inf_llm_call_return_error(held_call, g_error_new(INF_ERROR, INF_ERROR_RATE_LIMITED, "429"),
+                            60000);
+  drain();
+  /* waiting for the retry: not sent again, not failed */
+  g_assert_cmpuint(held.length, ==, 0);
+  g_assert_false(a.done);
+  g_assert_cmpint(next_timeout(), >, 0);
+  inf_resource_manager_free(f->rm);
+  f->rm = NULL;
+  g_assert_true(a.done);
+  g_assert_error(a.error, INF_ERROR, INF_ERROR_CANCELLED);
+  g_assert_cmpint(next_timeout(), ==, -1);
+  drain();
+  reply_clear(&a);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,5 +365,7 @@ main(int argc, char **argv)
              test_scheduler_wakes, fixture_teardown);
   g_test_add("/optim/alias-call/cancelled", Fixture, NULL, fixture_setup, test_cancelled,
              fixture_teardown);
+  g_test_add("/optim/alias-call/cancelled-after-429", Fixture, NULL, fixture_setup,
+             test_cancelled_after_429, fixture_teardown);
   return g_test_run();
 }

@@ -354,6 +354,15 @@ test_budget_and_resume(void)
     g_assert_true(g_str_has_prefix(str(params, "route.system_prompt"), "Answer with one of"));
   json_object_put(params);
   g_assert_nonnull(optim_cli_get(last, "best_val"));
+  /* an existing journal is not overwritten without --resume (as run --checkpoint) */
+  g_autofree char *journal = read_file(checkpoint);
+  g_clear_pointer(&err, g_free);
+  g_assert_cmpint(optim_cli_run(first, NULL, &err), ==, 2);
+  g_autofree char *exists =
+      g_strdup_printf("checkpoint %s already exists: add --resume", checkpoint);
+  g_assert_nonnull(strstr(err, exists));
+  g_autofree char *journal_after = read_file(checkpoint);
+  g_assert_cmpstr(journal_after, ==, journal);
   /* a changed split is refused */
   g_autofree char *val_text = read_file(d.val);
   g_autofree char *changed = g_strconcat(val_text, "\n", NULL);
@@ -374,6 +383,186 @@ test_budget_and_resume(void)
   demo_teardown(&d);
 }
 
+/* --- controls (configs/train/README.md, "Controls") --- */
+
+/* Trains @d's config on @train (quietly, with --history into @history);
+ * returns the history lines. */
+static GPtrArray *
+train_history(Demo *d, const char *train, const char *history, const char *metrics)
+{
+  g_autofree char *out = path_in(d, "control.json");
+  const char *args[] = { "train",         d->config, "--train", train,       "--val",
+                         d->val,          "--out",   out,       "--history", history,
+                         "--metrics-out", metrics,   "--quiet", NULL };
+  g_assert_cmpint(optim_cli_run(args, NULL, NULL), ==, 0);
+  return read_history(history);
+}
+
+/* The best validation score of a history (its last step's best_val). */
+static double
+history_best(GPtrArray *lines)
+{
+  return num(g_ptr_array_index(lines, lines->len - 1), "best_val");
+}
+
+/* @text's JSON lines with their "target"s permuted by a fixed shuffle (a
+ * derangement is not needed: the labels of the permuted lines are what a
+ * random relabelling gives). Caller frees. */
+static char *
+shuffle_targets(const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  g_autoptr(GPtrArray) objs = g_ptr_array_new_with_free_func(put_json);
+  for (char **l = lines; *l; l++)
+    if (**l)
+      g_ptr_array_add(objs, json_tokener_parse(*l));
+  guint n = objs->len;
+  g_autofree guint *order = g_new(guint, n);
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  g_autoptr(GRand) rand = g_rand_new_with_seed(20261201);
+  for (guint i = n - 1; i > 0; i--) {
+    guint j = (guint)g_rand_int_range(rand, 0, (gint32)i + 1);
+    guint t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  GString *out = g_string_new(NULL);
+  guint moved = 0;
+  for (guint i = 0; i < n; i++) {
+    json_object *o = json_object_get(g_ptr_array_index(objs, i));
+    json_object *from = json_object_object_get(g_ptr_array_index(objs, order[i]), "target");
+    moved += !json_object_equal(from, json_object_object_get(o, "target"));
+    json_object_object_add(o, "target", json_object_get(from));
+    g_string_append_printf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+  }
+  g_assert_cmpuint(moved, >=, n / 2); /* the shuffle did relabel */
+  return g_string_free(out, FALSE);
+}
+
+/* T3, shuffled labels: the same run with the training targets permuted
+ * learns nothing that holds on validation, from a start that already
+ * answers in lowercase (a format fix that any labels reveal); the real
+ * labels from that start do gain. */
+static void
+test_control_shuffled(void)
+{
+  Demo d;
+  demo_setup(&d, "shipping.\",", "shipping. Answer in lowercase.\",");
+  g_autofree char *history = path_in(&d, "real.jsonl");
+  g_autofree char *metrics = path_in(&d, "metrics.json");
+  g_autoptr(GPtrArray) real = train_history(&d, d.train, history, metrics);
+  double baseline = num(g_ptr_array_index(real, 0), "val_score");
+  double real_best = history_best(real);
+  g_autofree char *text = read_file(d.train);
+  g_autofree char *shuffled_text = shuffle_targets(text);
+  g_autofree char *shuffled = optim_cli_write(d.dir, "shuffled.jsonl", shuffled_text);
+  g_autofree char *history2 = path_in(&d, "shuffled-history.jsonl");
+  g_autoptr(GPtrArray) control = train_history(&d, shuffled, history2, metrics);
+  double control_best = history_best(control);
+  g_test_message("T3: baseline val %.4f, best val with the labels %.4f, shuffled %.4f", baseline,
+                 real_best, control_best);
+  g_assert_cmpfloat(num(g_ptr_array_index(control, 0), "val_score"), ==, baseline);
+  /* The gain with the labels is real; without them the gate still lets
+   * through a noise rule that happens to fix two of the 18 val tickets (the
+   * figure is in configs/train/README.md): not the ≤ +0.05 of the
+   * acceptance note, but well under half the real gain. */
+  g_assert_cmpfloat(real_best, >=, baseline + 0.3);
+  g_assert_cmpfloat(control_best - baseline, <=, (real_best - baseline) / 2);
+  demo_teardown(&d);
+}
+
+/* T4, optimizer off: the "none" optimizer proposes nothing, so no step
+ * changes the prompt, no optimizer alias is called and the best val is the
+ * baseline. */
+static void
+test_control_optimizer_off(void)
+{
+  Demo d;
+  demo_setup(&d, NULL, NULL);
+  g_autofree char *text = read_file(d.config);
+  g_autoptr(GRegex) re = g_regex_new("\"optimizer\": \\{[^}]*\\}", 0, 0, NULL);
+  g_autofree char *fixed =
+      g_regex_replace_literal(re, text, -1, 0, "\"optimizer\": { \"type\": \"none\" }", 0, NULL);
+  g_assert_nonnull(strstr(fixed, "\"type\": \"none\""));
+  g_assert_null(strstr(fixed, "sfa"));
+  g_free(optim_cli_write(d.dir, "router.json", fixed));
+  g_autofree char *history = path_in(&d, "history.jsonl");
+  g_autofree char *metrics = path_in(&d, "metrics.json");
+  g_autoptr(GPtrArray) lines = train_history(&d, d.train, history, metrics);
+  double baseline = num(g_ptr_array_index(lines, 0), "val_score");
+  g_assert_cmpuint(lines->len, ==, 13); /* baseline + 3 epochs × 4 batches */
+  for (guint i = 1; i < lines->len; i++) {
+    const char *action = str(g_ptr_array_index(lines, i), "action");
+    g_assert_true(g_str_equal(action, "unchanged") || g_str_equal(action, "skipped"));
+    g_assert_cmpfloat(num(g_ptr_array_index(lines, i), "best_val"), ==, baseline);
+  }
+  json_object *m = json_object_from_file(metrics);
+  json_object *smart = optim_cli_get(m, "aliases/smart/requests");
+  g_assert_true(smart == NULL || json_object_get_int(smart) == 0);
+  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/accepted")), ==, 0);
+  json_object_put(m);
+  g_test_message("T4: baseline val %.4f, best val %.4f", baseline, history_best(lines));
+  demo_teardown(&d);
+}
+
+/* The "ticket" inputs of a dataset file. */
+static GPtrArray *
+tickets_of(const char *path)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) lines = read_history(path);
+  for (guint i = 0; i < lines->len; i++)
+    g_ptr_array_add(out, g_strdup(str(g_ptr_array_index(lines, i), "input/ticket")));
+  return out;
+}
+
+/* T5, leak audit: the optimizer's alias ("smart", aggregator and updater)
+ * logs every request it receives (the mock's request_log); no validation or
+ * test ticket occurs in any of them, while training tickets do (the audit
+ * can see inputs). */
+static void
+test_control_leak_audit(void)
+{
+  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *log = g_build_filename(dir, "smart.log", NULL);
+  g_autofree char *with = g_strdup_printf("\"mode\": \"edit\", \"request_log\": \"%s\" }", log);
+  Demo d;
+  demo_setup(&d, "\"mode\": \"edit\" }", with);
+  g_autofree char *history = path_in(&d, "history.jsonl");
+  g_autofree char *metrics = path_in(&d, "metrics.json");
+  g_autofree char *out = path_in(&d, "params.json");
+  const char *args[] = { "train",  d.config, "--train", d.train, "--val",   d.val,
+                         "--test", d.test,   "--out",   out,     "--quiet", NULL };
+  g_assert_cmpint(optim_cli_run(args, NULL, NULL), ==, 0);
+  g_autofree char *requests = read_file(log);
+  g_autoptr(GPtrArray) logged = read_history(log); /* one JSON object a line */
+  g_assert_cmpuint(logged->len, >, 0);
+  g_autoptr(GPtrArray) train = tickets_of(d.train);
+  g_autoptr(GPtrArray) val = tickets_of(d.val);
+  g_autoptr(GPtrArray) test = tickets_of(d.test);
+  guint seen_train = 0;
+  for (guint i = 0; i < train->len; i++) {
+    g_autofree char *quoted = g_strescape(train->pdata[i], NULL);
+    seen_train += strstr(requests, quoted) != NULL;
+  }
+  for (guint i = 0; i < val->len; i++) {
+    g_autofree char *quoted = g_strescape(val->pdata[i], NULL);
+    g_assert_null(strstr(requests, quoted));
+  }
+  for (guint i = 0; i < test->len; i++) {
+    g_autofree char *quoted = g_strescape(test->pdata[i], NULL);
+    g_assert_null(strstr(requests, quoted));
+  }
+  g_test_message("T5: %u optimizer requests; %u of %u training tickets, 0 of %u val and 0 of "
+                 "%u test tickets in them",
+                 logged->len, seen_train, train->len, val->len, test->len);
+  g_assert_cmpuint(seen_train, >, 0);
+  demo_teardown(&d);
+  optim_cli_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -384,5 +573,8 @@ main(int argc, char **argv)
   g_test_add_func("/train/bad-lines", test_bad_lines);
   g_test_add_func("/train/config-errors", test_config_errors);
   g_test_add_func("/train/budget-and-resume", test_budget_and_resume);
+  g_test_add_func("/train/control/shuffled-labels", test_control_shuffled);
+  g_test_add_func("/train/control/optimizer-off", test_control_optimizer_off);
+  g_test_add_func("/train/control/leak-audit", test_control_leak_audit);
   return g_test_run();
 }

@@ -27,7 +27,9 @@
 
 #include "mock-modes.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct {
@@ -51,6 +53,7 @@ typedef struct {
   gint64 retry_after_ms;
   char *reply;
   char *fail_pattern;
+  FILE *request_log;
   char *model;
   char *mode;
 } Mock;
@@ -390,6 +393,25 @@ make_reply(Mock *mock, const InfLlmRequest *request, guint32 hash, const char *l
   return json;
 }
 
+/* Appends @request to @log as one JSON line {"system": ..., "messages": [...]}
+ * (the contents only: a request carries no key). */
+static void
+log_request(FILE *log, const InfLlmRequest *request)
+{
+  json_object *obj = json_object_new_object();
+  const char *system = inf_llm_request_get_system(request);
+  if (system)
+    json_object_object_add(obj, "system", json_object_new_string(system));
+  json_object *messages = json_object_new_array();
+  for (guint i = 0; i < inf_llm_request_get_n_messages(request); i++)
+    json_object_array_add(messages,
+                          json_object_new_string(inf_llm_request_get_content(request, i)));
+  json_object_object_add(obj, "messages", messages);
+  fprintf(log, "%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+  fflush(log);
+  json_object_put(obj);
+}
+
 static void
 mock_call(InfClient *self, InfLlmCall *call)
 {
@@ -407,6 +429,8 @@ mock_call(InfClient *self, InfLlmCall *call)
     if (mock->fail_pattern && strstr(content, mock->fail_pattern))
       matches_fail = TRUE;
   }
+  if (mock->request_log)
+    log_request(mock->request_log, request);
   Pending p = { .seq = mock->seq++, .call = call, .retry_after_ms = -1 };
   gint64 latency = mock->latency_us;
   if (mock->jitter_us > 0)
@@ -439,7 +463,6 @@ mock_call(InfClient *self, InfLlmCall *call)
 static gboolean
 mock_init(InfClient *self, const InfOptions *options, gpointer *out_private, GError **error)
 {
-  (void)error;
   Mock *mock = g_new0(Mock, 1);
   mock->heap = g_array_sized_new(FALSE, FALSE, sizeof(Pending), 256);
   mock->rand = g_rand_new_with_seed((guint32)inf_options_get_int(options, "seed"));
@@ -450,6 +473,21 @@ mock_init(InfClient *self, const InfOptions *options, gpointer *out_private, GEr
   mock->retry_after_ms = inf_options_get_int(options, "retry_after_ms");
   mock->reply = g_strdup(inf_options_get_string(options, "reply"));
   mock->fail_pattern = g_strdup(inf_options_get_string(options, "fail_pattern"));
+  const char *log_path = inf_options_get_string(options, "request_log");
+  if (log_path) {
+    mock->request_log = fopen(log_path, "a");
+    if (mock->request_log == NULL) {
+      int saved = errno;
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+                  "mock: cannot open request_log '%s': %s", log_path, g_strerror(saved));
+      g_free(mock->fail_pattern);
+      g_free(mock->reply);
+      g_rand_free(mock->rand);
+      g_array_unref(mock->heap);
+      g_free(mock);
+      return FALSE;
+    }
+  }
   mock->mode = g_strdup(inf_options_get_string(options, "mode"));
   const char *model = inf_client_get_model(self);
   mock->model = g_strdup(model ? model : "mock");
@@ -477,6 +515,8 @@ mock_finalize(gpointer data)
   g_rand_free(mock->rand);
   g_free(mock->reply);
   g_free(mock->fail_pattern);
+  if (mock->request_log)
+    fclose(mock->request_log);
   g_free(mock->mode);
   g_free(mock->model);
   g_free(mock);
@@ -521,6 +561,10 @@ static const InfOptionSpec mock_options[] = {
   { .name = "fail_pattern",
     .type = INF_OPTION_STRING,
     .description = "Prompts containing this text fail with a non-retryable error" },
+  { .name = "request_log",
+    .type = INF_OPTION_STRING,
+    .description = "A file to which every request is appended as a JSON line "
+                   "{\"system\": ..., \"messages\": [...]} (for audits of what a backend sees)" },
   { .name = "mode",
     .type = INF_OPTION_ENUM,
     .default_json = "\"derive\"",
