@@ -68,6 +68,79 @@ print_budget(const InfResourcesConfig *resources, const InfEstimateAlias *total)
   }
 }
 
+/* Counts every line of @input_path ('-': stdin) into @estimate (a line that
+ * is not a valid input counts as bad). FALSE after printing why the file
+ * could not be read. */
+static gboolean
+add_inputs(InfEstimate *estimate, InfGraph *graph, const char *input_path)
+{
+  FILE *input = stdin;
+  if (!g_str_equal(input_path, "-")) {
+    input = fopen(input_path, "re");
+    if (!input) {
+      g_printerr("inf-engine estimate: cannot open input %s: %s\n", input_path, g_strerror(errno));
+      return FALSE;
+    }
+  }
+  InfValue **inputs = g_new0(InfValue *, graph->n_inputs + 1);
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, input)) >= 0) {
+    gboolean blank = TRUE;
+    for (ssize_t i = 0; i < n && blank; i++)
+      blank = g_ascii_isspace(line[i]);
+    if (blank)
+      continue;
+    if (parse_line(graph, line, inputs))
+      inf_estimate_add_input(estimate, inputs);
+    else
+      inf_estimate_add_bad_input(estimate);
+    for (guint i = 0; i < graph->n_inputs; i++)
+      g_clear_pointer(&inputs[i], inf_value_unref);
+  }
+  gboolean read_error = ferror(input);
+  free(line);
+  g_free(inputs);
+  if (input != stdin)
+    fclose(input);
+  if (read_error) {
+    g_printerr("inf-engine estimate: reading %s failed\n", input_path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Prints @estimate as JSON, or as a table per alias with the total and
+ * what the budget says of it. */
+static void
+print_estimate(InfEstimate *estimate, const InfResourcesConfig *resources, gboolean as_json)
+{
+  if (as_json) {
+    json_object *json = inf_estimate_to_json(estimate);
+    g_print("%s\n", json_object_to_json_string_ext(json, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(json);
+    return;
+  }
+  g_print("%" G_GUINT64_FORMAT " inputs", inf_estimate_get_n_inputs(estimate));
+  if (inf_estimate_get_n_bad_inputs(estimate))
+    g_print(" (%" G_GUINT64_FORMAT " not valid: no calls)",
+            inf_estimate_get_n_bad_inputs(estimate));
+  g_print("\n%-14s %-18s %9s %11s %14s %14s %12s\n", "alias", "model", "per input", "calls",
+          "input tokens", "output tokens", "cost $");
+  for (guint i = 0; i < inf_estimate_get_n_aliases(estimate); i++) {
+    const InfEstimateAlias *a = inf_estimate_get_alias(estimate, i);
+    print_row(a->alias, a->model, a->calls_per_input, a);
+  }
+  InfEstimateAlias total;
+  inf_estimate_get_total(estimate, &total);
+  print_row("total", NULL, total.calls_per_input, &total);
+  if (inf_estimate_has_branches(estimate))
+    g_print("the graph has switches: the calls of every case are counted (an upper bound)\n");
+  print_budget(resources, &total);
+}
+
 int
 inf_command_estimate(int argc, char **argv)
 {
@@ -125,69 +198,13 @@ inf_command_estimate(int argc, char **argv)
                                 resources_path, &context);
   if (config == NULL)
     return INF_EXIT_CONFIG;
-  FILE *input = stdin;
-  if (!g_str_equal(input_path, "-")) {
-    input = fopen(input_path, "re");
-    if (!input) {
-      g_printerr("inf-engine estimate: cannot open input %s: %s\n", input_path, g_strerror(errno));
-      return INF_EXIT_FAILURE;
-    }
-  }
-
   InfGraph *graph = inf_config_get_graph(config);
   const InfResourcesConfig *resources = inf_config_get_resources(config);
   gint64 default_max_tokens = resources && resources->budget ? resources->budget->default_max_tokens
                                                              : INF_BUDGET_DEFAULT_MAX_TOKENS;
   g_autoptr(InfEstimate) estimate = inf_estimate_new(graph, resources, default_max_tokens);
-  InfValue **inputs = g_new0(InfValue *, graph->n_inputs + 1);
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  while ((n = getline(&line, &cap, input)) >= 0) {
-    gboolean blank = TRUE;
-    for (ssize_t i = 0; i < n && blank; i++)
-      blank = g_ascii_isspace(line[i]);
-    if (blank)
-      continue;
-    if (parse_line(graph, line, inputs))
-      inf_estimate_add_input(estimate, inputs);
-    else
-      inf_estimate_add_bad_input(estimate);
-    for (guint i = 0; i < graph->n_inputs; i++)
-      g_clear_pointer(&inputs[i], inf_value_unref);
-  }
-  gboolean read_error = ferror(input);
-  free(line);
-  g_free(inputs);
-  if (input != stdin)
-    fclose(input);
-  if (read_error) {
-    g_printerr("inf-engine estimate: reading %s failed\n", input_path);
+  if (!add_inputs(estimate, graph, input_path))
     return INF_EXIT_FAILURE;
-  }
-
-  if (as_json) {
-    json_object *json = inf_estimate_to_json(estimate);
-    g_print("%s\n", json_object_to_json_string_ext(json, JSON_C_TO_STRING_PRETTY |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(json);
-    return INF_EXIT_OK;
-  }
-  g_print("%" G_GUINT64_FORMAT " inputs", inf_estimate_get_n_inputs(estimate));
-  if (inf_estimate_get_n_bad_inputs(estimate))
-    g_print(" (%" G_GUINT64_FORMAT " not valid: no calls)",
-            inf_estimate_get_n_bad_inputs(estimate));
-  g_print("\n%-14s %-18s %9s %11s %14s %14s %12s\n", "alias", "model", "per input", "calls",
-          "input tokens", "output tokens", "cost $");
-  for (guint i = 0; i < inf_estimate_get_n_aliases(estimate); i++) {
-    const InfEstimateAlias *a = inf_estimate_get_alias(estimate, i);
-    print_row(a->alias, a->model, a->calls_per_input, a);
-  }
-  InfEstimateAlias total;
-  inf_estimate_get_total(estimate, &total);
-  print_row("total", NULL, total.calls_per_input, &total);
-  if (inf_estimate_has_branches(estimate))
-    g_print("the graph has switches: the calls of every case are counted (an upper bound)\n");
-  print_budget(resources, &total);
+  print_estimate(estimate, resources, as_json);
   return INF_EXIT_OK;
 }
