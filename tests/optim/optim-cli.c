@@ -1,39 +1,6 @@
 #include "optim-cli.h"
 
-#include <glib/gstdio.h>
-
 #include "inf-test.h"
-
-char *
-optim_cli_tmpdir(void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp("inf-optim-XXXXXX", &error);
-  g_assert_no_error(error);
-  return dir;
-}
-
-void
-optim_cli_rmdir(const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name(d))) {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_remove(path);
-  }
-  g_rmdir(dir);
-}
-
-char *
-optim_cli_write(const char *dir, const char *name, const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = g_build_filename(dir, name, NULL);
-  g_file_set_contents(path, text, -1, &error);
-  g_assert_no_error(error);
-  return path;
-}
 
 int
 optim_cli_run(const char *const *args, char **out, char **err)

@@ -5,12 +5,10 @@
 #include <gio/gio.h>
 #include <json-c/json.h>
 
-/* A new temp dir (caller frees the name; remove it with optim_cli_rmdir). */
-char *optim_cli_tmpdir(void);
-/* Removes @dir and the files in it. */
-void optim_cli_rmdir(const char *dir);
-/* Writes @text to DIR/NAME; returns the path (caller frees). */
-char *optim_cli_write(const char *dir, const char *name, const char *text);
+#include "inf-test.h"
+
+/* Temp dirs and files: inf_test_mkdtemp, inf_test_rmdir, inf_test_write
+ * (tests/support/inf-test.h). */
 /* Runs inf-engine with the NULL-terminated @args; its stdout and stderr in
  * @out and @err (caller frees, may be NULL); returns the exit status. */
 int optim_cli_run(const char *const *args, char **out, char **err);

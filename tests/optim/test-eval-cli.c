@@ -52,10 +52,10 @@ str(json_object *o, const char *path)
 static void
 test_eval_output(void)
 {
-  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *dir = inf_test_mkdtemp("inf-optim");
   g_autofree char *text = optim_cli_router_config(PROMPT, "\"pass_score\": 0.5");
-  g_autofree char *config = optim_cli_write(dir, "router.json", text);
-  g_autofree char *dataset = optim_cli_write(dir, "data.jsonl", data);
+  g_autofree char *config = inf_test_write(dir, "router.json", text);
+  g_autofree char *dataset = inf_test_write(dir, "data.jsonl", data);
   g_autofree char *metrics = g_build_filename(dir, "metrics.json", NULL);
   g_autofree char *out = NULL, *err = NULL;
   int status = optim_cli_run(
@@ -108,23 +108,22 @@ test_eval_output(void)
                                  2.0 / 7, 1e-9);
   g_assert_cmpint(json_object_get_int(optim_cli_get(m, "aliases/fast/requests")), ==, 3);
   json_object_put(m);
-  optim_cli_rmdir(dir);
+  inf_test_rmdir(dir);
 }
 
 static void
 test_eval_params(void)
 {
-  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *dir = inf_test_mkdtemp("inf-optim");
   g_autofree char *text = optim_cli_router_config(PROMPT, "");
-  g_autofree char *config = optim_cli_write(dir, "router.json", text);
-  g_autofree char *dataset = optim_cli_write(
-      dir, "data.jsonl",
-      "{\"input\": {\"ticket\": \"my billing is wrong\"}, \"target\": \"billing\"}\n"
-      "{\"input\": \"the app crashes\", \"target\": \"technical\"}\n");
-  g_autofree char *params =
-      optim_cli_write(dir, "params.json",
-                      "{\"route.system_prompt\": \"" PROMPT
-                      " If the text mentions 'crashes', answer technical.\"}");
+  g_autofree char *config = inf_test_write(dir, "router.json", text);
+  g_autofree char *dataset =
+      inf_test_write(dir, "data.jsonl",
+                     "{\"input\": {\"ticket\": \"my billing is wrong\"}, \"target\": \"billing\"}\n"
+                     "{\"input\": \"the app crashes\", \"target\": \"technical\"}\n");
+  g_autofree char *params = inf_test_write(dir, "params.json",
+                                           "{\"route.system_prompt\": \"" PROMPT
+                                           " If the text mentions 'crashes', answer technical.\"}");
   g_autofree char *results = g_build_filename(dir, "results.jsonl", NULL);
   g_autofree char *out = NULL, *err = NULL;
   /* without: 1 of 2 passes (exit 0: every example was scored) */
@@ -143,16 +142,16 @@ test_eval_params(void)
   g_autofree char *written = NULL;
   g_assert_true(g_file_get_contents(results, &written, NULL, NULL));
   g_assert_nonnull(strstr(written, "\"outputs\":{\"queue\":\"technical\"}"));
-  optim_cli_rmdir(dir);
+  inf_test_rmdir(dir);
 }
 
 static void
 test_eval_usage(void)
 {
-  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *dir = inf_test_mkdtemp("inf-optim");
   g_autofree char *text = optim_cli_router_config(PROMPT, "\"batch_size\": 0");
-  g_autofree char *config = optim_cli_write(dir, "router.json", text);
-  g_autofree char *dataset = optim_cli_write(dir, "data.jsonl", "");
+  g_autofree char *config = inf_test_write(dir, "router.json", text);
+  g_autofree char *dataset = inf_test_write(dir, "data.jsonl", "");
   g_autofree char *err = NULL;
   /* a bad training block: status 2 with the JSON path */
   int status =
@@ -163,23 +162,23 @@ test_eval_usage(void)
   /* no --data */
   status = optim_cli_run((const char *[]){ "eval", config, NULL }, NULL, &err);
   g_assert_cmpint(status, ==, 2);
-  optim_cli_rmdir(dir);
+  inf_test_rmdir(dir);
 }
 
 /* The cache answers a second eval (no call); a budget stops one (status 3). */
 static void
 test_eval_cache_budget(void)
 {
-  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *dir = inf_test_mkdtemp("inf-optim");
   g_autofree char *text = optim_cli_router_config(PROMPT, "");
-  g_autofree char *config = optim_cli_write(dir, "router.json", text);
+  g_autofree char *config = inf_test_write(dir, "router.json", text);
   GString *lines = g_string_new(NULL);
   for (guint i = 0; i < 20; i++)
     g_string_append_printf(lines,
                            "{\"input\": \"ticket %u about billing\", \"target\": "
                            "\"billing\"}\n",
                            i);
-  g_autofree char *dataset = optim_cli_write(dir, "data.jsonl", lines->str);
+  g_autofree char *dataset = inf_test_write(dir, "data.jsonl", lines->str);
   g_string_free(lines, TRUE);
   g_autofree char *cache = g_build_filename(dir, "cache.db", NULL);
   g_autofree char *metrics = g_build_filename(dir, "metrics.json", NULL);
@@ -202,7 +201,7 @@ test_eval_cache_budget(void)
   g_auto(GStrv) parts = g_strsplit(priced_text, "\"mode\": \"instruct\"", 2);
   g_autofree char *priced =
       g_strjoinv("\"mode\": \"instruct\", \"input_cost_per_1m\": 1000", parts);
-  g_autofree char *priced_config = optim_cli_write(dir, "priced.json", priced);
+  g_autofree char *priced_config = inf_test_write(dir, "priced.json", priced);
   g_autofree char *out = NULL, *err = NULL;
   g_assert_cmpint(
       optim_cli_run((const char *[]){ "eval", priced_config, "--data", dataset, "--max-cost",
@@ -216,7 +215,7 @@ test_eval_cache_budget(void)
   g_assert_cmpuint(n, >, 0);
   g_assert_cmpuint(n, <, 20);
   g_assert_true(g_str_has_prefix(written[0], "{\"index\":0,"));
-  optim_cli_rmdir(dir);
+  inf_test_rmdir(dir);
 }
 
 int

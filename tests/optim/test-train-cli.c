@@ -21,7 +21,7 @@ demo_setup(Demo *d, const char *replace, const char *with)
 {
   const char *root = g_getenv("INF_SOURCE_ROOT");
   g_assert_nonnull(root);
-  d->dir = optim_cli_tmpdir();
+  d->dir = inf_test_mkdtemp("inf-optim");
   const char *names[] = { "router.json", "train.jsonl", "val.jsonl", "test.jsonl" };
   char **paths[] = { &d->config, &d->train, &d->val, &d->test };
   for (guint i = 0; i < 4; i++) {
@@ -34,14 +34,14 @@ demo_setup(Demo *d, const char *replace, const char *with)
       g_free(text);
       text = g_strjoinv(with, parts);
     }
-    *paths[i] = optim_cli_write(d->dir, names[i], text);
+    *paths[i] = inf_test_write(d->dir, names[i], text);
   }
 }
 
 static void
 demo_teardown(Demo *d)
 {
-  optim_cli_rmdir(d->dir);
+  inf_test_rmdir(d->dir);
   g_free(d->dir);
   g_free(d->config);
   g_free(d->train);
@@ -175,7 +175,7 @@ test_demo(void)
   json_object_put(params);
   g_assert_cmpfloat_with_epsilon(eval_mean(&d, d.test, out), test_score, 1e-4);
   g_autofree char *inputs =
-      optim_cli_write(d.dir, "inputs.jsonl", "{\"ticket\": \"The courier never came.\"}\n");
+      inf_test_write(d.dir, "inputs.jsonl", "{\"ticket\": \"The courier never came.\"}\n");
   g_autofree char *run_out = NULL;
   g_assert_cmpint(optim_cli_run((const char *[]){ "run", d.config, "--params", out, "--input",
                                                   inputs, "--quiet", NULL },
@@ -232,18 +232,18 @@ test_determinism(void)
 static void
 test_perfect_batch(void)
 {
-  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *dir = inf_test_mkdtemp("inf-optim");
   g_autofree char *text = optim_cli_router_config(
       "Answer with one of: billing, technical. Answer in lowercase. If the text mentions "
       "'crashes', answer technical.",
       "\"batch_size\": 2, \"epochs\": 2");
-  g_autofree char *config = optim_cli_write(dir, "router.json", text);
+  g_autofree char *config = inf_test_write(dir, "router.json", text);
   const char *data =
       "{\"input\": {\"ticket\": \"my billing is wrong\"}, \"target\": \"billing\"}\n"
       "{\"input\": {\"ticket\": \"the app crashes\"}, \"target\": \"technical\"}\n"
       "{\"input\": {\"ticket\": \"a technical question\"}, \"target\": \"technical\"}\n";
-  g_autofree char *train = optim_cli_write(dir, "train.jsonl", data);
-  g_autofree char *val = optim_cli_write(dir, "val.jsonl", data);
+  g_autofree char *train = inf_test_write(dir, "train.jsonl", data);
+  g_autofree char *val = inf_test_write(dir, "val.jsonl", data);
   g_autofree char *out = g_build_filename(dir, "params.json", NULL);
   g_autofree char *history = g_build_filename(dir, "history.jsonl", NULL);
   g_autofree char *metrics = g_build_filename(dir, "metrics.json", NULL);
@@ -267,7 +267,7 @@ test_perfect_batch(void)
   g_assert_cmpint(json_object_get_int(optim_cli_get(m, "aliases/fast/requests")), ==, 9);
   g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/skipped")), ==, 4);
   json_object_put(m);
-  optim_cli_rmdir(dir);
+  inf_test_rmdir(dir);
 }
 
 static void
@@ -277,7 +277,7 @@ test_bad_lines(void)
   demo_setup(&d, NULL, NULL);
   g_autofree char *text = read_file(d.train);
   g_autofree char *more = g_strconcat(text, "{\"input\": {\"ticket\": \"no target\"}}\n", NULL);
-  g_autofree char *train = optim_cli_write(d.dir, "train.jsonl", more);
+  g_autofree char *train = inf_test_write(d.dir, "train.jsonl", more);
   g_autofree char *out = path_in(&d, "params.json");
   g_autofree char *err = NULL;
   int status = optim_cli_run((const char *[]){ "train", d.config, "--train", train, "--val", d.val,
@@ -366,14 +366,14 @@ test_budget_and_resume(void)
   /* a changed split is refused */
   g_autofree char *val_text = read_file(d.val);
   g_autofree char *changed = g_strconcat(val_text, "\n", NULL);
-  g_free(optim_cli_write(d.dir, "val.jsonl", changed));
+  g_free(inf_test_write(d.dir, "val.jsonl", changed));
   const char *again[] = { "train",        d.config,   "--train",  d.train,   "--val",     d.val,
                           "--test",       d.test,     "--out",    out,       "--history", history,
                           "--checkpoint", checkpoint, "--resume", "--quiet", NULL };
   g_clear_pointer(&err, g_free);
   g_assert_cmpint(optim_cli_run(again, NULL, &err), ==, 2);
   g_assert_nonnull(strstr(err, "val changed"));
-  g_free(optim_cli_write(d.dir, "val.jsonl", val_text));
+  g_free(inf_test_write(d.dir, "val.jsonl", val_text));
   /* resumed: the same PARAMS.json and history as without the stop */
   g_assert_cmpint(optim_cli_run(again, NULL, NULL), ==, 0);
   g_autofree char *a = read_file(out), *b = read_file(full_out);
@@ -457,7 +457,7 @@ test_control_shuffled(void)
   double real_best = history_best(real);
   g_autofree char *text = read_file(d.train);
   g_autofree char *shuffled_text = shuffle_targets(text);
-  g_autofree char *shuffled = optim_cli_write(d.dir, "shuffled.jsonl", shuffled_text);
+  g_autofree char *shuffled = inf_test_write(d.dir, "shuffled.jsonl", shuffled_text);
   g_autofree char *history2 = path_in(&d, "shuffled-history.jsonl");
   g_autoptr(GPtrArray) control = train_history(&d, shuffled, history2, metrics);
   double control_best = history_best(control);
@@ -487,7 +487,7 @@ test_control_optimizer_off(void)
       g_regex_replace_literal(re, text, -1, 0, "\"optimizer\": { \"type\": \"none\" }", 0, NULL);
   g_assert_nonnull(strstr(fixed, "\"type\": \"none\""));
   g_assert_null(strstr(fixed, "sfa"));
-  g_free(optim_cli_write(d.dir, "router.json", fixed));
+  g_free(inf_test_write(d.dir, "router.json", fixed));
   g_autofree char *history = path_in(&d, "history.jsonl");
   g_autofree char *metrics = path_in(&d, "metrics.json");
   g_autoptr(GPtrArray) lines = train_history(&d, d.train, history, metrics);
@@ -525,7 +525,7 @@ tickets_of(const char *path)
 static void
 test_control_leak_audit(void)
 {
-  g_autofree char *dir = optim_cli_tmpdir();
+  g_autofree char *dir = inf_test_mkdtemp("inf-optim");
   g_autofree char *log = g_build_filename(dir, "smart.log", NULL);
   g_autofree char *with = g_strdup_printf("\"mode\": \"edit\", \"request_log\": \"%s\" }", log);
   Demo d;
@@ -560,7 +560,7 @@ test_control_leak_audit(void)
                  logged->len, seen_train, train->len, val->len, test->len);
   g_assert_cmpuint(seen_train, >, 0);
   demo_teardown(&d);
-  optim_cli_rmdir(dir);
+  inf_test_rmdir(dir);
 }
 
 int
