@@ -1,5 +1,6 @@
 /* Lookups in json-c objects that tolerate missing and mistyped members. */
 #include <inf/json-util.h>
+#include <inf/text.h>
 
 #include <math.h>
 #include <string.h>
@@ -56,7 +57,7 @@ string_problem(const char *path, const char *what, const char *s, gsize len)
     return g_strdup_printf("%s: %s contains a NUL character (\\u0000), which inf-engine does "
                            "not pass on",
                            path[0] ? path : "(top level)", what);
-  if (!g_utf8_validate_len(s, len, NULL))
+  if (!inf_text_validate_utf8(s, (gssize)len))
     return g_strdup_printf("%s: %s is not valid UTF-8", path[0] ? path : "(top level)", what);
   return NULL;
 }

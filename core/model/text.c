@@ -3,6 +3,26 @@
 
 #include <string.h>
 
+gboolean
+inf_text_validate_utf8(const char *text, gssize length)
+{
+  g_return_val_if_fail(text != NULL, FALSE);
+  gsize size = length < 0 ? strlen(text) : (gsize)length;
+  gsize i = 0;
+  /* ASCII eight bytes at a time; the rest (from the first word with a byte
+   * of 0x80 or more, or a NUL, which GLib rejects) goes to GLib. */
+  const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+  const guint64 highs = G_GUINT64_CONSTANT(0x8080808080808080);
+  while (size - i >= 8) {
+    guint64 word;
+    memcpy(&word, text + i, sizeof word);
+    if ((word & highs) || ((word - ones) & ~word & highs))
+      break;
+    i += 8;
+  }
+  return g_utf8_validate_len(text + i, size - i, NULL);
+}
+
 char *
 inf_text_quote(const char *text, gssize length, gsize max_bytes, const char *secret)
 {

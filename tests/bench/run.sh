@@ -3,6 +3,7 @@
 #   tests/bench/run.sh [w1a|w1b|w1c|w1s|w1k|w1-cache|trace|w2|w3|all] [--quick]  the engine (W1-W3, checkpoint, cache, trace)
 #   tests/bench/run.sh limits [accuracy|recovery|all] [--quick]  rate limiting
 #   tests/bench/run.sh schema [--quick]                          JSON Schema validation
+# Instruction counts (callgrind) of W1 against a baseline commit: tests/bench/callgrind-ratio.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=build-bench

@@ -281,6 +281,26 @@ test_json_getters(void)
   json_object_put(root);
 }
 
+/* inf_text_validate_utf8 decides as GLib does, also past the ASCII fast path. */
+static void
+test_text_validate_utf8(void)
+{
+  const char *cases[] = { "", "ascii only", "twelve bytes", "exactly8", "1234567\xc3\xa9 ok",
+                          "0123456789abcdef\xe2\x82\xac", "0123456789abcdef\xff",
+                          "01234567\xc3", "abc\xed\xa0\x80", "\xf0\x9f\x98\x80 ok after" };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_assert_cmpint(inf_text_validate_utf8(cases[i], -1), ==, g_utf8_validate(cases[i], -1, NULL));
+    gssize len = (gssize)strlen(cases[i]);
+    g_assert_cmpint(inf_text_validate_utf8(cases[i], len), ==,
+                    g_utf8_validate_len(cases[i], (gsize)len, NULL));
+  }
+  g_assert_false(inf_text_validate_utf8("0123456789abcdef\xff", -1));
+  g_assert_true(inf_text_validate_utf8("0123456789abcdef\xe2\x82\xac", -1));
+  /* A NUL byte inside an explicit length is rejected, as by g_utf8_validate_len. */
+  g_assert_false(inf_text_validate_utf8("abc\0def0123", 12));
+  g_assert_false(inf_text_validate_utf8("abcdefgh\0\xff", 10));
+}
+
 static void
 test_json_merge(void)
 {
@@ -819,6 +839,7 @@ main(int argc, char **argv)
   g_test_add_func("/sdk-helpers/url/redact", test_redact_url);
   g_test_add_func("/sdk-helpers/json/getters", test_json_getters);
   g_test_add_func("/sdk-helpers/json/merge", test_json_merge);
+  g_test_add_func("/sdk-helpers/text/validate-utf8", test_text_validate_utf8);
   g_test_add_func("/sdk-helpers/request/messages", test_build_messages);
   g_test_add_func("/sdk-helpers/request/json-body", test_json_body);
   g_test_add_func("/sdk-helpers/request/bearer-token", test_bearer_token);

@@ -5,8 +5,10 @@
  * loop after latency_ms (± jitter_ms) — a zero latency still returns on a
  * later loop iteration, never inside the call. error_rate and
  * rate_limit_rate inject transient server errors and 429s; fail_pattern
- * makes matching prompts fail for good. One GSource and one heap per client
- * serve every pending call.
+ * makes matching prompts fail for good. One GSource and one queue per client
+ * serve every pending call: a min-heap when jitter_ms reorders completions,
+ * else a FIFO (calls then fall due in the order they were made), so that a
+ * completion costs O(1) instead of O(log pending).
  *
  * Schema requests (inf_llm_request_set_json_schema) get a valid instance
  * built from the schema, deterministically: const as is; an enum's first
@@ -43,7 +45,9 @@ typedef struct {
 
 typedef struct {
   GSource *source;
-  GArray *heap; /* Pending, min-heap by (due_us, seq) */
+  GArray *heap; /* Pending: a min-heap by (due_us, seq), or a FIFO from @head */
+  gboolean fifo; /* jitter_us == 0: due_us never decreases with seq */
+  guint head;    /* FIFO only: the first pending element */
   guint64 seq;
   GRand *rand;
   gint64 latency_us;
@@ -73,11 +77,45 @@ pending_compare(gconstpointer pa, gconstpointer pb)
   return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* The pending call due first, or NULL. */
+static const Pending *
+pending_first(Mock *mock)
+{
+  return mock->heap->len > mock->head ? &g_array_index(mock->heap, Pending, mock->head) : NULL;
+}
+
+static void
+pending_push(Mock *mock, const Pending *p)
+{
+  if (mock->fifo)
+    g_array_append_vals(mock->heap, p, 1);
+  else
+    inf_heap_push(mock->heap, p, pending_compare);
+}
+
+static void
+pending_pop(Mock *mock, Pending *out)
+{
+  if (!mock->fifo) {
+    inf_heap_pop(mock->heap, out, pending_compare);
+    return;
+  }
+  *out = g_array_index(mock->heap, Pending, mock->head++);
+  if (mock->head == mock->heap->len) {
+    g_array_set_size(mock->heap, 0);
+    mock->head = 0;
+  } else if (mock->head >= 256 && mock->head >= mock->heap->len / 2) {
+    /* Keeps the array within twice the pending calls. */
+    g_array_remove_range(mock->heap, 0, mock->head);
+    mock->head = 0;
+  }
+}
+
 static void
 mock_rearm(Mock *mock)
 {
-  g_source_set_ready_time(mock->source,
-                          mock->heap->len ? g_array_index(mock->heap, Pending, 0).due_us : -1);
+  const Pending *first = pending_first(mock);
+  g_source_set_ready_time(mock->source, first != NULL ? first->due_us : -1);
 }
 
 static gboolean
@@ -91,12 +129,12 @@ mock_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
    * which must wait for a later iteration. */
   guint64 seq_limit = mock->seq;
   g_source_set_ready_time(source, -1);
-  while (mock->heap->len) {
-    const Pending *top = &g_array_index(mock->heap, Pending, 0);
+  const Pending *top;
+  while ((top = pending_first(mock)) != NULL) {
     if (top->due_us > now || top->seq >= seq_limit)
       break;
     Pending p;
-    inf_heap_pop(mock->heap, &p, pending_compare);
+    pending_pop(mock, &p);
     if (p.error)
       inf_llm_call_return_error(p.call, p.error, p.retry_after_ms);
     else
@@ -454,9 +492,9 @@ mock_call(InfClient *self, InfLlmCall *call)
     inf_llm_response_set_content(p.response, text);
     g_free(text);
   }
-  gboolean was_empty = mock->heap->len == 0;
-  inf_heap_push(mock->heap, &p, pending_compare);
-  if (was_empty || g_array_index(mock->heap, Pending, 0).seq == p.seq)
+  gboolean was_empty = pending_first(mock) == NULL;
+  pending_push(mock, &p);
+  if (was_empty || pending_first(mock)->seq == p.seq)
     mock_rearm(mock);
 }
 
@@ -468,6 +506,7 @@ mock_init(InfClient *self, const InfOptions *options, gpointer *out_private, GEr
   mock->rand = g_rand_new_with_seed((guint32)inf_options_get_int(options, "seed"));
   mock->latency_us = inf_options_get_int(options, "latency_ms") * 1000;
   mock->jitter_us = MIN(inf_options_get_int(options, "jitter_ms"), G_MAXINT32 / 1000) * 1000;
+  mock->fifo = mock->jitter_us <= 0;
   mock->error_rate = inf_options_get_double(options, "error_rate");
   mock->rate_limit_rate = inf_options_get_double(options, "rate_limit_rate");
   mock->retry_after_ms = inf_options_get_int(options, "retry_after_ms");
@@ -505,7 +544,7 @@ mock_finalize(gpointer data)
   Mock *mock = data;
   g_source_destroy(mock->source);
   g_source_unref(mock->source);
-  for (guint i = 0; i < mock->heap->len; i++) {
+  for (guint i = mock->head; i < mock->heap->len; i++) {
     Pending *p = &g_array_index(mock->heap, Pending, i);
     inf_llm_response_free(p->response);
     if (p->error)

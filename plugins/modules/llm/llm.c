@@ -357,7 +357,7 @@ llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
   } else if (!llm->json) {
     /* Invalid UTF-8 in a reply is repaired (each bad byte becomes U+FFFD), so
      * that result lines stay valid JSON. */
-    if (content != NULL && !g_utf8_validate(content, -1, NULL))
+    if (content != NULL && !inf_text_validate_utf8(content, -1))
       value = inf_value_new_text_take(g_utf8_make_valid(content, -1));
     else
       value = inf_value_new_text(content != NULL ? content : "");

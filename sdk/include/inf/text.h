@@ -14,4 +14,15 @@ G_BEGIN_DECLS
  * Free with g_free. */
 INF_API char *inf_text_quote(const char *text, gssize length, gsize max_bytes, const char *secret);
 
+/* Whether @text (@length bytes, or NUL-terminated when @length is negative)
+ * is valid UTF-8, exactly as g_utf8_validate_len() (or g_utf8_validate() for
+ * a negative @length) decides, but faster on ASCII: runs of ASCII are checked
+ * eight bytes at a time, so validating every value stays cheap. With a
+ * non-negative @length a NUL byte inside @text makes it invalid, as for
+ * g_utf8_validate_len().
+ * @text: (transfer none) the bytes to check
+ * Thread: any thread
+ * Since: 1.1 */
+INF_API gboolean inf_text_validate_utf8(const char *text, gssize length);
+
 G_END_DECLS
