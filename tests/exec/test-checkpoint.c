@@ -122,12 +122,19 @@ engine_wait(Fixture *f, Engine *e)
   e->log = g_steal_pointer(&run.err);
 }
 
+/* kill -9, then serve what the dead engine sent before it died: requests it
+ * wrote to its sockets are still queued at the fake (loopback delivers them
+ * at once), and served later they would count as calls of the next run.
+ * Everything they need is already readable, so iterating the context until
+ * nothing is ready serves them all; the stats are the dead run's after. */
 static void
 engine_kill(Fixture *f, Engine *e)
 {
   inf_test_engine_send_signal(e->process, SIGKILL);
   engine_wait(f, e);
   g_assert_cmpint(e->status, ==, 128 + SIGKILL);
+  while (g_main_context_iteration(f->s.context, FALSE))
+    ;
 }
 
 static void
@@ -365,12 +372,12 @@ test_kill_at_several_points(Fixture *f, gconstpointer data)
     wait_requests(f, &e, points[p]);
     engine_kill(f, &e);
     engine_clear(&e);
-    guint64 before = fake_ok(f);
     if (p == 1) {
-      /* Killed again while resuming. */
+      /* Killed again while resuming, after 5 calls of its own. */
+      reset_fake(f);
       engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
                    "--resume", "-q", "--ordered", NULL);
-      wait_requests(f, &e, before + 5);
+      wait_requests(f, &e, 5);
       engine_kill(f, &e);
       engine_clear(&e);
     }
