@@ -366,6 +366,11 @@ test_kill_at_several_points(Fixture *f, gconstpointer data)
     g_remove(wal);
     g_remove(f->output);
     reset_fake(f);
+    /* Only the first calls are answered: the engine cannot finish (or run
+     * past the point) before the kill, however the two are scheduled. */
+    g_autofree char *script = g_strdup_printf("ok x%" G_GUINT64_FORMAT, points[p]);
+    g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
+    g_assert_true(inf_fake_llm_push_script(f->s.fake, script, NULL));
     Engine e;
     engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
                  "--ordered", NULL);
@@ -375,6 +380,8 @@ test_kill_at_several_points(Fixture *f, gconstpointer data)
     if (p == 1) {
       /* Killed again while resuming, after 5 calls of its own. */
       reset_fake(f);
+      g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
+      g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x5", NULL));
       engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
                    "--resume", "-q", "--ordered", NULL);
       wait_requests(f, &e, 5);
@@ -714,6 +721,9 @@ test_whole_lines(Fixture *f, gconstpointer data)
   (void)data;
   write_inputs(f, 400, NULL);
   g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 8, "", FALSE);
+  /* 500 calls answered, the rest held: the kill always finds it running. */
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
+  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x500", NULL));
   Engine e;
   engine_start(&e, config, "-i", f->inputs, "-o", f->output, "-q", NULL);
   wait_requests(f, &e, 500);
