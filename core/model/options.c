@@ -675,6 +675,22 @@ inf_options_get_json(const InfOptions *options, const char *name)
   return slot != NULL ? slot->json : NULL;
 }
 
+gboolean
+inf_options_get_json_object(const InfOptions *options, const char *name, json_object **out,
+                            GError **error)
+{
+  json_object *value = inf_options_get_json(options, name);
+  *out = NULL;
+  if (value != NULL && !json_object_is_type(value, json_type_object)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s.%s: expected a JSON object, got %s",
+                inf_options_get_path(options), name,
+                json_type_to_name(json_object_get_type(value)));
+    return FALSE;
+  }
+  *out = value;
+  return TRUE;
+}
+
 InfParameter *
 inf_options_get_parameter(const InfOptions *options, const char *name)
 {

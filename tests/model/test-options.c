@@ -190,6 +190,41 @@ test_misc_types(void)
   g_assert_cmpfloat(inf_options_get_double(t, "temperature"), ==, 1.0);
 }
 
+/* inf_options_get_json_object: an object, an absent option (NULL), and a
+ * value of another type (an error naming the JSON path and the type). */
+static void
+test_json_object(void)
+{
+  g_autoptr(GError) error = NULL;
+  json_object *given = parse("{\"extra\": {\"k\": 1}}");
+  g_autoptr(InfOptions) o =
+      inf_options_new(misc_spec, given, NULL, NULL, "f.json", "modules.m", NULL, &error);
+  json_object_put(given);
+  g_assert_no_error(error);
+  json_object *extra = NULL;
+  g_assert_true(inf_options_get_json_object(o, "extra", &extra, &error));
+  g_assert_no_error(error);
+  g_assert_true(extra == inf_options_get_json(o, "extra"));
+  g_assert_true(json_object_is_type(extra, json_type_object));
+
+  g_autoptr(InfOptions) d = inf_options_new(misc_spec, NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_true(inf_options_get_json_object(d, "extra", &extra, &error));
+  g_assert_no_error(error);
+  g_assert_null(extra);
+
+  given = parse("{\"extra\": [1]}");
+  g_autoptr(InfOptions) l =
+      inf_options_new(misc_spec, given, NULL, NULL, "f.json", "modules.m", NULL, &error);
+  json_object_put(given);
+  g_assert_no_error(error);
+  extra = inf_options_get_json(o, "extra"); /* not NULL: the call must clear it */
+  g_assert_false(inf_options_get_json_object(l, "extra", &extra, &error));
+  g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+  g_assert_cmpstr(error->message, ==, "modules.m.extra: expected a JSON object, got array");
+  g_assert_null(extra);
+}
+
 static void
 test_unknown_option(void)
 {
@@ -522,6 +557,7 @@ main(int argc, char **argv)
   g_test_add_func("/options/type-names", test_type_names);
   g_test_add_func("/options/valid-and-defaults", test_valid_and_defaults);
   g_test_add_func("/options/misc-types", test_misc_types);
+  g_test_add_func("/options/json-object", test_json_object);
   g_test_add_func("/options/unknown-option", test_unknown_option);
   g_test_add_func("/options/not-an-object", test_not_an_object);
   g_test_add_func("/options/wrong-types", test_wrong_types);

@@ -116,12 +116,9 @@ openai_finalize(gpointer data)
 static gboolean
 openai_init(InfClient *client, const InfOptions *options, gpointer *out_private, GError **error)
 {
-  json_object *extra = inf_options_get_json(options, "extra_body");
-  if (extra != NULL && !json_object_is_type(extra, json_type_object)) {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s.extra_body: expected a JSON object, got %s",
-                inf_options_get_path(options), json_type_to_name(json_object_get_type(extra)));
+  json_object *extra;
+  if (!inf_options_get_json_object(options, "extra_body", &extra, error))
     return FALSE;
-  }
   const char *path = inf_options_get_string(options, "path");
   char *url = inf_client_build_url(client, DEFAULT_BASE_URL,
                                    path != NULL ? path : "/chat/completions", error);

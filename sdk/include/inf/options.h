@@ -69,6 +69,18 @@ INF_API double inf_options_get_double(const InfOptions *options, const char *nam
 INF_API gboolean inf_options_get_bool(const InfOptions *options, const char *name);
 /* JSON and ENUM options as their json-c value (borrowed). */
 INF_API json_object *inf_options_get_json(const InfOptions *options, const char *name);
+/* A JSON option that must be an object, for options such as "extra_body":
+ * stores the object (borrowed from @options; take a reference with
+ * json_object_get to keep it) or NULL when the option is absent in @out and
+ * returns TRUE. When the value is not an object, returns FALSE with
+ * INF_ERROR_CONFIG "PATH.NAME: expected a JSON object, got TYPE" and leaves
+ * @out NULL.
+ * @options: (transfer none) the instance's options
+ * @name: (transfer none) the option's name
+ * @out: (transfer none) where the object goes; (transfer none) on return
+ * Since: 1.1 */
+INF_API gboolean inf_options_get_json_object(const InfOptions *options, const char *name,
+                                             json_object **out, GError **error);
 /* A PARAMETER option, resolved (borrowed; add it to the module with
  * inf_module_add_parameter to make it part of the module's parameters). */
 INF_API InfParameter *inf_options_get_parameter(const InfOptions *options, const char *name);
