@@ -28,6 +28,26 @@
 
 extern const char *const contrast_order_choices[];
 
+/* The entries of those options, for the start of each class's table. */
+// clang-format off
+#define CONTRAST_OPTION_ENTRIES                                                                   \
+  { .name = "alias", .type = INF_OPTION_ALIAS, .default_json = "\"judge\"",                        \
+    .description = CONTRAST_DOC_ALIAS },                                                           \
+  { .name = "criteria", .type = INF_OPTION_STRING, .description = CONTRAST_DOC_CRITERIA },         \
+  { .name = "reference", .type = INF_OPTION_STRING, .default_json = "\"target\"",                  \
+    .description = CONTRAST_DOC_REFERENCE },                                                       \
+  { .name = "order", .type = INF_OPTION_ENUM, .default_json = "\"seeded\"",                        \
+    .description = CONTRAST_DOC_ORDER, .choices = contrast_order_choices },                        \
+  { .name = "seed", .type = INF_OPTION_INT, .default_json = "0",                                   \
+    .description = CONTRAST_DOC_SEED },                                                            \
+  { .name = "temperature", .type = INF_OPTION_DOUBLE, .default_json = "0",                         \
+    .description = CONTRAST_DOC_TEMPERATURE, .max = 2 },                                           \
+  { .name = "attempts", .type = INF_OPTION_INT, .default_json = "2",                               \
+    .description = CONTRAST_DOC_ATTEMPTS, .min = 1, .max = 10 },                                   \
+  { .name = "max_chars", .type = INF_OPTION_INT, .default_json = "4000",                           \
+    .description = CONTRAST_DOC_MAX_CHARS, .min = 100, .max = 1000000 }
+// clang-format on
+
 typedef enum {
   CONTRAST_ORDER_SEEDED,
   CONTRAST_ORDER_OUTPUT_FIRST,
