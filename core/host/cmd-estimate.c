@@ -163,13 +163,7 @@ inf_command_estimate(int argc, char **argv)
       .arg = G_OPTION_ARG_NONE,
       .arg_data = &as_json,
       .description = "Print the estimate as JSON" },
-    { .long_name = "resources",
-      .short_name = 'r',
-      .arg = G_OPTION_ARG_FILENAME,
-      .arg_data = &resources_path,
-      .description =
-          "Use the resources (endpoints) in FILE instead of the config's resources block",
-      .arg_description = "FILE" },
+    INF_HOST_RESOURCES_OPTION(&resources_path),
     INF_HOST_PLUGIN_DIR_OPTION(&plugin_dirs),
     G_OPTION_ENTRY_NULL,
   };

@@ -34,13 +34,7 @@ inf_command_graph(int argc, char **argv)
       .arg_data = &output,
       .description = "Write to FILE instead of standard output",
       .arg_description = "FILE" },
-    { .long_name = "resources",
-      .short_name = 'r',
-      .arg = G_OPTION_ARG_FILENAME,
-      .arg_data = &resources,
-      .description =
-          "Use the resources (endpoints) in FILE instead of the config's resources block",
-      .arg_description = "FILE" },
+    INF_HOST_RESOURCES_OPTION(&resources),
     INF_HOST_PLUGIN_DIR_OPTION(&plugin_dirs),
     G_OPTION_ENTRY_NULL,
   };

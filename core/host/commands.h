@@ -31,6 +31,16 @@ int inf_command_train(int argc, char **argv);
 #define INF_EXIT_BUDGET 3        /* a spend limit stopped the run */
 #define INF_EXIT_INTERRUPTED 130 /* SIGINT/SIGTERM stopped the run */
 
+/* The --resources option of validate, graph and estimate; @path is the
+ * address of a char * (free it with g_free). */
+#define INF_HOST_RESOURCES_OPTION(path)                                                            \
+  {                                                                                                \
+    .long_name = "resources", .short_name = 'r', .arg = G_OPTION_ARG_FILENAME, .arg_data = (path), \
+    .description =                                                                                 \
+        "Use the resources (endpoints) in FILE instead of the config's resources block",           \
+    .arg_description = "FILE"                                                                      \
+  }
+
 /* The --plugin-dir option every command that loads classes accepts; @dirs is
  * the address of a char ** (free it with g_strfreev). */
 #define INF_HOST_PLUGIN_DIR_OPTION(dirs)                                           \
