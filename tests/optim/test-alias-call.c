@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exec/scheduler.h"
+#include "inf-test-plugins.h"
 #include "graph/tracer-private.h"
 #include "optim/alias-call.h"
 #include "resources/endpoint.h"
@@ -232,31 +233,6 @@ test_wakes_on_release(Fixture *f, gconstpointer data)
     reply_clear(&r[i]);
 }
 
-typedef struct {
-  InfExecState *state;
-  gboolean fed;
-  gboolean done;
-} Run;
-
-static gboolean
-feed(InfScheduler *s, gpointer data)
-{
-  Run *run = data;
-  if (run->fed)
-    return FALSE;
-  run->fed = TRUE;
-  inf_scheduler_add_input(s, run->state);
-  return TRUE;
-}
-
-static void
-finished(InfScheduler *s, InfExecState *state, gpointer data)
-{
-  (void)s;
-  (void)state;
-  ((Run *)data)->done = TRUE;
-}
-
 static void
 test_scheduler_wakes(Fixture *f, gconstpointer data)
 {
@@ -276,10 +252,8 @@ test_scheduler_wakes(Fixture *f, gconstpointer data)
   InfScheduler *s = inf_scheduler_new(graph, f->rm, &config, &error);
   g_assert_no_error(error);
   g_autoptr(InfValue) x = inf_value_new_text("node call");
-  Run run = { .state = inf_exec_state_new(graph, 0, (InfValue *[]){ x }) };
-  inf_scheduler_set_feed(s, feed, &run);
-  inf_scheduler_set_done(s, finished, &run);
-  inf_scheduler_pump(s);
+  InfTestInput run = { .state = inf_exec_state_new(graph, 0, (InfValue *[]){ x }) };
+  inf_test_scheduler_start(s, &run);
   drain();
   g_assert_cmpuint(held.length, ==, 1);
   assert_no_poll();

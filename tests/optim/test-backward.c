@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "exec/scheduler.h"
+#include "inf-test-plugins.h"
 #include "graph/tracer-private.h"
 #include "optim/backward.h"
 
@@ -195,31 +196,6 @@ static const InfModuleClass routed_class = {
 
 /* --- running --- */
 
-typedef struct {
-  InfExecState *state;
-  gboolean fed;
-  gboolean done;
-} Run;
-
-static gboolean
-feed(InfScheduler *s, gpointer data)
-{
-  Run *run = data;
-  if (run->fed)
-    return FALSE;
-  run->fed = TRUE;
-  inf_scheduler_add_input(s, run->state);
-  return TRUE;
-}
-
-static void
-finished(InfScheduler *s, InfExecState *state, gpointer data)
-{
-  (void)s;
-  (void)state;
-  ((Run *)data)->done = TRUE;
-}
-
 static void
 pass_done(guint n_errors, gpointer data)
 {
@@ -241,10 +217,8 @@ forward_backward(InfRegistry *registry, const char *type, const char *text, char
   InfScheduler *s = inf_scheduler_new(graph, NULL, &config, &error);
   g_assert_no_error(error);
   g_autoptr(InfValue) x = inf_value_new_text(text);
-  Run run = { .state = inf_exec_state_new(graph, 0, (InfValue *[]){ x }) };
-  inf_scheduler_set_feed(s, feed, &run);
-  inf_scheduler_set_done(s, finished, &run);
-  inf_scheduler_pump(s);
+  InfTestInput run = { .state = inf_exec_state_new(graph, 0, (InfValue *[]){ x }) };
+  inf_test_scheduler_start(s, &run);
   while (!run.done)
     g_main_context_iteration(NULL, TRUE);
   g_autoptr(InfValue) out = inf_exec_state_get_outputs(run.state);

@@ -71,3 +71,30 @@ inf_test_config_fixture_tear_down(InfTestConfigFixture *f, gconstpointer data)
   inf_plugin_loader_free(f->loader);
   inf_registry_free(f->registry);
 }
+
+static gboolean
+feed_one(InfScheduler *scheduler, gpointer data)
+{
+  InfTestInput *input = data;
+  if (input->fed)
+    return FALSE;
+  input->fed = TRUE;
+  inf_scheduler_add_input(scheduler, input->state);
+  return TRUE;
+}
+
+static void
+one_done(InfScheduler *scheduler, InfExecState *state, gpointer data)
+{
+  (void)scheduler;
+  (void)state;
+  ((InfTestInput *)data)->done = TRUE;
+}
+
+void
+inf_test_scheduler_start(InfScheduler *scheduler, InfTestInput *input)
+{
+  inf_scheduler_set_feed(scheduler, feed_one, input);
+  inf_scheduler_set_done(scheduler, one_done, input);
+  inf_scheduler_pump(scheduler);
+}

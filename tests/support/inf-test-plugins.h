@@ -4,6 +4,7 @@
 
 #include <inf/inf.h>
 
+#include "exec/scheduler.h"
 #include "inf-test.h"
 #include "plugin/loader.h"
 
@@ -32,5 +33,18 @@ typedef struct {
 
 void inf_test_config_fixture_set_up(InfTestConfigFixture *f, gconstpointer data);
 void inf_test_config_fixture_tear_down(InfTestConfigFixture *f, gconstpointer data);
+
+/* One input run through a scheduler: @state is the input's exec state (the
+ * caller's reference; unref it when done), @done turns TRUE when the
+ * scheduler finished it. */
+typedef struct {
+  InfExecState *state;
+  gboolean fed;
+  gboolean done;
+} InfTestInput;
+
+/* Makes @input the only input of @scheduler (its feed and done callbacks)
+ * and pumps it once; iterate the main context until input->done. */
+void inf_test_scheduler_start(InfScheduler *scheduler, InfTestInput *input);
 
 G_END_DECLS
