@@ -403,16 +403,8 @@ fixture_setup(Fixture *f, const char *type, const char *options_json, const char
                                             options_json ? options_json : "{}");
   f->graph = exec_fixtures_trace(f->registry, "single", single, (const char *const[]){ "x", NULL });
   g_autoptr(GError) error = NULL;
-  if (resources_json) {
-    json_object *json = json_tokener_parse(resources_json);
-    g_assert_nonnull(json);
-    f->resources_config =
-        inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
-    json_object_put(json);
-    g_assert_no_error(error);
-    f->resources = inf_resource_manager_new(f->resources_config, f->registry, &error);
-    g_assert_no_error(error);
-  }
+  if (resources_json)
+    f->resources = inf_test_resources_new(f->registry, resources_json, &f->resources_config);
   InfSchedulerConfig config = { 0 };
   f->scheduler = inf_scheduler_new(f->graph, f->resources, &config, &error);
   g_assert_no_error(error);

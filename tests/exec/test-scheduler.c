@@ -250,22 +250,6 @@ static const InfClientClass probe_class = {
   .call = probe_call,
 };
 
-static InfResourceManager *
-make_resources(InfRegistry *registry, const char *json_text, InfResourcesConfig **config_out)
-{
-  g_autoptr(GError) error = NULL;
-  json_object *json = json_tokener_parse(json_text);
-  g_assert_nonnull(json);
-  InfResourcesConfig *config =
-      inf_resources_config_parse(json, "test.json", "resources", registry, &error);
-  json_object_put(json);
-  g_assert_no_error(error);
-  InfResourceManager *rm = inf_resource_manager_new(config, registry, &error);
-  g_assert_no_error(error);
-  *config_out = config;
-  return rm;
-}
-
 static void
 test_llm_alias_concurrency(void)
 {
@@ -273,7 +257,7 @@ test_llm_alias_concurrency(void)
   exec_fixtures_register(registry);
   g_assert_true(inf_registry_add_client_class(registry, &probe_class, NULL));
   InfResourcesConfig *config;
-  InfResourceManager *rm = make_resources(
+  InfResourceManager *rm = inf_test_resources_new(
       registry, "{\"endpoints\": {\"fast\": {\"provider\": \"probe\", \"max_concurrent\": 4}}}",
       &config);
   InfGraph *graph = exec_fixtures_trace(
@@ -306,11 +290,11 @@ test_pool_and_global_cap(void)
   /* A pool of two endpoints (3 slots each) under a global cap of 5. */
   InfResourcesConfig *config;
   InfResourceManager *rm =
-      make_resources(registry,
-                     "{\"max_total_concurrent\": 5, \"endpoints\": {\"fast\": ["
-                     "{\"provider\": \"probe\", \"max_concurrent\": 3},"
-                     "{\"provider\": \"probe\", \"max_concurrent\": 3}]}}",
-                     &config);
+      inf_test_resources_new(registry,
+                             "{\"max_total_concurrent\": 5, \"endpoints\": {\"fast\": ["
+                             "{\"provider\": \"probe\", \"max_concurrent\": 3},"
+                             "{\"provider\": \"probe\", \"max_concurrent\": 3}]}}",
+                             &config);
   InfGraph *graph = exec_fixtures_trace(
       registry, "wide",
       "{\"n\": 50, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}",
@@ -354,7 +338,7 @@ mock_run(MockRun *m, const char *endpoint_fields, const char *shape, guint n, gu
   m->loader = inf_test_load_plugins(m->registry);
   g_autofree char *resources =
       g_strdup_printf("{\"endpoints\": {\"fast\": {\"provider\": \"mock\", %s}}}", endpoint_fields);
-  m->rm = make_resources(m->registry, resources, &m->config);
+  m->rm = inf_test_resources_new(m->registry, resources, &m->config);
   g_autofree char *options = g_strdup_printf(
       "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}", n);
   m->graph = exec_fixtures_trace(m->registry, shape, options, (const char *const[]){ "x", NULL });
@@ -436,11 +420,11 @@ test_budget_halt(void)
   exec_fixtures_register(registry);
   g_assert_true(inf_registry_add_client_class(registry, &probe_class, NULL));
   InfResourcesConfig *config;
-  InfResourceManager *rm =
-      make_resources(registry,
-                     "{\"budget\": {\"max_requests\": 7}, "
-                     "\"endpoints\": {\"fast\": {\"provider\": \"probe\", \"max_concurrent\": 2}}}",
-                     &config);
+  InfResourceManager *rm = inf_test_resources_new(
+      registry,
+      "{\"budget\": {\"max_requests\": 7}, "
+      "\"endpoints\": {\"fast\": {\"provider\": \"probe\", \"max_concurrent\": 2}}}",
+      &config);
   g_autoptr(InfBudget) budget = inf_budget_new(config->budget, NULL);
   inf_resource_manager_set_budget(rm, budget);
   InfGraph *graph = exec_fixtures_trace(

@@ -131,13 +131,9 @@ fixture_setup(Fixture *f, gconstpointer data)
   f->registry = inf_registry_new();
   g_assert_true(inf_registry_add_client_class(f->registry, &hold_client, NULL));
   g_assert_true(inf_registry_add_module_class(f->registry, &ask_class, NULL));
-  json_object *json = json_tokener_parse(
-      "{\"endpoints\": {\"judge\": {\"provider\": \"hold\", \"max_concurrent\": 1}}}");
-  f->config = inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
-  json_object_put(json);
-  g_assert_no_error(error);
-  f->rm = inf_resource_manager_new(f->config, f->registry, &error);
-  g_assert_no_error(error);
+  f->rm = inf_test_resources_new(
+      f->registry, "{\"endpoints\": {\"judge\": {\"provider\": \"hold\", \"max_concurrent\": 1}}}",
+      &f->config);
 }
 
 static void

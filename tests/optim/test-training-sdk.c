@@ -9,6 +9,7 @@
 #include "optim/loss.h"
 #include "optim/optimizer.h"
 #include "resources/endpoint.h"
+#include "inf-test-plugins.h"
 #include "resources/manager.h"
 
 /* --- an in-process client: replies "re: <last user message>" --- */
@@ -231,13 +232,9 @@ fixture_setup(Fixture *f, gconstpointer data)
   g_assert_true(inf_registry_add_loss_class(f->registry, &judge_loss, NULL));
   g_assert_true(inf_registry_add_loss_class(f->registry, &sum_loss, NULL));
   g_assert_true(inf_registry_add_loss_class(f->registry, &old_loss, NULL));
-  json_object *json = json_tokener_parse(
-      "{\"endpoints\": {\"judge\": {\"provider\": \"echo\", \"max_concurrent\": 1}}}");
-  f->config = inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
-  json_object_put(json);
-  g_assert_no_error(error);
-  f->rm = inf_resource_manager_new(f->config, f->registry, &error);
-  g_assert_no_error(error);
+  f->rm = inf_test_resources_new(
+      f->registry, "{\"endpoints\": {\"judge\": {\"provider\": \"echo\", \"max_concurrent\": 1}}}",
+      &f->config);
   echo_calls = 0;
 }
 

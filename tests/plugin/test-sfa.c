@@ -68,15 +68,12 @@ fixture_setup(Fixture *f, gconstpointer data)
   g_autofree char *file = g_build_filename(inf_test_plugin_path(), "sfa.so", NULL);
   g_assert_true(inf_plugin_loader_load_file(f->loader, file, &error));
   g_assert_no_error(error);
-  json_object *json = json_tokener_parse(
+  f->rm = inf_test_resources_new(
+      f->registry,
       "{\"endpoints\": {\"agg\": {\"provider\": \"script\", \"model\": \"agg\", \"max_retries\": "
       "0},"
-      " \"upd\": {\"provider\": \"script\", \"model\": \"upd\", \"max_retries\": 0}}}");
-  f->config = inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
-  json_object_put(json);
-  g_assert_no_error(error);
-  f->rm = inf_resource_manager_new(f->config, f->registry, &error);
-  g_assert_no_error(error);
+      " \"upd\": {\"provider\": \"script\", \"model\": \"upd\", \"max_retries\": 0}}}",
+      &f->config);
   requests = g_ptr_array_new_with_free_func(g_free);
 }
 
@@ -290,14 +287,10 @@ test_mock_edit(Fixture *f, gconstpointer data)
   g_autofree char *file = g_build_filename(inf_test_plugin_path(), "mock.so", NULL);
   g_assert_true(inf_plugin_loader_load_file(f->loader, file, &error));
   g_assert_no_error(error);
-  json_object *json = json_tokener_parse(
-      "{\"endpoints\": {\"edit\": {\"provider\": \"mock\", \"mode\": \"edit\"}}}");
-  InfResourcesConfig *config =
-      inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
-  json_object_put(json);
-  g_assert_no_error(error);
-  InfResourceManager *rm = inf_resource_manager_new(config, f->registry, &error);
-  g_assert_no_error(error);
+  InfResourcesConfig *config = NULL;
+  InfResourceManager *rm = inf_test_resources_new(
+      f->registry, "{\"endpoints\": {\"edit\": {\"provider\": \"mock\", \"mode\": \"edit\"}}}",
+      &config);
   json_object *spec = json_tokener_parse("{\"type\": \"sfa\", \"aggregator\": \"edit\", "
                                          "\"updater\": \"edit\", \"conservatism\": 0.0}");
   InfOptimizer *opt =

@@ -98,3 +98,17 @@ inf_test_scheduler_start(InfScheduler *scheduler, InfTestInput *input)
   inf_scheduler_set_done(scheduler, one_done, input);
   inf_scheduler_pump(scheduler);
 }
+
+InfResourceManager *
+inf_test_resources_new(InfRegistry *registry, const char *json_text, InfResourcesConfig **config)
+{
+  g_autoptr(GError) error = NULL;
+  json_object *json = json_tokener_parse(json_text);
+  g_assert_nonnull(json);
+  *config = inf_resources_config_parse(json, "test.json", "resources", registry, &error);
+  json_object_put(json);
+  g_assert_no_error(error);
+  InfResourceManager *manager = inf_resource_manager_new(*config, registry, &error);
+  g_assert_no_error(error);
+  return manager;
+}

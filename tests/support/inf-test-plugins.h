@@ -7,6 +7,7 @@
 #include "exec/scheduler.h"
 #include "inf-test.h"
 #include "plugin/loader.h"
+#include "resources/manager.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,13 @@ typedef struct {
 
 void inf_test_config_fixture_set_up(InfTestConfigFixture *f, gconstpointer data);
 void inf_test_config_fixture_tear_down(InfTestConfigFixture *f, gconstpointer data);
+
+/* A resource manager for the resources block @json_text (parsed as
+ * "test.json", JSON path "resources", with the classes of @registry); fails
+ * the test when it is not valid. *@config gets the parsed config: free it
+ * with inf_resources_config_free after the manager. */
+InfResourceManager *inf_test_resources_new(InfRegistry *registry, const char *json_text,
+                                           InfResourcesConfig **config);
 
 /* One input run through a scheduler: @state is the input's exec state (the
  * caller's reference; unref it when done), @done turns TRUE when the
