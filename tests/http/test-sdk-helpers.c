@@ -285,9 +285,16 @@ test_json_getters(void)
 static void
 test_text_validate_utf8(void)
 {
-  const char *cases[] = { "", "ascii only", "twelve bytes", "exactly8", "1234567\xc3\xa9 ok",
-                          "0123456789abcdef\xe2\x82\xac", "0123456789abcdef\xff",
-                          "01234567\xc3", "abc\xed\xa0\x80", "\xf0\x9f\x98\x80 ok after" };
+  const char *cases[] = { "",
+                          "ascii only",
+                          "twelve bytes",
+                          "exactly8",
+                          "1234567\xc3\xa9 ok",
+                          "0123456789abcdef\xe2\x82\xac",
+                          "0123456789abcdef\xff",
+                          "01234567\xc3",
+                          "abc\xed\xa0\x80",
+                          "\xf0\x9f\x98\x80 ok after" };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_assert_cmpint(inf_text_validate_utf8(cases[i], -1), ==, g_utf8_validate(cases[i], -1, NULL));
     gssize len = (gssize)strlen(cases[i]);

@@ -45,7 +45,7 @@ typedef struct {
 
 typedef struct {
   GSource *source;
-  GArray *heap; /* Pending: a min-heap by (due_us, seq), or a FIFO from @head */
+  GArray *heap;  /* Pending: a min-heap by (due_us, seq), or a FIFO from @head */
   gboolean fifo; /* jitter_us == 0: due_us never decreases with seq */
   guint head;    /* FIFO only: the first pending element */
   guint64 seq;
