@@ -714,7 +714,10 @@ test_usage_errors(Fixture *f, gconstpointer data)
 
 /* --- the output --- */
 
-/* kill -9 without a checkpoint: the output holds whole lines only. */
+/* kill -9 without a checkpoint: every line but the last is a whole result.
+ * The last may be cut off: the kernel can stop a write() to a regular file
+ * partway when SIGKILL arrives (docs/running.md says so); only a checkpoint's
+ * --resume cuts it back. */
 static void
 test_whole_lines(Fixture *f, gconstpointer data)
 {
@@ -729,7 +732,17 @@ test_whole_lines(Fixture *f, gconstpointer data)
   wait_requests(f, &e, 500);
   engine_kill(f, &e);
   engine_clear(&e);
-  g_free(normalized_output(f)); /* asserts whole JSON lines */
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(f->output, &text, &len, NULL));
+  char *end = strrchr(text, '\n');
+  g_assert_nonnull(end); /* 500 answered calls: some results were written */
+  if ((gsize)(end + 1 - text) < len)
+    g_test_message("the kill cut the last line after %zu bytes", len - (gsize)(end + 1 - text));
+  end[1] = '\0';
+  g_assert_true(g_file_set_contents(f->output, text, -1, NULL));
+  g_autofree char *rows = normalized_output(f); /* asserts whole JSON lines */
+  g_assert_cmpuint(strlen(rows), >, 0);
 }
 
 static void
