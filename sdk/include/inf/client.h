@@ -25,6 +25,16 @@
  *
  * An HTTP client may stream (Since: 1.1): its build_request calls
  * inf_http_request_set_stream() and the class implements parse_stream_event.
+ *
+ * init and finalize follow the rules every class kind shares ("Lifecycle"
+ * in inf/module.h): the options are the provider options of the endpoint's
+ * entry, the JSON path is the endpoint's ("resources.endpoints.fast" or
+ * "resources.endpoints.fast[1]" for a pool), init errors are prefixed with
+ * the file and that path, and finalize runs when the run ends, for every
+ * client whose init succeeded (with NULL private data too).
+ *
+ * Thread: main loop (every function of this header and every callback of
+ * the class)
  */
 #pragma once
 
@@ -87,23 +97,48 @@ typedef struct {
   void (*cancel)(InfClient *self, InfLlmCall *call);
 } InfClientClass;
 
+/* The private data the class's init stored (NULL when it stored none).
+ * Since: 1.0 */
 INF_API gpointer inf_client_get_private(const InfClient *client);
+/* The endpoint's validated provider options.
+ * Returns: (transfer none) valid as long as @client
+ * Since: 1.0 */
 INF_API const InfOptions *inf_client_get_options(const InfClient *client);
-/* The endpoint's alias ("fast"). */
+/* The endpoint's alias ("fast").
+ * Returns: (transfer none) valid as long as @client
+ * Since: 1.0 */
 INF_API const char *inf_client_get_alias(const InfClient *client);
+/* The endpoint's model.
+ * Returns: (transfer none) (nullable) valid as long as @client; NULL when the
+ *          endpoint sets none
+ * Since: 1.0 */
 INF_API const char *inf_client_get_model(const InfClient *client);
-/* The base URL without a trailing slash, or NULL when not configured. */
+/* The endpoint's base URL without a trailing slash.
+ * Returns: (transfer none) (nullable) valid as long as @client; NULL when not
+ *          configured
+ * Since: 1.0 */
 INF_API const char *inf_client_get_base_url(const InfClient *client);
-/* The API key, or NULL. Never log it. */
+/* The API key read from the endpoint's api_key_env (trimmed). Never log
+ * it, never put it in an error message: add it to requests with
+ * inf_http_request_add_secret_header() or inf_http_request_add_bearer_token(),
+ * and pass it as the secret of inf_text_quote() and friends.
+ * Returns: (transfer none) (nullable) valid as long as @client; NULL when the
+ *          endpoint has no api_key_env
+ * Since: 1.0 */
 INF_API const char *inf_client_get_api_key(const InfClient *client);
 
 /* For HTTP clients, usually in init: the URL to post to, the endpoint's
  * base_url (or @default_base_url when it sets none) without trailing slashes,
  * joined to @path with one '/'; a query string or fragment of the base URL
- * stays at the end (since 1.1; before, the path came after it). NULL with
- * INF_ERROR_CONFIG, naming the
- * options' JSON path, when the base URL is not http:// or https://. Free
- * with g_free. */
+ * stays at the end (since 1.1; before, the path came after it). Fails with
+ * INF_ERROR_CONFIG, naming the options' JSON path, when the base URL is not
+ * http:// or https:// (or there is none).
+ * @default_base_url: (transfer none) (nullable) used when the endpoint sets
+ *                    no base_url
+ * @path: (transfer none) (nullable) the API path ("/chat/completions");
+ *        NULL: ""
+ * Returns: (transfer full) (nullable) free with g_free(); NULL with @error set
+ * Since: 1.0 */
 INF_API char *inf_client_build_url(const InfClient *client, const char *default_base_url,
                                    const char *path, GError **error);
 

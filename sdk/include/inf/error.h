@@ -1,13 +1,38 @@
-/* inf-engine SDK — the INF_ERROR GError domain. */
+/* inf-engine SDK — the INF_ERROR GError domain.
+ *
+ * Which code to use. Errors a plugin reports are INF_ERROR errors; the code
+ * decides what the engine does with them (retry, requeue, fail the node) and
+ * shows in metrics and output files as inf_error_code_name():
+ *  - init: INF_ERROR_CONFIG for an option value that is not valid (name the
+ *    option; the engine adds the file and JSON path, see "Lifecycle" in
+ *    inf/module.h);
+ *  - execute / evaluate / step, a "no match"-style failure — the node's
+ *    data lacks what the module looks for (a regex that does not match, a
+ *    missing JSON member or field, no line or label to extract):
+ *    INF_ERROR_INPUT, as the engine itself reports a switch whose cases all
+ *    fail to match and a "$node.field" argument whose field is missing;
+ *    INF_ERROR_BAD_RESPONSE when what lacks it is an LLM's reply the module
+ *    parses (the `llm` module's json mode and json_schema do so);
+ *    INF_ERROR_INVALID_ARGUMENT when the node was given the wrong arguments
+ *    (a count or kind the module cannot take at all);
+ *  - HTTP clients' parse_response: see inf/client.h and
+ *    inf_error_code_from_http_status();
+ *  - INF_ERROR_FAILED only for what none of the codes describes.
+ * Errors of other domains are accepted and shown with the code "failed".
+ *
+ * Thread: any thread (both functions only read constant data)
+ */
 #pragma once
 
 #include <inf/macros.h>
 
 G_BEGIN_DECLS
 
-/* INF_ERROR: the error domain of every error the engine reports. */
-#define INF_ERROR (inf_error_quark())
+/* The quark of the INF_ERROR domain, the domain of every error the engine
+ * reports.
+ * Since: 1.0 */
 INF_API GQuark inf_error_quark(void);
+#define INF_ERROR (inf_error_quark())
 
 /* Error codes of INF_ERROR. Append only. */
 typedef enum {
@@ -28,7 +53,9 @@ typedef enum {
 } InfErrorCode;
 
 /* A short stable name for a code ("rate_limited", "timeout", ...), used in
- * metrics and output files. */
+ * metrics and output files; "unknown" for a number that is no code.
+ * Returns: (transfer none) a static string
+ * Since: 1.0 */
 INF_API const char *inf_error_code_name(InfErrorCode code);
 
 G_END_DECLS

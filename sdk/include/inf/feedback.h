@@ -14,6 +14,8 @@
  * the caller owns (free with inf_feedback_free()); getters return borrowed
  * data valid until the feedback is changed or freed. Not thread-safe: use a
  * feedback value from the main loop only, like everything of the SDK.
+ *
+ * Thread: main loop (every function of this header)
  */
 #pragma once
 
@@ -31,55 +33,86 @@ typedef enum {
   INF_FEEDBACK_COMPOSITE, /* a combination of others (composite losses, fan-out in backward) */
 } InfFeedbackKind;
 
-/* "verifier", "llm", "human", "composite". Since: 1.1 */
+/* "verifier", "llm", "human", "composite"; "unknown" for other numbers.
+ * Returns: (transfer none) a static string
+ * Since: 1.1 */
 INF_API const char *inf_feedback_kind_name(InfFeedbackKind kind);
 
-/* A new feedback of @kind without a score, items or metadata. Since: 1.1 */
+/* A new feedback of @kind without a score, items or metadata.
+ * Returns: (transfer full) free with inf_feedback_free(), or hand it to a
+ *          function that takes it (inf_loss_task_return(), ...)
+ * Since: 1.1 */
 INF_API InfFeedback *inf_feedback_new(InfFeedbackKind kind);
-/* A deep copy (caller owns). Since: 1.1 */
+/* A deep copy (score, items, kind, metadata).
+ * Returns: (transfer full) free with inf_feedback_free()
+ * Since: 1.1 */
 INF_API InfFeedback *inf_feedback_copy(const InfFeedback *feedback);
-/* NULL is ignored. Since: 1.1 */
+/* Frees @feedback; NULL is ignored.
+ * @feedback: (transfer full) (nullable) the feedback
+ * Since: 1.1 */
 INF_API void inf_feedback_free(InfFeedback *feedback);
 
-/* The kind of feedback (verifier, llm, human, composite). Since: 1.1 */
+/* The kind of feedback (verifier, llm, human, composite).
+ * Since: 1.1 */
 INF_API InfFeedbackKind inf_feedback_get_kind(const InfFeedback *feedback);
-/* Changes the kind; @feedback must not be NULL. Since: 1.1 */
+/* Changes the kind.
+ * Since: 1.1 */
 INF_API void inf_feedback_set_kind(InfFeedback *feedback, InfFeedbackKind kind);
 
-/* Sets the score, clamped to [0, 1]; NaN removes it. Since: 1.1 */
+/* Sets the score, clamped to [0, 1]; NaN removes it.
+ * Since: 1.1 */
 INF_API void inf_feedback_set_score(InfFeedback *feedback, double score);
-/* Removes the score. Since: 1.1 */
+/* Removes the score.
+ * Since: 1.1 */
 INF_API void inf_feedback_clear_score(InfFeedback *feedback);
-/* Whether a score is set. Since: 1.1 */
+/* Whether a score is set.
+ * Since: 1.1 */
 INF_API gboolean inf_feedback_has_score(const InfFeedback *feedback);
-/* The score, or NaN when there is none. Since: 1.1 */
+/* The score, or NaN when there is none.
+ * Since: 1.1 */
 INF_API double inf_feedback_get_score(const InfFeedback *feedback);
 
-/* Appends a copy of @item (NULL or "" is ignored). Since: 1.1 */
+/* Appends a copy of @item; NULL or "" is ignored.
+ * @item: (transfer none) (nullable) the item, copied
+ * Since: 1.1 */
 INF_API void inf_feedback_add_item(InfFeedback *feedback, const char *item);
-/* Appends a formatted item. Since: 1.1 */
+/* Appends a formatted item; an empty result is ignored.
+ * @format: (transfer none) printf format
+ * Since: 1.1 */
 INF_API void inf_feedback_add_itemf(InfFeedback *feedback, const char *format, ...)
     G_GNUC_PRINTF(2, 3);
-/* The number of feedback items. Since: 1.1 */
+/* The number of items.
+ * Since: 1.1 */
 INF_API guint inf_feedback_get_n_items(const InfFeedback *feedback);
-/* Borrowed; NULL when @index is out of range. Since: 1.1 */
+/* Item @index.
+ * Returns: (transfer none) (nullable) valid until the feedback is changed or
+ *          freed; NULL when @index is out of range
+ * Since: 1.1 */
 INF_API const char *inf_feedback_get_item(const InfFeedback *feedback, guint index);
 
-/* The metadata object (borrowed; created empty on first use, never NULL):
- * add keys with json_object_object_add(). Since: 1.1 */
+/* The metadata object, created empty on first use: add keys with
+ * json_object_object_add().
+ * Returns: (transfer none) never NULL; valid until the feedback is freed or
+ *          its metadata replaced
+ * Since: 1.1 */
 INF_API json_object *inf_feedback_get_meta(InfFeedback *feedback);
-/* Replaces the metadata with @meta (transfer full; must be a JSON object, or
- * NULL to clear). Since: 1.1 */
+/* Replaces the metadata with @meta. Anything but a JSON object or NULL is a
+ * programming error (a critical; @meta is freed all the same).
+ * @meta: (transfer full) (nullable) a JSON object, or NULL to clear
+ * Since: 1.1 */
 INF_API void inf_feedback_set_meta(InfFeedback *feedback, json_object *meta);
 
-/* Appends @other's items to @feedback, and combines the scores: the result's
- * score is the mean of the scores present (the count is kept in the meta key
- * "n_scores"); a feedback without a score leaves it unchanged. The kind
- * becomes INF_FEEDBACK_COMPOSITE when the kinds differ. Since: 1.1 */
+/* Appends copies of @other's items to @feedback, and combines the scores:
+ * the result's score is the mean of the scores present (the count is kept
+ * in the meta key "n_scores"); a feedback without a score leaves it
+ * unchanged. The kind becomes INF_FEEDBACK_COMPOSITE when the kinds differ.
+ * @other: (transfer none) another feedback (not @feedback itself)
+ * Since: 1.1 */
 INF_API void inf_feedback_merge(InfFeedback *feedback, const InfFeedback *other);
 
-/* {"kind": ..., "score": number|null, "items": [...], "meta": {...}} (caller
- * owns). Since: 1.1 */
+/* {"kind": ..., "score": number|null, "items": [...], "meta": {...}}.
+ * Returns: (transfer full) free with json_object_put()
+ * Since: 1.1 */
 INF_API json_object *inf_feedback_to_json(const InfFeedback *feedback);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfFeedback, inf_feedback_free)

@@ -31,6 +31,9 @@
  * Objects are refcounted; a compiled schema is immutable and may be shared
  * (validation keeps no state in it). Not thread-safe beyond that: use it from
  * one thread at a time.
+ *
+ * Thread: any thread, one at a time per schema (the engine uses it on the
+ * main loop)
  */
 #pragma once
 
@@ -48,25 +51,37 @@ typedef struct _InfJsonSchema InfJsonSchema;
  * ("modules.classify.json_schema"; NULL: "schema"); errors are
  * INF_ERROR_CONFIG and start with the JSON path of the offending keyword
  * ("modules.classify.json_schema.properties.label.pattern: invalid regular
- * expression ..."). Returns a new schema, or NULL with @error set.
+ * expression ...").
+ * @schema: (transfer none) (nullable) a JSON object or boolean; the compiled
+ *          schema keeps its own reference (NULL or another type is an error)
+ * @json_path: (transfer none) (nullable) the schema's name in messages
+ * Returns: (transfer full) (nullable) free with inf_json_schema_unref();
+ *          NULL with @error set
  * Since: 1.1 */
 INF_API InfJsonSchema *inf_json_schema_new(json_object *schema, const char *json_path,
                                            GError **error);
-/* Since: 1.1 */
+/* Adds a reference.
+ * Returns: (transfer full) @schema
+ * Since: 1.1 */
 INF_API InfJsonSchema *inf_json_schema_ref(InfJsonSchema *schema);
-/* Since: 1.1 */
+/* Drops a reference; NULL is ignored.
+ * @schema: (transfer full) (nullable) the schema
+ * Since: 1.1 */
 INF_API void inf_json_schema_unref(InfJsonSchema *schema);
 
-/* The schema document as given to inf_json_schema_new (borrowed; owned by
- * @schema; do not modify it). Since: 1.1 */
+/* The schema document as given to inf_json_schema_new(); do not modify it.
+ * Returns: (transfer none) valid as long as @schema
+ * Since: 1.1 */
 INF_API json_object *inf_json_schema_get_json(const InfJsonSchema *schema);
 
 /* Validates @instance (borrowed; NULL is JSON null) against @schema. On the
  * first violation returns FALSE with @error set (INF_ERROR_INVALID_ARGUMENT)
  * to "PATH: what is wrong", where PATH is the instance path of the violation
  * in JSONPath-like form: "$" for the root, "$.label", "$.items[2]",
- * "$[\"odd key\"]". When @out_path is not NULL it receives that path (newly
- * allocated; NULL on success). @error may be NULL.
+ * "$[\"odd key\"]".
+ * @instance: (transfer none) (nullable) the value to check; NULL is JSON null
+ * @out_path: (out) (transfer full) (nullable) receives that path (free with
+ *            g_free()), NULL on success; pass NULL when not needed
  * Since: 1.1 */
 INF_API gboolean inf_json_schema_validate(const InfJsonSchema *schema, json_object *instance,
                                           char **out_path, GError **error);

@@ -1,4 +1,7 @@
-/* inf-engine SDK — text made safe to show. */
+/* inf-engine SDK — text made safe to show.
+ *
+ * Thread: any thread (a pure function)
+ */
 #pragma once
 
 #include <inf/macros.h>
@@ -11,7 +14,10 @@ G_BEGIN_DECLS
  * are kept ("..." marks the cut), every occurrence of @secret (when neither
  * NULL nor empty) is replaced by "[redacted]" (one starting before the cut is
  * replaced whole), and invalid UTF-8 is repaired. NULL @text gives "".
- * Free with g_free. */
+ * @text: (transfer none) (nullable) the text
+ * @secret: (transfer none) (nullable) a secret never to show (an API key)
+ * Returns: (transfer full) free with g_free()
+ * Since: 1.0 */
 INF_API char *inf_text_quote(const char *text, gssize length, gsize max_bytes, const char *secret);
 
 /* Whether @text (@length bytes, or NUL-terminated when @length is negative)

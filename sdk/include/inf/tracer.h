@@ -6,6 +6,15 @@
  * (flattening), prefixing its node ids with the child's name. Field access on
  * a ref (inf_value_get(ref, "field")) yields a ref to that field. Tracing never
  * calls an LLM.
+ *
+ * Misuse (a module that is not a descendant of the traced composite, a bad
+ * argument) does not abort: the function records the first error
+ * (INF_ERROR_INVALID_ARGUMENT naming the node), returns an error value, and
+ * the trace fails with that error when forward() returns, whatever forward()
+ * returns. forward() may go on and need not check every result.
+ *
+ * Thread: main loop (every function of this header; only inside the
+ * forward() the tracer was passed to)
  */
 #pragma once
 
@@ -15,17 +24,35 @@
 
 G_BEGIN_DECLS
 
-/* Calls @child with positional arguments, a NULL-terminated list of InfValue *
- * (borrowed): refs from inputs or earlier calls, or literals. Returns a new
- * reference to the symbolic output. On misuse (child not a child of the
- * traced module, wrong argument count) the tracer records the error, returns
- * an error value, and the trace fails. */
+/* Records a call of @child (a child or a deeper descendant of the traced
+ * composite) with positional arguments, a NULL-terminated list. An atomic
+ * child becomes a graph node; a composite child's forward() is traced in
+ * place, its node ids prefixed with the child's name.
+ * @child: (transfer none) (nullable) the module to call; NULL is recorded
+ *         as misuse
+ * @...: (transfer none) InfValue * arguments, each borrowed: refs from
+ *       inputs or earlier calls, or literal values; then NULL
+ * Returns: (transfer full) a new reference to the symbolic output (a ref),
+ *          or to an error value on misuse; free with inf_value_unref()
+ * Since: 1.0 */
 INF_API InfValue *inf_call(InfTracer *tracer, InfModule *child, ...) G_GNUC_NULL_TERMINATED;
-/* The same with @n_args arguments; @names (may be NULL) names them. */
+/* inf_call() with @n_args arguments in an array, optionally named.
+ * @child: (transfer none) (nullable) the module to call; NULL is recorded
+ *         as misuse
+ * @args: (transfer none) (nullable) @n_args values, each borrowed; NULL
+ *        only with @n_args 0
+ * @names: (transfer none) (nullable) @n_args names (NULL entries for
+ *         positional arguments), or NULL when all are positional
+ * Returns: (transfer full) a new reference to the symbolic output, or to an
+ *          error value on misuse
+ * Since: 1.0 */
 INF_API InfValue *inf_callv(InfTracer *tracer, InfModule *child, guint n_args,
                             InfValue *const *args, const char *const *names);
 /* Sets the scheduling priority (lower runs first, default 0) of the node
- * recorded for @output (a ref returned by inf_call). */
+ * whose output @output is. A value that is not a ref to a module node's
+ * output is recorded as misuse.
+ * @output: (transfer none) (nullable) a ref returned by inf_call()
+ * Since: 1.0 */
 INF_API void inf_tracer_set_priority(InfTracer *tracer, InfValue *output, gint priority);
 
 /* --- branching (Since: 1.1) --- */
@@ -49,8 +76,9 @@ typedef enum {
 } InfSwitchNormalize;
 
 /* One case of inf_switch(). Everything is borrowed for the duration of the
- * call. This struct's layout is fixed for ABI 1.x (arrays of it are passed);
- * later additions come as new functions. Since: 1.1 */
+ * call. Frozen for ABI 1, like InfOptionSpec: arrays of it are passed
+ * without a struct_size, so its layout is fixed for ABI 1.x; later
+ * additions come as new functions. Since: 1.1 */
 typedef struct {
   InfMatchKind match;        /* ignored for the default case */
   const char *pattern;       /* EXACT, REGEX, PREFIX, CONTAINS: not NULL */
@@ -79,7 +107,14 @@ typedef struct {
  * inf_value_get() on it gives refs to fields). On misuse (no cases, a bad
  * regex, a repeated exact match, a module that is not a child, a selector
  * that is not a ref) the tracer records the error, returns an error value,
- * and the trace fails. Since: 1.1 */
+ * and the trace fails.
+ * @name: (transfer none) the switch's name
+ * @selector: (transfer none) the value to match, a ref
+ * @cases: (transfer none) @n_cases cases, borrowed for the call
+ * @default_case: (transfer none) (nullable) taken when no case matches
+ * Returns: (transfer full) a new reference to the switch's output (a ref),
+ *          or to an error value on misuse
+ * Since: 1.1 */
 INF_API InfValue *inf_switch(InfTracer *tracer, const char *name, InfValue *selector,
                              guint normalize, const InfSwitchCase *cases, guint n_cases,
                              const InfSwitchCase *default_case);
