@@ -79,6 +79,16 @@ inf_module_get_timeout_us(const InfModule *module)
 /* The option every module has, whatever its class declares. */
 #define INF_MODULE_TIMEOUT_OPTION "timeout"
 
+/* Propagates into @error the failure of a class's init (any class kind; the
+ * rule "Lifecycle" of inf/module.h states): @local (transfer full; NULL when
+ * init returned FALSE without an error: INF_ERROR_FAILED "class 'TYPE'
+ * failed to initialize without an error message"), prefixed with
+ * "@json_path: " unless the message starts with @json_path or @file, then
+ * with "@file: " unless it starts with @file. Empty or NULL @file and
+ * @json_path add nothing. The domain and code are kept. */
+void inf_class_init_error(GError **error, GError *local, const char *type, const char *file,
+                          const char *json_path);
+
 /* Runs the class's check_args (when it has one within its struct_size) on
  * the arguments a node gives @module; TRUE when it has none. */
 gboolean inf_module_check_args(InfModule *module, guint n_args, const char *const *arg_names,

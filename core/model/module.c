@@ -52,10 +52,32 @@ entry_clear_parameter(gpointer p)
   inf_parameter_unref(e->item);
 }
 
+/* Whether @message starts with @prefix as a whole path: followed by '.',
+ * '[' or ':' ("training.loss.x: ..." names "training.loss"; "training.loss2"
+ * does not). */
 static gboolean
 starts_with_prefix(const char *message, const char *prefix)
 {
-  return prefix != NULL && prefix[0] != '\0' && g_str_has_prefix(message, prefix);
+  if (prefix == NULL || prefix[0] == '\0' || !g_str_has_prefix(message, prefix))
+    return FALSE;
+  char next = message[strlen(prefix)];
+  return next == '.' || next == '[' || next == ':';
+}
+
+void
+inf_class_init_error(GError **error, GError *local, const char *type, const char *file,
+                     const char *json_path)
+{
+  if (local == NULL)
+    local = g_error_new(INF_ERROR, INF_ERROR_FAILED,
+                        "class '%s' failed to initialize without an error message",
+                        type != NULL ? type : "?");
+  if (json_path != NULL && json_path[0] != '\0' && !starts_with_prefix(local->message, json_path) &&
+      !starts_with_prefix(local->message, file))
+    g_prefix_error(&local, "%s: ", json_path);
+  if (file != NULL && file[0] != '\0' && !starts_with_prefix(local->message, file))
+    g_prefix_error(&local, "%s: ", file);
+  g_propagate_error(error, local);
 }
 
 /* Reads the `timeout` every module has (seconds, a number >= 0; 0 or absent:
@@ -154,18 +176,9 @@ inf_module_new_full(InfRegistry *registry, const InfModuleClass *klass, const ch
     GError *local = NULL;
     gpointer private_data = NULL;
     if (!init(self, opts, &private_data, &local)) {
-      if (local == NULL)
-        g_set_error(&local, INF_ERROR, INF_ERROR_FAILED, "initialization of '%s' failed",
-                    klass->name);
       /* init cleaned up its private data itself. */
       self->finalize = NULL;
-      if (json_path != NULL && json_path[0] != '\0' &&
-          !starts_with_prefix(local->message, json_path) &&
-          !starts_with_prefix(local->message, file))
-        g_prefix_error(&local, "%s: ", json_path);
-      if (file != NULL && file[0] != '\0' && !starts_with_prefix(local->message, file))
-        g_prefix_error(&local, "%s: ", file);
-      g_propagate_error(error, local);
+      inf_class_init_error(error, local, klass->name, file, json_path);
       inf_module_unref(self);
       return NULL;
     }

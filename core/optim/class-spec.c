@@ -1,9 +1,8 @@
 /* The {"type": NAME, options...} specs of losses and optimizers. */
 #include "optim/class-spec.h"
 
-#include <string.h>
-
 #include "plugin/registry-private.h"
+#include "model/module-private.h"
 
 gconstpointer
 inf_class_spec_lookup(InfRegistry *registry, InfClassKind kind, const char *noun, json_object *spec,
@@ -29,21 +28,8 @@ inf_class_spec_lookup(InfRegistry *registry, InfClassKind kind, const char *noun
 }
 
 void
-inf_class_spec_init_error(GError **error, GError *local, const char *file, const char *path)
+inf_class_spec_init_error(GError **error, GError *local, const char *type, const char *file,
+                          const char *path)
 {
-  if (!local)
-    local = g_error_new(INF_ERROR, INF_ERROR_CONFIG, "init failed without a message");
-  /* A nested instance's error (a composite's child) already starts with its
-   * own, longer path: name the path once. */
-  gsize len = strlen(path);
-  gboolean has_path =
-      strncmp(local->message, path, len) == 0 &&
-      (local->message[len] == '.' || local->message[len] == '[' || local->message[len] == ':');
-  if (has_path)
-    g_set_error(error, local->domain, local->code, "%s%s%s", file, *file ? ": " : "",
-                local->message);
-  else
-    g_set_error(error, local->domain, local->code, "%s%s%s: %s", file, *file ? ": " : "", path,
-                local->message);
-  g_error_free(local);
+  inf_class_init_error(error, local, type, file, path);
 }

@@ -14,8 +14,9 @@ gconstpointer inf_class_spec_lookup(InfRegistry *registry, InfClassKind kind, co
                                     json_object *spec, const char *file, const char *path,
                                     GError **error);
 
-/* Sets @error from a failed init's @local (transfer full; NULL: "init failed
- * without a message"), prefixed with @file (may be empty) and @path. */
-void inf_class_spec_init_error(GError **error, GError *local, const char *file, const char *path);
+/* Sets @error from a failed init of class @type: inf_class_init_error()
+ * (model/module-private.h), the rule every class kind shares. */
+void inf_class_spec_init_error(GError **error, GError *local, const char *type, const char *file,
+                               const char *path);
 
 G_END_DECLS

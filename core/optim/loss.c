@@ -67,7 +67,7 @@ inf_loss_new_full(InfRegistry *registry, json_object *spec, const char *file, co
   if (klass->init) {
     GError *local = NULL;
     if (!klass->init(loss, options, &loss->private_data, &local)) {
-      inf_class_spec_init_error(error, local, where_file, path);
+      inf_class_spec_init_error(error, local, klass->name, where_file, path);
       loss->resolver = NULL;
       loss->klass = NULL; /* no finalize for a failed init */
       inf_loss_unref(loss);

@@ -65,7 +65,7 @@ inf_optimizer_new_full(InfRegistry *registry, json_object *spec, const char *fil
   if (klass->init) {
     GError *local = NULL;
     if (!klass->init(opt, options, &opt->private_data, &local)) {
-      inf_class_spec_init_error(error, local, where_file, path);
+      inf_class_spec_init_error(error, local, klass->name, where_file, path);
       opt->klass = NULL;
       inf_optimizer_free(opt);
       return NULL;

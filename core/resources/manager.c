@@ -31,7 +31,7 @@ client_free(gpointer data)
     g_source_destroy(client->timeouts);
     g_source_unref(client->timeouts);
   }
-  if (client->finalize && client->priv)
+  if (client->finalize)
     client->finalize(client->priv);
   if (client->options)
     inf_options_free(client->options);
@@ -93,8 +93,6 @@ inf_resource_manager_free(InfResourceManager *manager)
 static void
 client_bind_class(InfClient *client, const InfClientClass *klass, InfRegistry *registry)
 {
-  if (CLIENT_HAS(klass, finalize))
-    client->finalize = klass->finalize;
   if (CLIENT_HAS(klass, build_request))
     client->build_request = klass->build_request;
   if (CLIENT_HAS(klass, parse_response))
@@ -189,10 +187,17 @@ client_init(InfClient *client, InfRegistry *registry, const char *file, GError *
   client->limiter = inf_rate_limiter_new(&lc, g_get_monotonic_time());
   if (CLIENT_HAS(klass, init) && klass->init) {
     gpointer priv = NULL;
-    if (!klass->init(client, client->options, &priv, error))
+    GError *local = NULL;
+    if (!klass->init(client, client->options, &priv, &local)) {
+      /* No finalize after a failed init (inf/module.h, "Lifecycle"). */
+      inf_class_init_error(error, local, klass->name, file, config->json_path);
       return FALSE;
+    }
     client->priv = priv;
   }
+  /* Called for every client whose init succeeded, even with NULL data. */
+  if (CLIENT_HAS(klass, finalize))
+    client->finalize = klass->finalize;
   return TRUE;
 }
 
