@@ -267,18 +267,23 @@ inf_http_response_parse_json(const InfHttpResponse *response, GError **error)
     g_set_error_literal(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, "the body is empty");
     return NULL;
   }
-  if (length > G_MAXINT) {
+  if (length >= G_MAXINT) {
     g_set_error_literal(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, "the body is too large");
     return NULL;
   }
   json_tokener *tokener = json_tokener_new();
-  json_object *root = json_tokener_parse_ex(tokener, body, (int)length);
+  /* With the terminating NUL (a GString has one), so that json-c knows the
+   * input ends: a body "123" or "null" is complete, not truncated. */
+  json_object *root = json_tokener_parse_ex(tokener, body, (int)length + 1);
   enum json_tokener_error parse_error = json_tokener_get_error(tokener);
   size_t end = json_tokener_get_parse_end(tokener);
   json_tokener_free(tokener);
   if (root == NULL || parse_error != json_tokener_success) {
     json_object_put(root);
-    if (parse_error == json_tokener_continue)
+    if (parse_error == json_tokener_success)
+      /* json-c's NULL: the whole body is the JSON null. */
+      g_set_error_literal(error, INF_ERROR, INF_ERROR_BAD_RESPONSE, "the body is JSON null");
+    else if (parse_error == json_tokener_continue || parse_error == json_tokener_error_parse_eof)
       g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
                   "it ends early after %zu bytes (truncated JSON)", length);
     else

@@ -123,6 +123,12 @@ test_parse_json(void)
   g_assert_no_error(error);
   g_assert_true(json_object_is_type(root, json_type_string));
   json_object_put(root);
+  /* A bare number is complete: nothing tells json-c more could follow but
+   * the end of the body. */
+  root = parse("123", &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(json_object_get_int64(root), ==, 123);
+  json_object_put(root);
 }
 
 static void
@@ -139,6 +145,8 @@ test_parse_json_errors(void)
     { "<html>502 Bad Gateway</html>", "invalid JSON at byte 0: *" },
     { "{\"a\": 1} {\"b\": 2}", "invalid JSON: unexpected data after byte 9" },
     { "{\"a\": 1}\nx", "invalid JSON: unexpected data after byte 9" },
+    { "null", "the body is JSON null" },
+    { " null\n", "the body is JSON null" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
