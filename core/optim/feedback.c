@@ -153,8 +153,14 @@ inf_feedback_get_meta(InfFeedback *feedback)
 void
 inf_feedback_set_meta(InfFeedback *feedback, json_object *meta)
 {
-  g_return_if_fail(feedback != NULL);
-  g_return_if_fail(meta == NULL || json_object_is_type(meta, json_type_object));
+  gboolean is_object = meta == NULL || json_object_is_type(meta, json_type_object);
+  if (feedback == NULL || !is_object) {
+    /* Ownership moved here: free it even when it cannot be used. */
+    json_object_put(meta);
+    g_return_if_fail(feedback != NULL);
+    g_return_if_fail(is_object);
+    return;
+  }
   json_object_put(feedback->meta);
   feedback->meta = meta;
 }
