@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   libglib2.0-dev libjson-c-dev libcurl4-openssl-dev libsqlite3-dev libsoup-3.0-dev
-  meson ninja-build pkg-config gcc valgrind binutils clang-format json-schema-test-suite
+  meson ninja-build pkg-config gcc python3 valgrind binutils clang-format json-schema-test-suite
 )
 
 missing=()
