@@ -236,7 +236,10 @@ INF_API gint64 inf_llm_response_get_reasoning_tokens(const InfLlmResponse *respo
  * Since: 1.0 */
 INF_API const InfLlmRequest *inf_llm_call_get_request(const InfLlmCall *call);
 /* Finishes the call with @response. Exactly once per call, from the main
- * loop, never inside `call` itself; the call must not be used afterwards.
+ * loop, never inside `call` itself; the call must not be used afterwards (a
+ * second return is dropped and reported once, naming the alias and the
+ * plugin; a return after the engine gave the call up is dropped silently,
+ * see inf_llm_call_is_cancelled()).
  * @response: (transfer full) the reply
  * Since: 1.0 */
 INF_API void inf_llm_call_return(InfLlmCall *call, InfLlmResponse *response);

@@ -65,7 +65,8 @@ INF_API InfValue *inf_task_lookup_arg(const InfTask *task, const char *name);
 
 /* Finishes the task with @value as the node's output; the node's
  * dependents may run. Call exactly once per task, at once in execute or
- * later from the main loop; the task must not be used afterwards.
+ * later from the main loop; the task must not be used afterwards (a second
+ * or late return is dropped and reported, see the top of this header).
  * @value: (transfer full) (nullable) the output; NULL gives a null value
  * Since: 1.0 */
 INF_API void inf_task_return_value(InfTask *task, InfValue *value);
