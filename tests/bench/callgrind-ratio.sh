@@ -44,11 +44,14 @@ cat >"$tmp/w1.json" <<'JSON'
    "outputs": {"report": "$report", "sentiment": "$sentiment"}}},
  "main": "w1"}
 JSON
+# The engine's own count: newer trees probe plugins in a forked child, which
+# callgrind follows too and which ends first; the engine's line is the last.
 count() { # tree label
   INF_PLUGIN_PATH="$1/build-bench/plugins" valgrind --tool=callgrind \
-    --callgrind-out-file="$tmp/callgrind.$2" "$1/build-bench/core/inf-engine" run "$tmp/w1.json" \
-    --input "$tmp/inputs.jsonl" --quiet --max-inflight 1024 >/dev/null 2>"$tmp/valgrind.$2"
-  sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/valgrind.$2" | head -n 1
+    --callgrind-out-file="$tmp/callgrind.$2.%p" "$1/build-bench/core/inf-engine" run \
+    "$tmp/w1.json" --input "$tmp/inputs.jsonl" --quiet --max-inflight 1024 >/dev/null \
+    2>"$tmp/valgrind.$2"
+  sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/valgrind.$2" | tail -n 1
 }
 b=$(count "$old" base)
 h=$(count "$PWD" head)
