@@ -40,12 +40,11 @@ inf_metrics_count_finish_reason(InfMetrics *metrics, const char *reason)
 {
   if (!reason)
     reason = "stop";
-  gpointer old = NULL;
-  if (g_hash_table_lookup_extended(metrics->finish_reasons, reason, NULL, &old))
-    g_hash_table_insert(metrics->finish_reasons, g_strdup(reason),
-                        GUINT_TO_POINTER(GPOINTER_TO_UINT(old) + 1));
-  else
-    g_hash_table_insert(metrics->finish_reasons, g_strdup(reason), GUINT_TO_POINTER(1));
+  /* Once per call: a known reason keeps its key (no copy, no free). */
+  gpointer key = NULL, count = NULL;
+  if (!g_hash_table_steal_extended(metrics->finish_reasons, reason, &key, &count))
+    key = g_strdup(reason);
+  g_hash_table_insert(metrics->finish_reasons, key, GUINT_TO_POINTER(GPOINTER_TO_UINT(count) + 1));
 }
 
 static GList *
