@@ -87,39 +87,83 @@ seeded_rand(const Contrast *c, json_object *example)
   return g_rand_new_with_seed_array(words, 4);
 }
 
-gboolean
-contrast_set_build(const Contrast *c, ContrastSet *set, InfValue *output, json_object *target,
-                   json_object *example, gboolean reference_required, GError **error)
+/* The example's reference output at the `reference` field path, in
+ * *@out (NULL when there is none or it is null). FALSE with an error when
+ * @required and there is none. */
+static gboolean
+find_reference(const Contrast *c, json_object *target, json_object *example, gboolean required,
+               json_object **out, GError **error)
 {
-  memset(set, 0, sizeof *set);
-  json_object *reference = NULL;
   gboolean found = FALSE;
   if (g_strcmp0(c->reference, "target") == 0) {
-    reference = target;
+    *out = target;
     found = TRUE;
   } else {
-    reference = losses_field_get(example, c->reference, &found);
+    *out = losses_field_get(example, c->reference, &found);
   }
-  if (reference_required && reference == NULL) {
+  if (required && *out == NULL) {
     g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
                 "%s: the example has no reference output at '%s' (%s); the output is compared "
                 "with it",
                 c->loss, c->reference, found ? "it is null" : "no such field");
     return FALSE;
   }
-  json_object *others = NULL;
-  if (c->candidates != NULL) {
-    others = losses_field_get(example, c->candidates, &found);
-    if (!json_object_is_type(others, json_type_array)) {
-      g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
-                  "%s: the example's '%s' must be a list of other outputs to rank (%s)", c->loss,
-                  c->candidates,
-                  !found           ? "there is no such field"
-                  : others == NULL ? "it is null"
-                                   : "it is not a list");
-      return FALSE;
-    }
+  return TRUE;
+}
+
+/* The example's list of other outputs at the `candidates` field path, in
+ * *@out (NULL when the option is not set). FALSE with an error when the
+ * field is not a list. */
+static gboolean
+find_others(const Contrast *c, json_object *example, json_object **out, GError **error)
+{
+  gboolean found = FALSE;
+  *out = NULL;
+  if (c->candidates == NULL)
+    return TRUE;
+  *out = losses_field_get(example, c->candidates, &found);
+  if (!json_object_is_type(*out, json_type_array)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
+                "%s: the example's '%s' must be a list of other outputs to rank (%s)", c->loss,
+                c->candidates,
+                !found         ? "there is no such field"
+                : *out == NULL ? "it is null"
+                               : "it is not a list");
+    return FALSE;
   }
+  return TRUE;
+}
+
+/* Puts the @n @items, in source order, in the order of the `order` option. */
+static void
+order_candidates(const Contrast *c, ContrastCandidate *items, guint n, json_object *example)
+{
+  if (c->order == CONTRAST_ORDER_OUTPUT_LAST) {
+    ContrastCandidate first = items[0];
+    memmove(items, items + 1, (n - 1) * sizeof *items);
+    items[n - 1] = first;
+  } else if (c->order == CONTRAST_ORDER_SEEDED) {
+    GRand *rand = seeded_rand(c, example);
+    for (guint i = n - 1; i > 0; i--) {
+      guint j = (guint)g_rand_int_range(rand, 0, (gint32)i + 1);
+      ContrastCandidate tmp = items[i];
+      items[i] = items[j];
+      items[j] = tmp;
+    }
+    g_rand_free(rand);
+  }
+}
+
+gboolean
+contrast_set_build(const Contrast *c, ContrastSet *set, InfValue *output, json_object *target,
+                   json_object *example, gboolean reference_required, GError **error)
+{
+  memset(set, 0, sizeof *set);
+  json_object *reference = NULL;
+  json_object *others = NULL;
+  if (!find_reference(c, target, example, reference_required, &reference, error) ||
+      !find_others(c, example, &others, error))
+    return FALSE;
   guint n_others = others ? (guint)json_object_array_length(others) : 0;
   guint n = 1 + (reference ? 1 : 0) + n_others;
   if (n < 2) {
@@ -148,20 +192,7 @@ contrast_set_build(const Contrast *c, ContrastSet *set, InfValue *output, json_o
     g_autofree char *text = losses_json_text(json_object_array_get_idx(others, i));
     candidate_set(&items[k++], CONTRAST_OTHER, i, text, c->max_chars);
   }
-  if (c->order == CONTRAST_ORDER_OUTPUT_LAST) {
-    ContrastCandidate first = items[0];
-    memmove(items, items + 1, (n - 1) * sizeof *items);
-    items[n - 1] = first;
-  } else if (c->order == CONTRAST_ORDER_SEEDED) {
-    GRand *rand = seeded_rand(c, example);
-    for (guint i = n - 1; i > 0; i--) {
-      guint j = (guint)g_rand_int_range(rand, 0, (gint32)i + 1);
-      ContrastCandidate tmp = items[i];
-      items[i] = items[j];
-      items[j] = tmp;
-    }
-    g_rand_free(rand);
-  }
+  order_candidates(c, items, n, example);
   set->items = items;
   set->n = n;
   for (guint i = 0; i < n; i++)
@@ -179,20 +210,6 @@ contrast_set_clear(ContrastSet *set)
   memset(set, 0, sizeof *set);
 }
 
-char *
-contrast_source_name(const Contrast *c, const ContrastCandidate *candidate)
-{
-  switch (candidate->source) {
-  case CONTRAST_OUTPUT:
-    return g_strdup("the output");
-  case CONTRAST_REFERENCE:
-    return g_strdup("the reference");
-  case CONTRAST_OTHER:
-  default:
-    return g_strdup_printf("the example's %s[%u]", c->candidates, candidate->other);
-  }
-}
-
 /* The source as metadata: "output", "reference", "candidates[2]" (the field path). */
 static char *
 source_key(const Contrast *c, const ContrastCandidate *candidate)
@@ -206,6 +223,14 @@ source_key(const Contrast *c, const ContrastCandidate *candidate)
   default:
     return g_strdup_printf("%s[%u]", c->candidates, candidate->other);
   }
+}
+
+char *
+contrast_source_name(const Contrast *c, const ContrastCandidate *candidate)
+{
+  g_autofree char *key = source_key(c, candidate);
+  gboolean own = candidate->source == CONTRAST_OUTPUT || candidate->source == CONTRAST_REFERENCE;
+  return g_strconcat(own ? "the " : "the example's ", key, NULL);
 }
 
 char *

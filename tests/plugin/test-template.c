@@ -209,9 +209,11 @@ test_missing_field(void)
   g_autoptr(GError) error = NULL;
   char *out;
 
+  /* A value that lacks the field is a "no match" failure of the input
+   * (inf/error.h), not a wrong argument. */
   out = render("{user.age}", values, names, 2, &error);
   g_assert_null(out);
-  g_assert_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT);
+  g_assert_error(error, INF_ERROR, INF_ERROR_INPUT);
   g_assert_cmpstr(error->message, ==,
                   "node 'greet': template placeholder {user.age}: 'user' has no field 'age' "
                   "(its fields: name, address)");
@@ -219,12 +221,14 @@ test_missing_field(void)
 
   out = render("{user.address.zip}", values, names, 2, &error);
   g_assert_null(out);
+  g_assert_error(error, INF_ERROR, INF_ERROR_INPUT);
   inf_test_assert_contains(error->message, "'user.address' has no field 'zip' (its fields: "
                                            "city)");
   g_clear_error(&error);
 
   out = render("{t.x}", values, names, 2, &error);
   g_assert_null(out);
+  g_assert_error(error, INF_ERROR, INF_ERROR_INPUT);
   inf_test_assert_contains(error->message, "'t' has no field 'x' (it is a text value)");
 }
 

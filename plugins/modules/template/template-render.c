@@ -349,7 +349,9 @@ template_program_render(const TemplateProgram *program, const TemplateArgs *args
         parts[resolved] = NULL;
         head = g_strjoinv(".", parts);
         parts[resolved] = saved;
-        g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+        /* The value lacks what the placeholder looks for: the input's
+         * fault, not the node's arguments (see inf/error.h). */
+        g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
                     "node '%s': template placeholder {%s}: '%s' has no field '%s' (%s)", node,
                     segment->text, head, *field, fields);
         return NULL;

@@ -37,9 +37,10 @@ const char *template_program_get_placeholder(const TemplateProgram *program, gui
 gboolean template_program_check(const TemplateProgram *program, const TemplateArgs *args,
                                 GError **error);
 
-/* Renders @program with @args. A placeholder without a matching argument or
- * field fails (INF_ERROR_INVALID_ARGUMENT) naming the placeholder, @node_id and
- * the available arguments. Returns a newly allocated string. */
+/* Renders @program with @args. A placeholder without a matching argument
+ * fails (INF_ERROR_INVALID_ARGUMENT), one whose argument lacks the field fails
+ * (INF_ERROR_INPUT), naming the placeholder, @node_id and the available
+ * arguments or fields. Returns a newly allocated string. */
 char *template_program_render(const TemplateProgram *program, const TemplateArgs *args,
                               const char *node_id, GError **error);
 
