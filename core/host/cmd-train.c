@@ -110,7 +110,10 @@ write_journal(Train *t)
   json_object_object_add(j, "format", json_object_new_string(JOURNAL_FORMAT));
   json_object_object_add(j, "version", json_object_new_int(1));
   json_object_object_add(j, "fingerprint", json_object_get(t->fingerprint));
-  json_object_object_add(j, "state", inf_trainer_save_state(t->trainer));
+  /* null before the baseline: a resumed run starts from the beginning */
+  json_object_object_add(j, "state", inf_trainer_get_best(t->trainer)
+                                         ? inf_trainer_save_state(t->trainer)
+                                         : NULL);
   if (t->history)
     json_object_object_add(j, "history_bytes", json_object_new_int64((gint64)ftell(t->history)));
   json_object_object_add(j, "spent", spent_json(t));
@@ -311,7 +314,8 @@ resume_from(Train *t, const char *config_path, long *history_bytes)
     json_object_put(j);
     return FALSE;
   }
-  if (!inf_trainer_restore_state(t->trainer, json_object_object_get(j, "state"), &error)) {
+  json_object *state = json_object_object_get(j, "state");
+  if (state && !inf_trainer_restore_state(t->trainer, state, &error)) {
     g_printerr("inf-engine train: cannot resume from %s: %s\n", t->checkpoint_path, error->message);
     json_object_put(j);
     return FALSE;
@@ -536,6 +540,8 @@ inf_command_train(int argc, char **argv)
                              : inf_module_state_dict(inf_config_get_main(session.config));
   write_json_file(&t, out_path, initial);
   json_object_put(initial);
+  if (!resume)
+    write_journal(&t); /* from now on --resume continues this run */
   InfTrainerStatus st;
   inf_trainer_get_status(t.trainer, &st);
   t.start_step = st.step;

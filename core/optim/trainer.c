@@ -43,6 +43,7 @@ struct _InfTrainer {
   guint best_step;
   json_object *best;
   guint accepted, rejected_n, skipped, unchanged;
+  gboolean tested; /* the test split was scored (test_score) */
   gboolean stopped, cancel, halted, finished;
 };
 
@@ -634,6 +635,7 @@ run_test(InfTrainer *t)
   if (!evaluate(t, t->plain, t->test, NULL, 0, NULL, &s))
     return;
   t->test_score = inf_eval_summary_mean(&s);
+  t->tested = TRUE;
   json_object *line = json_object_new_object();
   json_object_object_add(line, "step", json_object_new_int((int)t->step));
   json_object_object_add(line, "phase", json_object_new_string("test"));
@@ -670,7 +672,7 @@ inf_trainer_run(InfTrainer *t, GError **error)
   g_autoptr(GError) local = NULL;
   if (!inf_module_load_state_dict(t->main, t->best, TRUE, &local))
     g_critical("the best parameters do not load back: %s", local->message);
-  if (t->test && t->test->len)
+  if (t->test && t->test->len && !t->tested) /* not again when resumed after it */
     run_test(t);
   t->finished = !must_stop(t);
   return TRUE;
@@ -694,6 +696,8 @@ inf_trainer_save_state(InfTrainer *t)
   json_object_object_add(o, "epoch", json_object_new_int((int)t->epoch));
   json_object_object_add(o, "batch", json_object_new_int((int)t->batch));
   json_object_object_add(o, "step", json_object_new_int((int)t->step));
+  json_object_object_add(o, "last_epoch", json_object_new_int((int)t->last_epoch));
+  json_object_object_add(o, "last_batch", json_object_new_int((int)t->last_batch));
   if (t->has_order) {
     json_object *order = json_object_new_array();
     for (guint i = 0; i < t->train->len; i++)
@@ -705,6 +709,8 @@ inf_trainer_save_state(InfTrainer *t)
   json_object_object_add(o, "best_val", exact_double(t->best_val));
   json_object_object_add(o, "last_val", exact_double(t->last_val));
   json_object_object_add(o, "best_step", json_object_new_int((int)t->best_step));
+  if (t->tested)
+    json_object_object_add(o, "test", exact_double(t->test_score));
   json_object_object_add(o, "best", json_object_get(t->best));
   json_object_object_add(o, "params", inf_module_state_dict(t->main));
   json_object *rejected = json_object_new_object();
@@ -775,6 +781,12 @@ inf_trainer_restore_state(InfTrainer *t, json_object *state, GError **error)
             ? json_object_get_double(v)
             : NAN;
   t->best_step = json_object_object_get_ex(state, "best_step", &v) ? json_object_get_int(v) : 0;
+  t->last_epoch = json_object_object_get_ex(state, "last_epoch", &v) ? json_object_get_int(v) : 0;
+  t->last_batch = json_object_object_get_ex(state, "last_batch", &v) ? json_object_get_int(v) : 0;
+  /* saved after the test: it is not scored again */
+  t->tested = json_object_object_get_ex(state, "test", &v);
+  t->test_score = t->tested && !json_object_is_type(v, json_type_null) ? json_object_get_double(v)
+                                                                        : NAN;
   json_object_put(t->best);
   t->best = json_object_get(best);
   t->has_baseline = TRUE;

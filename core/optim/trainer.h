@@ -49,7 +49,9 @@ gboolean inf_trainer_run(InfTrainer *trainer, GError **error);
 void inf_trainer_stop(InfTrainer *trainer, gboolean cancel);
 
 /* The state to continue from after the last finished step (new): position,
- * generator, parameters, best, rejected values, counts. */
+ * generator, parameters, best, rejected values, counts, and the test score
+ * once the test split was scored (a run resumed from there does not score
+ * it again). Only after the baseline (inf_trainer_get_best() not NULL). */
 json_object *inf_trainer_save_state(InfTrainer *trainer);
 /* Continues from a state saved by inf_trainer_save_state() (borrowed). */
 gboolean inf_trainer_restore_state(InfTrainer *trainer, json_object *state, GError **error);
