@@ -9,21 +9,16 @@
 const char *const contrast_order_choices[] = { "seeded", "output_first", "output_last", NULL };
 
 gboolean
-contrast_init(Contrast *c, const char *loss, const InfOptions *options, GError **error)
+contrast_init(Contrast *c, const char *loss, const InfOptions *options, const char *reply_schema,
+              GError **error)
 {
   memset(c, 0, sizeof *c);
-  c->loss = loss;
-  c->alias = g_strdup(inf_options_get_string(options, "alias"));
-  c->criteria = g_strdup(inf_options_get_string(options, "criteria"));
   c->reference = g_strdup(inf_options_get_string(options, "reference"));
   const char *order = inf_options_get_string(options, "order");
   for (int i = 0; contrast_order_choices[i]; i++)
     if (g_strcmp0(order, contrast_order_choices[i]) == 0)
       c->order = (ContrastOrder)i;
   c->seed = inf_options_get_int(options, "seed");
-  c->temperature = inf_options_get_double(options, "temperature");
-  c->attempts = (guint)inf_options_get_int(options, "attempts");
-  c->max_chars = (gsize)inf_options_get_int(options, "max_chars");
   if (!losses_field_path_is_valid(c->reference)) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "reference: '%s' is not a field path of the example line; write names and "
@@ -41,17 +36,23 @@ contrast_init(Contrast *c, const char *loss, const InfOptions *options, GError *
       return FALSE;
     }
   }
-  return TRUE;
+  return losses_llm_init(&c->llm, loss, options, reply_schema, error);
 }
 
 void
 contrast_clear(Contrast *c)
 {
-  g_free(c->alias);
-  g_free(c->criteria);
+  losses_llm_clear(&c->llm);
   g_free(c->reference);
   g_free(c->candidates);
   memset(c, 0, sizeof *c);
+}
+
+gboolean
+contrast_loss_check_target(InfLoss *self, json_object *target, GError **error)
+{
+  const Contrast *c = inf_loss_get_private(self);
+  return contrast_check_target(c, target, error);
 }
 
 static void
@@ -105,7 +106,7 @@ find_reference(const Contrast *c, json_object *target, json_object *example, gbo
     g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
                 "%s: the example has no reference output at '%s' (%s); the output is compared "
                 "with it",
-                c->loss, c->reference, found ? "it is null" : "no such field");
+                c->llm.loss, c->reference, found ? "it is null" : "no such field");
     return FALSE;
   }
   return TRUE;
@@ -124,7 +125,7 @@ find_others(const Contrast *c, json_object *example, json_object **out, GError *
   *out = losses_field_get(example, c->candidates, &found);
   if (!json_object_is_type(*out, json_type_array)) {
     g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
-                "%s: the example's '%s' must be a list of other outputs to rank (%s)", c->loss,
+                "%s: the example's '%s' must be a list of other outputs to rank (%s)", c->llm.loss,
                 c->candidates,
                 !found         ? "there is no such field"
                 : *out == NULL ? "it is null"
@@ -171,26 +172,26 @@ contrast_set_build(const Contrast *c, ContrastSet *set, InfValue *output, json_o
       g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
                   "%s: nothing to compare the output with: the example has no reference at "
                   "'%s' and an empty '%s' list",
-                  c->loss, c->reference, c->candidates);
+                  c->llm.loss, c->reference, c->candidates);
     else
       g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
                   "%s: nothing to compare the output with: the example has no reference at "
                   "'%s' (and the `candidates` option names no list of other outputs)",
-                  c->loss, c->reference);
+                  c->llm.loss, c->reference);
     return FALSE;
   }
   /* In source order first: the output, the reference, the others. */
   ContrastCandidate *items = g_new0(ContrastCandidate, n);
   g_autofree char *out_text = inf_value_to_string(output);
   guint k = 0;
-  candidate_set(&items[k++], CONTRAST_OUTPUT, 0, out_text, c->max_chars);
+  candidate_set(&items[k++], CONTRAST_OUTPUT, 0, out_text, c->llm.max_chars);
   if (reference) {
     g_autofree char *text = losses_json_text(reference);
-    candidate_set(&items[k++], CONTRAST_REFERENCE, 0, text, c->max_chars);
+    candidate_set(&items[k++], CONTRAST_REFERENCE, 0, text, c->llm.max_chars);
   }
   for (guint i = 0; i < n_others; i++) {
     g_autofree char *text = losses_json_text(json_object_array_get_idx(others, i));
-    candidate_set(&items[k++], CONTRAST_OTHER, i, text, c->max_chars);
+    candidate_set(&items[k++], CONTRAST_OTHER, i, text, c->llm.max_chars);
   }
   order_candidates(c, items, n, example);
   set->items = items;
@@ -208,6 +209,46 @@ contrast_set_clear(ContrastSet *set)
     g_free(set->items[i].text);
   g_free(set->items);
   memset(set, 0, sizeof *set);
+}
+
+ContrastRun *
+contrast_run_new(const Contrast *c, InfValue *output, json_object *target, json_object *example,
+                 gboolean reference_required, InfLossTask *task)
+{
+  GError *error = NULL;
+  ContrastRun *run = g_new0(ContrastRun, 1);
+  run->contrast = c;
+  if (!contrast_set_build(c, &run->set, output, target, example, reference_required, &error)) {
+    g_free(run);
+    inf_loss_task_return_error(task, error);
+    return NULL;
+  }
+  return run;
+}
+
+static void
+contrast_run_free(gpointer data)
+{
+  ContrastRun *run = data;
+  contrast_set_clear(&run->set);
+  g_free(run);
+}
+
+void
+contrast_run_ask(ContrastRun *run, InfLossTask *task, json_object *example, const char *system,
+                 LossesReplyCheck check, LossesReplyDone done)
+{
+  g_autofree char *user = contrast_describe(run->contrast, &run->set, example);
+  LossesLlmCall call = {
+    .llm = &run->contrast->llm,
+    .system = system,
+    .user = user,
+    .check = check,
+    .done = done,
+    .user_data = run,
+    .destroy = contrast_run_free,
+  };
+  losses_llm_call(task, &call);
 }
 
 /* The source as metadata: "output", "reference", "candidates[2]" (the field path). */
@@ -236,12 +277,12 @@ contrast_source_name(const Contrast *c, const ContrastCandidate *candidate)
 char *
 contrast_describe(const Contrast *c, const ContrastSet *set, json_object *example)
 {
-  g_autofree char *input = losses_describe_input(example, c->max_chars);
+  g_autofree char *input = losses_describe_input(example, c->llm.max_chars);
   GString *s = g_string_new(input);
   for (guint i = 0; i < set->n; i++)
     g_string_append_printf(s, "Candidate %u:\n%s\n\n", i + 1, set->items[i].text);
-  if (c->criteria)
-    g_string_append_printf(s, "Judge on: %s\n", c->criteria);
+  if (c->llm.criteria)
+    g_string_append_printf(s, "Judge on: %s\n", c->llm.criteria);
   return g_strchomp(g_string_free(s, FALSE));
 }
 
@@ -256,7 +297,7 @@ contrast_add_meta(const Contrast *c, const ContrastSet *set, json_object *meta)
     json_object_object_add(entry, "source", json_object_new_string(key));
     json_object_array_add(list, entry);
   }
-  json_object_object_add(meta, "alias", json_object_new_string(c->alias));
+  json_object_object_add(meta, "alias", json_object_new_string(c->llm.alias));
   json_object_object_add(meta, "candidates", list);
   json_object_object_add(meta, "output_candidate", json_object_new_int((int)set->output));
 }
@@ -268,7 +309,7 @@ contrast_check_target(const Contrast *c, json_object *target, GError **error)
     g_set_error(error, INF_ERROR, INF_ERROR_INPUT,
                 "%s expects a target: the reference output the pipeline's output is compared "
                 "with (any JSON value but null; a string is shown as it is)",
-                c->loss);
+                c->llm.loss);
     return FALSE;
   }
   return TRUE;

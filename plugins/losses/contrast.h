@@ -8,10 +8,10 @@
 #pragma once
 
 #include "losses.h"
+#include "losses-llm.h"
 
 /* The options both classes have (each lists them first in its table):
  * alias, criteria, reference, order, seed, temperature, attempts, max_chars. */
-#define CONTRAST_DOC_ALIAS "Resource alias of the judge LLM"
 #define CONTRAST_DOC_CRITERIA \
   "What makes one output better than another (e.g. \"the right label, nothing else\")"
 #define CONTRAST_DOC_REFERENCE \
@@ -20,19 +20,13 @@
   "The order the candidates are shown in: seeded (shuffled by `seed` and the example's input; " \
   "an example always gets the same order), output_first, output_last"
 #define CONTRAST_DOC_SEED "Seed of the seeded order"
-#define CONTRAST_DOC_TEMPERATURE "Sampling temperature of the judge"
-#define CONTRAST_DOC_ATTEMPTS \
-  "Replies tried before the example fails when the judge's reply is malformed"
-#define CONTRAST_DOC_MAX_CHARS \
-  "Longest input and candidate text shown to the judge (longer ones are cut visibly)"
 
 extern const char *const contrast_order_choices[];
 
 /* The entries of those options, for the start of each class's table. */
 // clang-format off
 #define CONTRAST_OPTION_ENTRIES                                                                   \
-  { .name = "alias", .type = INF_OPTION_ALIAS, .default_json = "\"judge\"",                        \
-    .description = CONTRAST_DOC_ALIAS },                                                           \
+  LOSSES_LLM_OPTION_ALIAS("judge"),                                                                \
   { .name = "criteria", .type = INF_OPTION_STRING, .description = CONTRAST_DOC_CRITERIA },         \
   { .name = "reference", .type = INF_OPTION_STRING, .default_json = "\"target\"",                  \
     .description = CONTRAST_DOC_REFERENCE },                                                       \
@@ -40,12 +34,9 @@ extern const char *const contrast_order_choices[];
     .description = CONTRAST_DOC_ORDER, .choices = contrast_order_choices },                        \
   { .name = "seed", .type = INF_OPTION_INT, .default_json = "0",                                   \
     .description = CONTRAST_DOC_SEED },                                                            \
-  { .name = "temperature", .type = INF_OPTION_DOUBLE, .default_json = "0",                         \
-    .description = CONTRAST_DOC_TEMPERATURE, .max = 2 },                                           \
-  { .name = "attempts", .type = INF_OPTION_INT, .default_json = "2",                               \
-    .description = CONTRAST_DOC_ATTEMPTS, .min = 1, .max = 10 },                                   \
-  { .name = "max_chars", .type = INF_OPTION_INT, .default_json = "4000",                           \
-    .description = CONTRAST_DOC_MAX_CHARS, .min = 100, .max = 1000000 }
+  LOSSES_LLM_OPTION_TEMPERATURE("judge"),                                                          \
+  LOSSES_LLM_OPTION_ATTEMPTS("judge"),                                                             \
+  LOSSES_LLM_OPTION_MAX_CHARS("input and candidate text", "judge")
 // clang-format on
 
 typedef enum {
@@ -54,24 +45,26 @@ typedef enum {
   CONTRAST_ORDER_OUTPUT_LAST,
 } ContrastOrder;
 
+/* The private data of both classes starts with their Contrast. */
 typedef struct {
-  const char *loss; /* "preference" or "ranking", for messages */
-  char *alias;
-  char *criteria; /* NULL: none */
+  LossesLlm llm;    /* the judge: alias, criteria, ..., the reply's schema */
   char *reference;
   char *candidates; /* ranking only: field path of other candidates; NULL: none */
   ContrastOrder order;
   gint64 seed;
-  double temperature;
-  guint attempts;
-  gsize max_chars;
 } Contrast;
 
-/* Reads the common options into @c (cleared first); FALSE with @error
- * naming the option (relative to the loss's path) when `reference` is not a
- * field path. */
-gboolean contrast_init(Contrast *c, const char *loss, const InfOptions *options, GError **error);
+/* Reads the common options into @c (cleared first) and compiles
+ * @reply_schema (losses_llm_init); FALSE with @error naming the option
+ * (relative to the loss's path) when `reference` or `candidates` is not a
+ * field path. @loss ("preference", "ranking") is static. */
+gboolean contrast_init(Contrast *c, const char *loss, const InfOptions *options,
+                       const char *reply_schema, GError **error);
 void contrast_clear(Contrast *c);
+
+/* check_target of both classes: contrast_check_target() with the loss's
+ * Contrast. */
+gboolean contrast_loss_check_target(InfLoss *self, json_object *target, GError **error);
 
 /* Where a candidate comes from. */
 typedef enum {
@@ -103,6 +96,24 @@ gboolean contrast_set_build(const Contrast *c, ContrastSet *set, InfValue *outpu
                             json_object *target, json_object *example, gboolean reference_required,
                             GError **error);
 void contrast_set_clear(ContrastSet *set);
+
+/* One example being judged: its candidates. */
+typedef struct {
+  const Contrast *contrast;
+  ContrastSet set;
+} ContrastRun;
+
+/* Collects the candidates of @example (contrast_set_build) for a run, or
+ * finishes @task with the error and returns NULL. */
+ContrastRun *contrast_run_new(const Contrast *c, InfValue *output, json_object *target,
+                              json_object *example, gboolean reference_required,
+                              InfLossTask *task);
+
+/* Asks the judge about @run (which it takes) through @task, with @system
+ * and the candidates (contrast_describe) as the user message, and finishes
+ * @task (losses_llm_call; @check may be NULL, @done gets @run). */
+void contrast_run_ask(ContrastRun *run, InfLossTask *task, json_object *example,
+                      const char *system, LossesReplyCheck check, LossesReplyDone done);
 
 /* "the output", "the reference" or "the example's candidates[2]" (static or
  * caller-owned: always free the result). */

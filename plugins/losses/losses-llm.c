@@ -3,32 +3,71 @@
 
 #include <string.h>
 
+#include "losses.h"
+
 typedef struct {
   InfLossTask *task;
-  char *loss;
-  char *alias;
+  const LossesLlm *llm;
   char *system;
   char *user;
-  double temperature;
-  InfJsonSchema *schema;
-  guint attempts;
   guint attempt;
   GPtrArray *history; /* alternating assistant replies and user corrections */
   LossesReplyCheck check;
   LossesReplyDone done;
   gpointer user_data;
+  GDestroyNotify destroy;
 } Call;
 
-static void
-call_free(Call *c)
+gboolean
+losses_llm_init(LossesLlm *llm, const char *loss, const InfOptions *options,
+                const char *reply_schema, GError **error)
 {
-  g_free(c->loss);
-  g_free(c->alias);
+  memset(llm, 0, sizeof *llm);
+  llm->loss = loss;
+  llm->alias = g_strdup(inf_options_get_string(options, "alias"));
+  llm->criteria = g_strdup(inf_options_get_string(options, "criteria"));
+  llm->temperature = inf_options_get_double(options, "temperature");
+  llm->attempts = (guint)MAX(inf_options_get_int(options, "attempts"), 1);
+  llm->max_chars = (gsize)inf_options_get_int(options, "max_chars");
+  g_autoptr(json_object) schema = json_tokener_parse(reply_schema);
+  g_autofree char *name = g_strdup_printf("%s reply", loss);
+  llm->schema = inf_json_schema_new(schema, name, error);
+  return llm->schema != NULL;
+}
+
+void
+losses_llm_clear(LossesLlm *llm)
+{
+  g_free(llm->alias);
+  g_free(llm->criteria);
+  inf_json_schema_unref(llm->schema);
+  memset(llm, 0, sizeof *llm);
+}
+
+/* Finishes the task with @feedback or @error (one of them), then lets go of
+ * the call. */
+static void
+call_finish(Call *c, InfFeedback *feedback, GError *error)
+{
+  if (error != NULL)
+    inf_loss_task_return_error(c->task, error);
+  else
+    inf_loss_task_return(c->task, feedback);
+  if (c->destroy != NULL)
+    c->destroy(c->user_data);
   g_free(c->system);
   g_free(c->user);
-  inf_json_schema_unref(c->schema);
   g_ptr_array_unref(c->history);
   g_free(c);
+}
+
+void
+losses_feedback_add_items(InfFeedback *fb, json_object *list)
+{
+  for (size_t i = 0; i < json_object_array_length(list); i++) {
+    g_autofree char *item = g_strdup(json_object_get_string(json_object_array_get_idx(list, i)));
+    inf_feedback_add_item(fb, g_strstrip(item));
+  }
 }
 
 char *
@@ -78,13 +117,13 @@ static void
 on_reply(const InfLlmResponse *response, const GError *error, gpointer data)
 {
   Call *c = data;
+  const LossesLlm *llm = c->llm;
   if (error != NULL) {
-    g_autoptr(GError) e = g_error_new(error->domain, error->code,
-                                      "%s: the call to alias '%s' "
-                                      "failed: %s",
-                                      c->loss, c->alias, error->message);
-    c->done(NULL, e, c->user_data);
-    call_free(c);
+    call_finish(c, NULL,
+                g_error_new(error->domain, error->code,
+                            "%s: the call to alias '%s' "
+                            "failed: %s",
+                            llm->loss, llm->alias, error->message));
     return;
   }
   const char *text = inf_llm_response_get_content(response);
@@ -94,16 +133,16 @@ on_reply(const InfLlmResponse *response, const GError *error, gpointer data)
   if (!ok)
     g_set_error(&problem, INF_ERROR, INF_ERROR_BAD_RESPONSE, "the reply is not JSON");
   else
-    ok = inf_json_schema_validate(c->schema, reply, NULL, &problem) &&
+    ok = inf_json_schema_validate(llm->schema, reply, NULL, &problem) &&
          (c->check == NULL || c->check(reply, c->user_data, &problem));
   if (ok) {
-    c->done(reply, NULL, c->user_data);
+    InfFeedback *feedback = c->done(reply, c->user_data);
     json_object_put(reply);
-    call_free(c);
+    call_finish(c, feedback, NULL);
     return;
   }
   json_object_put(reply);
-  if (c->attempt < c->attempts) {
+  if (c->attempt < llm->attempts) {
     g_ptr_array_add(c->history, g_strdup(text ? text : ""));
     g_ptr_array_add(c->history,
                     g_strdup_printf("That reply could not be used: %s. Reply again with only "
@@ -113,46 +152,43 @@ on_reply(const InfLlmResponse *response, const GError *error, gpointer data)
     return;
   }
   g_autofree char *quoted = inf_text_quote(text, -1, 200, NULL);
-  g_autoptr(GError) e = g_error_new(
-      INF_ERROR, INF_ERROR_BAD_RESPONSE,
-      "%s: no usable reply from alias '%s' after %u attempt%s: %s (last reply: '%s')", c->loss,
-      c->alias, c->attempts, c->attempts == 1 ? "" : "s", problem->message, quoted);
-  c->done(NULL, e, c->user_data);
-  call_free(c);
+  call_finish(c, NULL,
+              g_error_new(INF_ERROR, INF_ERROR_BAD_RESPONSE,
+                          "%s: no usable reply from alias '%s' after %u attempt%s: %s (last "
+                          "reply: '%s')",
+                          llm->loss, llm->alias, llm->attempts, llm->attempts == 1 ? "" : "s",
+                          problem->message, quoted));
 }
 
 static void
 send_request(Call *c)
 {
+  const LossesLlm *llm = c->llm;
   InfLlmRequest *request = inf_llm_request_new();
   inf_llm_request_set_system(request, c->system);
   inf_llm_request_add_message(request, "user", c->user);
   for (guint i = 0; i < c->history->len; i++)
     inf_llm_request_add_message(request, i % 2 == 0 ? "assistant" : "user",
                                 g_ptr_array_index(c->history, i));
-  inf_llm_request_set_temperature(request, c->temperature);
-  inf_llm_request_set_json_schema(request, c->loss, inf_json_schema_get_json(c->schema));
+  inf_llm_request_set_temperature(request, llm->temperature);
+  inf_llm_request_set_json_schema(request, llm->loss, inf_json_schema_get_json(llm->schema));
   c->attempt++;
-  inf_loss_task_call_alias(c->task, c->alias, request, on_reply, c);
+  inf_loss_task_call_alias(c->task, llm->alias, request, on_reply, c);
 }
 
 void
-losses_llm_call(InfLossTask *task, const LossesLlmCall *call, LossesReplyCheck check,
-                LossesReplyDone done, gpointer user_data)
+losses_llm_call(InfLossTask *task, const LossesLlmCall *call)
 {
   Call *c = g_new0(Call, 1);
   c->task = task;
-  c->loss = g_strdup(call->loss);
-  c->alias = g_strdup(call->alias);
+  c->llm = call->llm;
   c->system = g_strdup(call->system);
   c->user = g_strdup(call->user);
-  c->temperature = call->temperature;
-  c->schema = inf_json_schema_ref(call->schema);
-  c->attempts = MAX(call->attempts, 1);
   c->history = g_ptr_array_new_with_free_func(g_free);
-  c->check = check;
-  c->done = done;
-  c->user_data = user_data;
+  c->check = call->check;
+  c->done = call->done;
+  c->user_data = call->user_data;
+  c->destroy = call->destroy;
   send_request(c);
 }
 

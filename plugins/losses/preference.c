@@ -23,9 +23,8 @@ static const InfOptionSpec preference_options[] = {
 };
 
 typedef struct {
-  Contrast contrast;
+  Contrast contrast; /* first (contrast_loss_check_target) */
   gboolean ties;
-  InfJsonSchema *schema;
 } Preference;
 
 static void
@@ -35,8 +34,6 @@ preference_free(gpointer data)
   if (p == NULL)
     return;
   contrast_clear(&p->contrast);
-  if (p->schema)
-    inf_json_schema_unref(p->schema);
   g_free(p);
 }
 
@@ -45,20 +42,14 @@ preference_init(InfLoss *self, const InfOptions *options, gpointer *out_private,
 {
   (void)self;
   Preference *p = g_new0(Preference, 1);
-  if (!contrast_init(&p->contrast, "preference", options, error)) {
-    preference_free(p);
-    return FALSE;
-  }
   p->ties = inf_options_get_bool(options, "ties");
-  g_autofree char *schema_text = g_strdup_printf(
+  g_autofree char *schema = g_strdup_printf(
       "{\"type\": \"object\", \"required\": [\"better\", \"reason\", \"improvements\"],"
       " \"properties\": {\"better\": {\"type\": \"integer\", \"minimum\": %d, \"maximum\": 2},"
       " \"reason\": {\"type\": \"string\"},"
       " \"improvements\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}}",
       p->ties ? 0 : 1);
-  g_autoptr(json_object) schema = json_tokener_parse(schema_text);
-  p->schema = inf_json_schema_new(schema, "preference reply", error);
-  if (p->schema == NULL) {
+  if (!contrast_init(&p->contrast, "preference", options, schema, error)) {
     preference_free(p);
     return FALSE;
   }
@@ -66,30 +57,10 @@ preference_init(InfLoss *self, const InfOptions *options, gpointer *out_private,
   return TRUE;
 }
 
-static gboolean
-preference_check_target(InfLoss *self, json_object *target, GError **error)
+static InfFeedback *
+preference_done(json_object *reply, gpointer data)
 {
-  Preference *p = inf_loss_get_private(self);
-  return contrast_check_target(&p->contrast, target, error);
-}
-
-typedef struct {
-  InfLossTask *task;
-  Preference *preference;
-  ContrastSet set;
-} PreferenceRun;
-
-static void
-preference_done(json_object *reply, const GError *error, gpointer data)
-{
-  PreferenceRun *run = data;
-  Preference *p = run->preference;
-  if (error != NULL) {
-    inf_loss_task_return_error(run->task, g_error_copy(error));
-    contrast_set_clear(&run->set);
-    g_free(run);
-    return;
-  }
+  ContrastRun *run = data;
   guint better = (guint)json_object_get_int(json_object_object_get(reply, "better"));
   const char *reason = json_object_get_string(json_object_object_get(reply, "reason"));
   guint output = run->set.output;
@@ -103,22 +74,16 @@ preference_done(json_object *reply, const GError *error, gpointer data)
                            "The reference (candidate %u) was preferred to this output "
                            "(candidate %u)%s%s",
                            other, output, *why ? ": " : "", why);
-    json_object *list = json_object_object_get(reply, "improvements");
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-      g_autofree char *item = g_strdup(json_object_get_string(json_object_array_get_idx(list, i)));
-      inf_feedback_add_item(fb, g_strstrip(item));
-    }
+    losses_feedback_add_items(fb, json_object_object_get(reply, "improvements"));
   }
   json_object *meta = inf_feedback_get_meta(fb);
-  contrast_add_meta(&p->contrast, &run->set, meta);
+  contrast_add_meta(run->contrast, &run->set, meta);
   json_object_object_add(meta, "preferred", json_object_new_int((int)better));
   json_object_object_add(meta, "winner", json_object_new_string(winner));
   json_object_object_add(meta, "reason", json_object_new_string(reason ? reason : ""));
   json_object_object_add(meta, "improvements",
                          json_object_get(json_object_object_get(reply, "improvements")));
-  inf_loss_task_return(run->task, fb);
-  contrast_set_clear(&run->set);
-  g_free(run);
+  return fb;
 }
 
 static void
@@ -126,15 +91,9 @@ preference_evaluate(InfLoss *self, InfValue *output, json_object *target, json_o
                     InfLossTask *task)
 {
   Preference *p = inf_loss_get_private(self);
-  GError *error = NULL;
-  PreferenceRun *run = g_new0(PreferenceRun, 1);
-  run->task = task;
-  run->preference = p;
-  if (!contrast_set_build(&p->contrast, &run->set, output, target, example, TRUE, &error)) {
-    g_free(run);
-    inf_loss_task_return_error(task, error);
+  ContrastRun *run = contrast_run_new(&p->contrast, output, target, example, TRUE, task);
+  if (run == NULL)
     return;
-  }
   g_autofree char *system = g_strdup_printf(
       "You compare two candidate outputs of a text-processing pipeline for the same input and "
       "say which one is better. Judge the content, not the position or the length.%s\n"
@@ -145,17 +104,7 @@ preference_evaluate(InfLoss *self, InfValue *output, json_object *target, json_o
       p->ties ? "1 or 2, the number of the better candidate, or 0 for a tie"
               : "1 or 2, the number of the better candidate",
       p->ties ? "; [] for a tie" : "");
-  g_autofree char *user = contrast_describe(&p->contrast, &run->set, example);
-  LossesLlmCall call = {
-    .loss = "preference",
-    .alias = p->contrast.alias,
-    .system = system,
-    .user = user,
-    .temperature = p->contrast.temperature,
-    .schema = p->schema,
-    .attempts = p->contrast.attempts,
-  };
-  losses_llm_call(task, &call, NULL, preference_done, run);
+  contrast_run_ask(run, task, example, system, NULL, preference_done);
 }
 
 const InfLossClass inf_losses_preference_class = {
@@ -167,5 +116,5 @@ const InfLossClass inf_losses_preference_class = {
   .init = preference_init,
   .finalize = preference_free,
   .evaluate = preference_evaluate,
-  .check_target = preference_check_target,
+  .check_target = contrast_loss_check_target,
 };

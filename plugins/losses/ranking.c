@@ -24,11 +24,6 @@ static const InfOptionSpec ranking_options[] = {
   { .name = NULL },
 };
 
-typedef struct {
-  Contrast contrast;
-  InfJsonSchema *schema;
-} Ranking;
-
 static const char reply_schema[] =
     "{\"type\": \"object\", \"required\": [\"ranking\", \"reason\", \"improvements\"],"
     " \"properties\": {\"ranking\": {\"type\": \"array\", \"minItems\": 1, \"items\": "
@@ -39,67 +34,57 @@ static const char reply_schema[] =
     "{\"type\": \"integer\", \"minimum\": 1}, \"changes\": {\"type\": \"array\", \"items\": "
     "{\"type\": \"string\"}}}}}}}";
 
+/* The private data is the Contrast itself. */
 static void
 ranking_free(gpointer data)
 {
-  Ranking *r = data;
-  if (r == NULL)
+  Contrast *c = data;
+  if (c == NULL)
     return;
-  contrast_clear(&r->contrast);
-  if (r->schema)
-    inf_json_schema_unref(r->schema);
-  g_free(r);
+  contrast_clear(c);
+  g_free(c);
 }
 
 static gboolean
 ranking_init(InfLoss *self, const InfOptions *options, gpointer *out_private, GError **error)
 {
   (void)self;
-  Ranking *r = g_new0(Ranking, 1);
-  if (!contrast_init(&r->contrast, "ranking", options, error)) {
-    ranking_free(r);
+  Contrast *c = g_new0(Contrast, 1);
+  if (!contrast_init(c, "ranking", options, reply_schema, error)) {
+    ranking_free(c);
     return FALSE;
   }
-  g_autoptr(json_object) schema = json_tokener_parse(reply_schema);
-  r->schema = inf_json_schema_new(schema, "ranking reply", error);
-  if (r->schema == NULL) {
-    ranking_free(r);
-    return FALSE;
-  }
-  *out_private = r;
+  *out_private = c;
   return TRUE;
 }
 
+/* FALSE with @error when @k, read at WHERE[INDEX]FIELD of the reply
+ * ("ranking[2]", "improvements[0].candidate"), is not a candidate number
+ * (1 to @n). */
 static gboolean
-ranking_check_target(InfLoss *self, json_object *target, GError **error)
+check_candidate(gint64 k, guint n, const char *where, size_t index, const char *field,
+                GError **error)
 {
-  Ranking *r = inf_loss_get_private(self);
-  return contrast_check_target(&r->contrast, target, error);
+  if (k >= 1 && k <= n)
+    return TRUE;
+  g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
+              "%s[%zu]%s: there is no candidate %" G_GINT64_FORMAT " (the candidates are 1 to %u)",
+              where, index, field, k, n);
+  return FALSE;
 }
-
-typedef struct {
-  InfLossTask *task;
-  Ranking *ranking;
-  ContrastSet set;
-} RankingRun;
 
 /* The ranking must name every candidate once; improvements known candidates. */
 static gboolean
 ranking_check(json_object *reply, gpointer data, GError **error)
 {
-  RankingRun *run = data;
+  ContrastRun *run = data;
   guint n = run->set.n;
   json_object *ranking = json_object_object_get(reply, "ranking");
   g_autofree guint *seen = g_new0(guint, n + 1);
   for (size_t i = 0; i < json_object_array_length(ranking); i++) {
     gint64 k = json_object_get_int64(json_object_array_get_idx(ranking, i));
-    if (k < 1 || k > n) {
-      g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
-                  "ranking[%zu]: there is no candidate %" G_GINT64_FORMAT
-                  " (the candidates are 1 to %u)",
-                  i, k, n);
+    if (!check_candidate(k, n, "ranking", i, "", error))
       return FALSE;
-    }
     if (seen[k]) {
       g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
                   "ranking[%zu]: candidate %" G_GINT64_FORMAT
@@ -120,29 +105,17 @@ ranking_check(json_object *reply, gpointer data, GError **error)
   for (size_t i = 0; i < json_object_array_length(list); i++) {
     gint64 k = json_object_get_int64(
         json_object_object_get(json_object_array_get_idx(list, i), "candidate"));
-    if (k < 1 || k > n) {
-      g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
-                  "improvements[%zu].candidate: there is no candidate %" G_GINT64_FORMAT
-                  " (the candidates are 1 to %u)",
-                  i, k, n);
+    if (!check_candidate(k, n, "improvements", i, ".candidate", error))
       return FALSE;
-    }
   }
   return TRUE;
 }
 
-static void
-ranking_done(json_object *reply, const GError *error, gpointer data)
+static InfFeedback *
+ranking_done(json_object *reply, gpointer data)
 {
-  RankingRun *run = data;
-  Ranking *r = run->ranking;
+  ContrastRun *run = data;
   ContrastSet *set = &run->set;
-  if (error != NULL) {
-    inf_loss_task_return_error(run->task, g_error_copy(error));
-    contrast_set_clear(set);
-    g_free(run);
-    return;
-  }
   json_object *ranking = json_object_object_get(reply, "ranking");
   const char *reason = json_object_get_string(json_object_object_get(reply, "reason"));
   guint rank = 0;
@@ -155,7 +128,7 @@ ranking_done(json_object *reply, const GError *error, gpointer data)
     GString *above = g_string_new(NULL);
     for (guint i = 0; i + 1 < rank; i++) {
       guint k = (guint)json_object_get_int(json_object_array_get_idx(ranking, i));
-      g_autofree char *name = contrast_source_name(&r->contrast, &set->items[k - 1]);
+      g_autofree char *name = contrast_source_name(run->contrast, &set->items[k - 1]);
       g_string_append_printf(above, "%scandidate %u (%s)", i ? ", " : "", k, name);
     }
     g_autofree char *why = g_strstrip(g_strdup(reason ? reason : ""));
@@ -167,39 +140,26 @@ ranking_done(json_object *reply, const GError *error, gpointer data)
       json_object *entry = json_object_array_get_idx(list, i);
       if ((guint)json_object_get_int(json_object_object_get(entry, "candidate")) != set->output)
         continue;
-      json_object *changes = json_object_object_get(entry, "changes");
-      for (size_t j = 0; j < json_object_array_length(changes); j++) {
-        g_autofree char *item =
-            g_strdup(json_object_get_string(json_object_array_get_idx(changes, j)));
-        inf_feedback_add_item(fb, g_strstrip(item));
-      }
+      losses_feedback_add_items(fb, json_object_object_get(entry, "changes"));
     }
   }
   json_object *meta = inf_feedback_get_meta(fb);
-  contrast_add_meta(&r->contrast, set, meta);
+  contrast_add_meta(run->contrast, set, meta);
   json_object_object_add(meta, "ranking", json_object_get(ranking));
   json_object_object_add(meta, "rank", json_object_new_int((int)rank));
   json_object_object_add(meta, "n", json_object_new_int((int)set->n));
   json_object_object_add(meta, "reason", json_object_new_string(reason ? reason : ""));
-  inf_loss_task_return(run->task, fb);
-  contrast_set_clear(set);
-  g_free(run);
+  return fb;
 }
 
 static void
 ranking_evaluate(InfLoss *self, InfValue *output, json_object *target, json_object *example,
                  InfLossTask *task)
 {
-  Ranking *r = inf_loss_get_private(self);
-  GError *error = NULL;
-  RankingRun *run = g_new0(RankingRun, 1);
-  run->task = task;
-  run->ranking = r;
-  if (!contrast_set_build(&r->contrast, &run->set, output, target, example, FALSE, &error)) {
-    g_free(run);
-    inf_loss_task_return_error(task, error);
+  const Contrast *c = inf_loss_get_private(self);
+  ContrastRun *run = contrast_run_new(c, output, target, example, FALSE, task);
+  if (run == NULL)
     return;
-  }
   g_autofree char *system = g_strdup_printf(
       "You rank %u candidate outputs of a text-processing pipeline for the same input, best "
       "first. Judge the content, not the position or the length.\n"
@@ -208,17 +168,7 @@ ranking_evaluate(InfLoss *self, InfValue *output, json_object *target, json_obje
       "[{\"candidate\": number, \"changes\": [concrete changes that would make that candidate "
       "as good as the best one]} for each candidate not ranked first]}.",
       run->set.n, run->set.n);
-  g_autofree char *user = contrast_describe(&r->contrast, &run->set, example);
-  LossesLlmCall call = {
-    .loss = "ranking",
-    .alias = r->contrast.alias,
-    .system = system,
-    .user = user,
-    .temperature = r->contrast.temperature,
-    .schema = r->schema,
-    .attempts = r->contrast.attempts,
-  };
-  losses_llm_call(task, &call, ranking_check, ranking_done, run);
+  contrast_run_ask(run, task, example, system, ranking_check, ranking_done);
 }
 
 const InfLossClass inf_losses_ranking_class = {
@@ -230,5 +180,5 @@ const InfLossClass inf_losses_ranking_class = {
   .init = ranking_init,
   .finalize = ranking_free,
   .evaluate = ranking_evaluate,
-  .check_target = ranking_check_target,
+  .check_target = contrast_loss_check_target,
 };

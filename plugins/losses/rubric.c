@@ -16,10 +16,7 @@
 #include "losses-llm.h"
 
 static const InfOptionSpec rubric_options[] = {
-  { .name = "alias",
-    .type = INF_OPTION_ALIAS,
-    .default_json = "\"judge\"",
-    .description = "Resource alias of the grading LLM" },
+  LOSSES_LLM_OPTION_ALIAS("grading"),
   { .name = "criteria",
     .type = INF_OPTION_STRING,
     .required = TRUE,
@@ -29,36 +26,16 @@ static const InfOptionSpec rubric_options[] = {
     .required = TRUE,
     .description = "The scale: a list of {\"score\": number, \"label\": text, \"description\": "
                    "text} (2 or more, distinct scores)" },
-  { .name = "temperature",
-    .type = INF_OPTION_DOUBLE,
-    .default_json = "0",
-    .description = "Sampling temperature of the grader",
-    .max = 2 },
-  { .name = "attempts",
-    .type = INF_OPTION_INT,
-    .default_json = "2",
-    .description = "Replies tried before the example fails when the grader's reply is malformed",
-    .min = 1,
-    .max = 10 },
-  { .name = "max_chars",
-    .type = INF_OPTION_INT,
-    .default_json = "4000",
-    .description =
-        "Longest input, output and target text shown to the grader (longer ones are cut visibly)",
-    .min = 100,
-    .max = 1000000 },
+  LOSSES_LLM_OPTION_TEMPERATURE("grader"),
+  LOSSES_LLM_OPTION_ATTEMPTS("grader"),
+  LOSSES_LLM_OPTION_MAX_CHARS("input, output and target text", "grader"),
   { .name = NULL },
 };
 
 typedef struct {
-  char *alias;
-  char *criteria;
+  LossesLlm llm;
   char *scale; /* the levels as prompt lines */
   double low, high;
-  double temperature;
-  guint attempts;
-  gsize max_chars;
-  InfJsonSchema *schema;
 } Rubric;
 
 static void
@@ -67,11 +44,8 @@ rubric_free(gpointer data)
   Rubric *r = data;
   if (r == NULL)
     return;
-  g_free(r->alias);
-  g_free(r->criteria);
+  losses_llm_clear(&r->llm);
   g_free(r->scale);
-  if (r->schema)
-    inf_json_schema_unref(r->schema);
   g_free(r);
 }
 
@@ -99,15 +73,11 @@ rubric_init(InfLoss *self, const InfOptions *options, gpointer *out_private, GEr
   (void)self;
   g_autoptr(GError) local = NULL;
   g_autoptr(json_object) lschema_json = NULL;
-  g_autoptr(json_object) schema = NULL;
   g_autoptr(InfJsonSchema) lschema = NULL;
   json_object *levels = inf_options_get_json(options, "levels");
   Rubric *r = g_new0(Rubric, 1);
-  r->alias = g_strdup(inf_options_get_string(options, "alias"));
-  r->criteria = g_strdup(inf_options_get_string(options, "criteria"));
-  r->temperature = inf_options_get_double(options, "temperature");
-  r->attempts = (guint)inf_options_get_int(options, "attempts");
-  r->max_chars = (gsize)inf_options_get_int(options, "max_chars");
+  if (!losses_llm_init(&r->llm, "rubric", options, reply_schema, error))
+    goto fail;
 
   lschema_json = json_tokener_parse(level_schema);
   lschema = inf_json_schema_new(lschema_json, NULL, error);
@@ -148,10 +118,6 @@ rubric_init(InfLoss *self, const InfOptions *options, gpointer *out_private, GEr
     g_free(num);
   }
   r->scale = g_string_free(scale, FALSE);
-  schema = json_tokener_parse(reply_schema);
-  r->schema = inf_json_schema_new(schema, "rubric reply", error);
-  if (r->schema == NULL)
-    goto fail;
   *out_private = r;
   return TRUE;
 fail:
@@ -159,39 +125,23 @@ fail:
   return FALSE;
 }
 
-typedef struct {
-  InfLossTask *task;
-  Rubric *rubric;
-} RubricRun;
-
-static void
-rubric_done(json_object *reply, const GError *error, gpointer data)
+static InfFeedback *
+rubric_done(json_object *reply, gpointer data)
 {
-  RubricRun *run = data;
-  Rubric *r = run->rubric;
-  if (error != NULL) {
-    inf_loss_task_return_error(run->task, g_error_copy(error));
-    g_free(run);
-    return;
-  }
+  Rubric *r = data;
   InfFeedback *fb = inf_feedback_new(INF_FEEDBACK_LLM);
   double raw = json_object_get_double(json_object_object_get(reply, "score"));
   double score = (raw - r->low) / (r->high - r->low);
   gboolean clamped = score < 0 || score > 1;
   inf_feedback_set_score(fb, CLAMP(score, 0.0, 1.0));
-  json_object *list = json_object_object_get(reply, "improvements");
-  for (size_t i = 0; i < json_object_array_length(list); i++) {
-    g_autofree char *item = g_strdup(json_object_get_string(json_object_array_get_idx(list, i)));
-    inf_feedback_add_item(fb, g_strstrip(item));
-  }
+  losses_feedback_add_items(fb, json_object_object_get(reply, "improvements"));
   json_object *meta = inf_feedback_get_meta(fb);
   json_object_object_add(meta, "raw_score", json_object_new_double(raw));
   json_object_object_add(meta, "clamped", json_object_new_boolean(clamped));
-  json_object_object_add(meta, "criteria", json_object_new_string(r->criteria));
+  json_object_object_add(meta, "criteria", json_object_new_string(r->llm.criteria));
   json_object_object_add(meta, "justification",
                          json_object_get(json_object_object_get(reply, "justification")));
-  inf_loss_task_return(run->task, fb);
-  g_free(run);
+  return fb;
 }
 
 static void
@@ -204,22 +154,17 @@ rubric_evaluate(InfLoss *self, InfValue *output, json_object *target, json_objec
       "Reply with only a JSON object: {\"score\": one of the scale's numbers, "
       "\"justification\": a short reason, \"improvements\": [actionable changes that would raise "
       "the score; [] at the top of the scale]}.",
-      r->criteria, r->scale);
+      r->llm.criteria, r->scale);
   g_autofree char *user =
-      losses_describe_example(output, target, example, r->max_chars, "Output to grade");
-  RubricRun *run = g_new0(RubricRun, 1);
-  run->task = task;
-  run->rubric = r;
+      losses_describe_example(output, target, example, r->llm.max_chars, "Output to grade");
   LossesLlmCall call = {
-    .loss = "rubric",
-    .alias = r->alias,
+    .llm = &r->llm,
     .system = system,
     .user = g_strchomp(user),
-    .temperature = r->temperature,
-    .schema = r->schema,
-    .attempts = r->attempts,
+    .done = rubric_done,
+    .user_data = r,
   };
-  losses_llm_call(task, &call, NULL, rubric_done, run);
+  losses_llm_call(task, &call);
 }
 
 const InfLossClass inf_losses_rubric_class = {
