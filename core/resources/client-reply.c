@@ -1,7 +1,7 @@
-/* The SDK's helpers for HTTP clients' failed replies (inf/client.h): one
- * wording of "HTTP N from URL", "bad reply from URL" and "an error in the
- * stream from URL", with every piece of server text quoted and the API key
- * redacted. */
+/* The SDK's helpers for HTTP clients' failed requests and replies
+ * (inf/client.h): one wording of "alias 'A' has no model", "HTTP N from
+ * URL", "bad reply from URL" and "an error in the stream from URL", with
+ * every piece of server text quoted and the API key redacted. */
 #include <inf/inf.h>
 
 #include <string.h>
@@ -21,6 +21,20 @@ detail_suffix(const InfClient *client, const char *detail)
     return g_strdup("");
   g_autofree char *quoted = inf_text_quote(detail, -1, MAX_DETAIL, inf_client_get_api_key(client));
   return g_strdup_printf(" (%s)", quoted);
+}
+
+const char *
+inf_client_require_model(const InfClient *client, GError **error)
+{
+  g_return_val_if_fail(client != NULL, NULL);
+  const char *model = inf_client_get_model(client);
+  if (model == NULL || *model == '\0') {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: alias '%s' has no model (set \"model\" in its endpoint)",
+                inf_client_get_class_name(client), inf_client_get_alias(client));
+    return NULL;
+  }
+  return model;
 }
 
 gboolean

@@ -154,6 +154,21 @@ inf_http_request_set_json_body(InfHttpRequest *request, json_object *body)
 }
 
 void
+inf_http_request_set_json_post(InfHttpRequest *request, const char *url, json_object *body,
+                               InfHttpStreamFormat format)
+{
+  g_return_if_fail(request != NULL && url != NULL && body != NULL);
+  inf_http_request_set_json_body(request, body);
+  inf_http_request_set_url(request, url);
+  inf_http_request_add_header(request, "Content-Type", "application/json");
+  inf_http_request_add_header(request, "Accept",
+                              format == INF_HTTP_STREAM_SSE      ? "text/event-stream"
+                              : format == INF_HTTP_STREAM_NDJSON ? "application/x-ndjson"
+                                                                 : "application/json");
+  inf_http_request_set_stream(request, format);
+}
+
+void
 inf_http_request_add_bearer_token(InfHttpRequest *request, const char *token)
 {
   g_return_if_fail(request != NULL);

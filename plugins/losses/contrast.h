@@ -47,7 +47,7 @@ typedef enum {
 
 /* The private data of both classes starts with their Contrast. */
 typedef struct {
-  LossesLlm llm;    /* the judge: alias, criteria, ..., the reply's schema */
+  LossesLlm llm; /* the judge: alias, criteria, ..., the reply's schema */
   char *reference;
   char *candidates; /* ranking only: field path of other candidates; NULL: none */
   ContrastOrder order;
@@ -106,14 +106,13 @@ typedef struct {
 /* Collects the candidates of @example (contrast_set_build) for a run, or
  * finishes @task with the error and returns NULL. */
 ContrastRun *contrast_run_new(const Contrast *c, InfValue *output, json_object *target,
-                              json_object *example, gboolean reference_required,
-                              InfLossTask *task);
+                              json_object *example, gboolean reference_required, InfLossTask *task);
 
 /* Asks the judge about @run (which it takes) through @task, with @system
  * and the candidates (contrast_describe) as the user message, and finishes
  * @task (losses_llm_call; @check may be NULL, @done gets @run). */
-void contrast_run_ask(ContrastRun *run, InfLossTask *task, json_object *example,
-                      const char *system, LossesReplyCheck check, LossesReplyDone done);
+void contrast_run_ask(ContrastRun *run, InfLossTask *task, json_object *example, const char *system,
+                      LossesReplyCheck check, LossesReplyDone done);
 
 /* "the output", "the reference" or "the example's candidates[2]" (static or
  * caller-owned: always free the result). */

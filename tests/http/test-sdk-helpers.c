@@ -416,6 +416,36 @@ test_bearer_token(void)
   g_assert_null(inf_http_request_get_header(none, "Authorization"));
 }
 
+/* A JSON POST: URL, body, Content-Type, Accept by stream format, and the
+ * format itself; headers added afterwards follow. */
+static void
+test_json_post(void)
+{
+  struct {
+    InfHttpStreamFormat format;
+    const char *accept;
+  } cases[] = {
+    { INF_HTTP_STREAM_NONE, "application/json" },
+    { INF_HTTP_STREAM_SSE, "text/event-stream" },
+    { INF_HTTP_STREAM_NDJSON, "application/x-ndjson" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(InfHttpRequest) http = inf_http_request_new();
+    json_object *body = json_tokener_parse("{\"model\": \"m\", \"stream\": true}");
+    inf_http_request_set_json_post(http, "http://h/v1/chat", body, cases[i].format);
+    /* Serialized at once: a later change to @body is not sent. */
+    json_object_object_add(body, "late", json_object_new_int(1));
+    json_object_put(body);
+    g_assert_cmpstr(inf_http_request_get_url(http), ==, "http://h/v1/chat");
+    g_assert_cmpstr(inf_http_request_get_body(http, NULL), ==, "{\"model\":\"m\",\"stream\":true}");
+    g_assert_cmpstr(inf_http_request_get_header(http, "Content-Type"), ==, "application/json");
+    g_assert_cmpstr(inf_http_request_get_header(http, "Accept"), ==, cases[i].accept);
+    g_assert_cmpint(inf_http_request_get_stream(http), ==, cases[i].format);
+    inf_http_request_add_bearer_token(http, SECRET);
+    g_assert_cmpstr(inf_http_request_get_header(http, "Authorization"), ==, "Bearer " SECRET);
+  }
+}
+
 /* --- inf_client_build_url ------------------------------------------------------ */
 
 /* A client class whose init builds its URL from the options "default" and
@@ -549,6 +579,48 @@ test_client_build_url_errors(void)
     g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
     if (strstr(error->message, cases[i].message) == NULL)
       g_error("expected '%s' in: %s", cases[i].message, error->message);
+  }
+}
+
+/* inf_client_require_model: the endpoint's model, or a config error naming
+ * the class and the alias. */
+static void
+test_client_require_model(void)
+{
+  struct {
+    const char *endpoint, *model;
+  } cases[] = {
+    { "{\"provider\": \"url-probe\", \"base_url\": \"http://h\", \"model\": \"org/m-1\"}",
+      "org/m-1" },
+    { "{\"provider\": \"url-probe\", \"base_url\": \"http://h\"}", NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(InfRegistry) registry = inf_registry_new();
+    g_assert_true(inf_registry_add_client_class(registry, &url_probe_class, NULL));
+    g_autofree char *text = g_strdup_printf("{\"endpoints\": {\"fast\": %s}}", cases[i].endpoint);
+    json_object *json = json_tokener_parse(text);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(InfResourcesConfig) config =
+        inf_resources_config_parse(json, "test.json", "resources", registry, &error);
+    json_object_put(json);
+    g_assert_no_error(error);
+    InfResourceManager *manager = inf_resource_manager_new(config, registry, &error);
+    g_assert_no_error(error);
+    gint64 wait = 0;
+    InfClient *client = inf_resource_alias_pick(inf_resource_manager_lookup(manager, "fast"),
+                                                g_get_monotonic_time(), &wait);
+    const char *model = inf_client_require_model(client, &error);
+    if (cases[i].model != NULL) {
+      g_assert_no_error(error);
+      g_assert_true(model == inf_client_get_model(client));
+      g_assert_cmpstr(model, ==, cases[i].model);
+    } else {
+      g_assert_null(model);
+      g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
+      g_assert_cmpstr(error->message, ==,
+                      "url-probe: alias 'fast' has no model (set \"model\" in its endpoint)");
+    }
+    inf_resource_manager_free(manager);
   }
 }
 
@@ -854,6 +926,8 @@ main(int argc, char **argv)
   g_test_add_func("/sdk-helpers/url/redact", test_redact_url);
   g_test_add_func("/sdk-helpers/json/getters", test_json_getters);
   g_test_add_func("/sdk-helpers/json/merge", test_json_merge);
+  g_test_add_func("/sdk-helpers/request/json-post", test_json_post);
+  g_test_add_func("/sdk-helpers/client/require-model", test_client_require_model);
   g_test_add_func("/sdk-helpers/text/validate-utf8", test_text_validate_utf8);
   g_test_add_func("/sdk-helpers/request/messages", test_build_messages);
   g_test_add_func("/sdk-helpers/request/json-body", test_json_body);

@@ -208,13 +208,9 @@ anthropic_build_request(InfClient *client, const InfLlmRequest *request, InfHttp
                         GError **error)
 {
   Anthropic *self = inf_client_get_private(client);
-  const char *model = inf_client_get_model(client);
-  if (model == NULL || *model == '\0') {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                PROVIDER ": alias '%s' has no model (set \"model\" in its endpoint)",
-                inf_client_get_alias(client));
+  const char *model = inf_client_require_model(client, error);
+  if (model == NULL)
     return FALSE;
-  }
   guint n = inf_llm_request_get_n_messages(request);
   if (n == 0) {
     g_set_error_literal(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,

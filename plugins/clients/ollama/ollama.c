@@ -28,7 +28,6 @@
 
 #include <string.h>
 
-#define PROVIDER "ollama"
 #define DEFAULT_BASE_URL "http://localhost:11434"
 
 typedef struct {
@@ -105,13 +104,9 @@ ollama_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
                      GError **error)
 {
   Ollama *self = inf_client_get_private(client);
-  const char *model = inf_client_get_model(client);
-  if (model == NULL || *model == '\0') {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                PROVIDER ": alias '%s' has no model (set \"model\" in its endpoint)",
-                inf_client_get_alias(client));
+  const char *model = inf_client_require_model(client, error);
+  if (model == NULL)
     return FALSE;
-  }
   json_object *body = json_object_new_object();
   json_object_object_add(body, "model", json_object_new_string(model));
   json_object_object_add(body, "messages", inf_llm_request_build_messages(request, "system"));
@@ -139,16 +134,10 @@ ollama_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
   if (self->keep_alive != NULL)
     json_object_object_add(body, "keep_alive", json_object_new_string(self->keep_alive));
 
-  inf_http_request_set_json_body(http, body);
+  inf_http_request_set_json_post(http, self->url, body,
+                                 self->stream ? INF_HTTP_STREAM_NDJSON : INF_HTTP_STREAM_NONE);
   json_object_put(body);
-
-  inf_http_request_set_url(http, self->url);
-  inf_http_request_add_header(http, "Content-Type", "application/json");
-  inf_http_request_add_header(http, "Accept",
-                              self->stream ? "application/x-ndjson" : "application/json");
   inf_http_request_add_bearer_token(http, inf_client_get_api_key(client));
-  if (self->stream)
-    inf_http_request_set_stream(http, INF_HTTP_STREAM_NDJSON);
   return TRUE;
 }
 

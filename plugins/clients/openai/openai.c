@@ -184,13 +184,9 @@ openai_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
                      GError **error)
 {
   OpenAi *self = inf_client_get_private(client);
-  const char *model = inf_client_get_model(client);
-  if (model == NULL || *model == '\0') {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                PROVIDER ": alias '%s' has no model (set \"model\" in its endpoint)",
-                inf_client_get_alias(client));
+  const char *model = inf_client_require_model(client, error);
+  if (model == NULL)
     return FALSE;
-  }
   json_object *body = json_object_new_object();
   json_object_object_add(body, "model", json_object_new_string(model));
   json_object *messages = inf_llm_request_build_messages(request, "system");
@@ -225,15 +221,9 @@ openai_build_request(InfClient *client, const InfLlmRequest *request, InfHttpReq
   if (self->stream)
     add_stream_fields(body);
   inf_json_merge_members(body, self->extra_body);
-  inf_http_request_set_json_body(http, body);
+  inf_http_request_set_json_post(http, self->url, body,
+                                 self->stream ? INF_HTTP_STREAM_SSE : INF_HTTP_STREAM_NONE);
   json_object_put(body);
-
-  inf_http_request_set_url(http, self->url);
-  inf_http_request_add_header(http, "Content-Type", "application/json");
-  inf_http_request_add_header(http, "Accept",
-                              self->stream ? "text/event-stream" : "application/json");
-  if (self->stream)
-    inf_http_request_set_stream(http, INF_HTTP_STREAM_SSE);
   inf_http_request_add_bearer_token(http, inf_client_get_api_key(client));
   if (self->organization != NULL)
     inf_http_request_add_header(http, "OpenAI-Organization", self->organization);

@@ -142,6 +142,16 @@ INF_API const char *inf_client_get_api_key(const InfClient *client);
 INF_API char *inf_client_build_url(const InfClient *client, const char *default_base_url,
                                    const char *path, GError **error);
 
+/* For HTTP clients' build_request, when the API needs a model in every
+ * request: the endpoint's model, or NULL with INF_ERROR_CONFIG "NAME: alias
+ * 'ALIAS' has no model (set "model" in its endpoint)", NAME being the client
+ * class's name, when the endpoint sets none (or "").
+ * @client: (transfer none) the client
+ * Returns: (transfer none) (nullable) valid as long as @client; NULL with
+ *          @error set
+ * Since: 1.1 */
+INF_API const char *inf_client_require_model(const InfClient *client, GError **error);
+
 /* --- helpers for an HTTP client's parse_response and parse_stream_event ---
  *
  * They word a failed reply the way the in-tree clients do: the client class's

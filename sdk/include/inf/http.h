@@ -87,6 +87,18 @@ INF_API const char *inf_http_response_get_header(const InfHttpResponse *response
  * @body: (transfer none) not consumed: the caller still frees it
  * Since: 1.0 */
 INF_API void inf_http_request_set_json_body(InfHttpRequest *request, json_object *body);
+/* Makes @request a JSON POST to @url, as most LLM APIs take one: sets the
+ * URL, the body (as inf_http_request_set_json_body()), the headers
+ * "Content-Type: application/json" and "Accept" (application/json;
+ * text/event-stream when @format is INF_HTTP_STREAM_SSE,
+ * application/x-ndjson when it is INF_HTTP_STREAM_NDJSON) and the stream
+ * format (inf_http_request_set_stream()). Add the API key and other headers
+ * after it.
+ * @url: (transfer none) copied
+ * @body: (transfer none) serialized now; the caller keeps its reference
+ * Since: 1.1 */
+INF_API void inf_http_request_set_json_post(InfHttpRequest *request, const char *url,
+                                            json_object *body, InfHttpStreamFormat format);
 /* Adds the secret header "Authorization: Bearer @token"; nothing when @token
  * is NULL or empty.
  * @token: (transfer none) (nullable) the API key
