@@ -27,10 +27,19 @@ typedef struct {
 } Eval;
 
 static InfExample *
-next_example(gpointer data, GError **error)
+next_example(gpointer data, gboolean *later, GError **error)
 {
   Eval *e = data;
-  return inf_dataset_reader_next(e->reader, error);
+  return inf_dataset_reader_poll(e->reader, later, error);
+}
+
+/* A streamed dataset has a new line (or ended): feed the scheduler. */
+static gboolean
+dataset_wake(gpointer data)
+{
+  Eval *e = data;
+  inf_scheduler_pump(e->session->scheduler);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -52,7 +61,9 @@ on_result(const InfEvalResult *result, gpointer data)
   if (e->write_errno)
     return;
   g_autofree char *line = inf_eval_result_to_line(result);
-  if (fputs(line, e->out) == EOF || fputc('\n', e->out) == EOF) {
+  /* a streamed dataset's results are written as they come */
+  if (fputs(line, e->out) == EOF || fputc('\n', e->out) == EOF ||
+      (inf_dataset_reader_is_streamed(e->reader) && fflush(e->out) != 0)) {
     e->write_errno = errno ? errno : EIO;
     inf_evaluation_stop(e->evaluation, FALSE);
   }
@@ -213,7 +224,8 @@ inf_command_eval(int argc, char **argv)
       return status;
     }
   }
-  if (!g_str_equal(data_path, "-"))
+  inf_dataset_reader_set_wake(e.reader, dataset_wake, &e);
+  if (!inf_dataset_reader_is_streamed(e.reader))
     e.total = inf_batch_count_lines(data_path);
   InfEvaluationConfig ec = {
     .loss = session.training->loss,

@@ -206,14 +206,62 @@ on_signal(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Loads a split, reporting its bad lines (dropped); NULL after printing
- * why when it cannot be used. */
+static gboolean
+on_load_signal(gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Every example of @path; a streamed one ("-": stdin, a pipe) is read on
+ * the main loop, where SIGINT or SIGTERM stops it (*@interrupted). NULL
+ * with @error when reading failed. */
 static GPtrArray *
-load_split(InfOptimSession *session, const char *what, const char *path, guint *bad)
+read_split(InfOptimSession *session, const char *path, gboolean *interrupted, GError **error)
+{
+  g_autoptr(InfDatasetReader) reader = inf_dataset_reader_open(
+      path, inf_config_get_graph(session->config), session->training->loss, error);
+  if (!reader)
+    return NULL;
+  guint sigint = g_unix_signal_add(SIGINT, on_load_signal, interrupted);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_load_signal, interrupted);
+  GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)inf_example_free);
+  GError *local = NULL;
+  for (;;) {
+    gboolean later = FALSE;
+    InfExample *example = inf_dataset_reader_poll(reader, &later, &local);
+    if (example)
+      g_ptr_array_add(all, example);
+    else if (!later || *interrupted)
+      break;
+    else
+      g_main_context_iteration(NULL, TRUE); /* wait for the next line or a signal */
+  }
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  if (local || *interrupted) {
+    if (local)
+      g_propagate_error(error, local);
+    g_ptr_array_unref(all);
+    return NULL;
+  }
+  return all;
+}
+
+/* Loads a split, reporting its bad lines (dropped); NULL after printing
+ * why when it cannot be used (*@interrupted when a signal stopped reading
+ * it). */
+static GPtrArray *
+load_split(InfOptimSession *session, const char *what, const char *path, guint *bad,
+           gboolean *interrupted)
 {
   g_autoptr(GError) error = NULL;
-  GPtrArray *all = inf_dataset_load(path, inf_config_get_graph(session->config),
-                                    session->training->loss, &error);
+  GPtrArray *all = read_split(session, path, interrupted, &error);
+  if (!all && *interrupted) {
+    g_printerr("inf-engine train: interrupted while reading --%s %s; nothing was trained\n", what,
+               path);
+    return NULL;
+  }
   if (!all) {
     g_printerr("inf-engine train: --%s: %s\n", what, error->message);
     return NULL;
@@ -473,6 +521,13 @@ inf_command_train(int argc, char **argv)
     usage = "--seed takes a whole number >= 0";
   else if (resume && !checkpoint_path)
     usage = "--resume needs --checkpoint FILE (the journal of the run to continue)";
+  else if (g_str_equal(train_path, "-") + g_str_equal(val_path, "-") +
+               (test_path && g_str_equal(test_path, "-")) >
+           1)
+    usage = "only one of --train, --val and --test can be '-' (standard input)";
+  else if (checkpoint_path && (g_str_equal(train_path, "-") || g_str_equal(val_path, "-") ||
+                               (test_path && g_str_equal(test_path, "-"))))
+    usage = "--checkpoint needs the splits in files, not '-': --resume reads them again";
   if (usage) {
     g_printerr("inf-engine train: %s (see inf-engine train --help)\n", usage);
     inf_optim_session_options_clear(&options);
@@ -495,6 +550,7 @@ inf_command_train(int argc, char **argv)
               .checkpoint_path = checkpoint_path };
   GPtrArray *splits[3] = { NULL, NULL, NULL };
   guint bad = 0;
+  gboolean interrupted = FALSE;
   if (status == 0) {
     InfTrainingConfig *tc = session.training;
     if (epochs != G_MININT)
@@ -506,8 +562,8 @@ inf_command_train(int argc, char **argv)
     const char *what[] = { "train", "val", "test" };
     const char *paths[] = { train_path, val_path, test_path };
     for (guint i = 0; i < 3 && status == 0; i++)
-      if (paths[i] && !(splits[i] = load_split(&session, what[i], paths[i], &bad)))
-        status = INF_EXIT_USAGE;
+      if (paths[i] && !(splits[i] = load_split(&session, what[i], paths[i], &bad, &interrupted)))
+        status = interrupted ? INF_EXIT_INTERRUPTED : INF_EXIT_USAGE;
   }
   long history_bytes = -1;
   if (status == 0) {

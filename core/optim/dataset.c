@@ -2,7 +2,9 @@
 #include "optim/dataset.h"
 
 #include <errno.h>
+#include <gio/gunixinputstream.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model/value-private.h"
 #include "optim/loss.h"
@@ -18,7 +20,19 @@ struct _InfDatasetReader {
   size_t cap;
   guint64 line_number;
   guint64 next_index;
+  /* streamed input (pipes, terminals, sockets): read on the main loop */
+  GDataInputStream *stream;
+  GCancellable *cancellable;
+  GQueue *lines; /* char *, read ahead, at most READ_AHEAD_LINES */
+  gboolean reading;
+  gboolean eof;
+  GError *read_error;
+  GSourceFunc wake;
+  gpointer wake_data;
 };
+
+/* Lines of a streamed input read ahead of their use. */
+#define READ_AHEAD_LINES 64
 
 void
 inf_example_free(InfExample *example)
@@ -51,7 +65,28 @@ inf_dataset_reader_open(const char *path, InfGraph *graph, InfLoss *loss, GError
   reader->graph = inf_graph_ref(graph);
   reader->loss = loss ? inf_loss_ref(loss) : NULL;
   reader->tokener = json_tokener_new();
+  struct stat st;
+  if (fstat(fileno(file), &st) == 0 && !S_ISREG(st.st_mode)) {
+    g_autoptr(GInputStream) raw = g_unix_input_stream_new(fileno(file), FALSE);
+    reader->stream = g_data_input_stream_new(raw);
+    g_data_input_stream_set_newline_type(reader->stream, G_DATA_STREAM_NEWLINE_TYPE_LF);
+    reader->cancellable = g_cancellable_new();
+    reader->lines = g_queue_new();
+  }
   return reader;
+}
+
+void
+inf_dataset_reader_set_wake(InfDatasetReader *reader, GSourceFunc wake, gpointer user_data)
+{
+  reader->wake = wake;
+  reader->wake_data = user_data;
+}
+
+gboolean
+inf_dataset_reader_is_streamed(const InfDatasetReader *reader)
+{
+  return reader->stream != NULL;
 }
 
 void
@@ -59,6 +94,16 @@ inf_dataset_reader_free(InfDatasetReader *reader)
 {
   if (!reader)
     return;
+  if (reader->stream) {
+    g_cancellable_cancel(reader->cancellable);
+    /* Let a pending read see the cancellation before the reader goes. */
+    while (reader->reading)
+      g_main_context_iteration(NULL, TRUE);
+    g_object_unref(reader->stream);
+    g_object_unref(reader->cancellable);
+    g_queue_free_full(reader->lines, g_free);
+    g_clear_error(&reader->read_error);
+  }
   if (reader->owned)
     fclose(reader->file);
   g_free(reader->name);
@@ -183,9 +228,91 @@ parse_line(InfDatasetReader *reader, InfExample *example, const char *text, gsiz
     example->target = target;
 }
 
-InfExample *
-inf_dataset_reader_next(InfDatasetReader *reader, GError **error)
+/* The example of line @text (@n bytes, NUL-terminated there or later;
+ * changed in place), or NULL for a blank line. */
+static InfExample *
+example_from_line(InfDatasetReader *reader, char *text, gsize n)
 {
+  reader->line_number++;
+  gsize start = 0, end = n;
+  while (start < end && g_ascii_isspace(text[start]))
+    start++;
+  while (end > start && g_ascii_isspace(text[end - 1]))
+    end--;
+  if (start == end)
+    return NULL;
+  InfExample *example = g_new0(InfExample, 1);
+  example->index = reader->next_index++;
+  example->line = reader->line_number;
+  text[end] = '\0';
+  parse_line(reader, example, text + start, end - start);
+  return example;
+}
+
+static void start_read(InfDatasetReader *reader);
+
+static void
+line_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  InfDatasetReader *reader = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  char *line =
+      g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), result, &length, &error);
+  reader->reading = FALSE;
+  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* the reader is being freed */
+  if (error) {
+    g_set_error(&reader->read_error, INF_ERROR, INF_ERROR_IO, "reading %s failed: %s",
+                reader->name, error->message);
+    reader->eof = TRUE;
+  } else if (!line) {
+    reader->eof = TRUE;
+  } else {
+    g_queue_push_tail(reader->lines, line);
+    start_read(reader);
+  }
+  if (reader->wake)
+    reader->wake(reader->wake_data);
+}
+
+/* Reads the next line ahead on the main loop, unless enough are waiting. */
+static void
+start_read(InfDatasetReader *reader)
+{
+  if (reader->reading || reader->eof || g_queue_get_length(reader->lines) >= READ_AHEAD_LINES)
+    return;
+  reader->reading = TRUE;
+  g_data_input_stream_read_line_async(reader->stream, G_PRIORITY_DEFAULT, reader->cancellable,
+                                      line_read, reader);
+}
+
+static InfExample *
+poll_stream(InfDatasetReader *reader, gboolean *later, GError **error)
+{
+  for (;;) {
+    g_autofree char *line = g_queue_pop_head(reader->lines);
+    start_read(reader);
+    if (!line) {
+      if (reader->read_error) {
+        g_propagate_error(error, g_steal_pointer(&reader->read_error));
+        return NULL;
+      }
+      *later = !reader->eof;
+      return NULL;
+    }
+    InfExample *example = example_from_line(reader, line, strlen(line));
+    if (example)
+      return example;
+  }
+}
+
+InfExample *
+inf_dataset_reader_poll(InfDatasetReader *reader, gboolean *later, GError **error)
+{
+  *later = FALSE;
+  if (reader->stream)
+    return poll_stream(reader, later, error);
   for (;;) {
     errno = 0;
     ssize_t n = getline(&reader->line, &reader->cap, reader->file);
@@ -195,20 +322,21 @@ inf_dataset_reader_next(InfDatasetReader *reader, GError **error)
                     g_strerror(errno ? errno : EIO));
       return NULL;
     }
-    reader->line_number++;
-    gsize start = 0, end = (gsize)n;
-    while (start < end && g_ascii_isspace(reader->line[start]))
-      start++;
-    while (end > start && g_ascii_isspace(reader->line[end - 1]))
-      end--;
-    if (start == end)
-      continue;
-    InfExample *example = g_new0(InfExample, 1);
-    example->index = reader->next_index++;
-    example->line = reader->line_number;
-    reader->line[end] = '\0';
-    parse_line(reader, example, reader->line + start, end - start);
-    return example;
+    InfExample *example = example_from_line(reader, reader->line, (gsize)n);
+    if (example)
+      return example;
+  }
+}
+
+InfExample *
+inf_dataset_reader_next(InfDatasetReader *reader, GError **error)
+{
+  for (;;) {
+    gboolean later = FALSE;
+    InfExample *example = inf_dataset_reader_poll(reader, &later, error);
+    if (example || !later)
+      return example;
+    g_main_context_iteration(NULL, TRUE); /* a streamed input: wait for its next line */
   }
 }
 

@@ -32,13 +32,28 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfExample, inf_example_free)
 typedef struct _InfDatasetReader InfDatasetReader;
 
 /* Opens @path ("-": stdin) for examples of @graph's inputs; @loss (may be
- * NULL) checks each target (inf_loss_check_target). FALSE with INF_ERROR_IO
- * when the file cannot be opened. */
+ * NULL) checks each target (inf_loss_check_target). NULL with INF_ERROR_IO
+ * when the file cannot be opened. A regular file is read with blocking
+ * reads as examples are asked for; any other input (a pipe, a terminal, a
+ * socket) is *streamed*: read on the main loop, a bounded number of lines
+ * ahead, so that a slow producer never holds the loop. */
 InfDatasetReader *inf_dataset_reader_open(const char *path, InfGraph *graph, InfLoss *loss,
                                           GError **error);
+/* Cancels a pending read of a streamed input (iterating the main context
+ * until the read saw it) and closes what it opened. */
 void inf_dataset_reader_free(InfDatasetReader *reader);
-/* The next example (transfer full), or NULL at the end of the file or when
- * reading failed (@error set, INF_ERROR_IO). */
+/* Whether the input is streamed (see inf_dataset_reader_open()). */
+gboolean inf_dataset_reader_is_streamed(const InfDatasetReader *reader);
+/* A streamed input calls @wake(@user_data) on the main loop when a line,
+ * the end or a read error arrived (its return value is ignored): then
+ * inf_dataset_reader_poll() has something new to say. */
+void inf_dataset_reader_set_wake(InfDatasetReader *reader, GSourceFunc wake, gpointer user_data);
+/* The next example (transfer full) without waiting: NULL at the end of the
+ * input, when reading failed (@error set, INF_ERROR_IO), or with *@later set
+ * when a streamed input has no line yet (wait for the wake function). */
+InfExample *inf_dataset_reader_poll(InfDatasetReader *reader, gboolean *later, GError **error);
+/* The same, waiting for a streamed input's next line by iterating the
+ * default main context: NULL only at the end or on a read error. */
 InfExample *inf_dataset_reader_next(InfDatasetReader *reader, GError **error);
 const char *inf_dataset_reader_get_name(const InfDatasetReader *reader);
 

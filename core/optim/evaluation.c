@@ -229,9 +229,10 @@ feed(InfScheduler *scheduler, gpointer user_data)
   evaluation->in_feed = TRUE;
   while (!evaluation->eof && !evaluation->stopped && !evaluation->halted && !added &&
          g_hash_table_size(evaluation->pending) < evaluation->config.max_inflight) {
-    InfExample *example = evaluation->next(evaluation->next_data, &evaluation->read_error);
+    gboolean later = FALSE;
+    InfExample *example = evaluation->next(evaluation->next_data, &later, &evaluation->read_error);
     if (!example) {
-      evaluation->eof = TRUE;
+      evaluation->eof = !later || evaluation->read_error; /* else wait to be pumped */
       break;
     }
     Pending *p = g_new0(Pending, 1);
@@ -348,8 +349,9 @@ typedef struct {
 } ArraySource;
 
 static InfExample *
-array_next(gpointer data, GError **error)
+array_next(gpointer data, gboolean *later, GError **error)
 {
+  (void)later;
   (void)error;
   ArraySource *src = data;
   if (src->i >= src->n)

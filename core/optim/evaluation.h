@@ -49,8 +49,11 @@ typedef struct {
 double inf_eval_summary_mean(const InfEvalSummary *summary);
 
 /* The next example to evaluate (transfer full), or NULL when there is none
- * (then @error may say reading failed). */
-typedef InfExample *(*InfEvalNextFunc)(gpointer user_data, GError **error);
+ * (then @error may say reading failed), or NULL with *@later set to TRUE
+ * when there is none yet but more may come: the source then calls
+ * inf_scheduler_pump() on the evaluation's scheduler when it has one (or
+ * found the end), and is asked again. */
+typedef InfExample *(*InfEvalNextFunc)(gpointer user_data, gboolean *later, GError **error);
 typedef void (*InfEvalResultFunc)(const InfEvalResult *result, gpointer user_data);
 
 /* Uses @scheduler's feed and done callbacks while it runs; @resources may
