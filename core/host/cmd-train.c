@@ -111,9 +111,8 @@ write_journal(Train *t)
   json_object_object_add(j, "version", json_object_new_int(1));
   json_object_object_add(j, "fingerprint", json_object_get(t->fingerprint));
   /* null before the baseline: a resumed run starts from the beginning */
-  json_object_object_add(j, "state", inf_trainer_get_best(t->trainer)
-                                         ? inf_trainer_save_state(t->trainer)
-                                         : NULL);
+  json_object_object_add(
+      j, "state", inf_trainer_get_best(t->trainer) ? inf_trainer_save_state(t->trainer) : NULL);
   if (t->history)
     json_object_object_add(j, "history_bytes", json_object_new_int64((gint64)ftell(t->history)));
   json_object_object_add(j, "spent", spent_json(t));

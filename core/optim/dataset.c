@@ -263,8 +263,8 @@ line_read(GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return; /* the reader is being freed */
   if (error) {
-    g_set_error(&reader->read_error, INF_ERROR, INF_ERROR_IO, "reading %s failed: %s",
-                reader->name, error->message);
+    g_set_error(&reader->read_error, INF_ERROR, INF_ERROR_IO, "reading %s failed: %s", reader->name,
+                error->message);
     reader->eof = TRUE;
   } else if (!line) {
     reader->eof = TRUE;

@@ -785,8 +785,8 @@ inf_trainer_restore_state(InfTrainer *t, json_object *state, GError **error)
   t->last_batch = json_object_object_get_ex(state, "last_batch", &v) ? json_object_get_int(v) : 0;
   /* saved after the test: it is not scored again */
   t->tested = json_object_object_get_ex(state, "test", &v);
-  t->test_score = t->tested && !json_object_is_type(v, json_type_null) ? json_object_get_double(v)
-                                                                        : NAN;
+  t->test_score =
+      t->tested && !json_object_is_type(v, json_type_null) ? json_object_get_double(v) : NAN;
   json_object_put(t->best);
   t->best = json_object_get(best);
   t->has_baseline = TRUE;

@@ -36,7 +36,8 @@ test_stdin_pipe_interrupted(void)
   g_autofree char *config = inf_test_write(dir, "router.json", text);
   int fds[2];
   g_assert_true(g_unix_open_pipe(fds, FD_CLOEXEC, NULL));
-  InfTestSpawn spawn = { .child_setup = stdin_from_pipe, .child_setup_data = GINT_TO_POINTER(fds[0]) };
+  InfTestSpawn spawn = { .child_setup = stdin_from_pipe,
+                         .child_setup_data = GINT_TO_POINTER(fds[0]) };
   InfTestEngine *engine = inf_test_engine_start_va(&spawn, "eval", config, "--data", "-", NULL);
   close(fds[0]);
   /* two examples, a blank line, a bad line; the pipe stays open */
@@ -74,7 +75,8 @@ test_stdin_pipe_to_end(void)
   g_autofree char *config = inf_test_write(dir, "router.json", text);
   GString *data = g_string_new(NULL);
   for (guint i = 0; i < 150; i++) /* more than the lines read ahead */
-    g_string_append_printf(data, "{\"id\": %u, \"input\": {\"ticket\": \"%s %u\"}, \"target\": "
+    g_string_append_printf(data,
+                           "{\"id\": %u, \"input\": {\"ticket\": \"%s %u\"}, \"target\": "
                            "\"%s\"}\n",
                            i, i % 2 ? "the app crashes" : "my billing is wrong", i,
                            i % 2 ? "technical" : "billing");
@@ -112,8 +114,8 @@ test_train_from_stdin(void)
     g_autofree char *history = g_strdup_printf("%s/%s.jsonl", dir, names[i]);
     InfTestSpawn spawn = { .stdin_text = i ? text : NULL };
     g_auto(InfTestRun) run = { 0 };
-    inf_test_engine_run_va(&run, &spawn, "train", config, "--train", i ? "-" : train, "--val",
-                           val, "--out", out, "--history", history, "--quiet", NULL);
+    inf_test_engine_run_va(&run, &spawn, "train", config, "--train", i ? "-" : train, "--val", val,
+                           "--out", out, "--history", history, "--quiet", NULL);
     g_assert_cmpint(run.status, ==, 0);
     outs[i] = inf_test_read(out);
     histories[i] = inf_test_read(history);
@@ -165,8 +167,8 @@ test_train_stdin_interrupted(void)
   g_assert_true(g_unix_open_pipe(fds, FD_CLOEXEC, NULL));
   InfTestSpawn spawn = { .child_setup = stdin_from_pipe,
                          .child_setup_data = GINT_TO_POINTER(fds[0]) };
-  InfTestEngine *engine = inf_test_engine_start_va(&spawn, "train", config, "--train", "-",
-                                                   "--val", val, "--out", out, NULL);
+  InfTestEngine *engine = inf_test_engine_start_va(&spawn, "train", config, "--train", "-", "--val",
+                                                   val, "--out", out, NULL);
   write_all(fds[1], "{\"input\": {\"ticket\": \"my invoice\"}, \"target\": \"billing\"}\n");
   inf_test_engine_wait_until(engine, pipe_drained, &fds[0]);
   inf_test_engine_send_signal(engine, SIGINT);

@@ -14,7 +14,6 @@
 
 #include "inf-test.h"
 
-
 typedef struct {
   InfFakeLlm *fake;
   char *dir;
@@ -173,7 +172,8 @@ requests_per_line(const char *history)
       n = (guint)json_object_get_int(v);
     if (json_object_object_get_ex(l, "examples", &v))
       n = (guint)json_object_array_length(v);
-    if (json_object_object_get_ex(l, "val_score", &v) && !json_object_object_get_ex(l, "phase", NULL))
+    if (json_object_object_get_ex(l, "val_score", &v) &&
+        !json_object_object_get_ex(l, "phase", NULL))
       n += 18; /* the validation split of configs/train */
     g_array_append_val(counts, n);
   }
@@ -235,8 +235,7 @@ test_kill_then_resume(Fixture *f, gconstpointer data)
     at += n;
   }
   g_assert_cmpuint(first_val, >, 0);
-  guint points[] = { 0, 5, g_array_index(per_line, guint, 0) + 2, first_val, total / 2,
-                     total - 4 };
+  guint points[] = { 0, 5, g_array_index(per_line, guint, 0) + 2, first_val, total / 2, total - 4 };
   for (guint i = 0; i < G_N_ELEMENTS(points); i++) {
     kill_at(f, points[i]);
     if (i == 3) {
