@@ -339,23 +339,25 @@ test_control_characters_escaped(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(run.err, ": ma\\x1b[2Jin\\x07: unknown top-level key"));
 }
 
+static const INF_TEST_CASES(Fixture) cases[] = {
+  { "validate/ok", test_validate_ok },
+  { "validate/error", test_validate_error },
+  { "validate/resources-option", test_validate_resources_option },
+  { "validate/usage", test_validate_usage },
+  { "graph/dot", test_graph_dot },
+  { "graph/mermaid", test_graph_mermaid },
+  { "graph/json", test_graph_json },
+  { "graph/errors", test_graph_errors },
+  { "graph/output-in-place", test_graph_output_in_place },
+  { "config-error-status", test_config_error_status },
+  { "validate/control-characters-escaped", test_control_characters_escaped },
+  { "examples-valid", test_examples_valid },
+};
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(path, func) \
-  g_test_add("/cli/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
-  ADD("validate/ok", test_validate_ok);
-  ADD("validate/error", test_validate_error);
-  ADD("validate/resources-option", test_validate_resources_option);
-  ADD("validate/usage", test_validate_usage);
-  ADD("graph/dot", test_graph_dot);
-  ADD("graph/mermaid", test_graph_mermaid);
-  ADD("graph/json", test_graph_json);
-  ADD("graph/errors", test_graph_errors);
-  ADD("graph/output-in-place", test_graph_output_in_place);
-  ADD("config-error-status", test_config_error_status);
-  ADD("validate/control-characters-escaped", test_control_characters_escaped);
-  ADD("examples-valid", test_examples_valid);
+  inf_test_add_cases("/cli/", Fixture, fixture_setup, cases, fixture_teardown);
   return g_test_run();
 }

@@ -688,30 +688,32 @@ test_error_blocks(Fixture *f, gconstpointer data)
                     NULL, ": resources.endpoints.fast", "nope", NULL);
 }
 
+static const INF_TEST_CASES(Fixture) cases[] = {
+  { "diamond", test_diamond },
+  { "linear-and-fields", test_linear_and_fields },
+  { "fan-out-fan-in", test_fan_out_fan_in },
+  { "nested-graphs", test_nested_graphs },
+  { "parameters", test_parameters },
+  { "resources-file", test_resources_file },
+  { "plugins-block", test_plugins_block },
+  { "error/syntax", test_error_syntax },
+  { "error/top-level", test_error_top_level },
+  { "error/null-and-scalars", test_error_null_and_scalars },
+  { "error/duplicate-keys", test_error_duplicate_keys },
+  { "error/nesting-depth", test_error_nesting_depth },
+  { "error/values-that-cannot-work", test_error_values_that_cannot_work },
+  { "error/module-type", test_error_module_type },
+  { "error/options", test_error_options },
+  { "error/refs", test_error_refs },
+  { "error/alias", test_error_alias },
+  { "error/cycles", test_error_cycles },
+  { "error/blocks", test_error_blocks },
+};
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(path, func) \
-  g_test_add("/config/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
-  ADD("diamond", test_diamond);
-  ADD("linear-and-fields", test_linear_and_fields);
-  ADD("fan-out-fan-in", test_fan_out_fan_in);
-  ADD("nested-graphs", test_nested_graphs);
-  ADD("parameters", test_parameters);
-  ADD("resources-file", test_resources_file);
-  ADD("plugins-block", test_plugins_block);
-  ADD("error/syntax", test_error_syntax);
-  ADD("error/top-level", test_error_top_level);
-  ADD("error/null-and-scalars", test_error_null_and_scalars);
-  ADD("error/duplicate-keys", test_error_duplicate_keys);
-  ADD("error/nesting-depth", test_error_nesting_depth);
-  ADD("error/values-that-cannot-work", test_error_values_that_cannot_work);
-  ADD("error/module-type", test_error_module_type);
-  ADD("error/options", test_error_options);
-  ADD("error/refs", test_error_refs);
-  ADD("error/alias", test_error_alias);
-  ADD("error/cycles", test_error_cycles);
-  ADD("error/blocks", test_error_blocks);
+  inf_test_add_cases("/config/", Fixture, fixture_setup, cases, fixture_teardown);
   return g_test_run();
 }

@@ -663,21 +663,23 @@ test_validate_before_run(Fixture *f, gconstpointer data)
   run_clear(&r);
 }
 
+static const INF_TEST_CASES(Fixture) cases[] = {
+  { "stop", test_stop },
+  { "in-flight-bound", test_in_flight_bound },
+  { "warnings", test_warnings },
+  { "per-alias", test_per_alias },
+  { "retries-count", test_retries_count },
+  { "bad-limits", test_bad_limits },
+  { "resume", test_resume },
+  { "cache-hits-free", test_cache_hits_free },
+  { "estimate", test_estimate },
+  { "validate-before-run", test_validate_before_run },
+};
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) \
-  g_test_add("/budget/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
-  ADD("stop", test_stop);
-  ADD("in-flight-bound", test_in_flight_bound);
-  ADD("warnings", test_warnings);
-  ADD("per-alias", test_per_alias);
-  ADD("retries-count", test_retries_count);
-  ADD("bad-limits", test_bad_limits);
-  ADD("resume", test_resume);
-  ADD("cache-hits-free", test_cache_hits_free);
-  ADD("estimate", test_estimate);
-  ADD("validate-before-run", test_validate_before_run);
+  inf_test_add_cases("/budget/", Fixture, fixture_set_up, cases, fixture_tear_down);
   return g_test_run();
 }

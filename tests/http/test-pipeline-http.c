@@ -478,18 +478,19 @@ test_key_never_shown(Fixture *f, gconstpointer data)
   g_assert_cmpuint(inf_fake_llm_count_api_key(f->s.fake, SECRET), >, 0);
 }
 
+static const INF_TEST_CASES(Fixture) cases[] = {
+  { "fd-limit", test_fd_limit },
+  { "swap-resources", test_swap_resources },
+  { "shipped-resources", test_shipped_resources },
+  { "429-storm", test_429_storm },
+  { "failures", test_failures },
+  { "key-never-shown", test_key_never_shown },
+};
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) \
-  g_test_add("/http/pipeline/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
-  ADD("fd-limit", test_fd_limit);
-  ADD("swap-resources", test_swap_resources);
-  ADD("shipped-resources", test_shipped_resources);
-  ADD("429-storm", test_429_storm);
-  ADD("failures", test_failures);
-  ADD("key-never-shown", test_key_never_shown);
-#undef ADD
+  inf_test_add_cases("/http/pipeline/", Fixture, fixture_set_up, cases, fixture_tear_down);
   return g_test_run();
 }

@@ -363,18 +363,19 @@ test_describe_unportable(void)
   inf_test_assert_contains(bad_nan, "is not a finite number");
 }
 
+static const INF_TEST_CASES(Fixture) cases[] = {
+  { "valid-options", test_valid },
+  { "learnable-system-prompt", test_learnable_system_prompt },
+  { "invalid-options", test_invalid },
+  { "backward", test_backward },
+  { "class-declares", test_class_declares },
+};
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(name, func) \
-  g_test_add("/llm/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
-  ADD("valid-options", test_valid);
-  ADD("learnable-system-prompt", test_learnable_system_prompt);
-  ADD("invalid-options", test_invalid);
-  ADD("backward", test_backward);
-  ADD("class-declares", test_class_declares);
-#undef ADD
+  inf_test_add_cases("/llm/", Fixture, fixture_setup, cases, fixture_teardown);
   g_test_add_func("/llm/reply-json", test_reply_json);
   g_test_add_func("/llm/reply-not-json", test_reply_not_json);
   g_test_add_func("/llm/reply-json-numbers", test_reply_json_numbers);

@@ -488,33 +488,34 @@ test_default_path(void)
   g_assert_cmpstr(bare[0], ==, path[4]);
 }
 
+static const INF_TEST_CASES(Fixture) cases[] = {
+  { "good", test_good },
+  { "abi-major", test_abi_major },
+  { "abi-minor", test_abi_minor },
+  { "no-info", test_no_info },
+  { "unresolved", test_unresolved },
+  { "bad-class", test_bad_class },
+  { "silent-failure", test_silent_failure },
+  { "crash-in-register", test_crash_in_register },
+  { "garbage", test_garbage },
+  { "truncated-elf", test_truncated_elf },
+  { "empty-file", test_empty_file },
+  { "missing-file", test_missing_file },
+  { "duplicate-class", test_duplicate_class },
+  { "dir", test_dir },
+  { "dir-missing", test_dir_missing },
+  { "same-file", test_same_file },
+  { "refused-once", test_refused_once },
+  { "special-files", test_special_files },
+  { "plugin-name-shadowing", test_plugin_name_shadowing },
+  { "allow-list", test_allow_list },
+};
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(name, func) \
-  g_test_add("/loader/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
-  ADD("good", test_good);
-  ADD("abi-major", test_abi_major);
-  ADD("abi-minor", test_abi_minor);
-  ADD("no-info", test_no_info);
-  ADD("unresolved", test_unresolved);
-  ADD("bad-class", test_bad_class);
-  ADD("silent-failure", test_silent_failure);
-  ADD("crash-in-register", test_crash_in_register);
-  ADD("garbage", test_garbage);
-  ADD("truncated-elf", test_truncated_elf);
-  ADD("empty-file", test_empty_file);
-  ADD("missing-file", test_missing_file);
-  ADD("duplicate-class", test_duplicate_class);
-  ADD("dir", test_dir);
-  ADD("dir-missing", test_dir_missing);
-  ADD("same-file", test_same_file);
-  ADD("refused-once", test_refused_once);
-  ADD("special-files", test_special_files);
-  ADD("plugin-name-shadowing", test_plugin_name_shadowing);
-  ADD("allow-list", test_allow_list);
-#undef ADD
+  inf_test_add_cases("/loader/", Fixture, fixture_setup, cases, fixture_teardown);
   g_test_add_func("/loader/default-path", test_default_path);
   return g_test_run();
 }

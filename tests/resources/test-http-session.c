@@ -4,7 +4,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "fake-llm.h"
+#include "inf-test.h"
 #include "resources/http.h"
 
 #define SECRET "sk-test-SECRET-never-shown-42"
@@ -29,11 +29,8 @@ static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
   f->context = g_main_context_ref_thread_default();
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  g_assert_no_error(error);
+  f->fake = inf_test_fake_start();
   f->session = inf_http_session_new(f->context);
   f->url = g_strdup_printf("%s/v1/chat/completions", inf_fake_llm_get_base_url(f->fake));
 }
@@ -619,24 +616,25 @@ test_bad_url(Fixture *f, gconstpointer data)
   g_socket_listener_close(G_SOCKET_LISTENER(service));
 }
 
+static const INF_TEST_CASES(Fixture) cases[] = {
+  { "post", test_post },
+  { "concurrent", test_concurrent },
+  { "keep-alive", test_keep_alive },
+  { "timeout", test_timeout },
+  { "dropped", test_dropped },
+  { "refused", test_refused },
+  { "over-size", test_over_size },
+  { "retry-after", test_retry_after },
+  { "chain-and-cancel", test_chain_and_cancel },
+  { "free-in-callback", test_free_in_callback },
+  { "bad-url", test_bad_url },
+};
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) \
-  g_test_add("/http/session/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
-  ADD("post", test_post);
-  ADD("concurrent", test_concurrent);
-  ADD("keep-alive", test_keep_alive);
-  ADD("timeout", test_timeout);
-  ADD("dropped", test_dropped);
-  ADD("refused", test_refused);
-  ADD("over-size", test_over_size);
-  ADD("retry-after", test_retry_after);
-  ADD("chain-and-cancel", test_chain_and_cancel);
-  ADD("free-in-callback", test_free_in_callback);
-  ADD("bad-url", test_bad_url);
-#undef ADD
+  inf_test_add_cases("/http/session/", Fixture, fixture_set_up, cases, fixture_tear_down);
   g_test_add_func("/http/response/retry-after-parse", test_retry_after_parse);
   g_test_add_func("/http/response/headers", test_headers);
   g_test_add_func("/http/request/redact-url", test_redact);

@@ -156,4 +156,35 @@ void inf_test_engine_finish(InfTestEngine *engine, InfTestRun *run);
   }                                                                              \
   G_STMT_END
 
+/* --- registering tests ---------------------------------------------------- */
+
+/* The type of a table of tests that share one fixture type, for
+ * inf_test_add_cases():
+ *
+ *   static const INF_TEST_CASES(Fixture) cases[] = {
+ *     { "validate/ok", test_validate_ok },
+ *     ...
+ *   };
+ *
+ * Each function takes a @Fixture pointer and the test data, as the test
+ * functions of g_test_add() do (the compiler checks it). */
+#define INF_TEST_CASES(Fixture)             \
+  struct {                                  \
+    const char *path;                       \
+    void (*func)(Fixture *, gconstpointer); \
+  }
+
+/* Adds every test of @cases (an INF_TEST_CASES(@Fixture) array) as the test
+ * "@prefix@path", run on a fresh @Fixture that @set_up makes and @tear_down
+ * clears (either may be NULL), with no test data: g_test_add() for each. */
+#define inf_test_add_cases(prefix, Fixture, set_up, cases, tear_down)            \
+  G_STMT_START                                                                   \
+  {                                                                              \
+    for (gsize i_ = 0; i_ < G_N_ELEMENTS(cases); i_++) {                         \
+      g_autofree char *path_ = g_strconcat((prefix), (cases)[i_].path, NULL);    \
+      g_test_add(path_, Fixture, NULL, (set_up), (cases)[i_].func, (tear_down)); \
+    }                                                                            \
+  }                                                                              \
+  G_STMT_END
+
 G_END_DECLS
