@@ -1,10 +1,13 @@
 /* `inf-engine inspect NAME`: a class's kind, description, where it comes
  * from, its options (type, default, required, choices, range, description)
- * and its declared inputs, like gst-inspect. */
+ * and its declared inputs (a client: the endpoint fields every endpoint
+ * has), like gst-inspect. */
 #include <string.h>
 
 #include "host/commands.h"
+#include "model/options-private.h"
 #include "plugin/registry-private.h"
+#include "resources/endpoint.h"
 
 static const InfPluginRecord *
 find_record(InfPluginLoader *loader, const char *file)
@@ -70,9 +73,9 @@ option_summary(const InfOptionSpec *spec)
     g_autofree char *min = g_strdup_printf(fmt, spec->min);
     g_autofree char *max = g_strdup_printf(fmt, spec->max);
 
-    if (spec->type == INF_OPTION_INT && spec->max >= G_MAXINT32)
+    if (inf_option_spec_max_is_open(spec))
       g_string_append_printf(text, "; range: >= %s", min);
-    else if (spec->type == INF_OPTION_INT && spec->min <= G_MININT32)
+    else if (inf_option_spec_min_is_open(spec))
       g_string_append_printf(text, "; range: <= %s", max);
     else
       g_string_append_printf(text, "; range: %s .. %s", min, max);
@@ -80,12 +83,13 @@ option_summary(const InfOptionSpec *spec)
   return g_string_free(text, FALSE);
 }
 
+/* The table @options under the heading @title ("Options"). */
 static void
-print_options(const InfOptionSpec *options)
+print_options(const char *title, const InfOptionSpec *options)
 {
   gsize name_width = 0, type_width = 0;
 
-  g_print("\nOptions:\n");
+  g_print("\n%s:\n", title);
   if (options == NULL || options->name == NULL) {
     g_print("  (none)\n");
     return;
@@ -156,9 +160,12 @@ print_class(InfHostContext *context, const InfClassInfo *info)
   else
     g_print("%-13s%s\n", "Provided by:", info->file);
 
-  print_options(info->options);
+  print_options("Options", info->options);
   if (info->kind == INF_CLASS_MODULE)
     print_inputs(info->inputs);
+  if (info->kind == INF_CLASS_CLIENT)
+    print_options("Endpoint fields (of every endpoint, besides the options above)",
+                  inf_endpoint_fields());
 }
 
 static void

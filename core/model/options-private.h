@@ -57,6 +57,12 @@ void inf_options_free(InfOptions *options);
  * loads, i.e. during init. */
 const InfOptionsResolver *inf_options_get_resolver(const InfOptions *options);
 
+/* Whether @spec's upper (lower) bound is no real limit: infinite, or for an
+ * INT option at or beyond the 32-bit range (G_MAXINT32 as "no limit").
+ * Range messages and `inspect` then show the other bound only (">= 0"). */
+gboolean inf_option_spec_max_is_open(const InfOptionSpec *spec);
+gboolean inf_option_spec_min_is_open(const InfOptionSpec *spec);
+
 /* The spec table the options were validated against (may be NULL). */
 const InfOptionSpec *inf_options_get_spec(const InfOptions *options);
 /* Whether option @name was given explicitly (not a default). */

@@ -156,15 +156,36 @@ type_error(GError **error, const Ctx *ctx, const char *path, const char *expecte
   set_error(error, ctx, path, "expected %s, got %s", expected, what);
 }
 
+gboolean
+inf_option_spec_max_is_open(const InfOptionSpec *spec)
+{
+  return isinf(spec->max) || (spec->type == INF_OPTION_INT && spec->max >= G_MAXINT32);
+}
+
+gboolean
+inf_option_spec_min_is_open(const InfOptionSpec *spec)
+{
+  return isinf(spec->min) || (spec->type == INF_OPTION_INT && spec->min <= G_MININT32);
+}
+
+/* "expected a number >= 0, got -1" when one side is open, else "2.5 is out
+ * of range: expected a value from 0 to 2". */
 static gboolean
 check_range(const InfOptionSpec *spec, double x, const Ctx *ctx, const char *path, GError **error)
 {
-  if (spec->min < spec->max && (x < spec->min || x > spec->max)) {
-    set_error(error, ctx, path, "%g is out of range: expected a value from %g to %g", x, spec->min,
-              spec->max);
-    return FALSE;
-  }
-  return TRUE;
+  if (!(spec->min < spec->max) || (x >= spec->min && x <= spec->max))
+    return TRUE;
+  const char *kind = spec->type == INF_OPTION_INT ? "an integer" : "a number";
+  const char *fmt = spec->type == INF_OPTION_INT ? "%.0f" : "%g";
+  g_autofree char *got = g_strdup_printf(fmt, x);
+  if (inf_option_spec_max_is_open(spec) && !inf_option_spec_min_is_open(spec))
+    set_error(error, ctx, path, "expected %s >= %g, got %s", kind, spec->min, got);
+  else if (inf_option_spec_min_is_open(spec) && !inf_option_spec_max_is_open(spec))
+    set_error(error, ctx, path, "expected %s <= %g, got %s", kind, spec->max, got);
+  else
+    set_error(error, ctx, path, "%s is out of range: expected a value from %g to %g", got,
+              spec->min, spec->max);
+  return FALSE;
 }
 
 static const char *const inline_parameter_keys[] = { "value", "description", "requires_grad",

@@ -8,65 +8,66 @@
 #include "model/value-private.h"
 #include "plugin/registry-private.h"
 
-typedef enum {
-  FIELD_STRING,
-  FIELD_INT,
-  FIELD_DOUBLE
-} FieldType;
-
-typedef struct {
-  const char *name;
-  FieldType type;
-  gsize offset;
-  double min;
-} EndpointField;
-
-#define FIELD(field, field_type, field_min)                                                  \
-  {                                                                                          \
-    .name = #field, .type = field_type, .offset = G_STRUCT_OFFSET(InfEndpointConfig, field), \
-    .min = field_min                                                                         \
+/* The endpoint fields, validated like a class's options (model/options.c);
+ * every other key of an endpoint is a provider option. "burst" has no
+ * default: it follows rate_limit. */
+#define STRING_FIELD(field_name, field_required, field_description)            \
+  {                                                                            \
+    .name = field_name, .type = INF_OPTION_STRING, .required = field_required, \
+    .description = field_description                                           \
+  }
+#define NUMBER_FIELD(field_name, field_type, field_default, field_min, field_description) \
+  {                                                                                       \
+    .name = field_name, .type = field_type, .default_json = field_default,                \
+    .description = field_description, .min = field_min, .max = INFINITY                   \
   }
 
-static const EndpointField endpoint_fields[] = {
-  FIELD(provider, FIELD_STRING, 0),
-  FIELD(model, FIELD_STRING, 0),
-  FIELD(base_url, FIELD_STRING, 0),
-  FIELD(api_key_env, FIELD_STRING, 0),
-  FIELD(ca_file, FIELD_STRING, 0),
-  FIELD(max_concurrent, FIELD_INT, 0),
-  FIELD(rate_limit, FIELD_DOUBLE, 0),
-  FIELD(burst, FIELD_DOUBLE, 0),
-  FIELD(tokens_per_minute, FIELD_INT, 0),
-  FIELD(max_retries, FIELD_INT, 0),
-  FIELD(retry_delay, FIELD_DOUBLE, 0),
-  FIELD(timeout, FIELD_DOUBLE, 0.001), /* 0 would mean no timeout at all to curl */
-  FIELD(max_rate_limit_wait, FIELD_DOUBLE, 0),
-  FIELD(max_retry_after, FIELD_DOUBLE, 0),
-  FIELD(max_response_bytes, FIELD_INT, 1),
-  FIELD(input_cost_per_1m, FIELD_DOUBLE, 0),
-  FIELD(output_cost_per_1m, FIELD_DOUBLE, 0),
+static const InfOptionSpec endpoint_fields[] = {
+  STRING_FIELD("provider", TRUE, "The client class that talks to the endpoint."),
+  STRING_FIELD("model", FALSE, "The model name sent to the provider."),
+  STRING_FIELD("base_url", FALSE,
+               "The server root without the endpoint path (default: the provider's): an "
+               "http:// or https:// URL with a host and a port from 1 to 65535."),
+  STRING_FIELD("api_key_env", FALSE,
+               "The name of the environment variable holding the API key (keys never go in "
+               "the file)."),
+  STRING_FIELD("ca_file", FALSE,
+               "A PEM file of CAs trusted instead of the system bundle (private CAs)."),
+  NUMBER_FIELD("max_concurrent", INF_OPTION_INT, "0", 0,
+               "Calls in flight on this endpoint; 0: no limit."),
+  NUMBER_FIELD("rate_limit", INF_OPTION_DOUBLE, "0", 0,
+               "Requests per second (adaptive: lowered on 429, recovered on success); 0: no "
+               "limit."),
+  NUMBER_FIELD("burst", INF_OPTION_DOUBLE, NULL, 0,
+               "The rate limit's token bucket size; default: max(1, rate_limit)."),
+  NUMBER_FIELD("tokens_per_minute", INF_OPTION_INT, "0", 0,
+               "Token budget per minute; 0: no limit."),
+  NUMBER_FIELD("max_retries", INF_OPTION_INT, "3", 0,
+               "Retries of transient errors (timeouts, 5xx, dropped connections, bad replies)."),
+  NUMBER_FIELD("retry_delay", INF_OPTION_DOUBLE, "0.5", 0,
+               "Seconds before the first retry (exponential backoff with jitter)."),
+  /* At least 1 ms: 0 would mean no timeout at all to curl. */
+  NUMBER_FIELD("timeout", INF_OPTION_DOUBLE, "600", 0.001,
+               "Seconds per request, in-process clients included (10 minutes, as in the "
+               "official SDKs)."),
+  NUMBER_FIELD("max_rate_limit_wait", INF_OPTION_DOUBLE, "600", 0,
+               "Seconds one node may keep waiting on 429s before it fails."),
+  NUMBER_FIELD("max_retry_after", INF_OPTION_DOUBLE, "60", 0,
+               "Seconds: the longest wait a server may ask for (Retry-After, reset headers)."),
+  NUMBER_FIELD("max_response_bytes", INF_OPTION_INT, "16777216", 1,
+               "Reply size limit in bytes (default 16 MiB)."),
+  NUMBER_FIELD("input_cost_per_1m", INF_OPTION_DOUBLE, "0", 0,
+               "USD per million input tokens, for the metrics and the budget."),
+  NUMBER_FIELD("output_cost_per_1m", INF_OPTION_DOUBLE, "0", 0,
+               "USD per million output tokens, for the metrics and the budget."),
+  { .name = NULL },
 };
 
-static const char *const endpoint_field_names[] = {
-  "provider",
-  "model",
-  "base_url",
-  "api_key_env",
-  "ca_file",
-  "max_concurrent",
-  "rate_limit",
-  "burst",
-  "tokens_per_minute",
-  "max_retries",
-  "retry_delay",
-  "timeout",
-  "max_rate_limit_wait",
-  "max_retry_after",
-  "max_response_bytes",
-  "input_cost_per_1m",
-  "output_cost_per_1m",
-  NULL,
-};
+const InfOptionSpec *
+inf_endpoint_fields(void)
+{
+  return endpoint_fields;
+}
 
 static void
 endpoint_config_free(gpointer data)
@@ -105,45 +106,91 @@ inf_resources_config_free(InfResourcesConfig *config)
   g_free(config);
 }
 
-static gboolean
-parse_field(InfEndpointConfig *ep, const EndpointField *field, json_object *value, const char *file,
-            const char *path, GError **error)
+/* Copies the validated fields into @ep (defaults applied). */
+static void
+read_endpoint_fields(InfEndpointConfig *ep, const InfOptions *fields)
 {
-  gpointer slot = G_STRUCT_MEMBER_P(ep, field->offset);
-  switch (field->type) {
-  case FIELD_STRING:
-    if (!json_object_is_type(value, json_type_string)) {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s.%s: expected a string, got %s", file,
-                  path, field->name, inf_json_kind_phrase(value));
-      return FALSE;
-    }
-    g_free(*(char **)slot);
-    *(char **)slot = g_strdup(json_object_get_string(value));
+  ep->provider = g_strdup(inf_options_get_string(fields, "provider"));
+  ep->model = g_strdup(inf_options_get_string(fields, "model"));
+  ep->base_url = g_strdup(inf_options_get_string(fields, "base_url"));
+  ep->api_key_env = g_strdup(inf_options_get_string(fields, "api_key_env"));
+  ep->ca_file = g_strdup(inf_options_get_string(fields, "ca_file"));
+  ep->max_concurrent = (gint)MIN(inf_options_get_int(fields, "max_concurrent"), G_MAXINT);
+  ep->rate_limit = inf_options_get_double(fields, "rate_limit");
+  ep->burst = inf_options_has(fields, "burst") ? inf_options_get_double(fields, "burst")
+                                               : MAX(1.0, ep->rate_limit);
+  ep->tokens_per_minute = inf_options_get_int(fields, "tokens_per_minute");
+  ep->max_retries = (gint)MIN(inf_options_get_int(fields, "max_retries"), G_MAXINT);
+  ep->retry_delay = inf_options_get_double(fields, "retry_delay");
+  ep->timeout = inf_options_get_double(fields, "timeout");
+  ep->max_rate_limit_wait = inf_options_get_double(fields, "max_rate_limit_wait");
+  ep->max_retry_after = inf_options_get_double(fields, "max_retry_after");
+  ep->max_response_bytes = inf_options_get_int(fields, "max_response_bytes");
+  ep->input_cost_per_1m = inf_options_get_double(fields, "input_cost_per_1m");
+  ep->output_cost_per_1m = inf_options_get_double(fields, "output_cost_per_1m");
+}
+
+/* Whether @table (ended by a NULL name) has an entry @key. */
+static gboolean
+table_has(const InfOptionSpec *table, const char *key)
+{
+  for (const InfOptionSpec *spec = table; spec->name != NULL; spec++)
+    if (g_str_equal(spec->name, key))
+      return TRUE;
+  return FALSE;
+}
+
+/* Validates the endpoint fields of @json and copies them into @ep; the
+ * other keys go to @ep->provider_options. */
+static gboolean
+parse_endpoint_fields(InfEndpointConfig *ep, json_object *json, const char *file,
+                      InfRegistry *registry, GError **error)
+{
+  json_object *given = json_object_new_object();
+  json_object_object_foreach(json, key, value)
+  {
+    json_object_object_add(table_has(endpoint_fields, key) ? given : ep->provider_options, key,
+                           json_object_get(value));
+  }
+  InfOptions *fields = NULL;
+  if (!json_object_object_get_ex(given, "provider", NULL)) {
+    g_autofree char *known = inf_registry_describe_known(registry, INF_CLASS_CLIENT);
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s: missing required field 'provider'; %s",
+                file, ep->json_path, known);
+  } else {
+    fields = inf_options_new_for_class(endpoint_fields, NULL, given, NULL, registry, file,
+                                       ep->json_path, NULL, error);
+  }
+  json_object_put(given);
+  if (!fields)
+    return FALSE;
+  read_endpoint_fields(ep, fields);
+  inf_options_free(fields);
+  return TRUE;
+}
+
+/* Validates the provider options (the keys of @ep's endpoint that are not
+ * endpoint fields) against the client class's table; an unknown key's
+ * error lists the endpoint fields too. */
+static gboolean
+check_provider_options(const InfEndpointConfig *ep, const char *file, InfRegistry *registry,
+                       GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(InfOptions) options = inf_options_new(ep->klass->options, ep->provider_options, NULL,
+                                                  registry, file, ep->json_path, NULL, &local);
+  if (options)
     return TRUE;
-  case FIELD_INT:
-    if (!json_object_is_type(value, json_type_int) || json_object_get_int64(value) < field->min) {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "%s: %s.%s: expected an integer >= %g, got %s", file, path, field->name,
-                  field->min, json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
-      return FALSE;
-    }
-    if (field->offset == G_STRUCT_OFFSET(InfEndpointConfig, max_concurrent) ||
-        field->offset == G_STRUCT_OFFSET(InfEndpointConfig, max_retries))
-      *(gint *)slot = (gint)MIN(json_object_get_int64(value), G_MAXINT);
-    else
-      *(gint64 *)slot = json_object_get_int64(value);
-    return TRUE;
-  case FIELD_DOUBLE:
-    if ((!json_object_is_type(value, json_type_int) &&
-         !json_object_is_type(value, json_type_double)) ||
-        json_object_get_double(value) < field->min || !isfinite(json_object_get_double(value))) {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s.%s: expected a number >= %g, got %s",
-                  file, path, field->name, field->min,
-                  json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
-      return FALSE;
-    }
-    *(double *)slot = json_object_get_double(value);
-    return TRUE;
+  if (g_error_matches(local, INF_ERROR, INF_ERROR_CONFIG) &&
+      strstr(local->message, "unknown option")) {
+    GString *fields = g_string_new(NULL);
+    for (const InfOptionSpec *spec = endpoint_fields; spec->name != NULL; spec++)
+      g_string_append_printf(fields, "%s%s", fields->len ? ", " : "", spec->name);
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s (endpoint fields: %s)", local->message,
+                fields->str);
+    g_string_free(fields, TRUE);
+  } else {
+    g_propagate_error(error, g_steal_pointer(&local));
   }
   return FALSE;
 }
@@ -193,34 +240,9 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
   g_ptr_array_add(guard, ep);
   ep->alias = g_strdup(alias);
   ep->json_path = g_strdup(path);
-  ep->max_retries = 3;
-  ep->retry_delay = 0.5;
-  ep->timeout = 600.0; /* the official SDKs' default: long generations take minutes */
-  ep->max_rate_limit_wait = 600.0;
-  ep->max_retry_after = 60.0;
-  ep->max_response_bytes = 16 * 1024 * 1024;
-  ep->burst = -1;
   ep->provider_options = json_object_new_object();
-
-  json_object_object_foreach(json, key, value)
-  {
-    const EndpointField *field = NULL;
-    for (guint i = 0; i < G_N_ELEMENTS(endpoint_fields); i++)
-      if (g_str_equal(endpoint_fields[i].name, key))
-        field = &endpoint_fields[i];
-    if (field) {
-      if (!parse_field(ep, field, value, file, path, error))
-        return NULL;
-    } else {
-      json_object_object_add(ep->provider_options, key, json_object_get(value));
-    }
-  }
-  if (!ep->provider) {
-    g_autofree char *known = inf_registry_describe_known(registry, INF_CLASS_CLIENT);
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s: missing required field 'provider'; %s",
-                file, path, known);
+  if (!parse_endpoint_fields(ep, json, file, registry, error))
     return NULL;
-  }
   g_autoptr(GError) unknown = NULL;
   ep->klass = inf_registry_lookup_class(registry, INF_CLASS_CLIENT, ep->provider, &unknown);
   if (!ep->klass) {
@@ -235,26 +257,8 @@ parse_endpoint(json_object *json, const char *alias, const char *file, const cha
     while (len > 0 && ep->base_url[len - 1] == '/')
       ep->base_url[--len] = '\0';
   }
-  if (ep->burst < 0)
-    ep->burst = MAX(1.0, ep->rate_limit);
-  /* Provider options: whatever is not an endpoint field must be one of the
-   * client class's options. */
-  g_autoptr(GError) local = NULL;
-  InfOptions *options = inf_options_new(ep->klass->options, ep->provider_options, NULL, registry,
-                                        file, path, NULL, &local);
-  if (!options) {
-    if (g_error_matches(local, INF_ERROR, INF_ERROR_CONFIG) &&
-        strstr(local->message, "unknown option")) {
-      /* Say which endpoint fields exist too. */
-      g_autofree char *fields = g_strjoinv(", ", (char **)endpoint_field_names);
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s (endpoint fields: %s)", local->message,
-                  fields);
-    } else {
-      g_propagate_error(error, g_steal_pointer(&local));
-    }
+  if (!check_provider_options(ep, file, registry, error))
     return NULL;
-  }
-  inf_options_free(options);
   return g_ptr_array_steal_index(guard, 0);
 }
 
@@ -321,6 +325,45 @@ check_budget_aliases(const InfResourcesConfig *config, const char *file, const c
   return TRUE;
 }
 
+/* The keys of the resources block that are blocks of their own. */
+static const char *const resources_blocks[] = { "endpoints", "budget", "cache", NULL };
+
+static const InfOptionSpec resources_fields[] = {
+  NUMBER_FIELD("max_total_concurrent", INF_OPTION_INT, "0", 0,
+               "LLM calls in flight, all aliases together; 0: no limit."),
+  NUMBER_FIELD("max_inflight_graphs", INF_OPTION_INT, "0", 0,
+               "Inputs in flight; 0: the run's default (inf-engine run --max-inflight)."),
+  { .name = NULL },
+};
+
+/* Checks the keys of the resources block @json and reads its own fields
+ * (max_total_concurrent, max_inflight_graphs) into @config. */
+static gboolean
+parse_resources_fields(InfResourcesConfig *config, json_object *json, const char *file,
+                       const char *json_path, InfRegistry *registry, GError **error)
+{
+  json_object_object_foreach(json, key, value)
+  {
+    (void)value;
+    if (g_strv_contains(resources_blocks, key) || table_has(resources_fields, key))
+      continue;
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: %s.%s: unknown key; valid keys: endpoints, budget, cache, "
+                "max_total_concurrent, max_inflight_graphs",
+                file, json_path, key);
+    return FALSE;
+  }
+  g_autoptr(InfOptions) fields = inf_options_new_for_class(
+      resources_fields, NULL, json, resources_blocks, registry, file, json_path, NULL, error);
+  if (!fields)
+    return FALSE;
+  config->max_total_concurrent =
+      (gint)MIN(inf_options_get_int(fields, "max_total_concurrent"), G_MAXINT);
+  config->max_inflight_graphs =
+      (gint)MIN(inf_options_get_int(fields, "max_inflight_graphs"), G_MAXINT);
+  return TRUE;
+}
+
 InfResourcesConfig *
 inf_resources_config_parse(json_object *json, const char *file, const char *json_path,
                            InfRegistry *registry, GError **error)
@@ -336,21 +379,11 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
                 inf_json_kind_phrase(json));
     return NULL;
   }
+  if (!parse_resources_fields(config, json, file, json_path, registry, error))
+    return NULL;
   json_object_object_foreach(json, key, value)
   {
-    if (g_str_equal(key, "max_total_concurrent") || g_str_equal(key, "max_inflight_graphs")) {
-      if (!json_object_is_type(value, json_type_int) || json_object_get_int64(value) < 0) {
-        g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                    "%s: %s.%s: expected an integer >= 0, got %s", file, json_path, key,
-                    json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
-        return NULL;
-      }
-      gint v = (gint)MIN(json_object_get_int64(value), G_MAXINT);
-      if (key[4] == 't')
-        config->max_total_concurrent = v;
-      else
-        config->max_inflight_graphs = v;
-    } else if (g_str_equal(key, "budget")) {
+    if (g_str_equal(key, "budget")) {
       g_autofree char *path = g_strconcat(json_path, ".budget", NULL);
       inf_budget_config_free(config->budget);
       config->budget = inf_budget_config_parse(value, file, path, error);
@@ -365,12 +398,6 @@ inf_resources_config_parse(json_object *json, const char *file, const char *json
       config->cache = inf_cache_config_parse(value, file, path, error);
       if (!config->cache)
         return NULL;
-    } else {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "%s: %s.%s: unknown key; valid keys: endpoints, budget, cache, "
-                  "max_total_concurrent, max_inflight_graphs",
-                  file, json_path, key);
-      return NULL;
     }
   }
   if (!check_budget_aliases(config, file, json_path, error))

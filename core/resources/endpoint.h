@@ -59,6 +59,12 @@ typedef struct {
   InfCacheConfig *cache;     /* the cache block, or NULL */
 } InfResourcesConfig;
 
+/* The endpoint fields (provider, model, base_url, ..., output_cost_per_1m)
+ * as an option table, with their types, defaults, bounds and descriptions:
+ * what `inf-engine inspect` shows for a client class besides its provider
+ * options. Static, ended by an entry whose name is NULL. */
+const InfOptionSpec *inf_endpoint_fields(void);
+
 /* Parses and validates @json (the resources object). Errors name @file and
  * the JSON path under @json_path ("resources"), e.g. unknown provider (listing
  * the registered client classes), unknown or mistyped field. */

@@ -1,6 +1,7 @@
 /* Unit tests: option tables and validated options. */
 #include <inf/error.h>
 #include <inf/options.h>
+#include <math.h>
 #include <string.h>
 
 #include "model/options-private.h"
@@ -339,6 +340,33 @@ test_ranges(void)
   g_assert_no_error(error);
 }
 
+/* A bound that is no limit (infinite, or G_MAXINT32 for an integer): the
+ * message names the other bound only. */
+static const InfOptionSpec open_spec[] = {
+  { .name = "n", .type = INF_OPTION_INT, .min = 1, .max = G_MAXINT32 },
+  { .name = "x", .type = INF_OPTION_DOUBLE, .min = 0.001, .max = INFINITY },
+  { .name = "y", .type = INF_OPTION_DOUBLE, .min = -INFINITY, .max = 5 },
+  { .name = NULL },
+};
+
+static void
+test_open_ranges(void)
+{
+  g_autoptr(GError) e1 = expect_error(open_spec, "{\"n\": 0}");
+  assert_contains(e1, "pipeline.json: modules.summarize.n: expected an integer >= 1, got 0");
+  g_autoptr(GError) e2 = expect_error(open_spec, "{\"x\": 0}");
+  assert_contains(e2, "pipeline.json: modules.summarize.x: expected a number >= 0.001, got 0");
+  g_autoptr(GError) e3 = expect_error(open_spec, "{\"y\": 5.5}");
+  assert_contains(e3, "pipeline.json: modules.summarize.y: expected a number <= 5, got 5.5");
+
+  g_autoptr(GError) error = NULL;
+  json_object *given = parse("{\"n\": 2147483647, \"x\": 1e300, \"y\": -1e300}");
+  g_autoptr(InfOptions) o = inf_options_new(open_spec, given, NULL, NULL, NULL, NULL, NULL, &error);
+  json_object_put(given);
+  g_assert_no_error(error);
+  g_assert_cmpint(inf_options_get_int(o, "n"), ==, G_MAXINT32);
+}
+
 static void
 test_missing_required(void)
 {
@@ -562,6 +590,7 @@ main(int argc, char **argv)
   g_test_add_func("/options/not-an-object", test_not_an_object);
   g_test_add_func("/options/wrong-types", test_wrong_types);
   g_test_add_func("/options/ranges", test_ranges);
+  g_test_add_func("/options/open-ranges", test_open_ranges);
   g_test_add_func("/options/missing-required", test_missing_required);
   g_test_add_func("/options/inline-parameter", test_inline_parameter);
   g_test_add_func("/options/resolver", test_resolver);

@@ -287,6 +287,12 @@ test_inspect_kinds(void)
   g_assert_true(g_str_has_prefix(client.out, "test-client (client class)\n"));
   inf_test_assert_contains(client.out, "in process (call), needs no API key");
   inf_test_assert_contains(client.out, "\nOptions:\n  (none)\n");
+  /* then the endpoint fields, which every client's endpoints have */
+  inf_test_assert_contains(client.out,
+                           "\nEndpoint fields (of every endpoint, besides the "
+                           "options above):\n  provider             string   required\n");
+  inf_test_assert_contains(client.out, "\n  timeout              number   default: 600; range: "
+                                       ">= 0.001\n      Seconds per request");
 
   run_engine(&wrong_kind, NULL, "inspect", "loss:test-client", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(wrong_kind.status, ==, 1);

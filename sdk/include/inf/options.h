@@ -61,7 +61,10 @@ typedef struct {
   const char *description;
   /* For INF_OPTION_ENUM: the valid strings, NULL-terminated. */
   const char *const *choices;
-  /* Inclusive bounds for INT and DOUBLE options, used when min < max. */
+  /* Inclusive bounds for INT and DOUBLE options, used when min < max. A
+   * bound that is no limit is INFINITY (-INFINITY for min), or for INT
+   * options G_MAXINT32 (G_MININT32); errors and `inspect` then name the
+   * other bound only ("expected an integer >= 1, got 0"). */
   double min;
   double max;
 } InfOptionSpec;
