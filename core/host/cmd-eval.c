@@ -162,7 +162,8 @@ inf_command_eval(int argc, char **argv)
   inf_optim_session_options_init(&options);
   GOptionEntry entries[] = {
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data_path,
-      "Labelled examples, one JSON object a line: {\"input\": {...}, \"target\": ..., \"id\": ...}",
+      "Labelled examples, one JSON object a line: {\"input\": {...}, \"target\": ..., \"id\": "
+      "...} ('-': standard input)",
       "FILE" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_path,
       "Per-example results as JSONL ('-' or absent: stdout)", "FILE" },

@@ -476,7 +476,9 @@ inf_command_train(int argc, char **argv)
   inf_optim_session_options_init(&options);
   GOptionEntry entries[] = {
     { "train", 0, 0, G_OPTION_ARG_FILENAME, &train_path,
-      "Training examples (JSONL: {\"input\": {...}, \"target\": ..., \"id\": ...})", "FILE" },
+      "Training examples (JSONL: {\"input\": {...}, \"target\": ..., \"id\": ...}; '-': standard "
+      "input, for one of --train, --val and --test)",
+      "FILE" },
     { "val", 0, 0, G_OPTION_ARG_FILENAME, &val_path,
       "Validation examples: each step is kept only if it scores better here", "FILE" },
     { "test", 0, 0, G_OPTION_ARG_FILENAME, &test_path,
