@@ -289,7 +289,9 @@ file_hash(const char *path)
 {
   g_autofree char *text = NULL;
   gsize len = 0;
-  if (!path || !g_file_get_contents(path, &text, &len, NULL))
+  /* not a pipe: it was read already and would wait for another writer */
+  if (!path || !g_file_test(path, G_FILE_TEST_IS_REGULAR) ||
+      !g_file_get_contents(path, &text, &len, NULL))
     return NULL;
   return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
 }

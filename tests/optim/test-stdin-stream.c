@@ -5,8 +5,10 @@
  * training as from the file; SIGINT while it reads ends it promptly. The
  * moment of a signal is set by what the engine wrote or read, never by a
  * time. */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <glib-unix.h>
 #include <unistd.h>
@@ -94,8 +96,17 @@ test_stdin_pipe_to_end(void)
   inf_test_rmdir(dir);
 }
 
-/* configs/train's demo with --train from a pipe: the same history and
- * parameters as from the file. */
+/* Whether the pipe (an end of it, *@data) holds no unread byte. */
+static gboolean
+pipe_drained(gpointer data)
+{
+  int unread = -1;
+  g_assert_cmpint(ioctl(*(int *)data, FIONREAD, &unread), ==, 0);
+  return unread == 0;
+}
+
+/* configs/train's demo with --train from standard input and from a named
+ * pipe: the same history and parameters as from the file. */
 static void
 test_train_from_stdin(void)
 {
@@ -107,22 +118,39 @@ test_train_from_stdin(void)
   g_autofree char *val = g_build_filename(root, "configs", "train", "val.jsonl", NULL);
   g_autofree char *text = inf_test_read(train);
   g_assert_nonnull(text);
-  const char *names[] = { "file", "stdin" };
-  char *outs[2], *histories[2];
-  for (guint i = 0; i < 2; i++) {
+  g_autofree char *fifo = g_build_filename(dir, "train.fifo", NULL);
+  g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+  const char *names[] = { "file", "stdin", "fifo" };
+  const char *sources[] = { train, "-", fifo };
+  char *outs[3], *histories[3];
+  for (guint i = 0; i < 3; i++) {
     g_autofree char *out = g_strdup_printf("%s/%s.json", dir, names[i]);
     g_autofree char *history = g_strdup_printf("%s/%s.jsonl", dir, names[i]);
-    InfTestSpawn spawn = { .stdin_text = i ? text : NULL };
+    InfTestSpawn spawn = { .stdin_text = i == 1 ? text : NULL };
+    int fd = -1;
+    if (i == 2) { /* written before the engine opens it; ended once it has read it all */
+      fd = open(fifo, O_RDWR | O_CLOEXEC);
+      g_assert_cmpint(fd, >=, 0);
+      write_all(fd, text);
+    }
+    InfTestEngine *engine =
+        inf_test_engine_start_va(&spawn, "train", config, "--train", sources[i], "--val", val,
+                                 "--out", out, "--history", history, "--quiet", NULL);
+    if (fd >= 0) {
+      inf_test_engine_wait_until(engine, pipe_drained, &fd);
+      close(fd);
+    }
     g_auto(InfTestRun) run = { 0 };
-    inf_test_engine_run_va(&run, &spawn, "train", config, "--train", i ? "-" : train, "--val", val,
-                           "--out", out, "--history", history, "--quiet", NULL);
+    inf_test_engine_finish(engine, &run);
     g_assert_cmpint(run.status, ==, 0);
     outs[i] = inf_test_read(out);
     histories[i] = inf_test_read(history);
   }
-  g_assert_cmpstr(histories[1], ==, histories[0]);
-  g_assert_cmpstr(outs[1], ==, outs[0]);
-  for (guint i = 0; i < 2; i++) {
+  for (guint i = 1; i < 3; i++) {
+    g_assert_cmpstr(histories[i], ==, histories[0]);
+    g_assert_cmpstr(outs[i], ==, outs[0]);
+  }
+  for (guint i = 0; i < 3; i++) {
     g_free(outs[i]);
     g_free(histories[i]);
   }
@@ -140,15 +168,6 @@ test_train_from_stdin(void)
   inf_test_assert_contains(ck.err, "--checkpoint needs the splits in files");
   g_assert_false(g_file_test(ckpt, G_FILE_TEST_EXISTS));
   inf_test_rmdir(dir);
-}
-
-/* Whether the pipe whose read end is *@data holds no unread byte. */
-static gboolean
-pipe_drained(gpointer data)
-{
-  int unread = -1;
-  g_assert_cmpint(ioctl(*(int *)data, FIONREAD, &unread), ==, 0);
-  return unread == 0;
 }
 
 /* SIGINT while train reads --train - from a pipe that has not ended: it
