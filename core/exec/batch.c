@@ -143,6 +143,20 @@ on_halted(InfScheduler *scheduler, gpointer user_data)
     g_main_loop_quit(batch->loop);
 }
 
+/* What the scheduler calls back: a journal's known results only with a
+ * checkpoint. */
+static void
+batch_set_callbacks(InfBatch *batch)
+{
+  InfSchedulerCallbacks callbacks = {
+    .feed = inf_batch_feed,
+    .done = on_input_done,
+    .halted = on_halted,
+    .restore = batch->checkpoint ? restore_cb : NULL,
+  };
+  inf_scheduler_set_callbacks(batch->scheduler, &callbacks, batch);
+}
+
 /* --- signals --- */
 
 static gboolean
@@ -195,9 +209,7 @@ inf_batch_new(InfScheduler *scheduler, InfGraph *graph, InfResourceManager *reso
   batch->input_name = g_strdup(input_name);
   inf_batch_output_init(batch, output_fd, output_name);
   inf_batch_input_init(batch);
-  inf_scheduler_set_feed(scheduler, inf_batch_feed, batch);
-  inf_scheduler_set_done(scheduler, on_input_done, batch);
-  inf_scheduler_set_halted(scheduler, on_halted, batch);
+  batch_set_callbacks(batch);
   return batch;
 }
 
@@ -211,7 +223,7 @@ void
 inf_batch_set_checkpoint(InfBatch *batch, InfCheckpoint *checkpoint)
 {
   batch->checkpoint = checkpoint;
-  inf_scheduler_set_restore(batch->scheduler, checkpoint ? restore_cb : NULL, batch);
+  batch_set_callbacks(batch);
 }
 
 void
@@ -219,10 +231,7 @@ inf_batch_free(InfBatch *batch)
 {
   if (!batch)
     return;
-  inf_scheduler_set_feed(batch->scheduler, NULL, NULL);
-  inf_scheduler_set_done(batch->scheduler, NULL, NULL);
-  inf_scheduler_set_halted(batch->scheduler, NULL, NULL);
-  inf_scheduler_set_restore(batch->scheduler, NULL, NULL);
+  inf_scheduler_set_callbacks(batch->scheduler, NULL, NULL);
   if (batch->commit_timer) {
     g_source_destroy(batch->commit_timer);
     g_source_unref(batch->commit_timer);

@@ -114,15 +114,9 @@ struct _InfScheduler {
   GQueue free_tasks;       /* InfTask, retired, oldest first */
   guint8 *misuse_reported; /* per node: a misuse of its tasks was reported */
   gint64 drain_deadline;   /* > 0 after an interruption: local nodes end by then */
-  InfSchedulerFeedFunc feed;
-  gpointer feed_data;
-  InfSchedulerDoneFunc done;
-  gpointer done_data;
-  InfSchedulerHaltedFunc halted;
-  gpointer halted_data;
+  InfSchedulerCallbacks callbacks;
+  gpointer user_data;  /* of the callbacks */
   InfNodeTrace *trace; /* NULL: not tracing */
-  InfSchedulerRestoreFunc restore;
-  gpointer restore_data;
 };
 
 /* Pops the head of a queue whose links are embedded in their items (not
@@ -302,31 +296,11 @@ inf_scheduler_free(InfScheduler *s)
 }
 
 void
-inf_scheduler_set_feed(InfScheduler *s, InfSchedulerFeedFunc feed, gpointer user_data)
+inf_scheduler_set_callbacks(InfScheduler *s, const InfSchedulerCallbacks *callbacks,
+                            gpointer user_data)
 {
-  s->feed = feed;
-  s->feed_data = user_data;
-}
-
-void
-inf_scheduler_set_done(InfScheduler *s, InfSchedulerDoneFunc done, gpointer user_data)
-{
-  s->done = done;
-  s->done_data = user_data;
-}
-
-void
-inf_scheduler_set_halted(InfScheduler *s, InfSchedulerHaltedFunc halted, gpointer user_data)
-{
-  s->halted = halted;
-  s->halted_data = user_data;
-}
-
-void
-inf_scheduler_set_restore(InfScheduler *s, InfSchedulerRestoreFunc restore, gpointer user_data)
-{
-  s->restore = restore;
-  s->restore_data = user_data;
+  s->callbacks = callbacks ? *callbacks : (InfSchedulerCallbacks){ 0 };
+  s->user_data = user_data;
 }
 
 gboolean
@@ -482,8 +456,8 @@ check_state_done(InfScheduler *s, InfExecState *state)
   state->reported = TRUE;
   s->n_states--;
   g_hash_table_remove(s->states, state);
-  if (s->done)
-    s->done(s, state, s->done_data);
+  if (s->callbacks.done)
+    s->callbacks.done(s, state, s->user_data);
   inf_exec_state_unref(state);
 }
 
@@ -757,7 +731,7 @@ dispatch(InfScheduler *s, Lane *lane, ReadyEntry entry, gint64 now)
   InfExecState *state = entry.state; /* the entry's reference moves to the task */
   guint node = entry.node;
   const InfGraphNode *gn = &s->graph->nodes[node];
-  InfValue *known = s->restore ? s->restore(state, node, s->restore_data) : NULL;
+  InfValue *known = s->callbacks.restore ? s->callbacks.restore(state, node, s->user_data) : NULL;
   if (known) {
     /* Completed in an earlier run: no call, no slot. */
     lane->candidate = NULL;
@@ -818,8 +792,8 @@ inf_scheduler_pump(InfScheduler *s)
   if (s->no_waits)
     end_blocked_lanes(s);
   for (;;) {
-    while (!s->stopped && !s->llm_halted && s->feed && s->n_states < s->max_inflight)
-      if (!s->feed(s, s->feed_data))
+    while (!s->stopped && !s->llm_halted && s->callbacks.feed && s->n_states < s->max_inflight)
+      if (!s->callbacks.feed(s, s->user_data))
         break;
     if (s->stopped || s->running >= s->max_concurrent)
       break;
@@ -863,8 +837,8 @@ inf_scheduler_pump(InfScheduler *s)
   s->pumping = FALSE;
   if (s->llm_halted && s->running == 0 && !s->halt_reported && !s->stopped) {
     s->halt_reported = TRUE;
-    if (s->halted)
-      s->halted(s, s->halted_data);
+    if (s->callbacks.halted)
+      s->callbacks.halted(s, s->user_data);
   }
 }
 

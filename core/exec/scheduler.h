@@ -48,15 +48,28 @@ InfScheduler *inf_scheduler_new(InfGraph *graph, InfResourceManager *resources,
                                 const InfSchedulerConfig *config, GError **error);
 void inf_scheduler_free(InfScheduler *scheduler);
 
-void inf_scheduler_set_feed(InfScheduler *scheduler, InfSchedulerFeedFunc feed, gpointer user_data);
-void inf_scheduler_set_done(InfScheduler *scheduler, InfSchedulerDoneFunc done, gpointer user_data);
+/* What the scheduler calls, each with the same user data; a NULL member is
+ * not called.
+ * @feed: asked for inputs (none: no new inputs are started);
+ * @done: an input finished;
+ * @halted: called once when a budget refusal has halted LLM dispatch and the
+ *   calls and local nodes in flight have finished. After a refusal no new
+ *   inputs are fed and no LLM node is dispatched; the refused node stays
+ *   pending;
+ * @restore: nodes with a known result complete with it when they become
+ *   ready, without running, a slot or a rate token; the rest of the graph
+ *   (switch decisions, skipped cases) follows as if they had run. */
+typedef struct {
+  InfSchedulerFeedFunc feed;
+  InfSchedulerDoneFunc done;
+  InfSchedulerHaltedFunc halted;
+  InfSchedulerRestoreFunc restore;
+} InfSchedulerCallbacks;
 
-/* Called once when a budget refusal has halted LLM dispatch and the calls
- * and local nodes in flight have finished (see InfSchedulerHaltedFunc).
- * After a refusal no new inputs are fed and no LLM node is dispatched; the
- * refused node stays pending. */
-void inf_scheduler_set_halted(InfScheduler *scheduler, InfSchedulerHaltedFunc halted,
-                              gpointer user_data);
+/* Replaces the callbacks (copied from @callbacks; NULL: none) and their
+ * @user_data. */
+void inf_scheduler_set_callbacks(InfScheduler *scheduler, const InfSchedulerCallbacks *callbacks,
+                                 gpointer user_data);
 gboolean inf_scheduler_is_halted(const InfScheduler *scheduler);
 /* Traces node executions and counters to @writer (borrowed; it must outlive
  * the scheduler's last node, see inf_scheduler_finish_trace()); call before
@@ -65,11 +78,6 @@ void inf_scheduler_set_trace(InfScheduler *scheduler, InfTraceWriter *writer);
 /* Writes a last sample of the counters; call before the resource manager
  * goes (the counters read it). Spans that end later are still written. */
 void inf_scheduler_finish_trace(InfScheduler *scheduler);
-/* Nodes with a known result complete with it when they become ready,
- * without running, a slot or a rate token; the rest of the graph (switch
- * decisions, skipped cases) follows as if they had run. */
-void inf_scheduler_set_restore(InfScheduler *scheduler, InfSchedulerRestoreFunc restore,
-                               gpointer user_data);
 
 /* Starts an input (the state is referenced). */
 void inf_scheduler_add_input(InfScheduler *scheduler, InfExecState *state);

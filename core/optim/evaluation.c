@@ -297,9 +297,10 @@ inf_evaluation_run(InfEvaluation *evaluation, InfEvalNextFunc next, gpointer nex
   evaluation->eof = evaluation->stopped = evaluation->cancel = FALSE;
   evaluation->halted = evaluation->abandon = FALSE;
   g_clear_error(&evaluation->read_error);
-  inf_scheduler_set_feed(evaluation->scheduler, feed, evaluation);
-  inf_scheduler_set_done(evaluation->scheduler, on_input_done, evaluation);
-  inf_scheduler_set_halted(evaluation->scheduler, on_halted, evaluation);
+  inf_scheduler_set_callbacks(
+      evaluation->scheduler,
+      &(InfSchedulerCallbacks){ .feed = feed, .done = on_input_done, .halted = on_halted },
+      evaluation);
   evaluation->loop = g_main_loop_new(NULL, FALSE);
   inf_scheduler_pump(evaluation->scheduler);
   if (!((evaluation->eof || evaluation->stopped) && g_hash_table_size(evaluation->pending) == 0) &&
@@ -327,9 +328,7 @@ inf_evaluation_run(InfEvaluation *evaluation, InfEvalNextFunc next, gpointer nex
     while (evaluation->losses_running > 0)
       g_main_context_iteration(NULL, TRUE);
   }
-  inf_scheduler_set_feed(evaluation->scheduler, NULL, NULL);
-  inf_scheduler_set_done(evaluation->scheduler, NULL, NULL);
-  inf_scheduler_set_halted(evaluation->scheduler, NULL, NULL);
+  inf_scheduler_set_callbacks(evaluation->scheduler, NULL, NULL);
   g_hash_table_unref(evaluation->pending);
   evaluation->pending = NULL;
   if (summary)

@@ -349,8 +349,8 @@ exec_fixtures_run_one(InfGraph *graph, InfResourceManager *resources, const char
   InfScheduler *s = inf_scheduler_new(graph, resources, &config, &error);
   g_assert_no_error(error);
   OneRun run = { .graph = graph, .text = text, .loop = g_main_loop_new(NULL, FALSE) };
-  inf_scheduler_set_feed(s, one_feed, &run);
-  inf_scheduler_set_done(s, one_done, &run);
+  inf_scheduler_set_callbacks(s, &(InfSchedulerCallbacks){ .feed = one_feed, .done = one_done },
+                              &run);
   gint64 start = g_get_monotonic_time();
   inf_scheduler_pump(s);
   g_main_loop_run(run.loop);

@@ -420,8 +420,8 @@ fixture_run(Fixture *f, const char *const *texts)
   run->n_inputs = g_strv_length((char **)texts);
   run->outputs = g_new0(char *, run->n_inputs + 1);
   run->loop = g_main_loop_new(NULL, FALSE);
-  inf_scheduler_set_feed(f->scheduler, feed, run);
-  inf_scheduler_set_done(f->scheduler, done, run);
+  inf_scheduler_set_callbacks(f->scheduler, &(InfSchedulerCallbacks){ .feed = feed, .done = done },
+                              run);
   inf_scheduler_pump(f->scheduler);
   if (run->done < run->n_inputs)
     g_main_loop_run(run->loop);

@@ -64,8 +64,7 @@ run_scheduler(Run *run, InfGraph *graph, InfResourceManager *rm, gint max_concur
   g_autoptr(GError) error = NULL;
   InfScheduler *s = inf_scheduler_new(graph, rm, &config, &error);
   g_assert_no_error(error);
-  inf_scheduler_set_feed(s, feed, run);
-  inf_scheduler_set_done(s, done, run);
+  inf_scheduler_set_callbacks(s, &(InfSchedulerCallbacks){ .feed = feed, .done = done }, run);
   inf_scheduler_pump(s);
   if (run->done < n_inputs)
     g_main_loop_run(run->loop);
@@ -444,9 +443,8 @@ test_budget_halt(void)
   g_autoptr(GError) error = NULL;
   InfScheduler *s = inf_scheduler_new(graph, rm, &sc, &error);
   g_assert_no_error(error);
-  inf_scheduler_set_feed(s, feed, &run);
-  inf_scheduler_set_done(s, done, &run);
-  inf_scheduler_set_halted(s, on_halted, &run);
+  inf_scheduler_set_callbacks(
+      s, &(InfSchedulerCallbacks){ .feed = feed, .done = done, .halted = on_halted }, &run);
   inf_scheduler_pump(s);
   g_main_loop_run(run.loop);
   g_assert_cmpuint(halted_calls, ==, 1);

@@ -94,8 +94,8 @@ one_done(InfScheduler *scheduler, InfExecState *state, gpointer data)
 void
 inf_test_scheduler_start(InfScheduler *scheduler, InfTestInput *input)
 {
-  inf_scheduler_set_feed(scheduler, feed_one, input);
-  inf_scheduler_set_done(scheduler, one_done, input);
+  inf_scheduler_set_callbacks(
+      scheduler, &(InfSchedulerCallbacks){ .feed = feed_one, .done = one_done }, input);
   inf_scheduler_pump(scheduler);
 }
 
