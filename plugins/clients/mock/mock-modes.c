@@ -41,25 +41,8 @@ is_word_char(guchar c)
   return g_ascii_isalnum(c) || c >= 0x80;
 }
 
-/* Whether @text mentions @word (a word or phrase) as whole words, any case. */
-static gboolean
-mentions(const char *text, const char *word)
-{
-  g_autofree char *t = g_utf8_casefold(text, -1);
-  g_autofree char *w = g_utf8_casefold(word, -1);
-  gsize n = strlen(w);
-  if (n == 0)
-    return FALSE;
-  for (const char *p = strstr(t, w); p != NULL; p = strstr(p + 1, w)) {
-    gboolean start_ok = p == t || !is_word_char((guchar)p[-1]);
-    gboolean end_ok = !is_word_char((guchar)p[n]);
-    if (start_ok && end_ok)
-      return TRUE;
-  }
-  return FALSE;
-}
-
-/* The position of @word's first whole-word mention in @text, or -1. */
+/* The position of @word's (a word or phrase) first whole-word mention in
+ * @text, any case, or -1. */
 static gssize
 first_mention(const char *text, const char *word)
 {
@@ -72,6 +55,13 @@ first_mention(const char *text, const char *word)
     if ((p == t || !is_word_char((guchar)p[-1])) && !is_word_char((guchar)p[n]))
       return p - t;
   return -1;
+}
+
+/* Whether @text mentions @word as whole words, any case. */
+static gboolean
+mentions(const char *text, const char *word)
+{
+  return first_mention(text, word) >= 0;
 }
 
 /* @text casefolded with everything but letters and digits removed. */

@@ -373,23 +373,28 @@ llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
   inf_task_return_value(task, value);
 }
 
-/* The prompt: the arguments, text as is and other values as compact JSON,
- * joined by blank lines. */
+typedef InfValue *(*ArgFunc)(const void *owner, guint index);
+
+/* The prompt: the @n_args arguments @get returns, text as is and other
+ * values as compact JSON, joined by blank lines. */
 static char *
-llm_prompt(InfTask *task)
+join_args(const void *owner, guint n_args, ArgFunc get)
 {
-  guint n_args = inf_task_get_n_args(task);
-  if (n_args == 1)
-    return inf_value_to_string(inf_task_get_arg(task, 0));
   GString *joined = g_string_new(NULL);
   for (guint i = 0; i < n_args; i++) {
-    g_autofree char *part = inf_value_to_string(inf_task_get_arg(task, i));
+    g_autofree char *part = inf_value_to_string(get(owner, i));
 
     if (i > 0)
       g_string_append(joined, "\n\n");
     g_string_append(joined, part);
   }
   return g_string_free(joined, FALSE);
+}
+
+static InfValue *
+task_arg(const void *task, guint index)
+{
+  return inf_task_get_arg(task, index);
 }
 
 /* Sends the node's request; a repair (@attempt > 0) adds the bad reply and
@@ -399,7 +404,7 @@ llm_send(InfTask *task, const LlmModule *llm, const char *bad_reply, const char 
          guint attempt)
 {
   InfLlmRequest *request = inf_llm_request_new();
-  char *prompt = llm_prompt(task);
+  char *prompt = join_args(task, inf_task_get_n_args(task), task_arg);
 
   if (llm->system_prompt != NULL)
     inf_llm_request_set_system(request, inf_parameter_get_value(llm->system_prompt));
@@ -457,18 +462,10 @@ append_excerpt(GString *out, const char *label, const char *text)
   g_string_append(out, "\n");
 }
 
-/* The node's input as the LLM saw it: the arguments joined like llm_prompt. */
-static char *
-backward_input(InfBackward *ctx)
+static InfValue *
+backward_arg(const void *ctx, guint index)
 {
-  GString *joined = g_string_new(NULL);
-  for (guint i = 0; i < inf_backward_get_n_args(ctx); i++) {
-    g_autofree char *part = inf_value_to_string(inf_backward_get_arg(ctx, i));
-    if (i > 0)
-      g_string_append(joined, "\n\n");
-    g_string_append(joined, part);
-  }
-  return g_string_free(joined, FALSE);
+  return inf_backward_get_arg(ctx, index);
 }
 
 /* Every argument gets the node's feedback; a learnable system prompt gets a
@@ -487,7 +484,8 @@ llm_backward(InfModule *self, InfBackward *ctx)
     inf_backward_return(ctx);
     return;
   }
-  g_autofree char *input = backward_input(ctx);
+  /* The node's input as the LLM saw it. */
+  g_autofree char *input = join_args(ctx, inf_backward_get_n_args(ctx), backward_arg);
   GString *note = g_string_new(NULL);
   if (inf_backward_is_passing(ctx)) {
     if (inf_backward_get_keep_passing(ctx)) {
