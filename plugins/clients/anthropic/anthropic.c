@@ -41,7 +41,10 @@
 
 #include <string.h>
 
+#include "http-client.h"
+
 #define PROVIDER "anthropic"
+#define DEFAULT_PATH "/messages"
 #define DEFAULT_BASE_URL "https://api.anthropic.com/v1"
 #define DEFAULT_JSON_INSTRUCTION \
   "Reply with a single JSON object only: no prose before or after it, no code fences."
@@ -88,15 +91,8 @@ static const InfOptionSpec anthropic_options[] = {
   { .name = "extra_body",
     .type = INF_OPTION_JSON,
     .description = "A JSON object merged into every request body (e.g. {\"top_k\": 40})" },
-  { .name = "path",
-    .type = INF_OPTION_STRING,
-    .default_json = "\"/messages\"",
-    .description = "Path appended to base_url" },
-  { .name = "stream",
-    .type = INF_OPTION_BOOL,
-    .default_json = "false",
-    .description = "Stream the reply (SSE): the same result, read as it arrives; for long "
-                   "generations behind proxies that cut idle connections" },
+  HTTP_CLIENT_OPTION_PATH(DEFAULT_PATH),
+  HTTP_CLIENT_OPTION_STREAM("SSE"),
   { .name = NULL },
 };
 
@@ -120,9 +116,7 @@ anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_priva
   json_object *extra;
   if (!inf_options_get_json_object(options, "extra_body", &extra, error))
     return FALSE;
-  const char *path = inf_options_get_string(options, "path");
-  char *url =
-      inf_client_build_url(client, DEFAULT_BASE_URL, path != NULL ? path : "/messages", error);
+  char *url = http_client_build_url(client, options, DEFAULT_BASE_URL, DEFAULT_PATH, error);
   if (url == NULL)
     return FALSE;
   Anthropic *self = g_new0(Anthropic, 1);

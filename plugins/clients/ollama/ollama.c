@@ -28,6 +28,9 @@
 
 #include <string.h>
 
+#include "http-client.h"
+
+#define DEFAULT_PATH "/api/chat"
 #define DEFAULT_BASE_URL "http://localhost:11434"
 
 typedef struct {
@@ -54,15 +57,8 @@ static const InfOptionSpec ollama_options[] = {
     .type = INF_OPTION_JSON,
     .description =
         "More model options merged into \"options\" (e.g. {\"top_k\": 20, \"seed\": 1})" },
-  { .name = "path",
-    .type = INF_OPTION_STRING,
-    .default_json = "\"/api/chat\"",
-    .description = "Path appended to base_url" },
-  { .name = "stream",
-    .type = INF_OPTION_BOOL,
-    .default_json = "false",
-    .description = "Stream the reply (NDJSON): the same result, read as it arrives; for long "
-                   "generations behind proxies that cut idle connections" },
+  HTTP_CLIENT_OPTION_PATH(DEFAULT_PATH),
+  HTTP_CLIENT_OPTION_STREAM("NDJSON"),
   { .name = NULL },
 };
 
@@ -84,9 +80,7 @@ ollama_init(InfClient *client, const InfOptions *options, gpointer *out_private,
   json_object *extra;
   if (!inf_options_get_json_object(options, "options", &extra, error))
     return FALSE;
-  const char *path = inf_options_get_string(options, "path");
-  char *url =
-      inf_client_build_url(client, DEFAULT_BASE_URL, path != NULL ? path : "/api/chat", error);
+  char *url = http_client_build_url(client, options, DEFAULT_BASE_URL, DEFAULT_PATH, error);
   if (url == NULL)
     return FALSE;
   Ollama *self = g_new0(Ollama, 1);

@@ -44,7 +44,10 @@
 
 #include <string.h>
 
+#include "http-client.h"
+
 #define PROVIDER "openai"
+#define DEFAULT_PATH "/chat/completions"
 #define DEFAULT_BASE_URL "https://api.openai.com/v1"
 #define DEFAULT_JSON_INSTRUCTION "Reply with a single JSON object."
 
@@ -74,19 +77,11 @@ static const InfOptionSpec openai_options[] = {
     .type = INF_OPTION_JSON,
     .description =
         "A JSON object merged into every request body (e.g. {\"top_p\": 0.9, \"seed\": 1})" },
-  { .name = "path",
-    .type = INF_OPTION_STRING,
-    .default_json = "\"/chat/completions\"",
-    .description = "Path appended to base_url" },
+  HTTP_CLIENT_OPTION_PATH(DEFAULT_PATH),
   { .name = "organization",
     .type = INF_OPTION_STRING,
     .description = "Sent as the OpenAI-Organization header" },
-  { .name = "stream",
-    .type = INF_OPTION_BOOL,
-    .default_json = "false",
-    .description =
-        "Stream the reply (SSE, with stream_options.include_usage): the same result, read as it "
-        "arrives; for long generations behind proxies that cut idle connections" },
+  HTTP_CLIENT_OPTION_STREAM("SSE, with stream_options.include_usage"),
   { .name = "json_instruction",
     .type = INF_OPTION_STRING,
     .default_json = "\"" DEFAULT_JSON_INSTRUCTION "\"",
@@ -119,9 +114,7 @@ openai_init(InfClient *client, const InfOptions *options, gpointer *out_private,
   json_object *extra;
   if (!inf_options_get_json_object(options, "extra_body", &extra, error))
     return FALSE;
-  const char *path = inf_options_get_string(options, "path");
-  char *url = inf_client_build_url(client, DEFAULT_BASE_URL,
-                                   path != NULL ? path : "/chat/completions", error);
+  char *url = http_client_build_url(client, options, DEFAULT_BASE_URL, DEFAULT_PATH, error);
   if (url == NULL)
     return FALSE;
   OpenAi *self = g_new0(OpenAi, 1);
