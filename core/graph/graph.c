@@ -110,14 +110,12 @@ index_compare(gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-guint *
-inf_graph_sort_indices(guint n, const guint *const *deps, const guint *n_deps, GArray **cycle_out)
+/* The dependents of @n nodes in compressed rows, every dependency occurrence
+ * once: those of node v are consumers[row[v]] up to consumers[row[v + 1]].
+ * Returns consumers; @row_out gets row (n + 1 entries). Both newly allocated. */
+static guint *
+dependents_rows(guint n, const guint *const *deps, const guint *n_deps, guint **row_out)
 {
-  if (cycle_out)
-    *cycle_out = NULL;
-
-  /* Dependents in compressed rows: every dependency occurrence once. */
-  guint *indegree = g_new0(guint, n);
   guint *row = g_new0(guint, n + 1);
   for (guint i = 0; i < n; i++)
     for (guint d = 0; d < n_deps[i]; d++) {
@@ -128,14 +126,24 @@ inf_graph_sort_indices(guint n, const guint *const *deps, const guint *n_deps, G
     row[i + 1] += row[i];
   guint *fill = g_memdup2(row, sizeof(guint) * n);
   guint *consumers = g_new(guint, row[n] ? row[n] : 1);
-  for (guint i = 0; i < n; i++) {
-    indegree[i] = n_deps[i];
+  for (guint i = 0; i < n; i++)
     for (guint d = 0; d < n_deps[i]; d++)
       consumers[fill[deps[i][d]]++] = i;
-  }
   g_free(fill);
+  *row_out = row;
+  return consumers;
+}
 
-  guint *order = g_new(guint, n ? n : 1);
+/* Places the nodes whose dependencies are placed, the smallest ready index
+ * first, into @order; returns how many it placed. @indegree starts as each
+ * node's dependency count and ends as the count not placed (non-zero on the
+ * nodes of a cycle and those after it). */
+static guint
+order_ready_first(guint n, const guint *const *deps, const guint *n_deps, guint *indegree,
+                  guint *order)
+{
+  guint *row;
+  guint *consumers = dependents_rows(n, deps, n_deps, &row);
   guint n_order = 0;
   GArray *heap = g_array_sized_new(FALSE, FALSE, sizeof(guint), n);
   for (guint i = 0; i < n; i++)
@@ -151,50 +159,65 @@ inf_graph_sort_indices(guint n, const guint *const *deps, const guint *n_deps, G
   g_array_unref(heap);
   g_free(consumers);
   g_free(row);
+  return n_order;
+}
 
-  if (n_order == n) {
+/* Every node left (non-zero @indegree) has a dependency left: walks
+ * dependencies (smallest first) from the smallest node left until one
+ * repeats. Returns the cycle, producer -> consumer, starting and ending at
+ * its smallest index. */
+static GArray *
+find_cycle(guint n, const guint *const *deps, const guint *n_deps, const guint *indegree)
+{
+  gint *seen_at = g_new(gint, n);
+  for (guint i = 0; i < n; i++)
+    seen_at[i] = -1;
+  GArray *walk = g_array_new(FALSE, FALSE, sizeof(guint));
+  guint v = 0;
+  while (indegree[v] == 0)
+    v++;
+  while (seen_at[v] < 0) {
+    seen_at[v] = (gint)walk->len;
+    g_array_append_val(walk, v);
+    guint next = G_MAXUINT;
+    for (guint d = 0; d < n_deps[v]; d++)
+      if (indegree[deps[v][d]] > 0 && deps[v][d] < next)
+        next = deps[v][d];
+    g_assert(next != G_MAXUINT);
+    v = next;
+  }
+  /* walk[seen_at[v]..] is the cycle, against the data flow; reverse it so it
+   * reads producer -> consumer. */
+  GArray *reversed = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (gint i = (gint)walk->len - 1; i >= seen_at[v]; i--)
+    g_array_append_val(reversed, g_array_index(walk, guint, i));
+  /* Start at the smallest index, so the message is stable. */
+  guint start = 0;
+  for (guint i = 1; i < reversed->len; i++)
+    if (g_array_index(reversed, guint, i) < g_array_index(reversed, guint, start))
+      start = i;
+  GArray *cycle = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint i = 0; i <= reversed->len; i++)
+    g_array_append_val(cycle, g_array_index(reversed, guint, (start + i) % reversed->len));
+  g_array_unref(reversed);
+  g_array_unref(walk);
+  g_free(seen_at);
+  return cycle;
+}
+
+guint *
+inf_graph_sort_indices(guint n, const guint *const *deps, const guint *n_deps, GArray **cycle_out)
+{
+  if (cycle_out)
+    *cycle_out = NULL;
+  guint *indegree = g_memdup2(n_deps, sizeof(guint) * n);
+  guint *order = g_new(guint, n ? n : 1);
+  if (order_ready_first(n, deps, n_deps, indegree, order) == n) {
     g_free(indegree);
     return order;
   }
-
-  /* Every node left has a dependency left: walk dependencies (smallest
-   * first) from the smallest node left until one repeats. */
-  if (cycle_out) {
-    gint *seen_at = g_new(gint, n);
-    for (guint i = 0; i < n; i++)
-      seen_at[i] = -1;
-    GArray *walk = g_array_new(FALSE, FALSE, sizeof(guint));
-    guint v = 0;
-    while (indegree[v] == 0)
-      v++;
-    while (seen_at[v] < 0) {
-      seen_at[v] = (gint)walk->len;
-      g_array_append_val(walk, v);
-      guint next = G_MAXUINT;
-      for (guint d = 0; d < n_deps[v]; d++)
-        if (indegree[deps[v][d]] > 0 && deps[v][d] < next)
-          next = deps[v][d];
-      g_assert(next != G_MAXUINT);
-      v = next;
-    }
-    /* walk[seen_at[v]..] is the cycle, against the data flow; reverse it
-       * so it reads producer -> consumer. */
-    GArray *reversed = g_array_new(FALSE, FALSE, sizeof(guint));
-    for (gint i = (gint)walk->len - 1; i >= seen_at[v]; i--)
-      g_array_append_val(reversed, g_array_index(walk, guint, i));
-    /* Start at the smallest index, so the message is stable. */
-    guint start = 0;
-    for (guint i = 1; i < reversed->len; i++)
-      if (g_array_index(reversed, guint, i) < g_array_index(reversed, guint, start))
-        start = i;
-    GArray *cycle = g_array_new(FALSE, FALSE, sizeof(guint));
-    for (guint i = 0; i <= reversed->len; i++)
-      g_array_append_val(cycle, g_array_index(reversed, guint, (start + i) % reversed->len));
-    g_array_unref(reversed);
-    g_array_unref(walk);
-    g_free(seen_at);
-    *cycle_out = cycle;
-  }
+  if (cycle_out)
+    *cycle_out = find_cycle(n, deps, n_deps, indegree);
   g_free(indegree);
   g_free(order);
   return NULL;

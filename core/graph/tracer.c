@@ -257,6 +257,51 @@ compare_guint(gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+/* Where @value comes from: a node of this trace (@source, and @path into its
+ * output) or a literal (@literal, @source -1). @what names the value in
+ * messages; @nested ("", "nested ") and @instead say what is wrong and what
+ * to do when it is a list or dict holding symbolic values. */
+static gboolean
+resolve_source(InfTracer *tracer, InfValue *value, const char *what, const char *nested,
+               const char *instead, gint *source, char ***path, InfValue **literal, GError **error)
+{
+  *source = -1;
+  switch (inf_value_get_kind(value)) {
+  case INF_VALUE_ERROR: {
+    const GError *e = inf_value_get_error(value);
+    g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "%s is an error value: %s", what,
+                e ? e->message : "unknown error");
+    return FALSE;
+  }
+  case INF_VALUE_REF: {
+    const char *node = inf_value_get_ref_node(value);
+    gpointer p = node ? g_hash_table_lookup(tracer->index_by_id, node) : NULL;
+    if (p == NULL) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                  "%s refers to '%s', which is not a node of this trace", what,
+                  node ? node : "(null)");
+      return FALSE;
+    }
+    *source = (gint)GPOINTER_TO_UINT(p) - 1;
+    *path = copy_path(inf_value_get_ref_path(value));
+    return TRUE;
+  }
+  case INF_VALUE_LIST:
+  case INF_VALUE_DICT:
+    if (value_contains_ref(value)) {
+      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
+                  "%s is a %s%s holding symbolic values; %s", what, nested,
+                  inf_value_kind_name(inf_value_get_kind(value)), instead);
+      return FALSE;
+    }
+    *literal = inf_value_ref(value);
+    return TRUE;
+  default:
+    *literal = inf_value_ref(value);
+    return TRUE;
+  }
+}
+
 /* Fills @arg from @value; on error returns an error value (else NULL). */
 static InfValue *
 resolve_arg(InfTracer *tracer, const char *node_id, guint index, const char *name, InfValue *value,
@@ -267,35 +312,11 @@ resolve_arg(InfTracer *tracer, const char *node_id, guint index, const char *nam
   arg->source = -1;
   if (value == NULL)
     return tracer_fail(tracer, node_id, "%s is NULL", what);
-  switch (inf_value_get_kind(value)) {
-  case INF_VALUE_ERROR: {
-    const GError *e = inf_value_get_error(value);
-    return tracer_fail(tracer, node_id, "%s is an error value: %s", what,
-                       e ? e->message : "unknown error");
-  }
-  case INF_VALUE_REF: {
-    const char *source = inf_value_get_ref_node(value);
-    gpointer p = source ? g_hash_table_lookup(tracer->index_by_id, source) : NULL;
-    if (p == NULL)
-      return tracer_fail(tracer, node_id, "%s refers to '%s', which is not a node of this trace",
-                         what, source ? source : "(null)");
-    arg->source = (gint)GPOINTER_TO_UINT(p) - 1;
-    arg->path = copy_path(inf_value_get_ref_path(value));
-    return NULL;
-  }
-  case INF_VALUE_LIST:
-  case INF_VALUE_DICT:
-    if (value_contains_ref(value))
-      return tracer_fail(tracer, node_id,
-                         "%s is a %s holding symbolic values; pass each value as its own "
-                         "argument",
-                         what, inf_value_kind_name(inf_value_get_kind(value)));
-    arg->literal = inf_value_ref(value);
-    return NULL;
-  default:
-    arg->literal = inf_value_ref(value);
-    return NULL;
-  }
+  g_autoptr(GError) error = NULL;
+  if (!resolve_source(tracer, value, what, "", "pass each value as its own argument", &arg->source,
+                      &arg->path, &arg->literal, &error))
+    return tracer_fail(tracer, node_id, "%s", error->message);
+  return NULL;
 }
 
 /* A new node carries the innermost guard being traced, if any. */
@@ -534,48 +555,6 @@ inf_tracer_set_priority(InfTracer *tracer, InfValue *output, gint priority)
 
 /* --- building the graph --- */
 
-static gboolean
-fill_output(InfTracer *tracer, InfGraphOutput *out, const char *what, InfValue *value,
-            GError **error)
-{
-  out->source = -1;
-  switch (inf_value_get_kind(value)) {
-  case INF_VALUE_ERROR: {
-    const GError *e = inf_value_get_error(value);
-    g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT, "%s is an error value: %s", what,
-                e ? e->message : "unknown error");
-    return FALSE;
-  }
-  case INF_VALUE_REF: {
-    const char *source = inf_value_get_ref_node(value);
-    gpointer p = source ? g_hash_table_lookup(tracer->index_by_id, source) : NULL;
-    if (p == NULL) {
-      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                  "%s refers to '%s', which is not a node of this trace", what,
-                  source ? source : "(null)");
-      return FALSE;
-    }
-    out->source = (gint)GPOINTER_TO_UINT(p) - 1;
-    out->path = copy_path(inf_value_get_ref_path(value));
-    return TRUE;
-  }
-  case INF_VALUE_LIST:
-  case INF_VALUE_DICT:
-    if (value_contains_ref(value)) {
-      g_set_error(error, INF_ERROR, INF_ERROR_INVALID_ARGUMENT,
-                  "%s is a nested %s holding symbolic values; outputs may be one level "
-                  "of list or dict",
-                  what, inf_value_kind_name(inf_value_get_kind(value)));
-      return FALSE;
-    }
-    out->literal = inf_value_ref(value);
-    return TRUE;
-  default:
-    out->literal = inf_value_ref(value);
-    return TRUE;
-  }
-}
-
 /* Shapes @result (a value, or a list or dict of values) into outputs; @what
  * names them in messages ("output", "case 'billing' output"). */
 static gboolean
@@ -613,7 +592,9 @@ fill_outputs(InfTracer *tracer, InfValue *result, const char *what, InfGraphOutp
       item = result;
       item_what = g_strdup_printf("the %s", what);
     }
-    if (!fill_output(tracer, &outputs[i], item_what, item, error)) {
+    if (!resolve_source(tracer, item, item_what, "nested ",
+                        "outputs may be one level of list or dict", &outputs[i].source,
+                        &outputs[i].path, &outputs[i].literal, error)) {
       inf_graph_outputs_free(outputs, n_outputs);
       return FALSE;
     }
@@ -704,6 +685,166 @@ repeated_exact(const InfGraphSwitch *sw, guint c, GHashTable *seen)
   return NULL;
 }
 
+/* One inf_switch() call being traced. */
+typedef struct {
+  const char *id;
+  const InfSwitchCase *cases;
+  guint n_cases;
+  const InfSwitchCase *default_case;
+  const char *const *case_names;
+  guint n_all;          /* n_cases, plus one for the default */
+  InfGraphSwitch *sw;   /* owned by the tracer once opened */
+  gint sw_index;        /* its index in tracer->switches */
+  InfGraphArg selector; /* its path is the caller's until the node takes it */
+} SwitchCall;
+
+/* The spec of case @c: one of the cases, or the default after them. */
+static const InfSwitchCase *
+switch_case_spec(const SwitchCall *call, guint c)
+{
+  return c < call->n_cases ? &call->cases[c] : call->default_case;
+}
+
+/* Checks an inf_switch() call's cases, flags and selector; returns an error
+ * value, or NULL when they are fine. */
+static InfValue *
+check_switch_args(InfTracer *tracer, const SwitchCall *call, InfValue *selector, guint normalize)
+{
+  if (call->n_cases == 0 && call->default_case == NULL)
+    return tracer_fail(tracer, call->id, "a switch needs at least one case");
+  if (call->n_cases > 0 && call->cases == NULL)
+    return tracer_fail(tracer, call->id, "%u cases but no case array", call->n_cases);
+  if (normalize & ~(guint)(INF_SWITCH_NORMALIZE_TRIM | INF_SWITCH_NORMALIZE_CASEFOLD))
+    return tracer_fail(tracer, call->id, "unknown normalize flags 0x%x", normalize);
+  if (selector == NULL || inf_value_get_kind(selector) != INF_VALUE_REF) {
+    const GError *e = selector && inf_value_get_kind(selector) == INF_VALUE_ERROR
+                          ? inf_value_get_error(selector)
+                          : NULL;
+    return tracer_fail(tracer, call->id,
+                       "the selector must be a reference to an input or a node output%s%s",
+                       e ? ": " : "", e ? e->message : "");
+  }
+  return NULL;
+}
+
+/* Adds the switch to the tracer with each case's match (no outputs yet);
+ * returns an error value when a case's match is invalid or repeats an
+ * earlier one, else NULL. */
+static InfValue *
+open_switch(InfTracer *tracer, SwitchCall *call, guint normalize)
+{
+  InfGraphSwitch *sw = g_new0(InfGraphSwitch, 1);
+  sw->normalize = normalize;
+  sw->has_default = call->default_case != NULL;
+  sw->cases = g_new0(InfGraphCase, call->n_all);
+  sw->n_cases = call->n_all;
+  call->sw = sw;
+  call->sw_index = (gint)tracer->switches->len;
+  g_ptr_array_add(tracer->switches, sw); /* owned by the tracer from now on */
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal); /* borrowed keys */
+  for (guint c = 0; c < call->n_all; c++) {
+    g_autofree char *problem = NULL;
+    if (!fill_case_match(&sw->cases[c], switch_case_spec(call, c), c == call->n_cases, normalize,
+                         &problem))
+      return tracer_fail(tracer, call->id, "case %u: %s", c, problem);
+    const char *repeated = repeated_exact(sw, c, seen);
+    if (repeated)
+      return tracer_fail(tracer, call->id, "case %u: '%s' is already matched by an earlier case", c,
+                         repeated);
+  }
+  return NULL;
+}
+
+/* Traces case @c's module under the case's guard and records its outputs;
+ * FALSE when it failed (the error is recorded). */
+static gboolean
+trace_switch_case(InfTracer *tracer, const SwitchCall *call, Frame *frame, guint c)
+{
+  const InfSwitchCase *spec = switch_case_spec(call, c);
+  const char *case_name = call->case_names ? call->case_names[c] : NULL;
+  if (spec->module == NULL) {
+    tracer_fail(tracer, call->id, "case %u has no module", c);
+    return FALSE;
+  }
+  if (case_name == NULL)
+    case_name = child_name(frame, spec->module);
+  if (case_name == NULL) {
+    const char *label = inf_module_get_name(spec->module) ? inf_module_get_name(spec->module)
+                                                          : inf_module_get_type_name(spec->module);
+    tracer_fail(tracer, call->id,
+                "case %u: module '%s' (type '%s') is not a child of the traced module; "
+                "add it with inf_module_add_child() in init",
+                c, label, inf_module_get_type_name(spec->module));
+    return FALSE;
+  }
+  Guard guard = { call->sw_index, c };
+  g_array_append_val(tracer->guards, guard);
+  g_autoptr(InfValue) out = inf_tracer_call_as(tracer, spec->module, case_name, spec->n_args,
+                                               spec->args, spec->arg_names);
+  g_array_set_size(tracer->guards, tracer->guards->len - 1);
+  if (tracer->error)
+    return FALSE;
+  g_autoptr(GError) error = NULL;
+  InfGraphCase *gc = &call->sw->cases[c];
+  g_autofree char *what = g_strdup_printf("output of case '%s'", gc->label);
+  if (!fill_outputs(tracer, out, what, &gc->shape, &gc->outputs, &gc->n_outputs, &error)) {
+    tracer_fail(tracer, call->id, "%s", error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Traces each case in turn under "ID." (the composite's children, guarded);
+ * FALSE at the first that fails. */
+static gboolean
+trace_switch_cases(InfTracer *tracer, const SwitchCall *call, Frame *frame)
+{
+  Frame *case_frame = g_new0(Frame, 1);
+  case_frame->module = frame->module;
+  case_frame->prefix = g_strconcat(call->id, ".", NULL);
+  g_ptr_array_add(tracer->frames, case_frame);
+  gboolean ok = TRUE;
+  for (guint c = 0; c < call->n_all && ok; c++)
+    ok = trace_switch_case(tracer, call, frame, c);
+  g_ptr_array_set_size(tracer->frames, tracer->frames->len - 1);
+  return ok;
+}
+
+/* Records the switch node, after its cases: it depends on the selector and
+ * on every case output. Takes the selector's path; returns a ref to the
+ * node's output. */
+static InfValue *
+record_switch_node(InfTracer *tracer, SwitchCall *call)
+{
+  InfGraphSwitch *sw = call->sw;
+  InfGraphNode node = { 0 };
+  node.kind = INF_GRAPH_NODE_SWITCH;
+  set_guard(tracer, &node);
+  node.switch_index = call->sw_index;
+  node.n_args = 1;
+  node.args = g_new0(InfGraphArg, 1);
+  node.args[0] = call->selector;
+  node.args[0].name = g_strdup("selector");
+  GArray *deps = g_array_new(FALSE, FALSE, sizeof(guint));
+  guint selector_source = (guint)call->selector.source;
+  g_array_append_val(deps, selector_source);
+  for (guint c = 0; c < sw->n_cases; c++)
+    for (guint o = 0; o < sw->cases[c].n_outputs; o++)
+      if (sw->cases[c].outputs[o].source >= 0) {
+        guint source = (guint)sw->cases[c].outputs[o].source;
+        g_array_append_val(deps, source);
+      }
+  node.n_deps = sort_unique((guint *)deps->data, deps->len);
+  node.deps = g_memdup2(deps->data, sizeof(guint) * node.n_deps);
+  g_array_unref(deps);
+  node.id = g_strdup(call->id);
+  guint index = tracer->nodes->len;
+  sw->node = index;
+  g_array_append_val(tracer->nodes, node);
+  g_hash_table_insert(tracer->index_by_id, node.id, GUINT_TO_POINTER(index + 1));
+  return inf_value_new_ref(node.id, NULL);
+}
+
 InfValue *
 inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector, guint normalize,
                      const InfSwitchCase *cases, guint n_cases, const InfSwitchCase *default_case,
@@ -717,127 +858,28 @@ inf_tracer_switch_as(InfTracer *tracer, const char *name, InfValue *selector, gu
   char *id = unique_id(tracer, frame->prefix, name);
   g_hash_table_add(tracer->composite_ids, id); /* owns id; the node takes a copy */
 
-  if (n_cases == 0 && default_case == NULL)
-    return tracer_fail(tracer, id, "a switch needs at least one case");
-  if (n_cases > 0 && cases == NULL)
-    return tracer_fail(tracer, id, "%u cases but no case array", n_cases);
-  if (normalize & ~(guint)(INF_SWITCH_NORMALIZE_TRIM | INF_SWITCH_NORMALIZE_CASEFOLD))
-    return tracer_fail(tracer, id, "unknown normalize flags 0x%x", normalize);
-  if (selector == NULL || inf_value_get_kind(selector) != INF_VALUE_REF) {
-    const GError *e = selector && inf_value_get_kind(selector) == INF_VALUE_ERROR
-                          ? inf_value_get_error(selector)
-                          : NULL;
-    return tracer_fail(tracer, id,
-                       "the selector must be a reference to an input or a node output%s%s",
-                       e ? ": " : "", e ? e->message : "");
-  }
-  InfGraphArg selector_arg = { 0 };
-  InfValue *failed = resolve_arg(tracer, id, 0, "selector", selector, &selector_arg);
+  SwitchCall call = {
+    .id = id,
+    .cases = cases,
+    .n_cases = n_cases,
+    .default_case = default_case,
+    .case_names = case_names,
+    .n_all = n_cases + (default_case ? 1 : 0),
+  };
+  InfValue *failed = check_switch_args(tracer, &call, selector, normalize);
   if (failed)
     return failed;
-
-  guint n_all = n_cases + (default_case ? 1 : 0);
-  InfGraphSwitch *sw = g_new0(InfGraphSwitch, 1);
-  sw->normalize = normalize;
-  sw->has_default = default_case != NULL;
-  sw->cases = g_new0(InfGraphCase, n_all);
-  sw->n_cases = n_all;
-  gint sw_index = (gint)tracer->switches->len;
-  g_ptr_array_add(tracer->switches, sw); /* owned by the tracer from now on */
-  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal); /* borrowed keys */
-  for (guint c = 0; c < n_all; c++) {
-    const InfSwitchCase *spec = c < n_cases ? &cases[c] : default_case;
-    g_autofree char *problem = NULL;
-    if (!fill_case_match(&sw->cases[c], spec, c == n_cases, normalize, &problem)) {
-      g_strfreev(selector_arg.path);
-      return tracer_fail(tracer, id, "case %u: %s", c, problem);
-    }
-    const char *repeated = repeated_exact(sw, c, seen);
-    if (repeated) {
-      g_strfreev(selector_arg.path);
-      return tracer_fail(tracer, id, "case %u: '%s' is already matched by an earlier case", c,
-                         repeated);
-    }
+  failed = resolve_arg(tracer, id, 0, "selector", selector, &call.selector);
+  if (failed)
+    return failed;
+  failed = open_switch(tracer, &call, normalize);
+  if (failed == NULL && !trace_switch_cases(tracer, &call, frame))
+    failed = tracer_fail(tracer, id, "a case failed to trace");
+  if (failed) {
+    g_strfreev(call.selector.path);
+    return failed;
   }
-
-  /* Trace each case under "ID.", guarded. */
-  Frame *case_frame = g_new0(Frame, 1);
-  case_frame->module = frame->module;
-  case_frame->prefix = g_strconcat(id, ".", NULL);
-  g_ptr_array_add(tracer->frames, case_frame);
-  gboolean ok = TRUE;
-  for (guint c = 0; c < n_all && ok; c++) {
-    const InfSwitchCase *spec = c < n_cases ? &cases[c] : default_case;
-    const char *case_name = case_names ? case_names[c] : NULL;
-    if (spec->module == NULL) {
-      tracer_fail(tracer, id, "case %u has no module", c);
-      ok = FALSE;
-      break;
-    }
-    if (case_name == NULL)
-      case_name = child_name(frame, spec->module);
-    if (case_name == NULL) {
-      const char *label = inf_module_get_name(spec->module)
-                              ? inf_module_get_name(spec->module)
-                              : inf_module_get_type_name(spec->module);
-      tracer_fail(tracer, id,
-                  "case %u: module '%s' (type '%s') is not a child of the traced module; "
-                  "add it with inf_module_add_child() in init",
-                  c, label, inf_module_get_type_name(spec->module));
-      ok = FALSE;
-      break;
-    }
-    Guard guard = { sw_index, c };
-    g_array_append_val(tracer->guards, guard);
-    g_autoptr(InfValue) out = inf_tracer_call_as(tracer, spec->module, case_name, spec->n_args,
-                                                 spec->args, spec->arg_names);
-    g_array_set_size(tracer->guards, tracer->guards->len - 1);
-    if (tracer->error) {
-      ok = FALSE;
-      break;
-    }
-    g_autoptr(GError) error = NULL;
-    g_autofree char *what = g_strdup_printf("output of case '%s'", sw->cases[c].label);
-    InfGraphCase *gc = &sw->cases[c];
-    if (!fill_outputs(tracer, out, what, &gc->shape, &gc->outputs, &gc->n_outputs, &error)) {
-      tracer_fail(tracer, id, "%s", error->message);
-      ok = FALSE;
-    }
-  }
-  g_ptr_array_set_size(tracer->frames, tracer->frames->len - 1);
-  if (!ok) {
-    g_strfreev(selector_arg.path);
-    return tracer_fail(tracer, id, "a case failed to trace");
-  }
-
-  /* The switch node: after its cases, depending on the selector and on
-   * every case output. */
-  InfGraphNode node = { 0 };
-  node.kind = INF_GRAPH_NODE_SWITCH;
-  set_guard(tracer, &node);
-  node.switch_index = sw_index;
-  node.n_args = 1;
-  node.args = g_new0(InfGraphArg, 1);
-  node.args[0] = selector_arg;
-  node.args[0].name = g_strdup("selector");
-  GArray *deps = g_array_new(FALSE, FALSE, sizeof(guint));
-  guint selector_source = (guint)selector_arg.source;
-  g_array_append_val(deps, selector_source);
-  for (guint c = 0; c < n_all; c++)
-    for (guint o = 0; o < sw->cases[c].n_outputs; o++)
-      if (sw->cases[c].outputs[o].source >= 0) {
-        guint source = (guint)sw->cases[c].outputs[o].source;
-        g_array_append_val(deps, source);
-      }
-  node.n_deps = sort_unique((guint *)deps->data, deps->len);
-  node.deps = g_memdup2(deps->data, sizeof(guint) * node.n_deps);
-  g_array_unref(deps);
-  node.id = g_strdup(id);
-  guint index = tracer->nodes->len;
-  sw->node = index;
-  g_array_append_val(tracer->nodes, node);
-  g_hash_table_insert(tracer->index_by_id, node.id, GUINT_TO_POINTER(index + 1));
-  return inf_value_new_ref(node.id, NULL);
+  return record_switch_node(tracer, &call);
 }
 
 InfValue *
