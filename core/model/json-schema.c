@@ -493,8 +493,9 @@ compile_schema(Compiler *c, json_object *s, GString *path)
   return ok;
 }
 
-static gboolean
-compile_keywords(Compiler *c, json_object *s, GString *path)
+/* The mask of the keywords schema object @s has (MASK_COMPILED set). */
+static guint32
+keyword_mask(json_object *s)
 {
   guint32 mask = MASK_COMPILED;
   json_object_object_foreach(s, name, ignored)
@@ -504,109 +505,144 @@ compile_keywords(Compiler *c, json_object *s, GString *path)
       if (strcmp(name, keyword_names[k]) == 0)
         mask |= 1u << k;
   }
-  g_hash_table_insert(c->schema->masks, s, GUINT_TO_POINTER(mask));
+  return mask;
+}
 
-  json_object_object_foreach(s, keyword, value)
+static gboolean
+compile_type_name(Compiler *c, GString *path, const char *name)
+{
+  if (g_strv_contains(type_names, name))
+    return TRUE;
+  return compile_fail(c, path, "type", "unknown type \"%s\"; valid: %s", name,
+                      "null, boolean, object, array, number, string, integer");
+}
+
+/* "type": a type name or an array of them. */
+static gboolean
+compile_type(Compiler *c, json_object *value, GString *path)
+{
+  if (json_object_is_type(value, json_type_string))
+    return compile_type_name(c, path, json_object_get_string(value));
+  if (!is_string_array(value))
+    return compile_fail(c, path, "type", "expected a type name or an array of them, got %s",
+                        type_name(value));
+  for (size_t i = 0; i < json_object_array_length(value); i++)
+    if (!compile_type_name(c, path, json_object_get_string(json_object_array_get_idx(value, i))))
+      return FALSE;
+  return TRUE;
+}
+
+/* "pattern": a regular expression, compiled once per pattern text. */
+static gboolean
+compile_pattern(Compiler *c, json_object *value, GString *path)
+{
+  if (!json_object_is_type(value, json_type_string))
+    return compile_fail(c, path, "pattern", "expected a string, got %s", type_name(value));
+  const char *pattern = json_object_get_string(value);
+  if (g_hash_table_contains(c->schema->regexes, pattern))
+    return TRUE;
+  g_autoptr(GError) regex_error = NULL;
+  GRegex *regex = g_regex_new(pattern, 0, 0, &regex_error);
+  if (regex == NULL)
+    return compile_fail(c, path, "pattern", "not a valid regular expression: %s",
+                        regex_error->message);
+  g_hash_table_insert(c->schema->regexes, g_strdup(pattern), regex);
+  return TRUE;
+}
+
+/* "dependencies": an object whose members are property lists or schemas. */
+static gboolean
+compile_dependencies(Compiler *c, json_object *value, GString *path)
+{
+  if (!json_object_is_type(value, json_type_object))
+    return compile_fail(c, path, "dependencies", "expected an object, got %s", type_name(value));
+  gboolean ok = TRUE;
+  gsize len = path->len;
+  path_append_key(path, "dependencies");
+  json_object_object_foreach(value, name, dependency)
   {
-    gboolean ok = TRUE;
-    if (strcmp(keyword, "$ref") == 0) {
-      ok = compile_ref(c, value, path);
-    } else if (strcmp(keyword, "type") == 0) {
-      json_object *list = value;
-      if (json_object_is_type(value, json_type_string)) {
-        list = NULL;
-        if (!g_strv_contains(type_names, json_object_get_string(value)))
-          ok = compile_fail(c, path, keyword, "unknown type \"%s\"; valid: %s",
-                            json_object_get_string(value),
-                            "null, boolean, object, array, number, string, integer");
-      } else if (!is_string_array(list)) {
-        ok = compile_fail(c, path, keyword, "expected a type name or an array of them, got %s",
-                          type_name(value));
-        list = NULL;
-      }
-      for (size_t i = 0; ok && list != NULL && i < json_object_array_length(list); i++) {
-        const char *name = json_object_get_string(json_object_array_get_idx(list, i));
-        if (!g_strv_contains(type_names, name))
-          ok = compile_fail(c, path, keyword, "unknown type \"%s\"; valid: %s", name,
-                            "null, boolean, object, array, number, string, integer");
-      }
-    } else if (strcmp(keyword, "enum") == 0) {
-      if (!json_object_is_type(value, json_type_array))
-        ok = compile_fail(c, path, keyword, "expected an array, got %s", type_name(value));
-    } else if (strcmp(keyword, "multipleOf") == 0) {
-      if (!is_number(value) || json_object_get_double(value) <= 0)
-        ok = compile_fail(c, path, keyword, "expected a number greater than 0");
-    } else if (strcmp(keyword, "minimum") == 0 || strcmp(keyword, "maximum") == 0 ||
-               strcmp(keyword, "exclusiveMinimum") == 0 ||
-               strcmp(keyword, "exclusiveMaximum") == 0) {
-      if (!is_number(value))
-        ok = compile_fail(c, path, keyword, "expected a number, got %s%s", type_name(value),
-                          json_object_is_type(value, json_type_boolean)
-                              ? " (draft 4's boolean form; in draft 7 the keyword holds the "
-                                "limit itself)"
-                              : "");
-    } else if (strcmp(keyword, "minLength") == 0 || strcmp(keyword, "maxLength") == 0 ||
-               strcmp(keyword, "minItems") == 0 || strcmp(keyword, "maxItems") == 0 ||
-               strcmp(keyword, "minProperties") == 0 || strcmp(keyword, "maxProperties") == 0) {
-      if (!is_integer(value) || json_object_get_double(value) < 0) {
-        g_autofree char *quoted = quote_value(value);
-        ok = compile_fail(c, path, keyword, "expected a non-negative integer, got %s", quoted);
-      }
-    } else if (strcmp(keyword, "pattern") == 0) {
-      if (!json_object_is_type(value, json_type_string)) {
-        ok = compile_fail(c, path, keyword, "expected a string, got %s", type_name(value));
-      } else if (!g_hash_table_contains(c->schema->regexes, json_object_get_string(value))) {
-        g_autoptr(GError) regex_error = NULL;
-        GRegex *regex = g_regex_new(json_object_get_string(value), 0, 0, &regex_error);
-        if (regex == NULL)
-          ok = compile_fail(c, path, keyword, "not a valid regular expression: %s",
-                            regex_error->message);
-        else
-          g_hash_table_insert(c->schema->regexes, g_strdup(json_object_get_string(value)), regex);
-      }
-    } else if (strcmp(keyword, "items") == 0) {
-      ok = json_object_is_type(value, json_type_array)
+    if (!is_string_array(dependency))
+      ok = compile_child(c, dependency, path, name);
+    if (!ok)
+      break;
+  }
+  g_string_truncate(path, len);
+  return ok;
+}
+
+/* Checks (and compiles the subschemas of) one keyword of a schema object.
+ * Anything not listed is an annotation, "format", or an unknown keyword:
+ * ignored. */
+static gboolean
+compile_keyword(Compiler *c, const char *keyword, json_object *value, GString *path)
+{
+  static const char *const numbers[] = { "minimum", "maximum", "exclusiveMinimum",
+                                         "exclusiveMaximum", NULL };
+  static const char *const counts[] = { "minLength",     "maxLength",     "minItems", "maxItems",
+                                        "minProperties", "maxProperties", NULL };
+  static const char *const children[] = { "additionalItems",
+                                          "contains",
+                                          "additionalProperties",
+                                          "propertyNames",
+                                          "not",
+                                          "if",
+                                          "then",
+                                          "else",
+                                          NULL };
+  static const char *const maps[] = { "properties", "definitions", "$defs", NULL };
+  static const char *const lists[] = { "allOf", "anyOf", "oneOf", NULL };
+
+  if (strcmp(keyword, "$ref") == 0)
+    return compile_ref(c, value, path);
+  if (strcmp(keyword, "type") == 0)
+    return compile_type(c, value, path);
+  if (strcmp(keyword, "enum") == 0 && !json_object_is_type(value, json_type_array))
+    return compile_fail(c, path, keyword, "expected an array, got %s", type_name(value));
+  if (strcmp(keyword, "multipleOf") == 0 &&
+      (!is_number(value) || json_object_get_double(value) <= 0))
+    return compile_fail(c, path, keyword, "expected a number greater than 0");
+  if (g_strv_contains(numbers, keyword) && !is_number(value))
+    return compile_fail(c, path, keyword, "expected a number, got %s%s", type_name(value),
+                        json_object_is_type(value, json_type_boolean)
+                            ? " (draft 4's boolean form; in draft 7 the keyword holds the "
+                              "limit itself)"
+                            : "");
+  if (g_strv_contains(counts, keyword) &&
+      (!is_integer(value) || json_object_get_double(value) < 0)) {
+    g_autofree char *quoted = quote_value(value);
+    return compile_fail(c, path, keyword, "expected a non-negative integer, got %s", quoted);
+  }
+  if (strcmp(keyword, "pattern") == 0)
+    return compile_pattern(c, value, path);
+  if (strcmp(keyword, "items") == 0)
+    return json_object_is_type(value, json_type_array)
                ? compile_schema_list(c, value, path, keyword, TRUE)
                : compile_child(c, value, path, keyword);
-    } else if (strcmp(keyword, "additionalItems") == 0 || strcmp(keyword, "contains") == 0 ||
-               strcmp(keyword, "additionalProperties") == 0 ||
-               strcmp(keyword, "propertyNames") == 0 || strcmp(keyword, "not") == 0 ||
-               strcmp(keyword, "if") == 0 || strcmp(keyword, "then") == 0 ||
-               strcmp(keyword, "else") == 0) {
-      ok = compile_child(c, value, path, keyword);
-    } else if (strcmp(keyword, "properties") == 0 || strcmp(keyword, "definitions") == 0 ||
-               strcmp(keyword, "$defs") == 0) {
-      ok = compile_schema_map(c, value, path, keyword, FALSE);
-    } else if (strcmp(keyword, "patternProperties") == 0) {
-      ok = compile_schema_map(c, value, path, keyword, TRUE);
-    } else if (strcmp(keyword, "required") == 0) {
-      if (!is_string_array(value))
-        ok = compile_fail(c, path, keyword, "expected an array of property names, got %s",
-                          type_name(value));
-    } else if (strcmp(keyword, "uniqueItems") == 0) {
-      if (!json_object_is_type(value, json_type_boolean))
-        ok = compile_fail(c, path, keyword, "expected true or false, got %s", type_name(value));
-    } else if (strcmp(keyword, "dependencies") == 0) {
-      if (!json_object_is_type(value, json_type_object)) {
-        ok = compile_fail(c, path, keyword, "expected an object, got %s", type_name(value));
-      } else {
-        gsize len = path->len;
-        path_append_key(path, keyword);
-        json_object_object_foreach(value, name, dependency)
-        {
-          if (!is_string_array(dependency))
-            ok = compile_child(c, dependency, path, name);
-          if (!ok)
-            break;
-        }
-        g_string_truncate(path, len);
-      }
-    } else if (strcmp(keyword, "allOf") == 0 || strcmp(keyword, "anyOf") == 0 ||
-               strcmp(keyword, "oneOf") == 0) {
-      ok = compile_schema_list(c, value, path, keyword, FALSE);
-    }
-    /* Anything else: an annotation, "format", or an unknown keyword (ignored). */
-    if (!ok)
+  if (g_strv_contains(children, keyword))
+    return compile_child(c, value, path, keyword);
+  if (g_strv_contains(maps, keyword))
+    return compile_schema_map(c, value, path, keyword, FALSE);
+  if (strcmp(keyword, "patternProperties") == 0)
+    return compile_schema_map(c, value, path, keyword, TRUE);
+  if (strcmp(keyword, "required") == 0 && !is_string_array(value))
+    return compile_fail(c, path, keyword, "expected an array of property names, got %s",
+                        type_name(value));
+  if (strcmp(keyword, "uniqueItems") == 0 && !json_object_is_type(value, json_type_boolean))
+    return compile_fail(c, path, keyword, "expected true or false, got %s", type_name(value));
+  if (strcmp(keyword, "dependencies") == 0)
+    return compile_dependencies(c, value, path);
+  if (g_strv_contains(lists, keyword))
+    return compile_schema_list(c, value, path, keyword, FALSE);
+  return TRUE;
+}
+
+static gboolean
+compile_keywords(Compiler *c, json_object *s, GString *path)
+{
+  g_hash_table_insert(c->schema->masks, s, GUINT_TO_POINTER(keyword_mask(s)));
+  json_object_object_foreach(s, keyword, value)
+  {
+    if (!compile_keyword(c, keyword, value, path))
       return FALSE;
   }
   return TRUE;
@@ -793,10 +829,10 @@ validate_quietly(Validator *v, json_object *s, json_object *x)
   return ok;
 }
 
+/* Validates @x, reached from the value being checked by @step, against @s. */
 static gboolean
-validate_key(Validator *v, json_object *s, json_object *x, const char *key)
+validate_step(Validator *v, json_object *s, json_object *x, Step step)
 {
-  Step step = { key, 0 };
   g_array_append_val(v->path, step);
   gboolean ok = validate(v, s, x);
   g_array_set_size(v->path, v->path->len - 1);
@@ -804,13 +840,15 @@ validate_key(Validator *v, json_object *s, json_object *x, const char *key)
 }
 
 static gboolean
+validate_key(Validator *v, json_object *s, json_object *x, const char *key)
+{
+  return validate_step(v, s, x, (Step){ key, 0 });
+}
+
+static gboolean
 validate_index(Validator *v, json_object *s, json_object *x, gsize index)
 {
-  Step step = { NULL, index };
-  g_array_append_val(v->path, step);
-  gboolean ok = validate(v, s, x);
-  g_array_set_size(v->path, v->path->len - 1);
-  return ok;
+  return validate_step(v, s, x, (Step){ NULL, index });
 }
 
 /* Keyword @k of the schema object @s being validated (whose mask is
@@ -821,6 +859,23 @@ keyword(const Validator *v, json_object *s, Keyword k, gboolean *present)
   json_object *value = NULL;
   *present = (v->mask & (1u << k)) != 0 && json_object_object_get_ex(s, keyword_names[k], &value);
   return value;
+}
+
+/* Checks the size @n of the value being checked ("the array has 3 items":
+ * @what "the array", @unit "items") against its keywords @max and @min. */
+static gboolean
+validate_count(Validator *v, json_object *s, gsize n, Keyword max, Keyword min, const char *what,
+               const char *unit)
+{
+  gboolean present;
+  json_object *limit;
+  if ((limit = keyword(v, s, max, &present)) != NULL && (double)n > json_object_get_double(limit))
+    return fail(v, "%s has %zu %s, more than %s %s", what, n, unit, keyword_names[max],
+                json_object_get_string(limit));
+  if ((limit = keyword(v, s, min, &present)) != NULL && (double)n < json_object_get_double(limit))
+    return fail(v, "%s has %zu %s, fewer than %s %s", what, n, unit, keyword_names[min],
+                json_object_get_string(limit));
+  return TRUE;
 }
 
 static gboolean
@@ -890,14 +945,8 @@ validate_string(Validator *v, json_object *s, json_object *x)
   gsize len = (gsize)json_object_get_string_len(x);
   gsize n = count_code_points(text, len);
 
-  if ((limit = keyword(v, s, KW_MAX_LENGTH, &present)) != NULL &&
-      (double)n > json_object_get_double(limit))
-    return fail(v, "the string has %zu characters, more than maxLength %s", n,
-                json_object_get_string(limit));
-  if ((limit = keyword(v, s, KW_MIN_LENGTH, &present)) != NULL &&
-      (double)n < json_object_get_double(limit))
-    return fail(v, "the string has %zu characters, fewer than minLength %s", n,
-                json_object_get_string(limit));
+  if (!validate_count(v, s, n, KW_MAX_LENGTH, KW_MIN_LENGTH, "the string", "characters"))
+    return FALSE;
   if ((limit = keyword(v, s, KW_PATTERN, &present)) != NULL) {
     GRegex *regex = g_hash_table_lookup(v->schema->regexes, json_object_get_string(limit));
     if (!g_utf8_validate_len(text, len, NULL))
@@ -919,14 +968,8 @@ validate_array(Validator *v, json_object *s, json_object *x)
   json_object *value;
   size_t n = json_object_array_length(x);
 
-  if ((value = keyword(v, s, KW_MAX_ITEMS, &present)) != NULL &&
-      (double)n > json_object_get_double(value))
-    return fail(v, "the array has %zu items, more than maxItems %s", n,
-                json_object_get_string(value));
-  if ((value = keyword(v, s, KW_MIN_ITEMS, &present)) != NULL &&
-      (double)n < json_object_get_double(value))
-    return fail(v, "the array has %zu items, fewer than minItems %s", n,
-                json_object_get_string(value));
+  if (!validate_count(v, s, n, KW_MAX_ITEMS, KW_MIN_ITEMS, "the array", "items"))
+    return FALSE;
   json_object *items = keyword(v, s, KW_ITEMS, &present);
   if (present && json_object_is_type(items, json_type_array)) {
     size_t n_items = json_object_array_length(items);
@@ -970,28 +1013,13 @@ validate_array(Validator *v, json_object *s, json_object *x)
   return TRUE;
 }
 
+/* Validates each member of object @x against "properties", the matching
+ * "patternProperties" and, for the members neither names,
+ * "additionalProperties". */
 static gboolean
-validate_object(Validator *v, json_object *s, json_object *x)
+validate_members(Validator *v, json_object *s, json_object *x)
 {
   gboolean present;
-  json_object *value;
-  int n = json_object_object_length(x);
-
-  if ((value = keyword(v, s, KW_MAX_PROPERTIES, &present)) != NULL &&
-      (double)n > json_object_get_double(value))
-    return fail(v, "the object has %d properties, more than maxProperties %s", n,
-                json_object_get_string(value));
-  if ((value = keyword(v, s, KW_MIN_PROPERTIES, &present)) != NULL &&
-      (double)n < json_object_get_double(value))
-    return fail(v, "the object has %d properties, fewer than minProperties %s", n,
-                json_object_get_string(value));
-  if ((value = keyword(v, s, KW_REQUIRED, &present)) != NULL) {
-    for (size_t i = 0; i < json_object_array_length(value); i++) {
-      const char *name = json_object_get_string(json_object_array_get_idx(value, i));
-      if (!json_object_object_get_ex(x, name, NULL))
-        return fail(v, "the required property \"%s\" is missing", name);
-    }
-  }
   json_object *properties = keyword(v, s, KW_PROPERTIES, &present);
   json_object *patterns = keyword(v, s, KW_PATTERN_PROPERTIES, &present);
   json_object *additional = keyword(v, s, KW_ADDITIONAL_PROPERTIES, &present);
@@ -1029,36 +1057,73 @@ validate_object(Validator *v, json_object *s, json_object *x)
     if (!validate_key(v, additional, member, key))
       return FALSE;
   }
-  if ((value = keyword(v, s, KW_DEPENDENCIES, &present)) != NULL) {
-    json_object_object_foreach(value, name, dependency)
-    {
+  return TRUE;
+}
+
+/* "dependencies" (@dependencies): for each member of @x it names, the
+ * properties @x must also have, or a schema @x must match. */
+static gboolean
+validate_dependencies(Validator *v, json_object *dependencies, json_object *x)
+{
+  json_object_object_foreach(dependencies, name, dependency)
+  {
+    if (!json_object_object_get_ex(x, name, NULL))
+      continue;
+    if (!json_object_is_type(dependency, json_type_array)) {
+      if (!validate(v, dependency, x))
+        return FALSE;
+      continue;
+    }
+    for (size_t i = 0; i < json_object_array_length(dependency); i++) {
+      const char *needed = json_object_get_string(json_object_array_get_idx(dependency, i));
+      if (!json_object_object_get_ex(x, needed, NULL))
+        return fail(v, "the property \"%s\" requires the property \"%s\" (dependencies)", name,
+                    needed);
+    }
+  }
+  return TRUE;
+}
+
+/* "propertyNames" (@names): every member name of @x must match it. */
+static gboolean
+validate_property_names(Validator *v, json_object *names, json_object *x)
+{
+  json_object_object_foreach(x, key, member)
+  {
+    (void)member;
+    json_object *name = json_object_new_string(key);
+    gboolean ok = validate_quietly(v, names, name);
+    json_object_put(name);
+    if (!ok)
+      return fail(v, "the property name \"%s\" does not match \"propertyNames\"", key);
+  }
+  return TRUE;
+}
+
+static gboolean
+validate_object(Validator *v, json_object *s, json_object *x)
+{
+  gboolean present;
+  json_object *value;
+  gsize n = (gsize)json_object_object_length(x);
+
+  if (!validate_count(v, s, n, KW_MAX_PROPERTIES, KW_MIN_PROPERTIES, "the object", "properties"))
+    return FALSE;
+  if ((value = keyword(v, s, KW_REQUIRED, &present)) != NULL) {
+    for (size_t i = 0; i < json_object_array_length(value); i++) {
+      const char *name = json_object_get_string(json_object_array_get_idx(value, i));
       if (!json_object_object_get_ex(x, name, NULL))
-        continue;
-      if (!json_object_is_type(dependency, json_type_array)) {
-        if (!validate(v, dependency, x))
-          return FALSE;
-        continue;
-      }
-      for (size_t i = 0; i < json_object_array_length(dependency); i++) {
-        const char *needed = json_object_get_string(json_object_array_get_idx(dependency, i));
-        if (!json_object_object_get_ex(x, needed, NULL))
-          return fail(v, "the property \"%s\" requires the property \"%s\" (dependencies)", name,
-                      needed);
-      }
+        return fail(v, "the required property \"%s\" is missing", name);
     }
   }
-  json_object *names = keyword(v, s, KW_PROPERTY_NAMES, &present);
-  if (present) {
-    json_object_object_foreach(x, key, member)
-    {
-      (void)member;
-      json_object *name = json_object_new_string(key);
-      gboolean ok = validate_quietly(v, names, name);
-      json_object_put(name);
-      if (!ok)
-        return fail(v, "the property name \"%s\" does not match \"propertyNames\"", key);
-    }
-  }
+  if (!validate_members(v, s, x))
+    return FALSE;
+  if ((value = keyword(v, s, KW_DEPENDENCIES, &present)) != NULL &&
+      !validate_dependencies(v, value, x))
+    return FALSE;
+  value = keyword(v, s, KW_PROPERTY_NAMES, &present);
+  if (present && !validate_property_names(v, value, x))
+    return FALSE;
   return TRUE;
 }
 

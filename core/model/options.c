@@ -323,103 +323,127 @@ parse_module(json_object *json, const Ctx *ctx, const char *path, const char *op
                              path, NULL, error);
 }
 
-/* Validates @json (may be NULL = JSON null) for @slot and fills it. */
+/* INF_OPTION_INT and INF_OPTION_DOUBLE: a (finite) number in the spec's
+ * range, kept in @slot. */
 static gboolean
-parse_slot(OptionSlot *slot, json_object *json, const Ctx *ctx, GError **error)
+parse_number(OptionSlot *slot, json_object *json, const Ctx *ctx, const char *path, GError **error)
 {
   const InfOptionSpec *spec = slot->spec;
-  g_autofree char *path = option_path(ctx, spec->name);
+  if (spec->type == INF_OPTION_INT) {
+    if (!json_object_is_type(json, json_type_int)) {
+      type_error(error, ctx, path, "an integer", json);
+      return FALSE;
+    }
+    slot->u.i = json_object_get_int64(json);
+    return check_range(spec, (double)slot->u.i, ctx, path, error);
+  }
+  if (!json_object_is_type(json, json_type_int) && !json_object_is_type(json, json_type_double)) {
+    type_error(error, ctx, path, "a number", json);
+    return FALSE;
+  }
+  slot->u.d = json_object_get_double(json);
+  if (!isfinite(slot->u.d)) {
+    set_error(error, ctx, path, "expected a finite number, got %s",
+              json_object_to_json_string(json));
+    return FALSE;
+  }
+  return check_range(spec, slot->u.d, ctx, path, error);
+}
 
+/* INF_OPTION_ENUM: one of the spec's choices. */
+static gboolean
+check_choice(const InfOptionSpec *spec, json_object *json, const Ctx *ctx, const char *path,
+             GError **error)
+{
+  if (json_object_is_type(json, json_type_string) && spec->choices != NULL &&
+      g_strv_contains(spec->choices, json_object_get_string(json)))
+    return TRUE;
+  g_autofree char *valid = join_choices(spec->choices);
+  g_autofree char *what = describe_json(json);
+  set_error(error, ctx, path, "expected one of: %s; got %s", valid, what);
+  return FALSE;
+}
+
+/* INF_OPTION_ALIAS: an endpoint alias (checked by the resolver, if any). */
+static gboolean
+check_alias(json_object *json, const Ctx *ctx, const char *path, GError **error)
+{
+  if (!json_object_is_type(json, json_type_string)) {
+    type_error(error, ctx, path, "an alias name (a key of resources.endpoints)", json);
+    return FALSE;
+  }
+  return ctx->resolver == NULL || ctx->resolver->check_alias == NULL ||
+         ctx->resolver->check_alias(ctx->resolver->data, json_object_get_string(json), path, error);
+}
+
+/* INF_OPTION_NODE: "$name" or "$name.field" (checked by the resolver, if
+ * any). */
+static gboolean
+check_node(json_object *json, const Ctx *ctx, const char *path, GError **error)
+{
+  const char *text =
+      json_object_is_type(json, json_type_string) ? json_object_get_string(json) : NULL;
+  if (text == NULL || text[0] != '$' || text[1] == '\0' || text[1] == '$') {
+    type_error(error, ctx, path,
+               "a reference \"$name\" or \"$name.field\" to an "
+               "input or node of the graph",
+               json);
+    return FALSE;
+  }
+  return ctx->resolver == NULL || ctx->resolver->check_node == NULL ||
+         ctx->resolver->check_node(ctx->resolver->data, text, path, error);
+}
+
+/* Checks @json for the type of @slot and fills the slot's typed value. */
+static gboolean
+parse_typed(OptionSlot *slot, json_object *json, const Ctx *ctx, const char *path, GError **error)
+{
+  const InfOptionSpec *spec = slot->spec;
   switch (spec->type) {
   case INF_OPTION_STRING:
     if (!json_object_is_type(json, json_type_string)) {
       type_error(error, ctx, path, "a string", json);
       return FALSE;
     }
-    break;
+    return TRUE;
   case INF_OPTION_INT:
-    if (!json_object_is_type(json, json_type_int)) {
-      type_error(error, ctx, path, "an integer", json);
-      return FALSE;
-    }
-    slot->u.i = json_object_get_int64(json);
-    if (!check_range(spec, (double)slot->u.i, ctx, path, error))
-      return FALSE;
-    break;
   case INF_OPTION_DOUBLE:
-    if (!json_object_is_type(json, json_type_int) && !json_object_is_type(json, json_type_double)) {
-      type_error(error, ctx, path, "a number", json);
-      return FALSE;
-    }
-    slot->u.d = json_object_get_double(json);
-    if (!isfinite(slot->u.d)) {
-      set_error(error, ctx, path, "expected a finite number, got %s",
-                json_object_to_json_string(json));
-      return FALSE;
-    }
-    if (!check_range(spec, slot->u.d, ctx, path, error))
-      return FALSE;
-    break;
+    return parse_number(slot, json, ctx, path, error);
   case INF_OPTION_BOOL:
     if (!json_object_is_type(json, json_type_boolean)) {
       type_error(error, ctx, path, "a boolean (true or false)", json);
       return FALSE;
     }
     slot->u.b = json_object_get_boolean(json);
-    break;
-  case INF_OPTION_ENUM: {
-    gboolean ok = FALSE;
-    if (json_object_is_type(json, json_type_string) && spec->choices != NULL)
-      ok = g_strv_contains(spec->choices, json_object_get_string(json));
-    if (!ok) {
-      g_autofree char *valid = join_choices(spec->choices);
-      g_autofree char *what = describe_json(json);
-      set_error(error, ctx, path, "expected one of: %s; got %s", valid, what);
-      return FALSE;
-    }
-    break;
-  }
+    return TRUE;
+  case INF_OPTION_ENUM:
+    return check_choice(spec, json, ctx, path, error);
   case INF_OPTION_JSON:
-    break;
+    return TRUE;
   case INF_OPTION_ALIAS:
-    if (!json_object_is_type(json, json_type_string)) {
-      type_error(error, ctx, path, "an alias name (a key of resources.endpoints)", json);
-      return FALSE;
-    }
-    if (ctx->resolver != NULL && ctx->resolver->check_alias != NULL &&
-        !ctx->resolver->check_alias(ctx->resolver->data, json_object_get_string(json), path, error))
-      return FALSE;
-    break;
-  case INF_OPTION_NODE: {
-    const char *text =
-        json_object_is_type(json, json_type_string) ? json_object_get_string(json) : NULL;
-    if (text == NULL || text[0] != '$' || text[1] == '\0' || text[1] == '$') {
-      type_error(error, ctx, path,
-                 "a reference \"$name\" or \"$name.field\" to an "
-                 "input or node of the graph",
-                 json);
-      return FALSE;
-    }
-    if (ctx->resolver != NULL && ctx->resolver->check_node != NULL &&
-        !ctx->resolver->check_node(ctx->resolver->data, text, path, error))
-      return FALSE;
-    break;
-  }
+    return check_alias(json, ctx, path, error);
+  case INF_OPTION_NODE:
+    return check_node(json, ctx, path, error);
   case INF_OPTION_PARAMETER:
     slot->u.param = parse_parameter(json, ctx, path, error);
-    if (slot->u.param == NULL)
-      return FALSE;
-    break;
+    return slot->u.param != NULL;
   case INF_OPTION_MODULE:
     slot->u.module = parse_module(json, ctx, path, spec->name, error);
-    if (slot->u.module == NULL)
-      return FALSE;
-    break;
+    return slot->u.module != NULL;
   default:
     set_error(error, ctx, path, "option has an unknown type %d in its class's table",
               (int)spec->type);
     return FALSE;
   }
+}
+
+/* Validates @json (may be NULL = JSON null) for @slot and fills it. */
+static gboolean
+parse_slot(OptionSlot *slot, json_object *json, const Ctx *ctx, GError **error)
+{
+  g_autofree char *path = option_path(ctx, slot->spec->name);
+  if (!parse_typed(slot, json, ctx, path, error))
+    return FALSE;
   slot->json = json_object_get(json);
   slot->present = TRUE;
   return TRUE;
@@ -620,6 +644,14 @@ find_slot(const InfOptions *options, const char *name)
   return NULL;
 }
 
+/* The slot of option @name when it is present and of @type, else NULL. */
+static const OptionSlot *
+find_typed_slot(const InfOptions *options, const char *name, InfOptionType type)
+{
+  const OptionSlot *slot = find_slot(options, name);
+  return slot != NULL && slot->spec->type == type ? slot : NULL;
+}
+
 const InfOptionSpec *
 inf_options_get_spec(const InfOptions *options)
 {
@@ -661,10 +693,8 @@ inf_options_get_string(const InfOptions *options, const char *name)
 gint64
 inf_options_get_int(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot(options, name);
-  if (slot == NULL || slot->spec->type != INF_OPTION_INT)
-    return 0;
-  return slot->u.i;
+  const OptionSlot *slot = find_typed_slot(options, name, INF_OPTION_INT);
+  return slot != NULL ? slot->u.i : 0;
 }
 
 double
@@ -683,10 +713,8 @@ inf_options_get_double(const InfOptions *options, const char *name)
 gboolean
 inf_options_get_bool(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot(options, name);
-  if (slot == NULL || slot->spec->type != INF_OPTION_BOOL)
-    return FALSE;
-  return slot->u.b;
+  const OptionSlot *slot = find_typed_slot(options, name, INF_OPTION_BOOL);
+  return slot != NULL ? slot->u.b : FALSE;
 }
 
 json_object *
@@ -715,19 +743,15 @@ inf_options_get_json_object(const InfOptions *options, const char *name, json_ob
 InfParameter *
 inf_options_get_parameter(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot(options, name);
-  if (slot == NULL || slot->spec->type != INF_OPTION_PARAMETER)
-    return NULL;
-  return slot->u.param;
+  const OptionSlot *slot = find_typed_slot(options, name, INF_OPTION_PARAMETER);
+  return slot != NULL ? slot->u.param : NULL;
 }
 
 InfModule *
 inf_options_get_module(const InfOptions *options, const char *name)
 {
-  const OptionSlot *slot = find_slot(options, name);
-  if (slot == NULL || slot->spec->type != INF_OPTION_MODULE)
-    return NULL;
-  return slot->u.module;
+  const OptionSlot *slot = find_typed_slot(options, name, INF_OPTION_MODULE);
+  return slot != NULL ? slot->u.module : NULL;
 }
 
 const char *
