@@ -546,9 +546,10 @@ remove_files(const char *path)
   g_unlink(path);
 }
 
-InfCheckpoint *
-inf_checkpoint_open(const char *path, gboolean resume, const InfCheckpointIdentity *id,
-                    GError **error)
+/* A new run needs @path not to exist; a resumed one needs it as a regular
+ * file. */
+static gboolean
+check_path_for_mode(const char *path, gboolean resume, GError **error)
 {
   struct stat st;
   gboolean exists = stat(path, &st) == 0;
@@ -557,20 +558,27 @@ inf_checkpoint_open(const char *path, gboolean resume, const InfCheckpointIdenti
                 "checkpoint %s does not exist, so there is nothing to resume (run without --resume "
                 "to start a new run that writes it)",
                 path);
-    return NULL;
+    return FALSE;
   }
   if (!resume && exists) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "checkpoint %s already exists: add --resume to continue its run, or remove it to "
                 "start a new one",
                 path);
-    return NULL;
+    return FALSE;
   }
   if (exists && !S_ISREG(st.st_mode)) {
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "checkpoint %s is not a regular file", path);
-    return NULL;
+    return FALSE;
   }
-  g_autoptr(InfCheckpoint) ck = g_new0(InfCheckpoint, 1);
+  return TRUE;
+}
+
+/* An empty checkpoint for @path: no file, no database yet. */
+static InfCheckpoint *
+checkpoint_new(const char *path)
+{
+  InfCheckpoint *ck = g_new0(InfCheckpoint, 1);
   g_mutex_init(&ck->lock);
   g_cond_init(&ck->cond);
   ck->path = g_strdup(path);
@@ -582,35 +590,50 @@ inf_checkpoint_open(const char *path, gboolean resume, const InfCheckpointIdenti
       g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   ck->finished = g_array_new(FALSE, FALSE, sizeof(Finished));
   ck->deletes = g_array_new(FALSE, FALSE, sizeof(guint64));
+  return ck;
+}
+
+/* Opens (or, for a new run, creates) the file and takes its lock: one
+ * process at a time runs a checkpoint. */
+static gboolean
+lock_file(InfCheckpoint *ck, gboolean resume, GError **error)
+{
   if (!resume) {
     /* A journal's leftovers without the journal would be applied to it. */
-    remove_files(path);
+    remove_files(ck->path);
   }
-  ck->lock_fd = open(path, O_RDWR | O_CLOEXEC | (resume ? 0 : O_CREAT | O_EXCL), 0644);
+  ck->lock_fd = open(ck->path, O_RDWR | O_CLOEXEC | (resume ? 0 : O_CREAT | O_EXCL), 0644);
   if (ck->lock_fd < 0) {
     int errsv = errno;
     g_set_error(error, INF_ERROR, INF_ERROR_IO, "cannot %s checkpoint %s: %s%s",
-                resume ? "open" : "create", path, g_strerror(errsv),
+                resume ? "open" : "create", ck->path, g_strerror(errsv),
                 errsv == EACCES || errsv == EROFS ? " (it must be writable)" : "");
-    return NULL;
+    return FALSE;
   }
   ck->created = !resume;
   if (flock(ck->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    gint64 pid = holder_pid(path);
+    gint64 pid = holder_pid(ck->path);
     if (pid > 0)
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                   "checkpoint %s is in use by pid %" G_GINT64_FORMAT
                   " (one process at a time may run a checkpoint)",
-                  path, pid);
+                  ck->path, pid);
     else
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "checkpoint %s is in use by another process",
-                  path);
-    return NULL;
+                  ck->path);
+    return FALSE;
   }
-  if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+  return TRUE;
+}
+
+/* Opens the file as an SQLite database in WAL mode. */
+static gboolean
+open_database(InfCheckpoint *ck, GError **error)
+{
+  if (sqlite3_open_v2(ck->path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
       SQLITE_OK) {
     db_error(ck, error, "cannot open it");
-    return NULL;
+    return FALSE;
   }
   sqlite3_extended_result_codes(ck->db, 0);
   sqlite3_stmt *stmt = NULL;
@@ -623,31 +646,53 @@ inf_checkpoint_open(const char *path, gboolean resume, const InfCheckpointIdenti
   if (!wal) {
     if (sqlite3_errcode(ck->db) == SQLITE_NOTADB || sqlite3_errcode(ck->db) == SQLITE_CORRUPT)
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "checkpoint %s is not an inf-engine checkpoint (%s)", path,
+                  "checkpoint %s is not an inf-engine checkpoint (%s)", ck->path,
                   sqlite3_errmsg(ck->db));
     else
       db_error(ck, error, "cannot open it");
-    return NULL;
+    return FALSE;
   }
-  if (!exec_sql(ck, "PRAGMA synchronous = NORMAL", "cannot open it", error))
-    return NULL;
-  if (resume) {
-    if (!verify_identity(ck, id, error) || !load_journal(ck, error))
-      return NULL;
-    g_autofree char *sql = g_strdup_printf("UPDATE run SET pid = %d WHERE id = 1", (int)getpid());
-    if (!exec_sql(ck, sql, "cannot take it over", error))
-      return NULL;
-  } else if (!create_journal(ck, id, error)) {
-    return NULL;
-  }
+  return exec_sql(ck, "PRAGMA synchronous = NORMAL", "cannot open it", error);
+}
+
+/* Resuming: checks the run is the same and reads its journal, then takes the
+ * run over. Else writes a new journal for @id. */
+static gboolean
+start_journal(InfCheckpoint *ck, gboolean resume, const InfCheckpointIdentity *id, GError **error)
+{
+  if (!resume)
+    return create_journal(ck, id, error);
+  if (!verify_identity(ck, id, error) || !load_journal(ck, error))
+    return FALSE;
+  g_autofree char *sql = g_strdup_printf("UPDATE run SET pid = %d WHERE id = 1", (int)getpid());
+  return exec_sql(ck, sql, "cannot take it over", error);
+}
+
+/* Prepares the statements the run writes with, once. */
+static gboolean
+prepare_statements(InfCheckpoint *ck, GError **error)
+{
   for (guint i = 0; i < N_STMTS; i++)
     if (sqlite3_prepare_v3(ck->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &ck->stmts[i],
                            NULL) != SQLITE_OK) {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "checkpoint %s is not an inf-engine checkpoint (%s)", path,
+                  "checkpoint %s is not an inf-engine checkpoint (%s)", ck->path,
                   sqlite3_errmsg(ck->db));
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
+
+InfCheckpoint *
+inf_checkpoint_open(const char *path, gboolean resume, const InfCheckpointIdentity *id,
+                    GError **error)
+{
+  if (!check_path_for_mode(path, resume, error))
+    return NULL;
+  g_autoptr(InfCheckpoint) ck = checkpoint_new(path);
+  if (!lock_file(ck, resume, error) || !open_database(ck, error) ||
+      !start_journal(ck, resume, id, error) || !prepare_statements(ck, error))
+    return NULL;
   ck->created = FALSE;
   return g_steal_pointer(&ck);
 }

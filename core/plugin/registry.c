@@ -258,23 +258,55 @@ default_fits(const InfOptionSpec *spec, json_object *json)
   return FALSE;
 }
 
+/* Checks the name of one entry of a class's option or input table (@noun:
+ * "option", "input"): valid, and not declared before (kept in @seen). */
+static gboolean
+check_entry_name(const char *what, const char *noun, const char *name, GHashTable *seen,
+                 GError **error)
+{
+  if (!name_is_valid(name)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
+                "%s: %s name '%s' is not valid (use letters, digits, '-', '_' and '.')", what, noun,
+                name);
+    return FALSE;
+  }
+  if (!g_hash_table_add(seen, (gpointer)name)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: %s '%s' is declared twice", what, noun,
+                name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Checks that option @spec's default, if any, is JSON of its type. */
+static gboolean
+check_option_default(const char *what, const InfOptionSpec *spec, GError **error)
+{
+  if (spec->default_json == NULL)
+    return TRUE;
+  enum json_tokener_error jerr = json_tokener_success;
+  json_object *json = json_tokener_parse_verbose(spec->default_json, &jerr);
+  gboolean ok = jerr == json_tokener_success && json != NULL && default_fits(spec, json);
+
+  json_object_put(json);
+  if (!ok)
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
+                "%s: the default of option '%s' (%s) is not a valid %s in JSON%s", what, spec->name,
+                spec->default_json, inf_option_type_name(spec->type),
+                spec->type == INF_OPTION_STRING || spec->type == INF_OPTION_ENUM
+                    ? " (write strings quoted, e.g. \"\\\"text\\\"\")"
+                    : "");
+  return ok;
+}
+
 static gboolean
 validate_options(const char *what, const InfOptionSpec *options, GError **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
   for (const InfOptionSpec *spec = options; spec != NULL && spec->name != NULL; spec++) {
-    if (!name_is_valid(spec->name)) {
-      g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                  "%s: option name '%s' is not valid (use letters, digits, '-', '_' and '.')", what,
-                  spec->name);
+    if (!check_entry_name(what, "option", spec->name, seen, error))
       return FALSE;
-    }
-    if (!g_hash_table_add(seen, (gpointer)spec->name)) {
-      g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: option '%s' is declared twice", what,
-                  spec->name);
-      return FALSE;
-    }
     if ((guint)spec->type > INF_OPTION_NODE) {
       g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: option '%s' has an unknown type (%d)",
                   what, spec->name, (int)spec->type);
@@ -287,22 +319,8 @@ validate_options(const char *what, const InfOptionSpec *options, GError **error)
                   what, spec->name);
       return FALSE;
     }
-    if (spec->default_json != NULL) {
-      enum json_tokener_error jerr = json_tokener_success;
-      json_object *json = json_tokener_parse_verbose(spec->default_json, &jerr);
-      gboolean ok = jerr == json_tokener_success && json != NULL && default_fits(spec, json);
-
-      json_object_put(json);
-      if (!ok) {
-        g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                    "%s: the default of option '%s' (%s) is not a valid %s in JSON%s", what,
-                    spec->name, spec->default_json, inf_option_type_name(spec->type),
-                    spec->type == INF_OPTION_STRING || spec->type == INF_OPTION_ENUM
-                        ? " (write strings quoted, e.g. \"\\\"text\\\"\")"
-                        : "");
-        return FALSE;
-      }
-    }
+    if (!check_option_default(what, spec, error))
+      return FALSE;
   }
   return TRUE;
 }
@@ -312,19 +330,9 @@ validate_inputs(const char *what, const InfInputSpec *inputs, GError **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-  for (const InfInputSpec *spec = inputs; spec != NULL && spec->name != NULL; spec++) {
-    if (!name_is_valid(spec->name)) {
-      g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                  "%s: input name '%s' is not valid (use letters, digits, '-', '_' and '.')", what,
-                  spec->name);
+  for (const InfInputSpec *spec = inputs; spec != NULL && spec->name != NULL; spec++)
+    if (!check_entry_name(what, "input", spec->name, seen, error))
       return FALSE;
-    }
-    if (!g_hash_table_add(seen, (gpointer)spec->name)) {
-      g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: input '%s' is declared twice", what,
-                  spec->name);
-      return FALSE;
-    }
-  }
   return TRUE;
 }
 
@@ -342,21 +350,19 @@ G_STATIC_ASSERT(G_STRUCT_OFFSET(InfLossClass, options) == G_STRUCT_OFFSET(InfCla
 G_STATIC_ASSERT(G_STRUCT_OFFSET(InfOptimizerClass, options) ==
                 G_STRUCT_OFFSET(InfClassHead, options));
 
+/* Checks what every class struct has: a struct_size covering the base
+ * fields and a valid name. */
 static gboolean
-registry_add(InfRegistry *registry, InfClassKind kind, gconstpointer klass, GError **error)
+validate_head(const char *file, InfClassKind kind, const InfClassHead *head, GError **error)
 {
-  const InfClassHead *head = klass;
-  const char *file = inf_registry_get_current_plugin(registry);
   const char *kind_name = kind_names[kind];
-  g_autofree char *what = NULL;
-  InfRegistryEntry *entry;
 
-  if (klass == NULL) {
+  if (head == NULL) {
     g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN, "%s: NULL %s class registered", file,
                 kind_name);
     return FALSE;
   }
-  if (!has_base_fields(kind, klass)) {
+  if (!has_base_fields(kind, head)) {
     g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
                 "%s: %s class has struct_size %" G_GSIZE_FORMAT
                 ", smaller than the %" G_GSIZE_FORMAT
@@ -376,39 +382,64 @@ registry_add(InfRegistry *registry, InfClassKind kind, gconstpointer klass, GErr
                 kind_name, head->name);
     return FALSE;
   }
+  return TRUE;
+}
 
-  what = g_strdup_printf("%s class '%s' from %s", kind_name, head->name, file);
-  if (kind == INF_CLASS_MODULE) {
-    const InfModuleClass *mc = klass;
-
-    if (mc->execute == NULL && mc->forward == NULL) {
-      g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                  "%s implements neither execute nor forward; an atomic class sets .execute, "
-                  "a composite .forward",
-                  what);
-      return FALSE;
-    }
-    if (!validate_inputs(what, mc->inputs, error))
-      return FALSE;
-  } else if (kind == INF_CLASS_CLIENT) {
-    const InfClientClass *cc = klass;
-    gboolean http = cc->build_request != NULL || cc->parse_response != NULL;
-
-    if (http && (cc->build_request == NULL || cc->parse_response == NULL)) {
-      g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                  "%s implements only one of build_request and parse_response; an HTTP client "
-                  "sets both",
-                  what);
-      return FALSE;
-    }
-    if (!http && cc->call == NULL) {
-      g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                  "%s implements neither call nor build_request/parse_response; an in-process "
-                  "client sets .call, an HTTP client .build_request and .parse_response",
-                  what);
-      return FALSE;
-    }
+/* A module class is atomic (execute) or composite (forward); its inputs
+ * table is valid. */
+static gboolean
+validate_module_class(const char *what, const InfModuleClass *mc, GError **error)
+{
+  if (mc->execute == NULL && mc->forward == NULL) {
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
+                "%s implements neither execute nor forward; an atomic class sets .execute, "
+                "a composite .forward",
+                what);
+    return FALSE;
   }
+  return validate_inputs(what, mc->inputs, error);
+}
+
+/* A client class is an HTTP client (build_request and parse_response) or
+ * an in-process one (call). */
+static gboolean
+validate_client_class(const char *what, const InfClientClass *cc, GError **error)
+{
+  gboolean http = cc->build_request != NULL || cc->parse_response != NULL;
+
+  if (http && (cc->build_request == NULL || cc->parse_response == NULL)) {
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
+                "%s implements only one of build_request and parse_response; an HTTP client "
+                "sets both",
+                what);
+    return FALSE;
+  }
+  if (!http && cc->call == NULL) {
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
+                "%s implements neither call nor build_request/parse_response; an in-process "
+                "client sets .call, an HTTP client .build_request and .parse_response",
+                what);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+registry_add(InfRegistry *registry, InfClassKind kind, gconstpointer klass, GError **error)
+{
+  const InfClassHead *head = klass;
+  const char *file = inf_registry_get_current_plugin(registry);
+  const char *kind_name = kind_names[kind];
+  g_autofree char *what = NULL;
+  InfRegistryEntry *entry;
+
+  if (!validate_head(file, kind, head, error))
+    return FALSE;
+  what = g_strdup_printf("%s class '%s' from %s", kind_name, head->name, file);
+  if (kind == INF_CLASS_MODULE && !validate_module_class(what, klass, error))
+    return FALSE;
+  if (kind == INF_CLASS_CLIENT && !validate_client_class(what, klass, error))
+    return FALSE;
   if (!validate_options(what, head->options, error))
     return FALSE;
 
