@@ -863,10 +863,12 @@ keyword(const Validator *v, json_object *s, Keyword k, gboolean *present)
 
 /* Checks the size @n of the value being checked ("the array has 3 items":
  * @what "the array", @unit "items") against its keywords @max and @min. */
-static gboolean
+static inline gboolean
 validate_count(Validator *v, json_object *s, gsize n, Keyword max, Keyword min, const char *what,
                const char *unit)
 {
+  if ((v->mask & (1u << max | 1u << min)) == 0)
+    return TRUE; /* the common case: neither keyword */
   gboolean present;
   json_object *limit;
   if ((limit = keyword(v, s, max, &present)) != NULL && (double)n > json_object_get_double(limit))
