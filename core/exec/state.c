@@ -239,6 +239,16 @@ release_dependents(InfExecState *state, guint node)
   }
 }
 
+/* @node completed with @value (taken): its dependents may become ready. */
+static void
+complete_node(InfExecState *state, guint node, InfValue *value)
+{
+  state->status[node] = INF_NODE_COMPLETED;
+  state->results[node] = value;
+  state->n_terminal++;
+  release_dependents(state, node);
+}
+
 /* --- switches --- */
 
 static void switch_decide(InfExecState *state, guint node);
@@ -396,10 +406,7 @@ switch_finish(InfExecState *state, guint node)
     fail_node(state, node, error);
     return;
   }
-  state->status[node] = INF_NODE_COMPLETED;
-  state->results[node] = value;
-  state->n_terminal++;
-  release_dependents(state, node);
+  complete_node(state, node, value);
 }
 
 /* The selector (and the switch's own guard) is done: pick the case. */
@@ -498,10 +505,7 @@ inf_exec_state_complete(InfExecState *state, guint node, InfValue *value)
     inf_value_unref(value);
     return;
   }
-  state->status[node] = INF_NODE_COMPLETED;
-  state->results[node] = value;
-  state->n_terminal++;
-  release_dependents(state, node);
+  complete_node(state, node, value);
 }
 
 static void

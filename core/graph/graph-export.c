@@ -119,6 +119,22 @@ dot_indent(GString *out, guint depth)
     g_string_append(out, "  ");
 }
 
+/* An edge "@from" -> "@to", labelled unless @label is empty. */
+static void
+dot_edge(GString *out, const char *from, const char *to, const char *label)
+{
+  g_string_append(out, "  ");
+  dot_quote(out, from);
+  g_string_append(out, " -> ");
+  dot_quote(out, to);
+  if (label[0]) {
+    g_string_append(out, " [label=");
+    dot_quote(out, label);
+    g_string_append_c(out, ']');
+  }
+  g_string_append(out, ";\n");
+}
+
 /* Declares node @i; a switch's cases follow as clusters holding their
  * nodes (nested switches nest their clusters). */
 static void
@@ -171,16 +187,7 @@ inf_graph_to_dot(const InfGraph *graph, const char *name)
     const InfGraphNode *node = &graph->nodes[i];
     for (guint d = 0; d < node->n_deps; d++) {
       g_autofree char *label = edge_label(graph, node, node->deps[d]);
-      g_string_append(out, "  ");
-      dot_quote(out, graph->nodes[node->deps[d]].id);
-      g_string_append(out, " -> ");
-      dot_quote(out, node->id);
-      if (label[0]) {
-        g_string_append(out, " [label=");
-        dot_quote(out, label);
-        g_string_append_c(out, ']');
-      }
-      g_string_append(out, ";\n");
+      dot_edge(out, graph->nodes[node->deps[d]].id, node->id, label);
     }
   }
   for (guint i = 0; i < graph->n_outputs; i++) {
@@ -198,17 +205,8 @@ inf_graph_to_dot(const InfGraph *graph, const char *name)
       dot_quote(out, label);
     g_string_append(out, "];\n");
     if (o->source >= 0) {
-      g_string_append(out, "  ");
-      dot_quote(out, graph->nodes[o->source].id);
-      g_string_append(out, " -> ");
-      dot_quote(out, oid);
-      if (o->path) {
-        g_autofree char *suffix = path_suffix(o->path);
-        g_string_append(out, " [label=");
-        dot_quote(out, suffix + 1);
-        g_string_append_c(out, ']');
-      }
-      g_string_append(out, ";\n");
+      g_autofree char *suffix = path_suffix(o->path);
+      dot_edge(out, graph->nodes[o->source].id, oid, suffix[0] ? suffix + 1 : "");
     }
   }
   g_string_append(out, "}\n");
@@ -239,6 +237,19 @@ mermaid_quote(GString *out, const char *text)
       g_string_append_c(out, *p);
     }
   g_string_append_c(out, '"');
+}
+
+/* An edge @from --> @to (node names), labelled unless @label is empty. */
+static void
+mermaid_edge(GString *out, const char *from, const char *to, const char *label)
+{
+  g_string_append_printf(out, "  %s -->", from);
+  if (label[0]) {
+    g_string_append_c(out, '|');
+    mermaid_quote(out, label);
+    g_string_append_c(out, '|');
+  }
+  g_string_append_printf(out, " %s\n", to);
 }
 
 /* Declares node @i; a switch's cases follow as labelled subgraphs. */
@@ -286,13 +297,9 @@ inf_graph_to_mermaid(const InfGraph *graph)
     const InfGraphNode *node = &graph->nodes[i];
     for (guint d = 0; d < node->n_deps; d++) {
       g_autofree char *label = edge_label(graph, node, node->deps[d]);
-      g_string_append_printf(out, "  n%u -->", node->deps[d]);
-      if (label[0]) {
-        g_string_append_c(out, '|');
-        mermaid_quote(out, label);
-        g_string_append_c(out, '|');
-      }
-      g_string_append_printf(out, " n%u\n", i);
+      g_autofree char *from = g_strdup_printf("n%u", node->deps[d]);
+      g_autofree char *to = g_strdup_printf("n%u", i);
+      mermaid_edge(out, from, to, label);
     }
   }
   for (guint i = 0; i < graph->n_outputs; i++) {
@@ -308,14 +315,10 @@ inf_graph_to_mermaid(const InfGraph *graph)
     mermaid_quote(out, label);
     g_string_append(out, "])\n");
     if (o->source >= 0) {
-      g_string_append_printf(out, "  n%d -->", o->source);
-      if (o->path) {
-        g_autofree char *suffix = path_suffix(o->path);
-        g_string_append_c(out, '|');
-        mermaid_quote(out, suffix + 1);
-        g_string_append_c(out, '|');
-      }
-      g_string_append_printf(out, " out%u\n", i);
+      g_autofree char *suffix = path_suffix(o->path);
+      g_autofree char *from = g_strdup_printf("n%d", o->source);
+      g_autofree char *to = g_strdup_printf("out%u", i);
+      mermaid_edge(out, from, to, suffix[0] ? suffix + 1 : "");
     }
   }
   return g_string_free(out, FALSE);
