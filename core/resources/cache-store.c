@@ -145,12 +145,20 @@ query_int(sqlite3 *db, const char *sql, int *rc)
   return value;
 }
 
+/* FALSE with "cache PATH: @what: SQLite's message". */
 static gboolean
 open_failed(InfCacheStore *store, const char *what, GError **error)
 {
   g_set_error(error, INF_ERROR, INF_ERROR_IO, "cache %s: %s: %s", store->config->path, what,
               store->db ? sqlite3_errmsg(store->db) : "out of memory");
-  inf_cache_store_close(store);
+  return FALSE;
+}
+
+/* FALSE with "cache PATH: @problem". */
+static gboolean
+refuse(InfCacheStore *store, const char *problem, GError **error)
+{
+  g_set_error(error, INF_ERROR, INF_ERROR_IO, "cache %s: %s", store->config->path, problem);
   return FALSE;
 }
 
@@ -162,123 +170,142 @@ prepare(InfCacheStore *store, sqlite3_stmt **stmt, const char *sql, GError **err
   return TRUE;
 }
 
+/* Opens the file (never creating it in read mode) with the connection's
+ * settings. */
+static gboolean
+open_db(InfCacheStore *store, GError **error)
+{
+  const char *path = store->config->path;
+  int flags = writes(store) ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+  if (!writes(store) && !g_file_test(path, G_FILE_TEST_EXISTS))
+    return refuse(store, "the file does not exist (mode read never creates it)", error);
+  if (sqlite3_open_v2(path, &store->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    return open_failed(store, "cannot open", error);
+  sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+  /* Reads through a memory map and a bounded page cache. */
+  sqlite3_exec(store->db, "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -8192", NULL, NULL,
+               NULL);
+  return TRUE;
+}
+
+/* A file without an application id: an empty one gets the schema (unless
+ * in read mode); anything else is left untouched. */
+static gboolean
+create_schema(InfCacheStore *store, GError **error)
+{
+  int rc;
+  gint64 objects = query_int(store->db, "SELECT count(*) FROM sqlite_master", &rc);
+  if (rc != SQLITE_OK)
+    return open_failed(store, "cannot read it", error);
+  if (objects > 0)
+    return refuse(store,
+                  "a SQLite database of another kind, not an inf-engine response cache (left "
+                  "untouched)",
+                  error);
+  if (!writes(store))
+    return refuse(store, "the file is empty", error);
+  g_autofree char *sql = g_strdup_printf("%sPRAGMA application_id = %d; PRAGMA user_version = %d;",
+                                         schema_sql, CACHE_APPLICATION_ID, CACHE_FORMAT_VERSION);
+  if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return open_failed(store, "cannot create it", error);
+  return TRUE;
+}
+
+/* The file is an inf-engine response cache of this format version (an
+ * empty one is made one). */
+static gboolean
+check_format(InfCacheStore *store, GError **error)
+{
+  int rc;
+  gint64 app_id = query_int(store->db, "PRAGMA application_id", &rc);
+  if (rc != SQLITE_OK)
+    return open_failed(store, "cannot read it", error);
+  if (app_id == 0)
+    return create_schema(store, error);
+  if (app_id != CACHE_APPLICATION_ID)
+    return refuse(store,
+                  "a SQLite database of another program, not an inf-engine response cache "
+                  "(left untouched)",
+                  error);
+  gint64 version = query_int(store->db, "PRAGMA user_version", &rc);
+  if (rc != SQLITE_OK)
+    return open_failed(store, "cannot read it", error);
+  if (version != CACHE_FORMAT_VERSION) {
+    g_set_error(error, INF_ERROR, INF_ERROR_IO,
+                "cache %s: format version %" G_GINT64_FORMAT " is not the one this inf-engine "
+                "reads (%d); use another file",
+                store->config->path, version, CACHE_FORMAT_VERSION);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* In a writing mode: the write settings, and a write lock taken and given
+ * back, so that a file locked by another process or on a read-only medium
+ * fails here, not mid-run. */
+static gboolean
+check_writable(InfCacheStore *store, GError **error)
+{
+  if (!writes(store))
+    return TRUE;
+  if (sqlite3_db_readonly(store->db, "main") == 1)
+    return refuse(store, "the file is read-only (use mode read to only read it)", error);
+  if (sqlite3_exec(store->db,
+                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;"
+                   "BEGIN IMMEDIATE; COMMIT;",
+                   NULL, NULL, NULL) != SQLITE_OK)
+    return open_failed(store, "cannot write it", error);
+  return TRUE;
+}
+
+static gboolean
+prepare_statements(InfCacheStore *store, GError **error)
+{
+  return prepare(store, &store->get,
+                 "SELECT content, finish_reason, model, input_tokens, output_tokens, refusal, "
+                 "reasoning, reasoning_tokens, used_at FROM entries WHERE key = ?1 AND sample = ?2",
+                 error) &&
+         prepare(store, &store->touch,
+                 "UPDATE entries SET used_at = ?3, hits = hits + 1 WHERE key = ?1 AND sample = ?2",
+                 error) &&
+         prepare(store, &store->exists, "SELECT bytes FROM entries WHERE key = ?1 AND sample = ?2",
+                 error) &&
+         prepare(store, &store->insert,
+                 "INSERT OR REPLACE INTO entries (key, sample, content, finish_reason, model, "
+                 "input_tokens, output_tokens, bytes, created_at, used_at, refusal, reasoning, "
+                 "reasoning_tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                 "?13)",
+                 error) &&
+         prepare(store, &store->oldest,
+                 "SELECT key, sample, bytes FROM entries ORDER BY used_at LIMIT 64", error) &&
+         prepare(store, &store->remove, "DELETE FROM entries WHERE key = ?1 AND sample = ?2",
+                 error);
+}
+
+/* The size of what is stored and the range of its use stamps. */
+static gboolean
+read_totals(InfCacheStore *store, GError **error)
+{
+  int rc;
+  store->bytes = query_int(store->db, "SELECT coalesce(sum(bytes), 0) FROM entries", &rc);
+  if (rc == SQLITE_OK)
+    store->clock = query_int(store->db, "SELECT coalesce(max(used_at), 0) FROM entries", &rc);
+  if (rc == SQLITE_OK)
+    store->oldest_use = query_int(store->db, "SELECT coalesce(min(used_at), 0) FROM entries", &rc);
+  if (rc != SQLITE_OK)
+    return open_failed(store, "cannot read it", error);
+  return TRUE;
+}
+
 InfCacheStore *
 inf_cache_store_open(const InfCacheConfig *config, GError **error)
 {
   g_return_val_if_fail(config != NULL && config->path != NULL, NULL);
   InfCacheStore *store = g_new0(InfCacheStore, 1);
   store->config = inf_cache_config_copy(config);
-  int flags = writes(store) ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
-  if (!writes(store) && !g_file_test(config->path, G_FILE_TEST_EXISTS)) {
-    g_set_error(error, INF_ERROR, INF_ERROR_IO,
-                "cache %s: the file does not exist (mode read never creates it)", config->path);
+  if (!open_db(store, error) || !check_format(store, error) || !check_writable(store, error) ||
+      !prepare_statements(store, error) || !read_totals(store, error)) {
     inf_cache_store_close(store);
-    return NULL;
-  }
-  if (sqlite3_open_v2(config->path, &store->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-    open_failed(store, "cannot open", error);
-    return NULL;
-  }
-  sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
-  /* Reads through a memory map and a bounded page cache. */
-  sqlite3_exec(store->db, "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -8192", NULL, NULL,
-               NULL);
-  int rc;
-  gint64 app_id = query_int(store->db, "PRAGMA application_id", &rc);
-  if (rc != SQLITE_OK) {
-    open_failed(store, "cannot read it", error);
-    return NULL;
-  }
-  if (app_id == 0) {
-    gint64 objects = query_int(store->db, "SELECT count(*) FROM sqlite_master", &rc);
-    if (rc != SQLITE_OK) {
-      open_failed(store, "cannot read it", error);
-      return NULL;
-    }
-    if (objects > 0) {
-      g_set_error(error, INF_ERROR, INF_ERROR_IO,
-                  "cache %s: a SQLite database of another kind, not an inf-engine response "
-                  "cache (left untouched)",
-                  config->path);
-      inf_cache_store_close(store);
-      return NULL;
-    }
-    if (!writes(store)) {
-      g_set_error(error, INF_ERROR, INF_ERROR_IO, "cache %s: the file is empty", config->path);
-      inf_cache_store_close(store);
-      return NULL;
-    }
-    g_autofree char *sql =
-        g_strdup_printf("%sPRAGMA application_id = %d; PRAGMA user_version = %d;", schema_sql,
-                        CACHE_APPLICATION_ID, CACHE_FORMAT_VERSION);
-    if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-      open_failed(store, "cannot create it", error);
-      return NULL;
-    }
-  } else if (app_id != CACHE_APPLICATION_ID) {
-    g_set_error(error, INF_ERROR, INF_ERROR_IO,
-                "cache %s: a SQLite database of another program, not an inf-engine response "
-                "cache (left untouched)",
-                config->path);
-    inf_cache_store_close(store);
-    return NULL;
-  } else {
-    gint64 version = query_int(store->db, "PRAGMA user_version", &rc);
-    if (rc != SQLITE_OK) {
-      open_failed(store, "cannot read it", error);
-      return NULL;
-    }
-    if (version != CACHE_FORMAT_VERSION) {
-      g_set_error(error, INF_ERROR, INF_ERROR_IO,
-                  "cache %s: format version %" G_GINT64_FORMAT " is not the one this inf-engine "
-                  "reads (%d); use another file",
-                  config->path, version, CACHE_FORMAT_VERSION);
-      inf_cache_store_close(store);
-      return NULL;
-    }
-  }
-  if (writes(store)) {
-    if (sqlite3_db_readonly(store->db, "main") == 1) {
-      g_set_error(error, INF_ERROR, INF_ERROR_IO,
-                  "cache %s: the file is read-only (use mode read to only read it)", config->path);
-      inf_cache_store_close(store);
-      return NULL;
-    }
-    /* Settings, and a write lock taken and given back: a file locked by
-     * another process or on a read-only medium fails here, not mid-run. */
-    if (sqlite3_exec(store->db,
-                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;"
-                     "BEGIN IMMEDIATE; COMMIT;",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-      open_failed(store, "cannot write it", error);
-      return NULL;
-    }
-  }
-  if (!prepare(store, &store->get,
-               "SELECT content, finish_reason, model, input_tokens, output_tokens, refusal, "
-               "reasoning, reasoning_tokens, used_at FROM entries WHERE key = ?1 AND sample = ?2",
-               error) ||
-      !prepare(store, &store->touch,
-               "UPDATE entries SET used_at = ?3, hits = hits + 1 WHERE key = ?1 AND sample = ?2",
-               error) ||
-      !prepare(store, &store->exists, "SELECT bytes FROM entries WHERE key = ?1 AND sample = ?2",
-               error) ||
-      !prepare(store, &store->insert,
-               "INSERT OR REPLACE INTO entries (key, sample, content, finish_reason, model, "
-               "input_tokens, output_tokens, bytes, created_at, used_at, refusal, reasoning, "
-               "reasoning_tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-               error) ||
-      !prepare(store, &store->oldest,
-               "SELECT key, sample, bytes FROM entries ORDER BY used_at LIMIT 64", error) ||
-      !prepare(store, &store->remove, "DELETE FROM entries WHERE key = ?1 AND sample = ?2", error))
-    return NULL;
-  store->bytes = query_int(store->db, "SELECT coalesce(sum(bytes), 0) FROM entries", &rc);
-  if (rc == SQLITE_OK)
-    store->clock = query_int(store->db, "SELECT coalesce(max(used_at), 0) FROM entries", &rc);
-  if (rc == SQLITE_OK)
-    store->oldest_use = query_int(store->db, "SELECT coalesce(min(used_at), 0) FROM entries", &rc);
-  if (rc != SQLITE_OK) {
-    open_failed(store, "cannot read it", error);
     return NULL;
   }
   store->active = TRUE;

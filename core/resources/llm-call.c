@@ -215,7 +215,106 @@ report_attempt(InfLlmCall *call, const InfLlmResponse *response, const GError *e
   call->observe(call->user_data, &attempt);
 }
 
-/* Every attempt ends here, on the main loop. */
+/* Counts the tokens and cost of @response (NULL: none) in the alias's
+ * metrics and the endpoint's token rate: they are paid for whatever becomes
+ * of the reply. Stores the input and output tokens in @tokens and returns
+ * the cost. */
+static double
+count_reply_tokens(InfLlmCall *call, const InfLlmResponse *response, gint64 now, gint64 tokens[2])
+{
+  InfClient *endpoint = call->endpoint;
+  InfMetrics *metrics = endpoint->alias->metrics;
+  const InfEndpointConfig *config = endpoint->config;
+  tokens[0] = tokens[1] = 0;
+  if (!response)
+    return 0;
+  gint64 in = tokens[0] = inf_llm_response_get_input_tokens(response);
+  gint64 out = tokens[1] = inf_llm_response_get_output_tokens(response);
+  metrics->input_tokens = inf_tokens_add(metrics->input_tokens, in);
+  metrics->output_tokens = inf_tokens_add(metrics->output_tokens, out);
+  metrics->reasoning_tokens =
+      inf_tokens_add(metrics->reasoning_tokens, inf_llm_response_get_reasoning_tokens(response));
+  double cost =
+      ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
+  metrics->cost += cost;
+  inf_rate_limiter_add_tokens(endpoint->limiter, inf_tokens_add(in, out), now);
+  return cost;
+}
+
+/* The attempt succeeded: @response goes to the caller. */
+static void
+call_succeed(InfLlmCall *call, InfLlmResponse *response, const gint64 tokens[2], double cost,
+             gint64 now)
+{
+  InfClient *endpoint = call->endpoint;
+  InfMetrics *metrics = endpoint->alias->metrics;
+  metrics->successes++;
+  /* The provider did not say why it stopped: a normal end. */
+  if (!inf_llm_response_get_finish_reason(response))
+    inf_llm_response_set_finish_reason(response, INF_FINISH_STOP);
+  inf_metrics_count_finish_reason(metrics, inf_llm_response_get_finish_reason(response));
+  inf_rate_limiter_recover(endpoint->limiter, now);
+  if (call->observe)
+    report_attempt(call, response, NULL, tokens, cost, -1, -1);
+  call->done(response, NULL, call->user_data);
+  inf_llm_response_free(response);
+  call_free(call);
+}
+
+/* A transient failure with retries left: the call waits @retry_after_ms (or
+ * its exponential backoff with jitter, if longer) and is sent again. Takes
+ * @error. */
+static void
+call_schedule_retry(InfLlmCall *call, GError *error, const gint64 tokens[2], double cost,
+                    gint64 retry_after_ms)
+{
+  InfClient *endpoint = call->endpoint;
+  endpoint->alias->metrics->retries++;
+  double delay_ms =
+      endpoint->config->retry_delay * 1000.0 * (double)(1u << MIN(call->attempt, 16u));
+  delay_ms = MIN(delay_ms, 30000.0);
+  delay_ms *= 1.0 + 0.25 * g_rand_double(call->manager->jitter);
+  if (retry_after_ms > delay_ms)
+    delay_ms = (double)retry_after_ms;
+  if (call->observe)
+    report_attempt(call, NULL, error, tokens, cost, retry_after_ms, (gint64)delay_ms);
+  call->attempt++;
+  g_debug("alias '%s': attempt %u failed (%s), retrying in %.0f ms", endpoint->alias->name,
+          call->attempt, error->message, delay_ms);
+  g_free(call->last_error);
+  call->last_error = g_strdup(error->message);
+  g_error_free(error);
+  call->retry_source = g_timeout_source_new((guint)MIN(delay_ms, (double)G_MAXUINT));
+  g_source_set_callback(call->retry_source, retry_cb, call, NULL);
+  g_source_attach(call->retry_source, NULL);
+  call->link.data = call;
+  g_queue_push_tail_link(&call->manager->waiting, &call->link);
+  call->waiting = TRUE;
+}
+
+/* The call failed for good: the caller gets @error, prefixed with the alias
+ * (and the number of attempts when there were several). Takes @error. */
+static void
+call_fail(InfLlmCall *call, GError *error, const gint64 tokens[2], double cost,
+          gint64 retry_after_ms)
+{
+  const char *alias = call->endpoint->alias->name;
+  call->endpoint->alias->metrics->failures++;
+  if (call->observe)
+    report_attempt(call, NULL, error, tokens, cost, retry_after_ms, -1);
+  g_autoptr(GError) final = NULL;
+  if (call->attempt > 0)
+    final = g_error_new(error->domain, error->code, "alias '%s': %s (after %u attempts)", alias,
+                        error->message, call->attempt + 1);
+  else
+    final = g_error_new(error->domain, error->code, "alias '%s': %s", alias, error->message);
+  g_error_free(error);
+  call->done(NULL, final, call->user_data);
+  call_free(call);
+}
+
+/* Every attempt ends here, on the main loop: settled with the budget,
+ * counted, then delivered, retried or failed. Takes @response and @error. */
 static void
 call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
                     gint64 retry_after_ms)
@@ -231,37 +330,12 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
   call_settle(call, response, error);
   InfClient *endpoint = call->endpoint;
   InfMetrics *metrics = endpoint->alias->metrics;
-  const InfEndpointConfig *config = endpoint->config;
   gint64 now = g_get_monotonic_time();
   inf_metrics_record_latency(metrics, (double)(now - call->attempt_start_us) / 1000.0);
-
-  /* Tokens are paid for whatever became of the reply: counted first. */
-  double cost = 0;
-  gint64 tokens[2] = { 0, 0 };
-  if (response) {
-    gint64 in = tokens[0] = inf_llm_response_get_input_tokens(response);
-    gint64 out = tokens[1] = inf_llm_response_get_output_tokens(response);
-    metrics->input_tokens = inf_tokens_add(metrics->input_tokens, in);
-    metrics->output_tokens = inf_tokens_add(metrics->output_tokens, out);
-    metrics->reasoning_tokens =
-        inf_tokens_add(metrics->reasoning_tokens, inf_llm_response_get_reasoning_tokens(response));
-    cost =
-        ((double)in * config->input_cost_per_1m + (double)out * config->output_cost_per_1m) / 1e6;
-    metrics->cost += cost;
-    inf_rate_limiter_add_tokens(endpoint->limiter, inf_tokens_add(in, out), now);
-  }
+  gint64 tokens[2];
+  double cost = count_reply_tokens(call, response, now, tokens);
   if (!error) {
-    metrics->successes++;
-    /* The provider did not say why it stopped: a normal end. */
-    if (!inf_llm_response_get_finish_reason(response))
-      inf_llm_response_set_finish_reason(response, INF_FINISH_STOP);
-    inf_metrics_count_finish_reason(metrics, inf_llm_response_get_finish_reason(response));
-    inf_rate_limiter_recover(endpoint->limiter, now);
-    if (call->observe)
-      report_attempt(call, response, NULL, tokens, cost, -1, -1);
-    call->done(response, NULL, call->user_data);
-    inf_llm_response_free(response);
-    call_free(call);
+    call_succeed(call, response, tokens, cost, now);
     return;
   }
   inf_llm_response_free(response);
@@ -270,6 +344,7 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
 
   retry_after_ms = capped_retry_after_ms(endpoint, retry_after_ms);
   if (g_error_matches(error, INF_ERROR, INF_ERROR_RATE_LIMITED)) {
+    /* Requeued by the caller after the wait, not retried here. */
     metrics->rate_limited++;
     inf_rate_limiter_backoff(endpoint->limiter, retry_after_ms >= 0 ? retry_after_ms * 1000 : -1,
                              now);
@@ -278,45 +353,12 @@ call_finish_attempt(InfLlmCall *call, InfLlmResponse *response, GError *error,
     call->done(NULL, error, call->user_data);
     g_error_free(error);
     call_free(call);
-    return;
+  } else if (is_transient(error) && call->attempt < (guint)endpoint->config->max_retries &&
+             !call->manager->no_waits) {
+    call_schedule_retry(call, error, tokens, cost, retry_after_ms);
+  } else {
+    call_fail(call, error, tokens, cost, retry_after_ms);
   }
-  if (is_transient(error) && call->attempt < (guint)config->max_retries &&
-      !call->manager->no_waits) {
-    metrics->retries++;
-    double delay_ms = config->retry_delay * 1000.0 * (double)(1u << MIN(call->attempt, 16u));
-    delay_ms = MIN(delay_ms, 30000.0);
-    delay_ms *= 1.0 + 0.25 * g_rand_double(call->manager->jitter);
-    if (retry_after_ms > delay_ms)
-      delay_ms = (double)retry_after_ms;
-    if (call->observe)
-      report_attempt(call, NULL, error, tokens, cost, retry_after_ms, (gint64)delay_ms);
-    call->attempt++;
-    g_debug("alias '%s': attempt %u failed (%s), retrying in %.0f ms", endpoint->alias->name,
-            call->attempt, error->message, delay_ms);
-    g_free(call->last_error);
-    call->last_error = g_strdup(error->message);
-    g_error_free(error);
-    call->retry_source = g_timeout_source_new((guint)MIN(delay_ms, (double)G_MAXUINT));
-    g_source_set_callback(call->retry_source, retry_cb, call, NULL);
-    g_source_attach(call->retry_source, NULL);
-    call->link.data = call;
-    g_queue_push_tail_link(&call->manager->waiting, &call->link);
-    call->waiting = TRUE;
-    return;
-  }
-  metrics->failures++;
-  if (call->observe)
-    report_attempt(call, NULL, error, tokens, cost, retry_after_ms, -1);
-  g_autoptr(GError) final = NULL;
-  if (call->attempt > 0)
-    final = g_error_new(error->domain, error->code, "alias '%s': %s (after %u attempts)",
-                        endpoint->alias->name, error->message, call->attempt + 1);
-  else
-    final = g_error_new(error->domain, error->code, "alias '%s': %s", endpoint->alias->name,
-                        error->message);
-  g_error_free(error);
-  call->done(NULL, final, call->user_data);
-  call_free(call);
 }
 
 /* --- streamed replies --- */
