@@ -162,6 +162,16 @@ refuse(InfCacheStore *store, const char *problem, GError **error)
   return FALSE;
 }
 
+/* The integer @sql yields, in @value; FALSE with "cannot read it" when
+ * SQLite fails. */
+static gboolean
+read_int(InfCacheStore *store, const char *sql, gint64 *value, GError **error)
+{
+  int rc;
+  *value = query_int(store->db, sql, &rc);
+  return rc == SQLITE_OK || open_failed(store, "cannot read it", error);
+}
+
 static gboolean
 prepare(InfCacheStore *store, sqlite3_stmt **stmt, const char *sql, GError **error)
 {
@@ -193,10 +203,9 @@ open_db(InfCacheStore *store, GError **error)
 static gboolean
 create_schema(InfCacheStore *store, GError **error)
 {
-  int rc;
-  gint64 objects = query_int(store->db, "SELECT count(*) FROM sqlite_master", &rc);
-  if (rc != SQLITE_OK)
-    return open_failed(store, "cannot read it", error);
+  gint64 objects;
+  if (!read_int(store, "SELECT count(*) FROM sqlite_master", &objects, error))
+    return FALSE;
   if (objects > 0)
     return refuse(store,
                   "a SQLite database of another kind, not an inf-engine response cache (left "
@@ -216,10 +225,9 @@ create_schema(InfCacheStore *store, GError **error)
 static gboolean
 check_format(InfCacheStore *store, GError **error)
 {
-  int rc;
-  gint64 app_id = query_int(store->db, "PRAGMA application_id", &rc);
-  if (rc != SQLITE_OK)
-    return open_failed(store, "cannot read it", error);
+  gint64 app_id, version;
+  if (!read_int(store, "PRAGMA application_id", &app_id, error))
+    return FALSE;
   if (app_id == 0)
     return create_schema(store, error);
   if (app_id != CACHE_APPLICATION_ID)
@@ -227,9 +235,8 @@ check_format(InfCacheStore *store, GError **error)
                   "a SQLite database of another program, not an inf-engine response cache "
                   "(left untouched)",
                   error);
-  gint64 version = query_int(store->db, "PRAGMA user_version", &rc);
-  if (rc != SQLITE_OK)
-    return open_failed(store, "cannot read it", error);
+  if (!read_int(store, "PRAGMA user_version", &version, error))
+    return FALSE;
   if (version != CACHE_FORMAT_VERSION) {
     g_set_error(error, INF_ERROR, INF_ERROR_IO,
                 "cache %s: format version %" G_GINT64_FORMAT " is not the one this inf-engine "
@@ -286,15 +293,10 @@ prepare_statements(InfCacheStore *store, GError **error)
 static gboolean
 read_totals(InfCacheStore *store, GError **error)
 {
-  int rc;
-  store->bytes = query_int(store->db, "SELECT coalesce(sum(bytes), 0) FROM entries", &rc);
-  if (rc == SQLITE_OK)
-    store->clock = query_int(store->db, "SELECT coalesce(max(used_at), 0) FROM entries", &rc);
-  if (rc == SQLITE_OK)
-    store->oldest_use = query_int(store->db, "SELECT coalesce(min(used_at), 0) FROM entries", &rc);
-  if (rc != SQLITE_OK)
-    return open_failed(store, "cannot read it", error);
-  return TRUE;
+  return read_int(store, "SELECT coalesce(sum(bytes), 0) FROM entries", &store->bytes, error) &&
+         read_int(store, "SELECT coalesce(max(used_at), 0) FROM entries", &store->clock, error) &&
+         read_int(store, "SELECT coalesce(min(used_at), 0) FROM entries", &store->oldest_use,
+                  error);
 }
 
 InfCacheStore *
