@@ -29,7 +29,7 @@ setup(Fixture *f, gconstpointer data)
   f->registry = inf_registry_new();
   exec_fixtures_register(f->registry);
   f->graph = exec_fixtures_trace(f->registry, "diamond", NULL, (const char *const[]){ "x", NULL });
-  f->dir = g_dir_make_tmp("inf-journal-XXXXXX", NULL);
+  f->dir = inf_test_mkdtemp("inf-journal");
   f->path = g_build_filename(f->dir, "run.ckpt", NULL);
   f->output = g_build_filename(f->dir, "out.jsonl", NULL);
   f->parameters = json_tokener_parse("{\"style\": \"short\"}");
@@ -40,12 +40,7 @@ static void
 teardown(Fixture *f, gconstpointer data)
 {
   (void)data;
-  const char *names[] = { "run.ckpt", "run.ckpt-wal", "run.ckpt-shm", "out.jsonl" };
-  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-    g_autofree char *p = g_build_filename(f->dir, names[i], NULL);
-    g_remove(p);
-  }
-  g_rmdir(f->dir);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_free(f->path);
   g_free(f->output);

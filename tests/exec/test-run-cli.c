@@ -492,7 +492,6 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_assert_nonnull(g_getenv("INF_ENGINE"));
-  tmpdir = inf_test_mkdtemp("inf-run");
   g_test_add_func("/run/quickstart-style", test_quickstart_style);
   g_test_add_func("/run/ordered", test_ordered);
   g_test_add_func("/run/bad-lines-and-stdin", test_bad_lines_and_stdin);
@@ -504,8 +503,5 @@ main(int argc, char **argv)
   g_test_add_func("/run/missing-api-key", test_missing_api_key);
   g_test_add_func("/run/example-configs", test_example_configs);
   g_test_add_func("/run/streaming-stdin", test_streaming_stdin);
-  int status = g_test_run();
-  inf_test_rmdir(tmpdir);
-  g_free(tmpdir);
-  return status;
+  return inf_test_run_in_tmpdir("inf-run", &tmpdir);
 }

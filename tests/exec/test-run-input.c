@@ -337,7 +337,6 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  tmpdir = inf_test_mkdtemp("inf-run-input");
   g_test_add_func("/run-input/scalar-lines", test_scalar_lines);
   g_test_add_func("/run-input/values-json-cannot-carry", test_values_json_cannot_carry);
   g_test_add_func("/run-input/blank-lines-not-counted", test_blank_lines_not_counted);
@@ -347,8 +346,5 @@ main(int argc, char **argv)
   g_test_add_func("/run-input/metrics-out-in-place", test_metrics_out_in_place);
   g_test_add_func("/run-input/reply-utf8-and-numbers", test_reply_utf8_and_numbers);
   g_test_add_func("/run-input/interrupt-twice-no-leak", test_interrupt_twice_no_leak);
-  int status = g_test_run();
-  inf_test_rmdir(tmpdir);
-  g_free(tmpdir);
-  return status;
+  return inf_test_run_in_tmpdir("inf-run-input", &tmpdir);
 }

@@ -930,7 +930,6 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_assert_nonnull(g_getenv("INF_ENGINE"));
-  tmpdir = inf_test_mkdtemp("inf-trace-run");
   g_test_add_func("/trace/mock", test_mock);
   g_test_add_func("/trace/sampling", test_sampling);
   g_test_add_func("/trace/budget", test_budget);
@@ -943,8 +942,5 @@ main(int argc, char **argv)
   g_test_add("/trace/http-secret", Fake, NULL, fake_set_up, test_http_secret, fake_tear_down);
   g_test_add("/trace/sigterm-cancels", Fake, NULL, fake_set_up, test_sigterm_cancels,
              fake_tear_down);
-  int status = g_test_run();
-  inf_test_rmdir(tmpdir);
-  g_free(tmpdir);
-  return status;
+  return inf_test_run_in_tmpdir("inf-trace-run", &tmpdir);
 }

@@ -7,6 +7,7 @@
 #include <inf/inf.h>
 
 #include "exec/trace-writer.h"
+#include "inf-test.h"
 
 static char *tmpdir;
 
@@ -225,15 +226,9 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  tmpdir = g_dir_make_tmp("inf-trace-writer-XXXXXX", NULL);
   g_test_add_func("/trace-writer/round-trip", test_round_trip);
   g_test_add_func("/trace-writer/slots", test_slots);
   g_test_add_func("/trace-writer/sampling", test_sampling);
   g_test_add_func("/trace-writer/errors", test_errors);
-  int status = g_test_run();
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0)
-    g_printerr("could not remove %s\n", tmpdir);
-  g_free(tmpdir);
-  return status;
+  return inf_test_run_in_tmpdir("inf-trace-writer", &tmpdir);
 }

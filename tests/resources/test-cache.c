@@ -11,6 +11,7 @@
 
 #include "resources/cache-key.h"
 #include "resources/cache-store.h"
+#include "inf-test.h"
 #include "resources/response-cache.h"
 
 static char *tmpdir;
@@ -558,7 +559,6 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  tmpdir = g_dir_make_tmp("inf-cache-XXXXXX", NULL);
   g_test_add_func("/cache/key", test_key);
   g_test_add_func("/cache/store/roundtrip", test_store_roundtrip);
   g_test_add_func("/cache/store/modes", test_store_modes);
@@ -567,8 +567,5 @@ main(int argc, char **argv)
   g_test_add_func("/cache/store/refuses", test_store_refuses);
   g_test_add_func("/cache/store/full", test_store_full);
   g_test_add_func("/cache/single-flight", test_single_flight);
-  int status = g_test_run();
-  g_rmdir(tmpdir);
-  g_free(tmpdir);
-  return status;
+  return inf_test_run_in_tmpdir("inf-cache", &tmpdir);
 }

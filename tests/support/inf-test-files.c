@@ -31,6 +31,16 @@ inf_test_rmdir(const char *dir)
   g_rmdir(dir);
 }
 
+int
+inf_test_run_in_tmpdir(const char *prefix, char **dir)
+{
+  *dir = inf_test_mkdtemp(prefix);
+  int status = g_test_run();
+  inf_test_rmdir(*dir);
+  g_clear_pointer(dir, g_free);
+  return status;
+}
+
 char *
 inf_test_write_len(const char *dir, const char *name, const char *data, gssize len)
 {

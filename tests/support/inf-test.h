@@ -28,6 +28,11 @@ char *inf_test_mkdtemp(const char *prefix);
 /* Removes @dir and everything in it (links are removed, not followed); a
  * @dir that does not exist or NULL is nothing to do. */
 void inf_test_rmdir(const char *dir);
+/* g_test_run() with one temp dir for all the tests: *@dir is a new
+ * inf_test_mkdtemp(@prefix) while they run; afterwards it is removed with
+ * everything in it, freed and set to NULL. Returns what g_test_run()
+ * returned. */
+int inf_test_run_in_tmpdir(const char *prefix, char **dir);
 /* Writes @text (NUL-terminated) to @dir/@name; returns the path. */
 char *inf_test_write(const char *dir, const char *name, const char *text);
 /* The same for @len bytes (may hold NULs). */
