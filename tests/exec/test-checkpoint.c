@@ -72,6 +72,15 @@ write_inputs(Fixture *f, guint n, const char *changed_line)
   g_string_free(out, TRUE);
 }
 
+/* @n inputs and the config "config.json" (style "Summarize.", model m1,
+ * @max_concurrent calls at a time, two nodes). */
+static char *
+write_default_run(Fixture *f, guint n, int max_concurrent)
+{
+  write_inputs(f, n, NULL);
+  return write_config(f, "config.json", "Summarize.", "m1", max_concurrent, "", FALSE);
+}
+
 static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
@@ -92,24 +101,58 @@ fixture_tear_down(Fixture *f, gconstpointer data)
 
 /* --- the engine --- */
 
+/* `run CONFIG`, then the NULL-terminated @first (NULL: none), then the
+ * NULL-terminated arguments of @ap. */
+static GPtrArray *
+run_args(const char *config, const char *const *first, va_list ap)
+{
+  GPtrArray *argv = g_ptr_array_new();
+  g_ptr_array_add(argv, "run");
+  g_ptr_array_add(argv, (char *)config);
+  for (; first && *first; first++)
+    g_ptr_array_add(argv, (char *)*first);
+  const char *arg;
+  while ((arg = va_arg(ap, const char *)))
+    g_ptr_array_add(argv, (char *)arg);
+  g_ptr_array_add(argv, NULL);
+  return argv;
+}
+
+/* The API key of the config's endpoint. */
+static const char *const engine_env[] = { KEY_ENV "=sk-test", NULL };
+static const InfTestSpawn engine_spawn = { .env = engine_env };
+
+static void
+engine_start_v(Engine *e, const char *config, const char *const *first, va_list ap)
+{
+  memset(e, 0, sizeof *e);
+  g_autoptr(GPtrArray) argv = run_args(config, first, ap);
+  e->process = inf_test_engine_start(&engine_spawn, (const char *const *)argv->pdata);
+}
+
 /* Starts `inf-engine run CONFIG ARGS...` (NULL-terminated). */
 static void
 engine_start(Engine *e, const char *config, ...)
 {
-  memset(e, 0, sizeof *e);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, "run");
-  g_ptr_array_add(argv, (char *)config);
   va_list ap;
   va_start(ap, config);
-  const char *arg;
-  while ((arg = va_arg(ap, const char *)))
-    g_ptr_array_add(argv, (char *)arg);
+  engine_start_v(e, config, NULL, ap);
   va_end(ap);
-  g_ptr_array_add(argv, NULL);
-  const char *env[] = { KEY_ENV "=sk-test", NULL };
-  InfTestSpawn spawn = { .env = env };
-  e->process = inf_test_engine_start(&spawn, (const char *const *)argv->pdata);
+}
+
+/* The arguments of a run over the inputs with the checkpoint. */
+#define CHECKPOINTED(f)                                                                          \
+  ((const char *const[]){ "-i", (f)->inputs, "-o", (f)->output, "--checkpoint", (f)->checkpoint, \
+                          NULL })
+
+/* Starts `inf-engine run CONFIG -i INPUTS -o OUTPUT --checkpoint FILE ARGS...`. */
+static void
+engine_start_checkpointed(Fixture *f, Engine *e, const char *config, ...)
+{
+  va_list ap;
+  va_start(ap, config);
+  engine_start_v(e, config, CHECKPOINTED(f), ap);
+  va_end(ap);
 }
 
 static void
@@ -145,28 +188,38 @@ engine_clear(Engine *e)
   memset(e, 0, sizeof *e);
 }
 
+static int
+run_engine_v(char **log, const char *config, const char *const *first, va_list ap)
+{
+  g_autoptr(GPtrArray) argv = run_args(config, first, ap);
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run(&run, &engine_spawn, (const char *const *)argv->pdata);
+  if (log)
+    *log = g_steal_pointer(&run.err);
+  return run.status;
+}
+
 /* Runs to the end; returns the exit status, the log in *log if asked. */
 static int
 run_engine(Fixture *f, char **log, const char *config, ...)
 {
   (void)f;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, "run");
-  g_ptr_array_add(argv, (char *)config);
   va_list ap;
   va_start(ap, config);
-  const char *arg;
-  while ((arg = va_arg(ap, const char *)))
-    g_ptr_array_add(argv, (char *)arg);
+  int status = run_engine_v(log, config, NULL, ap);
   va_end(ap);
-  g_ptr_array_add(argv, NULL);
-  const char *env[] = { KEY_ENV "=sk-test", NULL };
-  InfTestSpawn spawn = { .env = env };
-  g_auto(InfTestRun) run = { 0 };
-  inf_test_engine_run(&run, &spawn, (const char *const *)argv->pdata);
-  if (log)
-    *log = g_steal_pointer(&run.err);
-  return run.status;
+  return status;
+}
+
+/* run_engine() with `-i INPUTS -o OUTPUT --checkpoint FILE` before ARGS. */
+static int
+run_checkpointed(Fixture *f, char **log, const char *config, ...)
+{
+  va_list ap;
+  va_start(ap, config);
+  int status = run_engine_v(log, config, CHECKPOINTED(f), ap);
+  va_end(ap);
+  return status;
 }
 
 static guint64
@@ -238,6 +291,30 @@ wait_journal(Fixture *f, Engine *e, gint64 done, gint64 nodes)
   inf_test_engine_wait_until(e->process, journal_reached, &w);
 }
 
+/* A checkpointed run (`-i INPUTS -o OUTPUT --checkpoint FILE ARGS...`,
+ * NULL-terminated) while the fake answers the first @answered calls and
+ * holds the others; kill -9 once the fake has received @requests calls and,
+ * when @done >= 0, the journal has @done finished inputs and at least @nodes
+ * node rows. */
+static void
+kill_while_held(Fixture *f, const char *config, guint64 answered, guint64 requests, gint64 done,
+                gint64 nodes, ...)
+{
+  g_autofree char *script = g_strdup_printf("ok x%" G_GUINT64_FORMAT, answered);
+  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
+  g_assert_true(inf_fake_llm_push_script(f->s.fake, script, NULL));
+  Engine e;
+  va_list ap;
+  va_start(ap, nodes);
+  engine_start_v(&e, config, CHECKPOINTED(f), ap);
+  va_end(ap);
+  wait_requests(f, &e, requests);
+  if (done >= 0)
+    wait_journal(f, &e, done, nodes);
+  engine_kill(f, &e);
+  engine_clear(&e);
+}
+
 static gint
 compare_strings(gconstpointer a, gconstpointer b)
 {
@@ -303,11 +380,21 @@ static void
 resume_to_end(Fixture *f, const char *config, int expected_status)
 {
   g_autofree char *log = NULL;
-  int status = run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                          f->checkpoint, "--resume", NULL);
+  int status = run_checkpointed(f, &log, config, "--resume", NULL);
   if (status != expected_status)
     g_test_message("%s", log);
   g_assert_cmpint(status, ==, expected_status);
+}
+
+/* Resumes the run to the end (exit 0) with the fake's stats reset: the
+ * output must be @clean, the clean run's; the stats are the resumed run's. */
+static void
+resume_to_clean(Fixture *f, const char *config, const char *clean)
+{
+  reset_fake(f);
+  resume_to_end(f, config, 0);
+  g_autofree char *resumed = normalized_output(f);
+  g_assert_cmpstr(resumed, ==, clean);
 }
 
 /* --- kill -9, then --resume --- */
@@ -319,28 +406,16 @@ static void
 test_kill_with_node_rows(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 10, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *config = write_default_run(f, 10, 1);
   guint64 clean_calls = 0;
   g_autofree char *clean = clean_run(f, config, &clean_calls);
   g_assert_cmpuint(clean_calls, ==, 20);
 
-  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
-  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x7", NULL));
-  Engine e;
-  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
-               NULL);
-  wait_requests(f, &e, 8);
-  wait_journal(f, &e, 3, 1);
-  engine_kill(f, &e);
-  engine_clear(&e);
+  kill_while_held(f, config, 7, 8, 3, 1, "-q", NULL);
   g_assert_cmpuint(fake_ok(f), ==, 7);
 
-  reset_fake(f);
-  resume_to_end(f, config, 0);
+  resume_to_clean(f, config, clean);
   g_assert_cmpuint(fake_ok(f), ==, clean_calls - 7);
-  g_autofree char *resumed = normalized_output(f);
-  g_assert_cmpstr(resumed, ==, clean);
   /* Everything finished: no node rows left. */
   gint64 done, nodes;
   journal_counts(f, &done, &nodes);
@@ -355,8 +430,7 @@ static void
 test_kill_at_several_points(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 24, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 4, "", FALSE);
+  g_autofree char *config = write_default_run(f, 24, 4);
   guint64 clean_calls = 0;
   g_autofree char *clean = clean_run(f, config, &clean_calls);
   static const guint64 points[] = { 1, 9, 30 };
@@ -368,30 +442,13 @@ test_kill_at_several_points(Fixture *f, gconstpointer data)
     reset_fake(f);
     /* Only the first calls are answered: the engine cannot finish (or run
      * past the point) before the kill, however the two are scheduled. */
-    g_autofree char *script = g_strdup_printf("ok x%" G_GUINT64_FORMAT, points[p]);
-    g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
-    g_assert_true(inf_fake_llm_push_script(f->s.fake, script, NULL));
-    Engine e;
-    engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
-                 "--ordered", NULL);
-    wait_requests(f, &e, points[p]);
-    engine_kill(f, &e);
-    engine_clear(&e);
+    kill_while_held(f, config, points[p], points[p], -1, -1, "-q", "--ordered", NULL);
     if (p == 1) {
       /* Killed again while resuming, after 5 calls of its own. */
       reset_fake(f);
-      g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
-      g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x5", NULL));
-      engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
-                   "--resume", "-q", "--ordered", NULL);
-      wait_requests(f, &e, 5);
-      engine_kill(f, &e);
-      engine_clear(&e);
+      kill_while_held(f, config, 5, 5, -1, -1, "--resume", "-q", "--ordered", NULL);
     }
-    reset_fake(f);
-    resume_to_end(f, config, 0);
-    g_autofree char *resumed = normalized_output(f);
-    g_assert_cmpstr(resumed, ==, clean);
+    resume_to_clean(f, config, clean);
     g_assert_cmpuint(fake_ok(f), <=, clean_calls);
   }
 }
@@ -433,22 +490,11 @@ test_kill_with_switch(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(clean, "\"routed\":\"echo: "));
 
   /* a0 case0 a1 case1 a2, then input 2's case is held. */
-  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
-  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x5", NULL));
-  Engine e;
-  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
-               NULL);
-  wait_requests(f, &e, 6);
-  wait_journal(f, &e, 2, 1);
-  engine_kill(f, &e);
-  engine_clear(&e);
+  kill_while_held(f, config, 5, 6, 2, 1, "-q", NULL);
   g_assert_cmpuint(fake_ok(f), ==, 5);
 
-  reset_fake(f);
-  resume_to_end(f, config, 0);
+  resume_to_clean(f, config, clean);
   g_assert_cmpuint(fake_ok(f), ==, clean_calls - 5);
-  g_autofree char *resumed = normalized_output(f);
-  g_assert_cmpstr(resumed, ==, clean);
 }
 
 /* A budget stop (exit 3) flushes the checkpoint; --resume with a higher
@@ -457,22 +503,18 @@ static void
 test_budget_stop_and_resume(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 6, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *config = write_default_run(f, 6, 1);
   guint64 clean_calls = 0;
   g_autofree char *clean = clean_run(f, config, &clean_calls);
   g_assert_cmpuint(clean_calls, ==, 12);
   g_autofree char *log = NULL;
-  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--max-requests", "4", NULL),
-                  ==, 3);
+  g_assert_cmpint(run_checkpointed(f, &log, config, "--max-requests", "4", NULL), ==, 3);
   g_assert_cmpuint(fake_ok(f), ==, 4);
   g_assert_nonnull(strstr(log, "--resume"));
   g_clear_pointer(&log, g_free);
   reset_fake(f);
-  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--resume", "--max-requests", "12", NULL),
-                  ==, 0);
+  g_assert_cmpint(run_checkpointed(f, &log, config, "--resume", "--max-requests", "12", NULL), ==,
+                  0);
   g_assert_cmpuint(fake_ok(f), ==, 8);
   g_autofree char *resumed = normalized_output(f);
   g_assert_cmpstr(resumed, ==, clean);
@@ -484,24 +526,18 @@ static void
 test_failed_input_runs_again(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 3, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *config = write_default_run(f, 3, 1);
   guint64 clean_calls = 0;
   g_autofree char *clean = clean_run(f, config, &clean_calls);
   /* a0 b0 a1, then b1 fails (400, not retried), a2 b2. */
   g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok; ok; ok; 400", NULL));
   g_autofree char *log = NULL;
-  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, NULL),
-                  ==, 1);
+  g_assert_cmpint(run_checkpointed(f, &log, config, NULL), ==, 1);
   g_assert_nonnull(strstr(log, "1 failed"));
   g_autofree char *failed = normalized_output(f);
   g_assert_nonnull(strstr(failed, "\"errors\""));
-  reset_fake(f);
-  resume_to_end(f, config, 0);
+  resume_to_clean(f, config, clean);
   g_assert_cmpuint(fake_ok(f), ==, 1);
-  g_autofree char *resumed = normalized_output(f);
-  g_assert_cmpstr(resumed, ==, clean);
 }
 
 /* SIGINT: the in-flight input finishes, the journal is flushed, and the
@@ -510,14 +546,13 @@ static void
 test_sigint_prints_resume(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 6, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *config = write_default_run(f, 6, 1);
   guint64 clean_calls = 0;
   g_autofree char *clean = clean_run(f, config, &clean_calls);
   g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x3", NULL));
   g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "ok delay=3600000", NULL));
   Engine e;
-  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, NULL);
+  engine_start_checkpointed(f, &e, config, NULL);
   wait_requests(f, &e, 4);
   /* b1 is held; SIGINT stops new inputs, the journal is committed now. */
   inf_test_engine_send_signal(e.process, SIGINT);
@@ -528,8 +563,7 @@ test_sigint_prints_resume(Fixture *f, gconstpointer data)
   /* An interrupted run that ends by itself says how to go on. */
   g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok", NULL));
   g_assert_true(inf_fake_llm_set_default_text(f->s.fake, "ok delay=3600000", NULL));
-  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint,
-               "--resume", NULL);
+  engine_start_checkpointed(f, &e, config, "--resume", NULL);
   wait_requests(f, &e, 2);
   inf_test_engine_send_signal(e.process, SIGINT);
   inf_test_engine_send_signal(e.process, SIGTERM);
@@ -539,10 +573,7 @@ test_sigint_prints_resume(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(e.log, "--resume"));
   g_assert_nonnull(strstr(e.log, "to continue the run"));
   engine_clear(&e);
-  reset_fake(f);
-  resume_to_end(f, config, 0);
-  g_autofree char *resumed = normalized_output(f);
-  g_assert_cmpstr(resumed, ==, clean);
+  resume_to_clean(f, config, clean);
   g_assert_cmpuint(fake_ok(f), <=, clean_calls - 3);
 }
 
@@ -552,8 +583,7 @@ static void
 assert_refused(Fixture *f, const char *config, const char *expected)
 {
   g_autofree char *log = NULL;
-  int status = run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                          f->checkpoint, "--resume", NULL);
+  int status = run_checkpointed(f, &log, config, "--resume", NULL);
   if (!strstr(log, expected))
     g_test_message("expected '%s' in:\n%s", expected, log);
   g_assert_cmpint(status, ==, 2);
@@ -564,18 +594,9 @@ static void
 test_resume_refusals(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 4, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *config = write_default_run(f, 4, 1);
   /* A run that finishes inputs 0 and 1, then stops at a held call. */
-  g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
-  g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x4", NULL));
-  Engine e;
-  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
-               NULL);
-  wait_requests(f, &e, 5);
-  wait_journal(f, &e, 2, 0);
-  engine_kill(f, &e);
-  engine_clear(&e);
+  kill_while_held(f, config, 4, 5, 2, 0, "-q", NULL);
   g_autofree char *before = NULL;
   g_assert_true(g_file_get_contents(f->output, &before, NULL, NULL));
   reset_fake(f);
@@ -612,12 +633,10 @@ static void
 test_checkpoint_in_use(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 2, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *config = write_default_run(f, 2, 1);
   g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
   Engine e;
-  engine_start(&e, config, "-i", f->inputs, "-o", f->output, "--checkpoint", f->checkpoint, "-q",
-               NULL);
+  engine_start_checkpointed(f, &e, config, "-q", NULL);
   wait_requests(f, &e, 1);
   g_autofree char *log = NULL;
   g_autofree char *other = g_build_filename(f->s.dir, "other.jsonl", NULL);
@@ -635,13 +654,10 @@ static void
 test_bad_checkpoint_files(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 2, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *config = write_default_run(f, 2, 1);
   g_autofree char *log = NULL;
   /* Missing. */
-  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--resume", NULL),
-                  ==, 2);
+  g_assert_cmpint(run_checkpointed(f, &log, config, "--resume", NULL), ==, 2);
   g_assert_nonnull(strstr(log, "does not exist"));
   g_clear_pointer(&log, g_free);
   /* Not SQLite at all. */
@@ -649,15 +665,11 @@ test_bad_checkpoint_files(Fixture *f, gconstpointer data)
                                     "this is not a database, just some text that "
                                     "is long enough to look like a header and a page........",
                                     -1, NULL));
-  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--resume", NULL),
-                  ==, 2);
+  g_assert_cmpint(run_checkpointed(f, &log, config, "--resume", NULL), ==, 2);
   g_assert_nonnull(strstr(log, "is not an inf-engine checkpoint"));
   g_clear_pointer(&log, g_free);
   /* An existing file is never overwritten by a new run. */
-  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, NULL),
-                  ==, 2);
+  g_assert_cmpint(run_checkpointed(f, &log, config, NULL), ==, 2);
   g_assert_nonnull(strstr(log, "already exists"));
   g_autofree char *text = NULL;
   g_assert_true(g_file_get_contents(f->checkpoint, &text, NULL, NULL));
@@ -670,9 +682,7 @@ test_bad_checkpoint_files(Fixture *f, gconstpointer data)
   g_assert_cmpint(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1)", NULL, NULL, NULL),
                   ==, SQLITE_OK);
   sqlite3_close(db);
-  g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--checkpoint",
-                             f->checkpoint, "--resume", NULL),
-                  ==, 2);
+  g_assert_cmpint(run_checkpointed(f, &log, config, "--resume", NULL), ==, 2);
   g_assert_nonnull(strstr(log, "is not an inf-engine checkpoint"));
   g_clear_pointer(&log, g_free);
   /* A directory where the file should be created. */
@@ -690,8 +700,7 @@ static void
 test_usage_errors(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 2, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 1, "", FALSE);
+  g_autofree char *config = write_default_run(f, 2, 1);
   g_autofree char *log = NULL;
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", f->output, "--resume", NULL),
                   ==, 2);
@@ -722,8 +731,7 @@ static void
 test_whole_lines(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 400, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 8, "", FALSE);
+  g_autofree char *config = write_default_run(f, 400, 8);
   /* 500 calls answered, the rest held: the kill always finds it running. */
   g_assert_true(inf_fake_llm_set_default_text(f->s.fake, HOLD, NULL));
   g_assert_true(inf_fake_llm_push_script(f->s.fake, "ok x500", NULL));
@@ -760,8 +768,7 @@ static void
 test_broken_pipe(Fixture *f, gconstpointer data)
 {
   (void)data;
-  write_inputs(f, 3000, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 16, "", FALSE);
+  g_autofree char *config = write_default_run(f, 3000, 16);
   g_autoptr(GSubprocessLauncher) launcher =
       g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv(launcher, KEY_ENV, "sk-test", TRUE);
@@ -803,8 +810,7 @@ test_write_error(Fixture *f, gconstpointer data)
     g_test_skip("no /dev/full");
     return;
   }
-  write_inputs(f, 2000, NULL);
-  g_autofree char *config = write_config(f, "config.json", "Summarize.", "m1", 16, "", FALSE);
+  g_autofree char *config = write_default_run(f, 2000, 16);
   g_autofree char *log = NULL;
   g_assert_cmpint(run_engine(f, &log, config, "-i", f->inputs, "-o", "/dev/full", NULL), ==, 1);
   g_assert_nonnull(strstr(log, "writing /dev/full failed: No space left on device"));
