@@ -818,23 +818,26 @@ test_write_error(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(log, " 0 in flight"));
 }
 
+static const INF_TEST_CASES(Fixture) cases[] = {
+  { "checkpoint/kill-with-node-rows", test_kill_with_node_rows },
+  { "checkpoint/kill-at-several-points", test_kill_at_several_points },
+  { "checkpoint/kill-with-switch", test_kill_with_switch },
+  { "checkpoint/budget-stop-and-resume", test_budget_stop_and_resume },
+  { "checkpoint/failed-input-runs-again", test_failed_input_runs_again },
+  { "checkpoint/sigint-prints-resume", test_sigint_prints_resume },
+  { "checkpoint/resume-refusals", test_resume_refusals },
+  { "checkpoint/in-use", test_checkpoint_in_use },
+  { "checkpoint/bad-files", test_bad_checkpoint_files },
+  { "checkpoint/usage-errors", test_usage_errors },
+  { "output/whole-lines", test_whole_lines },
+  { "output/broken-pipe", test_broken_pipe },
+  { "output/write-error", test_write_error },
+};
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
-  ADD("/checkpoint/kill-with-node-rows", test_kill_with_node_rows);
-  ADD("/checkpoint/kill-at-several-points", test_kill_at_several_points);
-  ADD("/checkpoint/kill-with-switch", test_kill_with_switch);
-  ADD("/checkpoint/budget-stop-and-resume", test_budget_stop_and_resume);
-  ADD("/checkpoint/failed-input-runs-again", test_failed_input_runs_again);
-  ADD("/checkpoint/sigint-prints-resume", test_sigint_prints_resume);
-  ADD("/checkpoint/resume-refusals", test_resume_refusals);
-  ADD("/checkpoint/in-use", test_checkpoint_in_use);
-  ADD("/checkpoint/bad-files", test_bad_checkpoint_files);
-  ADD("/checkpoint/usage-errors", test_usage_errors);
-  ADD("/output/whole-lines", test_whole_lines);
-  ADD("/output/broken-pipe", test_broken_pipe);
-  ADD("/output/write-error", test_write_error);
+  inf_test_add_cases("/", Fixture, fixture_set_up, cases, fixture_tear_down);
   return g_test_run();
 }

@@ -579,6 +579,26 @@ script_label(Drive *d, InfValue *label)
   inf_value_unref(label);
 }
 
+/* Runs @graph on the text "t" to the end, the classify node answering
+ * {"label": @label}. */
+static void
+drive_label(Drive *d, InfGraph *graph, InfValue *label)
+{
+  drive_init(d);
+  script_label(d, label);
+  drive_start(d, graph, "t");
+  drive_all(d);
+}
+
+/* The error of node @id must be @expected. */
+static void
+assert_node_error(Drive *d, const char *id, const char *expected)
+{
+  json_object *errors = inf_exec_state_errors_json(d->state);
+  g_assert_cmpstr(json_object_get_string(json_object_object_get(errors, id)), ==, expected);
+  json_object_put(errors);
+}
+
 static void
 test_guard_waits_for_selector(Fixture *f, gconstpointer data)
 {
@@ -649,10 +669,7 @@ test_match_kinds(Fixture *f, gconstpointer data)
   };
   for (guint i = 0; i < G_N_ELEMENTS(table); i++) {
     Drive d = { 0 };
-    drive_init(&d);
-    script_label(&d, inf_value_new_text(table[i].label));
-    drive_start(&d, graph, "t");
-    drive_all(&d);
+    drive_label(&d, graph, inf_value_new_text(table[i].label));
     g_assert_cmpstr(status_of(&d, "routed"), ==, "completed");
     g_autofree char *expected = g_strconcat(table[i].taken, "-out", NULL);
     gint routed = inf_graph_lookup(graph, "routed");
@@ -688,35 +705,24 @@ test_selector_kinds(Fixture *f, gconstpointer data)
   InfGraph *graph = inf_config_get_graph(config);
   {
     Drive d = { 0 };
-    drive_init(&d);
-    script_label(&d, inf_value_new_int(42));
-    drive_start(&d, graph, "t");
-    drive_all(&d);
+    drive_label(&d, graph, inf_value_new_int(42));
     g_assert_cmpstr(status_of(&d, "routed.fallback"), ==, "completed");
     g_assert_cmpstr(status_of(&d, "routed.billing_flow"), ==, "skipped");
     drive_clear(&d);
   }
   {
     Drive d = { 0 };
-    drive_init(&d);
-    script_label(&d, inf_value_new_bool(TRUE));
-    drive_start(&d, graph, "t");
-    drive_all(&d);
+    drive_label(&d, graph, inf_value_new_bool(TRUE));
     g_assert_cmpstr(status_of(&d, "routed.billing_flow"), ==, "completed");
     drive_clear(&d);
   }
   {
     Drive d = { 0 };
-    drive_init(&d);
-    script_label(&d, inf_value_new_dict());
-    drive_start(&d, graph, "t");
-    drive_all(&d);
+    drive_label(&d, graph, inf_value_new_dict());
     g_assert_cmpstr(status_of(&d, "routed"), ==, "failed");
-    json_object *errors = inf_exec_state_errors_json(d.state);
-    g_assert_cmpstr(json_object_get_string(json_object_object_get(errors, "routed")), ==,
-                    "switch 'routed': the selector is a dict; a switch selects on text (or a "
-                    "number or a boolean)");
-    json_object_put(errors);
+    assert_node_error(&d, "routed",
+                      "switch 'routed': the selector is a dict; a switch selects on text (or a "
+                      "number or a boolean)");
     drive_clear(&d);
   }
   {
@@ -728,10 +734,7 @@ test_selector_kinds(Fixture *f, gconstpointer data)
     drive_all(&d);
     g_assert_cmpstr(status_of(&d, "routed"), ==, "failed");
     g_assert_cmpstr(status_of(&d, "routed.billing_flow"), ==, "cancelled");
-    json_object *errors = inf_exec_state_errors_json(d.state);
-    g_assert_cmpstr(json_object_get_string(json_object_object_get(errors, "routed")), ==,
-                    "node 'classify' has no field 'label' in its text output");
-    json_object_put(errors);
+    assert_node_error(&d, "routed", "node 'classify' has no field 'label' in its text output");
     drive_clear(&d);
   }
 }
@@ -764,10 +767,7 @@ test_no_match(Fixture *f, gconstpointer data)
   g_autoptr(InfConfig) config = load_ok(f, full);
   InfGraph *graph = inf_config_get_graph(config);
   Drive d = { 0 };
-  drive_init(&d);
-  script_label(&d, inf_value_new_text("sales"));
-  drive_start(&d, graph, "t");
-  drive_all(&d);
+  drive_label(&d, graph, inf_value_new_text("sales"));
   g_autofree char *ran = ran_ids(&d);
   g_assert_cmpstr(ran, ==, "classify side");
   g_assert_cmpstr(status_of(&d, "routed"), ==, "failed");
@@ -807,10 +807,8 @@ test_failed_selector(Fixture *f, gconstpointer data)
   g_assert_cmpstr(status_of(&d, "routed.tech_flow.inner.case0"), ==, "cancelled");
   g_assert_cmpstr(status_of(&d, "after"), ==, "cancelled");
   g_assert_cmpstr(status_of(&d, "side"), ==, "completed");
-  json_object *errors = inf_exec_state_errors_json(d.state);
-  g_assert_cmpstr(json_object_get_string(json_object_object_get(errors, "routed")), ==,
-                  "switch 'routed': its selector $classify.label did not complete (it failed)");
-  json_object_put(errors);
+  assert_node_error(&d, "routed",
+                    "switch 'routed': its selector $classify.label did not complete (it failed)");
   drive_clear(&d);
 }
 
@@ -826,10 +824,7 @@ test_nested(Fixture *f, gconstpointer data)
     /* Outer takes billing: the inner switch never evaluates; its selector
      * (an LLM node) never becomes ready. */
     Drive d = { 0 };
-    drive_init(&d);
-    script_label(&d, inf_value_new_text("billing"));
-    drive_start(&d, graph, "t");
-    drive_all(&d);
+    drive_label(&d, graph, inf_value_new_text("billing"));
     g_assert_cmpint(d.state->decided[inner_sw], ==, -1);
     g_assert_cmpstr(status_of(&d, "routed.tech_flow.inner"), ==, "skipped");
     g_autofree char *ran = ran_ids(&d);
@@ -882,24 +877,26 @@ test_requeue_selector(Fixture *f, gconstpointer data)
   drive_clear(&d);
 }
 
+static const INF_TEST_CASES(Fixture) cases[] = {
+  { "config-errors", test_config_errors },
+  { "trace", test_trace },
+  { "c-api-same-graph", test_c_api_same_graph },
+  { "c-api-misuse", test_c_api_misuse },
+  { "export", test_export },
+  { "guard-waits-for-selector", test_guard_waits_for_selector },
+  { "match-kinds", test_match_kinds },
+  { "selector-kinds", test_selector_kinds },
+  { "no-match", test_no_match },
+  { "failed-selector", test_failed_selector },
+  { "nested", test_nested },
+  { "requeue-selector", test_requeue_selector },
+};
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(name, func)                                                            \
-  g_test_add("/switch/" name, Fixture, NULL, inf_test_config_fixture_set_up, func, \
-             inf_test_config_fixture_tear_down)
-  ADD("config-errors", test_config_errors);
-  ADD("trace", test_trace);
-  ADD("c-api-same-graph", test_c_api_same_graph);
-  ADD("c-api-misuse", test_c_api_misuse);
-  ADD("export", test_export);
-  ADD("guard-waits-for-selector", test_guard_waits_for_selector);
-  ADD("match-kinds", test_match_kinds);
-  ADD("selector-kinds", test_selector_kinds);
-  ADD("no-match", test_no_match);
-  ADD("failed-selector", test_failed_selector);
-  ADD("nested", test_nested);
-  ADD("requeue-selector", test_requeue_selector);
+  inf_test_add_cases("/switch/", Fixture, inf_test_config_fixture_set_up, cases,
+                     inf_test_config_fixture_tear_down);
   return g_test_run();
 }
