@@ -463,3 +463,17 @@ graph_fixtures_deps(const InfGraph *graph, const char *id)
     g_string_append_printf(s, "%s%s", d ? " " : "", graph->nodes[node->deps[d]].id);
   return g_string_free(s, FALSE);
 }
+
+void
+graph_fixtures_assert_ids(const InfGraph *graph, const char *expected)
+{
+  g_autofree char *ids = graph_fixtures_ids(graph);
+  g_assert_cmpstr(ids, ==, expected);
+}
+
+void
+graph_fixtures_assert_deps(const InfGraph *graph, const char *id, const char *expected)
+{
+  g_autofree char *deps = graph_fixtures_deps(graph, id);
+  g_assert_cmpstr(deps, ==, expected);
+}

@@ -23,3 +23,7 @@ InfGraph *graph_fixtures_trace(InfModule *module, const char *const *inputs);
 char *graph_fixtures_ids(const InfGraph *graph);
 /* The dependency ids of node @id, joined with ' '. */
 char *graph_fixtures_deps(const InfGraph *graph, const char *id);
+/* Asserts that graph_fixtures_ids(@graph) is @expected. */
+void graph_fixtures_assert_ids(const InfGraph *graph, const char *expected);
+/* Asserts that graph_fixtures_deps(@graph, @id) is @expected. */
+void graph_fixtures_assert_deps(const InfGraph *graph, const char *id, const char *expected);

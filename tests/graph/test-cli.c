@@ -24,21 +24,6 @@
   " \"main\": \"pipeline\"\n"                                                              \
   "}\n"
 
-/* Runs inf-engine with the NULL-terminated arguments. */
-static void
-run_engine(InfTestRun *run, ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  va_list ap;
-  va_start(ap, run);
-  const char *arg;
-  while ((arg = va_arg(ap, const char *)))
-    g_ptr_array_add(argv, (gpointer)arg);
-  va_end(ap);
-  g_ptr_array_add(argv, NULL);
-  inf_test_engine_run(run, NULL, (const char *const *)argv->pdata);
-}
-
 typedef struct {
   char *dir;
   char *config;
@@ -66,7 +51,7 @@ test_validate_ok(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_auto(InfTestRun) run = { 0 };
-  run_engine(&run, "validate", f->config, NULL);
+  inf_test_engine_run_va(&run, NULL, "validate", f->config, NULL);
   g_assert_cmpint(run.status, ==, 0);
   g_autofree char *expected =
       g_strdup_printf("%s: valid (3 nodes, inputs: text, aliases: fast, smart)\n", f->config);
@@ -82,7 +67,7 @@ test_validate_error(Fixture *f, gconstpointer data)
       "{" RESOURCES
       ", \"modules\": {\"s\": {\"type\": \"llm\", \"alias\": \"fsat\"}}, \"main\": \"s\"}");
   g_auto(InfTestRun) run = { 0 };
-  run_engine(&run, "validate", bad, NULL);
+  inf_test_engine_run_va(&run, NULL, "validate", bad, NULL);
   g_assert_cmpint(run.status, ==, 2);
   g_assert_cmpstr(run.out, ==, "");
   g_autofree char *expected = g_strdup_printf(
@@ -91,13 +76,13 @@ test_validate_error(Fixture *f, gconstpointer data)
 
   g_auto(InfTestRun) syntax = { 0 };
   g_autofree char *broken = inf_test_write(f->dir, "broken.json", "{\n  \"main\": ,\n}");
-  run_engine(&syntax, "validate", broken, NULL);
+  inf_test_engine_run_va(&syntax, NULL, "validate", broken, NULL);
   g_assert_cmpint(syntax.status, ==, 2);
   g_autofree char *prefix = g_strdup_printf("%s:2:11: JSON syntax error", broken);
   g_assert_true(g_str_has_prefix(syntax.err, prefix));
 
   g_auto(InfTestRun) missing = { 0 };
-  run_engine(&missing, "validate", "/nonexistent/pipeline.json", NULL);
+  inf_test_engine_run_va(&missing, NULL, "validate", "/nonexistent/pipeline.json", NULL);
   g_assert_cmpint(missing.status, ==, 2);
   g_assert_nonnull(strstr(missing.err, "/nonexistent/pipeline.json"));
 }
@@ -112,11 +97,11 @@ test_validate_resources_option(Fixture *f, gconstpointer data)
   g_autofree char *resources = inf_test_write(
       f->dir, "prod-resources.json", "{\"endpoints\": {\"prod\": {\"provider\": \"mock\"}}}");
   g_auto(InfTestRun) without = { 0 };
-  run_engine(&without, "validate", config, NULL);
+  inf_test_engine_run_va(&without, NULL, "validate", config, NULL);
   g_assert_cmpint(without.status, ==, 2);
   g_assert_nonnull(strstr(without.err, "modules.s.alias: unknown alias 'prod'"));
   g_auto(InfTestRun) with = { 0 };
-  run_engine(&with, "validate", "--resources", resources, config, NULL);
+  inf_test_engine_run_va(&with, NULL, "validate", "--resources", resources, config, NULL);
   g_assert_cmpint(with.status, ==, 0);
   g_assert_nonnull(strstr(with.out, "valid (1 node, inputs: prompt, aliases: prod)"));
 }
@@ -126,47 +111,61 @@ test_validate_usage(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_auto(InfTestRun) none = { 0 };
-  run_engine(&none, "validate", NULL);
+  inf_test_engine_run_va(&none, NULL, "validate", NULL);
   g_assert_cmpint(none.status, ==, 2);
   g_assert_nonnull(strstr(none.err, "expected exactly one CONFIG"));
   g_auto(InfTestRun) dir = { 0 };
-  run_engine(&dir, "validate", "--plugin-dir", "/nonexistent/plugins", f->config, NULL);
+  inf_test_engine_run_va(&dir, NULL, "validate", "--plugin-dir", "/nonexistent/plugins", f->config,
+                         NULL);
   g_assert_cmpint(dir.status, ==, 2);
   g_assert_nonnull(strstr(dir.err, "/nonexistent/plugins"));
   g_auto(InfTestRun) help = { 0 };
-  run_engine(&help, "validate", "--help", NULL);
+  inf_test_engine_run_va(&help, NULL, "validate", "--help", NULL);
   g_assert_cmpint(help.status, ==, 0);
   g_assert_nonnull(strstr(help.out, "--resources"));
   g_assert_nonnull(strstr(help.out, "--plugin-dir"));
   (void)f;
 }
 
+/* `inf-engine graph ARGS... CONFIG` (@args NULL-terminated) must succeed
+ * with an output that starts with @prefix and holds every one of
+ * @fragments (NULL-terminated). */
+static void
+assert_graph(Fixture *f, const char *const *args, const char *prefix, const char *const *fragments)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, "graph");
+  for (; *args; args++)
+    g_ptr_array_add(argv, (gpointer)*args);
+  g_ptr_array_add(argv, f->config);
+  g_ptr_array_add(argv, NULL);
+  g_auto(InfTestRun) run = { 0 };
+  inf_test_engine_run(&run, NULL, (const char *const *)argv->pdata);
+  g_assert_cmpint(run.status, ==, 0);
+  g_assert_true(g_str_has_prefix(run.out, prefix));
+  for (; *fragments; fragments++)
+    inf_test_assert_contains(run.out, *fragments);
+}
+
 static void
 test_graph_dot(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto(InfTestRun) run = { 0 };
-  run_engine(&run, "graph", f->config, NULL);
-  g_assert_cmpint(run.status, ==, 0);
-  g_assert_true(g_str_has_prefix(run.out, "digraph \"pipeline\" {"));
-  g_assert_nonnull(strstr(run.out, "\"input:text\" -> \"summary\" [label=\"prompt\"];"));
-  g_assert_nonnull(strstr(run.out, "\"summary\" -> \"keywords\" [label=\"prompt\"];"));
-  g_assert_nonnull(strstr(run.out, "\"keywords\" -> \"report\" [label=\"prompt\"];"));
-  g_assert_nonnull(strstr(run.out, "label=\"keywords\\nllm @fast\\npriority 1\""));
-  g_assert_nonnull(strstr(run.out, "\"report\" -> \"output:report\";"));
+  assert_graph(f, (const char *const[]){ NULL }, "digraph \"pipeline\" {",
+               (const char *const[]){ "\"input:text\" -> \"summary\" [label=\"prompt\"];",
+                                      "\"summary\" -> \"keywords\" [label=\"prompt\"];",
+                                      "\"keywords\" -> \"report\" [label=\"prompt\"];",
+                                      "label=\"keywords\\nllm @fast\\npriority 1\"",
+                                      "\"report\" -> \"output:report\";", NULL });
 }
 
 static void
 test_graph_mermaid(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto(InfTestRun) run = { 0 };
-  run_engine(&run, "graph", "--format", "mermaid", f->config, NULL);
-  g_assert_cmpint(run.status, ==, 0);
-  g_assert_true(g_str_has_prefix(run.out, "flowchart TD\n"));
-  g_assert_nonnull(strstr(run.out, "n1[\"summary<br/>llm @fast\"]"));
-  g_assert_nonnull(strstr(run.out, "n0 -->|\"prompt\"| n1"));
-  g_assert_nonnull(strstr(run.out, "n2 -->|\"prompt\"| n3"));
+  assert_graph(f, (const char *const[]){ "--format", "mermaid", NULL }, "flowchart TD\n",
+               (const char *const[]){ "n1[\"summary<br/>llm @fast\"]", "n0 -->|\"prompt\"| n1",
+                                      "n2 -->|\"prompt\"| n3", NULL });
 }
 
 static void
@@ -174,7 +173,7 @@ test_graph_json(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_auto(InfTestRun) run = { 0 };
-  run_engine(&run, "graph", "--format", "json", f->config, NULL);
+  inf_test_engine_run_va(&run, NULL, "graph", "--format", "json", f->config, NULL);
   g_assert_cmpint(run.status, ==, 0);
   json_object *json = json_tokener_parse(run.out);
   g_assert_nonnull(json);
@@ -200,7 +199,7 @@ test_graph_json(Fixture *f, gconstpointer data)
   /* --output writes the same to a file */
   g_autofree char *out = g_build_filename(f->dir, "graph.json", NULL);
   g_auto(InfTestRun) to_file = { 0 };
-  run_engine(&to_file, "graph", "-f", "json", "-o", out, f->config, NULL);
+  inf_test_engine_run_va(&to_file, NULL, "graph", "-f", "json", "-o", out, f->config, NULL);
   g_assert_cmpint(to_file.status, ==, 0);
   g_autofree char *contents = NULL;
   g_assert_true(g_file_get_contents(out, &contents, NULL, NULL));
@@ -212,7 +211,7 @@ test_graph_errors(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_auto(InfTestRun) format = { 0 };
-  run_engine(&format, "graph", "--format", "svg", f->config, NULL);
+  inf_test_engine_run_va(&format, NULL, "graph", "--format", "svg", f->config, NULL);
   g_assert_cmpint(format.status, ==, 2);
   g_assert_nonnull(strstr(format.err, "unknown format 'svg'; formats: dot, mermaid, json"));
 
@@ -223,7 +222,7 @@ test_graph_errors(Fixture *f, gconstpointer data)
       " \"b\": {\"module\": {\"type\": \"llm\", \"alias\": \"fast\"}, \"args\": [\"$a\"]}},"
       " \"outputs\": \"$b\"}}");
   g_auto(InfTestRun) cycle = { 0 };
-  run_engine(&cycle, "graph", cyclic, NULL);
+  inf_test_engine_run_va(&cycle, NULL, "graph", cyclic, NULL);
   g_assert_cmpint(cycle.status, ==, 2);
   g_autofree char *expected = g_strdup_printf("%s: main.nodes: cycle: a -> b -> a", cyclic);
   g_assert_true(g_str_has_prefix(cycle.err, expected));
@@ -249,7 +248,8 @@ test_config_error_status(Fixture *f, gconstpointer data)
   };
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
     g_auto(InfTestRun) run = { 0 };
-    run_engine(&run, commands[i][0], commands[i][1], commands[i][2], commands[i][3], NULL);
+    inf_test_engine_run_va(&run, NULL, commands[i][0], commands[i][1], commands[i][2],
+                           commands[i][3], NULL);
     g_test_message("%s: %d: %s", commands[i][0], run.status, run.err);
     g_assert_cmpint(run.status, ==, 2);
     g_assert_cmpstr(run.out, ==, "");
@@ -273,7 +273,7 @@ test_examples_valid(Fixture *f, gconstpointer data)
       continue;
     g_autofree char *path = g_build_filename(dir, name, NULL);
     g_auto(InfTestRun) run = { 0 };
-    run_engine(&run, "validate", path, NULL);
+    inf_test_engine_run_va(&run, NULL, "validate", path, NULL);
     if (run.status != 0)
       g_error("%s is not valid: %s", name, run.err);
     g_assert_nonnull(strstr(run.out, ": valid ("));
@@ -295,7 +295,7 @@ test_graph_output_in_place(Fixture *f, gconstpointer data)
   g_assert_cmpint(g_chmod(real, 0640), ==, 0);
   g_assert_cmpint(symlink("real.dot", link), ==, 0);
   g_auto(InfTestRun) run = { 0 };
-  run_engine(&run, "graph", f->config, "--output", link, NULL);
+  inf_test_engine_run_va(&run, NULL, "graph", f->config, "--output", link, NULL);
   g_assert_cmpint(run.status, ==, 0);
   GStatBuf st;
   g_assert_cmpint(g_lstat(link, &st), ==, 0);
@@ -308,7 +308,7 @@ test_graph_output_in_place(Fixture *f, gconstpointer data)
 
   /* a regular file keeps its mode when replaced */
   g_auto(InfTestRun) again = { 0 };
-  run_engine(&again, "graph", f->config, "--output", real, NULL);
+  inf_test_engine_run_va(&again, NULL, "graph", f->config, "--output", real, NULL);
   g_assert_cmpint(again.status, ==, 0);
   g_assert_cmpint(g_stat(real, &st), ==, 0);
   g_assert_cmpint(st.st_mode & 0777, ==, 0640);
@@ -316,7 +316,7 @@ test_graph_output_in_place(Fixture *f, gconstpointer data)
   /* a device is written in place, and its write error reported */
   if (g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
     g_auto(InfTestRun) full = { 0 };
-    run_engine(&full, "graph", f->config, "--output", "/dev/full", NULL);
+    inf_test_engine_run_va(&full, NULL, "graph", f->config, "--output", "/dev/full", NULL);
     g_assert_cmpint(full.status, ==, 1);
     g_assert_nonnull(strstr(full.err, "inf-engine graph: cannot write /dev/full: "));
     g_assert_true(g_file_test("/dev/full", G_FILE_TEST_EXISTS));
@@ -332,7 +332,7 @@ test_control_characters_escaped(Fixture *f, gconstpointer data)
   g_autofree char *path =
       inf_test_write(f->dir, "hostile.json", "{\"ma\\u001b[2Jin\\u0007\": \"x\"}");
   g_auto(InfTestRun) run = { 0 };
-  run_engine(&run, "validate", path, NULL);
+  inf_test_engine_run_va(&run, NULL, "validate", path, NULL);
   g_assert_cmpint(run.status, ==, 2);
   g_assert_null(strchr(run.err, '\033'));
   g_assert_null(strchr(run.err, '\007'));

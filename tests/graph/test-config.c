@@ -90,12 +90,9 @@ test_diamond(Fixture *f, gconstpointer data)
   (void)data;
   g_autoptr(InfConfig) config = load_ok(f, DIAMOND_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, "input:text summary keywords sentiment notes final");
-  g_autofree char *notes_deps = graph_fixtures_deps(graph, "notes");
-  g_assert_cmpstr(notes_deps, ==, "summary keywords sentiment");
-  g_autofree char *final_deps = graph_fixtures_deps(graph, "final");
-  g_assert_cmpstr(final_deps, ==, "notes");
+  graph_fixtures_assert_ids(graph, "input:text summary keywords sentiment notes final");
+  graph_fixtures_assert_deps(graph, "notes", "summary keywords sentiment");
+  graph_fixtures_assert_deps(graph, "final", "notes");
   g_assert_cmpint(graph->nodes[inf_graph_lookup(graph, "sentiment")].priority, ==, -2);
   g_assert_cmpstr(graph->nodes[inf_graph_lookup(graph, "final")].alias, ==, "smart");
   g_assert_cmpstr(graph->aliases[0], ==, "fast");
@@ -137,8 +134,7 @@ test_linear_and_fields(Fixture *f, gconstpointer data)
       " \"args\": [\"$b\", \"$$not a ref\"]}},"
       "\"outputs\": [\"$c\", \"$a.answer\", 42]}}");
   InfGraph *graph = inf_config_get_graph(config);
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, "input:doc a b c");
+  graph_fixtures_assert_ids(graph, "input:doc a b c");
   const InfGraphNode *a = &graph->nodes[1], *b = &graph->nodes[2], *c = &graph->nodes[3];
   g_assert_cmpint(a->args[0].source, ==, 0);
   g_assert_cmpstr(a->args[0].path[0], ==, "body");
@@ -170,11 +166,9 @@ test_fan_out_fan_in(Fixture *f, gconstpointer data)
                  " \"outputs\": \"$j\"}}");
   InfGraph *graph = inf_config_get_graph(config);
   /* dependency order; config order breaks ties */
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, "input:x input:y p q r j");
+  graph_fixtures_assert_ids(graph, "input:x input:y p q r j");
   g_assert_cmpuint(graph->nodes[0].n_dependents, ==, 2);
-  g_autofree char *deps = graph_fixtures_deps(graph, "j");
-  g_assert_cmpstr(deps, ==, "p q r");
+  graph_fixtures_assert_deps(graph, "j", "p q r");
   g_assert_cmpint(graph->output_shape, ==, INF_GRAPH_OUTPUT_VALUE);
 }
 
@@ -199,13 +193,10 @@ test_nested_graphs(Fixture *f, gconstpointer data)
          "   \"outputs\": {\"k\": \"$first.keywords\", \"report\": \"$report\"}}},"
          " \"main\": \"outer\"}");
   InfGraph *graph = inf_config_get_graph(config);
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==,
-                  "input:text first.summary first.keywords second.summary second.keywords report");
-  g_autofree char *d1 = graph_fixtures_deps(graph, "second.summary");
-  g_assert_cmpstr(d1, ==, "first.keywords");
-  g_autofree char *d2 = graph_fixtures_deps(graph, "report");
-  g_assert_cmpstr(d2, ==, "second.summary");
+  graph_fixtures_assert_ids(
+      graph, "input:text first.summary first.keywords second.summary second.keywords report");
+  graph_fixtures_assert_deps(graph, "second.summary", "first.keywords");
+  graph_fixtures_assert_deps(graph, "report", "second.summary");
   const InfGraphNode *k = &graph->nodes[inf_graph_lookup(graph, "first.keywords")];
   g_assert_cmpstr(k->args[1].name, ==, "t");
   g_assert_cmpstr(inf_value_get_text(k->args[1].literal), ==, "short");
@@ -271,8 +262,7 @@ test_resources_file(Fixture *f, gconstpointer data)
   g_assert_null(inf_resources_config_lookup(inf_config_get_resources(config), "dev"));
   /* an atomic main: one node named after the module, inputs from its class */
   InfGraph *graph = inf_config_get_graph(config);
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, "input:prompt s");
+  graph_fixtures_assert_ids(graph, "input:prompt s");
   g_assert_cmpstr(graph->aliases[0], ==, "prod");
 
   /* without the file, the alias is unknown; the message lists the config's */

@@ -313,10 +313,8 @@ test_graph_module_from_code(void)
   g_assert_nonnull(inf_module_get_child(module, "keywords"));
 
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, inputs);
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, "input:text input:extra summary keywords report");
-  g_autofree char *deps = graph_fixtures_deps(graph, "report");
-  g_assert_cmpstr(deps, ==, "summary keywords");
+  graph_fixtures_assert_ids(graph, "input:text input:extra summary keywords report");
+  graph_fixtures_assert_deps(graph, "report", "summary keywords");
   const InfGraphNode *report = &graph->nodes[inf_graph_lookup(graph, "report")];
   g_assert_cmpint(report->priority, ==, 3);
   g_assert_cmpstr(report->args[0].name, ==, "s");
@@ -354,14 +352,12 @@ test_graph_module_nested_in_code(void)
   g_assert_no_error(error);
   const char *const *inputs = inf_graph_module_get_inputs(module);
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, inputs);
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, "input:text inner.x after");
+  graph_fixtures_assert_ids(graph, "input:text inner.x after");
   /* named arguments of the nested graph map onto its inputs by name */
   const InfGraphNode *x = &graph->nodes[1];
   g_assert_cmpint(x->args[0].source, ==, 0);
   g_assert_cmpstr(inf_value_get_text(x->args[1].literal), ==, "fixed");
-  g_autofree char *deps = graph_fixtures_deps(graph, "after");
-  g_assert_cmpstr(deps, ==, "inner.x");
+  graph_fixtures_assert_deps(graph, "after", "inner.x");
   g_assert_cmpint(graph->outputs[0].source, ==, 2);
 }
 

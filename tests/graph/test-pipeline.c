@@ -71,12 +71,9 @@ test_same_graph(Fixture *f, gconstpointer data)
   InfGraph *b = inf_config_get_graph(from_graph);
 
   /* the expected shape, spelled out */
-  g_autofree char *ids = graph_fixtures_ids(a);
-  g_assert_cmpstr(ids, ==, "input:text summarize keywords sentiment format report");
-  g_autofree char *format_deps = graph_fixtures_deps(a, "format");
-  g_assert_cmpstr(format_deps, ==, "summarize keywords sentiment");
-  g_autofree char *report_deps = graph_fixtures_deps(a, "report");
-  g_assert_cmpstr(report_deps, ==, "format");
+  graph_fixtures_assert_ids(a, "input:text summarize keywords sentiment format report");
+  graph_fixtures_assert_deps(a, "format", "summarize keywords sentiment");
+  graph_fixtures_assert_deps(a, "report", "format");
   g_assert_cmpint(a->output_shape, ==, INF_GRAPH_OUTPUT_DICT);
   g_assert_cmpstr(a->outputs[0].key, ==, "summary");
   g_assert_cmpstr(a->outputs[3].key, ==, "report");
@@ -126,8 +123,7 @@ test_trace_directly(Fixture *f, gconstpointer data)
   const char *const inputs[] = { "text", NULL };
   g_autoptr(InfGraph) graph = inf_tracer_trace(module, inputs, &error);
   g_assert_no_error(error);
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, "input:text summarize keywords sentiment format report");
+  graph_fixtures_assert_ids(graph, "input:text summarize keywords sentiment format report");
   g_assert_cmpstr(graph->aliases[0], ==, "f");
   g_assert_cmpstr(graph->aliases[1], ==, "s");
   const InfGraphNode *format = &graph->nodes[inf_graph_lookup(graph, "format")];

@@ -85,10 +85,8 @@ test_trace(void)
 {
   g_autoptr(InfRegistry) registry = graph_fixtures_registry();
   g_autoptr(InfGraph) graph = trace(registry, "switch", CHILDREN);
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, "input:sel input:text route.a route.b route.c route d");
-  g_autofree char *deps = graph_fixtures_deps(graph, "route");
-  g_assert_cmpstr(deps, ==, "input:sel route.a route.b route.c");
+  graph_fixtures_assert_ids(graph, "input:sel input:text route.a route.b route.c route d");
+  graph_fixtures_assert_deps(graph, "route", "input:sel route.a route.b route.c");
   g_assert_cmpuint(graph->n_switches, ==, 1);
   const InfGraphSwitch *sw = &graph->switches[0];
   g_assert_cmpuint(sw->n_cases, ==, 3);
@@ -143,10 +141,9 @@ test_nested(void)
       trace(registry, "switch-nested",
             "[[\"inner\", \"scenario\", {\"scenario\": \"switch\", \"children\": " CHILDREN "}],"
             " [\"e\", \"echo\", {}]]");
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==,
-                  "input:sel input:text outer.inner.route.a outer.inner.route.b "
-                  "outer.inner.route.c outer.inner.route outer.inner.d outer.e outer");
+  graph_fixtures_assert_ids(graph,
+                            "input:sel input:text outer.inner.route.a outer.inner.route.b "
+                            "outer.inner.route.c outer.inner.route outer.inner.d outer.e outer");
   gint inner = inf_graph_lookup(graph, "outer.inner.route");
   gint inner_sw = graph->nodes[inner].switch_index;
   gint outer = inf_graph_lookup(graph, "outer");

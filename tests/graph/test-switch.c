@@ -220,12 +220,11 @@ test_trace(Fixture *f, gconstpointer data)
   (void)data;
   g_autoptr(InfConfig) config = load_ok(f, ROUTING_CONFIG);
   InfGraph *graph = inf_config_get_graph(config);
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==,
-                  "input:text classify routed.billing_flow routed.tech_flow.a "
-                  "routed.tech_flow.probe routed.tech_flow.inner.case0 "
-                  "routed.tech_flow.inner.default routed.tech_flow.inner routed.case2 "
-                  "routed.case3 routed.case4 routed.case5 routed.fallback routed after side");
+  graph_fixtures_assert_ids(
+      graph, "input:text classify routed.billing_flow routed.tech_flow.a "
+             "routed.tech_flow.probe routed.tech_flow.inner.case0 "
+             "routed.tech_flow.inner.default routed.tech_flow.inner routed.case2 "
+             "routed.case3 routed.case4 routed.case5 routed.fallback routed after side");
   g_assert_cmpuint(graph->n_switches, ==, 2);
   assert_guard(graph, "classify", NULL, 0);
   assert_guard(graph, "routed.billing_flow", "routed", 0);
@@ -239,10 +238,10 @@ test_trace(Fixture *f, gconstpointer data)
   assert_guard(graph, "routed", NULL, 0);
   assert_guard(graph, "after", NULL, 0);
   /* The switch depends on its selector and on each case's output. */
-  g_autofree char *deps = graph_fixtures_deps(graph, "routed");
-  g_assert_cmpstr(deps, ==,
-                  "classify routed.billing_flow routed.tech_flow.inner routed.case2 routed.case3 "
-                  "routed.case4 routed.case5 routed.fallback");
+  graph_fixtures_assert_deps(
+      graph, "routed",
+      "classify routed.billing_flow routed.tech_flow.inner routed.case2 routed.case3 "
+      "routed.case4 routed.case5 routed.fallback");
   const InfGraphNode *routed = node(graph, "routed");
   g_assert_cmpint(routed->kind, ==, INF_GRAPH_NODE_SWITCH);
   g_assert_null(routed->module);

@@ -12,20 +12,6 @@ static const char *const two_inputs[] = { "x", "y", NULL };
 #define ECHO3 "[[\"a\",\"echo\",{}],[\"b\",\"echo\",{}],[\"c\",\"echo\",{}]]"
 #define ECHO4 "[[\"a\",\"echo\",{}],[\"b\",\"echo\",{}],[\"c\",\"echo\",{}],[\"d\",\"echo\",{}]]"
 
-static void
-assert_ids(const InfGraph *graph, const char *expected)
-{
-  g_autofree char *ids = graph_fixtures_ids(graph);
-  g_assert_cmpstr(ids, ==, expected);
-}
-
-static void
-assert_deps(const InfGraph *graph, const char *id, const char *expected)
-{
-  g_autofree char *deps = graph_fixtures_deps(graph, id);
-  g_assert_cmpstr(deps, ==, expected);
-}
-
 /* Traces a scenario that must fail and returns the message. */
 static char *
 trace_error(const char *scenario, const char *children, const char *const *inputs)
@@ -48,15 +34,15 @@ test_linear(void)
 
   g_assert_cmpuint(graph->n_inputs, ==, 1);
   g_assert_cmpuint(graph->n_nodes, ==, 4);
-  assert_ids(graph, "input:text a b c");
+  graph_fixtures_assert_ids(graph, "input:text a b c");
   g_assert_cmpstr(inf_graph_input_name(graph, 0), ==, "text");
   g_assert_cmpint(graph->nodes[0].kind, ==, INF_GRAPH_NODE_INPUT);
   g_assert_null(graph->nodes[0].module);
   g_assert_cmpint(graph->nodes[1].kind, ==, INF_GRAPH_NODE_MODULE);
   g_assert_true(graph->nodes[1].module == inf_module_get_child(module, "a"));
-  assert_deps(graph, "a", "input:text");
-  assert_deps(graph, "b", "a");
-  assert_deps(graph, "c", "b");
+  graph_fixtures_assert_deps(graph, "a", "input:text");
+  graph_fixtures_assert_deps(graph, "b", "a");
+  graph_fixtures_assert_deps(graph, "c", "b");
   /* dependents mirror deps */
   g_assert_cmpuint(graph->nodes[0].n_dependents, ==, 1);
   g_assert_cmpuint(graph->nodes[0].dependents[0], ==, 1);
@@ -89,7 +75,7 @@ test_fanout_list_output(void)
   g_autoptr(InfModule) module = graph_fixtures_scenario(registry, "fanout", ECHO3);
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
 
-  assert_ids(graph, "input:text a b c");
+  graph_fixtures_assert_ids(graph, "input:text a b c");
   g_assert_cmpuint(graph->nodes[0].n_dependents, ==, 3);
   for (guint i = 1; i <= 3; i++) {
     g_assert_cmpuint(graph->nodes[i].n_deps, ==, 1);
@@ -112,11 +98,11 @@ test_fanin(void)
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, two_inputs);
 
   g_assert_cmpuint(graph->n_inputs, ==, 2);
-  assert_ids(graph, "input:x input:y a b c");
-  assert_deps(graph, "a", "input:x");
-  assert_deps(graph, "b", "input:y");
+  graph_fixtures_assert_ids(graph, "input:x input:y a b c");
+  graph_fixtures_assert_deps(graph, "a", "input:x");
+  graph_fixtures_assert_deps(graph, "b", "input:y");
   /* c(a, b, x): distinct deps, ascending */
-  assert_deps(graph, "c", "input:x a b");
+  graph_fixtures_assert_deps(graph, "c", "input:x a b");
   const InfGraphNode *c = &graph->nodes[inf_graph_lookup(graph, "c")];
   g_assert_cmpuint(c->n_args, ==, 3);
   g_assert_cmpint(c->args[0].source, ==, inf_graph_lookup(graph, "a"));
@@ -135,10 +121,10 @@ test_diamond_dict_output(void)
       "[\"c\",\"echo\",{}],[\"d\",\"echo\",{\"alias\":\"smart\"}]]");
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
 
-  assert_ids(graph, "input:text a b c d");
-  assert_deps(graph, "b", "a");
-  assert_deps(graph, "c", "a");
-  assert_deps(graph, "d", "b c");
+  graph_fixtures_assert_ids(graph, "input:text a b c d");
+  graph_fixtures_assert_deps(graph, "b", "a");
+  graph_fixtures_assert_deps(graph, "c", "a");
+  graph_fixtures_assert_deps(graph, "d", "b c");
   const InfGraphNode *a = &graph->nodes[1];
   g_assert_cmpuint(a->n_dependents, ==, 2);
   g_assert_cmpstr(a->alias, ==, "fast");
@@ -165,9 +151,9 @@ test_repeated_calls_ids(void)
   g_autoptr(InfModule) module = graph_fixtures_scenario(registry, "twice", ECHO3);
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
 
-  assert_ids(graph, "input:text a a_1 a_2");
-  assert_deps(graph, "a_1", "a");
-  assert_deps(graph, "a_2", "a_1");
+  graph_fixtures_assert_ids(graph, "input:text a a_1 a_2");
+  graph_fixtures_assert_deps(graph, "a_1", "a");
+  graph_fixtures_assert_deps(graph, "a_2", "a_1");
   /* the same module instance behind each node */
   g_assert_true(graph->nodes[1].module == graph->nodes[2].module);
   g_assert_true(graph->nodes[2].module == graph->nodes[3].module);
@@ -200,7 +186,7 @@ test_field_refs(void)
   g_autoptr(InfModule) module = graph_fixtures_scenario(registry, "field", ECHO3);
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
 
-  assert_ids(graph, "input:text a b");
+  graph_fixtures_assert_ids(graph, "input:text a b");
   const InfGraphNode *b = &graph->nodes[2];
   g_assert_cmpuint(b->n_args, ==, 2);
   g_assert_cmpint(b->args[0].source, ==, 1);
@@ -211,7 +197,7 @@ test_field_refs(void)
   g_assert_cmpstr(b->args[1].path[0], ==, "y");
   g_assert_cmpstr(b->args[1].path[1], ==, "z");
   /* both arguments come from a: one dependency */
-  assert_deps(graph, "b", "a");
+  graph_fixtures_assert_deps(graph, "b", "a");
   /* the output is a field of b */
   g_assert_cmpint(graph->outputs[0].source, ==, 2);
   g_assert_cmpstr(graph->outputs[0].path[0], ==, "result");
@@ -230,11 +216,12 @@ test_nested_flattened(void)
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
 
   /* the composite leaves no node of its own; a second call of it is sub_1 */
-  assert_ids(graph, "input:text sub.a sub.b sub.c sub.d sub_1.a sub_1.b sub_1.c sub_1.d e");
-  assert_deps(graph, "sub.a", "input:text");
-  assert_deps(graph, "sub.d", "sub.b sub.c");
-  assert_deps(graph, "sub_1.a", "sub.d");
-  assert_deps(graph, "e", "sub_1.d");
+  graph_fixtures_assert_ids(graph,
+                            "input:text sub.a sub.b sub.c sub.d sub_1.a sub_1.b sub_1.c sub_1.d e");
+  graph_fixtures_assert_deps(graph, "sub.a", "input:text");
+  graph_fixtures_assert_deps(graph, "sub.d", "sub.b sub.c");
+  graph_fixtures_assert_deps(graph, "sub_1.a", "sub.d");
+  graph_fixtures_assert_deps(graph, "e", "sub_1.d");
   /* nodes run the nested composite's children */
   InfModule *sub = inf_module_get_child(module, "sub");
   g_assert_true(graph->nodes[inf_graph_lookup(graph, "sub.b")].module ==
@@ -273,7 +260,7 @@ test_literals(void)
   g_assert_cmpstr(inf_value_get_text(a->args[1].literal), ==, "lit");
   g_assert_cmpint(inf_value_get_int(a->args[2].literal), ==, 3);
   /* literal inputs are not dependencies */
-  assert_deps(graph, "a", "input:text");
+  graph_fixtures_assert_deps(graph, "a", "input:text");
   /* outputs: a node, a literal, an input */
   g_assert_cmpuint(graph->n_outputs, ==, 3);
   g_assert_cmpstr(graph->outputs[1].key, ==, "constant");
@@ -311,7 +298,7 @@ test_atomic_main(void)
   g_autoptr(InfModule) module = inf_module_new(registry, "one", "solo", NULL, &error);
   g_assert_no_error(error);
   g_autoptr(InfGraph) graph = graph_fixtures_trace(module, one_input);
-  assert_ids(graph, "input:text solo");
+  graph_fixtures_assert_ids(graph, "input:text solo");
   g_assert_cmpstr(graph->nodes[1].args[0].name, ==, "text");
   g_assert_cmpint(graph->outputs[0].source, ==, 1);
 }
