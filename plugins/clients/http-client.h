@@ -1,5 +1,6 @@
 /* What the HTTP clients (openai, anthropic, ollama) share: the options
- * "path" and "stream", and the URL built from "path". */
+ * "path" and "stream", and reading the URL and the JSON object merged into
+ * requests in init. */
 #pragma once
 
 #include <inf/inf.h>
@@ -19,9 +20,14 @@
                    "long generations behind proxies that cut idle connections"                 \
   }
 
-/* For init: the URL to post to, the endpoint's base_url (or
- * @default_base_url) joined to the option "path" (@default_path when
- * absent), as inf_client_build_url(); NULL with @error when the base URL is
- * not http:// or https://. */
-char *http_client_build_url(InfClient *client, const InfOptions *options,
-                            const char *default_base_url, const char *default_path, GError **error);
+/* For init, what every HTTP client reads: the JSON object option
+ * @extra_option merged into its requests (inf_options_get_json_object; in
+ * *@out_extra a new reference, or NULL when absent) and the URL to post to,
+ * the endpoint's base_url (or @default_base_url) joined to the option "path"
+ * (@default_path when absent) as inf_client_build_url() does (in *@out_url,
+ * free with g_free). FALSE with @error (and nothing stored) when the option
+ * is not an object or the base URL is not http:// or https://. */
+gboolean http_client_read_options(InfClient *client, const InfOptions *options,
+                                  const char *extra_option, const char *default_base_url,
+                                  const char *default_path, json_object **out_extra, char **out_url,
+                                  GError **error);

@@ -114,10 +114,9 @@ static gboolean
 anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_private, GError **error)
 {
   json_object *extra;
-  if (!inf_options_get_json_object(options, "extra_body", &extra, error))
-    return FALSE;
-  char *url = http_client_build_url(client, options, DEFAULT_BASE_URL, DEFAULT_PATH, error);
-  if (url == NULL)
+  char *url;
+  if (!http_client_read_options(client, options, "extra_body", DEFAULT_BASE_URL, DEFAULT_PATH,
+                                &extra, &url, error))
     return FALSE;
   Anthropic *self = g_new0(Anthropic, 1);
   self->url = url;
@@ -128,7 +127,7 @@ anthropic_init(InfClient *client, const InfOptions *options, gpointer *out_priva
                          : 1024;
   const char *instruction = inf_options_get_string(options, "json_instruction");
   self->json_instruction = g_strdup(instruction != NULL ? instruction : DEFAULT_JSON_INSTRUCTION);
-  self->extra_body = extra != NULL ? json_object_get(extra) : NULL;
+  self->extra_body = extra;
   self->bearer = g_strcmp0(inf_options_get_string(options, "auth"), "bearer") == 0;
   self->beta = g_strdup(inf_options_get_string(options, "anthropic_beta"));
   self->stream = inf_options_get_bool(options, "stream");

@@ -78,16 +78,15 @@ static gboolean
 ollama_init(InfClient *client, const InfOptions *options, gpointer *out_private, GError **error)
 {
   json_object *extra;
-  if (!inf_options_get_json_object(options, "options", &extra, error))
-    return FALSE;
-  char *url = http_client_build_url(client, options, DEFAULT_BASE_URL, DEFAULT_PATH, error);
-  if (url == NULL)
+  char *url;
+  if (!http_client_read_options(client, options, "options", DEFAULT_BASE_URL, DEFAULT_PATH, &extra,
+                                &url, error))
     return FALSE;
   Ollama *self = g_new0(Ollama, 1);
   self->url = url;
   self->keep_alive = g_strdup(inf_options_get_string(options, "keep_alive"));
   self->num_ctx = inf_options_get_int(options, "num_ctx");
-  self->extra_options = extra != NULL ? json_object_get(extra) : NULL;
+  self->extra_options = extra;
   self->stream = inf_options_get_bool(options, "stream");
   *out_private = self;
   return TRUE;

@@ -112,16 +112,15 @@ static gboolean
 openai_init(InfClient *client, const InfOptions *options, gpointer *out_private, GError **error)
 {
   json_object *extra;
-  if (!inf_options_get_json_object(options, "extra_body", &extra, error))
-    return FALSE;
-  char *url = http_client_build_url(client, options, DEFAULT_BASE_URL, DEFAULT_PATH, error);
-  if (url == NULL)
+  char *url;
+  if (!http_client_read_options(client, options, "extra_body", DEFAULT_BASE_URL, DEFAULT_PATH,
+                                &extra, &url, error))
     return FALSE;
   OpenAi *self = g_new0(OpenAi, 1);
   self->url = url;
   self->max_completion_tokens =
       g_strcmp0(inf_options_get_string(options, "max_tokens_field"), "max_completion_tokens") == 0;
-  self->extra_body = extra != NULL ? json_object_get(extra) : NULL;
+  self->extra_body = extra;
   self->organization = g_strdup(inf_options_get_string(options, "organization"));
   const char *instruction = inf_options_get_string(options, "json_instruction");
   self->json_instruction = g_strdup(instruction != NULL ? instruction : DEFAULT_JSON_INSTRUCTION);
