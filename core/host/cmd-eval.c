@@ -1,7 +1,6 @@
 /* inf-engine eval — score a pipeline on a labelled dataset with the config's
  * loss. */
 #include <errno.h>
-#include <glib-unix.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,16 +68,6 @@ on_result(const InfEvalResult *result, gpointer data)
   }
 }
 
-static void
-format_mean(GString *out, const InfEvalSummary *s)
-{
-  double mean = inf_eval_summary_mean(s);
-  if (isnan(mean))
-    g_string_append(out, "-");
-  else
-    g_string_append_printf(out, "%.4f", mean);
-}
-
 static char *
 progress_text(Eval *e)
 {
@@ -91,7 +80,7 @@ progress_text(Eval *e)
   else
     g_string_append_printf(s, "%" G_GUINT64_FORMAT " examples", e->summary.examples);
   g_string_append(s, ", mean ");
-  format_mean(s, &e->summary);
+  inf_optim_session_format_score(s, inf_eval_summary_mean(&e->summary));
   g_string_append_printf(s,
                          ", %" G_GUINT64_FORMAT " passed, %" G_GUINT64_FORMAT
                          " errors, %" G_GUINT64_FORMAT " calls, %" G_GINT64_FORMAT " tokens, $%.4f",
@@ -153,25 +142,42 @@ summary_json(const InfEvalSummary *s, gboolean complete)
   return o;
 }
 
-int
-inf_command_eval(int argc, char **argv)
+/* The command line of eval, as parsed. */
+typedef struct {
+  char *config_path;
+  char *data_path;
+  char *output_path;
+  InfOptimSessionOptions session;
+} EvalOptions;
+
+static void
+eval_options_clear(EvalOptions *o)
 {
-  g_autofree char *data_path = NULL;
-  g_autofree char *output_path = NULL;
-  InfOptimSessionOptions options;
-  inf_optim_session_options_init(&options);
+  g_free(o->config_path);
+  g_free(o->data_path);
+  g_free(o->output_path);
+  inf_optim_session_options_clear(&o->session);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EvalOptions, eval_options_clear)
+
+/* Parses the command line into @o; FALSE with *@status set on --help or a
+ * usage error (printed). */
+static gboolean
+parse_options(EvalOptions *o, int argc, char **argv, int *status)
+{
+  inf_optim_session_options_init(&o->session);
   GOptionEntry entries[] = {
-    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data_path,
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &o->data_path,
       "Labelled examples, one JSON object a line: {\"input\": {...}, \"target\": ..., \"id\": "
       "...} ('-': standard input)",
       "FILE" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_path,
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output_path,
       "Per-example results as JSONL ('-' or absent: stdout)", "FILE" },
-    INF_OPTIM_SESSION_ENTRIES(&options),
+    INF_OPTIM_SESSION_ENTRIES(&o->session),
     G_OPTION_ENTRY_NULL,
   };
   g_auto(GStrv) rest = NULL;
-  int status;
   if (!inf_command_parse_args(
           "eval", "CONFIG --data FILE",
           "Runs CONFIG's main module on each example of a labelled dataset and scores its output\n"
@@ -184,111 +190,154 @@ inf_command_eval(int argc, char **argv)
           "was scored, 1 when some could not be (a bad line, a failed node or loss) or writing\n"
           "failed, 2 on a usage or config error, 3 when a budget limit stopped the run, 130 when\n"
           "interrupted.",
-          entries, argc, argv, &rest, &status)) {
-    inf_optim_session_options_clear(&options);
-    return status;
-  }
-  if (g_strv_length(rest) != 1 || !data_path) {
+          entries, argc, argv, &rest, status))
+    return FALSE;
+  if (g_strv_length(rest) != 1 || !o->data_path) {
     g_printerr("inf-engine eval: expected one CONFIG file and --data FILE (see inf-engine eval "
                "--help)\n");
-    inf_optim_session_options_clear(&options);
-    return INF_EXIT_USAGE;
+    *status = INF_EXIT_USAGE;
+    return FALSE;
   }
+  o->config_path = g_strdup(rest[0]);
+  return TRUE;
+}
+
+/* Opens --data and --output (or stdout) and counts the examples when it
+ * can; FALSE after printing why. */
+static gboolean
+open_files(Eval *e, const EvalOptions *o)
+{
+  g_autoptr(GError) error = NULL;
+  e->out = stdout;
+  e->out_name = "stdout";
+  e->total = -1;
+  e->reader = inf_dataset_reader_open(o->data_path, inf_config_get_graph(e->session->config),
+                                      e->session->training->loss, &error);
+  if (!e->reader) {
+    g_printerr("inf-engine eval: %s\n", error->message);
+    return FALSE;
+  }
+  if (o->output_path && !g_str_equal(o->output_path, "-")) {
+    e->out = fopen(o->output_path, "we");
+    e->out_name = o->output_path;
+    if (!e->out) {
+      g_printerr("inf-engine eval: cannot write %s: %s\n", o->output_path, g_strerror(errno));
+      return FALSE;
+    }
+  }
+  inf_dataset_reader_set_wake(e->reader, dataset_wake, e);
+  if (!inf_dataset_reader_is_streamed(e->reader))
+    e->total = inf_batch_count_lines(o->data_path);
+  return TRUE;
+}
+
+/* Scores every example, with the progress line and the signal handlers in
+ * place; the summary in *@summary. */
+static gboolean
+evaluate(Eval *e, InfEvalSummary *summary, GError **error)
+{
+  InfOptimSession *session = e->session;
+  InfEvaluationConfig ec = {
+    .loss = session->training->loss,
+    .output_key = session->training->output,
+    .pass_score = session->training->pass_score,
+    .max_inflight = session->max_inflight,
+  };
+  e->evaluation = inf_evaluation_new(session->scheduler, inf_config_get_graph(session->config),
+                                     session->resources, &ec);
+  e->tty = isatty(STDERR_FILENO);
+  e->start_us = g_get_monotonic_time();
+  InfOptimSessionWatch watch;
+  inf_optim_session_watch(&watch,
+                          session->options->quiet ? 0
+                          : e->tty                ? 200
+                                                  : 5000,
+                          progress_cb, on_signal, e);
+  gboolean ok = inf_evaluation_run(e->evaluation, next_example, e, on_result, e, summary, error);
+  inf_optim_session_unwatch(&watch);
+  if (e->drawn)
+    fprintf(stderr, "\r\033[K");
+  return ok;
+}
+
+/* Flushes and closes the output; FALSE after printing why when a write
+ * failed, now or before. */
+static gboolean
+close_output(Eval *e)
+{
+  if (fflush(e->out) != 0 && !e->write_errno)
+    e->write_errno = errno;
+  if (e->out != stdout && fclose(e->out) != 0 && !e->write_errno)
+    e->write_errno = errno;
+  e->out = NULL;
+  if (!e->write_errno)
+    return TRUE;
+  g_printerr("inf-engine eval: writing %s failed: %s\n", e->out_name, g_strerror(e->write_errno));
+  return FALSE;
+}
+
+static void
+print_summary(Eval *e, const InfEvalSummary *summary, gboolean halted)
+{
+  InfSpend spend;
+  inf_optim_session_get_spend(e->session, &spend);
+  GString *line = g_string_new(NULL);
+  g_string_append_printf(line, "%s: %" G_GUINT64_FORMAT " examples, mean score ",
+                         e->signals ? "eval interrupted"
+                         : halted   ? "eval stopped by the budget"
+                                    : "eval finished",
+                         summary->examples);
+  inf_optim_session_format_score(line, inf_eval_summary_mean(summary));
+  g_string_append_printf(
+      line,
+      ", pass rate %.4f (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " passed), %" G_GUINT64_FORMAT
+      " errors; %" G_GUINT64_FORMAT " calls, %" G_GINT64_FORMAT " tokens, $%.4f",
+      summary->examples ? (double)summary->passed / (double)summary->examples : 0.0,
+      summary->passed, summary->examples, summary->errors, spend.calls, spend.tokens, spend.cost);
+  fprintf(stderr, "%s\n", line->str);
+  g_string_free(line, TRUE);
+}
+
+static void
+eval_clear(Eval *e)
+{
+  if (e->out && e->out != stdout)
+    fclose(e->out);
+  g_clear_pointer(&e->evaluation, inf_evaluation_free);
+  g_clear_pointer(&e->reader, inf_dataset_reader_free);
+}
+
+int
+inf_command_eval(int argc, char **argv)
+{
+  g_auto(EvalOptions) options = { 0 };
+  int status;
+  if (!parse_options(&options, argc, argv, &status))
+    return status;
   signal(SIGPIPE, SIG_IGN);
   InfOptimSession session;
-  status = inf_optim_session_open(&session, "eval", rest[0], &options, FALSE);
+  Eval e = { .session = &session };
+  status = inf_optim_session_open(&session, "eval", options.config_path, &options.session, FALSE);
+  if (status == 0 && !open_files(&e, &options))
+    status = INF_EXIT_USAGE;
   if (status != 0) {
+    eval_clear(&e);
     inf_optim_session_close(&session, NULL, &status);
-    inf_optim_session_options_clear(&options);
     return status;
   }
   g_autoptr(GError) error = NULL;
-  InfGraph *graph = inf_config_get_graph(session.config);
-  Eval e = { .session = &session, .out = stdout, .out_name = "stdout", .total = -1 };
-  e.reader = inf_dataset_reader_open(data_path, graph, session.training->loss, &error);
-  if (!e.reader) {
-    g_printerr("inf-engine eval: %s\n", error->message);
-    status = INF_EXIT_USAGE;
-    inf_optim_session_close(&session, NULL, &status);
-    inf_optim_session_options_clear(&options);
-    return status;
-  }
-  if (output_path && !g_str_equal(output_path, "-")) {
-    e.out = fopen(output_path, "we");
-    e.out_name = output_path;
-    if (!e.out) {
-      g_printerr("inf-engine eval: cannot write %s: %s\n", output_path, g_strerror(errno));
-      inf_dataset_reader_free(e.reader);
-      status = INF_EXIT_USAGE;
-      inf_optim_session_close(&session, NULL, &status);
-      inf_optim_session_options_clear(&options);
-      return status;
-    }
-  }
-  inf_dataset_reader_set_wake(e.reader, dataset_wake, &e);
-  if (!inf_dataset_reader_is_streamed(e.reader))
-    e.total = inf_batch_count_lines(data_path);
-  InfEvaluationConfig ec = {
-    .loss = session.training->loss,
-    .output_key = session.training->output,
-    .pass_score = session.training->pass_score,
-    .max_inflight = session.max_inflight,
-  };
-  e.evaluation = inf_evaluation_new(session.scheduler, graph, session.resources, &ec);
-  e.tty = isatty(STDERR_FILENO);
-  e.start_us = g_get_monotonic_time();
-  GSource *progress = NULL;
-  if (!options.quiet) {
-    progress = g_timeout_source_new(e.tty ? 200 : 5000);
-    g_source_set_callback(progress, progress_cb, &e, NULL);
-    g_source_attach(progress, NULL);
-  }
-  guint sigint = g_unix_signal_add(SIGINT, on_signal, &e);
-  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &e);
   InfEvalSummary summary;
-  gboolean ok = inf_evaluation_run(e.evaluation, next_example, &e, on_result, &e, &summary, &error);
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
-  if (progress) {
-    g_source_destroy(progress);
-    g_source_unref(progress);
-  }
-  if (e.drawn)
-    fprintf(stderr, "\r\033[K");
   status = INF_EXIT_OK;
-  if (!ok) {
+  if (!evaluate(&e, &summary, &error)) {
     g_printerr("inf-engine eval: %s\n", error->message);
     status = 1;
   }
-  if (fflush(e.out) != 0 && !e.write_errno)
-    e.write_errno = errno;
-  if (e.out != stdout && fclose(e.out) != 0 && !e.write_errno)
-    e.write_errno = errno;
-  if (e.write_errno) {
-    g_printerr("inf-engine eval: writing %s failed: %s\n", e.out_name, g_strerror(e.write_errno));
+  if (!close_output(&e))
     status = 1;
-  }
   gboolean halted =
       inf_evaluation_was_halted(e.evaluation) || inf_optim_session_budget_exhausted(&session);
-  if (!options.quiet) {
-    InfSpend spend;
-    inf_optim_session_get_spend(&session, &spend);
-    GString *line = g_string_new(NULL);
-    g_string_append_printf(line, "%s: %" G_GUINT64_FORMAT " examples, mean score ",
-                           e.signals ? "eval interrupted"
-                           : halted  ? "eval stopped by the budget"
-                                     : "eval finished",
-                           summary.examples);
-    format_mean(line, &summary);
-    g_string_append_printf(
-        line,
-        ", pass rate %.4f (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " passed), %" G_GUINT64_FORMAT
-        " errors; %" G_GUINT64_FORMAT " calls, %" G_GINT64_FORMAT " tokens, $%.4f",
-        summary.examples ? (double)summary.passed / (double)summary.examples : 0.0, summary.passed,
-        summary.examples, summary.errors, spend.calls, spend.tokens, spend.cost);
-    fprintf(stderr, "%s\n", line->str);
-    g_string_free(line, TRUE);
-  }
+  if (!options.session.quiet)
+    print_summary(&e, &summary, halted);
   if (status == 0 && summary.errors > 0)
     status = 1;
   if (halted)
@@ -296,9 +345,7 @@ inf_command_eval(int argc, char **argv)
   if (e.signals)
     status = 130;
   json_object *extra = summary_json(&summary, inf_evaluation_is_complete(e.evaluation));
-  inf_evaluation_free(e.evaluation);
-  inf_dataset_reader_free(e.reader);
+  eval_clear(&e);
   inf_optim_session_close(&session, extra, &status);
-  inf_optim_session_options_clear(&options);
   return status;
 }

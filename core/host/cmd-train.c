@@ -32,6 +32,8 @@ typedef struct {
   gint64 start_us;
   guint start_step;
   guint signals;
+  GPtrArray *splits[3]; /* train, val, test (or NULL) */
+  guint bad;            /* dataset lines left out */
 } Train;
 
 static void
@@ -120,15 +122,6 @@ write_journal(Train *t)
   json_object_put(j);
 }
 
-static void
-format_score(GString *s, double v)
-{
-  if (isnan(v))
-    g_string_append(s, "-");
-  else
-    g_string_append_printf(s, "%.4f", v);
-}
-
 static char *
 progress_text(Train *t)
 {
@@ -139,9 +132,9 @@ progress_text(Train *t)
   GString *s = g_string_new(NULL);
   g_string_append_printf(s, "step %u/%u (epoch %u, batch %u/%u), best val ", st.step, st.n_steps,
                          st.epoch, st.batch, st.n_batches);
-  format_score(s, st.best_val);
+  inf_optim_session_format_score(s, st.best_val);
   g_string_append(s, ", last val ");
-  format_score(s, st.last_val);
+  inf_optim_session_format_score(s, st.last_val);
   g_string_append_printf(
       s, ", %u accepted, %u rejected, %u skipped, %" G_GUINT64_FORMAT " calls, $%.4f", st.accepted,
       st.rejected, st.skipped, spend.calls, spend.cost);
@@ -296,13 +289,43 @@ file_hash(const char *path)
   return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
 }
 
+/* The command line of train, as parsed. */
+typedef struct {
+  char **args; /* as given, for the resume command */
+  char *config_path;
+  char *train_path, *val_path, *test_path;
+  char *out_path, *history_path, *checkpoint_path;
+  gint epochs, batch_size; /* G_MININT: not given */
+  gint64 seed;             /* G_MININT64: not given */
+  gboolean resume;
+  InfOptimSessionOptions session;
+} TrainOptions;
+
+static void
+train_options_clear(TrainOptions *o)
+{
+  g_strfreev(o->args);
+  g_free(o->config_path);
+  g_free(o->train_path);
+  g_free(o->val_path);
+  g_free(o->test_path);
+  g_free(o->out_path);
+  g_free(o->history_path);
+  g_free(o->checkpoint_path);
+  inf_optim_session_options_clear(&o->session);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TrainOptions, train_options_clear)
+
 static json_object *
-make_fingerprint(const char *config_path, InfOptimSessionOptions *o, const char *train,
-                 const char *val, const char *test, const InfTrainingConfig *tc)
+make_fingerprint(const TrainOptions *o, const InfTrainingConfig *tc)
 {
   json_object *f = json_object_new_object();
   const char *names[] = { "config", "resources", "params", "train", "val", "test" };
-  const char *paths[] = { config_path, o->resources_path, o->params_path, train, val, test };
+  const char *paths[] = {
+    o->config_path, o->session.resources_path, o->session.params_path, o->train_path, o->val_path,
+    o->test_path
+  };
   for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
     g_autofree char *hash = file_hash(paths[i]);
     if (hash)
@@ -447,13 +470,13 @@ print_summary(Train *t, const InfTrainerStatus *st, const InfSpend *spend)
                      : st->stopped ? "train interrupted"
                                    : "train stopped");
   g_string_append(s, ": baseline val ");
-  format_score(s, st->baseline);
+  inf_optim_session_format_score(s, st->baseline);
   g_string_append(s, ", best val ");
-  format_score(s, st->best_val);
+  inf_optim_session_format_score(s, st->best_val);
   g_string_append_printf(s, " (step %u)", st->best_step);
   if (!isnan(st->test)) {
     g_string_append(s, ", test ");
-    format_score(s, st->test);
+    inf_optim_session_format_score(s, st->test);
   }
   g_string_append_printf(s,
                          "; %u steps: %u accepted, %u rejected, %u skipped (batch passed), %u "
@@ -465,42 +488,39 @@ print_summary(Train *t, const InfTrainerStatus *st, const InfSpend *spend)
   g_string_free(s, TRUE);
 }
 
-int
-inf_command_train(int argc, char **argv)
+/* Parses the command line into @o and refuses what cannot work; FALSE with
+ * *@status set on --help or a usage error (printed). */
+static gboolean
+parse_options(TrainOptions *o, int argc, char **argv, int *status)
 {
-  g_autofree char *train_path = NULL, *val_path = NULL, *test_path = NULL;
-  g_autofree char *out_path = NULL, *history_path = NULL, *checkpoint_path = NULL;
-  gint epochs = G_MININT, batch_size = G_MININT;
-  gint64 seed = G_MININT64;
-  gboolean resume = FALSE;
-  g_auto(GStrv) args = g_strdupv(argv);
-  InfOptimSessionOptions options;
-  inf_optim_session_options_init(&options);
+  o->args = g_strdupv(argv);
+  o->epochs = o->batch_size = G_MININT;
+  o->seed = G_MININT64;
+  inf_optim_session_options_init(&o->session);
   GOptionEntry entries[] = {
-    { "train", 0, 0, G_OPTION_ARG_FILENAME, &train_path,
+    { "train", 0, 0, G_OPTION_ARG_FILENAME, &o->train_path,
       "Training examples (JSONL: {\"input\": {...}, \"target\": ..., \"id\": ...}; '-': standard "
       "input, for one of --train, --val and --test)",
       "FILE" },
-    { "val", 0, 0, G_OPTION_ARG_FILENAME, &val_path,
+    { "val", 0, 0, G_OPTION_ARG_FILENAME, &o->val_path,
       "Validation examples: each step is kept only if it scores better here", "FILE" },
-    { "test", 0, 0, G_OPTION_ARG_FILENAME, &test_path,
+    { "test", 0, 0, G_OPTION_ARG_FILENAME, &o->test_path,
       "Test examples, scored once at the end with the best parameters", "FILE" },
-    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_path,
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out_path,
       "Write the best parameters (a state dict for run --params) to FILE", "FILE" },
-    { "history", 0, 0, G_OPTION_ARG_FILENAME, &history_path, "Write one JSON line per step to FILE",
-      "FILE" },
-    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, "Passes over the training split", "N" },
-    { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, "Examples per step", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the shuffle", "S" },
-    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint_path,
+    { "history", 0, 0, G_OPTION_ARG_FILENAME, &o->history_path,
+      "Write one JSON line per step to FILE", "FILE" },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &o->epochs, "Passes over the training split", "N" },
+    { "batch-size", 0, 0, G_OPTION_ARG_INT, &o->batch_size, "Examples per step", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "Seed of the shuffle", "S" },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &o->checkpoint_path,
       "Journal the run in FILE after each step so that --resume can continue it", "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue the run journaled in --checkpoint",
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &o->resume, "Continue the run journaled in --checkpoint",
       NULL },
-    INF_OPTIM_SESSION_ENTRIES(&options),
+    INF_OPTIM_SESSION_ENTRIES(&o->session),
     G_OPTION_ENTRY_NULL,
   };
   g_auto(GStrv) rest = NULL;
-  int status;
   if (!inf_command_parse_args(
           "train", "CONFIG --train FILE --val FILE --out FILE",
           "Trains the learnable parameters of CONFIG's main module with the loss and optimizer\n"
@@ -511,156 +531,180 @@ inf_command_train(int argc, char **argv)
           "left out or a file could not be written, 2 on a usage or config error (or a\n"
           "checkpoint that does not fit), 3 when a budget limit stopped it, 130 when\n"
           "interrupted.",
-          entries, argc, argv, &rest, &status)) {
-    inf_optim_session_options_clear(&options);
-    return status;
-  }
+          entries, argc, argv, &rest, status))
+    return FALSE;
   const char *usage = NULL;
-  if (g_strv_length(rest) != 1 || !train_path || !val_path || !out_path)
+  if (g_strv_length(rest) != 1 || !o->train_path || !o->val_path || !o->out_path)
     usage = "expected one CONFIG file, --train FILE, --val FILE and --out FILE";
-  else if ((epochs != G_MININT && epochs < 1) || (batch_size != G_MININT && batch_size < 1))
+  else if ((o->epochs != G_MININT && o->epochs < 1) ||
+           (o->batch_size != G_MININT && o->batch_size < 1))
     usage = "--epochs and --batch-size take a number >= 1";
-  else if (seed != G_MININT64 && seed < 0)
+  else if (o->seed != G_MININT64 && o->seed < 0)
     usage = "--seed takes a whole number >= 0";
-  else if (resume && !checkpoint_path)
+  else if (o->resume && !o->checkpoint_path)
     usage = "--resume needs --checkpoint FILE (the journal of the run to continue)";
-  else if (g_str_equal(train_path, "-") + g_str_equal(val_path, "-") +
-               (test_path && g_str_equal(test_path, "-")) >
+  else if (g_str_equal(o->train_path, "-") + g_str_equal(o->val_path, "-") +
+               (o->test_path && g_str_equal(o->test_path, "-")) >
            1)
     usage = "only one of --train, --val and --test can be '-' (standard input)";
-  else if (checkpoint_path && (g_str_equal(train_path, "-") || g_str_equal(val_path, "-") ||
-                               (test_path && g_str_equal(test_path, "-"))))
+  else if (o->checkpoint_path &&
+           (g_str_equal(o->train_path, "-") || g_str_equal(o->val_path, "-") ||
+            (o->test_path && g_str_equal(o->test_path, "-"))))
     usage = "--checkpoint needs the splits in files, not '-': --resume reads them again";
   if (usage) {
     g_printerr("inf-engine train: %s (see inf-engine train --help)\n", usage);
-    inf_optim_session_options_clear(&options);
-    return INF_EXIT_USAGE;
+    *status = INF_EXIT_USAGE;
+    return FALSE;
   }
   /* as run --checkpoint: an existing journal is never overwritten */
-  if (checkpoint_path && !resume && g_file_test(checkpoint_path, G_FILE_TEST_EXISTS)) {
+  if (o->checkpoint_path && !o->resume && g_file_test(o->checkpoint_path, G_FILE_TEST_EXISTS)) {
     g_printerr("inf-engine train: checkpoint %s already exists: add --resume to continue its run, "
                "or remove it to start a new one\n",
-               checkpoint_path);
-    inf_optim_session_options_clear(&options);
-    return INF_EXIT_USAGE;
+               o->checkpoint_path);
+    *status = INF_EXIT_USAGE;
+    return FALSE;
   }
+  o->config_path = g_strdup(rest[0]);
+  return TRUE;
+}
+
+/* Applies --epochs, --batch-size and --seed, loads the splits and sets up
+ * the trainer, --resume and --history; after printing why it cannot, the
+ * exit status (INF_EXIT_INTERRUPTED when a signal stopped reading a split,
+ * else INF_EXIT_USAGE); 0 when all is set. */
+static int
+setup_trainer(Train *t, const TrainOptions *o)
+{
+  InfOptimSession *session = t->session;
+  InfTrainingConfig *tc = session->training;
+  if (o->epochs != G_MININT)
+    tc->epochs = (guint)o->epochs;
+  if (o->batch_size != G_MININT)
+    tc->batch_size = (guint)o->batch_size;
+  if (o->seed != G_MININT64)
+    tc->seed = (guint64)o->seed;
+  const char *what[] = { "train", "val", "test" };
+  const char *paths[] = { o->train_path, o->val_path, o->test_path };
+  gboolean interrupted = FALSE;
+  for (guint i = 0; i < 3; i++)
+    if (paths[i] && !(t->splits[i] = load_split(session, what[i], paths[i], &t->bad, &interrupted)))
+      return interrupted ? INF_EXIT_INTERRUPTED : INF_EXIT_USAGE;
+  t->trainer =
+      inf_trainer_new(inf_config_get_main(session->config), inf_config_get_graph(session->config),
+                      session->scheduler, session->resources, tc, session->max_inflight,
+                      t->splits[0], t->splits[1], t->splits[2]);
+  inf_trainer_set_step_func(t->trainer, on_step, t);
+  t->fingerprint = make_fingerprint(o, tc);
+  long history_bytes = -1;
+  if (o->resume && !resume_from(t, o->config_path, &history_bytes))
+    return INF_EXIT_USAGE;
+  if (!open_history(t, o->resume ? history_bytes : -1))
+    return INF_EXIT_USAGE;
+  return INF_EXIT_OK;
+}
+
+/* Runs the training with the progress line and the signal handlers in
+ * place; --out holds the best parameters so far from the start: those as
+ * loaded, or those of the checkpoint (when @resumed). */
+static gboolean
+run_training(Train *t, gboolean resumed, GError **error)
+{
+  json_object *initial = inf_trainer_get_best(t->trainer)
+                             ? json_object_get(inf_trainer_get_best(t->trainer))
+                             : inf_module_state_dict(inf_config_get_main(t->session->config));
+  write_json_file(t, t->out_path, initial);
+  json_object_put(initial);
+  if (!resumed)
+    write_journal(t); /* from now on --resume continues this run */
+  InfTrainerStatus st;
+  inf_trainer_get_status(t->trainer, &st);
+  t->start_step = st.step;
+  t->start_us = g_get_monotonic_time();
+  t->tty = isatty(STDERR_FILENO);
+  InfOptimSessionWatch watch;
+  inf_optim_session_watch(&watch, !t->session->options->quiet && t->tty ? 500 : 0, progress_cb,
+                          on_signal, t);
+  gboolean ok = inf_trainer_run(t->trainer, error);
+  inf_optim_session_unwatch(&watch);
+  clear_progress(t);
+  return ok;
+}
+
+/* The summary, why the budget stopped it and how to continue, on stderr. */
+static void
+report(Train *t, const TrainOptions *o, gboolean ok, const InfTrainerStatus *st,
+       const InfSpend *spend)
+{
+  if (!o->session.quiet && ok)
+    print_summary(t, st, spend);
+  if (st->halted && !o->session.quiet) {
+    InfBudget *budget = t->session->budget;
+    const char *reason = budget ? inf_budget_get_exhausted_reason(budget) : NULL;
+    fprintf(stderr, "budget exhausted: %s; the step in progress was not kept\n",
+            reason ? reason : "a limit was reached");
+  }
+  if (o->checkpoint_path && !st->finished && ok) {
+    g_autofree char *command = inf_host_resume_command(o->args);
+    g_printerr("the checkpoint %s holds the last finished step; to continue:\n  %s\n",
+               o->checkpoint_path, command);
+  }
+}
+
+static void
+train_clear(Train *t)
+{
+  g_clear_pointer(&t->trainer, inf_trainer_free);
+  for (guint i = 0; i < G_N_ELEMENTS(t->splits); i++)
+    g_clear_pointer(&t->splits[i], g_ptr_array_unref);
+  g_clear_pointer(&t->fingerprint, json_object_put);
+  g_clear_pointer(&t->spent_before, json_object_put);
+}
+
+int
+inf_command_train(int argc, char **argv)
+{
+  g_auto(TrainOptions) options = { 0 };
+  int status;
+  if (!parse_options(&options, argc, argv, &status))
+    return status;
   signal(SIGPIPE, SIG_IGN);
   InfOptimSession session;
-  status = inf_optim_session_open(&session, "train", rest[0], &options, TRUE);
   Train t = { .session = &session,
-              .out_path = out_path,
-              .history_path = history_path,
-              .checkpoint_path = checkpoint_path };
-  GPtrArray *splits[3] = { NULL, NULL, NULL };
-  guint bad = 0;
-  gboolean interrupted = FALSE;
-  if (status == 0) {
-    InfTrainingConfig *tc = session.training;
-    if (epochs != G_MININT)
-      tc->epochs = (guint)epochs;
-    if (batch_size != G_MININT)
-      tc->batch_size = (guint)batch_size;
-    if (seed != G_MININT64)
-      tc->seed = (guint64)seed;
-    const char *what[] = { "train", "val", "test" };
-    const char *paths[] = { train_path, val_path, test_path };
-    for (guint i = 0; i < 3 && status == 0; i++)
-      if (paths[i] && !(splits[i] = load_split(&session, what[i], paths[i], &bad, &interrupted)))
-        status = interrupted ? INF_EXIT_INTERRUPTED : INF_EXIT_USAGE;
-  }
-  long history_bytes = -1;
-  if (status == 0) {
-    t.trainer =
-        inf_trainer_new(inf_config_get_main(session.config), inf_config_get_graph(session.config),
-                        session.scheduler, session.resources, session.training,
-                        session.max_inflight, splits[0], splits[1], splits[2]);
-    inf_trainer_set_step_func(t.trainer, on_step, &t);
-    t.fingerprint =
-        make_fingerprint(rest[0], &options, train_path, val_path, test_path, session.training);
-    if (resume && !resume_from(&t, rest[0], &history_bytes))
-      status = INF_EXIT_USAGE;
-    else if (!open_history(&t, resume ? history_bytes : -1))
-      status = INF_EXIT_USAGE;
-  }
+              .out_path = options.out_path,
+              .history_path = options.history_path,
+              .checkpoint_path = options.checkpoint_path };
+  status = inf_optim_session_open(&session, "train", options.config_path, &options.session, TRUE);
+  if (status == 0)
+    status = setup_trainer(&t, &options);
   if (status != 0) {
-    inf_trainer_free(t.trainer);
-    for (guint i = 0; i < 3; i++)
-      if (splits[i])
-        g_ptr_array_unref(splits[i]);
-    json_object_put(t.fingerprint);
+    train_clear(&t);
     inf_optim_session_close(&session, NULL, &status);
-    inf_optim_session_options_clear(&options);
     return status;
   }
-  /* --out holds the best so far from the start: the parameters as loaded,
-   * or those of the checkpoint. */
-  json_object *initial = inf_trainer_get_best(t.trainer)
-                             ? json_object_get(inf_trainer_get_best(t.trainer))
-                             : inf_module_state_dict(inf_config_get_main(session.config));
-  write_json_file(&t, out_path, initial);
-  json_object_put(initial);
-  if (!resume)
-    write_journal(&t); /* from now on --resume continues this run */
-  InfTrainerStatus st;
-  inf_trainer_get_status(t.trainer, &st);
-  t.start_step = st.step;
-  t.start_us = g_get_monotonic_time();
-  t.tty = isatty(STDERR_FILENO);
-  GSource *progress = NULL;
-  if (!options.quiet && t.tty) {
-    progress = g_timeout_source_new(500);
-    g_source_set_callback(progress, progress_cb, &t, NULL);
-    g_source_attach(progress, NULL);
-  }
-  guint sigint = g_unix_signal_add(SIGINT, on_signal, &t);
-  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &t);
   g_autoptr(GError) error = NULL;
-  gboolean ok = inf_trainer_run(t.trainer, &error);
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
-  if (progress) {
-    g_source_destroy(progress);
-    g_source_unref(progress);
-  }
-  clear_progress(&t);
+  gboolean ok = run_training(&t, options.resume, &error);
   status = INF_EXIT_OK;
   if (!ok) {
     g_printerr("inf-engine train: %s\n", error->message);
     status = INF_EXIT_USAGE;
   }
+  InfTrainerStatus st;
   inf_trainer_get_status(t.trainer, &st);
   if (inf_trainer_get_best(t.trainer))
-    write_json_file(&t, out_path, inf_trainer_get_best(t.trainer));
+    write_json_file(&t, t.out_path, inf_trainer_get_best(t.trainer));
   if (t.history && fclose(t.history) != 0)
-    write_failed(&t, history_path, g_strerror(errno));
+    write_failed(&t, t.history_path, g_strerror(errno));
   InfSpend spend;
   totals(&t, &spend);
-  if (!options.quiet && ok)
-    print_summary(&t, &st, &spend);
-  if (st.halted && !options.quiet) {
-    const char *reason = session.budget ? inf_budget_get_exhausted_reason(session.budget) : NULL;
-    fprintf(stderr, "budget exhausted: %s; the step in progress was not kept\n",
-            reason ? reason : "a limit was reached");
-  }
-  if (checkpoint_path && !st.finished && ok) {
-    g_autofree char *command = inf_host_resume_command(args);
-    g_printerr("the checkpoint %s holds the last finished step; to continue:\n  %s\n",
-               checkpoint_path, command);
-  }
-  if (status == 0 && (bad > 0 || t.failed_write))
+  report(&t, &options, ok, &st, &spend);
+  if (status == 0 && (t.bad > 0 || t.failed_write))
     status = 1;
   if (st.halted)
     status = 3;
   if (t.signals)
     status = 130;
   json_object *extra = summary_json(&st, &spend);
-  inf_trainer_free(t.trainer);
-  for (guint i = 0; i < 3; i++)
-    if (splits[i])
-      g_ptr_array_unref(splits[i]);
-  json_object_put(t.fingerprint);
-  json_object_put(t.spent_before);
+  train_clear(&t);
   inf_optim_session_close(&session, extra, &status);
-  inf_optim_session_options_clear(&options);
   return status;
 }

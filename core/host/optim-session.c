@@ -1,6 +1,9 @@
 /* The set-up `inf-engine eval` and `inf-engine train` share. */
 #include "host/optim-session.h"
 
+#include <glib-unix.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "host/run-common.h"
@@ -119,6 +122,40 @@ gboolean
 inf_optim_session_budget_exhausted(InfOptimSession *session)
 {
   return session->budget && inf_budget_is_exhausted(session->budget);
+}
+
+void
+inf_optim_session_format_score(GString *out, double score)
+{
+  if (isnan(score))
+    g_string_append(out, "-");
+  else
+    g_string_append_printf(out, "%.4f", score);
+}
+
+void
+inf_optim_session_watch(InfOptimSessionWatch *watch, guint interval_ms, GSourceFunc progress,
+                        GSourceFunc on_signal, gpointer data)
+{
+  watch->progress = NULL;
+  if (interval_ms > 0) {
+    watch->progress = g_timeout_source_new(interval_ms);
+    g_source_set_callback(watch->progress, progress, data, NULL);
+    g_source_attach(watch->progress, NULL);
+  }
+  watch->sigint = g_unix_signal_add(SIGINT, on_signal, data);
+  watch->sigterm = g_unix_signal_add(SIGTERM, on_signal, data);
+}
+
+void
+inf_optim_session_unwatch(InfOptimSessionWatch *watch)
+{
+  g_source_remove(watch->sigint);
+  g_source_remove(watch->sigterm);
+  if (watch->progress) {
+    g_source_destroy(watch->progress);
+    g_clear_pointer(&watch->progress, g_source_unref);
+  }
 }
 
 void

@@ -147,4 +147,23 @@ void inf_optim_session_get_spend(InfOptimSession *session, InfSpend *out);
 /* Whether the budget is exhausted. */
 gboolean inf_optim_session_budget_exhausted(InfOptimSession *session);
 
+/* @score with four decimals, or "-" when it is NaN (no score yet), appended
+ * to @out: how eval and train print scores. */
+void inf_optim_session_format_score(GString *out, double score);
+
+/* What a command watches while it runs on the main loop: a progress line
+ * redrawn on a timer, and SIGINT/SIGTERM. */
+typedef struct {
+  GSource *progress; /* or NULL */
+  guint sigint;
+  guint sigterm;
+} InfOptimSessionWatch;
+
+/* Calls @progress(@data) every @interval_ms (no timer when 0) and
+ * @on_signal(@data) on SIGINT and SIGTERM until
+ * inf_optim_session_unwatch(). */
+void inf_optim_session_watch(InfOptimSessionWatch *watch, guint interval_ms, GSourceFunc progress,
+                             GSourceFunc on_signal, gpointer data);
+void inf_optim_session_unwatch(InfOptimSessionWatch *watch);
+
 G_END_DECLS
