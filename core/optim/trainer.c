@@ -498,8 +498,160 @@ collected_clear(Collected *c)
   g_clear_pointer(&c->indices, g_array_unref);
 }
 
-/* One step over batch @b of the current epoch. FALSE when it was cut short
- * (then nothing of it stays). */
+/* The history line of a step, as far as its training batch: which
+ * examples, their score and how many passed. */
+static json_object *
+step_line_new(InfTrainer *t, const Collected *c, const InfEvalSummary *s)
+{
+  json_object *line = json_object_new_object();
+  json_object_object_add(line, "step", json_object_new_int((int)t->step + 1));
+  json_object_object_add(line, "epoch", json_object_new_int((int)t->epoch + 1));
+  json_object_object_add(line, "batch", json_object_new_int((int)t->batch + 1));
+  json_object *examples = json_object_new_array();
+  for (guint i = 0; i < c->indices->len; i++)
+    json_object_array_add(examples,
+                          json_object_new_int64((gint64)g_array_index(c->indices, guint64, i)));
+  json_object_object_add(line, "examples", examples);
+  json_object_object_add(line, "train_score", score_member(inf_eval_summary_mean(s)));
+  json_object_object_add(line, "train_passed", json_object_new_int64((gint64)s->passed));
+  return line;
+}
+
+/* What a step came to. */
+typedef struct {
+  const char *action; /* "skipped", "unchanged", "accepted" or "rejected" */
+  gboolean accepted;
+  double val;           /* the validation score of the candidates, or NaN */
+  json_object *changes; /* {name: {"from", "to"}}, or NULL */
+} StepOutcome;
+
+/* Puts the @candidates (NULL where unchanged) in place, keeping the values
+ * they replace in @previous and noting each in *@changes; FALSE when there
+ * was none. */
+static gboolean
+apply_candidates(InfTrainer *t, char **candidates, char **previous, json_object **changes)
+{
+  gboolean any = FALSE;
+  for (guint i = 0; i < t->params->len; i++) {
+    if (!candidates[i])
+      continue;
+    InfParameter *p = g_ptr_array_index(t->params, i);
+    previous[i] = g_strdup(inf_parameter_get_value(p));
+    inf_parameter_apply_update(p, candidates[i]);
+    any = TRUE;
+    if (!*changes)
+      *changes = json_object_new_object();
+    json_object *diff = json_object_new_object();
+    json_object_object_add(diff, "from", json_object_new_string(previous[i]));
+    json_object_object_add(diff, "to", json_object_new_string(candidates[i]));
+    json_object_object_add(*changes, g_ptr_array_index(t->names, i), diff);
+  }
+  return any;
+}
+
+/* Puts the @previous values back unless the candidates were @accepted; when
+ * they were scored on the whole validation split (@scored), each is
+ * remembered as rejected, for the optimizer's next steps. */
+static void
+revert_candidates(InfTrainer *t, char **candidates, char **previous, gboolean accepted,
+                  gboolean scored)
+{
+  for (guint i = 0; i < t->params->len; i++) {
+    if (!candidates[i] || accepted)
+      continue;
+    InfParameter *p = g_ptr_array_index(t->params, i);
+    inf_parameter_apply_update(p, previous[i]); /* revert */
+    if (!scored)
+      continue;
+    GPtrArray *rejected = g_ptr_array_index(t->rejected, i);
+    if (rejected->len == MAX_REJECTED)
+      g_ptr_array_remove_index(rejected, 0);
+    g_ptr_array_add(rejected, g_strdup(candidates[i]));
+  }
+}
+
+/* Proposes candidates from the collected batch, scores them on the
+ * validation split and keeps them when they are accepted. FALSE when that
+ * was cut short (then the parameters are as before). */
+static gboolean
+try_candidates(InfTrainer *t, Collected *c, json_object *line, StepOutcome *out)
+{
+  char **candidates = g_new0(char *, t->params->len + 1);
+  propose(t, c, candidates, line);
+  zero_feedback(t);
+  char **previous = g_new0(char *, t->params->len + 1);
+  gboolean complete = TRUE;
+  if (!apply_candidates(t, candidates, previous, &out->changes)) {
+    out->action = "unchanged";
+  } else {
+    InfEvalSummary vs = { 0 };
+    complete = !must_stop(t) && evaluate(t, t->plain, t->val, NULL, 0, NULL, &vs);
+    out->val = inf_eval_summary_mean(&vs);
+    out->accepted = complete && accepts(t, out->val);
+    out->action = out->accepted ? "accepted" : "rejected";
+  }
+  revert_candidates(t, candidates, previous, out->accepted, complete);
+  g_strfreev(candidates);
+  g_strfreev(previous);
+  return complete;
+}
+
+/* Counts the step's outcome and takes an accepted score as the current
+ * one, and as the best when it is; TRUE when the best changed. */
+static gboolean
+keep_outcome(InfTrainer *t, const StepOutcome *o)
+{
+  gboolean best_changed = FALSE;
+  if (!isnan(o->val))
+    t->last_val = o->val;
+  if (o->accepted) {
+    t->current_val = o->val;
+    if (isnan(t->best_val) || o->val > t->best_val) {
+      t->best_val = o->val;
+      t->best_step = t->step + 1;
+      json_object_put(t->best);
+      t->best = inf_module_state_dict(t->main);
+      best_changed = TRUE;
+    }
+  }
+  t->accepted += o->accepted;
+  t->rejected_n += g_str_equal(o->action, "rejected");
+  t->skipped += g_str_equal(o->action, "skipped");
+  t->unchanged += g_str_equal(o->action, "unchanged");
+  return best_changed;
+}
+
+/* The outcome's members of the history line (the changes move into it). */
+static void
+add_outcome(InfTrainer *t, json_object *line, StepOutcome *o)
+{
+  json_object_object_add(line, "action", json_object_new_string(o->action));
+  json_object_object_add(line, "accepted", json_object_new_boolean(o->accepted));
+  if (!isnan(o->val))
+    json_object_object_add(line, "val_score", score_member(o->val));
+  json_object_object_add(line, "best_val", score_member(t->best_val));
+  if (o->changes)
+    json_object_object_add(line, "changes", g_steal_pointer(&o->changes));
+}
+
+/* Moves on to the next batch, and to the next epoch (a new order) after
+ * the last. */
+static void
+advance(InfTrainer *t)
+{
+  t->step++;
+  t->last_epoch = t->epoch + 1;
+  t->last_batch = t->batch + 1;
+  t->batch++;
+  if (t->batch >= n_batches(t)) {
+    t->batch = 0;
+    t->epoch++;
+    t->has_order = FALSE;
+  }
+}
+
+/* One step over the next batch of the current epoch. FALSE when it was cut
+ * short (then nothing of it stays). */
 static gboolean
 run_step(InfTrainer *t)
 {
@@ -518,108 +670,21 @@ run_step(InfTrainer *t)
     collected_clear(&c);
     return FALSE;
   }
-  json_object *line = json_object_new_object();
-  json_object_object_add(line, "step", json_object_new_int((int)t->step + 1));
-  json_object_object_add(line, "epoch", json_object_new_int((int)t->epoch + 1));
-  json_object_object_add(line, "batch", json_object_new_int((int)t->batch + 1));
-  json_object *examples = json_object_new_array();
-  for (guint i = 0; i < c.indices->len; i++)
-    json_object_array_add(examples,
-                          json_object_new_int64((gint64)g_array_index(c.indices, guint64, i)));
-  json_object_object_add(line, "examples", examples);
-  json_object_object_add(line, "train_score", score_member(inf_eval_summary_mean(&s)));
-  json_object_object_add(line, "train_passed", json_object_new_int64((gint64)s.passed));
-  const char *action;
-  gboolean accepted = FALSE, best_changed = FALSE;
-  double val = NAN;
-  json_object *changes = NULL;
+  json_object *line = step_line_new(t, &c, &s);
+  StepOutcome outcome = { .val = NAN };
   if (s.passed == s.examples) {
-    action = "skipped"; /* the whole batch passed: no optimizer call */
-  } else {
-    char **candidates = g_new0(char *, t->params->len + 1);
-    propose(t, &c, candidates, line);
-    zero_feedback(t);
-    char **previous = g_new0(char *, t->params->len + 1);
-    gboolean any = FALSE;
-    for (guint i = 0; i < t->params->len; i++) {
-      if (!candidates[i])
-        continue;
-      InfParameter *p = g_ptr_array_index(t->params, i);
-      previous[i] = g_strdup(inf_parameter_get_value(p));
-      inf_parameter_apply_update(p, candidates[i]);
-      any = TRUE;
-      if (!changes)
-        changes = json_object_new_object();
-      json_object *diff = json_object_new_object();
-      json_object_object_add(diff, "from", json_object_new_string(previous[i]));
-      json_object_object_add(diff, "to", json_object_new_string(candidates[i]));
-      json_object_object_add(changes, g_ptr_array_index(t->names, i), diff);
-    }
-    gboolean complete = TRUE;
-    if (!any) {
-      action = "unchanged";
-    } else {
-      InfEvalSummary vs;
-      complete = !must_stop(t) && evaluate(t, t->plain, t->val, NULL, 0, NULL, &vs);
-      val = inf_eval_summary_mean(&vs);
-      accepted = complete && accepts(t, val);
-      action = accepted ? "accepted" : "rejected";
-    }
-    for (guint i = 0; i < t->params->len; i++) {
-      if (!candidates[i] || accepted)
-        continue;
-      InfParameter *p = g_ptr_array_index(t->params, i);
-      inf_parameter_apply_update(p, previous[i]); /* revert */
-      if (!complete)
-        continue;
-      GPtrArray *rejected = g_ptr_array_index(t->rejected, i);
-      if (rejected->len == MAX_REJECTED)
-        g_ptr_array_remove_index(rejected, 0);
-      g_ptr_array_add(rejected, g_strdup(candidates[i]));
-    }
-    g_strfreev(candidates);
-    g_strfreev(previous);
-    if (!complete) {
-      json_object_put(changes);
-      json_object_put(line);
-      collected_clear(&c);
-      return FALSE;
-    }
+    outcome.action = "skipped"; /* the whole batch passed: no optimizer call */
+  } else if (!try_candidates(t, &c, line, &outcome)) {
+    json_object_put(outcome.changes);
+    json_object_put(line);
+    collected_clear(&c);
+    return FALSE;
   }
   collected_clear(&c);
-  if (!isnan(val))
-    t->last_val = val;
-  if (accepted) {
-    t->current_val = val;
-    if (isnan(t->best_val) || val > t->best_val) {
-      t->best_val = val;
-      t->best_step = t->step + 1;
-      json_object_put(t->best);
-      t->best = inf_module_state_dict(t->main);
-      best_changed = TRUE;
-    }
-  }
-  t->accepted += accepted;
-  t->rejected_n += g_str_equal(action, "rejected");
-  t->skipped += g_str_equal(action, "skipped");
-  t->unchanged += g_str_equal(action, "unchanged");
-  json_object_object_add(line, "action", json_object_new_string(action));
-  json_object_object_add(line, "accepted", json_object_new_boolean(accepted));
-  if (!isnan(val))
-    json_object_object_add(line, "val_score", score_member(val));
-  json_object_object_add(line, "best_val", score_member(t->best_val));
-  if (changes)
-    json_object_object_add(line, "changes", changes);
+  gboolean best_changed = keep_outcome(t, &outcome);
+  add_outcome(t, line, &outcome);
   add_spend(line, before, spend_now(t));
-  t->step++;
-  t->last_epoch = t->epoch + 1;
-  t->last_batch = t->batch + 1;
-  t->batch++;
-  if (t->batch >= n_batches(t)) {
-    t->batch = 0;
-    t->epoch++;
-    t->has_order = FALSE;
-  }
+  advance(t);
   emit(t, line, best_changed);
   return TRUE;
 }
