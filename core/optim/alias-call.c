@@ -14,6 +14,8 @@ typedef struct {
   InfLlmRequest *request;
   InfAliasReplyFunc reply;
   gpointer user_data;
+  gpointer owner;         /* the call holds a reference (or NULL) */
+  GDestroyNotify release; /* drops it, after the reply */
   InfClient *endpoint;
   GError *error;           /* set: fail from an idle */
   gint64 first_limited_us; /* 0: not rate limited yet */
@@ -24,6 +26,8 @@ typedef struct {
 static void
 alias_call_free(AliasCall *call)
 {
+  if (call->release)
+    call->release(call->owner);
   g_free(call->alias_name);
   inf_llm_request_unref(call->request);
   g_clear_error(&call->error);
@@ -135,6 +139,14 @@ void
 inf_alias_call(InfResourceManager *resources, const char *alias, InfLlmRequest *request,
                InfAliasReplyFunc reply, gpointer user_data)
 {
+  inf_alias_call_for(resources, alias, request, reply, user_data, NULL, NULL);
+}
+
+void
+inf_alias_call_for(InfResourceManager *resources, const char *alias, InfLlmRequest *request,
+                   InfAliasReplyFunc reply, gpointer user_data, gpointer owner,
+                   GDestroyNotify release)
+{
   g_return_if_fail(request != NULL && reply != NULL);
   AliasCall *call = g_new0(AliasCall, 1);
   call->resources = resources;
@@ -142,6 +154,8 @@ inf_alias_call(InfResourceManager *resources, const char *alias, InfLlmRequest *
   call->request = request;
   call->reply = reply;
   call->user_data = user_data;
+  call->owner = owner;
+  call->release = release;
   if (!resources) {
     call->error =
         g_error_new(INF_ERROR, INF_ERROR_CONFIG,

@@ -19,4 +19,11 @@ G_BEGIN_DECLS
 void inf_alias_call(InfResourceManager *resources, const char *alias, InfLlmRequest *request,
                     InfAliasReplyFunc reply, gpointer user_data);
 
+/* inf_alias_call() made on behalf of @owner (a loss task, an optimizer step)
+ * that the caller took a reference of for the call: @release(@owner) drops
+ * it once @reply has run. */
+void inf_alias_call_for(InfResourceManager *resources, const char *alias, InfLlmRequest *request,
+                        InfAliasReplyFunc reply, gpointer user_data, gpointer owner,
+                        GDestroyNotify release);
+
 G_END_DECLS

@@ -4,9 +4,14 @@
 #include "plugin/registry-private.h"
 #include "model/module-private.h"
 
-gconstpointer
-inf_class_spec_lookup(InfRegistry *registry, InfClassKind kind, const char *noun, json_object *spec,
-                      const char *file, const char *path, GError **error)
+static const char *const skip_keys[] = { "type", NULL };
+
+/* The class of @kind that @spec names, or NULL with an INF_ERROR_CONFIG
+ * error at @path of @file (@file may be empty) naming the known types.
+ * @noun ("loss", "optimizer") is used in messages. */
+static gconstpointer
+lookup(InfRegistry *registry, InfClassKind kind, const char *noun, json_object *spec,
+       const char *file, const char *path, GError **error)
 {
   const char *sep = *file ? ": " : "";
   json_object *type_obj = NULL;
@@ -25,6 +30,51 @@ inf_class_spec_lookup(InfRegistry *registry, InfClassKind kind, const char *noun
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s%s%s.type: %s", file, sep, path,
                 unknown->message);
   return klass;
+}
+
+gboolean
+inf_class_spec_resolve(InfRegistry *registry, InfClassKind kind, json_object *spec,
+                       const char *file, const char *json_path, const InfOptionsResolver *resolver,
+                       InfClassSpec *out, GError **error)
+{
+  g_return_val_if_fail(kind == INF_CLASS_LOSS || kind == INF_CLASS_OPTIMIZER, FALSE);
+  const char *noun = kind == INF_CLASS_LOSS ? "loss" : "optimizer";
+  *out = (InfClassSpec){
+    .file = file && *file ? file : "",
+    .path = json_path && *json_path ? json_path : noun,
+  };
+  gconstpointer klass = lookup(registry, kind, noun, spec, out->file, out->path, error);
+  if (!klass)
+    return FALSE;
+  /* the ABI 1.0 heads of both class structs, and the function training needs */
+  const char *name, *needed;
+  const InfOptionSpec *table;
+  gboolean usable;
+  if (kind == INF_CLASS_LOSS) {
+    const InfLossClass *loss = klass;
+    name = loss->name;
+    table = loss->options;
+    needed = "evaluate";
+    usable = INF_CLASS_GET(loss, InfLossClass, evaluate) != NULL;
+  } else {
+    const InfOptimizerClass *optimizer = klass;
+    name = optimizer->name;
+    table = optimizer->options;
+    needed = "step";
+    usable = INF_CLASS_GET(optimizer, InfOptimizerClass, step) != NULL;
+  }
+  if (!usable) {
+    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
+                "%s%s%s.type: %s class '%s' has no %s function (built for ABI 1.0)", out->file,
+                *out->file ? ": " : "", out->path, noun, name, needed);
+    return FALSE;
+  }
+  out->options = inf_options_new_for_class(table, name, spec, skip_keys, registry, file, out->path,
+                                           resolver, error);
+  if (!out->options)
+    return FALSE;
+  out->klass = klass;
+  return TRUE;
 }
 
 void

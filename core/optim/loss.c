@@ -31,43 +31,28 @@ struct _InfLossTask {
   gboolean finished;
 };
 
-static const char *const skip_keys[] = { "type", NULL };
-
 InfLoss *
 inf_loss_new_full(InfRegistry *registry, json_object *spec, const char *file, const char *json_path,
                   const InfOptionsResolver *resolver, GError **error)
 {
   g_return_val_if_fail(registry != NULL, NULL);
-  const char *where_file = file && *file ? file : "";
-  const char *sep = *where_file ? ": " : "";
-  const char *path = json_path && *json_path ? json_path : "loss";
-  const InfLossClass *klass =
-      inf_class_spec_lookup(registry, INF_CLASS_LOSS, "loss", spec, where_file, path, error);
-  if (!klass)
+  InfClassSpec cs;
+  if (!inf_class_spec_resolve(registry, INF_CLASS_LOSS, spec, file, json_path, resolver, &cs,
+                              error))
     return NULL;
-  const char *type = klass->name;
-  if (!INF_CLASS_GET(klass, InfLossClass, evaluate)) {
-    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                "%s%s%s.type: loss class '%s' has no evaluate function (built for ABI 1.0)",
-                where_file, sep, path, type);
-    return NULL;
-  }
-  InfOptions *options = inf_options_new_for_class(klass->options, klass->name, spec, skip_keys,
-                                                  registry, file, path, resolver, error);
-  if (!options)
-    return NULL;
+  const InfLossClass *klass = cs.klass;
   InfLoss *loss = g_new0(InfLoss, 1);
   loss->ref_count = 1;
   loss->klass = klass;
   loss->registry = registry;
-  loss->options = options;
-  loss->file = g_strdup(file ? file : "");
-  loss->path = g_strdup(path);
+  loss->options = cs.options;
+  loss->file = g_strdup(cs.file);
+  loss->path = g_strdup(cs.path);
   loss->resolver = resolver;
   if (klass->init) {
     GError *local = NULL;
-    if (!klass->init(loss, options, &loss->private_data, &local)) {
-      inf_class_spec_init_error(error, local, klass->name, where_file, path);
+    if (!klass->init(loss, cs.options, &loss->private_data, &local)) {
+      inf_class_spec_init_error(error, local, klass->name, cs.file, cs.path);
       loss->resolver = NULL;
       loss->klass = NULL; /* no finalize for a failed init */
       inf_loss_unref(loss);
@@ -248,32 +233,14 @@ inf_loss_task_return_new_error(InfLossTask *task, const char *format, ...)
   task_finish(task, NULL, g_error_new_literal(INF_ERROR, INF_ERROR_FAILED, message));
 }
 
-typedef struct {
-  InfLossTask *task;
-  InfAliasReplyFunc reply;
-  gpointer user_data;
-} TaskCall;
-
-static void
-task_call_reply(const InfLlmResponse *response, const GError *error, gpointer data)
-{
-  TaskCall *call = data;
-  call->reply(response, error, call->user_data);
-  task_unref(call->task);
-  g_free(call);
-}
-
 void
 inf_loss_task_call_alias(InfLossTask *task, const char *alias, InfLlmRequest *request,
                          InfAliasReplyFunc reply, gpointer user_data)
 {
   g_return_if_fail(task != NULL && request != NULL && reply != NULL);
-  TaskCall *call = g_new0(TaskCall, 1);
-  call->task = task;
   task->ref_count++;
-  call->reply = reply;
-  call->user_data = user_data;
-  inf_alias_call(task->resources, alias, request, task_call_reply, call);
+  inf_alias_call_for(task->resources, alias, request, reply, user_data, task,
+                     (GDestroyNotify)task_unref);
 }
 
 typedef struct {

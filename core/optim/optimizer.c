@@ -34,38 +34,23 @@ struct _InfOptimizerStep {
   gboolean finished;
 };
 
-static const char *const skip_keys[] = { "type", NULL };
-
 InfOptimizer *
 inf_optimizer_new_full(InfRegistry *registry, json_object *spec, const char *file,
                        const char *json_path, const InfOptionsResolver *resolver, GError **error)
 {
   g_return_val_if_fail(registry != NULL, NULL);
-  const char *where_file = file && *file ? file : "";
-  const char *sep = *where_file ? ": " : "";
-  const char *path = json_path && *json_path ? json_path : "optimizer";
-  const InfOptimizerClass *klass = inf_class_spec_lookup(registry, INF_CLASS_OPTIMIZER, "optimizer",
-                                                         spec, where_file, path, error);
-  if (!klass)
+  InfClassSpec cs;
+  if (!inf_class_spec_resolve(registry, INF_CLASS_OPTIMIZER, spec, file, json_path, resolver, &cs,
+                              error))
     return NULL;
-  const char *type = klass->name;
-  if (!INF_CLASS_GET(klass, InfOptimizerClass, step)) {
-    g_set_error(error, INF_ERROR, INF_ERROR_PLUGIN,
-                "%s%s%s.type: optimizer class '%s' has no step function (built for ABI 1.0)",
-                where_file, sep, path, type);
-    return NULL;
-  }
-  InfOptions *options = inf_options_new_for_class(klass->options, klass->name, spec, skip_keys,
-                                                  registry, file, path, resolver, error);
-  if (!options)
-    return NULL;
+  const InfOptimizerClass *klass = cs.klass;
   InfOptimizer *opt = g_new0(InfOptimizer, 1);
   opt->klass = klass;
-  opt->options = options;
+  opt->options = cs.options;
   if (klass->init) {
     GError *local = NULL;
-    if (!klass->init(opt, options, &opt->private_data, &local)) {
-      inf_class_spec_init_error(error, local, klass->name, where_file, path);
+    if (!klass->init(opt, cs.options, &opt->private_data, &local)) {
+      inf_class_spec_init_error(error, local, klass->name, cs.file, cs.path);
       opt->klass = NULL;
       inf_optimizer_free(opt);
       return NULL;
@@ -313,31 +298,13 @@ inf_optimizer_step_report_error(InfOptimizerStep *step, guint index, GError *err
   p->error = error;
 }
 
-typedef struct {
-  InfOptimizerStep *step;
-  InfAliasReplyFunc reply;
-  gpointer user_data;
-} StepCall;
-
-static void
-step_call_reply(const InfLlmResponse *response, const GError *error, gpointer data)
-{
-  StepCall *call = data;
-  call->reply(response, error, call->user_data);
-  inf_optimizer_step_unref(call->step);
-  g_free(call);
-}
-
 void
 inf_optimizer_step_call_alias(InfOptimizerStep *step, const char *alias, InfLlmRequest *request,
                               InfAliasReplyFunc reply, gpointer user_data)
 {
   g_return_if_fail(step != NULL && request != NULL && reply != NULL);
-  StepCall *call = g_new0(StepCall, 1);
-  call->step = inf_optimizer_step_ref(step);
-  call->reply = reply;
-  call->user_data = user_data;
-  inf_alias_call(step->resources, alias, request, step_call_reply, call);
+  inf_alias_call_for(step->resources, alias, request, reply, user_data,
+                     inf_optimizer_step_ref(step), (GDestroyNotify)inf_optimizer_step_unref);
 }
 
 void

@@ -49,6 +49,21 @@ describe(json_object *value)
   return g_strdup_printf("%s %.60s", inf_json_kind_phrase(value), text);
 }
 
+/* Fails at @base.@key: "expected WHAT, got VALUE" with WHAT from @format and
+ * VALUE what @value is. */
+static void G_GNUC_PRINTF(6, 7)
+    fail_member(GError **error, const char *file, const char *base, const char *key,
+                json_object *value, const char *format, ...)
+{
+  va_list ap;
+  va_start(ap, format);
+  g_autofree char *expected = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  g_autofree char *path = g_strdup_printf("%s.%s", base, key);
+  g_autofree char *got = describe(value);
+  fail(error, file, path, "expected %s, got %s", expected, got);
+}
+
 /* A whole number in [@min, @max] at @key (default kept when absent). */
 static gboolean
 get_uint(json_object *block, const char *key, guint64 min, guint64 max, guint64 *out,
@@ -57,15 +72,12 @@ get_uint(json_object *block, const char *key, guint64 min, guint64 max, guint64 
   json_object *v;
   if (!json_object_object_get_ex(block, key, &v))
     return TRUE;
-  g_autofree char *path = g_strdup_printf("%s.%s", base, key);
   double d = json_object_get_double(v);
   if (!(json_object_is_type(v, json_type_int) ||
         (json_object_is_type(v, json_type_double) && d == floor(d))) ||
       d < (double)min || d > (double)max) {
-    g_autofree char *got = describe(v);
-    fail(error, file, path,
-         "expected a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ", got %s", min,
-         max, got);
+    fail_member(error, file, base, key, v,
+                "a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, min, max);
     return FALSE;
   }
   *out = json_object_is_type(v, json_type_int) ? (guint64)json_object_get_int64(v) : (guint64)d;
@@ -79,12 +91,10 @@ get_number(json_object *block, const char *key, double min, double max, double *
   json_object *v;
   if (!json_object_object_get_ex(block, key, &v))
     return TRUE;
-  g_autofree char *path = g_strdup_printf("%s.%s", base, key);
   double d = json_object_get_double(v);
   if (!(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) ||
       !isfinite(d) || d < min || d > max) {
-    g_autofree char *got = describe(v);
-    fail(error, file, path, "expected a number from %g to %g, got %s", min, max, got);
+    fail_member(error, file, base, key, v, "a number from %g to %g", min, max);
     return FALSE;
   }
   *out = d;
@@ -99,9 +109,7 @@ get_bool(json_object *block, const char *key, gboolean *out, const char *file, c
   if (!json_object_object_get_ex(block, key, &v))
     return TRUE;
   if (!json_object_is_type(v, json_type_boolean)) {
-    g_autofree char *path = g_strdup_printf("%s.%s", base, key);
-    g_autofree char *got = describe(v);
-    fail(error, file, path, "expected true or false, got %s", got);
+    fail_member(error, file, base, key, v, "true or false");
     return FALSE;
   }
   *out = json_object_get_boolean(v);
@@ -148,9 +156,7 @@ parse_accept(InfTrainingConfig *config, json_object *accept, const char *file, G
     } else if (name && strcmp(name, "not_worse") == 0) {
       config->rule = INF_ACCEPT_NOT_WORSE;
     } else {
-      g_autofree char *got = describe(rule);
-      fail(error, file, "training.accept.rule", "expected \"improve\" or \"not_worse\", got %s",
-           got);
+      fail_member(error, file, "training.accept", "rule", rule, "\"improve\" or \"not_worse\"");
       return FALSE;
     }
   }
