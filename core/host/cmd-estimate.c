@@ -144,13 +144,9 @@ print_estimate(InfEstimate *estimate, const InfResourcesConfig *resources, gbool
 int
 inf_command_estimate(int argc, char **argv)
 {
-  g_auto(GStrv) plugin_dirs = NULL;
-  g_autofree char *resources_path = NULL;
+  g_auto(InfHostConfigCommand) command = { 0 };
   g_autofree char *input_path = NULL;
   gboolean as_json = FALSE;
-  g_auto(GStrv) rest = NULL;
-  g_autoptr(InfHostContext) context = NULL;
-  g_autoptr(InfConfig) config = NULL;
   int status;
   const GOptionEntry entries[] = {
     { .long_name = "input",
@@ -163,13 +159,11 @@ inf_command_estimate(int argc, char **argv)
       .arg = G_OPTION_ARG_NONE,
       .arg_data = &as_json,
       .description = "Print the estimate as JSON" },
-    INF_HOST_RESOURCES_OPTION(&resources_path),
-    INF_HOST_PLUGIN_DIR_OPTION(&plugin_dirs),
     G_OPTION_ENTRY_NULL,
   };
 
-  if (!inf_command_parse_args(
-          "estimate", "CONFIG --input FILE",
+  if (!inf_host_config_command_parse(
+          &command, "estimate", "CONFIG --input FILE",
           "Prints, per alias, the LLM calls, input tokens, output tokens and cost that\n"
           "`inf-engine run CONFIG --input FILE` will need, without calling anything.\n"
           "Every LLM node counts as one call per input (with branches: every case, an upper\n"
@@ -178,22 +172,18 @@ inf_command_estimate(int argc, char **argv)
           "budget's default_max_tokens (4096): an upper bound. Costs use the endpoints'\n"
           "input_cost_per_1m and output_cost_per_1m. Retries and json_schema repairs are\n"
           "not included.",
-          entries, argc, argv, &rest, &status))
+          entries, argc, argv, &status))
     return status;
-  if (inf_command_one_config("estimate", rest) == NULL)
-    return INF_EXIT_USAGE;
   if (input_path == NULL) {
     g_printerr("inf-engine estimate: --input FILE is required (the inputs the run will read; "
                "'-' for stdin)\n");
     return INF_EXIT_USAGE;
   }
 
-  config = inf_host_load_config("estimate", (const char *const *)plugin_dirs, rest[0],
-                                resources_path, &context);
-  if (config == NULL)
+  if (!inf_host_config_command_load(&command, "estimate"))
     return INF_EXIT_CONFIG;
-  InfGraph *graph = inf_config_get_graph(config);
-  const InfResourcesConfig *resources = inf_config_get_resources(config);
+  InfGraph *graph = inf_config_get_graph(command.config);
+  const InfResourcesConfig *resources = inf_config_get_resources(command.config);
   gint64 default_max_tokens = resources && resources->budget ? resources->budget->default_max_tokens
                                                              : INF_BUDGET_DEFAULT_MAX_TOKENS;
   g_autoptr(InfEstimate) estimate = inf_estimate_new(graph, resources, default_max_tokens);

@@ -12,13 +12,9 @@
 int
 inf_command_graph(int argc, char **argv)
 {
-  g_auto(GStrv) plugin_dirs = NULL;
-  g_autofree char *resources = NULL;
+  g_auto(InfHostConfigCommand) command = { 0 };
   g_autofree char *format = NULL;
   g_autofree char *output = NULL;
-  g_auto(GStrv) rest = NULL;
-  g_autoptr(InfHostContext) context = NULL;
-  g_autoptr(InfConfig) config = NULL;
   g_autoptr(GError) error = NULL;
   int status;
   const GOptionEntry entries[] = {
@@ -34,36 +30,32 @@ inf_command_graph(int argc, char **argv)
       .arg_data = &output,
       .description = "Write to FILE instead of standard output",
       .arg_description = "FILE" },
-    INF_HOST_RESOURCES_OPTION(&resources),
-    INF_HOST_PLUGIN_DIR_OPTION(&plugin_dirs),
     G_OPTION_ENTRY_NULL,
   };
 
-  if (!inf_command_parse_args("graph", "CONFIG",
-                              "Loads a pipeline config, traces it and prints its graph: nodes "
-                              "(id, module type,\nalias, priority), edges from arguments, inputs "
-                              "and outputs.\nRender DOT with 'dot -Tsvg', paste Mermaid into a "
-                              "Markdown file; JSON is for tools.",
-                              entries, argc, argv, &rest, &status))
+  if (!inf_host_config_command_parse(&command, "graph", "CONFIG",
+                                     "Loads a pipeline config, traces it and prints its graph: "
+                                     "nodes (id, module type,\nalias, priority), edges from "
+                                     "arguments, inputs and outputs.\nRender DOT with 'dot "
+                                     "-Tsvg', paste Mermaid into a Markdown file; JSON is for "
+                                     "tools.",
+                                     entries, argc, argv, &status))
     return status;
-  if (inf_command_one_config("graph", rest) == NULL)
-    return INF_EXIT_USAGE;
   if (format != NULL && !g_str_equal(format, "dot") && !g_str_equal(format, "mermaid") &&
       !g_str_equal(format, "json")) {
     g_printerr("inf-engine graph: unknown format '%s'; formats: dot, mermaid, json\n", format);
     return INF_EXIT_USAGE;
   }
 
-  config =
-      inf_host_load_config("graph", (const char *const *)plugin_dirs, rest[0], resources, &context);
-  if (config == NULL)
+  if (!inf_host_config_command_load(&command, "graph"))
     return INF_EXIT_CONFIG;
 
-  g_autofree char *base = g_path_get_basename(rest[0]);
+  g_autofree char *base = g_path_get_basename(command.config_path);
   char *dot = strrchr(base, '.');
   if (dot != NULL && dot != base)
     *dot = '\0';
-  g_autofree char *text = inf_graph_export(inf_config_get_graph(config), format, base, &error);
+  g_autofree char *text =
+      inf_graph_export(inf_config_get_graph(command.config), format, base, &error);
   if (text == NULL) {
     g_printerr("inf-engine graph: %s\n", error->message);
     return INF_EXIT_FAILURE;

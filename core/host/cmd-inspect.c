@@ -186,7 +186,6 @@ inf_command_inspect(int argc, char **argv)
 {
   g_auto(GStrv) plugin_dirs = NULL;
   g_auto(GStrv) rest = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(InfHostContext) context = NULL;
   const GOptionEntry entries[] = {
     INF_HOST_PLUGIN_DIR_OPTION(&plugin_dirs),
@@ -212,11 +211,9 @@ inf_command_inspect(int argc, char **argv)
     return INF_EXIT_USAGE;
   }
 
-  context = inf_host_context_new((const char *const *)plugin_dirs, &error);
-  if (context == NULL) {
-    g_printerr("inf-engine inspect: %s\n", error->message);
+  context = inf_host_context_open("inspect", (const char *const *)plugin_dirs);
+  if (context == NULL)
     return INF_EXIT_FAILURE;
-  }
 
   name = rest[0];
   colon = strchr(name, ':');

@@ -40,7 +40,6 @@ inf_command_plugins(int argc, char **argv)
 {
   g_auto(GStrv) plugin_dirs = NULL;
   g_auto(GStrv) rest = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(InfHostContext) context = NULL;
   g_auto(GStrv) builtin = NULL;
   const GOptionEntry entries[] = {
@@ -65,11 +64,9 @@ inf_command_plugins(int argc, char **argv)
     return INF_EXIT_USAGE;
   }
 
-  context = inf_host_context_new((const char *const *)plugin_dirs, &error);
-  if (context == NULL) {
-    g_printerr("inf-engine plugins: %s\n", error->message);
+  context = inf_host_context_open("plugins", (const char *const *)plugin_dirs);
+  if (context == NULL)
     return INF_EXIT_FAILURE;
-  }
 
   g_print("Search path:\n");
   for (char **dir = context->search_path; *dir != NULL; dir++)

@@ -369,14 +369,8 @@ restore_spent(InfBudget *budget, InfCheckpoint *checkpoint)
     return;
   json_object_object_foreach(spent, alias, value)
   {
-    json_object *v;
-    InfBudgetAmount amount = { 0 };
-    if (json_object_object_get_ex(value, "cost", &v))
-      amount.cost = json_object_get_double(v);
-    if (json_object_object_get_ex(value, "requests", &v))
-      amount.requests = json_object_get_int64(v);
-    if (json_object_object_get_ex(value, "tokens", &v))
-      amount.tokens = json_object_get_int64(v);
+    InfBudgetAmount amount;
+    inf_host_read_spent(value, &amount);
     inf_budget_add_spent(budget, inf_budget_get_account(budget, alias), &amount);
   }
 }

@@ -11,6 +11,7 @@
 
 #include "host/optim-session.h"
 #include "host/run-checkpoint.h"
+#include "host/run-common.h"
 #include "optim/trainer.h"
 #include "resources/metrics.h"
 
@@ -83,21 +84,15 @@ spent_json(Train *t)
   InfResourceManager *rm = t->session->resources;
   for (guint i = 0; i < inf_resource_manager_get_n_aliases(rm); i++) {
     InfMetrics *m = inf_resource_alias_get_metrics(inf_resource_manager_get_alias(rm, i));
-    json_object *before = NULL, *v;
-    if (t->spent_before)
-      json_object_object_get_ex(t->spent_before, m->alias, &before);
-    double cost = m->cost;
-    gint64 requests = (gint64)m->requests, tokens = m->input_tokens + m->output_tokens;
-    if (before && json_object_object_get_ex(before, "cost", &v))
-      cost += json_object_get_double(v);
-    if (before && json_object_object_get_ex(before, "requests", &v))
-      requests += json_object_get_int64(v);
-    if (before && json_object_object_get_ex(before, "tokens", &v))
-      tokens += json_object_get_int64(v);
+    json_object *before = NULL;
+    InfBudgetAmount a = { 0 };
+    if (t->spent_before && json_object_object_get_ex(t->spent_before, m->alias, &before))
+      inf_host_read_spent(before, &a);
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "cost", json_object_new_double(cost));
-    json_object_object_add(o, "requests", json_object_new_int64(requests));
-    json_object_object_add(o, "tokens", json_object_new_int64(tokens));
+    json_object_object_add(o, "cost", json_object_new_double(m->cost + a.cost));
+    json_object_object_add(o, "requests", json_object_new_int64((gint64)m->requests + a.requests));
+    json_object_object_add(o, "tokens",
+                           json_object_new_int64(m->input_tokens + m->output_tokens + a.tokens));
     json_object_object_add(now, m->alias, o);
   }
   return now;
@@ -398,14 +393,8 @@ resume_from(Train *t, const char *config_path, long *history_bytes)
     t->spent_before = json_object_get(v);
     json_object_object_foreach(v, alias, amount)
     {
-      json_object *x;
-      InfBudgetAmount a = { 0 };
-      if (json_object_object_get_ex(amount, "cost", &x))
-        a.cost = json_object_get_double(x);
-      if (json_object_object_get_ex(amount, "requests", &x))
-        a.requests = json_object_get_int64(x);
-      if (json_object_object_get_ex(amount, "tokens", &x))
-        a.tokens = json_object_get_int64(x);
+      InfBudgetAmount a;
+      inf_host_read_spent(amount, &a);
       t->totals_before.calls += (guint64)a.requests;
       t->totals_before.tokens += a.tokens;
       t->totals_before.cost += a.cost;

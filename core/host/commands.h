@@ -77,6 +77,9 @@ typedef struct {
  * search path entries that do not exist are skipped. */
 InfHostContext *inf_host_context_new(const char *const *plugin_dirs, GError **error);
 void inf_host_context_free(InfHostContext *context);
+/* inf_host_context_new() for `inf-engine @command`: NULL after printing the
+ * error. */
+InfHostContext *inf_host_context_open(const char *command, const char *const *plugin_dirs);
 
 /* What validate, graph and run share: sets up the host context (returned in
  * @out_context) and loads @config_path (with @resources_path replacing its
@@ -88,6 +91,31 @@ InfConfig *inf_host_load_config(const char *command, const char *const *plugin_d
                                 InfHostContext **out_context);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(InfHostContext, inf_host_context_free)
+
+/* What validate, graph and estimate share: --resources and --plugin-dir,
+ * the one CONFIG of the command line, and what loading it sets up. */
+typedef struct {
+  char **plugin_dirs;
+  char *resources_path;
+  char *config_path;
+  InfHostContext *context;
+  InfConfig *config;
+} InfHostConfigCommand;
+
+void inf_host_config_command_clear(InfHostConfigCommand *command);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(InfHostConfigCommand, inf_host_config_command_clear)
+
+/* inf_command_parse_args() for `inf-engine @name` with @entries (may be
+ * NULL) followed by --resources and --plugin-dir, then the one CONFIG as
+ * inf_command_one_config() wants it; FALSE with *@exit_status set as they
+ * do. */
+gboolean inf_host_config_command_parse(InfHostConfigCommand *command, const char *name,
+                                       const char *parameter_string, const char *summary,
+                                       const GOptionEntry *entries, int argc, char **argv,
+                                       int *exit_status);
+/* Loads the CONFIG as inf_host_load_config() does; FALSE after printing
+ * why (a config error, INF_EXIT_CONFIG). */
+gboolean inf_host_config_command_load(InfHostConfigCommand *command, const char *name);
 
 /* Writes @text (@length bytes, or NUL-terminated when negative) to @path as
  * a whole: a new or regular file is replaced atomically and keeps its mode; a

@@ -66,16 +66,24 @@ escape_controls(const char *message)
   return g_string_free(out, FALSE);
 }
 
+InfHostContext *
+inf_host_context_open(const char *command, const char *const *plugin_dirs)
+{
+  g_autoptr(GError) error = NULL;
+  InfHostContext *context = inf_host_context_new(plugin_dirs, &error);
+  if (context == NULL)
+    g_printerr("inf-engine %s: %s\n", command, error->message);
+  return context;
+}
+
 InfConfig *
 inf_host_load_config(const char *command, const char *const *plugin_dirs, const char *config_path,
                      const char *resources_path, InfHostContext **out_context)
 {
   g_autoptr(GError) error = NULL;
-  *out_context = inf_host_context_new(plugin_dirs, &error);
-  if (*out_context == NULL) {
-    g_printerr("inf-engine %s: %s\n", command, error->message);
+  *out_context = inf_host_context_open(command, plugin_dirs);
+  if (*out_context == NULL)
     return NULL;
-  }
   InfConfig *config = inf_config_load(config_path, resources_path, (*out_context)->registry,
                                       (*out_context)->loader, &error);
   if (config == NULL) {
@@ -87,4 +95,50 @@ inf_host_load_config(const char *command, const char *const *plugin_dirs, const 
                  refused == 1 ? " was" : "s were");
   }
   return config;
+}
+
+void
+inf_host_config_command_clear(InfHostConfigCommand *command)
+{
+  g_strfreev(command->plugin_dirs);
+  g_free(command->resources_path);
+  g_free(command->config_path);
+  g_clear_pointer(&command->config, inf_config_free);
+  g_clear_pointer(&command->context, inf_host_context_free);
+}
+
+gboolean
+inf_host_config_command_parse(InfHostConfigCommand *command, const char *name,
+                              const char *parameter_string, const char *summary,
+                              const GOptionEntry *entries, int argc, char **argv, int *exit_status)
+{
+  const GOptionEntry shared[] = {
+    INF_HOST_RESOURCES_OPTION(&command->resources_path),
+    INF_HOST_PLUGIN_DIR_OPTION(&command->plugin_dirs),
+    G_OPTION_ENTRY_NULL,
+  };
+  g_autoptr(GArray) all = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
+  for (const GOptionEntry *e = entries; e && e->long_name; e++)
+    g_array_append_val(all, *e);
+  g_array_append_vals(all, shared, G_N_ELEMENTS(shared));
+  g_auto(GStrv) rest = NULL;
+  if (!inf_command_parse_args(name, parameter_string, summary, (const GOptionEntry *)all->data,
+                              argc, argv, &rest, exit_status))
+    return FALSE;
+  const char *config_path = inf_command_one_config(name, rest);
+  if (config_path == NULL) {
+    *exit_status = INF_EXIT_USAGE;
+    return FALSE;
+  }
+  command->config_path = g_strdup(config_path);
+  return TRUE;
+}
+
+gboolean
+inf_host_config_command_load(InfHostConfigCommand *command, const char *name)
+{
+  command->config =
+      inf_host_load_config(name, (const char *const *)command->plugin_dirs, command->config_path,
+                           command->resources_path, &command->context);
+  return command->config != NULL;
 }

@@ -194,6 +194,19 @@ inf_host_load_params(InfModule *main_module, const char *path, GError **error)
 }
 
 /* --max-cost: a finite number >= 0 (USD). */
+void
+inf_host_read_spent(json_object *json, InfBudgetAmount *out)
+{
+  json_object *v;
+  *out = (InfBudgetAmount){ 0 };
+  if (json_object_object_get_ex(json, "cost", &v))
+    out->cost = json_object_get_double(v);
+  if (json_object_object_get_ex(json, "requests", &v))
+    out->requests = json_object_get_int64(v);
+  if (json_object_object_get_ex(json, "tokens", &v))
+    out->tokens = json_object_get_int64(v);
+}
+
 gboolean
 inf_host_parse_max_cost(const char *text, double *out)
 {

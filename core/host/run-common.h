@@ -37,6 +37,11 @@ InfTraceWriter *inf_host_open_trace(const char *path, guint sample_every, const 
  * parameter, no unknown name); errors name @path. */
 gboolean inf_host_load_params(InfModule *main_module, const char *path, GError **error);
 
+/* Reads an alias's amount in the "spent" object of a journal (run's and
+ * train's checkpoints): {"cost": USD, "requests": N, "tokens": N}, each
+ * member 0 when missing. */
+void inf_host_read_spent(json_object *json, InfBudgetAmount *out);
+
 /* --max-cost: a finite number >= 0 (USD). */
 gboolean inf_host_parse_max_cost(const char *text, double *out);
 
