@@ -180,6 +180,18 @@ valid_name(const char *name)
          strchr(name, ':') == NULL;
 }
 
+/* Checks the name of an input or a node (@what) at @path. */
+static gboolean
+check_name(const char *what, const char *name, const char *path, GError **error)
+{
+  if (valid_name(name))
+    return TRUE;
+  parse_error(error, path,
+              "invalid %s name '%s': names are not empty and contain no '.', ':' or leading '$'",
+              what, name);
+  return FALSE;
+}
+
 /* An argument or output: "$name", "$name.field.sub", "$$literal" or any
  * other JSON as a literal. */
 static gboolean
@@ -248,13 +260,8 @@ parse_inputs(json_object *json, const char *path, GError **error)
       return NULL;
     }
     const char *name = json_object_get_string(item);
-    if (!valid_name(name)) {
-      parse_error(error, item_path,
-                  "invalid input name '%s': names are not empty and contain no '.', ':' or "
-                  "leading '$'",
-                  name);
+    if (!check_name("input", name, item_path, error))
       return NULL;
-    }
     if (g_strv_contains((const char *const *)names, name)) {
       parse_error(error, item_path, "input '%s' is listed twice", name);
       return NULL;
@@ -821,13 +828,8 @@ index_node_names(Parse *p, json_object *nodes, const char *nodes_path, GError **
   {
     (void)node_json;
     g_autofree char *node_path = g_strconcat(nodes_path, ".", name, NULL);
-    if (!valid_name(name)) {
-      parse_error(error, node_path,
-                  "invalid node name '%s': names are not empty and contain no '.', ':' or "
-                  "leading '$'",
-                  name);
+    if (!check_name("node", name, node_path, error))
       return FALSE;
-    }
     if (g_hash_table_contains(p->input_index, name)) {
       parse_error(error, node_path, "node '%s' has the name of an input; '$%s' would be ambiguous",
                   name, name);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "model/value-private.h"
+
 static const char *
 shape_name(InfGraphOutputShape shape)
 {
@@ -25,16 +27,6 @@ output_label(const InfGraph *graph, guint i)
   if (graph->output_shape == INF_GRAPH_OUTPUT_LIST)
     return g_strdup_printf("[%u]", i);
   return g_strdup("output");
-}
-
-static char *
-literal_text(const InfValue *value)
-{
-  json_object *json = inf_value_to_json(value);
-  char *text = g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
-  json_object_put(json);
-  return text;
 }
 
 static char *
@@ -198,7 +190,7 @@ inf_graph_to_dot(const InfGraph *graph, const char *name)
     dot_quote(out, oid);
     g_string_append(out, " [shape=ellipse, style=dashed, label=");
     if (o->literal) {
-      g_autofree char *lit = literal_text(o->literal);
+      g_autofree char *lit = inf_value_to_json_text(o->literal);
       g_autofree char *text = g_strdup_printf("%s = %s", label, lit);
       dot_quote(out, text);
     } else
@@ -307,7 +299,7 @@ inf_graph_to_mermaid(const InfGraph *graph)
     g_autofree char *key = output_label(graph, i);
     g_autofree char *label = NULL;
     if (o->literal) {
-      g_autofree char *lit = literal_text(o->literal);
+      g_autofree char *lit = inf_value_to_json_text(o->literal);
       label = g_strdup_printf("output: %s = %s", key, lit);
     } else
       label = g_strconcat("output: ", key, NULL);

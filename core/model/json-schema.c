@@ -372,6 +372,35 @@ compile_child(Compiler *c, json_object *s, GString *path, const char *keyword)
   return ok;
 }
 
+/* Compiles @pattern into the schema's regexes, once per pattern text. */
+static gboolean
+cache_regex(Compiler *c, const char *pattern, GError **error)
+{
+  if (g_hash_table_contains(c->schema->regexes, pattern))
+    return TRUE;
+  GRegex *regex = g_regex_new(pattern, 0, 0, error);
+  if (regex == NULL)
+    return FALSE;
+  g_hash_table_insert(c->schema->regexes, g_strdup(pattern), regex);
+  return TRUE;
+}
+
+/* The name of a patternProperties member: a regular expression. */
+static gboolean
+compile_key_pattern(Compiler *c, const char *key, GString *path)
+{
+  g_autoptr(GError) regex_error = NULL;
+  if (cache_regex(c, key, &regex_error))
+    return TRUE;
+  gsize len = path->len;
+  path_append_key(path, key);
+  g_set_error(c->error, INF_ERROR, INF_ERROR_CONFIG,
+              "%s: the property name pattern is not a valid regular expression: %s", path->str,
+              regex_error->message);
+  g_string_truncate(path, len);
+  return FALSE;
+}
+
 /* An object whose members are schemas (properties, definitions, ...). */
 static gboolean
 compile_schema_map(Compiler *c, json_object *map, GString *path, const char *keyword,
@@ -379,31 +408,18 @@ compile_schema_map(Compiler *c, json_object *map, GString *path, const char *key
 {
   if (!json_object_is_type(map, json_type_object))
     return compile_fail(c, path, keyword, "expected an object of schemas, got %s", type_name(map));
+  gboolean ok = TRUE;
   gsize len = path->len;
   path_append_key(path, keyword);
   json_object_object_foreach(map, key, value)
   {
-    gsize inner = path->len;
-    path_append_key(path, key);
-    gboolean ok = compile_schema(c, value, path);
-    if (ok && keys_are_patterns && !g_hash_table_contains(c->schema->regexes, key)) {
-      g_autoptr(GError) regex_error = NULL;
-      GRegex *regex = g_regex_new(key, 0, 0, &regex_error);
-      if (regex == NULL) {
-        g_set_error(c->error, INF_ERROR, INF_ERROR_CONFIG,
-                    "%s: the property name pattern is not a valid regular expression: %s",
-                    path->str, regex_error->message);
-        ok = FALSE;
-      } else {
-        g_hash_table_insert(c->schema->regexes, g_strdup(key), regex);
-      }
-    }
-    g_string_truncate(path, inner);
+    ok = compile_child(c, value, path, key) &&
+         (!keys_are_patterns || compile_key_pattern(c, key, path));
     if (!ok)
-      return FALSE;
+      break;
   }
   g_string_truncate(path, len);
-  return TRUE;
+  return ok;
 }
 
 /* A non-empty array of schemas (allOf, anyOf, oneOf; items as a list). */
@@ -538,15 +554,10 @@ compile_pattern(Compiler *c, json_object *value, GString *path)
 {
   if (!json_object_is_type(value, json_type_string))
     return compile_fail(c, path, "pattern", "expected a string, got %s", type_name(value));
-  const char *pattern = json_object_get_string(value);
-  if (g_hash_table_contains(c->schema->regexes, pattern))
-    return TRUE;
   g_autoptr(GError) regex_error = NULL;
-  GRegex *regex = g_regex_new(pattern, 0, 0, &regex_error);
-  if (regex == NULL)
+  if (!cache_regex(c, json_object_get_string(value), &regex_error))
     return compile_fail(c, path, "pattern", "not a valid regular expression: %s",
                         regex_error->message);
-  g_hash_table_insert(c->schema->regexes, g_strdup(pattern), regex);
   return TRUE;
 }
 

@@ -16,6 +16,10 @@ InfValue *inf_value_new_error_take(GError *error, const char *node_id);
  * "an integer", "a number", "a string", "a list", "an object". */
 const char *inf_json_kind_phrase(json_object *json);
 
+/* @value as compact JSON text (strings quoted; no escaped slashes), newly
+ * allocated. */
+char *inf_value_to_json_text(const InfValue *value);
+
 /* The current reference count (for tests and assertions). */
 guint inf_value_get_ref_count(const InfValue *value);
 

@@ -725,14 +725,19 @@ inf_value_to_string(const InfValue *value)
     return g_strdup(value->u.b ? "true" : "false");
   case INF_VALUE_INT:
     return g_strdup_printf("%" G_GINT64_FORMAT, value->u.i);
-  default: {
-    json_object *json = inf_value_to_json(value);
-    char *s = g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(json);
-    return s;
+  default:
+    return inf_value_to_json_text(value);
   }
-  }
+}
+
+char *
+inf_value_to_json_text(const InfValue *value)
+{
+  json_object *json = inf_value_to_json(value);
+  char *s = g_strdup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put(json);
+  return s;
 }
 
 gboolean
