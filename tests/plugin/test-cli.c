@@ -56,8 +56,7 @@ test_help(void)
 
   run_engine(&run, NULL, "--help", NULL);
   g_assert_cmpint(run.status, ==, 0);
-  inf_test_assert_contains(run.out, "Usage:\n  inf-engine [OPTION…] COMMAND");
-  inf_test_assert_contains(run.out, "--version");
+  inf_test_assert_contains_all(run.out, "Usage:\n  inf-engine [OPTION…] COMMAND", "--version");
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
     g_autofree char *line = g_strdup_printf("\n  %s ", commands[i]);
 
@@ -67,13 +66,13 @@ test_help(void)
 
   run_engine(&plugins_help, NULL, "plugins", "--help", NULL);
   g_assert_cmpint(plugins_help.status, ==, 0);
-  inf_test_assert_contains(plugins_help.out, "inf-engine plugins [OPTION…]");
-  inf_test_assert_contains(plugins_help.out, "--plugin-dir=DIR");
+  inf_test_assert_contains_all(plugins_help.out, "inf-engine plugins [OPTION…]",
+                               "--plugin-dir=DIR");
 
   run_engine(&inspect_help, NULL, "inspect", "-h", NULL);
   g_assert_cmpint(inspect_help.status, ==, 0);
-  inf_test_assert_contains(inspect_help.out, "inf-engine inspect [OPTION…] NAME");
-  inf_test_assert_contains(inspect_help.out, "--plugin-dir=DIR");
+  inf_test_assert_contains_all(inspect_help.out, "inf-engine inspect [OPTION…] NAME",
+                               "--plugin-dir=DIR");
 
   run_engine(&help_inspect, NULL, "help", "inspect", NULL);
   g_assert_cmpint(help_inspect.status, ==, 0);
@@ -91,8 +90,8 @@ test_usage_errors(void)
 
   run_engine(&unknown, NULL, "frobnicate", NULL);
   g_assert_cmpint(unknown.status, ==, 2);
-  inf_test_assert_contains(unknown.err, "unknown command 'frobnicate'");
-  inf_test_assert_contains(unknown.err, "Commands: plugins, inspect, validate, graph, run");
+  inf_test_assert_contains_all(unknown.err, "unknown command 'frobnicate'",
+                               "Commands: plugins, inspect, validate, graph, run");
 
   run_engine(&none, NULL, NULL);
   g_assert_cmpint(none.status, ==, 2);
@@ -100,8 +99,7 @@ test_usage_errors(void)
 
   run_engine(&bad_option, NULL, "plugins", "--frob", NULL);
   g_assert_cmpint(bad_option.status, ==, 2);
-  inf_test_assert_contains(bad_option.err, "--frob");
-  inf_test_assert_contains(bad_option.err, "inf-engine plugins --help");
+  inf_test_assert_contains_all(bad_option.err, "--frob", "inf-engine plugins --help");
 
   run_engine(&bad_global, NULL, "--frob", "plugins", NULL);
   g_assert_cmpint(bad_global.status, ==, 2);
@@ -117,10 +115,8 @@ static void
 test_plugins_with_garbage(void)
 {
   g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
-  g_autofree char *good_src = inf_test_built_plugin("good");
-  g_autofree char *abi_src = inf_test_built_plugin("abi-major");
-  g_autofree char *good = inf_test_copy(good_src, tmp, "good.so");
-  g_autofree char *abi = inf_test_copy(abi_src, tmp, "abi-major.so");
+  g_autofree char *good = inf_test_copy_built_plugin("good", tmp);
+  g_autofree char *abi = inf_test_copy_built_plugin("abi-major", tmp);
   g_autofree char *garbage = inf_test_write_garbage(tmp, "garbage.so", 2048);
   g_autofree char *good_line = g_strdup_printf("\n  %s\n    name:        test-good\n", good);
   g_autofree char *garbage_line = NULL;
@@ -129,18 +125,16 @@ test_plugins_with_garbage(void)
 
   run_engine(&run, NULL, "plugins", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(run.status, ==, 0);
-  inf_test_assert_contains(run.out, good_line);
-  inf_test_assert_contains(run.out, "    version:     1.2.3\n");
-  inf_test_assert_contains(run.out, "    ABI:         " HOST_ABI "\n");
-  inf_test_assert_contains(run.out, "    license:     MIT\n");
-  inf_test_assert_contains(run.out, "    modules:     test-echo\n"
-                                    "    clients:     test-client\n"
-                                    "    losses:      test-loss\n"
-                                    "    optimizers:  test-optimizer\n");
+  inf_test_assert_contains_all(run.out, good_line, "    version:     1.2.3\n",
+                               "    ABI:         " HOST_ABI "\n", "    license:     MIT\n",
+                               "    modules:     test-echo\n"
+                               "    clients:     test-client\n"
+                               "    losses:      test-loss\n"
+                               "    optimizers:  test-optimizer\n");
   /* Run from the build tree: the in-tree plugins are found too. */
-  inf_test_assert_contains(run.out, "/plugins/llm.so\n    name:        llm\n");
-  inf_test_assert_contains(run.out, "/plugins/template.so\n    name:        template\n");
-  inf_test_assert_contains(run.out, "\nRefused (2):\n");
+  inf_test_assert_contains_all(run.out, "/plugins/llm.so\n    name:        llm\n",
+                               "/plugins/template.so\n    name:        template\n",
+                               "\nRefused (2):\n");
   garbage_line = g_strdup_printf("\n  %s: not a shared object (not an ELF file); remove it from "
                                  "the plugin directory\n",
                                  garbage);
@@ -159,11 +153,9 @@ static void
 test_crashing_plugin(void)
 {
   g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
-  g_autofree char *crash_src = inf_test_built_plugin("crash");
-  g_autofree char *crash = inf_test_copy(crash_src, tmp, "crash.so");
-  g_autofree char *good_src = inf_test_built_plugin("good");
+  g_autofree char *crash = inf_test_copy_built_plugin("crash", tmp);
   /* after crash.so in name order: the scan goes on past the crash */
-  g_autofree char *good = inf_test_copy(good_src, tmp, "good.so");
+  g_autofree char *good = inf_test_copy_built_plugin("good", tmp);
   g_autofree char *good_line = g_strdup_printf("\n  %s\n    name:        test-good\n", good);
   g_autofree char *config =
       inf_test_write(tmp, "pipeline.json",
@@ -176,10 +168,8 @@ test_crashing_plugin(void)
 
   run_engine(&plugins, NULL, "plugins", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(plugins.status, ==, 0);
-  inf_test_assert_contains(plugins.out, "/plugins/template.so\n    name:        template\n");
-  inf_test_assert_contains(plugins.out, good_line);
-  inf_test_assert_contains(plugins.out, "\nRefused (1):\n");
-  inf_test_assert_contains(plugins.out, refused_line);
+  inf_test_assert_contains_all(plugins.out, "/plugins/template.so\n    name:        template\n",
+                               good_line, "\nRefused (1):\n", refused_line);
 
   run_engine(&inspect, NULL, "inspect", "--plugin-dir", tmp, "template", NULL);
   g_assert_cmpint(inspect.status, ==, 0);
@@ -200,28 +190,23 @@ test_plugins_build_tree(void)
 
   run_engine(&run, NULL, "plugins", NULL);
   g_assert_cmpint(run.status, ==, 0);
-  inf_test_assert_contains(run.out, "Search path:\n  ");
-  inf_test_assert_contains(run.out, "/plugins/llm.so\n");
-  inf_test_assert_contains(run.out, "    modules:     llm\n");
-  inf_test_assert_contains(run.out, "    modules:     template\n");
-  inf_test_assert_contains(run.out, "\nBuilt-in classes:\n");
-  inf_test_assert_contains(run.out, "\nRefused (0):\n  (none)\n");
+  inf_test_assert_contains_all(run.out, "Search path:\n  ", "/plugins/llm.so\n",
+                               "    modules:     llm\n", "    modules:     template\n",
+                               "\nBuilt-in classes:\n", "\nRefused (0):\n  (none)\n");
 }
 
 static void
 test_plugins_env_path(void)
 {
   g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
-  g_autofree char *src = inf_test_built_plugin("dup-a");
-  g_autofree char *copy = inf_test_copy(src, tmp, "dup-a.so");
+  g_autofree char *copy = inf_test_copy_built_plugin("dup-a", tmp);
   g_autofree char *path = g_strdup_printf("/nonexistent-inf-dir:%s", tmp);
   g_auto(InfTestRun) run = { 0 };
 
   run_engine(&run, path, "plugins", NULL);
   g_assert_cmpint(run.status, ==, 0);
-  inf_test_assert_contains(run.out, "  /nonexistent-inf-dir (not found)\n");
-  inf_test_assert_contains(run.out, copy);
-  inf_test_assert_contains(run.out, "name:        test-dup-a");
+  inf_test_assert_contains_all(run.out, "  /nonexistent-inf-dir (not found)\n", copy,
+                               "name:        test-dup-a");
   inf_test_rmdir(tmp);
 }
 
@@ -243,30 +228,22 @@ test_inspect_llm(void)
   run_engine(&run, NULL, "inspect", "llm", NULL);
   g_assert_cmpint(run.status, ==, 0);
   g_assert_true(g_str_has_prefix(run.out, "llm (module class)\n"));
-  inf_test_assert_contains(run.out, "Kind:        module, atomic (execute), calls an LLM");
-  inf_test_assert_contains(run.out, "Provided by: ");
-  inf_test_assert_contains(run.out, "/plugins/llm.so (plugin llm ");
-  inf_test_assert_contains(run.out, "\nOptions:\n");
-  inf_test_assert_contains(run.out, "\n  alias            alias      required\n");
-  inf_test_assert_contains(run.out, "\n  system_prompt    parameter  optional, no default\n");
-  inf_test_assert_contains(run.out,
-                           "\n  temperature      number     optional, no default; range: 0 .. "
-                           "2\n");
-  inf_test_assert_contains(run.out,
-                           "\n  max_tokens       integer    optional, no default; range: >= "
-                           "1\n");
-  inf_test_assert_contains(run.out, "\n  response_format  enum       default: \"text\"; "
-                                    "choices: text, json\n");
-  inf_test_assert_contains(run.out, "The resource alias to call");
-  inf_test_assert_contains(run.out, "\nInputs:\n  prompt  required\n");
+  inf_test_assert_contains_all(
+      run.out, "Kind:        module, atomic (execute), calls an LLM",
+      "Provided by: ", "/plugins/llm.so (plugin llm ", "\nOptions:\n",
+      "\n  alias            alias      required\n",
+      "\n  system_prompt    parameter  optional, no default\n",
+      "\n  temperature      number     optional, no default; range: 0 .. 2\n",
+      "\n  max_tokens       integer    optional, no default; range: >= 1\n",
+      "\n  response_format  enum       default: \"text\"; choices: text, json\n",
+      "The resource alias to call", "\nInputs:\n  prompt  required\n");
 }
 
 static void
 test_inspect_kinds(void)
 {
   g_autofree char *tmp = inf_test_mkdtemp("inf-plugin-test");
-  g_autofree char *src = inf_test_built_plugin("good");
-  g_autofree char *copy = inf_test_copy(src, tmp, "good.so");
+  g_autofree char *copy = inf_test_copy_built_plugin("good", tmp);
   g_autofree char *provided = g_strdup_printf("Provided by: %s (plugin test-good 1.2.3)", copy);
   g_auto(InfTestRun) echo = { 0 };
   g_auto(InfTestRun) client = { 0 };
@@ -276,23 +253,21 @@ test_inspect_kinds(void)
 
   run_engine(&echo, NULL, "inspect", "--plugin-dir", tmp, "test-echo", NULL);
   g_assert_cmpint(echo.status, ==, 0);
-  inf_test_assert_contains(echo.out, provided);
-  inf_test_assert_contains(echo.out, "  prefix  string   default: \"\"\n");
-  inf_test_assert_contains(echo.out, "  color   enum     default: \"red\"; choices: red, green\n");
-  inf_test_assert_contains(echo.out, "  count   integer  optional, no default; range: 1 .. 10\n");
-  inf_test_assert_contains(echo.out, "\nInputs:\n  text  required\n      What to echo\n");
+  inf_test_assert_contains_all(echo.out, provided, "  prefix  string   default: \"\"\n",
+                               "  color   enum     default: \"red\"; choices: red, green\n",
+                               "  count   integer  optional, no default; range: 1 .. 10\n",
+                               "\nInputs:\n  text  required\n      What to echo\n");
 
   run_engine(&client, NULL, "inspect", "client:test-client", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(client.status, ==, 0);
   g_assert_true(g_str_has_prefix(client.out, "test-client (client class)\n"));
-  inf_test_assert_contains(client.out, "in process (call), needs no API key");
-  inf_test_assert_contains(client.out, "\nOptions:\n  (none)\n");
-  /* then the endpoint fields, which every client's endpoints have */
-  inf_test_assert_contains(client.out,
-                           "\nEndpoint fields (of every endpoint, besides the "
-                           "options above):\n  provider             string   required\n");
-  inf_test_assert_contains(client.out, "\n  timeout              number   default: 600; range: "
-                                       ">= 0.001\n      Seconds per request");
+  inf_test_assert_contains_all(client.out, "in process (call), needs no API key",
+                               "\nOptions:\n  (none)\n",
+                               /* then the endpoint fields, which every client's endpoints have */
+                               "\nEndpoint fields (of every endpoint, besides the "
+                               "options above):\n  provider             string   required\n",
+                               "\n  timeout              number   default: 600; range: "
+                               ">= 0.001\n      Seconds per request");
 
   run_engine(&wrong_kind, NULL, "inspect", "loss:test-client", "--plugin-dir", tmp, NULL);
   g_assert_cmpint(wrong_kind.status, ==, 1);
@@ -304,8 +279,8 @@ test_inspect_kinds(void)
 
   run_engine(&template, NULL, "inspect", "template", NULL);
   g_assert_cmpint(template.status, ==, 0);
-  inf_test_assert_contains(template.out, "  template  string  required\n");
-  inf_test_assert_contains(template.out, "\nInputs:\n  any (named or positional arguments)\n");
+  inf_test_assert_contains_all(template.out, "  template  string  required\n",
+                               "\nInputs:\n  any (named or positional arguments)\n");
   inf_test_rmdir(tmp);
 }
 
@@ -318,15 +293,9 @@ test_inspect_unknown(void)
   run_engine(&run, NULL, "inspect", "nosuch", NULL);
   g_assert_cmpint(run.status, ==, 1);
   g_assert_cmpstr(run.out, ==, "");
-  inf_test_assert_contains(run.err, "inf-engine inspect: no class named 'nosuch'\n");
-  inf_test_assert_contains(run.err, "Known classes:\n");
-  inf_test_assert_contains(run.err, "  modules:");
-  inf_test_assert_contains(run.err, "llm");
-  inf_test_assert_contains(run.err, "template");
-  inf_test_assert_contains(run.err, "  clients:");
-  inf_test_assert_contains(run.err, "mock");
-  inf_test_assert_contains(run.err, "  losses:");
-  inf_test_assert_contains(run.err, "  optimizers:");
+  inf_test_assert_contains_all(run.err, "inf-engine inspect: no class named 'nosuch'\n",
+                               "Known classes:\n", "  modules:", "llm", "template",
+                               "  clients:", "mock", "  losses:", "  optimizers:");
 
   run_engine(&missing, NULL, "inspect", NULL);
   g_assert_cmpint(missing.status, ==, 2);
@@ -358,25 +327,19 @@ test_unknown_class_hint(void)
 
   run_engine(&module, env_path, "validate", "--plugin-dir", dir, module_config, NULL);
   g_assert_cmpint(module.status, ==, 2);
-  inf_test_assert_contains(module.err, "modules.s.type: ");
-  inf_test_assert_contains(module.err, "unknown module type 'shout'; known module types: ");
-  inf_test_assert_contains(module.err, "; no plugin loaded provides it: searched ");
-  inf_test_assert_contains(module.err, searched);
-  inf_test_assert_contains(module.err, add);
+  inf_test_assert_contains_all(
+      module.err, "modules.s.type: ", "unknown module type 'shout'; known module types: ",
+      "; no plugin loaded provides it: searched ", searched, add);
 
   run_engine(&client, env_path, "validate", "--plugin-dir", dir, client_config, NULL);
   g_assert_cmpint(client.status, ==, 2);
-  inf_test_assert_contains(client.err, "unknown provider 'echo'; known providers: ");
-  inf_test_assert_contains(client.err, "; no plugin loaded provides it: searched ");
-  inf_test_assert_contains(client.err, searched);
-  inf_test_assert_contains(client.err, add);
+  inf_test_assert_contains_all(client.err, "unknown provider 'echo'; known providers: ",
+                               "; no plugin loaded provides it: searched ", searched, add);
 
   run_engine(&inspect, env_path, "inspect", "--plugin-dir", dir, "module:shout", NULL);
   g_assert_cmpint(inspect.status, ==, 1);
-  inf_test_assert_contains(inspect.err, "no class named 'shout' of kind module\n");
-  inf_test_assert_contains(inspect.err, "\nNo plugin loaded provides it: searched ");
-  inf_test_assert_contains(inspect.err, searched);
-  inf_test_assert_contains(inspect.err, add);
+  inf_test_assert_contains_all(inspect.err, "no class named 'shout' of kind module\n",
+                               "\nNo plugin loaded provides it: searched ", searched, add);
 
   /* A config error that is not about a class names no directories. */
   {

@@ -113,6 +113,27 @@ inf_test_built_plugin(const char *name)
   return inf_test_built_file(file);
 }
 
+char *
+inf_test_copy_built_plugin(const char *name, const char *dir)
+{
+  g_autofree char *src = inf_test_built_plugin(name);
+  g_autofree char *file = g_strconcat(name, ".so", NULL);
+  return inf_test_copy(src, dir, file);
+}
+
+void
+inf_test_assert_contains_all_at(const char *file, int line, const char *haystack, ...)
+{
+  va_list needles;
+  const char *needle;
+  va_start(needles, haystack);
+  while ((needle = va_arg(needles, const char *)) != NULL)
+    if (haystack == NULL || strstr(haystack, needle) == NULL)
+      g_error("%s:%d: expected to find\n  %s\nin\n  %s", file, line, needle,
+              haystack != NULL ? haystack : "(null)");
+  va_end(needles);
+}
+
 static void
 put_json(gpointer json)
 {

@@ -51,6 +51,9 @@ char *inf_test_read(const char *path);
 char *inf_test_built_file(const char *file);
 /* inf_test_built_file() of test plugin @name ("good" for good.so). */
 char *inf_test_built_plugin(const char *name);
+/* Copies test plugin @name (see inf_test_built_plugin()) into @dir under its
+ * own file name ("good.so"); returns the new path. */
+char *inf_test_copy_built_plugin(const char *name, const char *dir);
 
 /* --- JSON ---------------------------------------------------------------- */
 
@@ -160,6 +163,13 @@ void inf_test_engine_finish(InfTestEngine *engine, InfTestRun *run);
               h_ ? h_ : "(null)");                                               \
   }                                                                              \
   G_STMT_END
+
+/* Whether @haystack contains each of the needles that follow (a list the
+ * macro ends with NULL); fails the test naming the first one missing. */
+#define inf_test_assert_contains_all(haystack, ...) \
+  inf_test_assert_contains_all_at(__FILE__, __LINE__, (haystack), __VA_ARGS__, NULL)
+void inf_test_assert_contains_all_at(const char *file, int line, const char *haystack,
+                                     ...) G_GNUC_NULL_TERMINATED;
 
 /* --- registering tests ---------------------------------------------------- */
 
