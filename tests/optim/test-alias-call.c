@@ -117,32 +117,22 @@ static const InfModuleClass ask_class = {
 
 /* --- fixture --- */
 
-typedef struct {
-  InfRegistry *registry;
-  InfResourcesConfig *config;
-  InfResourceManager *rm;
-} Fixture;
+typedef InfTestResourcesFixture Fixture;
 
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  g_autoptr(GError) error = NULL;
-  f->registry = inf_registry_new();
+  inf_test_resources_fixture_set_up(f, data);
   g_assert_true(inf_registry_add_client_class(f->registry, &hold_client, NULL));
   g_assert_true(inf_registry_add_module_class(f->registry, &ask_class, NULL));
-  f->rm = inf_test_resources_new(
-      f->registry, "{\"endpoints\": {\"judge\": {\"provider\": \"hold\", \"max_concurrent\": 1}}}",
-      &f->config);
+  inf_test_resources_fixture_set(
+      f, "{\"endpoints\": {\"judge\": {\"provider\": \"hold\", \"max_concurrent\": 1}}}");
 }
 
 static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  inf_resource_manager_free(f->rm);
-  inf_resources_config_free(f->config);
-  inf_registry_free(f->registry);
+  inf_test_resources_fixture_tear_down(f, data);
   g_assert_cmpuint(held.length, ==, 0);
 }
 

@@ -215,52 +215,20 @@ static const InfLossClass old_loss = {
 
 /* --- fixtures --- */
 
-typedef struct {
-  InfRegistry *registry;
-  InfResourcesConfig *config;
-  InfResourceManager *rm;
-} Fixture;
+typedef InfTestResourcesFixture Fixture;
 
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  g_autoptr(GError) error = NULL;
-  f->registry = inf_registry_new();
+  inf_test_resources_fixture_set_up(f, data);
   g_assert_true(inf_registry_add_client_class(f->registry, &echo_client, NULL));
   g_assert_true(inf_registry_add_loss_class(f->registry, &exact_loss, NULL));
   g_assert_true(inf_registry_add_loss_class(f->registry, &judge_loss, NULL));
   g_assert_true(inf_registry_add_loss_class(f->registry, &sum_loss, NULL));
   g_assert_true(inf_registry_add_loss_class(f->registry, &old_loss, NULL));
-  f->rm = inf_test_resources_new(
-      f->registry, "{\"endpoints\": {\"judge\": {\"provider\": \"echo\", \"max_concurrent\": 1}}}",
-      &f->config);
+  inf_test_resources_fixture_set(
+      f, "{\"endpoints\": {\"judge\": {\"provider\": \"echo\", \"max_concurrent\": 1}}}");
   echo_calls = 0;
-}
-
-static void
-fixture_teardown(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  inf_resource_manager_free(f->rm);
-  inf_resources_config_free(f->config);
-  inf_registry_free(f->registry);
-}
-
-typedef struct {
-  gboolean done;
-  InfFeedback *feedback;
-  GError *error;
-} LossResult;
-
-static void
-loss_done(InfFeedback *feedback, GError *error, gpointer data)
-{
-  LossResult *r = data;
-  g_assert_false(r->done);
-  r->done = TRUE;
-  r->feedback = feedback;
-  r->error = error;
 }
 
 static void
@@ -388,9 +356,8 @@ test_loss_evaluate(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
   InfValue *out = inf_value_new_text("Yes");
   json_object *target = json_object_new_string("yes");
-  LossResult r = { 0 };
-  inf_loss_evaluate(loss, out, target, NULL, 0, f->rm, loss_done, &r);
-  wait_for(&r.done);
+  InfTestLossResult r;
+  inf_test_loss_evaluate(loss, out, target, NULL, 0, f->rm, &r);
   g_assert_no_error(r.error);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
   g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
@@ -406,7 +373,7 @@ test_loss_evaluate(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
   target = json_object_new_string("no");
   memset(&r, 0, sizeof r);
-  inf_loss_evaluate(loss, out, target, NULL, 4, f->rm, loss_done, &r);
+  inf_loss_evaluate(loss, out, target, NULL, 4, f->rm, inf_test_loss_done, &r);
   g_assert_false(r.done); /* children run from the main loop */
   wait_for(&r.done);
   g_assert_no_error(r.error);
@@ -424,7 +391,7 @@ test_loss_evaluate(Fixture *f, gconstpointer data)
   loss = loss_from(f, "{\"type\": \"judge\", \"alias\": \"critic\"}", &error);
   g_assert_no_error(error); /* no alias check without a resolver's check_alias */
   memset(&r, 0, sizeof r);
-  inf_loss_evaluate(loss, out, target, NULL, 0, f->rm, loss_done, &r);
+  inf_loss_evaluate(loss, out, target, NULL, 0, f->rm, inf_test_loss_done, &r);
   g_assert_false(r.done);
   wait_for(&r.done);
   g_assert_null(r.feedback);
@@ -666,11 +633,11 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/optim/feedback", test_feedback);
   g_test_add("/optim/loss/options", Fixture, NULL, fixture_setup, test_loss_options,
-             fixture_teardown);
+             inf_test_resources_fixture_tear_down);
   g_test_add("/optim/loss/evaluate", Fixture, NULL, fixture_setup, test_loss_evaluate,
-             fixture_teardown);
+             inf_test_resources_fixture_tear_down);
   g_test_add("/optim/optimizer/step", Fixture, NULL, fixture_setup, test_optimizer_step,
-             fixture_teardown);
+             inf_test_resources_fixture_tear_down);
   g_test_add_func("/optim/backward/context", test_backward_context);
   return g_test_run();
 }

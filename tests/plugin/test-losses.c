@@ -15,60 +15,26 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
-typedef struct {
-  InfRegistry *registry;
-  InfPluginLoader *loader;
-  /* LLM losses: the loopback fake and the alias "judge" on it */
-  GMainContext *context;
-  InfFakeLlm *fake;
-  InfResourcesConfig *config;
-  InfResourceManager *rm;
-} Fixture;
+typedef InfTestResourcesFixture Fixture;
 
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  f->registry = inf_registry_new();
-  f->loader = inf_test_load_plugins(f->registry);
+  inf_test_resources_fixture_set_up_plugins(f, data);
   g_assert_nonnull(inf_registry_lookup_loss_class(f->registry, "verifier"));
 }
 
+/* LLM losses: the loopback fake and the alias "judge" on it. */
 static void
 llm_fixture_setup(Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   fixture_setup(f, data);
-  f->context = g_main_context_ref_thread_default();
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
-  g_autofree char *text =
-      g_strdup_printf("{\"endpoints\": {\"judge\": {\"provider\": \"openai\", \"model\": \"m\", "
-                      "\"base_url\": \"%s/v1\"}}}",
-                      inf_fake_llm_get_base_url(f->fake));
-  g_autoptr(json_object) json = json_tokener_parse(text);
-  f->config = inf_resources_config_parse(json, "test.json", "resources", f->registry, &error);
-  g_assert_no_error(error);
-  f->rm = inf_resource_manager_new(f->config, f->registry, &error);
-  g_assert_no_error(error);
-}
-
-static void
-fixture_teardown(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  if (f->rm)
-    inf_resource_manager_free(f->rm);
-  if (f->config)
-    inf_resources_config_free(f->config);
-  if (f->fake) {
-    inf_fake_llm_free(f->fake);
-    while (g_main_context_iteration(f->context, FALSE))
-      ;
-    g_main_context_unref(f->context);
-  }
-  inf_plugin_loader_free(f->loader);
-  inf_registry_free(f->registry);
+  f->fake = inf_test_fake_start();
+  inf_test_resources_fixture_set_printf(
+      f,
+      "{\"endpoints\": {\"judge\": {\"provider\": \"openai\", \"model\": \"m\", "
+      "\"base_url\": \"%s/v1\"}}}",
+      inf_fake_llm_get_base_url(f->fake));
 }
 
 static InfLoss *
@@ -77,6 +43,16 @@ loss_from(Fixture *f, const char *json_text, GError **error)
   g_autoptr(json_object) spec = json_tokener_parse(json_text);
   g_assert_nonnull(spec);
   return inf_loss_new_full(f->registry, spec, "cfg.json", "training.loss", NULL, error);
+}
+
+/* The loss of @json_text, which must be valid. */
+static InfLoss *
+new_loss(Fixture *f, const char *json_text)
+{
+  g_autoptr(GError) error = NULL;
+  InfLoss *loss = loss_from(f, json_text, &error);
+  g_assert_no_error(error);
+  return loss;
 }
 
 static void
@@ -103,29 +79,7 @@ expect_config_message(Fixture *f, const char *json_text, const char *prefix)
   g_assert_null(strstr(error->message + 1, "cfg.json"));
 }
 
-typedef struct {
-  gboolean done;
-  InfFeedback *feedback;
-  GError *error;
-} Result;
-
-static void
-result_done(InfFeedback *feedback, GError *error, gpointer data)
-{
-  Result *r = data;
-  g_assert_false(r->done);
-  r->done = TRUE;
-  r->feedback = feedback;
-  r->error = error;
-}
-
-static void
-result_clear(Result *r)
-{
-  inf_feedback_free(r->feedback);
-  g_clear_error(&r->error);
-  memset(r, 0, sizeof *r);
-}
+typedef InfTestLossResult Result;
 
 /* Evaluates @loss on @output (a text, or JSON when @output_is_json) against
  * the target @target_json; waits for the result. */
@@ -139,12 +93,9 @@ evaluate_full(InfLoss *loss, const char *output, gboolean output_is_json, const 
       output_is_json ? inf_value_from_json(out_json) : inf_value_new_text(output);
   g_autoptr(json_object) example = json_object_new_object();
   json_object_object_add(example, "target", json_object_get(target));
-  memset(r, 0, sizeof *r);
   json_object_object_add(example, "input",
                          json_tokener_parse("{\"text\": \"my card was charged twice\"}"));
-  inf_loss_evaluate(loss, value, target, example, 0, rm, result_done, r);
-  while (!r->done)
-    g_main_context_iteration(NULL, TRUE);
+  inf_test_loss_evaluate(loss, value, target, example, 0, rm, r);
 }
 
 static void
@@ -154,12 +105,29 @@ evaluate(InfLoss *loss, const char *output, gboolean output_is_json, const char 
   evaluate_full(loss, output, output_is_json, target_json, NULL, r);
 }
 
-static guint64
-fake_requests(Fixture *f)
+/* Evaluating @loss on the text @output against @target_json fails with an
+ * error containing @expected. */
+static void
+expect_error(InfLoss *loss, const char *output, const char *target_json, const char *expected)
 {
-  InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
-  return stats.requests;
+  Result r;
+  evaluate(loss, output, FALSE, target_json, &r);
+  g_assert_null(r.feedback);
+  g_assert_nonnull(r.error);
+  inf_test_assert_contains(r.error->message, expected);
+  inf_test_loss_result_clear(&r);
+}
+
+/* inf_loss_check_target() refuses @target_json ("null": no target) with an
+ * error containing @expected. */
+static void
+expect_target_refused(InfLoss *loss, const char *target_json, const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_object) target = json_tokener_parse(target_json);
+  g_assert_false(inf_loss_check_target(loss, target, &error));
+  g_assert_nonnull(error);
+  inf_test_assert_contains(error->message, expected);
 }
 
 /* The text of message @index of request @n at the fake (system first). */
@@ -176,10 +144,8 @@ static void
 test_judge(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(InfLoss) loss =
-      loss_from(f, "{\"type\": \"llm-judge\", \"criteria\": \"the label only\"}", &error);
-  g_assert_no_error(error);
+      new_loss(f, "{\"type\": \"llm-judge\", \"criteria\": \"the label only\"}");
   Result r;
   inf_fake_llm_push_reply_text(f->fake,
                                "{\"improvements\": [\"Answer with the label only\", \"  \"]}");
@@ -189,8 +155,8 @@ test_judge(Fixture *f, gconstpointer data)
   g_assert_false(inf_feedback_has_score(r.feedback));
   g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 1);
   g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==, "Answer with the label only");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 1);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 1);
   /* The judge sees the input, the output, the reference and the criteria. */
   const char *user = request_message(f, 0, 1);
   inf_test_assert_contains(user, "Input:\n{\"text\":\"my card was charged twice\"}");
@@ -204,8 +170,8 @@ test_judge(Fixture *f, gconstpointer data)
   evaluate_full(loss, "billing", FALSE, "\"billing\"", f->rm, &r);
   g_assert_no_error(r.error);
   g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 2);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 2);
 }
 
 static void
@@ -213,8 +179,7 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) loss = loss_from(f, "{\"type\": \"llm-judge\", \"score\": true}", &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) loss = new_loss(f, "{\"type\": \"llm-judge\", \"score\": true}");
   Result r;
   /* Not JSON, then a score out of range: with the default 2 attempts the
    * example fails after 2 calls, naming the problem and the last reply. */
@@ -228,8 +193,8 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
   inf_test_assert_contains(r.error->message, "score");
   inf_test_assert_contains(r.error->message,
                            "(last reply: '{\"improvements\": [], \"score\": 7}')");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 2);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 2);
   /* The retry showed the judge its reply and what was wrong with it. */
   g_assert_cmpstr(request_message(f, 1, 2), ==, "Looks fine to me!");
   inf_test_assert_contains(request_message(f, 1, 3), "That reply could not be used: the reply "
@@ -242,8 +207,8 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
   g_assert_no_error(r.error);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.25);
   g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==, "be brief");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 4);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 4);
   /* No reference shown when the target is null. */
   g_assert_null(strstr(request_message(f, 2, 1), "Expected"));
 
@@ -253,18 +218,16 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
   evaluate_full(loss, "x", FALSE, "null", f->rm, &r);
   g_assert_nonnull(r.error);
   inf_test_assert_contains(r.error->message, "llm-judge: the call to alias 'judge' failed: ");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 5);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 5);
 
   /* An alias that is not configured: an error, no call. */
-  g_autoptr(InfLoss) other =
-      loss_from(f, "{\"type\": \"llm-judge\", \"alias\": \"critic\"}", &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) other = new_loss(f, "{\"type\": \"llm-judge\", \"alias\": \"critic\"}");
   evaluate_full(other, "x", FALSE, "null", f->rm, &r);
   g_assert_nonnull(r.error);
   inf_test_assert_contains(r.error->message, "critic");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 5);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 5);
 
   expect_config_error(f, "{\"type\": \"llm-judge\", \"attempts\": 0}",
                       "cfg.json: training.loss.attempts:");
@@ -272,29 +235,35 @@ test_judge_score_and_retries(Fixture *f, gconstpointer data)
                       "cfg.json: training.loss.score:");
 }
 
-/* Runs a verifier spec on one output and target; checks the score, and the
- * single item when @item is not NULL (no item when the check passes). */
+/* A verifier spec run on one output and target: the score, and the single
+ * item when @item is not NULL (no item when the check passes). */
+typedef struct {
+  const char *spec;
+  const char *output;
+  gboolean json; /* the output is JSON, not a text */
+  const char *target;
+  double score;
+  const char *item;
+} VerifierCase;
+
 static void
-check_verifier(Fixture *f, const char *spec, const char *output, gboolean json, const char *target,
-               double score, const char *item)
+check_verifier(Fixture *f, const VerifierCase *c)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) loss = loss_from(f, spec, &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) loss = new_loss(f, c->spec);
   Result r;
-  evaluate(loss, output, json, target, &r);
+  evaluate(loss, c->output, c->json, c->target, &r);
   g_assert_no_error(r.error);
   g_assert_nonnull(r.feedback);
   g_assert_cmpint(inf_feedback_get_kind(r.feedback), ==, INF_FEEDBACK_VERIFIER);
-  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, score);
-  if (score == 1.0) {
+  g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, c->score);
+  if (c->score == 1.0) {
     g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
   } else {
     g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 1);
-    if (item)
-      g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==, item);
+    if (c->item)
+      g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==, c->item);
   }
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
 }
 
 static void
@@ -302,20 +271,20 @@ test_verifier_exact(Fixture *f, gconstpointer data)
 {
   (void)data;
   const char *exact = "{\"type\": \"verifier\"}";
-  check_verifier(f, exact, "billing", FALSE, "\"billing\"", 1.0, NULL);
-  check_verifier(f, exact, "Billing ", FALSE, "\"billing\"", 0.0,
-                 "expected 'billing', got 'Billing'");
-  check_verifier(f, exact, "technical", FALSE, "\"billing\"", 0.0,
-                 "expected 'billing', got 'technical'");
   const char *folded = "{\"type\": \"verifier\", \"normalize\": [\"trim\", \"casefold\"]}";
-  check_verifier(f, folded, "  BILLING\n", FALSE, "\"billing\"", 1.0, NULL);
-  check_verifier(f, "{\"type\": \"verifier\", \"normalize\": \"trim\"}", " x ", FALSE, "\"x\"", 1.0,
-                 NULL);
-  check_verifier(f, "{\"type\": \"verifier\", \"normalize\": \"casefold\"}", " X", FALSE, "\"x\"",
-                 0.0, NULL);
-  /* A number or boolean target compares with its JSON text. */
-  check_verifier(f, exact, "42", FALSE, "42", 1.0, NULL);
-  check_verifier(f, exact, "true", FALSE, "true", 1.0, NULL);
+  const VerifierCase cases[] = {
+    { exact, "billing", FALSE, "\"billing\"", 1.0, NULL },
+    { exact, "Billing ", FALSE, "\"billing\"", 0.0, "expected 'billing', got 'Billing'" },
+    { exact, "technical", FALSE, "\"billing\"", 0.0, "expected 'billing', got 'technical'" },
+    { folded, "  BILLING\n", FALSE, "\"billing\"", 1.0, NULL },
+    { "{\"type\": \"verifier\", \"normalize\": \"trim\"}", " x ", FALSE, "\"x\"", 1.0, NULL },
+    { "{\"type\": \"verifier\", \"normalize\": \"casefold\"}", " X", FALSE, "\"x\"", 0.0, NULL },
+    /* A number or boolean target compares with its JSON text. */
+    { exact, "42", FALSE, "42", 1.0, NULL },
+    { exact, "true", FALSE, "true", 1.0, NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+    check_verifier(f, &cases[i]);
   /* Long outputs are cut visibly in the item. */
   g_autofree char *long_text = g_strnfill(500, 'a');
   g_autoptr(GError) error = NULL;
@@ -326,7 +295,7 @@ test_verifier_exact(Fixture *f, gconstpointer data)
   inf_test_assert_contains(inf_feedback_get_item(r.feedback, 0), "...");
   g_assert_false(
       json_object_get_boolean(json_object_object_get(inf_feedback_get_meta(r.feedback), "passed")));
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
 }
 
 static void
@@ -334,74 +303,62 @@ test_verifier_matches(Fixture *f, gconstpointer data)
 {
   (void)data;
   const char *contains = "{\"type\": \"verifier\", \"match\": \"contains\"}";
-  check_verifier(f, contains, "The answer is Paris.", FALSE, "\"Paris\"", 1.0, NULL);
-  check_verifier(f, contains, "The answer is Rome.", FALSE, "\"Paris\"", 0.0,
-                 "expected 'Paris', got 'The answer is Rome.' (the output must contain the "
-                 "expected text)");
-  check_verifier(f,
-                 "{\"type\": \"verifier\", \"match\": \"contains\", \"normalize\": "
-                 "\"casefold\"}",
-                 "PARIS!", FALSE, "\"paris\"", 1.0, NULL);
-
   const char *regex = "{\"type\": \"verifier\", \"match\": \"regex\"}";
-  check_verifier(f, regex, "order 1234", FALSE, "\"^order [0-9]+$\"", 1.0, NULL);
-  check_verifier(f, regex, "order abc", FALSE, "\"^order [0-9]+$\"", 0.0,
-                 "expected '^order [0-9]+$', got 'order abc' (the output must match the regular "
-                 "expression)");
   const char *pattern = "{\"type\": \"verifier\", \"match\": \"regex\", \"pattern\": \"^[A-Z]\","
                         " \"normalize\": \"trim\"}";
-  check_verifier(f, pattern, "  Yes", FALSE, "null", 1.0, NULL);
-  check_verifier(f, pattern, "yes", FALSE, "null", 0.0, NULL);
-
   const char *field = "{\"type\": \"verifier\", \"match\": \"json_field\", \"path\": "
                       "\"answer.labels[1]\", \"normalize\": \"casefold\"}";
-  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"Billing\"]}}", FALSE, "\"billing\"",
-                 1.0, NULL);
-  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"billing\"]}}", TRUE, "\"billing\"",
-                 1.0, NULL);
-  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\", \"tech\"]}}", TRUE, "\"billing\"",
-                 0.0, "expected 'billing', got 'tech' (field answer.labels[1])");
-  check_verifier(f, field, "{\"answer\": {\"labels\": [\"a\"]}}", TRUE, "\"billing\"", 0.0,
-                 "expected 'billing', got '{\"answer\":{\"labels\":[\"a\"]}}' (field "
-                 "answer.labels[1]: not in the output)");
-  check_verifier(f, field, "not json", FALSE, "\"billing\"", 0.0,
-                 "expected 'billing', got 'not json' (field answer.labels[1]: the output is "
-                 "not JSON)");
   const char *num_field = "{\"type\": \"verifier\", \"match\": \"json_field\", \"path\": \"n\", "
                           "\"tolerance\": 0.01}";
-  check_verifier(f, num_field, "{\"n\": 3.005}", TRUE, "3", 1.0, NULL);
-  check_verifier(f, num_field, "{\"n\": {\"a\": [1, null]}}", TRUE, "{\"a\": [1, null]}", 1.0,
-                 NULL);
-  check_verifier(f, num_field, "{\"n\": null}", TRUE, "null", 1.0, NULL);
-  check_verifier(f, num_field, "{\"n\": 4}", TRUE, "3", 0.0, "expected '3', got '4' (field n)");
-
   const char *number = "{\"type\": \"verifier\", \"match\": \"number_close\", \"tolerance\": 0.5}";
-  check_verifier(f, number, " 3.4 ", FALSE, "3", 1.0, NULL);
-  check_verifier(f, number, "2.5", FALSE, "\"3\"", 1.0, NULL);
-  check_verifier(f, number, "3.6", FALSE, "3", 0.0,
-                 "expected '3', got '3.6' (a number within 0.5)");
-  check_verifier(f, number, "three", FALSE, "3", 0.0, NULL);
-  check_verifier(f, "{\"type\": \"verifier\", \"match\": \"number_close\"}", "3.0", FALSE, "3", 1.0,
-                 NULL);
+  const VerifierCase cases[] = {
+    { contains, "The answer is Paris.", FALSE, "\"Paris\"", 1.0, NULL },
+    { contains, "The answer is Rome.", FALSE, "\"Paris\"", 0.0,
+      "expected 'Paris', got 'The answer is Rome.' (the output must contain the "
+      "expected text)" },
+    { "{\"type\": \"verifier\", \"match\": \"contains\", \"normalize\": "
+      "\"casefold\"}",
+      "PARIS!", FALSE, "\"paris\"", 1.0, NULL },
+
+    { regex, "order 1234", FALSE, "\"^order [0-9]+$\"", 1.0, NULL },
+    { regex, "order abc", FALSE, "\"^order [0-9]+$\"", 0.0,
+      "expected '^order [0-9]+$', got 'order abc' (the output must match the regular "
+      "expression)" },
+    { pattern, "  Yes", FALSE, "null", 1.0, NULL },
+    { pattern, "yes", FALSE, "null", 0.0, NULL },
+
+    { field, "{\"answer\": {\"labels\": [\"a\", \"Billing\"]}}", FALSE, "\"billing\"", 1.0, NULL },
+    { field, "{\"answer\": {\"labels\": [\"a\", \"billing\"]}}", TRUE, "\"billing\"", 1.0, NULL },
+    { field, "{\"answer\": {\"labels\": [\"a\", \"tech\"]}}", TRUE, "\"billing\"", 0.0,
+      "expected 'billing', got 'tech' (field answer.labels[1])" },
+    { field, "{\"answer\": {\"labels\": [\"a\"]}}", TRUE, "\"billing\"", 0.0,
+      "expected 'billing', got '{\"answer\":{\"labels\":[\"a\"]}}' (field "
+      "answer.labels[1]: not in the output)" },
+    { field, "not json", FALSE, "\"billing\"", 0.0,
+      "expected 'billing', got 'not json' (field answer.labels[1]: the output is "
+      "not JSON)" },
+    { num_field, "{\"n\": 3.005}", TRUE, "3", 1.0, NULL },
+    { num_field, "{\"n\": {\"a\": [1, null]}}", TRUE, "{\"a\": [1, null]}", 1.0, NULL },
+    { num_field, "{\"n\": null}", TRUE, "null", 1.0, NULL },
+    { num_field, "{\"n\": 4}", TRUE, "3", 0.0, "expected '3', got '4' (field n)" },
+
+    { number, " 3.4 ", FALSE, "3", 1.0, NULL },
+    { number, "2.5", FALSE, "\"3\"", 1.0, NULL },
+    { number, "3.6", FALSE, "3", 0.0, "expected '3', got '3.6' (a number within 0.5)" },
+    { number, "three", FALSE, "3", 0.0, NULL },
+    { "{\"type\": \"verifier\", \"match\": \"number_close\"}", "3.0", FALSE, "3", 1.0, NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+    check_verifier(f, &cases[i]);
 }
 
 static void
 expect_target_error(Fixture *f, const char *spec, const char *target_json, const char *expected)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) loss = loss_from(f, spec, &error);
-  g_assert_no_error(error);
-  g_autoptr(json_object) target = json_tokener_parse(target_json);
-  g_assert_false(inf_loss_check_target(loss, target, &error));
-  inf_test_assert_contains(error->message, expected);
-  g_clear_error(&error);
+  g_autoptr(InfLoss) loss = new_loss(f, spec);
+  expect_target_refused(loss, target_json, expected);
   /* evaluate reports the same as an error of the example */
-  Result r;
-  evaluate(loss, "x", FALSE, target_json, &r);
-  g_assert_null(r.feedback);
-  g_assert_nonnull(r.error);
-  inf_test_assert_contains(r.error->message, expected);
-  result_clear(&r);
+  expect_error(loss, "x", target_json, expected);
 }
 
 static void
@@ -453,13 +410,10 @@ test_composite(Fixture *f, gconstpointer data)
   (void)data;
   g_autoptr(GError) error = NULL;
   /* 0.25 x 0 + 0.75 x 1 = 0.75; items of the failing child. */
-  g_autoptr(InfLoss) loss = loss_from(
-      f,
-      "{\"type\": \"composite\", \"losses\": ["
-      " {\"loss\": {\"type\": \"verifier\"}, \"weight\": 0.25},"
-      " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0.75}]}",
-      &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) loss = new_loss(
+      f, "{\"type\": \"composite\", \"losses\": ["
+         " {\"loss\": {\"type\": \"verifier\"}, \"weight\": 0.25},"
+         " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0.75}]}");
   Result r;
   evaluate(loss, "the billing team", FALSE, "\"billing\"", &r);
   g_assert_no_error(r.error);
@@ -473,44 +427,33 @@ test_composite(Fixture *f, gconstpointer data)
   g_assert_cmpstr(
       json_object_get_string(json_object_object_get(json_object_array_get_idx(parts, 1), "type")),
       ==, "verifier");
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
 
   /* A plain spec weighs 1; a zero weight leaves a child out of the score
    * (its items stay). */
-  g_autoptr(InfLoss) zero =
-      loss_from(f,
-                "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"},"
-                " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0}]}",
-                &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) zero = new_loss(
+      f, "{\"type\": \"composite\", \"losses\": [{\"type\": \"verifier\"},"
+         " {\"loss\": {\"type\": \"verifier\", \"match\": \"contains\"}, \"weight\": 0}]}");
   evaluate(zero, "x", FALSE, "\"billing\"", &r);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.0);
   g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 2);
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   evaluate(zero, "billing", FALSE, "\"billing\"", &r);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
 
   /* Nested composites; only weight-0 children: no score at all. */
-  g_autoptr(InfLoss) none = loss_from(
-      f,
-      "{\"type\": \"composite\", \"losses\": [{\"loss\": {\"type\": \"composite\", \"losses\": "
-      "[{\"type\": \"verifier\"}]}, \"weight\": 0}]}",
-      &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) none = new_loss(
+      f, "{\"type\": \"composite\", \"losses\": [{\"loss\": {\"type\": \"composite\", \"losses\": "
+         "[{\"type\": \"verifier\"}]}, \"weight\": 0}]}");
   evaluate(none, "x", FALSE, "\"x\"", &r);
   g_assert_false(inf_feedback_has_score(r.feedback));
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
 
   /* A child's error fails the composite, naming the child; check_target too. */
-  evaluate(loss, "x", FALSE, "{\"a\": 1}", &r);
-  g_assert_null(r.feedback);
-  inf_test_assert_contains(r.error->message, "losses[0] (verifier): ");
-  result_clear(&r);
-  g_autoptr(json_object) bad = json_tokener_parse("3");
-  g_assert_false(inf_loss_check_target(loss, bad, &error));
-  inf_test_assert_contains(error->message, "losses[1] (verifier): the verifier (contains) "
-                                           "expects a string target");
+  expect_error(loss, "x", "{\"a\": 1}", "losses[0] (verifier): ");
+  expect_target_refused(loss, "3",
+                        "losses[1] (verifier): the verifier (contains) expects a string target");
 }
 
 static void
@@ -575,9 +518,7 @@ static void
 test_rubric(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) loss = loss_from(f, RUBRIC "}", &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) loss = new_loss(f, RUBRIC "}");
   Result r;
   inf_fake_llm_push_reply_text(f->fake, "{\"score\": 4, \"justification\": \"near\", "
                                         "\"improvements\": [\"say billing\"]}");
@@ -590,7 +531,7 @@ test_rubric(Fixture *f, gconstpointer data)
   g_assert_cmpstr(json_object_get_string(json_object_object_get(meta, "justification")), ==,
                   "near");
   g_assert_false(json_object_get_boolean(json_object_object_get(meta, "clamped")));
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   /* The scale and the criteria are in the system prompt; structured output asked. */
   const char *system = request_message(f, 0, 0);
   inf_test_assert_contains(system, "Criteria: correct label\nRating scale:\n"
@@ -608,16 +549,16 @@ test_rubric(Fixture *f, gconstpointer data)
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
   g_assert_true(json_object_get_boolean(
       json_object_object_get(inf_feedback_get_meta(r.feedback), "clamped")));
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   inf_fake_llm_push_reply_text(f->fake, "{\"score\": 0, \"justification\": \"\", "
                                         "\"improvements\": []}");
   evaluate_full(loss, "x", FALSE, "\"billing\"", f->rm, &r);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.0);
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
 
   /* Malformed (a string score, then no improvements): retried, then failed
    * clearly; a third reply is never asked for. */
-  guint64 before = fake_requests(f);
+  guint64 before = inf_test_fake_requests(f->fake);
   inf_fake_llm_push_reply_text(f->fake, "{\"score\": \"high\", \"justification\": \"\", "
                                         "\"improvements\": []}");
   inf_fake_llm_push_reply_text(f->fake, "{\"score\": 5, \"justification\": \"ok\"}");
@@ -626,8 +567,8 @@ test_rubric(Fixture *f, gconstpointer data)
   inf_test_assert_contains(r.error->message,
                            "rubric: no usable reply from alias 'judge' after 2 attempts: ");
   inf_test_assert_contains(r.error->message, "improvements");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, before + 2);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, before + 2);
   inf_test_assert_contains(request_message(f, (guint)before + 1, 3), "$.score");
 
   /* A malformed reply then a good one. */
@@ -636,7 +577,7 @@ test_rubric(Fixture *f, gconstpointer data)
                                         "\"improvements\": []}");
   evaluate_full(loss, "x", FALSE, "\"billing\"", f->rm, &r);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.5);
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
 }
 
 static void
@@ -671,10 +612,21 @@ evaluate_example(Fixture *f, InfLoss *loss, const char *output, const char *exam
   g_assert_nonnull(example);
   g_autoptr(InfValue) value = inf_value_new_text(output);
   json_object *target = json_object_object_get(example, "target");
-  memset(r, 0, sizeof *r);
-  inf_loss_evaluate(loss, value, target, example, 0, f->rm, result_done, r);
-  while (!r->done)
-    g_main_context_iteration(NULL, TRUE);
+  inf_test_loss_evaluate(loss, value, target, example, 0, f->rm, r);
+}
+
+/* Evaluating @loss on @output for the example line @example_json fails with
+ * an error containing @expected. */
+static void
+expect_example_error(Fixture *f, InfLoss *loss, const char *output, const char *example_json,
+                     const char *expected)
+{
+  Result r;
+  evaluate_example(f, loss, output, example_json, &r);
+  g_assert_null(r.feedback);
+  g_assert_nonnull(r.error);
+  inf_test_assert_contains(r.error->message, expected);
+  inf_test_loss_result_clear(&r);
 }
 
 static json_object *
@@ -700,15 +652,10 @@ static void
 test_preference(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) first = loss_from(
+  g_autoptr(InfLoss) first = new_loss(
       f,
-      "{\"type\": \"preference\", \"order\": \"output_first\", \"criteria\": \"the label only\"}",
-      &error);
-  g_assert_no_error(error);
-  g_autoptr(InfLoss) last =
-      loss_from(f, "{\"type\": \"preference\", \"order\": \"output_last\"}", &error);
-  g_assert_no_error(error);
+      "{\"type\": \"preference\", \"order\": \"output_first\", \"criteria\": \"the label only\"}");
+  g_autoptr(InfLoss) last = new_loss(f, "{\"type\": \"preference\", \"order\": \"output_last\"}");
   Result r;
 
   /* Output first: candidate 1 is the output; the judge prefers 1. */
@@ -724,7 +671,7 @@ test_preference(Fixture *f, gconstpointer data)
   g_assert_cmpint(json_object_get_int(meta_get(&r, "output_candidate")), ==, 1);
   g_assert_cmpint(json_object_get_int(meta_get(&r, "preferred")), ==, 1);
   g_assert_cmpstr(json_object_get_string(meta_get(&r, "winner")), ==, "output");
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   /* The judge sees the input and the numbered candidates, not which is which. */
   const char *user = request_message(f, 0, 1);
   inf_test_assert_contains(user, "Input:\n{\"text\":\"my card was charged twice\"}\n\n"
@@ -750,7 +697,7 @@ test_preference(Fixture *f, gconstpointer data)
   g_assert_cmpstr(meta_source(&r, 2), ==, "output");
   g_assert_cmpint(json_object_get_int(meta_get(&r, "output_candidate")), ==, 2);
   g_assert_cmpstr(json_object_get_string(meta_get(&r, "winner")), ==, "reference");
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   inf_test_assert_contains(request_message(f, 1, 1), "Candidate 1:\nbilling\n\n"
                                                      "Candidate 2:\nIt is about payments");
 
@@ -761,17 +708,15 @@ test_preference(Fixture *f, gconstpointer data)
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 0.5);
   g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
   g_assert_cmpstr(json_object_get_string(meta_get(&r, "winner")), ==, "tie");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 3);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 3);
 }
 
 static void
 test_preference_seeded(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) loss = loss_from(f, "{\"type\": \"preference\"}", &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) loss = new_loss(f, "{\"type\": \"preference\"}");
   /* The seeded order depends on the example's input only: the same example
    * twice gets the same order, and both orders occur over a few inputs. In
    * every case the judge's "1" maps back to the candidate shown first. */
@@ -799,13 +744,12 @@ test_preference_seeded(Fixture *f, gconstpointer data)
       else
         g_assert_cmpint(output, ==, first_output);
       seen[output] = TRUE;
-      result_clear(&r);
+      inf_test_loss_result_clear(&r);
     }
   }
   g_assert_true(seen[1] && seen[2]);
   /* Another seed changes the order of some example. */
-  g_autoptr(InfLoss) other = loss_from(f, "{\"type\": \"preference\", \"seed\": 7}", &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) other = new_loss(f, "{\"type\": \"preference\", \"seed\": 7}");
   gboolean differs = FALSE;
   for (guint i = 0; i < 8 && !differs; i++) {
     g_autofree char *example =
@@ -819,8 +763,8 @@ test_preference_seeded(Fixture *f, gconstpointer data)
     evaluate_example(f, other, "out", example, &b);
     differs = json_object_get_int(meta_get(&a, "output_candidate")) !=
               json_object_get_int(meta_get(&b, "output_candidate"));
-    result_clear(&a);
-    result_clear(&b);
+    inf_test_loss_result_clear(&a);
+    inf_test_loss_result_clear(&b);
   }
   g_assert_true(differs);
 }
@@ -829,10 +773,8 @@ static void
 test_preference_malformed(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) loss = loss_from(
-      f, "{\"type\": \"preference\", \"ties\": false, \"order\": \"output_first\"}", &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) loss =
+      new_loss(f, "{\"type\": \"preference\", \"ties\": false, \"order\": \"output_first\"}");
   Result r;
   /* A tie when ties are off, then a candidate 3: retried once, then failed. */
   inf_fake_llm_push_reply_text(f->fake, "{\"better\": 0, \"reason\": \"\", \"improvements\": []}");
@@ -843,8 +785,8 @@ test_preference_malformed(Fixture *f, gconstpointer data)
                            "preference: no usable reply from alias 'judge' after 2 attempts: "
                            "$.better");
   inf_test_assert_contains(r.error->message, "(last reply: '{\"better\": 3");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 2);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 2);
   inf_test_assert_contains(request_message(f, 1, 3), "$.better");
   g_assert_null(strstr(request_message(f, 0, 0), "tie"));
 
@@ -858,47 +800,37 @@ test_preference_malformed(Fixture *f, gconstpointer data)
   g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==,
                   "The reference (candidate 2) was preferred to this output (candidate 1)");
   g_assert_cmpstr(inf_feedback_get_item(r.feedback, 1), ==, "use the label");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 4);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 4);
 
   /* A reference from another field; an example without it fails, no call. */
-  g_autoptr(InfLoss) field = loss_from(
-      f, "{\"type\": \"preference\", \"reference\": \"meta.best\", \"order\": \"output_last\"}",
-      &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) field = new_loss(
+      f, "{\"type\": \"preference\", \"reference\": \"meta.best\", \"order\": \"output_last\"}");
   inf_fake_llm_push_reply_text(f->fake, "{\"better\": 2, \"reason\": \"\", \"improvements\": []}");
   evaluate_example(f, field, "x",
                    "{\"input\": \"q\", \"meta\": {\"best\": {\"label\": \"billing\"}}}", &r);
   g_assert_no_error(r.error);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   inf_test_assert_contains(request_message(f, 4, 1),
                            "Input:\nq\n\nCandidate 1:\n{\"label\":\"billing\"}\n\n"
                            "Candidate 2:\nx");
-  evaluate_example(f, field, "x", "{\"input\": \"q\", \"target\": \"t\"}", &r);
-  g_assert_null(r.feedback);
-  inf_test_assert_contains(r.error->message, "preference: the example has no reference output "
-                                             "at 'meta.best' (no such field)");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 5);
+  expect_example_error(f, field, "x", "{\"input\": \"q\", \"target\": \"t\"}",
+                       "preference: the example has no reference output "
+                       "at 'meta.best' (no such field)");
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 5);
 }
 
 static void
 test_preference_options(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) loss = loss_from(f, "{\"type\": \"preference\"}", &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) loss = new_loss(f, "{\"type\": \"preference\"}");
   /* A null target is refused before anything runs, and per example. */
-  g_assert_false(inf_loss_check_target(loss, NULL, &error));
-  inf_test_assert_contains(error->message, "preference expects a target");
-  g_clear_error(&error);
-  Result r;
-  evaluate(loss, "x", FALSE, "null", &r);
-  inf_test_assert_contains(r.error->message, "preference: the example has no reference output "
-                                             "at 'target' (it is null)");
-  result_clear(&r);
+  expect_target_refused(loss, "null", "preference expects a target");
+  expect_error(loss, "x", "null",
+               "preference: the example has no reference output "
+               "at 'target' (it is null)");
   expect_config_error(f, "{\"type\": \"preference\", \"reference\": \"a..b\"}",
                       "cfg.json: training.loss: reference: 'a..b' is not a field path");
   expect_config_error(f, "{\"type\": \"preference\", \"order\": \"random\"}",
@@ -916,14 +848,10 @@ static void
 test_ranking(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) first = loss_from(
-      f, "{\"type\": \"ranking\", \"candidates\": \"others\", \"order\": \"output_first\"}",
-      &error);
-  g_assert_no_error(error);
-  g_autoptr(InfLoss) last = loss_from(
-      f, "{\"type\": \"ranking\", \"candidates\": \"others\", \"order\": \"output_last\"}", &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) first = new_loss(
+      f, "{\"type\": \"ranking\", \"candidates\": \"others\", \"order\": \"output_first\"}");
+  g_autoptr(InfLoss) last = new_loss(
+      f, "{\"type\": \"ranking\", \"candidates\": \"others\", \"order\": \"output_last\"}");
   const char *reply = "{\"ranking\": [2, 1, 4, 3], \"reason\": \"exact label first\", "
                       "\"improvements\": [{\"candidate\": 1, \"changes\": [\"drop the prose\"]},"
                       " {\"candidate\": 4, \"changes\": [\"name a label\"]},"
@@ -948,7 +876,7 @@ test_ranking(Fixture *f, gconstpointer data)
   g_assert_cmpint(json_object_get_int(meta_get(&r, "rank")), ==, 2);
   g_assert_cmpint(json_object_get_int(meta_get(&r, "n")), ==, 4);
   g_assert_cmpint(json_object_array_length(meta_get(&r, "ranking")), ==, 4);
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   inf_test_assert_contains(request_message(f, 0, 1),
                            "Candidate 1:\nIt is billing\n\nCandidate 2:\nbilling\n\n"
                            "Candidate 3:\nBilling.\n\nCandidate 4:\n{\"label\":\"tech\"}");
@@ -966,7 +894,7 @@ test_ranking(Fixture *f, gconstpointer data)
   g_assert_cmpstr(inf_feedback_get_item(r.feedback, 1), ==, "name a label");
   g_assert_cmpstr(meta_source(&r, 4), ==, "output");
   g_assert_cmpint(json_object_get_int(meta_get(&r, "output_candidate")), ==, 4);
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
 
   /* Ranked first: score 1, no items; ranked last: 0. Without a reference
    * (null target) the others are enough. */
@@ -977,27 +905,22 @@ test_ranking(Fixture *f, gconstpointer data)
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
   g_assert_cmpuint(inf_feedback_get_n_items(r.feedback), ==, 0);
   g_assert_cmpstr(meta_source(&r, 1), ==, "others[0]");
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   inf_fake_llm_push_reply_text(f->fake, "{\"ranking\": [1, 2], \"reason\": \"\", "
                                         "\"improvements\": []}");
-  g_autoptr(InfLoss) plain =
-      loss_from(f, "{\"type\": \"ranking\", \"order\": \"output_first\"}", &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) plain = new_loss(f, "{\"type\": \"ranking\", \"order\": \"output_first\"}");
   evaluate_example(f, plain, "x", "{\"input\": \"q\", \"target\": \"y\"}", &r);
   g_assert_cmpfloat(inf_feedback_get_score(r.feedback), ==, 1.0);
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 4);
+  inf_test_loss_result_clear(&r);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 4);
 }
 
 static void
 test_ranking_malformed(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) loss = loss_from(
-      f, "{\"type\": \"ranking\", \"candidates\": \"others\", \"order\": \"output_first\"}",
-      &error);
-  g_assert_no_error(error);
+  g_autoptr(InfLoss) loss = new_loss(
+      f, "{\"type\": \"ranking\", \"candidates\": \"others\", \"order\": \"output_first\"}");
   const char *example = "{\"input\": \"q\", \"target\": \"t\", \"others\": [\"o\"]}";
   Result r;
   /* A candidate twice, then one missing: failed after 2 attempts. */
@@ -1010,7 +933,7 @@ test_ranking_malformed(Fixture *f, gconstpointer data)
   inf_test_assert_contains(r.error->message,
                            "ranking: no usable reply from alias 'judge' after 2 attempts: "
                            "ranking: candidate 3 is missing; rank all 3 candidates");
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   inf_test_assert_contains(request_message(f, 1, 3),
                            "ranking[1]: candidate 1 is ranked twice (at 1 and 2)");
   /* An unknown candidate, then a good reply. */
@@ -1024,27 +947,22 @@ test_ranking_malformed(Fixture *f, gconstpointer data)
   g_assert_cmpstr(inf_feedback_get_item(r.feedback, 0), ==,
                   "This output (candidate 1) ranked 3 of 3, below candidate 3 (the example's "
                   "others[0]), candidate 2 (the reference)");
-  result_clear(&r);
+  inf_test_loss_result_clear(&r);
   inf_test_assert_contains(request_message(f, 3, 3),
                            "improvements[0].candidate: there is no candidate 5 (the "
                            "candidates are 1 to 3)");
-  g_assert_cmpuint(fake_requests(f), ==, 4);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 4);
 
   /* Examples without enough candidates or with a bad list fail without a call. */
-  evaluate_example(f, loss, "x", "{\"input\": \"q\", \"others\": []}", &r);
-  inf_test_assert_contains(r.error->message,
-                           "ranking: nothing to compare the output with: the example has no "
-                           "reference at 'target' and an empty 'others' list");
-  result_clear(&r);
-  evaluate_example(f, loss, "x", "{\"input\": \"q\", \"target\": \"t\", \"others\": \"o\"}", &r);
-  inf_test_assert_contains(r.error->message,
-                           "ranking: the example's 'others' must be a list of other outputs to "
-                           "rank (it is not a list)");
-  result_clear(&r);
-  evaluate_example(f, loss, "x", "{\"input\": \"q\", \"target\": \"t\"}", &r);
-  inf_test_assert_contains(r.error->message, "(there is no such field)");
-  result_clear(&r);
-  g_assert_cmpuint(fake_requests(f), ==, 4);
+  expect_example_error(f, loss, "x", "{\"input\": \"q\", \"others\": []}",
+                       "ranking: nothing to compare the output with: the example has no "
+                       "reference at 'target' and an empty 'others' list");
+  expect_example_error(f, loss, "x", "{\"input\": \"q\", \"target\": \"t\", \"others\": \"o\"}",
+                       "ranking: the example's 'others' must be a list of other outputs to "
+                       "rank (it is not a list)");
+  expect_example_error(f, loss, "x", "{\"input\": \"q\", \"target\": \"t\"}",
+                       "(there is no such field)");
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 4);
 }
 
 static void
@@ -1052,21 +970,14 @@ test_ranking_options(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(InfLoss) plain = loss_from(f, "{\"type\": \"ranking\"}", &error);
-  g_assert_no_error(error);
-  g_assert_false(inf_loss_check_target(plain, NULL, &error));
-  inf_test_assert_contains(error->message, "ranking expects a target");
-  g_clear_error(&error);
+  g_autoptr(InfLoss) plain = new_loss(f, "{\"type\": \"ranking\"}");
+  expect_target_refused(plain, "null", "ranking expects a target");
   g_autoptr(InfLoss) with_others =
-      loss_from(f, "{\"type\": \"ranking\", \"candidates\": \"others\"}", &error);
-  g_assert_no_error(error);
+      new_loss(f, "{\"type\": \"ranking\", \"candidates\": \"others\"}");
   g_assert_true(inf_loss_check_target(with_others, NULL, &error));
-  Result r;
-  evaluate(plain, "x", FALSE, "null", &r);
-  inf_test_assert_contains(r.error->message,
-                           "ranking: nothing to compare the output with: the example has no "
-                           "reference at 'target' (and the `candidates` option names no list");
-  result_clear(&r);
+  expect_error(plain, "x", "null",
+               "ranking: nothing to compare the output with: the example has no "
+               "reference at 'target' (and the `candidates` option names no list");
   expect_config_error(f, "{\"type\": \"ranking\", \"candidates\": \"[0]\"}",
                       "cfg.json: training.loss: candidates: '[0]' is not a field path");
   expect_config_error(f, "{\"type\": \"ranking\", \"candidates\": 3}",
@@ -1079,32 +990,26 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) \
+  g_test_add(path, Fixture, NULL, fixture_setup, fn, inf_test_resources_fixture_tear_down)
+#define ADD_LLM(path, fn) \
+  g_test_add(path, Fixture, NULL, llm_fixture_setup, fn, inf_test_resources_fixture_tear_down)
   ADD("/losses/verifier/exact", test_verifier_exact);
   ADD("/losses/verifier/matches", test_verifier_matches);
   ADD("/losses/verifier/targets", test_verifier_targets);
   ADD("/losses/verifier/options", test_verifier_options);
   ADD("/losses/composite/score", test_composite);
   ADD("/losses/composite/options", test_composite_options);
-  g_test_add("/losses/llm-judge/items", Fixture, NULL, llm_fixture_setup, test_judge,
-             fixture_teardown);
-  g_test_add("/losses/llm-judge/score-retries", Fixture, NULL, llm_fixture_setup,
-             test_judge_score_and_retries, fixture_teardown);
-  g_test_add("/losses/rubric/score", Fixture, NULL, llm_fixture_setup, test_rubric,
-             fixture_teardown);
-  g_test_add("/losses/rubric/options", Fixture, NULL, fixture_setup, test_rubric_options,
-             fixture_teardown);
-  g_test_add("/losses/preference/order", Fixture, NULL, llm_fixture_setup, test_preference,
-             fixture_teardown);
-  g_test_add("/losses/preference/seeded", Fixture, NULL, llm_fixture_setup, test_preference_seeded,
-             fixture_teardown);
-  g_test_add("/losses/preference/malformed", Fixture, NULL, llm_fixture_setup,
-             test_preference_malformed, fixture_teardown);
+  ADD_LLM("/losses/llm-judge/items", test_judge);
+  ADD_LLM("/losses/llm-judge/score-retries", test_judge_score_and_retries);
+  ADD_LLM("/losses/rubric/score", test_rubric);
+  ADD("/losses/rubric/options", test_rubric_options);
+  ADD_LLM("/losses/preference/order", test_preference);
+  ADD_LLM("/losses/preference/seeded", test_preference_seeded);
+  ADD_LLM("/losses/preference/malformed", test_preference_malformed);
   ADD("/losses/preference/options", test_preference_options);
-  g_test_add("/losses/ranking/rank", Fixture, NULL, llm_fixture_setup, test_ranking,
-             fixture_teardown);
-  g_test_add("/losses/ranking/malformed", Fixture, NULL, llm_fixture_setup, test_ranking_malformed,
-             fixture_teardown);
+  ADD_LLM("/losses/ranking/rank", test_ranking);
+  ADD_LLM("/losses/ranking/malformed", test_ranking_malformed);
   ADD("/losses/ranking/options", test_ranking_options);
   return g_test_run();
 }

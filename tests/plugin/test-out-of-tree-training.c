@@ -121,20 +121,7 @@ assert_listed(const char *dir)
   inf_test_assert_contains(run.out, "  prefix  string  default: \"Rule: \"\n");
 }
 
-typedef struct {
-  gboolean done;
-  InfFeedback *feedback;
-  GError *error;
-} Result;
-
-static void
-loss_done(InfFeedback *feedback, GError *error, gpointer data)
-{
-  Result *r = data;
-  r->done = TRUE;
-  r->feedback = feedback;
-  r->error = error;
-}
+typedef InfTestLossResult Result;
 
 /* Evaluates @loss on @output for the example {"input": "q", "target": @target}. */
 static void
@@ -146,10 +133,7 @@ evaluate(InfLoss *loss, const char *output, const char *target_json, Result *r)
 
   json_object_object_add(example, "input", json_object_new_string("q"));
   json_object_object_add(example, "target", json_object_get(target));
-  memset(r, 0, sizeof *r);
-  inf_loss_evaluate(loss, value, target, example, 0, NULL, loss_done, r);
-  while (!r->done)
-    g_main_context_iteration(NULL, TRUE);
+  inf_test_loss_evaluate(loss, value, target, example, 0, NULL, r);
 }
 
 static void

@@ -50,43 +50,28 @@ static const InfClientClass script_client = {
   .call = script_call,
 };
 
-typedef struct {
-  InfRegistry *registry;
-  InfPluginLoader *loader;
-  InfResourcesConfig *config;
-  InfResourceManager *rm;
-} Fixture;
+typedef InfTestResourcesFixture Fixture;
 
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  g_autoptr(GError) error = NULL;
-  f->registry = inf_registry_new();
+  inf_test_resources_fixture_set_up(f, data);
   g_assert_true(inf_registry_add_client_class(f->registry, &script_client, NULL));
-  f->loader = inf_plugin_loader_new(f->registry);
-  g_autofree char *file = g_build_filename(inf_test_plugin_path(), "sfa.so", NULL);
-  g_assert_true(inf_plugin_loader_load_file(f->loader, file, &error));
-  g_assert_no_error(error);
-  f->rm = inf_test_resources_new(
-      f->registry,
+  f->loader = inf_test_load_plugin(f->registry, "sfa");
+  inf_test_resources_fixture_set(
+      f,
       "{\"endpoints\": {\"agg\": {\"provider\": \"script\", \"model\": \"agg\", \"max_retries\": "
       "0},"
-      " \"upd\": {\"provider\": \"script\", \"model\": \"upd\", \"max_retries\": 0}}}",
-      &f->config);
+      " \"upd\": {\"provider\": \"script\", \"model\": \"upd\", \"max_retries\": 0}}}");
   requests = g_ptr_array_new_with_free_func(g_free);
 }
 
 static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
-  (void)data;
   g_assert_true(g_queue_is_empty(&replies)); /* every scripted reply was used */
   g_ptr_array_unref(requests);
-  inf_resource_manager_free(f->rm);
-  inf_resources_config_free(f->config);
-  inf_plugin_loader_free(f->loader);
-  inf_registry_free(f->registry);
+  inf_test_resources_fixture_tear_down(f, data);
 }
 
 static InfOptimizer *

@@ -24,8 +24,8 @@ inf_test_fake_stop(InfFakeLlm *fake)
     ;
 }
 
-static guint64
-fake_requests(InfFakeLlm *fake)
+guint64
+inf_test_fake_requests(InfFakeLlm *fake)
 {
   InfFakeStats stats;
   inf_fake_llm_get_stats(fake, &stats);
@@ -35,11 +35,11 @@ fake_requests(InfFakeLlm *fake)
 void
 inf_test_fake_wait_requests(InfFakeLlm *fake, guint64 n, InfTestEngine *engine)
 {
-  while (fake_requests(fake) < n) {
+  while (inf_test_fake_requests(fake) < n) {
     if (engine != NULL && !inf_test_engine_is_running(engine))
       g_error("inf-engine ended before the fake had %" G_GUINT64_FORMAT
               " requests (it had %" G_GUINT64_FORMAT "); stdout:\n%s\nstderr:\n%s",
-              n, fake_requests(fake), inf_test_engine_get_out(engine),
+              n, inf_test_fake_requests(fake), inf_test_engine_get_out(engine),
               inf_test_engine_get_err(engine));
     g_main_context_iteration(g_main_context_get_thread_default(), TRUE);
   }

@@ -3,6 +3,8 @@
 
 #include "config/builtins.h"
 
+#include <string.h>
+
 const char *
 inf_test_plugin_path(void)
 {
@@ -111,4 +113,75 @@ inf_test_resources_new(InfRegistry *registry, const char *json_text, InfResource
   InfResourceManager *manager = inf_resource_manager_new(*config, registry, &error);
   g_assert_no_error(error);
   return manager;
+}
+
+void
+inf_test_resources_fixture_set_up(InfTestResourcesFixture *f, gconstpointer data)
+{
+  (void)data;
+  f->registry = inf_registry_new();
+}
+
+void
+inf_test_resources_fixture_set_up_plugins(InfTestResourcesFixture *f, gconstpointer data)
+{
+  inf_test_resources_fixture_set_up(f, data);
+  f->loader = inf_test_load_plugins(f->registry);
+}
+
+void
+inf_test_resources_fixture_set(InfTestResourcesFixture *f, const char *json_text)
+{
+  g_assert_null(f->rm);
+  f->rm = inf_test_resources_new(f->registry, json_text, &f->config);
+}
+
+void
+inf_test_resources_fixture_set_printf(InfTestResourcesFixture *f, const char *format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  g_autofree char *text = g_strdup_vprintf(format, args);
+  va_end(args);
+  inf_test_resources_fixture_set(f, text);
+}
+
+void
+inf_test_resources_fixture_tear_down(InfTestResourcesFixture *f, gconstpointer data)
+{
+  (void)data;
+  g_clear_pointer(&f->rm, inf_resource_manager_free);
+  g_clear_pointer(&f->config, inf_resources_config_free);
+  if (f->fake != NULL)
+    inf_test_fake_stop(g_steal_pointer(&f->fake));
+  g_clear_pointer(&f->loader, inf_plugin_loader_free);
+  g_clear_pointer(&f->registry, inf_registry_free);
+}
+
+void
+inf_test_loss_done(InfFeedback *feedback, GError *error, gpointer data)
+{
+  InfTestLossResult *r = data;
+  g_assert_false(r->done);
+  r->done = TRUE;
+  r->feedback = feedback;
+  r->error = error;
+}
+
+void
+inf_test_loss_evaluate(InfLoss *loss, InfValue *output, json_object *target, json_object *example,
+                       guint64 index, InfResourceManager *resources, InfTestLossResult *r)
+{
+  memset(r, 0, sizeof *r);
+  inf_loss_evaluate(loss, output, target, example, index, resources, inf_test_loss_done, r);
+  while (!r->done)
+    g_main_context_iteration(g_main_context_get_thread_default(), TRUE);
+}
+
+void
+inf_test_loss_result_clear(InfTestLossResult *r)
+{
+  inf_feedback_free(r->feedback);
+  g_clear_error(&r->error);
+  memset(r, 0, sizeof *r);
 }

@@ -6,6 +6,7 @@
 
 #include "exec/scheduler.h"
 #include "inf-test.h"
+#include "optim/loss.h"
 #include "plugin/loader.h"
 #include "resources/manager.h"
 
@@ -41,6 +42,48 @@ void inf_test_config_fixture_tear_down(InfTestConfigFixture *f, gconstpointer da
  * with inf_resources_config_free after the manager. */
 InfResourceManager *inf_test_resources_new(InfRegistry *registry, const char *json_text,
                                            InfResourcesConfig **config);
+
+/* A registry and, once a test sets them, resources on it (a manager and its
+ * config) and the loopback fake server, for unit tests that call the core
+ * (g_test_add fixture functions; tests with more state embed it). The
+ * tear-down frees what is set. */
+typedef struct {
+  InfRegistry *registry;
+  InfPluginLoader *loader;    /* NULL unless the in-tree plugins are loaded */
+  InfFakeLlm *fake;           /* NULL unless a test starts it (inf_test_fake_start()) */
+  InfResourcesConfig *config; /* NULL until resources are set */
+  InfResourceManager *rm;
+} InfTestResourcesFixture;
+
+/* An empty registry: add classes, then set resources. */
+void inf_test_resources_fixture_set_up(InfTestResourcesFixture *f, gconstpointer data);
+/* A registry with the in-tree plugins (no built-ins). */
+void inf_test_resources_fixture_set_up_plugins(InfTestResourcesFixture *f, gconstpointer data);
+/* Makes f->rm and f->config from the resources block @json_text (see
+ * inf_test_resources_new()). */
+void inf_test_resources_fixture_set(InfTestResourcesFixture *f, const char *json_text);
+/* The same with a printf format (e.g. the fake's base URL). */
+void inf_test_resources_fixture_set_printf(InfTestResourcesFixture *f, const char *format, ...)
+    G_GNUC_PRINTF(2, 3);
+void inf_test_resources_fixture_tear_down(InfTestResourcesFixture *f, gconstpointer data);
+
+/* What one loss evaluation gave: inf_test_loss_evaluate() fills it. */
+typedef struct {
+  gboolean done;
+  InfFeedback *feedback; /* owned; NULL on error */
+  GError *error;         /* owned */
+} InfTestLossResult;
+
+/* The InfLossDoneFunc that fills the InfTestLossResult @data; fails the test
+ * when it is called twice. */
+void inf_test_loss_done(InfFeedback *feedback, GError *error, gpointer data);
+/* Evaluates @loss (inf_loss_evaluate() with these arguments) and iterates
+ * the thread-default context until it finished; fails the test when the
+ * loss reports twice. Clear @r with inf_test_loss_result_clear(). */
+void inf_test_loss_evaluate(InfLoss *loss, InfValue *output, json_object *target,
+                            json_object *example, guint64 index, InfResourceManager *resources,
+                            InfTestLossResult *r);
+void inf_test_loss_result_clear(InfTestLossResult *r);
 
 /* One input run through a scheduler: @state is the input's exec state (the
  * caller's reference; unref it when done), @done turns TRUE when the

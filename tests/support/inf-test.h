@@ -73,6 +73,8 @@ json_object *inf_test_json_get(json_object *o, const char *path);
 InfFakeLlm *inf_test_fake_start(void);
 /* Frees @fake (may be NULL) and runs what it left on the context. */
 void inf_test_fake_stop(InfFakeLlm *fake);
+/* How many LLM requests @fake has received. */
+guint64 inf_test_fake_requests(InfFakeLlm *fake);
 /* Iterates the thread-default context until @fake has received @n LLM
  * requests; fails the test when @engine (may be NULL) ends first. */
 struct _InfTestEngine;
