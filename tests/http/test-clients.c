@@ -4,7 +4,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "fake-llm.h"
+#include "inf-test-plugins.h"
 #include "plugin/loader.h"
 #include "resources/endpoint.h"
 #include "resources/http.h"
@@ -43,15 +43,10 @@ fixture_set_up(Fixture *f, gconstpointer data)
   (void)data;
   f->context = g_main_context_ref_thread_default();
   f->registry = inf_registry_new();
-  f->loader = inf_plugin_loader_new(f->registry);
-  const char *dir = g_getenv("INF_PLUGIN_PATH");
-  g_assert_nonnull(dir);
-  g_autoptr(GError) error = NULL;
-  g_assert_true(inf_plugin_loader_load_dir(f->loader, dir, &error));
+  f->loader = inf_test_load_plugins(f->registry);
   for (guint i = 0; i < G_N_ELEMENTS(providers); i++)
     g_assert_nonnull(inf_registry_lookup_client_class(f->registry, providers[i].provider));
-  f->fake = inf_fake_llm_new(f->context);
-  g_assert_true(inf_fake_llm_start(f->fake, 0, &error));
+  f->fake = inf_test_fake_start();
   f->session = inf_http_session_new(f->context);
 }
 
@@ -68,10 +63,8 @@ fixture_tear_down(Fixture *f, gconstpointer data)
 {
   (void)data;
   drop_client(f);
-  inf_fake_llm_free(f->fake);
   inf_http_session_free(f->session);
-  while (g_main_context_iteration(f->context, FALSE))
-    ;
+  inf_test_fake_stop(f->fake);
   inf_plugin_loader_free(f->loader);
   inf_registry_free(f->registry);
   g_main_context_unref(f->context);
@@ -145,26 +138,6 @@ body_json(const InfHttpRequest *http)
   return json;
 }
 
-static json_object *
-member(json_object *o, const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit(path, ".", -1);
-  for (char **part = parts; *part != NULL && o != NULL; part++) {
-    if (g_ascii_isdigit(**part))
-      o = json_object_array_get_idx(o, atoi(*part));
-    else if (!json_object_object_get_ex(o, *part, &o))
-      o = NULL;
-  }
-  return o;
-}
-
-static const char *
-member_string(json_object *o, const char *path)
-{
-  json_object *value = member(o, path);
-  return value != NULL ? json_object_get_string(value) : NULL;
-}
-
 /* --- what the clients send ---------------------------------------------- */
 
 static void
@@ -185,19 +158,20 @@ test_build_openai(Fixture *f, gconstpointer data)
   g_assert_cmpstr(inf_http_request_get_header(http, "authorization"), ==, "Bearer " SECRET);
   g_assert_true(inf_http_request_is_header_secret(http, "Authorization"));
   json_object *body = body_json(http);
-  g_assert_cmpstr(member_string(body, "model"), ==, "test-model");
-  g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "system");
+  g_assert_cmpstr(inf_test_json_get_string(body, "model"), ==, "test-model");
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/0/role"), ==, "system");
   /* JSON mode needs the word "json" in the messages: none has it, so the
    * instruction joins the system message. */
-  g_assert_cmpstr(member_string(body, "messages.0.content"), ==,
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/0/content"), ==,
                   "You are terse.\n\nReply with a single JSON object.");
-  g_assert_cmpstr(member_string(body, "messages.1.role"), ==, "user");
-  g_assert_cmpstr(member_string(body, "messages.1.content"), ==, "Hello");
-  g_assert_cmpfloat_with_epsilon(json_object_get_double(member(body, "temperature")), 0.3, 1e-9);
-  g_assert_cmpint(json_object_get_int64(member(body, "max_tokens")), ==, 50);
-  g_assert_null(member(body, "max_completion_tokens"));
-  g_assert_cmpstr(member_string(body, "response_format.type"), ==, "json_object");
-  g_assert_null(member(body, "stream"));
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/1/role"), ==, "user");
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/1/content"), ==, "Hello");
+  g_assert_cmpfloat_with_epsilon(json_object_get_double(inf_test_json_get(body, "temperature")),
+                                 0.3, 1e-9);
+  g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "max_tokens")), ==, 50);
+  g_assert_null(inf_test_json_get(body, "max_completion_tokens"));
+  g_assert_cmpstr(inf_test_json_get_string(body, "response_format/type"), ==, "json_object");
+  g_assert_null(inf_test_json_get(body, "stream"));
   /* The key only in its header. */
   g_assert_null(strstr(inf_http_request_get_body(http, NULL), SECRET));
   json_object_put(body);
@@ -207,7 +181,7 @@ test_build_openai(Fixture *f, gconstpointer data)
   inf_llm_request_set_json_mode(says_json, TRUE);
   g_autoptr(InfHttpRequest) http_json = build(f, says_json);
   body = body_json(http_json);
-  g_assert_cmpstr(member_string(body, "messages.0.content"), ==, "You are terse.");
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/0/content"), ==, "You are terse.");
   json_object_put(body);
   /* No system prompt: the instruction becomes the system message. */
   g_autoptr(InfLlmRequest) bare = inf_llm_request_new();
@@ -215,19 +189,19 @@ test_build_openai(Fixture *f, gconstpointer data)
   inf_llm_request_set_json_mode(bare, TRUE);
   g_autoptr(InfHttpRequest) http_bare = build(f, bare);
   body = body_json(http_bare);
-  g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "system");
-  g_assert_cmpstr(member_string(body, "messages.0.content"), ==,
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/0/role"), ==, "system");
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/0/content"), ==,
                   "Reply with a single JSON object.");
-  g_assert_cmpstr(member_string(body, "messages.1.content"), ==, "Hello");
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/1/content"), ==, "Hello");
   json_object_put(body);
 
   /* Defaults: no temperature, no max tokens, no response_format. */
   g_autoptr(InfLlmRequest) plain = new_llm_request("Hi");
   g_autoptr(InfHttpRequest) http2 = build(f, plain);
   body = body_json(http2);
-  g_assert_null(member(body, "temperature"));
-  g_assert_null(member(body, "max_tokens"));
-  g_assert_null(member(body, "response_format"));
+  g_assert_null(inf_test_json_get(body, "temperature"));
+  g_assert_null(inf_test_json_get(body, "max_tokens"));
+  g_assert_null(inf_test_json_get(body, "response_format"));
   json_object_put(body);
 
   /* An OpenAI-compatible local server: no api_key_env, no Authorization;
@@ -243,10 +217,11 @@ test_build_openai(Fixture *f, gconstpointer data)
   g_assert_cmpstr(inf_http_request_get_url(http3), ==, url);
   g_assert_null(inf_http_request_get_header(http3, "Authorization"));
   body = body_json(http3);
-  g_assert_cmpint(json_object_get_int64(member(body, "max_completion_tokens")), ==, 50);
-  g_assert_null(member(body, "max_tokens"));
-  g_assert_cmpint(json_object_get_int64(member(body, "seed")), ==, 7);
-  g_assert_cmpfloat_with_epsilon(json_object_get_double(member(body, "top_p")), 0.5, 1e-9);
+  g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "max_completion_tokens")), ==, 50);
+  g_assert_null(inf_test_json_get(body, "max_tokens"));
+  g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "seed")), ==, 7);
+  g_assert_cmpfloat_with_epsilon(json_object_get_double(inf_test_json_get(body, "top_p")), 0.5,
+                                 1e-9);
   json_object_put(body);
 
   /* Bad provider options are config errors naming the option. */
@@ -287,16 +262,17 @@ test_build_anthropic(Fixture *f, gconstpointer data)
   g_assert_cmpstr(inf_http_request_get_header(http, "anthropic-version"), ==, "2023-06-01");
   g_assert_cmpstr(inf_http_request_get_header(http, "content-type"), ==, "application/json");
   json_object *body = body_json(http);
-  g_assert_cmpstr(member_string(body, "model"), ==, "test-model");
-  g_assert_cmpstr(member_string(body, "system"), ==, "You are terse.");
-  g_assert_cmpint(json_object_array_length(member(body, "messages")), ==, 3);
-  g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "user");
-  g_assert_cmpstr(member_string(body, "messages.1.role"), ==, "assistant");
-  g_assert_cmpstr(member_string(body, "messages.2.content"), ==, "More");
+  g_assert_cmpstr(inf_test_json_get_string(body, "model"), ==, "test-model");
+  g_assert_cmpstr(inf_test_json_get_string(body, "system"), ==, "You are terse.");
+  g_assert_cmpint(json_object_array_length(inf_test_json_get(body, "messages")), ==, 3);
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/0/role"), ==, "user");
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/1/role"), ==, "assistant");
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/2/content"), ==, "More");
   /* max_tokens is required: the option's default fills in. */
-  g_assert_cmpint(json_object_get_int64(member(body, "max_tokens")), ==, 1024);
+  g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "max_tokens")), ==, 1024);
   /* Anthropic's temperatures stop at 1. */
-  g_assert_cmpfloat_with_epsilon(json_object_get_double(member(body, "temperature")), 1.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon(json_object_get_double(inf_test_json_get(body, "temperature")),
+                                 1.0, 1e-9);
   json_object_put(body);
 
   /* JSON mode: an instruction in the system prompt; the request's max tokens. */
@@ -304,10 +280,10 @@ test_build_anthropic(Fixture *f, gconstpointer data)
   inf_llm_request_set_max_tokens(request, 77);
   g_autoptr(InfHttpRequest) http2 = build(f, request);
   body = body_json(http2);
-  const char *system = member_string(body, "system");
+  const char *system = inf_test_json_get_string(body, "system");
   g_assert_true(g_str_has_prefix(system, "You are terse.\n\n"));
   g_assert_nonnull(strstr(system, "JSON object"));
-  g_assert_cmpint(json_object_get_int64(member(body, "max_tokens")), ==, 77);
+  g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "max_tokens")), ==, 77);
   json_object_put(body);
 
   /* Options: anthropic_version and max_tokens. */
@@ -322,7 +298,7 @@ test_build_anthropic(Fixture *f, gconstpointer data)
   g_assert_cmpstr(inf_http_request_get_header(http3, "anthropic-version"), ==, "2024-01-01");
   g_assert_null(inf_http_request_get_header(http3, "anthropic-beta"));
   body = body_json(http3);
-  g_assert_cmpint(json_object_get_int64(member(body, "max_tokens")), ==, 99);
+  g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "max_tokens")), ==, 99);
   json_object_put(body);
 
   /* The bearer form of the key (OAuth tokens, gateways), and a beta header. */
@@ -372,18 +348,19 @@ test_build_ollama(Fixture *f, gconstpointer data)
   g_assert_cmpstr(inf_http_request_get_url(http), ==, url);
   g_assert_null(inf_http_request_get_header(http, "authorization"));
   json_object *body = body_json(http);
-  g_assert_cmpstr(member_string(body, "model"), ==, "llama3");
-  g_assert_false(json_object_get_boolean(member(body, "stream")));
-  g_assert_true(json_object_is_type(member(body, "stream"), json_type_boolean));
-  g_assert_cmpstr(member_string(body, "format"), ==, "json");
-  g_assert_cmpstr(member_string(body, "messages.0.role"), ==, "system");
-  g_assert_cmpstr(member_string(body, "messages.1.content"), ==, "Hello");
-  g_assert_nonnull(member(body, "options.temperature"));
-  g_assert_cmpfloat(json_object_get_double(member(body, "options.temperature")), ==, 0.0);
-  g_assert_cmpint(json_object_get_int64(member(body, "options.num_predict")), ==, 12);
-  g_assert_cmpint(json_object_get_int64(member(body, "options.num_ctx")), ==, 4096);
-  g_assert_cmpint(json_object_get_int64(member(body, "options.top_k")), ==, 20);
-  g_assert_cmpstr(member_string(body, "keep_alive"), ==, "10m");
+  g_assert_cmpstr(inf_test_json_get_string(body, "model"), ==, "llama3");
+  g_assert_false(json_object_get_boolean(inf_test_json_get(body, "stream")));
+  g_assert_true(json_object_is_type(inf_test_json_get(body, "stream"), json_type_boolean));
+  g_assert_cmpstr(inf_test_json_get_string(body, "format"), ==, "json");
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/0/role"), ==, "system");
+  g_assert_cmpstr(inf_test_json_get_string(body, "messages/1/content"), ==, "Hello");
+  g_assert_nonnull(inf_test_json_get(body, "options/temperature"));
+  g_assert_cmpfloat(json_object_get_double(inf_test_json_get(body, "options/temperature")), ==,
+                    0.0);
+  g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "options/num_predict")), ==, 12);
+  g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "options/num_ctx")), ==, 4096);
+  g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "options/top_k")), ==, 20);
+  g_assert_cmpstr(inf_test_json_get_string(body, "keep_alive"), ==, "10m");
   json_object_put(body);
 
   /* A key, when configured (a proxy in front), goes as a secret header. */
@@ -477,7 +454,7 @@ test_replies(Fixture *f, gconstpointer data)
   g_assert_no_error(x.error);
   json_object *parsed = json_tokener_parse(inf_llm_response_get_content(x.response));
   g_assert_nonnull(parsed);
-  g_assert_cmpstr(member_string(parsed, "echo"), ==, "echo: Give JSON");
+  g_assert_cmpstr(inf_test_json_get_string(parsed, "echo"), ==, "echo: Give JSON");
   json_object_put(parsed);
   exchange_clear(&x);
 
@@ -589,6 +566,21 @@ parse(Fixture *f, guint status, const char *body, const char *header, const char
   return response;
 }
 
+/* Parsing the reply @status @body (with one header @header: @value when
+ * @header is not NULL) fails with @code and a message containing @expected
+ * (NULL: not checked). */
+static void
+expect_parse_error(Fixture *f, guint status, const char *body, const char *header,
+                   const char *value, gint code, const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  InfLlmResponse *response = parse(f, status, body, header, value, &error);
+  g_assert_null(response);
+  g_assert_error(error, INF_ERROR, code);
+  if (expected != NULL)
+    inf_test_assert_contains(error->message, expected);
+}
+
 static void
 test_parse_edges(Fixture *f, gconstpointer data)
 {
@@ -616,26 +608,17 @@ test_parse_edges(Fixture *f, gconstpointer data)
     g_assert_cmpuint(strlen(error->message), <, 500);
     g_clear_error(&error);
     /* An empty 2xx body. */
-    response = parse(f, 200, "", NULL, NULL, &error);
-    g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-    g_assert_nonnull(strstr(error->message, "empty"));
-    g_clear_error(&error);
+    expect_parse_error(f, 200, "", NULL, NULL, INF_ERROR_BAD_RESPONSE, "empty");
     /* JSON that is not an object. */
-    response = parse(f, 200, "[1, 2]", NULL, NULL, &error);
-    g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-    g_clear_error(&error);
+    expect_parse_error(f, 200, "[1, 2]", NULL, NULL, INF_ERROR_BAD_RESPONSE, NULL);
   }
 
   /* OpenAI: x-should-retry, null content with a refusal, other finish reasons. */
   make_default_client(f, &providers[0]);
-  response =
-      parse(f, 500, "{\"error\": {\"message\": \"boom\"}}", "x-should-retry", "false", &error);
-  g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
-  g_clear_error(&error);
-  response =
-      parse(f, 400, "{\"error\": {\"message\": \"later\"}}", "x-should-retry", "true", &error);
-  g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
-  g_clear_error(&error);
+  expect_parse_error(f, 500, "{\"error\": {\"message\": \"boom\"}}", "x-should-retry", "false",
+                     INF_ERROR_HTTP_STATUS, NULL);
+  expect_parse_error(f, 400, "{\"error\": {\"message\": \"later\"}}", "x-should-retry", "true",
+                     INF_ERROR_SERVER, NULL);
   response = parse(f, 200,
                    "{\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": null, "
                    "\"refusal\": \"no\"}, \"finish_reason\": null}]}",
@@ -657,20 +640,14 @@ test_parse_edges(Fixture *f, gconstpointer data)
   g_assert_cmpint(inf_llm_response_get_output_tokens(response), ==, 4);
   g_assert_cmpstr(inf_llm_response_get_model(response), ==, "gpt-x");
   inf_llm_response_free(response);
-  response = parse(f, 200, "{\"choices\": [{\"message\": {\"content\": 5}}]}", NULL, NULL, &error);
-  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-  g_assert_nonnull(strstr(error->message, "choices[0].message.content"));
-  g_clear_error(&error);
-  response = parse(f, 200, "{\"choices\": []}", NULL, NULL, &error);
-  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-  g_assert_nonnull(strstr(error->message, "empty"));
-  g_clear_error(&error);
+  expect_parse_error(f, 200, "{\"choices\": [{\"message\": {\"content\": 5}}]}", NULL, NULL,
+                     INF_ERROR_BAD_RESPONSE, "choices[0].message.content");
+  expect_parse_error(f, 200, "{\"choices\": []}", NULL, NULL, INF_ERROR_BAD_RESPONSE, "empty");
   response = parse(f, 200, "{\"choices\": [{}]}", NULL, NULL, &error);
   g_assert_nonnull(strstr(error->message, "choices[0].message"));
   g_clear_error(&error);
-  response = parse(f, 200, "{\"choices\": [{\"message\": {}}]} trailing", NULL, NULL, &error);
-  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-  g_clear_error(&error);
+  expect_parse_error(f, 200, "{\"choices\": [{\"message\": {}}]} trailing", NULL, NULL,
+                     INF_ERROR_BAD_RESPONSE, NULL);
 
   /* Anthropic: several text blocks, stop reasons, cache tokens. */
   make_default_client(f, &providers[1]);
@@ -702,20 +679,14 @@ test_parse_edges(Fixture *f, gconstpointer data)
     g_assert_cmpstr(inf_llm_response_get_finish_reason(response), ==, reasons[i][1]);
     inf_llm_response_free(response);
   }
-  response = parse(f, 200,
-                   "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
-                   "\"message\": \"Overloaded\"}}",
-                   NULL, NULL, &error);
-  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-  g_assert_nonnull(strstr(error->message, "Overloaded"));
-  g_clear_error(&error);
-  response = parse(f, 529,
-                   "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
-                   "\"message\": \"Overloaded\"}}",
-                   NULL, NULL, &error);
-  g_assert_error(error, INF_ERROR, INF_ERROR_SERVER);
-  g_assert_nonnull(strstr(error->message, "overloaded_error"));
-  g_clear_error(&error);
+  expect_parse_error(f, 200,
+                     "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
+                     "\"message\": \"Overloaded\"}}",
+                     NULL, NULL, INF_ERROR_BAD_RESPONSE, "Overloaded");
+  expect_parse_error(f, 529,
+                     "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
+                     "\"message\": \"Overloaded\"}}",
+                     NULL, NULL, INF_ERROR_SERVER, "overloaded_error");
 
   /* Ollama: done_reason and counts; a missing model name falls back. */
   make_default_client(f, &providers[2]);
@@ -735,10 +706,8 @@ test_parse_edges(Fixture *f, gconstpointer data)
   g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
   g_assert_nonnull(strstr(error->message, "try pulling it first"));
   g_clear_error(&error);
-  response = parse(f, 200, "{\"message\": {\"role\": \"assistant\"}}", NULL, NULL, &error);
-  g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-  g_assert_nonnull(strstr(error->message, "message.content"));
-  g_clear_error(&error);
+  expect_parse_error(f, 200, "{\"message\": {\"role\": \"assistant\"}}", NULL, NULL,
+                     INF_ERROR_BAD_RESPONSE, "message.content");
 }
 
 /* Every reply shape of the fake, per provider: the documented outcome. */
@@ -1111,9 +1080,10 @@ test_stream(Fixture *f, gconstpointer data)
       g_test_message("%s %s: %s", p->provider, scripts[i], many.error ? many.error->message : "");
       /* The fake saw a streaming request and answered as a stream. */
       json_object *body = inf_fake_llm_get_last_body(f->fake);
-      g_assert_true(json_object_get_boolean(member(body, "stream")));
+      g_assert_true(json_object_get_boolean(inf_test_json_get(body, "stream")));
       if (g_str_equal(p->provider, "openai"))
-        g_assert_true(json_object_get_boolean(member(body, "stream_options.include_usage")));
+        g_assert_true(
+            json_object_get_boolean(inf_test_json_get(body, "stream_options/include_usage")));
       g_assert_no_error(one.error);
       g_assert_no_error(many.error);
       g_assert_cmpstr(many.content, ==, one.content);

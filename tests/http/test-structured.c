@@ -96,31 +96,11 @@ run_engine(Fixture *f, const char *command, const char *config, Run *r)
     r->line = json_tokener_parse(r->out);
 }
 
-static json_object *
-member(json_object *o, const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit(path, ".", -1);
-  for (char **part = parts; *part != NULL && o != NULL; part++) {
-    if (g_ascii_isdigit(**part))
-      o = json_object_array_get_idx(o, atoi(*part));
-    else if (!json_object_object_get_ex(o, *part, &o))
-      o = NULL;
-  }
-  return o;
-}
-
-static const char *
-member_string(json_object *o, const char *path)
-{
-  json_object *value = member(o, path);
-  return value != NULL ? json_object_get_string(value) : NULL;
-}
-
 /* Field @field of message @index. */
 static const char *
 message_field(json_object *messages, guint index, const char *field)
 {
-  return member_string(json_object_array_get_idx(messages, index), field);
+  return inf_test_json_get_string(json_object_array_get_idx(messages, index), field);
 }
 
 static void
@@ -153,26 +133,30 @@ test_providers(Fixture *f, gconstpointer data)
     Run r;
     run_engine(f, "run", config, &r);
     g_assert_cmpint(r.status, ==, 0);
-    g_assert_cmpstr(member_string(r.line, "outputs.label"), ==, "billing");
-    g_assert_cmpstr(member_string(r.line, "outputs.route"), ==, "route to billing (0.75)");
+    g_assert_cmpstr(inf_test_json_get_string(r.line, "outputs/label"), ==, "billing");
+    g_assert_cmpstr(inf_test_json_get_string(r.line, "outputs/route"), ==,
+                    "route to billing (0.75)");
     g_assert_cmpuint(requests(f), ==, 1);
 
     json_object *body = inf_fake_llm_get_last_body(f->fake);
     if (g_str_equal(providers[i], "openai")) {
-      g_assert_cmpstr(member_string(body, "response_format.type"), ==, "json_schema");
-      g_assert_cmpstr(member_string(body, "response_format.json_schema.name"), ==, "ticket");
-      g_assert_true(json_object_get_boolean(member(body, "response_format.json_schema.strict")));
-      g_assert_true(json_object_equal(member(body, "response_format.json_schema.schema"), schema));
+      g_assert_cmpstr(inf_test_json_get_string(body, "response_format/type"), ==, "json_schema");
+      g_assert_cmpstr(inf_test_json_get_string(body, "response_format/json_schema/name"), ==,
+                      "ticket");
+      g_assert_true(
+          json_object_get_boolean(inf_test_json_get(body, "response_format/json_schema/strict")));
+      g_assert_true(
+          json_object_equal(inf_test_json_get(body, "response_format/json_schema/schema"), schema));
     } else if (g_str_equal(providers[i], "anthropic")) {
-      g_assert_cmpuint(json_object_array_length(member(body, "tools")), ==, 1);
-      g_assert_cmpstr(member_string(body, "tools.0.name"), ==, "ticket");
-      g_assert_true(json_object_equal(member(body, "tools.0.input_schema"), schema));
-      g_assert_cmpstr(member_string(body, "tool_choice.type"), ==, "tool");
-      g_assert_cmpstr(member_string(body, "tool_choice.name"), ==, "ticket");
+      g_assert_cmpuint(json_object_array_length(inf_test_json_get(body, "tools")), ==, 1);
+      g_assert_cmpstr(inf_test_json_get_string(body, "tools/0/name"), ==, "ticket");
+      g_assert_true(json_object_equal(inf_test_json_get(body, "tools/0/input_schema"), schema));
+      g_assert_cmpstr(inf_test_json_get_string(body, "tool_choice/type"), ==, "tool");
+      g_assert_cmpstr(inf_test_json_get_string(body, "tool_choice/name"), ==, "ticket");
       /* The tool carries the format: no JSON instruction in the system prompt. */
-      g_assert_cmpstr(member_string(body, "system"), ==, "Classify.");
+      g_assert_cmpstr(inf_test_json_get_string(body, "system"), ==, "Classify.");
     } else {
-      g_assert_true(json_object_equal(member(body, "format"), schema));
+      g_assert_true(json_object_equal(inf_test_json_get(body, "format"), schema));
     }
     run_clear(&r);
   }
@@ -196,12 +180,12 @@ test_anthropic_wrapped(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, "run", path, &r);
   g_assert_cmpint(r.status, ==, 0);
-  g_assert_cmpstr(member_string(r.line, "outputs.label"), ==, "technical");
+  g_assert_cmpstr(inf_test_json_get_string(r.line, "outputs/label"), ==, "technical");
   json_object *body = inf_fake_llm_get_last_body(f->fake);
-  g_assert_cmpstr(member_string(body, "tools.0.input_schema.type"), ==, "object");
-  g_assert_cmpstr(member_string(body, "tools.0.input_schema.required.0"), ==, "value");
-  g_assert_cmpstr(member_string(body, "tools.0.input_schema.properties.value.enum.1"), ==,
-                  "technical");
+  g_assert_cmpstr(inf_test_json_get_string(body, "tools/0/input_schema/type"), ==, "object");
+  g_assert_cmpstr(inf_test_json_get_string(body, "tools/0/input_schema/required/0"), ==, "value");
+  g_assert_cmpstr(inf_test_json_get_string(body, "tools/0/input_schema/properties/value/enum/1"),
+                  ==, "technical");
   run_clear(&r);
 }
 
@@ -218,12 +202,12 @@ test_repair(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 0);
-  g_assert_cmpstr(member_string(r.line, "outputs.label"), ==, "account");
+  g_assert_cmpstr(inf_test_json_get_string(r.line, "outputs/label"), ==, "account");
   g_assert_cmpuint(inf_fake_llm_get_n_bodies(f->fake), ==, 2);
   /* The repair sends the conversation back with the problem (Anthropic's
    * system prompt travels outside the messages). */
   guint at = g_str_equal(provider, "anthropic") ? 0 : 1;
-  json_object *messages = member(inf_fake_llm_get_body(f->fake, 1), "messages");
+  json_object *messages = inf_test_json_get(inf_fake_llm_get_body(f->fake, 1), "messages");
   g_assert_cmpuint(json_object_array_length(messages), ==, at + 3);
   g_assert_cmpstr(message_field(messages, at, "content"), ==, "The invoice is wrong.");
   g_assert_cmpstr(message_field(messages, at + 1, "role"), ==, "assistant");
@@ -233,11 +217,12 @@ test_repair(Fixture *f, gconstpointer data)
   assert_contains(correction, "does not match the required JSON schema");
   assert_contains(correction, "$.label: \"sales\" is not one of the allowed values");
   if (at == 1) /* the schema is still asked for */
-    g_assert_cmpstr(member_string(inf_fake_llm_get_body(f->fake, 1), "response_format.type"), ==,
-                    "json_schema");
+    g_assert_cmpstr(
+        inf_test_json_get_string(inf_fake_llm_get_body(f->fake, 1), "response_format/type"), ==,
+        "json_schema");
   else
-    g_assert_cmpstr(member_string(inf_fake_llm_get_body(f->fake, 1), "tool_choice.name"), ==,
-                    "ticket");
+    g_assert_cmpstr(inf_test_json_get_string(inf_fake_llm_get_body(f->fake, 1), "tool_choice/name"),
+                    ==, "ticket");
   run_clear(&r);
 
   /* Not JSON at all, then valid (a tool's input is always JSON). */
@@ -248,9 +233,9 @@ test_repair(Fixture *f, gconstpointer data)
   inf_fake_llm_push_reply_text(f->fake, "{\"label\": \"billing\", \"confidence\": 1}");
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 0);
-  g_assert_cmpstr(member_string(r.line, "outputs.label"), ==, "billing");
+  g_assert_cmpstr(inf_test_json_get_string(r.line, "outputs/label"), ==, "billing");
   g_assert_cmpuint(requests(f), ==, 2);
-  messages = member(inf_fake_llm_get_body(f->fake, 1), "messages");
+  messages = inf_test_json_get(inf_fake_llm_get_body(f->fake, 1), "messages");
   assert_contains(message_field(messages, at + 2, "content"), "Your reply is not valid JSON");
   run_clear(&r);
 }
@@ -268,10 +253,10 @@ test_repair_fails(Fixture *f, gconstpointer data)
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 1);
   g_assert_cmpuint(requests(f), ==, 2);
-  const char *error = member_string(r.line, "errors.classify");
+  const char *error = inf_test_json_get_string(r.line, "errors/classify");
   assert_contains(error, "does not match json_schema at $.confidence (after 1 repair)");
   assert_contains(error, "2 is greater than the maximum 1");
-  g_assert_nonnull(member(r.line, "errors.route"));
+  g_assert_nonnull(inf_test_json_get(r.line, "errors/route"));
   run_clear(&r);
 
   /* max_repairs 0: one call only. */
@@ -282,7 +267,7 @@ test_repair_fails(Fixture *f, gconstpointer data)
   run_engine(f, "run", strict, &r);
   g_assert_cmpint(r.status, ==, 1);
   g_assert_cmpuint(requests(f), ==, 1);
-  assert_contains(member_string(r.line, "errors.classify"),
+  assert_contains(inf_test_json_get_string(r.line, "errors/classify"),
                   "at $ (after 0 repairs): $: the required property \"confidence\" is missing");
   run_clear(&r);
 }
@@ -299,7 +284,7 @@ test_cut_off(Fixture *f, gconstpointer data)
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 1);
   g_assert_cmpuint(requests(f), ==, 1);
-  const char *error = member_string(r.line, "errors.classify");
+  const char *error = inf_test_json_get_string(r.line, "errors/classify");
   assert_contains(error, "cut off at max_tokens");
   g_assert_null(strstr(error, "json_schema"));
   run_clear(&r);
@@ -316,7 +301,7 @@ test_schema_refused(Fixture *f, gconstpointer data)
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 1);
   g_assert_cmpuint(requests(f), ==, 1); /* a 400 is not retried */
-  const char *error = member_string(r.line, "errors.classify");
+  const char *error = inf_test_json_get_string(r.line, "errors/classify");
   assert_contains(error, "HTTP 400");
   assert_contains(error, "the server refused the JSON schema (response_format \"json_schema\"");
   assert_contains(error, "'response_format' of type 'json_schema' is not supported");
@@ -360,16 +345,17 @@ test_mock(Fixture *f, gconstpointer data)
   run_engine(f, "run", config, &first);
   run_engine(f, "run", config, &second);
   g_assert_cmpint(first.status, ==, 0);
-  g_assert_true(json_object_equal(member(first.line, "outputs"), member(second.line, "outputs")));
-  json_object *reply = member(first.line, "outputs");
+  g_assert_true(json_object_equal(inf_test_json_get(first.line, "outputs"),
+                                  inf_test_json_get(second.line, "outputs")));
+  json_object *reply = inf_test_json_get(first.line, "outputs");
   g_assert_true(inf_json_schema_validate(schema, reply, NULL, &error));
   g_assert_no_error(error);
   /* "The invoice is wrong." names no label: the hash picks one. Another
    * prompt that names one gets it. */
-  g_assert_nonnull(member_string(reply, "label"));
-  g_assert_cmpint(json_object_get_int(member(reply, "n")), ==, 5);
-  g_assert_cmpuint(json_object_array_length(member(reply, "items")), ==, 2);
-  g_assert_cmpstr(member_string(reply, "kind"), ==, "ticket");
+  g_assert_nonnull(inf_test_json_get_string(reply, "label"));
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(reply, "n")), ==, 5);
+  g_assert_cmpuint(json_object_array_length(inf_test_json_get(reply, "items")), ==, 2);
+  g_assert_cmpstr(inf_test_json_get_string(reply, "kind"), ==, "ticket");
   run_clear(&first);
   run_clear(&second);
 
@@ -383,7 +369,7 @@ test_mock(Fixture *f, gconstpointer data)
   g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, &out, NULL, &error));
   g_autoptr(json_object) line = json_tokener_parse(out);
   /* The first enum value (in schema order) the prompt contains. */
-  g_assert_cmpstr(member_string(line, "outputs.label"), ==, "billing");
+  g_assert_cmpstr(inf_test_json_get_string(line, "outputs/label"), ==, "billing");
   g_assert_cmpuint(requests(f), ==, 0);
 }
 

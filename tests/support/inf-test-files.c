@@ -185,8 +185,21 @@ json_object *
 inf_test_json_get(json_object *o, const char *path)
 {
   g_auto(GStrv) parts = g_strsplit(path, "/", -1);
-  for (char **part = parts; *part != NULL && o != NULL; part++)
-    if (!json_object_object_get_ex(o, *part, &o))
+  for (char **part = parts; *part != NULL && o != NULL; part++) {
+    guint64 index;
+    if (json_object_is_type(o, json_type_array))
+      o = g_ascii_string_to_unsigned(*part, 10, 0, G_MAXINT, &index, NULL)
+              ? json_object_array_get_idx(o, (gsize)index)
+              : NULL;
+    else if (!json_object_object_get_ex(o, *part, &o))
       o = NULL;
+  }
   return o;
+}
+
+const char *
+inf_test_json_get_string(json_object *o, const char *path)
+{
+  json_object *member = inf_test_json_get(o, path);
+  return member != NULL ? json_object_get_string(member) : NULL;
 }

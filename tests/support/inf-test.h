@@ -63,8 +63,11 @@ GPtrArray *inf_test_parse_lines(const char *text);
  * of input i (NULL where there is none); every line must parse, carry an
  * index and be the only one with it. */
 GPtrArray *inf_test_parse_lines_by_index(const char *text);
-/* The member at @path ("a/b/c") of @o, or NULL. */
+/* The member at @path of @o, or NULL: names, and indexes into arrays,
+ * separated by "/" ("a/b/c", "messages/0/role"). */
 json_object *inf_test_json_get(json_object *o, const char *path);
+/* The string of inf_test_json_get(), or NULL when there is no such member. */
+const char *inf_test_json_get_string(json_object *o, const char *path);
 
 /* --- the fake LLM server ------------------------------------------------- */
 
