@@ -67,17 +67,7 @@ write_config(Fixture *f, const char *provider, const char *endpoint_extra, const
 static char *
 write_inputs(Fixture *f, const char *const *texts, guint n)
 {
-  GString *out = g_string_new(NULL);
-  for (guint i = 0; i < n; i++) {
-    json_object *line = json_object_new_object();
-    json_object_object_add(line, "text", json_object_new_string(texts[i]));
-    g_string_append_printf(out, "%s\n",
-                           json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
-    json_object_put(line);
-  }
-  char *path = write_file(f, "inputs.jsonl", out->str);
-  g_string_free(out, TRUE);
-  return path;
+  return inf_test_write_text_inputs(f->dir, "inputs.jsonl", texts, n);
 }
 
 /* Runs inf-engine; with @signal_after > 0, sends it SIGINT once the fake
@@ -120,53 +110,35 @@ static const char *
 answer_error(Run *r, guint index)
 {
   g_assert_cmpuint(index, <, r->lines->len);
-  json_object *line = g_ptr_array_index(r->lines, index), *errors, *message;
-  if (!json_object_object_get_ex(line, "errors", &errors) ||
-      !json_object_object_get_ex(errors, "answer", &message))
-    return NULL;
-  return json_object_get_string(message);
+  return inf_test_json_get_string(g_ptr_array_index(r->lines, index), "errors/answer");
 }
 
+/* The output "answer" of input @index, or NULL. */
 static json_object *
 answer_value(Run *r, guint index)
 {
   g_assert_cmpuint(index, <, r->lines->len);
-  json_object *line = g_ptr_array_index(r->lines, index), *outputs, *value;
-  if (!json_object_object_get_ex(line, "outputs", &outputs) ||
-      !json_object_object_get_ex(outputs, "answer", &value))
-    return NULL;
-  return value;
+  return inf_test_json_get(g_ptr_array_index(r->lines, index), "outputs/answer");
 }
 
+/* The metrics of alias "fast" (a new reference). */
 static json_object *
 fast_metrics(Run *r)
 {
   g_assert_nonnull(r->metrics);
-  json_object *root = json_tokener_parse(r->metrics), *aliases, *metrics;
+  g_autoptr(json_object) root = json_tokener_parse(r->metrics);
   g_assert_nonnull(root);
-  g_assert_true(json_object_object_get_ex(root, "aliases", &aliases));
-  g_assert_true(json_object_object_get_ex(aliases, "fast", &metrics));
-  json_object_get(metrics);
-  json_object_put(root);
-  return metrics;
+  json_object *metrics = inf_test_json_get(root, "aliases/fast");
+  g_assert_nonnull(metrics);
+  return json_object_get(metrics);
 }
 
+/* The integer at @path of @o, or -1 when there is none. */
 static gint64
-member_int(json_object *o, const char *a, const char *b)
+member_int(json_object *o, const char *path)
 {
-  json_object *value = NULL;
-  if (!json_object_object_get_ex(o, a, &value))
-    return -1;
-  if (b != NULL && !json_object_object_get_ex(value, b, &value))
-    return -1;
-  return json_object_get_int64(value);
-}
-
-static void
-assert_contains(const char *haystack, const char *needle)
-{
-  if (haystack == NULL || strstr(haystack, needle) == NULL)
-    g_error("expected to find \"%s\" in \"%s\"", needle, haystack ? haystack : "(null)");
+  json_object *value = inf_test_json_get(o, path);
+  return value != NULL ? json_object_get_int64(value) : -1;
 }
 
 static const char *const provider_names[] = { "openai", "anthropic", "ollama" };
@@ -196,21 +168,21 @@ test_incomplete_errors(Fixture *f, gconstpointer data)
 
   g_assert_null(answer_error(&r, 0));
   g_assert_cmpstr(json_object_get_string(answer_value(&r, 0)), ==, "echo: A normal question.");
-  assert_contains(answer_error(&r, 1), "reply cut off at max_tokens (50)");
-  assert_contains(answer_error(&r, 1), "finish reason \"length\"");
-  assert_contains(answer_error(&r, 2), "reply cut off at max_tokens (50)");
-  assert_contains(answer_error(&r, 2), "no content, the model spent them reasoning");
+  inf_test_assert_contains(answer_error(&r, 1), "reply cut off at max_tokens (50)");
+  inf_test_assert_contains(answer_error(&r, 1), "finish reason \"length\"");
+  inf_test_assert_contains(answer_error(&r, 2), "reply cut off at max_tokens (50)");
+  inf_test_assert_contains(answer_error(&r, 2), "no content, the model spent them reasoning");
   if (ollama) {
-    assert_contains(answer_error(&r, 3), "finish reason \"load\"");
-    assert_contains(answer_error(&r, 4), "finish reason \"content_filter\"");
+    inf_test_assert_contains(answer_error(&r, 3), "finish reason \"load\"");
+    inf_test_assert_contains(answer_error(&r, 4), "finish reason \"content_filter\"");
   } else {
-    assert_contains(answer_error(&r, 3), "refused: fake: I can't help with that.");
-    assert_contains(answer_error(&r, 3), "finish reason \"refusal\"");
+    inf_test_assert_contains(answer_error(&r, 3), "refused: fake: I can't help with that.");
+    inf_test_assert_contains(answer_error(&r, 3), "finish reason \"refusal\"");
     if (anthropic)
-      assert_contains(answer_error(&r, 4), "finish reason \"pause\"");
+      inf_test_assert_contains(answer_error(&r, 4), "finish reason \"pause\"");
   }
   if (!anthropic)
-    assert_contains(answer_error(&r, 4), "content filtered");
+    inf_test_assert_contains(answer_error(&r, 4), "content filtered");
   /* Reasoning beside the content: the content alone. */
   g_assert_null(answer_error(&r, 5));
   g_assert_cmpstr(json_object_get_string(answer_value(&r, 5)), ==, "echo: Think and answer");
@@ -218,14 +190,14 @@ test_incomplete_errors(Fixture *f, gconstpointer data)
   /* Every reply's tokens are counted, failed nodes included; finish reasons
    * per reason. */
   g_autoptr(json_object) metrics = fast_metrics(&r);
-  g_assert_cmpint(member_int(metrics, "successes", NULL), ==, G_N_ELEMENTS(cases));
-  g_assert_cmpint(member_int(metrics, "finish_reasons", "stop"), ==, 2);
-  g_assert_cmpint(member_int(metrics, "finish_reasons", "length"), ==, 2);
-  g_assert_cmpint(member_int(metrics, "tokens", "output"), >=, 64 * 2);
+  g_assert_cmpint(member_int(metrics, "successes"), ==, G_N_ELEMENTS(cases));
+  g_assert_cmpint(member_int(metrics, "finish_reasons/stop"), ==, 2);
+  g_assert_cmpint(member_int(metrics, "finish_reasons/length"), ==, 2);
+  g_assert_cmpint(member_int(metrics, "tokens/output"), >=, 64 * 2);
   if (g_str_equal(provider, "openai"))
-    g_assert_cmpint(member_int(metrics, "tokens", "reasoning"), ==, 64 * 2);
-  assert_contains(r.log, "finish reasons: ");
-  assert_contains(r.log, "length 2");
+    g_assert_cmpint(member_int(metrics, "tokens/reasoning"), ==, 64 * 2);
+  inf_test_assert_contains(r.log, "finish reasons: ");
+  inf_test_assert_contains(r.log, "length 2");
   run_clear(&r);
 }
 
@@ -240,7 +212,7 @@ test_json_cut_off(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, config, inputs, &r);
   g_assert_cmpint(r.status, ==, 1);
-  assert_contains(answer_error(&r, 0), "cut off at max_tokens (50)");
+  inf_test_assert_contains(answer_error(&r, 0), "cut off at max_tokens (50)");
   g_assert_null(strstr(answer_error(&r, 0), "invalid JSON"));
   g_assert_null(strstr(answer_error(&r, 0), "not valid JSON"));
   run_clear(&r);
@@ -263,22 +235,18 @@ test_accept_details(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, config, inputs, &r);
   g_assert_cmpint(r.status, ==, 0);
-  json_object *cut = answer_value(&r, 0), *value;
-  g_assert_true(json_object_object_get_ex(cut, "finish_reason", &value));
-  g_assert_cmpstr(json_object_get_string(value), ==, "length");
-  g_assert_true(json_object_object_get_ex(cut, "content", &value));
-  g_assert_cmpstr(json_object_get_string(value), ==, "echo: Cut");
+  json_object *cut = answer_value(&r, 0);
+  g_assert_cmpstr(inf_test_json_get_string(cut, "finish_reason"), ==, "length");
+  g_assert_cmpstr(inf_test_json_get_string(cut, "content"), ==, "echo: Cut");
   json_object *think = answer_value(&r, 1);
-  g_assert_true(json_object_object_get_ex(think, "content", &value));
-  g_assert_cmpstr(json_object_get_string(value), ==, "echo: Think and answer");
-  g_assert_true(json_object_object_get_ex(think, "reasoning", &value));
-  g_assert_cmpstr(json_object_get_string(value), ==, "fake: thinking it over step by step.");
-  g_assert_cmpint(member_int(think, "usage", "reasoning"), ==, 64);
+  g_assert_cmpstr(inf_test_json_get_string(think, "content"), ==, "echo: Think and answer");
+  g_assert_cmpstr(inf_test_json_get_string(think, "reasoning"), ==,
+                  "fake: thinking it over step by step.");
+  g_assert_cmpint(member_int(think, "usage/reasoning"), ==, 64);
   json_object *refusal = answer_value(&r, 2);
-  g_assert_true(json_object_object_get_ex(refusal, "refusal", &value));
-  g_assert_cmpstr(json_object_get_string(value), ==, "fake: I can't help with that.");
-  g_assert_true(json_object_object_get_ex(refusal, "finish_reason", &value));
-  g_assert_cmpstr(json_object_get_string(value), ==, "refusal");
+  g_assert_cmpstr(inf_test_json_get_string(refusal, "refusal"), ==,
+                  "fake: I can't help with that.");
+  g_assert_cmpstr(inf_test_json_get_string(refusal, "finish_reason"), ==, "refusal");
   run_clear(&r);
 }
 
@@ -300,14 +268,14 @@ test_429_forever(Fixture *f, gconstpointer data)
   g_assert_cmpint(r.status, ==, 1);
   g_assert_cmpuint(r.lines->len, ==, 2);
   for (guint i = 0; i < 2; i++) {
-    assert_contains(answer_error(&r, i), "alias 'fast': rate limited for 200ms (last: ");
-    assert_contains(answer_error(&r, i), "fake: scripted status 429");
+    inf_test_assert_contains(answer_error(&r, i), "alias 'fast': rate limited for 200ms (last: ");
+    inf_test_assert_contains(answer_error(&r, i), "fake: scripted status 429");
   }
   InfFakeStats stats;
   inf_fake_llm_get_stats(f->fake, &stats);
   g_assert_cmpuint(stats.requests, >=, 4); /* each node tried more than once */
   json_object *metrics = fast_metrics(&r);
-  g_assert_cmpint(member_int(metrics, "failures", NULL), ==, 2); /* both calls failed for good */
+  g_assert_cmpint(member_int(metrics, "failures"), ==, 2); /* both calls failed for good */
   json_object_put(metrics);
   run_clear(&r);
 }
@@ -328,9 +296,9 @@ test_retry_after_capped(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, config, inputs, &r);
   g_assert_cmpint(r.status, ==, 1);
-  assert_contains(answer_error(&r, 0), "rate limited for 200ms");
-  assert_contains(answer_error(&r, 1), "scripted status 503");
-  assert_contains(answer_error(&r, 1), "(after 2 attempts)");
+  inf_test_assert_contains(answer_error(&r, 0), "rate limited for 200ms");
+  inf_test_assert_contains(answer_error(&r, 1), "scripted status 503");
+  inf_test_assert_contains(answer_error(&r, 1), "(after 2 attempts)");
   run_clear(&r);
 }
 
@@ -373,7 +341,7 @@ test_signal_ends_waits(Fixture *f, gconstpointer data)
   g_assert_cmpuint(r.lines->len, ==, 2);
   for (guint i = 0; i < 2; i++)
     g_assert_nonnull(answer_error(&r, i));
-  assert_contains(r.log, "interrupted");
+  inf_test_assert_contains(r.log, "interrupted");
   InfFakeStats stats;
   inf_fake_llm_get_stats(f->fake, &stats);
   g_assert_cmpuint(stats.requests, <=, 2);
@@ -381,6 +349,38 @@ test_signal_ends_waits(Fixture *f, gconstpointer data)
 }
 
 /* --- streaming ----------------------------------------------------------- */
+
+/* Runs @inputs through a config with @options on @provider twice: without
+ * and with "stream": true (which the request says). outputs[i] gets run i's
+ * "answer" outputs, a JSON line each (free them); tokens (may be NULL) the
+ * input and output tokens of alias "fast". */
+static void
+run_unstreamed_and_streamed(Fixture *f, const char *provider, const char *inputs,
+                            const char *options, char *outputs[2], gint64 tokens[2][2])
+{
+  for (guint streamed = 0; streamed < 2; streamed++) {
+    g_autofree char *config =
+        write_config(f, provider, streamed ? "\"stream\": true" : "\"stream\": false", options);
+    Run r;
+    run_engine(f, config, inputs, &r);
+    g_assert_cmpint(r.status, ==, 0);
+    GString *all = g_string_new(NULL);
+    for (guint i = 0; i < r.lines->len; i++)
+      g_string_append_printf(
+          all, "%s\n", json_object_to_json_string_ext(answer_value(&r, i), JSON_C_TO_STRING_PLAIN));
+    outputs[streamed] = g_string_free(all, FALSE);
+    if (tokens != NULL) {
+      g_autoptr(json_object) metrics = fast_metrics(&r);
+      tokens[streamed][0] = member_int(metrics, "tokens/input");
+      tokens[streamed][1] = member_int(metrics, "tokens/output");
+    }
+    g_assert_true(json_object_get_boolean(json_object_object_get(
+                      inf_fake_llm_get_last_body(f->fake), "stream")) == (streamed != 0));
+    run_clear(&r);
+  }
+  g_test_message("%s", outputs[1]);
+  g_assert_cmpstr(outputs[1], ==, outputs[0]);
+}
 
 /* stream: true gives the same output lines and the same token counts. */
 static void
@@ -393,30 +393,12 @@ test_stream_same(Fixture *f, gconstpointer data)
     "Long [[fake:big=400]]",
   };
   g_autofree char *inputs = write_inputs(f, cases, G_N_ELEMENTS(cases));
-  const char *options = "\"on_incomplete\": \"accept\", \"output\": \"details\"";
   char *outputs[2];
   gint64 tokens[2][2];
-  for (guint streamed = 0; streamed < 2; streamed++) {
-    g_autofree char *config =
-        write_config(f, provider, streamed ? "\"stream\": true" : "\"stream\": false", options);
-    Run r;
-    run_engine(f, config, inputs, &r);
-    g_assert_cmpint(r.status, ==, 0);
-    GString *all = g_string_new(NULL);
-    for (guint i = 0; i < r.lines->len; i++)
-      g_string_append_printf(
-          all, "%s\n", json_object_to_json_string_ext(answer_value(&r, i), JSON_C_TO_STRING_PLAIN));
-    outputs[streamed] = g_string_free(all, FALSE);
-    g_autoptr(json_object) metrics = fast_metrics(&r);
-    tokens[streamed][0] = member_int(metrics, "tokens", "input");
-    tokens[streamed][1] = member_int(metrics, "tokens", "output");
-    g_assert_true(json_object_get_boolean(json_object_object_get(
-                      inf_fake_llm_get_last_body(f->fake), "stream")) == (streamed != 0));
-    run_clear(&r);
-  }
-  g_test_message("%s", outputs[1]);
-  g_assert_cmpstr(outputs[1], ==, outputs[0]);
-  assert_contains(outputs[1], "fake: thinking it over step by step.");
+  run_unstreamed_and_streamed(f, provider, inputs,
+                              "\"on_incomplete\": \"accept\", \"output\": \"details\"", outputs,
+                              tokens);
+  inf_test_assert_contains(outputs[1], "fake: thinking it over step by step.");
   g_assert_cmpint(tokens[1][0], ==, tokens[0][0]);
   g_assert_cmpint(tokens[1][1], ==, tokens[0][1]);
   g_assert_cmpint(tokens[1][1], >, 0);
@@ -432,25 +414,12 @@ test_stream_schema(Fixture *f, gconstpointer data)
   const char *provider = data;
   const char *cases[] = { "Classify this", "And this one" };
   g_autofree char *inputs = write_inputs(f, cases, G_N_ELEMENTS(cases));
-  const char *options = "\"json_schema\": {\"type\": \"object\", \"properties\": {\"echo\": "
-                        "{\"type\": \"string\"}}, \"required\": [\"echo\"]}";
   char *outputs[2];
-  for (guint streamed = 0; streamed < 2; streamed++) {
-    g_autofree char *config =
-        write_config(f, provider, streamed ? "\"stream\": true" : "\"stream\": false", options);
-    Run r;
-    run_engine(f, config, inputs, &r);
-    g_assert_cmpint(r.status, ==, 0);
-    GString *all = g_string_new(NULL);
-    for (guint i = 0; i < r.lines->len; i++)
-      g_string_append_printf(
-          all, "%s\n", json_object_to_json_string_ext(answer_value(&r, i), JSON_C_TO_STRING_PLAIN));
-    outputs[streamed] = g_string_free(all, FALSE);
-    run_clear(&r);
-  }
-  g_test_message("%s", outputs[1]);
-  g_assert_cmpstr(outputs[1], ==, outputs[0]);
-  assert_contains(outputs[1], "{\"echo\":\"echo: Classify this\"}");
+  run_unstreamed_and_streamed(f, provider, inputs,
+                              "\"json_schema\": {\"type\": \"object\", \"properties\": {\"echo\": "
+                              "{\"type\": \"string\"}}, \"required\": [\"echo\"]}",
+                              outputs, NULL);
+  inf_test_assert_contains(outputs[1], "{\"echo\":\"echo: Classify this\"}");
   g_free(outputs[0]);
   g_free(outputs[1]);
 }
@@ -459,24 +428,23 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS(provider_names); i++) {
-    g_autofree char *path = g_strdup_printf("/http/backends/%s/incomplete", provider_names[i]);
-    g_test_add(path, Fixture, provider_names[i], fixture_set_up, test_incomplete_errors,
-               fixture_tear_down);
-  }
-  for (guint i = 0; i < G_N_ELEMENTS(provider_names); i++) {
-    g_autofree char *path = g_strdup_printf("/http/backends/%s/429-forever", provider_names[i]);
-    g_test_add(path, Fixture, provider_names[i], fixture_set_up, test_429_forever,
-               fixture_tear_down);
-  }
-  for (guint i = 0; i < G_N_ELEMENTS(provider_names); i++) {
-    g_autofree char *path = g_strdup_printf("/http/backends/%s/stream-same", provider_names[i]);
-    g_test_add(path, Fixture, provider_names[i], fixture_set_up, test_stream_same,
-               fixture_tear_down);
-    g_autofree char *schema = g_strdup_printf("/http/backends/%s/stream-schema", provider_names[i]);
-    g_test_add(schema, Fixture, provider_names[i], fixture_set_up, test_stream_schema,
-               fixture_tear_down);
-  }
+  /* The tests run for each provider: /http/backends/PROVIDER/NAME. */
+  const struct {
+    const char *name;
+    void (*test)(Fixture *f, gconstpointer data);
+  } per_provider[] = {
+    { "incomplete", test_incomplete_errors },
+    { "429-forever", test_429_forever },
+    { "stream-same", test_stream_same },
+    { "stream-schema", test_stream_schema },
+  };
+  for (guint t = 0; t < G_N_ELEMENTS(per_provider); t++)
+    for (guint i = 0; i < G_N_ELEMENTS(provider_names); i++) {
+      g_autofree char *path =
+          g_strdup_printf("/http/backends/%s/%s", provider_names[i], per_provider[t].name);
+      g_test_add(path, Fixture, provider_names[i], fixture_set_up, per_provider[t].test,
+                 fixture_tear_down);
+    }
   g_test_add("/http/backends/retry-after-capped", Fixture, NULL, fixture_set_up,
              test_retry_after_capped, fixture_tear_down);
   g_test_add("/http/backends/reset-headers", Fixture, NULL, fixture_set_up, test_reset_headers,

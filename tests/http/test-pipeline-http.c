@@ -89,18 +89,7 @@ write_resources_smart(Fixture *f, const char *provider, const char *extra, const
 static char *
 write_inputs(Fixture *f, const char *const *texts, guint n)
 {
-  GString *out = g_string_new(NULL);
-  for (guint i = 0; i < n; i++) {
-    json_object *line = json_object_new_object();
-    json_object_object_add(line, "text", json_object_new_string(texts[i]));
-    g_string_append_printf(out, "%s\n",
-                           json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
-    json_object_put(line);
-  }
-  char *path = g_build_filename(f->s.dir, "inputs.jsonl", NULL);
-  g_assert_true(g_file_set_contents(path, out->str, (gssize)out->len, NULL));
-  g_string_free(out, TRUE);
-  return path;
+  return inf_test_write_text_inputs(f->s.dir, "inputs.jsonl", texts, n);
 }
 
 static void

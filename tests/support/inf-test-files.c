@@ -68,6 +68,20 @@ inf_test_write_printf(const char *dir, const char *name, const char *format, ...
 }
 
 char *
+inf_test_write_text_inputs(const char *dir, const char *name, const char *const *texts, guint n)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+  for (guint i = 0; i < n; i++) {
+    json_object *line = json_object_new_object();
+    json_object_object_add(line, "text", json_object_new_string(texts[i]));
+    g_string_append_printf(out, "%s\n",
+                           json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
+    json_object_put(line);
+  }
+  return inf_test_write_len(dir, name, out->str, (gssize)out->len);
+}
+
+char *
 inf_test_copy(const char *src, const char *dir, const char *name)
 {
   g_autoptr(GError) error = NULL;

@@ -40,6 +40,10 @@ char *inf_test_write_len(const char *dir, const char *name, const char *data, gs
 /* The same with a printf format. */
 char *inf_test_write_printf(const char *dir, const char *name, const char *format, ...)
     G_GNUC_PRINTF(3, 4);
+/* Writes @dir/@name with one JSON line {"text": T} for each of the @n
+ * @texts, in order; returns the path. */
+char *inf_test_write_text_inputs(const char *dir, const char *name, const char *const *texts,
+                                 guint n);
 /* Copies @src to @dir/@name; returns the new path. */
 char *inf_test_copy(const char *src, const char *dir, const char *name);
 /* Writes @len pseudo-random bytes (fixed seed) to @dir/@name. */
