@@ -121,12 +121,11 @@ run_engine(Fixture *f, const char *config, const char *inputs, const char *const
   r->status = run.status;
   r->log = g_steal_pointer(&run.err);
 
-  g_autofree char *text = NULL;
-  if (g_file_get_contents(output, &text, NULL, NULL))
-    for (const char *p = text; (p = strchr(p, '\n')); p++)
-      r->n_lines++;
-  g_autofree char *metrics_text = NULL;
-  if (g_file_get_contents(metrics, &metrics_text, NULL, NULL))
+  g_autofree char *text = inf_test_read(output);
+  for (const char *p = text; p != NULL && (p = strchr(p, '\n')); p++)
+    r->n_lines++;
+  g_autofree char *metrics_text = inf_test_read(metrics);
+  if (metrics_text != NULL)
     r->metrics = json_tokener_parse(metrics_text);
 }
 
@@ -134,15 +133,12 @@ run_engine(Fixture *f, const char *config, const char *inputs, const char *const
 static double
 spent(Run *r, const char *alias, const char *field)
 {
-  json_object *o, *value;
   g_assert_nonnull(r->metrics);
-  g_assert_true(json_object_object_get_ex(r->metrics, "budget", &o));
-  if (alias) {
-    g_assert_true(json_object_object_get_ex(o, "aliases", &o));
-    g_assert_true(json_object_object_get_ex(o, alias, &o));
-  }
-  g_assert_true(json_object_object_get_ex(o, "spent", &o));
-  g_assert_true(json_object_object_get_ex(o, field, &value));
+  g_autofree char *path = alias != NULL
+                              ? g_strdup_printf("budget/aliases/%s/spent/%s", alias, field)
+                              : g_strdup_printf("budget/spent/%s", field);
+  json_object *value = inf_test_json_get(r->metrics, path);
+  g_assert_nonnull(value);
   return json_object_get_double(value);
 }
 
@@ -153,14 +149,6 @@ count_substr(const char *text, const char *needle)
   for (const char *p = text; p && (p = strstr(p, needle)); p += strlen(needle))
     n++;
   return n;
-}
-
-static guint64
-fake_requests(Fixture *f)
-{
-  InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
-  return stats.requests;
 }
 
 static const char *const one_alias[] = { "fast", NULL };
@@ -179,15 +167,14 @@ test_stop(Fixture *f, gconstpointer data)
   run_engine(f, config, inputs, extra, &r);
   g_assert_cmpint(r.status, ==, 3);
   g_assert_cmpuint(r.n_lines, ==, 3);
-  g_assert_cmpuint(fake_requests(f), ==, 3);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 3);
   g_assert_cmpfloat_with_epsilon(spent(&r, NULL, "cost"), 3 * CALL_COST, 1e-9);
   g_assert_cmpfloat(spent(&r, NULL, "cost"), <=, 50.0);
-  g_assert_nonnull(strstr(r.log, "budget exhausted: max_cost $50 (global)"));
-  g_assert_nonnull(strstr(r.log, "3 inputs written, 7 unfinished"));
-  g_assert_nonnull(strstr(r.log, "to continue"));
-  json_object *run, *exhausted;
-  g_assert_true(json_object_object_get_ex(r.metrics, "run", &run));
-  g_assert_true(json_object_object_get_ex(run, "budget_exhausted", &exhausted));
+  inf_test_assert_contains(r.log, "budget exhausted: max_cost $50 (global)");
+  inf_test_assert_contains(r.log, "3 inputs written, 7 unfinished");
+  inf_test_assert_contains(r.log, "to continue");
+  json_object *exhausted = inf_test_json_get(r.metrics, "run/budget_exhausted");
+  g_assert_nonnull(exhausted);
   g_assert_true(json_object_get_boolean(exhausted));
   run_clear(&r);
 
@@ -197,7 +184,7 @@ test_stop(Fixture *f, gconstpointer data)
   run_engine(f, config, inputs, enough, &r);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpuint(r.n_lines, ==, 10);
-  g_assert_cmpuint(fake_requests(f), ==, 10);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 10);
   g_assert_cmpfloat_with_epsilon(spent(&r, NULL, "cost"), 10 * CALL_COST, 1e-9);
   g_assert_null(strstr(r.log, "budget exhausted"));
   run_clear(&r);
@@ -217,7 +204,7 @@ test_in_flight_bound(Fixture *f, gconstpointer data)
   const char *extra[] = { "--max-cost", "30", NULL };
   run_engine(f, config, inputs, extra, &r);
   g_assert_cmpint(r.status, ==, 3);
-  g_assert_cmpuint(fake_requests(f), ==, 4);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 4);
   g_assert_cmpuint(r.n_lines, ==, 4);
   g_assert_cmpfloat_with_epsilon(spent(&r, NULL, "cost"), 4 * CALL_COST, 1e-9);
   g_assert_cmpfloat(spent(&r, NULL, "cost"), <=, 30.0 + 4 * CALL_COST);
@@ -259,7 +246,7 @@ test_per_alias(Fixture *f, gconstpointer data)
   g_assert_cmpfloat(spent(&r, "cheap", "requests"), >=, 2);
   g_assert_cmpfloat(spent(&r, NULL, "requests"), ==,
                     spent(&r, "dear", "requests") + spent(&r, "cheap", "requests"));
-  g_assert_nonnull(strstr(r.log, "max_requests 2 (dear)"));
+  inf_test_assert_contains(r.log, "max_requests 2 (dear)");
   run_clear(&r);
 }
 
@@ -277,7 +264,7 @@ test_retries_count(Fixture *f, gconstpointer data)
   run_engine(f, config, inputs, extra, &r);
   g_assert_cmpint(r.status, ==, 3);
   g_assert_cmpuint(r.n_lines, ==, 1);
-  g_assert_cmpuint(fake_requests(f), ==, 2);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 2);
   g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 2);
   g_assert_cmpfloat_with_epsilon(spent(&r, NULL, "cost"), CALL_COST, 1e-9);
   run_clear(&r);
@@ -305,7 +292,7 @@ test_bad_limits(Fixture *f, gconstpointer data)
     const char *extra[] = { flag, NULL };
     run_engine(f, config, inputs, extra, &r);
     g_assert_cmpint(r.status, ==, 2);
-    g_assert_nonnull(strstr(r.log, bad[i][2]));
+    inf_test_assert_contains(r.log, bad[i][2]);
     run_clear(&r);
   }
   const char *const bad_blocks[][2] = {
@@ -323,32 +310,28 @@ test_bad_limits(Fixture *f, gconstpointer data)
     Run r;
     run_engine(f, bad_config, inputs, NULL, &r);
     g_assert_cmpint(r.status, ==, 2);
-    g_assert_nonnull(strstr(r.log, bad_blocks[i][1]));
+    inf_test_assert_contains(r.log, bad_blocks[i][1]);
     run_clear(&r);
   }
-  g_assert_cmpuint(fake_requests(f), ==, 0);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 0);
 }
 
-/* The outputs of DIR/out.jsonl by index, as compact JSON. */
+/* The outputs of DIR/out.jsonl by index (each exactly once), as compact
+ * JSON. */
 static GPtrArray *
 outputs_by_index(Fixture *f)
 {
   g_autofree char *path = g_build_filename(f->dir, "out.jsonl", NULL);
-  g_autofree char *text = NULL;
-  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  g_autofree char *text = inf_test_read(path);
+  g_assert_nonnull(text);
+  g_autoptr(GPtrArray) lines = inf_test_parse_lines_by_index(text);
   GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  for (char **line = lines; *line; line++) {
-    if (**line == '\0')
-      continue;
-    g_autoptr(json_object) o = json_tokener_parse(*line);
-    g_assert_nonnull(o);
-    guint index = (guint)json_object_get_int(json_object_object_get(o, "index"));
-    if (out->len <= index)
-      g_ptr_array_set_size(out, index + 1);
-    g_assert_null(g_ptr_array_index(out, index)); /* exactly once */
-    g_ptr_array_index(out, index) = g_strdup(json_object_to_json_string_ext(
-        json_object_object_get(o, "outputs"), JSON_C_TO_STRING_PLAIN));
+  for (guint i = 0; i < lines->len; i++) {
+    json_object *line = g_ptr_array_index(lines, i);
+    g_ptr_array_add(out, line != NULL
+                             ? g_strdup(json_object_to_json_string_ext(
+                                   json_object_object_get(line, "outputs"), JSON_C_TO_STRING_PLAIN))
+                             : NULL);
   }
   return out;
 }
@@ -366,7 +349,7 @@ test_resume(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, config, inputs, NULL, &r);
   g_assert_cmpint(r.status, ==, 0);
-  g_assert_cmpuint(fake_requests(f), ==, 16);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 16);
   g_autoptr(GPtrArray) expected = outputs_by_index(f);
   g_assert_cmpuint(expected->len, ==, 8);
   run_clear(&r);
@@ -376,11 +359,11 @@ test_resume(Fixture *f, gconstpointer data)
   const char *stop[] = { "--checkpoint", ckpt, "--max-requests", "7", NULL };
   run_engine(f, config, inputs, stop, &r);
   g_assert_cmpint(r.status, ==, 3);
-  g_assert_cmpuint(fake_requests(f), ==, 7);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 7);
   g_assert_cmpuint(r.n_lines, <, 8);
-  g_assert_nonnull(strstr(r.log, "their completed calls are journaled"));
-  g_assert_nonnull(strstr(r.log, "to continue the run:"));
-  g_assert_nonnull(strstr(r.log, "--resume"));
+  inf_test_assert_contains(r.log, "their completed calls are journaled");
+  inf_test_assert_contains(r.log, "to continue the run:");
+  inf_test_assert_contains(r.log, "--resume");
   run_clear(&r);
 
   /* The limits cap the whole run: resumed with the same one, it stops at
@@ -388,7 +371,7 @@ test_resume(Fixture *f, gconstpointer data)
   const char *same[] = { "--checkpoint", ckpt, "--resume", "--max-requests", "7", NULL };
   run_engine(f, config, inputs, same, &r);
   g_assert_cmpint(r.status, ==, 3);
-  g_assert_cmpuint(fake_requests(f), ==, 7);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 7);
   g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 7);
   run_clear(&r);
 
@@ -396,7 +379,7 @@ test_resume(Fixture *f, gconstpointer data)
   run_engine(f, config, inputs, resume, &r);
   g_assert_cmpint(r.status, ==, 0);
   /* The 7 calls made before are not made again; the budget counted them. */
-  g_assert_cmpuint(fake_requests(f), ==, 16);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 16);
   g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 16);
   g_autoptr(GPtrArray) got = outputs_by_index(f);
   g_assert_cmpuint(got->len, ==, 8);
@@ -419,7 +402,7 @@ test_cache_hits_free(Fixture *f, gconstpointer data)
   const char *fill[] = { "--cache", cache, NULL };
   run_engine(f, config, inputs, fill, &r);
   g_assert_cmpint(r.status, ==, 0);
-  guint64 upstream = fake_requests(f);
+  guint64 upstream = inf_test_fake_requests(f->fake);
   g_assert_cmpuint(upstream, >=, 1);
   run_clear(&r);
 
@@ -427,77 +410,44 @@ test_cache_hits_free(Fixture *f, gconstpointer data)
   run_engine(f, config, inputs, hits, &r);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpuint(r.n_lines, ==, 5);
-  g_assert_cmpuint(fake_requests(f), ==, upstream);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, upstream);
   g_assert_cmpfloat(spent(&r, NULL, "requests"), ==, 0);
   g_assert_cmpfloat(spent(&r, NULL, "cost"), ==, 0);
   g_assert_null(strstr(r.log, "budget exhausted"));
   run_clear(&r);
 
   /* A request the cache does not hold is refused before it is sent. */
-  g_autofree char *other = g_build_filename(f->dir, "other.jsonl", NULL);
-  g_assert_true(g_file_set_contents(other, "{\"text\": \"not cached yet\"}\n", -1, NULL));
+  g_autofree char *other =
+      inf_test_write(f->dir, "other.jsonl", "{\"text\": \"not cached yet\"}\n");
   run_engine(f, config, other, hits, &r);
   g_assert_cmpint(r.status, ==, 3);
   g_assert_cmpuint(r.n_lines, ==, 0);
-  g_assert_cmpuint(fake_requests(f), ==, upstream);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, upstream);
   run_clear(&r);
 }
 
 /* --- estimate ------------------------------------------------------------ */
 
-typedef struct {
-  int status;
-  char *out;
-  char *log;
-} Estimate;
-
-static void
-on_estimated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Estimate *e = user_data;
-  g_autoptr(GError) error = NULL;
-  g_assert_true(
-      g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &e->out, &e->log, &error));
-  g_assert_no_error(error);
-  e->status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
-                  ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
-                  : 255;
-}
-
 /* `inf-engine estimate ARGS...` (NULL-terminated). */
 static void
-run_estimate(Fixture *f, const char *const *args, Estimate *e)
+run_estimate(const char *const *args, InfTestRun *e)
 {
-  memset(e, 0, sizeof *e);
-  e->status = -1;
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (gpointer)g_getenv("INF_ENGINE"));
   g_ptr_array_add(argv, (gpointer) "estimate");
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add(argv, (gpointer)args[i]);
   g_ptr_array_add(argv, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process =
-      g_subprocess_newv((const char *const *)argv->pdata,
-                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error(error);
-  g_subprocess_communicate_utf8_async(process, NULL, NULL, on_estimated, e);
-  while (e->status == -1)
-    g_main_context_iteration(f->context, TRUE);
-  g_test_message("estimate exited with %d:\n%s%s", e->status, e->out, e->log);
+  inf_test_engine_run(e, NULL, (const char *const *)argv->pdata);
 }
 
+/* aliases.ALIAS.FIELD (total.FIELD when @alias is NULL) of an estimate. */
 static double
 estimate_get(json_object *root, const char *alias, const char *field)
 {
-  json_object *o, *value;
-  if (alias) {
-    g_assert_true(json_object_object_get_ex(root, "aliases", &o));
-    g_assert_true(json_object_object_get_ex(o, alias, &o));
-  } else {
-    g_assert_true(json_object_object_get_ex(root, "total", &o));
-  }
-  g_assert_true(json_object_object_get_ex(o, field, &value));
+  g_autofree char *path = alias != NULL ? g_strdup_printf("aliases/%s/%s", alias, field)
+                                        : g_strdup_printf("total/%s", field);
+  json_object *value = inf_test_json_get(root, path);
+  g_assert_nonnull(value);
   return json_object_get_double(value);
 }
 
@@ -514,10 +464,10 @@ test_estimate(Fixture *f, gconstpointer data)
       write_config(f, aliases, 2, "{\"max_cost\": 200, \"max_requests\": 10}", 5);
   g_autofree char *inputs = write_inputs(f, 5);
   const char *args[] = { config, "--input", inputs, "--json", NULL };
-  Estimate e;
-  run_estimate(f, args, &e);
+  g_auto(InfTestRun) e = { 0 };
+  run_estimate(args, &e);
   g_assert_cmpint(e.status, ==, 0);
-  g_assert_cmpuint(fake_requests(f), ==, 0);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 0);
   g_autoptr(json_object) json = json_tokener_parse(e.out);
   g_assert_nonnull(json);
   g_assert_cmpfloat(estimate_get(json, "cheap", "calls"), ==, 5);
@@ -528,60 +478,52 @@ test_estimate(Fixture *f, gconstpointer data)
   g_assert_cmpfloat(estimate_get(json, "dear", "input_tokens"), ==, 5 * 5);
   g_assert_cmpfloat_with_epsilon(estimate_get(json, "dear", "cost"), 5 * 15.0, 1e-9);
   g_assert_cmpfloat(estimate_get(json, NULL, "calls"), ==, 10);
-  g_free(e.out);
-  g_free(e.log);
+  inf_test_run_clear(&e);
 
   /* The same run makes exactly the estimated calls. */
   Run r;
   run_engine(f, config, inputs, NULL, &r);
   g_assert_cmpint(r.status, ==, 0);
-  g_assert_cmpuint(fake_requests(f), ==, 10);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 10);
   run_clear(&r);
 
   /* Text: a row per alias and the total; the budget compared; a line that
    * is not an input counted apart. */
-  g_autofree char *more = g_build_filename(f->dir, "more.jsonl", NULL);
-  g_assert_true(g_file_set_contents(more,
-                                    "{\"text\": \"" PROMPT "\"}\nnot json\n\n"
-                                    "{\"other\": 1}\n",
-                                    -1, NULL));
+  g_autofree char *more = inf_test_write(f->dir, "more.jsonl",
+                                         "{\"text\": \"" PROMPT "\"}\nnot json\n\n"
+                                         "{\"other\": 1}\n");
   const char *text_args[] = { config, "-i", more, NULL };
-  run_estimate(f, text_args, &e);
+  run_estimate(text_args, &e);
   g_assert_cmpint(e.status, ==, 0);
   g_assert_true(g_str_has_prefix(e.out, "3 inputs (2 not valid: no calls)\n"));
-  g_assert_nonnull(strstr(e.out, "\ncheap "));
-  g_assert_nonnull(strstr(e.out, "\ntotal "));
-  g_assert_nonnull(strstr(e.out, "budget: max_cost $200: the estimate ($29.0000) fits\n"));
-  g_assert_nonnull(strstr(e.out, "budget: max_requests 10: the estimate (2 calls, without "
-                                 "retries) fits\n"));
-  g_free(e.out);
-  g_free(e.log);
+  inf_test_assert_contains(e.out, "\ncheap ");
+  inf_test_assert_contains(e.out, "\ntotal ");
+  inf_test_assert_contains(e.out, "budget: max_cost $200: the estimate ($29.0000) fits\n");
+  inf_test_assert_contains(e.out, "budget: max_requests 10: the estimate (2 calls, without "
+                                  "retries) fits\n");
+  inf_test_run_clear(&e);
 
   /* --resources replaces the prices: $0 input, $1 per output token. */
-  g_autofree char *resources = g_build_filename(f->dir, "resources.json", NULL);
-  g_assert_true(g_file_set_contents(
-      resources,
+  g_autofree char *resources = inf_test_write(
+      f->dir, "resources.json",
       "{\"endpoints\": {\"cheap\": {\"provider\": \"mock\", \"output_cost_per_1m\": 1000000}, "
-      "\"dear\": {\"provider\": \"mock\"}}}",
-      -1, NULL));
+      "\"dear\": {\"provider\": \"mock\"}}}");
   const char *swapped[] = { config, "--input", inputs, "--json", "--resources", resources, NULL };
-  run_estimate(f, swapped, &e);
+  run_estimate(swapped, &e);
   g_assert_cmpint(e.status, ==, 0);
   g_autoptr(json_object) json_swapped = json_tokener_parse(e.out);
   g_assert_cmpfloat_with_epsilon(estimate_get(json_swapped, "cheap", "cost"), 5 * 5.0, 1e-9);
   g_assert_cmpfloat(estimate_get(json_swapped, "dear", "cost"), ==, 0);
-  g_free(e.out);
-  g_free(e.log);
+  inf_test_run_clear(&e);
 
   /* Without max_tokens: default_max_tokens is the reply size. */
   g_autofree char *config2 = write_config(f, one_alias, 1, "{\"default_max_tokens\": 7}", 0);
   const char *args2[] = { config2, "--input", inputs, "--json", NULL };
-  run_estimate(f, args2, &e);
+  run_estimate(args2, &e);
   g_assert_cmpint(e.status, ==, 0);
   g_autoptr(json_object) json2 = json_tokener_parse(e.out);
   g_assert_cmpfloat(estimate_get(json2, "fast", "output_tokens"), ==, 5 * 7);
-  g_free(e.out);
-  g_free(e.log);
+  inf_test_run_clear(&e);
 
   /* A switch: every case is counted, an upper bound of the run's calls. */
   g_autofree char *ep = endpoint(f, 2);
@@ -595,45 +537,39 @@ test_estimate(Fixture *f, gconstpointer data)
       "\"default\": {\"module\": {\"type\": \"llm\", \"alias\": \"cheap\", \"max_tokens\": 5}, "
       "\"args\": [\"$text\"]}}}, \"outputs\": \"$route\"}}",
       ep, ep);
-  g_autofree char *routed_path = g_build_filename(f->dir, "routed.json", NULL);
-  g_assert_true(g_file_set_contents(routed_path, routed, -1, NULL));
+  g_autofree char *routed_path = inf_test_write(f->dir, "routed.json", routed);
   const char *routed_args[] = { routed_path, "--input", inputs, "--json", NULL };
-  run_estimate(f, routed_args, &e);
+  run_estimate(routed_args, &e);
   g_assert_cmpint(e.status, ==, 0);
   g_autoptr(json_object) json3 = json_tokener_parse(e.out);
   g_assert_nonnull(json3);
   g_assert_true(json_object_get_boolean(json_object_object_get(json3, "upper_bound")));
   g_assert_cmpfloat(estimate_get(json3, "cheap", "calls"), ==, 10);
   g_assert_cmpfloat(estimate_get(json3, "dear", "calls"), ==, 5);
-  g_free(e.out);
-  g_free(e.log);
+  inf_test_run_clear(&e);
   const char *routed_text[] = { routed_path, "--input", inputs, NULL };
-  run_estimate(f, routed_text, &e);
-  g_assert_nonnull(strstr(e.out, "the calls of every case are counted (an upper bound)"));
-  g_free(e.out);
-  g_free(e.log);
+  run_estimate(routed_text, &e);
+  inf_test_assert_contains(e.out, "the calls of every case are counted (an upper bound)");
+  inf_test_run_clear(&e);
   inf_fake_llm_reset_stats(f->fake);
   run_engine(f, routed_path, inputs, NULL, &r);
   g_assert_cmpint(r.status, ==, 0);
-  g_assert_cmpuint(fake_requests(f), ==, 10); /* the default case: cheap twice */
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 10); /* the default case: cheap twice */
   run_clear(&r);
 
   /* A usage error and a config error: 2, like run's. */
   const char *no_input[] = { config, NULL };
-  run_estimate(f, no_input, &e);
+  run_estimate(no_input, &e);
   g_assert_cmpint(e.status, ==, 2);
-  g_assert_nonnull(strstr(e.log, "--input FILE is required"));
-  g_free(e.out);
-  g_free(e.log);
-  g_autofree char *broken = g_build_filename(f->dir, "broken.json", NULL);
-  g_assert_true(g_file_set_contents(broken, "{\"main\": \"nope\"}", -1, NULL));
+  inf_test_assert_contains(e.err, "--input FILE is required");
+  inf_test_run_clear(&e);
+  g_autofree char *broken = inf_test_write(f->dir, "broken.json", "{\"main\": \"nope\"}");
   const char *bad_config[] = { broken, "--input", inputs, NULL };
-  run_estimate(f, bad_config, &e);
+  run_estimate(bad_config, &e);
   g_assert_cmpint(e.status, ==, 2);
-  g_assert_nonnull(strstr(e.log, "unknown module 'nope'"));
-  g_free(e.out);
-  g_free(e.log);
-  g_assert_cmpuint(fake_requests(f), ==, 10);
+  inf_test_assert_contains(e.err, "unknown module 'nope'");
+  inf_test_run_clear(&e);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 10);
 }
 
 /* run refuses, before the first call, a config whose template placeholder
@@ -650,15 +586,14 @@ test_validate_before_run(Fixture *f, gconstpointer data)
       "\"note\": {\"module\": {\"type\": \"template\", \"template\": \"{answer}: {question}\"}, "
       "\"args\": {\"answer\": \"$ask\", \"text\": \"$text\"}}}, \"outputs\": \"$note\"}}",
       ep);
-  g_autofree char *config = g_build_filename(f->dir, "config.json", NULL);
-  g_assert_true(g_file_set_contents(config, text, -1, NULL));
+  g_autofree char *config = inf_test_write(f->dir, "config.json", text);
   g_autofree char *inputs = write_inputs(f, 3);
   Run r;
   run_engine(f, config, inputs, NULL, &r);
   g_assert_cmpint(r.status, ==, 2);
-  g_assert_nonnull(strstr(r.log, "main.nodes.note.args: template placeholder {question} has no "
-                                 "argument named 'question' (available: answer, text;"));
-  g_assert_cmpuint(fake_requests(f), ==, 0);
+  inf_test_assert_contains(r.log, "main.nodes.note.args: template placeholder {question} has no "
+                                  "argument named 'question' (available: answer, text;");
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 0);
   g_assert_cmpuint(r.n_lines, ==, 0);
   run_clear(&r);
 }
