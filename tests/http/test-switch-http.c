@@ -71,15 +71,8 @@ run_engine(Fixture *f, Run *r)
       "{\"endpoints\": {\"fast\": {\"provider\": \"openai\", \"model\": \"fake\", "
       "\"base_url\": \"%s/v1\", \"max_concurrent\": 4, \"max_retries\": 0}}}",
       inf_fake_llm_get_base_url(f->fake));
-  GString *in = g_string_new(NULL);
-  for (guint i = 0; i < G_N_ELEMENTS(inputs); i++) {
-    json_object *line = json_object_new_object();
-    json_object_object_add(line, "text", json_object_new_string(inputs[i]));
-    g_string_append_printf(in, "%s\n", json_object_to_json_string(line));
-    json_object_put(line);
-  }
-  g_autofree char *input = inf_test_write(f->dir, "in.jsonl", in->str);
-  g_string_free(in, TRUE);
+  g_autofree char *input =
+      inf_test_write_text_inputs(f->dir, "in.jsonl", inputs, G_N_ELEMENTS(inputs));
   g_autofree char *output = g_build_filename(f->dir, "out.jsonl", NULL);
 
   g_auto(InfTestRun) run = { 0 };
@@ -109,53 +102,67 @@ static void
 test_branch_call_counts(Fixture *f, gconstpointer data)
 {
   (void)data;
-  const char *const prompts[] = { "CLASSIFY", "BILLING-FLOW", "TECH-PROBE", "PRINTER-FLOW",
-                                  "FALLBACK-FLOW" };
-  for (guint i = 0; i < G_N_ELEMENTS(prompts); i++)
-    inf_fake_llm_watch(f->fake, prompts[i]);
+  /* 12 classifications; 4 billing inputs (the 5th failed to classify);
+   * 5 tech probes, 3 of them printers; 2 others to the default. */
+  const struct {
+    const char *prompt;
+    guint calls;
+  } branches[] = {
+    { "CLASSIFY", 12 },    { "BILLING-FLOW", 4 },  { "TECH-PROBE", 5 },
+    { "PRINTER-FLOW", 3 }, { "FALLBACK-FLOW", 2 },
+  };
+  /* What the output lines say: member @key of @what of input @index. */
+  const struct {
+    guint index;
+    const char *what;
+    const char *key;
+    const char *expected; /* NULL: none */
+  } members[] = {
+    /* Billing: the LLM's reply; everything else in routed skipped. */
+    { 0, "outputs", "routed", "echo: Billing: invoice 1" },
+    { 0, "nodes", "routed.billing_flow", "completed" },
+    { 0, "nodes", "routed.tech_flow.probe", "skipped" },
+    { 0, "nodes", "routed.tech_flow.inner", "skipped" },
+    { 0, "nodes", "routed.tech_flow.inner.case0", "skipped" },
+    { 0, "nodes", "routed.default", "skipped" },
+    /* Tech, printer: the nested switch took its first case. */
+    { 1, "outputs", "routed", "echo: tech: printer jam" },
+    { 1, "nodes", "routed.tech_flow.inner.case0", "completed" },
+    { 1, "nodes", "routed.tech_flow.inner.default", "skipped" },
+    { 1, "nodes", "routed.billing_flow", "skipped" },
+    /* Tech, not a printer: the nested default (a template). */
+    { 3, "outputs", "routed", "other: echo: Tech: laptop slow" },
+    { 3, "nodes", "routed.tech_flow.inner.case0", "skipped" },
+    /* Neither: the default. */
+    { 4, "outputs", "routed", "echo: hello there" },
+    { 4, "nodes", "routed.default", "completed" },
+    /* The failed selector fails the switch only; side still ran. */
+    { 7, "nodes", "classify", "failed" },
+    { 7, "nodes", "routed", "failed" },
+    { 7, "nodes", "routed.billing_flow", "cancelled" },
+    { 7, "outputs", "side", "side: [[fake:400]] billing 4" },
+    { 7, "errors", "routed",
+      "switch 'routed': its selector $classify did not complete (it failed)" },
+    { 7, "errors", "side", NULL },
+  };
+  guint64 calls = 0;
+  for (guint i = 0; i < G_N_ELEMENTS(branches); i++)
+    inf_fake_llm_watch(f->fake, branches[i].prompt);
   Run r = { 0 };
   run_engine(f, &r);
   if (r.status != 1)
     g_error("inf-engine exited with %d:\n%s", r.status, r.log);
 
-  /* 12 classifications; 4 billing inputs (the 5th failed to classify);
-   * 5 tech probes, 3 of them printers; 2 others to the default. */
-  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "CLASSIFY"), ==, 12);
-  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "BILLING-FLOW"), ==, 4);
-  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "TECH-PROBE"), ==, 5);
-  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "PRINTER-FLOW"), ==, 3);
-  g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, "FALLBACK-FLOW"), ==, 2);
-  InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
-  g_assert_cmpuint(stats.requests, ==, 12 + 4 + 5 + 3 + 2);
-
-  /* Billing: the LLM's reply; everything else in routed skipped. */
-  g_assert_cmpstr(get(&r, 0, "outputs", "routed"), ==, "echo: Billing: invoice 1");
-  g_assert_cmpstr(get(&r, 0, "nodes", "routed.billing_flow"), ==, "completed");
-  g_assert_cmpstr(get(&r, 0, "nodes", "routed.tech_flow.probe"), ==, "skipped");
-  g_assert_cmpstr(get(&r, 0, "nodes", "routed.tech_flow.inner"), ==, "skipped");
-  g_assert_cmpstr(get(&r, 0, "nodes", "routed.tech_flow.inner.case0"), ==, "skipped");
-  g_assert_cmpstr(get(&r, 0, "nodes", "routed.default"), ==, "skipped");
+  for (guint i = 0; i < G_N_ELEMENTS(branches); i++) {
+    g_assert_cmpuint(inf_fake_llm_count_watched(f->fake, branches[i].prompt), ==,
+                     branches[i].calls);
+    calls += branches[i].calls;
+  }
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, calls);
+  for (guint i = 0; i < G_N_ELEMENTS(members); i++)
+    g_assert_cmpstr(get(&r, members[i].index, members[i].what, members[i].key), ==,
+                    members[i].expected);
   g_assert_null(json_object_object_get(g_ptr_array_index(r.lines, 0), "errors"));
-  /* Tech, printer: the nested switch took its first case. */
-  g_assert_cmpstr(get(&r, 1, "outputs", "routed"), ==, "echo: tech: printer jam");
-  g_assert_cmpstr(get(&r, 1, "nodes", "routed.tech_flow.inner.case0"), ==, "completed");
-  g_assert_cmpstr(get(&r, 1, "nodes", "routed.tech_flow.inner.default"), ==, "skipped");
-  g_assert_cmpstr(get(&r, 1, "nodes", "routed.billing_flow"), ==, "skipped");
-  /* Tech, not a printer: the nested default (a template). */
-  g_assert_cmpstr(get(&r, 3, "outputs", "routed"), ==, "other: echo: Tech: laptop slow");
-  g_assert_cmpstr(get(&r, 3, "nodes", "routed.tech_flow.inner.case0"), ==, "skipped");
-  /* Neither: the default. */
-  g_assert_cmpstr(get(&r, 4, "outputs", "routed"), ==, "echo: hello there");
-  g_assert_cmpstr(get(&r, 4, "nodes", "routed.default"), ==, "completed");
-  /* The failed selector fails the switch only; side still ran. */
-  g_assert_cmpstr(get(&r, 7, "nodes", "classify"), ==, "failed");
-  g_assert_cmpstr(get(&r, 7, "nodes", "routed"), ==, "failed");
-  g_assert_cmpstr(get(&r, 7, "nodes", "routed.billing_flow"), ==, "cancelled");
-  g_assert_cmpstr(get(&r, 7, "outputs", "side"), ==, "side: [[fake:400]] billing 4");
-  g_assert_cmpstr(get(&r, 7, "errors", "routed"), ==,
-                  "switch 'routed': its selector $classify did not complete (it failed)");
-  g_assert_null(get(&r, 7, "errors", "side"));
 
   g_free(r.log);
   g_ptr_array_unref(r.lines);
