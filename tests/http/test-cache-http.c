@@ -136,22 +136,20 @@ run_engine(Fixture *f, Run *r, const char *config, const char *inputs, ...)
 
   g_autofree char *text = inf_test_read(output);
   r->lines = inf_test_parse_lines_by_index(text);
-  g_autofree char *metrics_text = NULL;
-  if (g_file_get_contents(metrics, &metrics_text, NULL, NULL))
+  g_autofree char *metrics_text = inf_test_read(metrics);
+  if (metrics_text != NULL)
     r->metrics = json_tokener_parse(metrics_text);
   g_assert_null(strstr(r->log, SECRET));
 }
 
+/* The member at @path ("a.b.c") of @root; fails the test when there is none. */
 static json_object *
 path_get(json_object *root, const char *path)
 {
-  g_auto(GStrv) parts = g_strsplit(path, ".", -1);
-  json_object *o = root;
-  for (char **p = parts; *p; p++) {
-    if (!o || !json_object_object_get_ex(o, *p, &o)) {
-      g_error("no %s in %s", path, json_object_to_json_string(root));
-    }
-  }
+  g_autofree char *slashed = g_strdelimit(g_strdup(path), ".", '/');
+  json_object *o = inf_test_json_get(root, slashed);
+  if (o == NULL)
+    g_error("no %s in %s", path, json_object_to_json_string(root));
   return o;
 }
 
@@ -259,7 +257,7 @@ test_hit_miss(Fixture *f, gconstpointer data)
   g_assert_cmpint(metric(&warm, "cache.saved_tokens.input"), ==,
                   metric(&cold, "aliases.fast.tokens.input") +
                       metric(&cold, "aliases.smart.tokens.input"));
-  g_assert_nonnull(strstr(warm.log, "18 hits, 0 shared, 0 misses"));
+  inf_test_assert_contains(warm.log, "18 hits, 0 shared, 0 misses");
   /* Secrets never reach the cache. */
   assert_file_has_no(f->cache, SECRET);
   run_clear(&warm);
@@ -312,7 +310,7 @@ test_bypass(Fixture *f, gconstpointer data)
   /* Contradicting flags are a usage error. */
   run_engine(f, &r, config, inputs, "--no-cache", "--cache", f->cache, NULL);
   g_assert_cmpint(r.status, ==, 2);
-  g_assert_nonnull(strstr(r.log, "--no-cache"));
+  inf_test_assert_contains(r.log, "--no-cache");
   run_clear(&r);
 }
 
@@ -414,13 +412,13 @@ test_modes(Fixture *f, gconstpointer data)
   /* A bad mode names what is valid. */
   run_engine(f, &r, config, inputs, "--cache", f->cache, "--cache-mode", "sometimes", NULL);
   g_assert_cmpint(r.status, ==, 2);
-  g_assert_nonnull(strstr(r.log, "read, write, readwrite, refresh"));
+  inf_test_assert_contains(r.log, "read, write, readwrite, refresh");
   run_clear(&r);
   g_autofree char *bad =
       write_config(f, "\"cache\": {\"path\": \"x.db\", \"mode\": \"often\"}", "");
   run_engine(f, &r, bad, inputs, NULL);
   g_assert_cmpint(r.status, ==, 2);
-  g_assert_nonnull(strstr(r.log, "resources.cache.mode"));
+  inf_test_assert_contains(r.log, "resources.cache.mode");
   run_clear(&r);
 }
 
@@ -458,7 +456,7 @@ test_single_flight(Fixture *f, gconstpointer data)
   for (guint i = 0; i < 5; i++) {
     json_object *line = g_ptr_array_index(r.lines, i), *errors;
     g_assert_true(json_object_object_get_ex(line, "errors", &errors));
-    g_assert_nonnull(strstr(json_object_get_string(path_get(errors, "draw0")), "400"));
+    inf_test_assert_contains(json_object_get_string(path_get(errors, "draw0")), "400");
   }
   run_clear(&r);
 }
@@ -610,8 +608,8 @@ test_unusable(Fixture *f, gconstpointer data)
   g_assert_cmpuint(r.upstream, ==, 12);
   g_assert_cmpuint(r.lines->len, ==, 4);
   g_assert_cmpuint(count_warnings(r.log), ==, 1);
-  g_assert_nonnull(strstr(r.log, "not a database"));
-  g_assert_nonnull(strstr(r.log, "without the cache"));
+  inf_test_assert_contains(r.log, "not a database");
+  inf_test_assert_contains(r.log, "without the cache");
   g_autofree char *after = NULL;
   g_assert_true(g_file_get_contents(f->cache, &after, NULL, NULL));
   g_assert_cmpstr(after, ==, junk);
@@ -628,7 +626,7 @@ test_unusable(Fixture *f, gconstpointer data)
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpuint(r.upstream, ==, 12);
   g_assert_cmpuint(count_warnings(r.log), ==, 1);
-  g_assert_nonnull(strstr(r.log, "locked"));
+  inf_test_assert_contains(r.log, "locked");
   run_clear(&r);
   sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close(db);

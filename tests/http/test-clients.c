@@ -231,15 +231,15 @@ test_build_openai(Fixture *f, gconstpointer data)
                              " \"max_tokens_field\": \"tokens\"}",
                              &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  g_assert_nonnull(strstr(error->message, "max_tokens_field"));
-  g_assert_nonnull(strstr(error->message, "max_completion_tokens"));
+  inf_test_assert_contains(error->message, "max_tokens_field");
+  inf_test_assert_contains(error->message, "max_completion_tokens");
   g_clear_error(&error);
   g_assert_false(make_client(f, p,
                              "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\","
                              " \"extra_body\": [1]}",
                              &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  g_assert_nonnull(strstr(error->message, "extra_body"));
+  inf_test_assert_contains(error->message, "extra_body");
 }
 
 static void
@@ -282,7 +282,7 @@ test_build_anthropic(Fixture *f, gconstpointer data)
   body = body_json(http2);
   const char *system = inf_test_json_get_string(body, "system");
   g_assert_true(g_str_has_prefix(system, "You are terse.\n\n"));
-  g_assert_nonnull(strstr(system, "JSON object"));
+  inf_test_assert_contains(system, "JSON object");
   g_assert_cmpint(json_object_get_int64(inf_test_json_get(body, "max_tokens")), ==, 77);
   json_object_put(body);
 
@@ -323,8 +323,8 @@ test_build_anthropic(Fixture *f, gconstpointer data)
   g_assert_false(
       make_client(f, p, "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\"}", &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  g_assert_nonnull(strstr(error->message, "api_key_env"));
-  g_assert_nonnull(strstr(error->message, "'a'"));
+  inf_test_assert_contains(error->message, "api_key_env");
+  inf_test_assert_contains(error->message, "'a'");
 }
 
 static void
@@ -505,7 +505,7 @@ test_replies(Fixture *f, gconstpointer data)
     g_test_message("%s %s: %s", p->provider, cases[i].script,
                    x.error != NULL ? x.error->message : "(no error)");
     g_assert_error(x.error, INF_ERROR, (gint)cases[i].code);
-    g_assert_nonnull(strstr(x.error->message, cases[i].in_message));
+    inf_test_assert_contains(x.error->message, cases[i].in_message);
     if (cases[i].code != INF_ERROR_TRANSPORT)
       g_assert_true(g_str_has_prefix(x.error->message, p->provider));
     g_assert_cmpint(x.retry_after_ms, ==, cases[i].retry_after_ms);
@@ -520,7 +520,7 @@ test_replies(Fixture *f, gconstpointer data)
                                                                 : "missing \"message\"";
   g_assert_true(inf_fake_llm_push_script(f->fake, "missing", NULL));
   exchange(f, &x, "scripted", FALSE);
-  g_assert_nonnull(strstr(x.error->message, missing));
+  inf_test_assert_contains(x.error->message, missing);
   exchange_clear(&x);
 
   /* OpenAI's insufficient_quota 429 is not retryable. */
@@ -528,8 +528,8 @@ test_replies(Fixture *f, gconstpointer data)
   exchange(f, &x, "scripted", FALSE);
   if (g_str_equal(p->provider, "openai")) {
     g_assert_error(x.error, INF_ERROR, INF_ERROR_HTTP_STATUS);
-    g_assert_nonnull(strstr(x.error->message, "insufficient_quota"));
-    g_assert_nonnull(strstr(x.error->message, "exceeded your current quota"));
+    inf_test_assert_contains(x.error->message, "insufficient_quota");
+    inf_test_assert_contains(x.error->message, "exceeded your current quota");
   } else {
     g_assert_error(x.error, INF_ERROR, INF_ERROR_RATE_LIMITED);
   }
@@ -598,7 +598,7 @@ test_parse_edges(Fixture *f, gconstpointer data)
     g_assert_null(response);
     g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
     g_assert_null(strstr(error->message, SECRET));
-    g_assert_nonnull(strstr(error->message, "[redacted]"));
+    inf_test_assert_contains(error->message, "[redacted]");
     g_clear_error(&error);
     /* An HTML error page from a proxy: quoted on one line, cut. */
     g_autofree char *page = g_strdup_printf("<html>\n<body>%0800d</body></html>", 0);
@@ -644,7 +644,7 @@ test_parse_edges(Fixture *f, gconstpointer data)
                      INF_ERROR_BAD_RESPONSE, "choices[0].message.content");
   expect_parse_error(f, 200, "{\"choices\": []}", NULL, NULL, INF_ERROR_BAD_RESPONSE, "empty");
   response = parse(f, 200, "{\"choices\": [{}]}", NULL, NULL, &error);
-  g_assert_nonnull(strstr(error->message, "choices[0].message"));
+  inf_test_assert_contains(error->message, "choices[0].message");
   g_clear_error(&error);
   expect_parse_error(f, 200, "{\"choices\": [{\"message\": {}}]} trailing", NULL, NULL,
                      INF_ERROR_BAD_RESPONSE, NULL);
@@ -704,7 +704,7 @@ test_parse_edges(Fixture *f, gconstpointer data)
   response = parse(f, 404, "{\"error\": \"model 'x' not found, try pulling it first\"}", NULL, NULL,
                    &error);
   g_assert_error(error, INF_ERROR, INF_ERROR_HTTP_STATUS);
-  g_assert_nonnull(strstr(error->message, "try pulling it first"));
+  inf_test_assert_contains(error->message, "try pulling it first");
   g_clear_error(&error);
   expect_parse_error(f, 200, "{\"message\": {\"role\": \"assistant\"}}", NULL, NULL,
                      INF_ERROR_BAD_RESPONSE, "message.content");
@@ -794,7 +794,7 @@ test_reply_shapes(Fixture *f, gconstpointer data)
     exchange(f, &x, "bodies", FALSE);
     g_test_message("%s %s: %s", p->provider, bodies[i].script, x.error->message);
     g_assert_error(x.error, INF_ERROR, INF_ERROR_HTTP_STATUS);
-    g_assert_nonnull(strstr(x.error->message, bodies[i].message));
+    inf_test_assert_contains(x.error->message, bodies[i].message);
     g_assert_null(strstr(x.error->message, "{"));
     exchange_clear(&x);
   }
@@ -869,7 +869,7 @@ test_through_manager(Fixture *f, gconstpointer data)
   while (!r.done)
     g_main_context_iteration(NULL, TRUE);
   g_assert_error(r.error, INF_ERROR, INF_ERROR_SERVER);
-  g_assert_nonnull(strstr(r.error->message, "'a'"));
+  inf_test_assert_contains(r.error->message, "'a'");
   g_assert_null(strstr(r.error->message, SECRET));
   g_clear_error(&r.error);
   inf_fake_llm_get_stats(f->fake, &stats);
@@ -968,7 +968,7 @@ test_secrets_in_errors(Fixture *f, gconstpointer data)
     if (strstr(error->message, "SECRET") != NULL)
       g_error("%s: the key is shown: %s", providers[i].provider, error->message);
     if (i < 2) /* openai and anthropic quote type/code */
-      g_assert_nonnull(strstr(error->message, "[redacted]"));
+      inf_test_assert_contains(error->message, "[redacted]");
     g_clear_error(&error);
   }
 
@@ -980,7 +980,7 @@ test_secrets_in_errors(Fixture *f, gconstpointer data)
       parse(f, 401, "{\"error\": {\"message\": \"bad key " SECRET "\"}}", NULL, NULL, &error);
   g_assert_null(response);
   g_assert_null(strstr(error->message, "SECRET"));
-  g_assert_nonnull(strstr(error->message, "bad key [redacted]"));
+  inf_test_assert_contains(error->message, "bad key [redacted]");
   g_clear_error(&error);
 
   /* A line break inside: an error when the client is made, not per request. */
@@ -990,8 +990,8 @@ test_secrets_in_errors(Fixture *f, gconstpointer data)
                              "\"" KEY_ENV "\"}",
                              &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  g_assert_nonnull(strstr(error->message, "api_key_env: the API key in " KEY_ENV " for alias 'a' "
-                                          "contains a line break or another control character"));
+  inf_test_assert_contains(error->message, "api_key_env: the API key in " KEY_ENV " for alias 'a' "
+                                           "contains a line break or another control character");
   g_assert_null(strstr(error->message, "sk-one"));
   g_clear_error(&error);
   g_setenv(KEY_ENV, " \n", TRUE);
@@ -999,7 +999,7 @@ test_secrets_in_errors(Fixture *f, gconstpointer data)
                              "{\"provider\": \"%s\", \"base_url\": \"%s\", \"api_key_env\": "
                              "\"" KEY_ENV "\"}",
                              &error));
-  g_assert_nonnull(strstr(error->message, "is only white space"));
+  inf_test_assert_contains(error->message, "is only white space");
   g_setenv(KEY_ENV, SECRET, TRUE);
 }
 
@@ -1106,12 +1106,12 @@ test_stream(Fixture *f, gconstpointer data)
   Outcome o;
   call_with(f, "stream-error x2", "x", FALSE, &o);
   g_assert_error(o.error, INF_ERROR, INF_ERROR_SERVER);
-  g_assert_nonnull(strstr(o.error->message, "fake: the stream broke off"));
-  g_assert_nonnull(strstr(o.error->message, "(after 2 attempts)"));
+  inf_test_assert_contains(o.error->message, "fake: the stream broke off");
+  inf_test_assert_contains(o.error->message, "(after 2 attempts)");
   outcome_clear(&o);
   call_with(f, "stream-cut x2", "x", FALSE, &o);
   g_assert_error(o.error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-  g_assert_nonnull(strstr(o.error->message, "cut short"));
+  inf_test_assert_contains(o.error->message, "cut short");
   g_assert_true(g_str_has_prefix(o.error->message, "alias 'a': "));
   outcome_clear(&o);
   /* Once, then a good stream. */
@@ -1122,7 +1122,7 @@ test_stream(Fixture *f, gconstpointer data)
   /* A non-2xx reply to a streaming request is read whole, as usual. */
   call_with(f, "400 errbody=split", "x", FALSE, &o);
   g_assert_error(o.error, INF_ERROR, INF_ERROR_HTTP_STATUS);
-  g_assert_nonnull(strstr(o.error->message, "Bad Request: fake: scripted status 400"));
+  inf_test_assert_contains(o.error->message, "Bad Request: fake: scripted status 400");
   outcome_clear(&o);
 }
 

@@ -281,8 +281,8 @@ test_cancelled(Fixture *f, gconstpointer data)
   g_assert_true(a.done);
   g_assert_true(b.done);
   g_assert_error(b.error, INF_ERROR, INF_ERROR_CANCELLED);
-  g_assert_nonnull(strstr(b.error->message, "alias 'judge': cancelled while waiting for a free "
-                                            "slot"));
+  inf_test_assert_contains(b.error->message, "alias 'judge': cancelled while waiting for a free "
+                                             "slot");
   reply_clear(&a);
   reply_clear(&b);
 }

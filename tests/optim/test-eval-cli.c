@@ -93,7 +93,7 @@ test_eval_output(void)
     g_assert_null(optim_cli_get(lines[i], "outputs"));
     g_assert_false(json_object_get_boolean(optim_cli_get(lines[i], "passed")));
     /* also a warning on stderr */
-    g_assert_nonnull(strstr(err, expected[i - 3]));
+    inf_test_assert_contains(err, expected[i - 3]);
   }
   free_lines(lines, n);
   /* the summary: errors count as 0 in the mean */
@@ -130,7 +130,7 @@ test_eval_params(void)
   int status = optim_cli_run(
       (const char *[]){ "eval", config, "--data", dataset, "--output", results, NULL }, &out, &err);
   g_assert_cmpint(status, ==, 0);
-  g_assert_nonnull(strstr(err, "pass rate 0.5000 (1/2 passed), 0 errors"));
+  inf_test_assert_contains(err, "pass rate 0.5000 (1/2 passed), 0 errors");
   g_clear_pointer(&err, g_free);
   g_clear_pointer(&out, g_free);
   /* with the rule: both */
@@ -138,10 +138,10 @@ test_eval_params(void)
                                            "--output", results, NULL },
                          &out, &err);
   g_assert_cmpint(status, ==, 0);
-  g_assert_nonnull(strstr(err, "pass rate 1.0000 (2/2 passed), 0 errors"));
+  inf_test_assert_contains(err, "pass rate 1.0000 (2/2 passed), 0 errors");
   g_autofree char *written = NULL;
   g_assert_true(g_file_get_contents(results, &written, NULL, NULL));
-  g_assert_nonnull(strstr(written, "\"outputs\":{\"queue\":\"technical\"}"));
+  inf_test_assert_contains(written, "\"outputs\":{\"queue\":\"technical\"}");
   inf_test_rmdir(dir);
 }
 
@@ -157,7 +157,7 @@ test_eval_usage(void)
   int status =
       optim_cli_run((const char *[]){ "eval", config, "--data", dataset, NULL }, NULL, &err);
   g_assert_cmpint(status, ==, 2);
-  g_assert_nonnull(strstr(err, "training.batch_size: expected a whole number from 1"));
+  inf_test_assert_contains(err, "training.batch_size: expected a whole number from 1");
   g_clear_pointer(&err, g_free);
   /* no --data */
   status = optim_cli_run((const char *[]){ "eval", config, NULL }, NULL, &err);
@@ -189,7 +189,7 @@ test_eval_cache_budget(void)
                                         "--cache", cache, "--metrics-out", metrics, NULL },
                       NULL, &err),
         ==, 0);
-    g_assert_nonnull(strstr(err, "pass rate 1.0000 (20/20 passed)"));
+    inf_test_assert_contains(err, "pass rate 1.0000 (20/20 passed)");
     json_object *m = json_object_from_file(metrics);
     g_assert_cmpint(json_object_get_int(optim_cli_get(m, "aliases/fast/requests")), ==,
                     run ? 0 : 20);
@@ -208,7 +208,7 @@ test_eval_cache_budget(void)
                                       "0.05", "--max-inflight", "1", NULL },
                     &out, &err),
       ==, 3);
-  g_assert_nonnull(strstr(err, "eval stopped by the budget"));
+  inf_test_assert_contains(err, "eval stopped by the budget");
   /* what was scored before the stop was written, in order */
   g_auto(GStrv) written = g_strsplit(out, "\n", -1);
   guint n = g_strv_length(written) - 1;

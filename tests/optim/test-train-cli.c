@@ -181,9 +181,9 @@ test_demo(void)
                                                   inputs, "--quiet", NULL },
                                 &run_out, NULL),
                   ==, 0);
-  g_assert_nonnull(strstr(run_out, "\"outputs\":{\"queue\":\"shipping\"}"));
+  inf_test_assert_contains(run_out, "\"outputs\":{\"queue\":\"shipping\"}");
   /* the summary and the metrics */
-  g_assert_nonnull(strstr(err, "train finished: baseline val"));
+  inf_test_assert_contains(err, "train finished: baseline val");
   json_object *m = json_object_from_file(metrics);
   g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/accepted")), ==, accepted);
   g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/rejected")), ==, rejected);
@@ -286,8 +286,8 @@ test_bad_lines(void)
   /* trained on the good lines; the bad one reported: status 1 */
   g_assert_cmpint(status, ==, 1);
   g_autofree char *warning = g_strdup_printf("%s:25: target: missing", train);
-  g_assert_nonnull(strstr(err, warning));
-  g_assert_nonnull(strstr(err, "train finished"));
+  inf_test_assert_contains(err, warning);
+  inf_test_assert_contains(err, "train finished");
   json_object *params = json_object_from_file(out);
   g_assert_nonnull(str(params, "route.system_prompt"));
   json_object_put(params);
@@ -305,7 +305,7 @@ test_config_errors(void)
                                                   d.val, "--out", out, NULL },
                                 NULL, &err),
                   ==, 2);
-  g_assert_nonnull(strstr(err, "training.accept.rule: expected \"improve\" or \"not_worse\""));
+  inf_test_assert_contains(err, "training.accept.rule: expected \"improve\" or \"not_worse\"");
   g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
   demo_teardown(&d);
 }
@@ -335,8 +335,8 @@ test_budget_and_resume(void)
                           "--test",       d.test,     "--out",      out,     "--history", history,
                           "--checkpoint", checkpoint, "--max-cost", "2.0",   NULL };
   g_assert_cmpint(optim_cli_run(first, NULL, &err), ==, 3);
-  g_assert_nonnull(strstr(err, "train stopped by the budget"));
-  g_assert_nonnull(strstr(err, "--resume"));
+  inf_test_assert_contains(err, "train stopped by the budget");
+  inf_test_assert_contains(err, "--resume");
   g_autoptr(GPtrArray) partial = read_history(history);
   g_autoptr(GPtrArray) full = read_history(full_history);
   g_assert_cmpuint(partial->len, >=, 2);
@@ -360,7 +360,7 @@ test_budget_and_resume(void)
   g_assert_cmpint(optim_cli_run(first, NULL, &err), ==, 2);
   g_autofree char *exists =
       g_strdup_printf("checkpoint %s already exists: add --resume", checkpoint);
-  g_assert_nonnull(strstr(err, exists));
+  inf_test_assert_contains(err, exists);
   g_autofree char *journal_after = read_file(checkpoint);
   g_assert_cmpstr(journal_after, ==, journal);
   /* a changed split is refused */
@@ -372,7 +372,7 @@ test_budget_and_resume(void)
                           "--checkpoint", checkpoint, "--resume", "--quiet", NULL };
   g_clear_pointer(&err, g_free);
   g_assert_cmpint(optim_cli_run(again, NULL, &err), ==, 2);
-  g_assert_nonnull(strstr(err, "val changed"));
+  inf_test_assert_contains(err, "val changed");
   g_free(inf_test_write(d.dir, "val.jsonl", val_text));
   /* resumed: the same PARAMS.json and history as without the stop */
   g_assert_cmpint(optim_cli_run(again, NULL, NULL), ==, 0);
@@ -485,7 +485,7 @@ test_control_optimizer_off(void)
   g_autoptr(GRegex) re = g_regex_new("\"optimizer\": \\{[^}]*\\}", 0, 0, NULL);
   g_autofree char *fixed =
       g_regex_replace_literal(re, text, -1, 0, "\"optimizer\": { \"type\": \"none\" }", 0, NULL);
-  g_assert_nonnull(strstr(fixed, "\"type\": \"none\""));
+  inf_test_assert_contains(fixed, "\"type\": \"none\"");
   g_assert_null(strstr(fixed, "sfa"));
   g_free(inf_test_write(d.dir, "router.json", fixed));
   g_autofree char *history = path_in(&d, "history.jsonl");

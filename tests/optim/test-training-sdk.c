@@ -313,26 +313,26 @@ test_loss_options(Fixture *f, gconstpointer data)
   GError *error = NULL;
   g_assert_null(loss_from(f, "{\"type\": \"nope\"}", &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  g_assert_nonnull(
-      strstr(error->message, "cfg.json: training.loss.type: unknown loss type 'nope'"));
-  g_assert_nonnull(strstr(error->message, "exact, judge, old, sum"));
+  inf_test_assert_contains(error->message,
+                           "cfg.json: training.loss.type: unknown loss type 'nope'");
+  inf_test_assert_contains(error->message, "exact, judge, old, sum");
   g_clear_error(&error);
   g_assert_null(loss_from(f, "{\"type\": \"exact\", \"ignore_cas\": true}", &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  g_assert_nonnull(strstr(error->message, "ignore_cas"));
+  inf_test_assert_contains(error->message, "ignore_cas");
   g_clear_error(&error);
   g_assert_null(loss_from(f, "{\"type\": \"old\"}", &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_PLUGIN);
   g_clear_error(&error);
   g_assert_null(loss_from(f, "[1]", &error));
-  g_assert_nonnull(strstr(error->message, "training.loss: expected an object"));
+  inf_test_assert_contains(error->message, "training.loss: expected an object");
   g_clear_error(&error);
   /* A nested child's error names its path under the parent. */
   g_assert_null(loss_from(f,
                           "{\"type\": \"sum\", \"losses\": [{\"type\": \"exact\"}, "
                           "{\"type\": \"exact\", \"bad\": 1}]}",
                           &error));
-  g_assert_nonnull(strstr(error->message, "training.loss.losses[1]"));
+  inf_test_assert_contains(error->message, "training.loss.losses[1]");
   g_clear_error(&error);
 
   InfLoss *loss = loss_from(f, "{\"type\": \"exact\", \"ignore_case\": true}", &error);
