@@ -14,26 +14,15 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
-typedef struct {
-  InfRegistry *registry;
-  InfPluginLoader *loader;
-} Fixture;
+typedef InfTestResourcesFixture Fixture;
+
+#define fixture_teardown inf_test_resources_fixture_tear_down
 
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
-  (void)data;
-  f->registry = inf_registry_new();
-  f->loader = inf_test_load_plugins(f->registry);
+  inf_test_resources_fixture_set_up_plugins(f, data);
   g_assert_nonnull(inf_registry_lookup_module_class(f->registry, "llm"));
-}
-
-static void
-fixture_teardown(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  inf_plugin_loader_free(f->loader);
-  inf_registry_free(f->registry);
 }
 
 static InfModule *
@@ -167,14 +156,12 @@ test_backward(Fixture *f, gconstpointer data)
   run_backward(module, input, output, fb, 0.0, FALSE);
   g_assert_cmpuint(inf_parameter_get_n_feedback(system), ==, 1);
   const char *note = inf_parameter_get_feedback(system, 0);
-  inf_test_assert_contains(note, "System prompt:\nAnswer with one of: a, b.\n");
-  inf_test_assert_contains(note, "What the prompt is for:\nHow to label tickets\n");
+  inf_test_assert_contains_all(note, "System prompt:\nAnswer with one of: a, b.\n",
+                               "What the prompt is for:\nHow to label tickets\n");
   /* The input it saw, cut visibly. */
   g_autofree char *cut =
       g_strdup_printf("Input it saw:\n%.600s [... 1400 more bytes cut]\n", long_input);
-  inf_test_assert_contains(note, cut);
-  inf_test_assert_contains(note, "Output it gave:\na\n");
-  inf_test_assert_contains(note, "- expected 'b', got 'a'\n");
+  inf_test_assert_contains_all(note, cut, "Output it gave:\na\n", "- expected 'b', got 'a'\n");
   g_assert_nonnull(strstr(note, "Score: 0 (1 is best; passing: 1)"));
 
   /* A passing example adds nothing, or a short note when asked. */
@@ -297,9 +284,10 @@ expect_bad_reply(const char *content, const char *expected)
 
   g_assert_null(value);
   g_assert_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE);
-  inf_test_assert_contains(error->message, "node 'classify': the reply from alias 'smart' "
-                                           "is not valid JSON (response_format is \"json\")");
-  inf_test_assert_contains(error->message, expected);
+  inf_test_assert_contains_all(error->message,
+                               "node 'classify': the reply from alias 'smart' "
+                               "is not valid JSON (response_format is \"json\")",
+                               expected);
 }
 
 static void
@@ -359,8 +347,7 @@ test_describe_unportable(void)
   g_assert_cmpstr(bad_utf8, ==, "(top level): the string is not valid UTF-8");
   g_autoptr(json_object) nan = json_object_new_double(NAN);
   g_autofree char *bad_nan = inf_json_describe_unportable(nan);
-  inf_test_assert_contains(bad_nan, "(top level): ");
-  inf_test_assert_contains(bad_nan, "is not a finite number");
+  inf_test_assert_contains_all(bad_nan, "(top level): ", "is not a finite number");
 }
 
 static const INF_TEST_CASES(Fixture) cases[] = {

@@ -159,10 +159,9 @@ test_judge(Fixture *f, gconstpointer data)
   g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 1);
   /* The judge sees the input, the output, the reference and the criteria. */
   const char *user = request_message(f, 0, 1);
-  inf_test_assert_contains(user, "Input:\n{\"text\":\"my card was charged twice\"}");
-  inf_test_assert_contains(user, "Output to review:\nIt is about billing, I think");
-  inf_test_assert_contains(user, "Expected (reference):\nbilling");
-  inf_test_assert_contains(user, "Focus on: the label only");
+  inf_test_assert_contains_all(user, "Input:\n{\"text\":\"my card was charged twice\"}",
+                               "Output to review:\nIt is about billing, I think",
+                               "Expected (reference):\nbilling", "Focus on: the label only");
   inf_test_assert_contains(request_message(f, 0, 0), "actionable improvements");
 
   /* Nothing to improve: no items. A fenced reply is accepted. */

@@ -21,30 +21,11 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
-static char *
-source_path(const char *relative)
-{
-  const char *root = g_getenv("INF_SOURCE_ROOT");
-
-  g_assert_nonnull(root);
-  return g_build_filename(root, relative, NULL);
-}
-
-static char *
-read_source(const char *relative)
-{
-  g_autofree char *path = source_path(relative);
-  char *text = inf_test_read(path);
-
-  g_assert_nonnull(text);
-  return text;
-}
-
 static void
 test_guide_matches_source(void)
 {
-  g_autofree char *guide = read_source(GUIDE);
-  g_autofree char *source = read_source(SOURCE);
+  g_autofree char *guide = inf_test_read_source(GUIDE);
+  g_autofree char *source = inf_test_read_source(SOURCE);
   static const char begin[] = "<!-- begin " SOURCE " -->\n```c\n";
   const char *marker = strstr(guide, begin);
   const char *start, *end;
@@ -80,7 +61,7 @@ build_plugin(void)
   g_autofree char *cc = g_find_program_in_path("cc");
   g_autofree char *pkg_config = g_find_program_in_path("pkg-config");
   g_autofree char *pc_dir = g_build_filename(g_getenv("INF_BUILD_ROOT"), "meson-uninstalled", NULL);
-  g_autofree char *source = source_path(SOURCE);
+  g_autofree char *source = inf_test_source_file(SOURCE);
   g_autofree char *tmp = NULL;
   g_autofree char *out = NULL, *err = NULL;
   g_auto(GStrv) env = g_get_environ();
@@ -105,20 +86,20 @@ assert_listed(const char *dir)
 
   inf_test_engine_run_va(&run, NULL, "plugins", "--plugin-dir", dir, NULL);
   g_assert_cmpint(run.status, ==, 0);
-  inf_test_assert_contains(run.out, line);
-  inf_test_assert_contains(run.out, "    losses:      length\n    optimizers:  append-rule\n");
+  inf_test_assert_contains_all(run.out, line,
+                               "    losses:      length\n    optimizers:  append-rule\n");
   inf_test_run_clear(&run);
 
   inf_test_engine_run_va(&run, NULL, "inspect", "length", "--plugin-dir", dir, NULL);
   g_assert_cmpint(run.status, ==, 0);
-  inf_test_assert_contains(run.out, "length (loss class)\n");
-  inf_test_assert_contains(run.out, "  max_chars  integer  default: 100; range: 1 .. 1000000\n");
+  inf_test_assert_contains_all(run.out, "length (loss class)\n",
+                               "  max_chars  integer  default: 100; range: 1 .. 1000000\n");
   inf_test_run_clear(&run);
 
   inf_test_engine_run_va(&run, NULL, "inspect", "append-rule", "--plugin-dir", dir, NULL);
   g_assert_cmpint(run.status, ==, 0);
-  inf_test_assert_contains(run.out, "append-rule (optimizer class)\n");
-  inf_test_assert_contains(run.out, "  prefix  string  default: \"Rule: \"\n");
+  inf_test_assert_contains_all(run.out, "append-rule (optimizer class)\n",
+                               "  prefix  string  default: \"Rule: \"\n");
 }
 
 typedef InfTestLossResult Result;

@@ -27,15 +27,6 @@ static const char *const example_files[] = { "shout.c", "reverse.c", "meson.buil
                                              "reverse.json" };
 
 static char *
-source_path(const char *relative)
-{
-  const char *root = g_getenv("INF_SOURCE_ROOT");
-
-  g_assert_nonnull(root);
-  return g_build_filename(root, relative, NULL);
-}
-
-static char *
 read_file(const char *path)
 {
   GError *error = NULL;
@@ -109,14 +100,12 @@ run_ok(const char *cwd, char **env, const char *command)
 static void
 test_guide_matches_files(void)
 {
-  g_autofree char *guide_path = source_path("docs/plugin-guide.md");
-  g_autofree char *guide = read_file(guide_path);
+  g_autofree char *guide = inf_test_read_source("docs/plugin-guide.md");
 
   for (guint i = 0; i < G_N_ELEMENTS(example_files); i++) {
     g_autofree char *relative =
         g_build_filename("tests/plugin/out-of-tree", example_files[i], NULL);
-    g_autofree char *path = source_path(relative);
-    g_autofree char *file = read_file(path);
+    g_autofree char *file = inf_test_read_source(relative);
     g_autofree char *begin = g_strdup_printf("<!-- begin %s -->\n```", relative);
     g_autofree char *end = g_strdup_printf("```\n<!-- end %s -->", relative);
     const char *start = strstr(guide, begin);
@@ -195,7 +184,7 @@ copy_examples(void)
   for (guint i = 0; i < G_N_ELEMENTS(example_files); i++) {
     g_autofree char *relative =
         g_build_filename("tests/plugin/out-of-tree", example_files[i], NULL);
-    g_autofree char *path = source_path(relative);
+    g_autofree char *path = inf_test_source_file(relative);
 
     g_free(inf_test_copy(path, tmp, example_files[i]));
   }
@@ -218,8 +207,8 @@ run_pipelines(const char *engine, char **env, const char *cwd, const char *plugi
   g_autofree char *reverse_out = run_ok(cwd, env, reverse);
 
   inf_test_assert_contains(shout_out, "{\"index\":0,\"outputs\":\"HELLO!!\",");
-  inf_test_assert_contains(reverse_out, "{\"index\":0,\"outputs\":\"> desserts\",");
-  inf_test_assert_contains(reverse_out, "{\"index\":1,\"outputs\":\"> olléh\",");
+  inf_test_assert_contains_all(reverse_out, "{\"index\":0,\"outputs\":\"> desserts\",",
+                               "{\"index\":1,\"outputs\":\"> olléh\",");
 }
 
 /* Builds both examples in a copy with the guide's cc commands and runs them
@@ -239,8 +228,8 @@ check_cc_recipe(const char *engine, char **env)
     g_autofree char *command = g_strdup_printf("'%s' inspect client:reverse%s", engine, plugin_dir);
     g_autofree char *out = run_ok(dir, env, command);
 
-    inf_test_assert_contains(out, "reverse (client class)\n");
-    inf_test_assert_contains(out, "  prefix  string  default: \"\"\n");
+    inf_test_assert_contains_all(out, "reverse (client class)\n",
+                                 "  prefix  string  default: \"\"\n");
   }
   inf_test_rmdir(dir);
 }
@@ -281,7 +270,7 @@ test_uninstalled(void)
   const char *build_root = g_getenv("INF_BUILD_ROOT");
   g_autofree char *pc_dir = g_build_filename(build_root, "meson-uninstalled", NULL);
   g_autofree char *build_inc = g_build_filename(build_root, "sdk", "include", NULL);
-  g_autofree char *source_inc = source_path("sdk/include");
+  g_autofree char *source_inc = inf_test_source_file("sdk/include");
   g_autofree char *build_plugins = g_build_filename(build_root, "plugins", NULL);
   g_autofree char *version_h = g_build_filename(build_inc, "inf", "version.h", NULL);
   const char *allowed[] = { build_inc, source_inc };
@@ -437,8 +426,8 @@ test_installed(void)
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
     g_autofree char *relocated = NULL;
 
-    inf_test_assert_contains(text, "\nplugindir=${libdir}/inf-engine/plugins\n");
-    inf_test_assert_contains(text, "\nCflags: -I${includedir}\n");
+    inf_test_assert_contains_all(text, "\nplugindir=${libdir}/inf-engine/plugins\n",
+                                 "\nCflags: -I${includedir}\n");
     for (char **line = lines; *line != NULL; line++) {
       if (g_str_has_prefix(*line, "prefix=")) {
         prefix = g_strconcat(root, *line + strlen("prefix="), NULL);
@@ -468,8 +457,8 @@ test_installed(void)
   /* The installed program runs the quickstart offline with the installed
    * mock plugin, found relative to its library. */
   {
-    g_autofree char *config = source_path("configs/quickstart.json");
-    g_autofree char *input = source_path("configs/quickstart.jsonl");
+    g_autofree char *config = inf_test_source_file("configs/quickstart.json");
+    g_autofree char *input = inf_test_source_file("configs/quickstart.jsonl");
     g_autofree char *command =
         g_strdup_printf("'%s' run '%s' --input '%s' --quiet", engine, config, input);
     g_autofree char *out = run_ok(NULL, env, command);

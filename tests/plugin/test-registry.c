@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <inf/inf.h>
 
+#include "inf-test.h"
 #include "plugin/registry-private.h"
 
 static void
@@ -128,13 +129,9 @@ test_add_and_lookup(void)
   g_assert_null(inf_registry_lookup_client_class(registry, NULL));
 
   modules = inf_registry_list(registry, INF_CLASS_MODULE);
-  g_assert_cmpuint(g_strv_length(modules), ==, 2);
-  g_assert_cmpstr(modules[0], ==, "alpha"); /* sorted */
-  g_assert_cmpstr(modules[1], ==, "bravo");
+  inf_test_assert_strv(modules, "alpha", "bravo"); /* sorted */
   clients = inf_registry_list(registry, INF_CLASS_CLIENT);
-  g_assert_cmpuint(g_strv_length(clients), ==, 2);
-  g_assert_cmpstr(clients[0], ==, "alpha");
-  g_assert_cmpstr(clients[1], ==, "http");
+  inf_test_assert_strv(clients, "alpha", "http");
   losses = inf_registry_list(registry, INF_CLASS_LOSS);
   g_assert_cmpuint(g_strv_length(losses), ==, 1);
   optimizers = inf_registry_list(registry, INF_CLASS_OPTIMIZER);
@@ -193,7 +190,7 @@ test_unknown_class_search_path(void)
 {
   g_autoptr(InfRegistry) registry = inf_registry_new();
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmp = g_dir_make_tmp("inf-registry-XXXXXX", NULL);
+  g_autofree char *tmp = inf_test_mkdtemp("inf-registry");
   const char *dirs[] = { tmp, "/nonexistent-inf-dir", NULL };
   g_autofree char *searched = g_strdup_printf(
       "; no plugin loaded provides it: searched %s, /nonexistent-inf-dir (not found); add the "
@@ -217,6 +214,7 @@ test_unknown_class_search_path(void)
   }
   inf_registry_set_search_path(registry, NULL);
   g_assert_null(inf_registry_describe_search_path(registry));
+  /* nothing was written there */
   g_assert_cmpint(g_rmdir(tmp), ==, 0);
 }
 
@@ -250,12 +248,9 @@ test_attribution(void)
 
   /* In registration order. */
   from_a = inf_registry_list_classes_from(registry, "/x/a.so");
-  g_assert_cmpuint(g_strv_length(from_a), ==, 2);
-  g_assert_cmpstr(from_a[0], ==, "loss:judge");
-  g_assert_cmpstr(from_a[1], ==, "module:alpha");
+  inf_test_assert_strv(from_a, "loss:judge", "module:alpha");
   builtin = inf_registry_list_classes_from(registry, NULL);
-  g_assert_cmpuint(g_strv_length(builtin), ==, 1);
-  g_assert_cmpstr(builtin[0], ==, "module:bravo");
+  inf_test_assert_strv(builtin, "module:bravo");
 }
 
 static void

@@ -124,8 +124,6 @@ param(const char *value, const char *const *items)
   return p;
 }
 
-#define assert_has(hay, needle) g_assert_nonnull(strstr((hay), (needle)))
-
 static void
 test_order(Fixture *f, gconstpointer data)
 {
@@ -148,16 +146,16 @@ test_order(Fixture *f, gconstpointer data)
   g_assert_cmpuint(requests->len, ==, 2);
   const char *r0 = requests->pdata[0], *r1 = requests->pdata[1];
   g_assert_true(g_str_has_prefix(r0, "upd|"));
-  assert_has(r0, "<parameter name=\"first.prompt\">");
-  assert_has(r0, "<current-value>A</current-value>");
-  assert_has(r0, "<feedback>a is too long</feedback>");
-  assert_has(r0, "<conservatism>0.25</conservatism>");
-  assert_has(r0, "<description>what the text is for</description>");
+  inf_test_assert_contains_all(
+      r0, "<parameter name=\"first.prompt\">", "<current-value>A</current-value>",
+      "<feedback>a is too long</feedback>", "<conservatism>0.25</conservatism>",
+      "<description>what the text is for</description>");
   g_assert_null(strstr(r0, "<upstream-updates>"));
   g_assert_true(g_str_has_prefix(r1, "upd|"));
-  assert_has(r1, "<current-value>B</current-value>");
-  assert_has(r1, "<upstream-parameter name=\"first.prompt\">\n<previous-value>A</previous-value>\n"
-                 "<updated-value>A2</updated-value>");
+  inf_test_assert_contains_all(
+      r1, "<current-value>B</current-value>",
+      "<upstream-parameter name=\"first.prompt\">\n<previous-value>A</previous-value>\n"
+      "<updated-value>A2</updated-value>");
   g_assert_cmpstr(inf_optimizer_step_get_candidate(step, 0), ==, "A2");
   g_assert_null(inf_optimizer_step_get_candidate(step, 1));
   g_assert_cmpstr(inf_optimizer_step_get_candidate(step, 2), ==, "B2");
@@ -184,15 +182,15 @@ test_aggregate(Fixture *f, gconstpointer data)
   const char *agg = requests->pdata[0];
   g_assert_true(g_str_has_prefix(agg, "agg|"));
   /* Bounded: the two most frequent distinct items, one left out. */
-  assert_has(agg, "<feedback-items count=\"2\" omitted=\"1\">");
-  assert_has(agg, "<feedback index=\"1\" count=\"3\">x</feedback>");
-  assert_has(agg, "<feedback index=\"2\" count=\"2\">y</feedback>");
+  inf_test_assert_contains_all(agg, "<feedback-items count=\"2\" omitted=\"1\">",
+                               "<feedback index=\"1\" count=\"3\">x</feedback>",
+                               "<feedback index=\"2\" count=\"2\">y</feedback>");
   g_assert_null(strstr(agg, "old"));
   g_assert_null(strstr(agg, "<current-value>"));
   g_assert_cmpstr(requests->pdata[1], ==, agg);
   const char *upd = requests->pdata[2];
-  assert_has(upd, "<aggregated-feedback>\nMERGED\n</aggregated-feedback>");
-  assert_has(upd, "<rejected-value>A-tried</rejected-value>");
+  inf_test_assert_contains_all(upd, "<aggregated-feedback>\nMERGED\n</aggregated-feedback>",
+                               "<rejected-value>A-tried</rejected-value>");
   g_assert_cmpstr(inf_optimizer_step_get_candidate(step, 0), ==, "A3");
   inf_optimizer_step_unref(step);
   inf_parameter_unref(a);
@@ -210,8 +208,9 @@ test_empty_retries(Fixture *f, gconstpointer data)
   script("", "  \n", "  A4 \n", NULL);
   run_step(opt, step);
   g_assert_cmpuint(requests->len, ==, 3);
-  assert_has(requests->pdata[1], "<previous-attempt-problem>Your previous reply was refused: "
-                                 "the reply is empty</previous-attempt-problem>");
+  inf_test_assert_contains(requests->pdata[1],
+                           "<previous-attempt-problem>Your previous reply was refused: "
+                           "the reply is empty</previous-attempt-problem>");
   g_assert_cmpstr(inf_optimizer_step_get_candidate(step, 0), ==, "A4");
   g_assert_null(inf_optimizer_step_get_error(step, 0));
   inf_optimizer_step_unref(step);
@@ -226,8 +225,9 @@ test_empty_retries(Fixture *f, gconstpointer data)
   g_assert_null(inf_optimizer_step_get_candidate(step, 0));
   const GError *error = inf_optimizer_step_get_error(step, 0);
   g_assert_nonnull(error);
-  assert_has(error->message, "parameter 'p': the updater's reply was refused: the reply is "
-                             "empty (after 1 attempts)");
+  inf_test_assert_contains(error->message,
+                           "parameter 'p': the updater's reply was refused: the reply is "
+                           "empty (after 1 attempts)");
   inf_optimizer_step_unref(step);
   inf_parameter_unref(a);
   inf_optimizer_free(opt);
@@ -248,13 +248,15 @@ test_constraints(Fixture *f, gconstpointer data)
          "Reply kindly.", "Reply kindly to {name}.", NULL);              /* u: fixed on retry */
   run_step(opt, step);
   g_assert_cmpuint(requests->len, ==, 4);
-  assert_has(requests->pdata[1], "it drops the placeholder {question}, which the value must keep");
-  assert_has(requests->pdata[1], "At most 30 characters.");
+  inf_test_assert_contains_all(requests->pdata[1],
+                               "it drops the placeholder {question}, which the value must keep",
+                               "At most 30 characters.");
   g_assert_null(inf_optimizer_step_get_candidate(step, 0));
   const GError *error = inf_optimizer_step_get_error(step, 0);
   g_assert_nonnull(error);
-  assert_has(error->message, "parameter 't': the updater's reply was refused: it has 41 "
-                             "characters, more than max_chars (30) (after 2 attempts)");
+  inf_test_assert_contains(error->message,
+                           "parameter 't': the updater's reply was refused: it has 41 "
+                           "characters, more than max_chars (30) (after 2 attempts)");
   g_assert_cmpstr(inf_optimizer_step_get_candidate(step, 1), ==, "Reply kindly to {name}.");
   inf_optimizer_step_unref(step);
   inf_parameter_unref(t);

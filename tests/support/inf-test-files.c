@@ -112,6 +112,26 @@ inf_test_read(const char *path)
 }
 
 char *
+inf_test_source_file(const char *relative)
+{
+  const char *root = g_getenv("INF_SOURCE_ROOT");
+  if (root == NULL)
+    g_error("INF_SOURCE_ROOT is not set (the test's meson.build sets it)");
+  return g_build_filename(root, relative, NULL);
+}
+
+char *
+inf_test_read_source(const char *relative)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = inf_test_source_file(relative);
+  char *text = NULL;
+  if (!g_file_get_contents(path, &text, NULL, &error))
+    g_error("%s", error->message);
+  return text;
+}
+
+char *
 inf_test_built_file(const char *file)
 {
   char *path = g_test_build_filename(G_TEST_BUILT, file, NULL);
@@ -146,6 +166,23 @@ inf_test_assert_contains_all_at(const char *file, int line, const char *haystack
       g_error("%s:%d: expected to find\n  %s\nin\n  %s", file, line, needle,
               haystack != NULL ? haystack : "(null)");
   va_end(needles);
+}
+
+void
+inf_test_assert_strv_at(const char *file, int line, const char *const *strv, ...)
+{
+  va_list expected;
+  const char *want;
+  guint i = 0;
+  g_autofree char *got = g_strjoinv(", ", (char **)strv);
+  va_start(expected, strv);
+  for (; (want = va_arg(expected, const char *)) != NULL; i++)
+    if (strv[i] == NULL || strcmp(strv[i], want) != 0)
+      g_error("%s:%d: item %u is '%s', expected '%s' (the list: %s)", file, line, i,
+              strv[i] != NULL ? strv[i] : "(end)", want, got);
+  va_end(expected);
+  if (strv[i] != NULL)
+    g_error("%s:%d: an item more than expected: '%s' (the list: %s)", file, line, strv[i], got);
 }
 
 static void

@@ -50,6 +50,13 @@ char *inf_test_copy(const char *src, const char *dir, const char *name);
 char *inf_test_write_garbage(const char *dir, const char *name, gsize len);
 /* The contents of @path, or NULL when it cannot be read. */
 char *inf_test_read(const char *path);
+/* The path of @relative ("docs/plugin-guide.md") in the source tree
+ * (INF_SOURCE_ROOT, which the test's meson.build sets); fails the test when
+ * it is not set. */
+char *inf_test_source_file(const char *relative);
+/* The contents of inf_test_source_file(@relative); fails the test when it
+ * cannot be read. */
+char *inf_test_read_source(const char *relative);
 /* The path of @file built next to the test (G_TEST_BUILDDIR), e.g. a test
  * plugin "good.so"; fails the test when it is missing. */
 char *inf_test_built_file(const char *file);
@@ -179,6 +186,13 @@ void inf_test_engine_finish(InfTestEngine *engine, InfTestRun *run);
   inf_test_assert_contains_all_at(__FILE__, __LINE__, (haystack), __VA_ARGS__, NULL)
 void inf_test_assert_contains_all_at(const char *file, int line, const char *haystack,
                                      ...) G_GNUC_NULL_TERMINATED;
+
+/* Whether the NULL-terminated list @strv holds exactly the strings that
+ * follow, in order (a list the macro ends with NULL). */
+#define inf_test_assert_strv(strv, ...) \
+  inf_test_assert_strv_at(__FILE__, __LINE__, (const char *const *)(strv), __VA_ARGS__, NULL)
+void inf_test_assert_strv_at(const char *file, int line, const char *const *strv,
+                             ...) G_GNUC_NULL_TERMINATED;
 
 /* --- registering tests ---------------------------------------------------- */
 
