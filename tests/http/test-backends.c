@@ -168,16 +168,16 @@ test_incomplete_errors(Fixture *f, gconstpointer data)
 
   g_assert_null(answer_error(&r, 0));
   g_assert_cmpstr(json_object_get_string(answer_value(&r, 0)), ==, "echo: A normal question.");
-  inf_test_assert_contains(answer_error(&r, 1), "reply cut off at max_tokens (50)");
-  inf_test_assert_contains(answer_error(&r, 1), "finish reason \"length\"");
-  inf_test_assert_contains(answer_error(&r, 2), "reply cut off at max_tokens (50)");
-  inf_test_assert_contains(answer_error(&r, 2), "no content, the model spent them reasoning");
+  inf_test_assert_contains_all(answer_error(&r, 1), "reply cut off at max_tokens (50)",
+                               "finish reason \"length\"");
+  inf_test_assert_contains_all(answer_error(&r, 2), "reply cut off at max_tokens (50)",
+                               "no content, the model spent them reasoning");
   if (ollama) {
     inf_test_assert_contains(answer_error(&r, 3), "finish reason \"load\"");
     inf_test_assert_contains(answer_error(&r, 4), "finish reason \"content_filter\"");
   } else {
-    inf_test_assert_contains(answer_error(&r, 3), "refused: fake: I can't help with that.");
-    inf_test_assert_contains(answer_error(&r, 3), "finish reason \"refusal\"");
+    inf_test_assert_contains_all(answer_error(&r, 3), "refused: fake: I can't help with that.",
+                                 "finish reason \"refusal\"");
     if (anthropic)
       inf_test_assert_contains(answer_error(&r, 4), "finish reason \"pause\"");
   }
@@ -196,8 +196,7 @@ test_incomplete_errors(Fixture *f, gconstpointer data)
   g_assert_cmpint(member_int(metrics, "tokens/output"), >=, 64 * 2);
   if (g_str_equal(provider, "openai"))
     g_assert_cmpint(member_int(metrics, "tokens/reasoning"), ==, 64 * 2);
-  inf_test_assert_contains(r.log, "finish reasons: ");
-  inf_test_assert_contains(r.log, "length 2");
+  inf_test_assert_contains_all(r.log, "finish reasons: ", "length 2");
   run_clear(&r);
 }
 
@@ -268,12 +267,11 @@ test_429_forever(Fixture *f, gconstpointer data)
   g_assert_cmpint(r.status, ==, 1);
   g_assert_cmpuint(r.lines->len, ==, 2);
   for (guint i = 0; i < 2; i++) {
-    inf_test_assert_contains(answer_error(&r, i), "alias 'fast': rate limited for 200ms (last: ");
-    inf_test_assert_contains(answer_error(&r, i), "fake: scripted status 429");
+    inf_test_assert_contains_all(
+        answer_error(&r, i),
+        "alias 'fast': rate limited for 200ms (last: ", "fake: scripted status 429");
   }
-  InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
-  g_assert_cmpuint(stats.requests, >=, 4); /* each node tried more than once */
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), >=, 4); /* each node tried more than once */
   json_object *metrics = fast_metrics(&r);
   g_assert_cmpint(member_int(metrics, "failures"), ==, 2); /* both calls failed for good */
   json_object_put(metrics);
@@ -297,8 +295,7 @@ test_retry_after_capped(Fixture *f, gconstpointer data)
   run_engine(f, config, inputs, &r);
   g_assert_cmpint(r.status, ==, 1);
   inf_test_assert_contains(answer_error(&r, 0), "rate limited for 200ms");
-  inf_test_assert_contains(answer_error(&r, 1), "scripted status 503");
-  inf_test_assert_contains(answer_error(&r, 1), "(after 2 attempts)");
+  inf_test_assert_contains_all(answer_error(&r, 1), "scripted status 503", "(after 2 attempts)");
   run_clear(&r);
 }
 
@@ -342,9 +339,7 @@ test_signal_ends_waits(Fixture *f, gconstpointer data)
   for (guint i = 0; i < 2; i++)
     g_assert_nonnull(answer_error(&r, i));
   inf_test_assert_contains(r.log, "interrupted");
-  InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
-  g_assert_cmpuint(stats.requests, <=, 2);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), <=, 2);
   run_clear(&r);
 }
 

@@ -170,9 +170,8 @@ test_stop(Fixture *f, gconstpointer data)
   g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 3);
   g_assert_cmpfloat_with_epsilon(spent(&r, NULL, "cost"), 3 * CALL_COST, 1e-9);
   g_assert_cmpfloat(spent(&r, NULL, "cost"), <=, 50.0);
-  inf_test_assert_contains(r.log, "budget exhausted: max_cost $50 (global)");
-  inf_test_assert_contains(r.log, "3 inputs written, 7 unfinished");
-  inf_test_assert_contains(r.log, "to continue");
+  inf_test_assert_contains_all(r.log, "budget exhausted: max_cost $50 (global)",
+                               "3 inputs written, 7 unfinished", "to continue");
   json_object *exhausted = inf_test_json_get(r.metrics, "run/budget_exhausted");
   g_assert_nonnull(exhausted);
   g_assert_true(json_object_get_boolean(exhausted));
@@ -361,9 +360,8 @@ test_resume(Fixture *f, gconstpointer data)
   g_assert_cmpint(r.status, ==, 3);
   g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 7);
   g_assert_cmpuint(r.n_lines, <, 8);
-  inf_test_assert_contains(r.log, "their completed calls are journaled");
-  inf_test_assert_contains(r.log, "to continue the run:");
-  inf_test_assert_contains(r.log, "--resume");
+  inf_test_assert_contains_all(r.log, "their completed calls are journaled",
+                               "to continue the run:", "--resume");
   run_clear(&r);
 
   /* The limits cap the whole run: resumed with the same one, it stops at
@@ -496,11 +494,10 @@ test_estimate(Fixture *f, gconstpointer data)
   run_estimate(text_args, &e);
   g_assert_cmpint(e.status, ==, 0);
   g_assert_true(g_str_has_prefix(e.out, "3 inputs (2 not valid: no calls)\n"));
-  inf_test_assert_contains(e.out, "\ncheap ");
-  inf_test_assert_contains(e.out, "\ntotal ");
-  inf_test_assert_contains(e.out, "budget: max_cost $200: the estimate ($29.0000) fits\n");
-  inf_test_assert_contains(e.out, "budget: max_requests 10: the estimate (2 calls, without "
-                                  "retries) fits\n");
+  inf_test_assert_contains_all(e.out, "\ncheap ", "\ntotal ",
+                               "budget: max_cost $200: the estimate ($29.0000) fits\n",
+                               "budget: max_requests 10: the estimate (2 calls, without "
+                               "retries) fits\n");
   inf_test_run_clear(&e);
 
   /* --resources replaces the prices: $0 input, $1 per output token. */

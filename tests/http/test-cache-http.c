@@ -608,8 +608,7 @@ test_unusable(Fixture *f, gconstpointer data)
   g_assert_cmpuint(r.upstream, ==, 12);
   g_assert_cmpuint(r.lines->len, ==, 4);
   g_assert_cmpuint(count_warnings(r.log), ==, 1);
-  inf_test_assert_contains(r.log, "not a database");
-  inf_test_assert_contains(r.log, "without the cache");
+  inf_test_assert_contains_all(r.log, "not a database", "without the cache");
   g_autofree char *after = NULL;
   g_assert_true(g_file_get_contents(f->cache, &after, NULL, NULL));
   g_assert_cmpstr(after, ==, junk);

@@ -231,8 +231,7 @@ test_build_openai(Fixture *f, gconstpointer data)
                              " \"max_tokens_field\": \"tokens\"}",
                              &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  inf_test_assert_contains(error->message, "max_tokens_field");
-  inf_test_assert_contains(error->message, "max_completion_tokens");
+  inf_test_assert_contains_all(error->message, "max_tokens_field", "max_completion_tokens");
   g_clear_error(&error);
   g_assert_false(make_client(f, p,
                              "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\","
@@ -323,8 +322,7 @@ test_build_anthropic(Fixture *f, gconstpointer data)
   g_assert_false(
       make_client(f, p, "{\"provider\": \"%s\", \"model\": \"m\", \"base_url\": \"%s\"}", &error));
   g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-  inf_test_assert_contains(error->message, "api_key_env");
-  inf_test_assert_contains(error->message, "'a'");
+  inf_test_assert_contains_all(error->message, "api_key_env", "'a'");
 }
 
 static void
@@ -528,8 +526,8 @@ test_replies(Fixture *f, gconstpointer data)
   exchange(f, &x, "scripted", FALSE);
   if (g_str_equal(p->provider, "openai")) {
     g_assert_error(x.error, INF_ERROR, INF_ERROR_HTTP_STATUS);
-    inf_test_assert_contains(x.error->message, "insufficient_quota");
-    inf_test_assert_contains(x.error->message, "exceeded your current quota");
+    inf_test_assert_contains_all(x.error->message, "insufficient_quota",
+                                 "exceeded your current quota");
   } else {
     g_assert_error(x.error, INF_ERROR, INF_ERROR_RATE_LIMITED);
   }
@@ -858,9 +856,7 @@ test_through_manager(Fixture *f, gconstpointer data)
   g_assert_no_error(r.error);
   g_assert_cmpstr(r.content, ==, "echo: through the manager");
   g_free(r.content);
-  InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
-  g_assert_cmpuint(stats.requests, ==, 3);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 3);
 
   /* Retries exhausted: the last error, naming the alias. */
   memset(&r, 0, sizeof r);
@@ -872,8 +868,7 @@ test_through_manager(Fixture *f, gconstpointer data)
   inf_test_assert_contains(r.error->message, "'a'");
   g_assert_null(strstr(r.error->message, SECRET));
   g_clear_error(&r.error);
-  inf_fake_llm_get_stats(f->fake, &stats);
-  g_assert_cmpuint(stats.requests, ==, 6);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 6);
 }
 
 /* Regression: "\u0000" in a reply cut the content short silently; the NUL
@@ -1106,8 +1101,8 @@ test_stream(Fixture *f, gconstpointer data)
   Outcome o;
   call_with(f, "stream-error x2", "x", FALSE, &o);
   g_assert_error(o.error, INF_ERROR, INF_ERROR_SERVER);
-  inf_test_assert_contains(o.error->message, "fake: the stream broke off");
-  inf_test_assert_contains(o.error->message, "(after 2 attempts)");
+  inf_test_assert_contains_all(o.error->message, "fake: the stream broke off",
+                               "(after 2 attempts)");
   outcome_clear(&o);
   call_with(f, "stream-cut x2", "x", FALSE, &o);
   g_assert_error(o.error, INF_ERROR, INF_ERROR_BAD_RESPONSE);

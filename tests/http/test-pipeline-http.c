@@ -34,9 +34,7 @@ static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
   inf_test_server_fixture_set_up(&f->s, data);
-  const char *root = g_getenv("INF_SOURCE_ROOT");
-  g_assert_nonnull(root);
-  f->config = g_build_filename(root, "configs", "quickstart.json", NULL);
+  f->config = inf_test_source_file("configs/quickstart.json");
 }
 
 static void
@@ -256,10 +254,8 @@ test_shipped_resources(Fixture *f, gconstpointer data)
   };
   g_autofree char *inputs = write_inputs(f, texts, 3);
   for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
-    g_autofree char *shipped =
-        g_build_filename(g_getenv("INF_SOURCE_ROOT"), "configs", "resources", files[i][0], NULL);
-    g_autofree char *text = NULL;
-    g_assert_true(g_file_get_contents(shipped, &text, NULL, NULL));
+    g_autofree char *shipped = g_build_filename("configs", "resources", files[i][0], NULL);
+    g_autofree char *text = inf_test_read_source(shipped);
     json_object *root = json_tokener_parse(text), *endpoints;
     g_assert_nonnull(root);
     g_assert_true(json_object_object_get_ex(root, "endpoints", &endpoints));
@@ -269,8 +265,8 @@ test_shipped_resources(Fixture *f, gconstpointer data)
       (void)alias;
       json_object_object_add(endpoint, "base_url", json_object_new_string(base));
     }
-    g_autofree char *resources = g_build_filename(f->s.dir, files[i][0], NULL);
-    g_assert_true(g_file_set_contents(resources, json_object_to_json_string(root), -1, NULL));
+    g_autofree char *resources =
+        inf_test_write(f->s.dir, files[i][0], json_object_to_json_string(root));
     json_object_put(root);
 
     inf_fake_llm_reset_stats(f->s.fake);
@@ -383,10 +379,7 @@ test_failures(Fixture *f, gconstpointer data)
     g_test_message("input %u: %s", failing[i].index, errors ? errors : "(no errors)");
     g_assert_nonnull(errors);
     /* summary and sentiment read the text: both fail, after 3 attempts. */
-    inf_test_assert_contains(errors, "summary");
-    inf_test_assert_contains(errors, "sentiment");
-    inf_test_assert_contains(errors, failing[i].in_error);
-    inf_test_assert_contains(errors, "3 attempts");
+    inf_test_assert_contains_all(errors, "summary", "sentiment", failing[i].in_error, "3 attempts");
     g_assert_null(output_text(&r, failing[i].index, "report"));
   }
   guint ok[] = { 0, 6, 7 };
@@ -458,8 +451,7 @@ test_key_never_shown(Fixture *f, gconstpointer data)
     g_assert_cmpint(r.status, ==, 1);
     g_autofree char *errors = line_errors(&r, 0);
     g_assert_nonnull(errors);
-    inf_test_assert_contains(errors, "401");
-    inf_test_assert_contains(errors, "incorrect API key provided");
+    inf_test_assert_contains_all(errors, "401", "incorrect API key provided");
     assert_no_secret(&r);
     run_clear(&r);
   }

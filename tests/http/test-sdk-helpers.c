@@ -12,18 +12,23 @@
 
 /* --- inf_text_quote ------------------------------------------------------- */
 
+/* inf_text_quote(@text, @length, @max_bytes, @secret) is @expected. */
+static void
+assert_quote(const char *text, gssize length, gsize max_bytes, const char *secret,
+             const char *expected)
+{
+  g_autofree char *quoted = inf_text_quote(text, length, max_bytes, secret);
+  g_assert_cmpstr(quoted, ==, expected);
+}
+
 static void
 test_quote_plain(void)
 {
-  g_autofree char *a = inf_text_quote("Model not found", -1, 300, NULL);
-  g_assert_cmpstr(a, ==, "Model not found");
+  assert_quote("Model not found", -1, 300, NULL, "Model not found");
   /* @length counts: only the first 5 bytes. */
-  g_autofree char *b = inf_text_quote("Model not found", 5, 300, NULL);
-  g_assert_cmpstr(b, ==, "Model");
-  g_autofree char *c = inf_text_quote(NULL, -1, 300, SECRET);
-  g_assert_cmpstr(c, ==, "");
-  g_autofree char *d = inf_text_quote("", 0, 300, SECRET);
-  g_assert_cmpstr(d, ==, "");
+  assert_quote("Model not found", 5, 300, NULL, "Model");
+  assert_quote(NULL, -1, 300, SECRET, "");
+  assert_quote("", 0, 300, SECRET, "");
 }
 
 static void
@@ -35,31 +40,25 @@ test_quote_one_line(void)
   g_assert_cmpstr(a, ==, "line one  line two [31m");
   g_assert_null(strchr(a, '\n'));
   /* An embedded NUL (explicit length) is a control byte too. */
-  g_autofree char *b = inf_text_quote("a\0b", 3, 300, NULL);
-  g_assert_cmpstr(b, ==, "a b");
+  assert_quote("a\0b", 3, 300, NULL, "a b");
 }
 
 static void
 test_quote_cut(void)
 {
-  g_autofree char *a = inf_text_quote("0123456789", -1, 4, NULL);
-  g_assert_cmpstr(a, ==, "0123...");
+  assert_quote("0123456789", -1, 4, NULL, "0123...");
   /* Exactly @max_bytes: no cut. */
-  g_autofree char *b = inf_text_quote("0123", -1, 4, NULL);
-  g_assert_cmpstr(b, ==, "0123");
+  assert_quote("0123", -1, 4, NULL, "0123");
   /* Spaces before the cut are trimmed, the mark stays. */
-  g_autofree char *c = inf_text_quote("ab  cdef", -1, 4, NULL);
-  g_assert_cmpstr(c, ==, "ab...");
-  g_autofree char *d = inf_text_quote("abcdef", -1, 0, NULL);
-  g_assert_cmpstr(d, ==, "...");
+  assert_quote("ab  cdef", -1, 4, NULL, "ab...");
+  assert_quote("abcdef", -1, 0, NULL, "...");
 }
 
 static void
 test_quote_secret(void)
 {
   const char *text = "Incorrect API key provided: " SECRET ". Again: " SECRET;
-  g_autofree char *a = inf_text_quote(text, -1, 300, SECRET);
-  g_assert_cmpstr(a, ==, "Incorrect API key provided: [redacted]. Again: [redacted]");
+  assert_quote(text, -1, 300, SECRET, "Incorrect API key provided: [redacted]. Again: [redacted]");
   /* A secret that starts before the cut is replaced whole: no prefix of it
    * shows. */
   g_autofree char *b = inf_text_quote(text, -1, 32, SECRET);
@@ -71,11 +70,9 @@ test_quote_secret(void)
     g_assert_null(strstr(c, "0123456789"));
   }
   /* The secret at the very end, cut exactly there. */
-  g_autofree char *d = inf_text_quote("key " SECRET, -1, 4 + strlen(SECRET), SECRET);
-  g_assert_cmpstr(d, ==, "key [redacted]");
+  assert_quote("key " SECRET, -1, 4 + strlen(SECRET), SECRET, "key [redacted]");
   /* NULL or empty secret: nothing is replaced. */
-  g_autofree char *e = inf_text_quote("a b", -1, 300, "");
-  g_assert_cmpstr(e, ==, "a b");
+  assert_quote("a b", -1, 300, "", "a b");
 }
 
 static void
@@ -92,8 +89,7 @@ test_quote_utf8(void)
     g_autofree char *b = inf_text_quote(text, -1, max, NULL);
     g_assert_true(g_utf8_validate(b, -1, NULL));
   }
-  g_autofree char *c = inf_text_quote(text, -1, 4, NULL);
-  g_assert_cmpstr(c, ==, "\xc3\xa9\xc3\xa9...");
+  assert_quote(text, -1, 4, NULL, "\xc3\xa9\xc3\xa9...");
 }
 
 /* --- replies ---------------------------------------------------------------- */

@@ -103,21 +103,6 @@ message_field(json_object *messages, guint index, const char *field)
   return inf_test_json_get_string(json_object_array_get_idx(messages, index), field);
 }
 
-static void
-assert_contains(const char *haystack, const char *needle)
-{
-  if (haystack == NULL || strstr(haystack, needle) == NULL)
-    g_error("expected to find\n  %s\nin\n  %s", needle, haystack ? haystack : "(null)");
-}
-
-static guint64
-requests(Fixture *f)
-{
-  InfFakeStats stats;
-  inf_fake_llm_get_stats(f->fake, &stats);
-  return stats.requests;
-}
-
 /* --- each provider's request, and the reply used downstream ------------- */
 
 static void
@@ -136,7 +121,7 @@ test_providers(Fixture *f, gconstpointer data)
     g_assert_cmpstr(inf_test_json_get_string(r.line, "outputs/label"), ==, "billing");
     g_assert_cmpstr(inf_test_json_get_string(r.line, "outputs/route"), ==,
                     "route to billing (0.75)");
-    g_assert_cmpuint(requests(f), ==, 1);
+    g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 1);
 
     json_object *body = inf_fake_llm_get_last_body(f->fake);
     if (g_str_equal(providers[i], "openai")) {
@@ -211,11 +196,11 @@ test_repair(Fixture *f, gconstpointer data)
   g_assert_cmpuint(json_object_array_length(messages), ==, at + 3);
   g_assert_cmpstr(message_field(messages, at, "content"), ==, "The invoice is wrong.");
   g_assert_cmpstr(message_field(messages, at + 1, "role"), ==, "assistant");
-  assert_contains(message_field(messages, at + 1, "content"), "\"sales\"");
+  inf_test_assert_contains(message_field(messages, at + 1, "content"), "\"sales\"");
   g_assert_cmpstr(message_field(messages, at + 2, "role"), ==, "user");
   const char *correction = message_field(messages, at + 2, "content");
-  assert_contains(correction, "does not match the required JSON schema");
-  assert_contains(correction, "$.label: \"sales\" is not one of the allowed values");
+  inf_test_assert_contains_all(correction, "does not match the required JSON schema",
+                               "$.label: \"sales\" is not one of the allowed values");
   if (at == 1) /* the schema is still asked for */
     g_assert_cmpstr(
         inf_test_json_get_string(inf_fake_llm_get_body(f->fake, 1), "response_format/type"), ==,
@@ -234,9 +219,10 @@ test_repair(Fixture *f, gconstpointer data)
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_cmpstr(inf_test_json_get_string(r.line, "outputs/label"), ==, "billing");
-  g_assert_cmpuint(requests(f), ==, 2);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 2);
   messages = inf_test_json_get(inf_fake_llm_get_body(f->fake, 1), "messages");
-  assert_contains(message_field(messages, at + 2, "content"), "Your reply is not valid JSON");
+  inf_test_assert_contains(message_field(messages, at + 2, "content"),
+                           "Your reply is not valid JSON");
   run_clear(&r);
 }
 
@@ -252,10 +238,10 @@ test_repair_fails(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 1);
-  g_assert_cmpuint(requests(f), ==, 2);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 2);
   const char *error = inf_test_json_get_string(r.line, "errors/classify");
-  assert_contains(error, "does not match json_schema at $.confidence (after 1 repair)");
-  assert_contains(error, "2 is greater than the maximum 1");
+  inf_test_assert_contains_all(error, "does not match json_schema at $.confidence (after 1 repair)",
+                               "2 is greater than the maximum 1");
   g_assert_nonnull(inf_test_json_get(r.line, "errors/route"));
   run_clear(&r);
 
@@ -266,9 +252,10 @@ test_repair_fails(Fixture *f, gconstpointer data)
       write_config(f, "openai", "\"ticket-schema.json\"", ", \"max_repairs\": 0");
   run_engine(f, "run", strict, &r);
   g_assert_cmpint(r.status, ==, 1);
-  g_assert_cmpuint(requests(f), ==, 1);
-  assert_contains(inf_test_json_get_string(r.line, "errors/classify"),
-                  "at $ (after 0 repairs): $: the required property \"confidence\" is missing");
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 1);
+  inf_test_assert_contains(
+      inf_test_json_get_string(r.line, "errors/classify"),
+      "at $ (after 0 repairs): $: the required property \"confidence\" is missing");
   run_clear(&r);
 }
 
@@ -283,9 +270,9 @@ test_cut_off(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 1);
-  g_assert_cmpuint(requests(f), ==, 1);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 1);
   const char *error = inf_test_json_get_string(r.line, "errors/classify");
-  assert_contains(error, "cut off at max_tokens");
+  inf_test_assert_contains(error, "cut off at max_tokens");
   g_assert_null(strstr(error, "json_schema"));
   run_clear(&r);
 }
@@ -300,11 +287,11 @@ test_schema_refused(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, "run", config, &r);
   g_assert_cmpint(r.status, ==, 1);
-  g_assert_cmpuint(requests(f), ==, 1); /* a 400 is not retried */
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 1); /* a 400 is not retried */
   const char *error = inf_test_json_get_string(r.line, "errors/classify");
-  assert_contains(error, "HTTP 400");
-  assert_contains(error, "the server refused the JSON schema (response_format \"json_schema\"");
-  assert_contains(error, "'response_format' of type 'json_schema' is not supported");
+  inf_test_assert_contains_all(
+      error, "HTTP 400", "the server refused the JSON schema (response_format \"json_schema\"",
+      "'response_format' of type 'json_schema' is not supported");
   run_clear(&r);
 }
 
@@ -370,7 +357,7 @@ test_mock(Fixture *f, gconstpointer data)
   g_autoptr(json_object) line = json_tokener_parse(out);
   /* The first enum value (in schema order) the prompt contains. */
   g_assert_cmpstr(inf_test_json_get_string(line, "outputs/label"), ==, "billing");
-  g_assert_cmpuint(requests(f), ==, 0);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 0);
 }
 
 /* --- config errors ------------------------------------------------------ */
@@ -401,7 +388,7 @@ test_config_errors(Fixture *f, gconstpointer data)
     Run r;
     run_engine(f, "validate", config, &r);
     g_assert_cmpint(r.status, ==, 2);
-    assert_contains(r.log, cases[i].expected);
+    inf_test_assert_contains(r.log, cases[i].expected);
     run_clear(&r);
   }
   /* A bad schema file names the file in the path. */
@@ -410,10 +397,11 @@ test_config_errors(Fixture *f, gconstpointer data)
   Run r;
   run_engine(f, "validate", config, &r);
   g_assert_cmpint(r.status, ==, 2);
-  assert_contains(r.log, "modules.classify.json_schema (bad-schema.json).items.minItems: expected "
-                         "a non-negative integer, got -2");
+  inf_test_assert_contains(
+      r.log, "modules.classify.json_schema (bad-schema.json).items.minItems: expected "
+             "a non-negative integer, got -2");
   run_clear(&r);
-  g_assert_cmpuint(requests(f), ==, 0);
+  g_assert_cmpuint(inf_test_fake_requests(f->fake), ==, 0);
 }
 
 int
