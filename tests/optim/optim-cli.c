@@ -35,15 +35,9 @@ optim_cli_router_config(const char *prompt, const char *training)
       prompt, *training ? ", " : "", training);
 }
 
-json_object *
-optim_cli_get(json_object *o, const char *path)
+char *
+optim_cli_write_router(const char *dir, const char *prompt, const char *training)
 {
-  g_auto(GStrv) parts = g_strsplit(path, "/", -1);
-  for (char **part = parts; *part && o; part++) {
-    if (json_object_is_type(o, json_type_array))
-      o = json_object_array_get_idx(o, (size_t)g_ascii_strtoull(*part, NULL, 10));
-    else if (!json_object_object_get_ex(o, *part, &o))
-      o = NULL;
-  }
-  return o;
+  g_autofree char *text = optim_cli_router_config(prompt, training);
+  return inf_test_write(dir, "router.json", text);
 }

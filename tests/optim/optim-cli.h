@@ -17,5 +17,8 @@ int optim_cli_run(const char *const *args, char **out, char **err);
  * prompt @prompt and @training (the training block's JSON members after
  * "loss" and "optimizer", may be ""). Caller frees. */
 char *optim_cli_router_config(const char *prompt, const char *training);
-/* A JSON member at a "/"-separated @path, or NULL. */
-json_object *optim_cli_get(json_object *o, const char *path);
+/* Writes optim_cli_router_config(@prompt, @training) to @dir/router.json;
+ * returns the path. */
+char *optim_cli_write_router(const char *dir, const char *prompt, const char *training);
+/* JSON members at "/"-separated paths: inf_test_json_get() and
+ * inf_test_json_get_string() (tests/support/inf-test.h). */

@@ -247,6 +247,14 @@ param_feedback(InfModule *top, const char *child)
   return g_string_free(s, FALSE);
 }
 
+/* The feedback of @child's parameter is @expected. */
+static void
+assert_feedback(InfModule *top, const char *child, const char *expected)
+{
+  g_autofree char *feedback = param_feedback(top, child);
+  g_assert_cmpstr(feedback, ==, expected);
+}
+
 static InfRegistry *
 make_registry(void)
 {
@@ -268,14 +276,11 @@ test_diamond(void)
   g_assert_cmpstr(out, ==, "d(b(a(q)),c(a(q)))");
   /* d (the output) gets the loss feedback; b and d share b's parameter, so
    * it holds d's note (first, d runs backward first) and b's. */
-  g_autofree char *b = param_feedback(top, "b");
-  g_assert_cmpstr(b, ==, "[d: wrong] [b: via d]");
-  g_autofree char *d = param_feedback(top, "d");
-  g_assert_cmpstr(d, ==, "[d: wrong]");
+  assert_feedback(top, "b", "[d: wrong] [b: via d]");
+  assert_feedback(top, "d", "[d: wrong]");
   /* c has no backward: the default passes "via d" on to a; a gets the
    * fan-out combined: c's (via d), b's (via b). */
-  g_autofree char *a = param_feedback(top, "a");
-  g_assert_cmpstr(a, ==, "[a: via d via b]");
+  assert_feedback(top, "a", "[a: via d via b]");
   inf_module_unref(top);
   inf_registry_free(r);
 }
@@ -287,18 +292,14 @@ test_failed_node(void)
   g_autofree char *out = NULL;
   InfModule *top = forward_backward(r, "pair", "q", &out);
   g_assert_cmpstr(out, ==, "{\"b\":\"b(a(q))\",\"c\":\"c(a(q))\"}");
-  g_autofree char *a1 = param_feedback(top, "a");
-  g_assert_cmpstr(a1, ==, "[a: via c via b]");
+  assert_feedback(top, "a", "[a: via c via b]");
   inf_module_unref(top);
   /* c fails: it and its inputs get nothing from it. */
   g_clear_pointer(&out, g_free);
   top = forward_backward(r, "pair", "boom", &out);
-  g_autofree char *c = param_feedback(top, "c");
-  g_assert_cmpstr(c, ==, "");
-  g_autofree char *b = param_feedback(top, "b");
-  g_assert_cmpstr(b, ==, "[b: wrong]");
-  g_autofree char *a = param_feedback(top, "a");
-  g_assert_cmpstr(a, ==, "[a: via b]");
+  assert_feedback(top, "c", "");
+  assert_feedback(top, "b", "[b: wrong]");
+  assert_feedback(top, "a", "[a: via b]");
   inf_module_unref(top);
   inf_registry_free(r);
 }
@@ -322,13 +323,11 @@ test_switch(void)
     g_assert_cmpstr(out, ==, runs[i].output);
     const char *cases[] = { "l", "r", "o" };
     for (guint k = 0; k < G_N_ELEMENTS(cases); k++) {
-      g_autofree char *fb = param_feedback(top, cases[k]);
       g_autofree char *expected = g_strdup_printf("[route.%s: wrong]", cases[k]);
-      g_assert_cmpstr(fb, ==, g_str_equal(cases[k], runs[i].taken) ? expected : "");
+      assert_feedback(top, cases[k], g_str_equal(cases[k], runs[i].taken) ? expected : "");
     }
-    g_autofree char *a = param_feedback(top, "a");
     g_autofree char *expected_a = g_strdup_printf("[a: via route.%s]", runs[i].taken);
-    g_assert_cmpstr(a, ==, expected_a);
+    assert_feedback(top, "a", expected_a);
     inf_module_unref(top);
   }
   inf_registry_free(r);

@@ -19,42 +19,11 @@ static const char data[] =
     "{\"input\": {\"text\": \"wrong input name\"}, \"target\": \"billing\"}\n"
     "{\"input\": {\"ticket\": \"an object target\"}, \"target\": {\"a\": 1}}\n";
 
-static json_object **
-parse_lines(const char *out, guint *n)
-{
-  g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
-  json_object **parsed = g_new0(json_object *, g_strv_length(lines) + 1);
-  *n = 0;
-  for (char **l = lines; *l; l++)
-    if (**l) {
-      parsed[*n] = json_tokener_parse(*l);
-      g_assert_nonnull(parsed[*n]);
-      (*n)++;
-    }
-  return parsed;
-}
-
-static void
-free_lines(json_object **lines, guint n)
-{
-  for (guint i = 0; i < n; i++)
-    json_object_put(lines[i]);
-  g_free(lines);
-}
-
-static const char *
-str(json_object *o, const char *path)
-{
-  json_object *v = optim_cli_get(o, path);
-  return v ? json_object_get_string(v) : NULL;
-}
-
 static void
 test_eval_output(void)
 {
   g_autofree char *dir = inf_test_mkdtemp("inf-optim");
-  g_autofree char *text = optim_cli_router_config(PROMPT, "\"pass_score\": 0.5");
-  g_autofree char *config = inf_test_write(dir, "router.json", text);
+  g_autofree char *config = optim_cli_write_router(dir, PROMPT, "\"pass_score\": 0.5");
   g_autofree char *dataset = inf_test_write(dir, "data.jsonl", data);
   g_autofree char *metrics = g_build_filename(dir, "metrics.json", NULL);
   g_autofree char *out = NULL, *err = NULL;
@@ -63,23 +32,25 @@ test_eval_output(void)
       &err);
   /* some lines could not be scored: status 1, like `run` with failed inputs */
   g_assert_cmpint(status, ==, 1);
-  guint n;
-  json_object **lines = parse_lines(out, &n);
+  g_autoptr(GPtrArray) parsed = inf_test_parse_lines(out);
+  json_object **lines = (json_object **)parsed->pdata;
+  guint n = parsed->len;
   g_assert_cmpuint(n, ==, 7);
   for (guint i = 0; i < n; i++)
-    g_assert_cmpint(json_object_get_int(optim_cli_get(lines[i], "index")), ==, i);
+    g_assert_cmpint(json_object_get_int(inf_test_json_get(lines[i], "index")), ==, i);
   /* a: the label named in the input; b: no label, no rule: the first one */
-  g_assert_cmpstr(str(lines[0], "id"), ==, "a");
-  g_assert_cmpstr(str(lines[0], "outputs/queue"), ==, "billing");
-  g_assert_cmpfloat(json_object_get_double(optim_cli_get(lines[0], "score")), ==, 1.0);
-  g_assert_true(json_object_get_boolean(optim_cli_get(lines[0], "passed")));
-  g_assert_cmpint(json_object_array_length(optim_cli_get(lines[0], "feedback")), ==, 0);
-  g_assert_cmpstr(str(lines[1], "id"), ==, "b");
-  g_assert_cmpfloat(json_object_get_double(optim_cli_get(lines[1], "score")), ==, 0.0);
-  g_assert_false(json_object_get_boolean(optim_cli_get(lines[1], "passed")));
-  g_assert_cmpstr(str(lines[1], "feedback/0"), ==, "expected 'technical', got 'billing'");
-  g_assert_null(optim_cli_get(lines[1], "errors"));
-  g_assert_cmpstr(str(lines[2], "outputs/queue"), ==, "technical");
+  g_assert_cmpstr(inf_test_json_get_string(lines[0], "id"), ==, "a");
+  g_assert_cmpstr(inf_test_json_get_string(lines[0], "outputs/queue"), ==, "billing");
+  g_assert_cmpfloat(json_object_get_double(inf_test_json_get(lines[0], "score")), ==, 1.0);
+  g_assert_true(json_object_get_boolean(inf_test_json_get(lines[0], "passed")));
+  g_assert_cmpint(json_object_array_length(inf_test_json_get(lines[0], "feedback")), ==, 0);
+  g_assert_cmpstr(inf_test_json_get_string(lines[1], "id"), ==, "b");
+  g_assert_cmpfloat(json_object_get_double(inf_test_json_get(lines[1], "score")), ==, 0.0);
+  g_assert_false(json_object_get_boolean(inf_test_json_get(lines[1], "passed")));
+  g_assert_cmpstr(inf_test_json_get_string(lines[1], "feedback/0"), ==,
+                  "expected 'technical', got 'billing'");
+  g_assert_null(inf_test_json_get(lines[1], "errors"));
+  g_assert_cmpstr(inf_test_json_get_string(lines[2], "outputs/queue"), ==, "technical");
   /* bad lines: an error naming file:line and the JSON path, no outputs */
   g_autofree char *l5 = g_strdup_printf("%s:5: target: missing", dataset);
   g_autofree char *l6 = g_strdup_printf("%s:6: invalid JSON", dataset);
@@ -87,26 +58,25 @@ test_eval_output(void)
   g_autofree char *l8 = g_strdup_printf("%s:8: target: the verifier", dataset);
   const char *expected[] = { l5, l6, l7, l8 };
   for (guint i = 3; i < 7; i++) {
-    const char *message = str(lines[i], "errors/input");
+    const char *message = inf_test_json_get_string(lines[i], "errors/input");
     g_assert_nonnull(message);
     g_assert_true(g_str_has_prefix(message, expected[i - 3]));
-    g_assert_null(optim_cli_get(lines[i], "outputs"));
-    g_assert_false(json_object_get_boolean(optim_cli_get(lines[i], "passed")));
+    g_assert_null(inf_test_json_get(lines[i], "outputs"));
+    g_assert_false(json_object_get_boolean(inf_test_json_get(lines[i], "passed")));
     /* also a warning on stderr */
     inf_test_assert_contains(err, expected[i - 3]);
   }
-  free_lines(lines, n);
   /* the summary: errors count as 0 in the mean */
   g_assert_nonnull(strstr(err, "7 examples, mean score 0.2857, pass rate 0.2857 (2/7 passed), "
                                "4 errors; 3 calls"));
   json_object *m = json_object_from_file(metrics);
   g_assert_nonnull(m);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "eval/examples")), ==, 7);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "eval/errors")), ==, 4);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "eval/passed")), ==, 2);
-  g_assert_cmpfloat_with_epsilon(json_object_get_double(optim_cli_get(m, "eval/mean_score")),
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "eval/examples")), ==, 7);
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "eval/errors")), ==, 4);
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "eval/passed")), ==, 2);
+  g_assert_cmpfloat_with_epsilon(json_object_get_double(inf_test_json_get(m, "eval/mean_score")),
                                  2.0 / 7, 1e-9);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "aliases/fast/requests")), ==, 3);
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "aliases/fast/requests")), ==, 3);
   json_object_put(m);
   inf_test_rmdir(dir);
 }
@@ -115,8 +85,7 @@ static void
 test_eval_params(void)
 {
   g_autofree char *dir = inf_test_mkdtemp("inf-optim");
-  g_autofree char *text = optim_cli_router_config(PROMPT, "");
-  g_autofree char *config = inf_test_write(dir, "router.json", text);
+  g_autofree char *config = optim_cli_write_router(dir, PROMPT, "");
   g_autofree char *dataset =
       inf_test_write(dir, "data.jsonl",
                      "{\"input\": {\"ticket\": \"my billing is wrong\"}, \"target\": \"billing\"}\n"
@@ -149,8 +118,7 @@ static void
 test_eval_usage(void)
 {
   g_autofree char *dir = inf_test_mkdtemp("inf-optim");
-  g_autofree char *text = optim_cli_router_config(PROMPT, "\"batch_size\": 0");
-  g_autofree char *config = inf_test_write(dir, "router.json", text);
+  g_autofree char *config = optim_cli_write_router(dir, PROMPT, "\"batch_size\": 0");
   g_autofree char *dataset = inf_test_write(dir, "data.jsonl", "");
   g_autofree char *err = NULL;
   /* a bad training block: status 2 with the JSON path */
@@ -170,8 +138,7 @@ static void
 test_eval_cache_budget(void)
 {
   g_autofree char *dir = inf_test_mkdtemp("inf-optim");
-  g_autofree char *text = optim_cli_router_config(PROMPT, "");
-  g_autofree char *config = inf_test_write(dir, "router.json", text);
+  g_autofree char *config = optim_cli_write_router(dir, PROMPT, "");
   GString *lines = g_string_new(NULL);
   for (guint i = 0; i < 20; i++)
     g_string_append_printf(lines,
@@ -191,9 +158,9 @@ test_eval_cache_budget(void)
         ==, 0);
     inf_test_assert_contains(err, "pass rate 1.0000 (20/20 passed)");
     json_object *m = json_object_from_file(metrics);
-    g_assert_cmpint(json_object_get_int(optim_cli_get(m, "aliases/fast/requests")), ==,
+    g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "aliases/fast/requests")), ==,
                     run ? 0 : 20);
-    g_assert_cmpint(json_object_get_int(optim_cli_get(m, "cache/hits")), ==, run ? 20 : 0);
+    g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "cache/hits")), ==, run ? 20 : 0);
     json_object_put(m);
   }
   /* priced: $1000 per million input tokens; $0.05 is a few calls */

@@ -19,15 +19,12 @@ typedef struct {
 static void
 demo_setup(Demo *d, const char *replace, const char *with)
 {
-  const char *root = g_getenv("INF_SOURCE_ROOT");
-  g_assert_nonnull(root);
   d->dir = inf_test_mkdtemp("inf-optim");
   const char *names[] = { "router.json", "train.jsonl", "val.jsonl", "test.jsonl" };
   char **paths[] = { &d->config, &d->train, &d->val, &d->test };
   for (guint i = 0; i < 4; i++) {
-    g_autofree char *src = g_build_filename(root, "configs", "train", names[i], NULL);
-    g_autofree char *text = NULL;
-    g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+    g_autofree char *src = g_build_filename("configs", "train", names[i], NULL);
+    g_autofree char *text = inf_test_read_source(src);
     if (i == 0 && replace) {
       g_auto(GStrv) parts = g_strsplit(text, replace, -1);
       g_assert_cmpuint(g_strv_length(parts), >, 1);
@@ -58,44 +55,23 @@ path_in(Demo *d, const char *name)
 static char *
 read_file(const char *path)
 {
-  char *text = NULL;
-  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  char *text = inf_test_read(path);
+  g_assert_nonnull(text);
   return text;
-}
-
-static void
-put_json(gpointer data)
-{
-  json_object_put(data);
 }
 
 static GPtrArray *
 read_history(const char *path)
 {
   g_autofree char *text = read_file(path);
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  GPtrArray *out = g_ptr_array_new_with_free_func(put_json);
-  for (char **l = lines; *l; l++)
-    if (**l) {
-      json_object *o = json_tokener_parse(*l);
-      g_assert_nonnull(o);
-      g_ptr_array_add(out, o);
-    }
-  return out;
+  return inf_test_parse_lines(text);
 }
 
 static double
 num(json_object *o, const char *path)
 {
-  json_object *v = optim_cli_get(o, path);
+  json_object *v = inf_test_json_get(o, path);
   return v ? json_object_get_double(v) : NAN;
-}
-
-static const char *
-str(json_object *o, const char *path)
-{
-  json_object *v = optim_cli_get(o, path);
-  return v ? json_object_get_string(v) : NULL;
 }
 
 /* The mean score `eval` prints for @data (with @params when given). */
@@ -132,23 +108,23 @@ test_demo(void)
   g_assert_cmpuint(lines->len, ==, 14);
   json_object *baseline = g_ptr_array_index(lines, 0);
   json_object *test = g_ptr_array_index(lines, lines->len - 1);
-  g_assert_cmpstr(str(baseline, "phase"), ==, "baseline");
-  g_assert_cmpstr(str(test, "phase"), ==, "test");
+  g_assert_cmpstr(inf_test_json_get_string(baseline, "phase"), ==, "baseline");
+  g_assert_cmpstr(inf_test_json_get_string(test, "phase"), ==, "test");
   guint accepted = 0, rejected = 0;
   double best = num(baseline, "val_score"), last_best = best;
   guint best_step = 0;
   const char *best_value = NULL;
   for (guint i = 1; i + 1 < lines->len; i++) {
     json_object *l = g_ptr_array_index(lines, i);
-    g_assert_cmpint(json_object_get_int(optim_cli_get(l, "step")), ==, i);
-    const char *action = str(l, "action");
+    g_assert_cmpint(json_object_get_int(inf_test_json_get(l, "step")), ==, i);
+    const char *action = inf_test_json_get_string(l, "action");
     if (g_str_equal(action, "accepted")) {
       accepted++;
       /* the gate: accepted only above the current (= best) score */
       g_assert_cmpfloat(num(l, "val_score"), >, last_best);
       last_best = best = num(l, "val_score");
       best_step = i;
-      best_value = str(l, "changes/route.system_prompt/to");
+      best_value = inf_test_json_get_string(l, "changes/route.system_prompt/to");
     } else if (g_str_equal(action, "rejected")) {
       rejected++;
       g_assert_cmpfloat(num(l, "val_score"), <=, last_best);
@@ -157,7 +133,7 @@ test_demo(void)
   }
   g_assert_cmpuint(accepted, >=, 1);
   g_assert_cmpuint(rejected, >=, 1);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(test, "best_step")), ==, best_step);
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(test, "best_step")), ==, best_step);
   /* clearly better than the initial prompt, on val and on the test split */
   double initial_test = eval_mean(&d, d.test, NULL);
   double test_score = num(test, "test_score");
@@ -171,7 +147,7 @@ test_demo(void)
   /* PARAMS.json: the best step's value, loaded by run --params and eval */
   json_object *params = json_object_from_file(out);
   g_assert_nonnull(params);
-  g_assert_cmpstr(str(params, "route.system_prompt"), ==, best_value);
+  g_assert_cmpstr(inf_test_json_get_string(params, "route.system_prompt"), ==, best_value);
   json_object_put(params);
   g_assert_cmpfloat_with_epsilon(eval_mean(&d, d.test, out), test_score, 1e-4);
   g_autofree char *inputs =
@@ -185,8 +161,8 @@ test_demo(void)
   /* the summary and the metrics */
   inf_test_assert_contains(err, "train finished: baseline val");
   json_object *m = json_object_from_file(metrics);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/accepted")), ==, accepted);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/rejected")), ==, rejected);
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "train/accepted")), ==, accepted);
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "train/rejected")), ==, rejected);
   json_object_put(m);
   demo_teardown(&d);
 }
@@ -224,8 +200,8 @@ test_determinism(void)
   g_autoptr(GPtrArray) a = read_history(h3);
   g_autofree char *h1 = path_in(&d, "h1.jsonl");
   g_autoptr(GPtrArray) b = read_history(h1);
-  g_assert_false(json_object_equal(optim_cli_get(g_ptr_array_index(a, 1), "examples"),
-                                   optim_cli_get(g_ptr_array_index(b, 1), "examples")));
+  g_assert_false(json_object_equal(inf_test_json_get(g_ptr_array_index(a, 1), "examples"),
+                                   inf_test_json_get(g_ptr_array_index(b, 1), "examples")));
   demo_teardown(&d);
 }
 
@@ -233,11 +209,11 @@ static void
 test_perfect_batch(void)
 {
   g_autofree char *dir = inf_test_mkdtemp("inf-optim");
-  g_autofree char *text = optim_cli_router_config(
+  g_autofree char *config = optim_cli_write_router(
+      dir,
       "Answer with one of: billing, technical. Answer in lowercase. If the text mentions "
       "'crashes', answer technical.",
       "\"batch_size\": 2, \"epochs\": 2");
-  g_autofree char *config = inf_test_write(dir, "router.json", text);
   const char *data =
       "{\"input\": {\"ticket\": \"my billing is wrong\"}, \"target\": \"billing\"}\n"
       "{\"input\": {\"ticket\": \"the app crashes\"}, \"target\": \"technical\"}\n"
@@ -256,16 +232,16 @@ test_perfect_batch(void)
   g_assert_cmpuint(lines->len, ==, 5); /* baseline + 2 epochs × 2 batches */
   for (guint i = 1; i < lines->len; i++) {
     json_object *l = g_ptr_array_index(lines, i);
-    g_assert_cmpstr(str(l, "action"), ==, "skipped");
-    g_assert_null(optim_cli_get(l, "val_score"));
+    g_assert_cmpstr(inf_test_json_get_string(l, "action"), ==, "skipped");
+    g_assert_null(inf_test_json_get(l, "val_score"));
     g_assert_cmpfloat(num(l, "train_score"), ==, 1.0);
   }
   /* no optimizer call at all; the worker ran 3 (baseline) + 2 × 3 times */
   json_object *m = json_object_from_file(metrics);
-  json_object *smart = optim_cli_get(m, "aliases/smart/requests");
+  json_object *smart = inf_test_json_get(m, "aliases/smart/requests");
   g_assert_true(smart == NULL || json_object_get_int(smart) == 0);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "aliases/fast/requests")), ==, 9);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/skipped")), ==, 4);
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "aliases/fast/requests")), ==, 9);
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "train/skipped")), ==, 4);
   json_object_put(m);
   inf_test_rmdir(dir);
 }
@@ -286,10 +262,9 @@ test_bad_lines(void)
   /* trained on the good lines; the bad one reported: status 1 */
   g_assert_cmpint(status, ==, 1);
   g_autofree char *warning = g_strdup_printf("%s:25: target: missing", train);
-  inf_test_assert_contains(err, warning);
-  inf_test_assert_contains(err, "train finished");
+  inf_test_assert_contains_all(err, warning, "train finished");
   json_object *params = json_object_from_file(out);
-  g_assert_nonnull(str(params, "route.system_prompt"));
+  g_assert_nonnull(inf_test_json_get_string(params, "route.system_prompt"));
   json_object_put(params);
   demo_teardown(&d);
 }
@@ -335,8 +310,7 @@ test_budget_and_resume(void)
                           "--test",       d.test,     "--out",      out,     "--history", history,
                           "--checkpoint", checkpoint, "--max-cost", "2.0",   NULL };
   g_assert_cmpint(optim_cli_run(first, NULL, &err), ==, 3);
-  inf_test_assert_contains(err, "train stopped by the budget");
-  inf_test_assert_contains(err, "--resume");
+  inf_test_assert_contains_all(err, "train stopped by the budget", "--resume");
   g_autoptr(GPtrArray) partial = read_history(history);
   g_autoptr(GPtrArray) full = read_history(full_history);
   g_assert_cmpuint(partial->len, >=, 2);
@@ -345,15 +319,18 @@ test_budget_and_resume(void)
   /* the best of the steps done: the last accepted candidate, else the start */
   const char *best = NULL;
   for (guint i = 1; i < partial->len; i++)
-    if (g_strcmp0(str(g_ptr_array_index(partial, i), "action"), "accepted") == 0)
-      best = str(g_ptr_array_index(partial, i), "changes/route.system_prompt/to");
+    if (g_strcmp0(inf_test_json_get_string(g_ptr_array_index(partial, i), "action"), "accepted") ==
+        0)
+      best =
+          inf_test_json_get_string(g_ptr_array_index(partial, i), "changes/route.system_prompt/to");
   json_object *params = json_object_from_file(out);
   if (best)
-    g_assert_cmpstr(str(params, "route.system_prompt"), ==, best);
+    g_assert_cmpstr(inf_test_json_get_string(params, "route.system_prompt"), ==, best);
   else
-    g_assert_true(g_str_has_prefix(str(params, "route.system_prompt"), "Answer with one of"));
+    g_assert_true(g_str_has_prefix(inf_test_json_get_string(params, "route.system_prompt"),
+                                   "Answer with one of"));
   json_object_put(params);
-  g_assert_nonnull(optim_cli_get(last, "best_val"));
+  g_assert_nonnull(inf_test_json_get(last, "best_val"));
   /* an existing journal is not overwritten without --resume (as run --checkpoint) */
   g_autofree char *journal = read_file(checkpoint);
   g_clear_pointer(&err, g_free);
@@ -411,11 +388,7 @@ history_best(GPtrArray *lines)
 static char *
 shuffle_targets(const char *text)
 {
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  g_autoptr(GPtrArray) objs = g_ptr_array_new_with_free_func(put_json);
-  for (char **l = lines; *l; l++)
-    if (**l)
-      g_ptr_array_add(objs, json_tokener_parse(*l));
+  g_autoptr(GPtrArray) objs = inf_test_parse_lines(text);
   guint n = objs->len;
   g_autofree guint *order = g_new(guint, n);
   for (guint i = 0; i < n; i++)
@@ -494,14 +467,14 @@ test_control_optimizer_off(void)
   double baseline = num(g_ptr_array_index(lines, 0), "val_score");
   g_assert_cmpuint(lines->len, ==, 13); /* baseline + 3 epochs × 4 batches */
   for (guint i = 1; i < lines->len; i++) {
-    const char *action = str(g_ptr_array_index(lines, i), "action");
+    const char *action = inf_test_json_get_string(g_ptr_array_index(lines, i), "action");
     g_assert_true(g_str_equal(action, "unchanged") || g_str_equal(action, "skipped"));
     g_assert_cmpfloat(num(g_ptr_array_index(lines, i), "best_val"), ==, baseline);
   }
   json_object *m = json_object_from_file(metrics);
-  json_object *smart = optim_cli_get(m, "aliases/smart/requests");
+  json_object *smart = inf_test_json_get(m, "aliases/smart/requests");
   g_assert_true(smart == NULL || json_object_get_int(smart) == 0);
-  g_assert_cmpint(json_object_get_int(optim_cli_get(m, "train/accepted")), ==, 0);
+  g_assert_cmpint(json_object_get_int(inf_test_json_get(m, "train/accepted")), ==, 0);
   json_object_put(m);
   g_test_message("T4: baseline val %.4f, best val %.4f", baseline, history_best(lines));
   demo_teardown(&d);
@@ -514,7 +487,8 @@ tickets_of(const char *path)
   GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) lines = read_history(path);
   for (guint i = 0; i < lines->len; i++)
-    g_ptr_array_add(out, g_strdup(str(g_ptr_array_index(lines, i), "input/ticket")));
+    g_ptr_array_add(
+        out, g_strdup(inf_test_json_get_string(g_ptr_array_index(lines, i), "input/ticket")));
   return out;
 }
 

@@ -6,7 +6,6 @@
  * keeping under a lenient rule, the saved state, and the dataset reader's
  * messages. */
 #include <inf/inf.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -16,6 +15,7 @@
 #include "optim/loss.h"
 #include "optim/optimizer.h"
 #include "optim/trainer.h"
+#include "inf-test.h"
 
 /* --- "says": answers the value of its learnable parameter "p" --- */
 
@@ -155,12 +155,10 @@ typedef struct {
 static GPtrArray *
 load(Fixture *f, const char *name, const char *text)
 {
-  g_autofree char *path = g_build_filename(f->dir, name, NULL);
-  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  g_autofree char *path = inf_test_write(f->dir, name, text);
   g_autoptr(GError) error = NULL;
   GPtrArray *examples = inf_dataset_load(path, f->graph, f->config->loss, &error);
   g_assert_no_error(error);
-  g_remove(path);
   return examples;
 }
 
@@ -195,8 +193,7 @@ fixture_setup(Fixture *f, gconstpointer data)
   f->config->seed = 1;
   f->config->shuffle = TRUE;
   f->config->pass_score = 0.9;
-  f->dir = g_dir_make_tmp("inf-trainer-XXXXXX", &error);
-  g_assert_no_error(error);
+  f->dir = inf_test_mkdtemp("inf-trainer");
   f->train = load(f, "train.jsonl",
                   "{\"input\": \"a\", \"target\": \"t\"}\n{\"input\": \"b\", \"target\": \"t\"}\n");
   f->val = load(f, "val.jsonl", "{\"input\": {\"x\": \"c\"}, \"target\": \"t\"}\n");
@@ -217,7 +214,7 @@ fixture_teardown(Fixture *f, gconstpointer data)
   inf_graph_unref(f->graph);
   inf_module_unref(f->top);
   inf_registry_free(f->registry);
-  g_rmdir(f->dir);
+  inf_test_rmdir(f->dir);
   g_free(f->dir);
   g_string_free(script_seen, TRUE);
   g_queue_clear_full(&script, g_free);
@@ -238,44 +235,78 @@ best_value(InfTrainer *trainer)
   return json_object_get_string(json_object_object_get(inf_trainer_get_best(trainer), "s.p"));
 }
 
+/* Queues the optimizer's next proposals (NULL-terminated). */
+static void
+script_push(const char *first, ...)
+{
+  va_list values;
+  va_start(values, first);
+  for (const char *v = first; v != NULL; v = va_arg(values, const char *))
+    g_queue_push_tail(&script, g_strdup(v));
+  va_end(values);
+}
+
+/* A trainer of f->top on f->train and f->val that reports its steps to
+ * on_step. */
+static InfTrainer *
+new_trainer(Fixture *f)
+{
+  InfTrainer *t =
+      inf_trainer_new(f->top, f->graph, f->scheduler, NULL, f->config, 4, f->train, f->val, NULL);
+  inf_trainer_set_step_func(t, on_step, f);
+  return t;
+}
+
+/* The value of the parameter the module holds now. */
+static const char *
+module_value(Fixture *f)
+{
+  return inf_parameter_get_value(inf_module_get_parameter(inf_module_get_child(f->top, "s"), "p"));
+}
+
+/* The 3 epochs of test_gate ("0.5", "0.4", "0.9" proposed) ended as they
+ * must: 0.5 kept, 0.4 reverted (and told to the next step), 0.9 kept, then
+ * 3 steps skipped; the best is 0.9. */
+static void
+assert_gate_outcome(InfTrainer *t)
+{
+  InfTrainerStatus st;
+  inf_trainer_get_status(t, &st);
+  g_assert_cmpuint(st.accepted, ==, 2);
+  g_assert_cmpuint(st.rejected, ==, 1);
+  g_assert_cmpuint(st.skipped, ==, 3);
+  /* each step saw its batch's feedback (one example) and, after the
+   * revert, the rejected value */
+  g_assert_cmpstr(script_seen->str, ==, "1:;1:;1:0.4;");
+  g_assert_cmpstr(best_value(t), ==, "0.9");
+}
+
 static void
 test_gate(Fixture *f, gconstpointer data)
 {
   (void)data;
   /* improve: 0.5 kept (> 0.2), 0.4 reverted, 0.9 kept; then every batch
    * passes (0.9 >= pass_score): no optimizer call in the 3 steps left */
-  g_queue_push_tail(&script, g_strdup("0.5"));
-  g_queue_push_tail(&script, g_strdup("0.4"));
-  g_queue_push_tail(&script, g_strdup("0.9"));
-  InfTrainer *t =
-      inf_trainer_new(f->top, f->graph, f->scheduler, NULL, f->config, 4, f->train, f->val, NULL);
-  inf_trainer_set_step_func(t, on_step, f);
+  script_push("0.5", "0.4", "0.9", NULL);
+  InfTrainer *t = new_trainer(f);
   g_autoptr(GError) error = NULL;
   g_assert_true(inf_trainer_run(t, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(script_calls, ==, 3);
-  /* each step saw its batch's feedback (one example) and, after the
-   * revert, the rejected value */
-  g_assert_cmpstr(script_seen->str, ==, "1:;1:;1:0.4;");
+  assert_gate_outcome(t);
   InfTrainerStatus st;
   inf_trainer_get_status(t, &st);
-  g_assert_cmpuint(st.accepted, ==, 2);
-  g_assert_cmpuint(st.rejected, ==, 1);
-  g_assert_cmpuint(st.skipped, ==, 3);
   g_assert_cmpuint(st.step, ==, 6);
   g_assert_cmpfloat(st.baseline, ==, 0.2);
   g_assert_cmpfloat(st.best_val, ==, 0.9);
   g_assert_cmpuint(st.best_step, ==, 3);
   g_assert_true(st.finished);
-  g_assert_cmpstr(best_value(t), ==, "0.9");
-  g_assert_cmpstr(
-      inf_parameter_get_value(inf_module_get_parameter(inf_module_get_child(f->top, "s"), "p")), ==,
-      "0.9");
+  g_assert_cmpstr(module_value(f), ==, "0.9");
   g_assert_cmpuint(f->lines->len, ==, 7); /* baseline + 6 steps */
-  g_assert_nonnull(strstr(g_ptr_array_index(f->lines, 2), "\"action\":\"rejected\""));
-  g_assert_nonnull(strstr(g_ptr_array_index(f->lines, 2),
-                          "\"changes\":{\"s.p\":{\"from\":\"0.5\",\"to\":\"0.4\"}}"));
-  g_assert_nonnull(strstr(g_ptr_array_index(f->lines, 4), "\"action\":\"skipped\""));
+  inf_test_assert_contains(g_ptr_array_index(f->lines, 2), "\"action\":\"rejected\"");
+  inf_test_assert_contains(g_ptr_array_index(f->lines, 2),
+                           "\"changes\":{\"s.p\":{\"from\":\"0.5\",\"to\":\"0.4\"}}");
+  inf_test_assert_contains(g_ptr_array_index(f->lines, 4), "\"action\":\"skipped\"");
   g_assert_null(strstr(g_ptr_array_index(f->lines, 4), "val_score"));
   g_assert_cmpuint(f->best_changes, ==, 3); /* baseline, 0.5, 0.9 */
   inf_trainer_free(t);
@@ -293,9 +324,7 @@ test_best_kept(Fixture *f, gconstpointer data)
   const char *values[] = { "0.5", "0.1", "0.3", "0.2" };
   for (guint i = 0; i < G_N_ELEMENTS(values); i++)
     g_queue_push_tail(&script, g_strdup(values[i]));
-  InfTrainer *t =
-      inf_trainer_new(f->top, f->graph, f->scheduler, NULL, f->config, 4, f->train, f->val, NULL);
-  inf_trainer_set_step_func(t, on_step, f);
+  InfTrainer *t = new_trainer(f);
   g_assert_true(inf_trainer_run(t, NULL));
   InfTrainerStatus st;
   inf_trainer_get_status(t, &st);
@@ -305,9 +334,7 @@ test_best_kept(Fixture *f, gconstpointer data)
   g_assert_cmpuint(st.best_step, ==, 1);
   g_assert_cmpstr(best_value(t), ==, "0.5");
   /* the module is left with the best */
-  g_assert_cmpstr(
-      inf_parameter_get_value(inf_module_get_parameter(inf_module_get_child(f->top, "s"), "p")), ==,
-      "0.5");
+  g_assert_cmpstr(module_value(f), ==, "0.5");
   inf_trainer_free(t);
 }
 
@@ -317,12 +344,8 @@ test_save_restore(Fixture *f, gconstpointer data)
   (void)data;
   /* one epoch (2 steps), saved, then continued for 2 more epochs by a new
    * trainer: the same steps as test_gate */
-  g_queue_push_tail(&script, g_strdup("0.5"));
-  g_queue_push_tail(&script, g_strdup("0.4"));
-  g_queue_push_tail(&script, g_strdup("0.9"));
-  InfTrainer *t =
-      inf_trainer_new(f->top, f->graph, f->scheduler, NULL, f->config, 4, f->train, f->val, NULL);
-  inf_trainer_set_step_func(t, on_step, f);
+  script_push("0.5", "0.4", "0.9", NULL);
+  InfTrainer *t = new_trainer(f);
   f->config->epochs = 1;
   g_assert_true(inf_trainer_run(t, NULL));
   json_object *state = inf_trainer_save_state(t);
@@ -331,23 +354,16 @@ test_save_restore(Fixture *f, gconstpointer data)
   inf_parameter_apply_update(inf_module_get_parameter(inf_module_get_child(f->top, "s"), "p"),
                              "0.2");
   f->config->epochs = 3;
-  t = inf_trainer_new(f->top, f->graph, f->scheduler, NULL, f->config, 4, f->train, f->val, NULL);
-  inf_trainer_set_step_func(t, on_step, f);
+  t = new_trainer(f);
   g_autoptr(GError) error = NULL;
   g_assert_true(inf_trainer_restore_state(t, state, &error));
   g_assert_no_error(error);
   json_object_put(state);
   g_assert_true(inf_trainer_run(t, &error));
-  InfTrainerStatus st;
-  inf_trainer_get_status(t, &st);
-  g_assert_cmpuint(st.accepted, ==, 2);
-  g_assert_cmpuint(st.rejected, ==, 1);
-  g_assert_cmpuint(st.skipped, ==, 3);
-  g_assert_cmpstr(script_seen->str, ==, "1:;1:;1:0.4;");
-  g_assert_cmpstr(best_value(t), ==, "0.9");
+  assert_gate_outcome(t);
   /* the third step (the first of the second trainer) is the same step 3 */
-  g_assert_nonnull(strstr(g_ptr_array_index(f->lines, 3), "\"step\":3"));
-  g_assert_nonnull(strstr(g_ptr_array_index(f->lines, 3), "\"action\":\"accepted\""));
+  inf_test_assert_contains_all(g_ptr_array_index(f->lines, 3), "\"step\":3",
+                               "\"action\":\"accepted\"");
   inf_trainer_free(t);
 }
 
@@ -355,17 +371,16 @@ static void
 test_dataset_messages(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autofree char *path = g_build_filename(f->dir, "bad.jsonl", NULL);
-  g_assert_true(g_file_set_contents(path,
-                                    "{\"id\": 7, \"input\": {\"x\": \"ok\"}, \"target\": \"t\"}\n"
-                                    "   \n"
-                                    "{\"input\": {\"x\": \"no target\"}}\n"
-                                    "{\"input\": {\"y\": 1}, \"target\": \"t\"}\n"
-                                    "{\"input\": {\"x\": \"z\"}, \"target\": 3}\n"
-                                    "[1, 2]\n"
-                                    "{\"input\": 5, \"target\": \"t\"}\n"
-                                    "{\"input\": \"x\", \"target\": \"t\"} trailing\n",
-                                    -1, NULL));
+  g_autofree char *path =
+      inf_test_write(f->dir, "bad.jsonl",
+                     "{\"id\": 7, \"input\": {\"x\": \"ok\"}, \"target\": \"t\"}\n"
+                     "   \n"
+                     "{\"input\": {\"x\": \"no target\"}}\n"
+                     "{\"input\": {\"y\": 1}, \"target\": \"t\"}\n"
+                     "{\"input\": {\"x\": \"z\"}, \"target\": 3}\n"
+                     "[1, 2]\n"
+                     "{\"input\": 5, \"target\": \"t\"}\n"
+                     "{\"input\": \"x\", \"target\": \"t\"} trailing\n");
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) examples = inf_dataset_load(path, f->graph, f->config->loss, &error);
   g_assert_no_error(error);
@@ -389,9 +404,8 @@ test_dataset_messages(Fixture *f, gconstpointer data)
     g_assert_nonnull(e->error);
     g_assert_null(e->inputs);
     g_test_message("%s", e->error);
-    g_assert_nonnull(strstr(e->error, expected[i - 1]));
+    inf_test_assert_contains(e->error, expected[i - 1]);
   }
-  g_remove(path);
 }
 
 int
