@@ -12,28 +12,15 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
-#include <glib/gstdio.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../exec/exec-fixtures.h"
+#include "bench-common.h"
 
-static json_object *summary;
+static Bench bench;
 static char *tmpdir;
-static gboolean quick;
-
-static void
-record(const char *bench, const char *key, double value)
-{
-  json_object *b;
-  if (!json_object_object_get_ex(summary, bench, &b)) {
-    b = json_object_new_object();
-    json_object_object_add(summary, bench, b);
-  }
-  json_object_object_add(b, key, json_object_new_double(value));
-}
 
 static const char *w1_config =
     "{\"resources\": {\"max_inflight_graphs\": %d, \"endpoints\": {\n"
@@ -79,20 +66,27 @@ static const char *w1s_config =
     "   \"outputs\": \"$w\"}},\n"
     " \"main\": \"%s\"}\n";
 
+/* The W1 inputs (n of them, in tmpdir, written once), with "route": "a"
+ * and "b" alternating when @routed. */
 static char *
-write_inputs(guint64 n)
+write_inputs(guint64 n, gboolean routed)
 {
-  g_autofree char *name = g_strdup_printf("inputs-%" G_GUINT64_FORMAT ".jsonl", n);
+  g_autofree char *name =
+      g_strdup_printf("%s-%" G_GUINT64_FORMAT ".jsonl", routed ? "routed" : "inputs", n);
   char *path = g_build_filename(tmpdir, name, NULL);
   if (g_file_test(path, G_FILE_TEST_EXISTS))
     return path;
   FILE *f = fopen(path, "w");
   g_assert_nonnull(f);
-  for (guint64 i = 0; i < n; i++)
+  for (guint64 i = 0; i < n; i++) {
     fprintf(f,
             "{\"text\": \"Input %" G_GUINT64_FORMAT " talks about a product launch, its price and "
-            "the first reviews from customers.\"}\n",
+            "the first reviews from customers.\"",
             i);
+    if (routed)
+      fprintf(f, ", \"route\": \"%s\"", i % 2 ? "b" : "a");
+    fprintf(f, "}\n");
+  }
   fclose(f);
   return path;
 }
@@ -127,45 +121,52 @@ run_child(char **argv)
   return c;
 }
 
-static Child run_w1_with(const char *label, guint64 n, int latency_ms, int concurrency,
-                         int inflight, char **extra);
+/* Runs `inf-engine run CONFIG --input @inputs --quiet ARGS...` as a child,
+ * @config_text written to tmpdir/@config_name; @label names it when it
+ * fails. */
+static Child
+run_config(const char *label, const char *config_name, const char *config_text, const char *inputs,
+           const char *const *args)
+{
+  g_autofree char *config = g_build_filename(tmpdir, config_name, NULL);
+  g_file_set_contents(config, config_text, -1, NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  const char *fixed[] = { g_getenv("INF_ENGINE"), "run", config, "--input", inputs, "--quiet" };
+  for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+    g_ptr_array_add(argv, (char *)fixed[i]);
+  for (const char *const *a = args; *a != NULL; a++)
+    g_ptr_array_add(argv, (char *)*a);
+  g_ptr_array_add(argv, NULL);
+  Child c = run_child((char **)argv->pdata);
+  if (c.status != 0)
+    g_printerr("%s: inf-engine exited with %d\n", label, c.status);
+  return c;
+}
+
+/* W1 on @n inputs with the mock at @latency_ms and @concurrency per alias,
+ * --max-inflight @inflight and @extra arguments (NULL-terminated, may be
+ * NULL). */
+static Child
+run_w1_with(const char *label, guint64 n, int latency_ms, int concurrency, int inflight,
+            const char *const *extra)
+{
+  g_autofree char *config_text =
+      g_strdup_printf(w1_config, inflight, latency_ms, concurrency, latency_ms, concurrency);
+  g_autofree char *inputs = write_inputs(n, FALSE);
+  g_autofree char *inflight_text = g_strdup_printf("%d", inflight);
+  g_autoptr(GPtrArray) args = g_ptr_array_new();
+  g_ptr_array_add(args, "--max-inflight");
+  g_ptr_array_add(args, inflight_text);
+  for (const char *const *e = extra; e && *e; e++)
+    g_ptr_array_add(args, (char *)*e);
+  g_ptr_array_add(args, NULL);
+  return run_config(label, "w1.json", config_text, inputs, (const char *const *)args->pdata);
+}
 
 static Child
 run_w1(const char *label, guint64 n, int latency_ms, int concurrency, int inflight)
 {
   return run_w1_with(label, n, latency_ms, concurrency, inflight, NULL);
-}
-
-/* The same with @extra arguments (NULL-terminated, may be NULL). */
-static Child
-run_w1_with(const char *label, guint64 n, int latency_ms, int concurrency, int inflight,
-            char **extra)
-{
-  g_autofree char *config_text =
-      g_strdup_printf(w1_config, inflight, latency_ms, concurrency, latency_ms, concurrency);
-  g_autofree char *config = g_build_filename(tmpdir, "w1.json", NULL);
-  g_file_set_contents(config, config_text, -1, NULL);
-  g_autofree char *inputs = write_inputs(n);
-  g_autofree char *inflight_text = g_strdup_printf("%d", inflight);
-  GPtrArray *argv = g_ptr_array_new();
-  char *fixed[] = { (char *)g_getenv("INF_ENGINE"),
-                    "run",
-                    config,
-                    "--input",
-                    inputs,
-                    "--quiet",
-                    "--max-inflight",
-                    inflight_text };
-  for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
-    g_ptr_array_add(argv, fixed[i]);
-  for (char **e = extra; e && *e; e++)
-    g_ptr_array_add(argv, *e);
-  g_ptr_array_add(argv, NULL);
-  Child c = run_child((char **)argv->pdata);
-  g_ptr_array_unref(argv);
-  if (c.status != 0)
-    g_printerr("%s: inf-engine exited with %d\n", label, c.status);
-  return c;
 }
 
 /* W1 at zero latency with @extra arguments (NULL-terminated, may be
@@ -174,21 +175,8 @@ static Child
 run_w1_extra(const char *label, guint64 n, const char *const *extra)
 {
   g_autofree char *config_text = g_strdup_printf(w1_config, 1024, 0, 0, 0, 0);
-  g_autofree char *config = g_build_filename(tmpdir, "w1.json", NULL);
-  g_file_set_contents(config, config_text, -1, NULL);
-  g_autofree char *inputs = write_inputs(n);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  for (const char *const *a = (const char *const[]){ g_getenv("INF_ENGINE"), "run", config,
-                                                     "--input", inputs, "--quiet", NULL };
-       *a; a++)
-    g_ptr_array_add(argv, (char *)*a);
-  for (const char *const *a = extra; *a; a++)
-    g_ptr_array_add(argv, (char *)*a);
-  g_ptr_array_add(argv, NULL);
-  Child c = run_child((char **)argv->pdata);
-  if (c.status != 0)
-    g_printerr("%s: inf-engine exited with %d\n", label, c.status);
-  return c;
+  g_autofree char *inputs = write_inputs(n, FALSE);
+  return run_config(label, "w1.json", config_text, inputs, extra);
 }
 
 /* Trace overhead: W1 with and without --trace-out (and with
@@ -198,7 +186,7 @@ run_w1_extra(const char *label, guint64 n, const char *const *extra)
 static void
 bench_trace(void)
 {
-  guint64 n = quick ? 20000 : 100000;
+  guint64 n = bench.quick ? 20000 : 100000;
   double nodes = (double)n * 5;
   g_autofree char *trace = g_build_filename(tmpdir, "w1-trace.json", NULL);
   const char *const none[] = { NULL };
@@ -229,25 +217,25 @@ bench_trace(void)
     g_autofree char *k_wall = g_strdup_printf("%s_wall_seconds", names[v]);
     g_autofree char *k_cpu = g_strdup_printf("%s_cpu_seconds", names[v]);
     g_autofree char *k_bytes = g_strdup_printf("%s_bytes_per_node_execution", names[v]);
-    record("trace", k_wall, wall[v]);
-    record("trace", k_cpu, cpu[v]);
+    bench_record(&bench, "trace", k_wall, wall[v]);
+    bench_record(&bench, "trace", k_cpu, cpu[v]);
     if (bytes[v])
-      record("trace", k_bytes, (double)bytes[v] / nodes);
+      bench_record(&bench, "trace", k_bytes, (double)bytes[v] / nodes);
   }
-  record("trace", "wall_overhead", wall[1] / wall[0] - 1);
-  record("trace", "cpu_overhead", cpu[1] / cpu[0] - 1);
+  bench_record(&bench, "trace", "wall_overhead", wall[1] / wall[0] - 1);
+  bench_record(&bench, "trace", "cpu_overhead", cpu[1] / cpu[0] - 1);
 }
 
 static void
 bench_w1a(void)
 {
-  guint64 sizes[] = { 10000, quick ? 20000 : 100000 };
+  guint64 sizes[] = { 10000, bench.quick ? 20000 : 100000 };
   double per_node[2];
   /* The fixed cost of a run (start-up, plugin loading, config) measured
    * with one input, so per-node costs compare the marginal cost. */
   double fixed = run_w1("w1a", 1, 0, 0, 1024).seconds;
   printf("W1a  fixed cost of a run (1 input): %.3f s\n", fixed);
-  record("w1a", "fixed_seconds", fixed);
+  bench_record(&bench, "w1a", "fixed_seconds", fixed);
   for (guint i = 0; i < 2; i++) {
     Child c = run_w1("w1a", sizes[i], 0, 0, 1024);
     double nodes = (double)sizes[i] * 5;
@@ -257,55 +245,24 @@ bench_w1a(void)
            sizes[i], c.seconds, nodes / c.seconds, nodes / c.seconds / 500000.0, per_node[i],
            c.peak_rss_mb);
     g_autofree char *key = g_strdup_printf("inputs_%" G_GUINT64_FORMAT, sizes[i]);
-    record("w1a", "node_executions_per_s", nodes / c.seconds);
-    record("w1a", "peak_rss_mb", c.peak_rss_mb);
+    bench_record(&bench, "w1a", "node_executions_per_s", nodes / c.seconds);
+    bench_record(&bench, "w1a", "peak_rss_mb", c.peak_rss_mb);
     g_autofree char *k2 = g_strdup_printf("%s_ns_per_node", key);
-    record("w1a", k2, per_node[i]);
+    bench_record(&bench, "w1a", k2, per_node[i]);
   }
   printf("W1a  marginal per-node cost growth %u→%u inputs: %+.1f%% (target within ±10%%)\n",
          (guint)sizes[0], (guint)sizes[1], (per_node[1] / per_node[0] - 1) * 100);
-  record("w1a", "per_node_growth", per_node[1] / per_node[0] - 1);
-}
-
-/* The W1 inputs with "route": "a" and "b" alternating. */
-static char *
-write_routed_inputs(guint64 n)
-{
-  g_autofree char *name = g_strdup_printf("routed-%" G_GUINT64_FORMAT ".jsonl", n);
-  char *path = g_build_filename(tmpdir, name, NULL);
-  if (g_file_test(path, G_FILE_TEST_EXISTS))
-    return path;
-  FILE *f = fopen(path, "w");
-  g_assert_nonnull(f);
-  for (guint64 i = 0; i < n; i++)
-    fprintf(f,
-            "{\"text\": \"Input %" G_GUINT64_FORMAT " talks about a product launch, its price "
-            "and the first reviews from customers.\", \"route\": \"%s\"}\n",
-            i, i % 2 ? "b" : "a");
-  fclose(f);
-  return path;
+  bench_record(&bench, "w1a", "per_node_growth", per_node[1] / per_node[0] - 1);
 }
 
 static Child
 run_w1s(const char *main_name, guint64 n)
 {
   g_autofree char *config_text = g_strdup_printf(w1s_config, 1024, main_name);
-  g_autofree char *config = g_build_filename(tmpdir, "w1s.json", NULL);
-  g_file_set_contents(config, config_text, -1, NULL);
-  g_autofree char *inputs = write_routed_inputs(n);
-  char *argv[] = { (char *)g_getenv("INF_ENGINE"),
-                   "run",
-                   config,
-                   "--input",
-                   inputs,
-                   "--quiet",
-                   "--max-inflight",
-                   "1024",
-                   NULL };
-  Child c = run_child(argv);
-  if (c.status != 0)
-    g_printerr("w1s (%s): inf-engine exited with %d\n", main_name, c.status);
-  return c;
+  g_autofree char *inputs = write_inputs(n, TRUE);
+  g_autofree char *label = g_strdup_printf("w1s (%s)", main_name);
+  return run_config(label, "w1s.json", config_text, inputs,
+                    (const char *const[]){ "--max-inflight", "1024", NULL });
 }
 
 /* W1 with a two-way switch in front against plain W1, on the same inputs,
@@ -317,7 +274,7 @@ run_w1s(const char *main_name, guint64 n)
 static void
 bench_w1s(void)
 {
-  guint64 sizes[] = { 10000, quick ? 20000 : 100000 };
+  guint64 sizes[] = { 10000, bench.quick ? 20000 : 100000 };
   Child fixed_plain = run_w1s("w1", 1), fixed_switch = run_w1s("routed", 1);
   double ratio[2], rss_switch[2];
   for (guint i = 0; i < 2; i++) {
@@ -351,21 +308,21 @@ bench_w1s(void)
     g_autofree char *k3 = g_strconcat(key, "_ratio", NULL);
     g_autofree char *k4 = g_strconcat(key, "_w1_peak_rss_mb", NULL);
     g_autofree char *k5 = g_strconcat(key, "_switch_peak_rss_mb", NULL);
-    record("w1s", k1, ns_plain);
-    record("w1s", k2, ns_switch);
-    record("w1s", k3, ratio[i]);
-    record("w1s", k4, rss_plain);
-    record("w1s", k5, rss_switch[i]);
+    bench_record(&bench, "w1s", k1, ns_plain);
+    bench_record(&bench, "w1s", k2, ns_switch);
+    bench_record(&bench, "w1s", k3, ratio[i]);
+    bench_record(&bench, "w1s", k4, rss_plain);
+    bench_record(&bench, "w1s", k5, rss_switch[i]);
   }
   printf("W1s  switch peak RSS %u→%u inputs: %+.1f%% (flat: within ±10%%)\n", (guint)sizes[0],
          (guint)sizes[1], (rss_switch[1] / rss_switch[0] - 1) * 100);
-  record("w1s", "switch_rss_growth", rss_switch[1] / rss_switch[0] - 1);
+  bench_record(&bench, "w1s", "switch_rss_growth", rss_switch[1] / rss_switch[0] - 1);
 }
 
 static void
 bench_w1b(void)
 {
-  guint64 n = quick ? 2000 : 5000;
+  guint64 n = bench.quick ? 2000 : 5000;
   int latency = 50, concurrency = 256;
   Child c = run_w1("w1b", n, latency, concurrency, 4096);
   /* The ideal: the busiest alias (fast: 3 calls per input) at full
@@ -376,22 +333,22 @@ bench_w1b(void)
          " inputs, 50 ms, 256/alias: %.2f s, %.0f LLM calls/s; ideal %.2f s "
          "→ %.3f of the concurrency ideal (target 0.95)\n",
          n, c.seconds, calls / c.seconds, ideal, ideal / c.seconds);
-  record("w1b", "seconds", c.seconds);
-  record("w1b", "ideal_seconds", ideal);
-  record("w1b", "ratio_to_ideal", ideal / c.seconds);
+  bench_record(&bench, "w1b", "seconds", c.seconds);
+  bench_record(&bench, "w1b", "ideal_seconds", ideal);
+  bench_record(&bench, "w1b", "ratio_to_ideal", ideal / c.seconds);
 }
 
 static void
 bench_w1c(void)
 {
-  guint64 n = quick ? 200000 : 1000000;
+  guint64 n = bench.quick ? 200000 : 1000000;
   Child c = run_w1("w1c", n, 0, 0, 1024);
   printf("W1c  %" G_GUINT64_FORMAT
          " inputs streamed, --max-inflight 1024: %.2f s, peak RSS %.1f MB "
          "(target ≤ 150 MB: %.2f of it)\n",
          n, c.seconds, c.peak_rss_mb, c.peak_rss_mb / 150.0);
-  record("w1c", "seconds", c.seconds);
-  record("w1c", "peak_rss_mb", c.peak_rss_mb);
+  bench_record(&bench, "w1c", "seconds", c.seconds);
+  bench_record(&bench, "w1c", "peak_rss_mb", c.peak_rss_mb);
 }
 
 /* W1 (100k inputs, latency 0) with --checkpoint against the same run
@@ -402,7 +359,7 @@ bench_w1c(void)
 static void
 bench_w1k(void)
 {
-  guint64 n = quick ? 20000 : 100000;
+  guint64 n = bench.quick ? 20000 : 100000;
   g_autofree char *output = g_build_filename(tmpdir, "w1k-out.jsonl", NULL);
   g_autofree char *checkpoint = g_build_filename(tmpdir, "w1k.ckpt", NULL);
   g_autofree char *wal = g_strconcat(checkpoint, "-wal", NULL);
@@ -412,15 +369,14 @@ bench_w1k(void)
   gint64 commits = 0;
   double commit_max_ms = 0, commit_total_ms = 0;
   for (guint round = 0; round < 3; round++) {
-    char *without[] = { "--output", output, NULL };
+    const char *without[] = { "--output", output, NULL };
     Child a = run_w1_with("w1k", n, 0, 0, 1024, without);
     plain = MIN(plain, a.seconds);
     plain_cpu = MIN(plain_cpu, a.cpu_seconds);
     g_unlink(checkpoint);
     g_unlink(wal);
-    char *with[] = {
-      "--output", output, "--checkpoint", checkpoint, "--metrics-out", metrics, NULL
-    };
+    const char *with[] = { "--output", output, "--checkpoint", checkpoint, "--metrics-out",
+                           metrics,    NULL };
     Child b = run_w1_with("w1k", n, 0, 0, 1024, with);
     journaled = MIN(journaled, b.seconds);
     json_object *m = json_object_from_file(metrics), *run, *ck, *v;
@@ -450,16 +406,16 @@ bench_w1k(void)
   printf("W1k  commits: %" G_GINT64_FORMAT ", time on the main loop: the longest %.2f ms, %.1f ms "
          "in all (%.1f%% of the run; the fdatasync and SQLite work run in the writer thread)\n",
          commits, commit_max_ms, commit_total_ms, commit_total_ms / 10.0 / journaled);
-  record("w1k", "commits", (double)commits);
-  record("w1k", "commit_ms_max", commit_max_ms);
-  record("w1k", "commit_ms_total", commit_total_ms);
-  record("w1k", "cpu_seconds_without", plain_cpu);
-  record("w1k", "cpu_seconds_with", journaled_cpu);
-  record("w1k", "cpu_throughput_loss", cpu_loss);
-  record("w1k", "seconds_without", plain);
-  record("w1k", "seconds_with", journaled);
-  record("w1k", "throughput_loss", loss);
-  record("w1k", "journal_kb", db_kb);
+  bench_record(&bench, "w1k", "commits", (double)commits);
+  bench_record(&bench, "w1k", "commit_ms_max", commit_max_ms);
+  bench_record(&bench, "w1k", "commit_ms_total", commit_total_ms);
+  bench_record(&bench, "w1k", "cpu_seconds_without", plain_cpu);
+  bench_record(&bench, "w1k", "cpu_seconds_with", journaled_cpu);
+  bench_record(&bench, "w1k", "cpu_throughput_loss", cpu_loss);
+  bench_record(&bench, "w1k", "seconds_without", plain);
+  bench_record(&bench, "w1k", "seconds_with", journaled);
+  bench_record(&bench, "w1k", "throughput_loss", loss);
+  bench_record(&bench, "w1k", "journal_kb", db_kb);
 }
 
 /* W1 with a fully warm response cache (every LLM node a hit) against the
@@ -468,7 +424,7 @@ bench_w1k(void)
 static void
 bench_w1_cache(void)
 {
-  guint64 n = quick ? 20000 : 100000;
+  guint64 n = bench.quick ? 20000 : 100000;
   double nodes = (double)n * 5;
   g_autofree char *cache = g_build_filename(tmpdir, "w1-cache.db", NULL);
   const char *with_cache[] = { "--cache", cache, NULL };
@@ -489,66 +445,27 @@ bench_w1_cache(void)
          mock.cpu_seconds, nodes / mock.cpu_seconds, cold.cpu_seconds, warm.cpu_seconds,
          nodes / warm.cpu_seconds, mock.cpu_seconds / warm.cpu_seconds, file_mb, warm.peak_rss_mb,
          mock.peak_rss_mb);
-  record("w1_cache", "mock_node_executions_per_s", nodes / mock.seconds);
-  record("w1_cache", "cold_node_executions_per_s", nodes / cold.seconds);
-  record("w1_cache", "warm_node_executions_per_s", nodes / warm.seconds);
-  record("w1_cache", "warm_to_mock", mock.seconds / warm.seconds);
-  record("w1_cache", "warm_to_mock_cpu", mock.cpu_seconds / warm.cpu_seconds);
-  record("w1_cache", "file_mb", file_mb);
-  record("w1_cache", "warm_peak_rss_mb", warm.peak_rss_mb);
+  bench_record(&bench, "w1_cache", "mock_node_executions_per_s", nodes / mock.seconds);
+  bench_record(&bench, "w1_cache", "cold_node_executions_per_s", nodes / cold.seconds);
+  bench_record(&bench, "w1_cache", "warm_node_executions_per_s", nodes / warm.seconds);
+  bench_record(&bench, "w1_cache", "warm_to_mock", mock.seconds / warm.seconds);
+  bench_record(&bench, "w1_cache", "warm_to_mock_cpu", mock.cpu_seconds / warm.cpu_seconds);
+  bench_record(&bench, "w1_cache", "file_mb", file_mb);
+  bench_record(&bench, "w1_cache", "warm_peak_rss_mb", warm.peak_rss_mb);
 }
 
 /* --- W2 / W3: in process --- */
 
-static double
-current_rss_mb(void)
-{
-  g_autofree char *status = NULL;
-  if (!g_file_get_contents("/proc/self/statm", &status, NULL, NULL))
-    return 0;
-  long pages = 0, resident = 0;
-  sscanf(status, "%ld %ld", &pages, &resident);
-  return (double)resident * (double)sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
-}
-
-static double
-peak_rss_mb(void)
-{
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return (double)usage.ru_maxrss / 1024.0;
-}
-
 static void
-bench_graph(const char *name, const char *type, guint n, double *trace_s, double *run_s,
-            double *rss_per_node)
+bench_graph(const char *type, guint n, double *trace_s, double *run_s, double *rss_per_node)
 {
-  InfRegistry *registry = inf_registry_new();
-  exec_fixtures_register(registry);
-  InfPluginLoader *loader = inf_test_load_plugins(registry);
-  json_object *rj = json_tokener_parse("{\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}}");
-  InfResourcesConfig *rc = inf_resources_config_parse(rj, "bench", "resources", registry, NULL);
-  json_object_put(rj);
-  InfResourceManager *rm = inf_resource_manager_new(rc, registry, NULL);
-  double baseline = current_rss_mb();
-  g_autofree char *options = g_strdup_printf(
-      "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"fast\"}}", n);
-  gint64 t0 = g_get_monotonic_time();
-  InfGraph *graph =
-      exec_fixtures_trace(registry, type, options, (const char *const[]){ "x", NULL });
-  gint64 t1 = g_get_monotonic_time();
-  guint n_failed = 0;
-  *run_s = exec_fixtures_run_one(graph, rm, "a short input text", &n_failed);
-  g_assert_cmpuint(n_failed, ==, 0);
-  double peak = MAX(peak_rss_mb(), current_rss_mb());
-  *trace_s = (double)(t1 - t0) / 1e6;
-  *rss_per_node = (peak - baseline) * 1024.0 * 1024.0 / n;
-  (void)name;
-  inf_graph_unref(graph);
-  inf_resource_manager_free(rm);
-  inf_resources_config_free(rc);
-  inf_plugin_loader_free(loader);
-  inf_registry_free(registry);
+  BenchGraphRun run;
+  bench_run_graph("{\"endpoints\": {\"fast\": {\"provider\": \"mock\"}}}", type, n, "fast",
+                  "a short input text", &run);
+  g_assert_cmpuint(run.n_failed, ==, 0);
+  *trace_s = run.trace_seconds;
+  *run_s = run.run_seconds;
+  *rss_per_node = (run.peak_rss_mb - run.rss_mb) * 1024.0 * 1024.0 / n;
 }
 
 static void
@@ -557,14 +474,14 @@ bench_w2(void)
   guint sizes[] = { 1000, 10000 };
   for (guint i = 0; i < 2; i++) {
     double trace, run, rss;
-    bench_graph("w2", "chain", sizes[i], &trace, &run, &rss);
+    bench_graph("chain", sizes[i], &trace, &run, &rss);
     printf("W2   chain of %5u mock LLM nodes: trace %.4f s (%.0f ns/node), run %.4f s (%.0f "
            "ns/node)\n",
            sizes[i], trace, trace / sizes[i] * 1e9, run, run / sizes[i] * 1e9);
     g_autofree char *k1 = g_strdup_printf("trace_ns_per_node_%u", sizes[i]);
     g_autofree char *k2 = g_strdup_printf("run_ns_per_node_%u", sizes[i]);
-    record("w2", k1, trace / sizes[i] * 1e9);
-    record("w2", k2, run / sizes[i] * 1e9);
+    bench_record(&bench, "w2", k1, trace / sizes[i] * 1e9);
+    bench_record(&bench, "w2", k2, run / sizes[i] * 1e9);
   }
 }
 
@@ -574,66 +491,50 @@ bench_w3(void)
   guint sizes[] = { 10000, 100000 };
   for (guint i = 0; i < 2; i++) {
     double trace, run, rss;
-    bench_graph("w3", "wide", sizes[i], &trace, &run, &rss);
+    bench_graph("wide", sizes[i], &trace, &run, &rss);
     printf("W3   %6u independent mock LLM nodes: trace %.3f s (%.0f ns/node), run %.3f s (%.0f "
            "ns/node), %.0f bytes/node above baseline (target ≤ 1024: %.2f of it)\n",
            sizes[i], trace, trace / sizes[i] * 1e9, run, run / sizes[i] * 1e9, rss, rss / 1024.0);
     g_autofree char *k1 = g_strdup_printf("trace_ns_per_node_%u", sizes[i]);
     g_autofree char *k2 = g_strdup_printf("run_ns_per_node_%u", sizes[i]);
     g_autofree char *k3 = g_strdup_printf("bytes_per_node_%u", sizes[i]);
-    record("w3", k1, trace / sizes[i] * 1e9);
-    record("w3", k2, run / sizes[i] * 1e9);
-    record("w3", k3, rss);
+    bench_record(&bench, "w3", k1, trace / sizes[i] * 1e9);
+    bench_record(&bench, "w3", k2, run / sizes[i] * 1e9);
+    bench_record(&bench, "w3", k3, rss);
   }
 }
 
 int
 main(int argc, char **argv)
 {
-  const char *which = "all";
-  const char *json_path = "bench-engine.json";
-  for (int i = 1; i < argc; i++) {
-    if (g_str_equal(argv[i], "--json") && i + 1 < argc)
-      json_path = argv[++i];
-    else if (g_str_equal(argv[i], "--quick"))
-      quick = TRUE;
-    else
-      which = argv[i];
-  }
   if (!g_getenv("INF_ENGINE") || !g_getenv("INF_PLUGIN_PATH")) {
     g_printerr("set INF_ENGINE (the inf-engine program) and INF_PLUGIN_PATH (its plugin dir); "
                "tests/bench/run.sh does\n");
     return 2;
   }
-  summary = json_object_new_object();
-  tmpdir = g_dir_make_tmp("inf-bench-XXXXXX", NULL);
-  gboolean all = g_str_equal(which, "all");
+  bench_init(&bench, argc, argv, "bench-engine.json");
+  tmpdir = inf_test_mkdtemp("inf-bench");
   /* W1 first: a child's peak RSS (wait4) includes what the parent had
    * resident when it forked, and W2/W3 grow this process. */
-  if (all || g_str_equal(which, "w1a"))
-    bench_w1a();
-  if (all || g_str_equal(which, "w1b"))
-    bench_w1b();
-  if (all || g_str_equal(which, "w1c"))
-    bench_w1c();
-  if (all || g_str_equal(which, "w1s"))
-    bench_w1s();
-  if (all || g_str_equal(which, "w1-cache"))
-    bench_w1_cache();
-  if (all || g_str_equal(which, "trace"))
-    bench_trace();
-  if (all || g_str_equal(which, "w1k"))
-    bench_w1k();
-  if (all || g_str_equal(which, "w2"))
-    bench_w2();
-  if (all || g_str_equal(which, "w3"))
-    bench_w3();
-  json_object_to_file_ext(json_path, summary, JSON_C_TO_STRING_PRETTY);
-  printf("summary written to %s\n", json_path);
-  json_object_put(summary);
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0)
-    g_printerr("could not remove %s\n", tmpdir);
+  const struct {
+    const char *name;
+    void (*run)(void);
+  } benches[] = {
+    { "w1a", bench_w1a },
+    { "w1b", bench_w1b },
+    { "w1c", bench_w1c },
+    { "w1s", bench_w1s },
+    { "w1-cache", bench_w1_cache },
+    { "trace", bench_trace },
+    { "w1k", bench_w1k },
+    { "w2", bench_w2 },
+    { "w3", bench_w3 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(benches); i++)
+    if (bench_selected(&bench, benches[i].name))
+      benches[i].run();
+  bench_finish(&bench);
+  inf_test_rmdir(tmpdir);
   g_free(tmpdir);
   return 0;
 }

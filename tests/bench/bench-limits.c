@@ -13,11 +13,10 @@
  * plugin on one main loop with the fake server. */
 #include <stdio.h>
 
-#include "../exec/exec-fixtures.h"
+#include "bench-common.h"
 #include "fake-llm.h"
 
-static json_object *summary;
-static gboolean quick;
+static Bench bench;
 
 /* Runs @n independent LLM calls against @fake with the endpoint fields
  * @endpoint_json; returns the seconds from the first request to the last
@@ -25,55 +24,23 @@ static gboolean quick;
 static double
 run_calls(InfFakeLlm *fake, guint n, const char *endpoint_json, InfMetrics *metrics_out)
 {
-  InfRegistry *registry = inf_registry_new();
-  exec_fixtures_register(registry);
-  InfPluginLoader *loader = inf_test_load_plugins(registry);
-  g_autofree char *rtext =
+  g_autofree char *resources =
       g_strdup_printf("{\"endpoints\": {\"api\": {\"provider\": \"openai\", \"model\": \"bench\", "
                       "\"base_url\": \"%s/v1\", %s}}}",
                       inf_fake_llm_get_base_url(fake), endpoint_json);
-  json_object *rj = json_tokener_parse(rtext);
-  g_autoptr(GError) error = NULL;
-  InfResourcesConfig *rc = inf_resources_config_parse(rj, "bench", "resources", registry, &error);
-  g_assert_no_error(error);
-  json_object_put(rj);
-  InfResourceManager *rm = inf_resource_manager_new(rc, registry, &error);
-  g_assert_no_error(error);
-  g_autofree char *options = g_strdup_printf(
-      "{\"n\": %u, \"type\": \"llm-echo\", \"child_options\": {\"alias\": \"api\"}}", n);
-  InfGraph *graph =
-      exec_fixtures_trace(registry, "wide", options, (const char *const[]){ "x", NULL });
-  guint failed = 0;
-  double seconds = exec_fixtures_run_one(graph, rm, "rate limit benchmark prompt", &failed);
-  if (failed)
-    g_printerr("%u calls failed\n", failed);
-  *metrics_out = *inf_resource_alias_get_metrics(inf_resource_manager_lookup(rm, "api"));
-  metrics_out->alias = NULL;
-  inf_graph_unref(graph);
-  inf_resource_manager_free(rm);
-  inf_resources_config_free(rc);
-  inf_plugin_loader_free(loader);
-  inf_registry_free(registry);
-  return seconds;
-}
-
-static void
-record(const char *bench, const char *key, double value)
-{
-  json_object *b;
-  if (!json_object_object_get_ex(summary, bench, &b)) {
-    b = json_object_new_object();
-    json_object_object_add(summary, bench, b);
-  }
-  json_object_object_add(b, key, json_object_new_double(value));
+  BenchGraphRun run;
+  bench_run_graph(resources, "wide", n, "api", "rate limit benchmark prompt", &run);
+  if (run.n_failed)
+    g_printerr("%u calls failed\n", run.n_failed);
+  *metrics_out = run.metrics;
+  return run.run_seconds;
 }
 
 static void
 bench_accuracy(void)
 {
-  InfFakeLlm *fake = inf_fake_llm_new(NULL);
-  g_assert_true(inf_fake_llm_start(fake, 0, NULL));
-  guint n = quick ? 300 : 600;
+  InfFakeLlm *fake = inf_test_fake_start();
+  guint n = bench.quick ? 300 : 600;
   double rate = 20, burst = 1;
   InfMetrics m;
   double seconds =
@@ -88,20 +55,19 @@ bench_accuracy(void)
   printf("rate-limit accuracy: %u requests at rate_limit 20 in %.2f s → %.3f requests/s "
          "(%.2f%% off; target ±3%%); busiest second %u (bucket allows %.0f)\n",
          n, seconds, achieved, (achieved / rate - 1) * 100, busiest, rate + burst);
-  record("accuracy", "achieved_rps", achieved);
-  record("accuracy", "error_fraction", achieved / rate - 1);
-  record("accuracy", "busiest_second", busiest);
-  record("accuracy", "successes", (double)m.successes);
-  inf_fake_llm_free(fake);
+  bench_record(&bench, "accuracy", "achieved_rps", achieved);
+  bench_record(&bench, "accuracy", "error_fraction", achieved / rate - 1);
+  bench_record(&bench, "accuracy", "busiest_second", busiest);
+  bench_record(&bench, "accuracy", "successes", (double)m.successes);
+  inf_test_fake_stop(fake);
 }
 
 static void
 bench_recovery(void)
 {
-  InfFakeLlm *fake = inf_fake_llm_new(NULL);
-  g_assert_true(inf_fake_llm_start(fake, 0, NULL));
+  InfFakeLlm *fake = inf_test_fake_start();
   inf_fake_llm_set_rate_limit(fake, 10, 10);
-  guint n = quick ? 200 : 600;
+  guint n = bench.quick ? 200 : 600;
   InfMetrics m;
   double seconds = run_calls(fake, n, "\"max_concurrent\": 16", &m);
   double ideal = (double)n / 10.0;
@@ -111,38 +77,25 @@ bench_recovery(void)
          "%.3f× the ideal (target ≤ 1.25×); %" G_GUINT64_FORMAT " succeeded, %" G_GUINT64_FORMAT
          " rate-limited (429s seen by the server: %" G_GUINT64_FORMAT ")\n",
          n, seconds, ideal, seconds / ideal, m.successes, m.rate_limited, stats.rejected);
-  record("recovery", "seconds", seconds);
-  record("recovery", "ratio_to_ideal", seconds / ideal);
-  record("recovery", "successes", (double)m.successes);
-  record("recovery", "rate_limited", (double)m.rate_limited);
-  inf_fake_llm_free(fake);
+  bench_record(&bench, "recovery", "seconds", seconds);
+  bench_record(&bench, "recovery", "ratio_to_ideal", seconds / ideal);
+  bench_record(&bench, "recovery", "successes", (double)m.successes);
+  bench_record(&bench, "recovery", "rate_limited", (double)m.rate_limited);
+  inf_test_fake_stop(fake);
 }
 
 int
 main(int argc, char **argv)
 {
-  const char *which = "all";
-  const char *json_path = "bench-limits.json";
-  for (int i = 1; i < argc; i++) {
-    if (g_str_equal(argv[i], "--json") && i + 1 < argc)
-      json_path = argv[++i];
-    else if (g_str_equal(argv[i], "--quick"))
-      quick = TRUE;
-    else
-      which = argv[i];
-  }
   if (!g_getenv("INF_PLUGIN_PATH")) {
     g_printerr("set INF_PLUGIN_PATH (the build's plugin dir); tests/bench/run.sh does\n");
     return 2;
   }
-  summary = json_object_new_object();
-  gboolean all = g_str_equal(which, "all");
-  if (all || g_str_equal(which, "accuracy"))
+  bench_init(&bench, argc, argv, "bench-limits.json");
+  if (bench_selected(&bench, "accuracy"))
     bench_accuracy();
-  if (all || g_str_equal(which, "recovery"))
+  if (bench_selected(&bench, "recovery"))
     bench_recovery();
-  json_object_to_file_ext(json_path, summary, JSON_C_TO_STRING_PRETTY);
-  printf("summary written to %s\n", json_path);
-  json_object_put(summary);
+  bench_finish(&bench);
   return 0;
 }

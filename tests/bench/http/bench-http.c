@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "inf-test.h"
 #include "plugin/loader.h"
 #include "resources/endpoint.h"
 #include "resources/http.h"
@@ -150,10 +151,7 @@ static double
 run_wrk(const char *url, const char *body, int connections, int threads, int seconds,
         guint64 *non_2xx, GError **error)
 {
-  g_autofree char *dir = g_dir_make_tmp("bench-http-XXXXXX", error);
-  if (dir == NULL)
-    return -1;
-  g_autofree char *script_path = g_build_filename(dir, "post.lua", NULL);
+  g_autofree char *dir = inf_test_mkdtemp("bench-http");
   g_autofree char *script =
       g_strdup_printf("wrk.method = \"POST\"\n"
                       "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
@@ -161,8 +159,7 @@ run_wrk(const char *url, const char *body, int connections, int threads, int sec
                       "wrk.headers[\"Authorization\"] = \"Bearer bench-key\"\n"
                       "wrk.body = [==[%s]==]\n",
                       body);
-  if (!g_file_set_contents(script_path, script, -1, error))
-    return -1;
+  g_autofree char *script_path = inf_test_write(dir, "post.lua", script);
   g_autofree char *c = g_strdup_printf("%d", connections);
   g_autofree char *t = g_strdup_printf("%d", threads);
   g_autofree char *d = g_strdup_printf("%ds", seconds);
@@ -182,8 +179,7 @@ run_wrk(const char *url, const char *body, int connections, int threads, int sec
     if (rps < 0)
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot read wrk's output:\n%s", output);
   }
-  g_unlink(script_path);
-  g_rmdir(dir);
+  inf_test_rmdir(dir);
   return rps;
 }
 
