@@ -8,6 +8,7 @@
 
 #include "exec/batch.h"
 #include "host/optim-session.h"
+#include "host/run-common.h"
 #include "optim/evaluation.h"
 
 typedef struct {
@@ -338,12 +339,7 @@ inf_command_eval(int argc, char **argv)
       inf_evaluation_was_halted(e.evaluation) || inf_optim_session_budget_exhausted(&session);
   if (!options.session.quiet)
     print_summary(&e, &summary, halted);
-  if (status == 0 && summary.errors > 0)
-    status = 1;
-  if (halted)
-    status = 3;
-  if (e.signals)
-    status = 130;
+  status = inf_host_exit_status(status, summary.errors > 0, halted, e.signals > 0);
   json_object *extra = summary_json(&summary, inf_evaluation_is_complete(e.evaluation));
   eval_clear(&e);
   inf_optim_session_close(&session, extra, &status);

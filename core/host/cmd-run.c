@@ -484,13 +484,8 @@ run_batch(Run *run, char **args)
     g_printerr("inf-engine run: cannot write metrics: %s\n", error->message);
     status = INF_EXIT_FAILURE;
   }
-  if (inf_batch_get_failed(batch) > 0 && status == INF_EXIT_OK)
-    status = INF_EXIT_FAILURE;
-  if (inf_batch_was_halted(batch))
-    status = INF_EXIT_BUDGET;
-  if (inf_batch_was_interrupted(batch))
-    status = INF_EXIT_INTERRUPTED;
-  return status;
+  return inf_host_exit_status(status, inf_batch_get_failed(batch) > 0, inf_batch_was_halted(batch),
+                              inf_batch_was_interrupted(batch));
 }
 
 /* Ends the run in order: calls still in flight are cancelled, their spans

@@ -2,7 +2,6 @@
  * data, gated on a validation split, with a history, a journal to resume
  * from, and the best parameters always written. */
 #include <errno.h>
-#include <glib-unix.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -210,8 +209,8 @@ read_split(InfOptimSession *session, const char *path, gboolean *interrupted, GE
       path, inf_config_get_graph(session->config), session->training->loss, error);
   if (!reader)
     return NULL;
-  guint sigint = g_unix_signal_add(SIGINT, on_load_signal, interrupted);
-  guint sigterm = g_unix_signal_add(SIGTERM, on_load_signal, interrupted);
+  InfOptimSessionWatch watch;
+  inf_optim_session_watch(&watch, 0, NULL, on_load_signal, interrupted);
   GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)inf_example_free);
   GError *local = NULL;
   for (;;) {
@@ -224,8 +223,7 @@ read_split(InfOptimSession *session, const char *path, gboolean *interrupted, GE
     else
       g_main_context_iteration(NULL, TRUE); /* wait for the next line or a signal */
   }
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
+  inf_optim_session_unwatch(&watch);
   if (local || *interrupted) {
     if (local)
       g_propagate_error(error, local);
@@ -686,12 +684,7 @@ inf_command_train(int argc, char **argv)
   InfSpend spend;
   totals(&t, &spend);
   report(&t, &options, ok, &st, &spend);
-  if (status == 0 && (t.bad > 0 || t.failed_write))
-    status = 1;
-  if (st.halted)
-    status = 3;
-  if (t.signals)
-    status = 130;
+  status = inf_host_exit_status(status, t.bad > 0 || t.failed_write, st.halted, t.signals > 0);
   json_object *extra = summary_json(&st, &spend);
   train_clear(&t);
   inf_optim_session_close(&session, extra, &status);

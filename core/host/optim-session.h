@@ -159,8 +159,8 @@ typedef struct {
   guint sigterm;
 } InfOptimSessionWatch;
 
-/* Calls @progress(@data) every @interval_ms (no timer when 0) and
- * @on_signal(@data) on SIGINT and SIGTERM until
+/* Calls @progress(@data) every @interval_ms (no timer when 0; then
+ * @progress may be NULL) and @on_signal(@data) on SIGINT and SIGTERM until
  * inf_optim_session_unwatch(). */
 void inf_optim_session_watch(InfOptimSessionWatch *watch, guint interval_ms, GSourceFunc progress,
                              GSourceFunc on_signal, gpointer data);

@@ -1,10 +1,11 @@
 /* What the commands that run a pipeline (run, eval, train) share: the
- * --stats tables, the response cache and trace options, --params, --max-cost
- * and the budget warnings. */
+ * --stats tables, the response cache and trace options, --params, --max-cost,
+ * the budget warnings and the exit status. */
 #include "host/run-common.h"
 
 #include <math.h>
 
+#include "host/commands.h"
 #include "resources/metrics.h"
 
 void
@@ -205,6 +206,18 @@ inf_host_read_spent(json_object *json, InfBudgetAmount *out)
     out->requests = json_object_get_int64(v);
   if (json_object_object_get_ex(json, "tokens", &v))
     out->tokens = json_object_get_int64(v);
+}
+
+int
+inf_host_exit_status(int status, gboolean failed, gboolean halted, gboolean interrupted)
+{
+  if (failed && status == INF_EXIT_OK)
+    status = INF_EXIT_FAILURE;
+  if (halted)
+    status = INF_EXIT_BUDGET;
+  if (interrupted)
+    status = INF_EXIT_INTERRUPTED;
+  return status;
 }
 
 gboolean

@@ -1,6 +1,6 @@
 /* What the commands that run a pipeline (run, eval, train) share: the
- * --stats tables, the response cache and trace options, --params, --max-cost
- * and the budget warnings. */
+ * --stats tables, the response cache and trace options, --params, --max-cost,
+ * the budget warnings, the journals' spent amounts and the exit status. */
 #pragma once
 
 #include <stdio.h>
@@ -41,6 +41,13 @@ gboolean inf_host_load_params(InfModule *main_module, const char *path, GError *
  * train's checkpoints): {"cost": USD, "requests": N, "tokens": N}, each
  * member 0 when missing. */
 void inf_host_read_spent(json_object *json, InfBudgetAmount *out);
+
+/* The exit status of run, eval and train from @status (what the command set
+ * so far: INF_EXIT_OK or a failure): INF_EXIT_FAILURE when some input
+ * @failed and it was INF_EXIT_OK, then INF_EXIT_BUDGET when a budget limit
+ * @halted the run and INF_EXIT_INTERRUPTED when a signal stopped it (the
+ * last one that applies wins). */
+int inf_host_exit_status(int status, gboolean failed, gboolean halted, gboolean interrupted);
 
 /* --max-cost: a finite number >= 0 (USD). */
 gboolean inf_host_parse_max_cost(const char *text, double *out);
