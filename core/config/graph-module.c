@@ -310,14 +310,8 @@ resolve_node_module(const Parse *p, const char *node_name, json_object *spec, co
     parse_error(error, type_path, "%s", unknown->message);
     return NULL;
   }
-  static const char *const skip[] = { "type", "name", NULL };
-  json_object *jname;
-  const char *name = node_name;
-  if (json_object_object_get_ex(spec, "name", &jname) &&
-      json_object_is_type(jname, json_type_string))
-    name = json_object_get_string(jname);
-  return inf_module_new_full(registry, klass, name, spec, skip, inf_options_get_file(p->options),
-                             path, NULL, error);
+  return inf_module_new_inline(registry, klass, node_name, spec, inf_options_get_file(p->options),
+                               path, error);
 }
 
 /* Checks the node's arguments against what its module accepts. */

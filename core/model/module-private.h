@@ -33,6 +33,13 @@ InfModule *inf_module_new_full(InfRegistry *registry, const InfModuleClass *klas
                                const char *json_path, const InfOptionsResolver *resolver,
                                GError **error);
 
+/* An inline module {"type": ..., "name": ..., options...} of @klass, named
+ * by its "name" member when that is a string, else @default_name; its other
+ * members but "type" are its options. */
+InfModule *inf_module_new_inline(InfRegistry *registry, const InfModuleClass *klass,
+                                 const char *default_name, json_object *spec, const char *file,
+                                 const char *json_path, GError **error);
+
 /* Head of the instance, so the scheduler's accessors below inline. The class
  * fields are read once at creation (honouring struct_size). */
 struct _InfModuleHead {

@@ -188,6 +188,19 @@ inf_module_new_full(InfRegistry *registry, const InfModuleClass *klass, const ch
 }
 
 InfModule *
+inf_module_new_inline(InfRegistry *registry, const InfModuleClass *klass, const char *default_name,
+                      json_object *spec, const char *file, const char *json_path, GError **error)
+{
+  static const char *const skip[] = { "type", "name", NULL };
+  const char *name = default_name;
+  json_object *jname;
+  if (json_object_object_get_ex(spec, "name", &jname) &&
+      json_object_is_type(jname, json_type_string))
+    name = json_object_get_string(jname);
+  return inf_module_new_full(registry, klass, name, spec, skip, file, json_path, NULL, error);
+}
+
+InfModule *
 inf_module_new(InfRegistry *registry, const char *type, const char *name, json_object *options,
                GError **error)
 {

@@ -273,8 +273,6 @@ parse_parameter(json_object *json, const Ctx *ctx, const char *path, GError **er
   return inf_parameter_new(value, description, requires_grad, error);
 }
 
-static const char *const inline_module_skip_keys[] = { "type", "name", NULL };
-
 static InfModule *
 parse_module(json_object *json, const Ctx *ctx, const char *path, const char *option_name,
              GError **error)
@@ -314,13 +312,7 @@ parse_module(json_object *json, const Ctx *ctx, const char *path, const char *op
     set_error(error, ctx, type_path, "%s", unknown->message);
     return NULL;
   }
-  const char *name = option_name;
-  json_object *jname;
-  if (json_object_object_get_ex(json, "name", &jname) &&
-      json_object_is_type(jname, json_type_string))
-    name = json_object_get_string(jname);
-  return inf_module_new_full(ctx->registry, klass, name, json, inline_module_skip_keys, ctx->file,
-                             path, NULL, error);
+  return inf_module_new_inline(ctx->registry, klass, option_name, json, ctx->file, path, error);
 }
 
 /* INF_OPTION_INT and INF_OPTION_DOUBLE: a (finite) number in the spec's
