@@ -10,8 +10,6 @@
 #include "model/module-private.h"
 #include "plugin/registry-private.h"
 
-typedef InfModuleExecuteFunc ExecuteFunc;
-
 /* Order: lower priority number, then the older input, then the node that
  * became ready first. */
 typedef struct {
@@ -58,33 +56,51 @@ typedef enum {
  * retired (and is reported) instead of finding another node's execution. */
 #define TASK_QUARANTINE 1024
 
+/* What only some tasks need: made the first time a task does, and kept
+ * while the task is reused. A run with thousands of nodes in flight and no
+ * timeout, cache or trace pays nothing for it. */
+typedef struct {
+  GSource *timer;        /* TaskTimer: the node's timeout or the drain grace; NULL: none */
+  InfCacheKey cache_key; /* with a cache role */
+  InfNodeSpan span;      /* while tracing */
+} TaskSide;
+
+/* One execution of a node, handed to its module. Kept small: a wide graph
+ * has one per node in flight. */
 struct _InfTask {
-  InfScheduler *scheduler;
+  InfScheduler *scheduler; /* NULL once orphaned */
   InfExecState *state;
-  guint node;
-  gint priority;
-  guint attempt; /* 1 for the first execution */
-  guint64 seq;
-  Lane *lane;
-  InfClient *endpoint;
-  guint n_args;
-  InfValue **args;
-  InfValue *inline_args[TASK_INLINE_ARGS];
+  InfClient *endpoint; /* the slot of an LLM node, or NULL */
+  InfLlmCall *call;    /* its upstream LLM call in flight, or NULL */
   InfLlmCallback llm_callback;
   gpointer llm_data;
-  guint8 cache_role;      /* CacheRole */
-  gboolean slot_released; /* the cache answered: the endpoint slot went back */
-  InfCacheKey cache_key;  /* with a cache role */
+  guint64 seq;
+  guint node;
+  guint attempt; /* 1 for the first execution */
+  guint n_args;
   guint8 phase;           /* TaskPhase */
-  gboolean drain_timer;   /* the timer is the interruption's grace, not the timeout */
-  GSource *timer;         /* the node's timeout, or NULL */
-  gint64 deadline;        /* when the timer fires (monotonic µs) */
+  guint8 cache_role;      /* CacheRole */
+  guint8 slot_released;   /* the cache answered: the endpoint slot went back */
+  guint8 orphan_reported; /* TASK_ORPHAN: a use was reported */
+  TaskSide *side;         /* NULL until needed */
   GList link;             /* in live_tasks (running, abandoned) or free_tasks (retired) */
-  char *orphan_node_id;   /* TASK_ORPHAN: the node's id */
-  char *orphan_context;   /* TASK_ORPHAN: "node 'ID' (module class ..., plugin ...)" */
-  gboolean orphan_reported;
-  InfNodeSpan span;
+  union {
+    InfValue *inline_args[TASK_INLINE_ARGS]; /* n_args <= TASK_INLINE_ARGS */
+    InfValue **heap_args;                    /* more */
+    struct {
+      char *node_id; /* the node's id */
+      char *context; /* "node 'ID' (module class ..., plugin ...)" */
+    } orphan;        /* TASK_ORPHAN (the arguments are gone) */
+  } u;
 };
+
+/* The node's timeout or the grace after an interruption: the deadline is
+ * the source's ready time. */
+typedef struct {
+  GSource source;
+  InfTask *task;
+  gboolean drain; /* the interruption's grace, not the module's timeout */
+} TaskTimer;
 
 struct _InfScheduler {
   InfGraph *graph;
@@ -95,7 +111,6 @@ struct _InfScheduler {
   Lane *lanes;
   guint n_lanes;
   guint *node_lane;
-  ExecuteFunc *node_execute;
   gint running;
   guint n_states;
   GHashTable *states; /* inputs in flight (a set) */
@@ -112,7 +127,7 @@ struct _InfScheduler {
   guint64 requeued;
   GQueue live_tasks;       /* InfTask, running or abandoned */
   GQueue free_tasks;       /* InfTask, retired, oldest first */
-  guint8 *misuse_reported; /* per node: a misuse of its tasks was reported */
+  guint8 *misuse_reported; /* per node: a misuse of its tasks was reported; NULL: none yet */
   gint64 drain_deadline;   /* > 0 after an interruption: local nodes end by then */
   InfSchedulerCallbacks callbacks;
   gpointer user_data;  /* of the callbacks */
@@ -128,12 +143,64 @@ queue_pop(GQueue *queue)
   return link ? link->data : NULL;
 }
 
+static inline InfValue **
+task_args(InfTask *task)
+{
+  return task->n_args <= TASK_INLINE_ARGS ? task->u.inline_args : task->u.heap_args;
+}
+
+/* Gives the arguments back (NULL ones were never resolved). */
+static void
+task_clear_args(InfTask *task)
+{
+  InfValue **args = task_args(task);
+  for (guint i = 0; i < task->n_args; i++)
+    if (args[i])
+      inf_value_unref(args[i]);
+  if (task->n_args > TASK_INLINE_ARGS)
+    g_free(args);
+  task->n_args = 0;
+}
+
+/* The alias of the task's node; NULL for a local node. */
+static inline InfResourceAlias *
+task_alias(const InfTask *task)
+{
+  InfScheduler *s = task->scheduler;
+  return s->lanes[s->node_lane[task->node]].alias;
+}
+
+static TaskSide *
+task_side(InfTask *task)
+{
+  if (!task->side)
+    task->side = g_new0(TaskSide, 1);
+  return task->side;
+}
+
+static void
+task_clear_timer(InfTask *task)
+{
+  if (!task->side || !task->side->timer)
+    return;
+  g_source_destroy(task->side->timer);
+  g_clear_pointer(&task->side->timer, g_source_unref);
+}
+
+/* A task in the free list (or one never handed out) goes. */
+static void
+task_free(InfTask *task)
+{
+  g_free(task->side);
+  g_free(task);
+}
+
 static void
 task_orphan_free(gpointer data)
 {
   InfTask *task = data;
-  g_free(task->orphan_node_id);
-  g_free(task->orphan_context);
+  g_free(task->u.orphan.node_id);
+  g_free(task->u.orphan.context);
   g_free(task);
 }
 
@@ -143,16 +210,9 @@ task_orphan_free(gpointer data)
 static void
 task_orphan(InfScheduler *s, InfTask *task)
 {
-  if (task->timer) {
-    g_source_destroy(task->timer);
-    g_clear_pointer(&task->timer, g_source_unref);
-  }
-  for (guint i = 0; i < task->n_args; i++)
-    inf_value_unref(task->args[i]);
-  if (task->args != task->inline_args)
-    g_free(task->args);
-  task->args = task->inline_args;
-  task->n_args = 0;
+  task_clear_timer(task);
+  g_clear_pointer(&task->side, g_free);
+  task_clear_args(task);
   g_clear_pointer(&task->state, inf_exec_state_unref);
   const InfGraphNode *gn = &s->graph->nodes[task->node];
   InfRegistry *registry = inf_module_get_registry(gn->module);
@@ -161,8 +221,8 @@ task_orphan(InfScheduler *s, InfTask *task)
     return;
   }
   g_autofree char *origin = inf_plugin_log_describe_module(gn->module);
-  task->orphan_node_id = g_strdup(gn->id);
-  task->orphan_context = g_strdup_printf("node '%s' (%s)", gn->id, origin);
+  task->u.orphan.node_id = g_strdup(gn->id);
+  task->u.orphan.context = g_strdup_printf("node '%s' (%s)", gn->id, origin);
   task->phase = TASK_ORPHAN;
   task->scheduler = NULL;
   inf_registry_keep(registry, task, task_orphan_free);
@@ -172,7 +232,7 @@ char *
 inf_task_describe(const InfTask *task)
 {
   if (task->phase == TASK_ORPHAN)
-    return g_strdup(task->orphan_context);
+    return g_strdup(task->u.orphan.context);
   const InfGraphNode *gn = &task->scheduler->graph->nodes[task->node];
   g_autofree char *origin = inf_plugin_log_describe_module(gn->module);
   return g_strdup_printf("node '%s' (%s)", gn->id, origin);
@@ -199,7 +259,6 @@ inf_scheduler_new(InfGraph *graph, InfResourceManager *resources, const InfSched
                   GError **error)
 {
   g_autofree guint *node_lane = g_new0(guint, graph->n_nodes);
-  g_autofree ExecuteFunc *node_execute = g_new0(ExecuteFunc, graph->n_nodes);
   GPtrArray *aliases = g_ptr_array_new();
   g_ptr_array_add(aliases, NULL); /* lane 0: local nodes */
   for (guint i = graph->n_inputs; i < graph->n_nodes; i++) {
@@ -207,15 +266,13 @@ inf_scheduler_new(InfGraph *graph, InfResourceManager *resources, const InfSched
     if (gn->kind == INF_GRAPH_NODE_SWITCH)
       continue; /* decided by the execution state, never dispatched */
     const InfModuleClass *klass = inf_module_get_class(gn->module);
-    ExecuteFunc execute = inf_module_get_execute_func(gn->module);
-    if (!execute) {
+    if (!inf_module_get_execute_func(gn->module)) {
       g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                   "node '%s': module class '%s' cannot run as a node (it has no execute)", gn->id,
                   klass->name);
       g_ptr_array_unref(aliases);
       return NULL;
     }
-    node_execute[i] = execute;
     if (!gn->alias)
       continue;
     InfResourceAlias *alias = resources ? inf_resource_manager_lookup(resources, gn->alias) : NULL;
@@ -241,8 +298,6 @@ inf_scheduler_new(InfGraph *graph, InfResourceManager *resources, const InfSched
   s->override_seq = -1;
   s->states = g_hash_table_new(g_direct_hash, g_direct_equal);
   s->node_lane = g_steal_pointer(&node_lane);
-  s->node_execute = g_steal_pointer(&node_execute);
-  s->misuse_reported = g_new0(guint8, graph->n_nodes);
   s->n_lanes = aliases->len;
   s->lanes = g_new0(Lane, s->n_lanes);
   for (guint i = 0; i < s->n_lanes; i++) {
@@ -253,6 +308,9 @@ inf_scheduler_new(InfGraph *graph, InfResourceManager *resources, const InfSched
   g_ptr_array_unref(aliases);
   return s;
 }
+
+static void task_stop(InfTask *task);
+static void task_cancel_call(InfTask *task, const char *reason, gboolean even_joined);
 
 void
 inf_scheduler_free(InfScheduler *s)
@@ -269,9 +327,22 @@ inf_scheduler_free(InfScheduler *s)
       g_source_unref(lane->wake);
     }
   }
+  /* LLM calls still in flight (the scheduler goes before the resource
+   * manager): cancelled, and their tasks, ended here, retired. */
+  for (GList *l = s->live_tasks.head, *next; l; l = next) {
+    next = l->next;
+    InfTask *task = l->data;
+    if (!task->call)
+      continue;
+    if (task->phase == TASK_RUNNING) {
+      task_stop(task);
+      task->phase = TASK_ABANDONED;
+    }
+    task_cancel_call(task, "the run ended", TRUE);
+  }
   InfTask *t;
   while ((t = queue_pop(&s->free_tasks)) != NULL)
-    g_free(t);
+    task_free(t);
   /* Tasks their modules never returned (a run stopped by a second signal or
    * a failed write, a node that timed out): what the engine holds for them
    * goes, and the task stays known until the plugin is unloaded. */
@@ -289,7 +360,6 @@ inf_scheduler_free(InfScheduler *s)
   g_clear_error(&s->wait_error);
   g_free(s->lanes);
   g_free(s->node_lane);
-  g_free(s->node_execute);
   inf_node_trace_free(s->trace);
   inf_graph_unref(s->graph);
   g_free(s);
@@ -477,12 +547,9 @@ static void
 task_stop(InfTask *task)
 {
   InfScheduler *s = task->scheduler;
-  if (task->timer) {
-    g_source_destroy(task->timer);
-    g_clear_pointer(&task->timer, g_source_unref);
-  }
+  task_clear_timer(task);
   if (task->endpoint && !task->slot_released)
-    inf_resource_alias_release(task->lane->alias, task->endpoint);
+    inf_resource_alias_release(task_alias(task), task->endpoint);
   task->slot_released = TRUE;
   s->running--;
 }
@@ -493,12 +560,7 @@ static void
 task_retire(InfTask *task)
 {
   InfScheduler *s = task->scheduler;
-  for (guint i = 0; i < task->n_args; i++)
-    inf_value_unref(task->args[i]);
-  if (task->args != task->inline_args)
-    g_free(task->args);
-  task->args = task->inline_args;
-  task->n_args = 0;
+  task_clear_args(task);
   InfExecState *state = task->state;
   task->state = NULL;
   task->phase = TASK_RETIRED;
@@ -522,11 +584,13 @@ task_report_misuse(InfTask *task, const char *what)
   InfScheduler *s = task->scheduler;
   if (task->phase == TASK_ORPHAN) {
     if (!task->orphan_reported)
-      inf_log_emit(INF_LOG_WARNING, task->orphan_context,
+      inf_log_emit(INF_LOG_WARNING, task->u.orphan.context,
                    "%s after the run that gave out the task ended; ignored", what);
     task->orphan_reported = TRUE;
     return;
   }
+  if (!s->misuse_reported)
+    s->misuse_reported = g_new0(guint8, s->graph->n_nodes);
   if (s->misuse_reported[task->node])
     return;
   s->misuse_reported[task->node] = TRUE;
@@ -558,19 +622,50 @@ trace_end(InfScheduler *s, InfTask *task, const char *status, const GError *erro
 {
   if (task->state->status[task->node] == INF_NODE_CANCELLED)
     status = "cancelled"; /* a late result, dropped */
-  inf_node_trace_end(s->trace, &task->span, task->node, task->state->index, task->attempt, status,
-                     error);
+  inf_node_trace_end(s->trace, &task->side->span, task->node, task->state->index, task->attempt,
+                     status, error);
 }
 
+/* Cancels the upstream LLM call @task has in flight, if any (@reason says
+ * why): its request stops, an in-process client is told, and llm_done runs
+ * now with the cancellation. A call whose reply identical calls joined (the
+ * response cache) goes on for them, unless @even_joined. */
 static void
-task_finish(InfTask *task, InfValue *value, GError *error)
+task_cancel_call(InfTask *task, const char *reason, gboolean even_joined)
+{
+  if (!task->call)
+    return;
+  InfResponseCache *cache = inf_resource_manager_get_cache(task->scheduler->resources);
+  if (task->cache_role == CACHE_LEADER && !even_joined &&
+      inf_response_cache_has_joined(cache, &task->side->cache_key))
+    return;
+  inf_llm_call_cancel(task->call, reason);
+}
+
+/* The node of @task ends with @value or @error (taken). Its module is done
+ * with the task, which is retired; or, when @abandon (its timeout, or the
+ * grace after an interruption), the engine ends a node its module has not
+ * finished: the node fails, its LLM call in flight is cancelled, and the
+ * task waits for the return the module owes. */
+static void
+task_end_node(InfTask *task, InfValue *value, GError *error, gboolean abandon)
 {
   InfScheduler *s = task->scheduler;
   InfExecState *state = inf_exec_state_ref(task->state);
   guint node = task->node;
   if (s->trace)
-    trace_end(s, task, error ? "failed" : "ok", error);
-  task_release(task);
+    trace_end(s, task, abandon ? "timeout" : error ? "failed" : "ok", error);
+  if (abandon) {
+    task_stop(task);
+    task->phase = TASK_ABANDONED;
+    task_cancel_call(task,
+                     g_error_matches(error, INF_ERROR, INF_ERROR_TIMEOUT)
+                         ? "its node timed out"
+                         : "its node was cancelled",
+                     FALSE);
+  } else {
+    task_release(task);
+  }
   s->executed++;
   if (error) {
     inf_exec_state_fail(state, node, error);
@@ -585,38 +680,26 @@ task_finish(InfTask *task, InfValue *value, GError *error)
   inf_scheduler_pump(s);
 }
 
-/* The engine ends a node its module has not finished (its timeout, or the
- * grace after an interruption): the node fails with @error (taken), the
- * slot goes back, and the task waits for the return the module owes. */
 static void
-task_abandon(InfTask *task, GError *error)
+task_finish(InfTask *task, InfValue *value, GError *error)
 {
-  InfScheduler *s = task->scheduler;
-  InfExecState *state = inf_exec_state_ref(task->state);
-  guint node = task->node;
-  if (s->trace)
-    trace_end(s, task, "timeout", error);
-  task_stop(task);
-  task->phase = TASK_ABANDONED;
-  s->executed++;
-  inf_exec_state_fail(state, node, error);
-  g_error_free(error);
-  check_state_done(s, state);
-  inf_exec_state_unref(state);
-  if (s->trace)
-    inf_node_trace_sample(s->trace, s->n_states, s->running, FALSE);
-  inf_scheduler_pump(s);
+  task_end_node(task, value, error, FALSE);
 }
 
+/* The task's timer ran out: the node fails (the module's timeout, or the
+ * grace after an interruption). */
 static gboolean
-task_timeout_cb(gpointer data)
+task_timer_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
 {
-  InfTask *task = data;
-  g_clear_pointer(&task->timer, g_source_unref);
+  (void)callback;
+  (void)user_data;
+  InfTask *task = ((TaskTimer *)source)->task;
+  gboolean drain = ((TaskTimer *)source)->drain;
+  g_clear_pointer(&task->side->timer, g_source_unref);
   InfModule *module = inf_task_get_module(task);
   g_autofree char *origin = inf_plugin_log_describe_module(module);
   GError *error;
-  if (task->drain_timer) {
+  if (drain) {
     error = g_error_new(INF_ERROR, INF_ERROR_CANCELLED,
                         "node '%s' (%s): no result when the run's interruption grace ended; "
                         "cancelled",
@@ -628,24 +711,25 @@ task_timeout_cb(gpointer data)
                         inf_task_get_node_id(task), origin, limit);
   }
   inf_log_task(task, INF_LOG_DEBUG, "%s", error->message);
-  task_abandon(task, error);
+  task_end_node(task, NULL, error, TRUE);
   return G_SOURCE_REMOVE;
 }
 
+static GSourceFuncs task_timer_funcs = {
+  .dispatch = task_timer_dispatch,
+};
+
 /* Arms @task's timer for @deadline (monotonic µs). */
 static void
-task_arm_timer(InfTask *task, gint64 deadline, gboolean drain, gint64 now)
+task_arm_timer(InfTask *task, gint64 deadline, gboolean drain)
 {
-  if (task->timer) {
-    g_source_destroy(task->timer);
-    g_source_unref(task->timer);
-  }
-  gint64 ms = MAX((deadline - now + 999) / 1000, 0);
-  task->timer = g_timeout_source_new((guint)MIN(ms, (gint64)G_MAXUINT));
-  task->drain_timer = drain;
-  task->deadline = deadline;
-  g_source_set_callback(task->timer, task_timeout_cb, task, NULL);
-  g_source_attach(task->timer, NULL);
+  task_clear_timer(task);
+  GSource *source = g_source_new(&task_timer_funcs, sizeof(TaskTimer));
+  ((TaskTimer *)source)->task = task;
+  ((TaskTimer *)source)->drain = drain;
+  g_source_set_ready_time(source, deadline);
+  g_source_attach(source, NULL);
+  task_side(task)->timer = source;
 }
 
 /* The timer a task gets when it starts: its module's timeout, or the grace
@@ -656,13 +740,13 @@ task_start_timer(InfScheduler *s, InfTask *task, InfModule *module, gint64 now)
   gint64 timeout = inf_module_get_timeout_us(module);
   gint64 deadline = timeout > 0 ? now + timeout : 0;
   gboolean drain = FALSE;
-  if (s->drain_deadline > 0 && !task->lane->alias &&
+  if (s->drain_deadline > 0 && !task_alias(task) &&
       (deadline == 0 || s->drain_deadline < deadline)) {
     deadline = s->drain_deadline;
     drain = TRUE;
   }
   if (deadline > 0)
-    task_arm_timer(task, deadline, drain, now);
+    task_arm_timer(task, deadline, drain);
 }
 
 void
@@ -670,16 +754,16 @@ inf_scheduler_drain(InfScheduler *s, gint64 grace_us)
 {
   if (s->drain_deadline > 0)
     return;
-  gint64 now = g_get_monotonic_time();
-  s->drain_deadline = now + grace_us;
+  s->drain_deadline = g_get_monotonic_time() + grace_us;
   for (GList *l = s->live_tasks.head; l; l = l->next) {
     InfTask *task = l->data;
-    if (task->phase != TASK_RUNNING || task->lane->alias)
+    if (task->phase != TASK_RUNNING || task_alias(task))
       continue;
-    gint64 timeout = inf_module_get_timeout_us(inf_task_get_module(task));
-    if (task->timer && timeout > 0 && task->deadline <= s->drain_deadline)
+    /* A timer now is the module's timeout: kept when it ends first. */
+    GSource *timer = task->side ? task->side->timer : NULL;
+    if (timer && g_source_get_ready_time(timer) <= s->drain_deadline)
       continue;
-    task_arm_timer(task, s->drain_deadline, TRUE, now);
+    task_arm_timer(task, s->drain_deadline, TRUE);
   }
 }
 
@@ -742,39 +826,39 @@ dispatch(InfScheduler *s, Lane *lane, ReadyEntry entry, gint64 now)
     return;
   }
   InfTask *task =
-      s->free_tasks.length > TASK_QUARANTINE ? queue_pop(&s->free_tasks) : g_new(InfTask, 1);
+      s->free_tasks.length > TASK_QUARANTINE ? queue_pop(&s->free_tasks) : g_new0(InfTask, 1);
   *task = (InfTask){
     .scheduler = s,
     .state = state,
-    .node = node,
-    .priority = entry.priority,
-    .attempt = entry.attempt + 1,
-    .seq = entry.seq,
-    .lane = lane,
     .endpoint = lane->candidate,
+    .seq = entry.seq,
+    .node = node,
+    .attempt = entry.attempt + 1,
     .n_args = gn->n_args,
     .phase = TASK_RUNNING,
+    .side = task->side, /* kept from the task's earlier use */
+    .link.data = task,
   };
-  task->link.data = task;
   g_queue_push_tail_link(&s->live_tasks, &task->link);
-  task->args = gn->n_args <= TASK_INLINE_ARGS ? task->inline_args : g_new(InfValue *, gn->n_args);
+  if (gn->n_args > TASK_INLINE_ARGS)
+    task->u.heap_args = g_new(InfValue *, gn->n_args);
   if (task->endpoint)
     inf_resource_alias_reserve(lane->alias, task->endpoint, now);
   lane->candidate = NULL;
   s->running++;
   inf_exec_state_mark_running(state, node);
   if (s->trace) {
-    inf_node_trace_begin(s->trace, &task->span, lane->trace_pid, state->index);
+    inf_node_trace_begin(s->trace, &task_side(task)->span, lane->trace_pid, state->index);
     inf_node_trace_sample(s->trace, s->n_states, s->running, FALSE);
   }
   GError *error = NULL;
-  if (!inf_exec_state_resolve_args(state, node, task->args, &error)) {
-    task->n_args = 0;
+  if (!inf_exec_state_resolve_args(state, node, task_args(task), &error)) {
+    memset(task_args(task), 0, gn->n_args * sizeof(InfValue *)); /* none to give back */
     task_finish(task, NULL, error);
     return;
   }
   task_start_timer(s, task, gn->module, now);
-  s->node_execute[node](gn->module, task);
+  inf_module_get_execute_func(gn->module)(gn->module, task);
 }
 
 static inline gboolean
@@ -858,7 +942,7 @@ inf_task_get_node_id(const InfTask *task)
 {
   g_return_val_if_fail(task != NULL, NULL);
   if (task->phase == TASK_ORPHAN)
-    return task->orphan_node_id;
+    return task->u.orphan.node_id;
   return task->scheduler->graph->nodes[task->node].id;
 }
 
@@ -894,7 +978,7 @@ inf_task_get_arg(const InfTask *task, guint index)
   if (!task_is_usable(task, "inf_task_get_arg() was called"))
     return NULL;
   g_return_val_if_fail(index < task->n_args, NULL);
-  return task->args[index];
+  return task_args((InfTask *)task)[index];
 }
 
 const char *
@@ -916,7 +1000,7 @@ inf_task_lookup_arg(const InfTask *task, const char *name)
   const InfGraphNode *gn = &task->scheduler->graph->nodes[task->node];
   for (guint i = 0; i < task->n_args; i++)
     if (gn->args[i].name && g_str_equal(gn->args[i].name, name))
-      return task->args[i];
+      return task_args((InfTask *)task)[i];
   return NULL;
 }
 
@@ -965,7 +1049,7 @@ static GError *
 rate_limit_final_error(InfTask *task, const GError *error)
 {
   InfScheduler *s = task->scheduler;
-  const char *alias = inf_resource_alias_get_name(task->lane->alias);
+  const char *alias = inf_resource_alias_get_name(task_alias(task));
   gint64 now = g_get_monotonic_time();
   gint64 since = inf_exec_state_mark_rate_limited(task->state, task->node, now);
   gint64 max_wait = inf_resource_endpoint_get_max_rate_limit_wait_us(task->endpoint);
@@ -984,7 +1068,7 @@ static void
 llm_attempt(gpointer user_data, const InfLlmAttempt *attempt)
 {
   InfTask *task = user_data;
-  inf_node_trace_attempt(task->scheduler->trace, &task->span, attempt, task->state->index,
+  inf_node_trace_attempt(task->scheduler->trace, &task->side->span, attempt, task->state->index,
                          task->node);
 }
 
@@ -1005,7 +1089,7 @@ llm_finish(InfTask *task, const InfLlmResponse *response, const GError *error)
     GError *final = rate_limit_final_error(task, error);
     if (final) {
       /* The call failed for good: counted like any other final failure. */
-      inf_resource_alias_get_metrics(task->lane->alias)->failures++;
+      inf_resource_alias_get_metrics(task_alias(task))->failures++;
       task_finish(task, NULL, final);
       return;
     }
@@ -1042,13 +1126,14 @@ static void
 llm_done(const InfLlmResponse *response, const GError *error, gpointer user_data)
 {
   InfTask *task = user_data;
+  task->call = NULL; /* freed after this returns */
   if (task->cache_role != CACHE_LEADER) {
     llm_finish(task, response, error);
     return;
   }
   /* The module sees the reply first: one it rejects is not stored. */
   InfResponseCache *cache = inf_resource_manager_get_cache(task->scheduler->resources);
-  InfCacheKey key = task->cache_key;
+  InfCacheKey key = task->side->cache_key;
   InfExecState *state = inf_exec_state_ref(task->state);
   guint node = task->node;
   llm_finish(task, response, error);
@@ -1063,18 +1148,19 @@ static gboolean
 call_cached(InfTask *task, InfResponseCache *cache, const InfLlmRequest *request)
 {
   const InfEndpointConfig *config = inf_resource_endpoint_get_config(task->endpoint);
-  inf_response_cache_make_key(cache, config, request, &task->cache_key);
-  task->cache_key.sample =
-      inf_exec_state_sample_index(task->state, task->node, task->cache_key.digest);
-  InfResourceAlias *alias = task->lane->alias;
-  if (inf_response_cache_begin(cache, &task->cache_key, inf_resource_alias_get_metrics(alias),
+  TaskSide *side = task_side(task);
+  inf_response_cache_make_key(cache, config, request, &side->cache_key);
+  side->cache_key.sample =
+      inf_exec_state_sample_index(task->state, task->node, side->cache_key.digest);
+  InfResourceAlias *alias = task_alias(task);
+  if (inf_response_cache_begin(cache, &side->cache_key, inf_resource_alias_get_metrics(alias),
                                config, llm_done, task) == INF_CACHE_MISS) {
     task->cache_role = CACHE_LEADER;
     return FALSE;
   }
   task->cache_role = CACHE_SERVED;
-  task->span.llm = TRUE; /* traced as an LLM node: cache_hit, 0 tokens, 0 cost */
-  task->span.cache_hit = TRUE;
+  side->span.llm = TRUE; /* traced as an LLM node: cache_hit, 0 tokens, 0 cost */
+  side->span.cache_hit = TRUE;
   if (!task->slot_released)
     inf_resource_alias_unreserve(alias, task->endpoint);
   task->slot_released = TRUE;
@@ -1109,11 +1195,12 @@ inf_task_call_llm(InfTask *task, InfLlmRequest *request, InfLlmCallback callback
     if (task->slot_released) {
       /* A second call (a repair) of a node the cache answered first: it
        * takes its slot back. */
-      inf_resource_alias_reserve(task->lane->alias, task->endpoint, g_get_monotonic_time());
+      inf_resource_alias_reserve(task_alias(task), task->endpoint, g_get_monotonic_time());
       task->slot_released = FALSE;
     }
     inf_resource_manager_send_observed(task->scheduler->resources, task->endpoint, request,
-                                       llm_done, task->scheduler->trace ? llm_attempt : NULL, task);
+                                       llm_done, task->scheduler->trace ? llm_attempt : NULL, task,
+                                       &task->call);
   }
   inf_llm_request_unref(request);
 }

@@ -722,6 +722,21 @@ inf_http_session_send(InfHttpSession *session, InfHttpRequest *request, InfHttpD
   }
 }
 
+void
+inf_http_session_cancel(InfHttpSession *session, InfHttpRequest *request)
+{
+  g_return_if_fail(session != NULL && request != NULL && request->session == session);
+  if (request->error != NULL) {
+    g_queue_unlink(&session->pending, &request->link); /* failed before curl */
+    g_clear_error(&request->error);
+  } else {
+    g_queue_unlink(&session->in_flight, &request->link);
+    curl_multi_remove_handle(session->multi, request->easy);
+  }
+  request->done = NULL;
+  finish(session, request, NULL, NULL);
+}
+
 static void
 session_free_now(InfHttpSession *session)
 {

@@ -46,6 +46,10 @@ void inf_http_request_set_body_func(InfHttpRequest *request, InfHttpBodyFunc fun
 /* Starts @request (transfer full: the session frees it after @done ran). */
 void inf_http_session_send(InfHttpSession *session, InfHttpRequest *request, InfHttpDoneFunc done,
                            gpointer user_data);
+/* Ends @request, sent to @session and not completed yet, without calling its
+ * @done: a transfer under way stops and its connection is closed (not
+ * reused); @request is freed. Not from a callback of @request itself. */
+void inf_http_session_cancel(InfHttpSession *session, InfHttpRequest *request);
 
 /* The server's retry hint in ms from retry-after-ms or Retry-After (seconds
  * or an HTTP date); on a 429 without them, when the exhausted rate limit

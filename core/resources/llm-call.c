@@ -28,6 +28,15 @@ typedef enum {
 /* Returned in-process calls kept before their memory is freed. */
 #define CALL_QUARANTINE 1024
 
+/* A streamed reply (the request asked for one) being read. */
+typedef struct {
+  InfEventStream *events;
+  InfLlmResponse *response;
+  guint state; /* the client's own */
+  GError *error;
+} CallStream;
+
+/* Kept small: a wide graph has one per LLM node in flight. */
 struct _InfLlmCall {
   InfResourceManager *manager;
   InfClient *endpoint;
@@ -36,23 +45,21 @@ struct _InfLlmCall {
   InfLlmAttemptFunc observe;
   gpointer user_data;
   guint attempt;
-  guint http_status; /* of this attempt's reply; 0: none */
-  gint64 attempt_start_us;
+  guint http_status;       /* of this attempt's reply; 0: none */
+  gint64 attempt_start_us; /* CALL_CLIENT: the endpoint's timeout ends the attempt after it */
   GSource *retry_source;
-  InfBudgetAmount reserved; /* this attempt's reservation */
-  gboolean has_reservation;
-  GList link;       /* in manager->waiting while `waiting` */
-  gboolean waiting; /* retry_source is a retry wait (in manager->waiting) */
-  char *last_error; /* the error the call waits to retry after */
-  /* A streamed reply (the request asked for one) being read: */
-  InfEventStream *stream;
-  InfLlmResponse *stream_response;
-  guint stream_state; /* the client's own */
-  GError *stream_error;
-  guint8 phase;         /* CallPhase */
-  gint64 deadline_us;   /* CALL_CLIENT: when the endpoint's timeout ends the attempt */
-  char *orphan_context; /* CALL_ORPHAN: "alias 'A' (client class 'C', plugin F)" */
-  gboolean orphan_reported;
+  InfBudgetAmount *reservation; /* this attempt's (only with a budget), or NULL */
+  GList link;                   /* in manager->waiting while `waiting` */
+  union {
+    char *last_error;     /* CALL_ENGINE: the error the call waits to retry after */
+    char *orphan_context; /* CALL_ORPHAN: "alias 'A' (client class 'C', plugin F)" */
+  };
+  CallStream *stream; /* or NULL */
+  guint8 phase;       /* CallPhase */
+  guint8 waiting;     /* retry_source is a retry wait (in manager->waiting) */
+  guint8 orphan_reported;
+  InfHttpRequest *http; /* the attempt's request in flight (the session's), or NULL */
+  InfLlmCall **owner;   /* the caller's pointer to the call (follows a copy; NULL when freed) */
 };
 
 /* Pops the head of a queue whose links are embedded in their items (not
@@ -71,9 +78,13 @@ static void call_attempt(InfLlmCall *call);
 static void
 call_stream_clear(InfLlmCall *call)
 {
-  g_clear_pointer(&call->stream, inf_event_stream_free);
-  g_clear_pointer(&call->stream_response, inf_llm_response_free);
-  g_clear_error(&call->stream_error);
+  CallStream *stream = g_steal_pointer(&call->stream);
+  if (!stream)
+    return;
+  inf_event_stream_free(stream->events);
+  g_clear_pointer(&stream->response, inf_llm_response_free);
+  g_clear_error(&stream->error);
+  g_free(stream);
 }
 
 /* Frees what @call holds. A call of an in-process client is kept a while
@@ -82,6 +93,8 @@ static void
 call_free(InfLlmCall *call)
 {
   InfResourceManager *manager = call->manager;
+  if (call->owner && *call->owner == call)
+    *call->owner = NULL;
   g_hash_table_remove(manager->calls, call);
   if (call->retry_source) {
     g_source_destroy(call->retry_source);
@@ -91,10 +104,12 @@ call_free(InfLlmCall *call)
     g_queue_unlink(&manager->waiting, &call->link);
   if (call->phase == CALL_CLIENT)
     g_queue_unlink(&call->endpoint->pending, &call->link);
+  if (call->http)
+    inf_http_session_cancel(manager->http, call->http);
   call_stream_clear(call);
   g_clear_pointer(&call->request, inf_llm_request_unref);
-  g_clear_pointer(&call->last_error, g_free);
-  g_clear_pointer(&call->orphan_context, g_free);
+  g_clear_pointer(&call->last_error, g_free); /* or the orphan context */
+  g_clear_pointer(&call->reservation, g_free);
   if (!call->endpoint->call) {
     g_free(call);
     return;
@@ -124,6 +139,8 @@ call_give_up(InfLlmCall *call)
   *send = *call;
   send->phase = CALL_ENGINE;
   send->link = (GList){ 0 };
+  if (send->owner)
+    *send->owner = send;
   g_hash_table_remove(manager->calls, call);
   g_hash_table_add(manager->calls, send);
   *call = (InfLlmCall){
@@ -176,9 +193,9 @@ retry_cb(gpointer data)
 static void
 call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *error)
 {
-  if (!call->has_reservation)
+  g_autofree InfBudgetAmount *reserved = g_steal_pointer(&call->reservation);
+  if (!reserved)
     return;
-  call->has_reservation = FALSE;
   const InfEndpointConfig *config = call->endpoint->config;
   InfBudgetAmount actual = { .requests = 1 };
   gint64 in = response ? inf_llm_response_get_input_tokens(response) : 0;
@@ -190,10 +207,9 @@ call_settle(InfLlmCall *call, const InfLlmResponse *response, const GError *erro
   } else if (!error || (error->domain == INF_ERROR &&
                         (error->code == INF_ERROR_TIMEOUT || error->code == INF_ERROR_TRANSPORT ||
                          error->code == INF_ERROR_BAD_RESPONSE))) {
-    actual = call->reserved;
+    actual = *reserved;
   }
-  inf_budget_settle(call->manager->budget, call->endpoint->alias->account, &call->reserved,
-                    &actual);
+  inf_budget_settle(call->manager->budget, call->endpoint->alias->account, reserved, &actual);
 }
 
 static void
@@ -368,8 +384,8 @@ stream_event_cb(const char *event, const char *data, gpointer user_data, GError 
 {
   InfLlmCall *call = user_data;
   InfClient *endpoint = call->endpoint;
-  if (endpoint->parse_stream_event(endpoint, call->request, event, data, call->stream_response,
-                                   &call->stream_state, error))
+  if (endpoint->parse_stream_event(endpoint, call->request, event, data, call->stream->response,
+                                   &call->stream->state, error))
     return TRUE;
   if (error && !*error)
     g_set_error(error, INF_ERROR, INF_ERROR_BAD_RESPONSE,
@@ -383,18 +399,19 @@ stream_body_cb(InfHttpRequest *http, const char *data, gsize length, gpointer us
 {
   (void)http;
   InfLlmCall *call = user_data;
-  if (call->stream_error)
+  if (call->stream->error)
     return FALSE;
-  return inf_event_stream_feed(call->stream, data, length, &call->stream_error);
+  return inf_event_stream_feed(call->stream->events, data, length, &call->stream->error);
 }
 
 static void
 call_start_stream(InfLlmCall *call, InfHttpRequest *http)
 {
   call_stream_clear(call);
-  call->stream_response = inf_llm_response_new();
-  call->stream_state = 0;
-  call->stream = inf_event_stream_new(inf_http_request_get_stream(http), stream_event_cb, call);
+  call->stream = g_new0(CallStream, 1);
+  call->stream->response = inf_llm_response_new();
+  call->stream->events =
+      inf_event_stream_new(inf_http_request_get_stream(http), stream_event_cb, call);
   inf_http_request_set_body_func(http, stream_body_cb, call);
 }
 
@@ -404,12 +421,12 @@ static void
 call_finish_stream(InfLlmCall *call)
 {
   InfClient *endpoint = call->endpoint;
-  GError *error = g_steal_pointer(&call->stream_error);
+  GError *error = g_steal_pointer(&call->stream->error);
   if (!error)
-    inf_event_stream_finish(call->stream, &error);
+    inf_event_stream_finish(call->stream->events, &error);
   if (!error)
     stream_event_cb(NULL, NULL, call, &error);
-  InfLlmResponse *response = g_steal_pointer(&call->stream_response);
+  InfLlmResponse *response = g_steal_pointer(&call->stream->response);
   call_stream_clear(call);
   if (error && !g_str_has_prefix(error->message, endpoint->klass->name)) {
     GError *named =
@@ -427,10 +444,11 @@ http_done(InfHttpRequest *http, const InfHttpResponse *http_response, const GErr
   (void)http;
   InfLlmCall *call = user_data;
   InfClient *endpoint = call->endpoint;
+  call->http = NULL;
   call->http_status = http_response ? inf_http_response_get_status(http_response) : 0;
   if (http_error) {
     /* Tokens a stream reported before it broke off are still counted. */
-    InfLlmResponse *partial = g_steal_pointer(&call->stream_response);
+    InfLlmResponse *partial = call->stream ? g_steal_pointer(&call->stream->response) : NULL;
     call_stream_clear(call);
     call_finish_attempt(call, partial, g_error_copy(http_error), -1);
     return;
@@ -479,12 +497,12 @@ call_reserve(InfLlmCall *call)
   if (!budget)
     return TRUE;
   const InfEndpointConfig *config = call->endpoint->config;
+  InfBudgetAmount estimate;
   inf_budget_estimate_request(call->request, inf_budget_get_default_max_tokens(budget),
-                              config->input_cost_per_1m, config->output_cost_per_1m,
-                              &call->reserved);
-  if (!inf_budget_reserve(budget, call->endpoint->alias->account, &call->reserved))
+                              config->input_cost_per_1m, config->output_cost_per_1m, &estimate);
+  if (!inf_budget_reserve(budget, call->endpoint->alias->account, &estimate))
     return FALSE;
-  call->has_reservation = TRUE;
+  call->reservation = g_memdup2(&estimate, sizeof estimate);
   return TRUE;
 }
 
@@ -495,11 +513,18 @@ typedef struct {
   InfClient *client;
 } TimeoutSource;
 
+/* When the endpoint's timeout ends the attempt @call's client holds. */
+static gint64
+call_deadline(const InfLlmCall *call)
+{
+  return call->attempt_start_us + (gint64)(call->endpoint->config->timeout * 1e6);
+}
+
 static void
 client_rearm_timeouts(InfClient *client)
 {
   InfLlmCall *head = g_queue_peek_head(&client->pending);
-  g_source_set_ready_time(client->timeouts, head ? head->deadline_us : -1);
+  g_source_set_ready_time(client->timeouts, head ? call_deadline(head) : -1);
 }
 
 /* The attempt an in-process client holds ran out of time: the client is told
@@ -527,7 +552,7 @@ timeouts_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
   g_source_set_ready_time(source, -1);
   InfLlmCall *head;
   /* Calls of one endpoint share its timeout: deadlines come in order. */
-  while ((head = g_queue_peek_head(&client->pending)) != NULL && head->deadline_us <= now)
+  while ((head = g_queue_peek_head(&client->pending)) != NULL && call_deadline(head) <= now)
     call_time_out(head);
   client_rearm_timeouts(client);
   return G_SOURCE_CONTINUE;
@@ -549,7 +574,6 @@ call_start_in_process(InfLlmCall *call)
     g_source_attach(endpoint->timeouts, NULL);
   }
   call->phase = CALL_CLIENT;
-  call->deadline_us = call->attempt_start_us + (gint64)(endpoint->config->timeout * 1e6);
   call->link = (GList){ .data = call };
   gboolean first = endpoint->pending.length == 0;
   g_queue_push_tail_link(&endpoint->pending, &call->link);
@@ -606,6 +630,7 @@ call_attempt(InfLlmCall *call)
   inf_http_request_set_max_response_bytes(http, endpoint->config->max_response_bytes);
   if (endpoint->config->ca_file)
     inf_http_request_set_ca_file(http, endpoint->config->ca_file);
+  call->http = http;
   inf_http_session_send(call->manager->http, http, http_done, call);
 }
 
@@ -633,13 +658,14 @@ void
 inf_resource_manager_send(InfResourceManager *manager, InfClient *endpoint, InfLlmRequest *request,
                           InfLlmDoneFunc done, gpointer user_data)
 {
-  inf_resource_manager_send_observed(manager, endpoint, request, done, NULL, user_data);
+  inf_resource_manager_send_observed(manager, endpoint, request, done, NULL, user_data, NULL);
 }
 
 void
 inf_resource_manager_send_observed(InfResourceManager *manager, InfClient *endpoint,
                                    InfLlmRequest *request, InfLlmDoneFunc done,
-                                   InfLlmAttemptFunc observe, gpointer user_data)
+                                   InfLlmAttemptFunc observe, gpointer user_data,
+                                   InfLlmCall **out_call)
 {
   InfLlmCall *call = g_new0(InfLlmCall, 1);
   call->manager = manager;
@@ -649,6 +675,9 @@ inf_resource_manager_send_observed(InfResourceManager *manager, InfClient *endpo
   call->observe = observe;
   call->user_data = user_data;
   g_hash_table_add(manager->calls, call);
+  call->owner = out_call;
+  if (out_call)
+    *out_call = call; /* before the attempt: it may end the call at once */
   call_attempt(call);
 }
 
@@ -728,6 +757,18 @@ inf_llm_call_is_cancelled(const InfLlmCall *call)
 }
 
 void
+inf_llm_call_cancel(InfLlmCall *call, const char *reason)
+{
+  if (call->phase == CALL_CLIENT)
+    call = call_give_up(call);
+  g_autoptr(GError) error = g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "alias '%s': cancelled: %s",
+                                        call->endpoint->alias->name, reason);
+  call_settle(call, NULL, error);
+  call->done(NULL, error, call->user_data);
+  call_free(call);
+}
+
+void
 inf_llm_calls_cancel_all(InfResourceManager *manager)
 {
   for (;;) {
@@ -736,15 +777,7 @@ inf_llm_calls_cancel_all(InfResourceManager *manager)
     g_hash_table_iter_init(&iter, manager->calls);
     if (!g_hash_table_iter_next(&iter, &key, NULL))
       break;
-    InfLlmCall *call = key;
-    if (call->phase == CALL_CLIENT)
-      call = call_give_up(call);
-    g_autoptr(GError) error =
-        g_error_new(INF_ERROR, INF_ERROR_CANCELLED, "alias '%s': cancelled: the run ended",
-                    call->endpoint->alias->name);
-    call_settle(call, NULL, error);
-    call->done(NULL, error, call->user_data);
-    call_free(call);
+    inf_llm_call_cancel(key, "the run ended");
   }
 }
 

@@ -116,10 +116,21 @@ InfResponseCache *inf_resource_manager_get_cache(InfResourceManager *manager);
  * reserved until the caller releases it. */
 void inf_resource_manager_send(InfResourceManager *manager, InfClient *endpoint,
                                InfLlmRequest *request, InfLlmDoneFunc done, gpointer user_data);
-/* The same, and @observe (may be NULL) sees every attempt (for tracing). */
+/* The same, and @observe (may be NULL) sees every attempt (for tracing).
+ * @out_call (may be NULL) is set to the call before its first attempt
+ * starts, for inf_llm_call_cancel(); it follows the call (a call that an
+ * in-process client gave up on goes on in a copy) and is set to NULL when
+ * the call is freed, after @done ran (which may be before this returns). */
 void inf_resource_manager_send_observed(InfResourceManager *manager, InfClient *endpoint,
                                         InfLlmRequest *request, InfLlmDoneFunc done,
-                                        InfLlmAttemptFunc observe, gpointer user_data);
+                                        InfLlmAttemptFunc observe, gpointer user_data,
+                                        InfLlmCall **out_call);
+/* Ends @call now, as the end of a run does: a request in flight is
+ * abandoned (its connection closed), an in-process client is told through
+ * its cancel hook (its late return is dropped), a retry wait ends; the
+ * budget reservation is settled and @done runs before this returns, with
+ * INF_ERROR_CANCELLED "alias 'A': cancelled: @reason". */
+void inf_llm_call_cancel(InfLlmCall *call, const char *reason);
 
 /* The models of @alias's endpoints, comma-separated (caller owns). */
 char *inf_resource_alias_describe_models(const InfResourceAlias *alias);

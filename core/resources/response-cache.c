@@ -240,3 +240,10 @@ inf_response_cache_finish(InfResponseCache *cache, const InfCacheKey *key,
   }
   flight_free(flight);
 }
+
+gboolean
+inf_response_cache_has_joined(InfResponseCache *cache, const InfCacheKey *key)
+{
+  Flight *flight = g_hash_table_lookup(cache->flights, key);
+  return flight && flight->waiters->len > 0;
+}

@@ -56,5 +56,8 @@ InfCacheLookup inf_response_cache_begin(InfResponseCache *cache, const InfCacheK
  * it). Joined calls complete from the main loop. */
 void inf_response_cache_finish(InfResponseCache *cache, const InfCacheKey *key,
                                const InfLlmResponse *response, const GError *error, gboolean store);
+/* Whether calls joined the upstream call of a MISS for @key (they complete
+ * with its reply or its error). */
+gboolean inf_response_cache_has_joined(InfResponseCache *cache, const InfCacheKey *key);
 
 G_END_DECLS

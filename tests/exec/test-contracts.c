@@ -9,6 +9,7 @@
 
 #include "exec-fixtures.h"
 #include "model/log-private.h"
+#include "resources/manager-private.h"
 
 /* --- captured log lines --- */
 
@@ -378,6 +379,7 @@ done(InfScheduler *s, InfExecState *state, gpointer data)
 
 typedef struct {
   InfRegistry *registry;
+  InfPluginLoader *loader; /* NULL: built-in classes only */
   InfGraph *graph;
   InfResourcesConfig *resources_config;
   InfResourceManager *resources;
@@ -385,11 +387,15 @@ typedef struct {
   Run run;
 } Fixture;
 
+/* @plugin (may be NULL): an in-tree plugin to load too ("openai"). */
 static void
-fixture_setup(Fixture *f, const char *type, const char *options_json, const char *resources_json)
+fixture_setup_with(Fixture *f, const char *type, const char *options_json,
+                   const char *resources_json, const char *plugin)
 {
   memset(f, 0, sizeof *f);
   f->registry = inf_registry_new();
+  if (plugin)
+    f->loader = inf_test_load_plugin(f->registry, plugin);
   g_assert_true(inf_registry_add_module_class(f->registry, &twice_class, NULL));
   g_assert_true(inf_registry_add_module_class(f->registry, &late_class, NULL));
   g_assert_true(inf_registry_add_module_class(f->registry, &never_class, NULL));
@@ -408,6 +414,12 @@ fixture_setup(Fixture *f, const char *type, const char *options_json, const char
   InfSchedulerConfig config = { 0 };
   f->scheduler = inf_scheduler_new(f->graph, f->resources, &config, &error);
   g_assert_no_error(error);
+}
+
+static void
+fixture_setup(Fixture *f, const char *type, const char *options_json, const char *resources_json)
+{
+  fixture_setup_with(f, type, options_json, resources_json, NULL);
 }
 
 /* Runs @texts through the fixture's graph until every input is done. */
@@ -444,6 +456,7 @@ fixture_teardown(Fixture *f)
     g_main_loop_unref(f->run.loop);
   inf_graph_unref(f->graph);
   inf_registry_free(f->registry);
+  inf_plugin_loader_free(f->loader);
 }
 
 /* --- tasks --- */
@@ -644,11 +657,11 @@ test_call_timeout(void)
   capture_stop();
 }
 
-/* The node's timeout ends it while the client holds its call; the run ends
- * and the client is finalized with the call pending: it is told (cancel)
- * first, and nothing leaks (valgrind, LSan). */
+/* The node's timeout ends it while the client holds its call: the call is
+ * cancelled (the client's cancel hook), the node fails naming itself, and
+ * the run ends; nothing is left for finalize. */
 static void
-test_call_finalize_pending(void)
+test_task_timeout_cancels_call(void)
 {
   capture_start();
   Fixture f;
@@ -659,6 +672,76 @@ test_call_finalize_pending(void)
   g_assert_cmpstr(f.run.outputs[0], ==,
                   "error: node 'ask' (module class 'ask', built in): no result after 20ms (the "
                   "module's timeout)");
+  g_assert_nonnull(last_holder);
+  g_assert_cmpuint(last_holder->cancelled, ==, 1);
+  g_assert_true(last_holder->cancelled_flag_seen);
+  g_assert_cmpuint(last_holder->held->len, ==, 0);
+  inf_scheduler_stop(f.scheduler);
+  inf_resource_manager_free(g_steal_pointer(&f.resources));
+  g_assert_cmpuint(holders_finalized, ==, 1);
+  g_assert_cmpuint(cancelled_before_finalize, ==, 1);
+  g_assert_cmpuint(log_lines->len, ==, 0);
+  fixture_teardown(&f);
+  capture_stop();
+}
+
+/* The same over HTTP: the server holds the reply; at the node's timeout the
+ * request is cancelled and its connection closed, which the server sees. */
+static void
+test_task_timeout_cancels_http(void)
+{
+  capture_start();
+  InfFakeLlm *fake = inf_test_fake_start();
+  InfFakeBehaviour hold;
+  inf_fake_behaviour_init(&hold);
+  hold.hold = TRUE;
+  inf_fake_llm_set_default(fake, &hold);
+  g_autofree char *resources =
+      g_strdup_printf("{\"endpoints\": {\"fast\": {\"provider\": \"openai\", \"model\": \"m\", "
+                      "\"base_url\": \"%s/v1\", \"max_retries\": 0}}}",
+                      inf_fake_llm_get_base_url(fake));
+  Fixture f;
+  fixture_setup_with(&f, "ask", "{\"timeout\": 0.05}", resources, "openai");
+  fixture_run(&f, (const char *const[]){ "a", NULL });
+  g_assert_cmpstr(f.run.outputs[0], ==,
+                  "error: node 'ask' (module class 'ask', built in): no result after 50ms (the "
+                  "module's timeout)");
+  /* The engine has no request in flight any more ... */
+  g_assert_cmpuint(inf_http_session_get_in_flight(f.resources->http), ==, 0);
+  g_assert_cmpuint(g_hash_table_size(f.resources->calls), ==, 0);
+  /* ... and the server sees the connection closed while it held the reply
+   * (no reply was ever sent: it waits for the close, not for a time). */
+  InfFakeStats stats;
+  do {
+    g_main_context_iteration(NULL, TRUE);
+    inf_fake_llm_get_stats(fake, &stats);
+  } while (stats.disconnected == 0);
+  g_assert_cmpuint(stats.requests, ==, 1);
+  g_assert_cmpuint(stats.disconnected, ==, 1);
+  g_assert_cmpuint(inf_fake_llm_get_n_held(fake), ==, 1);
+  dump_lines();
+  g_assert_cmpuint(log_lines->len, ==, 0);
+  fixture_teardown(&f);
+  inf_test_fake_stop(fake);
+  capture_stop();
+}
+
+/* The run is cut short (a second signal: the scheduler stops, the
+ * resources go) while the client holds a call: it is told (cancel) before
+ * it is finalized, and nothing leaks (valgrind, LSan). */
+static void
+test_call_finalize_pending(void)
+{
+  capture_start();
+  Fixture f;
+  holders_finalized = 0;
+  last_holder = NULL;
+  fixture_setup(&f, "ask", NULL, "{\"endpoints\": {\"fast\": {\"provider\": \"holder\"}}}");
+  g_autoptr(InfValue) x = inf_value_new_text("a");
+  InfExecState *state = inf_exec_state_new(f.graph, 0, (InfValue *[]){ x });
+  inf_scheduler_add_input(f.scheduler, state);
+  inf_exec_state_unref(state);
+  inf_scheduler_pump(f.scheduler);
   g_assert_nonnull(last_holder);
   g_assert_cmpuint(last_holder->held->len, ==, 1);
   g_assert_cmpuint(last_holder->cancelled, ==, 0);
@@ -731,6 +814,8 @@ main(int argc, char **argv)
   g_test_add_func("/contracts/task/drain", test_task_drain);
   g_test_add_func("/contracts/call/double-return", test_call_double_return);
   g_test_add_func("/contracts/call/timeout", test_call_timeout);
+  g_test_add_func("/contracts/task/timeout-cancels-call", test_task_timeout_cancels_call);
+  g_test_add_func("/contracts/task/timeout-cancels-http", test_task_timeout_cancels_http);
   g_test_add_func("/contracts/call/finalize-pending", test_call_finalize_pending);
   g_test_add_func("/contracts/call/finalize-legacy", test_call_finalize_legacy);
   g_test_add_func("/contracts/call/after-finalize", test_call_after_finalize);

@@ -1,9 +1,11 @@
 /* InfFakeLlm — see fake-llm.h. */
 #include "fake-llm.h"
 
+#include <errno.h>
 #include <libsoup/soup.h>
 #include <math.h>
 #include <string.h>
+#include <sys/socket.h>
 
 typedef enum {
   FORMAT_OPENAI,
@@ -174,6 +176,7 @@ typedef struct {
   InfFakeLlm *fake;
   SoupServerMessage *msg;
   GSource *source;
+  GSource *watch; /* "hold": notices the client closing its connection */
   guint status;
   char *body;
   gsize length;
@@ -194,6 +197,10 @@ reply_free(gpointer data)
   if (reply->source != NULL) {
     g_source_destroy(reply->source);
     g_source_unref(reply->source);
+  }
+  if (reply->watch != NULL) {
+    g_source_destroy(reply->watch);
+    g_source_unref(reply->watch);
   }
   g_clear_object(&reply->msg);
   g_free(reply->body);
@@ -409,6 +416,8 @@ inf_fake_llm_stats_json(const InfFakeLlm *fake)
   json_object_object_add(o, "connections", json_object_new_int64((gint64)fake->stats.connections));
   json_object_object_add(o, "in_flight", json_object_new_int64(fake->stats.in_flight));
   json_object_object_add(o, "max_concurrent", json_object_new_int64(fake->stats.max_concurrent));
+  json_object_object_add(o, "disconnected",
+                         json_object_new_int64((gint64)fake->stats.disconnected));
   json_object_object_add(o, "rate_limit", json_object_new_double(fake->rate));
   json_object_object_add(o, "burst", json_object_new_double(fake->rate > 0 ? fake->burst : 0));
   json_object_object_add(o, "received_per_second", histogram_json(fake->received_per_second));
@@ -1435,6 +1444,35 @@ retry_after_value(const char *spec)
   return g_strdup(spec);
 }
 
+/* The client of a held reply closed its connection (libsoup does not read
+ * a paused message's socket: a peek does). */
+static gboolean
+held_socket_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  (void)condition;
+  Reply *reply = user_data;
+  char byte;
+  gssize n = recv(g_socket_get_fd(socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  if (n <= 0)
+    reply->fake->stats.disconnected++;
+  /* Closed, or more bytes (not a client waiting for its reply): done. */
+  g_clear_pointer(&reply->watch, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+held_watch(Reply *reply)
+{
+  GSocket *socket = soup_server_message_get_socket(reply->msg);
+  if (socket == NULL)
+    return;
+  reply->watch = g_socket_create_source(socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback(reply->watch, G_SOURCE_FUNC(held_socket_cb), reply, NULL);
+  g_source_attach(reply->watch, reply->fake->context);
+}
+
 static void
 answer(InfFakeLlm *fake, SoupServerMessage *msg, const Prompt *p, const InfFakeBehaviour *b)
 {
@@ -1507,6 +1545,7 @@ answer(InfFakeLlm *fake, SoupServerMessage *msg, const Prompt *p, const InfFakeB
     soup_server_message_pause(msg);
     g_queue_push_tail(&fake->held, reply);
     g_hash_table_add(fake->delayed, reply);
+    held_watch(reply);
     return;
   }
   if (b->delay_ms == 0) {

@@ -36,7 +36,9 @@
  *   chunked             send the reply with chunked encoding (no Content-Length)
  *   delay=MS            answer after MS milliseconds (GLib timeout, no sleep)
  *   hold                answer only when the test says so (inf_fake_llm_release(),
- *                       oldest first): a call in flight for as long as a test needs
+ *                       oldest first): a call in flight for as long as a test needs;
+ *                       a client closing the connection before is counted
+ *                       (InfFakeStats.disconnected)
  *   retry-after=V       send "Retry-After: V" (with an error status);
  *                       V = date+N sends an HTTP date N seconds ahead
  *   retry-after-ms=N    send "retry-after-ms: N"
@@ -131,6 +133,7 @@ typedef struct {
   guint64 connections; /* TCP connections accepted */
   guint in_flight;     /* requests being answered now (delayed ones) */
   guint max_concurrent;
+  guint64 disconnected; /* held replies ("hold") whose client closed the connection first */
 } InfFakeStats;
 
 /* @context: where the server runs (NULL: the default context). It must be
