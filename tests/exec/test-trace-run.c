@@ -771,24 +771,41 @@ wait_exit(GSubprocess *proc)
   return g_subprocess_get_exit_status(proc);
 }
 
+/* Writes @text to the engine's stdin and flushes it. */
+static void
+write_stdin(GOutputStream *in, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_output_stream_write_all(in, text, strlen(text), NULL, NULL, &error));
+  g_assert_true(g_output_stream_flush(in, NULL, &error));
+  g_assert_no_error(error);
+}
+
+/* Starts the pipeline on the mock (written to @name.json) with its inputs
+ * on a pipe, stdout a pipe, stderr silenced, --quiet and --trace-out
+ * @name-trace.json, whose path *@trace_path gets. */
+static GSubprocess *
+spawn_mock_on_pipe(const char *name, char **trace_path)
+{
+  g_autofree char *file = g_strconcat(name, ".json", NULL);
+  g_autofree char *trace_file = g_strconcat(name, "-trace.json", NULL);
+  g_autofree char *config =
+      write_pipeline(file, "{\"provider\": \"mock\"}", "{\"provider\": \"mock\"}");
+  *trace_path = g_build_filename(tmpdir, trace_file, NULL);
+  return spawn(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                   G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+               (const char *const[]){ config, "--quiet", "--trace-out", *trace_path, NULL });
+}
+
 static void
 test_sigint(void)
 {
   /* Inputs come through a pipe that stays open; once both results are out,
    * SIGINT ends the run, and the trace is complete valid JSON. */
-  g_autofree char *config =
-      write_pipeline("sigint.json", "{\"provider\": \"mock\"}", "{\"provider\": \"mock\"}");
-  g_autofree char *trace_path = g_build_filename(tmpdir, "sigint-trace.json", NULL);
-  g_autoptr(GSubprocess) proc =
-      spawn(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-            (const char *const[]){ config, "--quiet", "--trace-out", trace_path, NULL });
-  GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
+  g_autofree char *trace_path = NULL;
+  g_autoptr(GSubprocess) proc = spawn_mock_on_pipe("sigint", &trace_path);
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
-  g_autoptr(GError) error = NULL;
-  const char *lines = "{\"text\": \"first\"}\n{\"text\": \"second\"}\n";
-  g_assert_true(g_output_stream_write_all(in, lines, strlen(lines), NULL, NULL, &error));
-  g_assert_true(g_output_stream_flush(in, NULL, &error));
+  write_stdin(g_subprocess_get_stdin_pipe(proc), "{\"text\": \"first\"}\n{\"text\": \"second\"}\n");
   for (guint i = 0; i < 2; i++) {
     g_autofree char *line = read_line(out);
     g_assert_nonnull(line);
@@ -807,18 +824,11 @@ test_output_closed(void)
 {
   /* The reader of the output goes away (like `| head -1`): the run stops
    * cleanly and the trace is still closed. */
-  g_autofree char *config =
-      write_pipeline("closed.json", "{\"provider\": \"mock\"}", "{\"provider\": \"mock\"}");
-  g_autofree char *trace_path = g_build_filename(tmpdir, "closed-trace.json", NULL);
-  g_autoptr(GSubprocess) proc =
-      spawn(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-            (const char *const[]){ config, "--quiet", "--trace-out", trace_path, NULL });
+  g_autofree char *trace_path = NULL;
+  g_autoptr(GSubprocess) proc = spawn_mock_on_pipe("closed", &trace_path);
   GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
   g_autoptr(GError) error = NULL;
-  const char *first = "{\"text\": \"first\"}\n";
-  g_assert_true(g_output_stream_write_all(in, first, strlen(first), NULL, NULL, &error));
-  g_assert_true(g_output_stream_flush(in, NULL, &error));
+  write_stdin(in, "{\"text\": \"first\"}\n");
   {
     g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
     g_autofree char *line = read_line(out);
@@ -852,10 +862,7 @@ test_sigterm_cancels(Fake *f, gconstpointer data)
             (const char *const[]){ config, "--trace-out", trace_path, NULL });
   GOutputStream *in = g_subprocess_get_stdin_pipe(proc);
   g_autoptr(GDataInputStream) err = g_data_input_stream_new(g_subprocess_get_stderr_pipe(proc));
-  g_autoptr(GError) error = NULL;
-  const char *line = "\"hang [[fake:delay=600000]]\"\n";
-  g_assert_true(g_output_stream_write_all(in, line, strlen(line), NULL, NULL, &error));
-  g_assert_true(g_output_stream_flush(in, NULL, &error));
+  write_stdin(in, "\"hang [[fake:delay=600000]]\"\n");
   InfFakeStats stats;
   do {
     g_main_context_iteration(NULL, TRUE);
