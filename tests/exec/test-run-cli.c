@@ -54,20 +54,8 @@ write_config(const char *name, const char *fast_extra)
   return write_config_full(name, fast_extra, "fast");
 }
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-  GPtrArray *lines; /* json_object * */
-} Result;
-
-static void
-result_clear(Result *r)
-{
-  g_free(r->out);
-  g_free(r->err);
-  g_ptr_array_unref(r->lines);
-}
+typedef InfTestRun Result;
+#define result_clear inf_test_run_clear
 
 static void
 run_engine(Result *r, const char *stdin_text, const char *const *args)
@@ -78,11 +66,7 @@ run_engine(Result *r, const char *stdin_text, const char *const *args)
     g_ptr_array_add(argv, (char *)args[i]);
   g_ptr_array_add(argv, NULL);
   InfTestSpawn spawn = { .stdin_text = stdin_text };
-  g_auto(InfTestRun) run = { 0 };
-  inf_test_engine_run(&run, &spawn, (const char *const *)argv->pdata);
-  r->status = run.status;
-  r->out = g_steal_pointer(&run.out);
-  r->err = g_steal_pointer(&run.err);
+  inf_test_engine_run(r, &spawn, (const char *const *)argv->pdata);
   r->lines = inf_test_parse_lines(r->out);
 }
 

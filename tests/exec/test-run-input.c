@@ -34,20 +34,9 @@ write_config(void)
                     -1);
 }
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-  GPtrArray *lines; /* json_object *, by "index" */
-} Result;
-
-static void
-result_clear(Result *r)
-{
-  g_free(r->out);
-  g_free(r->err);
-  g_ptr_array_unref(r->lines);
-}
+/* Its lines: json_object *, by "index". */
+typedef InfTestRun Result;
+#define result_clear inf_test_run_clear
 
 static void
 json_free(gpointer json)
@@ -83,12 +72,7 @@ parse_lines(Result *r)
 static void
 run_engine(Result *r, const char *const *args)
 {
-  g_auto(InfTestRun) run = { 0 };
-  memset(r, 0, sizeof *r);
-  inf_test_engine_run(&run, NULL, args);
-  r->status = run.status;
-  r->out = g_steal_pointer(&run.out);
-  r->err = g_steal_pointer(&run.err);
+  inf_test_engine_run(r, NULL, args);
   parse_lines(r);
 }
 

@@ -374,4 +374,5 @@ inf_test_run_clear(InfTestRun *run)
 {
   g_clear_pointer(&run->out, g_free);
   g_clear_pointer(&run->err, g_free);
+  g_clear_pointer(&run->lines, g_ptr_array_unref);
 }

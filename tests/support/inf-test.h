@@ -128,6 +128,9 @@ typedef struct {
   int term_signal; /* the signal that killed it, or 0 when it exited */
   char *out;       /* stdout */
   char *err;       /* stderr */
+  /* stdout as JSON lines (json_object *) when the test parsed it, e.g. with
+   * inf_test_parse_lines(); NULL until then. */
+  GPtrArray *lines;
 } InfTestRun;
 
 void inf_test_run_clear(InfTestRun *run);
