@@ -71,105 +71,100 @@ graph_config(const char *modules, const char *module, const char *args)
                          modules, modules[0] ? ", " : "", module, args);
 }
 
-static void
-assert_error(Fixture *f, const char *contents, const char *expected)
-{
-  g_autofree char *message = load_error(f, contents);
-  g_assert_cmpstr(message, ==, expected);
-}
+/* A graph_config() and what loading it gives: @error NULL when it is
+ * valid, else the message with the file path as "FILE". */
+typedef struct {
+  const char *modules;
+  const char *module;
+  const char *args;
+  const char *error;
+} GraphCase;
 
 static void
-assert_valid(Fixture *f, const char *contents)
+assert_cases(Fixture *f, const GraphCase *cases, gsize n_cases)
 {
-  g_autofree char *message = load_error(f, contents);
-  g_assert_cmpstr(message, ==, NULL);
+  for (gsize i = 0; i < n_cases; i++) {
+    g_autofree char *contents = graph_config(cases[i].modules, cases[i].module, cases[i].args);
+    g_autofree char *message = load_error(f, contents);
+    g_assert_cmpstr(message, ==, cases[i].error);
+  }
 }
+
+#define GREET                            \
+  "\"greet\": {\"type\": \"template\", " \
+  "\"template\": \"Hi {name}, about {topic.title}\"}"
+
+static const GraphCase template_cases[] = {
+  /* Every placeholder supplied (fields are checked when values exist). */
+  { GREET, "\"greet\"", "{\"name\": \"$text\", \"topic\": \"$first\"}", NULL },
+  /* A named placeholder without its argument. */
+  { GREET, "\"greet\"", "{\"name\": \"$text\", \"topics\": \"$first\"}",
+    "FILE: modules.p.nodes.g.args: template placeholder {topic.title} has no argument "
+    "named 'topic' (available: name, topics; positional: {0} to {1})" },
+  /* Positional arguments have no names. */
+  { GREET, "\"greet\"", "[\"$text\", \"$first\"]",
+    "FILE: modules.p.nodes.g.args: template placeholder {name} has no argument named "
+    "'name' (available: no named arguments; positional: {0} to {1})" },
+  /* {N} needs N+1 arguments; an inline template is checked the same way. */
+  { "", "{\"type\": \"template\", \"template\": \"{0} {2}\"}", "[\"$text\", \"$first\"]",
+    "FILE: modules.p.nodes.g.args: template placeholder {2} has no argument 2 "
+    "(available: no named arguments; positional: {0} to {1})" },
+  { "", "{\"type\": \"template\", \"template\": \"{0}\"}", "[]",
+    "FILE: modules.p.nodes.g.args: template placeholder {0} has no argument 0 (the "
+    "node has no arguments)" },
+  { "", "{\"type\": \"template\", \"template\": \"{{x}} {1}\"}", "[\"$text\", \"$first\"]", NULL },
+};
 
 static void
 test_template_placeholders(Fixture *f, gconstpointer data)
 {
   (void)data;
-  const char *greet = "\"greet\": {\"type\": \"template\", "
-                      "\"template\": \"Hi {name}, about {topic.title}\"}";
-  /* Every placeholder supplied (fields are checked when values exist). */
-  g_autofree char *ok =
-      graph_config(greet, "\"greet\"", "{\"name\": \"$text\", \"topic\": \"$first\"}");
-  assert_valid(f, ok);
-  /* A named placeholder without its argument. */
-  g_autofree char *missing =
-      graph_config(greet, "\"greet\"", "{\"name\": \"$text\", \"topics\": \"$first\"}");
-  assert_error(f, missing,
-               "FILE: modules.p.nodes.g.args: template placeholder {topic.title} has no argument "
-               "named 'topic' (available: name, topics; positional: {0} to {1})");
-  /* Positional arguments have no names. */
-  g_autofree char *positional = graph_config(greet, "\"greet\"", "[\"$text\", \"$first\"]");
-  assert_error(f, positional,
-               "FILE: modules.p.nodes.g.args: template placeholder {name} has no argument named "
-               "'name' (available: no named arguments; positional: {0} to {1})");
-  /* {N} needs N+1 arguments; an inline template is checked the same way. */
-  g_autofree char *index = graph_config("", "{\"type\": \"template\", \"template\": \"{0} {2}\"}",
-                                        "[\"$text\", \"$first\"]");
-  assert_error(f, index,
-               "FILE: modules.p.nodes.g.args: template placeholder {2} has no argument 2 "
-               "(available: no named arguments; positional: {0} to {1})");
-  g_autofree char *none = graph_config("", "{\"type\": \"template\", \"template\": \"{0}\"}", "[]");
-  assert_error(f, none,
-               "FILE: modules.p.nodes.g.args: template placeholder {0} has no argument 0 (the "
-               "node has no arguments)");
-  g_autofree char *braces = graph_config(
-      "", "{\"type\": \"template\", \"template\": \"{{x}} {1}\"}", "[\"$text\", \"$first\"]");
-  assert_valid(f, braces);
+  assert_cases(f, template_cases, G_N_ELEMENTS(template_cases));
 }
+
+static const GraphCase alias_cases[] = {
+  { "", "{\"type\": \"probe\", \"judge\": \"smart\"}", "[]", NULL },
+  { "", "{\"type\": \"probe\", \"judge\": \"judge\"}", "[]",
+    "FILE: modules.p.nodes.g.module.judge: unknown alias 'judge'; known aliases: fast, "
+    "smart" },
+  { "\"probe1\": {\"type\": \"probe\", \"judge\": \"\"}", "\"probe1\"", "[]",
+    "FILE: modules.probe1.judge: unknown alias ''; known aliases: fast, smart" },
+  { "", "{\"type\": \"probe\", \"judge\": 3}", "[]",
+    "FILE: modules.p.nodes.g.module.judge: expected an alias name (a key of "
+    "resources.endpoints), got integer 3" },
+  /* The llm module's alias is an ALIAS option. */
+  { "\"ask\": {\"type\": \"llm\", \"alias\": \"fats\"}", "\"ask\"", "[\"$text\"]",
+    "FILE: modules.ask.alias: unknown alias 'fats'; known aliases: fast, smart" },
+};
 
 static void
 test_alias_options(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autofree char *ok = graph_config("", "{\"type\": \"probe\", \"judge\": \"smart\"}", "[]");
-  assert_valid(f, ok);
-  g_autofree char *inline_bad =
-      graph_config("", "{\"type\": \"probe\", \"judge\": \"judge\"}", "[]");
-  assert_error(f, inline_bad,
-               "FILE: modules.p.nodes.g.module.judge: unknown alias 'judge'; known aliases: fast, "
-               "smart");
-  g_autofree char *named_bad =
-      graph_config("\"probe1\": {\"type\": \"probe\", \"judge\": \"\"}", "\"probe1\"", "[]");
-  assert_error(f, named_bad,
-               "FILE: modules.probe1.judge: unknown alias ''; known aliases: fast, smart");
-  g_autofree char *typed = graph_config("", "{\"type\": \"probe\", \"judge\": 3}", "[]");
-  assert_error(f, typed,
-               "FILE: modules.p.nodes.g.module.judge: expected an alias name (a key of "
-               "resources.endpoints), got integer 3");
-  /* The llm module's alias is an ALIAS option. */
-  g_autofree char *llm =
-      graph_config("\"ask\": {\"type\": \"llm\", \"alias\": \"fats\"}", "\"ask\"", "[\"$text\"]");
-  assert_error(f, llm, "FILE: modules.ask.alias: unknown alias 'fats'; known aliases: fast, smart");
+  assert_cases(f, alias_cases, G_N_ELEMENTS(alias_cases));
 }
+
+static const GraphCase node_cases[] = {
+  { "", "{\"type\": \"probe\", \"watch\": \"$first.label\"}", "[]", NULL },
+  { "", "{\"type\": \"probe\", \"watch\": \"$text\"}", "[]", NULL },
+  { "", "{\"type\": \"probe\", \"watch\": \"$frist\"}", "[]",
+    "FILE: modules.p.nodes.g.module.watch: unknown reference '$frist'; visible here: "
+    "inputs: text; nodes: first" },
+  /* A named module: the graph using it, then the option. */
+  { "\"w\": {\"type\": \"probe\", \"watch\": \"$nope\"}", "\"w\"", "[]",
+    "FILE: modules.p: modules.w.watch: unknown reference '$nope'; visible here: "
+    "inputs: text; "
+    "nodes: first" },
+  { "", "{\"type\": \"probe\", \"watch\": \"first\"}", "[]",
+    "FILE: modules.p.nodes.g.module.watch: expected a reference \"$name\" or "
+    "\"$name.field\" to an input or node of the graph, got string \"first\"" },
+};
 
 static void
 test_node_options(Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autofree char *ok =
-      graph_config("", "{\"type\": \"probe\", \"watch\": \"$first.label\"}", "[]");
-  assert_valid(f, ok);
-  g_autofree char *input = graph_config("", "{\"type\": \"probe\", \"watch\": \"$text\"}", "[]");
-  assert_valid(f, input);
-  g_autofree char *unknown = graph_config("", "{\"type\": \"probe\", \"watch\": \"$frist\"}", "[]");
-  assert_error(f, unknown,
-               "FILE: modules.p.nodes.g.module.watch: unknown reference '$frist'; visible here: "
-               "inputs: text; nodes: first");
-  /* A named module: the graph using it, then the option. */
-  g_autofree char *named =
-      graph_config("\"w\": {\"type\": \"probe\", \"watch\": \"$nope\"}", "\"w\"", "[]");
-  assert_error(f, named,
-               "FILE: modules.p: modules.w.watch: unknown reference '$nope'; visible here: "
-               "inputs: text; "
-               "nodes: first");
-  g_autofree char *plain = graph_config("", "{\"type\": \"probe\", \"watch\": \"first\"}", "[]");
-  assert_error(f, plain,
-               "FILE: modules.p.nodes.g.module.watch: expected a reference \"$name\" or "
-               "\"$name.field\" to an input or node of the graph, got string \"first\"");
+  assert_cases(f, node_cases, G_N_ELEMENTS(node_cases));
 }
 
 int
