@@ -168,8 +168,10 @@ inf_option_spec_min_is_open(const InfOptionSpec *spec)
   return isinf(spec->min) || (spec->type == INF_OPTION_INT && spec->min <= G_MININT32);
 }
 
-/* "expected a number >= 0, got -1" when one side is open, else "2.5 is out
- * of range: expected a value from 0 to 2". */
+/* "expected a number >= 0, got -1" when the value is below a minimum whose
+ * maximum is open (or above a maximum whose minimum is open), else "2.5 is
+ * out of range: expected a value from 0 to 2" (also for 3000000000 against
+ * an INT's G_MAXINT32: that bound is then a real one). */
 static gboolean
 check_range(const InfOptionSpec *spec, double x, const Ctx *ctx, const char *path, GError **error)
 {
@@ -178,13 +180,15 @@ check_range(const InfOptionSpec *spec, double x, const Ctx *ctx, const char *pat
   const char *kind = spec->type == INF_OPTION_INT ? "an integer" : "a number";
   const char *fmt = spec->type == INF_OPTION_INT ? "%.0f" : "%g";
   g_autofree char *got = g_strdup_printf(fmt, x);
-  if (inf_option_spec_max_is_open(spec) && !inf_option_spec_min_is_open(spec))
-    set_error(error, ctx, path, "expected %s >= %g, got %s", kind, spec->min, got);
-  else if (inf_option_spec_min_is_open(spec) && !inf_option_spec_max_is_open(spec))
-    set_error(error, ctx, path, "expected %s <= %g, got %s", kind, spec->max, got);
+  g_autofree char *min = g_strdup_printf(fmt, spec->min);
+  g_autofree char *max = g_strdup_printf(fmt, spec->max);
+  if (x < spec->min && inf_option_spec_max_is_open(spec))
+    set_error(error, ctx, path, "expected %s >= %s, got %s", kind, min, got);
+  else if (x > spec->max && inf_option_spec_min_is_open(spec))
+    set_error(error, ctx, path, "expected %s <= %s, got %s", kind, max, got);
   else
-    set_error(error, ctx, path, "%s is out of range: expected a value from %g to %g", got,
-              spec->min, spec->max);
+    set_error(error, ctx, path, "%s is out of range: expected a value from %s to %s", got, min,
+              max);
   return FALSE;
 }
 

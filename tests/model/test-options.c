@@ -358,6 +358,10 @@ test_open_ranges(void)
   assert_contains(e2, "pipeline.json: modules.summarize.x: expected a number >= 0.001, got 0");
   g_autoptr(GError) e3 = expect_error(open_spec, "{\"y\": 5.5}");
   assert_contains(e3, "pipeline.json: modules.summarize.y: expected a number <= 5, got 5.5");
+  /* beyond G_MAXINT32 "no limit" the bound is a real one: not "expected >= 1" */
+  g_autoptr(GError) e4 = expect_error(open_spec, "{\"n\": 3000000000}");
+  assert_contains(e4, "pipeline.json: modules.summarize.n: 3000000000 is out of range: expected a "
+                      "value from 1 to 2147483647");
 
   g_autoptr(GError) error = NULL;
   json_object *given = parse("{\"n\": 2147483647, \"x\": 1e300, \"y\": -1e300}");
