@@ -23,7 +23,7 @@ struct _InfDatasetReader {
   /* streamed input (pipes, terminals, sockets): read on the main loop */
   GDataInputStream *stream;
   GCancellable *cancellable;
-  GQueue *lines; /* char *, read ahead, at most READ_AHEAD_LINES */
+  GQueue *lines; /* GString *, read ahead, at most READ_AHEAD_LINES */
   gboolean reading;
   gboolean eof;
   GError *read_error;
@@ -89,6 +89,12 @@ inf_dataset_reader_is_streamed(const InfDatasetReader *reader)
   return reader->stream != NULL;
 }
 
+static void
+free_line(gpointer line)
+{
+  g_string_free(line, TRUE);
+}
+
 void
 inf_dataset_reader_free(InfDatasetReader *reader)
 {
@@ -101,7 +107,7 @@ inf_dataset_reader_free(InfDatasetReader *reader)
       g_main_context_iteration(NULL, TRUE);
     g_object_unref(reader->stream);
     g_object_unref(reader->cancellable);
-    g_queue_free_full(reader->lines, g_free);
+    g_queue_free_full(reader->lines, free_line);
     g_clear_error(&reader->read_error);
   }
   if (reader->owned)
@@ -269,7 +275,9 @@ line_read(GObject *source, GAsyncResult *result, gpointer user_data)
   } else if (!line) {
     reader->eof = TRUE;
   } else {
-    g_queue_push_tail(reader->lines, line);
+    /* with its length: a NUL byte in it is an error, as in a file */
+    g_queue_push_tail(reader->lines, g_string_new_len(line, (gssize)length));
+    g_free(line);
     start_read(reader);
   }
   if (reader->wake)
@@ -291,7 +299,7 @@ static InfExample *
 poll_stream(InfDatasetReader *reader, gboolean *later, GError **error)
 {
   for (;;) {
-    g_autofree char *line = g_queue_pop_head(reader->lines);
+    GString *line = g_queue_pop_head(reader->lines);
     start_read(reader);
     if (!line) {
       if (reader->read_error) {
@@ -301,7 +309,8 @@ poll_stream(InfDatasetReader *reader, gboolean *later, GError **error)
       *later = !reader->eof;
       return NULL;
     }
-    InfExample *example = example_from_line(reader, line, strlen(line));
+    InfExample *example = example_from_line(reader, line->str, line->len);
+    g_string_free(line, TRUE);
     if (example)
       return example;
   }

@@ -4,8 +4,10 @@
  * The validation gate (accept, revert, rejected values told to the
  * optimizer), no optimizer call for a batch that passed, best-parameter
  * keeping under a lenient rule, the saved state, and the dataset reader's
- * messages. */
+ * messages (from a file and from a pipe). */
 #include <inf/inf.h>
+#include <glib-unix.h>
+#include <unistd.h>
 #include <math.h>
 #include <string.h>
 
@@ -408,6 +410,48 @@ test_dataset_messages(Fixture *f, gconstpointer data)
   }
 }
 
+/* A pipe (a streamed input, read on the main loop) gives the same examples
+ * and messages as a file of the same bytes: a NUL byte after a value, a
+ * blank line, a line in invalid UTF-8 and a last line without a newline. */
+static void
+test_dataset_pipe_as_file(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  static const char bytes[] = "{\"input\": {\"x\": \"a\"}, \"target\": \"t\"}\n"
+                              "{\"input\": {\"x\": \"b\"}, \"target\": \"t\"}\0 lost\n"
+                              "\n"
+                              "{\"input\": {\"x\": \"\xff\"}, \"target\": \"t\"}\n"
+                              "{\"input\": {\"x\": \"last\"}, \"target\": \"t\"}";
+  const gsize n = sizeof bytes - 1;
+  g_autofree char *path = g_build_filename(f->dir, "bytes.jsonl", NULL);
+  g_assert_true(g_file_set_contents(path, bytes, (gssize)n, NULL));
+  int fds[2];
+  g_assert_true(g_unix_open_pipe(fds, FD_CLOEXEC, NULL));
+  g_assert_cmpint(write(fds[1], bytes, n), ==, (gssize)n); /* less than a pipe holds */
+  close(fds[1]);
+  g_autofree char *pipe_path = g_strdup_printf("/dev/fd/%d", fds[0]);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) from_file = inf_dataset_load(path, f->graph, f->config->loss, &error);
+  g_assert_no_error(error);
+  g_autoptr(GPtrArray) from_pipe = inf_dataset_load(pipe_path, f->graph, f->config->loss, &error);
+  g_assert_no_error(error);
+  close(fds[0]);
+  g_assert_cmpuint(from_file->len, ==, 4);
+  g_assert_cmpuint(from_pipe->len, ==, from_file->len);
+  for (guint i = 0; i < from_file->len; i++) {
+    InfExample *a = g_ptr_array_index(from_file, i), *b = g_ptr_array_index(from_pipe, i);
+    g_assert_cmpuint(a->line, ==, b->line);
+    g_assert_cmpint(a->error == NULL, ==, b->error == NULL);
+  }
+  InfExample *nul = g_ptr_array_index(from_pipe, 1);
+  g_assert_nonnull(nul->error);
+  inf_test_assert_contains(nul->error, ":2: invalid JSON: unexpected text after the value");
+  InfExample *last = g_ptr_array_index(from_pipe, 3);
+  g_assert_cmpuint(last->line, ==, 5);
+  g_assert_null(last->error);
+  g_assert_cmpstr(inf_value_get_text(last->inputs[0]), ==, "last");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -417,6 +461,8 @@ main(int argc, char **argv)
              fixture_teardown);
   g_test_add("/optim/trainer/save-restore", Fixture, NULL, fixture_setup, test_save_restore,
              fixture_teardown);
+  g_test_add("/optim/trainer/dataset-pipe-as-file", Fixture, NULL, fixture_setup,
+             test_dataset_pipe_as_file, fixture_teardown);
   g_test_add("/optim/trainer/dataset-messages", Fixture, NULL, fixture_setup, test_dataset_messages,
              fixture_teardown);
   return g_test_run();
