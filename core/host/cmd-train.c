@@ -97,11 +97,12 @@ spent_json(Train *t)
   return now;
 }
 
-static void
+/* Writes the journal (--checkpoint); FALSE after printing why it failed. */
+static gboolean
 write_journal(Train *t)
 {
   if (!t->checkpoint_path)
-    return;
+    return TRUE;
   json_object *j = json_object_new_object();
   json_object_object_add(j, "format", json_object_new_string(JOURNAL_FORMAT));
   json_object_object_add(j, "version", json_object_new_int(1));
@@ -112,8 +113,9 @@ write_journal(Train *t)
   if (t->history)
     json_object_object_add(j, "history_bytes", json_object_new_int64((gint64)ftell(t->history)));
   json_object_object_add(j, "spent", spent_json(t));
-  write_json_file(t, t->checkpoint_path, j);
+  gboolean ok = write_json_file(t, t->checkpoint_path, j);
   json_object_put(j);
+  return ok;
 }
 
 static char *
@@ -587,22 +589,27 @@ setup_trainer(Train *t, const TrainOptions *o)
     return INF_EXIT_USAGE;
   if (!open_history(t, o->resume ? history_bytes : -1))
     return INF_EXIT_USAGE;
+  /* From now on --resume continues this run. A journal that cannot be
+   * written fails here, before any call, as --history does. */
+  if (!o->resume && !write_journal(t)) {
+    g_printerr("inf-engine train: nothing was trained: --checkpoint %s must be writable\n",
+               t->checkpoint_path);
+    return INF_EXIT_USAGE;
+  }
   return INF_EXIT_OK;
 }
 
 /* Runs the training with the progress line and the signal handlers in
  * place; --out holds the best parameters so far from the start: those as
- * loaded, or those of the checkpoint (when @resumed). */
+ * loaded, or those of the checkpoint (when resumed). */
 static gboolean
-run_training(Train *t, gboolean resumed, GError **error)
+run_training(Train *t, GError **error)
 {
   json_object *initial = inf_trainer_get_best(t->trainer)
                              ? json_object_get(inf_trainer_get_best(t->trainer))
                              : inf_module_state_dict(inf_config_get_main(t->session->config));
   write_json_file(t, t->out_path, initial);
   json_object_put(initial);
-  if (!resumed)
-    write_journal(t); /* from now on --resume continues this run */
   InfTrainerStatus st;
   inf_trainer_get_status(t->trainer, &st);
   t->start_step = st.step;
@@ -669,7 +676,7 @@ inf_command_train(int argc, char **argv)
     return status;
   }
   g_autoptr(GError) error = NULL;
-  gboolean ok = run_training(&t, options.resume, &error);
+  gboolean ok = run_training(&t, &error);
   status = INF_EXIT_OK;
   if (!ok) {
     g_printerr("inf-engine train: %s\n", error->message);

@@ -283,6 +283,24 @@ test_config_errors(void)
   inf_test_assert_contains(err, "training.accept.rule: expected \"improve\" or \"not_worse\"");
   g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
   demo_teardown(&d);
+
+  /* a journal that cannot be written (its directory is a file) stops the
+   * run before it starts, as --history does: nothing trained, no --out */
+  demo_setup(&d, NULL, NULL);
+  g_autofree char *journal = g_build_filename(d.train, "train.ckpt", NULL);
+  g_autofree char *out2 = path_in(&d, "params.json");
+  g_clear_pointer(&err, g_free);
+  g_assert_cmpint(
+      optim_cli_run((const char *[]){ "train", d.config, "--train", d.train, "--val", d.val,
+                                      "--out", out2, "--checkpoint", journal, NULL },
+                    NULL, &err),
+      ==, 2);
+  g_autofree char *why = g_strdup_printf("writing %s failed", journal);
+  g_assert_nonnull(strstr(err, why));
+  g_assert_nonnull(strstr(err, "nothing was trained: --checkpoint"));
+  g_assert_null(strstr(err, "calls"));
+  g_assert_false(g_file_test(out2, G_FILE_TEST_EXISTS));
+  demo_teardown(&d);
 }
 
 /* The demo with priced mock endpoints: $1000 per million input tokens. */
