@@ -5,12 +5,76 @@
 #include <string.h>
 
 #include "model/value-private.h"
+#include "resources/config-fields.h"
 #include "optim/loss.h"
 #include "optim/optimizer.h"
 
-static const char *const known_keys[] = {
-  "loss",   "optimizer",  "epochs",       "batch_size", "seed", "shuffle",
-  "accept", "pass_score", "keep_passing", "output",     NULL,
+/* The fields of the training block and of its accept block, validated by
+ * the options code (resources/config-fields.h). loss, optimizer, accept and
+ * output are checked here (missing loss, classes, the graph's outputs). */
+static const InfOptionSpec training_fields[] = {
+  { .name = "loss",
+    .type = INF_OPTION_JSON,
+    .description = "The loss that scores each example: {\"type\": ...} (required)." },
+  { .name = "optimizer",
+    .type = INF_OPTION_JSON,
+    .description = "The optimizer that proposes parameter values (required by train)." },
+  { .name = "epochs",
+    .type = INF_OPTION_INT,
+    .default_json = "1",
+    .min = 1,
+    .max = 100000,
+    .description = "Passes over the training set." },
+  { .name = "batch_size",
+    .type = INF_OPTION_INT,
+    .default_json = "8",
+    .min = 1,
+    .max = 100000,
+    .description = "Examples per step." },
+  { .name = "seed",
+    .type = INF_OPTION_INT,
+    .default_json = "0",
+    .min = 0,
+    .max = INFINITY,
+    .description = "The seed of the shuffle." },
+  { .name = "shuffle",
+    .type = INF_OPTION_BOOL,
+    .default_json = "true",
+    .description = "Shuffle the training set each epoch." },
+  { .name = "accept",
+    .type = INF_OPTION_JSON,
+    .description = "When a step's values are kept: {\"rule\", \"min_delta\"}." },
+  { .name = "pass_score",
+    .type = INF_OPTION_DOUBLE,
+    .default_json = "1",
+    .min = 0,
+    .max = 1,
+    .description = "The score from which an example passes." },
+  { .name = "keep_passing",
+    .type = INF_OPTION_BOOL,
+    .default_json = "false",
+    .description = "Also give the optimizer the examples that pass." },
+  { .name = "output",
+    .type = INF_OPTION_JSON,
+    .description = "The name of main's dict output the loss scores." },
+  { .name = NULL },
+};
+
+static const char *const rule_choices[] = { "improve", "not_worse", NULL };
+
+static const InfOptionSpec accept_fields[] = {
+  { .name = "rule",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"improve\"",
+    .choices = rule_choices,
+    .description = "improve: val > current + min_delta; not_worse: val >= current - min_delta." },
+  { .name = "min_delta",
+    .type = INF_OPTION_DOUBLE,
+    .default_json = "0",
+    .min = 0,
+    .max = 1,
+    .description = "The margin of the rule." },
+  { .name = NULL },
 };
 
 const char *
@@ -49,94 +113,9 @@ describe(json_object *value)
   return g_strdup_printf("%s %.60s", inf_json_kind_phrase(value), text);
 }
 
-/* Fails at @base.@key: "expected WHAT, got VALUE" with WHAT from @format and
- * VALUE what @value is. */
-static void G_GNUC_PRINTF(6, 7)
-    fail_member(GError **error, const char *file, const char *base, const char *key,
-                json_object *value, const char *format, ...)
-{
-  va_list ap;
-  va_start(ap, format);
-  g_autofree char *expected = g_strdup_vprintf(format, ap);
-  va_end(ap);
-  g_autofree char *path = g_strdup_printf("%s.%s", base, key);
-  g_autofree char *got = describe(value);
-  fail(error, file, path, "expected %s, got %s", expected, got);
-}
-
-/* A whole number in [@min, @max] at @key (default kept when absent). */
-static gboolean
-get_uint(json_object *block, const char *key, guint64 min, guint64 max, guint64 *out,
-         const char *file, const char *base, GError **error)
-{
-  json_object *v;
-  if (!json_object_object_get_ex(block, key, &v))
-    return TRUE;
-  double d = json_object_get_double(v);
-  if (!(json_object_is_type(v, json_type_int) ||
-        (json_object_is_type(v, json_type_double) && d == floor(d))) ||
-      d < (double)min || d > (double)max) {
-    fail_member(error, file, base, key, v,
-                "a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, min, max);
-    return FALSE;
-  }
-  *out = json_object_is_type(v, json_type_int) ? (guint64)json_object_get_int64(v) : (guint64)d;
-  return TRUE;
-}
-
-static gboolean
-get_number(json_object *block, const char *key, double min, double max, double *out,
-           const char *file, const char *base, GError **error)
-{
-  json_object *v;
-  if (!json_object_object_get_ex(block, key, &v))
-    return TRUE;
-  double d = json_object_get_double(v);
-  if (!(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) ||
-      !isfinite(d) || d < min || d > max) {
-    fail_member(error, file, base, key, v, "a number from %g to %g", min, max);
-    return FALSE;
-  }
-  *out = d;
-  return TRUE;
-}
-
-static gboolean
-get_bool(json_object *block, const char *key, gboolean *out, const char *file, const char *base,
-         GError **error)
-{
-  json_object *v;
-  if (!json_object_object_get_ex(block, key, &v))
-    return TRUE;
-  if (!json_object_is_type(v, json_type_boolean)) {
-    fail_member(error, file, base, key, v, "true or false");
-    return FALSE;
-  }
-  *out = json_object_get_boolean(v);
-  return TRUE;
-}
-
-static gboolean
-check_keys(json_object *block, const char *const *keys, const char *file, const char *base,
-           GError **error)
-{
-  json_object_object_foreach(block, key, value)
-  {
-    (void)value;
-    if (g_strv_contains(keys, key))
-      continue;
-    g_autofree char *path = g_strdup_printf("%s.%s", base, key);
-    g_autofree char *valid = g_strjoinv(", ", (char **)keys);
-    fail(error, file, path, "unknown key; valid keys: %s", valid);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static gboolean
 parse_accept(InfTrainingConfig *config, json_object *accept, const char *file, GError **error)
 {
-  static const char *const keys[] = { "rule", "min_delta", NULL };
   if (!json_object_is_type(accept, json_type_object)) {
     g_autofree char *got = describe(accept);
     fail(
@@ -145,22 +124,15 @@ parse_accept(InfTrainingConfig *config, json_object *accept, const char *file, G
         got);
     return FALSE;
   }
-  if (!check_keys(accept, keys, file, "training.accept", error))
+  g_autoptr(InfOptions) fields =
+      inf_config_fields_parse(accept_fields, accept, file, "training.accept", error);
+  if (!fields)
     return FALSE;
-  json_object *rule;
-  if (json_object_object_get_ex(accept, "rule", &rule)) {
-    const char *name =
-        json_object_is_type(rule, json_type_string) ? json_object_get_string(rule) : NULL;
-    if (name && strcmp(name, "improve") == 0) {
-      config->rule = INF_ACCEPT_IMPROVE;
-    } else if (name && strcmp(name, "not_worse") == 0) {
-      config->rule = INF_ACCEPT_NOT_WORSE;
-    } else {
-      fail_member(error, file, "training.accept", "rule", rule, "\"improve\" or \"not_worse\"");
-      return FALSE;
-    }
-  }
-  return get_number(accept, "min_delta", 0, 1, &config->min_delta, file, "training.accept", error);
+  config->rule = g_str_equal(inf_options_get_string(fields, "rule"), "not_worse")
+                     ? INF_ACCEPT_NOT_WORSE
+                     : INF_ACCEPT_IMPROVE;
+  config->min_delta = inf_options_get_double(fields, "min_delta");
+  return TRUE;
 }
 
 static gboolean
@@ -209,25 +181,18 @@ inf_training_config_parse(json_object *training, const char *file, InfGraph *gra
     fail(error, file, "training", "expected an object, got %s", got);
     return NULL;
   }
-  if (!check_keys(training, known_keys, file, "training", error))
+  g_autoptr(InfOptions) fields =
+      inf_config_fields_parse(training_fields, training, file, "training", error);
+  if (!fields)
     return NULL;
   g_autoptr(InfTrainingConfig) config = g_new0(InfTrainingConfig, 1);
-  config->epochs = 1;
-  config->batch_size = 8;
-  config->shuffle = TRUE;
-  config->pass_score = 1.0;
+  config->epochs = (guint)inf_options_get_int(fields, "epochs");
+  config->batch_size = (guint)inf_options_get_int(fields, "batch_size");
+  config->seed = (guint64)inf_options_get_int(fields, "seed");
+  config->shuffle = inf_options_get_bool(fields, "shuffle");
+  config->keep_passing = inf_options_get_bool(fields, "keep_passing");
+  config->pass_score = inf_options_get_double(fields, "pass_score");
   config->rule = INF_ACCEPT_IMPROVE;
-  guint64 epochs = 1, batch_size = 8, seed = 0;
-  if (!get_uint(training, "epochs", 1, 100000, &epochs, file, "training", error) ||
-      !get_uint(training, "batch_size", 1, 100000, &batch_size, file, "training", error) ||
-      !get_uint(training, "seed", 0, G_MAXINT64, &seed, file, "training", error) ||
-      !get_bool(training, "shuffle", &config->shuffle, file, "training", error) ||
-      !get_bool(training, "keep_passing", &config->keep_passing, file, "training", error) ||
-      !get_number(training, "pass_score", 0, 1, &config->pass_score, file, "training", error))
-    return NULL;
-  config->epochs = (guint)epochs;
-  config->batch_size = (guint)batch_size;
-  config->seed = seed;
   json_object *v;
   if (json_object_object_get_ex(training, "accept", &v) && !parse_accept(config, v, file, error))
     return NULL;

@@ -40,9 +40,11 @@ typedef struct {
 const char *inf_accept_rule_name(InfAcceptRule rule);
 
 /* Validates @training (the block, borrowed; NULL: missing) of @file for
- * the graph @graph: every field, with errors naming the file and the JSON
- * path (`pipeline.json: training.batch_size: expected a whole number >= 1,
- * got 0`) and what is valid. The loss is required; the optimizer only with
+ * the graph @graph (may be NULL when @training has no "output"): every
+ * field, the scalar ones through an option table (resources/config-fields.h),
+ * with errors naming the file and the JSON path (`pipeline.json:
+ * training.batch_size: 0 is out of range: expected a value from 1 to 100000`)
+ * and what is valid. The loss is required; the optimizer only with
  * @need_optimizer (else it is not created). @resolver (may be NULL) checks
  * aliases and references. */
 InfTrainingConfig *inf_training_config_parse(json_object *training, const char *file,

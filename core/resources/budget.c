@@ -4,7 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "model/options-private.h"
 #include "model/value-private.h"
+#include "resources/config-fields.h"
 #include "resources/metrics.h"
 
 /* The quark name is pasted into a string: keep it as written. */
@@ -72,29 +74,47 @@ inf_budget_config_free(InfBudgetConfig *config)
   g_free(config);
 }
 
-static gboolean
-parse_number(json_object *value, const char *file, const char *path, const char *key,
-             gboolean integer, double *out, GError **error)
-{
-  gboolean is_int = json_object_is_type(value, json_type_int);
-  gboolean is_number = is_int || json_object_is_type(value, json_type_double);
-  double v = is_number ? json_object_get_double(value) : NAN;
-  if (!is_number || !isfinite(v) || v < 0 || (integer && v != floor(v))) {
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG, "%s: %s.%s: expected %s >= 0, got %s", file,
-                path, key, integer ? "a whole number" : "a number",
-                json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
-    return FALSE;
-  }
-  *out = v;
-  return TRUE;
-}
-
 static gint
 compare_double(gconstpointer a, gconstpointer b)
 {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
+
+/* The fields of the budget block and of each alias's limits, validated by
+ * the options code (config-fields.h); a limit left out is no limit.
+ * "warn_at" and "aliases" are parsed here. LIMIT_FIELDS is kept as written:
+ * clang-format cannot lay out a macro of several initializers. */
+// clang-format off
+#define LIMIT_FIELDS                                                                        \
+  { .name = "max_cost", .type = INF_OPTION_DOUBLE, .min = 0, .max = INFINITY,               \
+    .description = "USD, from the endpoints' input/output_cost_per_1m; none: no limit." },   \
+  { .name = "max_requests", .type = INF_OPTION_INT, .min = 0, .max = INFINITY,              \
+    .description = "Attempts sent (retries and 429s included); none: no limit." },          \
+  { .name = "max_tokens", .type = INF_OPTION_INT, .min = 0, .max = INFINITY,                \
+    .description = "Input plus output tokens; none: no limit." },                           \
+  { .name = "warn_at", .type = INF_OPTION_JSON,                                             \
+    .description = "Fractions of the limits in (0, 1]: a warning when spend passes each." }
+// clang-format on
+
+static const InfOptionSpec alias_fields[] = {
+  LIMIT_FIELDS,
+  { .name = NULL },
+};
+
+static const InfOptionSpec budget_fields[] = {
+  LIMIT_FIELDS,
+  { .name = "default_max_tokens",
+    .type = INF_OPTION_INT,
+    .default_json = "4096",
+    .min = 1,
+    .max = INFINITY,
+    .description = "The reply size reserved for calls without max_tokens." },
+  { .name = "aliases",
+    .type = INF_OPTION_JSON,
+    .description = "Limits per alias: {ALIAS: {max_cost, max_requests, max_tokens, warn_at}}." },
+  { .name = NULL },
+};
 
 static GArray *
 parse_warn_at(json_object *value, const char *file, const char *path, GError **error)
@@ -131,29 +151,27 @@ parse_warn_at(json_object *value, const char *file, const char *path, GError **e
   return g_steal_pointer(&fractions);
 }
 
-/* One limits key of @json at @path: TRUE when @key was a limit (parsed into
- * @limits), FALSE with @error on a bad value; *@matched says whether it was. */
+/* Reads the limits and warn_at of validated @fields (at @path) into
+ * @limits and *@warn_at (left alone when warn_at is not given). */
 static gboolean
-parse_limit(InfBudgetLimits *limits, const char *key, json_object *value, const char *file,
-            const char *path, gboolean *matched, GError **error)
+read_limits(const InfOptions *fields, InfBudgetLimits *limits, GArray **warn_at, const char *file,
+            const char *path, GError **error)
 {
-  double v;
-  *matched = TRUE;
-  if (g_str_equal(key, "max_cost")) {
-    if (!parse_number(value, file, path, key, FALSE, &v, error))
-      return FALSE;
-    limits->max_cost = v;
-  } else if (g_str_equal(key, "max_requests")) {
-    if (!parse_number(value, file, path, key, TRUE, &v, error))
-      return FALSE;
-    limits->max_requests = v >= (double)G_MAXINT64 ? G_MAXINT64 : (gint64)v;
-  } else if (g_str_equal(key, "max_tokens")) {
-    if (!parse_number(value, file, path, key, TRUE, &v, error))
-      return FALSE;
-    limits->max_tokens = v >= (double)G_MAXINT64 ? G_MAXINT64 : (gint64)v;
-  } else {
-    *matched = FALSE;
-  }
+  *limits = INF_BUDGET_LIMITS_NONE;
+  if (inf_options_has(fields, "max_cost"))
+    limits->max_cost = inf_options_get_double(fields, "max_cost");
+  if (inf_options_has(fields, "max_requests"))
+    limits->max_requests = inf_options_get_int(fields, "max_requests");
+  if (inf_options_has(fields, "max_tokens"))
+    limits->max_tokens = inf_options_get_int(fields, "max_tokens");
+  if (!inf_options_has(fields, "warn_at"))
+    return TRUE;
+  GArray *fractions = parse_warn_at(inf_options_get_json(fields, "warn_at"), file, path, error);
+  if (!fractions)
+    return FALSE;
+  if (*warn_at)
+    g_array_unref(*warn_at);
+  *warn_at = fractions;
   return TRUE;
 }
 
@@ -177,34 +195,35 @@ parse_alias(const char *alias, json_object *json, const char *file, const char *
                      "\"warn_at\"}",
                      error))
     return NULL;
+  g_autoptr(InfOptions) fields = inf_config_fields_parse(alias_fields, json, file, path, error);
+  if (!fields)
+    return NULL;
   InfBudgetAliasConfig *ac = g_new0(InfBudgetAliasConfig, 1);
   ac->alias = g_strdup(alias);
-  ac->limits = INF_BUDGET_LIMITS_NONE;
-  json_object_object_foreach(json, key, value)
-  {
-    gboolean matched;
-    if (!parse_limit(&ac->limits, key, value, file, path, &matched, error)) {
-      alias_config_free(ac);
-      return NULL;
-    }
-    if (matched)
-      continue;
-    if (g_str_equal(key, "warn_at")) {
-      if (ac->warn_at)
-        g_array_unref(ac->warn_at);
-      if (!(ac->warn_at = parse_warn_at(value, file, path, error))) {
-        alias_config_free(ac);
-        return NULL;
-      }
-      continue;
-    }
-    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                "%s: %s.%s: unknown key; valid keys: max_cost, max_requests, max_tokens, warn_at",
-                file, path, key);
+  if (!read_limits(fields, &ac->limits, &ac->warn_at, file, path, error)) {
     alias_config_free(ac);
     return NULL;
   }
   return ac;
+}
+
+/* The aliases block @value at @json_path.aliases into @config. */
+static gboolean
+parse_aliases(InfBudgetConfig *config, json_object *value, const char *file, const char *json_path,
+              GError **error)
+{
+  g_autofree char *aliases_path = g_strconcat(json_path, ".aliases", NULL);
+  if (!expect_object(value, file, aliases_path, "an object mapping aliases to limits", error))
+    return FALSE;
+  json_object_object_foreach(value, alias, spec)
+  {
+    g_autofree char *alias_path = g_strconcat(aliases_path, ".", alias, NULL);
+    InfBudgetAliasConfig *ac = parse_alias(alias, spec, file, alias_path, error);
+    if (!ac)
+      return FALSE;
+    g_ptr_array_add(config->aliases, ac);
+  }
+  return TRUE;
 }
 
 InfBudgetConfig *
@@ -215,49 +234,17 @@ inf_budget_config_parse(json_object *json, const char *file, const char *json_pa
                      "\"warn_at\", \"default_max_tokens\", \"aliases\"}",
                      error))
     return NULL;
+  g_autoptr(InfOptions) fields =
+      inf_config_fields_parse(budget_fields, json, file, json_path, error);
+  if (!fields)
+    return NULL;
   g_autoptr(InfBudgetConfig) config = inf_budget_config_new();
-  json_object_object_foreach(json, key, value)
-  {
-    gboolean matched;
-    if (!parse_limit(&config->limits, key, value, file, json_path, &matched, error))
-      return NULL;
-    if (matched)
-      continue;
-    if (g_str_equal(key, "warn_at")) {
-      GArray *warn_at = parse_warn_at(value, file, json_path, error);
-      if (!warn_at)
-        return NULL;
-      g_array_unref(config->warn_at);
-      config->warn_at = warn_at;
-    } else if (g_str_equal(key, "default_max_tokens")) {
-      if (!json_object_is_type(value, json_type_int) || json_object_get_int64(value) < 1) {
-        g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                    "%s: %s.default_max_tokens: expected an integer >= 1 (the reply size "
-                    "reserved for calls without max_tokens), got %s",
-                    file, json_path, json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
-        return NULL;
-      }
-      config->default_max_tokens = json_object_get_int64(value);
-    } else if (g_str_equal(key, "aliases")) {
-      g_autofree char *aliases_path = g_strconcat(json_path, ".aliases", NULL);
-      if (!expect_object(value, file, aliases_path, "an object mapping aliases to limits", error))
-        return NULL;
-      json_object_object_foreach(value, alias, spec)
-      {
-        g_autofree char *alias_path = g_strconcat(aliases_path, ".", alias, NULL);
-        InfBudgetAliasConfig *ac = parse_alias(alias, spec, file, alias_path, error);
-        if (!ac)
-          return NULL;
-        g_ptr_array_add(config->aliases, ac);
-      }
-    } else {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "%s: %s.%s: unknown key; valid keys: max_cost, max_requests, max_tokens, "
-                  "warn_at, default_max_tokens, aliases",
-                  file, json_path, key);
-      return NULL;
-    }
-  }
+  if (!read_limits(fields, &config->limits, &config->warn_at, file, json_path, error))
+    return NULL;
+  config->default_max_tokens = inf_options_get_int(fields, "default_max_tokens");
+  if (inf_options_has(fields, "aliases") &&
+      !parse_aliases(config, inf_options_get_json(fields, "aliases"), file, json_path, error))
+    return NULL;
   return g_steal_pointer(&config);
 }
 

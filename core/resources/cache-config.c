@@ -1,7 +1,11 @@
 /* The `cache` block of resources (see cache-config.h). */
 #include "resources/cache-config.h"
 
+#include <math.h>
+
+#include "model/options-private.h"
 #include "model/value-private.h"
+#include "resources/config-fields.h"
 
 static const char *const mode_names[] = {
   [INF_CACHE_MODE_READWRITE] = "readwrite",
@@ -54,6 +58,33 @@ inf_cache_config_free(InfCacheConfig *config)
   g_free(config);
 }
 
+/* The fields of the cache block, validated by the options code
+ * (config-fields.h). The choices in the order of INF_CACHE_MODE_CHOICES. */
+static const char *const mode_choices[] = { "read", "write", "readwrite", "refresh", NULL };
+
+static const InfOptionSpec cache_fields[] = {
+  { .name = "path",
+    .type = INF_OPTION_STRING,
+    .description = "The SQLite file of the cache (created when missing); none: no cache." },
+  { .name = "max_bytes",
+    .type = INF_OPTION_INT,
+    .default_json = "1073741824",
+    .min = 4096,
+    .max = INFINITY,
+    .description = "Bound on the stored entries in bytes (LRU eviction)." },
+  { .name = "mode",
+    .type = INF_OPTION_ENUM,
+    .default_json = "\"readwrite\"",
+    .choices = mode_choices,
+    .description = "readwrite: answer from the cache and store; read: store nothing; write: "
+                   "always call, store what is not stored; refresh: always call, store all." },
+  { .name = "store_truncated",
+    .type = INF_OPTION_BOOL,
+    .default_json = "false",
+    .description = "Also store replies cut at max_tokens." },
+  { .name = NULL },
+};
+
 InfCacheConfig *
 inf_cache_config_parse(json_object *json, const char *file, const char *json_path, GError **error)
 {
@@ -64,47 +95,21 @@ inf_cache_config_parse(json_object *json, const char *file, const char *json_pat
                 file, json_path, inf_json_kind_phrase(json));
     return NULL;
   }
-  g_autoptr(InfCacheConfig) config = inf_cache_config_new();
-  json_object_object_foreach(json, key, value)
-  {
-    if (g_str_equal(key, "path")) {
-      if (!json_object_is_type(value, json_type_string) || !*json_object_get_string(value)) {
-        g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                    "%s: %s.path: expected the cache file name (a non-empty string), got %s", file,
-                    json_path, inf_json_kind_phrase(value));
-        return NULL;
-      }
-      config->path = g_strdup(json_object_get_string(value));
-    } else if (g_str_equal(key, "max_bytes")) {
-      if (!json_object_is_type(value, json_type_int) || json_object_get_int64(value) < 4096) {
-        g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                    "%s: %s.max_bytes: expected an integer >= 4096 (bytes), got %s", file,
-                    json_path, json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
-        return NULL;
-      }
-      config->max_bytes = json_object_get_int64(value);
-    } else if (g_str_equal(key, "mode")) {
-      if (!json_object_is_type(value, json_type_string) ||
-          !inf_cache_mode_from_name(json_object_get_string(value), &config->mode)) {
-        g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                    "%s: %s.mode: expected one of " INF_CACHE_MODE_CHOICES ", got %s", file,
-                    json_path, json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
-        return NULL;
-      }
-    } else if (g_str_equal(key, "store_truncated")) {
-      if (!json_object_is_type(value, json_type_boolean)) {
-        g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                    "%s: %s.store_truncated: expected true or false, got %s", file, json_path,
-                    inf_json_kind_phrase(value));
-        return NULL;
-      }
-      config->store_truncated = json_object_get_boolean(value);
-    } else {
-      g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
-                  "%s: %s.%s: unknown key; valid keys: path, max_bytes, mode, store_truncated",
-                  file, json_path, key);
-      return NULL;
-    }
+  g_autoptr(InfOptions) fields =
+      inf_config_fields_parse(cache_fields, json, file, json_path, error);
+  if (!fields)
+    return NULL;
+  const char *path = inf_options_get_string(fields, "path");
+  if (path && !*path) {
+    g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
+                "%s: %s.path: expected the cache file name (a non-empty string), got \"\"", file,
+                json_path);
+    return NULL;
   }
+  g_autoptr(InfCacheConfig) config = inf_cache_config_new();
+  config->path = g_strdup(path);
+  config->max_bytes = inf_options_get_int(fields, "max_bytes");
+  inf_cache_mode_from_name(inf_options_get_string(fields, "mode"), &config->mode);
+  config->store_truncated = inf_options_get_bool(fields, "store_truncated");
   return g_steal_pointer(&config);
 }

@@ -296,13 +296,15 @@ test_bad_limits(Fixture *f, gconstpointer data)
   }
   const char *const bad_blocks[][2] = {
     { "{\"max_cost\": -2}", "resources.budget.max_cost: expected a number >= 0" },
-    { "{\"max_requests\": 1.5}", "resources.budget.max_requests: expected a whole number" },
+    { "{\"max_requests\": 1.5}",
+      "resources.budget.max_requests: expected an integer, got number 1.5" },
     { "{\"warn_at\": [0.5, 1.5]}", "resources.budget.warn_at[1]: expected a fraction in (0, 1]" },
-    { "{\"max_cost\": 1, \"limit\": 2}", "resources.budget.limit: unknown key" },
+    { "{\"max_cost\": 1, \"limit\": 2}",
+      "resources.budget.limit: unknown option; valid options: aliases" },
     { "{\"aliases\": {\"nope\": {\"max_cost\": 1}}}",
       "resources.budget.aliases.nope: unknown alias 'nope'; known aliases: fast" },
     { "{\"aliases\": {\"fast\": {\"max_cost\": \"1\"}}}",
-      "resources.budget.aliases.fast.max_cost: expected a number >= 0" },
+      "resources.budget.aliases.fast.max_cost: expected a number, got string \"1\"" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(bad_blocks); i++) {
     g_autofree char *bad_config = write_config(f, one_alias, 1, bad_blocks[i][0], 5);

@@ -125,7 +125,8 @@ test_eval_usage(void)
   int status =
       optim_cli_run((const char *[]){ "eval", config, "--data", dataset, NULL }, NULL, &err);
   g_assert_cmpint(status, ==, 2);
-  inf_test_assert_contains(err, "training.batch_size: expected a whole number from 1");
+  inf_test_assert_contains(
+      err, "training.batch_size: 0 is out of range: expected a value from 1 to 100000");
   g_clear_pointer(&err, g_free);
   /* no --data */
   status = optim_cli_run((const char *[]){ "eval", config, NULL }, NULL, &err);

@@ -280,7 +280,8 @@ test_config_errors(void)
                                                   d.val, "--out", out, NULL },
                                 NULL, &err),
                   ==, 2);
-  inf_test_assert_contains(err, "training.accept.rule: expected \"improve\" or \"not_worse\"");
+  inf_test_assert_contains(
+      err, "training.accept.rule: expected one of: improve, not_worse; got string \"better\"");
   g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
   demo_teardown(&d);
 

@@ -139,16 +139,20 @@ test_parse_errors(void)
 {
   const char *const cases[][2] = {
     { "[]", "r.json: resources.budget: expected a budget object" },
-    { "{\"max_cost\": \"5\"}", "r.json: resources.budget.max_cost: expected a number >= 0" },
-    { "{\"max_tokens\": -1}", "r.json: resources.budget.max_tokens: expected a whole number >= 0" },
+    { "{\"max_cost\": \"5\"}",
+      "r.json: resources.budget.max_cost: expected a number, got string \"5\"" },
+    { "{\"max_tokens\": -1}",
+      "r.json: resources.budget.max_tokens: expected an integer >= 0, got -1" },
     { "{\"warn_at\": 0.5}", "r.json: resources.budget.warn_at: expected a list of fractions" },
     { "{\"warn_at\": [0]}", "r.json: resources.budget.warn_at[0]: expected a fraction in (0, 1]" },
     { "{\"default_max_tokens\": 0}",
       "r.json: resources.budget.default_max_tokens: expected an integer >= 1" },
     { "{\"aliases\": []}", "r.json: resources.budget.aliases: expected an object mapping aliases" },
     { "{\"aliases\": {\"a\": {\"on_exhausted\": 1}}}",
-      "r.json: resources.budget.aliases.a.on_exhausted: unknown key" },
-    { "{\"bogus\": 1}", "r.json: resources.budget.bogus: unknown key; valid keys: max_cost" },
+      "r.json: resources.budget.aliases.a.on_exhausted: unknown option; valid options: max_cost" },
+    { "{\"bogus\": 1}",
+      "r.json: resources.budget.bogus: unknown option; valid options: aliases, default_max_tokens, "
+      "max_cost, max_requests, max_tokens, warn_at" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
@@ -164,6 +168,78 @@ test_parse_errors(void)
   g_assert_false(inf_budget_config_has_limits(config));
 }
 
+/* The block's fields through the options code: defaults, accepted values
+ * (whole numbers written as decimals too), and errors naming the file and
+ * the JSON path. */
+static void
+test_fields(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(InfBudgetConfig) none = parse("{}", &error);
+  g_assert_no_error(error);
+  g_assert_false(inf_budget_config_has_limits(none));
+  g_assert_cmpfloat(none->limits.max_cost, <, 0);
+  g_assert_cmpint(none->limits.max_requests, <, 0);
+  g_assert_cmpint(none->limits.max_tokens, <, 0);
+  g_assert_cmpint(none->default_max_tokens, ==, 4096);
+  g_assert_cmpuint(none->warn_at->len, ==, 0);
+  g_assert_cmpuint(none->aliases->len, ==, 0);
+
+  g_autoptr(InfBudgetConfig) config =
+      parse("{\"max_cost\": 0, \"max_requests\": 1e3, \"max_tokens\": 2.0, \"warn_at\": [0.8, "
+            "0.5, 0.8], \"default_max_tokens\": 1, \"aliases\": {\"a\": {\"max_tokens\": 7}, "
+            "\"b\": {\"warn_at\": [1]}}}",
+            &error);
+  g_assert_no_error(error);
+  g_assert_cmpfloat(config->limits.max_cost, ==, 0);
+  g_assert_cmpint(config->limits.max_requests, ==, 1000);
+  g_assert_cmpint(config->limits.max_tokens, ==, 2);
+  g_assert_cmpuint(config->warn_at->len, ==, 2);
+  g_assert_cmpfloat(g_array_index(config->warn_at, double, 0), ==, 0.5);
+  g_assert_cmpint(config->default_max_tokens, ==, 1);
+  const InfBudgetAliasConfig *a = inf_budget_config_lookup(config, "a");
+  g_assert_cmpint(a->limits.max_tokens, ==, 7);
+  g_assert_cmpint(a->limits.max_requests, <, 0);
+  g_assert_cmpfloat(a->limits.max_cost, <, 0);
+  g_assert_null(a->warn_at);
+  const InfBudgetAliasConfig *b = inf_budget_config_lookup(config, "b");
+  g_assert_cmpuint(b->warn_at->len, ==, 1);
+
+  const char *const cases[][2] = {
+    { "{\"max_cost\": -0.5}",
+      "r.json: resources.budget.max_cost: expected a number >= 0, got -0.5" },
+    { "{\"max_requests\": \"10\"}",
+      "r.json: resources.budget.max_requests: expected an integer, got string \"10\"" },
+    { "{\"max_requests\": 1.5}",
+      "r.json: resources.budget.max_requests: expected an integer, got number 1.5" },
+    { "{\"max_tokens\": true}",
+      "r.json: resources.budget.max_tokens: expected an integer, got boolean true" },
+    { "{\"default_max_tokens\": 0}",
+      "r.json: resources.budget.default_max_tokens: expected an integer >= 1, got 0" },
+    { "{\"default_max_tokens\": null}",
+      "r.json: resources.budget.default_max_tokens: expected an integer, got null" },
+    { "{\"aliases\": {\"a\": {\"max_requests\": -1}}}",
+      "r.json: resources.budget.aliases.a.max_requests: expected an integer >= 0, got -1" },
+    { "{\"aliases\": {\"a\": {\"max_cost\": \"1\"}}}",
+      "r.json: resources.budget.aliases.a.max_cost: expected a number, got string \"1\"" },
+    { "{\"aliases\": {\"a\": {\"warn_at\": [2]}}}",
+      "r.json: resources.budget.aliases.a.warn_at[0]: expected a fraction in (0, 1], got 2" },
+    { "{\"aliases\": {\"a\": {\"default_max_tokens\": 5}}}",
+      "r.json: resources.budget.aliases.a.default_max_tokens: unknown option; valid options: "
+      "max_cost, max_requests, max_tokens, warn_at" },
+    { "{\"aliases\": {\"a\": 5}}",
+      "r.json: resources.budget.aliases.a: expected an object of limits" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) local = NULL;
+    g_autoptr(InfBudgetConfig) bad = parse(cases[i][0], &local);
+    g_assert_null(bad);
+    g_assert_error(local, INF_ERROR, INF_ERROR_CONFIG);
+    if (!g_str_has_prefix(local->message, cases[i][1]))
+      g_error("case %u: %s", i, local->message);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -173,5 +249,6 @@ main(int argc, char **argv)
   g_test_add_func("/budget/alias-limit", test_alias_limit);
   g_test_add_func("/budget/estimate", test_estimate);
   g_test_add_func("/budget/parse-errors", test_parse_errors);
+  g_test_add_func("/budget/fields", test_fields);
   return g_test_run();
 }
