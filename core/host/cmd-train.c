@@ -272,6 +272,15 @@ load_split(InfOptimSession *session, const char *what, const char *path, guint *
   return good;
 }
 
+/* Whether split @path (may be NULL) is standard input or an existing file
+ * that is not a regular one (a named pipe, /dev/stdin): read once only. */
+static gboolean
+is_stream(const char *path)
+{
+  return path && (g_str_equal(path, "-") || (g_file_test(path, G_FILE_TEST_EXISTS) &&
+                                             !g_file_test(path, G_FILE_TEST_IS_REGULAR)));
+}
+
 static char *
 file_hash(const char *path)
 {
@@ -537,9 +546,9 @@ parse_options(TrainOptions *o, int argc, char **argv, int *status)
            1)
     usage = "only one of --train, --val and --test can be '-' (standard input)";
   else if (o->checkpoint_path &&
-           (g_str_equal(o->train_path, "-") || g_str_equal(o->val_path, "-") ||
-            (o->test_path && g_str_equal(o->test_path, "-"))))
-    usage = "--checkpoint needs the splits in files, not '-': --resume reads them again";
+           (is_stream(o->train_path) || is_stream(o->val_path) || is_stream(o->test_path)))
+    usage = "--checkpoint needs the splits in files, not '-' or a pipe: --resume reads them "
+            "again and checks that they did not change";
   if (usage) {
     g_printerr("inf-engine train: %s (see inf-engine train --help)\n", usage);
     *status = INF_EXIT_USAGE;

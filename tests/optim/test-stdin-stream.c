@@ -167,6 +167,14 @@ test_train_from_stdin(void)
   g_assert_cmpint(ck.status, ==, 2);
   inf_test_assert_contains(ck.err, "--checkpoint needs the splits in files");
   g_assert_false(g_file_test(ckpt, G_FILE_TEST_EXISTS));
+  /* nor a named pipe (refused before it is opened: no writer is needed) */
+  g_auto(InfTestRun) ck_fifo = { 0 };
+  inf_test_engine_run_va(&ck_fifo, NULL, "train", config, "--train", fifo, "--val", val, "--out",
+                         out, "--checkpoint", ckpt, NULL);
+  g_assert_cmpint(ck_fifo.status, ==, 2);
+  inf_test_assert_contains(ck_fifo.err,
+                           "--checkpoint needs the splits in files, not '-' or a pipe");
+  g_assert_false(g_file_test(ckpt, G_FILE_TEST_EXISTS));
   inf_test_rmdir(dir);
 }
 
