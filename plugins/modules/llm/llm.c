@@ -376,10 +376,14 @@ llm_reply(InfTask *task, const InfLlmResponse *response, gpointer user_data)
 typedef InfValue *(*ArgFunc)(const void *owner, guint index);
 
 /* The prompt: the @n_args arguments @get returns, text as is and other
- * values as compact JSON, joined by blank lines. */
+ * values as compact JSON, joined by blank lines. One argument (the usual
+ * case, on every call) is returned as it is, without a copy through a
+ * GString. */
 static char *
 join_args(const void *owner, guint n_args, ArgFunc get)
 {
+  if (n_args == 1)
+    return inf_value_to_string(get(owner, 0));
   GString *joined = g_string_new(NULL);
   for (guint i = 0; i < n_args; i++) {
     g_autofree char *part = inf_value_to_string(get(owner, i));
