@@ -688,7 +688,8 @@ test_task_timeout_cancels_call(void)
 /* The same over HTTP: the server holds the reply; at the node's timeout the
  * request is cancelled and its connection closed, which the server sees.
  * The timeout is long enough for the request to reach the server first
- * (under valgrind, on a loaded machine); if it did not, the test says so. */
+ * (under valgrind, on a loaded machine); if it did not, the engine side is
+ * still checked and the server side is skipped, saying so. */
 static void
 test_task_timeout_cancels_http(void)
 {
@@ -708,11 +709,18 @@ test_task_timeout_cancels_http(void)
   g_assert_cmpstr(f.run.outputs[0], ==,
                   "error: node 'ask' (module class 'ask', built in): no result after 2s (the "
                   "module's timeout)");
-  if (inf_fake_llm_get_n_held(fake) != 1)
-    g_error("the request did not reach the fake server within the node's timeout (2s)");
   /* The engine has no request in flight any more ... */
   g_assert_cmpuint(inf_http_session_get_in_flight(f.resources->http), ==, 0);
   g_assert_cmpuint(g_hash_table_size(f.resources->calls), ==, 0);
+  if (inf_fake_llm_get_n_held(fake) != 1) {
+    /* A machine so loaded that the request never reached the server within
+     * 2 s: what the server sees cannot be checked, and that is said. */
+    g_test_skip("the request did not reach the fake server within the node's timeout (2s)");
+    fixture_teardown(&f);
+    inf_test_fake_stop(fake);
+    capture_stop();
+    return;
+  }
   /* ... and the server sees the connection closed while it held the reply
    * (no reply was ever sent: it waits for the close, not for a time). */
   InfFakeStats stats;
