@@ -579,7 +579,7 @@ test_client_build_url_errors(void)
 }
 
 /* inf_client_require_model: the endpoint's model, or a config error naming
- * the class and the alias. */
+ * the class and the alias when it sets none or "". */
 static void
 test_client_require_model(void)
 {
@@ -589,6 +589,7 @@ test_client_require_model(void)
     { "{\"provider\": \"url-probe\", \"base_url\": \"http://h\", \"model\": \"org/m-1\"}",
       "org/m-1" },
     { "{\"provider\": \"url-probe\", \"base_url\": \"http://h\"}", NULL },
+    { "{\"provider\": \"url-probe\", \"base_url\": \"http://h\", \"model\": \"\"}", NULL },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(InfRegistry) registry = inf_registry_new();
