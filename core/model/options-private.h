@@ -63,6 +63,10 @@ const InfOptionsResolver *inf_options_get_resolver(const InfOptions *options);
 gboolean inf_option_spec_max_is_open(const InfOptionSpec *spec);
 gboolean inf_option_spec_min_is_open(const InfOptionSpec *spec);
 
+/* The entry of the option table @table (ended by a NULL name; NULL: no
+ * options) named @name, or NULL. */
+const InfOptionSpec *inf_option_spec_find(const InfOptionSpec *table, const char *name);
+
 /* The spec table the options were validated against (may be NULL). */
 const InfOptionSpec *inf_options_get_spec(const InfOptions *options);
 /* Whether option @name was given explicitly (not a default). */

@@ -156,6 +156,15 @@ type_error(GError **error, const Ctx *ctx, const char *path, const char *expecte
   set_error(error, ctx, path, "expected %s, got %s", expected, what);
 }
 
+const InfOptionSpec *
+inf_option_spec_find(const InfOptionSpec *table, const char *name)
+{
+  for (const InfOptionSpec *spec = table; spec != NULL && spec->name != NULL; spec++)
+    if (strcmp(spec->name, name) == 0)
+      return spec;
+  return NULL;
+}
+
 gboolean
 inf_option_spec_max_is_open(const InfOptionSpec *spec)
 {
@@ -503,11 +512,7 @@ check_unknown_keys(json_object *given, const char *const *skip_keys, const InfOp
     (void)member;
     if (is_skipped(skip_keys, key))
       continue;
-    guint k;
-    for (k = 0; k < n; k++)
-      if (strcmp(spec[k].name, key) == 0)
-        break;
-    if (k < n)
+    if (inf_option_spec_find(spec, key) != NULL)
       continue;
     g_autofree char *path = option_path(ctx, key);
     /* The valid names, sorted. */

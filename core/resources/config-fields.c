@@ -22,16 +22,6 @@ whole_number_as_int(json_object *value)
   return json_object_new_int64((gint64)d);
 }
 
-/* Whether @key names an INT field of @fields. */
-static gboolean
-is_int_field(const InfOptionSpec *fields, const char *key)
-{
-  for (const InfOptionSpec *spec = fields; spec->name != NULL; spec++)
-    if (g_str_equal(spec->name, key))
-      return spec->type == INF_OPTION_INT;
-  return FALSE;
-}
-
 InfOptions *
 inf_config_fields_parse(const InfOptionSpec *fields, json_object *json, const char *file,
                         const char *json_path, GError **error)
@@ -40,7 +30,9 @@ inf_config_fields_parse(const InfOptionSpec *fields, json_object *json, const ch
   json_object *given = json_object_new_object();
   json_object_object_foreach(json, key, value)
   {
-    json_object *as_int = is_int_field(fields, key) ? whole_number_as_int(value) : NULL;
+    const InfOptionSpec *spec = inf_option_spec_find(fields, key);
+    json_object *as_int =
+        spec != NULL && spec->type == INF_OPTION_INT ? whole_number_as_int(value) : NULL;
     json_object_object_add(given, key, as_int ? as_int : json_object_get(value));
   }
   InfOptions *options =

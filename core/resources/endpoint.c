@@ -130,16 +130,6 @@ read_endpoint_fields(InfEndpointConfig *ep, const InfOptions *fields)
   ep->output_cost_per_1m = inf_options_get_double(fields, "output_cost_per_1m");
 }
 
-/* Whether @table (ended by a NULL name) has an entry @key. */
-static gboolean
-table_has(const InfOptionSpec *table, const char *key)
-{
-  for (const InfOptionSpec *spec = table; spec->name != NULL; spec++)
-    if (g_str_equal(spec->name, key))
-      return TRUE;
-  return FALSE;
-}
-
 /* Validates the endpoint fields of @json and copies them into @ep; the
  * other keys go to @ep->provider_options. */
 static gboolean
@@ -149,8 +139,9 @@ parse_endpoint_fields(InfEndpointConfig *ep, json_object *json, const char *file
   json_object *given = json_object_new_object();
   json_object_object_foreach(json, key, value)
   {
-    json_object_object_add(table_has(endpoint_fields, key) ? given : ep->provider_options, key,
-                           json_object_get(value));
+    json_object_object_add(
+        inf_option_spec_find(endpoint_fields, key) != NULL ? given : ep->provider_options, key,
+        json_object_get(value));
   }
   InfOptions *fields = NULL;
   if (!json_object_object_get_ex(given, "provider", NULL)) {
@@ -345,7 +336,8 @@ parse_resources_fields(InfResourcesConfig *config, json_object *json, const char
   json_object_object_foreach(json, key, value)
   {
     (void)value;
-    if (g_strv_contains(resources_blocks, key) || table_has(resources_fields, key))
+    if (g_strv_contains(resources_blocks, key) ||
+        inf_option_spec_find(resources_fields, key) != NULL)
       continue;
     g_set_error(error, INF_ERROR, INF_ERROR_CONFIG,
                 "%s: %s.%s: unknown key; valid keys: endpoints, budget, cache, "
