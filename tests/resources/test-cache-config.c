@@ -1,6 +1,7 @@
 /* The cache block of resources (core/resources/cache-config.c): defaults,
  * accepted values, and errors naming the file and the JSON path. */
 #include "resources/cache-config.h"
+#include "inf-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
@@ -81,9 +82,7 @@ test_errors(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(InfCacheConfig) config = parse(cases[i][0], &error);
     g_assert_null(config);
-    g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-    if (!g_str_has_prefix(error->message, cases[i][1]))
-      g_error("case %u: %s", i, error->message);
+    inf_test_assert_error_prefix(error, INF_ERROR, INF_ERROR_CONFIG, i, cases[i][1]);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "resources/endpoint.h"
+#include "inf-test.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
@@ -205,9 +206,7 @@ test_errors(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(InfResourcesConfig) config = parse(cases[i][0], &error);
     g_assert_null(config);
-    g_assert_error(error, INF_ERROR, INF_ERROR_CONFIG);
-    if (!g_str_has_prefix(error->message, cases[i][1]))
-      g_error("case %u: %s\n  expected: %s", i, error->message, cases[i][1]);
+    inf_test_assert_error_prefix(error, INF_ERROR, INF_ERROR_CONFIG, i, cases[i][1]);
   }
 }
 

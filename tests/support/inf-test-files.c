@@ -169,6 +169,17 @@ inf_test_assert_contains_all_at(const char *file, int line, const char *haystack
 }
 
 void
+inf_test_assert_error_prefix_at(const char *file, int line, const GError *error, GQuark domain,
+                                gint code, guint index, const char *prefix)
+{
+  if (error == NULL || error->domain != domain || error->code != code)
+    g_error("%s:%d: case %u: expected error %s #%d, got %s", file, line, index,
+            g_quark_to_string(domain), code, error != NULL ? error->message : "no error");
+  if (!g_str_has_prefix(error->message, prefix))
+    g_error("%s:%d: case %u: %s\n  expected: %s", file, line, index, error->message, prefix);
+}
+
+void
 inf_test_assert_strv_at(const char *file, int line, const char *const *strv, ...)
 {
   va_list expected;

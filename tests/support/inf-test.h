@@ -197,6 +197,14 @@ void inf_test_assert_contains_all_at(const char *file, int line, const char *hay
 void inf_test_assert_strv_at(const char *file, int line, const char *const *strv,
                              ...) G_GNUC_NULL_TERMINATED;
 
+/* That @error is set, of @domain and @code, and that its message starts
+ * with @prefix; fails naming case @index of a table of error cases, the
+ * message and the expected start. */
+#define inf_test_assert_error_prefix(error, domain, code, index, prefix) \
+  inf_test_assert_error_prefix_at(__FILE__, __LINE__, (error), (domain), (code), (index), (prefix))
+void inf_test_assert_error_prefix_at(const char *file, int line, const GError *error, GQuark domain,
+                                     gint code, guint index, const char *prefix);
+
 /* --- registering tests ---------------------------------------------------- */
 
 /* The type of a table of tests that share one fixture type, for
